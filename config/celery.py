@@ -1,0 +1,16 @@
+import os
+
+from celery import Celery
+from celery.signals import worker_ready
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("outings")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _report_ready(**_: object) -> None:
+    # Tell /health at once that a worker consumes the queue, instead of after the first beat.
+    app.send_task("outings.common.tasks.record_heartbeat")

@@ -1,0 +1,37 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """The one user model, from the first migration: guests, hosts and staff alike."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    preferred_language = models.CharField(_("language"), max_length=8, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class HostProfile(models.Model):
+    """The public face of someone who offers things to do."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="host_profile")
+    display_name = models.CharField(_("name"), max_length=120)
+    bio = models.TextField(_("about"), blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
+    is_demo = models.BooleanField(
+        _("demo data"), default=False, help_text=_("Generated for the demo catalogue.")
+    )
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("host")
+        verbose_name_plural = _("hosts")
+
+    def __str__(self) -> str:
+        return self.display_name

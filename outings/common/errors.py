@@ -1,0 +1,32 @@
+"""Domain errors: a rule a request broke, with a stable code the API and pages can show."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status_code = 400
+    message = "The request breaks a rule."
+
+    def __init__(
+        self, message: str | None = None, *, fields: dict[str, Any] | None = None, **context: Any
+    ) -> None:
+        self.message = message or self.message
+        self.fields = fields or {}
+        self.context = context
+        super().__init__(self.message)
+
+    def as_body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status_code = 404
+    message = "Not found."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status_code = 409
+    message = "The record changed since you read it."

@@ -1,0 +1,73 @@
+"""Health of the parts a request or a background job depends on."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from kombu import Connection
+
+from outings.common.models import Heartbeat
+
+logger = logging.getLogger(__name__)
+
+
+def check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure means "down"
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    return None
+
+
+def check_cache() -> str | None:
+    try:
+        cache.set("health:probe", "ok", 10)
+        if cache.get("health:probe") != "ok":
+            return "cache did not return what was stored"
+    except Exception as error:  # noqa: BLE001
+        return str(error) or type(error).__name__
+    return None
+
+
+def check_broker() -> str | None:
+    try:
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            connect_timeout=2,
+        ) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # noqa: BLE001
+        return str(error) or type(error).__name__
+    return None
+
+
+def check_worker() -> str | None:
+    """The worker records a heartbeat every few seconds (a beat task), so a stuck or missing
+    worker shows up here without a round trip through the broker on every probe."""
+    try:
+        beat = Heartbeat.objects.filter(name="worker").first()
+    except Exception as error:  # noqa: BLE001
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    if beat is None:
+        return "no worker has reported yet"
+    age = timezone.now() - beat.seen_at
+    if age > timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE):
+        return f"last worker heartbeat {int(age.total_seconds())} s ago"
+    return None
+
+
+CHECKS = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+    "worker": check_worker,
+}
+
+
+def run_checks() -> dict[str, str | None]:
+    return {name: check() for name, check in CHECKS.items()}

@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class Heartbeat(models.Model):
+    """The last time a background component proved it was alive (read by /health)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

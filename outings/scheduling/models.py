@@ -1,0 +1,71 @@
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from outings.catalog.models import Listing
+
+
+class Schedule(models.Model):
+    """A weekly wall-clock rule in the listing's time zone; slots are expanded from it."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="schedules")
+    weekdays = ArrayField(models.PositiveSmallIntegerField(), help_text=_("0 is Monday."))
+    start_times = ArrayField(models.TimeField())
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    capacity = models.PositiveIntegerField()
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="schedule_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="schedule_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}: {self.weekdays} {self.start_times}"
+
+
+class Slot(models.Model):
+    """One bookable occurrence. seats_taken only ever moves through the bookings services."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="slots")
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")), name="slot_not_oversold"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"
+            ),
+            models.UniqueConstraint(fields=["listing", "starts_at"], name="slot_unique_start"),
+        ]
+        indexes = [models.Index(fields=["starts_at"], name="slot_starts_at")]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken
