@@ -71,6 +71,7 @@ def _prepare_permissions(path: Path) -> None:
     if not _as_root():
         return
     entry = ensure_user_exists(SERVER_USER)
+    assert entry is not None
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
     path.mkdir(parents=True, exist_ok=True)
     ensure_prefix_permissions(path)

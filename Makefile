@@ -1,0 +1,51 @@
+# Outings: `make run` serves the demo, `make test` runs the suite. Everything else is optional.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+# Python 3.12, wherever it lives (PATH, pyenv, Homebrew). Override with PYTHON=/path/to/python3.12.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /opt/homebrew/bin/python3.12 /usr/local/bin/python3.12; do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+# uv from PATH, else bootstrapped into ./var/tools from PyPI with the Python above.
+UV ?= $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint bench install check-python messages fmt clean-var
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "error: Python 3.12 not found; install it or set PYTHON=/path/to/python3.12"; exit 1; }
+
+var/tools/bin/uv: | check-python
+	@echo "Bootstrapping uv into var/tools ..."
+	@$(PYTHON) -m venv var/tools && var/tools/bin/pip install --quiet uv
+
+$(VENV)/.synced: uv.lock pyproject.toml | check-python $(if $(filter var/tools/bin/uv,$(UV)),var/tools/bin/uv)
+	@$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	@$(PY) manage.py run
+
+test: install
+	@bash scripts/with-database.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy .
+	@bash scripts/with-database.sh $(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	@bash scripts/with-database.sh $(PY) -m bench $(BENCH_ARGS)
+
+fmt: install
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+messages: install
+	@$(PY) manage.py makemessages -l de --ignore=.venv --ignore=var
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=var

@@ -1,0 +1,51 @@
+"""Fixtures every app's tests share. Tests run against real PostgreSQL (embedded or server)."""
+
+import copy
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+REQUIRE_SERVICES = os.environ.get("OUTINGS_REQUIRE_SERVICES") == "1"
+
+
+def _service_url(name: str) -> str:
+    url = os.environ.get(name, "")
+    if not url:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{name} is unset but OUTINGS_REQUIRE_SERVICES=1")
+        pytest.skip(f"{name} is unset (set it, or OUTINGS_REQUIRE_SERVICES=1 to require it)")
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A real Redis server's URL; skips the test when REDIS_URL is unset."""
+    return _service_url("REDIS_URL")
+
+
+@pytest.fixture
+def broker_url() -> str:
+    """A real broker's URL (RabbitMQ or Redis); skips the test when CELERY_BROKER_URL is unset."""
+    return _service_url("CELERY_BROKER_URL")
+
+
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(_cache_dir: Path) -> Iterator[None]:
+    """Each test sees an empty cache of the configured kind (file or Redis) under its own key
+    prefix, so tests never read each other's entries nor a running instance's."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    if "filebased" in caches["default"]["BACKEND"]:
+        caches["default"]["LOCATION"] = str(_cache_dir)
+    with override_settings(CACHES=caches):
+        yield
