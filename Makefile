@@ -28,7 +28,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | check-python $(if $(filter var/tools/b
 install: $(VENV)/.synced
 
 run: install
-	@$(PY) manage.py run
+	@$(PY) -m outings.common.runner $(RUN_ARGS)
 
 test: install
 	@bash scripts/with-database.sh $(PY) -m pytest $(PYTEST_ARGS)

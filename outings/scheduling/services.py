@@ -82,5 +82,15 @@ def materialize_slots(*, schedule: Schedule, today: date, horizon_days: int) -> 
         horizon_days=horizon_days,
         duration=timedelta(minutes=minutes),
     )
-    created = Slot.objects.bulk_create(slots, ignore_conflicts=True)
-    return len(created)
+    if not slots:
+        return 0
+    existing = set(
+        Slot.objects.filter(
+            listing_id=schedule.listing_id,
+            starts_at__range=(slots[0].starts_at, slots[-1].starts_at),
+        ).values_list("starts_at", flat=True)
+    )
+    missing = [slot for slot in slots if slot.starts_at not in existing]
+    # ignore_conflicts covers a concurrent materialisation of the same schedule.
+    Slot.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)

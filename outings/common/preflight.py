@@ -1,0 +1,82 @@
+"""Checks that run before anything starts, each failing with one line that names the culprit."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+
+class PreflightError(Exception):
+    """A configuration problem, phrased for the person who has to fix it."""
+
+
+def check_database_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise PreflightError(f"DATABASE_URL is malformed: {error}") from error
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise PreflightError(
+            f"DATABASE_URL must start with postgres:// or postgresql://, not {parts.scheme!r}://"
+            if parts.scheme
+            else "DATABASE_URL is malformed: expected postgres://user@host:port/db"
+        )
+    if not parts.hostname or not parts.path.strip("/"):
+        raise PreflightError("DATABASE_URL is malformed: expected postgres://user@host:port/db")
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise PreflightError(
+            f"DATABASE_URL: cannot connect to {parts.hostname}:{port or 5432}: {reason}"
+        ) from error
+
+
+def check_redis_url(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except (ValueError, redis.RedisError) as error:
+        raise PreflightError(f"REDIS_URL: cannot reach Redis at {url}: {error}") from error
+
+
+def check_broker_url(url: str) -> None:
+    if url.startswith("filesystem://"):
+        return
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception as error:
+        raise PreflightError(f"CELERY_BROKER_URL: cannot reach the broker: {error}") from error
+
+
+def check_port_free(host: str, port: int, variable: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PreflightError(
+                f"{variable}: {host}:{port} is already in use ({error.strerror}); "
+                f"set {variable} to a free port"
+            ) from error
+
+
+def check_environment(environ: os._Environ[str] | dict[str, str]) -> None:
+    """The services profile: every configured server must answer before we start."""
+    database_url = environ.get("DATABASE_URL", "")
+    if database_url:
+        if not environ.get("SECRET_KEY"):
+            raise PreflightError("SECRET_KEY must be set when DATABASE_URL is set")
+        check_database_url(database_url)
+    if environ.get("REDIS_URL"):
+        check_redis_url(environ["REDIS_URL"])
+    if environ.get("CELERY_BROKER_URL"):
+        check_broker_url(environ["CELERY_BROKER_URL"])

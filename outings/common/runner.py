@@ -1,0 +1,201 @@
+"""`make run`: one command that brings the whole of Outings up on this machine and down again.
+
+Order: take the run lock, start the embedded PostgreSQL (when DATABASE_URL is unset) or check the
+configured servers, migrate, collect static files, create the demo accounts, import the catalogue
+once, then run web (gunicorn, WSGI), the front address (uvicorn: websockets to Channels, HTTP
+proxied to gunicorn), a Celery worker and Celery beat under honcho with prefixed logs. Ctrl-C stops
+them all, then PostgreSQL if we started it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from outings.common import embedded, preflight
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _acquire_lock(path: Path) -> IO[str] | None:
+    """An exclusive lock held for the life of this process; the kernel drops it if we die."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="outings-run", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("OUTINGS_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("OUTINGS_PORT", "8000")))
+    parser.add_argument(
+        "--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
+    )
+    parser.add_argument(
+        "--skip-import", action="store_true", help="do not import the bundled catalogue"
+    )
+    return parser.parse_args(argv)
+
+
+def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
+    py = sys.executable
+    upstream_port = args.port + 1
+    return {
+        "web": [
+            py,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{upstream_port}",
+            "--workers",
+            str(args.web_workers),
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            "%(m)s %(U)s%(q)s %(s)s %(M)sms",
+        ],
+        "front": [
+            py,
+            "-m",
+            "uvicorn",
+            "config.front:app",
+            "--host",
+            args.host,
+            "--port",
+            str(args.port),
+            "--no-access-log",
+            "--lifespan",
+            "on",
+        ],
+        "worker": [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        "beat": [py, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
+    }
+
+
+def _prepare(args: argparse.Namespace) -> list[str]:
+    """Migrate, collect static files, seed and import. Returns the demo account lines."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from outings.accounts.demo import ensure_demo_accounts
+    from outings.common.models import Milestone
+    from outings.common.services import reach_milestone
+
+    for folder in ("celery/queue", "celery/processed", "mail", "cache", "media"):
+        (Path(settings.VAR_DIR) / folder).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    print("outings | database migrated", flush=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    accounts = ensure_demo_accounts()
+    if not args.skip_import and not Milestone.objects.filter(name="catalogue-imported").exists():
+        print("outings | importing the bundled catalogue (first run only) ...", flush=True)
+        call_command("import_listings")
+        reach_milestone(name="catalogue-imported")
+    return accounts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    os.chdir(ROOT)
+    lock = _acquire_lock(embedded.var_dir() / "run.lock")
+    if lock is None:
+        pid = (embedded.var_dir() / "run.lock").read_text().strip() or "?"
+        print(
+            f"error: Outings is already running (pid {pid}); stop it with Ctrl-C first",
+            file=sys.stderr,
+        )
+        return 1
+    started_database = False
+    try:
+        preflight.check_port_free(args.host, args.port, "OUTINGS_PORT")
+        preflight.check_port_free("127.0.0.1", args.port + 1, "OUTINGS_PORT")
+        if os.environ.get("DATABASE_URL"):
+            preflight.check_environment(os.environ)
+        else:
+            started_database = embedded.start()
+            print(
+                f"outings | embedded PostgreSQL on 127.0.0.1:{embedded.port()} "
+                f"(data in {embedded.data_dir()})",
+                flush=True,
+            )
+        accounts = _prepare(args)
+    except (preflight.PreflightError, embedded.EmbeddedPostgresError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        if started_database:
+            embedded.stop()
+        return 1
+    except BaseException:
+        if started_database:
+            embedded.stop()
+        raise
+
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "OUTINGS_WSGI_UPSTREAM": f"http://127.0.0.1:{args.port + 1}/",
+    }
+    manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
+    for name, command in _processes(args).items():
+        manager.add_process(name, shlex.join(command), env=env, cwd=str(ROOT))
+    url = f"http://{args.host}:{args.port}/"
+    print(
+        "\n".join(
+            [
+                "",
+                f"  Outings is starting on {url}",
+                f"  Admin: {url}admin/   Health: {url}health",
+                *[f"  {line}" for line in accounts],
+                "  Press Ctrl-C to stop everything.",
+                "",
+            ]
+        ),
+        flush=True,
+    )
+    try:
+        manager.loop()
+    finally:
+        if started_database:
+            embedded.stop()
+            print("outings | embedded PostgreSQL stopped", flush=True)
+        lock.close()
+    return manager.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

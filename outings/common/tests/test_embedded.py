@@ -1,0 +1,53 @@
+import os
+import signal
+import socket
+import time
+
+import psycopg
+import pytest
+
+from outings.common import embedded
+
+
+@pytest.fixture
+def scratch_server(tmp_path, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("OUTINGS_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("OUTINGS_PG_PORT", str(port))
+    yield port
+    embedded.stop()
+
+
+def _postmaster_pid() -> int:
+    return int((embedded.data_dir() / "postmaster.pid").read_text().splitlines()[0])
+
+
+def test_the_embedded_server_survives_a_crash_of_the_previous_run(scratch_server):
+    assert embedded.start() is True
+    assert embedded.start() is False  # already running: reused, not started twice
+    with psycopg.connect(f"postgresql://outings@127.0.0.1:{scratch_server}/outings") as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("outings",)
+
+    os.kill(_postmaster_pid(), signal.SIGKILL)  # a crash: postmaster.pid stays behind
+    deadline = time.monotonic() + 10
+    while embedded.is_running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (embedded.data_dir() / "postmaster.pid").exists()
+
+    assert embedded.start() is True
+    with psycopg.connect(f"postgresql://outings@127.0.0.1:{scratch_server}/outings") as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+    embedded.stop()
+    assert not embedded.is_running()
+
+
+def test_a_port_taken_by_another_program_is_reported(scratch_server):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", scratch_server))
+        busy.listen()
+
+        with pytest.raises(embedded.EmbeddedPostgresError, match="is taken by another program"):
+            embedded.start()

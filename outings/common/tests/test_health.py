@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from outings.common.models import Heartbeat
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_is_200_when_every_component_is_up(client):
+    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "broker": "ok", "worker": "ok"},
+        "problems": {},
+    }
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_health_is_503_naming_a_worker_that_stopped_reporting(client):
+    Heartbeat.objects.create(name="worker", seen_at=timezone.now() - timedelta(minutes=5))
+
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["worker"] == "down"
+    assert body["problems"]["worker"] == "last worker heartbeat 300 s ago"
+
+
+def test_health_is_503_when_no_worker_ever_reported(client):
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    assert response.json()["problems"] == {"worker": "no worker has reported yet"}
+
+
+def test_health_is_503_naming_an_unreachable_broker(client, settings):
+    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+    settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    assert list(response.json()["problems"]) == ["broker"]
+
+
+def test_health_is_503_naming_a_cache_that_is_down(client, settings):
+    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    assert list(response.json()["problems"]) == ["cache"]
+
+
+def test_the_heartbeat_task_records_the_worker_as_alive(client):
+    from outings.common.tasks import record_heartbeat
+
+    record_heartbeat.apply()
+
+    beat = Heartbeat.objects.get(name="worker")
+    assert timezone.now() - beat.seen_at < timedelta(seconds=5)
