@@ -114,7 +114,7 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     from outings.common.models import Milestone
     from outings.common.services import reach_milestone
 
-    for folder in ("celery/queue", "celery/processed", "mail", "cache", "media"):
+    for folder in ("celery/queue", "celery/processed", "celery/control", "mail", "cache", "media"):
         (Path(settings.VAR_DIR) / folder).mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     print("outings | database migrated", flush=True)
