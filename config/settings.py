@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "outings.catalog",
     "outings.scheduling",
     "outings.web",
+    "outings.search",
 ]
 
 MIDDLEWARE = [

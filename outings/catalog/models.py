@@ -1,4 +1,6 @@
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -110,6 +112,9 @@ class Listing(models.Model):
         help_text=_("Fields the demo importer generated because the source lacks them."),
     )
     content_hash = models.CharField(max_length=32, blank=True)
+    # The search document, written by a database trigger in the same statement as every insert
+    # or update (outings/search/migrations): it can never be stale and no reindex job exists.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -140,6 +145,7 @@ class Listing(models.Model):
             models.Index(fields=["status", "id"], name="listing_status_id"),
             models.Index(fields=["city"], name="listing_city"),
             models.Index(fields=["country_code"], name="listing_country"),
+            GinIndex(fields=["search_vector"], name="listing_search_vector"),
         ]
 
     def __str__(self) -> str:

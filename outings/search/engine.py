@@ -1,0 +1,468 @@
+"""The explore query on PostgreSQL: one typed query in, one page of hits with facets out.
+
+Text: the listing's search document (a trigger keeps it current) against the viewer's language
+configuration, the unstemmed `simple` configuration (names shared across languages) and a prefix
+match on the last word; when that finds too little, the words are corrected against the lexicon
+(pg_trgm) and the corrected query is used, with a "did you mean". Place: earthdistance, whose
+`<->` on `ll_to_earth` is a chord length, monotonic in the great-circle distance, so the GiST
+index orders exactly. Availability: a listing is a hit only if it has a bookable slot.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core import signing
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from outings.common.errors import DomainError
+from outings.search import sql as S
+from outings.search.query import (
+    FacetValue,
+    InvalidSearch,
+    NextSlot,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+)
+
+STATEMENT_TIMEOUT_MS = 2000
+TYPO_THRESHOLD = 3  # fewer exact hits than this tries a corrected query
+AVAILABILITY_HORIZON = timedelta(days=366)
+_LAST_WORD = re.compile(r"(?:^|\s)(\w{2,})$")
+_WORD = re.compile(r"\w+")
+CURSOR_SALT = "outings.search.cursor"
+
+
+class SearchTimeout(DomainError):
+    code = "search_timeout"
+    status_code = 503
+    message = "The search took too long. Try fewer words or filters."
+
+
+ORDER = {
+    "relevance": ("score DESC, id DESC", ("score", "id"), "<"),
+    "distance": ("distance ASC, id ASC", ("distance", "id"), ">"),
+    "price_asc": ("price ASC, id ASC", ("price", "id"), ">"),
+    "price_desc": ("price DESC, id DESC", ("price", "id"), "<"),
+    "newest": ("created_at DESC, id DESC", ("created_at", "id"), "<"),
+    "soonest": ("next_start ASC, id ASC", ("next_start", "id"), ">"),
+}
+
+
+def search(query: SearchQuery, *, now: datetime | None = None) -> SearchPage:
+    now = now or timezone.now()
+    try:
+        return _timed_search(query, now)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "57014":  # query_canceled
+            raise SearchTimeout from error
+        raise
+
+
+def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
+    # SET LOCAL needs a transaction: the timeout then covers this search and nothing else.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+        page = _search(cursor, query, now)
+        if query.text and not page.hits and query.cursor is None:
+            corrected = _correct(cursor, query.text)
+            if corrected and corrected.lower() != query.text.lower():
+                page = _search(cursor, _with_text(query, corrected), now)
+                page.suggestion, page.corrected = corrected, True
+        elif query.text and len(page.hits) < TYPO_THRESHOLD and query.cursor is None:
+            corrected = _correct(cursor, query.text)
+            if corrected and corrected.lower() != query.text.lower():
+                page.suggestion = corrected
+    return page
+
+
+def _with_text(query: SearchQuery, text: str) -> SearchQuery:
+    values = {name: getattr(query, name) for name in query.__dataclass_fields__}
+    values["text"] = text
+    return SearchQuery(**values)
+
+
+def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
+    cursor.execute(
+        "SELECT per_euro, exponent FROM search_exchangerate WHERE currency = %s", [currency]
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise InvalidSearch(fields={"currency": f"No exchange rate for {currency!r}."})
+    return row[0], row[1]
+
+
+def _window(query: SearchQuery, now: datetime) -> tuple[datetime, datetime] | None:
+    """The instants between which a bookable slot is wanted, or None for no availability filter."""
+    if query.date_from is None and query.date_to is None and query.guests is None:
+        return None
+    zone = ZoneInfo(query.time_zone)
+    start = now
+    if query.date_from is not None:
+        start = max(now, datetime.combine(query.date_from, time(), zone).astimezone(UTC))
+    end = now + AVAILABILITY_HORIZON
+    if query.date_to is not None:
+        end = datetime.combine(query.date_to + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
+
+
+def _weekend(query: SearchQuery, now: datetime) -> tuple[datetime, datetime]:
+    """The coming (or current) Saturday and Sunday in the viewer's zone."""
+    zone = ZoneInfo(query.time_zone)
+    today = now.astimezone(zone).date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 if today.weekday() != 6 else -1)
+    start = datetime.combine(saturday, time(), zone).astimezone(UTC)
+    return max(start, now), datetime.combine(saturday + timedelta(days=2), time(), zone).astimezone(
+        UTC
+    )
+
+
+def _text_query(query: SearchQuery, conditions: S.Conditions) -> str:
+    """The tsquery expression; its parameters are added to `conditions`."""
+    match = _LAST_WORD.search(query.text)
+    head = query.text[: match.start(1)] if match else ""
+    conditions.params.update(
+        text=query.text, language=query.language, head=head, prefix=match.group(1) if match else ""
+    )
+    tsquery = (
+        "(websearch_to_tsquery(outings_ts_config(%(language)s), %(text)s)"
+        " || websearch_to_tsquery('outings_simple', %(text)s)"
+    )
+    if match and '"' not in query.text:
+        tsquery += (
+            " || (websearch_to_tsquery(outings_ts_config(%(language)s), %(head)s)"
+            " && to_tsquery('outings_simple', quote_literal(%(prefix)s) || ':*'))"
+        )
+    return tsquery + ")"
+
+
+def _common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.Conditions:
+    """Conditions every row must meet, whatever the facets say."""
+    where = S.Conditions()
+    where.add(
+        "l.status = 'published'",
+        currency=query.currency,
+        currency_rate=rate[0],
+        currency_exponent=rate[1],
+    )
+    if query.text:
+        where.add(f"l.search_vector @@ {_text_query(query, where)}")
+    if query.country:
+        where.add("l.country_code = %(country)s", country=query.country.upper())
+    if query.price_min is not None:
+        where.add(f"{S.PRICE} >= %(price_min)s", price_min=query.price_min)
+    if query.price_max is not None:
+        where.add(f"{S.PRICE} <= %(price_max)s", price_max=query.price_max)
+    if query.duration_min is not None:
+        where.add("l.duration_minutes >= %(duration_min)s", duration_min=query.duration_min)
+    if query.duration_max is not None:
+        where.add("l.duration_minutes <= %(duration_max)s", duration_max=query.duration_max)
+    if query.near is not None:
+        where.params.update(lat=query.near.latitude, lng=query.near.longitude)
+        where.add("l.latitude IS NOT NULL")
+        if query.radius_km is not None:
+            where.add(
+                f"earth_box({S.POINT}, %(radius_m)s) @> {S.PLACE}"
+                f" AND {S.DISTANCE_M} <= %(radius_m)s",
+                radius_m=query.radius_km * 1000,
+            )
+    if query.bbox is not None:
+        box = query.bbox
+        where.add("l.latitude BETWEEN %(south)s AND %(north)s", south=box.south, north=box.north)
+        longitude = (
+            "l.longitude BETWEEN %(west)s AND %(east)s"
+            if box.west <= box.east
+            else "(l.longitude >= %(west)s OR l.longitude <= %(east)s)"
+        )
+        where.add(longitude, west=box.west, east=box.east)
+    window = _window(query, now)
+    if window is not None:
+        where.params.update(
+            available_from=window[0], available_to=window[1], guests=query.guests or 1
+        )
+        where.add(
+            f"EXISTS (SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id"
+            f" AND {S.BOOKABLE_SLOT})"
+        )
+    return where
+
+
+def _facet_conditions(query: SearchQuery) -> dict[str, str]:
+    """Each multi-select facet's own condition (TRUE when nothing is selected in it)."""
+    price_bucket = S.bucket_case(S.PRICE, S.PRICE_BUCKETS)
+    return {
+        "category": "c.slug = ANY(%(categories)s)" if query.categories else "TRUE",
+        "language": "l.languages && %(languages)s" if query.languages else "TRUE",
+        "city": "l.city = ANY(%(cities)s)" if query.cities else "TRUE",
+        "_price_bucket": price_bucket,
+    }
+
+
+def _search(cursor: Any, query: SearchQuery, now: datetime) -> SearchPage:
+    rate = _rate(cursor, query.currency)
+    where = _common(query, now, rate)
+    where.params.update(
+        categories=list(query.categories),
+        languages=list(query.languages),
+        cities=list(query.cities),
+        now=now,
+    )
+    own = _facet_conditions(query)
+    selected = " AND ".join(own[name] for name in ("category", "language", "city"))
+    hits, next_cursor = _hits(cursor, query, where, selected, now)
+    facets = _facets(cursor, query, where, own, now) if query.facets else {}
+    return SearchPage(hits=hits, facets=facets, next_cursor=next_cursor)
+
+
+def _score(query: SearchQuery) -> str:
+    quality = (
+        "(1 + (CASE WHEN l.image_url <> '' THEN 0.2 ELSE 0 END)"
+        " + (CASE WHEN l.kind = 'experience' THEN 0.3 ELSE 0 END))"
+    )
+    text = (
+        f"ts_rank(l.search_vector, {_text_query(query, S.Conditions())}, 1)"
+        if query.text
+        else "0.1"
+    )
+    score = f"({text} * {quality})"
+    if query.near is not None:
+        score = f"({score} / (1 + {S.DISTANCE_M} / 25000.0))"
+    return f"round(({score})::numeric, 9)"
+
+
+def _hits(
+    cursor: Any, query: SearchQuery, where: S.Conditions, selected: str, now: datetime
+) -> tuple[list[SearchHit], str | None]:
+    order, keys, comparison = ORDER[query.sort]
+    distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
+    params = dict(where.params)
+    window = _window(query, now) or (now, now + AVAILABILITY_HORIZON)
+    params.update(available_from=window[0], available_to=window[1], guests=query.guests or 1)
+    next_start = "NULL::timestamptz"
+    if query.sort == "soonest":
+        next_start = (
+            f"(SELECT min(s.starts_at) FROM scheduling_slot s"
+            f" WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT})"
+        )
+    inner = f"""
+        SELECT l.id, l.title, l.summary, c.slug AS category, l.city, l.country_code,
+               l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
+               l.image_url, l.created_at, {S.PRICE} AS price, {distance} AS distance,
+               {_score(query)} AS score, {next_start} AS next_start
+        {S.FROM_LISTINGS}
+        WHERE {where.sql()} AND {selected}
+    """
+    keyset = "TRUE"
+    if query.cursor:
+        values = _decode_cursor(query.cursor, query)
+        keyset = f"({', '.join(keys)}) {comparison} (%(k0)s, %(k1)s)"
+        params.update(k0=values[0], k1=values[1])
+    filter_soonest = "next_start IS NOT NULL" if query.sort == "soonest" else "TRUE"
+    statement = (
+        f"SELECT * FROM ({inner}) hit WHERE {keyset} AND {filter_soonest}"
+        f" ORDER BY {order} LIMIT %(limit)s"
+    )
+    params["limit"] = query.limit + 1
+    cursor.execute(statement, params)
+    columns = [column.name for column in cursor.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    slots = _next_slots(cursor, [row["id"] for row in rows], params)
+    hits = [
+        SearchHit(
+            listing_id=row["id"],
+            title=row["title"],
+            summary=row["summary"],
+            category=row["category"],
+            city=row["city"],
+            country_code=row["country_code"],
+            price_amount=row["price_amount"],
+            currency=row["currency"],
+            duration_minutes=row["duration_minutes"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            image_url=row["image_url"],
+            distance_km=round(row["distance"], 3) if row["distance"] is not None else None,
+            next_slot=slots.get(row["id"]),
+        )
+        for row in rows
+    ]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = _encode_cursor([_jsonable(last[keys[0]]), last["id"]], query)
+    return hits, next_cursor
+
+
+def _next_slots(cursor: Any, ids: list[int], params: dict[str, Any]) -> dict[int, NextSlot]:
+    if not ids:
+        return {}
+    cursor.execute(
+        f"""SELECT DISTINCT ON (s.listing_id) s.listing_id, s.id, s.starts_at,
+                   s.capacity - s.seats_taken
+            FROM scheduling_slot s
+            WHERE s.listing_id = ANY(%(ids)s) AND {S.BOOKABLE_SLOT}
+            ORDER BY s.listing_id, s.starts_at""",
+        {**params, "ids": ids},
+    )
+    return {
+        row[0]: NextSlot(slot_id=row[1], starts_at=row[2], seats_left=row[3])
+        for row in cursor.fetchall()
+    }
+
+
+def _facets(
+    cursor: Any, query: SearchQuery, where: S.Conditions, own: dict[str, str], now: datetime
+) -> dict[str, list[FacetValue]]:
+    """Exact counts for the current query; a facet's counts ignore its own selection."""
+    params = dict(where.params)
+    weekend_from, weekend_to = _weekend(query, now)
+    params.update(
+        weekend_from=weekend_from, weekend_to=weekend_to, weekend_guests=query.guests or 1
+    )
+    price_bucket = own["_price_bucket"]
+    duration_bucket = S.bucket_case("l.duration_minutes", S.DURATION_BUCKETS)
+    statement = f"""
+        WITH base AS MATERIALIZED (
+            SELECT c.slug AS category, l.city, l.languages, {price_bucket} AS price_bucket,
+                   {duration_bucket} AS duration_bucket,
+                   {own["category"]} AS in_category, {own["language"]} AS in_language,
+                   {own["city"]} AS in_city,
+                   l.id IN (SELECT s.listing_id FROM scheduling_slot s
+                            WHERE s.status = 'open' AND s.starts_at >= %(weekend_from)s
+                              AND s.starts_at < %(weekend_to)s
+                              AND s.capacity - s.seats_taken >= %(weekend_guests)s) AS weekend
+            {S.FROM_LISTINGS}
+            WHERE {where.sql()}
+        )
+        SELECT 'category', category, count(*) FROM base
+            WHERE in_language AND in_city GROUP BY category
+        UNION ALL SELECT 'language', language, count(*) FROM base, unnest(languages) language
+            WHERE in_category AND in_city GROUP BY language
+        UNION ALL (SELECT 'city', city, count(*) FROM base
+            WHERE in_category AND in_language AND city <> '' GROUP BY city
+            ORDER BY count(*) DESC, city LIMIT 15)
+        UNION ALL SELECT 'price', price_bucket, count(*) FROM base
+            WHERE in_category AND in_language AND in_city AND price_bucket IS NOT NULL
+            GROUP BY price_bucket
+        UNION ALL SELECT 'duration', duration_bucket, count(*) FROM base
+            WHERE in_category AND in_language AND in_city AND duration_bucket IS NOT NULL
+            GROUP BY duration_bucket
+        UNION ALL SELECT 'weekend', 'available', count(*) FROM base
+            WHERE in_category AND in_language AND in_city AND weekend
+    """
+    cursor.execute(statement, params)
+    chosen = {
+        "category": set(query.categories),
+        "language": set(query.languages),
+        "city": set(query.cities),
+    }
+    facets: dict[str, list[FacetValue]] = {
+        "category": [],
+        "language": [],
+        "city": [],
+        "price": [],
+        "duration": [],
+        "weekend": [],
+    }
+    for facet, value, count in cursor.fetchall():
+        facets[facet].append(
+            FacetValue(value=value, count=count, selected=value in chosen.get(facet, ()))
+        )
+    order = {
+        "price": [b[0] for b in S.PRICE_BUCKETS],
+        "duration": [b[0] for b in S.DURATION_BUCKETS],
+    }
+    for facet, values in facets.items():
+        if facet in order:
+            values.sort(key=lambda v: order[facet].index(v.value))
+        else:
+            values.sort(key=lambda v: (-v.count, v.value))
+    return facets
+
+
+def _correct(cursor: Any, text: str) -> str | None:
+    """The query with each word unknown to the lexicon replaced by its closest known word."""
+    words = _WORD.findall(text.lower())
+    if not words or len(words) > 8:
+        return None
+    cursor.execute(
+        """SELECT w.word, (SELECT x.word FROM search_lexeme x WHERE lower(x.word) %% w.word
+                           ORDER BY similarity(lower(x.word), w.word) DESC, x.documents DESC
+                           LIMIT 1),
+                  EXISTS (SELECT 1 FROM search_lexeme y WHERE y.word = w.word)
+           FROM unnest(%s::text[]) AS w(word)""",
+        [[outings_unaccent_lower(word) for word in words]],
+    )
+    replacements = {}
+    for word, closest, known in cursor.fetchall():
+        if not known and closest:
+            replacements[word] = closest
+    if not replacements:
+        return None
+    return " ".join(replacements.get(outings_unaccent_lower(w), w) for w in words)
+
+
+def outings_unaccent_lower(word: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _fingerprint(query: SearchQuery) -> list[Any]:
+    return [
+        query.text,
+        query.sort,
+        list(query.categories),
+        query.price_min,
+        query.price_max,
+        query.currency,
+        query.duration_min,
+        query.duration_max,
+        list(query.languages),
+        list(query.cities),
+        query.country,
+        str(query.date_from),
+        str(query.date_to),
+        query.guests,
+        query.near and [query.near.latitude, query.near.longitude],
+        query.radius_km,
+        query.bbox and list(vars(query.bbox).values()),
+    ]
+
+
+def _encode_cursor(values: list[Any], query: SearchQuery) -> str:
+    return signing.dumps({"k": values, "q": _fingerprint(query)}, salt=CURSOR_SALT, compress=True)
+
+
+def _decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
+    try:
+        data = signing.loads(cursor, salt=CURSOR_SALT)
+    except signing.BadSignature as error:
+        raise InvalidSearch(fields={"cursor": "Malformed or tampered cursor."}) from error
+    if not isinstance(data, dict) or data.get("q") != _fingerprint(query):
+        raise InvalidSearch(fields={"cursor": "This cursor belongs to another search."})
+    values = data.get("k")
+    if not isinstance(values, list) or len(values) != 2:
+        raise InvalidSearch(fields={"cursor": "Malformed cursor."})
+    if query.sort in ("newest", "soonest") and isinstance(values[0], str):
+        values[0] = datetime.fromisoformat(values[0])
+    elif query.sort == "relevance" and isinstance(values[0], str):
+        values[0] = Decimal(values[0])
+    return values

@@ -1,0 +1,163 @@
+"""The explore query as types: what callers pass in and get back. Nothing here knows SQL, so
+another engine could serve the text part behind the same boundary (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from outings.common.errors import DomainError
+
+Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "newest"]
+SORTS: tuple[Sort, ...] = ("relevance", "distance", "price_asc", "price_desc", "soonest", "newest")
+
+MAX_TEXT = 200
+MAX_RADIUS_KM = 1000.0
+MAX_GUESTS = 50
+MAX_DATE_SPAN_DAYS = 366
+MAX_LIMIT = 50
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class InvalidSearch(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = "The search has invalid parameters."
+
+
+@dataclass(frozen=True)
+class Point:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    price_min: int | None = None  # minor units of `currency`
+    price_max: int | None = None
+    currency: str = "EUR"
+    duration_min: int | None = None  # minutes
+    duration_max: int | None = None
+    languages: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    country: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    guests: int | None = None
+    time_zone: str = "UTC"  # the viewer's: date ranges are whole local days
+    near: Point | None = None
+    radius_km: float | None = None
+    bbox: BoundingBox | None = None
+    sort: Sort = "relevance"
+    language: str = "en"  # the viewer's, for stemming the query
+    cursor: str | None = None
+    limit: int = 20
+    facets: bool = True
+
+    def __post_init__(self) -> None:
+        errors: dict[str, str] = {}
+        text = _CONTROL.sub(" ", self.text).strip()
+        object.__setattr__(self, "text", text)
+        if len(text) > MAX_TEXT:
+            errors["q"] = f"At most {MAX_TEXT} characters."
+        if self.price_min is not None and self.price_min < 0:
+            errors["price_min"] = "Must be zero or more."
+        if (
+            self.price_min is not None
+            and self.price_max is not None
+            and self.price_max < self.price_min
+        ):
+            errors["price_max"] = "Must not be below price_min."
+        if (
+            self.duration_min is not None
+            and self.duration_max is not None
+            and self.duration_max < self.duration_min
+        ):
+            errors["duration_max"] = "Must not be below duration_min."
+        if self.date_from and self.date_to:
+            if self.date_to < self.date_from:
+                errors["date_to"] = "Must not be before date_from."
+            elif (self.date_to - self.date_from).days > MAX_DATE_SPAN_DAYS:
+                errors["date_to"] = f"A range spans at most {MAX_DATE_SPAN_DAYS} days."
+        if self.guests is not None and not 1 <= self.guests <= MAX_GUESTS:
+            errors["guests"] = f"Between 1 and {MAX_GUESTS}."
+        if self.near is not None:
+            errors.update(_point_errors(self.near, "near"))
+        if self.radius_km is not None:
+            if self.near is None:
+                errors["radius_km"] = "Needs a point (lat and lng, or near)."
+            elif not 0 < self.radius_km <= MAX_RADIUS_KM:
+                errors["radius_km"] = f"Greater than 0 and at most {MAX_RADIUS_KM:g} km."
+        if self.bbox is not None:
+            box = self.bbox
+            errors.update(_point_errors(Point(box.south, box.west), "bbox"))
+            errors.update(_point_errors(Point(box.north, box.east), "bbox"))
+            if box.north < box.south:
+                errors["bbox"] = "North must not be south of south."
+        if self.sort not in SORTS:
+            errors["sort"] = f"One of {', '.join(SORTS)}."
+        if self.sort == "distance" and self.near is None:
+            errors["sort"] = "Sorting by distance needs a point."
+        if not 1 <= self.limit <= MAX_LIMIT:
+            errors["limit"] = f"Between 1 and {MAX_LIMIT}."
+        if errors:
+            raise InvalidSearch(fields=errors)
+
+
+def _point_errors(point: Point, name: str) -> dict[str, str]:
+    if not -90 <= point.latitude <= 90 or not -180 <= point.longitude <= 180:
+        return {name: "Latitude within ±90 and longitude within ±180."}
+    return {}
+
+
+@dataclass(frozen=True)
+class NextSlot:
+    slot_id: int
+    starts_at: datetime
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    listing_id: int
+    title: str
+    summary: str
+    category: str
+    city: str
+    country_code: str
+    price_amount: int
+    currency: str
+    duration_minutes: int | None
+    latitude: float | None
+    longitude: float | None
+    image_url: str
+    distance_km: float | None
+    next_slot: NextSlot | None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    next_cursor: str | None = None
+    suggestion: str | None = None
+    corrected: bool = False

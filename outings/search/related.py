@@ -1,0 +1,128 @@
+""" "More like this" and autocomplete: the explore boundary's two smaller questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from outings.search import sql as S
+
+MAX_SUGGESTIONS = 10
+MAX_PREFIX = 100
+
+
+@dataclass(frozen=True)
+class Similar:
+    listing_id: int
+    title: str
+    category: str
+    city: str
+    distance_km: float | None
+
+
+def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> list[Similar]:
+    """Published, bookable-or-place listings that share the listing's significant words, with
+    the same category and nearness as bonuses. The listing's own title and tags, stemmed in its
+    language, are the query: stop words are already gone from them."""
+    now = now or timezone.now()
+    statement = f"""
+        WITH me AS (
+            SELECT l.id, l.category_id, l.latitude, l.longitude,
+                   to_tsquery(outings_ts_config(l.content_language), coalesce(nullif(
+                       array_to_string(ARRAY(
+                           SELECT quote_literal(word) FROM unnest(tsvector_to_array(
+                               to_tsvector(outings_ts_config(l.content_language),
+                                           l.title || ' ' || array_to_string(l.tags, ' '))
+                           )) AS word WHERE length(word) > 2), ' | '), ''), 'zzzzzz')) AS query
+            FROM catalog_listing l WHERE l.id = %(id)s
+        ), candidates AS (
+            SELECT l.id FROM catalog_listing l, me
+            WHERE l.search_vector @@ me.query AND l.id <> me.id AND l.status = 'published'
+            LIMIT 500
+        ), nearby AS (
+            SELECT l.id FROM catalog_listing l, me
+            WHERE l.category_id = me.category_id AND l.id <> me.id AND l.status = 'published'
+              AND l.latitude IS NOT NULL AND me.latitude IS NOT NULL
+            ORDER BY {S.PLACE} <-> ll_to_earth(me.latitude, me.longitude)
+            LIMIT 50
+        )
+        SELECT l.id, l.title, c.slug, l.city,
+               same_category,
+               CASE WHEN me.latitude IS NULL OR l.latitude IS NULL THEN NULL
+                    ELSE earth_distance(ll_to_earth(me.latitude, me.longitude), {S.PLACE})
+                         / 1000.0 END AS km
+        {S.FROM_LISTINGS}
+        CROSS JOIN me
+        CROSS JOIN LATERAL (SELECT (l.category_id = me.category_id)::int AS same_category) x
+        WHERE l.id IN (SELECT id FROM candidates UNION SELECT id FROM nearby)
+          AND (l.kind = 'place' OR EXISTS (
+              SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id AND s.status = 'open'
+                AND s.starts_at >= %(now)s AND s.seats_taken < s.capacity))
+        ORDER BY (ts_rank(l.search_vector, me.query) * (1 + 0.5 * same_category)
+                  + 0.01 * same_category)
+                 / (1 + coalesce(earth_distance(ll_to_earth(me.latitude, me.longitude),
+                                                {S.PLACE}), 1e7) / 50000.0) DESC,
+                 l.id
+        LIMIT %(limit)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"id": listing_id, "limit": limit, "now": now})
+        return [
+            Similar(
+                listing_id=row[0],
+                title=row[1],
+                category=row[2],
+                city=row[3],
+                distance_km=round(row[4], 3) if row[4] is not None else None,
+            )
+            for row in cursor.fetchall()
+        ]
+
+
+@dataclass(frozen=True)
+class Completion:
+    kind: str  # title, category or place
+    label: str
+    listing_id: int | None
+
+
+def autocomplete(*, prefix: str) -> list[Completion]:
+    """Up to ten titles, categories and places: prefix matches first (by weight), then close
+    spellings (trigram) to fill up. Reads one small indexed table."""
+    prefix = " ".join(prefix.split())[:MAX_PREFIX]
+    if len(prefix) < 2:
+        return []
+    statement = """
+        WITH p AS (SELECT lower(outings_unaccent(%(prefix)s)) AS text),
+        by_prefix AS (
+            SELECT s.id, s.kind, s.label, s.listing_id, 0 AS tier, -s.weight AS rank
+            FROM search_suggestion s, p
+            WHERE s.normalized LIKE replace(replace(replace(p.text, '\\', '\\\\'), '%%', '\\%%'),
+                                            '_', '\\_') || '%%'
+            ORDER BY s.weight DESC, length(s.normalized) LIMIT %(limit)s
+        ),
+        by_similarity AS (
+            SELECT s.id, s.kind, s.label, s.listing_id, 1 AS tier,
+                   -similarity(s.normalized, p.text) AS rank
+            FROM search_suggestion s, p
+            WHERE s.normalized %% p.text
+            ORDER BY s.normalized <-> p.text LIMIT %(limit)s
+        )
+        SELECT DISTINCT ON (tier, rank, id) kind, label, listing_id FROM (
+            SELECT * FROM by_prefix UNION ALL SELECT * FROM by_similarity) x
+        ORDER BY tier, rank, id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"prefix": prefix, "limit": MAX_SUGGESTIONS})
+        rows = cursor.fetchall()
+    seen: set[tuple[str, str]] = set()
+    completions = []
+    for kind, label, listing_id in rows:
+        if (kind, label) in seen:
+            continue
+        seen.add((kind, label))
+        completions.append(Completion(kind=kind, label=label, listing_id=listing_id))
+    return completions[:MAX_SUGGESTIONS]

@@ -1,0 +1,76 @@
+"""Writes of the search app: the lexicon and suggestions, exchange rates."""
+
+import csv
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import translation
+
+from outings.catalog.models import CATEGORY_NAMES
+from outings.common.errors import DomainError
+from outings.search.models import ExchangeRate
+
+
+class InvalidRatesFile(DomainError):
+    code = "invalid_rates_file"
+
+
+@transaction.atomic
+def refresh_lexicon() -> int:
+    """Rebuild the words ("did you mean") and suggestions (autocomplete) from the published
+    catalogue. Runs in one transaction: readers see the old or the new set, never half."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_lexeme")
+        cursor.execute("""
+            INSERT INTO search_lexeme (word, documents)
+            SELECT word, ndoc FROM ts_stat($$
+                SELECT to_tsvector('outings_simple', l.title || ' ' || l.city)
+                FROM catalog_listing l WHERE l.status = 'published'
+            $$) WHERE length(word) BETWEEN 3 AND 100 AND word !~ '^[0-9]+$'
+        """)
+        words: int = cursor.rowcount
+        cursor.execute("DELETE FROM search_suggestion")
+        cursor.execute("""
+            INSERT INTO search_suggestion (kind, label, normalized, weight, listing_id)
+            SELECT 'title', left(l.title, 200), lower(outings_unaccent(left(l.title, 200))),
+                   1 + (l.kind = 'experience')::int, l.id
+            FROM catalog_listing l
+            JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
+            WHERE l.status = 'published'
+        """)
+        cursor.execute("""
+            INSERT INTO search_suggestion (kind, label, normalized, weight)
+            SELECT 'place', city, lower(outings_unaccent(city)), count(*)
+            FROM catalog_listing WHERE status = 'published' AND city <> '' GROUP BY city
+        """)
+        for slug, name in CATEGORY_NAMES.items():
+            with translation.override("de"):
+                german = str(name)
+            for label in {slug, str(name), german}:
+                cursor.execute(
+                    "INSERT INTO search_suggestion (kind, label, normalized, weight)"
+                    " VALUES ('category', %s, lower(outings_unaccent(%s)), 1000)",
+                    [slug, label],
+                )
+    return words
+
+
+@transaction.atomic
+def load_exchange_rates(*, path: Path) -> int:
+    """Replace the rates with a CSV of `currency,per_euro,exponent`. A bad row rejects the file."""
+    rates = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                currency = row["currency"].strip().upper()
+                per_euro = Decimal(row["per_euro"])
+                exponent = int(row.get("exponent") or 2)
+            except (KeyError, InvalidOperation, ValueError, AttributeError) as error:
+                raise InvalidRatesFile(f"{path}:{number}: {error!r}") from error
+            if len(currency) != 3 or not currency.isalpha() or per_euro <= 0:
+                raise InvalidRatesFile(f"{path}:{number}: bad currency or rate")
+            rates.append(ExchangeRate(currency=currency, per_euro=per_euro, exponent=exponent))
+    ExchangeRate.objects.all().delete()
+    ExchangeRate.objects.bulk_create(rates)
+    return len(rates)

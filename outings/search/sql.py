@@ -1,0 +1,80 @@
+"""Pieces of SQL the explore queries share. Every value goes in as a bound parameter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The viewer's price of a listing, in minor units of the viewer's currency.
+PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
+    ELSE round(l.price_amount * %(currency_rate)s / r.per_euro
+               * power(10, %(currency_exponent)s - r.exponent))::bigint END)"""
+
+POINT = "ll_to_earth(%(lat)s, %(lng)s)"
+PLACE = "ll_to_earth(l.latitude, l.longitude)"
+DISTANCE_M = f"earth_distance({POINT}, {PLACE})"
+
+FROM_LISTINGS = """
+    FROM catalog_listing l
+    JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
+    JOIN catalog_category c ON c.id = l.category_id
+    LEFT JOIN search_exchangerate r ON r.currency = l.currency
+"""
+
+# A slot the guests can book: open, in range, with the seats.
+BOOKABLE_SLOT = """s.status = 'open' AND s.starts_at >= %(available_from)s
+    AND s.starts_at < %(available_to)s AND s.capacity - s.seats_taken >= %(guests)s"""
+
+# Listing price buckets in major units of the viewer's currency, and durations in minutes.
+PRICE_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("free", 0, 0),
+    ("1-25", 1, 2500),
+    ("25-50", 2501, 5000),
+    ("50-100", 5001, 10000),
+    ("100+", 10001, None),
+]
+DURATION_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("0-60", 0, 60),
+    ("61-180", 61, 180),
+    ("181-480", 181, 480),
+    ("481+", 481, None),
+]
+
+
+def bucket_case(expression: str, buckets: list[tuple[str, int, int | None]]) -> str:
+    arms = " ".join(
+        f"WHEN {expression} BETWEEN {low} AND {high} THEN '{name}'"
+        if high is not None
+        else f"WHEN {expression} >= {low} THEN '{name}'"
+        for name, low, high in buckets
+    )
+    return f"(CASE {arms} END)"
+
+
+def bucket_condition(
+    expression: str, buckets: list[tuple[str, int, int | None]], selected: tuple[str, ...]
+) -> str:
+    parts = []
+    for name, low, high in buckets:
+        if name in selected:
+            parts.append(
+                f"{expression} BETWEEN {low} AND {high}"
+                if high is not None
+                else f"{expression} >= {low}"
+            )
+    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
+
+
+@dataclass
+class Conditions:
+    """A WHERE clause under construction: AND-ed fragments and their named parameters."""
+
+    parts: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, fragment: str, **params: Any) -> None:
+        self.parts.append(fragment)
+        self.params.update(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "TRUE"

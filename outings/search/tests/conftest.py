@@ -1,0 +1,75 @@
+import itertools
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from outings.accounts.models import HostProfile, User
+from outings.catalog.models import Category, Listing
+from outings.scheduling.models import Slot
+from outings.search.services import load_exchange_rates
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def rates(db: None) -> None:
+    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
+
+
+@pytest.fixture
+def host(db: None) -> HostProfile:
+    n = next(_numbers)
+    user = User.objects.create(username=f"host{n}", email=f"host{n}@example.org")
+    return HostProfile.objects.create(user=user, display_name=f"Host {n}")
+
+
+@pytest.fixture
+def make_listing(host: HostProfile, rates: None) -> Any:
+    def make(title: str, **fields: Any) -> Listing:
+        category = fields.pop("category", "tours")
+        defaults: dict[str, Any] = {
+            "status": Listing.Status.PUBLISHED,
+            "content_language": "en",
+            "city": "Toronto",
+            "country_code": "CA",
+            "currency": "CAD",
+            "price_amount": 2000,
+            "duration_minutes": 90,
+            "languages": ["en"],
+            "latitude": 43.65,
+            "longitude": -79.38,
+            "time_zone": "America/Toronto",
+        }
+        defaults.update(fields)
+        return Listing.objects.create(
+            host=host, category=Category.objects.get(slug=category), title=title, **defaults
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_slot() -> Any:
+    def make(
+        listing: Listing,
+        *,
+        in_days: float,
+        capacity: int = 10,
+        taken: int = 0,
+        status: str = Slot.Status.OPEN,
+    ) -> Slot:
+        start = timezone.now() + timedelta(days=in_days)
+        return Slot.objects.create(
+            listing=listing,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            capacity=capacity,
+            seats_taken=taken,
+            status=status,
+        )
+
+    return make
