@@ -1,0 +1,4 @@
+"""The demo catalogue importer: one module per source, a shared core, a writer and a runner.
+
+`manage.py import_listings` is the entry point; docs/data-import.md describes what it does.
+"""

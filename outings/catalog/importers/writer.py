@@ -1,0 +1,236 @@
+"""Writing normalised rows: demo hosts, listings (upserted by source and id), schedules, slots.
+
+Idempotent by construction: a listing whose content hash has not changed is not written at all,
+hosts are found by their stable username before any is created, and slots are only ever added
+(never rewritten), so a run over unchanged data changes nothing and never touches seats_taken.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from outings.accounts.models import HostProfile, User
+from outings.catalog.importers import generate
+from outings.catalog.importers.bulk import copy_insert
+from outings.catalog.importers.core import HostSpec, ListingData
+from outings.catalog.importers.dates import shifted_window
+from outings.catalog.models import Category, Listing
+from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.services import slots_for_schedule
+
+# Fields copied from ListingData to Listing as they are (tuples become lists for ArrayFields).
+CONTENT_FIELDS = (
+    "title", "summary", "description", "tags", "content_language", "languages",
+    "duration_minutes", "price_amount", "currency", "address", "city", "country_code",
+    "latitude", "longitude", "time_zone", "image_url", "source_url", "license", "kind",
+    "generated_fields",
+)  # fmt: skip
+# What an update rewrites: never the status (staff may have paused a listing), nor the identity.
+UPDATE_FIELDS = [*CONTENT_FIELDS, "host", "category", "content_hash", "version", "updated_at"]
+SCHEDULE_FIELDS = ["weekdays", "start_times", "valid_from", "valid_until", "capacity"]
+SLOT_BATCH = 5_000
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Writer:
+    """Writes the batches of one run. Keeps the host and category ids it has seen, so each
+    batch costs a few queries whatever its size."""
+
+    def __init__(self, *, today: date) -> None:
+        self.today = today
+        self.host_ids: dict[str, int] = {}
+        self.hosts_created = 0
+        self.category_ids: dict[str, int] = dict(Category.objects.values_list("slug", "id"))
+
+    @transaction.atomic
+    def write(self, batch: Sequence[ListingData]) -> BatchResult:
+        """Create the new rows of one source, update the changed ones, count the others."""
+        result = BatchResult()
+        if not batch:
+            return result
+        self._ensure_hosts(row.host for row in batch)
+        existing = {
+            source_id: (pk, digest, version)
+            for source_id, pk, digest, version in Listing.objects.filter(
+                source=batch[0].source, source_id__in=[row.source_id for row in batch]
+            ).values_list("source_id", "id", "content_hash", "version")
+        }
+        now = timezone.now()
+        created: list[tuple[ListingData, Listing]] = []
+        updated: list[tuple[ListingData, Listing]] = []
+        for row in batch:
+            digest = row.content_hash()
+            found = existing.get(row.source_id)
+            if found is None:
+                created.append((row, self._listing(row, digest)))
+            elif found[1] == digest:
+                result.unchanged += 1
+            else:
+                listing = self._listing(row, digest)
+                listing.pk = found[0]
+                listing.version = found[2] + 1
+                listing.updated_at = now
+                updated.append((row, listing))
+        _insert_listings([listing for _, listing in created])
+        Listing.objects.bulk_update([listing for _, listing in updated], UPDATE_FIELDS)
+        self._write_schedules(created, updated)
+        result.created, result.updated = len(created), len(updated)
+        return result
+
+    def materialise_slots(self, source: str) -> int:
+        """Add the slots the source's demo schedules are missing from today to the horizon.
+        Existing slots (same listing and start) are left as they are, seats taken and all."""
+        horizon = settings.SLOT_HORIZON_DAYS
+        # A day's margin each side: local dates in any zone fall inside these UTC bounds.
+        lower = datetime.combine(self.today - timedelta(days=1), time(), tzinfo=UTC)
+        upper = datetime.combine(self.today + timedelta(days=horizon + 2), time(), tzinfo=UTC)
+        existing = set(
+            Slot.objects.filter(
+                listing__source=source, starts_at__gte=lower, starts_at__lt=upper
+            ).values_list("listing_id", "starts_at")
+        )
+        schedules = (
+            Schedule.objects.filter(listing__source=source, is_demo=True)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.today))
+            .select_related("listing")
+            .only(*SCHEDULE_FIELDS, "listing", "listing__time_zone", "listing__duration_minutes")
+            .order_by("pk")
+        )
+        created = 0
+        pending: list[Slot] = []
+        for schedule in schedules.iterator(chunk_size=2_000):
+            slots = slots_for_schedule(
+                schedule=schedule,
+                today=self.today,
+                horizon_days=horizon,
+                duration=timedelta(minutes=schedule.listing.duration_minutes or 60),
+            )
+            pending.extend(s for s in slots if (s.listing_id, s.starts_at) not in existing)
+            if len(pending) >= SLOT_BATCH:
+                created += _insert_slots(pending)
+                pending = []
+        return created + _insert_slots(pending)
+
+    def _listing(self, row: ListingData, digest: str) -> Listing:
+        values = {name: getattr(row, name) for name in CONTENT_FIELDS}
+        for name in ("tags", "languages", "generated_fields"):
+            values[name] = list(values[name])
+        return Listing(
+            **values,
+            host_id=self.host_ids[generate.host_username(row.host.key)],
+            category_id=self._category_id(row.category),
+            status=Listing.Status.PUBLISHED,
+            source=row.source,
+            source_id=row.source_id,
+            is_demo=True,
+            content_hash=digest,
+        )
+
+    def _category_id(self, slug: str) -> int:
+        if slug not in self.category_ids:
+            # The data migration creates every slug; this only runs on a database without it.
+            category, _ = Category.objects.get_or_create(slug=slug)
+            self.category_ids[slug] = category.pk
+        return self.category_ids[slug]
+
+    def _ensure_hosts(self, specs: Iterable[HostSpec]) -> None:
+        """Find or create (in bulk) the demo host of every spec: a user with an unusable
+        password and an example.org address, and a host profile marked as demo data."""
+        wanted = {generate.host_username(spec.key): spec for spec in specs}
+        missing = [name for name in wanted if name not in self.host_ids]
+        if not missing:
+            return
+        self.host_ids.update(
+            HostProfile.objects.filter(user__username__in=missing).values_list(
+                "user__username", "id"
+            )
+        )
+        missing = [name for name in missing if name not in self.host_ids]
+        if not missing:
+            return
+        user_ids = dict(User.objects.filter(username__in=missing).values_list("username", "id"))
+        users = [
+            User(
+                username=name,
+                email=f"{name}@example.org",
+                password=make_password(None),
+                first_name=wanted[name].display_name[:150],
+            )
+            for name in missing
+            if name not in user_ids
+        ]
+        User.objects.bulk_create(users)
+        user_ids.update((user.username, user.pk) for user in users)
+        profiles = [
+            HostProfile(
+                user_id=user_ids[name],
+                display_name=wanted[name].display_name[:120],
+                city=wanted[name].city[:120],
+                languages=list(wanted[name].languages),
+                is_demo=True,
+            )
+            for name in missing
+        ]
+        HostProfile.objects.bulk_create(profiles)
+        self.host_ids.update(
+            (name, profile.pk) for name, profile in zip(missing, profiles, strict=True)
+        )
+        self.hosts_created += len(profiles)
+
+    def _write_schedules(
+        self,
+        created: Sequence[tuple[ListingData, Listing]],
+        updated: Sequence[tuple[ListingData, Listing]],
+    ) -> None:
+        """One demo schedule per experience: new for created listings; for updated ones the
+        existing demo schedule is rewritten in place (slots already made stay as they are)."""
+        current = {
+            schedule.listing_id: schedule
+            for schedule in Schedule.objects.filter(
+                listing_id__in=[listing.pk for _, listing in updated], is_demo=True
+            ).order_by("-pk")
+        }
+        to_create: list[Schedule] = []
+        to_update: list[Schedule] = []
+        for row, listing in [*created, *updated]:
+            if row.schedule is None:
+                continue
+            valid_from, valid_until = shifted_window(
+                row.schedule,
+                today=self.today,
+                extra_weeks=generate.shift_weeks(row.source, row.source_id),
+            )
+            schedule = current.get(listing.pk) or Schedule(listing_id=listing.pk, is_demo=True)
+            schedule.weekdays = list(row.schedule.weekdays)
+            schedule.start_times = list(row.schedule.start_times)
+            schedule.valid_from = valid_from
+            schedule.valid_until = valid_until
+            schedule.capacity = row.schedule.capacity
+            (to_update if schedule.pk else to_create).append(schedule)
+        Schedule.objects.bulk_create(to_create)
+        Schedule.objects.bulk_update(to_update, SCHEDULE_FIELDS)
+
+
+def _insert_listings(listings: Sequence[Listing]) -> None:
+    """Insert new listings (through COPY, see bulk.py) and set their ids."""
+    ids = dict(copy_insert(listings, returning=["source_id", "id"]))
+    for listing in listings:
+        listing.pk = ids[listing.source_id]
+        listing._state.adding = False
+
+
+def _insert_slots(slots: list[Slot]) -> int:
+    # ignore_conflicts covers a slot made meanwhile by another process (unique listing+start).
+    return len(copy_insert(slots, ignore_conflicts=True, returning=["id"]))

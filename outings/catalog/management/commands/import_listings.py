@@ -1,0 +1,113 @@
+"""`manage.py import_listings`: load the demo catalogue from the bundled open data (data/*.csv.gz).
+
+See docs/data-import.md for the sources, the mappings, what is generated and the licences.
+"""
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from outings.catalog.importers.reader import UnreadableFile
+from outings.catalog.importers.run import (
+    SOURCES,
+    ImportAborted,
+    SkipReporter,
+    SourceReport,
+    import_source,
+)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+class Command(BaseCommand):
+    help = "Import (or refresh) the demo catalogue from the open data in data/*.csv.gz."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--source", action="extend", nargs="+", choices=sorted(SOURCES), dest="sources",
+            help="Import only these sources (repeatable; default: all).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--limit", type=_positive, help="Read at most N rows of each source (for tests)."
+        )
+        parser.add_argument(
+            "--data-dir", type=Path, default=Path(settings.BASE_DIR) / "data",
+            help="Where the *.csv.gz files are (default: the project's data/).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--today", type=_day, default=None,
+            help="The day the dates are shifted towards and slots start from (default: today).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--batch-size", type=_positive, default=1_000, help="Rows written per batch."
+        )
+        parser.add_argument("--quiet", action="store_true", help="No progress bars.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        names: list[str] = options["sources"] or list(SOURCES)
+        today: date = options["today"] or timezone.localdate()
+        progress = not options["quiet"] and self.stdout.isatty()
+        reports: list[SourceReport] = []
+        for name in dict.fromkeys(names):
+            try:
+                report = import_source(
+                    SOURCES[name],
+                    data_dir=options["data_dir"],
+                    today=today,
+                    limit=options["limit"],
+                    batch_size=options["batch_size"],
+                    progress=progress,
+                    on_skip=self._skip_printer(progress),
+                )
+            except (UnreadableFile, ImportAborted) as exc:
+                self._summary(reports)
+                raise CommandError(str(exc)) from exc
+            reports.append(report)
+        self._summary(reports)
+
+    def _skip_printer(self, progress: bool) -> SkipReporter:
+        def report(source: str, ref: str, reason: str, detail: str) -> None:
+            line = f"{source} {ref}: skipped, {reason}" + (f" ({detail})" if detail else "")
+            if progress:
+                tqdm.write(line, file=sys.stderr)  # keeps the progress bar in one piece
+            else:
+                self.stderr.write(line)
+
+        return report
+
+    def _summary(self, reports: list[SourceReport]) -> None:
+        if not reports:
+            return
+        self.stdout.write(
+            f"{'source':<11} {'rows':>7} {'created':>8} {'updated':>8} {'unchanged':>10} "
+            f"{'skipped':>8} {'hosts':>6} {'slots':>7} {'seconds':>8}"
+        )
+        for r in reports:
+            self.stdout.write(
+                f"{r.source:<11} {r.rows:>7} {r.created:>8} {r.updated:>8} {r.unchanged:>10} "
+                f"{r.skipped.total():>8} {r.hosts_created:>6} {r.slots_created:>7} "
+                f"{r.seconds:>8.1f}"
+            )
+        for r in reports:
+            for reason, count in sorted(r.skipped.items(), key=lambda item: -item[1]):
+                self.stdout.write(f"  {r.source}: skipped {count} × {reason}")
+            for note, count in sorted(r.notes.items(), key=lambda item: -item[1]):
+                self.stdout.write(f"  {r.source}: {count} × {note}")
