@@ -30,6 +30,7 @@ from outings.search.query import (
     SearchPage,
     SearchQuery,
 )
+from outings.search.related import normalize
 
 STATEMENT_TIMEOUT_MS = 2000
 TYPO_THRESHOLD = 3  # fewer exact hits than this tries a corrected query
@@ -395,11 +396,12 @@ def _correct(cursor: Any, text: str) -> str | None:
         return None
     cursor.execute(
         """SELECT w.word, (SELECT x.word FROM search_lexeme x WHERE lower(x.word) %% w.word
-                           ORDER BY similarity(lower(x.word), w.word) DESC, x.documents DESC
+                           ORDER BY similarity(lower(x.word), w.word)
+                                    + 0.05 * ln(1 + x.documents) DESC, x.word
                            LIMIT 1),
                   EXISTS (SELECT 1 FROM search_lexeme y WHERE y.word = w.word)
            FROM unnest(%s::text[]) AS w(word)""",
-        [[outings_unaccent_lower(word) for word in words]],
+        [[normalize(word) for word in words]],
     )
     replacements = {}
     for word, closest, known in cursor.fetchall():
@@ -407,14 +409,7 @@ def _correct(cursor: Any, text: str) -> str | None:
             replacements[word] = closest
     if not replacements:
         return None
-    return " ".join(replacements.get(outings_unaccent_lower(w), w) for w in words)
-
-
-def outings_unaccent_lower(word: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(replacements.get(normalize(w), w) for w in words)
 
 
 def _jsonable(value: Any) -> Any:

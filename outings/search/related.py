@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,38 +92,38 @@ class Completion:
 
 def autocomplete(*, prefix: str) -> list[Completion]:
     """Up to ten titles, categories and places: prefix matches first (by weight), then close
-    spellings (trigram) to fill up. Reads one small indexed table."""
-    prefix = " ".join(prefix.split())[:MAX_PREFIX]
-    if len(prefix) < 2:
+    spellings (trigram) to fill up. Reads one small table through its two indexes; the prefix
+    is normalised here so that the LIKE pattern is a constant the btree index can use."""
+    text = normalize(" ".join(prefix.split())[:MAX_PREFIX])
+    if len(text) < 2:
         return []
-    statement = """
-        WITH p AS (SELECT lower(outings_unaccent(%(prefix)s)) AS text),
-        by_prefix AS (
-            SELECT s.id, s.kind, s.label, s.listing_id, 0 AS tier, -s.weight AS rank
-            FROM search_suggestion s, p
-            WHERE s.normalized LIKE replace(replace(replace(p.text, '\\', '\\\\'), '%%', '\\%%'),
-                                            '_', '\\_') || '%%'
-            ORDER BY s.weight DESC, length(s.normalized) LIMIT %(limit)s
-        ),
-        by_similarity AS (
-            SELECT s.id, s.kind, s.label, s.listing_id, 1 AS tier,
-                   -similarity(s.normalized, p.text) AS rank
-            FROM search_suggestion s, p
-            WHERE s.normalized %% p.text
-            ORDER BY s.normalized <-> p.text LIMIT %(limit)s
-        )
-        SELECT DISTINCT ON (tier, rank, id) kind, label, listing_id FROM (
-            SELECT * FROM by_prefix UNION ALL SELECT * FROM by_similarity) x
-        ORDER BY tier, rank, id
-    """
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"prefix": prefix, "limit": MAX_SUGGESTIONS})
+        cursor.execute(
+            """SELECT kind, label, listing_id FROM search_suggestion
+               WHERE normalized LIKE %s
+               ORDER BY weight DESC, length(normalized), id LIMIT %s""",
+            [pattern, MAX_SUGGESTIONS],
+        )
         rows = cursor.fetchall()
+        if len(rows) < MAX_SUGGESTIONS:
+            cursor.execute(
+                """SELECT kind, label, listing_id FROM search_suggestion
+                   WHERE normalized %% %s
+                   ORDER BY similarity(normalized, %s) DESC, weight DESC, id LIMIT %s""",
+                [text, text, MAX_SUGGESTIONS],
+            )
+            rows += cursor.fetchall()
     seen: set[tuple[str, str]] = set()
     completions = []
     for kind, label, listing_id in rows:
-        if (kind, label) in seen:
-            continue
-        seen.add((kind, label))
-        completions.append(Completion(kind=kind, label=label, listing_id=listing_id))
+        if (kind, label) not in seen:
+            seen.add((kind, label))
+            completions.append(Completion(kind=kind, label=label, listing_id=listing_id))
     return completions[:MAX_SUGGESTIONS]
+
+
+def normalize(text: str) -> str:
+    """Lower case without accents: what outings_unaccent(lower(...)) makes of the catalogue."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
