@@ -229,3 +229,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- API -------------------------------------------------------------------------------------
+# The public REST API v1 (outings/api, docs/api.md). Kept in one section so the API's wiring and
+# limits read together.
+INSTALLED_APPS += ["ninja", "outings.api"]
+# First, so that it sees every response under /api/ and turns any error into the JSON shape.
+MIDDLEWARE.insert(0, "outings.api.middleware.ApiMiddleware")
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# "<count>/<s|min|hour|day>"; "user" counts per token (or per session user), "anon" per IP.
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+    "user": env.str("API_THROTTLE_USER", default="1200/min"),
+}
+# How many proxies in front of the app append to X-Forwarded-For (0: trust only REMOTE_ADDR).
+API_TRUSTED_PROXIES = env.int("API_TRUSTED_PROXIES", default=0)
+API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)  # seconds, anonymous reads
+API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)  # seconds
+# A key still in flight after this long belongs to a request that died; another may take it.
+API_IDEMPOTENCY_LOCK_SECONDS = env.int("API_IDEMPOTENCY_LOCK_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["sweep-idempotency-keys"] = {
+    "task": "outings.api.tasks.sweep_idempotency_keys",
+    "schedule": 3600.0,
+}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("outings.api.urls")),
     path("", include("outings.web.urls")),
 ]
 

@@ -35,3 +35,25 @@ class HostProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class ApiToken(models.Model):
+    """A personal API token. The secret is shown once, at creation; only its SHA-256 digest is
+    kept (the secret carries 256 random bits, so an unsalted hash is as strong as the secret),
+    plus a short non-secret prefix so the owner can tell tokens apart."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "id"], name="apitoken_user_id")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

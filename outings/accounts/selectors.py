@@ -1,0 +1,27 @@
+"""Reads about accounts that more than one caller needs. Every read is scoped to its owner."""
+
+import hashlib
+
+from django.db.models import QuerySet
+
+from outings.accounts.models import ApiToken, User
+
+
+def active_api_tokens(*, user: User) -> QuerySet[ApiToken]:
+    """The caller's tokens that still work, newest first."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-id")
+
+
+def profile_version(*, user: User) -> str:
+    """An opaque version of the fields a user edits about themselves: it changes exactly when one
+    of them changes, so it serves as an ETag without a version column on the user."""
+    parts = (
+        str(user.pk),
+        user.username,
+        user.email,
+        user.first_name,
+        user.last_name,
+        user.preferred_language,
+        user.time_zone,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -1,0 +1,100 @@
+"""HTTP caching and conditional requests for the API.
+
+ETags are computed from what identifies a representation's state (ids, versions, update times,
+the active language), never by serialising the body, so a matching `If-None-Match` is answered
+304 before any serialisation. Anonymous answers may be kept by shared caches for
+API_CACHE_MAX_AGE seconds; authenticated ones are private. Every cacheable answer varies on
+Authorization, Cookie and Accept-Language.
+
+Writes take `If-Match`: `if_match_values()` parses it for a service to compare under its row lock,
+and `check_if_match()` compares directly where no lock is needed. A stale one is a 412.
+"""
+
+import hashlib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import translation
+
+from outings.api.auth import is_authenticated
+from outings.common.errors import DomainError
+
+VARY = "Authorization, Cookie, Accept-Language"
+
+
+class PreconditionFailed(DomainError):
+    code = "precondition_failed"
+    status_code = 412
+    message = "The record changed since you read it; fetch it again and retry."
+
+
+def make_etag(*parts: object, language: bool = True) -> str:
+    """A strong ETag over `parts` (and the active language, which picks translated names)."""
+    text = "\x1f".join(str(part) for part in parts)
+    if language:
+        text += "\x1e" + (translation.get_language() or "")
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def etag_of_rows(rows: Iterable[Iterable[object]], *extra: object) -> str:
+    """An ETag for a list: the identifying values of every row, plus e.g. the page cursors."""
+    return make_etag(*("|".join(str(value) for value in row) for row in rows), *extra)
+
+
+def parse_etags(header: str) -> list[str]:
+    """The entity tags of an If-Match/If-None-Match header ("*" stays "*")."""
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def _opaque(tag: str) -> str:
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
+    """A 304 for a GET whose If-None-Match names `etag` (weak comparison), else None."""
+    header = request.headers.get("If-None-Match")
+    if header is None or request.method not in ("GET", "HEAD"):
+        return None
+    tags = parse_etags(header)
+    if "*" not in tags and _opaque(etag) not in {_opaque(tag) for tag in tags}:
+        return None
+    response = HttpResponse(status=304)
+    set_cache_headers(response, request, etag)
+    del response["Content-Type"]
+    return response
+
+
+def set_cache_headers(response: HttpResponseBase, request: HttpRequest, etag: str) -> None:
+    response["ETag"] = etag
+    if is_authenticated(request):
+        response["Cache-Control"] = "private, max-age=0, must-revalidate"
+    else:
+        response["Cache-Control"] = f"public, max-age={settings.API_CACHE_MAX_AGE}"
+    response["Vary"] = VARY
+
+
+def set_no_store(response: HttpResponseBase) -> None:
+    """For answers that carry a secret or only make sense once."""
+    response["Cache-Control"] = "no-store"
+    response["Vary"] = VARY
+
+
+def if_match_values(request: HttpRequest) -> set[str] | None:
+    """The opaque values of a strong If-Match (without quotes), or None when the header is
+    absent or "*". Weak tags never match (RFC 9110 compares If-Match strongly)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = parse_etags(header)
+    if "*" in tags:
+        return None
+    return {tag.strip('"') for tag in tags if not tag.startswith("W/")}
+
+
+def check_if_match(request: HttpRequest, current_etag: str) -> None:
+    """Raise PreconditionFailed unless If-Match is absent, "*", or names `current_etag`."""
+    values = if_match_values(request)
+    if values is not None and current_etag.strip('"') not in values:
+        raise PreconditionFailed()

@@ -1,0 +1,184 @@
+"""One error shape for the whole API: `{"error": {"code", "message", "fields"}}`.
+
+Every 4xx and 5xx the API answers, from a handler, from ninja's own checks or from Django
+underneath (unknown path, wrong method), leaves in this shape with a stable `code`.
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
+
+from outings.common.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+# The code for each status that has no more specific one.
+CODE_FOR_STATUS = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "throttled",
+    500: "server_error",
+}
+MESSAGE_FOR_STATUS = {
+    400: "The request is not valid.",
+    401: "Authentication is required, or the credentials are not valid.",
+    403: "You may not do this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    409: "The request conflicts with the current state.",
+    412: "The record changed since you read it.",
+    413: "The request body is too large.",
+    415: "The request body must be JSON.",
+    429: "Too many requests; slow down.",
+    500: "Something went wrong on our side. It has been logged.",
+}
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, Any]
+
+
+class ErrorOut(Schema):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = "The request is not valid."
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status_code = 413
+    message = "The request body is too large."
+
+
+def responses(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error part of an operation's `response=` mapping, for the OpenAPI document."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+def code_for(status: int) -> str:
+    return CODE_FOR_STATUS.get(status, "server_error" if status >= 500 else "client_error")
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def error_response(
+    status: int,
+    *,
+    code: str | None = None,
+    message: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> HttpResponse:
+    body = error_body(
+        code or code_for(status),
+        message or MESSAGE_FOR_STATUS.get(status, "The request failed."),
+        fields,
+    )
+    return HttpResponse(json.dumps(body), status=status, content_type="application/json")
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """ninja's error list as `{"body.name": ["Field required"], ...}`."""
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        location = ".".join(str(part) for part in error.get("loc", ())) or "request"
+        fields.setdefault(location, []).append(str(error.get("msg", "Invalid value.")))
+    return fields
+
+
+def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return domain_error_response(exc)
+
+
+def domain_error_response(exc: DomainError) -> HttpResponse:
+    """The answer to a rule violation: its status, code and fields, and Retry-After if any."""
+    response = error_response(
+        exc.status_code, code=exc.code, message=exc.message, fields=exc.fields
+    )
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return error_response(400, fields=validation_fields(exc.errors))
+
+
+def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(404)
+
+
+def _on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = exc.message if exc.message != "Unauthorized" else None  # ninja's bare default
+    response = error_response(401, message=message)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return error_response(403, message=exc.message)
+
+
+def _on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds Retry-After to the response this returns.
+    return error_response(429)
+
+
+def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja raises HttpError(400, "Cannot parse request body") for bodies that are not JSON or
+    # not UTF-8, and HttpError(403, ...) when a session's CSRF check fails.
+    return error_response(exc.status_code, message=str(exc) or None)
+
+
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(413)
+
+
+def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # ninja calls handlers outside the except block, hence exc_info=exc over logger.exception.
+    logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500)
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Replace ninja's default handlers (which answer `{"detail": ...}` or re-raise) with ones
+    that answer in the shape. ninja picks the handler of the nearest class in the MRO."""
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (DomainError, _on_domain_error),
+        (NinjaValidationError, _on_validation_error),
+        (Http404, _on_not_found),
+        (ObjectDoesNotExist, _on_not_found),
+        (AuthenticationError, _on_authentication_error),
+        (AuthorizationError, _on_authorization_error),
+        (Throttled, _on_throttled),
+        (HttpError, _on_http_error),
+        (RequestDataTooBig, _on_too_big),
+        (Exception, _on_unexpected),
+    ]
+    for exception_class, handler in handlers:
+        api.add_exception_handler(exception_class, handler)

@@ -1,0 +1,198 @@
+"""Idempotent POSTs: a retried request with the same `Idempotency-Key` never acts twice.
+
+- same key, same request (method, path and body)  -> the first response, replayed byte for byte;
+- same key, different request                      -> 422 `idempotency_key_reused`;
+- same key while the first is still running        -> 409 `idempotency_in_flight`, Retry-After;
+- keys are scoped to the caller (the user) and kept API_IDEMPOTENCY_TTL seconds.
+
+Claiming a key is one `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: the unique constraint on
+(scope, key) decides the race, so of N concurrent requests exactly one runs the action. The
+action and the recording of its response commit in one transaction, so a key is never "done"
+without its effect nor the effect without the key. A request that fails with a rule violation
+(a DomainError, 4xx) records that answer too; one that crashes releases the key for a retry, and
+a key left in flight by a dead process is taken over after API_IDEMPOTENCY_LOCK_SECONDS.
+
+Request validation (body shape, authentication, throttling) happens before the key is claimed,
+so a rejected malformed request does not use the key up.
+
+Stored responses are encrypted (Fernet, key derived from SECRET_KEY): a replayed body may carry
+a secret, such as a new API token, that must not sit in the database in clear.
+"""
+
+import base64
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Schema
+
+from outings.api.auth import caller
+from outings.api.errors import domain_error_response
+from outings.api.models import IdempotencyKey
+from outings.common.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces
+KEY_DESCRIPTION = (
+    "A unique value (e.g. a UUID) naming this attempt. Retrying with the same key and body "
+    "replays the first response instead of acting again. Kept 24 hours."
+)
+REPLAY_HEADER = "Idempotent-Replayed"
+CLAIM_ATTEMPTS = 3
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status_code = 422
+    message = "This Idempotency-Key was already used with a different request."
+
+
+class IdempotencyInFlight(DomainError):
+    code = "idempotency_in_flight"
+    status_code = 409
+    message = "A request with this Idempotency-Key is still being processed; retry shortly."
+    retry_after = 1
+
+
+class IdempotencyReplayUnavailable(DomainError):
+    code = "idempotency_replay_unavailable"
+    status_code = 409
+    message = "The response to this Idempotency-Key can no longer be read; use a new key."
+
+
+def respond(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    status: int,
+    schema: type[Schema],
+    action: Callable[[], object],
+) -> HttpResponse:
+    """Run `action` once per key and answer `status` with its result serialised by `schema`.
+    Without a key, simply runs it. Call from the handler of an authenticated POST, after ninja
+    validated the request."""
+    if key is None:
+        with transaction.atomic():
+            return _render(status, schema, action())
+    now = timezone.now()
+    scope = f"user:{caller(request).pk}"
+    fingerprint = _fingerprint(request)
+    key_id = _claim(scope=scope, key=key, fingerprint=fingerprint, now=now)
+    if isinstance(key_id, HttpResponse):
+        return key_id  # a replay
+    try:
+        with transaction.atomic():
+            response = _render(status, schema, action())
+            _complete(key_id, response)
+    except DomainError as exc:
+        response = domain_error_response(exc)
+        _complete(key_id, response)
+        return response
+    except BaseException:
+        IdempotencyKey.objects.filter(pk=key_id).delete()
+        raise
+    return response
+
+
+def sweep_expired_keys(*, now: datetime) -> int:
+    """Delete keys past their expiry; the number deleted. The scheduler calls it periodically."""
+    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now).delete()
+    return deleted
+
+
+def _render(status: int, schema: type[Schema], result: object) -> HttpResponse:
+    body = schema.model_validate(result, from_attributes=True).model_dump_json()
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method}\n{request.path}\n".encode())
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _claim(*, scope: str, key: str, fingerprint: str, now: datetime) -> int | HttpResponse:
+    """The id of the row this request now owns, or the response to replay. Raises for a reused
+    key or one still in flight."""
+    for _attempt in range(CLAIM_ATTEMPTS):
+        inserted = _insert(scope=scope, key=key, fingerprint=fingerprint, now=now)
+        if inserted is not None:
+            return inserted
+        existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+        if existing is None:
+            continue  # completed with a crash and released, or swept: try again
+        if existing.expires_at <= now:
+            IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+            continue
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        if existing.state == IdempotencyKey.State.DONE:
+            return _replay(existing)
+        stale = now - timedelta(seconds=settings.API_IDEMPOTENCY_LOCK_SECONDS)
+        if existing.created_at < stale:
+            taken = IdempotencyKey.objects.filter(
+                pk=existing.pk,
+                state=IdempotencyKey.State.IN_FLIGHT,
+                created_at=existing.created_at,
+            ).update(created_at=now)
+            if taken:
+                logger.warning("Took over idempotency key %s left in flight", existing.pk)
+                return existing.pk
+        raise IdempotencyInFlight()
+    raise IdempotencyInFlight()
+
+
+def _insert(*, scope: str, key: str, fingerprint: str, now: datetime) -> int | None:
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    expires = now + timedelta(seconds=settings.API_IDEMPOTENCY_TTL)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, key, fingerprint, state, response_content_type,"  # noqa: S608 - table name from model meta
+            " created_at, expires_at) VALUES (%s, %s, %s, %s, '', %s, %s)"
+            " ON CONFLICT (scope, key) DO NOTHING RETURNING id",
+            [scope, key, fingerprint, IdempotencyKey.State.IN_FLIGHT, now, expires],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _complete(key_id: int, response: HttpResponse) -> None:
+    IdempotencyKey.objects.filter(pk=key_id).update(
+        state=IdempotencyKey.State.DONE,
+        response_status=response.status_code,
+        response_content_type=response["Content-Type"],
+        response_body=_fernet().encrypt(response.content),
+    )
+
+
+def _replay(record: IdempotencyKey) -> HttpResponse:
+    try:
+        body = _fernet().decrypt(bytes(record.response_body or b""))
+    except InvalidToken as exc:
+        raise IdempotencyReplayUnavailable() from exc
+    response = HttpResponse(
+        body,
+        status=record.response_status or 200,
+        content_type=record.response_content_type or "application/json",
+    )
+    response[REPLAY_HEADER] = "true"
+    return response
+
+
+def _fernet() -> MultiFernet:
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([Fernet(_derive(secret)) for secret in secrets])
+
+
+def _derive(secret: str) -> bytes:
+    digest = hashlib.sha256(f"outings.api.idempotency:{secret}".encode()).digest()
+    return base64.urlsafe_b64encode(digest)

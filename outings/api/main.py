@@ -1,0 +1,31 @@
+"""The public REST API, version 1: `/api/v1/`, its OpenAPI 3.1 document at `openapi.json` and
+browsable docs at `docs` (Swagger UI from ninja's bundled static files: no CDN).
+
+Versioning: a change that could break a client (a removed or renamed field, a new required
+input, a changed meaning) goes into a v2 mounted beside this one, never into v1.
+"""
+
+from django.views.decorators.http import require_GET
+from ninja import NinjaAPI, Swagger
+
+from outings.api.errors import install_error_handlers
+from outings.api.routes import catalog, me
+from outings.api.throttling import ApiRateLimit
+
+api = NinjaAPI(
+    title="Outings API",
+    version="1",
+    description=(
+        "Explore, book and offer things to do. Errors always have the shape "
+        '`{"error": {"code", "message", "fields"}}`; see docs/api.md.'
+    ),
+    urls_namespace="api-v1",
+    docs=Swagger(settings={"persistAuthorization": True}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    docs_decorator=require_GET,
+    throttle=[ApiRateLimit()],
+)
+install_error_handlers(api)
+api.add_router("", catalog.router)
+api.add_router("", me.router)

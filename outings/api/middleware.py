@@ -1,0 +1,70 @@
+import json
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+
+from outings.api.errors import error_response
+
+API_PREFIX = "/api/"
+API_URLCONF = "outings.api.urlconf"
+# Headers a rewritten error keeps from the response it replaces.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
+
+
+class ApiMiddleware:
+    """Under /api/ only: refuse oversized bodies before anything reads them, route through a
+    URLconf whose error views answer JSON, and turn any error that is still not in the API's
+    shape (ninja's bare 405 for a wrong method, an error page from another middleware) into it.
+    Install it first, so that it sees the final response of everything below it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        request.urlconf = API_URLCONF  # same routes, JSON error views
+        refused = self._refuse_body(request)
+        if refused is not None:
+            return refused
+        response = self.get_response(request)
+        if response.status_code >= 400 and not _is_api_error(response):
+            return _rewrite(response)
+        return response
+
+    def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            return error_response(400, message="Content-Length is not a number.")
+        if length < 0:
+            return error_response(400, message="Content-Length is not a number.")
+        limit: int = settings.API_MAX_BODY_BYTES
+        if length > limit:
+            return error_response(
+                413, message=f"The request body is larger than {limit} bytes.", fields={}
+            )
+        return None
+
+
+def _is_api_error(response: HttpResponseBase) -> bool:
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return False
+    if not isinstance(response, HttpResponse):
+        return False
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), dict)
+
+
+def _rewrite(response: HttpResponseBase) -> HttpResponse:
+    rewritten = error_response(response.status_code)
+    for header in KEPT_HEADERS:
+        if header in response:
+            rewritten[header] = response[header]
+    return rewritten

@@ -1,0 +1,139 @@
+"""Keyset (cursor) pagination for every list.
+
+A page is read with `WHERE (ordering columns) beyond the cursor ORDER BY ... LIMIT n + 1`, never
+OFFSET: the cost does not grow with the depth, and rows inserted or deleted elsewhere neither
+repeat nor skip rows on the next page. Cursors are opaque: the boundary row's ordering values,
+signed with django.core.signing (salted per list), so a client can neither forge nor edit one,
+and a cursor of one list is refused by another. A malformed, tampered or foreign cursor is a 400
+`validation_error` on `cursor`.
+
+The ordering must end with a unique column (the primary key) and use non-null columns.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Field as ModelField
+from django.db.models import Model, Q, QuerySet
+from ninja import Field, Schema
+
+from outings.api.errors import ValidationFailed
+
+FORWARD = "n"
+BACKWARD = "p"
+MAX_CURSOR_LENGTH = 512
+
+
+class PageParams(Schema):
+    cursor: str | None = Field(
+        None,
+        max_length=MAX_CURSOR_LENGTH,
+        description="An opaque cursor from a previous page's `next` or `previous`.",
+    )
+    limit: int = Field(
+        settings.API_PAGE_SIZE,
+        ge=1,
+        le=settings.API_MAX_PAGE_SIZE,
+        description="How many items to return.",
+    )
+
+
+class Paged[T](Schema):
+    items: list[T]
+    next: str | None = Field(description="Cursor of the next page, if there is one.")
+    previous: str | None = Field(description="Cursor of the previous page, if there is one.")
+
+
+@dataclass(frozen=True)
+class Page[M: Model]:
+    items: list[M]
+    next: str | None
+    previous: str | None
+
+
+def paginate[M: Model](
+    queryset: QuerySet[M],
+    *,
+    ordering: Sequence[str],
+    cursor: str | None,
+    limit: int,
+    namespace: str,
+) -> Page[M]:
+    """One page of `queryset` in `ordering` (e.g. ("-id",) or ("starts_at", "id")), after or
+    before `cursor`. Runs exactly one query."""
+    salt = f"outings.api.cursor:{namespace}"
+    direction, boundary = FORWARD, None
+    if cursor:
+        direction, boundary = _decode(cursor, queryset.model, ordering, salt)
+    order = list(ordering) if direction == FORWARD else [_reverse(f) for f in ordering]
+    rows = queryset
+    if boundary is not None:
+        rows = rows.filter(_beyond(order, boundary))
+    fetched = list(rows.order_by(*order)[: limit + 1])
+    more = len(fetched) > limit
+    items = fetched[:limit]
+    if direction == BACKWARD:
+        items.reverse()
+    if not items:
+        return Page(items=[], next=None, previous=None)
+    has_next = more if direction == FORWARD else True
+    has_previous = boundary is not None if direction == FORWARD else more
+    return Page(
+        items=items,
+        next=_encode(items[-1], ordering, FORWARD, salt) if has_next else None,
+        previous=_encode(items[0], ordering, BACKWARD, salt) if has_previous else None,
+    )
+
+
+def _reverse(field: str) -> str:
+    return field[1:] if field.startswith("-") else f"-{field}"
+
+
+def _beyond(order: Sequence[str], values: Sequence[Any]) -> Q:
+    """Rows strictly after `values` in `order`: (a > x) OR (a = x AND b > y) OR ..."""
+    condition = Q()
+    for index, field in enumerate(order):
+        name = field.lstrip("-")
+        lookup = "lt" if field.startswith("-") else "gt"
+        clause = Q(**{f"{name}__{lookup}": values[index]})
+        for previous, value in zip(order[:index], values[:index], strict=True):
+            clause &= Q(**{previous.lstrip("-"): value})
+        condition |= clause
+    return condition
+
+
+def _encode(item: Model, ordering: Sequence[str], direction: str, salt: str) -> str:
+    values = []
+    for field in ordering:
+        value = getattr(item, field.lstrip("-"))
+        values.append(value.isoformat() if hasattr(value, "isoformat") else value)
+    return signing.dumps({"d": direction, "v": values}, salt=salt, compress=True)
+
+
+def _decode(
+    cursor: str, model: type[Model], ordering: Sequence[str], salt: str
+) -> tuple[str, list[Any]]:
+    try:
+        payload = signing.loads(cursor, salt=salt)
+        direction = payload["d"]
+        raw = payload["v"]
+        if direction not in (FORWARD, BACKWARD) or len(raw) != len(ordering):
+            raise ValueError(cursor)
+        values = [
+            _field(model, name).to_python(value) for name, value in zip(ordering, raw, strict=True)
+        ]
+    except (signing.BadSignature, DjangoValidationError, ValueError, TypeError, KeyError) as exc:
+        raise ValidationFailed(fields={"query.cursor": ["The cursor is not valid."]}) from exc
+    if any(value is None for value in values):
+        raise ValidationFailed(fields={"query.cursor": ["The cursor is not valid."]})
+    return direction, values
+
+
+def _field(model: type[Model], name: str) -> "ModelField[Any, Any]":
+    field = model._meta.get_field(name.lstrip("-"))
+    assert isinstance(field, ModelField)
+    return field

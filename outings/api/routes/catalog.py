@@ -1,0 +1,119 @@
+"""Public reads of the catalogue: categories, listings, a listing's upcoming slots."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router
+from ninja.params import P, PathEx
+
+from outings.api import selectors
+from outings.api.auth import OPTIONAL, PUBLIC_SECURITY
+from outings.api.caching import etag_of_rows, make_etag, not_modified, set_cache_headers
+from outings.api.errors import responses
+from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.schemas import (
+    MAX_ID,
+    CategoryOut,
+    ListingDetailOut,
+    ListingFilters,
+    ListingOut,
+    SlotOut,
+)
+from outings.catalog.models import Category, Listing
+from outings.scheduling.models import Slot
+
+router = Router(tags=["catalogue"], auth=OPTIONAL)
+
+ListingId = PathEx[int, P(ge=1, le=MAX_ID)]
+
+
+@router.get(
+    "/categories",
+    response={200: Paged[CategoryOut], 304: None, **responses(400, 401, 429)},
+    openapi_extra=PUBLIC_SECURITY,
+)
+def list_categories(
+    request: HttpRequest, response: HttpResponse, page: Query[PageParams]
+) -> Page[Category] | HttpResponse:
+    """Every category, in display order."""
+    result = paginate(
+        selectors.categories(),
+        ordering=("position", "id"),
+        cursor=page.cursor,
+        limit=page.limit,
+        namespace="categories",
+    )
+    etag = etag_of_rows(((c.pk, c.slug, c.position) for c in result.items), result.next)
+    return not_modified(request, etag) or _cacheable(request, response, etag, result)
+
+
+@router.get(
+    "/listings",
+    response={200: Paged[ListingOut], 304: None, **responses(400, 401, 429)},
+    openapi_extra=PUBLIC_SECURITY,
+)
+def list_listings(
+    request: HttpRequest, response: HttpResponse, filters: Query[ListingFilters]
+) -> Page[Listing] | HttpResponse:
+    """Published listings, newest first, filtered by category, place and price."""
+    result = paginate(
+        selectors.public_listings(
+            category=filters.category,
+            city=filters.city,
+            country=filters.country,
+            price_min=filters.price_min,
+            price_max=filters.price_max,
+        ),
+        ordering=("-id",),
+        cursor=filters.cursor,
+        limit=filters.limit,
+        namespace="listings",
+    )
+    etag = etag_of_rows(
+        ((item.pk, item.version, item.updated_at, item.host.display_name) for item in result.items),
+        result.next,
+        result.previous,
+    )
+    return not_modified(request, etag) or _cacheable(request, response, etag, result)
+
+
+@router.get(
+    "/listings/{listing_id}",
+    response={200: ListingDetailOut, 304: None, **responses(400, 401, 404, 429)},
+    openapi_extra=PUBLIC_SECURITY,
+)
+def get_listing(
+    request: HttpRequest, response: HttpResponse, listing_id: ListingId
+) -> Listing | HttpResponse:
+    """One published listing."""
+    listing = selectors.get_public_listing(listing_id=listing_id)
+    etag = make_etag(listing.pk, listing.version, listing.updated_at, listing.host.display_name)
+    return not_modified(request, etag) or _cacheable(request, response, etag, listing)
+
+
+@router.get(
+    "/listings/{listing_id}/slots",
+    response={200: Paged[SlotOut], 304: None, **responses(400, 401, 404, 429)},
+    openapi_extra=PUBLIC_SECURITY,
+)
+def list_listing_slots(
+    request: HttpRequest, response: HttpResponse, listing_id: ListingId, page: Query[PageParams]
+) -> Page[Slot] | HttpResponse:
+    """The listing's open slots that have not started yet, soonest first."""
+    result = paginate(
+        selectors.upcoming_open_slots(listing_id=listing_id, now=timezone.now()),
+        ordering=("starts_at", "id"),
+        cursor=page.cursor,
+        limit=page.limit,
+        namespace=f"slots:{listing_id}",
+    )
+    etag = etag_of_rows(
+        ((s.pk, s.starts_at, s.ends_at, s.capacity, s.seats_taken) for s in result.items),
+        result.next,
+        result.previous,
+    )
+    return not_modified(request, etag) or _cacheable(request, response, etag, result)
+
+
+def _cacheable[T](request: HttpRequest, response: HttpResponse, etag: str, result: T) -> T:
+    set_cache_headers(response, request, etag)
+    return result

@@ -1,0 +1,161 @@
+"""What the API reads and writes. Input schemas forbid unknown fields."""
+
+import enum
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict
+
+from outings.accounts.services import valid_languages, valid_time_zones
+from outings.api.pagination import PageParams
+from outings.catalog.models import Category, Listing
+
+MAX_ID = 2**63 - 1  # a bigint: larger path ids are a 400, not a database error
+MAX_PRICE = 100_000_000  # minor units; far above any real price, keeps the integers small
+
+# Enums built from the rules the services apply, so the OpenAPI document names every value a
+# client may send (and the fuzzer generates only those as valid data).
+TimeZone = enum.StrEnum(  # type: ignore[misc]
+    "TimeZone", [(zone, zone) for zone in sorted(valid_time_zones())]
+)
+Language = enum.StrEnum(  # type: ignore[misc]
+    "Language", [(code or "browser", code) for code in sorted(valid_languages())]
+)
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and a lone surrogate (legal in JSON's \u escapes) cannot
+    # be encoded at all: refuse both here rather than fail in the database.
+    if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+        raise ValueError("must not contain NUL characters or unpaired surrogates")
+    return value
+
+
+# Text a client sends. The validator enforces the rule; the pattern documents its NUL half (a
+# pattern over surrogates is not portable across regex engines, and JSON clients rarely send any).
+Text = Annotated[
+    str,
+    AfterValidator(_storable),
+    Field(json_schema_extra={"pattern": r"^[^\u0000]*$"}),
+]
+
+
+# --- Catalogue ------------------------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: Category) -> str:
+        return obj.name
+
+
+class HostOut(Schema):
+    display_name: str
+
+
+class ListingOut(Schema):
+    id: int
+    title: str
+    summary: str
+    kind: Literal["experience", "place"]
+    category: str = Field(description="The category's slug.")
+    city: str
+    country_code: str
+    price_amount: int = Field(description="Price per person in minor units (cents).")
+    currency: str
+    duration_minutes: int | None
+    image_url: str
+    latitude: float | None
+    longitude: float | None
+    host: HostOut
+    attribution: str
+
+    @staticmethod
+    def resolve_category(obj: Listing) -> str:
+        return obj.category.slug
+
+
+class ListingDetailOut(ListingOut):
+    description: str
+    address: str
+    time_zone: str
+    tags: list[str]
+    languages: list[str]
+    content_language: str
+    source_url: str
+    license: str
+    version: int
+    updated_at: datetime
+
+
+class ListingFilters(PageParams):
+    category: Text | None = Field(None, max_length=50, description="A category slug.")
+    city: Text | None = Field(None, max_length=120, description="Exact city, any case.")
+    country: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code."
+    )
+    price_min: int | None = Field(None, ge=0, le=MAX_PRICE, description="Minor units.")
+    price_max: int | None = Field(
+        None, ge=0, le=MAX_PRICE, description="Minor units. Below price_min, nothing matches."
+    )
+
+
+class SlotOut(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_left: int
+
+
+# --- The caller -----------------------------------------------------------------------------
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    preferred_language: str = Field(description="Empty: follow the browser.")
+    time_zone: str
+    is_host: bool
+    is_staff: bool
+
+    @staticmethod
+    def resolve_is_host(obj: object) -> bool:
+        return hasattr(obj, "host_profile")
+
+
+class MePatch(Input):
+    """Absent or null fields stay as they are."""
+
+    first_name: Text | None = Field(None, max_length=150)
+    last_name: Text | None = Field(None, max_length=150)
+    preferred_language: Language | None = None
+    time_zone: TimeZone | None = None
+
+
+class TokenIn(Input):
+    name: Text = Field(min_length=1, max_length=100, description="What the token is for.")
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart.")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenCreatedOut(Schema):
+    token: TokenOut
+    secret: str = Field(description="The token itself. Shown this once; store it safely.")

@@ -1,0 +1,148 @@
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from outings.api.caching import PreconditionFailed, check_if_match
+from outings.api.tests.factories import ListingFactory
+from outings.api.tests.helpers import bearer, error_of
+from outings.catalog.models import Listing
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_anonymous_read_is_publicly_cacheable(client):
+    listing = ListingFactory.create()
+
+    response = client.get(f"/api/v1/listings/{listing.pk}")
+
+    assert response["Cache-Control"] == "public, max-age=60"
+    assert response["Vary"] == "Authorization, Cookie, Accept-Language"
+    assert response["ETag"].startswith('"')
+
+
+def test_an_authenticated_read_is_private(client, guest_token):
+    listing = ListingFactory.create()
+
+    response = client.get(f"/api/v1/listings/{listing.pk}", **bearer(guest_token))
+
+    assert response["Cache-Control"] == "private, max-age=0, must-revalidate"
+    assert response["Vary"] == "Authorization, Cookie, Accept-Language"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/listings/{pk}", "/api/v1/listings", "/api/v1/categories"]
+)
+def test_a_matching_if_none_match_is_a_304_without_a_body(client, path):
+    listing = ListingFactory.create()
+    url = path.format(pk=listing.pk)
+    etag = client.get(url)["ETag"]
+
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert response["Cache-Control"] == "public, max-age=60"
+
+
+def test_a_weak_or_listed_if_none_match_also_matches(client):
+    listing = ListingFactory.create()
+    etag = client.get(f"/api/v1/listings/{listing.pk}")["ETag"]
+
+    response = client.get(f"/api/v1/listings/{listing.pk}", HTTP_IF_NONE_MATCH=f'"x", W/{etag}')
+
+    assert response.status_code == 304
+
+
+def test_an_edit_changes_the_etag(client):
+    listing = ListingFactory.create()
+    before = client.get(f"/api/v1/listings/{listing.pk}")["ETag"]
+    Listing.objects.filter(pk=listing.pk).update(version=2)
+
+    response = client.get(f"/api/v1/listings/{listing.pk}", HTTP_IF_NONE_MATCH=before)
+
+    assert response.status_code == 200
+    assert response["ETag"] != before
+
+
+def test_the_etag_is_computed_without_rendering_the_list(client):
+    ListingFactory.create()
+    etag = client.get("/api/v1/listings")["ETag"]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/listings", HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert len(queries) == 1
+
+
+def test_patch_me_with_the_current_etag_goes_through(client, guest, guest_token):
+    etag = client.get("/api/v1/me", **bearer(guest_token))["ETag"]
+
+    response = client.patch(
+        "/api/v1/me",
+        data={"last_name": "Hopper"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+        **bearer(guest_token),
+    )
+
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    guest.refresh_from_db()
+    assert guest.last_name == "Hopper"
+
+
+@pytest.mark.parametrize("stale", ['"0000"', "W/{etag}", '"nonsense", "more"'])
+def test_patch_me_with_a_stale_if_match_is_412_and_changes_nothing(
+    client, guest, guest_token, stale
+):
+    etag = client.get("/api/v1/me", **bearer(guest_token))["ETag"]
+
+    response = client.patch(
+        "/api/v1/me",
+        data={"last_name": "Hopper"},
+        content_type="application/json",
+        HTTP_IF_MATCH=stale.format(etag=etag),
+        **bearer(guest_token),
+    )
+
+    assert response.status_code == 412
+    assert error_of(response)["code"] == "precondition_failed"
+    guest.refresh_from_db()
+    assert guest.last_name == "Lovelace"
+
+
+def test_a_second_edit_from_the_same_stale_read_is_412(client, guest, guest_token):
+    etag = client.get("/api/v1/me", **bearer(guest_token))["ETag"]
+    edit = {"content_type": "application/json", "HTTP_IF_MATCH": etag, **bearer(guest_token)}
+
+    first = client.patch("/api/v1/me", data={"first_name": "One"}, **edit)
+    second = client.patch("/api/v1/me", data={"first_name": "Two"}, **edit)
+
+    assert (first.status_code, second.status_code) == (200, 412)
+    guest.refresh_from_db()
+    assert guest.first_name == "One"
+
+
+def test_if_match_star_matches_any_current_version(client, guest, guest_token):
+    response = client.patch(
+        "/api/v1/me",
+        data={"first_name": "Star"},
+        content_type="application/json",
+        HTTP_IF_MATCH="*",
+        **bearer(guest_token),
+    )
+
+    assert response.status_code == 200
+
+
+def test_check_if_match_refuses_a_stale_tag_and_accepts_the_current_one():
+    stale = RequestFactory().put("/x", HTTP_IF_MATCH='"old"')
+    current = RequestFactory().put("/x", HTTP_IF_MATCH='"old", "new"')
+
+    with pytest.raises(PreconditionFailed):
+        check_if_match(stale, '"new"')
+    check_if_match(current, '"new"')
+    check_if_match(RequestFactory().put("/x"), '"new"')

@@ -1,0 +1,61 @@
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import override_settings
+
+from outings.api.tests.test_route_authorization import PLAIN_STATIC
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_openapi_document_is_3_1_and_lists_every_operation(client):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"] == "3.1.0"
+    operations = {
+        (method.upper(), path) for path, item in document["paths"].items() for method in item
+    }
+    assert operations == {
+        ("GET", "/api/v1/categories"),
+        ("GET", "/api/v1/listings"),
+        ("GET", "/api/v1/listings/{listing_id}"),
+        ("GET", "/api/v1/listings/{listing_id}/slots"),
+        ("GET", "/api/v1/me"),
+        ("PATCH", "/api/v1/me"),
+        ("GET", "/api/v1/me/tokens"),
+        ("POST", "/api/v1/me/tokens"),
+        ("DELETE", "/api/v1/me/tokens/{token_id}"),
+    }
+
+
+def test_public_operations_declare_anonymous_access_and_private_ones_do_not(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    assert paths["/api/v1/listings"]["get"]["security"] == [
+        {"TokenAuth": []},
+        {"SessionAuth": []},
+        {},
+    ]
+    assert paths["/api/v1/me"]["get"]["security"] == [{"TokenAuth": []}, {"SessionAuth": []}]
+
+
+def test_input_schemas_forbid_unknown_fields(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    assert schemas["TokenIn"]["additionalProperties"] is False
+    assert schemas["MePatch"]["additionalProperties"] is False
+
+
+@override_settings(STORAGES=PLAIN_STATIC)
+def test_the_docs_page_loads_its_assets_from_our_own_static_files(client):
+    response = client.get("/api/v1/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert "/static/ninja/swagger-ui-bundle.js" in sources
+    assert all(source.startswith("/static/") for source in sources)
+    assert all(finders.find(source.removeprefix("/static/")) for source in sources)

@@ -1,0 +1,117 @@
+import threading
+import uuid
+
+import pytest
+from django.test import override_settings
+
+from outings.api.tests.helpers import bearer, error_of
+from outings.api.throttling import CacheCounter, Rate, RedisCounter, hit
+
+pytestmark = pytest.mark.django_db
+
+TIGHT = {"anon": "2/min", "user": "3/min"}
+
+
+def test_rates_parse_from_settings_strings():
+    assert Rate.parse("120/min") == Rate(limit=120, period=60)
+    assert Rate.parse("5/s") == Rate(limit=5, period=1)
+    assert Rate.parse("1000/day") == Rate(limit=1000, period=86400)
+
+
+@override_settings(API_THROTTLE_RATES=TIGHT)
+def test_anonymous_callers_are_limited_per_ip_address(client):
+    statuses = [client.get("/api/v1/categories").status_code for _ in range(3)]
+    other_ip = client.get("/api/v1/categories", REMOTE_ADDR="10.0.0.2")
+
+    assert statuses == [200, 200, 429]
+    assert other_ip.status_code == 200
+
+
+@override_settings(API_THROTTLE_RATES=TIGHT)
+def test_a_throttled_call_is_a_429_in_the_shape_with_retry_after(client):
+    for _ in range(2):
+        client.get("/api/v1/categories")
+
+    response = client.get("/api/v1/categories")
+
+    assert response.status_code == 429
+    assert error_of(response)["code"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+@override_settings(API_THROTTLE_RATES=TIGHT)
+def test_each_token_has_its_own_allowance(client, guest, token_for):
+    first, second = token_for(guest), token_for(guest)
+
+    statuses = [client.get("/api/v1/me", **bearer(first)).status_code for _ in range(4)]
+    other = client.get("/api/v1/me", **bearer(second))
+
+    assert statuses == [200, 200, 200, 429]
+    assert other.status_code == 200
+
+
+@override_settings(API_THROTTLE_RATES=TIGHT, API_TRUSTED_PROXIES=1)
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(client):
+    for _ in range(2):
+        client.get("/api/v1/categories", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    blocked = client.get("/api/v1/categories", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    other = client.get("/api/v1/categories", HTTP_X_FORWARDED_FOR="203.0.113.8")
+
+    assert (blocked.status_code, other.status_code) == (429, 200)
+
+
+def test_the_cache_counter_counts_within_a_window():
+    key = f"test:{uuid.uuid4()}"
+    counter = CacheCounter()
+
+    assert [counter.hit(key, 60) for _ in range(3)] == [1, 2, 3]
+
+
+def test_hit_reports_the_wait_until_the_window_ends():
+    rate = Rate(limit=1, period=60)
+    ident = f"test:{uuid.uuid4()}"
+
+    assert hit(ident=ident, rate=rate, now=120.0) is None
+    assert hit(ident=ident, rate=rate, now=150.0) == 30.0
+    assert hit(ident=ident, rate=rate, now=180.0) is None  # a new window
+
+
+def test_the_redis_counter_lets_exactly_the_limit_through_under_concurrency(redis_url):
+    store = RedisCounter(redis_url)
+    ident = f"test:{uuid.uuid4()}"
+    rate = Rate(limit=50, period=60)
+    allowed: list[bool] = []
+    lock = threading.Lock()
+    start = threading.Barrier(16)
+
+    def hammer() -> None:
+        start.wait()
+        for _ in range(25):
+            result = hit(ident=ident, rate=rate, now=1_000_000.0, store=store) is None
+            with lock:
+                allowed.append(result)
+
+    threads = [threading.Thread(target=hammer) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(allowed) == 400
+    assert allowed.count(True) == 50
+
+
+def test_the_redis_counter_expires_its_keys(redis_url):
+    store = RedisCounter(redis_url)
+    key = f"test:{uuid.uuid4()}"
+
+    store.hit(key, 60)
+
+    assert 0 < store.client.ttl(key) <= 61
+
+
+def test_an_unreachable_counter_store_lets_requests_through():
+    store = RedisCounter("redis://127.0.0.1:1/0")
+
+    assert hit(ident="x", rate=Rate(limit=0, period=60), now=0.0, store=store) is None

@@ -1,0 +1,139 @@
+"""Rate limits per token, per user, or per IP address for anonymous callers.
+
+A fixed-window counter: one key per caller and window, incremented atomically. With REDIS_URL
+set the increment and the expiry go to Redis in one MULTI/EXEC pipeline, so concurrent requests
+on any number of app servers cannot slip past the limit. The embedded profile has no Redis and
+counts in Django's cache (a file cache there): `cache.add` + `cache.incr` is read-modify-write
+under the hood, so the limit is approximate when several processes race on one counter.
+
+If the counter store is unreachable the request is let through and a warning logged: a cache
+outage must not take the API down.
+"""
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
+
+import redis
+from django.conf import settings
+from django.core.cache import cache as django_cache
+from django.http import HttpRequest
+from ninja.throttling import BaseThrottle
+
+from outings.api.auth import api_token_of, is_authenticated
+
+logger = logging.getLogger(__name__)
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """'120/min' -> Rate(120, 60)."""
+        count, _, unit = text.partition("/")
+        return cls(limit=int(count), period=PERIODS[unit.strip()])
+
+
+class Counter(Protocol):
+    def hit(self, key: str, period: int) -> int:
+        """Add one to `key` (created to expire after `period` seconds); the new count."""
+
+
+class RedisCounter:
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url)
+
+    def hit(self, key: str, period: int) -> int:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, period + 1)  # the key names its window, so re-arming is harmless
+        count, _ = pipe.execute()
+        return int(count)
+
+
+class CacheCounter:
+    """Approximate across processes: see the module docstring."""
+
+    def hit(self, key: str, period: int) -> int:
+        django_cache.add(key, 0, timeout=period + 1)
+        try:
+            return django_cache.incr(key)
+        except ValueError:  # expired between add and incr
+            django_cache.set(key, 1, timeout=period + 1)
+            return 1
+
+
+@cache
+def redis_counter(url: str) -> RedisCounter:
+    return RedisCounter(url)
+
+
+def counter() -> Counter:
+    url: str = settings.REDIS_URL
+    return redis_counter(url) if url else CacheCounter()
+
+
+def hit(*, ident: str, rate: Rate, now: float, store: Counter | None = None) -> float | None:
+    """Count one request for `ident`. None if it is within `rate`, else the seconds until the
+    current window ends."""
+    window = int(now // rate.period)
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    key = f"{prefix}:throttle:{ident}:{rate.period}:{window}"
+    try:
+        count = (store or counter()).hit(key, rate.period)
+    except (redis.RedisError, OSError):
+        logger.warning("Rate limit store unavailable; letting %s through", ident, exc_info=True)
+        return None
+    if count <= rate.limit:
+        return None
+    return (window + 1) * rate.period - now
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the address API_TRUSTED_PROXIES hops back in X-Forwarded-For."""
+    proxies: int = settings.API_TRUSTED_PROXIES
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    if proxies and forwarded:
+        hops = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+def identity(request: HttpRequest) -> tuple[str, str]:
+    """(rate name, counter identity) of the caller: token, else user, else IP address."""
+    token = api_token_of(request)
+    if token is not None:
+        return "user", f"token:{token.pk}"
+    if is_authenticated(request):
+        return "user", f"user:{request.user.pk}"
+    return "anon", f"ip:{client_ip(request)}"
+
+
+class ApiRateLimit(BaseThrottle):
+    """ninja runs throttles after authentication, so the caller is known here. ninja asks
+    `wait()` right after `allow_request()` in the same thread; a thread-local carries the
+    answer between the two because one instance serves every request."""
+
+    def __init__(self) -> None:
+        self._last = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        name, ident = identity(request)
+        rate = Rate.parse(settings.API_THROTTLE_RATES[name])
+        wait = hit(ident=ident, rate=rate, now=time.time())
+        self._last.wait = wait
+        return wait is None
+
+    def wait(self) -> float | None:
+        wait: float | None = getattr(self._last, "wait", None)
+        return None if wait is None else float(max(1, math.ceil(wait)))
