@@ -1,0 +1,1 @@
+"""One module per benchmark section; each registers itself with `bench.registry.section`."""
