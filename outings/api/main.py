@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Swagger
 
 from outings.api.errors import install_error_handlers
-from outings.api.routes import catalog, me
+from outings.api.routes import catalog, me, search
 from outings.api.throttling import ApiRateLimit
 
 api = NinjaAPI(
@@ -29,3 +29,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", catalog.router)
 api.add_router("", me.router)
+api.add_router("", search.router)

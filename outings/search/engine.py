@@ -76,7 +76,12 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
             if corrected and corrected.lower() != query.text.lower():
                 page = _search(cursor, _with_text(query, corrected), now)
                 page.suggestion, page.corrected = corrected, True
-        elif query.text and len(page.hits) < TYPO_THRESHOLD and query.cursor is None:
+        elif (
+            query.text
+            and len(page.hits) < TYPO_THRESHOLD
+            and page.next_cursor is None
+            and query.cursor is None
+        ):
             corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
                 page.suggestion = corrected
@@ -95,7 +100,7 @@ def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
     )
     row = cursor.fetchone()
     if row is None:
-        raise InvalidSearch(fields={"currency": f"No exchange rate for {currency!r}."})
+        raise InvalidSearch(fields={"currency": [f"No exchange rate for {currency!r}."]})
     return row[0], row[1]
 
 
@@ -420,7 +425,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _fingerprint(query: SearchQuery) -> list[Any]:
+def cursor_fingerprint(query: SearchQuery) -> list[Any]:
     return [
         query.text,
         query.sort,
@@ -443,19 +448,21 @@ def _fingerprint(query: SearchQuery) -> list[Any]:
 
 
 def _encode_cursor(values: list[Any], query: SearchQuery) -> str:
-    return signing.dumps({"k": values, "q": _fingerprint(query)}, salt=CURSOR_SALT, compress=True)
+    return signing.dumps(
+        {"k": values, "q": cursor_fingerprint(query)}, salt=CURSOR_SALT, compress=True
+    )
 
 
 def _decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
     try:
         data = signing.loads(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
-        raise InvalidSearch(fields={"cursor": "Malformed or tampered cursor."}) from error
-    if not isinstance(data, dict) or data.get("q") != _fingerprint(query):
-        raise InvalidSearch(fields={"cursor": "This cursor belongs to another search."})
+        raise InvalidSearch(fields={"cursor": ["Malformed or tampered cursor."]}) from error
+    if not isinstance(data, dict) or data.get("q") != cursor_fingerprint(query):
+        raise InvalidSearch(fields={"cursor": ["This cursor belongs to another search."]})
     values = data.get("k")
     if not isinstance(values, list) or len(values) != 2:
-        raise InvalidSearch(fields={"cursor": "Malformed cursor."})
+        raise InvalidSearch(fields={"cursor": ["Malformed cursor."]})
     if query.sort in ("newest", "soonest") and isinstance(values[0], str):
         values[0] = datetime.fromisoformat(values[0])
     elif query.sort == "relevance" and isinstance(values[0], str):

@@ -55,6 +55,10 @@ class Suggestion(models.Model):
     normalized = models.CharField(max_length=200)
     weight = models.PositiveIntegerField(default=1)
     listing_id = models.BigIntegerField(null=True, blank=True)
+    # For places: the centre of the catalogue's listings there, so "near Toronto" needs no
+    # geocoding service.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -113,7 +113,7 @@ class SearchQuery:
         if not 1 <= self.limit <= MAX_LIMIT:
             errors["limit"] = f"Between 1 and {MAX_LIMIT}."
         if errors:
-            raise InvalidSearch(fields=errors)
+            raise InvalidSearch(fields={name: [message] for name, message in errors.items()})
 
 
 def _point_errors(point: Point, name: str) -> dict[str, str]:

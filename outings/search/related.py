@@ -127,3 +127,16 @@ def normalize(text: str) -> str:
     """Lower case without accents: what outings_unaccent(lower(...)) makes of the catalogue."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def resolve_place(name: str) -> tuple[float, float] | None:
+    """A place name's coordinates from the catalogue's own places (offline, no geocoder)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT latitude, longitude FROM search_suggestion
+               WHERE kind = 'place' AND normalized = %s AND latitude IS NOT NULL
+               ORDER BY weight DESC LIMIT 1""",
+            [normalize(" ".join(name.split()))[:MAX_PREFIX]],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None

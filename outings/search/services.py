@@ -4,6 +4,7 @@ import csv
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
@@ -40,8 +41,10 @@ def refresh_lexicon() -> int:
             WHERE l.status = 'published'
         """)
         cursor.execute("""
-            INSERT INTO search_suggestion (kind, label, normalized, weight)
-            SELECT 'place', city, lower(outings_unaccent(city)), count(*)
+            INSERT INTO search_suggestion (kind, label, normalized, weight, latitude, longitude)
+            SELECT 'place', city, lower(outings_unaccent(city)), count(*),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude)
             FROM catalog_listing WHERE status = 'published' AND city <> '' GROUP BY city
         """)
         for slug, name in CATEGORY_NAMES.items():
@@ -74,3 +77,10 @@ def load_exchange_rates(*, path: Path) -> int:
     ExchangeRate.objects.all().delete()
     ExchangeRate.objects.bulk_create(rates)
     return len(rates)
+
+
+def bundled_currencies() -> list[str]:
+    """The currencies of the bundled demo rates (data/exchange_rates.csv)."""
+    path = Path(settings.BASE_DIR) / "data" / "exchange_rates.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [row["currency"] for row in csv.DictReader(handle)]

@@ -72,6 +72,15 @@ TABLE: dict[str, list[Case]] = {
         Case("GET", lambda w: f"/api/v1/listings/{w.public_listing.pk}/slots", everyone(200)),
         Case("GET", lambda w: f"/api/v1/listings/{w.draft_listing.pk}/slots", everyone(404)),
     ],
+    "api/v1/search": [
+        Case("GET", lambda w: "/api/v1/search?q=walk&guests=2", everyone(200)),
+        Case("GET", lambda w: "/api/v1/search?radius_km=5", everyone(400)),
+    ],
+    "api/v1/listings/<listing_id>/similar": [
+        Case("GET", lambda w: f"/api/v1/listings/{w.public_listing.pk}/similar", everyone(200)),
+        Case("GET", lambda w: f"/api/v1/listings/{w.draft_listing.pk}/similar", everyone(404)),
+    ],
+    "api/v1/autocomplete": [Case("GET", lambda w: "/api/v1/autocomplete?q=wal", everyone(200))],
     "api/v1/me": [
         Case("GET", lambda w: "/api/v1/me", signed_in(200)),
         Case("PATCH", lambda w: "/api/v1/me", signed_in(200), body={"last_name": "Walker"}),

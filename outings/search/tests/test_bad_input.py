@@ -38,7 +38,7 @@ def test_a_malformed_cursor_is_refused(rates):
     with pytest.raises(InvalidSearch) as error:
         search(SearchQuery(cursor="not-a-cursor"))
 
-    assert error.value.fields == {"cursor": "Malformed or tampered cursor."}
+    assert error.value.fields == {"cursor": ["Malformed or tampered cursor."]}
 
 
 def test_a_cursor_from_another_search_is_refused(make_listing):
@@ -49,7 +49,7 @@ def test_a_cursor_from_another_search_is_refused(make_listing):
     with pytest.raises(InvalidSearch) as error:
         search(SearchQuery(text="walk", limit=1, cursor=cursor))
 
-    assert error.value.fields == {"cursor": "This cursor belongs to another search."}
+    assert error.value.fields == {"cursor": ["This cursor belongs to another search."]}
 
 
 def test_an_unknown_currency_is_refused(rates):

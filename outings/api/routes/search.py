@@ -1,0 +1,261 @@
+"""Explore: full-text search with filters and facets, "more like this", autocomplete.
+
+Thin: parse the parameters into the search app's typed query, call it, serialise. The search
+module owns every rule (outings/search/query.py) and the SQL."""
+
+import enum
+from datetime import date
+from typing import Annotated, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+from ninja.params import P, PathEx
+
+from outings.api import selectors
+from outings.api.auth import OPTIONAL, PUBLIC_SECURITY, is_authenticated
+from outings.api.caching import make_etag, not_modified, set_cache_headers
+from outings.api.errors import responses
+from outings.api.schemas import MAX_ID, MAX_PRICE, Input, Text, TimeZone
+from outings.catalog.models import CATEGORY_NAMES
+from outings.search import cache, related
+from outings.search.engine import search as run_search
+from outings.search.query import (
+    MAX_GUESTS,
+    MAX_LIMIT,
+    MAX_RADIUS_KM,
+    MAX_TEXT,
+    SORTS,
+    BoundingBox,
+    InvalidSearch,
+    Point,
+    SearchPage,
+    SearchQuery,
+)
+from outings.search.services import bundled_currencies
+
+router = Router(tags=["explore"], auth=OPTIONAL)
+ListingId = PathEx[int, P(ge=1, le=MAX_ID)]
+Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "newest"]
+assert set(Sort.__args__) == set(SORTS)  # type: ignore[attr-defined]
+
+
+CategorySlug = enum.StrEnum(  # type: ignore[misc]
+    "CategorySlug", [(slug, slug) for slug in CATEGORY_NAMES]
+)
+# The currencies the bundled rates know; a rates file with others extends the table, and a
+# currency without a rate is refused by the search itself.
+Currency = enum.StrEnum(  # type: ignore[misc]
+    "Currency", [(code, code) for code in bundled_currencies()]
+)
+
+
+class SearchParams(Input):
+    q: Text = Field("", max_length=MAX_TEXT, description='Web-search syntax: "phrase", -word, or.')
+    category: list[CategorySlug] = Field(
+        [], max_length=20, description="Category slugs; several are OR-ed."
+    )
+    price_min: int | None = Field(None, ge=0, le=MAX_PRICE, description="Minor units of currency.")
+    price_max: int | None = Field(None, ge=0, le=MAX_PRICE, description="Minor units of currency.")
+    currency: Currency = Field(Currency("EUR"), description="The viewer's currency.")
+    duration_min: int | None = Field(None, ge=0, le=100_000, description="Minutes.")
+    duration_max: int | None = Field(None, ge=0, le=100_000, description="Minutes.")
+    language: list[Annotated[str, Field(pattern=r"^[a-z]{2}$")]] = Field(
+        [], max_length=10, description="Languages the experience is offered in."
+    )
+    city: list[Annotated[Text, Field(max_length=120)]] = Field([], max_length=20)
+    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    date_from: date | None = Field(None, description="First day (viewer's time zone).")
+    date_to: date | None = Field(None, description="Last day, inclusive.")
+    guests: int | None = Field(None, ge=1, le=MAX_GUESTS, description="Seats wanted.")
+    tz: TimeZone = Field(TimeZone("UTC"), description="The viewer's IANA zone.")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    near: Text | None = Field(None, max_length=100, description="A place name, instead of lat/lng.")
+    radius_km: float | None = Field(None, gt=0, le=MAX_RADIUS_KM)
+    bbox: str | None = Field(
+        None,
+        max_length=100,
+        pattern=r"^-?[0-9.]+(,-?[0-9.]+){3}$",
+        description="south,west,north,east",
+    )
+    sort: Sort = "relevance"
+    cursor: str | None = Field(None, max_length=2000)
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+
+
+class NextSlotOut(Schema):
+    slot_id: int
+    starts_at: str
+    seats_left: int
+
+
+class HitOut(Schema):
+    id: int
+    title: str
+    summary: str
+    category: str
+    city: str
+    country_code: str
+    price_amount: int
+    currency: str
+    duration_minutes: int | None
+    latitude: float | None
+    longitude: float | None
+    image_url: str
+    distance_km: float | None
+    next_slot: NextSlotOut | None
+
+
+class FacetValueOut(Schema):
+    value: str
+    count: int
+    selected: bool
+
+
+class SearchOut(Schema):
+    results: list[HitOut]
+    facets: dict[str, list[FacetValueOut]]
+    next: str | None = Field(description="Cursor of the next page, if any.")
+    suggestion: str | None = Field(description='A corrected query ("did you mean").')
+    corrected: bool = Field(description="True when the results are for the suggestion.")
+
+
+class SimilarOut(Schema):
+    id: int
+    title: str
+    category: str
+    city: str
+    distance_km: float | None
+
+
+class CompletionOut(Schema):
+    kind: Literal["title", "category", "place"]
+    label: str
+    listing_id: int | None
+
+
+class AutocompleteParams(Input):
+    q: Text = Field(..., max_length=100, description="What has been typed so far.")
+
+
+def to_query(params: SearchParams, *, language: str) -> SearchQuery:
+    """The typed search for these parameters; InvalidSearch (400) names a bad one."""
+    near = None
+    if params.lat is not None or params.lng is not None:
+        if params.lat is None or params.lng is None:
+            raise InvalidSearch(fields={"lat": ["lat and lng go together."]})
+        near = Point(params.lat, params.lng)
+    elif params.near:
+        place = related.resolve_place(params.near)
+        if place is None:
+            raise InvalidSearch(fields={"near": ["Unknown place."]})
+        near = Point(*place)
+    box = None
+    if params.bbox:
+        try:
+            south, west, north, east = (float(part) for part in params.bbox.split(","))
+        except ValueError as error:
+            raise InvalidSearch(
+                fields={"bbox": ["Four numbers: south,west,north,east."]}
+            ) from error
+        box = BoundingBox(south, west, north, east)
+    return SearchQuery(
+        text=params.q,
+        categories=tuple(str(c) for c in params.category),
+        price_min=params.price_min,
+        price_max=params.price_max,
+        currency=str(params.currency),
+        duration_min=params.duration_min,
+        duration_max=params.duration_max,
+        languages=tuple(params.language),
+        cities=tuple(params.city),
+        country=params.country or "",
+        date_from=params.date_from,
+        date_to=params.date_to,
+        guests=params.guests,
+        time_zone=str(params.tz),
+        near=near,
+        radius_km=params.radius_km,
+        bbox=box,
+        sort=params.sort,
+        language=language,
+        cursor=params.cursor,
+        limit=params.limit,
+    )
+
+
+def _serialise(page: SearchPage) -> dict[str, object]:
+    return {
+        "results": [
+            {
+                **{
+                    name: getattr(hit, name)
+                    for name in HitOut.model_fields
+                    if name not in ("id", "next_slot")
+                },
+                "id": hit.listing_id,
+                "next_slot": hit.next_slot
+                and {
+                    "slot_id": hit.next_slot.slot_id,
+                    "starts_at": hit.next_slot.starts_at.isoformat(),
+                    "seats_left": hit.next_slot.seats_left,
+                },
+            }
+            for hit in page.hits
+        ],
+        "facets": {name: [vars(v) for v in values] for name, values in page.facets.items()},
+        "next": page.next_cursor,
+        "suggestion": page.suggestion,
+        "corrected": page.corrected,
+    }
+
+
+@router.get(
+    "/search",
+    response={200: SearchOut, 304: None, **responses(400, 401, 429, 503)},
+    openapi_extra=PUBLIC_SECURITY,
+)
+def search(
+    request: HttpRequest, response: HttpResponse, params: Query[SearchParams]
+) -> dict[str, object] | HttpResponse:
+    """Things to do matching a text query, filters, a place and dates, with facet counts.
+    Identical anonymous searches are answered from a cache keyed by the catalogue version."""
+    query = to_query(params, language=request.LANGUAGE_CODE[:2])
+    anonymous = not is_authenticated(request)
+    page = cache.cached_search(query) if anonymous else run_search(query)
+    body = _serialise(page)
+    etag = make_etag(cache.catalogue_version(), request.get_full_path())
+    set_cache_headers(response, request, etag)
+    return not_modified(request, etag) or body
+
+
+@router.get(
+    "/listings/{listing_id}/similar",
+    response={200: list[SimilarOut], **responses(400, 401, 404, 429)},
+    openapi_extra=PUBLIC_SECURITY,
+)
+def similar(request: HttpRequest, listing_id: ListingId) -> list[dict[str, object]]:
+    """Listings like this one: shared significant words, same category, nearby, bookable."""
+    listing = selectors.get_public_listing(listing_id=listing_id)
+    return [
+        {
+            "id": item.listing_id,
+            "title": item.title,
+            "category": item.category,
+            "city": item.city,
+            "distance_km": item.distance_km,
+        }
+        for item in related.similar(listing_id=listing.pk)
+    ]
+
+
+@router.get(
+    "/autocomplete",
+    response={200: list[CompletionOut], **responses(400, 401, 429)},
+    openapi_extra=PUBLIC_SECURITY,
+)
+def autocomplete(
+    request: HttpRequest, params: Query[AutocompleteParams]
+) -> list[related.Completion]:
+    """Up to ten titles, categories and places for what has been typed (two characters on)."""
+    return related.autocomplete(prefix=params.q)
