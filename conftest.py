@@ -49,3 +49,14 @@ def _isolated_cache(_cache_dir: Path) -> Iterator[None]:
         caches["default"]["LOCATION"] = str(_cache_dir)
     with override_settings(CACHES=caches):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage() -> Iterator[None]:
+    """Pages link static files and tests do not run collectstatic: skip the manifest lookup."""
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield

@@ -34,6 +34,8 @@ from outings.search.query import (
 from outings.search.services import bundled_currencies
 
 router = Router(tags=["explore"], auth=OPTIONAL)
+# A plain calendar date: pydantic alone would also take numbers as Unix timestamps.
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ListingId = PathEx[int, P(ge=1, le=MAX_ID)]
 Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "newest"]
 assert set(Sort.__args__) == set(SORTS)  # type: ignore[attr-defined]
@@ -64,8 +66,10 @@ class SearchParams(Input):
     )
     city: list[Annotated[Text, Field(max_length=120)]] = Field([], max_length=20)
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
-    date_from: date | None = Field(None, description="First day (viewer's time zone).")
-    date_to: date | None = Field(None, description="Last day, inclusive.")
+    date_from: str | None = Field(
+        None, pattern=ISO_DATE, description="First day, YYYY-MM-DD (viewer's time zone)."
+    )
+    date_to: str | None = Field(None, pattern=ISO_DATE, description="Last day, inclusive.")
     guests: int | None = Field(None, ge=1, le=MAX_GUESTS, description="Seats wanted.")
     tz: TimeZone = Field(TimeZone("UTC"), description="The viewer's IANA zone.")
     lat: float | None = Field(None, ge=-90, le=90)
@@ -170,8 +174,8 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
         languages=tuple(params.language),
         cities=tuple(params.city),
         country=params.country or "",
-        date_from=params.date_from,
-        date_to=params.date_to,
+        date_from=_day(params.date_from, "date_from"),
+        date_to=_day(params.date_to, "date_to"),
         guests=params.guests,
         time_zone=str(params.tz),
         near=near,
@@ -182,6 +186,15 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
         cursor=params.cursor,
         limit=params.limit,
     )
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidSearch(fields={name: ["Not a calendar date."]}) from error
 
 
 def _serialise(page: SearchPage) -> dict[str, object]:
