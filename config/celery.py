@@ -7,10 +7,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("outings")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each app's tasks.py, plus the outbox's (a package inside outings.common).
 app.autodiscover_tasks()
+app.autodiscover_tasks(["outings.common.outbox"])
 
 
 @worker_ready.connect
 def _report_ready(**_: object) -> None:
     # Tell /health at once that a worker consumes the queue, instead of after the first beat.
-    app.send_task("outings.common.tasks.record_heartbeat")
+    app.send_task("outings.common.tasks.record_heartbeat", queue="default")

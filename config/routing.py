@@ -1,4 +1,11 @@
 from typing import Any
 
-# Websocket routes; the notifications issue adds its consumers here.
-websocket_urlpatterns: list[Any] = []
+from django.urls import path
+
+from outings.notifications.consumers import ListingConsumer, NotificationConsumer
+
+# Websocket routes (config/asgi.py wraps them in the Origin check and the session's user).
+websocket_urlpatterns: list[Any] = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+    path("ws/listings/<int:listing_id>/", ListingConsumer.as_asgi()),
+]

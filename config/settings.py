@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "outings.scheduling",
     "outings.web",
     "outings.search",
+    "outings.notifications",
+    "outings.stats",
+    # Tables for the PostgreSQL channel layer of the embedded profile (see Channels below).
+    "channels_postgres",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +138,9 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Celery ----------------------------------------------------------------------------------
+# Background work: docs/background-work.md. Every side effect is an outbox row (invariant 4); the
+# Celery messages below only say "drain this queue", so none of them carries anything that could
+# be lost.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -148,42 +155,135 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.2,
     }
 CELERY_RESULT_BACKEND = REDIS_URL or None
+# Nobody waits on a result: the database holds every outcome.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens in a request's on-commit hook: a broker that does not answer must cost that
+# request two seconds at most (the outbox row is already committed; the sweep delivers it).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+# Three queues so that slow work never delays urgent work: `urgent` (mail, notifications),
+# `default` (everything else, the sweep), `slow` (images, statistics). `make run` starts one
+# worker on urgent+default and one on slow; in production give each its own pool of workers.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_CREATE_MISSING_QUEUES = True
+CELERY_TASK_ROUTES = {
+    "outings.stats.tasks.*": {"queue": "slow"},
+    "outings.notifications.tasks.*": {"queue": "slow"},
+    "outings.common.*": {"queue": "default"},
+}
 # Tasks are idempotent (they call idempotent services), so a task is acknowledged only after it
 # ran: a worker killed mid-task gives the message back to the broker instead of losing it.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With acks_late, a task whose broker connection dropped is redelivered elsewhere: stop the local
+# copy instead of running it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # One message at a time per process: with acks_late, a prefetched batch waits behind a slow task.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Recycle worker processes now and then so that a slow leak never becomes an outage.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+# Every task finishes or is stopped: soft limit raises inside the task (it can record why), the
+# hard limit kills the process (its outbox message is then recovered by the sweep).
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# The outbox (outings/common/outbox). Due work is a row with a due time that the sweep finds:
+# no task ever waits on a long ETA or countdown (a broker holds those in memory and redelivers
+# them on every restart).
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
+# Attempts before a message is parked for staff (admin → Outbox messages → retry). With the
+# backoff below, 12 attempts span about 3.5 hours of a downstream being down.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+# One relay task drains for this long, then hands over to a fresh task (stays under its limits).
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=20.0)
+OUTBOX_RELAY_SOFT_TIME_LIMIT = 60
+# Delivered messages are kept this long for inspection, then purged.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "outings.common.tasks.record_heartbeat", "schedule": 10.0},
+    "outbox-sweep": {
+        "task": "outings.common.outbox.tasks.sweep",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        # A sweep that could not run in time is superseded by the next one: never pile them up.
+        "options": {"expires": OUTBOX_SWEEP_SECONDS * 2},
+    },
+    "outbox-purge": {"task": "outings.common.outbox.tasks.purge", "schedule": 3600.0},
+    "stats-flush": {
+        "task": "outings.stats.tasks.flush_listing_views",
+        "schedule": env.float("STATS_FLUSH_SECONDS", default=60.0),  # STATS_FLUSH_SECONDS
+        "options": {"expires": 120},
+    },
+    "live-cleanup": {"task": "outings.notifications.tasks.clean_live_messages", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 WORKER_HEARTBEAT_MAX_AGE = 60  # seconds; /health reports the worker down beyond it
 
 # --- Channels --------------------------------------------------------------------------------
+# Websockets (outings/notifications/consumers.py). Events are published by web processes and by
+# Celery workers, so the layer must cross processes: Redis when there is one; otherwise
+# PostgreSQL (channels_postgres: a table plus LISTEN/NOTIFY), never the in-memory layer, which
+# only reaches consumers in the process that sent.
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, which is exactly
+                # channels_redis' blocking-pop timeout: an idle socket's consumer then dies with
+                # TimeoutError after 5 s. Reads must be allowed to outlast the pop.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": env.str("CACHE_KEY_PREFIX", default="outings") + ":asgi",
+                # A live event is stale after a few seconds; the inbox is the record.
+                "expiry": 10,
+                # Messages queued for one slow socket before new ones are dropped.
+                "capacity": 200,
+            },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "outings.notifications.layers.PostgresChannelLayer",
+            "CONFIG": {
+                **{k: v for k, v in DATABASES["default"].items() if k != "OPTIONS"},
+                "OPTIONS": {"connect_timeout": 5},
+                "TIME_ZONE": None,
+                "prefix": env.str("CACHE_KEY_PREFIX", default="outings") + ":asgi",
+                "expiry": 10,
+                "PSYCOPG_OPTIONS": {"min_size": 1, "max_size": 4},
+            },
+        }
+    }
+# Largest text frame a client may send (it only ever sends pings); larger ones are refused.
+WEBSOCKET_MAX_MESSAGE_BYTES = 4096
 
 # --- Email -----------------------------------------------------------------------------------
+# All mail leaves through the outbox (outings/notifications/emails.py): templated, localised,
+# retried with backoff while SMTP is down. With EMAIL_URL unset (embedded profile) it is written
+# to files in ./var/mail, which staff read at /notifications/staff/mail/.
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
+    # Our SMTP backend records delivery before the final "." of each message: see
+    # docs/background-work.md ("Email: once, and only once").
+    EMAIL_BACKEND = "outings.notifications.smtp.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# A hung SMTP server must fail the attempt (and be retried), not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outings.localhost>")
+# Absolute links in mail (unsubscribe, "open in Outings") need the public address.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A mail that cannot be sent after this many attempts (about 10 hours) is parked for staff.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=16)
+# Unsubscribe links in mail stop working after this many days.
+UNSUBSCRIBE_MAX_AGE_DAYS = 60
+# Listing views are buffered (Redis, or each process's memory) and written to the database at
+# most this often (outings/stats/services.py).
+STATS_FLUSH_SECONDS = env.float("STATS_FLUSH_SECONDS", default=60.0)
 
 # --- Languages and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -254,3 +354,65 @@ CELERY_BEAT_SCHEDULE["sweep-idempotency-keys"] = {
     "task": "outings.api.tasks.sweep_idempotency_keys",
     "schedule": 3600.0,
 }
+
+# --- Offer -----------------------------------------------------------------------------------
+# Hosts, listings, photos and schedules (issue 4; docs/hosting.md). Kept in one section so the
+# wiring of sign-up, media and moderation reads together.
+# outings.hosting before allauth, so that its templates dress allauth's pages in the site's layout.
+INSTALLED_APPS += ["outings.hosting", "allauth", "allauth.account"]
+MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # the admin's username log-in
+    "allauth.account.auth_backends.AuthenticationBackend",  # email and password
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "hosting:dashboard"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Outings] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Sign-up and log-in mail leaves through the outbox (outings/accounts/adapter.py).
+ACCOUNT_ADAPTER = "outings.accounts.adapter.AccountAdapter"
+
+# Staff approve submitted listings before they go public; False publishes on submit.
+LISTING_APPROVAL_REQUIRED = env.bool("LISTING_APPROVAL_REQUIRED", default=True)
+# Photos: checked by content (Pillow), re-encoded without metadata; renditions made in the
+# background (outbox kind "catalog.photo.renditions", queue "slow").
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)  # checked from the header
+PHOTO_MIN_SIDE = env.int("PHOTO_MIN_SIDE", default=200)
+PHOTO_MAX_PER_LISTING = env.int("PHOTO_MAX_PER_LISTING", default=12)
+PHOTO_RENDITION_ATTEMPTS = env.int("PHOTO_RENDITION_ATTEMPTS", default=4)
+# Photo uploads are multipart bodies far above API_MAX_BODY_BYTES; these paths get this limit.
+API_MAX_UPLOAD_BYTES = PHOTO_MAX_BYTES + 64 * 1024
+API_UPLOAD_PATHS = [r"^/api/v1/host/listings/[0-9]+/photos$"]
+# Slots are materialised this far ahead, on every schedule change and hourly by beat.
+SCHEDULE_HORIZON_DAYS = env.int("SCHEDULE_HORIZON_DAYS", default=120)
+CELERY_BEAT_SCHEDULE["materialize-schedules"] = {
+    "task": "outings.scheduling.tasks.materialize_schedules",
+    "schedule": 3600.0,
+    "options": {"expires": 1800},
+}
+
+# Media through Django's storage API: local files by default; S3-compatible storage (AWS, MinIO,
+# Ceph, R2 ...) when MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME is set.
+MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", default="")  # e.g. https://minio:9000
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {  # type: ignore[dict-item]  # STORAGES was inferred as str values only
+            "bucket_name": AWS_STORAGE_BUCKET_NAME or "outings-media",
+            "endpoint_url": MEDIA_STORAGE_URL or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment (boto3).
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "file_overwrite": True,  # names are unique; renditions are rewritten in place
+            "default_acl": None,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }

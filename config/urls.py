@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from outings.common.views import health
 
@@ -9,10 +10,22 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("outings.api.urls")),
+    path("notifications/", include("outings.notifications.urls")),
+    path("explore/", include("outings.search.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("host/", include("outings.hosting.urls")),
     path("", include("outings.web.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    # Media on this machine's disk (the embedded profile, or one server without a bucket):
+    # served by Django, path-checked by `serve`. With S3-compatible storage the bucket (or a
+    # CDN in front of it) serves them and this route does not exist.
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    )

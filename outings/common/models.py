@@ -1,4 +1,8 @@
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Heartbeat(models.Model):
@@ -20,3 +24,49 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutboxMessage(models.Model):
+    """A side effect that a committed transaction promised: written in that transaction by
+    `outings.common.outbox.enqueue`, delivered afterwards by the relay
+    (see docs/background-work.md).
+
+    pending → running (claimed: attempts + 1, a PostgreSQL advisory lock held by the claimer's
+    session) → done | pending again with a later due time (retryable failure) | parked (gave up;
+    staff retry it from the admin)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        PARKED = "parked", _("Parked")
+
+    kind = models.CharField(_("kind"), max_length=80)
+    queue = models.CharField(_("queue"), max_length=20)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The relay's claim and the sweep read only these rows: small, hot indexes.
+            models.Index(
+                fields=["queue", "due_at", "id"],
+                name="outbox_pending_due",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["id"], name="outbox_running", condition=Q(status="running")),
+            models.Index(fields=["status", "finished_at"], name="outbox_status_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} ({self.status})"

@@ -83,6 +83,8 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
             "--lifespan",
             "on",
         ],
+        # Urgent work (mail, notifications) and everything else on one worker; slow work
+        # (images, statistics) on its own, so that it can never delay a booking's email.
         "worker": [
             py,
             "-m",
@@ -90,10 +92,32 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
             "-A",
             "config",
             "worker",
+            "--queues",
+            "urgent,default",
+            "--hostname",
+            "main@%h",
             "--loglevel",
             "INFO",
             "--concurrency",
             "2",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        "slow": [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--queues",
+            "slow",
+            "--hostname",
+            "slow@%h",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
             "--without-gossip",
             "--without-mingle",
         ],
@@ -123,6 +147,7 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     if not args.skip_import and not Milestone.objects.filter(name="catalogue-imported").exists():
         print("outings | importing the bundled catalogue (first run only) ...", flush=True)
         call_command("import_listings")
+        call_command("refresh_search")
         reach_milestone(name="catalogue-imported")
     return accounts
 

@@ -1,0 +1,48 @@
+"""Staff view of the outbox: what is waiting, what was delivered, what was parked and why; the
+"retry" action gives parked messages a fresh set of attempts."""
+
+import django_stubs_ext
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from outings.common import outbox
+from outings.common.models import OutboxMessage
+
+# ModelAdmin[...] and ModelForm[...] at run time (settings.py is shared; this is idempotent).
+django_stubs_ext.monkeypatch()
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
+    list_display = ["id", "kind", "queue", "status", "attempts", "due_at", "finished_at"]
+    list_filter = ["status", "queue", "kind"]
+    search_fields = ["kind", "last_error"]
+    ordering = ["-id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    actions = ["retry"]
+    show_full_result_count = False  # a count over millions of delivered rows is slow
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # messages come from enqueue, in the transaction of their cause
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Retry the selected parked messages"), permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        chosen = list(queryset.filter(status__in=["parked", "pending"]))
+        count = outbox.retry_messages(message_ids=[message.pk for message in chosen])
+        for message in chosen:
+            self.log_change(request, message, "Retried from the admin")
+        self.message_user(
+            request,
+            ngettext("%d message will be retried.", "%d messages will be retried.", count) % count,
+            messages.SUCCESS,
+        )
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and request.user.has_perm("common.view_outboxmessage")

@@ -1,0 +1,15 @@
+"""The transactional outbox: every side effect leaves through here (DESIGN.md invariant 4).
+
+    outbox.enqueue(kind="email.send", payload={...})   # in the caller's transaction
+
+    @outbox.handler("email.send", queue="urgent", atomic=False, retry_on=(SMTPException,))
+    def send(message: OutboxMessage) -> None: ...
+
+See docs/background-work.md for the delivery guarantees.
+"""
+
+from outings.common.outbox.registry import UnknownKind, handler
+from outings.common.outbox.relay import mark_done
+from outings.common.outbox.services import enqueue, retry_messages
+
+__all__ = ["UnknownKind", "enqueue", "handler", "mark_done", "retry_messages"]

@@ -1,0 +1,82 @@
+"""Which function delivers each kind of outbox message, on which queue, and how it fails.
+
+Apps register their handlers at start-up (their AppConfig.ready imports a `handlers` module), so
+every process (web, worker, beat) knows every kind: `enqueue` refuses an unknown kind at once, in
+the caller's transaction, rather than parking a message no worker can deliver.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import InterfaceError, OperationalError
+
+from outings.common.models import OutboxMessage
+
+QUEUES = ("urgent", "default", "slow")
+# A lost database connection is worth another try whatever the handler does.
+ALWAYS_RETRY: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+
+HandlerFunc = Callable[[OutboxMessage], None]
+
+
+@dataclass(frozen=True)
+class Handler:
+    kind: str
+    func: HandlerFunc
+    queue: str
+    # True: the handler's database writes and the "done" mark commit together (exactly once for
+    # database effects). False: the handler talks to the outside world and must not hold a
+    # transaction open; it may call `outbox.mark_done` itself at its point of no return.
+    atomic: bool
+    retry_on: tuple[type[BaseException], ...]
+    max_attempts: int | None  # None: settings.OUTBOX_MAX_ATTEMPTS
+
+
+_handlers: dict[str, Handler] = {}
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+def handler(
+    kind: str,
+    *,
+    queue: str = "default",
+    atomic: bool = True,
+    retry_on: tuple[type[BaseException], ...] = (),
+    max_attempts: int | None = None,
+) -> Callable[[HandlerFunc], HandlerFunc]:
+    """Register `func` as the handler of `kind`. Handlers must be idempotent, keyed by the outbox
+    message id: a message is delivered at least once, and again after a crash mid-handler.
+    Exceptions in `retry_on` are retried with backoff up to `max_attempts`; any other exception
+    parks the message at once (a bug or a malformed payload does not improve by waiting)."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; use one of {QUEUES}")
+
+    def register(func: HandlerFunc) -> HandlerFunc:
+        existing = _handlers.get(kind)
+        if existing is not None and existing.func is not func:
+            raise ValueError(f"outbox kind {kind!r} already has a handler: {existing.func}")
+        _handlers[kind] = Handler(
+            kind=kind,
+            func=func,
+            queue=queue,
+            atomic=atomic,
+            retry_on=(*retry_on, *ALWAYS_RETRY),
+            max_attempts=max_attempts,
+        )
+        return func
+
+    return register
+
+
+def get(kind: str) -> Handler:
+    try:
+        return _handlers[kind]
+    except KeyError:
+        raise UnknownKind(kind) from None
+
+
+def kinds() -> list[str]:
+    return sorted(_handlers)

@@ -1,0 +1,277 @@
+"""The relay: claims due outbox messages, runs their handlers and records what happened.
+
+Claiming a message commits `status=running, attempts+1` and takes a PostgreSQL session-level
+advisory lock on it in the same transaction. The lock lives as long as the claimer's database
+session: if the worker is killed (kill -9, OOM, a hard time limit), PostgreSQL ends the session
+and frees the lock, and the next sweep sees a running message nobody holds and puts it back
+(the attempt counted, so a message that kills every worker ends up parked, not looping). A live
+claimer keeps its lock, so the sweep never takes a message from a worker that is still on it.
+"""
+
+import enum
+import logging
+import random
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from outings.common.models import OutboxMessage
+from outings.common.outbox import registry
+
+logger = logging.getLogger(__name__)
+
+Status = OutboxMessage.Status
+# Advisory locks take (int4, int4): the first number is ours ("ob"), the second the row id.
+# Ids past 2**31 wrap; two messages 2**31 ids apart would have to run at the same instant to
+# share a lock, and then one merely waits for the next sweep.
+LOCK_CLASS = 0x6F62
+MAX_ERROR_LENGTH = 4000
+
+
+class Outcome(enum.Enum):
+    DONE = "done"
+    RETRY = "retry"
+    PARKED = "parked"
+
+
+def _lock_key(pk: int) -> int:
+    return pk % 2**31
+
+
+def _try_lock(pk: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, _lock_key(pk)])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _unlock(pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, _lock_key(pk)])
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential, capped, with 20% jitter so that a burst of failures does not retry in step."""
+    base = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    delay = min(float(settings.OUTBOX_RETRY_MAX_SECONDS), base)
+    return timedelta(seconds=delay * (1 + random.random() * 0.2))
+
+
+def max_attempts(kind: str) -> int:
+    try:
+        configured = registry.get(kind).max_attempts
+    except registry.UnknownKind:
+        configured = None
+    return configured or settings.OUTBOX_MAX_ATTEMPTS
+
+
+_TABLE = OutboxMessage._meta.db_table
+# One statement, one round trip: pick the oldest due pending message nobody else is picking
+# (FOR UPDATE SKIP LOCKED), take its advisory lock (at most one call: the CTE holds one row),
+# and mark it running with one more attempt. Committed at once in autocommit.
+_CLAIM = f"""
+    WITH next AS MATERIALIZED (
+        SELECT id FROM {_TABLE}
+        WHERE status = 'pending' AND queue = %s AND due_at <= %s
+        ORDER BY due_at, id LIMIT 1
+        FOR UPDATE SKIP LOCKED
+    ), locked AS MATERIALIZED (
+        SELECT id FROM next WHERE pg_try_advisory_lock({LOCK_CLASS}, (id %% 2147483648)::int)
+    )
+    UPDATE {_TABLE} AS message
+    SET status = 'running', attempts = message.attempts + 1, claimed_at = %s
+    FROM locked WHERE message.id = locked.id
+    RETURNING message.*
+"""  # noqa: S608 - table name from the model, values as parameters
+# Done, and the lock released, in one statement: committed as soon as PostgreSQL receives it.
+_MARK_DONE = f"""
+    UPDATE {_TABLE} SET status = 'done', finished_at = now() WHERE id = %s
+    RETURNING pg_advisory_unlock({LOCK_CLASS}, (id %% 2147483648)::int)
+"""  # noqa: S608
+
+
+def claim(*, queue: str, now: datetime) -> OutboxMessage | None:
+    """Take the oldest due pending message of `queue`, or None. The caller must pass the result
+    to `process`, which releases the advisory lock taken here."""
+    found = list(OutboxMessage.objects.raw(_CLAIM, [queue, now, now]))
+    if not found:
+        return None
+    message = found[0]
+    message.locked = True  # type: ignore[attr-defined]
+    return message
+
+
+def mark_done(message: OutboxMessage) -> None:
+    """Record that the message's effect happened, and release it. Non-atomic handlers call this
+    at their point of no return, outside any transaction: one autocommit UPDATE, committed by
+    PostgreSQL as soon as it arrives, even if we die right after sending it. The relay calls it
+    for handlers that return without doing so."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_DONE, [message.pk])
+    message.status = Status.DONE
+    message.locked = False  # type: ignore[attr-defined]
+
+
+def _mark_done_in_transaction(message: OutboxMessage) -> None:
+    """For atomic handlers: "done" commits with the handler's writes; the lock is released after
+    the commit (releasing it before would let the sweep see a running message nobody holds)."""
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.DONE, finished_at=timezone.now()
+    )
+    message.status = Status.DONE
+
+
+def process(message: OutboxMessage) -> Outcome:
+    """Run the handler of a message returned by `claim` and record the outcome; releases the
+    message's advisory lock whatever happens."""
+    try:
+        return _run(message)
+    finally:
+        if getattr(message, "locked", True):
+            _unlock(message.pk)
+
+
+def _run(message: OutboxMessage) -> Outcome:
+    try:
+        spec = registry.get(message.kind)
+    except registry.UnknownKind:
+        _park(message, f"no handler is registered for kind {message.kind!r}")
+        return Outcome.PARKED
+    retryable: tuple[type[BaseException], ...] = (*spec.retry_on, SoftTimeLimitExceeded)
+    try:
+        if spec.atomic:
+            with transaction.atomic():
+                spec.func(message)
+                _mark_done_in_transaction(message)
+        else:
+            spec.func(message)
+            if message.status != Status.DONE:
+                mark_done(message)
+    except retryable as error:
+        reason = f"{type(error).__name__}: {error}"
+        if message.attempts >= max_attempts(message.kind):
+            logger.error(
+                "outbox: parked #%s %s after %s attempts: %s",
+                message.pk,
+                message.kind,
+                message.attempts,
+                reason,
+            )
+            _park(message, reason)
+            return Outcome.PARKED
+        logger.warning(
+            "outbox: #%s %s failed (attempt %s), will retry: %s",
+            message.pk,
+            message.kind,
+            message.attempts,
+            reason,
+        )
+        _retry_later(message, reason)
+        return Outcome.RETRY
+    except Exception:
+        logger.exception("outbox: parked #%s %s: its handler raised", message.pk, message.kind)
+        _park(message, traceback.format_exc())
+        return Outcome.PARKED
+    return Outcome.DONE
+
+
+def _retry_later(message: OutboxMessage, reason: str) -> None:
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.PENDING,
+        due_at=now + backoff(message.attempts),
+        last_error=reason[-MAX_ERROR_LENGTH:],
+        finished_at=None,
+    )
+    message.status = Status.PENDING
+
+
+def _park(message: OutboxMessage, reason: str) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.PARKED, finished_at=timezone.now(), last_error=reason[-MAX_ERROR_LENGTH:]
+    )
+    message.status = Status.PARKED
+
+
+def drain(*, queue: str, budget: float) -> bool:
+    """Deliver the due messages of `queue` one by one. Stops when none is due (returns False),
+    when `budget` seconds are spent (True: more may be due, nudge again), or at the first
+    retryable failure (False: the downstream looks down; the sweep comes back after backoff
+    instead of spending an attempt of every message on it)."""
+    deadline = time.monotonic() + budget
+    with _asynchronous_commit():
+        while time.monotonic() < deadline:
+            message = claim(queue=queue, now=timezone.now())
+            if message is None:
+                return False
+            if process(message) is Outcome.RETRY:
+                return False
+    return True
+
+
+@contextmanager
+def _asynchronous_commit() -> Iterator[None]:
+    """The relay's bookkeeping commits without waiting for its WAL to reach the disk (an fsync
+    per status change). Safe: a worker killed after such a commit changes nothing, PostgreSQL has
+    it; only a crash of PostgreSQL itself can lose the last fraction of a second of them, and
+    then those messages are found running or pending again and redelivered (at least once, never
+    lost). Asynchronous commits keep their order, so an atomic handler's writes and its "done"
+    stay together. Handlers' own writes in this window are covered the same way."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def recover_abandoned(*, now: datetime, limit: int = 500) -> int:
+    """Put back the running messages whose claimer died (nobody holds their advisory lock).
+    Returns how many were recovered. Safe to run from any number of processes."""
+    recovered = 0
+    with transaction.atomic():
+        running = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.RUNNING)
+            .order_by("id")[:limit]
+        )
+        for message in running:
+            if not _try_lock(message.pk):
+                continue  # a live worker is on it
+            try:
+                reason = f"the process running attempt {message.attempts} died"
+                if message.attempts >= max_attempts(message.kind):
+                    _park(message, reason)
+                else:
+                    OutboxMessage.objects.filter(pk=message.pk).update(
+                        status=Status.PENDING, due_at=now, last_error=reason
+                    )
+                logger.warning("outbox: recovered #%s %s: %s", message.pk, message.kind, reason)
+                recovered += 1
+            finally:
+                _unlock(message.pk)
+    return recovered
+
+
+def due_queues(*, now: datetime) -> list[str]:
+    return [
+        queue
+        for queue in registry.QUEUES
+        if OutboxMessage.objects.filter(status=Status.PENDING, queue=queue, due_at__lte=now)
+        .order_by()
+        .exists()
+    ]
+
+
+def purge_done(*, before: datetime) -> int:
+    """Delete delivered messages finished before `before` (parked ones stay until staff act)."""
+    deleted, _ = OutboxMessage.objects.filter(status=Status.DONE, finished_at__lt=before).delete()
+    return deleted

@@ -1,0 +1,310 @@
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from outings.accounts.models import User
+from outings.common import outbox
+from outings.common.models import Heartbeat, OutboxMessage
+from outings.common.outbox import relay, tasks
+from outings.common.outbox.relay import Outcome
+
+Status = OutboxMessage.Status
+pytestmark = pytest.mark.django_db
+delivered: list[int] = []
+
+
+class Flaky(Exception):
+    pass
+
+
+@outbox.handler("test.heartbeat", queue="default")
+def write_heartbeat(message: OutboxMessage) -> None:
+    """An atomic handler with a database effect, keyed by the message id."""
+    Heartbeat.objects.create(name=f"test-{message.pk}", seen_at=timezone.now())
+    if message.payload.get("explode_after_write"):
+        raise ValueError("malformed payload")
+
+
+@outbox.handler("test.flaky", queue="urgent", atomic=False, retry_on=(Flaky,), max_attempts=3)
+def flaky(message: OutboxMessage) -> None:
+    if message.payload.get("fail"):
+        raise Flaky("downstream is down")
+    delivered.append(message.pk)
+
+
+@pytest.fixture(autouse=True)
+def _clear_delivered() -> None:
+    delivered.clear()
+
+
+def test_enqueue_writes_a_row_and_nudges_each_queue_once_after_commit(
+    django_capture_on_commit_callbacks, nudges
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        first = outbox.enqueue(kind="test.flaky", payload={"n": 1})
+        outbox.enqueue(kind="test.flaky", payload={"n": 2})
+        outbox.enqueue(kind="test.heartbeat", payload={})
+        assert nudges == []
+
+    assert len(callbacks) == 2
+    assert nudges == ["urgent", "default"]
+    first.refresh_from_db()
+    assert (first.kind, first.queue, first.status, first.attempts) == (
+        "test.flaky",
+        "urgent",
+        Status.PENDING,
+        0,
+    )
+    assert first.payload == {"n": 1}
+
+
+def test_a_rolled_back_transaction_leaves_no_message_and_no_nudge(
+    django_capture_on_commit_callbacks, nudges
+):
+    def fail_after_enqueue() -> None:
+        with transaction.atomic():
+            outbox.enqueue(kind="test.flaky", payload={})
+            raise RuntimeError("the cause failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        fail_after_enqueue()
+
+    assert not OutboxMessage.objects.exists()
+    assert nudges == []
+
+
+def test_a_message_enqueued_in_a_rolled_back_savepoint_still_lets_the_others_nudge(
+    django_capture_on_commit_callbacks, nudges
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                outbox.enqueue(kind="test.flaky", payload={"n": 1})
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        kept = outbox.enqueue(kind="test.flaky", payload={"n": 2})
+
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert nudges == ["urgent"]
+
+
+def test_enqueue_refuses_an_unknown_kind_and_writes_nothing():
+    with pytest.raises(outbox.UnknownKind):
+        outbox.enqueue(kind="no.such.kind", payload={})
+
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_deferred_message_is_not_nudged_nor_delivered_before_it_is_due(
+    django_capture_on_commit_callbacks, nudges
+):
+    later = timezone.now() + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(kind="test.flaky", payload={}, due_at=later)
+
+    assert nudges == []
+    assert relay.drain(queue="urgent", budget=5) is False
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
+    assert delivered == []
+
+
+def test_a_nudge_that_cannot_reach_the_broker_is_logged_not_raised(monkeypatch, caplog):
+    def unreachable(**_: object) -> None:
+        raise BrokerError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(tasks.relay, "apply_async", unreachable)
+
+    tasks.nudge("urgent")
+
+    assert "could not nudge queue urgent" in caplog.text
+
+
+def test_drain_delivers_every_due_message_once_and_marks_it_done():
+    messages = [outbox.enqueue(kind="test.flaky", payload={"n": n}) for n in range(3)]
+
+    assert relay.drain(queue="urgent", budget=5) is False
+    assert relay.drain(queue="urgent", budget=5) is False
+
+    assert delivered == [message.pk for message in messages]
+    assert list(OutboxMessage.objects.values_list("status", "attempts").distinct()) == [
+        (Status.DONE, 1)
+    ]
+
+
+def test_an_atomic_handler_commits_its_write_and_the_done_mark_together():
+    message = outbox.enqueue(kind="test.heartbeat", payload={})
+
+    relay.drain(queue="default", budget=5)
+
+    message.refresh_from_db()
+    assert message.status == Status.DONE
+    assert Heartbeat.objects.filter(name=f"test-{message.pk}").exists()
+
+
+def test_a_handler_that_raises_on_a_malformed_payload_is_parked_at_once_with_nothing_written():
+    message = outbox.enqueue(kind="test.heartbeat", payload={"explode_after_write": True})
+
+    relay.drain(queue="default", budget=5)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.PARKED, 1)
+    assert "ValueError: malformed payload" in message.last_error
+    assert not Heartbeat.objects.filter(name=f"test-{message.pk}").exists()
+
+
+@override_settings(OUTBOX_RETRY_BASE_SECONDS=10, OUTBOX_RETRY_MAX_SECONDS=3600)
+def test_a_retryable_failure_backs_off_and_stops_the_drain():
+    failing = outbox.enqueue(kind="test.flaky", payload={"fail": True})
+    waiting = outbox.enqueue(kind="test.flaky", payload={})
+    before = timezone.now()
+
+    assert relay.drain(queue="urgent", budget=5) is False
+
+    failing.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (failing.status, failing.attempts) == (Status.PENDING, 1)
+    assert (
+        before + timedelta(seconds=10) <= failing.due_at <= timezone.now() + timedelta(seconds=12)
+    )
+    assert failing.last_error == "Flaky: downstream is down"
+    assert (waiting.status, waiting.attempts) == (Status.PENDING, 0)
+
+
+def test_a_message_is_parked_after_its_handlers_max_attempts():
+    message = outbox.enqueue(kind="test.flaky", payload={"fail": True})
+    outcomes = []
+    for _ in range(3):
+        OutboxMessage.objects.filter(pk=message.pk).update(due_at=timezone.now())
+        claimed = relay.claim(queue="urgent", now=timezone.now())
+        assert claimed is not None
+        outcomes.append(relay.process(claimed))
+
+    assert outcomes == [Outcome.RETRY, Outcome.RETRY, Outcome.PARKED]
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.PARKED, 3)
+    assert relay.claim(queue="urgent", now=timezone.now()) is None
+
+
+def test_a_message_of_a_kind_nobody_handles_is_parked():
+    message = OutboxMessage.objects.create(kind="gone.away", queue="default", payload={})
+
+    relay.drain(queue="default", budget=5)
+
+    message.refresh_from_db()
+    assert message.status == Status.PARKED
+    assert message.last_error == "no handler is registered for kind 'gone.away'"
+
+
+def test_the_sweep_puts_back_a_running_message_whose_worker_died(nudges):
+    # A claimed message whose claimer's session is gone: nobody holds its advisory lock.
+    message = OutboxMessage.objects.create(
+        kind="test.flaky", queue="urgent", payload={}, status=Status.RUNNING, attempts=1
+    )
+
+    tasks.sweep()
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.PENDING, 1)
+    assert message.last_error == "the process running attempt 1 died"
+    assert nudges == ["urgent"]
+
+
+def test_the_sweep_leaves_alone_a_running_message_whose_worker_is_alive(nudges):
+    message = OutboxMessage.objects.create(
+        kind="test.flaky", queue="urgent", payload={}, status=Status.RUNNING, attempts=1
+    )
+    params = connection.get_connection_params()
+    params = {k: v for k, v in params.items() if k in {"host", "port", "user", "dbname"}}
+    with psycopg.connect(**params, autocommit=True) as worker:  # another session: a live worker
+        worker.execute(
+            "SELECT pg_advisory_lock(%s, %s)", [relay.LOCK_CLASS, relay._lock_key(message.pk)]
+        )
+
+        tasks.sweep()
+
+    message.refresh_from_db()
+    assert message.status == Status.RUNNING
+    assert nudges == []
+
+
+def test_a_message_that_kills_its_worker_every_time_is_parked_after_max_attempts():
+    message = OutboxMessage.objects.create(
+        kind="test.flaky", queue="urgent", payload={}, status=Status.RUNNING, attempts=3
+    )
+
+    assert relay.recover_abandoned(now=timezone.now()) == 1
+
+    message.refresh_from_db()
+    assert message.status == Status.PARKED
+
+
+def test_retry_gives_parked_messages_fresh_attempts_and_leaves_delivered_ones(
+    django_capture_on_commit_callbacks, nudges
+):
+    parked = OutboxMessage.objects.create(
+        kind="test.flaky", queue="urgent", status=Status.PARKED, attempts=3, last_error="x"
+    )
+    done = OutboxMessage.objects.create(kind="test.flaky", queue="urgent", status=Status.DONE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = outbox.retry_messages(message_ids=[parked.pk, done.pk])
+
+    assert count == 1
+    parked.refresh_from_db()
+    done.refresh_from_db()
+    assert (parked.status, parked.attempts) == (Status.PENDING, 0)
+    assert done.status == Status.DONE
+    assert nudges == ["urgent"]
+
+
+def test_staff_retry_parked_messages_from_the_admin_and_it_is_logged(client, nudges):
+    staff = User.objects.create_superuser(username="staff", email="s@example.com", password="x")
+    parked = OutboxMessage.objects.create(
+        kind="test.flaky", queue="urgent", status=Status.PARKED, attempts=3
+    )
+    client.force_login(staff)
+
+    response = client.post(
+        "/admin/common/outboxmessage/",
+        {"action": "retry", "_selected_action": [parked.pk]},
+    )
+
+    assert response.status_code == 302
+    parked.refresh_from_db()
+    assert parked.status == Status.PENDING
+    assert LogEntry.objects.get().change_message == "Retried from the admin"
+
+
+def test_purge_deletes_only_delivered_messages_older_than_the_retention():
+    old = timezone.now() - timedelta(days=30)
+    OutboxMessage.objects.create(kind="k", queue="urgent", status=Status.DONE, finished_at=old)
+    kept_parked = OutboxMessage.objects.create(
+        kind="k", queue="urgent", status=Status.PARKED, finished_at=old
+    )
+    kept_recent = OutboxMessage.objects.create(
+        kind="k", queue="urgent", status=Status.DONE, finished_at=timezone.now()
+    )
+
+    tasks.purge()
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
+        kept_parked.pk,
+        kept_recent.pk,
+    }
+
+
+def test_the_sweep_nudges_only_the_queues_with_due_messages(nudges):
+    outbox.enqueue(kind="test.heartbeat", payload={})
+    outbox.enqueue(kind="test.flaky", payload={}, due_at=timezone.now() + timedelta(hours=1))
+
+    tasks.sweep()
+
+    assert nudges == ["default"]

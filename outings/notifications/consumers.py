@@ -1,0 +1,95 @@
+"""Websocket consumers. Routing (config/routing.py) puts them behind AllowedHostsOriginValidator
+(a page of another origin cannot open them) and AuthMiddlewareStack (the session's user).
+
+The server pushes; a client only ever sends {"type": "ping"}. Anything else (not JSON, too
+large, unknown) is answered with an error frame and logged; the socket stays open and no other
+socket is touched.
+"""
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from outings.catalog.models import Listing
+from outings.notifications import live
+
+logger = logging.getLogger(__name__)
+
+# Close codes in the 4000-4999 range are ours: 4401 not signed in, 4404 no such listing.
+NOT_AUTHENTICATED = 4401
+NOT_FOUND = 4404
+
+
+class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+    group: str | None = None
+
+    async def join(self, group: str) -> None:
+        self.group = group
+        await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if text_data is None or size > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
+            await self.refuse("too_large" if size > settings.WEBSOCKET_MAX_MESSAGE_BYTES
+                              else "not_text", size)  # fmt: skip
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.refuse("not_json", size)
+            return
+        if isinstance(message, dict) and message.get("type") == "ping":
+            await self.send(text_data=json.dumps({"type": "pong"}))
+            return
+        await self.refuse("unknown_message", size)
+
+    async def refuse(self, code: str, size: int) -> None:
+        user = self.scope.get("user")
+        logger.warning(
+            "websocket %s: refused a client message (%s, %s bytes) from user %s",
+            self.scope.get("path"), code, size, getattr(user, "pk", None),
+        )  # fmt: skip
+        await self.send(text_data=json.dumps({"type": "error", "code": code}))
+
+    async def live_event(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(message["event"]))
+
+
+class NotificationConsumer(_LiveConsumer):
+    """/ws/notifications/: the signed-in user's own events (their group is named by their id,
+    which comes from the session, never from the client)."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=NOT_AUTHENTICATED)
+            return
+        await self.join(live.user_group(user.pk))
+
+
+def _listing_is_public(listing_id: int) -> bool:
+    return Listing.objects.public().filter(pk=listing_id).exists()
+
+
+async def _is_public_listing(listing_id: int) -> bool:
+    return bool(await database_sync_to_async(_listing_is_public)(listing_id))
+
+
+class ListingConsumer(_LiveConsumer):
+    """/ws/listings/<id>/: seats-left updates of a published listing, for anyone viewing it."""
+
+    async def connect(self) -> None:
+        listing_id = int(self.scope["url_route"]["kwargs"]["listing_id"])
+        if not await _is_public_listing(listing_id):
+            await self.close(code=NOT_FOUND)
+            return
+        await self.join(live.listing_group(listing_id))

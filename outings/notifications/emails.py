@@ -1,0 +1,193 @@
+"""Transactional email through the outbox: templated (text + HTML), rendered when sent in the
+recipient's language and time zone, with a Message-ID derived from the outbox row so that every
+retry of one mail is recognisably the same mail."""
+
+import logging
+import smtplib
+import time
+import zoneinfo
+from collections.abc import Mapping
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+
+from outings.accounts.models import User
+from outings.common import outbox
+from outings.common.models import OutboxMessage
+from outings.notifications import selectors, texts
+from outings.notifications.models import EmailPreferences
+from outings.notifications.smtp import EmailBackend as SealingBackend
+
+logger = logging.getLogger(__name__)
+
+KIND = "email.send"
+UNSUBSCRIBE_SALT = "outings.notifications.unsubscribe"
+# An SMTP connection idle for longer may have been dropped by the server: open a fresh one.
+MAX_IDLE_SECONDS = 10.0
+
+
+class PermanentFailure(Exception):
+    """The server refused the mail for good (5xx): retrying cannot help, so it is parked."""
+
+
+def send_email(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    user_id: int | None = None,
+    topic: str | None = None,
+) -> OutboxMessage:
+    """Queue a mail in the caller's transaction. `template` names
+    notifications/email/<template>{_subject.txt,.txt,.html}. `context` must be JSON-serialisable;
+    values whose key ends in "_at" are datetimes (ISO strings) shown in the recipient's zone. With
+    `user_id`, the mail is rendered in that user's language and zone; with `topic` too, it
+    carries an unsubscribe link and is skipped if the user opted out of the topic before it went."""
+    return outbox.enqueue(
+        kind=KIND,
+        payload={
+            "to": to,
+            "template": template,
+            "context": dict(context),
+            "user_id": user_id,
+            "topic": topic,
+        },
+    )
+
+
+def unsubscribe_token(*, user_id: int, topic: str) -> str:
+    return signing.dumps({"u": user_id, "t": topic}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def message_id(message: OutboxMessage) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "outings.localhost"
+    return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def language_of(code: str) -> str:
+    codes = {language for language, _ in settings.LANGUAGES}
+    return code if code in codes else settings.LANGUAGE_CODE
+
+
+def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
+    """The mail an email.send outbox message stands for, or None if its recipient opted out."""
+    payload = message.payload
+    user = (
+        User.objects.filter(pk=payload.get("user_id")).first() if payload.get("user_id") else None
+    )
+    topic = payload.get("topic")
+    if user is not None and topic and not selectors.wants_email_about(user=user, topic=topic):
+        logger.info("email: #%s skipped, user %s opted out of %s", message.pk, user.pk, topic)
+        return None
+    context: dict[str, Any] = {
+        key: (parse_datetime(value) or value) if key.endswith("_at") else value
+        for key, value in payload["context"].items()
+    }
+    context.update(user=user, site_url=settings.SITE_URL)
+    headers = {"Message-ID": message_id(message), "Auto-Submitted": "auto-generated"}
+    if user is not None and topic:
+        link = settings.SITE_URL + reverse(
+            "notifications:unsubscribe", args=[unsubscribe_token(user_id=user.pk, topic=topic)]
+        )
+        context["unsubscribe_url"] = link
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    language = language_of(user.preferred_language if user else payload.get("language", ""))
+    zone = zone_named(user.time_zone if user else payload.get("time_zone", "UTC"))
+    name = f"notifications/email/{payload['template']}"
+    with translation.override(language), timezone.override(zone):
+        if "kind" in context:
+            context["text"] = texts.render(context["kind"], context.get("data", {}))
+        subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
+        text = render_to_string(f"{name}.txt", context)
+        html = render_to_string(f"{name}.html", context)
+    mail = EmailMultiAlternatives(subject=subject, body=text, to=[payload["to"]], headers=headers)
+    mail.attach_alternative(html, "text/html")
+    return mail
+
+
+class _Connections:
+    """One SMTP connection per worker process, reused across messages (a new connection per
+    mail costs a TCP and TLS handshake and an EHLO)."""
+
+    backend: BaseEmailBackend | None = None
+    used_at = 0.0
+
+    def get(self) -> BaseEmailBackend:
+        if self.backend is not None and time.monotonic() - self.used_at > MAX_IDLE_SECONDS:
+            self.discard()
+        if self.backend is None:
+            self.backend = get_connection(fail_silently=False)
+        self.used_at = time.monotonic()
+        return self.backend
+
+    def discard(self) -> None:
+        if self.backend is not None:
+            try:
+                self.backend.close()
+            except (smtplib.SMTPException, OSError):
+                logger.debug("email: closing a broken SMTP connection failed", exc_info=True)
+        self.backend = None
+
+
+_connections = _Connections()
+
+
+def _is_permanent(error: smtplib.SMTPException) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+@outbox.handler(
+    KIND,
+    queue="urgent",
+    atomic=False,
+    retry_on=(smtplib.SMTPException, OSError),
+    max_attempts=settings.EMAIL_MAX_ATTEMPTS,
+)
+def deliver(message: OutboxMessage) -> None:
+    """Send the mail. With our SMTP backend the outbox row is marked done right after the final
+    "." (see smtp.py); with any other backend (files, tests) after sending."""
+    mail = build(message)
+    if mail is None:
+        return
+    backend = _connections.get()
+    try:
+        if isinstance(backend, SealingBackend):
+            backend.send_sealed(mail, seal=lambda: outbox.mark_done(message))
+        else:
+            backend.send_messages([mail])
+    except smtplib.SMTPException as error:
+        _connections.discard()
+        if _is_permanent(error):
+            raise PermanentFailure(f"{type(error).__name__}: {error}") from error
+        raise
+    except BaseException:
+        # Mid-DATA or unknown state: never reuse this connection.
+        _connections.discard()
+        raise
+    if not isinstance(backend, SealingBackend):
+        _connections.discard()
+
+
+def topic_label(topic: str) -> str:
+    return str(EmailPreferences.Topic(topic).label)

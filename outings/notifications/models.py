@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """One entry of a user's inbox. Its text is rendered when shown (texts.py), in the reader's
+    language and time zone, from `kind` and `data`."""
+
+    class Kind(models.TextChoices):
+        BOOKING_CONFIRMED = "booking.confirmed", _("Booking confirmed")
+        BOOKING_CANCELLED = "booking.cancelled", _("Booking cancelled")
+        BOOKING_RECEIVED = "booking.received", _("New booking")
+        MESSAGE_RECEIVED = "message.received", _("New message")
+        LISTING_APPROVED = "listing.approved", _("Listing approved")
+        LISTING_REJECTED = "listing.rejected", _("Listing needs changes")
+        WAITLIST_OFFER = "waitlist.offer", _("A seat is free")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    data = models.JSONField(_("data"), default=dict, encoder=DjangoJSONEncoder)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # The inbox, newest first, keyset-paginated on id.
+            models.Index(fields=["user", "-id"], name="notification_user_id"),
+            # The bell: unread count per user.
+            models.Index(fields=["user"], name="notification_unread", condition=Q(read_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user {self.user_id}"
+
+
+class EmailPreferences(models.Model):
+    """Which notifications a user also wants by email. No row means the defaults (all on)."""
+
+    class Topic(models.TextChoices):
+        BOOKINGS = "bookings", _("Bookings")
+        MESSAGES = "messages", _("Messages")
+        LISTINGS = "listings", _("My listings")
+        WAITLIST = "waitlist", _("Waiting lists")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="email_preferences",
+    )
+    bookings = models.BooleanField(_("bookings"), default=True)
+    messages = models.BooleanField(_("messages"), default=True)
+    listings = models.BooleanField(_("my listings"), default=True)
+    waitlist = models.BooleanField(_("waiting lists"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("email preferences")
+        verbose_name_plural = _("email preferences")
+
+    def __str__(self) -> str:
+        return f"email preferences of user {self.user_id}"

@@ -1,0 +1,136 @@
+"""Writes of the inbox and of email preferences."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone, translation
+
+from outings.accounts.models import User
+from outings.common.errors import DomainError, NotFound
+from outings.notifications import emails, live, selectors, texts
+from outings.notifications.models import EmailPreferences, Notification
+
+TOPICS = [topic.value for topic in EmailPreferences.Topic]
+
+
+class InvalidUnsubscribeLink(DomainError):
+    code = "invalid_link"
+    status_code = 400
+    message = "This unsubscribe link is not valid or has expired."
+
+
+@transaction.atomic
+def notify(*, user: User, kind: str, data: Mapping[str, Any], url: str = "") -> Notification:
+    """Put a notification in `user`'s inbox. Call it in the transaction of the change it reports:
+    after that commits, the user's open pages receive it live, and an email follows through the
+    outbox if the user wants mail about its topic. `data` holds the values its text needs
+    (texts.BODIES), JSON-serialisable; `url` is where it leads."""
+    notification = Notification.objects.create(
+        user=user, kind=Notification.Kind(kind), data=dict(data), url=url, created_at=timezone.now()
+    )
+    transaction.on_commit(lambda: _push(notification))
+    topic = texts.TOPIC_OF_KIND.get(kind)
+    if topic is not None and selectors.wants_email_about(user=user, topic=topic):
+        emails.send_email(
+            to=user.email,
+            template="notification",
+            context={"kind": kind, "data": dict(data), "url": url, "id": notification.pk},
+            user_id=user.pk,
+            topic=topic,
+        )
+    return notification
+
+
+def event_of(notification: Notification, *, user: User) -> dict[str, Any]:
+    """A notification as the browser receives it, in `user`'s language and time zone."""
+    language, zone = emails.language_of(user.preferred_language), emails.zone_named(user.time_zone)
+    with translation.override(language), timezone.override(zone):
+        text = texts.render(notification.kind, notification.data)
+    return {
+        "type": "notification",
+        "id": notification.pk,
+        "kind": notification.kind,
+        "title": text.title,
+        "body": text.body,
+        "url": notification.url,
+        "created_at": notification.created_at.isoformat(),
+        "read": notification.read_at is not None,
+    }
+
+
+def _push(notification: Notification) -> None:
+    user = notification.user
+    event = event_of(notification, user=user)
+    event["unread"] = selectors.unread_count(user=user)
+    live.publish(live.user_group(user.pk), event)
+
+
+def _push_unread(user: User) -> None:
+    live.publish(
+        live.user_group(user.pk), {"type": "unread", "unread": selectors.unread_count(user=user)}
+    )
+
+
+@transaction.atomic
+def mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of `user`'s notifications read. Another user's notification is NotFound."""
+    notification = Notification.objects.filter(user=user, pk=notification_id).first()
+    if notification is None:
+        raise NotFound(notification_id=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        transaction.on_commit(lambda: _push_unread(user))
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of `user` read; returns how many changed."""
+    count = Notification.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+    if count:
+        transaction.on_commit(lambda: _push_unread(user))
+    return count
+
+
+@transaction.atomic
+def update_email_preferences(*, user: User, topics: Mapping[str, bool]) -> EmailPreferences:
+    """Set which topics `user` gets mail about; topics not named keep their value."""
+    preferences, _ = EmailPreferences.objects.select_for_update().get_or_create(user=user)
+    for topic, wanted in topics.items():
+        if topic not in TOPICS:
+            raise DomainError(fields={topic: ["Unknown topic."]})
+        setattr(preferences, topic, bool(wanted))
+    preferences.save()
+    return preferences
+
+
+def read_unsubscribe_token(*, token: str) -> tuple[int, str]:
+    """The (user id, topic) a signed unsubscribe token names; InvalidUnsubscribeLink if it was
+    tampered with, is malformed or is older than UNSUBSCRIBE_MAX_AGE_DAYS."""
+    try:
+        value = signing.loads(
+            token,
+            salt=emails.UNSUBSCRIBE_SALT,
+            max_age=settings.UNSUBSCRIBE_MAX_AGE_DAYS * 86400,
+        )
+        user_id, topic = int(value["u"]), str(value["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise InvalidUnsubscribeLink from error
+    if topic not in TOPICS:
+        raise InvalidUnsubscribeLink
+    return user_id, topic
+
+
+@transaction.atomic
+def unsubscribe(*, token: str) -> tuple[User, str]:
+    """Turn off the mail topic a signed link names (RFC 8058 one-click or the page's button)."""
+    user_id, topic = read_unsubscribe_token(token=token)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise InvalidUnsubscribeLink
+    update_email_preferences(user=user, topics={topic: False})
+    return user, topic

@@ -1,0 +1,171 @@
+/* Outings live updates: the notification bell, toasts, opt-in desktop notifications, and live
+ * seats-left numbers on listing pages. No dependencies.
+ *
+ * <script src="{% static 'notifications/live.js' %}" defer
+ *         data-feed-url="{% url 'notifications:feed' %}" data-user="{{ user.pk }}"
+ *         data-last-id="{{ latest_notification_id|default:0 }}"></script>
+ *
+ * - elements with [data-notification-count] show the unread count (hidden at 0);
+ * - a button with [data-desktop-notifications] asks for the browser's permission (opt-in);
+ * - an element with [data-live-listing="<listing id>"] subscribes to that listing; elements with
+ *   [data-slot-seats="<slot id>"] inside the page get the new number of seats left;
+ * - every event is also dispatched on document as "outings:notification" / "outings:seats"
+ *   (a host dashboard can refresh itself with hx-trigger="outings:notification from:document").
+ * After a disconnect it reconnects with backoff and fetches from the inbox what it missed.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !("WebSocket" in window)) return;
+  var feedUrl = script.dataset.feedUrl || "/notifications/feed/";
+  var signedIn = Boolean(script.dataset.user);
+  var lastId = Number(sessionStorage.getItem("outings.lastNotification") || script.dataset.lastId || 0);
+  var DESKTOP_KEY = "outings.desktopNotifications";
+
+  function wsUrl(path) {
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
+  }
+
+  /* A socket that reconnects with capped, jittered backoff and pings to stay open. */
+  function connect(path, onEvent, onOpen) {
+    var delay = 1000;
+    var socket;
+    var pinger;
+    function open() {
+      socket = new WebSocket(wsUrl(path));
+      socket.onopen = function () {
+        delay = 1000;
+        pinger = setInterval(function () {
+          if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
+        }, 25000);
+        if (onOpen) onOpen();
+      };
+      socket.onmessage = function (message) {
+        var event;
+        try { event = JSON.parse(message.data); } catch (error) { return; }
+        onEvent(event);
+      };
+      socket.onclose = function (closed) {
+        clearInterval(pinger);
+        // 4401: not signed in, 4404: no such listing. Retrying cannot help.
+        if (closed.code === 4401 || closed.code === 4404) return;
+        setTimeout(open, delay + Math.random() * delay / 2);
+        delay = Math.min(delay * 2, 30000);
+      };
+    }
+    open();
+  }
+
+  function setCount(count) {
+    document.querySelectorAll("[data-notification-count]").forEach(function (badge) {
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = count === 0;
+    });
+  }
+
+  function toasts() {
+    var box = document.querySelector(".live-toasts");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "live-toasts";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      document.body.appendChild(box);
+    }
+    return box;
+  }
+
+  function toast(event) {
+    var item = document.createElement(event.url ? "a" : "div");
+    item.className = "live-toast";
+    if (event.url) item.href = event.url;
+    var title = document.createElement("strong");
+    title.textContent = event.title;
+    var body = document.createElement("span");
+    body.textContent = event.body;
+    item.appendChild(title);
+    item.appendChild(body);
+    toasts().appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  function desktop(event) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    if (localStorage.getItem(DESKTOP_KEY) !== "on" || !document.hidden) return;
+    var shown = new Notification(event.title, { body: event.body, tag: "outings-" + event.id });
+    shown.onclick = function () { window.focus(); if (event.url) location.href = event.url; };
+  }
+
+  function seen(id) {
+    if (id > lastId) {
+      lastId = id;
+      sessionStorage.setItem("outings.lastNotification", String(id));
+    }
+  }
+
+  function onNotificationEvent(event) {
+    if (event.type === "notification") {
+      if (event.id <= lastId) return; // already shown (a reconnect fetched it)
+      seen(event.id);
+      if (typeof event.unread === "number") setCount(event.unread);
+      toast(event);
+      desktop(event);
+      document.dispatchEvent(new CustomEvent("outings:notification", { detail: event }));
+    } else if (event.type === "unread") {
+      setCount(event.unread);
+    }
+  }
+
+  /* After (re)connecting: the unread count, and what arrived while we were away. */
+  function catchUp() {
+    fetch(feedUrl + "?after=" + lastId, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        setCount(body.unread);
+        body.items.slice(-3).forEach(function (item) { onNotificationEvent(item); });
+        body.items.forEach(function (item) { seen(item.id); });
+      })
+      .catch(function () { /* offline: the next reconnect tries again */ });
+  }
+
+  function setUpDesktopButton() {
+    document.querySelectorAll("[data-desktop-notifications]").forEach(function (button) {
+      if (!("Notification" in window)) { button.hidden = true; return; }
+      button.setAttribute("aria-pressed", String(localStorage.getItem(DESKTOP_KEY) === "on"));
+      button.addEventListener("click", function () {
+        if (localStorage.getItem(DESKTOP_KEY) === "on") {
+          localStorage.removeItem(DESKTOP_KEY);
+          button.setAttribute("aria-pressed", "false");
+          return;
+        }
+        Notification.requestPermission().then(function (permission) {
+          var on = permission === "granted";
+          if (on) localStorage.setItem(DESKTOP_KEY, "on");
+          button.setAttribute("aria-pressed", String(on));
+        });
+      });
+    });
+  }
+
+  function onSeatsEvent(event) {
+    if (event.type !== "seats") return;
+    document.querySelectorAll('[data-slot-seats="' + Number(event.slot) + '"]').forEach(function (el) {
+      el.textContent = String(event.seats_left);
+      el.dataset.seatsLeft = String(event.seats_left);
+    });
+    document.dispatchEvent(new CustomEvent("outings:seats", { detail: event }));
+  }
+
+  function start() {
+    setUpDesktopButton();
+    if (signedIn) connect("/ws/notifications/", onNotificationEvent, catchUp);
+    document.querySelectorAll("[data-live-listing]").forEach(function (el) {
+      var id = Number(el.dataset.liveListing);
+      if (id > 0) connect("/ws/listings/" + id + "/", onSeatsEvent);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

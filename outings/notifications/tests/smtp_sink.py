@@ -1,0 +1,86 @@
+"""A real SMTP server (aiosmtpd) for tests: records what it accepted, can refuse recipients,
+and can be stopped and started again on the same port."""
+
+import logging
+import socket
+import threading
+import time
+from email.parser import BytesHeaderParser
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.messages: list[bytes] = []
+        self.events: list[str] = []
+        self.refuse_recipients = False
+        # Shutting down: new transactions and unfinished messages get 421, like a real server
+        # that is being stopped (it never accepts a message without saying so).
+        self.closing = False
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.closing:
+            return "421 4.3.2 Service shutting down"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.refuse_recipients:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.closing:
+            return "421 4.3.2 Service shutting down"
+        with self.lock:
+            self.messages.append(bytes(envelope.content))
+            self.events.append("received")
+        return "250 Message accepted for delivery"
+
+    def message_ids(self) -> list[str]:
+        with self.lock:
+            return [str(BytesHeaderParser().parsebytes(raw)["Message-ID"]) for raw in self.messages]
+
+
+class SmtpSink:
+    def __init__(self) -> None:
+        # aiosmtpd logs every SMTP command at INFO: thousands of lines per test, and most of
+        # the sink's own CPU time.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        self.port = free_port()
+        self.recorder = Recorder()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        """Stop the way a server is stopped for maintenance: answer 421 to what is in flight,
+        then close. (A server that dies between storing a message and replying 250 makes any
+        client send it again: SMTP's own at-least-once window, RFC 1047.)"""
+        if self.controller is not None:
+            self.recorder.closing = True
+            time.sleep(0.2)
+            self.controller.stop()
+            self.controller = None
+            self.recorder.closing = False
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"

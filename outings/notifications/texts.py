@@ -1,0 +1,75 @@
+"""What a notification says, rendered in the active language and time zone.
+
+Notifications store a kind and data, never text: the same row reads in English for one user and
+in German for another, and a time reads in the reader's zone. Callers render inside
+`translation.override(...)` and `timezone.override(...)` when the reader is not the requester.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from outings.notifications.models import EmailPreferences, Notification
+
+Kind = Notification.Kind
+Topic = EmailPreferences.Topic
+
+TOPIC_OF_KIND: dict[str, str] = {
+    Kind.BOOKING_CONFIRMED: Topic.BOOKINGS,
+    Kind.BOOKING_CANCELLED: Topic.BOOKINGS,
+    Kind.BOOKING_RECEIVED: Topic.BOOKINGS,
+    Kind.MESSAGE_RECEIVED: Topic.MESSAGES,
+    Kind.LISTING_APPROVED: Topic.LISTINGS,
+    Kind.LISTING_REJECTED: Topic.LISTINGS,
+    Kind.WAITLIST_OFFER: Topic.WAITLIST,
+}
+
+BODIES = {
+    Kind.BOOKING_CONFIRMED: _("Your booking for “%(listing)s” on %(starts_at)s is confirmed."),
+    Kind.BOOKING_CANCELLED: _("Your booking for “%(listing)s” on %(starts_at)s was cancelled."),
+    Kind.BOOKING_RECEIVED: _("%(guest)s booked %(seats)s for “%(listing)s” on %(starts_at)s."),
+    Kind.MESSAGE_RECEIVED: _("%(sender)s sent you a message about “%(listing)s”."),
+    Kind.LISTING_APPROVED: _("“%(listing)s” is now published."),
+    Kind.LISTING_REJECTED: _("“%(listing)s” needs changes before it can be published."),
+    Kind.WAITLIST_OFFER: _(
+        "A seat is free for “%(listing)s” on %(starts_at)s; it is held for you until "
+        "%(expires_at)s."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+
+
+class _Values(dict[str, str]):
+    """Format values; a key the data lacks reads as an ellipsis instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def _display(key: str, value: Any) -> str:
+    if key.endswith("_at") and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, UTC)
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return str(value)
+
+
+def render(kind: str, data: Mapping[str, Any]) -> Text:
+    values = _Values({key: _display(key, value) for key, value in data.items()})
+    try:
+        title = str(Kind(kind).label)
+    except ValueError:
+        return Text(title=kind, body="")
+    return Text(title=title, body=str(BODIES[Kind(kind)]) % values)

@@ -1,0 +1,128 @@
+"""Pages: the inbox, email preferences, unsubscribe links, and the staff mail viewer. Thin: they
+parse, call one service or selector, and render."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from outings.accounts.models import User
+from outings.common.errors import NotFound
+from outings.common.models import OutboxMessage
+from outings.notifications import emails, selectors, services, texts
+from outings.notifications.forms import EmailPreferencesForm
+from outings.notifications.mailbox import read_mail
+
+MAX_ID = 2**63 - 1
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _id_param(request: HttpRequest, name: str) -> int | None:
+    try:
+        value = int(request.GET.get(name, ""))
+    except ValueError:
+        return None
+    return value if 0 <= value <= MAX_ID else None
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    items, next_before = selectors.inbox_page(user=user, before_id=_id_param(request, "before"))
+    rows = [(item, texts.render(item.kind, item.data)) for item in items]
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"rows": rows, "next_before": next_before, "unread": selectors.unread_count(user=user)},
+    )
+
+
+@login_required
+@require_POST
+def read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        notification = services.mark_read(user=_user(request), notification_id=notification_id)
+    except NotFound:
+        return render(request, "404.html", status=404)
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_POST
+def read_all(request: HttpRequest) -> HttpResponse:
+    services.mark_all_read(user=_user(request))
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_GET
+def feed(request: HttpRequest) -> JsonResponse:
+    """For live.js after a reconnect: the unread count and what came after `after`."""
+    user = _user(request)
+    after = _id_param(request, "after")
+    items = selectors.newer_than(user=user, after_id=after) if after is not None else []
+    return JsonResponse(
+        {
+            "unread": selectors.unread_count(user=user),
+            "items": [services.event_of(item, user=user) for item in items],
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = EmailPreferencesForm(
+        request.POST or None, instance=selectors.email_preferences(user=user)
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_email_preferences(
+            user=user, topics={name: form.cleaned_data[name] for name in form.Meta.fields}
+        )
+        messages.success(request, _("Your email preferences are saved."))
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})
+
+
+@csrf_exempt  # RFC 8058 one-click POSTs come from mail providers; the signed token is the proof
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        if request.method == "POST":
+            _, topic = services.unsubscribe(token=token)
+            done = True
+        else:
+            _, topic = services.read_unsubscribe_token(token=token)
+            done = False
+    except services.InvalidUnsubscribeLink:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    label = emails.topic_label(topic)
+    return render(request, "notifications/unsubscribe.html", {"done": done, "topic": label})
+
+
+@staff_member_required
+@require_GET
+def staff_mail(request: HttpRequest) -> HttpResponse:
+    """What guests would have received: the mail files of the embedded profile, and the latest
+    mail through the outbox (delivered, waiting or parked) in any profile."""
+    folder = getattr(settings, "EMAIL_FILE_PATH", None)
+    stored = read_mail(Path(folder)) if folder else []
+    recent = OutboxMessage.objects.filter(kind=emails.KIND).order_by("-id")[:50]
+    return render(request, "notifications/staff_mail.html", {"stored": stored, "recent": recent})

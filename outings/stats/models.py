@@ -1,0 +1,25 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from outings.catalog.models import Listing
+
+
+class ListingDay(models.Model):
+    """Views and bookings of one listing on one day (UTC), for the host dashboard."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="daily_stats")
+    day = models.DateField(_("day"))
+    views = models.PositiveIntegerField(_("views"), default=0)
+    bookings = models.PositiveIntegerField(_("bookings"), default=0)
+
+    class Meta:
+        verbose_name = _("listing day")
+        verbose_name_plural = _("listing days")
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "day"], name="listing_day_unique"),
+            models.CheckConstraint(condition=Q(views__gte=0), name="listing_day_views_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"listing {self.listing_id} on {self.day}: {self.views} views"

@@ -1,0 +1,148 @@
+"""Counting listing page views without a database write per view.
+
+A view is one increment in a buffer; a flush adds the buffered counts to ListingDay rows with
+one upsert. With Redis (REDIS_URL) the buffer is a hash per UTC day, incremented atomically by
+every process, and flushed by a beat task (`flush_listing_views`, every STATS_FLUSH_SECONDS).
+Without Redis (embedded profile) each process keeps its own counts in memory and flushes them
+itself at most every STATS_FLUSH_SECONDS and when it exits: a process killed outright loses at
+most that many seconds of its views, which is acceptable for statistics and never touches
+anything else.
+"""
+
+import atexit
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from outings.stats.models import ListingDay
+
+logger = logging.getLogger(__name__)
+
+_UPSERT = f"""
+    INSERT INTO {ListingDay._meta.db_table} (listing_id, day, views, bookings)
+    SELECT listing_id, day, views, 0 FROM unnest(%s::bigint[], %s::date[], %s::int[])
+        AS t(listing_id, day, views)
+    WHERE EXISTS (SELECT 1 FROM catalog_listing WHERE id = t.listing_id)
+    ON CONFLICT (listing_id, day) DO UPDATE SET views = {ListingDay._meta.db_table}.views
+        + excluded.views
+"""  # noqa: S608 - table names from the model, values as parameters
+
+
+_ADD_BOOKINGS = f"""
+    INSERT INTO {ListingDay._meta.db_table} (listing_id, day, views, bookings)
+    VALUES (%s, %s, 0, GREATEST(%s, 0))
+    ON CONFLICT (listing_id, day) DO UPDATE SET bookings = GREATEST(
+        {ListingDay._meta.db_table}.bookings + %s, 0)
+"""  # noqa: S608 - table name from the model, values as parameters
+
+
+def _add_views(counts: Iterable[tuple[int, date, int]]) -> None:
+    rows = [row for row in counts if row[2] > 0]
+    if not rows:
+        return
+    # Deleted listings are skipped (WHERE EXISTS): a late view must not fail the whole flush.
+    ids, days, views = zip(*sorted(rows), strict=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [list(ids), list(days), list(views)])
+
+
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def _prefix() -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:stats:views"
+
+
+class _MemoryBuffer:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counts: Counter[tuple[int, date]] = Counter()
+        self.flushed_at = time.monotonic()
+
+    def add(self, listing_id: int, day: date) -> None:
+        with self.lock:
+            self.counts[(listing_id, day)] += 1
+            due = time.monotonic() - self.flushed_at >= settings.STATS_FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            taken, self.counts = self.counts, Counter()
+            self.flushed_at = time.monotonic()
+        try:
+            _add_views((listing_id, day, n) for (listing_id, day), n in taken.items())
+        except (DatabaseError, RuntimeError):  # RuntimeError: no new threads at shutdown
+            logger.exception("stats: could not flush %s buffered views", sum(taken.values()))
+            with self.lock:
+                self.counts.update(taken)  # keep them for the next flush
+
+
+_memory = _MemoryBuffer()
+atexit.register(_memory.flush)
+
+
+def record_listing_view(*, listing_id: int) -> None:
+    """Count one view of a listing page. Costs no database write; never raises (a statistics
+    hiccup must not fail a page)."""
+    day = timezone.now().date()
+    if not settings.REDIS_URL:
+        _memory.add(listing_id, day)
+        return
+    prefix = _prefix()
+    try:
+        pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        pipe.hincrby(f"{prefix}:{day.isoformat()}", str(listing_id), 1)
+        pipe.sadd(f"{prefix}:days", day.isoformat())
+        pipe.execute()
+    except redis.RedisError:
+        logger.warning("stats: Redis unavailable, a view of listing %s was not counted", listing_id)
+
+
+def flush_listing_views() -> int:
+    """Move the buffered view counts into ListingDay; returns how many views were moved.
+
+    Redis: each day's hash is first RENAMEd to a private key (atomic: views counted meanwhile go
+    to a fresh hash), added to the database, then deleted. A crash between the database commit
+    and the delete counts that batch twice; a crash before the commit leaves the private key,
+    which the next flush picks up."""
+    if not settings.REDIS_URL:
+        moved = sum(_memory.counts.values())
+        _memory.flush()
+        return moved
+    client = _redis(settings.REDIS_URL)
+    prefix = _prefix()
+    moved = 0
+    for raw in sorted(client.smembers(f"{prefix}:days")):
+        day = raw.decode() if isinstance(raw, bytes) else str(raw)
+        live_key, flushing_key = f"{prefix}:{day}", f"{prefix}:{day}:flushing"
+        if not client.exists(flushing_key):
+            try:
+                client.rename(live_key, flushing_key)
+            except redis.ResponseError:  # no views since the last flush
+                client.srem(f"{prefix}:days", day)
+                continue
+        counts = client.hgetall(flushing_key)
+        rows = [(int(key), date.fromisoformat(day), int(value)) for key, value in counts.items()]
+        _add_views(rows)
+        client.delete(flushing_key)
+        moved += sum(row[2] for row in rows)
+    return moved
+
+
+def add_bookings(*, listing_id: int, day: date, count: int = 1) -> None:
+    """For the bookings services, in the booking's transaction: count `count` bookings (negative
+    for a cancellation) on `day`. Bookings are rare and must be exact, so this writes at once."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ADD_BOOKINGS, [listing_id, day, count, count])
