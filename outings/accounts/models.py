@@ -23,6 +23,8 @@ class HostProfile(models.Model):
     bio = models.TextField(_("about"), blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
+    # A square portrait, checked and re-encoded without metadata (outings/catalog/photos).
+    photo = models.FileField(_("photo"), max_length=255, blank=True)
     is_demo = models.BooleanField(
         _("demo data"), default=False, help_text=_("Generated for the demo catalogue.")
     )

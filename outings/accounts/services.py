@@ -4,17 +4,24 @@ import hashlib
 import re
 import secrets
 import zoneinfo
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from outings.accounts.models import ApiToken, User
+from outings.accounts.models import ApiToken, HostProfile, User
 from outings.accounts.selectors import profile_version
+from outings.catalog.models import AuditEntry
+from outings.catalog.photos.images import clean_upload
+from outings.catalog.photos.services import DELETE_FILES_KIND, store_clean_image
+from outings.catalog.services import LANGUAGE_CODES, StaffOnly
+from outings.common import outbox
 from outings.common.errors import DomainError, NotFound
 
 TOKEN_PREFIX = "out_"  # noqa: S105 - a public marker, not a secret
@@ -155,3 +162,113 @@ def update_profile(
     if changed:
         user.save(update_fields=changed)
     return user
+
+
+# --- Hosting (issue 4) ----------------------------------------------------------------------
+
+
+class InvalidHostProfile(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = "The host profile is not valid."
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostProfileData:
+    display_name: str
+    bio: str = ""
+    city: str = ""
+    languages: Sequence[str] = ()
+
+
+def _clean_host_profile(data: HostProfileData) -> dict[str, object]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, object] = {}
+    for name, limit, required in (
+        ("display_name", 120, True),
+        ("bio", 4000, False),
+        ("city", 120, False),
+    ):
+        text = str(getattr(data, name)).strip()
+        if required and not text:
+            errors.setdefault(name, []).append(_("This field is required."))
+        if len(text) > limit or "\x00" in text:
+            errors.setdefault(name, []).append(_("At most %(n)s characters.") % {"n": limit})
+        values[name] = text
+    languages = list(dict.fromkeys(code.strip().lower() for code in data.languages if code.strip()))
+    if len(languages) > 10 or not set(languages) <= LANGUAGE_CODES:
+        errors["languages"] = [_("Up to 10 two-letter ISO 639-1 codes, such as en or de.")]
+    values["languages"] = languages
+    if errors:
+        raise InvalidHostProfile(fields=errors)
+    return values
+
+
+@transaction.atomic
+def become_host(*, user: User, data: HostProfileData) -> HostProfile:
+    """Turn hosting on: the user gets a public host profile. Idempotent: a user who is already
+    a host keeps the profile they have (edit it with update_host_profile)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    existing = HostProfile.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    return HostProfile.objects.create(user=user, **_clean_host_profile(data))
+
+
+@transaction.atomic
+def update_host_profile(
+    *,
+    host: HostProfile,
+    data: HostProfileData,
+    photo: IO[bytes] | None = None,
+    photo_size: int = 0,
+) -> HostProfile:
+    """Change the public profile; a new photo is checked, cropped to fit 800 px and re-encoded
+    without metadata (a small portrait: done in the request). The old photo file is deleted
+    after commit."""
+    values = _clean_host_profile(data)
+    old_photo = host.photo.name if host.photo else ""
+    if photo is not None:
+        clean = clean_upload(photo, size=photo_size, max_side=800)
+        values["photo"] = store_clean_image(clean=clean, folder=f"hosts/{host.pk}")
+    for name, value in values.items():
+        setattr(host, name, value)
+    host.save(update_fields=list(values))
+    if photo is not None and old_photo:
+        outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": [old_photo]})
+    return host
+
+
+@transaction.atomic
+def suspend_host(*, staff: User, host_id: int, reason: str, now: datetime) -> HostProfile:
+    """Staff: suspend a host. Their listings leave every public view at once
+    (Listing.objects.public() filters suspended hosts); the action is audited."""
+    return _set_suspension(staff=staff, host_id=host_id, reason=reason, suspended_at=now)
+
+
+@transaction.atomic
+def reinstate_host(*, staff: User, host_id: int, reason: str = "") -> HostProfile:
+    """Staff: lift a suspension; the host's published listings are public again."""
+    return _set_suspension(staff=staff, host_id=host_id, reason=reason, suspended_at=None)
+
+
+def _set_suspension(
+    *, staff: User, host_id: int, reason: str, suspended_at: datetime | None
+) -> HostProfile:
+    if not staff.is_staff:
+        raise StaffOnly()
+    host = HostProfile.objects.select_for_update().filter(pk=host_id).first()
+    if host is None:
+        raise NotFound()
+    was = "suspended" if host.suspended_at else "active"
+    host.suspended_at = suspended_at
+    host.save(update_fields=["suspended_at"])
+    AuditEntry.objects.create(
+        host=host,
+        actor=staff,
+        action="host_suspended" if suspended_at else "host_reinstated",
+        from_status=was,
+        to_status="suspended" if suspended_at else "active",
+        note=reason.strip(),
+    )
+    return host

@@ -10,7 +10,9 @@ from ninja import NinjaAPI, Swagger
 
 from outings.api.errors import install_error_handlers
 from outings.api.routes import catalog, me, search
+from outings.api.routes.hosting import router as hosting_router
 from outings.api.throttling import ApiRateLimit
+from outings.notifications import api as notifications_api
 
 api = NinjaAPI(
     title="Outings API",
@@ -30,3 +32,5 @@ install_error_handlers(api)
 api.add_router("", catalog.router)
 api.add_router("", me.router)
 api.add_router("", search.router)
+api.add_router("", notifications_api.router)
+api.add_router("", hosting_router)

@@ -1,4 +1,5 @@
 import json
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -43,6 +44,8 @@ class ApiMiddleware:
         if length < 0:
             return error_response(400, message="Content-Length is not a number.")
         limit: int = settings.API_MAX_BODY_BYTES
+        if any(re.match(pattern, request.path_info) for pattern in settings.API_UPLOAD_PATHS):
+            limit = settings.API_MAX_UPLOAD_BYTES  # multipart photo uploads (outings.hosting)
         if length > limit:
             return error_response(
                 413, message=f"The request body is larger than {limit} bytes.", fields={}

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,14 @@ class License(models.TextChoices):
     MADRID = "madrid-open-data", _("Ayuntamiento de Madrid open data")
     NPS = "us-public-domain", _("U.S. public domain")
     WIKIVOYAGE = "cc-by-sa-3.0", _("CC BY-SA 3.0")
+
+
+class CancellationPolicy(models.TextChoices):
+    """What a guest gets back when they cancel; defined precisely in docs/hosting.md."""
+
+    FLEXIBLE = "flexible", _("Flexible: full refund up to 24 hours before the start")
+    MODERATE = "moderate", _("Moderate: full refund up to 5 days before the start")
+    STRICT = "strict", _("Strict: half refund up to 7 days before the start")
 
 
 class ListingQuerySet(models.QuerySet["Listing"]):
@@ -120,6 +129,28 @@ class Listing(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # --- What a host offers (issue 4). Written only by outings.catalog.services. ---
+    # The Markdown `description` rendered and sanitised (nh3): safe to show as is.
+    description_html = models.TextField(blank=True, editable=False)
+    min_group_size = models.PositiveSmallIntegerField(_("smallest group per booking"), default=1)
+    max_group_size = models.PositiveSmallIntegerField(_("largest group per booking"), default=10)
+    meeting_point = models.CharField(
+        _("meeting point"),
+        max_length=300,
+        blank=True,
+        help_text=_("How guests find you at the address, e.g. 'by the clock tower'."),
+    )
+    cancellation_policy = models.CharField(
+        _("cancellation policy"),
+        max_length=10,
+        choices=CancellationPolicy.choices,
+        default=CancellationPolicy.FLEXIBLE,
+    )
+    included = models.TextField(_("what's included"), blank=True)
+    requirements = models.TextField(_("requirements"), blank=True)
+    # Why staff sent a submitted listing back to draft; cleared when it is submitted again.
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
     objects = ListingQuerySet.as_manager()
 
     class Meta:
@@ -140,6 +171,10 @@ class Listing(models.Model):
                 name="listing_longitude_range",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="listing_version_positive"),
+            models.CheckConstraint(
+                condition=Q(min_group_size__gte=1, max_group_size__gte=F("min_group_size")),
+                name="listing_group_size_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "id"], name="listing_status_id"),
@@ -167,3 +202,66 @@ class Listing(models.Model):
             case License.WIKIVOYAGE:
                 return f"Listing from Wikivoyage ({self.source_url}), CC BY-SA 3.0"
         return ""
+
+
+class ListingPhoto(models.Model):
+    """A photo of a listing: the uploaded image, checked and re-encoded without its metadata
+    (`image`), and the renditions a background task makes from it (outings/catalog/photos)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being processed")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("image"), max_length=255)
+    alt_text = models.CharField(_("description for screen readers"), max_length=250, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # {"card": {"webp": "<storage name>", "jpeg": "<storage name>", "width": 800, ...}, ...}
+    renditions = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["listing", "position", "id"], name="photo_listing_order")]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}: {self.alt_text or self.image.name}"
+
+
+class AuditEntry(models.Model):
+    """One line of the moderation history: every state change of a listing and every staff
+    action on a host. Written in the same transaction as the change it records."""
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+    )
+    host = models.ForeignKey(
+        HostProfile, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["listing", "-id"], name="audit_listing"),
+            models.Index(fields=["host", "-id"], name="audit_host"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.from_status} → {self.to_status})"

@@ -9,7 +9,13 @@ from outings.catalog.models import Listing
 class Schedule(models.Model):
     """A weekly wall-clock rule in the listing's time zone; slots are expanded from it."""
 
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        # A one-off date is a rule of one day: valid_from == valid_until, weekdays == [its day].
+        ONCE = "once", _("One date")
+
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="schedules")
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.WEEKLY)
     weekdays = ArrayField(models.PositiveSmallIntegerField(), help_text=_("0 is Monday."))
     start_times = ArrayField(models.TimeField())
     valid_from = models.DateField()
@@ -30,6 +36,44 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id}: {self.weekdays} {self.start_times}"
+
+
+class ScheduleException(models.Model):
+    """A change to one day of a rule, in the listing's local time: the occurrences of `day` (all
+    of them, or the one at `start_time`) are cancelled, or moved to `new_time`."""
+
+    class Action(models.TextChoices):
+        CANCEL = "cancel", _("Cancelled")
+        MOVE = "move", _("Moved")
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="exceptions")
+    day = models.DateField(_("day"))
+    start_time = models.TimeField(
+        _("start time"), null=True, blank=True, help_text=_("Empty: every start of that day.")
+    )
+    action = models.CharField(max_length=6, choices=Action.choices)
+    new_time = models.TimeField(_("new start time"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("schedule exception")
+        verbose_name_plural = _("schedule exceptions")
+        ordering = ["day", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "day", "start_time"],
+                nulls_distinct=False,
+                name="schedule_exception_unique",
+            ),
+            models.CheckConstraint(
+                condition=(Q(action="cancel") & Q(new_time__isnull=True))
+                | (Q(action="move") & Q(new_time__isnull=False) & Q(start_time__isnull=False)),
+                name="schedule_exception_move_has_times",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id} {self.day} {self.start_time or '*'}: {self.action}"
 
 
 class Slot(models.Model):

@@ -5,13 +5,23 @@ hour skipped when clocks go forward) produces no slot; a local time that exists 
 repeated when clocks go back) is resolved to its *first* occurrence (fold=0, the earlier instant).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
-from outings.scheduling.models import Schedule, Slot
+from outings.accounts.models import HostProfile
+from outings.catalog.models import Listing
+from outings.catalog.services import ensure_active
+from outings.common.errors import NotFound
+from outings.scheduling import rules
+from outings.scheduling.models import Schedule, ScheduleException, Slot
+from outings.scheduling.rules import CapacityBelowSeatsTaken, ScheduleData, SlotHasBookings
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
@@ -94,3 +104,310 @@ def materialize_slots(*, schedule: Schedule, today: date, horizon_days: int) -> 
     # ignore_conflicts covers a concurrent materialisation of the same schedule.
     Slot.objects.bulk_create(missing, ignore_conflicts=True)
     return len(missing)
+
+
+# --- Schedules that hosts edit (issue 4) ---------------------------------------------------
+# A host's rules, one-off dates and exceptions; every change re-materialises the schedule's slots
+# up to SCHEDULE_HORIZON_DAYS in the same transaction (sync_schedule_slots), and beat does the same
+# hourly for every schedule, so the horizon moves forward. Slots with seats taken are never
+# removed or shrunk: a change that would need that is refused (SlotHasBookings,
+# CapacityBelowSeatsTaken) until the bookings app offers a cancellation path.
+
+ExceptionKey = tuple[date, time | None]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: int
+    removed: int
+    kept_booked: int
+
+
+def desired_starts(
+    *,
+    schedule: Schedule,
+    exceptions: Mapping[ExceptionKey, ScheduleException],
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+) -> Iterator[datetime]:
+    """The instants a schedule should have slots at between two local dates (inclusive), with
+    its exceptions applied: cancelled occurrences dropped, moved ones at their new time. Gaps and
+    repeated hours are handled as in `local_instant`."""
+    first = max(first_day, schedule.valid_from)
+    last = last_day if schedule.valid_until is None else min(last_day, schedule.valid_until)
+    weekdays = set(schedule.weekdays)
+    day = first
+    while day <= last:
+        if day.weekday() in weekdays:
+            for at in sorted(schedule.start_times):
+                change = exceptions.get((day, at)) or exceptions.get((day, None))
+                if change is not None and change.action == ScheduleException.Action.CANCEL:
+                    continue
+                start = change.new_time if change is not None and change.new_time else at
+                instant = local_instant(day, start, zone)
+                if instant is not None:
+                    yield instant
+        day += timedelta(days=1)
+
+
+def sync_schedule_slots(
+    *, schedule: Schedule, now: datetime, horizon_days: int, strict: bool = True
+) -> SyncResult:
+    """Make the schedule's future slots match its rule and exceptions from the listing's local
+    today to `horizon_days` ahead: create the missing ones, delete the ones no longer wanted,
+    keep end times in step with the listing's duration. Idempotent.
+
+    A slot no longer wanted that has seats taken is never deleted: with `strict` (a host's
+    change) the whole change is refused with SlotHasBookings; otherwise (the periodic run) it is
+    kept and counted. Cancelled slots are left as they are. Call inside a transaction."""
+    listing = schedule.listing
+    zone = ZoneInfo(listing.time_zone)
+    today = now.astimezone(zone).date()
+    duration = timedelta(minutes=listing.duration_minutes or 60)
+    wanted = {
+        start
+        for start in desired_starts(
+            schedule=schedule,
+            exceptions={(e.day, e.start_time): e for e in schedule.exceptions.all()},
+            zone=zone,
+            first_day=today,
+            last_day=today + timedelta(days=horizon_days),
+        )
+        if start >= now
+    }
+    existing = {
+        slot.starts_at: slot
+        for slot in Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
+    }
+    unwanted = [slot for start, slot in existing.items() if start not in wanted]
+    booked = [slot for slot in unwanted if slot.seats_taken > 0]
+    if booked and strict:
+        raise SlotHasBookings(
+            _("Guests have booked %(when)s; cancel those bookings first.")
+            % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)}
+        )
+    removed, _count = Slot.objects.filter(
+        pk__in=[slot.pk for slot in unwanted if slot.seats_taken == 0]
+    ).delete()
+    missing = [
+        Slot(
+            listing_id=listing.pk,
+            schedule=schedule,
+            starts_at=start,
+            ends_at=start + duration,
+            capacity=schedule.capacity,
+        )
+        for start in sorted(wanted - existing.keys())
+    ]
+    # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
+    created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
+    Slot.objects.filter(schedule=schedule, starts_at__gte=now).exclude(
+        ends_at=F("starts_at") + duration
+    ).update(ends_at=F("starts_at") + duration)
+    return SyncResult(created=len(created), removed=removed, kept_booked=len(booked))
+
+
+def _own_listing_locked(*, host: HostProfile, listing_id: int) -> Listing:
+    ensure_active(host)
+    listing = (
+        Listing.objects.select_for_update()
+        .filter(pk=listing_id, host=host)
+        .exclude(status=Listing.Status.ARCHIVED)
+        .first()
+    )
+    if listing is None:
+        raise NotFound()
+    return listing
+
+
+def _own_schedule_locked(*, host: HostProfile, schedule_id: int) -> Schedule:
+    schedule = Schedule.objects.filter(pk=schedule_id, listing__host=host).first()
+    if schedule is None:
+        raise NotFound()
+    # Lock the listing first, then the schedule: the same order as create_schedule.
+    listing = _own_listing_locked(host=host, listing_id=schedule.listing_id)
+    schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+    schedule.listing = listing
+    return schedule
+
+
+def _checked(*, listing: Listing, data: ScheduleData, exclude_id: int | None) -> ScheduleData:
+    data = data.normalised()
+    rules.check_schedule(
+        data=data,
+        duration_minutes=listing.duration_minutes or 60,
+        min_group_size=listing.min_group_size,
+        siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
+    )
+    return data
+
+
+@transaction.atomic
+def create_schedule(
+    *, host: HostProfile, listing_id: int, data: ScheduleData, now: datetime
+) -> Schedule:
+    """Add a weekly rule or a one-off date to one of `host`'s listings and materialise it."""
+    listing = _own_listing_locked(host=host, listing_id=listing_id)
+    data = _checked(listing=listing, data=data, exclude_id=None)
+    schedule = Schedule.objects.create(
+        listing=listing,
+        kind=data.kind,
+        weekdays=list(data.weekdays),
+        start_times=list(data.start_times),
+        valid_from=data.valid_from,
+        valid_until=data.valid_until,
+        capacity=data.capacity,
+    )
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+    return schedule
+
+
+@transaction.atomic
+def update_schedule(
+    *, host: HostProfile, schedule_id: int, data: ScheduleData, now: datetime
+) -> Schedule:
+    """Change a rule. Future slots follow it: new ones appear, unbooked ones that no longer fit
+    go, and the capacity of every future slot changes, unless that would drop a booked slot
+    (SlotHasBookings) or put a capacity below its seats taken (CapacityBelowSeatsTaken)."""
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
+    data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk)
+    future = Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
+    crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
+    if crowded is not None:
+        raise CapacityBelowSeatsTaken(
+            _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
+            % {"n": crowded.seats_taken, "when": _local(crowded, schedule.listing)},
+            fields={"capacity": [_("At least %(n)s.") % {"n": crowded.seats_taken}]},
+        )
+    schedule.kind = data.kind
+    schedule.weekdays = list(data.weekdays)
+    schedule.start_times = list(data.start_times)
+    schedule.valid_from = data.valid_from
+    schedule.valid_until = data.valid_until
+    schedule.capacity = data.capacity
+    schedule.save()
+    future.filter(status=Slot.Status.OPEN).update(capacity=data.capacity)
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+    return schedule
+
+
+@transaction.atomic
+def delete_schedule(*, host: HostProfile, schedule_id: int, now: datetime) -> None:
+    """Remove a rule and its unbooked future slots; refused while a future slot has bookings.
+    Past slots stay (without their schedule) as the record of what happened."""
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
+    future = Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
+    if future.filter(seats_taken__gt=0).exists():
+        raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
+    future.delete()
+    schedule.delete()
+
+
+@transaction.atomic
+def add_schedule_exception(
+    *,
+    host: HostProfile,
+    schedule_id: int,
+    day: date,
+    start_time: time | None,
+    action: str,
+    new_time: time | None,
+    now: datetime,
+) -> ScheduleException:
+    """Cancel a day (or one start of it) or move one start to another time, and re-materialise.
+    Refused if it would remove a slot that has bookings."""
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
+    errors: dict[str, list[str]] = {}
+    rules.check_exception(
+        schedule=schedule,
+        day=day,
+        start_time=start_time,
+        action=action,
+        new_time=new_time,
+        fail=lambda name, message: errors.setdefault(name, []).append(message),
+    )
+    if ScheduleException.objects.filter(schedule=schedule, day=day, start_time=start_time).exists():
+        errors.setdefault("day", []).append(_("This day already has an exception."))
+    if errors:
+        raise rules.InvalidSchedule(fields=errors)
+    exception = ScheduleException.objects.create(
+        schedule=schedule, day=day, start_time=start_time, action=action, new_time=new_time
+    )
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+    return exception
+
+
+@transaction.atomic
+def remove_schedule_exception(*, host: HostProfile, exception_id: int, now: datetime) -> None:
+    """Undo an exception: the day runs as the rule says again."""
+    exception = ScheduleException.objects.filter(
+        pk=exception_id, schedule__listing__host=host
+    ).first()
+    if exception is None:
+        raise NotFound()
+    schedule = _own_schedule_locked(host=host, schedule_id=exception.schedule_id)
+    exception.delete()
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+
+
+def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> Slot:
+    """Set one slot's capacity. One conditional UPDATE checks and writes, so a booking taking
+    seats at the same moment cannot end up above the new capacity."""
+    ensure_active(host)
+    if isinstance(capacity, bool) or not 1 <= capacity <= rules.MAX_CAPACITY:
+        raise rules.InvalidSchedule(
+            fields={"capacity": [_("A whole number from 1 to %(n)s.") % {"n": rules.MAX_CAPACITY}]}
+        )
+    own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    if not own.filter(seats_taken__lte=capacity).update(capacity=capacity):
+        slot = own.select_related("listing").first()
+        if slot is None:
+            raise NotFound()
+        raise CapacityBelowSeatsTaken(
+            _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
+            % {"n": slot.seats_taken, "when": _local(slot, slot.listing)},
+            fields={"capacity": [_("At least %(n)s.") % {"n": slot.seats_taken}]},
+        )
+    return own.get()
+
+
+def cancel_slot(*, host: HostProfile, slot_id: int) -> Slot:
+    """Cancel one slot that nobody has booked. A booked slot is refused: cancelling bookings
+    will go through the bookings app's cancellation path."""
+    ensure_active(host)
+    own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    if not own.filter(seats_taken=0).update(status=Slot.Status.CANCELLED):
+        if not own.exists():
+            raise NotFound()
+        raise SlotHasBookings(_("Guests have booked this slot; it cannot be cancelled yet."))
+    return own.get()
+
+
+def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
+    """The periodic run: bring every live schedule's slots up to the horizon, each in its own
+    transaction so that one failure does not hold back the rest. Never removes booked slots."""
+    created = removed = kept = 0
+    live = Schedule.objects.exclude(listing__status=Listing.Status.ARCHIVED).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=(now - timedelta(days=1)).date())
+    )
+    for schedule_id in live.values_list("pk", flat=True).order_by("pk"):
+        try:
+            with transaction.atomic():
+                schedule = (
+                    Schedule.objects.select_for_update(of=("self",))
+                    .select_related("listing")
+                    .get(pk=schedule_id)
+                )
+                result = sync_schedule_slots(
+                    schedule=schedule, now=now, horizon_days=horizon_days, strict=False
+                )
+        except Schedule.DoesNotExist:
+            continue  # deleted meanwhile
+        created, removed = created + result.created, removed + result.removed
+        kept += result.kept_booked
+    return SyncResult(created=created, removed=removed, kept_booked=kept)
+
+
+def _local(slot: Slot, listing: Listing) -> str:
+    return f"{slot.starts_at.astimezone(ZoneInfo(listing.time_zone)):%Y-%m-%d %H:%M}"

@@ -8,6 +8,24 @@ from outings.api.tests.test_route_authorization import PLAIN_STATIC
 
 pytestmark = pytest.mark.django_db
 
+H = "/api/v1/host/listings"
+HOST_OPERATIONS = [
+    *[("GET", H), ("POST", H), ("GET", f"{H}/{{listing_id}}"), ("PUT", f"{H}/{{listing_id}}")],
+    *[("POST", f"{H}/{{listing_id}}/{step}") for step in ("submit", "pause", "resume", "archive")],
+    *[("GET", f"{H}/{{listing_id}}/photos"), ("POST", f"{H}/{{listing_id}}/photos")],
+    ("PATCH", f"{H}/{{listing_id}}/photos/{{photo_id}}"),
+    ("DELETE", f"{H}/{{listing_id}}/photos/{{photo_id}}"),
+    ("PUT", f"{H}/{{listing_id}}/photo-order"),
+    *[("GET", f"{H}/{{listing_id}}/schedules"), ("POST", f"{H}/{{listing_id}}/schedules")],
+    ("PUT", f"{H}/{{listing_id}}/schedules/{{schedule_id}}"),
+    ("DELETE", f"{H}/{{listing_id}}/schedules/{{schedule_id}}"),
+    ("POST", f"{H}/{{listing_id}}/schedules/{{schedule_id}}/exceptions"),
+    ("DELETE", f"{H}/{{listing_id}}/schedules/{{schedule_id}}/exceptions/{{exception_id}}"),
+    ("GET", f"{H}/{{listing_id}}/slots"),
+    ("PATCH", f"{H}/{{listing_id}}/slots/{{slot_id}}"),
+    ("POST", f"{H}/{{listing_id}}/slots/{{slot_id}}/cancel"),
+]
+
 
 def test_the_openapi_document_is_3_1_and_lists_every_operation(client):
     response = client.get("/api/v1/openapi.json")
@@ -31,6 +49,13 @@ def test_the_openapi_document_is_3_1_and_lists_every_operation(client):
         ("GET", "/api/v1/me/tokens"),
         ("POST", "/api/v1/me/tokens"),
         ("DELETE", "/api/v1/me/tokens/{token_id}"),
+        ("GET", "/api/v1/notifications"),
+        ("GET", "/api/v1/notifications/unread-count"),
+        ("POST", "/api/v1/notifications/{notification_id}/read"),
+        ("POST", "/api/v1/notifications/read-all"),
+        ("GET", "/api/v1/notifications/email-preferences"),
+        ("PATCH", "/api/v1/notifications/email-preferences"),
+        *HOST_OPERATIONS,
     }
 
 

@@ -21,7 +21,7 @@ from schemathesis import GenerationMode
 from outings.api.main import api
 from outings.api.tests.factories import ListingFactory, SlotFactory
 
-EXAMPLES = 30
+EXAMPLES = 12
 GENEROUS = {"anon": "100000/min", "user": "100000/min"}
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,

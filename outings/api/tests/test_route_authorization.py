@@ -7,16 +7,20 @@ private object answers 404, never 403.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any
 
 import pytest
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from outings.accounts import services as account_services
 from outings.accounts.models import ApiToken, User
 from outings.api.tests.factories import HostProfileFactory, ListingFactory, SlotFactory, UserFactory
-from outings.catalog.models import Listing
+from outings.catalog.models import Listing, ListingPhoto
+from outings.notifications.models import Notification
+from outings.scheduling.models import Schedule, ScheduleException
 
 ROLES = ("anonymous", "guest_a", "guest_b", "host_x", "host_y", "staff")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -31,6 +35,15 @@ class World:
     users: dict[str, User]
     public_listing: Listing
     draft_listing: Listing
+
+    def notification_of_guest_a(self) -> int:
+        notification = Notification.objects.create(
+            user=self.users["guest_a"],
+            kind=Notification.Kind.LISTING_APPROVED,
+            data={"title": "Walk"},
+            created_at=timezone.now(),
+        )
+        return notification.pk
 
     def token_of_guest_a(self) -> int:
         issued = account_services.create_api_token(user=self.users["guest_a"], name="walk")
@@ -81,6 +94,29 @@ TABLE: dict[str, list[Case]] = {
         Case("GET", lambda w: f"/api/v1/listings/{w.draft_listing.pk}/similar", everyone(404)),
     ],
     "api/v1/autocomplete": [Case("GET", lambda w: "/api/v1/autocomplete?q=wal", everyone(200))],
+    "api/v1/notifications": [Case("GET", lambda w: "/api/v1/notifications", signed_in(200))],
+    "api/v1/notifications/unread-count": [
+        Case("GET", lambda w: "/api/v1/notifications/unread-count", signed_in(200)),
+    ],
+    "api/v1/notifications/<notification_id>/read": [
+        Case(
+            "POST",
+            lambda w: f"/api/v1/notifications/{w.notification_of_guest_a()}/read",
+            only_guest_a(200),
+        ),
+    ],
+    "api/v1/notifications/read-all": [
+        Case("POST", lambda w: "/api/v1/notifications/read-all", signed_in(200)),
+    ],
+    "api/v1/notifications/email-preferences": [
+        Case("GET", lambda w: "/api/v1/notifications/email-preferences", signed_in(200)),
+        Case(
+            "PATCH",
+            lambda w: "/api/v1/notifications/email-preferences",
+            signed_in(200),
+            body={"messages": False},
+        ),
+    ],
     "api/v1/me": [
         Case("GET", lambda w: "/api/v1/me", signed_in(200)),
         Case("PATCH", lambda w: "/api/v1/me", signed_in(200), body={"last_name": "Walker"}),
@@ -93,6 +129,171 @@ TABLE: dict[str, list[Case]] = {
         Case("DELETE", lambda w: f"/api/v1/me/tokens/{w.token_of_guest_a()}", only_guest_a(204)),
     ],
 }
+
+
+# --- The host API (issue 4): the caller's own listings, photos, schedules and slots. ---------
+# host_x owns every object below; host_y gets 404 (not theirs), guests and staff 403 (not hosts).
+def only_host_x(status: int) -> dict[str, int]:
+    return {**everyone(403), "anonymous": 401, "host_x": status, "host_y": 404}
+
+
+HOST_LISTING_BODY: dict[str, Any] = {
+    "title": "Harbour walk",
+    "category": "tours",
+    "summary": "A walk.",
+    "description": "Along the harbour.",
+    "duration_minutes": 90,
+    "price_amount": 2500,
+    "currency": "EUR",
+    "address": "Am Kupfergraben 1",
+    "city": "Berlin",
+    "country_code": "DE",
+    "latitude": 52.52,
+    "longitude": 13.395,
+}
+HOST_RULE_BODY: dict[str, Any] = {
+    "weekdays": [0, 1, 2, 3, 4, 5, 6],
+    "start_times": ["10:00"],
+    "valid_from": "2031-01-06",
+    "valid_until": "2031-01-12",
+    "capacity": 6,
+}
+
+
+def fresh_listing(w: World, status: str = Listing.Status.DRAFT) -> Listing:
+    host = w.public_listing.host
+    return ListingFactory.create(host=host, status=status, description="Along the harbour.")
+
+
+def fresh_schedule(w: World) -> tuple[int, int]:
+    listing = fresh_listing(w)
+    schedule = Schedule.objects.create(
+        listing=listing,
+        weekdays=list(range(7)),
+        start_times=[time(10)],
+        valid_from=date(2031, 1, 6),
+        valid_until=date(2031, 1, 12),
+        capacity=6,
+    )
+    return listing.pk, schedule.pk
+
+
+def fresh_exception(w: World) -> str:
+    listing_id, schedule_id = fresh_schedule(w)
+    exception = ScheduleException.objects.create(
+        schedule_id=schedule_id, day=date(2031, 1, 7), action="cancel"
+    )
+    return f"{listing_id}/schedules/{schedule_id}/exceptions/{exception.pk}"
+
+
+def fresh_photo(w: World) -> str:
+    listing = fresh_listing(w)
+    photo = ListingPhoto.objects.create(listing=listing, image="x.png", width=800, height=600)
+    return f"{listing.pk}/photos/{photo.pk}"
+
+
+def fresh_slot(w: World) -> str:
+    listing = fresh_listing(w)
+    return f"{listing.pk}/slots/{SlotFactory.create(listing=listing).pk}"
+
+
+HOST = "/api/v1/host/listings"
+HOSTING_TABLE: dict[str, list[Case]] = {
+    "api/v1/host/listings": [
+        # Every host lists and creates their own.
+        Case("GET", lambda w: HOST, {**only_host_x(200), "host_y": 200}),
+        Case("POST", lambda w: HOST, {**only_host_x(201), "host_y": 201}, HOST_LISTING_BODY),
+    ],
+    "api/v1/host/listings/<listing_id>": [
+        Case("GET", lambda w: f"{HOST}/{w.draft_listing.pk}", only_host_x(200)),
+        Case(
+            "PUT",
+            lambda w: f"{HOST}/{fresh_listing(w).pk}",
+            only_host_x(200),
+            body={**HOST_LISTING_BODY, "version": 1},
+        ),
+    ],
+    "api/v1/host/listings/<listing_id>/submit": [
+        Case("POST", lambda w: f"{HOST}/{fresh_listing(w).pk}/submit", only_host_x(200)),
+    ],
+    "api/v1/host/listings/<listing_id>/pause": [
+        Case(
+            "POST",
+            lambda w: f"{HOST}/{fresh_listing(w, Listing.Status.PUBLISHED).pk}/pause",
+            only_host_x(200),
+        ),
+    ],
+    "api/v1/host/listings/<listing_id>/resume": [
+        Case(
+            "POST",
+            lambda w: f"{HOST}/{fresh_listing(w, Listing.Status.PAUSED).pk}/resume",
+            only_host_x(200),
+        ),
+    ],
+    "api/v1/host/listings/<listing_id>/archive": [
+        Case("POST", lambda w: f"{HOST}/{fresh_listing(w).pk}/archive", only_host_x(200)),
+    ],
+    "api/v1/host/listings/<listing_id>/photos": [
+        Case("GET", lambda w: f"{HOST}/{w.draft_listing.pk}/photos", only_host_x(200)),
+        # A JSON body carries no file: the owner is told so (400); nobody else learns anything.
+        Case("POST", lambda w: f"{HOST}/{w.draft_listing.pk}/photos", only_host_x(400)),
+    ],
+    "api/v1/host/listings/<listing_id>/photos/<photo_id>": [
+        Case("PATCH", lambda w: f"{HOST}/{fresh_photo(w)}", only_host_x(200), {"alt_text": "Pier"}),
+        Case("DELETE", lambda w: f"{HOST}/{fresh_photo(w)}", only_host_x(204)),
+    ],
+    "api/v1/host/listings/<listing_id>/photo-order": [
+        Case(
+            "PUT",
+            lambda w: f"{HOST}/{fresh_listing(w).pk}/photo-order",
+            only_host_x(200),
+            body={"photo_ids": []},
+        ),
+    ],
+    "api/v1/host/listings/<listing_id>/schedules": [
+        Case("GET", lambda w: f"{HOST}/{w.draft_listing.pk}/schedules", only_host_x(200)),
+        Case(
+            "POST",
+            lambda w: f"{HOST}/{fresh_listing(w).pk}/schedules",
+            only_host_x(201),
+            body=HOST_RULE_BODY,
+        ),
+    ],
+    "api/v1/host/listings/<listing_id>/schedules/<schedule_id>": [
+        Case(
+            "PUT",
+            lambda w: "{}/{}/schedules/{}".format(HOST, *fresh_schedule(w)),
+            only_host_x(200),
+            body=HOST_RULE_BODY,
+        ),
+        Case(
+            "DELETE",
+            lambda w: "{}/{}/schedules/{}".format(HOST, *fresh_schedule(w)),
+            only_host_x(204),
+        ),
+    ],
+    "api/v1/host/listings/<listing_id>/schedules/<schedule_id>/exceptions": [
+        Case(
+            "POST",
+            lambda w: "{}/{}/schedules/{}/exceptions".format(HOST, *fresh_schedule(w)),
+            only_host_x(201),
+            body={"day": "2031-01-08", "action": "cancel"},
+        ),
+    ],
+    "api/v1/host/listings/<listing_id>/schedules/<schedule_id>/exceptions/<exception_id>": [
+        Case("DELETE", lambda w: f"{HOST}/{fresh_exception(w)}", only_host_x(204)),
+    ],
+    "api/v1/host/listings/<listing_id>/slots": [
+        Case("GET", lambda w: f"{HOST}/{w.draft_listing.pk}/slots", only_host_x(200)),
+    ],
+    "api/v1/host/listings/<listing_id>/slots/<slot_id>": [
+        Case("PATCH", lambda w: f"{HOST}/{fresh_slot(w)}", only_host_x(200), {"capacity": 5}),
+    ],
+    "api/v1/host/listings/<listing_id>/slots/<slot_id>/cancel": [
+        Case("POST", lambda w: f"{HOST}/{fresh_slot(w)}/cancel", only_host_x(200)),
+    ],
+}
+TABLE.update(HOSTING_TABLE)
 
 
 def api_routes() -> set[str]:

@@ -1,0 +1,36 @@
+import django_stubs_ext
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from outings.accounts.models import HostProfile, User
+
+# ModelAdmin[...] and ModelForm[...] at run time (the usual home, settings.py, is not ours to edit).
+django_stubs_ext.monkeypatch()
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin[User]):
+    """Django's user admin plus the fields our user adds (language and time zone)."""
+
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        (_("Preferences"), {"fields": ("preferred_language", "time_zone")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
+    )
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", "preferred_language")
+    search_fields = ("username", "email", "first_name", "last_name")
+
+
+@admin.register(HostProfile)
+class HostProfileAdmin(admin.ModelAdmin[HostProfile]):
+    list_display = ("display_name", "user", "city", "is_demo", "suspended_at", "created_at")
+    list_filter = (("suspended_at", admin.EmptyFieldListFilter), "is_demo")
+    list_select_related = ("user",)
+    search_fields = ("display_name", "city", "user__username", "user__email")
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at",)
+    date_hierarchy = "created_at"

@@ -1,0 +1,46 @@
+"""Account mail (sign-up verification, password reset) through the outbox. The mail is rendered
+when it is queued (allauth renders with the request's context) and sent by a worker on the
+`urgent` queue through Django's email backend, retried while the server is unreachable.
+
+The payload holds the rendered mail, verification link included, until the outbox purges
+delivered messages (OUTBOX_KEEP_DAYS); the link itself expires sooner (allauth's
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS)."""
+
+import smtplib
+
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+
+from outings.common import outbox
+from outings.common.models import OutboxMessage
+
+KIND = "accounts.mail"
+
+
+def enqueue_mail(message: EmailMessage) -> OutboxMessage:
+    alternatives = getattr(message, "alternatives", []) or []
+    return outbox.enqueue(
+        kind=KIND,
+        payload={
+            "subject": message.subject,
+            "body": message.body,
+            "from_email": message.from_email,
+            "to": list(message.to),
+            "headers": dict(message.extra_headers),
+            "alternatives": [[str(content), str(mimetype)] for content, mimetype in alternatives],
+        },
+    )
+
+
+@outbox.handler(KIND, queue="urgent", atomic=False, retry_on=(smtplib.SMTPException, OSError))
+def deliver(message: OutboxMessage) -> None:
+    payload = message.payload
+    mail = EmailMultiAlternatives(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=payload["from_email"],
+        to=payload["to"],
+        headers=payload["headers"],
+    )
+    for content, mimetype in payload["alternatives"]:
+        mail.attach_alternative(content, mimetype)
+    mail.send()

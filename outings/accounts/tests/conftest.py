@@ -1,0 +1,3 @@
+from outings.hosting.tests.fixtures import categories, media, nudges
+
+__all__ = ["categories", "media", "nudges"]

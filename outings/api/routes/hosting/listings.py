@@ -1,0 +1,145 @@
+"""A host's own listings: list, create, read, replace (versioned) and change state."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router
+
+from outings.api import idempotency
+from outings.api.auth import AUTHENTICATED, caller
+from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
+from outings.api.errors import ValidationFailed, responses
+from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.routes.hosting.common import Id, IdempotencyKey, IfMatch, host, located
+from outings.api.routes.hosting.schemas import HostListingOut, ListingIn, ListingUpdateIn
+from outings.catalog import services
+from outings.catalog.models import Listing
+from outings.catalog.services import ListingConflict
+from outings.common.errors import Conflict
+
+router = Router(tags=["hosting"], auth=AUTHENTICATED)
+ERRORS = responses(400, 401, 403, 404, 409, 413, 429)
+CREATE_ERRORS = responses(400, 401, 403, 409, 413, 422, 429)
+
+
+def etag_of(listing: Listing) -> str:
+    return f'"{listing.version}"'
+
+
+@router.get(
+    "/host/listings", response={200: Paged[HostListingOut], **responses(400, 401, 403, 429)}
+)
+def list_own_listings(
+    request: HttpRequest, response: HttpResponse, page: Query[PageParams]
+) -> Page[Listing]:
+    """The caller's listings in every state, newest first."""
+    owner = host(request)
+    response["Cache-Control"] = "private, no-cache"
+    return paginate(
+        Listing.objects.filter(host=owner).select_related("category"),
+        ordering=("-id",),
+        cursor=page.cursor,
+        limit=page.limit,
+        namespace=f"host-listings:{owner.pk}",
+    )
+
+
+@router.post("/host/listings", response={201: HostListingOut, **CREATE_ERRORS})
+def create_listing(
+    request: HttpRequest, payload: ListingIn, idempotency_key: IdempotencyKey = None
+) -> HttpResponse:
+    """A new draft. The time zone follows from the point; the description is Markdown."""
+    owner = host(request)
+    return idempotency.respond(
+        request,
+        key=idempotency_key,
+        status=201,
+        schema=HostListingOut,
+        action=lambda: located(
+            "body.payload",
+            lambda: services.create_listing(
+                host=owner, data=payload.to_data(), actor=caller(request)
+            ),
+        ),
+    )
+
+
+@router.get("/host/listings/{listing_id}", response={200: HostListingOut, **ERRORS})
+def get_own_listing(request: HttpRequest, response: HttpResponse, listing_id: Id) -> Listing:
+    """One of the caller's listings, with its ETag (send it back as If-Match)."""
+    listing = services.own_listing(host=host(request), listing_id=listing_id)
+    set_cache_headers(response, request, etag_of(listing))
+    return listing
+
+
+@router.put(
+    "/host/listings/{listing_id}",
+    response={200: HostListingOut, **responses(400, 401, 403, 404, 409, 412, 413, 429)},
+)
+def replace_listing(
+    request: HttpRequest,
+    response: HttpResponse,
+    listing_id: Id,
+    payload: ListingUpdateIn,
+    if_match: IfMatch = None,
+) -> Listing:
+    """Replace every editable field. Say which version the edit is based on, with If-Match (a
+    stale one is 412) or `version` (a stale one is 409 with the current listing in
+    `error.fields.current`); without either, the edit is refused (400)."""
+    owner = host(request)
+    tags = if_match_values(request)
+    if tags is not None:
+        versions = [int(tag) for tag in tags if tag.isdigit() and len(tag) < 10]
+        if not versions:
+            raise PreconditionFailed()
+        expected = versions[0]
+    elif payload.version is not None:
+        expected = payload.version
+    else:
+        raise ValidationFailed(
+            fields={"body.payload.version": ["Send If-Match or the version you edited."]}
+        )
+    try:
+        listing = located(
+            "body.payload",
+            lambda: services.update_listing(
+                host=owner,
+                listing_id=listing_id,
+                expected_version=expected,
+                data=payload.to_data(),
+                actor=caller(request),
+            ),
+        )
+    except ListingConflict as conflict:
+        if tags is not None:
+            raise PreconditionFailed() from conflict
+        current = HostListingOut.from_orm(conflict.current).model_dump(mode="json")
+        raise Conflict(conflict.message, fields={"current": current}) from conflict
+    set_cache_headers(response, request, etag_of(listing))
+    return listing
+
+
+def _state_route(name: str, summary: str) -> None:
+    @router.post(
+        f"/host/listings/{{listing_id}}/{name}",
+        response={200: HostListingOut, **ERRORS},
+        operation_id=f"{name}_listing",
+        summary=summary,
+    )
+    def change(request: HttpRequest, listing_id: Id) -> Listing:
+        owner, actor = host(request), caller(request)
+        if name == "archive":
+            return services.archive_listing(
+                host=owner, listing_id=listing_id, actor=actor, now=timezone.now()
+            )
+        action = {
+            "submit": services.submit_listing,
+            "pause": services.pause_listing,
+            "resume": services.resume_listing,
+        }[name]
+        return action(host=owner, listing_id=listing_id, actor=actor)
+
+
+_state_route("submit", "Submit a draft for review (or publish it when approval is off)")
+_state_route("pause", "Take a published listing off the site for a while")
+_state_route("resume", "Publish a paused listing again")
+_state_route("archive", "Retire a listing for good")

@@ -1,0 +1,177 @@
+"""A listing's schedules and slots for its host. Times are wall-clock times in the listing's own
+zone; slots are materialised on every change (and hourly) up to the horizon."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router, Status
+
+from outings.accounts.models import HostProfile
+from outings.api.auth import AUTHENTICATED
+from outings.api.errors import responses
+from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.routes.hosting.common import Id, host, located, no_content
+from outings.api.routes.hosting.schemas import (
+    CapacityIn,
+    ExceptionIn,
+    ExceptionOut,
+    HostSlotOut,
+    ScheduleIn,
+    ScheduleOut,
+)
+from outings.catalog.services import own_listing
+from outings.common.errors import NotFound
+from outings.scheduling import services
+from outings.scheduling.models import Schedule, ScheduleException, Slot
+
+router = Router(tags=["hosting"], auth=AUTHENTICATED)
+ERRORS = responses(400, 401, 403, 404, 409, 413, 429)
+
+
+def _schedule(owner: HostProfile, listing_id: int, schedule_id: int) -> Schedule:
+    schedule = Schedule.objects.filter(
+        pk=schedule_id, listing_id=listing_id, listing__host=owner
+    ).first()
+    if schedule is None:
+        raise NotFound()
+    return schedule
+
+
+def _slot(owner: HostProfile, listing_id: int, slot_id: int) -> None:
+    if not Slot.objects.filter(pk=slot_id, listing_id=listing_id, listing__host=owner).exists():
+        raise NotFound()
+
+
+@router.get(
+    "/host/listings/{listing_id}/schedules",
+    response={200: Paged[ScheduleOut], **responses(400, 401, 403, 404, 429)},
+)
+def list_schedules(request: HttpRequest, listing_id: Id, page: Query[PageParams]) -> Page[Schedule]:
+    listing = own_listing(host=host(request), listing_id=listing_id)
+    return paginate(
+        Schedule.objects.filter(listing=listing).prefetch_related("exceptions"),
+        ordering=("id",),
+        cursor=page.cursor,
+        limit=page.limit,
+        namespace=f"schedules:{listing_id}",
+    )
+
+
+@router.post("/host/listings/{listing_id}/schedules", response={201: ScheduleOut, **ERRORS})
+def create_schedule(request: HttpRequest, listing_id: Id, payload: ScheduleIn) -> Status[Schedule]:
+    """A weekly rule, or one date (`kind: once`). Overlapping another rule is a 409."""
+    owner = host(request)
+    schedule = located(
+        "body.payload",
+        lambda: services.create_schedule(
+            host=owner, listing_id=listing_id, data=payload.to_data(), now=timezone.now()
+        ),
+    )
+    return Status(201, schedule)
+
+
+@router.put(
+    "/host/listings/{listing_id}/schedules/{schedule_id}", response={200: ScheduleOut, **ERRORS}
+)
+def update_schedule(
+    request: HttpRequest, listing_id: Id, schedule_id: Id, payload: ScheduleIn
+) -> Schedule:
+    """Replace a rule; refused if it would drop a booked slot or shrink one below its seats."""
+    owner = host(request)
+    _schedule(owner, listing_id, schedule_id)
+    return located(
+        "body.payload",
+        lambda: services.update_schedule(
+            host=owner, schedule_id=schedule_id, data=payload.to_data(), now=timezone.now()
+        ),
+    )
+
+
+@router.delete(
+    "/host/listings/{listing_id}/schedules/{schedule_id}", response={204: None, **ERRORS}
+)
+def delete_schedule(request: HttpRequest, listing_id: Id, schedule_id: Id) -> HttpResponse:
+    owner = host(request)
+    _schedule(owner, listing_id, schedule_id)
+    services.delete_schedule(host=owner, schedule_id=schedule_id, now=timezone.now())
+    return no_content()
+
+
+@router.post(
+    "/host/listings/{listing_id}/schedules/{schedule_id}/exceptions",
+    response={201: ExceptionOut, **ERRORS},
+)
+def add_exception(
+    request: HttpRequest, listing_id: Id, schedule_id: Id, payload: ExceptionIn
+) -> Status[ScheduleException]:
+    """Cancel a day (or one start of it), or move one start to another time."""
+    owner = host(request)
+    _schedule(owner, listing_id, schedule_id)
+    exception = located(
+        "body.payload",
+        lambda: services.add_schedule_exception(
+            host=owner,
+            schedule_id=schedule_id,
+            day=payload.day,
+            start_time=payload.start_time,
+            action=payload.action,
+            new_time=payload.new_time,
+            now=timezone.now(),
+        ),
+    )
+    return Status(201, exception)
+
+
+@router.delete(
+    "/host/listings/{listing_id}/schedules/{schedule_id}/exceptions/{exception_id}",
+    response={204: None, **ERRORS},
+)
+def remove_exception(
+    request: HttpRequest, listing_id: Id, schedule_id: Id, exception_id: Id
+) -> HttpResponse:
+    owner = host(request)
+    _schedule(owner, listing_id, schedule_id)
+    if not ScheduleException.objects.filter(pk=exception_id, schedule_id=schedule_id).exists():
+        raise NotFound()
+    services.remove_schedule_exception(host=owner, exception_id=exception_id, now=timezone.now())
+    return no_content()
+
+
+@router.get(
+    "/host/listings/{listing_id}/slots",
+    response={200: Paged[HostSlotOut], **responses(400, 401, 403, 404, 429)},
+)
+def list_slots(request: HttpRequest, listing_id: Id, page: Query[PageParams]) -> Page[Slot]:
+    """The listing's slots from now on, cancelled ones included, with seats taken."""
+    listing = own_listing(host=host(request), listing_id=listing_id)
+    return paginate(
+        Slot.objects.filter(listing=listing, starts_at__gte=timezone.now()),
+        ordering=("starts_at", "id"),
+        cursor=page.cursor,
+        limit=page.limit,
+        namespace=f"host-slots:{listing_id}",
+    )
+
+
+@router.patch("/host/listings/{listing_id}/slots/{slot_id}", response={200: HostSlotOut, **ERRORS})
+def change_slot_capacity(
+    request: HttpRequest, listing_id: Id, slot_id: Id, payload: CapacityIn
+) -> Slot:
+    """Set one slot's capacity; never below its seats taken (409)."""
+    owner = host(request)
+    _slot(owner, listing_id, slot_id)
+    return located(
+        "body.payload",
+        lambda: services.change_slot_capacity(
+            host=owner, slot_id=slot_id, capacity=payload.capacity
+        ),
+    )
+
+
+@router.post(
+    "/host/listings/{listing_id}/slots/{slot_id}/cancel", response={200: HostSlotOut, **ERRORS}
+)
+def cancel_slot(request: HttpRequest, listing_id: Id, slot_id: Id) -> Slot:
+    """Cancel a slot nobody has booked (a booked one is a 409 until bookings can be cancelled)."""
+    owner = host(request)
+    _slot(owner, listing_id, slot_id)
+    return services.cancel_slot(host=owner, slot_id=slot_id)

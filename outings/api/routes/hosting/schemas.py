@@ -1,0 +1,191 @@
+"""What the host API reads and writes. Input schemas forbid unknown fields (Input)."""
+
+import enum
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from outings.api.schemas import MAX_PRICE, Input, Text
+from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.photos.selectors import view_of
+from outings.catalog.services import CURRENCIES, LIMITS, ListingData
+from outings.scheduling.models import Schedule, ScheduleException
+from outings.scheduling.rules import MAX_CAPACITY, MAX_START_TIMES, ScheduleData
+
+Currency = enum.StrEnum("Currency", [(code, code) for code in CURRENCIES])  # type: ignore[misc]
+Policy = Literal["flexible", "moderate", "strict"]
+
+
+class ListingIn(Input):
+    """Every editable field of a listing (a full replacement on update)."""
+
+    title: Text = Field(min_length=1, max_length=LIMITS["title"])
+    category: str = Field(max_length=50, description="A category slug (GET /categories).")
+    summary: Text = Field("", max_length=LIMITS["summary"])
+    description: Text = Field(
+        "", max_length=LIMITS["description"], description="Markdown; rendered and sanitised."
+    )
+    tags: list[Text] = Field(default_factory=list, max_length=10)
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"], min_length=1, max_length=10, description="ISO 639-1."
+    )
+    content_language: str = Field("en", pattern=r"^[a-z]{2}$")
+    duration_minutes: int = Field(ge=10, le=7 * 24 * 60)
+    price_amount: int = Field(ge=0, le=MAX_PRICE, description="Per person, in minor units.")
+    currency: Currency
+    min_group_size: int = Field(1, ge=1, le=100)
+    max_group_size: int = Field(10, ge=1, le=500)
+    address: Text = Field(min_length=1, max_length=LIMITS["address"])
+    city: Text = Field(min_length=1, max_length=LIMITS["city"])
+    country_code: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2.")
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    meeting_point: Text = Field("", max_length=LIMITS["meeting_point"])
+    cancellation_policy: Policy = "flexible"
+    included: Text = Field("", max_length=LIMITS["included"])
+    requirements: Text = Field("", max_length=LIMITS["requirements"])
+
+    def to_data(self) -> ListingData:
+        values = self.model_dump(exclude={"version"})
+        values["currency"] = str(values["currency"])
+        return ListingData(**values)
+
+
+class ListingUpdateIn(ListingIn):
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description="The version this edit is based on (or send If-Match). A stale one is a 409.",
+    )
+
+
+class HostListingOut(Schema):
+    id: int
+    status: str
+    version: int
+    title: str
+    category: str
+    summary: str
+    description: str
+    description_html: str
+    tags: list[str]
+    languages: list[str]
+    content_language: str
+    duration_minutes: int | None
+    price_amount: int
+    currency: str
+    min_group_size: int
+    max_group_size: int
+    address: str
+    city: str
+    country_code: str
+    latitude: float | None
+    longitude: float | None
+    time_zone: str
+    meeting_point: str
+    cancellation_policy: str
+    included: str
+    requirements: str
+    rejection_reason: str
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_category(obj: Listing) -> str:
+        return obj.category.slug
+
+
+class RenditionOut(Schema):
+    webp: str
+    jpeg: str
+    width: int
+    height: int
+
+
+class PhotoOut(Schema):
+    id: int
+    alt_text: str
+    position: int
+    status: str = Field(description="pending (renditions being made), ready or failed.")
+    width: int
+    height: int
+    renditions: dict[str, RenditionOut] = Field(description="thumb, card, full once ready.")
+
+    @staticmethod
+    def resolve_renditions(obj: ListingPhoto) -> dict[str, Any]:
+        view = view_of(obj)
+        sources = {"thumb": view.thumb, "card": view.card, "full": view.full}
+        return {name: source for name, source in sources.items() if source is not None}
+
+
+class PhotoPatch(Input):
+    alt_text: Text = Field(max_length=250)
+
+
+class PhotoOrderIn(Input):
+    photo_ids: list[int] = Field(max_length=100, description="Every photo id, in the new order.")
+
+
+class ScheduleIn(Input):
+    kind: Literal["weekly", "once"] = "weekly"
+    weekdays: list[int] = Field(
+        default_factory=list, max_length=7, description="0 is Monday; ignored for 'once'."
+    )
+    start_times: list[time] = Field(min_length=1, max_length=MAX_START_TIMES)
+    valid_from: date = Field(description="The first day, or the date of a one-off.")
+    valid_until: date | None = None
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+
+    def to_data(self) -> ScheduleData:
+        return ScheduleData(
+            kind=self.kind,
+            weekdays=self.weekdays,
+            start_times=self.start_times,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            capacity=self.capacity,
+        )
+
+
+class ExceptionIn(Input):
+    day: date
+    start_time: time | None = Field(None, description="Empty: every start of the day.")
+    action: Literal["cancel", "move"]
+    new_time: time | None = None
+
+
+class ExceptionOut(Schema):
+    id: int
+    day: date
+    start_time: time | None
+    action: str
+    new_time: time | None
+
+
+class ScheduleOut(Schema):
+    id: int
+    kind: str
+    weekdays: list[int]
+    start_times: list[time]
+    valid_from: date
+    valid_until: date | None
+    capacity: int
+    exceptions: list[ExceptionOut]
+
+    @staticmethod
+    def resolve_exceptions(obj: Schedule) -> list[ScheduleException]:
+        return list(obj.exceptions.all())
+
+
+class HostSlotOut(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_taken: int
+    status: str
+
+
+class CapacityIn(Input):
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)

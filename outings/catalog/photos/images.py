@@ -1,0 +1,174 @@
+"""Pure image work with Pillow: check an upload, re-encode it clean, make renditions.
+
+An upload is checked in this order, each step refusing before the next costs anything:
+1. its size in bytes (from the upload, before Pillow sees it);
+2. its type, by content: Pillow's JPEG, PNG and WebP parsers only (`formats=`), so a PDF named
+   .jpg is refused whatever its name or declared type;
+3. its pixel count, from the header: `Image.open` reads only the header, so a 30,000 by 30,000
+   "decompression bomb" is refused without a byte of it decoded;
+4. decoding: a truncated or corrupt file fails here.
+Then the orientation is applied to the pixels and the image is written anew without EXIF, XMP or
+text chunks (only the colour profile is kept).
+"""
+
+import io
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from outings.common.errors import DomainError
+
+# Pillow's own bomb guard, as a second line behind our header check: it refuses images over
+# twice this number at open, before any decoding.
+Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
+
+FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# name: (width, height, crop). Cropped renditions fill the box; the full one fits inside it.
+RENDITIONS = {
+    "thumb": (320, 320, True),
+    "card": (800, 600, True),
+    "full": (1600, 1600, False),
+}
+
+
+class ImageRejected(DomainError):
+    code = "invalid_image"
+    status_code = 400
+    message = "This file cannot be used as a photo."
+
+
+class UnsupportedImage(ImageRejected):
+    code = "unsupported_image"
+    status_code = 415
+
+
+class ImageTooLarge(ImageRejected):
+    code = "payload_too_large"
+    status_code = 413
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    content: bytes
+    extension: str  # jpg, png or webp
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Rendition:
+    webp: bytes
+    jpeg: bytes
+    width: int
+    height: int
+
+
+def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> CleanImage:
+    """Check an uploaded file and return it re-encoded without metadata, orientation applied,
+    optionally scaled down to fit `max_side`. ImageRejected (a 4xx) for anything unusable."""
+    if size > settings.PHOTO_MAX_BYTES:
+        limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
+        raise ImageTooLarge(_("A photo may be at most %(mb)s MB.") % {"mb": limit})
+    try:
+        file.seek(0)
+        image = Image.open(file, formats=list(FORMATS))
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, Image.DecompressionBombError):
+            raise _too_many_pixels() from exc
+        raise UnsupportedImage(_("Upload a JPEG, PNG or WebP image.")) from exc
+    except OSError as exc:
+        raise ImageRejected(_("The image could not be read.")) from exc
+    with image:
+        width, height = image.size  # from the header: nothing decoded yet
+        if width * height > settings.PHOTO_MAX_PIXELS:
+            raise _too_many_pixels()
+        if min(width, height) < settings.PHOTO_MIN_SIDE:
+            raise ImageRejected(
+                _("A photo must be at least %(px)s pixels on each side.")
+                % {"px": settings.PHOTO_MIN_SIDE}
+            )
+        source_format = str(image.format)
+        icc_profile = image.info.get("icc_profile")
+        try:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+        except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
+            raise ImageRejected(_("The image is damaged or incomplete.")) from exc
+    if max_side is not None:
+        upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    content = _encode(upright, source_format, icc_profile)
+    return CleanImage(
+        content=content,
+        extension=FORMATS[source_format],
+        width=upright.width,
+        height=upright.height,
+    )
+
+
+def _too_many_pixels() -> ImageRejected:
+    megapixels = settings.PHOTO_MAX_PIXELS // 1_000_000
+    return ImageRejected(_("A photo may have at most %(mp)s megapixels.") % {"mp": megapixels})
+
+
+def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None) -> bytes:
+    """Write pixels only: the `info` dict (EXIF, XMP, PNG text, comments) is left behind."""
+    image.info = {}
+    options: dict[str, object] = {}
+    if icc_profile:
+        options["icc_profile"] = icc_profile
+    if image_format == "JPEG":
+        image = _without_alpha(image)
+        options.update(quality=90, optimize=True)
+    elif image_format == "WEBP":
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
+        options.update(quality=90)
+    else:
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
+        options.update(optimize=True)
+    out = io.BytesIO()
+    image.save(out, format=image_format, **options)
+    return out.getvalue()
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+
+
+def _without_alpha(image: Image.Image) -> Image.Image:
+    if _has_alpha(image):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def make_renditions(file: IO[bytes]) -> dict[str, Rendition]:
+    """Every rendition of a clean image (as `clean_upload` stored it), WebP and JPEG each.
+    Never scales up: a small source gives renditions of its own size."""
+    with Image.open(file, formats=list(FORMATS)) as source:
+        source.load()
+        image = source.convert("RGBA" if _has_alpha(source) else "RGB")
+    result: dict[str, Rendition] = {}
+    for name, (box_width, box_height, crop) in RENDITIONS.items():
+        if crop:
+            factor = min(1.0, image.width / box_width, image.height / box_height)
+            size = (max(1, round(box_width * factor)), max(1, round(box_height * factor)))
+            resized = ImageOps.fit(image, size, Image.Resampling.LANCZOS)
+        else:
+            resized = image.copy()
+            resized.thumbnail((box_width, box_height), Image.Resampling.LANCZOS)
+        webp, jpeg = io.BytesIO(), io.BytesIO()
+        resized.save(webp, format="WEBP", quality=80, method=4)
+        _without_alpha(resized).save(
+            jpeg, format="JPEG", quality=82, optimize=True, progressive=True
+        )
+        result[name] = Rendition(
+            webp=webp.getvalue(), jpeg=jpeg.getvalue(), width=resized.width, height=resized.height
+        )
+    return result

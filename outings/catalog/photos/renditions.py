@@ -1,0 +1,74 @@
+"""Making a photo's renditions, in the background. Called by the outbox handler (handlers.py),
+at least once per photo: idempotent (a ready photo is left alone; files are written under fixed
+names, so a second run overwrites the first's) and safe against the photo being deleted
+meanwhile (files written for a photo that is gone are removed)."""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from outings.catalog.models import ListingPhoto
+from outings.catalog.photos.images import make_renditions
+
+logger = logging.getLogger(__name__)
+
+Status = ListingPhoto.Status
+
+
+class RenditionFailed(Exception):
+    """A rendition could not be made this time; the outbox retries it with backoff."""
+
+
+def _save(name: str, content: bytes) -> str:
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(content))
+
+
+def render_photo(*, photo_id: int, last_attempt: bool) -> None:
+    """Make and store the renditions of one photo, then mark it ready. On failure: raise
+    RenditionFailed to be retried, or on the last attempt mark the photo failed (the host's
+    dashboard reports it) and return, so that nothing is lost silently."""
+    photo = ListingPhoto.objects.filter(pk=photo_id).first()
+    if photo is None or photo.status == Status.READY:
+        return
+    original = str(photo.image.name)
+    stem = original.rsplit(".", 1)[0]
+    written: list[str] = []
+    try:
+        with default_storage.open(original, "rb") as source:
+            renditions = make_renditions(source)
+        stored: dict[str, dict[str, object]] = {}
+        for name, rendition in renditions.items():
+            webp = _save(f"{stem}/{name}.webp", rendition.webp)
+            jpeg = _save(f"{stem}/{name}.jpg", rendition.jpeg)
+            written += [webp, jpeg]
+            stored[name] = {
+                "webp": webp,
+                "jpeg": jpeg,
+                "width": rendition.width,
+                "height": rendition.height,
+            }
+    except Exception as exc:
+        logger.warning("photo %s: renditions failed: %s", photo_id, exc, exc_info=True)
+        if not last_attempt:
+            raise RenditionFailed(str(exc)) from exc
+        ListingPhoto.objects.filter(pk=photo_id).update(
+            status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:1000]
+        )
+        return
+    with transaction.atomic():
+        marked = ListingPhoto.objects.filter(pk=photo_id).update(
+            status=Status.READY, renditions=stored, error=""
+        )
+    if not marked:  # deleted while we worked
+        for name in written:
+            default_storage.delete(name)
+
+
+def delete_files(names: list[str]) -> None:
+    """Remove stored files; a file already gone is fine (idempotent)."""
+    for name in names:
+        default_storage.delete(name)

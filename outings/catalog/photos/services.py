@@ -1,0 +1,167 @@
+"""Writes to listing photos. The upload is checked and re-encoded in the request (cheap and
+bounded: see images.py); renditions are made afterwards by the outbox handler in handlers.py,
+never in the request. Files go through Django's storage API (local disk or S3)."""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import IO
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import HostProfile
+from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.photos.images import CleanImage, clean_upload
+from outings.catalog.services import HostSuspended
+from outings.common import outbox
+from outings.common.errors import DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+RENDITIONS_KIND = "catalog.photo.renditions"
+DELETE_FILES_KIND = "catalog.photo.delete_files"
+MAX_ALT_TEXT = 250
+
+
+class TooManyPhotos(DomainError):
+    code = "too_many_photos"
+    status_code = 409
+    message = "This listing already has as many photos as it may have."
+
+
+class InvalidPhoto(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = "The photo details are not valid."
+
+
+def _locked_listing(*, host: HostProfile, listing_id: int) -> Listing:
+    """One of `host`'s listings, row-locked so that photo counts and positions move one writer
+    at a time. NotFound for anyone else's."""
+    listing = Listing.objects.select_for_update().filter(pk=listing_id, host=host).first()
+    if listing is None:
+        raise NotFound()
+    return listing
+
+
+def _check_alt_text(alt_text: str) -> str:
+    alt_text = alt_text.strip()
+    if len(alt_text) > MAX_ALT_TEXT or "\x00" in alt_text:
+        raise InvalidPhoto(
+            fields={"alt_text": [_("At most %(n)s characters.") % {"n": MAX_ALT_TEXT}]}
+        )
+    return alt_text
+
+
+def store_clean_image(*, clean: CleanImage, folder: str) -> str:
+    """Save a checked image under a fresh unguessable name; the storage name."""
+    name = f"{folder}/{uuid.uuid4().hex}.{clean.extension}"
+    return default_storage.save(name, ContentFile(clean.content))
+
+
+def add_photo(
+    *, host: HostProfile, listing_id: int, file: IO[bytes], size: int, alt_text: str = ""
+) -> ListingPhoto:
+    """Check, clean and store an upload as the listing's last photo, and ask for its renditions
+    (after commit, through the outbox). Bad input raises before anything is stored; if the
+    database refuses afterwards, the stored file is removed again."""
+    if host.suspended_at is not None:
+        raise HostSuspended()
+    alt_text = _check_alt_text(alt_text)
+    if not Listing.objects.filter(pk=listing_id, host=host).exists():
+        raise NotFound()  # before the work of decoding: another host's listing costs nothing
+    clean = clean_upload(file, size=size)
+    name = store_clean_image(clean=clean, folder=f"listings/{listing_id}")
+    try:
+        with transaction.atomic():
+            listing = _locked_listing(host=host, listing_id=listing_id)
+            count = ListingPhoto.objects.filter(listing=listing).count()
+            if count >= settings.PHOTO_MAX_PER_LISTING:
+                raise TooManyPhotos(
+                    _("A listing may have at most %(n)s photos.")
+                    % {"n": settings.PHOTO_MAX_PER_LISTING}
+                )
+            photo = ListingPhoto.objects.create(
+                listing=listing,
+                image=name,
+                alt_text=alt_text,
+                position=count,
+                width=clean.width,
+                height=clean.height,
+            )
+            outbox.enqueue(kind=RENDITIONS_KIND, payload={"photo_id": photo.pk})
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return photo
+
+
+def _own_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> ListingPhoto:
+    photo = ListingPhoto.objects.filter(
+        pk=photo_id, listing_id=listing_id, listing__host=host
+    ).first()
+    if photo is None:
+        raise NotFound()
+    return photo
+
+
+@transaction.atomic
+def update_photo(
+    *, host: HostProfile, listing_id: int, photo_id: int, alt_text: str
+) -> ListingPhoto:
+    """Change a photo's description for screen readers."""
+    photo = _own_photo(host=host, listing_id=listing_id, photo_id=photo_id)
+    photo.alt_text = _check_alt_text(alt_text)
+    photo.save(update_fields=["alt_text"])
+    return photo
+
+
+@transaction.atomic
+def delete_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> None:
+    """Remove a photo; its files are deleted after commit (through the outbox), and the others
+    close the gap in positions."""
+    _locked_listing(host=host, listing_id=listing_id)
+    photo = _own_photo(host=host, listing_id=listing_id, photo_id=photo_id)
+    names = [photo.image.name, *rendition_names(photo)]
+    photo.delete()
+    remaining = list(ListingPhoto.objects.filter(listing_id=listing_id).order_by("position", "id"))
+    _renumber(remaining)
+    outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": names})
+
+
+@transaction.atomic
+def reorder_photos(
+    *, host: HostProfile, listing_id: int, photo_ids: Sequence[int]
+) -> list[ListingPhoto]:
+    """Put the listing's photos in the order of `photo_ids`, which must name each exactly once."""
+    _locked_listing(host=host, listing_id=listing_id)
+    photos = {p.pk: p for p in ListingPhoto.objects.filter(listing_id=listing_id)}
+    if sorted(photo_ids) != sorted(photos):
+        raise InvalidPhoto(
+            fields={"photo_ids": [_("Name every photo of the listing exactly once.")]}
+        )
+    ordered = [photos[pk] for pk in photo_ids]
+    _renumber(ordered)
+    return ordered
+
+
+def _renumber(photos: list[ListingPhoto]) -> None:
+    changed = []
+    for position, photo in enumerate(photos):
+        if photo.position != position:
+            photo.position = position
+            changed.append(photo)
+    ListingPhoto.objects.bulk_update(changed, ["position"])
+
+
+def rendition_names(photo: ListingPhoto) -> list[str]:
+    return [
+        name
+        for rendition in photo.renditions.values()
+        for key, name in rendition.items()
+        if key in ("webp", "jpeg")
+    ]

@@ -1,0 +1,121 @@
+"""Reads of the catalogue that pages and the API share.
+
+Everything here starts from `Listing.objects.public()`: a draft, a paused listing or one whose host
+is suspended is invisible (404 on its page, absent from every list).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, FloatField, Func, Q, Value
+from django.shortcuts import get_object_or_404
+
+from outings.catalog.models import Category, Listing, ListingQuerySet
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a keyset-paginated list. `next_after` is the id to continue after, or None on
+    the last page."""
+
+    listings: list[Listing]
+    next_after: int | None
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category: Category
+    listing_count: int
+
+
+class _LlToEarth(Func):
+    """PostgreSQL earthdistance: a (latitude, longitude) pair as a point on the earth's surface."""
+
+    function = "ll_to_earth"
+    output_field = FloatField()  # an `earth` (cube) value; only ever passed to earth_distance
+
+
+class _EarthDistance(Func):
+    """Great-circle distance in metres between two `earth` points."""
+
+    function = "earth_distance"
+    output_field = FloatField()
+
+
+def public_listings() -> ListingQuerySet:
+    """Published listings of hosts in good standing, with what a card shows already joined."""
+    return Listing.objects.public().select_related("category", "host")
+
+
+def get_public_listing(*, listing_id: int) -> Listing:
+    """The public listing with this id; Http404 when it is missing, unpublished or its host is
+    suspended (the same answer for all three, so nothing leaks)."""
+    return get_object_or_404(public_listings(), pk=listing_id)
+
+
+def list_public_listings(
+    *, category_id: int | None, city: str | None, after_id: int | None, size: int
+) -> ListingPage:
+    """Newest first, keyset-paginated on id: one query whatever `size` is.
+
+    Continuing after an id (rather than skipping an offset) means that listings published while
+    someone pages through neither repeat an item nor hide one: new rows have higher ids and land
+    before the reader's position."""
+    listings = public_listings().order_by("-id")
+    if category_id is not None:
+        listings = listings.filter(category_id=category_id)
+    if city:
+        listings = listings.filter(city=city)
+    if after_id is not None:
+        listings = listings.filter(id__lt=after_id)
+    rows = list(listings[: size + 1])  # one extra row says whether a next page exists
+    if len(rows) > size:
+        return ListingPage(listings=rows[:size], next_after=rows[size - 1].pk)
+    return ListingPage(listings=rows, next_after=None)
+
+
+def categories_with_counts() -> list[CategoryCount]:
+    """Every category in display order with the number of its public listings (zeros included)."""
+    public = Q(listings__status=Listing.Status.PUBLISHED) & Q(
+        listings__host__suspended_at__isnull=True
+    )
+    # Explicit order: Meta.ordering is not applied to a GROUP BY query.
+    categories = Category.objects.annotate(listing_count=Count("listings", filter=public)).order_by(
+        "position"
+    )
+    return [CategoryCount(category=c, listing_count=c.listing_count) for c in categories]
+
+
+def list_categories() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def nearest_listings(*, latitude: float, longitude: float, limit: int) -> list[Listing]:
+    """The public listings closest to a point by great-circle distance, nearest first, each with
+    `distance_m` (metres).
+
+    This computes the distance for every listing with coordinates (a sequential scan). With a GiST
+    index on ll_to_earth(latitude, longitude) the same order could come from an index scan."""
+    here = _LlToEarth(Value(latitude), Value(longitude))
+    return list(
+        public_listings()
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .annotate(distance_m=_EarthDistance(_LlToEarth(F("latitude"), F("longitude")), here))
+        .order_by("distance_m", "id")[:limit]
+    )
+
+
+def busiest_city() -> str | None:
+    """The city with the most public listings, or None when no listing names a city."""
+    row = (
+        Listing.objects.public()
+        .exclude(city="")
+        .values("city")
+        .annotate(n=Count("id"))
+        .order_by("-n", "city")
+        .first()
+    )
+    return None if row is None else str(row["city"])
+
+
+def listings_in_city(*, city: str, limit: int) -> list[Listing]:
+    return list(public_listings().filter(city=city).order_by("-id")[:limit])

@@ -1,0 +1,146 @@
+"""Moderation in the admin: approve or reject submitted listings, suspend or reinstate hosts, read
+the audit log. Every action calls a service (which checks the state and writes the audit entry);
+nothing here changes a row directly."""
+
+from typing import Any
+
+import django_stubs_ext
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from outings.accounts import services as account_services
+from outings.accounts.models import User
+from outings.catalog import services as catalog_services
+from outings.catalog.models import AuditEntry, Listing
+from outings.common.errors import DomainError
+from outings.hosting.models import HostModeration, ListingReview
+
+django_stubs_ext.monkeypatch()
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _ask_reason(
+    request: HttpRequest, queryset: QuerySet[Any], action: str, title: str
+) -> HttpResponse | None:
+    """An intermediate page asking why; None once the reason was given."""
+    if request.POST.get("reason", "").strip():
+        return None
+    context = {
+        "title": title,
+        "objects": queryset,
+        "action": action,
+        "opts": queryset.model._meta,
+        "ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+    }
+    return TemplateResponse(request, "admin/hosting/reason.html", context)
+
+
+@admin.register(ListingReview)
+class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
+    list_display = ("title", "host", "city", "status", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("host",)
+    search_fields = ("title", "host__display_name")
+    ordering = ("updated_at",)
+    actions = ("approve", "reject")
+    readonly_fields = ("title", "summary", "description_html", "host", "status", "version")
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ListingReview]:
+        return super().get_queryset(request).filter(status=Listing.Status.SUBMITTED)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Approve and publish"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[ListingReview]) -> None:
+        for listing in queryset:
+            self._run(request, listing, catalog_services.approve_listing)
+        self.message_user(request, _("Approved."), messages.SUCCESS)
+
+    @admin.action(description=_("Send back to the host…"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[ListingReview]) -> Any:
+        page = _ask_reason(request, queryset, "reject", str(_("Why does it go back?")))
+        if page is not None:
+            return page
+        reason = request.POST["reason"]
+        for listing in queryset:
+            self._run(request, listing, catalog_services.reject_listing, reason=reason)
+        self.message_user(request, _("Sent back."), messages.SUCCESS)
+        return None
+
+    def _run(self, request: HttpRequest, listing: Listing, service: Any, **extra: Any) -> None:
+        try:
+            service(staff=_staff(request), listing_id=listing.pk, **extra)
+        except DomainError as error:
+            self.message_user(request, f"{listing}: {error.message}", messages.ERROR)
+
+
+@admin.register(HostModeration)
+class HostModerationAdmin(admin.ModelAdmin[HostModeration]):
+    list_display = ("display_name", "user", "city", "suspended_at")
+    list_filter = (("suspended_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("display_name", "user__email")
+    actions = ("suspend", "reinstate")
+    readonly_fields = ("display_name", "user", "city", "bio", "suspended_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Suspend (hide their listings at once)…"))
+    def suspend(self, request: HttpRequest, queryset: QuerySet[HostModeration]) -> Any:
+        page = _ask_reason(request, queryset, "suspend", str(_("Why is this host suspended?")))
+        if page is not None:
+            return page
+        for host in queryset:
+            account_services.suspend_host(
+                staff=_staff(request),
+                host_id=host.pk,
+                reason=request.POST["reason"],
+                now=timezone.now(),
+            )
+        self.message_user(request, _("Suspended."), messages.SUCCESS)
+        return None
+
+    @admin.action(description=_("Reinstate"))
+    def reinstate(self, request: HttpRequest, queryset: QuerySet[HostModeration]) -> None:
+        for host in queryset:
+            account_services.reinstate_host(staff=_staff(request), host_id=host.pk)
+        self.message_user(request, _("Reinstated."), messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+    list_display = ("created_at", "action", "listing", "host", "actor", "from_status", "to_status")
+    list_filter = ("action",)
+    list_select_related = ("listing", "host", "actor")
+    search_fields = ("listing__title", "host__display_name", "note")
+    raw_id_fields = ("listing", "host", "actor")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

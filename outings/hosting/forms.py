@@ -1,0 +1,229 @@
+"""Forms of the host pages. They parse what a browser sends into the services' types; the rules
+(ranges, overlaps, states) live in the services, whose errors `add_domain_errors` puts back on the
+form's fields."""
+
+import math
+import re
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from outings.accounts.services import HostProfileData
+from outings.catalog.models import CATEGORY_NAMES, CancellationPolicy
+from outings.catalog.services import CURRENCIES, ListingData
+from outings.common.errors import DomainError
+from outings.scheduling.models import Schedule, ScheduleException
+from outings.scheduling.rules import ScheduleData
+
+# Currencies without minor units (ISO 4217 exponent 0); all others on our list have two.
+ZERO_DECIMAL = {"JPY", "KRW"}
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+
+
+def add_domain_errors(
+    form: forms.Form, error: DomainError, renames: dict[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the form: on the field it names, or above the form."""
+    renames = renames or {}
+    if not error.fields:
+        form.add_error(None, error.message)
+    for name, messages in error.fields.items():
+        field = renames.get(name, name)
+        for message in messages if isinstance(messages, list) else [messages]:
+            form.add_error(field if field in form.fields else None, str(message))
+
+
+class HostProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Name shown to guests"), max_length=120)
+    bio = forms.CharField(label=_("About you"), widget=forms.Textarea, required=False)
+    city = forms.CharField(label=_("City"), max_length=120, required=False)
+    languages = forms.CharField(
+        label=_("Languages you speak"),
+        help_text=_("Two-letter codes, separated by commas: en, de"),
+        required=False,
+    )
+    photo = forms.FileField(label=_("Photo"), required=False)
+
+    def to_data(self) -> HostProfileData:
+        data = self.cleaned_data
+        return HostProfileData(
+            display_name=data["display_name"],
+            bio=data["bio"],
+            city=data["city"],
+            languages=split_list(data["languages"]),
+        )
+
+
+class ListingForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=list(CATEGORY_NAMES.items()))
+    summary = forms.CharField(label=_("Summary"), max_length=300, required=False)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        help_text=_("Markdown: **bold**, *italic*, lists, [links](https://…)."),
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+    languages = forms.CharField(
+        label=_("Languages offered"), initial="en", help_text=_("Two-letter codes: en, de")
+    )
+    duration_minutes = forms.IntegerField(label=_("Duration in minutes"), initial=90)
+    price = forms.DecimalField(
+        label=_("Price per person"), max_digits=12, decimal_places=2, min_value=Decimal(0)
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in CURRENCIES])
+    min_group_size = forms.IntegerField(label=_("Smallest group per booking"), initial=1)
+    max_group_size = forms.IntegerField(label=_("Largest group per booking"), initial=10)
+    address = forms.CharField(label=_("Meeting address"), max_length=300)
+    city = forms.CharField(label=_("City"), max_length=120)
+    country_code = forms.CharField(label=_("Country code"), max_length=2, initial="DE")
+    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    longitude = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    meeting_point = forms.CharField(label=_("How to find you"), max_length=300, required=False)
+    cancellation_policy = forms.ChoiceField(
+        label=_("Cancellation policy"), choices=CancellationPolicy.choices
+    )
+    included = forms.CharField(label=_("What's included"), widget=forms.Textarea, required=False)
+    requirements = forms.CharField(
+        label=_("What guests need"), widget=forms.Textarea, required=False
+    )
+
+    # The services' field names that the form shows under another name.
+    RENAMES = {"price_amount": "price"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in ("latitude", "longitude"):
+            value = cleaned.get(name)
+            if value is not None and not math.isfinite(value):
+                self.add_error(name, _("Enter a number."))
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency in ZERO_DECIMAL and price != price.to_integral_value():
+            self.add_error("price", _("This currency has no cents."))
+        return cleaned
+
+    @staticmethod
+    def initial_for(data: ListingData, version: int) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            name: getattr(data, name) for name in ListingForm.base_fields if hasattr(data, name)
+        }
+        exponent = 0 if data.currency in ZERO_DECIMAL else 2
+        values.update(
+            version=version,
+            tags=", ".join(data.tags),
+            languages=", ".join(data.languages),
+            price=Decimal(data.price_amount).scaleb(-exponent),
+        )
+        return values
+
+    def to_data(self) -> ListingData:
+        data = self.cleaned_data
+        exponent = 0 if data["currency"] in ZERO_DECIMAL else 2
+        return ListingData(
+            title=data["title"],
+            category=data["category"],
+            summary=data["summary"],
+            description=data["description"],
+            tags=split_list(data["tags"]),
+            languages=split_list(data["languages"]),
+            duration_minutes=data["duration_minutes"],
+            price_amount=int(data["price"].scaleb(exponent)),
+            currency=data["currency"],
+            min_group_size=data["min_group_size"],
+            max_group_size=data["max_group_size"],
+            address=data["address"],
+            city=data["city"],
+            country_code=data["country_code"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            meeting_point=data["meeting_point"],
+            cancellation_policy=data["cancellation_policy"],
+            included=data["included"],
+            requirements=data["requirements"],
+        )
+
+
+class TimesField(forms.CharField):
+    """Start times as "10:00, 14:30"."""
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        times = []
+        for part in split_list(text or ""):
+            match = _TIME.match(part)
+            if match is None:
+                raise forms.ValidationError(_("Write times as 10:00, 14:30."))
+            times.append(time(int(match.group(1)), int(match.group(2))))
+        return times
+
+
+class ScheduleForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Schedule.Kind.choices, widget=forms.RadioSelect
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    start_times = TimesField(label=_("Start times"), help_text=_("Local time, e.g. 10:00, 14:30"))
+    valid_from = forms.DateField(
+        label=_("From (or the date)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    capacity = forms.IntegerField(label=_("Places per slot"), min_value=1)
+
+    def to_data(self) -> ScheduleData:
+        data = self.cleaned_data
+        return ScheduleData(
+            kind=data["kind"],
+            weekdays=data["weekdays"],
+            start_times=data["start_times"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            capacity=data["capacity"],
+        )
+
+
+class ExceptionForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label=_("Start"),
+        required=False,
+        help_text=_("Empty: every start that day."),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    action = forms.ChoiceField(label=_("Change"), choices=ScheduleException.Action.choices)
+    new_time = forms.TimeField(
+        label=_("New start"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(label=_("Places"), min_value=1)
+
+
+class PhotoForm(forms.Form):
+    alt_text = forms.CharField(label=_("Description for screen readers"), required=False)

@@ -1,0 +1,40 @@
+"""What every host page shares: who the host is, and how a refusal is shown."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from outings.accounts.models import HostProfile, User
+from outings.catalog.services import NotAHost, host_of
+from outings.common.errors import NotFound
+
+
+def user_of(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def host_required[**P](
+    view: Callable[Concatenate[HttpRequest, HostProfile, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Signed in and a host: the view gets the caller's HostProfile. Anyone else is sent to log
+    in or to become a host. A NotFound from a service (someone else's object) is a 404 page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            host = host_of(user_of(request))
+        except NotAHost:
+            return redirect("hosting:become")
+        try:
+            return view(request, host, *args, **kwargs)
+        except NotFound as error:  # another host's listing, photo, schedule or slot
+            raise Http404 from error
+
+    return wrapper  # type: ignore[return-value]  # login_required's stub loses the signature

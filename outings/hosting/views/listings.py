@@ -1,0 +1,134 @@
+"""The host's dashboard and their listings: create, edit (with the conflict page), state changes."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from outings.accounts.models import HostProfile
+from outings.catalog import services
+from outings.catalog.models import Listing
+from outings.catalog.photos.selectors import photos_for_listing
+from outings.catalog.services import ListingConflict, ListingData
+from outings.common.errors import DomainError, NotFound
+from outings.hosting import selectors
+from outings.hosting.forms import ListingForm, add_domain_errors
+from outings.hosting.views.common import host_required, user_of
+
+UPCOMING = 10
+
+
+@host_required
+def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
+    board = selectors.dashboard(host=host, now=timezone.now())
+    return render(request, "hosting/dashboard.html", {"host": host, "board": board})
+
+
+@host_required
+@require_http_methods(["GET", "POST"])
+def create_listing(request: HttpRequest, host: HostProfile) -> HttpResponse:
+    form = ListingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing = services.create_listing(
+                host=host, data=form.to_data(), actor=user_of(request)
+            )
+        except DomainError as error:
+            add_domain_errors(form, error, ListingForm.RENAMES)
+        else:
+            messages.success(request, _("Draft saved. Add photos and dates, then submit it."))
+            return redirect("hosting:listing", pk=listing.pk)
+    status = 400 if form.errors else 200
+    return render(request, "hosting/listing_form.html", {"form": form}, status=status)
+
+
+@host_required
+@require_http_methods(["GET", "POST"])
+def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
+    """The listing's page for its host: the form, its state and actions, photos, next slots.
+    An edit based on an old version answers 409 with what changed since."""
+    listing = services.own_listing(host=host, listing_id=pk)
+    initial = ListingForm.initial_for(ListingData.of(listing), listing.version)
+    form = ListingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        expected = form.cleaned_data["version"] or 0
+        try:
+            services.update_listing(
+                host=host,
+                listing_id=pk,
+                expected_version=expected,
+                data=form.to_data(),
+                actor=user_of(request),
+            )
+        except ListingConflict as conflict:
+            return _conflict(request, form, conflict.current)
+        except DomainError as error:
+            add_domain_errors(form, error, ListingForm.RENAMES)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("hosting:listing", pk=pk)
+    context = {
+        "form": form,
+        "listing": listing,
+        "photos": photos_for_listing(listing),
+        "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
+        "max_photos": _max_photos(),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "hosting/listing_form.html", context, status=status)
+
+
+def _max_photos() -> int:
+    return int(settings.PHOTO_MAX_PER_LISTING)
+
+
+def _conflict(request: HttpRequest, form: ListingForm, current: Listing) -> HttpResponse:
+    """409: the fields where the current listing differs from what this editor sent, and a form
+    with the editor's values on the current version (saving it again overwrites on purpose)."""
+    theirs = ListingForm.initial_for(ListingData.of(current), current.version)
+    mine: dict[str, Any] = {name: form.cleaned_data.get(name) for name in theirs}
+    changes = [
+        {"label": form.fields[name].label, "current": theirs[name], "yours": mine[name]}
+        for name in theirs
+        if name != "version" and _shown(theirs[name]) != _shown(mine[name])
+    ]
+    retry = ListingForm(initial={**mine, "version": current.version})
+    context = {"listing": current, "changes": changes, "form": retry}
+    return render(request, "hosting/listing_conflict.html", context, status=409)
+
+
+def _shown(value: Any) -> str:
+    return str(value).strip()
+
+
+TRANSITIONS = {
+    "submit": services.submit_listing,
+    "pause": services.pause_listing,
+    "resume": services.resume_listing,
+}
+
+
+@host_required
+@require_POST
+def change_state(request: HttpRequest, host: HostProfile, pk: int, action: str) -> HttpResponse:
+    actor = user_of(request)
+    try:
+        if action == "archive":
+            services.archive_listing(host=host, listing_id=pk, actor=actor, now=timezone.now())
+        elif action in TRANSITIONS:
+            TRANSITIONS[action](host=host, listing_id=pk, actor=actor)
+        else:
+            raise Http404
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        details = " ".join(str(m) for ms in error.fields.values() for m in ms)
+        messages.error(request, f"{error.message} {details}".strip())
+        return redirect("hosting:listing", pk=pk)
+    messages.success(request, _("Done."))
+    return redirect("hosting:listing", pk=pk)

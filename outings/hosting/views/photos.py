@@ -1,0 +1,77 @@
+"""A listing's photos, for its host: upload (several at once), describe, reorder, delete."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from outings.accounts.models import HostProfile
+from outings.catalog.models import ListingPhoto
+from outings.catalog.photos import services
+from outings.catalog.services import own_listing
+from outings.common.errors import DomainError, NotFound
+from outings.hosting.views.common import host_required
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect(reverse("hosting:listing", kwargs={"pk": pk}) + "#photos")
+
+
+@host_required
+@require_POST
+def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
+    """Each file is checked on its own; the good ones are kept, the bad ones named."""
+    own_listing(host=host, listing_id=pk)
+    files = request.FILES.getlist("photos")
+    if not files:
+        messages.error(request, _("Choose one or more photos to upload."))
+    added = 0
+    for upload in files:
+        try:
+            services.add_photo(host=host, listing_id=pk, file=upload, size=upload.size or 0)
+        except NotFound:
+            raise
+        except DomainError as error:
+            messages.error(request, f"{upload.name}: {error.message}")
+        else:
+            added += 1
+    if added:
+        messages.success(request, _("Photos uploaded; their sizes are being prepared."))
+    return _back(pk)
+
+
+@host_required
+@require_POST
+def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int) -> HttpResponse:
+    """One form per photo: save its description, move it up or down, or delete it."""
+    action = request.POST.get("action", "save")
+    try:
+        if action == "delete":
+            services.delete_photo(host=host, listing_id=pk, photo_id=photo_id)
+        elif action in ("up", "down"):
+            ids = list(
+                ListingPhoto.objects.filter(listing_id=pk, listing__host=host).values_list(
+                    "pk", flat=True
+                )
+            )
+            if photo_id not in ids:
+                raise NotFound()
+            index = ids.index(photo_id)
+            other = index - 1 if action == "up" else index + 1
+            if 0 <= other < len(ids):
+                ids[index], ids[other] = ids[other], ids[index]
+            services.reorder_photos(host=host, listing_id=pk, photo_ids=ids)
+        else:
+            services.update_photo(
+                host=host,
+                listing_id=pk,
+                photo_id=photo_id,
+                alt_text=request.POST.get("alt_text", ""),
+            )
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(pk)

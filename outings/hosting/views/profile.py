@@ -1,0 +1,72 @@
+"""Becoming a host, the host's profile, and the public host page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from outings.accounts import services as account_services
+from outings.accounts.models import HostProfile
+from outings.common.errors import DomainError
+from outings.hosting import selectors
+from outings.hosting.forms import HostProfileForm, add_domain_errors
+from outings.hosting.views.common import host_required, user_of
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def become_host(request: HttpRequest) -> HttpResponse:
+    """Turn hosting on from one's account."""
+    user = user_of(request)
+    if HostProfile.objects.filter(user=user).exists():
+        return redirect("hosting:dashboard")
+    form = HostProfileForm(request.POST or None, initial={"display_name": user.get_full_name()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.become_host(user=user, data=form.to_data())
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, _("You are a host now. Create your first listing."))
+            return redirect("hosting:dashboard")
+    status = 400 if form.errors else 200
+    return render(request, "hosting/become.html", {"form": form}, status=status)
+
+
+@host_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
+    initial = {
+        "display_name": host.display_name,
+        "bio": host.bio,
+        "city": host.city,
+        "languages": ", ".join(host.languages),
+    }
+    form = HostProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        photo = form.cleaned_data.get("photo")
+        try:
+            account_services.update_host_profile(
+                host=host,
+                data=form.to_data(),
+                photo=photo,
+                photo_size=photo.size if photo else 0,
+            )
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("hosting:dashboard")
+    status = 400 if form.errors else 200
+    return render(request, "hosting/profile_form.html", {"form": form, "host": host}, status=status)
+
+
+def public_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    """A host's public page: their profile and published listings. Suspended hosts: 404."""
+    host = selectors.public_host(host_id=pk)
+    if host is None:
+        raise Http404
+    listings = selectors.public_listings_of(host=host)[:50]
+    return render(request, "hosting/host_public.html", {"host": host, "listings": listings})

@@ -1,0 +1,140 @@
+"""A listing's schedules, for its host: weekly rules and one-off dates, exceptions, and the
+capacity or cancellation of single slots."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from outings.accounts.models import HostProfile
+from outings.catalog.services import own_listing
+from outings.common.errors import DomainError, NotFound
+from outings.hosting import selectors
+from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add_domain_errors
+from outings.hosting.views.common import host_required
+from outings.scheduling import services
+from outings.scheduling.models import Schedule
+
+UPCOMING = 30
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect(reverse("hosting:schedules", kwargs={"pk": pk}))
+
+
+@host_required
+@require_http_methods(["GET", "POST"])
+def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
+    """The listing's rules with their exceptions and next slots; POST adds a rule."""
+    listing = own_listing(host=host, listing_id=pk)
+    form = ScheduleForm(
+        request.POST or None, initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_schedule(
+                host=host, listing_id=pk, data=form.to_data(), now=timezone.now()
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, _("Schedule added; its dates are on the listing."))
+            return _back(pk)
+    context: dict[str, Any] = {
+        "listing": listing,
+        "form": form,
+        "schedules": selectors.schedules_of(listing=listing),
+        "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
+        "exception_form": ExceptionForm(),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "hosting/schedules.html", context, status=status)
+
+
+@host_required
+@require_POST
+def change_schedule(
+    request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
+) -> HttpResponse:
+    """Delete a rule, or add an exception to it."""
+    now = timezone.now()
+    try:
+        if request.POST.get("action") == "delete":
+            services.delete_schedule(host=host, schedule_id=schedule_id, now=now)
+            messages.success(request, _("Schedule removed."))
+        else:
+            form = ExceptionForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    messages.error(request, " ".join(str(error) for error in errors))
+                return _back(pk)
+            data = form.cleaned_data
+            services.add_schedule_exception(
+                host=host,
+                schedule_id=schedule_id,
+                day=data["day"],
+                start_time=data["start_time"],
+                action=data["action"],
+                new_time=data["new_time"],
+                now=now,
+            )
+            messages.success(request, _("Exception saved."))
+    except NotFound:
+        raise
+    except DomainError as error:
+        _report(request, error)
+    return _back(pk)
+
+
+@host_required
+@require_POST
+def remove_exception(
+    request: HttpRequest, host: HostProfile, pk: int, exception_id: int
+) -> HttpResponse:
+    try:
+        services.remove_schedule_exception(host=host, exception_id=exception_id, now=timezone.now())
+    except NotFound:
+        raise
+    except DomainError as error:
+        _report(request, error)
+    return _back(pk)
+
+
+@host_required
+@require_POST
+def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) -> HttpResponse:
+    """Change one slot's capacity, or cancel it (only while nobody has booked it)."""
+    try:
+        if request.POST.get("action") == "cancel":
+            services.cancel_slot(host=host, slot_id=slot_id)
+            messages.success(request, _("Slot cancelled."))
+        else:
+            form = CapacityForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Capacity must be a whole number of at least 1."))
+                return _back(pk)
+            services.change_slot_capacity(
+                host=host, slot_id=slot_id, capacity=form.cleaned_data["capacity"]
+            )
+            messages.success(request, _("Capacity changed."))
+    except NotFound:
+        raise
+    except DomainError as error:
+        _report(request, error)
+    return _back(pk)
+
+
+def _report(request: HttpRequest, error: DomainError) -> None:
+    details = " ".join(
+        str(message)
+        for messages_ in error.fields.values()
+        for message in (messages_ if isinstance(messages_, list) else [messages_])
+    )
+    messages.error(request, f"{error.message} {details}".strip())

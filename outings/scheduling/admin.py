@@ -1,0 +1,41 @@
+import django_stubs_ext
+from django.contrib import admin
+
+from outings.scheduling.models import Schedule, Slot
+
+# ModelAdmin[...] and ModelForm[...] at run time (the usual home, settings.py, is not ours to edit).
+django_stubs_ext.monkeypatch()
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin[Schedule]):
+    list_display = (
+        "id",
+        "listing",
+        "weekdays",
+        "start_times",
+        "valid_from",
+        "valid_until",
+        "capacity",
+        "is_demo",
+    )
+    list_filter = ("is_demo", "valid_from")
+    list_select_related = ("listing",)
+    search_fields = ("listing__title",)
+    raw_id_fields = ("listing",)
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin[Slot]):
+    """Staff may correct a slot's times or cancel it. seats_taken is read-only here: only the
+    bookings services move it, so that it always equals the sum of active bookings."""
+
+    list_display = ("listing", "starts_at", "capacity", "seats_taken", "status")
+    list_filter = ("status", "starts_at")
+    list_select_related = ("listing",)
+    date_hierarchy = "starts_at"
+    show_full_result_count = False  # one COUNT(*) per page view on a big table is enough
+    search_fields = ("listing__title",)
+    raw_id_fields = ("listing", "schedule")
+    readonly_fields = ("seats_taken",)
+    ordering = ("-starts_at",)

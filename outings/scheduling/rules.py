@@ -1,0 +1,188 @@
+"""The rules a schedule must keep. Pure checks over values (no writes): the schedule services
+call them under their locks.
+
+Overlap: one listing runs one group at a time, so no two of its slots may overlap in time. Two
+starts on the same local day overlap when they are closer than the listing's duration; two rules
+overlap when their date ranges share a day on a common weekday and any of their starts overlap.
+(A slot running past midnight is not compared with the next day's starts.)
+"""
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from django.utils.translation import gettext as _
+
+from outings.common.errors import DomainError
+from outings.scheduling.models import Schedule, ScheduleException
+
+MAX_START_TIMES = 12
+MAX_CAPACITY = 1000
+MAX_RULE_DAYS = 3 * 366  # a rule may be set up to three years ahead
+
+
+class InvalidSchedule(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = "The schedule is not valid."
+
+
+class ScheduleOverlap(DomainError):
+    code = "schedule_overlap"
+    status_code = 409
+    message = "This schedule overlaps another schedule of the listing."
+
+
+class SlotHasBookings(DomainError):
+    code = "slot_has_bookings"
+    status_code = 409
+    message = "A slot this change would remove already has bookings."
+
+
+class CapacityBelowSeatsTaken(DomainError):
+    code = "capacity_below_seats_taken"
+    status_code = 409
+    message = "Capacity cannot go below the seats already taken."
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleData:
+    """A weekly rule, or (kind "once") one date: valid_from with its start times."""
+
+    kind: str = Schedule.Kind.WEEKLY
+    weekdays: Sequence[int] = ()
+    start_times: Sequence[time] = ()
+    valid_from: date
+    valid_until: date | None = None
+    capacity: int
+
+    def normalised(self) -> "ScheduleData":
+        """A one-off date as the one-day weekly rule it is stored as; times sorted."""
+        times = sorted(set(self.start_times))
+        if self.kind == Schedule.Kind.ONCE:
+            return ScheduleData(
+                kind=self.kind,
+                weekdays=[self.valid_from.weekday()],
+                start_times=times,
+                valid_from=self.valid_from,
+                valid_until=self.valid_from,
+                capacity=self.capacity,
+            )
+        return ScheduleData(
+            kind=self.kind,
+            weekdays=sorted(set(self.weekdays)),
+            start_times=times,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            capacity=self.capacity,
+        )
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def overlapping_times(times: Iterable[time], others: Iterable[time], minutes: int) -> bool:
+    return any(abs(_minutes(a) - _minutes(b)) < minutes for a in times for b in others)
+
+
+def check_schedule(
+    *,
+    data: ScheduleData,
+    duration_minutes: int,
+    min_group_size: int,
+    siblings: Iterable[Schedule],
+) -> None:
+    """InvalidSchedule naming each field at fault, or ScheduleOverlap with another rule of the
+    listing (`siblings`: its other schedules). `data` must be normalised."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if data.kind not in Schedule.Kind.values:
+        fail("kind", _("Choose weekly or once."))
+    if not data.weekdays or not set(data.weekdays) <= set(range(7)):
+        fail("weekdays", _("Choose at least one day of the week (0 is Monday)."))
+    if not 1 <= len(data.start_times) <= MAX_START_TIMES:
+        fail("start_times", _("Give 1 to %(n)s start times.") % {"n": MAX_START_TIMES})
+    elif any(t.second or t.microsecond for t in data.start_times):
+        fail("start_times", _("Start times are in whole minutes."))
+    elif overlapping_pairs(data.start_times, duration_minutes):
+        first, second = overlapping_pairs(data.start_times, duration_minutes)[0]
+        fail(
+            "start_times",
+            _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.")
+            % {"a": f"{first:%H:%M}", "b": f"{second:%H:%M}", "m": duration_minutes},
+        )
+    if data.valid_until is not None and data.valid_until < data.valid_from:
+        fail("valid_until", _("The end date is before the start date."))
+    elif data.valid_until is not None and (data.valid_until - data.valid_from).days > MAX_RULE_DAYS:
+        fail("valid_until", _("A schedule may span at most three years."))
+    if isinstance(data.capacity, bool) or not 1 <= data.capacity <= MAX_CAPACITY:
+        fail("capacity", _("A whole number from 1 to %(n)s.") % {"n": MAX_CAPACITY})
+    elif data.capacity < min_group_size:
+        fail(
+            "capacity",
+            _("At least the smallest group size (%(n)s).") % {"n": min_group_size},
+        )
+    if errors:
+        raise InvalidSchedule(fields=errors)
+    for other in siblings:
+        if _rules_overlap(data, other, duration_minutes):
+            raise ScheduleOverlap(
+                _("This schedule overlaps another one of the listing (#%(id)s).")
+                % {"id": other.pk},
+                fields={"start_times": [_("Overlaps schedule #%(id)s.") % {"id": other.pk}]},
+            )
+
+
+def overlapping_pairs(times: Sequence[time], minutes: int) -> list[tuple[time, time]]:
+    ordered = sorted(times)
+    return [(a, b) for a, b in itertools.pairwise(ordered) if _minutes(b) - _minutes(a) < minutes]
+
+
+def _rules_overlap(data: ScheduleData, other: Schedule, minutes: int) -> bool:
+    if other.valid_until is not None and other.valid_until < data.valid_from:
+        return False
+    if data.valid_until is not None and data.valid_until < other.valid_from:
+        return False
+    shared_days = set(data.weekdays) & set(other.weekdays)
+    if not shared_days:
+        return False
+    first = max(data.valid_from, other.valid_from)
+    last = min(d for d in (data.valid_until, other.valid_until, first + timedelta(days=6)) if d)
+    if (last - first).days < 6:  # a short common range: do the days actually meet?
+        days = {(first + timedelta(days=n)).weekday() for n in range((last - first).days + 1)}
+        if not shared_days & days:
+            return False
+    return overlapping_times(data.start_times, other.start_times, minutes)
+
+
+def check_exception(
+    *,
+    schedule: Schedule,
+    day: date,
+    start_time: time | None,
+    action: str,
+    new_time: time | None,
+    fail: Callable[[str, str], None],
+) -> None:
+    """Report through `fail` what is wrong with an exception to `schedule`."""
+    in_range = schedule.valid_from <= day and (
+        schedule.valid_until is None or day <= schedule.valid_until
+    )
+    if not in_range or day.weekday() not in schedule.weekdays:
+        fail("day", _("The schedule does not run on this day."))
+    if start_time is not None and start_time not in schedule.start_times:
+        fail("start_time", _("The schedule has no start at this time."))
+    if action not in ScheduleException.Action.values:
+        fail("action", _("Choose cancel or move."))
+    elif action == ScheduleException.Action.MOVE:
+        if start_time is None:
+            fail("start_time", _("Say which start moves."))
+        if new_time is None:
+            fail("new_time", _("Give the new start time."))
+    elif new_time is not None:
+        fail("new_time", _("Only a moved start has a new time."))
