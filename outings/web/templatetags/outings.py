@@ -1,0 +1,70 @@
+"""Template filters for the site's pages: `{% load outings %}`."""
+
+from datetime import datetime
+from urllib.parse import urlencode, urlsplit
+
+from django import template
+from django.templatetags.tz import do_timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.text import Truncator
+
+from outings.catalog.models import Listing
+from outings.web import formatting
+
+register = template.Library()
+
+
+@register.filter
+def price(listing: Listing) -> str:
+    """The listing's price per person in the viewer's language; "Free" when it costs nothing."""
+    return formatting.format_price(listing.price_amount, listing.currency)
+
+
+@register.filter
+def duration(minutes: int | None) -> str:
+    return "" if minutes is None else formatting.format_duration(minutes)
+
+
+@register.filter
+def distance(metres: float | None) -> str:
+    return "" if metres is None else formatting.format_distance(metres)
+
+
+@register.filter
+def in_zone(value: datetime | None, zone_name: str) -> datetime | str:
+    """The instant on the wall clock of `zone_name` (a listing's zone), kept there: the date and
+    time filters applied next do not convert it back to the viewer's zone."""
+    if value is None:
+        return ""
+    converted: datetime = do_timezone(value, formatting.zone_or_utc(zone_name))
+    return converted
+
+
+@register.filter
+def http_url(url: str) -> str:
+    """The URL if it is http(s), else "": imported URLs never become javascript: links."""
+    return url if urlsplit(url).scheme.lower() in {"http", "https"} else ""
+
+
+@register.filter
+def osm_url(listing: Listing) -> str:
+    """A link to OpenStreetMap centred on the listing, or "" without coordinates. Built here, not
+    in the template, so that German number formatting never turns 52.5 into 52,5."""
+    if listing.latitude is None or listing.longitude is None:
+        return ""
+    lat, lng = f"{listing.latitude:.5f}", f"{listing.longitude:.5f}"
+    query = urlencode({"mlat": lat, "mlon": lng})
+    return f"https://www.openstreetmap.org/?{query}#map=16/{lat}/{lng}"
+
+
+@register.filter
+def attribution(listing: Listing, short: str = "") -> str:
+    """The credit line the listing's licence requires, escaped, with the source URL it names
+    turned into a link (shortened on cards: `listing|attribution:"short"`)."""
+    text = listing.attribution
+    url = http_url(listing.source_url)
+    if not url or url not in text:
+        return conditional_escape(text)
+    before, after = text.split(url, 1)
+    label = Truncator(url).chars(32) if short else url
+    return format_html('{}<a href="{}" rel="noopener">{}</a>{}', before, url, label, after)

@@ -1,0 +1,131 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from outings.catalog.models import Listing
+from outings.scheduling.models import Slot
+from outings.web.tests.factories import HostFactory, ListingFactory, SlotFactory, category
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("web:home")
+SOON = timezone.now() + timedelta(days=2)
+
+
+def titles(listings: list[Listing]) -> list[str]:
+    return [listing.title for listing in listings]
+
+
+def test_home_page_answers_on_an_empty_catalogue(client):
+    response = client.get(HOME)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Find something to do" in body
+    assert "No experiences have upcoming dates right now." in body
+
+
+def test_home_page_features_priced_experiences_with_a_bookable_slot(client):
+    bookable = ListingFactory.create(title="Bookable")
+    SlotFactory.create(listing=bookable, starts_at=SOON)
+    free = ListingFactory.create(title="Free", price_amount=0)
+    SlotFactory.create(listing=free, starts_at=SOON)
+    place = ListingFactory.create(title="Place", kind=Listing.Kind.PLACE)
+    SlotFactory.create(listing=place, starts_at=SOON)
+    full = ListingFactory.create(title="Full")
+    SlotFactory.create(listing=full, starts_at=SOON, seats_taken=10)
+    past = ListingFactory.create(title="Past")
+    SlotFactory.create(listing=past, starts_at=timezone.now() - timedelta(hours=1))
+    cancelled = ListingFactory.create(title="Cancelled")
+    SlotFactory.create(listing=cancelled, starts_at=SOON, status=Slot.Status.CANCELLED)
+    draft = ListingFactory.create(title="Draft", status=Listing.Status.DRAFT)
+    SlotFactory.create(listing=draft, starts_at=SOON)
+    suspended = ListingFactory.create(
+        title="Suspended", host=HostFactory.create(suspended_at=timezone.now())
+    )
+    SlotFactory.create(listing=suspended, starts_at=SOON)
+    ListingFactory.create(title="No dates")
+
+    response = client.get(HOME)
+
+    assert titles(response.context["featured"]) == ["Bookable"]
+    assert "Next date:" in response.content.decode()
+
+
+def test_home_page_features_a_few_per_category_in_category_order(client):
+    for slug in ("music", "tours"):
+        for _ in range(4):
+            SlotFactory.create(
+                listing=ListingFactory.create(category=category(slug)), starts_at=SOON
+            )
+
+    featured = client.get(HOME).context["featured"]
+
+    slugs = [listing.category.slug for listing in featured]
+    assert slugs == ["tours"] * 2 + ["music"] * 2  # tours come first in our taxonomy
+
+
+def test_home_page_shows_the_busiest_city_without_a_location(client):
+    ListingFactory.create(city="Toronto", title="Toronto 1")
+    madrid = [ListingFactory.create(city="Madrid", title=f"Madrid {i}") for i in range(2)]
+
+    response = client.get(HOME)
+
+    assert response.context["nearby_city"] == "Madrid"
+    assert titles(response.context["nearby"]) == [m.title for m in reversed(madrid)]
+    assert "Popular in Madrid" in response.content.decode()
+
+
+def test_home_page_shows_the_closest_listings_to_the_given_point(client):
+    ListingFactory.create(title="Berlin", latitude=52.52, longitude=13.405)
+    ListingFactory.create(title="Potsdam", latitude=52.39, longitude=13.065)
+    ListingFactory.create(title="Munich", latitude=48.137, longitude=11.575)
+    ListingFactory.create(title="Nowhere", latitude=None, longitude=None)
+
+    response = client.get(HOME, {"lat": "52.5", "lng": "13.4"})
+
+    nearby = response.context["nearby"]
+    assert titles(nearby) == ["Berlin", "Potsdam", "Munich"]
+    assert 2_000 < nearby[0].distance_m < 3_000  # Berlin centre is ~2.3 km from the point
+    body = response.content.decode()
+    assert "Near you" in body
+    assert "2.3 km away" in body
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lat": "abc", "lng": "1"},
+        {"lat": "91", "lng": "0"},
+        {"lat": "nan", "lng": "0"},
+        {"lat": "1"},
+    ],
+)
+def test_home_page_ignores_an_invalid_location(client, query):
+    ListingFactory.create(city="Toronto")
+
+    response = client.get(HOME, query)
+
+    assert response.status_code == 200
+    assert response.context["nearby_city"] == "Toronto"
+
+
+def test_home_page_lists_categories_with_their_public_counts(client):
+    ListingFactory.create_batch(2, category=category("food"))
+    ListingFactory.create(category=category("food"), status=Listing.Status.DRAFT)
+
+    response = client.get(HOME)
+
+    counts = {c.category.slug: c.listing_count for c in response.context["categories"]}
+    assert counts == {"food": 2}
+    assert 'href="/things-to-do/?category=food"' in response.content.decode()
+
+
+def test_home_page_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    for _ in range(5):
+        SlotFactory.create(listing=ListingFactory.create(), starts_at=SOON)
+
+    with django_assert_max_num_queries(5):
+        client.get(HOME)

@@ -1,0 +1,24 @@
+/* Outings: the few lines of JavaScript every page uses. Everything works without them. */
+(function () {
+  "use strict";
+
+  // Tell the server the browser's time zone (outings.common.middleware reads the `tz` cookie),
+  // so that times render in the viewer's zone from the next page on. IANA names are cookie-safe.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var current = document.cookie.match(/(?:^|;\s*)tz=([^;]*)/);
+    if (zone && /^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone) && (!current || current[1] !== zone)) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) {
+    /* No Intl support: times stay in UTC. */
+  }
+
+  // The language menu submits itself on change; its button stays for keyboards and no-JS.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select instanceof HTMLSelectElement && select.hasAttribute("data-autosubmit")) {
+      select.form.submit();
+    }
+  });
+})();
