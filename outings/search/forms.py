@@ -1,0 +1,95 @@
+"""The explore page's parameters: the same names as the API's, read from the query string."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from outings.catalog.models import CATEGORY_NAMES
+from outings.search.query import MAX_GUESTS, MAX_RADIUS_KM, MAX_TEXT, SORTS, Point, SearchQuery
+from outings.search.related import resolve_place
+from outings.search.services import bundled_currencies
+
+SORT_LABELS = {
+    "relevance": _("Best match"),
+    "distance": _("Nearest"),
+    "price_asc": _("Price: low to high"),
+    "price_desc": _("Price: high to low"),
+    "soonest": _("Soonest available"),
+    "newest": _("Newest"),
+}
+
+
+class ExploreForm(forms.Form):
+    q = forms.CharField(required=False, max_length=MAX_TEXT, label=_("What would you like to do?"))
+    category = forms.MultipleChoiceField(
+        required=False, choices=[(slug, name) for slug, name in CATEGORY_NAMES.items()]
+    )
+    city = forms.CharField(required=False, max_length=120)
+    language = forms.CharField(required=False, max_length=8)
+    near = forms.CharField(required=False, max_length=100, label=_("Near"))
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
+    radius_km = forms.FloatField(
+        required=False, min_value=0.1, max_value=MAX_RADIUS_KM, label=_("Within (km)")
+    )
+    bbox = forms.RegexField(required=False, regex=r"^-?[0-9.]+(,-?[0-9.]+){3}$", max_length=100)
+    date_from = forms.DateField(required=False, label=_("From"))
+    date_to = forms.DateField(required=False, label=_("To"))
+    guests = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_GUESTS, label=_("Guests")
+    )
+    price_max = forms.IntegerField(
+        required=False, min_value=0, max_value=1_000_000, label=_("Up to (per person)")
+    )
+    currency = forms.ChoiceField(required=False, choices=[])
+    sort = forms.ChoiceField(
+        required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS], label=_("Sort")
+    )
+    cursor = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = [(c, c) for c in bundled_currencies()]
+
+    def to_query(self, *, language: str, time_zone: str) -> SearchQuery:
+        """The typed search; raises InvalidSearch with the fields that break a rule."""
+        data = self.cleaned_data
+        near = None
+        if data.get("lat") is not None and data.get("lng") is not None:
+            near = Point(data["lat"], data["lng"])
+        elif data.get("near"):
+            place = resolve_place(data["near"])
+            if place is None:
+                from outings.search.query import InvalidSearch
+
+                raise InvalidSearch(fields={"near": [str(_("We do not know that place."))]})
+            near = Point(*place)
+        box = None
+        if data.get("bbox"):
+            from outings.search.query import BoundingBox
+
+            south, west, north, east = (float(v) for v in data["bbox"].split(","))
+            box = BoundingBox(south, west, north, east)
+        price_max = data.get("price_max")
+        return SearchQuery(
+            text=data.get("q") or "",
+            categories=tuple(data.get("category") or ()),
+            cities=(data["city"],) if data.get("city") else (),
+            languages=(data["language"],) if data.get("language") else (),
+            near=near,
+            radius_km=data.get("radius_km") if near else None,
+            bbox=box,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            guests=data.get("guests"),
+            price_max=price_max * 100 if price_max is not None else None,
+            currency=data.get("currency") or "EUR",
+            sort=(data.get("sort") or ("distance" if near and not data.get("q") else "relevance")),
+            cursor=data.get("cursor") or None,
+            language=language,
+            time_zone=time_zone,
+            limit=20,
+        )

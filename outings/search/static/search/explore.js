@@ -1,0 +1,58 @@
+// The explore page's map: markers for the results, "search this area" when the map moves.
+// Everything else (filters, pages, back button) is plain HTML + htmx; the page works without JS.
+(function () {
+  "use strict";
+  var map, markers;
+
+  function hits() {
+    return Array.prototype.slice.call(document.querySelectorAll("#results .hit[data-lat]"))
+      .filter(function (el) { return el.dataset.lat !== "" && el.dataset.lng !== ""; });
+  }
+
+  function draw() {
+    if (!window.L) { return; }
+    var box = document.getElementById("map");
+    if (!box) { return; }
+    if (!map) {
+      map = L.map(box, { scrollWheelZoom: false }).setView([30, 0], 2);
+      // Tiles from OpenStreetMap when online; the markers work without them.
+      L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+        maxZoom: 18, attribution: "© OpenStreetMap contributors"
+      }).addTo(map);
+      markers = L.layerGroup().addTo(map);
+      // Only a move the visitor made offers "search this area", not our own fitBounds.
+      map.on("dragend", function () { document.getElementById("search-area").hidden = false; });
+    }
+    markers.clearLayers();
+    var points = [];
+    hits().forEach(function (el) {
+      var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+      points.push(point);
+      var link = el.querySelector("a");
+      var marker = L.marker(point, { title: el.dataset.title });
+      if (link) { marker.bindPopup('<a href="' + link.getAttribute("href") + '"></a>'); marker.getPopup().setContent(link.cloneNode(true)); }
+      markers.addLayer(marker);
+    });
+    if (points.length) { map.fitBounds(points, { maxZoom: 12, padding: [20, 20] }); }
+  }
+
+  function searchArea() {
+    var b = map.getBounds();
+    var form = document.getElementById("explore");
+    form.querySelector('input[name="bbox"]').value = [
+      b.getSouth().toFixed(4), b.getWest().toFixed(4), b.getNorth().toFixed(4), b.getEast().toFixed(4)
+    ].join(",");
+    document.getElementById("search-area").hidden = true;
+    if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    draw();
+    var button = document.getElementById("search-area");
+    if (button) { button.addEventListener("click", searchArea); }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.id === "results") { draw(); }
+  });
+  document.body.addEventListener("htmx:historyRestore", draw);
+})();
