@@ -3,7 +3,8 @@
 Order: take the run lock, start the embedded PostgreSQL (when DATABASE_URL is unset) or check the
 configured servers, migrate, collect static files, create the demo accounts, import the catalogue
 once, then run web (gunicorn, WSGI), the front address (uvicorn: websockets to Channels, HTTP
-proxied to gunicorn), a Celery worker and Celery beat under honcho with prefixed logs. Ctrl-C stops
+proxied to gunicorn), two Celery workers (urgent+default, and slow) and Celery beat under honcho
+with prefixed logs. Ctrl-C stops
 them all, then PostgreSQL if we started it.
 """
 
