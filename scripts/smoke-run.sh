@@ -4,8 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset DATABASE_URL REDIS_URL CELERY_BROKER_URL EMAIL_URL SECRET_KEY OUTINGS_REQUIRE_SERVICES
-port=${OUTINGS_PORT:-8000}
+# The defaults (8000 for the site and 8001 behind it, 54329 for PostgreSQL) unless something on
+# this machine already holds them: then free ports, so a stray server cannot fail the smoke test.
+free_port() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+start, span = int(sys.argv[1]), int(sys.argv[2])
+for port in range(start, start + 200, span):
+    try:
+        for offset in range(span):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + offset))
+        print(port)
+        break
+    except OSError:
+        continue
+PY
+}
+port=${OUTINGS_PORT:-$(free_port 8000 2)}
 export OUTINGS_PORT=$port
+export OUTINGS_PG_PORT=${OUTINGS_PG_PORT:-$(free_port 54329 1)}
 base="http://127.0.0.1:$port"
 log=var/smoke-run.log
 mkdir -p var
@@ -37,7 +55,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$base$listing")
 echo "smoke: home, list and $listing answer 200"
 
 # A second make run while one is running says so and exits.
-if OUTINGS_PORT=$((port + 10)) make run >var/smoke-second.log 2>&1; then
+if OUTINGS_PORT=$((port + 10)) OUTINGS_PG_PORT=$OUTINGS_PG_PORT make run >var/smoke-second.log 2>&1; then
   fail "a second make run did not refuse to start"
 fi
 grep -q "already running" var/smoke-second.log || fail "the second make run did not say why it stopped"
