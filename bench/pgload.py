@@ -214,44 +214,10 @@ class PsycopgProbe(Probe):
             "BENCH_PG_SQL": self.sql,
             "BENCH_PG_IDS": str(self.ids_file),
         }
-        workers = [
-            subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                text=True,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for _ in range(self.processes)
-        ]
-        outputs: list[WorkerReport] = []
-        try:
-            for worker in workers:
-                assert worker.stdout is not None
-                if worker.stdout.readline().strip() != "ready":
-                    _, err = worker.communicate(timeout=10)
-                    raise BenchError(f"psycopg load worker failed: {err.strip()}")
-            # Every worker is querying by now; they all count over the same window.
-            start_at = time.time() + WARMUP_S
-            for worker in workers:
-                assert worker.stdin is not None
-                worker.stdin.write(f"{start_at!r}\n")
-                worker.stdin.flush()
-            for worker in workers:
-                out, err = worker.communicate(timeout=WARMUP_S + seconds + 60)
-                if worker.returncode != 0:
-                    raise BenchError(f"psycopg load worker failed: {err.strip()}")
-                outputs.append(json.loads(out))
-        finally:
-            for worker in workers:
-                if worker.poll() is None:
-                    worker.kill()
-                    worker.wait()
-        histogram: Counter[int] = Counter()
-        for output in outputs:
-            histogram.update({int(b): count for b, count in output["histogram"].items()})
+        outputs = run_load_workers(
+            command, env=env, processes=self.processes, seconds=seconds, what="psycopg load worker"
+        )
+        histogram = merged_histogram(outputs)
         queries = sum(o["queries"] for o in outputs)
         errors = sum(o["errors"] for o in outputs)
         if errors:
@@ -265,6 +231,57 @@ class PsycopgProbe(Probe):
             requests=queries,
             cpu_ms_per_request=1000 * sum(o["cpu_seconds"] for o in outputs) / queries,
         )
+
+
+def run_load_workers(
+    command: Sequence[str], *, env: Mapping[str, str], processes: int, seconds: float, what: str
+) -> list[WorkerReport]:
+    """Start `processes` copies of a load worker (a module that prints "ready", waits for a start
+    time on stdin, loads for `seconds` and prints a WorkerReport as JSON), start them together,
+    and collect their reports. Never leaves a worker running."""
+    workers = [
+        subprocess.Popen(
+            list(command),
+            cwd=ROOT,
+            env=dict(env),
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    outputs: list[WorkerReport] = []
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            if worker.stdout.readline().strip() != "ready":
+                _, err = worker.communicate(timeout=10)
+                raise BenchError(f"{what} failed: {err.strip()}")
+        # Every worker is querying by now; they all count over the same window.
+        start_at = time.time() + WARMUP_S
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write(f"{start_at!r}\n")
+            worker.stdin.flush()
+        for worker in workers:
+            out, err = worker.communicate(timeout=WARMUP_S + seconds + 60)
+            if worker.returncode != 0:
+                raise BenchError(f"{what} failed: {err.strip()}")
+            outputs.append(json.loads(out))
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    return outputs
+
+
+def merged_histogram(outputs: Sequence[WorkerReport]) -> Counter[int]:
+    histogram: Counter[int] = Counter()
+    for output in outputs:
+        histogram.update({int(b): count for b, count in output["histogram"].items()})
+    return histogram
 
 
 if __name__ == "__main__":

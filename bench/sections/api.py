@@ -27,7 +27,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +42,13 @@ from psycopg_pool import ConnectionPool, PoolClosed
 
 from bench import wrk
 from bench.measure import BenchError, Plan, Probe, Ratio, Sample
-from bench.pgload import WARMUP_S, WorkerReport, bucket_of, percentile
+from bench.pgload import (
+    WorkerReport,
+    bucket_of,
+    merged_histogram,
+    percentile,
+    run_load_workers,
+)
 from bench.registry import Context, section
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -269,43 +274,10 @@ class ReplayProbe(Probe):
             "BENCH_API_CONNINFO": self.conninfo,
             "BENCH_API_STATEMENTS": str(self.statements_file),
         }
-        workers = [
-            subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                text=True,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for _ in range(self.processes)
-        ]
-        outputs: list[WorkerReport] = []
-        try:
-            for worker in workers:
-                assert worker.stdout is not None
-                if worker.stdout.readline().strip() != "ready":
-                    _, err = worker.communicate(timeout=10)
-                    raise BenchError(f"SQL replay worker failed: {err.strip()}")
-            start_at = time.time() + WARMUP_S
-            for worker in workers:
-                assert worker.stdin is not None
-                worker.stdin.write(f"{start_at!r}\n")
-                worker.stdin.flush()
-            for worker in workers:
-                out, err = worker.communicate(timeout=WARMUP_S + seconds + 60)
-                if worker.returncode != 0:
-                    raise BenchError(f"SQL replay worker failed: {err.strip()}")
-                outputs.append(json.loads(out))
-        finally:
-            for worker in workers:
-                if worker.poll() is None:
-                    worker.kill()
-                    worker.wait()
-        histogram: Counter[int] = Counter()
-        for output in outputs:
-            histogram.update({int(b): count for b, count in output["histogram"].items()})
+        outputs = run_load_workers(
+            command, env=env, processes=self.processes, seconds=seconds, what="SQL replay worker"
+        )
+        histogram = merged_histogram(outputs)
         replays = sum(o["queries"] for o in outputs)
         if errors := sum(o["errors"] for o in outputs):
             raise BenchError(f"{errors} replayed statements failed")
