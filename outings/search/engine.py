@@ -48,7 +48,9 @@ class SearchTimeout(DomainError):
 
 ORDER = {
     "relevance": ("score DESC, id DESC", ("score", "id"), "<"),
-    "distance": ("distance ASC, id ASC", ("distance", "id"), ">"),
+    # The chord length between the two ll_to_earth points: ordered like the great-circle distance,
+    # and what the GiST index on ll_to_earth(latitude, longitude) can return nearest first.
+    "distance": ("knn ASC, id ASC", ("knn", "id"), ">"),
     "price_asc": ("price ASC, id ASC", ("price", "id"), ">"),
     "price_desc": ("price DESC, id DESC", ("price", "id"), "<"),
     "newest": ("created_at DESC, id DESC", ("created_at", "id"), "<"),
@@ -247,6 +249,7 @@ def _hits(
 ) -> tuple[list[SearchHit], str | None]:
     order, keys, comparison = ORDER[query.sort]
     distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
+    knn = f"({S.PLACE} <-> {S.POINT})" if query.near is not None else "NULL::float"
     params = dict(where.params)
     window = _window(query, now) or (now, now + AVAILABILITY_HORIZON)
     params.update(available_from=window[0], available_to=window[1], guests=query.guests or 1)
@@ -259,7 +262,7 @@ def _hits(
     inner = f"""
         SELECT l.id, l.title, l.summary, c.slug AS category, l.city, l.country_code,
                l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
-               l.image_url, l.created_at, {S.PRICE} AS price, {distance} AS distance,
+               l.image_url, l.created_at, {S.PRICE} AS price, {distance} AS distance, {knn} AS knn,
                {_score(query)} AS score, {next_start} AS next_start
         {S.FROM_LISTINGS}
         WHERE {where.sql()} AND {selected}
