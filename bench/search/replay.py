@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,6 +170,7 @@ class ReplayProbe(Probe):
     # At least this long per run: a search slower than a fifth of it would rarely fit in one.
     min_seconds: float = MIN_SECONDS
     history: list[Sample] = field(default_factory=list)
+    settle: Callable[[], None] | None = None  # runs before each run, uncounted
 
     @property
     def tool(self) -> str:
@@ -183,6 +184,8 @@ class ReplayProbe(Probe):
         if self.statements_file is None:
             raise BenchError("ReplayProbe needs statements_file")
         seconds = max(self.min_seconds, seconds)
+        if self.settle is not None:
+            self.settle()
         command = [
             sys.executable,
             "-m",
