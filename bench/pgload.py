@@ -115,18 +115,7 @@ def _work(*, threads: int, seconds: float) -> WorkerReport:
     """Fill the pool, say "ready", query (uncounted: warm-up) until the runner sends the epoch
     time at which the counted window opens, count for `seconds` from then, report."""
     ids: list[int] = json.loads(Path(os.environ["BENCH_PG_IDS"]).read_text())
-    pool = ConnectionPool(
-        os.environ["BENCH_PG_CONNINFO"],
-        min_size=threads,
-        max_size=threads,
-        # As Django sets its connections up: no BEGIN/COMMIT, parameters bound client-side.
-        kwargs={
-            "autocommit": True,
-            "cursor_factory": psycopg.ClientCursor,
-            "prepare_threshold": None,
-        },
-        open=True,
-    )
+    pool = django_like_pool(os.environ["BENCH_PG_CONNINFO"], threads)
     with pool:
         pool.wait(timeout=30)
         window = _Window()
@@ -233,8 +222,30 @@ class PsycopgProbe(Probe):
         )
 
 
+def django_like_pool(conninfo: str, threads: int) -> ConnectionPool:
+    """A pool of `threads` connections set up as Django sets its own up: no BEGIN/COMMIT
+    (autocommit), parameters bound client-side, no server-side prepared statements."""
+    return ConnectionPool(
+        conninfo,
+        min_size=threads,
+        max_size=threads,
+        kwargs={
+            "autocommit": True,
+            "cursor_factory": psycopg.ClientCursor,
+            "prepare_threshold": None,
+        },
+        open=True,
+    )
+
+
 def run_load_workers(
-    command: Sequence[str], *, env: Mapping[str, str], processes: int, seconds: float, what: str
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    processes: int,
+    seconds: float,
+    what: str,
+    grace: float = 60,
 ) -> list[WorkerReport]:
     """Start `processes` copies of a load worker (a module that prints "ready", waits for a start
     time on stdin, loads for `seconds` and prints a WorkerReport as JSON), start them together,
@@ -265,7 +276,7 @@ def run_load_workers(
             worker.stdin.write(f"{start_at!r}\n")
             worker.stdin.flush()
         for worker in workers:
-            out, err = worker.communicate(timeout=WARMUP_S + seconds + 60)
+            out, err = worker.communicate(timeout=WARMUP_S + seconds + grace)
             if worker.returncode != 0:
                 raise BenchError(f"{what} failed: {err.strip()}")
             outputs.append(json.loads(out))

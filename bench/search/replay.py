@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -24,12 +23,20 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed
 
 from bench.measure import BenchError, Probe, Sample
-from bench.pgload import WARMUP_S, WorkerReport, bucket_of, percentile
+from bench.pgload import (
+    WorkerReport,
+    bucket_of,
+    django_like_pool,
+    merged_histogram,
+    percentile,
+    run_load_workers,
+)
 from bench.search.load import MIN_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -90,17 +97,7 @@ def _hammer(
 def _work(*, threads: int, seconds: float) -> ReplayReport:
     document = json.loads(Path(os.environ["BENCH_SEARCH_STATEMENTS"]).read_text())
     searches = [[statement.encode() for statement in search] for search in document]
-    pool = ConnectionPool(
-        os.environ["BENCH_PG_CONNINFO"],
-        min_size=threads,
-        max_size=threads,
-        kwargs={
-            "autocommit": True,
-            "cursor_factory": psycopg.ClientCursor,
-            "prepare_threshold": None,
-        },
-        open=True,
-    )
+    pool = django_like_pool(os.environ["BENCH_PG_CONNINFO"], threads)
     with pool:
         pool.wait(timeout=30)
         shared = _Shared()
@@ -198,46 +195,20 @@ class ReplayProbe(Probe):
             "BENCH_PG_CONNINFO": self.conninfo,
             "BENCH_SEARCH_STATEMENTS": str(self.statements_file),
         }
-        workers = [
-            subprocess.Popen(
+        outputs = cast(
+            list[ReplayReport],
+            run_load_workers(
                 command,
-                cwd=ROOT,
                 env=env,
-                text=True,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for _ in range(self.processes)
-        ]
-        outputs: list[ReplayReport] = []
-        try:
-            for worker in workers:
-                assert worker.stdout is not None
-                if worker.stdout.readline().strip() != "ready":
-                    _, err = worker.communicate(timeout=10)
-                    raise BenchError(f"search replay worker failed: {err.strip()}")
-            start_at = time.time() + WARMUP_S
-            for worker in workers:
-                assert worker.stdin is not None
-                worker.stdin.write(f"{start_at!r}\n")
-                worker.stdin.flush()
-            for worker in workers:
-                out, err = worker.communicate(timeout=WARMUP_S + seconds + 120)
-                if worker.returncode != 0:
-                    raise BenchError(f"search replay worker failed: {err.strip()}")
-                report: ReplayReport = json.loads(out)
-                if report["errors"]:
-                    raise BenchError(f"{report['errors']} replayed searches failed; {err.strip()}")
-                outputs.append(report)
-        finally:
-            for worker in workers:
-                if worker.poll() is None:
-                    worker.kill()
-                    worker.wait()
-        histogram: Counter[int] = Counter()
-        for output in outputs:
-            histogram.update({int(b): count for b, count in output["histogram"].items()})
+                processes=self.processes,
+                seconds=seconds,
+                what="search replay worker",
+                grace=120,
+            ),
+        )
+        if failed := sum(o["errors"] for o in outputs):
+            raise BenchError(f"{failed} replayed searches failed")
+        histogram = merged_histogram(outputs)
         searches = sum(o["queries"] for o in outputs)
         if not searches:
             raise BenchError("the search replay completed no search")

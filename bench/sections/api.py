@@ -45,6 +45,7 @@ from bench.measure import BenchError, Plan, Probe, Ratio, Sample
 from bench.pgload import (
     WorkerReport,
     bucket_of,
+    django_like_pool,
     merged_histogram,
     percentile,
     run_load_workers,
@@ -177,18 +178,7 @@ def _work(*, threads: int, seconds: float) -> WorkerReport:
     plan = json.loads(Path(os.environ["BENCH_API_STATEMENTS"]).read_text())
     statements: list[Statement] = plan["statements"]
     ids: list[int] = plan["ids"]
-    pool = ConnectionPool(
-        os.environ["BENCH_API_CONNINFO"],
-        min_size=threads,
-        max_size=threads,
-        # As Django sets its connections up: no BEGIN/COMMIT, parameters bound client-side.
-        kwargs={
-            "autocommit": True,
-            "cursor_factory": psycopg.ClientCursor,
-            "prepare_threshold": None,
-        },
-        open=True,
-    )
+    pool = django_like_pool(os.environ["BENCH_API_CONNINFO"], threads)
     with pool:
         pool.wait(timeout=30)
         bounds: list[float] = []
