@@ -344,10 +344,13 @@ def _facets(
                    {duration_bucket} AS duration_bucket,
                    {own["category"]} AS in_category, {own["language"]} AS in_language,
                    {own["city"]} AS in_city,
-                   l.id IN (SELECT s.listing_id FROM scheduling_slot s
-                            WHERE s.status = 'open' AND s.starts_at >= %(weekend_from)s
-                              AND s.starts_at < %(weekend_to)s
-                              AND s.capacity - s.seats_taken >= %(weekend_guests)s) AS weekend
+                   -- Correlated, probing (listing_id, starts_at) per matching listing: as
+                   -- IN (...) it became a hashed SubPlan reading every weekend slot on every
+                   -- search (docs/benchmarks.md, "Search").
+                   EXISTS (SELECT 1 FROM scheduling_slot s
+                           WHERE s.listing_id = l.id AND s.status = 'open'
+                             AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
+                             AND s.capacity - s.seats_taken >= %(weekend_guests)s) AS weekend
             {S.FROM_LISTINGS}
             WHERE {where.sql()}
         )
