@@ -416,3 +416,25 @@ if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
+
+# --- Book ------------------------------------------------------------------------------------
+# Holds, bookings, cancellations, waitlists and transfers (issue 7; docs/bookings.md). The
+# bookings app is the only code that moves seats.
+INSTALLED_APPS += ["outings.bookings"]
+BOOKINGS_HOLD_MINUTES = env.int("BOOKINGS_HOLD_MINUTES", default=10)
+# A request to book (listings without instant booking) waits this long for the host.
+BOOKINGS_REQUEST_HOURS = env.int("BOOKINGS_REQUEST_HOURS", default=24)
+# A waiting-list offer is held this long (never past the start).
+BOOKINGS_WAITLIST_OFFER_MINUTES = env.int("BOOKINGS_WAITLIST_OFFER_MINUTES", default=120)
+BOOKINGS_REMINDER_HOURS = env.int("BOOKINGS_REMINDER_HOURS", default=24)
+# One of outings.bookings.payments.PROVIDERS; "venue": pay at the venue, nothing charged online.
+BOOKINGS_PAYMENT_PROVIDER = env.str("BOOKINGS_PAYMENT_PROVIDER", default="venue")
+BOOKINGS_MINIMUM_CHECK_SECONDS = env.float("BOOKINGS_MINIMUM_CHECK_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["decide-minimums"] = {
+    "task": "outings.bookings.tasks.decide_minimums",
+    "schedule": BOOKINGS_MINIMUM_CHECK_SECONDS,
+    "options": {"expires": BOOKINGS_MINIMUM_CHECK_SECONDS},
+}
+# Test-only negative control of the concurrency tests (outings/bookings/services/seats.py): it
+# switches the seat guard off only on a Django test database ("test_..."), never elsewhere.
+BOOKINGS_TEST_UNGUARDED_SEATS = env.bool("OUTINGS_TEST_UNGUARDED_SEATS", default=False)

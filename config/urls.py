@@ -14,6 +14,7 @@ urlpatterns = [
     path("explore/", include("outings.search.urls")),
     path("accounts/", include("allauth.urls")),
     path("host/", include("outings.hosting.urls")),
+    path("bookings/", include("outings.bookings.urls")),
     path("", include("outings.web.urls")),
 ]
 

@@ -146,6 +146,20 @@ class Listing(models.Model):
         choices=CancellationPolicy.choices,
         default=CancellationPolicy.FLEXIBLE,
     )
+    # --- How it is booked (issue 7). ---
+    instant_booking = models.BooleanField(
+        _("instant booking"),
+        default=True,
+        help_text=_("Off: each booking is a request you accept or decline within 24 hours."),
+    )
+    min_guests = models.PositiveSmallIntegerField(
+        _("minimum guests per date"),
+        default=0,
+        help_text=_("0: no minimum. Below it at the cut-off, the date is cancelled and refunded."),
+    )
+    min_guests_cutoff_hours = models.PositiveSmallIntegerField(
+        _("minimum decided hours before the start"), default=48
+    )
     included = models.TextField(_("what's included"), blank=True)
     requirements = models.TextField(_("requirements"), blank=True)
     # Why staff sent a submitted listing back to draft; cleared when it is submitted again.

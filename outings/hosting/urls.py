@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outings.hosting.views import listings, photos, profile, schedules
+from outings.hosting.views import bookings, listings, photos, profile, schedules
 
 app_name = "hosting"
 
@@ -26,4 +26,7 @@ urlpatterns = [
         name="remove_exception",
     ),
     path("listings/<int:pk>/slots/<int:slot_id>/", schedules.change_slot, name="change_slot"),
+    path("slots/<int:slot_id>/roster/", bookings.roster, name="roster"),
+    path("slots/<int:slot_id>/roster.csv", bookings.roster_csv, name="roster_csv"),
+    path("bookings/<str:reference>/", bookings.decide, name="booking"),
 ]

@@ -6,7 +6,8 @@ import logging
 import smtplib
 import time
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
@@ -34,6 +35,30 @@ UNSUBSCRIBE_SALT = "outings.notifications.unsubscribe"
 MAX_IDLE_SECONDS = 10.0
 
 
+# An attachment is rendered when the mail is built, by a function another app registers under a
+# name (bookings registers "booking.ics"): the payload stays small and the file is always current.
+AttachmentFunc = Callable[..., "Attachment | None"]
+_attachments: dict[str, AttachmentFunc] = {}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+def attachment(name: str) -> Callable[[AttachmentFunc], AttachmentFunc]:
+    """Register the function that renders the attachment `name` from the keyword arguments a
+    send_email call gave it; it returns None when there is nothing to attach any more."""
+
+    def register(func: AttachmentFunc) -> AttachmentFunc:
+        _attachments[name] = func
+        return func
+
+    return register
+
+
 class PermanentFailure(Exception):
     """The server refused the mail for good (5xx): retrying cannot help, so it is parked."""
 
@@ -45,12 +70,17 @@ def send_email(
     context: Mapping[str, Any],
     user_id: int | None = None,
     topic: str | None = None,
+    attachments: Sequence[tuple[str, Mapping[str, Any]]] = (),
 ) -> OutboxMessage:
     """Queue a mail in the caller's transaction. `template` names
     notifications/email/<template>{_subject.txt,.txt,.html}. `context` must be JSON-serialisable;
     values whose key ends in "_at" are datetimes (ISO strings) shown in the recipient's zone. With
     `user_id`, the mail is rendered in that user's language and zone; with `topic` too, it
-    carries an unsubscribe link and is skipped if the user opted out of the topic before it went."""
+    carries an unsubscribe link and is skipped if the user opted out of the topic before it went.
+    `attachments` name registered attachment functions (see `attachment`) and their arguments."""
+    for name, _arguments in attachments:
+        if name not in _attachments:
+            raise LookupError(f"no attachment function is registered as {name!r}")
     return outbox.enqueue(
         kind=KIND,
         payload={
@@ -59,6 +89,7 @@ def send_email(
             "context": dict(context),
             "user_id": user_id,
             "topic": topic,
+            "attachments": [[name, dict(arguments)] for name, arguments in attachments],
         },
     )
 
@@ -118,6 +149,11 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
         html = render_to_string(f"{name}.html", context)
     mail = EmailMultiAlternatives(subject=subject, body=text, to=[payload["to"]], headers=headers)
     mail.attach_alternative(html, "text/html")
+    for name, arguments in payload.get("attachments", []):
+        with translation.override(language), timezone.override(zone):
+            rendered = _attachments[name](**arguments)
+        if rendered is not None:
+            mail.attach(rendered.filename, rendered.content, rendered.mimetype)
     return mail
 
 

@@ -17,6 +17,11 @@ class Notification(models.Model):
         LISTING_APPROVED = "listing.approved", _("Listing approved")
         LISTING_REJECTED = "listing.rejected", _("Listing needs changes")
         WAITLIST_OFFER = "waitlist.offer", _("A seat is free")
+        BOOKING_REQUESTED = "booking.requested", _("Booking request")
+        BOOKING_DECLINED = "booking.declined", _("Booking declined")
+        BOOKING_CANCELLED_FOR_HOST = "booking.guest_cancelled", _("A guest cancelled")
+        BOOKING_TRANSFERRED = "booking.transferred", _("Booking transferred")
+        SLOT_MINIMUM_MET = "slot.minimum_met", _("It is on")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -23,17 +23,20 @@ class InvalidUnsubscribeLink(DomainError):
 
 
 @transaction.atomic
-def notify(*, user: User, kind: str, data: Mapping[str, Any], url: str = "") -> Notification:
+def notify(
+    *, user: User, kind: str, data: Mapping[str, Any], url: str = "", email: bool = True
+) -> Notification:
     """Put a notification in `user`'s inbox. Call it in the transaction of the change it reports:
     after that commits, the user's open pages receive it live, and an email follows through the
-    outbox if the user wants mail about its topic. `data` holds the values its text needs
+    outbox if the user wants mail about its topic (and `email` is True: False when the caller
+    sends a mail of its own about the same thing). `data` holds the values its text needs
     (texts.BODIES), JSON-serialisable; `url` is where it leads."""
     notification = Notification.objects.create(
         user=user, kind=Notification.Kind(kind), data=dict(data), url=url, created_at=timezone.now()
     )
     transaction.on_commit(lambda: _push(notification))
     topic = texts.TOPIC_OF_KIND.get(kind)
-    if topic is not None and selectors.wants_email_about(user=user, topic=topic):
+    if email and topic is not None and selectors.wants_email_about(user=user, topic=topic):
         emails.send_email(
             to=user.email,
             template="notification",

@@ -27,6 +27,11 @@ TOPIC_OF_KIND: dict[str, str] = {
     Kind.LISTING_APPROVED: Topic.LISTINGS,
     Kind.LISTING_REJECTED: Topic.LISTINGS,
     Kind.WAITLIST_OFFER: Topic.WAITLIST,
+    Kind.BOOKING_REQUESTED: Topic.BOOKINGS,
+    Kind.BOOKING_DECLINED: Topic.BOOKINGS,
+    Kind.BOOKING_CANCELLED_FOR_HOST: Topic.BOOKINGS,
+    Kind.BOOKING_TRANSFERRED: Topic.BOOKINGS,
+    Kind.SLOT_MINIMUM_MET: Topic.BOOKINGS,
 }
 
 BODIES = {
@@ -39,6 +44,23 @@ BODIES = {
     Kind.WAITLIST_OFFER: _(
         "A seat is free for “%(listing)s” on %(starts_at)s; it is held for you until "
         "%(expires_at)s."
+    ),
+    Kind.BOOKING_REQUESTED: _(
+        "%(guest)s asks to book %(seats)s for “%(listing)s” on %(starts_at)s. Accept or decline "
+        "within a day."
+    ),
+    Kind.BOOKING_DECLINED: _(
+        "Your request for “%(listing)s” on %(starts_at)s was not accepted; nothing is due."
+    ),
+    Kind.BOOKING_CANCELLED_FOR_HOST: _(
+        "%(guest)s cancelled %(seats)s for “%(listing)s” on %(starts_at)s."
+    ),
+    Kind.BOOKING_TRANSFERRED: _(
+        "The booking %(reference)s for “%(listing)s” on %(starts_at)s is now in the name of "
+        "%(guest)s."
+    ),
+    Kind.SLOT_MINIMUM_MET: _(
+        "“%(listing)s” on %(starts_at)s has enough guests: it will take place."
     ),
 }
 

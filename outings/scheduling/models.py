@@ -92,6 +92,10 @@ class Slot(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"))
     seats_taken = models.PositiveIntegerField(_("seats taken"), default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # When the listing's minimum number of guests was reached (guests were told it is on), or
+    # the minimum was checked at its cut-off; None while undecided. Written by bookings services.
+    minimum_met_at = models.DateTimeField(null=True, blank=True)
+    minimum_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("slot")
@@ -112,4 +116,8 @@ class Slot(models.Model):
 
     @property
     def seats_left(self) -> int:
-        return self.capacity - self.seats_taken
+        """Seats a guest can book. Read from a queryset annotated by
+        bookings.selectors.with_seats_left, lapsed holds count as free (exact); otherwise from
+        the counter, which counts them until the sweep ends them."""
+        annotated = self.__dict__.get("seats_free")
+        return int(annotated) if annotated is not None else self.capacity - self.seats_taken

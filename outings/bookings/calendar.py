@@ -1,0 +1,94 @@
+"""A booking as a calendar event: the ICS file attached to mails and served on the booking page,
+and "add to calendar" links. Times are written in the listing's own time zone (with its
+VTIMEZONE, so a date across a DST change shows at the right wall-clock time everywhere)."""
+
+from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+from icalendar import Calendar, Event
+
+from outings.bookings.models import Booking
+from outings.notifications.emails import Attachment, attachment
+
+PRODID = "-//Outings//Bookings//EN"
+
+
+def _where(booking: Booking) -> str:
+    listing = booking.listing
+    parts = [listing.meeting_point, listing.address, listing.city]
+    return ", ".join(part for part in parts if part)
+
+
+def _details(booking: Booking) -> str:
+    url = settings.SITE_URL + reverse("bookings:detail", args=[booking.reference])
+    return f"Booking {booking.reference}, {booking.seats} seat(s). {url}"
+
+
+def _local(moment: datetime, booking: Booking) -> datetime:
+    return moment.astimezone(ZoneInfo(booking.listing.time_zone))
+
+
+def ics(booking: Booking) -> bytes:
+    """The booking as an iCalendar file with one event. Its UID stays the same for the life of
+    the booking and SEQUENCE follows its version, so a calendar updates the event it already has
+    (a cancellation marks it cancelled)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"booking-{booking.reference}@outings")
+    event.add("dtstamp", booking.created_at)
+    event.add("dtstart", _local(booking.slot.starts_at, booking))
+    event.add("dtend", _local(booking.slot.ends_at, booking))
+    event.add("summary", booking.listing.title)
+    event.add("description", _details(booking))
+    event.add("location", _where(booking))
+    event.add("sequence", booking.version)
+    event.add("status", "CONFIRMED" if booking.is_active else "CANCELLED")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+@attachment("booking.ics")
+def ics_attachment(*, reference: str) -> Attachment | None:
+    booking = Booking.objects.select_related("slot", "listing").filter(reference=reference).first()
+    if booking is None:
+        return None
+    return Attachment(
+        filename=f"outings-{booking.reference}.ics",
+        content=ics(booking),
+        mimetype="text/calendar",
+    )
+
+
+def google_calendar_url(booking: Booking) -> str:
+    zone = booking.listing.time_zone
+    start = _local(booking.slot.starts_at, booking).strftime("%Y%m%dT%H%M%S")
+    end = _local(booking.slot.ends_at, booking).strftime("%Y%m%dT%H%M%S")
+    query = {
+        "action": "TEMPLATE",
+        "text": booking.listing.title,
+        "dates": f"{start}/{end}",
+        "ctz": zone,
+        "details": _details(booking),
+        "location": _where(booking),
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_calendar_url(booking: Booking) -> str:
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": booking.listing.title,
+        "startdt": booking.slot.starts_at.isoformat(),
+        "enddt": booking.slot.ends_at.isoformat(),
+        "body": _details(booking),
+        "location": _where(booking),
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)

@@ -1,0 +1,201 @@
+"""What the world hears when a booking changes: notifications, mail, live events, statistics and
+due rows. Every function here is called inside the transaction of the change and only writes
+rows (outbox, inbox) or registers on-commit callbacks, so nothing leaves before the change commits
+and nothing is lost after it does."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.urls import reverse
+
+from outings.accounts.models import User
+from outings.bookings.models import Booking, Transfer
+from outings.common import outbox
+from outings.notifications import emails, live
+from outings.notifications.models import Notification
+from outings.notifications.services import notify
+from outings.scheduling.models import Slot
+from outings.stats.services import add_bookings
+
+Kind = Notification.Kind
+
+EXPIRE = "bookings.expire"
+REMIND = "bookings.remind"
+REFUND = "bookings.refund"
+
+
+def booking_url(booking: Booking) -> str:
+    return reverse("bookings:detail", args=[booking.reference])
+
+
+def roster_url(booking: Booking) -> str:
+    return reverse("hosting:roster", args=[booking.slot_id])
+
+
+def _data(booking: Booking, **extra: object) -> dict[str, object]:
+    return {
+        "reference": booking.reference,
+        "listing": booking.listing.title,
+        "starts_at": booking.slot.starts_at.isoformat(),
+        "seats": booking.seats,
+        **extra,
+    }
+
+
+def _host_user(booking: Booking) -> User:
+    return booking.listing.host.user
+
+
+def seats_changed(booking: Booking, *, seats_left: int) -> None:
+    live.publish_seats_left(
+        listing_id=booking.listing_id, slot_id=booking.slot_id, seats_left=seats_left
+    )
+
+
+def host_dashboard_changed(booking: Booking, *, event: str) -> None:
+    """The host's open dashboard and roster pages refresh their numbers."""
+    live.publish_on_commit(
+        live.user_group(_host_user(booking).pk),
+        {
+            "type": "booking",
+            "event": event,
+            "reference": booking.reference,
+            "listing": booking.listing_id,
+            "slot": booking.slot_id,
+            "seats": booking.seats,
+            "status": booking.status,
+        },
+    )
+
+
+def pending(booking: Booking) -> None:
+    """A hold or a request was made: it lapses at expires_at through a due outbox row."""
+    assert booking.expires_at is not None
+    outbox.enqueue(kind=EXPIRE, payload={"booking": booking.pk}, due_at=booking.expires_at)
+
+
+def requested(booking: Booking) -> None:
+    notify(
+        user=_host_user(booking),
+        kind=Kind.BOOKING_REQUESTED,
+        data=_data(booking, guest=booking.guest.get_full_name() or booking.guest.email),
+        url=roster_url(booking),
+    )
+    host_dashboard_changed(booking, event="requested")
+
+
+def confirmed(booking: Booking, *, now: datetime) -> None:
+    """Confirmation mail with a calendar invite, the host told, the day counted, a reminder due
+    REMINDER_HOURS before the start."""
+    guest = booking.guest
+    notify(
+        user=guest,
+        kind=Kind.BOOKING_CONFIRMED,
+        data=_data(booking),
+        url=booking_url(booking),
+        email=False,  # the confirmation mail below says it, with the invite attached
+    )
+    send_booking_mail(booking, template="booking_confirmed", to=guest)
+    notify(
+        user=_host_user(booking),
+        kind=Kind.BOOKING_RECEIVED,
+        data=_data(booking, guest=guest.get_full_name() or guest.email),
+        url=roster_url(booking),
+    )
+    host_dashboard_changed(booking, event="confirmed")
+    add_bookings(listing_id=booking.listing_id, day=now.date(), count=1)
+    remind_at = booking.slot.starts_at - timedelta(hours=settings.BOOKINGS_REMINDER_HOURS)
+    if remind_at > now:
+        outbox.enqueue(
+            kind=REMIND,
+            payload={"booking": booking.pk, "starts_at": booking.slot.starts_at.isoformat()},
+            due_at=remind_at,
+        )
+
+
+def ended(booking: Booking, *, was: str, by: str) -> None:
+    """A booking was cancelled, declined or expired (its seats are already released)."""
+    if was == Booking.Status.CONFIRMED:
+        add_bookings(listing_id=booking.listing_id, day=booking.ended_at.date(), count=-1)  # type: ignore[union-attr]
+    if booking.refund_due:
+        outbox.enqueue(kind=REFUND, payload={"booking": booking.pk, "amount": booking.refund_due})
+    status = booking.status
+    if status == Booking.Status.EXPIRED:
+        host_dashboard_changed(booking, event="expired")
+        return  # an abandoned checkout: nobody needs telling
+    if status == Booking.Status.DECLINED:
+        notify(
+            user=booking.guest,
+            kind=Kind.BOOKING_DECLINED,
+            data=_data(booking),
+            url=booking_url(booking),
+        )
+        host_dashboard_changed(booking, event="declined")
+        return
+    data = _data(booking, by=by, refund=booking.refund_due or 0, currency=booking.currency)
+    if by != Booking.Party.GUEST or was == Booking.Status.CONFIRMED:
+        notify(user=booking.guest, kind=Kind.BOOKING_CANCELLED, data=data, url=booking_url(booking))
+    if by != Booking.Party.HOST and was != Booking.Status.HELD:
+        notify(
+            user=_host_user(booking),
+            kind=Kind.BOOKING_CANCELLED_FOR_HOST,
+            data=_data(booking, guest=booking.guest.get_full_name() or booking.guest.email),
+            url=roster_url(booking),
+        )
+    host_dashboard_changed(booking, event="cancelled")
+
+
+def waitlist_offered(booking: Booking) -> None:
+    notify(
+        user=booking.guest,
+        kind=Kind.WAITLIST_OFFER,
+        data=_data(
+            booking, expires_at=booking.expires_at.isoformat() if booking.expires_at else ""
+        ),
+        url=booking_url(booking),
+    )
+
+
+def minimum_met(slot: Slot, bookings: list[Booking]) -> None:
+    for booking in bookings:
+        notify(
+            user=booking.guest,
+            kind=Kind.SLOT_MINIMUM_MET,
+            data=_data(booking),
+            url=booking_url(booking),
+        )
+
+
+def transfer_offered(transfer: Transfer, *, secret: str) -> None:
+    booking = transfer.booking
+    emails.send_email(
+        to=transfer.to_email,
+        template="booking_transfer",
+        context={
+            **_data(booking),
+            "from_name": transfer.from_user.get_full_name() or transfer.from_user.email,
+            "accept_url": settings.SITE_URL + reverse("bookings:transfer", args=[secret]),
+            "time_zone": booking.listing.time_zone,
+        },
+    )
+
+
+def transferred(booking: Booking, *, previous: User) -> None:
+    data = _data(booking, guest=booking.guest.get_full_name() or booking.guest.email)
+    notify(user=previous, kind=Kind.BOOKING_TRANSFERRED, data=data, url="")
+    notify(
+        user=_host_user(booking), kind=Kind.BOOKING_TRANSFERRED, data=data, url=roster_url(booking)
+    )
+    send_booking_mail(booking, template="booking_confirmed", to=booking.guest)
+    host_dashboard_changed(booking, event="transferred")
+
+
+def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
+    """A mail about one booking with its calendar invite attached (rendered when sent)."""
+    emails.send_email(
+        to=to.email,
+        template=template,
+        context={**_data(booking), "url": settings.SITE_URL + booking_url(booking)},
+        user_id=to.pk,
+        attachments=[("booking.ics", {"reference": booking.reference})],
+    )

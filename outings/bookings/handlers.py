@@ -1,0 +1,45 @@
+"""Outbox handlers of the bookings app, imported by BookingsConfig.ready in every process: due
+rows that lapse holds, send reminders and pass refunds to the payment provider."""
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from outings.bookings import calendar, effects, services
+from outings.bookings.models import Booking
+from outings.bookings.payments import ProviderUnavailable, provider
+from outings.common import outbox
+from outings.common.models import OutboxMessage
+
+__all__ = ["calendar"]  # registers the "booking.ics" mail attachment
+
+
+@outbox.handler(effects.EXPIRE, queue="urgent")
+def expire(message: OutboxMessage) -> None:
+    """Due at the hold's expires_at; does nothing if the booking was confirmed or ended."""
+    services.expire_booking(booking_id=int(message.payload["booking"]), now=timezone.now())
+
+
+@outbox.handler(effects.REMIND, queue="default")
+def remind(message: OutboxMessage) -> None:
+    """Due REMINDER_HOURS before the start it was planned for: mails the guest who holds the
+    booking now, unless it ended or its date moved (a moved date plans its own reminder)."""
+    planned = parse_datetime(str(message.payload["starts_at"]))
+    booking = (
+        Booking.objects.select_related("slot", "listing", "guest")
+        .filter(Q(slot__starts_at=planned), pk=int(message.payload["booking"]))
+        .filter(status=Booking.Status.CONFIRMED, slot__starts_at__gt=timezone.now())
+        .first()
+    )
+    if booking is not None:
+        effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
+
+
+@outbox.handler(effects.REFUND, queue="default", atomic=False, retry_on=(ProviderUnavailable,))
+def refund(message: OutboxMessage) -> None:
+    """Give the refund due back through the booking's provider, keyed by this message so a retry
+    never refunds twice."""
+    booking = Booking.objects.get(pk=int(message.payload["booking"]))
+    provider(booking.payment_provider).refund(
+        booking=booking, amount=int(message.payload["amount"]), key=f"refund-{message.pk}"
+    )

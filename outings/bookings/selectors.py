@@ -1,0 +1,99 @@
+"""Reads of bookings, each scoped to whoever asks: another guest's booking, or a booking on
+another host's listing, is simply not found (404, never 403)."""
+
+from datetime import datetime
+
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from outings.accounts.models import HostProfile, User
+from outings.bookings.models import Booking, WaitlistEntry
+from outings.common.errors import NotFound
+from outings.scheduling.models import Slot
+
+# For raw SQL over slots aliased `s`: seats left counting lapsed holds and requests as free, so
+# that no read shows a date as full because of an abandoned checkout. The sub-select reads the
+# small partial index booking_pending. `%(now)s` must be bound.
+SEATS_LEFT_SQL = (
+    "(s.capacity - s.seats_taken + COALESCE((SELECT SUM(b.seats) FROM bookings_booking b"
+    " WHERE b.slot_id = s.id AND b.status IN ('held', 'requested')"
+    " AND b.expires_at <= %(now)s), 0))"
+)
+
+
+def with_seats_left(slots: QuerySet[Slot], *, now: datetime) -> QuerySet[Slot]:
+    """Annotate `seats_free` (read by Slot.seats_left): seats left with lapsed holds counted
+    as free."""
+    lapsed = (
+        Booking.objects.filter(slot=OuterRef("pk"), status__in=Booking.PENDING, expires_at__lte=now)
+        .order_by()
+        .values("slot")
+        .annotate(n=Sum("seats"))
+        .values("n")
+    )
+    return slots.annotate(
+        seats_free=F("capacity")
+        - F("seats_taken")
+        + Coalesce(Subquery(lapsed, output_field=IntegerField()), Value(0))
+    )
+
+
+def bookings_of_guest(*, guest: User) -> QuerySet[Booking]:
+    return Booking.objects.filter(guest=guest).select_related("slot", "listing")
+
+
+def upcoming_for_guest(*, guest: User, now: datetime) -> QuerySet[Booking]:
+    """The guest's bookings still to come that are active."""
+    return bookings_of_guest(guest=guest).filter(slot__starts_at__gt=now, status__in=Booking.ACTIVE)
+
+
+def past_for_guest(*, guest: User, now: datetime) -> QuerySet[Booking]:
+    """What already happened, or ended: started dates and ended bookings."""
+    return bookings_of_guest(guest=guest).filter(
+        Q(slot__starts_at__lte=now) | ~Q(status__in=Booking.ACTIVE)
+    )
+
+
+def get_booking_for_guest(*, guest: User, reference: str) -> Booking:
+    booking = bookings_of_guest(guest=guest).filter(reference=reference).first()
+    if booking is None:
+        raise NotFound("There is no such booking.")
+    return booking
+
+
+def bookings_of_host(*, host: HostProfile) -> QuerySet[Booking]:
+    return Booking.objects.filter(listing__host=host).select_related("slot", "listing", "guest")
+
+
+def get_booking_for_host(*, host: HostProfile, reference: str) -> Booking:
+    booking = bookings_of_host(host=host).filter(reference=reference).first()
+    if booking is None:
+        raise NotFound("There is no such booking.")
+    return booking
+
+
+def slot_of_host(*, host: HostProfile, slot_id: int) -> Slot:
+    slot = Slot.objects.select_related("listing").filter(pk=slot_id, listing__host=host).first()
+    if slot is None:
+        raise NotFound("There is no such date.")
+    return slot
+
+
+def roster(*, host: HostProfile, slot_id: int) -> tuple[Slot, list[Booking]]:
+    """A host's date and the bookings that hold seats on it, oldest first."""
+    slot = slot_of_host(host=host, slot_id=slot_id)
+    bookings = list(
+        Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE)
+        .select_related("guest")
+        .order_by("id")
+    )
+    return slot, bookings
+
+
+def host_cancellations(*, host: HostProfile) -> int:
+    """How many bookings the host has cancelled (shown to staff; counts against the host)."""
+    return Booking.objects.filter(listing__host=host, cancelled_by=Booking.Party.HOST).count()
+
+
+def waitlist_of_guest(*, guest: User) -> QuerySet[WaitlistEntry]:
+    return WaitlistEntry.objects.filter(guest=guest).select_related("slot__listing")

@@ -1,0 +1,46 @@
+"""Every write of the bookings app, one function per use case (see each module's contract)."""
+
+from outings.bookings.services.cancellation import (
+    cancel_booking,
+    cancel_booking_as_host,
+    cancel_booking_as_staff,
+    cancel_slot,
+    decide_minimum,
+    refund_for,
+    slots_due_for_minimum,
+)
+from outings.bookings.services.holds import (
+    accept_request,
+    confirm_booking,
+    decline_request,
+    expire_booking,
+    hold_seats,
+)
+from outings.bookings.services.transfers import (
+    accept_transfer,
+    offer_transfer,
+    pending_transfer,
+    withdraw_transfer,
+)
+from outings.bookings.services.waitlist import join_waitlist, leave_waitlist
+
+__all__ = [
+    "accept_request",
+    "accept_transfer",
+    "cancel_booking",
+    "cancel_booking_as_host",
+    "cancel_booking_as_staff",
+    "cancel_slot",
+    "confirm_booking",
+    "decide_minimum",
+    "decline_request",
+    "expire_booking",
+    "hold_seats",
+    "join_waitlist",
+    "leave_waitlist",
+    "offer_transfer",
+    "pending_transfer",
+    "refund_for",
+    "slots_due_for_minimum",
+    "withdraw_transfer",
+]

@@ -1,0 +1,197 @@
+"""Cancelling: by the guest (refund per the policy booked under), by the host (everything back,
+and recorded against the host), by staff (logged), and a whole date, by its host or because its
+minimum number of guests was not reached at the cut-off. Seats are released in the same
+transaction and offered to the waiting list."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q, Sum, Value
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import HostProfile, User
+from outings.bookings.errors import InvalidBookingState
+from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.services.core import end_booking, locked
+from outings.catalog.models import CancellationPolicy
+from outings.catalog.services import ensure_active
+from outings.common.errors import NotFound
+from outings.scheduling.models import Slot
+
+Status = Booking.Status
+Party = Booking.Party
+REASON_MAX = 1000
+
+# (hours before the start, percent refunded) from the most generous step down; docs/hosting.md.
+REFUND_STEPS: dict[str, list[tuple[int, int]]] = {
+    CancellationPolicy.FLEXIBLE: [(24, 100)],
+    CancellationPolicy.MODERATE: [(120, 100), (24, 50)],
+    CancellationPolicy.STRICT: [(168, 50)],
+}
+
+
+def refund_for(*, policy: str, total: int, starts_at: datetime, now: datetime) -> int:
+    """What a guest cancelling at `now` gets back of `total` (minor units, rounded down)."""
+    before = starts_at - now
+    for hours, percent in REFUND_STEPS[policy]:
+        if before >= timedelta(hours=hours):
+            return total * percent // 100
+    return 0
+
+
+def _cancellable(booking: Booking | None, *, now: datetime) -> Booking:
+    if booking is None:
+        raise NotFound(_("There is no such booking."))
+    if booking.status not in Booking.ACTIVE:
+        raise InvalidBookingState(
+            _("This booking is already %(status)s.")
+            % {"status": booking.get_status_display().lower()}
+        )
+    if booking.slot.starts_at <= now:
+        raise InvalidBookingState(_("This date has already started."))
+    return booking
+
+
+@transaction.atomic
+def cancel_booking(*, guest: User, reference: str, now: datetime) -> Booking:
+    """The guest cancels their own booking. A confirmed booking is refunded per the policy it
+    was booked under; a hold or request just ends (nothing was due)."""
+    booking = _cancellable(
+        locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
+    )
+    refund = None
+    if booking.status == Status.CONFIRMED:
+        refund = refund_for(
+            policy=booking.cancellation_policy,
+            total=booking.total_price,
+            starts_at=booking.slot.starts_at,
+            now=now,
+        )
+    end_booking(
+        booking, status=Status.CANCELLED, by=Party.GUEST, actor=guest, now=now, refund_due=refund
+    )
+    return booking
+
+
+@transaction.atomic
+def cancel_booking_as_host(
+    *, host: HostProfile, reference: str, reason: str, now: datetime
+) -> Booking:
+    """The host cancels a booking on one of their listings: the guest is due everything, and
+    the cancellation counts against the host (cancelled_by = host)."""
+    ensure_active(host)
+    booking = _cancellable(
+        locked(Booking.objects.filter(listing__host=host, reference=reference)).first(), now=now
+    )
+    _cancel_in_full(booking, by=Party.HOST, actor=host.user, reason=reason, now=now)
+    return booking
+
+
+@transaction.atomic
+def cancel_booking_as_staff(*, staff: User, reference: str, reason: str, now: datetime) -> Booking:
+    """Staff cancel any booking, with a reason that is logged with their name; refunded in full."""
+    if not staff.is_staff:
+        raise NotFound(_("There is no such booking."))
+    booking = _cancellable(locked(Booking.objects.filter(reference=reference)).first(), now=now)
+    _cancel_in_full(booking, by=Party.STAFF, actor=staff, reason=reason, now=now)
+    return booking
+
+
+def _cancel_in_full(
+    booking: Booking, *, by: str, actor: User | None, reason: str, now: datetime
+) -> None:
+    refund = booking.total_price if booking.status == Status.CONFIRMED else None
+    end_booking(
+        booking,
+        status=Status.CANCELLED,
+        by=by,
+        actor=actor,
+        now=now,
+        reason=reason[:REASON_MAX],
+        refund_due=refund,
+        offer_seats=False,
+    )
+
+
+def _close_slot(*, slot_id: int, by: str, actor: User | None, reason: str, now: datetime) -> Slot:
+    """Cancel every active booking of the slot in full, then the slot and its waiting list.
+    Locks the bookings first, then the slot (the app's lock order)."""
+    active = Booking.objects.filter(slot_id=slot_id, status__in=Booking.ACTIVE)
+    bookings = list(locked(active))
+    slot = Slot.objects.select_for_update().get(pk=slot_id)
+    # A hold that committed between the two locks: the slot lock now keeps out any more.
+    bookings += list(locked(active.exclude(pk__in=[b.pk for b in bookings])))
+    for booking in bookings:
+        _cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now)
+    slot.status = Slot.Status.CANCELLED
+    slot.minimum_checked_at = now
+    slot.save(update_fields=["status", "minimum_checked_at"])
+    WaitlistEntry.objects.filter(
+        slot=slot, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
+    ).update(status=WaitlistEntry.Status.CLOSED, updated_at=now)
+    return slot
+
+
+@transaction.atomic
+def cancel_slot(*, host: HostProfile, slot_id: int, reason: str, now: datetime) -> Slot:
+    """The host cancels a date of theirs, booked or not: every guest is told and due a full
+    refund, and each cancellation counts against the host."""
+    ensure_active(host)
+    slot = Slot.objects.filter(pk=slot_id, listing__host=host).first()
+    if slot is None:
+        raise NotFound(_("There is no such date."))
+    if slot.status == Slot.Status.CANCELLED:
+        raise InvalidBookingState(_("This date is already cancelled."))
+    if slot.starts_at <= now:
+        raise InvalidBookingState(_("This date has already started."))
+    return _close_slot(
+        slot_id=slot.pk, by=Party.HOST, actor=host.user, reason=reason[:REASON_MAX], now=now
+    )
+
+
+def slots_due_for_minimum(*, now: datetime) -> list[int]:
+    """Open slots of listings with a minimum whose cut-off has come and that are undecided."""
+    cutoff = F("listing__min_guests_cutoff_hours") * Value(timedelta(hours=1))
+    return list(
+        Slot.objects.filter(
+            status=Slot.Status.OPEN,
+            minimum_checked_at__isnull=True,
+            listing__min_guests__gt=1,
+            starts_at__gt=now,
+        )
+        .alias(cutoff_at=F("starts_at") - cutoff)
+        .filter(cutoff_at__lte=now)
+        .order_by("starts_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+@transaction.atomic
+def decide_minimum(*, slot_id: int, now: datetime) -> bool:
+    """At a slot's cut-off: with fewer confirmed guests than the listing's minimum it is
+    cancelled, every guest told and refunded in full; otherwise it stays on. True if cancelled.
+    Idempotent: a decided slot is left alone."""
+    slot = (
+        Slot.objects.select_related("listing")
+        .filter(pk=slot_id, status=Slot.Status.OPEN, minimum_checked_at__isnull=True)
+        .first()
+    )
+    if slot is None:
+        return False
+    guests = (
+        Booking.objects.filter(Q(status=Status.CONFIRMED), slot_id=slot_id).aggregate(
+            n=Sum("seats")
+        )["n"]
+        or 0
+    )
+    if guests >= slot.listing.min_guests:
+        Slot.objects.filter(pk=slot_id).update(minimum_checked_at=now)
+        return False
+    _close_slot(
+        slot_id=slot_id,
+        by=Party.SYSTEM,
+        actor=None,
+        reason=_("Not enough guests booked for it to take place."),
+        now=now,
+    )
+    return True

@@ -1,0 +1,184 @@
+"""The moves every booking path shares: creating a booking on seats just taken, ending one (which
+releases its seats and offers them to the waiting list), and lapsing expired holds.
+
+Contract: call inside a transaction. Lock order is booking rows (by id), then the slot row, then
+waitlist entries (by id); ending a booking requires holding its row lock.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from outings.accounts.models import User
+from outings.bookings import effects
+from outings.bookings.models import Booking, BookingEvent, Transfer, WaitlistEntry
+from outings.bookings.services.seats import release_seats, take_seats
+from outings.scheduling.models import Slot
+
+Status = Booking.Status
+
+
+def record(
+    booking: Booking, *, actor: User | None, action: str, was: str, at: datetime, note: str = ""
+) -> None:
+    BookingEvent.objects.create(
+        booking=booking,
+        actor=actor,
+        action=action,
+        from_status=was,
+        to_status=booking.status,
+        note=note,
+        created_at=at,
+    )
+
+
+def new_booking(
+    *,
+    slot: Slot,
+    guest: User,
+    seats: int,
+    status: str,
+    expires_at: datetime,
+    now: datetime,
+    form_token: str | None = None,
+    waitlist_entry: WaitlistEntry | None = None,
+) -> Booking:
+    """The booking row for seats the caller has just taken on `slot` (its listing loaded). Price
+    and policy are copied from the listing as they are now."""
+    listing = slot.listing
+    return Booking.objects.create(
+        slot=slot,
+        listing=listing,
+        guest=guest,
+        seats=seats,
+        status=status,
+        expires_at=expires_at,
+        unit_price=listing.price_amount,
+        total_price=listing.price_amount * seats,
+        currency=listing.currency,
+        cancellation_policy=listing.cancellation_policy,
+        payment_provider=settings.BOOKINGS_PAYMENT_PROVIDER,
+        form_token=form_token or "",
+        waitlist_entry=waitlist_entry,
+        created_at=now,
+    )
+
+
+def locked(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Lock the bookings (and only them, not their joined rows) in id order."""
+    return (
+        bookings.select_for_update(of=("self",))
+        .select_related("slot", "listing__host__user", "guest")
+        .order_by("id")
+    )
+
+
+def end_booking(
+    booking: Booking,
+    *,
+    status: str,
+    by: str,
+    actor: User | None,
+    now: datetime,
+    reason: str = "",
+    refund_due: int | None = None,
+    offer_seats: bool = True,
+) -> int:
+    """End an active booking the caller holds locked: release its seats, close what hangs on it
+    (its waitlist offer, a pending transfer), tell whoever must hear, and offer the freed seats
+    to the waiting list. Returns the slot's seats left afterwards."""
+    was = booking.status
+    booking.status = status
+    booking.ended_at = now
+    booking.cancelled_by = by if status == Status.CANCELLED else ""
+    booking.cancel_reason = reason
+    booking.refund_due = refund_due
+    booking.version += 1
+    booking.save(
+        update_fields=[
+            "status",
+            "ended_at",
+            "cancelled_by",
+            "cancel_reason",
+            "refund_due",
+            "version",
+        ]
+    )
+    record(booking, actor=actor, action=status, was=was, at=now, note=reason)
+    seats_left = release_seats(slot_id=booking.slot_id, seats=booking.seats)
+    if booking.waitlist_entry_id is not None and was != Status.CONFIRMED:
+        WaitlistEntry.objects.filter(
+            pk=booking.waitlist_entry_id, status=WaitlistEntry.Status.OFFERED
+        ).update(status=WaitlistEntry.Status.LAPSED, updated_at=now)
+    Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).update(
+        status=Transfer.Status.WITHDRAWN, decided_at=now
+    )
+    effects.ended(booking, was=was, by=by)
+    if offer_seats:
+        seats_left = offer_freed_seats(slot=booking.slot, seats_left=seats_left, now=now)
+    effects.seats_changed(booking, seats_left=seats_left)
+    return seats_left
+
+
+def offer_freed_seats(*, slot: Slot, seats_left: int, now: datetime) -> int:
+    """Give freed seats to the waiting list: each waiting entry, first come first served, that
+    fits in what is left gets all its seats as a hold with a deadline, never part of them.
+    Returns the seats left after the offers."""
+    if seats_left <= 0 or slot.status != Slot.Status.OPEN or slot.starts_at <= now:
+        return seats_left
+    waiting = (
+        WaitlistEntry.objects.select_for_update()
+        .select_related("guest")
+        .filter(slot=slot, status=WaitlistEntry.Status.WAITING, seats__lte=seats_left)
+        .order_by("id")
+    )
+    deadline = min(
+        now + timedelta(minutes=settings.BOOKINGS_WAITLIST_OFFER_MINUTES), slot.starts_at
+    )
+    for entry in waiting:
+        if entry.seats > seats_left:
+            continue
+        left = take_seats(slot_id=slot.pk, seats=entry.seats, now=now)
+        if left is None:
+            break  # the slot filled meanwhile
+        seats_left = left
+        entry.status = WaitlistEntry.Status.OFFERED
+        entry.updated_at = now
+        entry.save(update_fields=["status", "updated_at"])
+        booking = new_booking(
+            slot=slot,
+            guest=entry.guest,
+            seats=entry.seats,
+            status=Status.HELD,
+            expires_at=deadline,
+            now=now,
+            waitlist_entry=entry,
+        )
+        record(booking, actor=None, action="waitlist_offer", was="", at=now)
+        effects.pending(booking)
+        effects.waitlist_offered(booking)
+        if seats_left == 0:
+            break
+    return seats_left
+
+
+def release_expired(*, slot_id: int, now: datetime) -> int:
+    """Lapse the holds and requests on the slot whose time ran out (the sweep's work, done now
+    because someone needs the seats). Holds being confirmed at this moment are skipped, not
+    waited for. Returns the seats freed."""
+    expired = locked(
+        Booking.objects.filter(slot_id=slot_id, status__in=Booking.PENDING, expires_at__lte=now)
+    ).select_for_update(of=("self",), skip_locked=True)
+    freed = 0
+    for booking in expired:
+        lapse(booking, now=now)
+        freed += booking.seats
+    return freed
+
+
+def lapse(booking: Booking, *, now: datetime) -> None:
+    """End a locked, pending booking whose time ran out: a hold expires, a request the host left
+    unanswered is declined."""
+    status = Status.EXPIRED if booking.status == Status.HELD else Status.DECLINED
+    end_booking(booking, status=status, by=Booking.Party.SYSTEM, actor=None, now=now)

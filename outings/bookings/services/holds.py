@@ -1,0 +1,246 @@
+"""Hold, then confirm: a guest's seats are taken at once and kept for a while; the guest (or, for a
+listing that takes requests, its host) then confirms them. A hold nobody confirms lapses at
+expires_at: the due outbox row ends it, and every read counts it as free from that moment."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import HostProfile, User
+from outings.bookings import effects
+from outings.bookings.errors import (
+    HoldExpired,
+    InvalidBooking,
+    InvalidBookingState,
+    SlotFull,
+    SlotUnavailable,
+)
+from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.payments import PaymentDeclined, provider
+from outings.bookings.services.core import (
+    end_booking,
+    lapse,
+    locked,
+    new_booking,
+    record,
+    release_expired,
+)
+from outings.bookings.services.seats import release_seats, take_seats
+from outings.catalog.models import Listing
+from outings.common.errors import DomainError, NotFound
+from outings.scheduling.models import Slot
+
+Status = Booking.Status
+MAX_SEATS = 50  # per booking, whatever a listing allows
+FORM_TOKEN_MAX = 64
+
+
+class PaymentFailed(DomainError):
+    code = "payment_declined"
+    status_code = 402
+    message = "The payment was declined; your seats stay held until the hold expires."
+
+
+def bookable_slot(*, slot_id: int, now: datetime) -> Slot:
+    """The slot with its listing, if a guest may book it now: NotFound for a slot of a listing
+    that is not public, SlotUnavailable for one that is cancelled or has started."""
+    slot = (
+        Slot.objects.select_related("listing__host")
+        .filter(pk=slot_id, listing__in=Listing.objects.public())
+        .first()
+    )
+    if slot is None:
+        raise NotFound(_("There is no such date."))
+    if slot.status != Slot.Status.OPEN or slot.starts_at <= now:
+        raise SlotUnavailable(_("This date has started or was cancelled; pick another."))
+    return slot
+
+
+def check_seats(listing: Listing, seats: int, *, capacity: int) -> None:
+    """InvalidBooking unless `seats` is a group size the listing takes."""
+    low, high = max(1, listing.min_group_size), min(listing.max_group_size, MAX_SEATS)
+    if isinstance(seats, bool) or not low <= seats <= high:
+        raise InvalidBooking(
+            fields={"seats": [_("From %(low)s to %(high)s seats.") % {"low": low, "high": high}]}
+        )
+    if seats > capacity:
+        raise InvalidBooking(
+            fields={"seats": [_("This date has %(n)s seats in all.") % {"n": capacity}]}
+        )
+
+
+@transaction.atomic
+def hold_seats(
+    *, guest: User, slot_id: int, seats: int, now: datetime, form_token: str | None = None
+) -> Booking:
+    """Take `seats` on a slot for the guest: a hold for BOOKINGS_HOLD_MINUTES, or for a listing
+    without instant booking a request the host answers within BOOKINGS_REQUEST_HOURS. Safe under
+    any concurrency: one conditional UPDATE checks and takes the seats. When the slot looks full,
+    lapsed holds on it are released first (on-read expiry), then it tries once more.
+
+    `form_token` (the web form's one-time token) makes a repeated submission return the first
+    booking instead of booking again."""
+    if form_token is not None and not 1 <= len(form_token) <= FORM_TOKEN_MAX:
+        raise InvalidBooking(fields={"form_token": [_("Reload the page and try again.")]})
+    slot = bookable_slot(slot_id=slot_id, now=now)
+    listing = slot.listing
+    check_seats(listing, seats, capacity=slot.capacity)
+    if listing.host.user_id == guest.pk:
+        raise InvalidBooking(_("You cannot book your own listing."))
+    if form_token is not None:
+        existing = Booking.objects.filter(guest=guest, form_token=form_token).first()
+        if existing is not None:
+            return existing
+    seats_left = take_seats(slot_id=slot.pk, seats=seats, now=now)
+    if seats_left is None and release_expired(slot_id=slot.pk, now=now):
+        seats_left = take_seats(slot_id=slot.pk, seats=seats, now=now)
+    if seats_left is None:
+        raise SlotFull(
+            _("Not enough seats are left on this date for %(n)s.") % {"n": seats},
+            fields={"seats": [_("Not enough seats left.")]},
+        )
+    instant = listing.instant_booking
+    expires_at = now + (
+        timedelta(minutes=settings.BOOKINGS_HOLD_MINUTES)
+        if instant
+        else timedelta(hours=settings.BOOKINGS_REQUEST_HOURS)
+    )
+
+    def create() -> Booking:
+        return new_booking(
+            slot=slot,
+            guest=guest,
+            seats=seats,
+            status=Status.HELD if instant else Status.REQUESTED,
+            expires_at=min(expires_at, slot.starts_at),
+            now=now,
+            form_token=form_token,
+        )
+
+    if form_token is None:
+        booking = create()
+    else:
+        try:
+            with transaction.atomic():
+                booking = create()
+        except IntegrityError:
+            # The same form was submitted twice at once and the other submission won: give the
+            # seats back and answer with its booking.
+            release_seats(slot_id=slot.pk, seats=seats)
+            return Booking.objects.get(guest=guest, form_token=form_token)
+    record(booking, actor=guest, action="held" if instant else "requested", was="", at=now)
+    effects.pending(booking)
+    if not instant:
+        effects.requested(booking)
+    effects.seats_changed(booking, seats_left=seats_left)
+    return booking
+
+
+@transaction.atomic
+def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
+    """Confirm the guest's hold. Confirming twice returns the confirmed booking. A hold that
+    lapsed re-takes its seats if they are still free, else HoldExpired."""
+    booking = locked(Booking.objects.filter(guest=guest, reference=reference)).first()
+    if booking is None:
+        raise NotFound(_("There is no such booking."))
+    if booking.status == Status.CONFIRMED:
+        return booking
+    if booking.status == Status.REQUESTED:
+        raise InvalidBookingState(_("The host has not answered your request yet."))
+    if booking.status == Status.EXPIRED:
+        if take_seats(slot_id=booking.slot_id, seats=booking.seats, now=now) is None:
+            raise HoldExpired()
+    elif booking.status != Status.HELD:
+        raise InvalidBookingState(_("This booking was cancelled."))
+    return _confirm(booking, actor=guest, now=now)
+
+
+def _confirm(booking: Booking, *, actor: User, now: datetime) -> Booking:
+    try:
+        payment = provider(booking.payment_provider).confirm(booking=booking)
+    except PaymentDeclined as exc:
+        raise PaymentFailed() from exc
+    was = booking.status
+    booking.status = Status.CONFIRMED
+    booking.confirmed_at = now
+    booking.ended_at = None  # a lapsed hold confirmed in time after all
+    booking.payment_reference = payment.reference
+    booking.version += 1
+    booking.save(
+        update_fields=["status", "confirmed_at", "ended_at", "payment_reference", "version"]
+    )
+    record(booking, actor=actor, action="confirmed", was=was, at=now)
+    if booking.waitlist_entry_id is not None:
+        WaitlistEntry.objects.filter(pk=booking.waitlist_entry_id).update(
+            status=WaitlistEntry.Status.BOOKED, updated_at=now
+        )
+    effects.confirmed(booking, now=now)
+    _check_minimum_reached(booking, now=now)
+    return booking
+
+
+def _check_minimum_reached(booking: Booking, *, now: datetime) -> None:
+    """Tell everyone booked when a slot reaches its listing's minimum number of guests."""
+    minimum = booking.listing.min_guests
+    if minimum <= 1:
+        return
+    confirmed = list(
+        Booking.objects.select_related("guest", "listing", "slot").filter(
+            slot_id=booking.slot_id, status=Status.CONFIRMED
+        )
+    )
+    if sum(b.seats for b in confirmed) < minimum:
+        return
+    reached = Slot.objects.filter(pk=booking.slot_id, minimum_met_at__isnull=True).update(
+        minimum_met_at=now
+    )
+    if reached:
+        effects.minimum_met(booking.slot, confirmed)
+
+
+def _hosts_request(*, host: HostProfile, reference: str) -> Booking:
+    booking = locked(Booking.objects.filter(listing__host=host, reference=reference)).first()
+    if booking is None:
+        raise NotFound(_("There is no such booking."))
+    if booking.status != Status.REQUESTED:
+        raise InvalidBookingState(_("This booking is not waiting for your answer."))
+    return booking
+
+
+@transaction.atomic
+def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booking:
+    """The host accepts a booking request on one of their listings, before it lapses."""
+    booking = _hosts_request(host=host, reference=reference)
+    if booking.expires_at is not None and booking.expires_at <= now:
+        raise HoldExpired(_("The request lapsed; the guest may ask again."))
+    return _confirm(booking, actor=host.user, now=now)
+
+
+@transaction.atomic
+def decline_request(*, host: HostProfile, reference: str, reason: str, now: datetime) -> Booking:
+    """The host declines a booking request; its seats are freed at once."""
+    booking = _hosts_request(host=host, reference=reference)
+    end_booking(
+        booking,
+        status=Status.DECLINED,
+        by=Booking.Party.HOST,
+        actor=host.user,
+        now=now,
+        reason=reason[:1000],
+    )
+    return booking
+
+
+@transaction.atomic
+def expire_booking(*, booking_id: int, now: datetime) -> bool:
+    """The due outbox row's work: lapse the booking if it is still pending and its time has
+    come. Idempotent: False when there was nothing to do."""
+    booking = locked(
+        Booking.objects.filter(pk=booking_id, status__in=Booking.PENDING, expires_at__lte=now)
+    ).first()
+    if booking is None:
+        return False
+    lapse(booking, now=now)
+    return True

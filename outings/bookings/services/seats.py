@@ -1,0 +1,71 @@
+"""The only statements that move a slot's seats_taken.
+
+Taking seats is one conditional UPDATE: the check and the write in one statement, so any number of
+concurrent requests can never push a slot past its capacity, and CHECK (seats_taken <= capacity)
+backs it. Callers hold no lock before calling; the UPDATE takes the slot's row lock until their
+transaction ends. Lock order everywhere in this app: booking rows (by id), then the slot row,
+then waitlist entries (by id).
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+
+from outings.scheduling.models import Slot
+
+_SLOT = Slot._meta.db_table
+
+_TAKE = f"""
+    UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s
+    WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s
+      AND seats_taken + %(seats)s <= capacity
+    RETURNING capacity - seats_taken
+"""  # noqa: S608 - table name from the model, values as parameters
+
+_RELEASE = f"""
+    UPDATE {_SLOT} SET seats_taken = seats_taken - %(seats)s
+    WHERE id = %(slot)s RETURNING capacity - seats_taken
+"""  # noqa: S608 - table name from the model, values as parameters
+
+# The test-only negative control: check, then write, in two statements (the classic race).
+_READ = f"SELECT seats_taken, capacity FROM {_SLOT} WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s"  # noqa: S608, E501
+_ADD = f"UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s WHERE id = %(slot)s RETURNING capacity - seats_taken"  # noqa: S608, E501
+
+
+def take_seats(*, slot_id: int, seats: int, now: datetime) -> int | None:
+    """Take `seats` on an open slot that has not started; the seats left after, or None when
+    there are not enough (nothing changed). Call inside the booking's transaction."""
+    params: dict[str, int | datetime] = {"slot": slot_id, "seats": seats, "now": now}
+    with connection.cursor() as cursor:
+        if seat_guard_disabled():
+            cursor.execute(_READ, params)
+            row = cursor.fetchone()
+            if row is None or row[0] + seats > row[1]:
+                return None
+            cursor.execute(_ADD, params)
+        else:
+            cursor.execute(_TAKE, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def release_seats(*, slot_id: int, seats: int) -> int:
+    """Give `seats` back to the slot; the seats left after. Call in the transaction that ends
+    the booking that held them, after locking that booking."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RELEASE, {"slot": slot_id, "seats": seats})
+        row = cursor.fetchone()
+    if row is None:
+        raise Slot.DoesNotExist(slot_id)
+    return int(row[0])
+
+
+def seat_guard_disabled() -> bool:
+    """The negative control of the concurrency tests: True only when the test-only setting is on
+    AND the database is a Django test database ("test_..."), so that no production
+    configuration can switch the guard off. The test also drops the CHECK constraint, which
+    would otherwise still refuse the oversell."""
+    return bool(settings.BOOKINGS_TEST_UNGUARDED_SEATS) and str(
+        connection.settings_dict["NAME"]
+    ).startswith("test_")

@@ -1,0 +1,123 @@
+"""Handing a booking to someone else: the guest names an email address, the person with that
+address accepts through the emailed link (logged in as that address), and the booking is theirs.
+The secret of the link is only in the mail; the database keeps its sha256."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import User
+from outings.bookings import effects
+from outings.bookings.errors import (
+    InvalidBookingState,
+    InvalidTransfer,
+    InvalidTransferLink,
+    TransferNotForYou,
+)
+from outings.bookings.models import Booking, Transfer
+from outings.bookings.services.core import locked, record
+from outings.common.errors import NotFound
+
+EMAIL_MAX = 254
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _transferable(booking: Booking | None, *, now: datetime) -> Booking:
+    if booking is None:
+        raise NotFound(_("There is no such booking."))
+    if booking.status != Booking.Status.CONFIRMED:
+        raise InvalidBookingState(_("Only a confirmed booking can be handed on."))
+    if booking.slot.starts_at <= now:
+        raise InvalidBookingState(_("This date has already started."))
+    return booking
+
+
+@transaction.atomic
+def offer_transfer(
+    *, guest: User, reference: str, to_email: str, now: datetime
+) -> tuple[Transfer, str]:
+    """Offer the guest's confirmed booking to `to_email`; a pending offer to someone else is
+    withdrawn. Returns the transfer and the link's secret (mailed, never stored)."""
+    address = to_email.strip()
+    try:
+        if len(address) > EMAIL_MAX:
+            raise ValidationError("too long")
+        validate_email(address)
+    except ValidationError:
+        raise InvalidTransfer(fields={"to_email": [_("Enter a valid email address.")]}) from None
+    if address.lower() == guest.email.lower():
+        raise InvalidTransfer(fields={"to_email": [_("The booking is already yours.")]})
+    booking = _transferable(
+        locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
+    )
+    Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).update(
+        status=Transfer.Status.WITHDRAWN, decided_at=now
+    )
+    secret = secrets.token_urlsafe(24)
+    transfer = Transfer.objects.create(
+        booking=booking,
+        from_user=guest,
+        to_email=address,
+        token_digest=_digest(secret),
+        created_at=now,
+    )
+    record(
+        booking, actor=guest, action="transfer_offered", was=booking.status, note=address, at=now
+    )
+    effects.transfer_offered(transfer, secret=secret)
+    return transfer, secret
+
+
+@transaction.atomic
+def withdraw_transfer(*, guest: User, reference: str, now: datetime) -> int:
+    """The guest takes back a pending transfer offer; how many were withdrawn (0 or 1)."""
+    booking = Booking.objects.filter(guest=guest, reference=reference).first()
+    if booking is None:
+        raise NotFound(_("There is no such booking."))
+    return Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).update(
+        status=Transfer.Status.WITHDRAWN, decided_at=now
+    )
+
+
+def pending_transfer(*, secret: str) -> Transfer:
+    """The pending transfer a link's secret names, with its booking; InvalidTransferLink else."""
+    transfer = (
+        Transfer.objects.select_related("booking__listing", "booking__slot", "from_user")
+        .filter(token_digest=_digest(secret), status=Transfer.Status.PENDING)
+        .first()
+    )
+    if transfer is None:
+        raise InvalidTransferLink()
+    return transfer
+
+
+@transaction.atomic
+def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
+    """`user` accepts a transfer sent to their address: the booking moves to them, the previous
+    guest and the host are told, and the new guest gets the confirmation with its invite."""
+    transfer = pending_transfer(secret=secret)
+    if transfer.to_email.lower() != user.email.lower():
+        raise TransferNotForYou()
+    booking = _transferable(locked(Booking.objects.filter(pk=transfer.booking_id)).first(), now=now)
+    if booking.guest_id == user.pk:
+        raise InvalidTransfer(_("The booking is already yours."))
+    previous = booking.guest
+    booking.guest = user
+    booking.version += 1
+    booking.save(update_fields=["guest", "version"])
+    Transfer.objects.filter(pk=transfer.pk).update(
+        status=Transfer.Status.ACCEPTED, to_user=user, decided_at=now
+    )
+    record(
+        booking, actor=user, action="transferred", was=booking.status, note=previous.email, at=now
+    )
+    effects.transferred(booking, previous=previous)
+    return booking

@@ -1,0 +1,66 @@
+"""The waiting list of a full date. A guest waits for N seats as one entry; freed seats are offered
+by core.offer_freed_seats (first entry that fits, all its seats or nothing, as a hold with a
+deadline); an offer that lapses or is turned down passes to the next entry."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import User
+from outings.bookings.errors import AlreadyWaiting, InvalidBookingState, SeatsAvailable
+from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.services.core import end_booking, locked
+from outings.bookings.services.holds import bookable_slot, check_seats
+from outings.common.errors import NotFound
+
+Entry = WaitlistEntry.Status
+
+
+def seats_free_now(*, slot_id: int, capacity: int, seats_taken: int, now: datetime) -> int:
+    """Seats left on a slot counting lapsed holds as free (what every read shows)."""
+    lapsed = Booking.objects.filter(
+        Q(expires_at__lte=now), slot_id=slot_id, status__in=Booking.PENDING
+    ).aggregate(n=Sum("seats"))["n"]
+    return capacity - seats_taken + (lapsed or 0)
+
+
+@transaction.atomic
+def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> WaitlistEntry:
+    """Put the guest on a full date's waiting list for `seats` seats. Refused while that many
+    seats are free (book them instead) and when the guest already waits for this date."""
+    slot = bookable_slot(slot_id=slot_id, now=now)
+    check_seats(slot.listing, seats, capacity=slot.capacity)
+    if slot.listing.host.user_id == guest.pk:
+        raise InvalidBookingState(_("You cannot book your own listing."))
+    free = seats_free_now(
+        slot_id=slot.pk, capacity=slot.capacity, seats_taken=slot.seats_taken, now=now
+    )
+    if free >= seats:
+        raise SeatsAvailable()
+    try:
+        with transaction.atomic():
+            return WaitlistEntry.objects.create(
+                slot=slot, guest=guest, seats=seats, created_at=now, updated_at=now
+            )
+    except IntegrityError:
+        raise AlreadyWaiting() from None
+
+
+@transaction.atomic
+def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntry:
+    """The guest leaves a waiting list; an open offer they had is turned down and passes on."""
+    entry = WaitlistEntry.objects.filter(pk=entry_id, guest=guest).first()
+    if entry is None:
+        raise NotFound(_("You are not on this waiting list."))
+    if entry.status not in (Entry.WAITING, Entry.OFFERED):
+        raise InvalidBookingState(_("You are no longer on this waiting list."))
+    offer = locked(Booking.objects.filter(waitlist_entry=entry, status=Booking.Status.HELD)).first()
+    if offer is not None:
+        end_booking(
+            offer, status=Booking.Status.CANCELLED, by=Booking.Party.GUEST, actor=guest, now=now
+        )
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=Entry.LEFT, updated_at=now)
+    entry.refresh_from_db()
+    return entry
