@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Swagger
 
 from outings.api.errors import install_error_handlers
-from outings.api.routes import catalog, me, search
+from outings.api.routes import bookings, catalog, me, search
 from outings.api.routes.hosting import router as hosting_router
 from outings.api.throttling import ApiRateLimit
 from outings.notifications import api as notifications_api
@@ -34,3 +34,4 @@ api.add_router("", me.router)
 api.add_router("", search.router)
 api.add_router("", notifications_api.router)
 api.add_router("", hosting_router)
+api.add_router("", bookings.router)
