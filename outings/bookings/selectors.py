@@ -7,7 +7,8 @@ from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce
 
 from outings.accounts.models import HostProfile, User
-from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.models import Booking, Transfer, WaitlistEntry
+from outings.catalog.models import Listing
 from outings.common.errors import NotFound
 from outings.scheduling.models import Slot
 
@@ -88,6 +89,33 @@ def roster(*, host: HostProfile, slot_id: int) -> tuple[Slot, list[Booking]]:
         .order_by("id")
     )
     return slot, bookings
+
+
+def latest_for_host(*, host: HostProfile, now: datetime, limit: int = 15) -> list[Booking]:
+    """The newest confirmed bookings and open requests on the host's dates still to come,
+    newest first (the host's dashboard). One query."""
+    return list(
+        bookings_of_host(host=host)
+        .filter(
+            status__in=[Booking.Status.REQUESTED, Booking.Status.CONFIRMED],
+            slot__starts_at__gt=now,
+        )
+        .order_by("-id")[:limit]
+    )
+
+
+def public_slot(*, slot_id: int) -> Slot | None:
+    """A slot of a public listing, with the listing, whatever its state (the booking page shows
+    why it cannot be booked); None for anything else."""
+    return (
+        Slot.objects.select_related("listing")
+        .filter(pk=slot_id, listing__in=Listing.objects.public())
+        .first()
+    )
+
+
+def pending_transfer_of(*, booking: Booking) -> Transfer | None:
+    return Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).first()
 
 
 def host_cancellations(*, host: HostProfile) -> int:

@@ -4,26 +4,32 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from outings.accounts.models import HostProfile
+from outings.bookings.models import Booking
+from outings.bookings.selectors import SEATS_LEFT_SQL, with_seats_left
 from outings.catalog.models import Category, Listing
 from outings.scheduling.models import Slot
 
 
 def bookable_slots(*, now: datetime) -> QuerySet[Slot]:
-    """Open slots that have not started and still have a seat."""
-    return Slot.objects.filter(
-        status=Slot.Status.OPEN, starts_at__gte=now, seats_taken__lt=F("capacity")
+    """Open slots that have not started and still have a seat, counting lapsed holds as free."""
+    lapsed = Booking.objects.filter(
+        slot=OuterRef("pk"), status__in=Booking.PENDING, expires_at__lte=now
+    )
+    return Slot.objects.filter(status=Slot.Status.OPEN, starts_at__gte=now).filter(
+        Q(seats_taken__lt=F("capacity")) | Exists(lapsed)
     )
 
 
 def upcoming_slots(*, listing_id: int, now: datetime, limit: int) -> list[Slot]:
     """The next open slots of a listing, soonest first, sold-out ones included (they show as
-    such). Served by the (listing, starts_at) unique index."""
+    such), with exact seats left. Served by the (listing, starts_at) unique index."""
     return list(
-        Slot.objects.filter(
-            listing_id=listing_id, status=Slot.Status.OPEN, starts_at__gte=now
+        with_seats_left(
+            Slot.objects.filter(listing_id=listing_id, status=Slot.Status.OPEN, starts_at__gte=now),
+            now=now,
         ).order_by("starts_at")[:limit]
     )
 
@@ -45,7 +51,7 @@ CROSS JOIN LATERAL (
           WHERE s.listing_id = l.id
             AND s.status = %(open)s
             AND s.starts_at >= %(now)s
-            AND s.seats_taken < s.capacity
+            AND (s.seats_taken < s.capacity OR {seats_left} > 0)
       )
     ORDER BY l.id DESC
     LIMIT %(per_category)s
@@ -66,6 +72,7 @@ def featured_experiences(*, now: datetime, per_category: int) -> list[Listing]:
         listing=Listing._meta.db_table,
         host=HostProfile._meta.db_table,
         slot=Slot._meta.db_table,
+        seats_left=SEATS_LEFT_SQL,
     )
     params: dict[str, Any] = {
         "published": Listing.Status.PUBLISHED.value,

@@ -20,6 +20,7 @@ from django.core import signing
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.common.errors import DomainError
 from outings.search import sql as S
 from outings.search.query import (
@@ -192,7 +193,7 @@ def _common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.C
     window = _window(query, now)
     if window is not None:
         where.params.update(
-            available_from=window[0], available_to=window[1], guests=query.guests or 1
+            available_from=window[0], available_to=window[1], guests=query.guests or 1, now=now
         )
         where.add(
             f"EXISTS (SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id"
@@ -315,7 +316,7 @@ def _next_slots(cursor: Any, ids: list[int], params: dict[str, Any]) -> dict[int
         return {}
     cursor.execute(
         f"""SELECT DISTINCT ON (s.listing_id) s.listing_id, s.id, s.starts_at,
-                   s.capacity - s.seats_taken
+                   {SEATS_LEFT_SQL}
             FROM scheduling_slot s
             WHERE s.listing_id = ANY(%(ids)s) AND {S.BOOKABLE_SLOT}
             ORDER BY s.listing_id, s.starts_at""",
@@ -350,7 +351,8 @@ def _facets(
                    EXISTS (SELECT 1 FROM scheduling_slot s
                            WHERE s.listing_id = l.id AND s.status = 'open'
                              AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
-                             AND s.capacity - s.seats_taken >= %(weekend_guests)s) AS weekend
+                             AND (s.capacity - s.seats_taken >= %(weekend_guests)s
+                                  OR {SEATS_LEFT_SQL} >= %(weekend_guests)s)) AS weekend
             {S.FROM_LISTINGS}
             WHERE {where.sql()}
         )

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
+from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.search import sql as S
 
 MAX_SUGGESTIONS = 10
@@ -61,7 +62,8 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
         WHERE l.id IN (SELECT id FROM candidates UNION SELECT id FROM nearby)
           AND (l.kind = 'place' OR EXISTS (
               SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id AND s.status = 'open'
-                AND s.starts_at >= %(now)s AND s.seats_taken < s.capacity))
+                AND s.starts_at >= %(now)s
+                AND (s.seats_taken < s.capacity OR {SEATS_LEFT_SQL} > 0)))
         ORDER BY (ts_rank(l.search_vector, me.query) * (1 + 0.5 * same_category)
                   + 0.01 * same_category)
                  / (1 + coalesce(earth_distance(ll_to_earth(me.latitude, me.longitude),

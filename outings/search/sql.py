@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from outings.bookings.selectors import SEATS_LEFT_SQL
+
 # The viewer's price of a listing, in minor units of the viewer's currency.
 PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
     ELSE round(l.price_amount * %(currency_rate)s / r.per_euro
@@ -21,9 +23,11 @@ FROM_LISTINGS = """
     LEFT JOIN search_exchangerate r ON r.currency = l.currency
 """
 
-# A slot the guests can book: open, in range, with the seats.
-BOOKABLE_SLOT = """s.status = 'open' AND s.starts_at >= %(available_from)s
-    AND s.starts_at < %(available_to)s AND s.capacity - s.seats_taken >= %(guests)s"""
+# A slot the guests can book: open, in range, with the seats. Lapsed holds count as free: the
+# counter decides for almost every slot; only one that looks full probes its lapsed holds.
+BOOKABLE_SLOT = f"""s.status = 'open' AND s.starts_at >= %(available_from)s
+    AND s.starts_at < %(available_to)s
+    AND (s.capacity - s.seats_taken >= %(guests)s OR {SEATS_LEFT_SQL} >= %(guests)s)"""
 
 # Listing price buckets in major units of the viewer's currency, and durations in minutes.
 PRICE_BUCKETS: list[tuple[str, int, int | None]] = [

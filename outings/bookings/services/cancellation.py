@@ -6,7 +6,7 @@ transaction and offered to the waiting list."""
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q, Sum, Value
+from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
@@ -151,7 +151,10 @@ def cancel_slot(*, host: HostProfile, slot_id: int, reason: str, now: datetime) 
 
 def slots_due_for_minimum(*, now: datetime) -> list[int]:
     """Open slots of listings with a minimum whose cut-off has come and that are undecided."""
-    cutoff = F("listing__min_guests_cutoff_hours") * Value(timedelta(hours=1))
+    cutoff = ExpressionWrapper(
+        F("listing__min_guests_cutoff_hours") * Value(timedelta(hours=1)),
+        output_field=DurationField(),
+    )
     return list(
         Slot.objects.filter(
             status=Slot.Status.OPEN,

@@ -20,29 +20,29 @@ NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def guest(db: None) -> User:
-    return UserFactory(email="guest.a@example.org")
+    return UserFactory.create(email="guest.a@example.org")
 
 
 @pytest.fixture
 def other_guest(db: None) -> User:
-    return UserFactory(email="guest.b@example.org")
+    return UserFactory.create(email="guest.b@example.org")
 
 
 @pytest.fixture
 def host(db: None) -> HostProfile:
-    return HostProfileFactory()
+    return HostProfileFactory.create()
 
 
 @pytest.fixture
 def other_host(db: None) -> HostProfile:
-    return HostProfileFactory()
+    return HostProfileFactory.create()
 
 
 @pytest.fixture
 def listing(host: HostProfile) -> Listing:
-    return ListingFactory(host=host, price_amount=2500, currency="CAD", max_group_size=6)
+    return ListingFactory.create(host=host, price_amount=2500, currency="CAD", max_group_size=6)
 
 
 @pytest.fixture
 def slot(listing: Listing) -> Slot:
-    return SlotFactory(listing=listing, capacity=10)
+    return SlotFactory.create(listing=listing, capacity=10)

@@ -65,7 +65,7 @@ def test_it_refuses_seats_outside_the_listing_limits(guest: User, slot: Slot, se
 def test_it_refuses_more_seats_than_the_capacity(guest: User, listing: Listing) -> None:
     from outings.catalog.tests.factories import SlotFactory
 
-    small = SlotFactory(listing=listing, capacity=2)
+    small = SlotFactory.create(listing=listing, capacity=2)
     with pytest.raises(InvalidBooking):
         services.hold_seats(guest=guest, slot_id=small.pk, seats=3, now=NOW)
     assert not Booking.objects.exists()
@@ -112,7 +112,9 @@ def test_confirm_keeps_the_seats_and_plans_a_reminder(guest: User, slot: Slot) -
     ).exists()
     assert_seats_consistent(slot)
     # Confirming again answers the same booking.
-    assert services.confirm_booking(guest=guest, reference=booking.reference, now=NOW).pk == booking.pk
+    assert (
+        services.confirm_booking(guest=guest, reference=booking.reference, now=NOW).pk == booking.pk
+    )
 
 
 def test_someone_elses_hold_is_not_found(guest: User, other_guest: User, slot: Slot) -> None:

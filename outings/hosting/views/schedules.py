@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
+from outings.bookings import services as bookings
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
 from outings.hosting import selectors
@@ -110,10 +111,15 @@ def remove_exception(
 @host_required
 @require_POST
 def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) -> HttpResponse:
-    """Change one slot's capacity, or cancel it (only while nobody has booked it)."""
+    """Change one slot's capacity, or cancel it (its guests are told and refunded in full)."""
     try:
         if request.POST.get("action") == "cancel":
-            services.cancel_slot(host=host, slot_id=slot_id)
+            bookings.cancel_slot(
+                host=host,
+                slot_id=slot_id,
+                reason=request.POST.get("reason", ""),
+                now=timezone.now(),
+            )
             messages.success(request, _("Slot cancelled."))
         else:
             form = CapacityForm(request.POST)

@@ -3,6 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from outings.accounts.models import User
+from outings.bookings import services as bookings
+from outings.scheduling.selectors import bookable_slots, upcoming_slots
 from outings.search.engine import search
 from outings.search.query import BoundingBox, Point, SearchQuery
 
@@ -152,3 +155,38 @@ def test_keyset_pages_walk_every_hit_once_even_with_ties(make_listing, make_slot
 
     assert len(seen) == 7
     assert len(set(seen)) == 7
+
+
+def test_lapsed_holds_count_as_free_before_the_sweep_ends_them(make_listing, make_slot):
+    listing = make_listing("Abandoned checkout")
+    slot = make_slot(listing, in_days=3, capacity=3)
+    guest = User.objects.create(username="abandoner", email="abandoner@example.org")
+    eleven_minutes_ago = timezone.now() - timedelta(minutes=11)
+    bookings.hold_seats(guest=guest, slot_id=slot.pk, seats=3, now=eleven_minutes_ago)
+    slot.refresh_from_db()
+    assert slot.seats_taken == 3  # the sweep has not run
+    today = timezone.localdate()
+
+    page = search(SearchQuery(date_from=today, date_to=today + timedelta(days=7), guests=2))
+
+    assert [hit.title for hit in page.hits] == ["Abandoned checkout"]
+    assert page.hits[0].next_slot is not None
+    assert page.hits[0].next_slot.seats_left == 3
+    [upcoming] = upcoming_slots(listing_id=listing.pk, now=timezone.now(), limit=5)
+    assert upcoming.seats_left == 3
+    assert bookable_slots(now=timezone.now()).filter(pk=slot.pk).exists()
+
+
+def test_a_live_hold_keeps_its_seats(make_listing, make_slot):
+    listing = make_listing("Busy checkout")
+    slot = make_slot(listing, in_days=3, capacity=3)
+    guest = User.objects.create(username="checker", email="checker@example.org")
+    bookings.hold_seats(guest=guest, slot_id=slot.pk, seats=3, now=timezone.now())
+    today = timezone.localdate()
+
+    page = search(SearchQuery(date_from=today, date_to=today + timedelta(days=7), guests=1))
+
+    assert page.hits == []
+    [upcoming] = upcoming_slots(listing_id=listing.pk, now=timezone.now(), limit=5)
+    assert upcoming.seats_left == 0
+    assert not bookable_slots(now=timezone.now()).filter(pk=slot.pk).exists()
