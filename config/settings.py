@@ -233,7 +233,10 @@ if REDIS_URL:
                 # redis-py 8 reads with a 5 s socket timeout by default, which is exactly
                 # channels_redis' blocking-pop timeout: an idle socket's consumer then dies with
                 # TimeoutError after 5 s. Reads must be allowed to outlast the pop.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # redis-py's asyncio pool allows 100 connections and raises past them: when
+                # hundreds of sockets close at once, each group_discard needs one, and a failed
+                # discard leaves a dead channel in its group until group_expiry.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}],
                 "prefix": env.str("CACHE_KEY_PREFIX", default="outings") + ":asgi",
                 # A live event is stale after a few seconds; the inbox is the record.
                 "expiry": 10,

@@ -11,16 +11,84 @@ the reply then refuses the mail, the caller is told (an exception) and undoes th
 See docs/background-work.md ("Email: once").
 """
 
+import functools
+import random
 import re
 import smtplib
+import sys
 from collections.abc import Callable
+from email import generator
+from email.message import Message
+from email.policy import Compat32
+from io import BytesIO
 from typing import Any
 
+from django.conf import settings
 from django.core.mail.backends import smtp
-from django.core.mail.message import EmailMessage
+from django.core.mail.message import EmailMessage, sanitize_address
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 CRLF = b"\r\n"
+# Printable ASCII words separated by single spaces: a header value that the compat32 policy
+# writes unchanged when it fits on one line.
+_PLAIN_HEADER = re.compile(r"[!-~]+(?: [!-~]+)*\Z")
+
+
+class _Policy(Compat32):
+    """The policy Django's messages use (compat32), minus its cost on the common case: compat32
+    builds an email.header.Header and runs its folding algorithm for every header of every part
+    (about half of the CPU time of flattening a mail). A value of printable ASCII words that fits
+    on one line comes out of that algorithm unchanged, so it is written as it is; every other
+    value (long, non-ASCII, already encoded over several lines) goes through compat32 itself.
+    notifications/tests/test_smtp.py checks that both paths write the same bytes."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            isinstance(value, str)
+            and self.max_line_length
+            and len(name) + 2 + len(value) <= self.max_line_length
+            and _PLAIN_HEADER.match(value)
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        folded: bytes = super().fold_binary(name, value)
+        return folded
+
+
+_POLICY = _Policy(linesep="\r\n")
+
+
+class _Generator(generator.BytesGenerator):
+    @classmethod
+    def _make_boundary(cls, text: Any = None) -> str:
+        """The standard library's random boundary, checked against the text with a substring
+        search instead of a regular expression compiled anew for every message (a fifth of the
+        flattening time). Stricter than the original check: a boundary that does not occur
+        anywhere in the text cannot start one of its lines."""
+        boundary = "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
+        if text is None:
+            return boundary
+        candidate, counter = boundary, 0
+        while _dashed(candidate, like=text) in text:
+            candidate, counter = f"{boundary}.{counter}", counter + 1
+        return candidate
+
+
+def _dashed(boundary: str, *, like: Any) -> Any:
+    """The delimiter line of `boundary`, as bytes when `like` is bytes (BytesGenerator's are)."""
+    dashed = "--" + boundary
+    return dashed.encode("ascii") if isinstance(like, bytes) else dashed
+
+
+def as_bytes(message: Message) -> bytes:
+    """`message.as_bytes(linesep="\r\n")`, faster (see _Policy and _Generator)."""
+    buffer = BytesIO()
+    _Generator(buffer, mangle_from_=False, policy=_POLICY).flatten(message, linesep="\r\n")
+    return buffer.getvalue()
+
+
+# Parsing an address with email's header parser costs more than rendering a template; the
+# sender is the same on every mail.
+_sanitize_address = functools.lru_cache(maxsize=256)(sanitize_address)
 
 
 class _SealingMixin:
@@ -57,6 +125,23 @@ class EmailBackend(smtp.EmailBackend):
     @property
     def connection_class(self) -> Any:
         return SealingSMTPSSL if self.use_ssl else SealingSMTP
+
+    def _send(self, email_message: EmailMessage) -> bool:
+        """Django's `_send` (smtp.EmailBackend), with the faster flattening above."""
+        if not email_message.recipients():
+            return False
+        encoding = email_message.encoding or settings.DEFAULT_CHARSET
+        from_email = _sanitize_address(email_message.from_email, encoding)
+        recipients = [_sanitize_address(addr, encoding) for addr in email_message.recipients()]
+        message = email_message.message()
+        assert self.connection is not None  # opened by the caller (send_sealed, send_messages)
+        try:
+            self.connection.sendmail(from_email, recipients, as_bytes(message))
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
 
     def send_sealed(self, message: EmailMessage, *, seal: Callable[[], None]) -> None:
         """Send one message; `seal` runs once its final "." is written, before the server's

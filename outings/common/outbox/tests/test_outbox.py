@@ -3,6 +3,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -38,6 +39,17 @@ def flaky(message: OutboxMessage) -> None:
     delivered.append(message.pk)
 
 
+@outbox.handler("test.ordered", queue="slow", atomic=False)
+def ordered(message: OutboxMessage) -> None:
+    """Delivers in order; the first message also commits one that sorts before everything, as a
+    transaction that began earlier and committed late would."""
+    delivered.append(message.pk)
+    if message.payload.get("commit_an_older_one"):
+        late = outbox.enqueue(kind="test.ordered", payload={})
+        OutboxMessage.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+        delivered.append(-late.pk)  # its id, marked as the late one
+
+
 @pytest.fixture(autouse=True)
 def _clear_delivered() -> None:
     delivered.clear()
@@ -62,6 +74,21 @@ def test_enqueue_writes_a_row_and_nudges_each_queue_once_after_commit(
         0,
     )
     assert first.payload == {"n": 1}
+
+
+def test_enqueue_returns_the_message_as_it_is_stored():
+    due = timezone.now() + timedelta(minutes=5)
+    with transaction.atomic():
+        message = outbox.enqueue(kind="test.flaky", payload={"n": 1, "at": due}, due_at=due)
+
+    stored = OutboxMessage.objects.get(pk=message.pk)
+    fields = [field.attname for field in OutboxMessage._meta.concrete_fields]
+    assert {f: getattr(message, f) for f in fields if f != "payload"} == {
+        f: getattr(stored, f) for f in fields if f != "payload"
+    }
+    assert stored.payload == {"n": 1, "at": DjangoJSONEncoder().default(due)}  # as JSONField
+    assert message.payload == {"n": 1, "at": due}  # as given, like Model.objects.create
+    assert message._state.adding is False
 
 
 def test_a_rolled_back_transaction_leaves_no_message_and_no_nudge(
@@ -137,6 +164,19 @@ def test_drain_delivers_every_due_message_once_and_marks_it_done():
     assert list(OutboxMessage.objects.values_list("status", "attempts").distinct()) == [
         (Status.DONE, 1)
     ]
+
+
+def test_a_drain_delivers_in_order_and_also_what_commits_behind_its_position():
+    now = timezone.now()
+    first = outbox.enqueue(kind="test.ordered", payload={"commit_an_older_one": True})
+    second = outbox.enqueue(kind="test.ordered", payload={})
+    OutboxMessage.objects.filter(pk=first.pk).update(due_at=now - timedelta(minutes=1))
+
+    assert relay.drain(queue="slow", budget=5) is False
+
+    late = -delivered[1]
+    assert delivered == [first.pk, -late, second.pk, late]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.DONE}
 
 
 def test_an_atomic_handler_commits_its_write_and_the_done_mark_together():

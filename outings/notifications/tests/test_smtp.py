@@ -1,0 +1,77 @@
+"""The SMTP backend's faster flattening writes what the standard library writes."""
+
+import random
+import re
+from email.generator import BytesGenerator
+from email.policy import compat32
+from io import BytesIO
+
+import pytest
+from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
+
+from outings.common.models import OutboxMessage
+from outings.notifications import emails, smtp
+from outings.notifications.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+COMPAT32 = compat32.clone(linesep="\r\n")
+BOUNDARY = re.compile(rb"={15}\d{19}==(?:\.\d+)?")
+DATE = re.compile(rb"Date: [^\r]+")
+NAMES = st.sampled_from(["Subject", "To", "Message-ID", "List-Unsubscribe", "X-A-Long-Name"])
+# Printable ASCII with runs of spaces and tabs, non-ASCII and line breaks now and then: values
+# that take the fast path and values that must not.
+VALUES = st.lists(
+    st.sampled_from([*"abcXYZ09<>@.:;=?_-/", " ", "  ", "\t", "é", "·", "\n "]), max_size=120
+).map("".join)
+
+
+@given(name=NAMES, value=VALUES)
+def test_headers_are_folded_exactly_as_compat32_folds_them(name, value):
+    assert smtp._POLICY.fold_binary(name, value) == COMPAT32.fold_binary(name, value)
+
+
+def test_short_plain_headers_take_the_fast_path_and_long_ones_are_still_folded():
+    assert smtp._POLICY.fold_binary("To", "a@example.com") == b"To: a@example.com\r\n"
+    long_value = " ".join(["word"] * 30)
+
+    folded = smtp._POLICY.fold_binary("Subject", long_value)
+
+    assert folded == COMPAT32.fold_binary("Subject", long_value)
+    assert b"\r\n " in folded
+
+
+@override_settings(SITE_URL="https://outings.example")
+def test_a_whole_mail_is_flattened_as_the_standard_library_flattens_it():
+    user = UserFactory.create(first_name="Jörg", preferred_language="de", time_zone="UTC")
+    message = emails.send_email(
+        to=user.email,
+        template="notification",
+        context={"kind": "listing.approved", "data": {"listing": "Führung über den Hafen " * 4}},
+        user_id=user.pk,
+        topic="listings",
+    )
+    mail = emails.build(OutboxMessage.objects.get(pk=message.pk))
+    assert mail is not None
+
+    standard = BytesIO()  # what Django's as_bytes does
+    BytesGenerator(standard, mangle_from_=False).flatten(mail.message(), linesep="\r\n")
+    ours = smtp.as_bytes(mail.message())
+
+    def comparable(flattened: bytes) -> bytes:
+        return DATE.sub(b"Date: D", BOUNDARY.sub(b"B", flattened))
+
+    assert comparable(ours) == comparable(standard.getvalue())
+    assert b"List-Unsubscribe: " in ours  # long: takes the folding path
+    assert b"Subject: =?utf-8?q?" in ours
+
+
+def test_a_boundary_that_occurs_in_the_text_is_not_used(monkeypatch):
+    monkeypatch.setattr(random, "randrange", lambda _: 7)
+    taken = "=" * 15 + f"{7:019d}" + "=="
+
+    assert smtp._Generator._make_boundary(b"body\r\n--" + taken.encode() + b"\r\n") == (
+        taken + ".0"
+    )
+    assert smtp._Generator._make_boundary(b"nothing like it") == taken
