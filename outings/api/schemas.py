@@ -2,10 +2,11 @@
 
 import enum
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, ConfigDict, model_validator
 
 from outings.accounts.services import valid_languages, valid_time_zones
 from outings.api.pagination import PageParams
@@ -26,6 +27,17 @@ Language = enum.StrEnum(  # type: ignore[misc]
 
 class Input(Schema):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja's Schema reads attributes off any object (it wraps the value in a DjangoGetter
+        # before this runs), so without this an input whose fields are all optional would take
+        # `true` or `[]` for an empty object.
+        value = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(value, dict):
+            raise ValueError("must be a JSON object")
+        return data
 
 
 def _storable(value: str) -> str:

@@ -25,6 +25,7 @@ from outings.catalog.markdown import render_markdown
 from outings.catalog.models import AuditEntry, CancellationPolicy, Category, Listing
 from outings.common.errors import DomainError, NotFound
 from outings.scheduling.models import Slot
+from outings.scheduling.rules import MAX_CAPACITY
 
 Status = Listing.Status
 
@@ -38,6 +39,7 @@ LANGUAGE_CODES = frozenset(code for code in LANG_INFO if len(code) == 2)
 MAX_PRICE = 100_000_000  # minor units
 MAX_TAGS = 10
 MAX_LANGUAGES = 10
+MAX_CUTOFF_HOURS = 720  # the minimum number of guests is decided at most 30 days ahead
 LIMITS = {
     "title": 200,
     "summary": 300,
@@ -121,6 +123,12 @@ class ListingData:
     cancellation_policy: str = CancellationPolicy.FLEXIBLE
     included: str = ""
     requirements: str = ""
+    # How it is booked. None leaves the listing's value as it is (a new listing takes the model
+    # default), so that callers written before these existed (the web form, importers) never
+    # reset them.
+    instant_booking: bool | None = None
+    min_guests: int | None = None  # 0: no minimum
+    min_guests_cutoff_hours: int | None = None
 
     @classmethod
     def of(cls, listing: Listing) -> "ListingData":
@@ -192,11 +200,30 @@ def validate_listing(data: ListingData) -> dict[str, Any]:
     if data.cancellation_policy not in CancellationPolicy.values:
         fail("cancellation_policy", _("Choose flexible, moderate or strict."))
     values["cancellation_policy"] = data.cancellation_policy
+    _validate_booking_settings(data, fail, values)
     if errors:
         raise InvalidListing(fields=errors)
     values["description_html"] = render_markdown(values["description"])
     values["time_zone"] = time_zone_at(latitude=data.latitude, longitude=data.longitude)
     return values
+
+
+def _validate_booking_settings(
+    data: ListingData, fail: Callable[[str, str], None], values: dict[str, Any]
+) -> None:
+    """The booking settings that `data` sets (None: unchanged) into `values`."""
+    if data.instant_booking is not None:
+        if not isinstance(data.instant_booking, bool):
+            fail("instant_booking", _("Must be true or false."))
+        values["instant_booking"] = data.instant_booking
+    if data.min_guests is not None:
+        _check_range(fail, "min_guests", data.min_guests, 0, MAX_CAPACITY)
+        values["min_guests"] = data.min_guests
+    if data.min_guests_cutoff_hours is not None:
+        _check_range(
+            fail, "min_guests_cutoff_hours", data.min_guests_cutoff_hours, 1, MAX_CUTOFF_HOURS
+        )
+        values["min_guests_cutoff_hours"] = data.min_guests_cutoff_hours
 
 
 def _check_range(

@@ -12,6 +12,7 @@ from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.schemas import Input
 from outings.notifications import selectors, services, texts
 from outings.notifications.models import EmailPreferences, Notification
 
@@ -57,7 +58,7 @@ class EmailPreferencesSchema(Schema):
     waitlist: bool
 
 
-class EmailPreferencesPatch(Schema):
+class EmailPreferencesPatch(Input):
     bookings: bool | None = None
     messages: bool | None = None
     listings: bool | None = None

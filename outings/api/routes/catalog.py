@@ -18,6 +18,7 @@ from outings.api.schemas import (
     ListingOut,
     SlotOut,
 )
+from outings.bookings.selectors import with_seats_left
 from outings.catalog.models import Category, Listing
 from outings.scheduling.models import Slot
 
@@ -98,16 +99,18 @@ def get_listing(
 def list_listing_slots(
     request: HttpRequest, response: HttpResponse, listing_id: ListingId, page: Query[PageParams]
 ) -> Page[Slot] | HttpResponse:
-    """The listing's open slots that have not started yet, soonest first."""
+    """The listing's open slots that have not started yet, soonest first, with the exact seats
+    left (a hold that lapsed counts as free at once, before the sweep ends it)."""
+    now = timezone.now()
     result = paginate(
-        selectors.upcoming_open_slots(listing_id=listing_id, now=timezone.now()),
+        with_seats_left(selectors.upcoming_open_slots(listing_id=listing_id, now=now), now=now),
         ordering=("starts_at", "id"),
         cursor=page.cursor,
         limit=page.limit,
         namespace=f"slots:{listing_id}",
     )
     etag = etag_of_rows(
-        ((s.pk, s.starts_at, s.ends_at, s.capacity, s.seats_taken) for s in result.items),
+        ((s.pk, s.starts_at, s.ends_at, s.capacity, s.seats_left) for s in result.items),
         result.next,
         result.previous,
     )

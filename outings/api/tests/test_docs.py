@@ -25,6 +25,20 @@ HOST_OPERATIONS = [
     ("PATCH", f"{H}/{{listing_id}}/slots/{{slot_id}}"),
     ("POST", f"{H}/{{listing_id}}/slots/{{slot_id}}/cancel"),
 ]
+B = "/api/v1/bookings"
+HB = "/api/v1/host/bookings"
+BOOKING_OPERATIONS = [
+    *[("GET", B), ("POST", B), ("GET", f"{B}/{{reference}}")],
+    *[("POST", f"{B}/{{reference}}/{step}") for step in ("confirm", "cancel", "transfer")],
+    ("DELETE", f"{B}/{{reference}}/transfer"),
+    ("POST", "/api/v1/transfers/{secret}/accept"),
+    *[("POST", "/api/v1/slots/{slot_id}/waitlist"), ("GET", "/api/v1/waitlist")],
+    ("DELETE", "/api/v1/waitlist/{entry_id}"),
+    ("POST", "/api/v1/staff/bookings/{reference}/cancel"),
+    *[("GET", HB), ("GET", f"{HB}/{{reference}}")],
+    *[("POST", f"{HB}/{{reference}}/{step}") for step in ("accept", "decline", "cancel")],
+    ("GET", "/api/v1/host/slots/{slot_id}/roster"),
+]
 
 
 def test_the_openapi_document_is_3_1_and_lists_every_operation(client):
@@ -56,6 +70,7 @@ def test_the_openapi_document_is_3_1_and_lists_every_operation(client):
         ("GET", "/api/v1/notifications/email-preferences"),
         ("PATCH", "/api/v1/notifications/email-preferences"),
         *HOST_OPERATIONS,
+        *BOOKING_OPERATIONS,
     }
 
 
@@ -75,6 +90,17 @@ def test_input_schemas_forbid_unknown_fields(client):
 
     assert schemas["TokenIn"]["additionalProperties"] is False
     assert schemas["MePatch"]["additionalProperties"] is False
+    for name in ("BookingIn", "TransferIn", "WaitlistIn", "ReasonIn", "StaffReasonIn"):
+        assert schemas[name]["additionalProperties"] is False, name
+
+
+def test_no_booking_answer_can_carry_a_transfer_secret(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    for name in ("BookingOut", "HostBookingOut", "TransferOut", "PendingTransferOut"):
+        assert not {"secret", "token", "token_digest", "accept_url"} & set(
+            schemas[name]["properties"]
+        ), name
 
 
 @override_settings(STORAGES=PLAIN_STATIC)

@@ -18,9 +18,10 @@ from django.utils import timezone
 from outings.accounts import services as account_services
 from outings.accounts.models import ApiToken, User
 from outings.api.tests.factories import HostProfileFactory, ListingFactory, SlotFactory, UserFactory
+from outings.bookings import services as booking_services
 from outings.catalog.models import Listing, ListingPhoto
 from outings.notifications.models import Notification
-from outings.scheduling.models import Schedule, ScheduleException
+from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 ROLES = ("anonymous", "guest_a", "guest_b", "host_x", "host_y", "staff")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -34,6 +35,7 @@ PLAIN_STATIC = {
 class World:
     users: dict[str, User]
     public_listing: Listing
+    public_slot: Slot
     draft_listing: Listing
 
     def notification_of_guest_a(self) -> int:
@@ -49,13 +51,51 @@ class World:
         issued = account_services.create_api_token(user=self.users["guest_a"], name="walk")
         return issued.token.pk
 
+    def booking_of_guest_a(self, *, confirm: bool = False, instant: bool = True) -> str:
+        """A fresh hold (or confirmed booking, or request) of guest_a's on host_x's listing."""
+        listing = self.public_listing
+        if not instant:
+            listing = ListingFactory.create(host=listing.host, instant_booking=False)
+        slot = SlotFactory.create(listing=listing)
+        now = timezone.now()
+        guest = self.users["guest_a"]
+        booking = booking_services.hold_seats(guest=guest, slot_id=slot.pk, seats=1, now=now)
+        if confirm:
+            booking_services.confirm_booking(guest=guest, reference=booking.reference, now=now)
+        return booking.reference
+
+    def transfer_to_guest_b(self) -> str:
+        """The link secret of guest_a's confirmed booking offered to guest_b."""
+        _, secret = booking_services.offer_transfer(
+            guest=self.users["guest_a"],
+            reference=self.booking_of_guest_a(confirm=True),
+            to_email=self.users["guest_b"].email,
+            now=timezone.now(),
+        )
+        return secret
+
+    def full_slot(self) -> int:
+        """A date of host_x's whose one seat someone else has taken."""
+        slot = SlotFactory.create(listing=self.public_listing, capacity=1)
+        booking_services.hold_seats(
+            guest=UserFactory.create(), slot_id=slot.pk, seats=1, now=timezone.now()
+        )
+        return slot.pk
+
+    def waitlist_entry_of_guest_a(self) -> int:
+        entry = booking_services.join_waitlist(
+            guest=self.users["guest_a"], slot_id=self.full_slot(), seats=1, now=timezone.now()
+        )
+        return entry.pk
+
 
 @dataclass(frozen=True)
 class Case:
     method: str
     path: Callable[[World], str]
     expected: dict[str, int]
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | Callable[[World], dict[str, Any]] | None = None
+    headers: dict[str, str] | None = None
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -296,6 +336,121 @@ HOSTING_TABLE: dict[str, list[Case]] = {
 TABLE.update(HOSTING_TABLE)
 
 
+# --- Bookings (issue 7): guest_a owns every booking below, on host_x's listing. ---------------
+def only_staff(status: int) -> dict[str, int]:
+    return {**everyone(404), "anonymous": 401, "staff": status}
+
+
+B = "/api/v1/bookings"
+HB = "/api/v1/host/bookings"
+BOOKINGS_TABLE: dict[str, list[Case]] = {
+    "api/v1/bookings": [
+        Case("GET", lambda w: B, signed_in(200)),
+        Case("GET", lambda w: f"{B}?when=past", signed_in(200)),
+        # host_x may not book their own listing (400); everyone else holds a seat.
+        Case(
+            "POST",
+            lambda w: B,
+            {**signed_in(201), "host_x": 400},
+            body=lambda w: {"slot_id": w.public_slot.pk, "seats": 1},
+            headers={"Idempotency-Key": "route-table"},
+        ),
+    ],
+    "api/v1/bookings/<reference>": [
+        Case("GET", lambda w: f"{B}/{w.booking_of_guest_a()}", only_guest_a(200)),
+    ],
+    "api/v1/bookings/<reference>/confirm": [
+        Case("POST", lambda w: f"{B}/{w.booking_of_guest_a()}/confirm", only_guest_a(200)),
+    ],
+    "api/v1/bookings/<reference>/cancel": [
+        Case("POST", lambda w: f"{B}/{w.booking_of_guest_a()}/cancel", only_guest_a(200)),
+    ],
+    "api/v1/bookings/<reference>/transfer": [
+        Case(
+            "POST",
+            lambda w: f"{B}/{w.booking_of_guest_a(confirm=True)}/transfer",
+            only_guest_a(202),
+            body={"to_email": "friend@example.org"},
+        ),
+        Case(
+            "DELETE",
+            lambda w: f"{B}/{w.booking_of_guest_a(confirm=True)}/transfer",
+            only_guest_a(204),
+        ),
+    ],
+    "api/v1/transfers/<secret>/accept": [
+        # Only the address it was sent to may take it (guest_b); anyone else signed in: 403.
+        Case(
+            "POST",
+            lambda w: f"/api/v1/transfers/{w.transfer_to_guest_b()}/accept",
+            {**everyone(403), "anonymous": 401, "guest_b": 200},
+        ),
+    ],
+    "api/v1/slots/<slot_id>/waitlist": [
+        # host_x may not wait for their own date (400, as when booking it).
+        Case(
+            "POST",
+            lambda w: f"/api/v1/slots/{w.full_slot()}/waitlist",
+            {**signed_in(201), "host_x": 400},
+            body={"seats": 1},
+        ),
+    ],
+    "api/v1/waitlist": [Case("GET", lambda w: "/api/v1/waitlist", signed_in(200))],
+    "api/v1/waitlist/<entry_id>": [
+        Case(
+            "DELETE",
+            lambda w: f"/api/v1/waitlist/{w.waitlist_entry_of_guest_a()}",
+            only_guest_a(204),
+        ),
+    ],
+    "api/v1/staff/bookings/<reference>/cancel": [
+        Case(
+            "POST",
+            lambda w: f"/api/v1/staff/bookings/{w.booking_of_guest_a()}/cancel",
+            only_staff(200),
+            body={"reason": "Checked."},
+        ),
+    ],
+    "api/v1/host/bookings": [
+        Case("GET", lambda w: HB, {**only_host_x(200), "host_y": 200}),
+    ],
+    "api/v1/host/bookings/<reference>": [
+        Case("GET", lambda w: f"{HB}/{w.booking_of_guest_a()}", only_host_x(200)),
+    ],
+    "api/v1/host/bookings/<reference>/accept": [
+        Case(
+            "POST",
+            lambda w: f"{HB}/{w.booking_of_guest_a(instant=False)}/accept",
+            only_host_x(200),
+        ),
+    ],
+    "api/v1/host/bookings/<reference>/decline": [
+        Case(
+            "POST",
+            lambda w: f"{HB}/{w.booking_of_guest_a(instant=False)}/decline",
+            only_host_x(200),
+            body={"reason": "Full."},
+        ),
+    ],
+    "api/v1/host/bookings/<reference>/cancel": [
+        Case(
+            "POST",
+            lambda w: f"{HB}/{w.booking_of_guest_a(confirm=True)}/cancel",
+            only_host_x(200),
+            body={"reason": "Storm."},
+        ),
+    ],
+    "api/v1/host/slots/<slot_id>/roster": [
+        Case(
+            "GET",
+            lambda w: f"/api/v1/host/slots/{w.public_slot.pk}/roster",
+            only_host_x(200),
+        ),
+    ],
+}
+TABLE.update(BOOKINGS_TABLE)
+
+
 def api_routes() -> set[str]:
     def walk(patterns: list[Any], prefix: str) -> Iterator[str]:
         for pattern in patterns:
@@ -319,11 +474,11 @@ def world(db: Any) -> World:
         "staff": UserFactory.create(username="staff", is_staff=True),
     }
     public = ListingFactory.create(host=host_x)
-    SlotFactory.create(listing=public)
+    public_slot = SlotFactory.create(listing=public)
     draft = ListingFactory.create(host=host_x, status=Listing.Status.DRAFT)
     SlotFactory.create(listing=draft)
     ListingFactory.create(host=host_y)
-    return World(users=users, public_listing=public, draft_listing=draft)
+    return World(users=users, public_listing=public, public_slot=public_slot, draft_listing=draft)
 
 
 def client_for(role: str, world: World) -> Client:
@@ -338,10 +493,16 @@ def client_for(role: str, world: World) -> Client:
     return Client(headers={"Authorization": f"Bearer {secret}"})
 
 
-def call(client: Client, method: str, path: str, body: dict[str, Any] | None) -> int:
-    kwargs: dict[str, Any] = {}
+def call(
+    client: Client,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    headers: dict[str, str] | None = None,
+) -> int:
+    kwargs: dict[str, Any] = {"headers": headers or {}}
     if body is not None or method in ("POST", "PUT", "PATCH"):
-        kwargs = {"data": body or {}, "content_type": "application/json"}
+        kwargs.update(data=body or {}, content_type="application/json")
     return int(getattr(client, method.lower())(path, **kwargs).status_code)
 
 
@@ -361,7 +522,10 @@ def test_every_route_answers_each_role_as_the_table_says(world, role):
     for route, cases in TABLE.items():
         for index, case in enumerate(cases):
             path = case.path(world)
-            results[(route, index, case.method)] = call(client, case.method, path, case.body)
+            body = case.body(world) if callable(case.body) else case.body
+            results[(route, index, case.method)] = call(
+                client, case.method, path, body, case.headers
+            )
             expected[(route, index, case.method)] = case.expected[role]
         listed = {case.method for case in cases}
         for method in METHODS:

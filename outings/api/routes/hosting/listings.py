@@ -82,9 +82,10 @@ def replace_listing(
     payload: ListingUpdateIn,
     if_match: IfMatch = None,
 ) -> Listing:
-    """Replace every editable field. Say which version the edit is based on, with If-Match (a
-    stale one is 412) or `version` (a stale one is 409 with the current listing in
-    `error.fields.current`); without either, the edit is refused (400)."""
+    """Replace every editable field (the booking settings `instant_booking`, `min_guests` and
+    `min_guests_cutoff_hours` stay as they are when left out). Say which version the edit is
+    based on, with If-Match (a stale one is 412) or `version` (a stale one is 409 with the
+    current listing in `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
     tags = if_match_values(request)
     if tags is not None:

@@ -9,6 +9,7 @@ from outings.accounts.models import HostProfile
 from outings.api.auth import AUTHENTICATED
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.routes.bookings import IdempotencyKey, ReasonIn, reason_of, respond
 from outings.api.routes.hosting.common import Id, host, located, no_content
 from outings.api.routes.hosting.schemas import (
     CapacityIn,
@@ -18,6 +19,7 @@ from outings.api.routes.hosting.schemas import (
     ScheduleIn,
     ScheduleOut,
 )
+from outings.bookings import services as bookings_services
 from outings.catalog.services import own_listing
 from outings.common.errors import NotFound
 from outings.scheduling import services
@@ -168,10 +170,27 @@ def change_slot_capacity(
 
 
 @router.post(
-    "/host/listings/{listing_id}/slots/{slot_id}/cancel", response={200: HostSlotOut, **ERRORS}
+    "/host/listings/{listing_id}/slots/{slot_id}/cancel",
+    response={200: HostSlotOut, **responses(400, 401, 403, 404, 409, 413, 422, 429)},
 )
-def cancel_slot(request: HttpRequest, listing_id: Id, slot_id: Id) -> Slot:
-    """Cancel a slot nobody has booked (a booked one is a 409 until bookings can be cancelled)."""
+def cancel_slot(
+    request: HttpRequest,
+    listing_id: Id,
+    slot_id: Id,
+    payload: ReasonIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> HttpResponse:
+    """Cancel a date that has not started, booked or not: every booking on it is cancelled and
+    refunded in full, each guest is told (with the optional `reason`), and each cancellation
+    counts against you. 409 `invalid_state` for a date already cancelled or started."""
     owner = host(request)
     _slot(owner, listing_id, slot_id)
-    return services.cancel_slot(host=owner, slot_id=slot_id)
+    return respond(
+        request,
+        key=idempotency_key,
+        status=200,
+        schema=HostSlotOut,
+        action=lambda: bookings_services.cancel_slot(
+            host=owner, slot_id=slot_id, reason=reason_of(payload), now=timezone.now()
+        ),
+    )

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from outings.api.schemas import MAX_PRICE, Input, Text
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
-from outings.catalog.services import CURRENCIES, LIMITS, ListingData
+from outings.catalog.services import CURRENCIES, LIMITS, MAX_CUTOFF_HOURS, ListingData
 from outings.scheduling.models import Schedule, ScheduleException
 from outings.scheduling.rules import MAX_CAPACITY, MAX_START_TIMES, ScheduleData
 
@@ -45,6 +45,24 @@ class ListingIn(Input):
     cancellation_policy: Policy = "flexible"
     included: Text = Field("", max_length=LIMITS["included"])
     requirements: Text = Field("", max_length=LIMITS["requirements"])
+    # Absent or null: unchanged (a new listing gets the default), so that a client written
+    # before these fields existed never resets them with a full replacement.
+    instant_booking: bool | None = Field(
+        None, description="Default true. False: every booking is a request the host answers."
+    )
+    min_guests: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_CAPACITY,
+        description="Guests a date needs to take place (default 0: no minimum). Below it at "
+        "the cut-off, the date is cancelled and everyone refunded.",
+    )
+    min_guests_cutoff_hours: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_CUTOFF_HOURS,
+        description="How many hours before the start the minimum is decided (default 48).",
+    )
 
     def to_data(self) -> ListingData:
         values = self.model_dump(exclude={"version"})
@@ -88,6 +106,9 @@ class HostListingOut(Schema):
     cancellation_policy: str
     included: str
     requirements: str
+    instant_booking: bool
+    min_guests: int
+    min_guests_cutoff_hours: int
     rejection_reason: str
     updated_at: datetime
 
