@@ -7,6 +7,7 @@ transaction ends. Lock order everywhere in this app: booking rows (by id), then 
 then waitlist entries (by id).
 """
 
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -29,6 +30,7 @@ _RELEASE = f"""
 """  # noqa: S608 - table name from the model, values as parameters
 
 # The test-only negative control: check, then write, in two statements (the classic race).
+UNGUARDED_GAP_SECONDS = 0.1
 _READ = f"SELECT seats_taken, capacity FROM {_SLOT} WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s"  # noqa: S608, E501
 _ADD = f"UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s WHERE id = %(slot)s RETURNING capacity - seats_taken"  # noqa: S608, E501
 
@@ -43,6 +45,11 @@ def take_seats(*, slot_id: int, seats: int, now: datetime) -> int | None:
             row = cursor.fetchone()
             if row is None or row[0] + seats > row[1]:
                 return None
+            # Widen the gap between the check and the write to longer than a request takes to
+            # get here, so that every worker of the negative control's server reads the same
+            # count before any of them writes: the race shows on every run, even on two busy
+            # cores (a gap of 10 ms let the workers fall into pairs, 0, 2, 4 ... 10, no oversell).
+            time.sleep(UNGUARDED_GAP_SECONDS)
             cursor.execute(_ADD, params)
         else:
             cursor.execute(_TAKE, params)
