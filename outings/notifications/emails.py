@@ -2,6 +2,7 @@
 recipient's language and time zone, with a Message-ID derived from the outbox row so that every
 retry of one mail is recognisably the same mail."""
 
+import functools
 import logging
 import smtplib
 import time
@@ -71,13 +72,16 @@ def send_email(
     user_id: int | None = None,
     topic: str | None = None,
     attachments: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    secret: bool = False,
 ) -> OutboxMessage:
     """Queue a mail in the caller's transaction. `template` names
     notifications/email/<template>{_subject.txt,.txt,.html}. `context` must be JSON-serialisable;
     values whose key ends in "_at" are datetimes (ISO strings) shown in the recipient's zone. With
     `user_id`, the mail is rendered in that user's language and zone; with `topic` too, it
     carries an unsubscribe link and is skipped if the user opted out of the topic before it went.
-    `attachments` name registered attachment functions (see `attachment`) and their arguments."""
+    `attachments` name registered attachment functions (see `attachment`) and their arguments.
+    With `secret`, the context holds something only the recipient may know (a one-time link):
+    it is erased from the outbox row once the mail has gone, or is skipped."""
     for name, _arguments in attachments:
         if name not in _attachments:
             raise LookupError(f"no attachment function is registered as {name!r}")
@@ -90,16 +94,29 @@ def send_email(
             "user_id": user_id,
             "topic": topic,
             "attachments": [[name, dict(arguments)] for name, arguments in attachments],
+            **({"secret": True} if secret else {}),
         },
     )
+
+
+def _forget_secret(message: OutboxMessage) -> None:
+    """Erase the context of a delivered (or skipped) secret mail from its outbox row."""
+    if message.payload.get("secret") is True:
+        payload = {**message.payload, "context": {}, "secret": "erased"}
+        OutboxMessage.objects.filter(pk=message.pk).update(payload=payload)
 
 
 def unsubscribe_token(*, user_id: int, topic: str) -> str:
     return signing.dumps({"u": user_id, "t": topic}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
+@functools.lru_cache(maxsize=8)
+def _domain_of(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "outings.localhost"
+
+
 def message_id(message: OutboxMessage) -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "outings.localhost"
+    domain = _domain_of(settings.DEFAULT_FROM_EMAIL)
     return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
@@ -205,6 +222,7 @@ def deliver(message: OutboxMessage) -> None:
     "." (see smtp.py); with any other backend (files, tests) after sending."""
     mail = build(message)
     if mail is None:
+        _forget_secret(message)
         return
     backend = _connections.get()
     try:
@@ -223,6 +241,7 @@ def deliver(message: OutboxMessage) -> None:
         raise
     if not isinstance(backend, SealingBackend):
         _connections.discard()
+    _forget_secret(message)
 
 
 def topic_label(topic: str) -> str:

@@ -94,4 +94,9 @@ def render(kind: str, data: Mapping[str, Any]) -> Text:
         title = str(Kind(kind).label)
     except ValueError:
         return Text(title=kind, body="")
-    return Text(title=title, body=str(BODIES[Kind(kind)]) % values)
+    body = str(BODIES[Kind(kind)]) % values
+    for key, value in values.items():
+        # "10 a.m." at the end of a sentence takes no second full stop.
+        if key.endswith("_at") and value.endswith("."):
+            body = body.replace(f"{value}.", value)
+    return Text(title=title, body=body)

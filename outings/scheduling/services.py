@@ -372,18 +372,6 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> S
     return own.get()
 
 
-def cancel_slot(*, host: HostProfile, slot_id: int) -> Slot:
-    """Cancel one slot that nobody has booked. A booked slot is refused: cancelling bookings
-    will go through the bookings app's cancellation path."""
-    ensure_active(host)
-    own = Slot.objects.filter(pk=slot_id, listing__host=host)
-    if not own.filter(seats_taken=0).update(status=Slot.Status.CANCELLED):
-        if not own.exists():
-            raise NotFound()
-        raise SlotHasBookings(_("Guests have booked this slot; it cannot be cancelled yet."))
-    return own.get()
-
-
 def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     """The periodic run: bring every live schedule's slots up to the horizon, each in its own
     transaction so that one failure does not hold back the rest. Never removes booked slots."""

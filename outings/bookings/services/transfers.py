@@ -1,6 +1,7 @@
 """Handing a booking to someone else: the guest names an email address, the person with that
 address accepts through the emailed link (logged in as that address), and the booking is theirs.
-The secret of the link is only in the mail; the database keeps its sha256."""
+The secret of the link is only in the mail; the database keeps its sha256 (the outbox row that
+carries the mail erases it once the mail has gone)."""
 
 import hashlib
 import secrets

@@ -9,7 +9,12 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import User
-from outings.bookings.errors import AlreadyWaiting, InvalidBookingState, SeatsAvailable
+from outings.bookings.errors import (
+    AlreadyWaiting,
+    InvalidBooking,
+    InvalidBookingState,
+    SeatsAvailable,
+)
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.services.core import end_booking, locked
 from outings.bookings.services.holds import bookable_slot, check_seats
@@ -33,7 +38,7 @@ def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> Wa
     slot = bookable_slot(slot_id=slot_id, now=now)
     check_seats(slot.listing, seats, capacity=slot.capacity)
     if slot.listing.host.user_id == guest.pk:
-        raise InvalidBookingState(_("You cannot book your own listing."))
+        raise InvalidBooking(_("You cannot book your own listing."))
     free = seats_free_now(
         slot_id=slot.pk, capacity=slot.capacity, seats_taken=slot.seats_taken, now=now
     )

@@ -15,6 +15,7 @@ from outings.bookings.errors import (
 from outings.bookings.models import Booking
 from outings.bookings.tests.conftest import NOW
 from outings.catalog.models import Listing
+from outings.catalog.services import HostSuspended
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
 from outings.scheduling.models import Slot
@@ -107,6 +108,7 @@ def test_confirm_keeps_the_seats_and_plans_a_reminder(guest: User, slot: Slot) -
 
     assert confirmed.status == Booking.Status.CONFIRMED
     assert confirmed.payment_provider == "venue"
+    assert confirmed.expires_at is None
     assert OutboxMessage.objects.filter(
         kind="bookings.remind", due_at=slot.starts_at - timedelta(hours=24)
     ).exists()
@@ -179,7 +181,32 @@ def test_a_request_waits_for_the_host(
     accepted = services.accept_request(host=host, reference=booking.reference, now=NOW)
 
     assert accepted.status == Booking.Status.CONFIRMED
+    assert accepted.expires_at is None
     assert_seats_consistent(slot)
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_a_suspended_host_cannot_answer_a_request(
+    guest: User, host: HostProfile, slot: Slot, answer: str
+) -> None:
+    Listing.objects.filter(pk=slot.listing_id).update(instant_booking=False)
+    booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    HostProfile.objects.filter(pk=host.pk).update(suspended_at=NOW)
+    host.refresh_from_db()
+
+    def answer_it() -> None:
+        if answer == "accept":
+            services.accept_request(host=host, reference=booking.reference, now=NOW)
+        else:
+            services.decline_request(host=host, reference=booking.reference, reason="", now=NOW)
+
+    with pytest.raises(HostSuspended):
+        answer_it()
+
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
+    assert_seats_consistent(slot)
+    assert slot.seats_taken == 2
 
 
 def test_an_unanswered_request_declines_itself(guest: User, slot: Slot) -> None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
-from outings.notifications import emails, live, selectors, services
+from outings.notifications import emails, live, selectors, services, texts
 from outings.notifications.models import EmailPreferences, Notification
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +170,19 @@ def test_a_notification_reads_in_the_readers_language_and_zone(guest):
     assert event["title"] == "Buchung storniert"
     assert event["body"] == "Deine Buchung für „Walk“ am 10. Januar 2026 10:30 wurde storniert."
     assert timezone.now() - notification.created_at < timedelta(minutes=1)
+
+
+def test_a_time_that_ends_a_sentence_takes_one_full_stop():
+    with timezone.override("America/Toronto"):
+        text = texts.render(
+            "booking.confirmed",
+            {"listing": "Harbour walk", "starts_at": "2031-07-05T14:00:00+00:00"},
+        )
+    assert text.body == "Your booking for “Harbour walk” on July 5, 2031, 10 a.m. is confirmed."
+    with timezone.override("America/Toronto"):
+        text = texts.render(
+            "booking.received",
+            {"guest": "Ada", "seats": 2, "listing": "Walk", "starts_at": "2031-07-05T14:00:00Z"},
+        )
+    assert text.body.endswith("10 a.m.")
+    assert not text.body.endswith("..")

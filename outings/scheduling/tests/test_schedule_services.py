@@ -286,18 +286,6 @@ def test_a_single_slot_capacity_cannot_go_below_its_seats_taken(listing):
     assert changed.capacity == 7
 
 
-def test_a_slot_with_bookings_cannot_be_cancelled_yet(listing):
-    booked = SlotFactory.create(listing=listing, seats_taken=1)
-    empty = SlotFactory.create(listing=listing)
-
-    with pytest.raises(SlotHasBookings):
-        services.cancel_slot(host=listing.host, slot_id=booked.pk)
-    cancelled = services.cancel_slot(host=listing.host, slot_id=empty.pk)
-
-    booked.refresh_from_db()
-    assert (booked.status, cancelled.status) == ("open", "cancelled")
-
-
 def test_a_deleted_schedule_takes_its_unbooked_future_slots_with_it(listing):
     schedule = services.create_schedule(
         host=listing.host, listing_id=listing.pk, data=weekly(), now=NOW
@@ -324,8 +312,6 @@ def test_another_hosts_listing_schedule_and_slot_are_not_found(listing):
         services.delete_schedule(host=stranger, schedule_id=schedule.pk, now=NOW)
     with pytest.raises(NotFound):
         services.change_slot_capacity(host=stranger, slot_id=slot.pk, capacity=1)
-    with pytest.raises(NotFound):
-        services.cancel_slot(host=stranger, slot_id=slot.pk)
     assert Schedule.objects.count() == 1
 
 

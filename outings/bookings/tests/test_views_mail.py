@@ -1,0 +1,157 @@
+"""The booking mails as a guest reads them: confirmation (with its invite), reminder and transfer,
+rendered when sent in the reader's language, with the time where the thing happens and, when the
+reader lives elsewhere, in their own zone too."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+
+from outings.accounts.models import User
+from outings.bookings import effects, services
+from outings.bookings.models import Booking
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import SlotFactory
+from outings.common.models import OutboxMessage
+from outings.common.outbox import relay
+from outings.hosting.tests.fixtures import record_nudges
+from outings.notifications import emails
+
+pytestmark = pytest.mark.django_db
+
+# 10:00 in Toronto (EDT, UTC-4) on Saturday, July 5, 2031; 16:00 in Berlin (CEST).
+START = datetime(2031, 7, 5, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return record_nudges(monkeypatch)
+
+
+@pytest.fixture
+def booking(guest: User, listing: Listing) -> Booking:
+    Listing.objects.filter(pk=listing.pk).update(title="Harbour walk & coffee")
+    slot = SlotFactory.create(listing=listing, starts_at=START)
+    now = timezone.now()
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    return services.confirm_booking(guest=guest, reference=held.reference, now=now)
+
+
+def built(template: str) -> EmailMultiAlternatives:
+    message = OutboxMessage.objects.filter(kind=emails.KIND, payload__template=template).latest(
+        "id"
+    )
+    mail = emails.build(message)
+    assert mail is not None
+    return mail
+
+
+def html_of(mail: EmailMultiAlternatives) -> str:
+    [(html, mimetype)] = mail.alternatives
+    assert mimetype == "text/html"
+    return str(html)
+
+
+def reader(user: User, **values: Any) -> None:
+    User.objects.filter(pk=user.pk).update(**values)
+
+
+def test_the_confirmation_shows_the_local_time_and_the_readers_own(
+    guest: User, booking: Booking
+) -> None:
+    reader(guest, first_name="Ada", time_zone="Europe/Berlin", preferred_language="en")
+
+    mail = built("booking_confirmed")
+
+    assert mail.subject == f"Booked: Harbour walk & coffee ({booking.reference})"
+    assert mail.to == [guest.email]
+    assert "Hello Ada," in mail.body
+    assert "your booking for “Harbour walk & coffee” is confirmed." in mail.body
+    assert "Saturday, July 5, 2031, 10 a.m. EDT (local time, America/Toronto)" in mail.body
+    assert "Your time: Saturday, July 5, 2031, 4 p.m. CEST" in mail.body
+    assert "Guests: 2" in mail.body
+    assert f"Reference: {booking.reference}" in mail.body
+    assert f"/bookings/{booking.reference}/\n" in mail.body
+    html = html_of(mail)
+    assert "Harbour walk &amp; coffee" in html
+    assert "10 a.m. EDT" in html
+    [(name, content, mimetype)] = mail.attachments
+    assert (name, mimetype) == (f"outings-{booking.reference}.ics", "text/calendar")
+    assert "BEGIN:VEVENT" in str(content)
+
+
+def test_a_reader_in_the_listings_zone_sees_one_time(guest: User, booking: Booking) -> None:
+    reader(guest, time_zone="America/Toronto")
+
+    mail = built("booking_confirmed")
+
+    assert "10 a.m. EDT (local time, America/Toronto)" in mail.body
+    assert "Your time" not in mail.body
+
+
+def test_the_confirmation_reads_in_german(guest: User, booking: Booking) -> None:
+    reader(guest, first_name="Ada", time_zone="Europe/Berlin", preferred_language="de")
+
+    mail = built("booking_confirmed")
+
+    assert mail.subject == f"Gebucht: Harbour walk & coffee ({booking.reference})"
+    assert "Hallo Ada," in mail.body
+    assert "deine Buchung für „Harbour walk & coffee“ ist bestätigt." in mail.body
+    assert "Samstag, 5. Juli 2031 10:00 EDT (Ortszeit, America/Toronto)" in mail.body
+    assert "Deine Zeit: Samstag, 5. Juli 2031 16:00 CEST" in mail.body
+    assert "Gäste: 2" in mail.body
+
+
+def test_the_reminder(guest: User, booking: Booking) -> None:
+    reader(guest, time_zone="America/Toronto")
+    effects.send_booking_mail(booking, template="booking_reminder", to=guest)
+
+    mail = built("booking_reminder")
+
+    assert mail.subject == f"Reminder: Harbour walk & coffee is coming up ({booking.reference})"
+    assert "a reminder: “Harbour walk & coffee” is coming up soon." in mail.body
+    assert "Saturday, July 5, 2031, 10 a.m. EDT" in mail.body
+    assert "coming up soon" in html_of(mail)
+
+
+def test_the_transfer_mail_carries_the_accept_link_and_the_local_time(
+    guest: User, booking: Booking
+) -> None:
+    reader(guest, first_name="Ada", last_name="Byron")
+    guest.refresh_from_db()
+    _transfer, secret = services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email="friend@example.org", now=timezone.now()
+    )
+
+    mail = built("booking_transfer")
+
+    assert mail.to == ["friend@example.org"]
+    assert mail.subject == "Ada Byron offers you a booking: Harbour walk & coffee"
+    assert "Ada Byron wants to hand you their booking for “Harbour walk & coffee”." in mail.body
+    assert f"/bookings/transfer/{secret}/" in mail.body
+    assert "Saturday, July 5, 2031, 10 a.m. EDT (local time, America/Toronto)" in mail.body
+    assert f"/bookings/transfer/{secret}/" in html_of(mail)
+
+
+def test_the_transfer_link_leaves_the_outbox_once_the_mail_has_gone(
+    guest: User, booking: Booking, mailoutbox: list[EmailMultiAlternatives]
+) -> None:
+    _transfer, secret = services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email="friend@example.org", now=timezone.now()
+    )
+    confirmation = OutboxMessage.objects.get(payload__template="booking_confirmed")
+    OutboxMessage.objects.filter(pk=confirmation.pk).update(status=OutboxMessage.Status.DONE)
+
+    relay.drain(queue="urgent", budget=5)
+
+    [sent] = [mail for mail in mailoutbox if mail.to == ["friend@example.org"]]
+    assert f"/bookings/transfer/{secret}/" in sent.body
+    message = OutboxMessage.objects.get(payload__template="booking_transfer")
+    assert message.status == OutboxMessage.Status.DONE
+    assert secret not in json.dumps(message.payload)
+    assert message.payload["to"] == "friend@example.org"
+    # Other mails keep their context until the outbox is purged.
+    assert OutboxMessage.objects.get(pk=confirmation.pk).payload["context"]
