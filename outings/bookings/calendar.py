@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import ngettext
 from icalendar import Calendar, Event
 
 from outings.bookings.models import Booking
@@ -24,7 +25,12 @@ def _where(booking: Booking) -> str:
 
 def _details(booking: Booking) -> str:
     url = settings.SITE_URL + reverse("bookings:detail", args=[booking.reference])
-    return f"Booking {booking.reference}, {booking.seats} seat(s). {url}"
+    text = ngettext(
+        "Booking %(reference)s, %(seats)s seat. %(url)s",
+        "Booking %(reference)s, %(seats)s seats. %(url)s",
+        booking.seats,
+    )
+    return text % {"reference": booking.reference, "seats": booking.seats, "url": url}
 
 
 def _local(moment: datetime, booking: Booking) -> datetime:

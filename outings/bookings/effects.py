@@ -177,6 +177,7 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
             "accept_url": settings.SITE_URL + reverse("bookings:transfer", args=[secret]),
             "time_zone": booking.listing.time_zone,
         },
+        secret=True,  # the link is the key to the booking: not kept in the outbox once sent
     )
 
 
@@ -195,7 +196,11 @@ def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
     emails.send_email(
         to=to.email,
         template=template,
-        context={**_data(booking), "url": settings.SITE_URL + booking_url(booking)},
+        context={
+            **_data(booking),
+            "url": settings.SITE_URL + booking_url(booking),
+            "time_zone": booking.listing.time_zone,  # the mail shows the local time too
+        },
         user_id=to.pk,
         attachments=[("booking.ics", {"reference": booking.reference})],
     )

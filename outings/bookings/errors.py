@@ -1,4 +1,9 @@
-"""The rules a booking request can break, each with a stable code the API and pages show."""
+"""The rules a booking request can break, each with a stable code the API and pages show.
+
+Default messages stay English here (the API's JSON needs plain strings); gettext_noop puts them in
+the catalogue, and the pages translate them when they show them (bookings.forms.message_of)."""
+
+from django.utils.translation import gettext_noop
 
 from outings.common.errors import DomainError
 
@@ -6,13 +11,13 @@ from outings.common.errors import DomainError
 class InvalidBooking(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The booking request is not valid."
+    message = gettext_noop("The booking request is not valid.")
 
 
 class SlotFull(DomainError):
     code = "slot_full"
     status_code = 409
-    message = "Not enough seats are left on this date."
+    message = gettext_noop("Not enough seats are left on this date.")
 
 
 class SlotUnavailable(DomainError):
@@ -20,13 +25,13 @@ class SlotUnavailable(DomainError):
 
     code = "slot_unavailable"
     status_code = 409
-    message = "This date can no longer be booked."
+    message = gettext_noop("This date can no longer be booked.")
 
 
 class HoldExpired(DomainError):
     code = "hold_expired"
     status_code = 409
-    message = "Your hold expired and the seats have been taken by someone else."
+    message = gettext_noop("Your hold expired and the seats have been taken by someone else.")
 
 
 class InvalidBookingState(DomainError):
@@ -35,34 +40,36 @@ class InvalidBookingState(DomainError):
 
     code = "invalid_state"
     status_code = 409
-    message = "The booking cannot make this change in its current state."
+    message = gettext_noop("The booking cannot make this change in its current state.")
 
 
 class AlreadyWaiting(DomainError):
     code = "already_waiting"
     status_code = 409
-    message = "You are already on the waiting list of this date."
+    message = gettext_noop("You are already on the waiting list of this date.")
 
 
 class SeatsAvailable(DomainError):
     code = "seats_available"
     status_code = 409
-    message = "Enough seats are free: book them instead of waiting."
+    message = gettext_noop("Enough seats are free: book them instead of waiting.")
 
 
 class InvalidTransfer(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The transfer is not valid."
+    message = gettext_noop("The transfer is not valid.")
 
 
 class InvalidTransferLink(DomainError):
     code = "invalid_link"
     status_code = 404
-    message = "This transfer link is not valid, was already used or was withdrawn."
+    message = gettext_noop("This transfer link is not valid, was already used or was withdrawn.")
 
 
 class TransferNotForYou(DomainError):
     code = "transfer_not_for_you"
     status_code = 403
-    message = "This transfer was sent to another email address; log in with that address."
+    message = gettext_noop(
+        "This transfer was sent to another email address; log in with that address."
+    )

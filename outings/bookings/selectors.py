@@ -80,15 +80,15 @@ def slot_of_host(*, host: HostProfile, slot_id: int) -> Slot:
     return slot
 
 
+def active_bookings_on(*, slot: Slot) -> QuerySet[Booking]:
+    """The bookings that hold seats on a slot, with their guests (a roster, page by page)."""
+    return Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE).select_related("guest")
+
+
 def roster(*, host: HostProfile, slot_id: int) -> tuple[Slot, list[Booking]]:
     """A host's date and the bookings that hold seats on it, oldest first."""
     slot = slot_of_host(host=host, slot_id=slot_id)
-    bookings = list(
-        Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE)
-        .select_related("guest")
-        .order_by("id")
-    )
-    return slot, bookings
+    return slot, list(active_bookings_on(slot=slot).order_by("id"))
 
 
 def latest_for_host(*, host: HostProfile, now: datetime, limit: int = 15) -> list[Booking]:

@@ -32,6 +32,10 @@ WEEKDAYS = [
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
+def _is_true(value: str) -> bool:
+    return value == "True"
+
+
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
 
@@ -105,6 +109,30 @@ class ListingForm(forms.Form):
     requirements = forms.CharField(
         label=_("What guests need"), widget=forms.Textarea, required=False
     )
+    # Missing from a POST (an older page, a script) means "leave as it is", never "off".
+    instant_booking = forms.TypedChoiceField(
+        label=_("How guests book"),
+        choices=[
+            ("True", _("Instantly: a booking is confirmed at once")),
+            ("False", _("By request: you accept or decline each booking within 24 hours")),
+        ],
+        coerce=_is_true,
+        empty_value=None,
+        required=False,
+        initial="True",
+        widget=forms.RadioSelect,
+    )
+    min_guests = forms.IntegerField(
+        label=_("Minimum guests per date"),
+        required=False,
+        initial=0,
+        help_text=_("0: no minimum. Below it at the cut-off, the date is cancelled and refunded."),
+    )
+    min_guests_cutoff_hours = forms.IntegerField(
+        label=_("Decide the minimum this many hours before the start"),
+        required=False,
+        initial=48,
+    )
 
     # The services' field names that the form shows under another name.
     RENAMES = {"price_amount": "price"}
@@ -158,6 +186,9 @@ class ListingForm(forms.Form):
             cancellation_policy=data["cancellation_policy"],
             included=data["included"],
             requirements=data["requirements"],
+            instant_booking=data["instant_booking"],
+            min_guests=data["min_guests"],
+            min_guests_cutoff_hours=data["min_guests_cutoff_hours"],
         )
 
 

@@ -1,8 +1,6 @@
 """The public pages: home, the list of things to do, one listing. Views parse the request, call
 selectors and render; they hold no rules of their own."""
 
-import base64
-import binascii
 import math
 import re
 
@@ -11,10 +9,13 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from outings.bookings.forms import new_form_token
 from outings.catalog import selectors as catalog
 from outings.catalog.photos.selectors import photos_for_listing
+from outings.common import pagetokens
+from outings.common.pagetokens import BadCursor
 from outings.scheduling import selectors as scheduling
 from outings.search.related import similar
 from outings.stats.services import record_listing_view
@@ -29,26 +30,14 @@ _CURSOR = re.compile(r"id:([1-9][0-9]{0,18})")
 _MAX_ID = 2**63 - 1
 
 
-class BadCursor(ValueError):
-    pass
-
-
 def encode_cursor(after_id: int) -> str:
-    """An opaque page token: clients pass it back, they do not build it."""
-    return base64.urlsafe_b64encode(f"id:{after_id}".encode()).decode().rstrip("=")
+    return pagetokens.encode(f"id:{after_id}")
 
 
 def decode_cursor(token: str) -> int:
     """The id a page token continues after; BadCursor for anything encode_cursor did not make."""
-    if len(token) > 40:
-        raise BadCursor(token[:40])
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        raw = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
-    except (binascii.Error, ValueError) as exc:
-        raise BadCursor(token) from exc
-    match = _CURSOR.fullmatch(raw)
-    if match is None or int(match.group(1)) > _MAX_ID:
+    match = pagetokens.decode(token, pattern=_CURSOR, max_length=40)
+    if int(match.group(1)) > _MAX_ID:
         raise BadCursor(token)
     return int(match.group(1))
 
@@ -148,5 +137,16 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "slots": slots,
         "photos": photos_for_listing(listing),
         "similar": similar(listing_id=listing.pk, limit=4),
+        # The booking panel (bookings/_book_panel.html): dates with a seat, sold-out dates (for
+        # the waiting list), and for a signed-in viewer the form's one-time token.
+        "book_slots": [slot for slot in slots if slot.seats_left > 0],
+        "full_slots": [slot for slot in slots if slot.seats_left <= 0],
+        "hold_minutes": settings.BOOKINGS_HOLD_MINUTES,
     }
-    return render(request, "web/listing_detail.html", context)
+    if not request.user.is_authenticated:
+        return render(request, "web/listing_detail.html", context)
+    context["booking_form_token"] = new_form_token()
+    response = render(request, "web/listing_detail.html", context)
+    # The page carries a one-time token: a copy from a cache (or the Back button) would reuse it.
+    add_never_cache_headers(response)
+    return response

@@ -98,8 +98,16 @@ def cancel_booking_as_staff(*, staff: User, reference: str, reason: str, now: da
 
 
 def _cancel_in_full(
-    booking: Booking, *, by: str, actor: User | None, reason: str, now: datetime
+    booking: Booking,
+    *,
+    by: str,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    offer_seats: bool = True,
 ) -> None:
+    """Cancel with everything refunded. The freed seats go to the waiting list, unless the
+    whole date is being cancelled (`offer_seats=False`)."""
     refund = booking.total_price if booking.status == Status.CONFIRMED else None
     end_booking(
         booking,
@@ -109,7 +117,7 @@ def _cancel_in_full(
         now=now,
         reason=reason[:REASON_MAX],
         refund_due=refund,
-        offer_seats=False,
+        offer_seats=offer_seats,
     )
 
 
@@ -122,7 +130,8 @@ def _close_slot(*, slot_id: int, by: str, actor: User | None, reason: str, now: 
     # A hold that committed between the two locks: the slot lock now keeps out any more.
     bookings += list(locked(active.exclude(pk__in=[b.pk for b in bookings])))
     for booking in bookings:
-        _cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now)
+        _cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now, offer_seats=False)
+    slot.seats_taken -= sum(booking.seats for booking in bookings)  # released in SQL just now
     slot.status = Slot.Status.CANCELLED
     slot.minimum_checked_at = now
     slot.save(update_fields=["status", "minimum_checked_at"])

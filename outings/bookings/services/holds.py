@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import effects
@@ -29,6 +30,7 @@ from outings.bookings.services.core import (
 )
 from outings.bookings.services.seats import release_seats, take_seats
 from outings.catalog.models import Listing
+from outings.catalog.services import ensure_active
 from outings.common.errors import DomainError, NotFound
 from outings.scheduling.models import Slot
 
@@ -40,7 +42,7 @@ FORM_TOKEN_MAX = 64
 class PaymentFailed(DomainError):
     code = "payment_declined"
     status_code = 402
-    message = "The payment was declined; your seats stay held until the hold expires."
+    message = gettext_noop("The payment was declined; your seats stay held until the hold expires.")
 
 
 def bookable_slot(*, slot_id: int, now: datetime) -> Slot:
@@ -81,7 +83,8 @@ def hold_seats(
     lapsed holds on it are released first (on-read expiry), then it tries once more.
 
     `form_token` (the web form's one-time token) makes a repeated submission return the first
-    booking instead of booking again."""
+    booking instead of booking again, even when it asks for another date or number of seats (a
+    page restored with the Back button): the caller compares and tells the guest."""
     if form_token is not None and not 1 <= len(form_token) <= FORM_TOKEN_MAX:
         raise InvalidBooking(fields={"form_token": [_("Reload the page and try again.")]})
     slot = bookable_slot(slot_id=slot_id, now=now)
@@ -166,10 +169,18 @@ def _confirm(booking: Booking, *, actor: User, now: datetime) -> Booking:
     booking.status = Status.CONFIRMED
     booking.confirmed_at = now
     booking.ended_at = None  # a lapsed hold confirmed in time after all
+    booking.expires_at = None  # nothing lapses any more
     booking.payment_reference = payment.reference
     booking.version += 1
     booking.save(
-        update_fields=["status", "confirmed_at", "ended_at", "payment_reference", "version"]
+        update_fields=[
+            "status",
+            "confirmed_at",
+            "ended_at",
+            "expires_at",
+            "payment_reference",
+            "version",
+        ]
     )
     record(booking, actor=actor, action="confirmed", was=was, at=now)
     if booking.waitlist_entry_id is not None:
@@ -212,6 +223,7 @@ def _hosts_request(*, host: HostProfile, reference: str) -> Booking:
 @transaction.atomic
 def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booking:
     """The host accepts a booking request on one of their listings, before it lapses."""
+    ensure_active(host)
     booking = _hosts_request(host=host, reference=reference)
     if booking.expires_at is not None and booking.expires_at <= now:
         raise HoldExpired(_("The request lapsed; the guest may ask again."))
@@ -221,6 +233,7 @@ def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booki
 @transaction.atomic
 def decline_request(*, host: HostProfile, reference: str, reason: str, now: datetime) -> Booking:
     """The host declines a booking request; its seats are freed at once."""
+    ensure_active(host)
     booking = _hosts_request(host=host, reference=reference)
     end_booking(
         booking,

@@ -1,9 +1,169 @@
-# Placeholder until the pages land (replaced in this change).
-from django.http import Http404, HttpRequest, HttpResponse
+"""The host's side of bookings: a date's roster (and its CSV), cancelling a date, and one booking
+with accept/decline for requests and cancel with a reason. Everything is scoped to the host: a
+date or booking of another host is a 404 (host_required turns a service's NotFound into one)."""
+
+import csv
+import io
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from outings.accounts.models import HostProfile
+from outings.bookings import selectors, services
+from outings.bookings.forms import OptionalReasonForm, ReasonForm, message_of, show_error
+from outings.bookings.models import Booking
+from outings.common.errors import DomainError, NotFound
+from outings.hosting.views.common import host_required
+from outings.web.formatting import format_money, in_zone
+
+# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and CR, may
+# shift it into one): a guest named "=HYPERLINK(...)" must not run in the host's Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _todo(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def spreadsheet_safe(value: object) -> str:
+    """The cell's text, with a leading single quote when it would otherwise start a formula
+    (OWASP's advice for CSV injection): the spreadsheet then shows it as plain text."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-roster = roster_csv = decide = _todo
+@host_required
+@require_http_methods(["GET", "POST"])
+def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpResponse:
+    """Who comes on one of the host's dates; POST cancels the date (every guest is told and
+    refunded in full), with a reason the guests read."""
+    form = ReasonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.cancel_slot(
+                    host=host,
+                    slot_id=slot_id,
+                    reason=form.cleaned_data["reason"],
+                    now=timezone.now(),
+                )
+            except NotFound:
+                raise
+            except DomainError as error:  # started, or already cancelled
+                show_error(form, error)
+                status = error.status_code
+            else:
+                messages.success(request, _("The date is cancelled; every guest has been told."))
+                return redirect("hosting:roster", slot_id=slot_id)
+        else:
+            status = 400
+    slot, bookings = selectors.roster(host=host, slot_id=slot_id)
+    context = {
+        "slot": slot,
+        "listing": slot.listing,
+        "bookings": bookings,
+        "seats_confirmed": sum(b.seats for b in bookings if b.status == Booking.Status.CONFIRMED),
+        "seats_pending": sum(b.seats for b in bookings if b.status in Booking.PENDING),
+        "future": slot.starts_at > timezone.now(),
+        "form": form,
+    }
+    return render(request, "hosting/roster.html", context, status=status)
+
+
+def _roster_rows(bookings: Iterable[Booking], zone: str) -> Iterable[list[object]]:
+    yield [
+        _("Reference"),
+        _("Guest"),
+        _("Email"),
+        _("Guests"),
+        _("Status"),
+        _("Booked at"),
+        _("Price"),
+    ]
+    for booking in bookings:
+        guest = booking.guest
+        yield [
+            booking.reference,
+            guest.get_full_name() or guest.username,
+            guest.email,
+            booking.seats,
+            booking.get_status_display(),
+            in_zone(booking.created_at, zone).strftime("%Y-%m-%d %H:%M"),
+            format_money(booking.total_price, booking.currency),
+        ]
+
+
+@host_required
+@require_GET
+def roster_csv(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpResponse:
+    """The roster as CSV (UTF-8 with a byte order mark, so that spreadsheets read accents),
+    every cell neutralised against formula injection."""
+    slot, bookings = selectors.roster(host=host, slot_id=slot_id)
+    zone = slot.listing.time_zone
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in _roster_rows(bookings, zone):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    start = in_zone(slot.starts_at, zone)
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"roster-{slot.listing_id}-{start:%Y%m%d-%H%M}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _act(action: str, *, host: HostProfile, reference: str, reason: str) -> str:
+    """Carry out the host's decision; what to tell them."""
+    now = timezone.now()
+    if action == "accept":
+        services.accept_request(host=host, reference=reference, now=now)
+        return _("Accepted: the guest has their confirmation.")
+    if action == "decline":
+        services.decline_request(host=host, reference=reference, reason=reason, now=now)
+        return _("Declined: the guest has been told and the seats are free again.")
+    services.cancel_booking_as_host(host=host, reference=reference, reason=reason, now=now)
+    return _("Cancelled: the guest has been told and is due a full refund.")
+
+
+@host_required
+@require_http_methods(["GET", "POST"])
+def decide(request: HttpRequest, host: HostProfile, reference: str) -> HttpResponse:
+    """One booking on the host's listing. POST action=accept or decline (a request; declining
+    may give a reason), or cancel (any active booking, with a reason: the guest is refunded in
+    full and the cancellation counts against the host)."""
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    data = request.POST if request.method == "POST" else None
+    decline_form = OptionalReasonForm(data if action == "decline" else None, prefix="decline")
+    cancel_form = ReasonForm(data if action == "cancel" else None, prefix="cancel")
+    form = {"decline": decline_form, "cancel": cancel_form}.get(action)
+    accept_error = ""
+    status = 200
+    if action == "accept" or (form is not None and form.is_valid()):
+        reason = form.cleaned_data["reason"] if form is not None else ""
+        try:
+            done = _act(action, host=host, reference=reference, reason=reason)
+        except NotFound:
+            raise
+        except DomainError as error:
+            status = error.status_code
+            if form is None:
+                accept_error = message_of(error)
+            else:
+                show_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("hosting:booking", reference=reference)
+    elif request.method == "POST":
+        status = 400
+        if form is None:
+            accept_error = _("Choose what to do with the booking.")
+    booking = selectors.get_booking_for_host(host=host, reference=reference)
+    context = {
+        "booking": booking,
+        "accept_error": accept_error,
+        "decline_form": decline_form,
+        "cancel_form": cancel_form,
+        "future": booking.slot.starts_at > timezone.now(),
+    }
+    return render(request, "hosting/booking.html", context, status=status)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
+from outings.bookings import selectors as booking_selectors
 from outings.catalog import services
 from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import photos_for_listing
@@ -25,8 +26,11 @@ UPCOMING = 10
 
 @host_required
 def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
-    board = selectors.dashboard(host=host, now=timezone.now())
-    return render(request, "hosting/dashboard.html", {"host": host, "board": board})
+    now = timezone.now()
+    board = selectors.dashboard(host=host, now=now)
+    latest = booking_selectors.latest_for_host(host=host, now=now)
+    context = {"host": host, "board": board, "latest": latest}
+    return render(request, "hosting/dashboard.html", context)
 
 
 @host_required

@@ -68,3 +68,10 @@ def attribution(listing: Listing, short: str = "") -> str:
     before, after = text.split(url, 1)
     label = Truncator(url).chars(32) if short else url
     return format_html('{}<a href="{}" rel="noopener">{}</a>{}', before, url, label, after)
+
+
+@register.filter
+def money(amount: int | None, currency: str) -> str:
+    """`amount` minor units of `currency` in the viewer's language (a booking's price or refund):
+    `{{ booking.total_price|money:booking.currency }}`. Zero reads as zero, not "Free"."""
+    return "" if amount is None else formatting.format_money(amount, currency)

@@ -1,8 +1,9 @@
 import pytest
 from django.utils import translation
 
+from outings.common.pagetokens import BadCursor
 from outings.web.formatting import format_distance, format_duration, format_money, format_price
-from outings.web.views import BadCursor, decode_cursor, encode_cursor
+from outings.web.views import decode_cursor, encode_cursor
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@
  * - an element with [data-live-listing="<listing id>"] subscribes to that listing; elements with
  *   [data-slot-seats="<slot id>"] inside the page get the new number of seats left;
  * - every event is also dispatched on document as "outings:notification" / "outings:seats"
- *   (a host dashboard can refresh itself with hx-trigger="outings:notification from:document").
+ *   (a host dashboard can refresh itself with hx-trigger="outings:notification from:document");
+ * - {"type": "booking"} events (bookings.effects.host_dashboard_changed, on the host's own socket)
+ *   are dispatched as "outings:booking": the host dashboard refreshes on it.
  * After a disconnect it reconnects with backoff and fetches from the inbox what it missed.
  */
 (function () {
@@ -113,6 +115,9 @@
       document.dispatchEvent(new CustomEvent("outings:notification", { detail: event }));
     } else if (event.type === "unread") {
       setCount(event.unread);
+    } else if (event.type === "booking") {
+      // A booking on one of this host's listings changed: dashboards and rosters refresh.
+      document.dispatchEvent(new CustomEvent("outings:booking", { detail: event }));
     }
   }
 

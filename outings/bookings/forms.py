@@ -1,0 +1,76 @@
+"""Forms of the booking pages. They only parse what a browser sends; the rules (group sizes,
+seats left, states, addresses) live in outings.bookings.services, whose refusals `show_error`
+puts back on the form with their message."""
+
+import secrets
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from outings.bookings.services.holds import FORM_TOKEN_MAX, MAX_SEATS
+from outings.common.errors import DomainError
+
+REASON_MAX = 1000
+
+
+def new_form_token() -> str:
+    """The one-time token a booking form carries: the same form submitted twice books once."""
+    return secrets.token_urlsafe(16)
+
+
+def message_of(error: DomainError) -> str:
+    """The refusal's message in the reader's language. Services raise most messages already
+    translated; an error class's default message is English in the code (errors.py marks it for
+    the catalogue), so it is looked up here."""
+    return gettext(str(error.message))
+
+
+def show_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form: its message above the form, and each field message
+    on the field it names (above the form when the form has no such field)."""
+    form.add_error(None, message_of(error))
+    for name, messages in error.fields.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            form.add_error(name if name in form.fields else None, str(message))
+
+
+class SlotSeatsForm(forms.Form):
+    slot = forms.IntegerField(label=_("Date"), min_value=1, max_value=2**63 - 1)
+    seats = forms.IntegerField(label=_("Guests"), min_value=1, max_value=MAX_SEATS, initial=1)
+
+
+class BookForm(SlotSeatsForm):
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=FORM_TOKEN_MAX)
+
+
+class WaitlistForm(SlotSeatsForm):
+    pass
+
+
+class TransferForm(forms.Form):
+    # A plain text field: the service checks the address and says what is wrong with it.
+    to_email = forms.CharField(
+        label=_("Their email address"),
+        max_length=320,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ReasonForm(forms.Form):
+    """Why a host declines or cancels; the guest reads it."""
+
+    reason = forms.CharField(
+        label=_("Reason (the guest reads it)"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class OptionalReasonForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Reason (optional; the guest reads it)"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,188 @@
+"""Booking in a real browser: a guest books a date from the listing page, confirms the hold, finds
+the booking in "my bookings"; meanwhile the host's dashboard, open in another browser, shows the
+booking arrive without a reload.
+
+The pages are served as in the embedded profile: one address (config.front under uvicorn, in its
+own process) sends websockets to Channels and proxies HTTP to the WSGI live server, which runs in
+this process on the test database. The booking is made there, and its live event crosses to the
+front process through the channel layer (Redis, or PostgreSQL without REDIS_URL), exactly as
+from a gunicorn worker. Screenshots of each step go to test-artifacts/<test name>/.
+"""
+
+import copy
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channels_postgres import db as postgres_db
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from outings.accounts.models import User
+from outings.bookings.models import Booking
+from outings.catalog.tests.factories import (
+    HostProfileFactory,
+    ListingFactory,
+    SlotFactory,
+    UserFactory,
+    category,
+)
+from tests.faults.conftest import ROOT, database_url
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("nudges")]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the front process exited:\n{log.read_text()}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the front process did not listen within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def front(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[str]:
+    """The site's one address: uvicorn running config.front, websockets to Channels in that
+    process, HTTP to the live server. Both processes share a channel layer prefix of their own."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    layers: dict[str, Any] = copy.deepcopy(settings.CHANNEL_LAYERS)
+    config = layers["default"]["CONFIG"]
+    config["prefix"] = f"{prefix}:asgi"
+    if layers["default"]["BACKEND"].endswith("PostgresChannelLayer"):
+        config["NAME"] = connection.settings_dict["NAME"]
+    settings.CHANNEL_LAYERS = layers  # the live server (this process) publishes here
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
+        "DATABASE_URL": database_url(),
+        "OUTINGS_VAR_DIR": str(tmp_path),
+        "OUTINGS_WSGI_UPSTREAM": f"{live_server.url}/",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(ROOT),
+        "CACHE_KEY_PREFIX": prefix,
+        "DB_POOL_MAX": "2",
+    }
+    log = tmp_path / "front.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.front:app", "--host", "127.0.0.1",
+             "--port", str(port), "--lifespan", "on", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_for_port(port, process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+    if postgres_db.connection_pool is not None:  # let the test database be dropped
+        postgres_db.connection_pool.close()
+        postgres_db.connection_pool = None
+
+
+def _signed_in(browser: Any, user: User, url: str) -> Any:
+    """A browser context with the user's session cookie (made here, stored in the database)."""
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
+    )
+    return context
+
+
+def test_a_guest_books_a_date_and_the_hosts_dashboard_shows_it_live(
+    front: str, browser: Any, artifacts: Path
+) -> None:
+    category("tours")  # a transactional test before may have flushed the categories
+    host = HostProfileFactory.create(display_name="Ada's walks")
+    listing = ListingFactory.create(
+        host=host, title="Harbour walk at dawn", price_amount=2500, currency="CAD"
+    )
+    start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    slot = SlotFactory.create(listing=listing, starts_at=start, capacity=8)
+    guest = UserFactory.create(first_name="Grace", last_name="Hopper", email="grace@example.org")
+    step = iter(range(1, 100))
+
+    def shot(page: Any, name: str) -> None:
+        page.screenshot(path=str(artifacts / f"{next(step):02d}-{name}.png"), full_page=True)
+
+    # 1. The host opens the dashboard; its socket is open once live.js has caught up.
+    board = _signed_in(browser, host.user, front).new_page()
+    board.set_default_timeout(15_000)
+    with board.expect_request(lambda request: "/notifications/feed/" in request.url):
+        board.goto(f"{front}/host/")
+    board.wait_for_selector("text=No bookings for your upcoming dates yet.")
+    board.evaluate("window.__notReloaded = true")
+    shot(board, "host-dashboard-before")
+    host_context = board.context
+    roster = host_context.new_page()
+    roster.set_default_timeout(15_000)
+    with roster.expect_request(lambda request: "/notifications/feed/" in request.url):
+        roster.goto(f"{front}/host/slots/{slot.pk}/roster/")
+    roster.wait_for_selector("text=Nobody has booked this date yet.")
+
+    # 2. The guest books two seats from the listing page.
+    page = _signed_in(browser, guest, front).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{front}/things-to-do/{listing.pk}/")
+    page.wait_for_selector("#book-form")
+    page.check(f"#book-form input[name=slot][value='{slot.pk}']")
+    page.fill("#book-seats", "2")
+    shot(page, "listing-book")
+    page.click("#book-form button[type=submit]")
+    page.wait_for_selector("text=Confirm your booking")
+    booking = Booking.objects.get()
+    assert (booking.guest_id, booking.seats, booking.status) == (guest.pk, 2, "held")
+    assert page.locator("#booking-reference").inner_text() == booking.reference
+    assert page.locator("text=Your seats are held until").count() == 1
+    shot(page, "confirm-page")
+
+    # 3. The guest confirms.
+    page.click("#confirm button[type=submit]")
+    page.wait_for_selector("text=Booked. We sent the confirmation to your email address.")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert page.locator("text=Add to your calendar").count() == 1
+    shot(page, "booked")
+
+    # 4. "My bookings" has it.
+    page.goto(f"{front}/bookings/")
+    row = page.locator(f"#bookings a[href='/bookings/{booking.reference}/']")
+    assert row.inner_text() == "Harbour walk at dawn"
+    shot(page, "my-bookings")
+
+    # 5. The host's dashboard shows it without a reload.
+    board.wait_for_selector(f"#latest-bookings a[href='/host/bookings/{booking.reference}/']")
+    assert board.evaluate("window.__notReloaded") is True
+    assert "Grace Hopper" in board.locator("#latest-bookings").inner_text()
+    assert "2/8" in board.locator("#host-board").inner_text()
+    shot(board, "host-dashboard-live")
+
+    # 6. So does the roster of that date, open in another tab.
+    roster.wait_for_selector(f"#roster-board a[href='/host/bookings/{booking.reference}/']")
+    assert "Grace Hopper" in roster.locator("#roster").inner_text()
+    shot(roster, "host-roster-live")
