@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from kombu import Exchange, Queue
 
-from outings.common.outbox import tasks
+from config.celery import app as celery_app
+from outings.common.outbox import registry, tasks
 from outings.notifications.tests.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +41,19 @@ def sink() -> Iterator[SmtpSink]:
     server.start()
     yield server
     server.stop()
+
+
+def purge_queues() -> None:
+    """Empty the outbox's queues on the broker. Nudges are fire-and-forget: every process on this
+    machine that commits an effect without a worker running (a test's gunicorn, a bench, a
+    developer's other checkout) leaves one queued there, and a worker started later would drain
+    at once because of them. Each test starts with none waiting but its own."""
+    with celery_app.connection_for_write() as connection:
+        for name in registry.QUEUES:
+            queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
+            bound = queue(connection.default_channel)
+            bound.declare()
+            bound.purge()
 
 
 @pytest.fixture
@@ -62,6 +77,7 @@ def child_env(transactional_db: None, tmp_path: Path, sink: SmtpSink) -> dict[st
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="WARNING",
     )
+    purge_queues()
     return env
 
 
