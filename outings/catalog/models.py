@@ -204,6 +204,11 @@ class Listing(models.Model):
         return reverse("web:listing", kwargs={"pk": self.pk})
 
     @property
+    def is_public(self) -> bool:
+        """What ListingQuerySet.public() selects, for a listing in hand (load it with its host)."""
+        return self.status == Listing.Status.PUBLISHED and self.host.suspended_at is None
+
+    @property
     def attribution(self) -> str:
         """The credit line the row's licence asks for, shown on every page that displays it."""
         match self.license:

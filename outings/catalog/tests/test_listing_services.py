@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from outings.accounts.models import HostProfile
 from outings.catalog import services
 from outings.catalog.models import AuditEntry, Listing
 from outings.catalog.services import (
@@ -273,3 +274,16 @@ def test_a_suspended_host_cannot_change_listings(host):
         services.create_listing(host=host, data=listing_data(), actor=host.user)
     with pytest.raises(HostSuspended):
         services.submit_listing(host=host, listing_id=listing.pk, actor=host.user)
+
+
+@pytest.mark.parametrize("suspended", [False, True])
+@pytest.mark.parametrize("status", list(Status))
+def test_is_public_agrees_with_the_public_queryset(host, status, suspended):
+    if suspended:
+        HostProfile.objects.filter(pk=host.pk).update(suspended_at=timezone.now())
+    listing = ListingFactory.create(host=host, status=status)
+
+    loaded = Listing.objects.select_related("host").get(pk=listing.pk)
+
+    assert loaded.is_public == Listing.objects.public().filter(pk=listing.pk).exists()
+    assert loaded.is_public == (status == Status.PUBLISHED and not suspended)
