@@ -111,7 +111,7 @@ def materialize_slots(*, schedule: Schedule, today: date, horizon_days: int) -> 
 # up to SCHEDULE_HORIZON_DAYS in the same transaction (sync_schedule_slots), and beat does the same
 # hourly for every schedule, so the horizon moves forward. Slots with seats taken are never
 # removed or shrunk: a change that would need that is refused (SlotHasBookings,
-# CapacityBelowSeatsTaken) until the bookings app offers a cancellation path.
+# CapacityBelowSeatsTaken); the host cancels such a date through bookings.services.cancel_slot.
 
 ExceptionKey = tuple[date, time | None]
 

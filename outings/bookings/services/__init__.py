@@ -22,7 +22,11 @@ from outings.bookings.services.transfers import (
     pending_transfer,
     withdraw_transfer,
 )
-from outings.bookings.services.waitlist import join_waitlist, leave_waitlist
+from outings.bookings.services.waitlist import (
+    change_slot_capacity,
+    join_waitlist,
+    leave_waitlist,
+)
 
 __all__ = [
     "accept_request",
@@ -31,6 +35,7 @@ __all__ = [
     "cancel_booking_as_host",
     "cancel_booking_as_staff",
     "cancel_slot",
+    "change_slot_capacity",
     "confirm_booking",
     "decide_minimum",
     "decline_request",

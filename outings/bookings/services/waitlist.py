@@ -1,6 +1,7 @@
 """The waiting list of a full date. A guest waits for N seats as one entry; freed seats are offered
 by core.offer_freed_seats (first entry that fits, all its seats or nothing, as a hold with a
-deadline); an offer that lapses or is turned down passes to the next entry."""
+deadline); an offer that lapses or is turned down passes to the next entry. Seats a host adds
+by raising a date's capacity are offered the same way."""
 
 from datetime import datetime
 
@@ -8,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from outings.accounts.models import User
+from outings.accounts.models import HostProfile, User
 from outings.bookings.errors import (
     AlreadyWaiting,
     InvalidBooking,
@@ -16,9 +17,12 @@ from outings.bookings.errors import (
     SeatsAvailable,
 )
 from outings.bookings.models import Booking, WaitlistEntry
-from outings.bookings.services.core import end_booking, locked
+from outings.bookings.services.core import end_booking, locked, offer_freed_seats
 from outings.bookings.services.holds import bookable_slot, check_seats
 from outings.common.errors import NotFound
+from outings.notifications import live
+from outings.scheduling import services as scheduling
+from outings.scheduling.models import Slot
 
 Entry = WaitlistEntry.Status
 
@@ -69,3 +73,15 @@ def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntr
     WaitlistEntry.objects.filter(pk=entry.pk).update(status=Entry.LEFT, updated_at=now)
     entry.refresh_from_db()
     return entry
+
+
+@transaction.atomic
+def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int, now: datetime) -> Slot:
+    """Set one of the host's dates' capacity (never below its seats taken: scheduling's rule).
+    Seats it adds go to the waiting list first, as any freed seats do; open listing pages then
+    show the new number."""
+    slot = scheduling.change_slot_capacity(host=host, slot_id=slot_id, capacity=capacity)
+    seats_left = offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
+    live.publish_seats_left(listing_id=slot.listing_id, slot_id=slot.pk, seats_left=seats_left)
+    slot.refresh_from_db(fields=["seats_taken"])
+    return slot

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db.models import Sum
 
-from outings.accounts.models import User
+from outings.accounts.models import HostProfile, User
 from outings.bookings import services
 from outings.bookings.errors import (
     AlreadyWaiting,
@@ -15,11 +15,12 @@ from outings.bookings.errors import (
 )
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
-from outings.catalog.tests.factories import UserFactory
+from outings.catalog.tests.factories import HostProfileFactory, UserFactory
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
 from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
+from outings.scheduling.rules import CapacityBelowSeatsTaken
 
 pytestmark = pytest.mark.django_db
 Entry = WaitlistEntry.Status
@@ -81,6 +82,39 @@ def test_freed_seats_go_to_the_first_entry_that_fits_whole(
     assert offer.expires_at == NOW + timedelta(minutes=120)
     assert Notification.objects.filter(user=two, kind="waitlist.offer").exists()
     assert consistent(slot) == 10
+
+
+def test_seats_a_host_adds_go_to_the_waiting_list_first(
+    host: HostProfile, full_slot: tuple[Slot, Booking, Booking]
+) -> None:
+    slot = full_slot[0]
+    three, two = UserFactory.create(), UserFactory.create()
+    e3 = services.join_waitlist(guest=three, slot_id=slot.pk, seats=3, now=NOW)
+    e2 = services.join_waitlist(guest=two, slot_id=slot.pk, seats=2, now=NOW)
+
+    # Two more seats: the party of three does not fit, the party of two gets both.
+    changed = services.change_slot_capacity(host=host, slot_id=slot.pk, capacity=12, now=NOW)
+
+    e3.refresh_from_db()
+    e2.refresh_from_db()
+    assert (e3.status, e2.status) == (Entry.WAITING, Entry.OFFERED)
+    assert (changed.capacity, changed.seats_taken) == (12, 12)
+    assert consistent(slot) == 12
+
+    # Three more: the party of three now fits.
+    services.change_slot_capacity(host=host, slot_id=slot.pk, capacity=15, now=NOW)
+    e3.refresh_from_db()
+    assert e3.status == Entry.OFFERED
+    assert consistent(slot) == 15
+
+    # Lowering is refused below the seats taken, and another host's date is not found.
+    with pytest.raises(CapacityBelowSeatsTaken):
+        services.change_slot_capacity(host=host, slot_id=slot.pk, capacity=14, now=NOW)
+    with pytest.raises(NotFound):
+        services.change_slot_capacity(
+            host=HostProfileFactory.create(), slot_id=slot.pk, capacity=20, now=NOW
+        )
+    assert consistent(slot) == 15
 
 
 def test_a_lapsed_offer_passes_to_the_next_entry(

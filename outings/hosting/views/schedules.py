@@ -126,8 +126,11 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
             if not form.is_valid():
                 messages.error(request, _("Capacity must be a whole number of at least 1."))
                 return _back(pk)
-            services.change_slot_capacity(
-                host=host, slot_id=slot_id, capacity=form.cleaned_data["capacity"]
+            bookings.change_slot_capacity(
+                host=host,
+                slot_id=slot_id,
+                capacity=form.cleaned_data["capacity"],
+                now=timezone.now(),
             )
             messages.success(request, _("Capacity changed."))
     except NotFound:

@@ -158,13 +158,14 @@ def list_slots(request: HttpRequest, listing_id: Id, page: Query[PageParams]) ->
 def change_slot_capacity(
     request: HttpRequest, listing_id: Id, slot_id: Id, payload: CapacityIn
 ) -> Slot:
-    """Set one slot's capacity; never below its seats taken (409)."""
+    """Set one slot's capacity; never below its seats taken (409). Seats it adds are offered
+    to the date's waiting list first."""
     owner = host(request)
     _slot(owner, listing_id, slot_id)
     return located(
         "body.payload",
-        lambda: services.change_slot_capacity(
-            host=owner, slot_id=slot_id, capacity=payload.capacity
+        lambda: bookings_services.change_slot_capacity(
+            host=owner, slot_id=slot_id, capacity=payload.capacity, now=timezone.now()
         ),
     )
 
