@@ -1,15 +1,25 @@
 import threading
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.test import override_settings
 
+from outings.api import throttling
 from outings.api.tests.helpers import bearer, error_of
 from outings.api.throttling import CacheCounter, Rate, RedisCounter, hit
 
 pytestmark = pytest.mark.django_db
 
 TIGHT = {"anon": "2/min", "user": "3/min"}
+# Ten seconds into a minute: a test's requests all fall in one window, however slowly they run
+# (with the real clock, a minute that turned between two of them reset the count).
+FROZEN_NOW = 1_800_000_010.0
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
 
 
 def test_rates_parse_from_settings_strings():
