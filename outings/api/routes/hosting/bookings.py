@@ -13,7 +13,7 @@ from outings.api.auth import AUTHENTICATED
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.routes.bookings import (
+from outings.api.routes.booking_schemas import (
     CONFIRM_ERRORS,
     ERRORS,
     HostBookingOut,

@@ -9,7 +9,7 @@ from outings.accounts.models import HostProfile
 from outings.api.auth import AUTHENTICATED
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.routes.bookings import IdempotencyKey, ReasonIn, reason_of, respond
+from outings.api.routes.booking_schemas import IdempotencyKey, ReasonIn, reason_of, respond
 from outings.api.routes.hosting.common import Id, host, located, no_content
 from outings.api.routes.hosting.schemas import (
     CapacityIn,
