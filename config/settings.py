@@ -9,8 +9,13 @@ the same; only the URLs differ.
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes (ModelAdmin[Model], forms.ModelForm[Model], ...) subscriptable at
+# runtime, as the type annotations write them; once, before any app module loads.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("OUTINGS_VAR_DIR", default=str(BASE_DIR / "var")))

@@ -1,12 +1,8 @@
-import django_stubs_ext
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import HostProfile, User
-
-# ModelAdmin[...] and ModelForm[...] at run time (the usual home, settings.py, is not ours to edit).
-django_stubs_ext.monkeypatch()
 
 
 @admin.register(User)

@@ -1,7 +1,6 @@
 """Bookings in the admin: read-only rows (seats move only through the services) and one staff
 action, cancelling with a full refund, which is logged with the staff member's name."""
 
-import django_stubs_ext
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,8 +11,6 @@ from django.utils.translation import ngettext
 from outings.bookings import services
 from outings.bookings.models import Booking, BookingEvent, WaitlistEntry
 from outings.common.errors import DomainError
-
-django_stubs_ext.monkeypatch()
 
 
 class BookingEventInline(admin.TabularInline[BookingEvent, Booking]):

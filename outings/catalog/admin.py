@@ -1,6 +1,5 @@
 from typing import Any
 
-import django_stubs_ext
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
@@ -10,9 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.models import Category, Listing
 from outings.web.formatting import format_money
-
-# ModelAdmin[...] and ModelForm[...] at run time (the usual home, settings.py, is not ours to edit).
-django_stubs_ext.monkeypatch()
 
 
 @admin.register(Category)

@@ -1,7 +1,6 @@
 """Staff view of the outbox: what is waiting, what was delivered, what was parked and why; the
 "retry" action gives parked messages a fresh set of attempts."""
 
-import django_stubs_ext
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,9 +9,6 @@ from django.utils.translation import ngettext
 
 from outings.common import outbox
 from outings.common.models import OutboxMessage
-
-# ModelAdmin[...] and ModelForm[...] at run time (settings.py is shared; this is idempotent).
-django_stubs_ext.monkeypatch()
 
 
 @admin.register(OutboxMessage)

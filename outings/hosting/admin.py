@@ -4,7 +4,6 @@ nothing here changes a row directly."""
 
 from typing import Any
 
-import django_stubs_ext
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -18,8 +17,6 @@ from outings.catalog import services as catalog_services
 from outings.catalog.models import AuditEntry, Listing
 from outings.common.errors import DomainError
 from outings.hosting.models import HostModeration, ListingReview
-
-django_stubs_ext.monkeypatch()
 
 
 def _staff(request: HttpRequest) -> User:

@@ -1,10 +1,6 @@
-import django_stubs_ext
 from django.contrib import admin
 
 from outings.scheduling.models import Schedule, Slot
-
-# ModelAdmin[...] and ModelForm[...] at run time (the usual home, settings.py, is not ours to edit).
-django_stubs_ext.monkeypatch()
 
 
 @admin.register(Schedule)
