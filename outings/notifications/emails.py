@@ -227,7 +227,7 @@ def deliver(message: OutboxMessage) -> None:
     backend = _connections.get()
     try:
         if isinstance(backend, SealingBackend):
-            backend.send_sealed(mail, seal=lambda: outbox.mark_done(message))
+            backend.send_sealed(mail, seal=lambda: outbox.seal(message))
         else:
             backend.send_messages([mail])
     except smtplib.SMTPException as error:

@@ -4,10 +4,11 @@ SMTP has one point of no return: the "." that ends a message's DATA. A client th
 before sending it has delivered nothing (RFC 5321 §4.1.1.4: the server discards an unfinished
 message); once it is sent, the server may deliver even if the client never reads the reply.
 Recording delivery after the server's reply leaves a window (the server's processing, the reply,
-a database round trip) in which a killed worker sends the mail again on retry. Here `seal()`
-(the outbox's "done", one autocommit UPDATE) is written right after the "." and before waiting
-for the reply, which shrinks that window to the few microseconds between two socket writes. If
-the reply then refuses the mail, the caller is told (an exception) and undoes the seal.
+a database round trip) in which a killed worker sends the mail again on retry. Here the seal
+(the outbox's "done", one autocommit UPDATE, outbox.seal) is written right after the "." and
+before waiting for the reply, which shrinks that window to the few microseconds between two
+socket writes. If the reply then refuses the mail, the caller is told (an exception) and undoes
+the seal.
 See docs/background-work.md ("Email: once").
 """
 
@@ -92,11 +93,12 @@ _sanitize_address = functools.lru_cache(maxsize=256)(sanitize_address)
 
 
 class _SealingMixin:
-    at_end_of_data: Callable[[], None] | None = None
+    # Called right after the final "."; may return a function to call once the reply is read.
+    at_end_of_data: Callable[[], Callable[[], None] | None] | None = None
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         """smtplib.SMTP.data, with `at_end_of_data` called between the final "." and the
-        server's reply."""
+        server's reply (the "." written on its own, so that nothing else is between them)."""
         self.putcmd("data")  # type: ignore[attr-defined]
         code, reply = self.getreply()  # type: ignore[attr-defined]
         if code != 354:
@@ -106,10 +108,14 @@ class _SealingMixin:
         body = _LEADING_DOT.sub(b"..", msg)
         if not body.endswith(CRLF):
             body += CRLF
-        self.send(body + b"." + CRLF)  # type: ignore[attr-defined]
-        if self.at_end_of_data is not None:
-            self.at_end_of_data()
-        result: tuple[int, bytes] = self.getreply()  # type: ignore[attr-defined]
+        self.send(body)  # type: ignore[attr-defined]
+        self.send(b"." + CRLF)  # type: ignore[attr-defined]
+        then = self.at_end_of_data() if self.at_end_of_data is not None else None
+        try:
+            result: tuple[int, bytes] = self.getreply()  # type: ignore[attr-defined]
+        finally:
+            if then is not None:
+                then()
         return result
 
 
@@ -143,7 +149,9 @@ class EmailBackend(smtp.EmailBackend):
             return False
         return True
 
-    def send_sealed(self, message: EmailMessage, *, seal: Callable[[], None]) -> None:
+    def send_sealed(
+        self, message: EmailMessage, *, seal: Callable[[], Callable[[], None] | None]
+    ) -> None:
         """Send one message; `seal` runs once its final "." is written, before the server's
         reply is read. Raises the SMTP or socket error (nothing is silent here), also after a
         seal; the connection stays open for reuse."""

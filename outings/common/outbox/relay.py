@@ -11,17 +11,19 @@ claimer keeps its lock, so the sweep never takes a message from a worker that is
 import enum
 import logging
 import random
+import select
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from psycopg import pq
 
 from outings.common.models import OutboxMessage
 from outings.common.outbox import registry
@@ -140,6 +142,39 @@ def mark_done(message: OutboxMessage) -> None:
         cursor.execute(_MARK_DONE, [message.pk])
     message.status = Status.DONE
     message.locked = False  # type: ignore[attr-defined]
+
+
+def seal(message: OutboxMessage) -> Callable[[], None]:
+    """`mark_done` at a point of no return (the final "." of an SMTP message): call it right
+    after the side effect's last write. It sends the same UPDATE down the database connection
+    without waiting for the answer and without Django's cursor and psycopg's query building in
+    front of it, so that little more than one system call separates the effect from its record
+    (a worker killed in between repeats the effect). Returns the function that reads the
+    answer: call it next, whatever happens, before the connection is used again."""
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    pgconn.send_query((_MARK_DONE % message.pk).encode())
+    while pgconn.flush():  # a non-blocking connection may take more than one write
+        select.select([], [pgconn.socket], [])
+
+    def finish() -> None:
+        answer = None
+        while True:
+            pgconn.consume_input()
+            if pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                continue
+            result = pgconn.get_result()
+            if result is None:
+                break
+            answer = result
+        if answer is None or answer.status != pq.ExecStatus.TUPLES_OK:
+            error = answer.error_message.decode(errors="replace") if answer else "no answer"
+            raise DatabaseError(f"could not mark outbox message {message.pk} done: {error}")
+        message.status = Status.DONE
+        message.locked = False  # type: ignore[attr-defined]
+
+    return finish
 
 
 def _mark_done_in_transaction(message: OutboxMessage) -> None:

@@ -348,3 +348,22 @@ def test_the_sweep_nudges_only_the_queues_with_due_messages(nudges):
     tasks.sweep()
 
     assert nudges == ["default"]
+
+
+def test_a_seal_marks_the_message_done_and_releases_its_lock_once_its_answer_is_read():
+    outbox.enqueue(kind="test.flaky", payload={})
+    message = relay.claim(queue="urgent", now=timezone.now())
+    assert message is not None
+
+    finish = relay.seal(message)
+    finish()
+
+    assert message.status == Status.DONE
+    assert OutboxMessage.objects.get(pk=message.pk).status == Status.DONE
+    with connection.cursor() as cursor:  # the connection is usable again, and the lock is gone
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s"
+            " AND objid = %s AND pid = pg_backend_pid()",
+            [relay.LOCK_CLASS, relay._lock_key(message.pk)],
+        )
+        assert cursor.fetchone() == (0,)
