@@ -31,7 +31,6 @@ from outings.search.query import (
     SearchPage,
     SearchQuery,
 )
-from outings.search.related import normalize
 
 STATEMENT_TIMEOUT_MS = 2000
 TYPO_THRESHOLD = 3  # fewer exact hits than this tries a corrected query
@@ -403,18 +402,20 @@ def _facets(
 
 
 def _correct(cursor: Any, text: str) -> str | None:
-    """The query with each word unknown to the lexicon replaced by its closest known word."""
+    """The query with each word unknown to the lexicon replaced by its closest known word.
+    Words are normalised by the database, as the lexicon's were (unaccent, lower())."""
     words = _WORD.findall(text.lower())
     if not words or len(words) > 8:
         return None
     cursor.execute(
-        """SELECT w.word, (SELECT x.word FROM search_lexeme x WHERE lower(x.word) %% w.word
-                           ORDER BY similarity(lower(x.word), w.word)
-                                    + 0.05 * ln(1 + x.documents) DESC, x.word
-                           LIMIT 1),
+        """SELECT t.raw, (SELECT x.word FROM search_lexeme x WHERE lower(x.word) %% w.word
+                          ORDER BY similarity(lower(x.word), w.word)
+                                   + 0.05 * ln(1 + x.documents) DESC, x.word
+                          LIMIT 1),
                   EXISTS (SELECT 1 FROM search_lexeme y WHERE y.word = w.word)
-           FROM unnest(%s::text[]) AS w(word)""",
-        [[normalize(word) for word in words]],
+           FROM unnest(%s::text[]) AS t(raw)
+           CROSS JOIN LATERAL (SELECT lower(outings_unaccent(t.raw)) AS word) AS w""",
+        [words],
     )
     replacements = {}
     for word, closest, known in cursor.fetchall():
@@ -422,7 +423,7 @@ def _correct(cursor: Any, text: str) -> str | None:
             replacements[word] = closest
     if not replacements:
         return None
-    return " ".join(replacements.get(normalize(w), w) for w in words)
+    return " ".join(replacements.get(w, w) for w in words)
 
 
 def _jsonable(value: Any) -> Any:

@@ -92,28 +92,39 @@ class Completion:
     listing_id: int | None
 
 
+# The prefix as the stored `normalized` column is made (services.refresh_lexicon): by the
+# database's own lower() and unaccent, so that both sides agree on every letter (Python's
+# lower() and NFKD differ from them on "й", "ß", "ø", ...). Every function in it is immutable
+# and its argument a literal, so PostgreSQL folds it to a constant when planning: the LIKE
+# pattern below is a constant prefix that the btree index can range-scan.
+NORMALIZED = "lower(outings_unaccent(%(text)s))"
+
+
 def autocomplete(*, prefix: str) -> list[Completion]:
     """Up to ten titles, categories and places: prefix matches first (by weight), then close
-    spellings (trigram) to fill up. Reads one small table through its two indexes; the prefix
-    is normalised here so that the LIKE pattern is a constant the btree index can use."""
-    text = normalize(" ".join(prefix.split())[:MAX_PREFIX])
-    if len(text) < 2:
+    spellings (trigram, nearest first by the GiST index) to fill up. Reads one small table
+    through its two indexes; one row per distinct title, so the ten are ten different ones."""
+    text = " ".join(prefix.split())[:MAX_PREFIX]
+    if len(normalize(text)) < 2:
         return []
-    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT kind, label, listing_id FROM search_suggestion
-               WHERE normalized LIKE %s
-               ORDER BY weight DESC, length(normalized), id LIMIT %s""",
-            [pattern, MAX_SUGGESTIONS],
+            f"""SELECT kind, label, listing_id FROM search_suggestion
+               WHERE normalized LIKE replace(replace(replace({NORMALIZED},
+                         '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'
+               ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s""",
+            {"text": text, "limit": MAX_SUGGESTIONS},
         )
         rows = cursor.fetchall()
         if len(rows) < MAX_SUGGESTIONS:
+            # Without a single trigram (punctuation only, or letters that a C-locale database
+            # does not classify) `%` could use no index and would test every row: skip it.
             cursor.execute(
-                """SELECT kind, label, listing_id FROM search_suggestion
-                   WHERE normalized %% %s
-                   ORDER BY similarity(normalized, %s) DESC, weight DESC, id LIMIT %s""",
-                [text, text, MAX_SUGGESTIONS],
+                f"""SELECT kind, label, listing_id FROM search_suggestion
+                   WHERE cardinality(show_trgm({NORMALIZED})) > 0
+                     AND normalized %% {NORMALIZED}
+                   ORDER BY normalized <-> {NORMALIZED}, weight DESC, id LIMIT %(limit)s""",
+                {"text": text, "limit": MAX_SUGGESTIONS},
             )
             rows += cursor.fetchall()
     seen: set[tuple[str, str]] = set()
@@ -126,7 +137,9 @@ def autocomplete(*, prefix: str) -> list[Completion]:
 
 
 def normalize(text: str) -> str:
-    """Lower case without accents: what outings_unaccent(lower(...)) makes of the catalogue."""
+    """Lower case without accents, in Python: close to, but not the same as, what the database's
+    lower(outings_unaccent(...)) makes of a text ("й" loses its breve here, "ß" stays). Only for
+    length checks; anything compared with stored text is normalised by the database."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -135,10 +148,10 @@ def resolve_place(name: str) -> tuple[float, float] | None:
     """A place name's coordinates from the catalogue's own places (offline, no geocoder)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT latitude, longitude FROM search_suggestion
-               WHERE kind = 'place' AND normalized = %s AND latitude IS NOT NULL
+            f"""SELECT latitude, longitude FROM search_suggestion
+               WHERE kind = 'place' AND normalized = {NORMALIZED} AND latitude IS NOT NULL
                ORDER BY weight DESC LIMIT 1""",
-            [normalize(" ".join(name.split()))[:MAX_PREFIX]],
+            {"text": " ".join(name.split())[:MAX_PREFIX]},
         )
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None

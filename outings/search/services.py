@@ -32,13 +32,20 @@ def refresh_lexicon() -> int:
         """)
         words: int = cursor.rowcount
         cursor.execute("DELETE FROM search_suggestion")
+        # One suggestion per distinct title (as autocomplete compares it: lower case, no
+        # accents), weighted by how many listings carry it; it shows and links to the one that
+        # would have come first among them (experiences before places, then the oldest).
         cursor.execute("""
             INSERT INTO search_suggestion (kind, label, normalized, weight, listing_id)
-            SELECT 'title', left(l.title, 200), lower(outings_unaccent(left(l.title, 200))),
-                   1 + (l.kind = 'experience')::int, l.id
+            SELECT 'title', (array_agg(left(l.title, 200) ORDER BY l.kind = 'experience' DESC,
+                                                                    l.id))[1],
+                   lower(outings_unaccent(left(l.title, 200))),
+                   sum(1 + (l.kind = 'experience')::int),
+                   (array_agg(l.id ORDER BY l.kind = 'experience' DESC, l.id))[1]
             FROM catalog_listing l
             JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
             WHERE l.status = 'published'
+            GROUP BY lower(outings_unaccent(left(l.title, 200)))
         """)
         cursor.execute("""
             INSERT INTO search_suggestion (kind, label, normalized, weight, latitude, longitude)

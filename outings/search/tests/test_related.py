@@ -1,6 +1,7 @@
 import pytest
+from django.db import connection
 
-from outings.search.related import autocomplete, similar
+from outings.search.related import autocomplete, resolve_place, similar
 from outings.search.services import refresh_lexicon
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +54,85 @@ def test_autocomplete_tolerates_a_typo(make_listing):
 @pytest.mark.parametrize("prefix", ["", "a", "%", "_%_", "\\", "x" * 500])
 def test_autocomplete_handles_short_and_odd_input(rates, prefix):
     assert autocomplete(prefix=prefix) == [] or len(autocomplete(prefix=prefix)) <= 10
+
+
+def _database_lowercases_cyrillic() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lower('Ж') = 'ж'")
+        return bool(cursor.fetchone()[0])
+
+
+def test_autocomplete_offers_each_title_once_so_ten_are_ten_different(make_listing):
+    for _ in range(12):
+        make_listing("Kayak tour")
+    make_listing("KAYAK TOUR", kind="place")
+    make_listing("Kayak lessons")
+    refresh_lexicon()
+
+    titles = [c.label for c in autocomplete(prefix="kay") if c.kind == "title"]
+
+    assert titles == ["Kayak tour", "Kayak lessons"]
+
+
+def test_a_shared_title_links_to_its_first_experience(make_listing):
+    place = make_listing("Harbour walk", kind="place")
+    first = make_listing("Harbour Walk")
+    make_listing("harbour walk")
+    refresh_lexicon()
+
+    completions = [c for c in autocomplete(prefix="harbour w") if c.kind == "title"]
+
+    assert place.pk < first.pk
+    assert [(c.label, c.listing_id) for c in completions] == [("Harbour Walk", first.pk)]
+
+
+def test_autocomplete_compares_letters_as_the_database_stores_them(make_listing):
+    # Python's NFKD turns "й" into "и" and keeps "ß"; the stored text is unaccent's.
+    make_listing("Музей Фаберже", content_language="ru", city="Санкт-Петербург")
+    make_listing("Straßenkunst in Kreuzberg", content_language="de", city="Berlin")
+    make_listing("Crêperie près de l'Opéra", content_language="fr", city="Paris")
+    refresh_lexicon()
+
+    def labels(prefix: str) -> list[str]:
+        return [c.label for c in autocomplete(prefix=prefix)]
+
+    assert "Музей Фаберже" in labels("Музей")
+    assert "Straßenkunst in Kreuzberg" in labels("Straßenk")
+    assert "Straßenkunst in Kreuzberg" in labels("strassenk")
+    assert "Crêperie près de l'Opéra" in labels("crepe")
+    assert "Crêperie près de l'Opéra" in labels("Crêpe")
+
+
+def test_autocomplete_ignores_case_and_tolerates_typos_in_cyrillic(make_listing):
+    if not _database_lowercases_cyrillic():
+        pytest.skip("a --locale=C cluster: lower() and pg_trgm leave Cyrillic alone")
+    make_listing("Музей Фаберже", content_language="ru", city="Санкт-Петербург")
+    refresh_lexicon()
+
+    assert "Музей Фаберже" in [c.label for c in autocomplete(prefix="музей фа")]
+    assert "Музей Фаберже" in [c.label for c in autocomplete(prefix="МУЗЕЙ")]
+    assert "Музей Фаберже" in [c.label for c in autocomplete(prefix="музей фаберже")]
+    assert "Музей Фаберже" in [c.label for c in autocomplete(prefix="музеи фаберже")]
+    assert ("place", "Санкт-Петербург") in [(c.kind, c.label) for c in autocomplete(prefix="санкт")]
+
+
+def test_a_place_is_resolved_by_its_name_as_stored(make_listing):
+    make_listing(
+        "Прогулка по набережной",
+        content_language="ru",
+        city="Йошкар-Ола",
+        latitude=56.63,
+        longitude=47.89,
+    )
+    refresh_lexicon()
+
+    assert resolve_place("Йошкар-Ола") == (56.63, 47.89)
+    assert resolve_place("Nowhere") is None
+
+
+@pytest.mark.parametrize("prefix", ["--", "!!", "%%", "__", "\\\\", "a%", "a_"])
+def test_autocomplete_treats_wildcards_and_punctuation_as_text(make_listing, prefix):
+    make_listing("Abc tour")
+    refresh_lexicon()
+
+    assert autocomplete(prefix=prefix) == []

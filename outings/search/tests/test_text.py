@@ -85,3 +85,19 @@ def test_unpublished_listings_and_suspended_hosts_are_never_found(make_listing, 
     host.save(update_fields=["suspended_at"])
 
     assert titles(SearchQuery(text="walking")) == []
+
+
+def test_a_correctly_spelt_word_gets_no_did_you_mean_whatever_its_letters(make_listing):
+    # The lexicon holds unaccent's forms ("strassenfest", "музей"): the typed words are compared
+    # in the same form, not in Python's ("straßenfest", "музеи").
+    make_listing("Straßenfest in Kreuzberg", content_language="de", city="Berlin")
+    make_listing("Музей Фаберже", content_language="ru", city="Санкт-Петербург")
+    refresh_lexicon()
+
+    german = search(SearchQuery(text="Straßenfest", language="de"))
+    russian = search(SearchQuery(text="Музей", language="ru"))
+
+    assert [hit.title for hit in german.hits] == ["Straßenfest in Kreuzberg"]
+    assert german.suggestion is None
+    assert [hit.title for hit in russian.hits] == ["Музей Фаберже"]
+    assert russian.suggestion is None
