@@ -107,7 +107,10 @@ def start() -> bool:
                 "postgres",
                 "--auth=trust",
                 "--encoding=UTF8",
-                "--locale=C",
+                # C.UTF-8, not C: byte-order sorting as before, but lower() and pg_trgm know
+                # every alphabet (in C, lower('Музей') is 'Музей' and Cyrillic has no
+                # trigrams). Only new clusters get it; docs/search.md says how to move one.
+                "--locale=C.UTF-8",
                 "--no-instructions",
             ]
         )
