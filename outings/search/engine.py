@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,15 +69,33 @@ def search(query: SearchQuery, *, now: datetime | None = None) -> SearchPage:
         raise
 
 
+class _Budget:
+    """STATEMENT_TIMEOUT_MS for the whole search, not for each of its statements: each
+    statement after the first may only take what the ones before it left."""
+
+    def __init__(self) -> None:
+        self.deadline = monotonic() + STATEMENT_TIMEOUT_MS / 1000
+
+    def renew(self, cursor: Any) -> None:
+        left = int((self.deadline - monotonic()) * 1000)
+        if left < 1:
+            raise SearchTimeout()
+        cursor.execute(f"SET LOCAL statement_timeout = {left}")
+
+
 def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
-    # SET LOCAL needs a transaction: the timeout then covers this search and nothing else.
+    # SET LOCAL needs a transaction: the settings then cover this search and nothing else.
     with transaction.atomic(), connection.cursor() as cursor:
+        budget = _Budget()
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
-        page = _search(cursor, query, now)
+        rate = _rate(cursor, query.currency)
+        page = _search(cursor, query, now, rate)
         if query.text and not page.hits and query.cursor is None:
+            budget.renew(cursor)
             corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
-                page = _search(cursor, _with_text(query, corrected), now)
+                budget.renew(cursor)
+                page = _search(cursor, _with_text(query, corrected), now, rate)
                 page.suggestion, page.corrected = corrected, True
         elif (
             query.text
@@ -84,6 +103,7 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
             and page.next_cursor is None
             and query.cursor is None
         ):
+            budget.renew(cursor)
             corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
                 page.suggestion = corrected
@@ -97,13 +117,18 @@ def _with_text(query: SearchQuery, text: str) -> SearchQuery:
 
 
 def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
+    """The viewer's exchange rate; also turns JIT off for the rest of the search: compiling a
+    search's expressions (50-60 ms on the bench catalogue, where the server has LLVM) costs
+    more than it saves on statements that take 1-400 ms."""
     cursor.execute(
-        "SELECT per_euro, exponent FROM search_exchangerate WHERE currency = %s", [currency]
+        """SELECT set_config('jit', 'off', true), r.per_euro, r.exponent
+           FROM (SELECT 1) AS one LEFT JOIN search_exchangerate r ON r.currency = %s""",
+        [currency],
     )
     row = cursor.fetchone()
-    if row is None:
+    if row is None or row[1] is None:
         raise InvalidSearch(fields={"currency": [f"No exchange rate for {currency!r}."]})
-    return row[0], row[1]
+    return row[1], row[2]
 
 
 def _window(query: SearchQuery, now: datetime) -> tuple[datetime, datetime] | None:
@@ -212,20 +237,123 @@ def _facet_conditions(query: SearchQuery) -> dict[str, str]:
     }
 
 
-def _search(cursor: Any, query: SearchQuery, now: datetime) -> SearchPage:
-    rate = _rate(cursor, query.currency)
+def _search(
+    cursor: Any, query: SearchQuery, now: datetime, rate: tuple[Decimal, int]
+) -> SearchPage:
+    """The page and its facets in one statement: the matching rows are found once, in a
+    MATERIALIZED CTE with only what ordering and counting need, and both the page and the facet
+    counts read them from there (they were two statements that each found them)."""
     where = _common(query, now, rate)
-    where.params.update(
+    own = _facet_conditions(query)
+    order, keys, comparison = ORDER[query.sort]
+    params = dict(where.params)
+    window = _window(query, now) or (now, now + AVAILABILITY_HORIZON)
+    weekend_from, weekend_to = _weekend(query, now)
+    params.update(
         categories=list(query.categories),
         languages=list(query.languages),
         cities=list(query.cities),
         now=now,
+        available_from=window[0],
+        available_to=window[1],
+        guests=query.guests or 1,
+        weekend_from=weekend_from,
+        weekend_to=weekend_to,
+        weekend_guests=query.guests or 1,
+        limit=query.limit + 1,
     )
-    own = _facet_conditions(query)
-    selected = " AND ".join(own[name] for name in ("category", "language", "city"))
-    hits, next_cursor = _hits(cursor, query, where, selected, now)
-    facets = _facets(cursor, query, where, own, now) if query.facets else {}
-    return SearchPage(hits=hits, facets=facets, next_cursor=next_cursor)
+    keyset = "TRUE"
+    if query.cursor:
+        values = _decode_cursor(query.cursor, query)
+        keyset = f"({', '.join(keys)}) {comparison} (%(k0)s, %(k1)s)"
+        params.update(k0=values[0], k1=values[1])
+    distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
+    knn = f"({S.PLACE} <-> {S.POINT})" if query.near is not None else "NULL::float"
+    next_start = "NULL::timestamptz"
+    if query.sort == "soonest":
+        next_start = (
+            f"(SELECT min(s.starts_at) FROM scheduling_slot s"
+            f" WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT})"
+        )
+    facet_columns = ""
+    if query.facets:
+        duration_bucket = S.bucket_case("l.duration_minutes", S.DURATION_BUCKETS)
+        facet_columns = f"""
+               {own["_price_bucket"]} AS price_bucket, {duration_bucket} AS duration_bucket,
+               -- Correlated, probing (listing_id, starts_at) per matching listing: as
+               -- IN (...) it became a hashed SubPlan reading every weekend slot on every
+               -- search (docs/benchmarks.md, "Search").
+               EXISTS (SELECT 1 FROM scheduling_slot s
+                       WHERE s.listing_id = l.id AND s.status = 'open'
+                         AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
+                         AND (s.capacity - s.seats_taken >= %(weekend_guests)s
+                              OR {SEATS_LEFT_SQL} >= %(weekend_guests)s)) AS weekend,"""
+    soonest_only = "next_start IS NOT NULL" if query.sort == "soonest" else "TRUE"
+    # Without facets nothing else reads the matches: left to the planner, the page can stop
+    # early (the distance sort walks the GiST index nearest first).
+    materialized = "MATERIALIZED" if query.facets else "NOT MATERIALIZED"
+    statement = f"""
+        WITH base AS {materialized} (
+            SELECT l.id, c.slug AS category, l.city, l.languages, l.created_at,
+                   {S.PRICE} AS price, {distance} AS distance, {knn} AS knn,
+                   {_score(query)} AS score, {next_start} AS next_start,{facet_columns}
+                   {own["category"]} AS in_category, {own["language"]} AS in_language,
+                   {own["city"]} AS in_city
+            {S.FROM_LISTINGS}
+            WHERE {where.sql()}
+        ), page AS (
+            SELECT id, category, price, distance, knn, score, created_at, next_start,
+                   row_number() OVER (ORDER BY {order}) AS n
+            FROM base
+            WHERE in_category AND in_language AND in_city AND {keyset} AND {soonest_only}
+            ORDER BY {order} LIMIT %(limit)s
+        )
+        SELECT 'hit', p.n, p.id, l.title, l.summary, p.category, l.city, l.country_code,
+               l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
+               l.image_url, p.price, p.distance, p.knn, p.score, p.created_at, p.next_start,
+               slot.id, slot.starts_at, slot.seats_left, NULL::bigint
+        FROM page p
+        JOIN catalog_listing l ON l.id = p.id
+        LEFT JOIN LATERAL (
+            SELECT s.id, s.starts_at, {SEATS_LEFT_SQL} AS seats_left FROM scheduling_slot s
+            WHERE s.listing_id = p.id AND {S.BOOKABLE_SLOT}
+            ORDER BY s.starts_at LIMIT 1
+        ) slot ON TRUE
+        {_facet_rows() if query.facets else ""}
+    """
+    cursor.execute(statement, params)
+    rows = cursor.fetchall()
+    hits = sorted((row for row in rows if row[0] == "hit"), key=lambda row: row[1])
+    more = len(hits) > query.limit
+    hits = hits[: query.limit]
+    page = SearchPage(
+        hits=[
+            SearchHit(
+                listing_id=row[2],
+                title=row[3],
+                summary=row[4],
+                category=row[5],
+                city=row[6],
+                country_code=row[7],
+                price_amount=row[8],
+                currency=row[9],
+                duration_minutes=row[10],
+                latitude=row[11],
+                longitude=row[12],
+                image_url=row[13],
+                distance_km=round(row[15], 3) if row[15] is not None else None,
+                next_slot=NextSlot(slot_id=row[20], starts_at=row[21], seats_left=row[22])
+                if row[20] is not None
+                else None,
+            )
+            for row in hits
+        ],
+        facets=_facets(query, [row for row in rows if row[0] != "hit"]) if query.facets else {},
+    )
+    if more and hits:
+        last = dict(zip(HIT_KEYS, hits[-1][14:20], strict=True)) | {"id": hits[-1][2]}
+        page.next_cursor = _encode_cursor([_jsonable(last[keys[0]]), last["id"]], query)
+    return page
 
 
 def _score(query: SearchQuery) -> str:
@@ -244,134 +372,38 @@ def _score(query: SearchQuery) -> str:
     return f"round(({score})::numeric, 9)"
 
 
-def _hits(
-    cursor: Any, query: SearchQuery, where: S.Conditions, selected: str, now: datetime
-) -> tuple[list[SearchHit], str | None]:
-    order, keys, comparison = ORDER[query.sort]
-    distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
-    knn = f"({S.PLACE} <-> {S.POINT})" if query.near is not None else "NULL::float"
-    params = dict(where.params)
-    window = _window(query, now) or (now, now + AVAILABILITY_HORIZON)
-    params.update(available_from=window[0], available_to=window[1], guests=query.guests or 1)
-    next_start = "NULL::timestamptz"
-    if query.sort == "soonest":
-        next_start = (
-            f"(SELECT min(s.starts_at) FROM scheduling_slot s"
-            f" WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT})"
-        )
-    inner = f"""
-        SELECT l.id, l.title, l.summary, c.slug AS category, l.city, l.country_code,
-               l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
-               l.image_url, l.created_at, {S.PRICE} AS price, {distance} AS distance, {knn} AS knn,
-               {_score(query)} AS score, {next_start} AS next_start
-        {S.FROM_LISTINGS}
-        WHERE {where.sql()} AND {selected}
-    """
-    keyset = "TRUE"
-    if query.cursor:
-        values = _decode_cursor(query.cursor, query)
-        keyset = f"({', '.join(keys)}) {comparison} (%(k0)s, %(k1)s)"
-        params.update(k0=values[0], k1=values[1])
-    filter_soonest = "next_start IS NOT NULL" if query.sort == "soonest" else "TRUE"
-    statement = (
-        f"SELECT * FROM ({inner}) hit WHERE {keyset} AND {filter_soonest}"
-        f" ORDER BY {order} LIMIT %(limit)s"
-    )
-    params["limit"] = query.limit + 1
-    cursor.execute(statement, params)
-    columns = [column.name for column in cursor.description]
-    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    slots = _next_slots(cursor, [row["id"] for row in rows], params)
-    hits = [
-        SearchHit(
-            listing_id=row["id"],
-            title=row["title"],
-            summary=row["summary"],
-            category=row["category"],
-            city=row["city"],
-            country_code=row["country_code"],
-            price_amount=row["price_amount"],
-            currency=row["currency"],
-            duration_minutes=row["duration_minutes"],
-            latitude=row["latitude"],
-            longitude=row["longitude"],
-            image_url=row["image_url"],
-            distance_km=round(row["distance"], 3) if row["distance"] is not None else None,
-            next_slot=slots.get(row["id"]),
-        )
-        for row in rows
-    ]
-    next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        next_cursor = _encode_cursor([_jsonable(last[keys[0]]), last["id"]], query)
-    return hits, next_cursor
+# The sort keys as the page rows carry them (columns 14-19), for the next page's cursor.
+HIT_KEYS = ("price", "distance", "knn", "score", "created_at", "next_start")
 
 
-def _next_slots(cursor: Any, ids: list[int], params: dict[str, Any]) -> dict[int, NextSlot]:
-    if not ids:
-        return {}
-    cursor.execute(
-        f"""SELECT DISTINCT ON (s.listing_id) s.listing_id, s.id, s.starts_at,
-                   {SEATS_LEFT_SQL}
-            FROM scheduling_slot s
-            WHERE s.listing_id = ANY(%(ids)s) AND {S.BOOKABLE_SLOT}
-            ORDER BY s.listing_id, s.starts_at""",
-        {**params, "ids": ids},
-    )
-    return {
-        row[0]: NextSlot(slot_id=row[1], starts_at=row[2], seats_left=row[3])
-        for row in cursor.fetchall()
-    }
+def _facet_rows() -> str:
+    """The facet counts as rows of the page's shape: 'facet', the facet in the page's category
+    column (5), the value in its city column (6), the count in the last one. A facet's counts
+    ignore its own selection. Untyped NULLs take the page's column types."""
+    return f"""
+        UNION ALL
+        SELECT 'facet', {", ".join(["NULL"] * 4)}, facet, value, {", ".join(["NULL"] * 16)}, count
+        FROM (
+            SELECT 'category' AS facet, category AS value, count(*) AS count FROM base
+                WHERE in_language AND in_city GROUP BY category
+            UNION ALL SELECT 'language', language, count(*) FROM base, unnest(languages) language
+                WHERE in_category AND in_city GROUP BY language
+            UNION ALL (SELECT 'city', city, count(*) FROM base
+                WHERE in_category AND in_language AND city <> '' GROUP BY city
+                ORDER BY count(*) DESC, city LIMIT 15)
+            UNION ALL SELECT 'price', price_bucket, count(*) FROM base
+                WHERE in_category AND in_language AND in_city AND price_bucket IS NOT NULL
+                GROUP BY price_bucket
+            UNION ALL SELECT 'duration', duration_bucket, count(*) FROM base
+                WHERE in_category AND in_language AND in_city AND duration_bucket IS NOT NULL
+                GROUP BY duration_bucket
+            UNION ALL SELECT 'weekend', 'available', count(*) FROM base
+                WHERE in_category AND in_language AND in_city AND weekend
+        ) AS facet_counts"""
 
 
-def _facets(
-    cursor: Any, query: SearchQuery, where: S.Conditions, own: dict[str, str], now: datetime
-) -> dict[str, list[FacetValue]]:
-    """Exact counts for the current query; a facet's counts ignore its own selection."""
-    params = dict(where.params)
-    weekend_from, weekend_to = _weekend(query, now)
-    params.update(
-        weekend_from=weekend_from, weekend_to=weekend_to, weekend_guests=query.guests or 1
-    )
-    price_bucket = own["_price_bucket"]
-    duration_bucket = S.bucket_case("l.duration_minutes", S.DURATION_BUCKETS)
-    statement = f"""
-        WITH base AS MATERIALIZED (
-            SELECT c.slug AS category, l.city, l.languages, {price_bucket} AS price_bucket,
-                   {duration_bucket} AS duration_bucket,
-                   {own["category"]} AS in_category, {own["language"]} AS in_language,
-                   {own["city"]} AS in_city,
-                   -- Correlated, probing (listing_id, starts_at) per matching listing: as
-                   -- IN (...) it became a hashed SubPlan reading every weekend slot on every
-                   -- search (docs/benchmarks.md, "Search").
-                   EXISTS (SELECT 1 FROM scheduling_slot s
-                           WHERE s.listing_id = l.id AND s.status = 'open'
-                             AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
-                             AND (s.capacity - s.seats_taken >= %(weekend_guests)s
-                                  OR {SEATS_LEFT_SQL} >= %(weekend_guests)s)) AS weekend
-            {S.FROM_LISTINGS}
-            WHERE {where.sql()}
-        )
-        SELECT 'category', category, count(*) FROM base
-            WHERE in_language AND in_city GROUP BY category
-        UNION ALL SELECT 'language', language, count(*) FROM base, unnest(languages) language
-            WHERE in_category AND in_city GROUP BY language
-        UNION ALL (SELECT 'city', city, count(*) FROM base
-            WHERE in_category AND in_language AND city <> '' GROUP BY city
-            ORDER BY count(*) DESC, city LIMIT 15)
-        UNION ALL SELECT 'price', price_bucket, count(*) FROM base
-            WHERE in_category AND in_language AND in_city AND price_bucket IS NOT NULL
-            GROUP BY price_bucket
-        UNION ALL SELECT 'duration', duration_bucket, count(*) FROM base
-            WHERE in_category AND in_language AND in_city AND duration_bucket IS NOT NULL
-            GROUP BY duration_bucket
-        UNION ALL SELECT 'weekend', 'available', count(*) FROM base
-            WHERE in_category AND in_language AND in_city AND weekend
-    """
-    cursor.execute(statement, params)
+def _facets(query: SearchQuery, rows: list[tuple[Any, ...]]) -> dict[str, list[FacetValue]]:
+    """The facet rows of the statement (facet in column 5, value in 6, count last), sorted."""
     chosen = {
         "category": set(query.categories),
         "language": set(query.languages),
@@ -385,7 +417,8 @@ def _facets(
         "duration": [],
         "weekend": [],
     }
-    for facet, value, count in cursor.fetchall():
+    for row in rows:
+        facet, value, count = row[5], row[6], row[-1]
         facets[facet].append(
             FacetValue(value=value, count=count, selected=value in chosen.get(facet, ()))
         )

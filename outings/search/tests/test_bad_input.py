@@ -4,6 +4,7 @@ import pytest
 
 from outings.search.engine import search
 from outings.search.query import InvalidSearch, Point, SearchQuery
+from outings.search.services import refresh_lexicon
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,42 @@ def test_a_search_that_runs_out_of_time_is_a_clean_503(rates, monkeypatch):
         search(SearchQuery(text="tour"))
 
     assert error.value.status_code == 503
+
+
+def test_a_corrected_search_shares_one_time_budget(make_listing):
+    from django.db import connection
+
+    from outings.search import engine
+
+    make_listing("Distillery district walking tour")
+    refresh_lexicon()
+    executed: list[str] = []
+
+    def record(run, sql, *args):
+        executed.append(sql)
+        return run(sql, *args)
+
+    with connection.execute_wrapper(record):
+        page = search(SearchQuery(text="distilery"))
+
+    budgets = [
+        int(sql.rsplit("=", 1)[1]) for sql in executed if sql.startswith("SET LOCAL statement")
+    ]
+    assert page.corrected is True
+    assert len(budgets) == 3  # the search, the correction, the corrected search
+    assert budgets[0] == engine.STATEMENT_TIMEOUT_MS
+    assert budgets == sorted(budgets, reverse=True)
+
+
+def test_a_search_whose_budget_is_spent_before_its_correction_is_a_clean_503(
+    make_listing, monkeypatch
+):
+    from outings.search import engine
+
+    make_listing("Distillery district walking tour")
+    refresh_lexicon()
+    clock = iter([0.0, engine.STATEMENT_TIMEOUT_MS / 1000 + 0.5])
+    monkeypatch.setattr(engine, "monotonic", lambda: next(clock))
+
+    with pytest.raises(engine.SearchTimeout):
+        search(SearchQuery(text="distilery"))
