@@ -28,8 +28,12 @@ def catalogue_version() -> int:
     return int(row[0]) if row else 0
 
 
-def cached_search(query: SearchQuery) -> SearchPage:
-    version = catalogue_version()
+def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPage:
+    """The page for `query`, from the cache when the catalogue has not changed since it was
+    stored. `version` is the catalogue version if the caller has read it already (read before
+    the search, never after: a page must not be keyed by a version newer than its rows)."""
+    if version is None:
+        version = catalogue_version()
     key = (
         "search:"
         + hashlib.sha256(

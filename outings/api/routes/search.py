@@ -234,12 +234,17 @@ def search(
     """Things to do matching a text query, filters, a place and dates, with facet counts.
     Identical anonymous searches are answered from a cache keyed by the catalogue version."""
     query = to_query(params, language=request.LANGUAGE_CODE[:2])
-    anonymous = not is_authenticated(request)
-    page = cache.cached_search(query) if anonymous else run_search(query)
-    body = _serialise(page)
-    etag = make_etag(cache.catalogue_version(), request.get_full_path())
+    # One read of the version, before the search: it keys the cache and the ETag, and a
+    # matching If-None-Match is answered without searching at all.
+    version = cache.catalogue_version()
+    etag = make_etag(version, request.get_full_path())
     set_cache_headers(response, request, etag)
-    return not_modified(request, etag) or body
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    anonymous = not is_authenticated(request)
+    page = cache.cached_search(query, version=version) if anonymous else run_search(query)
+    return _serialise(page)
 
 
 @router.get(
