@@ -108,25 +108,33 @@ def autocomplete(*, prefix: str) -> list[Completion]:
     if len(normalize(text)) < 2:
         return []
     with connection.cursor() as cursor:
+        # One round trip. The fill-up runs only when the prefix found fewer than ten: the
+        # planner tests that first (a one-time filter) and skips the trigram index otherwise.
+        # Without a single trigram (punctuation only, or letters that a C-locale database does
+        # not classify) `%` could use no index and would test every row: skipped as well.
         cursor.execute(
-            f"""SELECT kind, label, listing_id FROM search_suggestion
-               WHERE normalized LIKE replace(replace(replace({NORMALIZED},
-                         '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'
-               ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s""",
+            f"""WITH prefix AS MATERIALIZED (
+                    SELECT kind, label, listing_id, 0 AS part, -weight::float8 AS a,
+                           length(normalized)::float8 AS b, id
+                    FROM search_suggestion
+                    WHERE normalized LIKE replace(replace(replace({NORMALIZED},
+                              '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'
+                    ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s
+                )
+                SELECT * FROM prefix
+                UNION ALL (
+                    SELECT kind, label, listing_id, 1, normalized <-> {NORMALIZED},
+                           -weight::float8, id
+                    FROM search_suggestion
+                    WHERE (SELECT count(*) FROM prefix) < %(limit)s
+                      AND cardinality(show_trgm({NORMALIZED})) > 0
+                      AND normalized %% {NORMALIZED}
+                    ORDER BY normalized <-> {NORMALIZED}, weight DESC, id LIMIT %(limit)s
+                )
+                ORDER BY part, a, b, id""",
             {"text": text, "limit": MAX_SUGGESTIONS},
         )
-        rows = cursor.fetchall()
-        if len(rows) < MAX_SUGGESTIONS:
-            # Without a single trigram (punctuation only, or letters that a C-locale database
-            # does not classify) `%` could use no index and would test every row: skip it.
-            cursor.execute(
-                f"""SELECT kind, label, listing_id FROM search_suggestion
-                   WHERE cardinality(show_trgm({NORMALIZED})) > 0
-                     AND normalized %% {NORMALIZED}
-                   ORDER BY normalized <-> {NORMALIZED}, weight DESC, id LIMIT %(limit)s""",
-                {"text": text, "limit": MAX_SUGGESTIONS},
-            )
-            rows += cursor.fetchall()
+        rows = [row[:3] for row in cursor.fetchall()]
     seen: set[tuple[str, str]] = set()
     completions = []
     for kind, label, listing_id in rows:
