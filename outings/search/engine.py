@@ -279,15 +279,7 @@ def _search(
     if query.facets:
         duration_bucket = S.bucket_case("l.duration_minutes", S.DURATION_BUCKETS)
         facet_columns = f"""
-               {own["_price_bucket"]} AS price_bucket, {duration_bucket} AS duration_bucket,
-               -- Correlated, probing (listing_id, starts_at) per matching listing: as
-               -- IN (...) it became a hashed SubPlan reading every weekend slot on every
-               -- search (docs/benchmarks.md, "Search").
-               EXISTS (SELECT 1 FROM scheduling_slot s
-                       WHERE s.listing_id = l.id AND s.status = 'open'
-                         AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
-                         AND (s.capacity - s.seats_taken >= %(weekend_guests)s
-                              OR {SEATS_LEFT_SQL} >= %(weekend_guests)s)) AS weekend,"""
+               {own["_price_bucket"]} AS price_bucket, {duration_bucket} AS duration_bucket,"""
     soonest_only = "next_start IS NOT NULL" if query.sort == "soonest" else "TRUE"
     # Without facets nothing else reads the matches: left to the planner, the page can stop
     # early (the distance sort walks the GiST index nearest first).
@@ -397,8 +389,16 @@ def _facet_rows() -> str:
             UNION ALL SELECT 'duration', duration_bucket, count(*) FROM base
                 WHERE in_category AND in_language AND in_city AND duration_bucket IS NOT NULL
                 GROUP BY duration_bucket
+            -- Probed only for the rows the count needs (those in every selection), not for
+            -- every match: a correlated EXISTS on (listing_id, starts_at) per listing, or a
+            -- hashed pass over the weekend's slots when that is cheaper (docs/benchmarks.md).
             UNION ALL SELECT 'weekend', 'available', count(*) FROM base
-                WHERE in_category AND in_language AND in_city AND weekend
+                WHERE in_category AND in_language AND in_city
+                  AND EXISTS (SELECT 1 FROM scheduling_slot s
+                      WHERE s.listing_id = base.id AND s.status = 'open'
+                        AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
+                        AND (s.capacity - s.seats_taken >= %(weekend_guests)s
+                             OR {SEATS_LEFT_SQL} >= %(weekend_guests)s))
         ) AS facet_counts"""
 
 
