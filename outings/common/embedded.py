@@ -9,6 +9,7 @@ Usage: python -m outings.common.embedded start|stop|status
 
 from __future__ import annotations
 
+import locale
 import os
 import socket
 import subprocess
@@ -89,6 +90,26 @@ def _port_in_use(number: int) -> bool:
         return probe.connect_ex(("127.0.0.1", number)) == 0
 
 
+# UTF-8 character classes under the names the C libraries give them: glibc and musl have
+# C.UTF-8; macOS has UTF-8 and en_US.UTF-8 (PostgreSQL's libc locales are the system's).
+UTF8_CTYPES = ("C.UTF-8", "C.utf8", "UTF-8", "en_US.UTF-8", "en_US.utf8")
+
+
+def utf8_ctype() -> str | None:
+    """The first of UTF8_CTYPES this system has, or None (the cluster then keeps C)."""
+    current = locale.setlocale(locale.LC_CTYPE)
+    try:
+        for name in UTF8_CTYPES:
+            try:
+                locale.setlocale(locale.LC_CTYPE, name)
+            except locale.Error:
+                continue
+            return name
+        return None
+    finally:
+        locale.setlocale(locale.LC_CTYPE, current)
+
+
 def start() -> bool:
     """Start the server if it is not running; return True if this call started it.
 
@@ -107,10 +128,12 @@ def start() -> bool:
                 "postgres",
                 "--auth=trust",
                 "--encoding=UTF8",
-                # C.UTF-8, not C: byte-order sorting as before, but lower() and pg_trgm know
-                # every alphabet (in C, lower('Музей') is 'Музей' and Cyrillic has no
-                # trigrams). Only new clusters get it; docs/search.md says how to move one.
-                "--locale=C.UTF-8",
+                # Byte-order sorting (C), but character classes of a UTF-8 locale, so that
+                # lower() and pg_trgm know every alphabet (with a C ctype, lower('Музей') is
+                # 'Музей' and Cyrillic has no trigrams). Only new clusters get it;
+                # docs/search.md says how to move one.
+                "--locale=C",
+                *([f"--lc-ctype={ctype}"] if (ctype := utf8_ctype()) else []),
                 "--no-instructions",
             ]
         )

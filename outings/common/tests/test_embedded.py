@@ -29,6 +29,16 @@ def test_the_embedded_server_survives_a_crash_of_the_previous_run(scratch_server
     assert embedded.start() is False  # already running: reused, not started twice
     with psycopg.connect(f"postgresql://outings@127.0.0.1:{scratch_server}/outings") as conn:
         assert conn.execute("SELECT current_database()").fetchone() == ("outings",)
+        # Byte-order collation, UTF-8 character classes (when the system has such a locale).
+        row = conn.execute(
+            "SELECT datcollate, datctype, lower('Музей') FROM pg_database"
+            " WHERE datname = current_database()"
+        ).fetchone()
+        assert row is not None
+        collate, ctype, lowered = row
+        assert collate == "C"
+        if embedded.utf8_ctype() is not None:
+            assert (ctype, lowered) == (embedded.utf8_ctype(), "музей")
 
     os.kill(_postmaster_pid(), signal.SIGKILL)  # a crash: postmaster.pid stays behind
     deadline = time.monotonic() + 10
