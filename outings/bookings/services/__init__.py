@@ -26,6 +26,7 @@ from outings.bookings.services.waitlist import (
     change_slot_capacity,
     join_waitlist,
     leave_waitlist,
+    update_schedule,
 )
 
 __all__ = [
@@ -47,5 +48,6 @@ __all__ = [
     "pending_transfer",
     "refund_for",
     "slots_due_for_minimum",
+    "update_schedule",
     "withdraw_transfer",
 ]

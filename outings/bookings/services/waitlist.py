@@ -1,12 +1,12 @@
 """The waiting list of a full date. A guest waits for N seats as one entry; freed seats are offered
 by core.offer_freed_seats (first entry that fits, all its seats or nothing, as a hold with a
 deadline); an offer that lapses or is turned down passes to the next entry. Seats a host adds
-by raising a date's capacity are offered the same way."""
+by raising a date's capacity, or a schedule rule's, are offered the same way."""
 
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
@@ -22,7 +22,8 @@ from outings.bookings.services.holds import bookable_slot, check_seats
 from outings.common.errors import NotFound
 from outings.notifications import live
 from outings.scheduling import services as scheduling
-from outings.scheduling.models import Slot
+from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.rules import ScheduleData
 
 Entry = WaitlistEntry.Status
 
@@ -85,3 +86,30 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int, now:
     live.publish_seats_left(listing_id=slot.listing_id, slot_id=slot.pk, seats_left=seats_left)
     slot.refresh_from_db(fields=["seats_taken"])
     return slot
+
+
+@transaction.atomic
+def update_schedule(
+    *, host: HostProfile, schedule_id: int, data: ScheduleData, now: datetime
+) -> Schedule:
+    """Change one of the host's schedule rules (scheduling's update_schedule, its rules and
+    refusals). When the rule's new capacity adds seats to dates with a waiting list, those seats
+    go to the list first, date by date, as with one date's capacity."""
+    schedule = scheduling.update_schedule(host=host, schedule_id=schedule_id, data=data, now=now)
+    waited_for = (
+        Slot.objects.filter(
+            schedule=schedule,
+            status=Slot.Status.OPEN,
+            starts_at__gt=now,
+            seats_taken__lt=F("capacity"),
+            waitlist__status=Entry.WAITING,
+        )
+        .distinct()
+        .order_by("starts_at", "id")
+    )
+    for slot in waited_for:
+        seats_left = offer_freed_seats(
+            slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now
+        )
+        live.publish_seats_left(listing_id=slot.listing_id, slot_id=slot.pk, seats_left=seats_left)
+    return schedule

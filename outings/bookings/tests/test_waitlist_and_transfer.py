@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.db.models import Sum
@@ -15,12 +15,14 @@ from outings.bookings.errors import (
 )
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
+from outings.catalog.models import Listing
 from outings.catalog.tests.factories import HostProfileFactory, UserFactory
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
 from outings.notifications.models import Notification
+from outings.scheduling import services as scheduling
 from outings.scheduling.models import Slot
-from outings.scheduling.rules import CapacityBelowSeatsTaken
+from outings.scheduling.rules import CapacityBelowSeatsTaken, ScheduleData
 
 pytestmark = pytest.mark.django_db
 Entry = WaitlistEntry.Status
@@ -115,6 +117,38 @@ def test_seats_a_host_adds_go_to_the_waiting_list_first(
             host=HostProfileFactory.create(), slot_id=slot.pk, capacity=20, now=NOW
         )
     assert consistent(slot) == 15
+
+
+def test_seats_a_schedule_rule_adds_go_to_its_dates_waiting_lists(
+    host: HostProfile, listing: Listing
+) -> None:
+    rule = {
+        "weekdays": [0],
+        "start_times": [time(10)],
+        "valid_from": date(2030, 5, 6),
+        "valid_until": date(2030, 5, 12),
+    }
+    schedule = scheduling.create_schedule(
+        host=host, listing_id=listing.pk, data=ScheduleData(**rule, capacity=2), now=NOW
+    )
+    slot = Slot.objects.get(schedule=schedule)
+    book(UserFactory.create(), slot, 2)
+    waiter = UserFactory.create()
+    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
+
+    services.update_schedule(
+        host=host, schedule_id=schedule.pk, data=ScheduleData(**rule, capacity=3), now=NOW
+    )
+    entry.refresh_from_db()
+    assert entry.status == Entry.WAITING  # one more seat: the party of two is not split
+    services.update_schedule(
+        host=host, schedule_id=schedule.pk, data=ScheduleData(**rule, capacity=4), now=NOW
+    )
+
+    entry.refresh_from_db()
+    assert entry.status == Entry.OFFERED
+    assert Booking.objects.get(waitlist_entry=entry).guest == waiter
+    assert consistent(slot) == 4
 
 
 def test_a_lapsed_offer_passes_to_the_next_entry(

@@ -77,12 +77,13 @@ def create_schedule(request: HttpRequest, listing_id: Id, payload: ScheduleIn) -
 def update_schedule(
     request: HttpRequest, listing_id: Id, schedule_id: Id, payload: ScheduleIn
 ) -> Schedule:
-    """Replace a rule; refused if it would drop a booked slot or shrink one below its seats."""
+    """Replace a rule; refused if it would drop a booked slot or shrink one below its seats.
+    Seats a larger capacity adds go to the dates' waiting lists first."""
     owner = host(request)
     _schedule(owner, listing_id, schedule_id)
     return located(
         "body.payload",
-        lambda: services.update_schedule(
+        lambda: bookings_services.update_schedule(
             host=owner, schedule_id=schedule_id, data=payload.to_data(), now=timezone.now()
         ),
     )
