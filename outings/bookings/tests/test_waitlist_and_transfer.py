@@ -1,4 +1,5 @@
 from datetime import date, time, timedelta
+from typing import Any
 
 import pytest
 from django.db.models import Sum
@@ -122,7 +123,7 @@ def test_seats_a_host_adds_go_to_the_waiting_list_first(
 def test_seats_a_schedule_rule_adds_go_to_its_dates_waiting_lists(
     host: HostProfile, listing: Listing
 ) -> None:
-    rule = {
+    rule: dict[str, Any] = {
         "weekdays": [0],
         "start_times": [time(10)],
         "valid_from": date(2030, 5, 6),
