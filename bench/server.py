@@ -124,18 +124,20 @@ def gunicorn(
     env: Mapping[str, str] | None = None,
     extra_args: tuple[str, ...] = (),
     startup_timeout: float = 60.0,
+    log: Path | None = None,
 ) -> Iterator[Server]:
     """A gunicorn server (WSGI, sync workers) on a free port of 127.0.0.1, and stopped (every
     process of it) when the block exits.
 
     Yields once every worker has answered `ready_path` (bench.settings' /bench/pid tells which
     worker answered); give a path that returns 200 without a pid for other settings modules.
+    Its output goes to `log` (appended), else to var/bench/gunicorn-<settings module>.log.
     """
     host = "127.0.0.1"
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     for _attempt in range(3):  # another program may take the free port before gunicorn does
         port = free_port(host)
-        log = LOG_DIR / f"gunicorn-{settings_module}.log"
+        path = log or LOG_DIR / f"gunicorn-{settings_module}.log"
         command = [
             sys.executable,
             "-m",
@@ -151,7 +153,7 @@ def gunicorn(
             "warning",
             *extra_args,
         ]
-        with log.open("wb") as out:
+        with path.open("ab" if log else "wb") as out:
             process = subprocess.Popen(
                 command,
                 cwd=ROOT,
@@ -169,17 +171,17 @@ def gunicorn(
                 if time.monotonic() > deadline:
                     raise BenchError(
                         f"gunicorn ({settings_module}) did not answer {ready_path} within "
-                        f"{startup_timeout:.0f} s; its log ends:\n{_tail(log)}"
+                        f"{startup_timeout:.0f} s; its log ends:\n{_tail(path)}"
                     )
                 time.sleep(0.1)
             if process.poll() is not None:
-                if "Address already in use" in _tail(log):
+                if "Address already in use" in _tail(path):
                     continue
                 raise BenchError(
                     f"gunicorn ({settings_module}) exited with {process.returncode}; "
-                    f"its log ends:\n{_tail(log)}"
+                    f"its log ends:\n{_tail(path)}"
                 )
-            yield Server(host=host, port=port, pid=process.pid, log=log)
+            yield Server(host=host, port=port, pid=process.pid, log=path)
             return
         finally:
             _stop(process)
