@@ -36,7 +36,8 @@ from outings.catalog.tests.factories import (
     UserFactory,
     category,
 )
-from tests.faults.conftest import ROOT, database_url
+from tests.faults.conftest import ROOT
+from tests.live_gunicorn import served_database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("nudges")]
 
@@ -73,7 +74,7 @@ def front(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": served_database_url(),
         "OUTINGS_VAR_DIR": str(tmp_path),
         "OUTINGS_WSGI_UPSTREAM": f"{live_server.url}/",
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -16,23 +16,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
 from outings.common.outbox import registry, tasks
 from outings.notifications.tests.smtp_sink import SmtpSink
+from tests.live_gunicorn import served_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    """The test database, for the subprocesses."""
-    params = connection.settings_dict
-    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-    return (
-        f"postgres://{params['USER']}{password}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
-    )
 
 
 @pytest.fixture
@@ -66,7 +57,7 @@ def child_env(transactional_db: None, tmp_path: Path, sink: SmtpSink) -> dict[st
         if key not in {"DATABASE_URL", "EMAIL_URL", "PYTEST_CURRENT_TEST"}
     }
     env.update(
-        DATABASE_URL=database_url(),
+        DATABASE_URL=served_database_url(),
         SECRET_KEY=os.environ.get("SECRET_KEY", "fault-tests"),
         EMAIL_URL=sink.url,
         OUTINGS_VAR_DIR=str(tmp_path),

@@ -19,7 +19,8 @@ from django.test import Client, override_settings
 
 from config.asgi import application
 from outings.notifications.tests.factories import UserFactory
-from tests.faults.conftest import ROOT, database_url
+from tests.faults.conftest import ROOT
+from tests.live_gunicorn import served_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +49,7 @@ def test_a_notification_raised_in_another_process_reaches_the_users_socket(tmp_p
         config["NAME"] = connection.settings_dict["NAME"]
     env = {
         **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": served_database_url(),
         "SECRET_KEY": os.environ.get("SECRET_KEY", "fault-tests"),
         "OUTINGS_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "config.settings",
