@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import translation
 
 REQUIRE_SERVICES = os.environ.get("OUTINGS_REQUIRE_SERVICES") == "1"
 
@@ -60,3 +61,11 @@ def _plain_static_storage() -> Iterator[None]:
     }
     with override_settings(STORAGES=storages):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request through the test client leaves its language active in the thread (LocaleMiddleware
+    activates, nothing deactivates): a German request must not make the next test German."""
+    yield
+    translation.deactivate()

@@ -1,10 +1,14 @@
 """Outbox handlers of the bookings app, imported by BookingsConfig.ready in every process: due
-rows that lapse holds, send reminders and pass refunds to the payment provider."""
+rows that announce confirmations, lapse holds, send reminders and pass refunds to the payment
+provider."""
+
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from outings.accounts.models import User
 from outings.bookings import calendar, effects, services
 from outings.bookings.models import Booking
 from outings.bookings.payments import ProviderUnavailable, provider
@@ -18,6 +22,19 @@ __all__ = ["calendar"]  # registers the "booking.ics" mail attachment
 def expire(message: OutboxMessage) -> None:
     """Due at the hold's expires_at; does nothing if the booking was confirmed or ended."""
     services.expire_booking(booking_id=int(message.payload["booking"]), now=timezone.now())
+
+
+@outbox.handler(effects.CONFIRMED, queue="urgent")
+def confirmed(message: OutboxMessage) -> None:
+    """Written by the confirmation: the mail, the notifications, the live event, the day's count
+    and the reminder it causes, sent whatever has happened to the booking since (a cancellation
+    that followed has its own message, after this one)."""
+    payload = message.payload
+    booking = Booking.objects.select_related("slot", "listing__host__user").get(
+        pk=int(payload["booking"])
+    )
+    guest = User.objects.get(pk=int(payload["guest"]))  # bookings protect their guests
+    effects.announce_confirmed(booking, guest=guest, at=datetime.fromisoformat(str(payload["at"])))
 
 
 @outbox.handler(effects.REMIND, queue="default")

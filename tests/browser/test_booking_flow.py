@@ -36,10 +36,11 @@ from outings.catalog.tests.factories import (
     UserFactory,
     category,
 )
+from outings.common.outbox import relay
 from tests.faults.conftest import ROOT
 from tests.live_gunicorn import served_database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("nudges")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _free_port() -> int:
@@ -116,7 +117,7 @@ def _signed_in(browser: Any, user: User, url: str) -> Any:
 
 
 def test_a_guest_books_a_date_and_the_hosts_dashboard_shows_it_live(
-    front: str, browser: Any, artifacts: Path
+    front: str, browser: Any, artifacts: Path, nudges: list[str]
 ) -> None:
     category("tours")  # a transactional test before may have flushed the categories
     host = HostProfileFactory.create(display_name="Ada's walks")
@@ -176,7 +177,10 @@ def test_a_guest_books_a_date_and_the_hosts_dashboard_shows_it_live(
     assert row.inner_text() == "Harbour walk at dawn"
     shot(page, "my-bookings")
 
-    # 5. The host's dashboard shows it without a reload.
+    # 5. The urgent worker, nudged by the confirmation, announces it (here, in this process);
+    # the host's dashboard shows it without a reload.
+    assert "urgent" in nudges
+    relay.drain(queue="urgent", budget=10)
     board.wait_for_selector(f"#latest-bookings a[href='/host/bookings/{booking.reference}/']")
     assert board.evaluate("window.__notReloaded") is True
     assert "Grace Hopper" in board.locator("#latest-bookings").inner_text()

@@ -14,7 +14,9 @@ from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
+from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
+from outings.stats.models import ListingDay
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +75,32 @@ def test_a_hold_not_yet_due_is_left_alone(guest: User, slot: Slot) -> None:
     booking.refresh_from_db()
     assert booking.status == Booking.Status.HELD
     assert OutboxMessage.objects.get(kind="bookings.expire").status == OutboxMessage.Status.PENDING
+
+
+def test_a_confirmation_is_announced_once_by_the_worker(guest: User, slot: Slot) -> None:
+    now = timezone.now()
+    booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    services.confirm_booking(guest=guest, reference=booking.reference, now=now)
+    host = slot.listing.host.user
+
+    relay.drain(queue="urgent", budget=5)
+    relay.drain(queue="urgent", budget=5)  # a second pass finds nothing more to do
+
+    assert OutboxMessage.objects.get(kind="bookings.confirmed").status == (
+        OutboxMessage.Status.DONE
+    )
+    assert sorted(Notification.objects.values_list("user_id", "kind")) == sorted(
+        [(guest.pk, "booking.confirmed"), (host.pk, "booking.received")]
+    )
+    mail = OutboxMessage.objects.get(kind="email.send", payload__to=guest.email)
+    assert mail.payload["template"] == "booking_confirmed"
+    assert (
+        OutboxMessage.objects.filter(
+            kind="bookings.remind", due_at=slot.starts_at - timedelta(hours=24)
+        ).count()
+        == 1
+    )
+    assert ListingDay.objects.get(listing_id=slot.listing_id, day=now.date()).bookings == 1
 
 
 def test_a_refund_goes_to_the_provider_once_with_a_stable_key(

@@ -18,6 +18,7 @@ from outings.catalog.models import Listing
 from outings.catalog.services import HostSuspended
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
+from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,9 @@ def test_a_form_token_books_once(guest: User, slot: Slot) -> None:
     assert slot.seats_taken == 2
 
 
-def test_confirm_keeps_the_seats_and_plans_a_reminder(guest: User, slot: Slot) -> None:
+def test_confirm_keeps_the_seats_and_leaves_the_announcement_to_the_outbox(
+    guest: User, slot: Slot
+) -> None:
     booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
 
     confirmed = services.confirm_booking(guest=guest, reference=booking.reference, now=NOW)
@@ -109,9 +112,14 @@ def test_confirm_keeps_the_seats_and_plans_a_reminder(guest: User, slot: Slot) -
     assert confirmed.status == Booking.Status.CONFIRMED
     assert confirmed.payment_provider == "venue"
     assert confirmed.expires_at is None
-    assert OutboxMessage.objects.filter(
-        kind="bookings.remind", due_at=slot.starts_at - timedelta(hours=24)
-    ).exists()
+    announcement = OutboxMessage.objects.get(kind="bookings.confirmed")
+    assert (announcement.queue, announcement.payload) == (
+        "urgent",
+        {"booking": booking.pk, "guest": guest.pk, "at": NOW.isoformat()},
+    )
+    # The request only wrote that row: mail, notifications and the reminder are the worker's.
+    assert not OutboxMessage.objects.filter(kind__in=["bookings.remind", "email.send"]).exists()
+    assert not Notification.objects.exists()
     assert_seats_consistent(slot)
     # Confirming again answers the same booking.
     assert (

@@ -17,6 +17,7 @@ from outings.bookings.views import decode_cursor, encode_cursor
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.models import OutboxMessage
+from outings.common.outbox import relay
 from outings.hosting.tests.fixtures import record_nudges
 from outings.scheduling.models import Slot
 
@@ -263,6 +264,7 @@ def test_confirming_books_it_and_queues_the_confirmation_mail(
     booking.refresh_from_db()
     assert response.status_code == 302
     assert booking.status == Booking.Status.CONFIRMED
+    relay.drain(queue="urgent", budget=5)  # the worker announces the confirmation
     mail = OutboxMessage.objects.get(kind="email.send", payload__template="booking_confirmed")
     assert mail.payload["to"] == guest.email
     page = text(guest_client.get(response["Location"]))

@@ -37,7 +37,9 @@ def booking(guest: User, listing: Listing) -> Booking:
     slot = SlotFactory.create(listing=listing, starts_at=START)
     now = timezone.now()
     held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
-    return services.confirm_booking(guest=guest, reference=held.reference, now=now)
+    confirmed = services.confirm_booking(guest=guest, reference=held.reference, now=now)
+    relay.drain(queue="urgent", budget=5)  # the worker announces it: the mail is enqueued
+    return confirmed
 
 
 def built(template: str) -> EmailMultiAlternatives:
