@@ -11,7 +11,7 @@ from functools import cache
 from typing import IO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from outings.catalog.photos.services import DELETE_FILES_KIND, store_clean_image
 from outings.catalog.services import LANGUAGE_CODES, StaffOnly
 from outings.common import outbox
 from outings.common.errors import DomainError, NotFound
+from outings.common.rows import Columns, attach
 
 TOKEN_PREFIX = "out_"  # noqa: S105 - a public marker, not a secret
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet.
@@ -96,19 +97,27 @@ def authenticate_api_token(*, secret: str, now: datetime) -> ApiToken | None:
     refused before any query. Records the use at most once per LAST_USED_PRECISION."""
     if not TOKEN_PATTERN.match(secret):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=digest_of(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL, [digest_of(secret)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    token, user = _TOKEN.load(row), _USER.load(row, _TOKEN.width)
+    attach(token, "user", user)
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
         ).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+# Every API request authenticates: its statement is written once (outings/common/rows.py).
+_TOKEN, _USER = Columns(ApiToken, "t"), Columns(User, "u")
+_TOKEN_SQL = f"""
+    SELECT {_TOKEN.sql}, {_USER.sql} FROM {_TOKEN.table} t JOIN {_USER.table} u ON u.id = t.user_id
+    WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active
+"""  # noqa: S608 - tables and columns from the models, the value as a parameter
 
 
 @cache

@@ -24,6 +24,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -166,12 +167,19 @@ def _insert(*, scope: str, key: str, fingerprint: str, now: datetime) -> int | N
 
 
 def _complete(key_id: int, response: HttpResponse) -> None:
-    IdempotencyKey.objects.filter(pk=key_id).update(
-        state=IdempotencyKey.State.DONE,
-        response_status=response.status_code,
-        response_content_type=response["Content-Type"],
-        response_body=_fernet().encrypt(response.content),
-    )
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, response_status = %s, response_content_type = %s,"  # noqa: S608 - table name from model meta
+            " response_body = %s WHERE id = %s",
+            [
+                IdempotencyKey.State.DONE,
+                response.status_code,
+                response["Content-Type"],
+                _fernet().encrypt(response.content),
+                key_id,
+            ],
+        )
 
 
 def _replay(record: IdempotencyKey) -> HttpResponse:
@@ -189,7 +197,11 @@ def _replay(record: IdempotencyKey) -> HttpResponse:
 
 
 def _fernet() -> MultiFernet:
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return _fernet_of((settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])))
+
+
+@cache
+def _fernet_of(secrets: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(_derive(secret)) for secret in secrets])
 
 

@@ -106,15 +106,17 @@ def confirm_booking(
     """Confirm a held booking (again: the same answer). 409 `hold_expired` when the hold lapsed
     and its seats were taken meanwhile; 409 `invalid_state` for a request the host has not
     answered yet, or a cancelled booking."""
-    return respond(
-        request,
-        key=idempotency_key,
-        status=200,
-        schema=BookingOut,
-        action=lambda: services.confirm_booking(
-            guest=caller(request), reference=reference, now=timezone.now()
-        ),
-    )
+
+    def confirm() -> Booking:
+        now = timezone.now()
+        booking = services.confirm_booking(guest=caller(request), reference=reference, now=now)
+        if booking.confirmed_at == now:
+            # Confirmed by this request: nothing can have been handed over yet (spares the
+            # response its query for a pending transfer).
+            booking.pending_transfers = []  # type: ignore[attr-defined]
+        return booking
+
+    return respond(request, key=idempotency_key, status=200, schema=BookingOut, action=confirm)
 
 
 @router.post("/bookings/{reference}/cancel", response={200: BookingOut, **ERRORS})

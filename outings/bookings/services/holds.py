@@ -2,10 +2,12 @@
 listing that takes requests, its host) then confirms them. A hold nobody confirms lapses at
 expires_at: the due outbox row ends it, and every read counts it as free from that moment."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -32,6 +34,7 @@ from outings.bookings.services.seats import release_seats, take_seats
 from outings.catalog.models import Listing
 from outings.catalog.services import ensure_active
 from outings.common.errors import DomainError, NotFound
+from outings.common.rows import Columns, attach
 from outings.scheduling.models import Slot
 
 Status = Booking.Status
@@ -45,12 +48,51 @@ class PaymentFailed(DomainError):
     message = gettext_noop("The payment was declined; your seats stay held until the hold expires.")
 
 
+# The statements of every hold and confirm, written once (outings/common/rows.py): compiling
+# their querysets cost more CPU than running them. The listing's columns are those a hold, a
+# confirm and their answer read (others load on access); not its texts or search document.
+_SLOT, _BOOKING = Columns(Slot, "s"), Columns(Booking, "b")
+_LISTING = Columns(
+    Listing,
+    "l",
+    only=(
+        "host", "status", "title", "time_zone", "instant_booking", "min_group_size",
+        "max_group_size", "min_guests", "price_amount", "currency", "cancellation_policy",
+    ),
+)  # fmt: skip
+_HOST = Columns(HostProfile, "h", only=("user", "suspended_at"))
+_JOINS = f"""
+    JOIN {_LISTING.table} l ON l.id = s.listing_id JOIN {_HOST.table} h ON h.id = l.host_id
+"""
+_BOOKABLE_SQL = f"""
+    SELECT {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql} FROM {_SLOT.table} s {_JOINS}
+    WHERE s.id = %s
+"""  # noqa: S608 - tables and columns from the models, values as parameters
+_GUESTS_BOOKING_SQL = f"""
+    SELECT {_BOOKING.sql}, {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql}
+    FROM {_BOOKING.table} b JOIN {_SLOT.table} s ON s.id = b.slot_id {_JOINS}
+    WHERE b.guest_id = %s AND b.reference = %s
+    FOR UPDATE OF b
+"""  # noqa: S608 - tables and columns from the models, values as parameters
+
+
+def _slot_with_listing(row: Sequence[Any], start: int = 0) -> Slot:
+    slot = _SLOT.load(row, start)
+    listing = _LISTING.load(row, start + _SLOT.width)
+    attach(listing, "host", _HOST.load(row, start + _SLOT.width + _LISTING.width))
+    attach(slot, "listing", listing)
+    return slot
+
+
 def bookable_slot(*, slot_id: int, now: datetime) -> Slot:
     """The slot with its listing, if a guest may book it now: NotFound for a slot of a listing
     that is not public, SlotUnavailable for one that is cancelled or has started."""
     # Listing.is_public on the rows the join brings anyway: filtering by public() instead costs
     # a third more CPU (the ORM compiles its subquery on every call).
-    slot = Slot.objects.select_related("listing__host").filter(pk=slot_id).first()
+    with connection.cursor() as cursor:
+        cursor.execute(_BOOKABLE_SQL, [slot_id])
+        row = cursor.fetchone()
+    slot = None if row is None else _slot_with_listing(row)
     if slot is None or not slot.listing.is_public:
         raise NotFound(_("There is no such date."))
     if slot.status != Slot.Status.OPEN or slot.starts_at <= now:
@@ -143,7 +185,7 @@ def hold_seats(
 def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     """Confirm the guest's hold. Confirming twice returns the confirmed booking. A hold that
     lapsed re-takes its seats if they are still free, else HoldExpired."""
-    booking = locked(Booking.objects.filter(guest=guest, reference=reference)).first()
+    booking = _guests_booking_locked(guest=guest, reference=reference)
     if booking is None:
         raise NotFound(_("There is no such booking."))
     if booking.status == Status.CONFIRMED:
@@ -156,6 +198,20 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     elif booking.status != Status.HELD:
         raise InvalidBookingState(_("This booking was cancelled."))
     return _confirm(booking, actor=guest, now=now)
+
+
+def _guests_booking_locked(*, guest: User, reference: str) -> Booking | None:
+    """The guest's booking with its slot and listing, its row locked (`locked`, written once)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_GUESTS_BOOKING_SQL, [guest.pk, reference])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    booking, slot = _BOOKING.load(row), _slot_with_listing(row, _BOOKING.width)
+    attach(booking, "slot", slot)
+    attach(booking, "listing", slot.listing)
+    attach(booking, "guest", guest)
+    return booking
 
 
 def _confirm(booking: Booking, *, actor: User, now: datetime) -> Booking:
