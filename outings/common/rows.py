@@ -6,7 +6,8 @@ its statement on every call (joins, select list, ORDER BY); the same statement w
 nothing to build (docs/benchmarks.md, "Bookings"). `Columns` writes the select list of a model
 under a table alias once, at import, and turns the matching part of a row back into an instance
 with the field converters the ORM would apply; `attach` links a loaded related object the way
-`select_related` does, so that `slot.listing` reads it without a query.
+`select_related` does, so that `slot.listing` reads it without a query; `Insert` saves a new row
+without compiling its INSERT.
 
     SLOT, LISTING = Columns(Slot, "s"), Columns(Listing, "l", only=("title", "host"))
     SQL = f"SELECT {SLOT.sql}, {LISTING.sql} FROM {SLOT.table} s JOIN {LISTING.table} l ..."
@@ -55,6 +56,42 @@ class Columns[M: models.Model]:
         for index, convert in self._converters:
             values[index] = convert(values[index], None, connection)
         return self.model.from_db(connection.alias, self._attnames, values)
+
+
+class Insert[M: models.Model]:
+    """The INSERT that `instance.save()` sends for a new row of `model`, written once: every
+    concrete column but an automatic primary key, the values prepared by the fields themselves
+    (`pre_save`, `get_db_prep_save`, as the ORM does), the new key read back. Sends no model
+    signals (the project connects none)."""
+
+    def __init__(self, model: type[M]) -> None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        pk = meta.pk
+        assert pk is not None
+        self._fields = [field for field in meta.concrete_fields if field is not pk]
+        columns = ", ".join(quote(str(field.column)) for field in self._fields)
+        places = ", ".join(["%s"] * len(self._fields))
+        self._pk = pk.attname
+        self.sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({places})"  # noqa: S608 - names from the model
+            f" RETURNING {quote(str(pk.column))}"
+        )
+
+    def __call__(self, instance: M) -> M:
+        """Save the new `instance`; returns it with its primary key set."""
+        values = [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for field in self._fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, values)
+            row = cursor.fetchone()
+        assert row is not None
+        setattr(instance, self._pk, row[0])
+        instance._state.adding = False
+        instance._state.db = connection.alias
+        return instance
 
 
 def attach(instance: models.Model, name: str, related: models.Model) -> None:

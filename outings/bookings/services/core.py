@@ -14,22 +14,27 @@ from outings.accounts.models import User
 from outings.bookings import effects
 from outings.bookings.models import Booking, BookingEvent, Transfer, WaitlistEntry
 from outings.bookings.services.seats import release_seats, take_seats
+from outings.common.rows import Insert
 from outings.scheduling.models import Slot
 
 Status = Booking.Status
+# Every hold and confirm writes these rows: their INSERTs are written once (outings/common/rows.py).
+_insert_booking, _insert_event = Insert(Booking), Insert(BookingEvent)
 
 
 def record(
     booking: Booking, *, actor: User | None, action: str, was: str, at: datetime, note: str = ""
 ) -> None:
-    BookingEvent.objects.create(
-        booking=booking,
-        actor=actor,
-        action=action,
-        from_status=was,
-        to_status=booking.status,
-        note=note,
-        created_at=at,
+    _insert_event(
+        BookingEvent(
+            booking=booking,
+            actor=actor,
+            action=action,
+            from_status=was,
+            to_status=booking.status,
+            note=note,
+            created_at=at,
+        )
     )
 
 
@@ -47,21 +52,23 @@ def new_booking(
     """The booking row for seats the caller has just taken on `slot` (its listing loaded). Price
     and policy are copied from the listing as they are now."""
     listing = slot.listing
-    return Booking.objects.create(
-        slot=slot,
-        listing=listing,
-        guest=guest,
-        seats=seats,
-        status=status,
-        expires_at=expires_at,
-        unit_price=listing.price_amount,
-        total_price=listing.price_amount * seats,
-        currency=listing.currency,
-        cancellation_policy=listing.cancellation_policy,
-        payment_provider=settings.BOOKINGS_PAYMENT_PROVIDER,
-        form_token=form_token or "",
-        waitlist_entry=waitlist_entry,
-        created_at=now,
+    return _insert_booking(
+        Booking(
+            slot=slot,
+            listing=listing,
+            guest=guest,
+            seats=seats,
+            status=status,
+            expires_at=expires_at,
+            unit_price=listing.price_amount,
+            total_price=listing.price_amount * seats,
+            currency=listing.currency,
+            cancellation_policy=listing.cancellation_policy,
+            payment_provider=settings.BOOKINGS_PAYMENT_PROVIDER,
+            form_token=form_token or "",
+            waitlist_entry=waitlist_entry,
+            created_at=now,
+        )
     )
 
 

@@ -1,9 +1,10 @@
 """Model instances from hand-written SQL load as the ORM loads them."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
@@ -11,7 +12,7 @@ from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory
 from outings.common import outbox
 from outings.common.models import OutboxMessage
-from outings.common.rows import Columns, attach
+from outings.common.rows import Columns, Insert, attach
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +66,26 @@ def test_joined_rows_attach_without_queries_and_the_rest_loads_on_access() -> No
 def test_only_names_fields_the_model_has() -> None:
     with pytest.raises(ValueError, match="no concrete field"):
         Columns(Listing, "l", only=("title", "nonsense"))
+
+
+def test_an_insert_saves_what_save_would_and_reads_the_key_back() -> None:
+    slot = SlotFactory.create()
+    later = slot.ends_at + timedelta(hours=1)
+    copy = Slot(
+        listing=slot.listing, starts_at=later, ends_at=later + timedelta(hours=2), capacity=4
+    )
+
+    saved = Insert(Slot)(copy)
+
+    assert saved is copy
+    assert (copy._state.adding, copy.pk is not None) == (False, True)
+    assert fields_of(Slot.objects.get(pk=copy.pk)) == fields_of(copy)
+    assert copy.status == Slot.Status.OPEN  # the field's default, as save() writes it
+
+
+def test_an_insert_that_breaks_a_constraint_raises_djangos_error() -> None:
+    slot = SlotFactory.create()
+    twin = Slot(listing=slot.listing, starts_at=slot.starts_at, ends_at=slot.ends_at, capacity=4)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Insert(Slot)(twin)
