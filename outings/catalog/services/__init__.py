@@ -1,0 +1,71 @@
+"""Writes to listings: create, edit (versioned: no silent overwrite) and the moderation states.
+
+States: draft → submitted → published ⇄ paused, any of them → archived; staff approve a submitted
+listing (→ published) or reject it (→ draft, with a reason). With LISTING_APPROVAL_REQUIRED off,
+submitting publishes at once. Every state change writes an AuditEntry in its own transaction; so
+does every edit (with the names of the fields it changed). Every write moves `version` forward.
+"""
+
+from outings.catalog.services.errors import (
+    HostSuspended,
+    InvalidListing,
+    InvalidTransition,
+    ListingConflict,
+    NotAHost,
+    StaffOnly,
+)
+from outings.catalog.services.listings import (
+    approve_listing,
+    archive_listing,
+    create_listing,
+    ensure_active,
+    host_of,
+    own_listing,
+    pause_listing,
+    reject_listing,
+    resume_listing,
+    submit_listing,
+    update_listing,
+)
+from outings.catalog.services.validation import (
+    CURRENCIES,
+    LANGUAGE_CODES,
+    LIMITS,
+    MAX_CUTOFF_HOURS,
+    MAX_LANGUAGES,
+    MAX_PRICE,
+    MAX_TAGS,
+    ListingData,
+    time_zone_at,
+    validate_listing,
+)
+
+__all__ = [
+    "CURRENCIES",
+    "LANGUAGE_CODES",
+    "LIMITS",
+    "MAX_CUTOFF_HOURS",
+    "MAX_LANGUAGES",
+    "MAX_PRICE",
+    "MAX_TAGS",
+    "HostSuspended",
+    "InvalidListing",
+    "InvalidTransition",
+    "ListingConflict",
+    "ListingData",
+    "NotAHost",
+    "StaffOnly",
+    "approve_listing",
+    "archive_listing",
+    "create_listing",
+    "ensure_active",
+    "host_of",
+    "own_listing",
+    "pause_listing",
+    "reject_listing",
+    "resume_listing",
+    "submit_listing",
+    "time_zone_at",
+    "update_listing",
+    "validate_listing",
+]

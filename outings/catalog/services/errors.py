@@ -1,0 +1,52 @@
+"""What the listing services refuse, with the status and code each maps to."""
+
+from django.utils.translation import gettext as _
+
+from outings.catalog.models import Listing
+from outings.common.errors import DomainError
+
+
+class InvalidListing(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = "The listing is not valid."
+
+
+class ListingConflict(DomainError):
+    """An edit based on an old version. `current` is the listing as it is now."""
+
+    code = "conflict"
+    status_code = 409
+    message = "Someone changed this listing since you opened it."
+
+    def __init__(self, *, current: Listing, expected_version: int) -> None:
+        super().__init__(
+            _("The listing is at version %(current)s; your edit was based on version %(yours)s.")
+            % {"current": current.version, "yours": expected_version},
+        )
+        self.current = current
+        self.expected_version = expected_version
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status_code = 409
+    message = "The listing cannot make this change in its current state."
+
+
+class NotAHost(DomainError):
+    code = "not_a_host"
+    status_code = 403
+    message = "Become a host first."
+
+
+class HostSuspended(DomainError):
+    code = "host_suspended"
+    status_code = 403
+    message = "Your host account is suspended; contact us."
+
+
+class StaffOnly(DomainError):
+    code = "forbidden"
+    status_code = 403
+    message = "Only staff may do this."

@@ -1,0 +1,253 @@
+"""The writes: create, edit (versioned: no silent overwrite) and the moderation states."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import HostProfile, User
+from outings.catalog.models import AuditEntry, Listing
+from outings.catalog.services.errors import (
+    HostSuspended,
+    InvalidListing,
+    InvalidTransition,
+    ListingConflict,
+    NotAHost,
+    StaffOnly,
+)
+from outings.catalog.services.validation import ListingData, validate_listing
+from outings.common.errors import NotFound
+from outings.scheduling.models import Slot
+
+Status = Listing.Status
+
+
+def host_of(user: User) -> HostProfile:
+    """The caller's host profile; NotAHost if they have none. Does not check suspension."""
+    host = HostProfile.objects.filter(user_id=user.pk).first()
+    if host is None:
+        raise NotAHost()
+    return host
+
+
+def ensure_active(host: HostProfile) -> None:
+    """HostSuspended unless the host may still make changes."""
+    if host.suspended_at is not None:
+        raise HostSuspended()
+
+
+def _audit(
+    *, listing: Listing, actor: User | None, action: str, from_status: str, note: str = ""
+) -> None:
+    AuditEntry.objects.create(
+        listing=listing,
+        host_id=listing.host_id,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=listing.status,
+        note=note,
+    )
+
+
+@transaction.atomic
+def create_listing(*, host: HostProfile, data: ListingData, actor: User) -> Listing:
+    """A new draft of `host`'s."""
+    ensure_active(host)
+    values = validate_listing(data)
+    listing = Listing.objects.create(
+        host=host, status=Status.DRAFT, kind=Listing.Kind.EXPERIENCE, **values
+    )
+    _audit(listing=listing, actor=actor, action="created", from_status="")
+    return listing
+
+
+@transaction.atomic
+def update_listing(
+    *, host: HostProfile, listing_id: int, expected_version: int, data: ListingData, actor: User
+) -> Listing:
+    """Replace the editable fields of one of `host`'s listings, only if it is still at
+    `expected_version`: one conditional UPDATE is both the check and the write, so of two
+    editors holding the same version exactly one wins; the other gets ListingConflict with the
+    current listing. Archived listings cannot be edited."""
+    ensure_active(host)
+    before = own_listing(host=host, listing_id=listing_id)
+    values = validate_listing(data)
+    updated = (
+        Listing.objects.filter(pk=before.pk, host=host, version=expected_version)
+        .exclude(status=Status.ARCHIVED)
+        .update(**values, version=F("version") + 1, updated_at=timezone.now())
+    )
+    if not updated:
+        current = own_listing(host=host, listing_id=listing_id)
+        if current.status == Status.ARCHIVED:
+            raise InvalidTransition(_("An archived listing cannot be edited."))
+        raise ListingConflict(current=current, expected_version=expected_version)
+    listing = own_listing(host=host, listing_id=listing_id)
+    changed = [name for name in values if getattr(before, name) != getattr(listing, name)]
+    note = ", ".join(name.removesuffix("_id") for name in changed if name != "description_html")
+    _audit(listing=listing, actor=actor, action="edited", from_status=before.status, note=note)
+    return listing
+
+
+def own_listing(*, host: HostProfile, listing_id: int) -> Listing:
+    """One of `host`'s listings; NotFound for anyone else's (the answer never tells)."""
+    listing = Listing.objects.select_related("category").filter(pk=listing_id, host=host).first()
+    if listing is None:
+        raise NotFound()
+    return listing
+
+
+def _move(
+    *,
+    listing_id: int,
+    host: HostProfile | None,
+    allowed_from: Sequence[str],
+    to: str,
+    action: str,
+    actor: User,
+    note: str = "",
+    rejection_reason: str | None = None,
+) -> Listing:
+    """Move a listing between states under its row lock, with an audit entry."""
+    rows = Listing.objects.select_for_update().filter(pk=listing_id)
+    if host is not None:
+        rows = rows.filter(host=host)
+    listing = rows.first()
+    if listing is None:
+        raise NotFound()
+    if listing.status not in allowed_from:
+        raise InvalidTransition(
+            _("A listing that is %(status)s cannot be %(action)s.")
+            % {"status": listing.get_status_display().lower(), "action": action}
+        )
+    from_status = listing.status
+    listing.status = to
+    listing.version += 1
+    update = ["status", "version", "updated_at"]
+    if rejection_reason is not None:
+        listing.rejection_reason = rejection_reason
+        update.append("rejection_reason")
+    listing.save(update_fields=update)
+    _audit(listing=listing, actor=actor, action=action, from_status=from_status, note=note)
+    return listing
+
+
+@transaction.atomic
+def submit_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listing:
+    """Send a draft for review, or publish it at once when approval is switched off. A listing
+    needs a summary and a description to be submitted."""
+    ensure_active(host)
+    listing = own_listing(host=host, listing_id=listing_id)
+    missing = {
+        name: [_("Needed before you submit.")]
+        for name in ("summary", "description")
+        if not getattr(listing, name).strip()
+    }
+    if missing:
+        raise InvalidListing(_("The listing is not complete."), fields=missing)
+    listing = _move(
+        listing_id=listing_id,
+        host=host,
+        allowed_from=[Status.DRAFT],
+        to=Status.SUBMITTED,
+        action="submitted",
+        actor=actor,
+        rejection_reason="",
+    )
+    if not settings.LISTING_APPROVAL_REQUIRED:
+        listing = _move(
+            listing_id=listing_id,
+            host=host,
+            allowed_from=[Status.SUBMITTED],
+            to=Status.PUBLISHED,
+            action="published",
+            actor=actor,
+            note="approval is switched off",
+        )
+    return listing
+
+
+@transaction.atomic
+def approve_listing(*, staff: User, listing_id: int) -> Listing:
+    """Staff: publish a submitted listing."""
+    if not staff.is_staff:
+        raise StaffOnly()
+    return _move(
+        listing_id=listing_id,
+        host=None,
+        allowed_from=[Status.SUBMITTED],
+        to=Status.PUBLISHED,
+        action="approved",
+        actor=staff,
+    )
+
+
+@transaction.atomic
+def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
+    """Staff: send a submitted listing back to draft, telling the host why."""
+    if not staff.is_staff:
+        raise StaffOnly()
+    reason = reason.strip()
+    if not reason:
+        raise InvalidListing(fields={"reason": [_("Tell the host what to change.")]})
+    return _move(
+        listing_id=listing_id,
+        host=None,
+        allowed_from=[Status.SUBMITTED],
+        to=Status.DRAFT,
+        action="rejected",
+        actor=staff,
+        note=reason,
+        rejection_reason=reason,
+    )
+
+
+@transaction.atomic
+def pause_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listing:
+    """Take a published listing off the site for a while; existing bookings stand."""
+    ensure_active(host)
+    return _move(
+        listing_id=listing_id,
+        host=host,
+        allowed_from=[Status.PUBLISHED],
+        to=Status.PAUSED,
+        action="paused",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def resume_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listing:
+    """Put a paused listing back on the site (it was approved before: no new review)."""
+    ensure_active(host)
+    return _move(
+        listing_id=listing_id,
+        host=host,
+        allowed_from=[Status.PAUSED],
+        to=Status.PUBLISHED,
+        action="resumed",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def archive_listing(*, host: HostProfile, listing_id: int, actor: User, now: datetime) -> Listing:
+    """Retire a listing for good. Refused while a future slot has seats taken (cancelling
+    bookings goes through the bookings app, which does not exist yet)."""
+    ensure_active(host)
+    own_listing(host=host, listing_id=listing_id)
+    if Slot.objects.filter(listing_id=listing_id, starts_at__gte=now, seats_taken__gt=0).exists():
+        raise InvalidTransition(_("This listing has upcoming bookings; it cannot be archived yet."))
+    return _move(
+        listing_id=listing_id,
+        host=host,
+        allowed_from=[Status.DRAFT, Status.SUBMITTED, Status.PUBLISHED, Status.PAUSED],
+        to=Status.ARCHIVED,
+        action="archived",
+        actor=actor,
+    )
