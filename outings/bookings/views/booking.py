@@ -1,0 +1,158 @@
+"""Booking a date (hold, then confirm), one booking with its calendar, and cancelling it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from outings.bookings import calendar, selectors, services
+from outings.bookings.errors import SlotFull
+from outings.bookings.forms import (
+    BookForm,
+    WaitlistForm,
+    message_of,
+    new_form_token,
+    show_error,
+)
+from outings.bookings.models import Booking
+from outings.bookings.views.common import booking_or_404, detail_page, signed_in_guest
+from outings.common.errors import DomainError, NotFound
+from outings.web.formatting import format_money
+
+
+def _book_page(
+    request: HttpRequest,
+    form: BookForm,
+    *,
+    slot_id: object,
+    seats: object = None,
+    status: int = 200,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    slot = selectors.public_slot(slot_id=slot_id) if isinstance(slot_id, int) else None
+    waitlist = None
+    if isinstance(error, SlotFull) and slot is not None:
+        waitlist = WaitlistForm(initial={"slot": slot.pk, "seats": seats})
+    context = {"form": form, "slot": slot, "waitlist_form": waitlist}
+    return render(request, "bookings/book.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest) -> HttpResponse:
+    """GET ?slot=<id>: the booking form for one date (the listing page posts its own).
+    POST: hold the seats (or send the request) and go to the booking, where the guest confirms.
+    The form's one-time token makes a second submission of the same form return the first
+    booking instead of booking again."""
+    if request.method == "GET":
+        try:
+            slot_id = int(request.GET.get("slot", ""))
+        except ValueError:
+            raise Http404 from None
+        if selectors.public_slot(slot_id=slot_id) is None:
+            raise Http404
+        form = BookForm(initial={"slot": slot_id, "seats": 1, "form_token": new_form_token()})
+        return _book_page(request, form, slot_id=slot_id)
+    form = BookForm(request.POST)
+    if not form.is_valid():
+        return _book_page(request, form, slot_id=form.cleaned_data.get("slot"), status=400)
+    slot_id, seats = form.cleaned_data["slot"], form.cleaned_data["seats"]
+    try:
+        booking = services.hold_seats(
+            guest=signed_in_guest(request),
+            slot_id=slot_id,
+            seats=seats,
+            now=timezone.now(),
+            form_token=form.cleaned_data["form_token"],
+        )
+    except DomainError as error:
+        show_error(form, error)
+        return _book_page(
+            request, form, slot_id=slot_id, seats=seats, status=error.status_code, error=error
+        )
+    if (booking.slot_id, booking.seats) != (slot_id, seats):
+        # The token of a form that already booked (a page restored with the Back button): the
+        # service answers with that booking rather than booking twice. Say so.
+        messages.info(
+            request,
+            _("This form was already used: here is the booking it made. To book another date, "
+              "reload the listing page."),
+        )  # fmt: skip
+    return redirect("bookings:detail", reference=booking.reference)
+
+
+@login_required
+@require_GET
+def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """The guest's booking: for a hold, its deadline and the confirm button; for a confirmed
+    booking, "add to calendar", the .ics file, handing it on and cancelling."""
+    return detail_page(request, booking_or_404(request, reference))
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        booking = services.confirm_booking(
+            guest=signed_in_guest(request), reference=reference, now=timezone.now()
+        )
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        return detail_page(
+            request,
+            booking_or_404(request, reference),
+            status=error.status_code,
+            confirm_error=message_of(error),
+        )
+    messages.success(request, _("Booked. We sent the confirmation to your email address."))
+    return redirect("bookings:detail", reference=booking.reference)
+
+
+@login_required
+@require_GET
+def booking_ics(request: HttpRequest, reference: str) -> HttpResponse:
+    booking = booking_or_404(request, reference)
+    response = HttpResponse(calendar.ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="outings-{booking.reference}.ics"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: what the guest gets back if they cancel now (the policy booked under). POST: cancel."""
+    booking = booking_or_404(request, reference)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            booking = services.cancel_booking(
+                guest=signed_in_guest(request), reference=reference, now=timezone.now()
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            error, status = message_of(exc), exc.status_code
+        else:
+            if booking.refund_due:
+                money = format_money(booking.refund_due, booking.currency)
+                messages.success(
+                    request, _("Cancelled. You are due a refund of %(money)s.") % {"money": money}
+                )
+            else:
+                messages.success(request, _("Cancelled."))
+            return redirect("bookings:detail", reference=booking.reference)
+    refund = None
+    if booking.status == Booking.Status.CONFIRMED:
+        refund = services.refund_for(
+            policy=booking.cancellation_policy,
+            total=booking.total_price,
+            starts_at=booking.slot.starts_at,
+            now=timezone.now(),
+        )
+    context = {"booking": booking, "refund": refund, "error": error}
+    return render(request, "bookings/cancel.html", context, status=status)

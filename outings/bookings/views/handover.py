@@ -1,0 +1,86 @@
+"""Handing a booking on to someone else by email, and taking one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from outings.bookings import services
+from outings.bookings.forms import (
+    TransferForm,
+    message_of,
+    show_error,
+)
+from outings.bookings.views.common import booking_or_404, detail_page, signed_in_guest
+from outings.common.errors import DomainError, NotFound
+
+
+@login_required
+@require_POST
+def offer_transfer(request: HttpRequest, reference: str) -> HttpResponse:
+    form = TransferForm(request.POST)
+    if form.is_valid():
+        try:
+            transfer, _secret = services.offer_transfer(
+                guest=signed_in_guest(request),
+                reference=reference,
+                to_email=form.cleaned_data["to_email"],
+                now=timezone.now(),
+            )
+        except NotFound as error:
+            raise Http404 from error
+        except DomainError as error:
+            show_error(form, error)
+            booking = booking_or_404(request, reference)
+            return detail_page(request, booking, status=error.status_code, transfer_form=form)
+        messages.success(
+            request,
+            _("We emailed %(email)s a link to accept the booking. It stays yours until then.")
+            % {"email": transfer.to_email},
+        )
+        return redirect("bookings:detail", reference=reference)
+    booking = booking_or_404(request, reference)
+    return detail_page(request, booking, status=400, transfer_form=form)
+
+
+@login_required
+@require_POST
+def withdraw_transfer(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        withdrawn = services.withdraw_transfer(
+            guest=signed_in_guest(request), reference=reference, now=timezone.now()
+        )
+    except NotFound as error:
+        raise Http404 from error
+    if withdrawn:
+        messages.success(request, _("The offer is withdrawn; its link no longer works."))
+    return redirect("bookings:detail", reference=reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
+    """The link in a transfer mail. Only the person logged in with the address it was sent to
+    can accept it; the booking is then theirs."""
+    try:
+        transfer = services.pending_transfer(secret=secret)
+    except DomainError as error:
+        failed = {"error": message_of(error), "transfer": None}
+        return render(request, "bookings/transfer.html", failed, status=error.status_code)
+    error_message = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            booking = services.accept_transfer(
+                user=signed_in_guest(request), secret=secret, now=timezone.now()
+            )
+        except DomainError as error:
+            error_message, status = message_of(error), error.status_code
+        else:
+            messages.success(request, _("The booking is yours now. Enjoy!"))
+            return redirect("bookings:detail", reference=booking.reference)
+    context = {"transfer": transfer, "booking": transfer.booking, "error": error_message}
+    return render(request, "bookings/transfer.html", context, status=status)

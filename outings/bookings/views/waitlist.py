@@ -1,0 +1,76 @@
+"""The waiting list of a full date: joining it and leaving it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from outings.bookings import selectors, services
+from outings.bookings.errors import SeatsAvailable
+from outings.bookings.forms import (
+    BookForm,
+    WaitlistForm,
+    message_of,
+    new_form_token,
+    show_error,
+)
+from outings.bookings.views.common import signed_in_guest
+from outings.common.errors import DomainError, NotFound
+
+
+@login_required
+@require_POST
+def join_waitlist(request: HttpRequest) -> HttpResponse:
+    """Wait for N seats on a full date; offered all of them at once when they free up."""
+    form = WaitlistForm(request.POST)
+    status = 400
+    seats_free = False
+    valid = form.is_valid()
+    slot_id, seats = form.cleaned_data.get("slot"), form.cleaned_data.get("seats")
+    if valid:
+        try:
+            services.join_waitlist(
+                guest=signed_in_guest(request),
+                slot_id=form.cleaned_data["slot"],
+                seats=form.cleaned_data["seats"],
+                now=timezone.now(),
+            )
+        except NotFound as error:
+            raise Http404 from error
+        except DomainError as error:
+            show_error(form, error)
+            status, seats_free = error.status_code, isinstance(error, SeatsAvailable)
+        else:
+            messages.success(
+                request,
+                _("You are on the waiting list. When seats free up, we hold them for you."),
+            )
+            return redirect("bookings:mine")
+    slot = selectors.public_slot(slot_id=slot_id) if isinstance(slot_id, int) else None
+    book_form = None
+    if seats_free and slot is not None:
+        # Enough seats are free after all: offer to book them instead.
+        book_form = BookForm(
+            initial={"slot": slot.pk, "seats": seats, "form_token": new_form_token()}
+        )
+    context = {"form": form, "slot": slot, "book_form": book_form}
+    return render(request, "bookings/waitlist.html", context, status=status)
+
+
+@login_required
+@require_POST
+def leave_waitlist(request: HttpRequest, entry_id: int) -> HttpResponse:
+    try:
+        services.leave_waitlist(
+            guest=signed_in_guest(request), entry_id=entry_id, now=timezone.now()
+        )
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, message_of(error))
+    else:
+        messages.success(request, _("You left the waiting list."))
+    return redirect("bookings:mine")
