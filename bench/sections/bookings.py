@@ -49,7 +49,8 @@ from bench.search.catalogue import DatabaseServer
 from bench.server import LOG_DIR, ROOT, gunicorn
 
 DATABASE = "outings_bench_bookings"
-WORKERS = 4
+# gunicorn sync workers; BENCH_BOOKINGS_WORKERS tries another number (docs/benchmarks.md).
+WORKERS = int(os.environ.get("BENCH_BOOKINGS_WORKERS", "4"))
 PROCESSES, THREADS = 2, 16  # 32 clients
 RUSH_PROCESSES, RUSH_THREADS = 2, 100  # 200 guests
 NO_THROTTLE = "100000000/min"
