@@ -11,6 +11,8 @@ from outings.api.caching import etag_of_rows, make_etag, not_modified, set_cache
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.schemas import (
+    LISTING_COLUMNS,
+    LISTING_DETAIL_COLUMNS,
     MAX_ID,
     CategoryOut,
     ListingDetailOut,
@@ -20,11 +22,16 @@ from outings.api.schemas import (
 )
 from outings.bookings.selectors import with_seats_left
 from outings.catalog.models import Category, Listing
+from outings.common.errors import NotFound
 from outings.scheduling.models import Slot
 
 router = Router(tags=["catalogue"], auth=OPTIONAL)
 
 ListingId = PathEx[int, P(ge=1, le=MAX_ID)]
+
+# Built once per process (the public filter, the joins and the column list cost about 0.1 ms of
+# CPU to build): a queryset is lazy and .filter() returns a clone, so this one is never evaluated.
+PUBLIC_LISTING_DETAILS = selectors.public_listings().only(*LISTING_DETAIL_COLUMNS)
 
 
 @router.get(
@@ -63,7 +70,7 @@ def list_listings(
             country=filters.country,
             price_min=filters.price_min,
             price_max=filters.price_max,
-        ),
+        ).only(*LISTING_COLUMNS),
         ordering=("-id",),
         cursor=filters.cursor,
         limit=filters.limit,
@@ -86,7 +93,9 @@ def get_listing(
     request: HttpRequest, response: HttpResponse, listing_id: ListingId
 ) -> Listing | HttpResponse:
     """One published listing."""
-    listing = selectors.get_public_listing(listing_id=listing_id)
+    listing = PUBLIC_LISTING_DETAILS.filter(pk=listing_id).first()
+    if listing is None:
+        raise NotFound()
     etag = make_etag(listing.pk, listing.version, listing.updated_at, listing.host.display_name)
     return not_modified(request, etag) or _cacheable(request, response, etag, listing)
 
