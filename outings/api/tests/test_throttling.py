@@ -121,6 +121,16 @@ def test_the_redis_counter_expires_its_keys(redis_url):
     assert 0 < store.client.ttl(key) <= 61
 
 
+def test_the_redis_counter_counts_every_hit_of_a_window_under_one_expiry(redis_url):
+    store = RedisCounter(redis_url)
+    key = f"test:{uuid.uuid4()}"
+
+    counts = [store.hit(key, 60) for _ in range(3)]
+
+    assert counts == [1, 2, 3]
+    assert 0 < store.client.ttl(key) <= 61
+
+
 def test_an_unreachable_counter_store_lets_requests_through():
     store = RedisCounter("redis://127.0.0.1:1/0")
 
