@@ -11,9 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
+from outings.accounts.models import HostProfile, User
 from outings.catalog.importers.reader import UnreadableFile
 from outings.catalog.importers.run import (
     SOURCES,
@@ -22,6 +24,8 @@ from outings.catalog.importers.run import (
     SourceReport,
     import_source,
 )
+from outings.catalog.models import Listing
+from outings.scheduling.models import Schedule, Slot
 
 
 def _day(text: str) -> date:
@@ -81,6 +85,8 @@ class Command(BaseCommand):
                 self._summary(reports)
                 raise CommandError(str(exc)) from exc
             reports.append(report)
+        if any(r.created or r.updated or r.slots_created for r in reports):
+            _analyze()
         self._summary(reports)
 
     def _skip_printer(self, progress: bool) -> SkipReporter:
@@ -111,3 +117,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {r.source}: skipped {count} × {reason}")
             for note, count in sorted(r.notes.items(), key=lambda item: -item[1]):
                 self.stdout.write(f"  {r.source}: {count} × {note}")
+
+
+def _analyze() -> None:
+    """Planner statistics for the tables an import fills: without them the first listing page of
+    a fresh catalogue planned a loop over every host (4.1 s instead of milliseconds), and a
+    server with autovacuum off never gathers them by itself."""
+    tables = [model._meta.db_table for model in (User, HostProfile, Listing, Schedule, Slot)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
