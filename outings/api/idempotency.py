@@ -34,6 +34,7 @@ from django.utils import timezone
 from ninja import Schema
 
 from outings.api.auth import caller
+from outings.api.caching import set_no_store
 from outings.api.errors import domain_error_response
 from outings.api.models import IdempotencyKey
 from outings.common.errors import DomainError
@@ -79,7 +80,21 @@ def respond(
 ) -> HttpResponse:
     """Run `action` once per key and answer `status` with its result serialised by `schema`.
     Without a key, simply runs it. Call from the handler of an authenticated POST, after ninja
-    validated the request."""
+    validated the request. No cache stores the answer (nor its replay): a write's answer is for
+    the one who wrote, and it may carry a secret (a new token)."""
+    response = _respond(request, key=key, status=status, schema=schema, action=action)
+    set_no_store(response)
+    return response
+
+
+def _respond(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    status: int,
+    schema: type[Schema],
+    action: Callable[[], object],
+) -> HttpResponse:
     if key is None:
         with transaction.atomic():
             return _render(status, schema, action())

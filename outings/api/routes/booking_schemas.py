@@ -9,12 +9,10 @@ from typing import Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Schema
-from ninja.params import HeaderEx, P, PathEx
+from ninja.params import P, PathEx
 
-from outings.api import idempotency
-from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import PageParams
 from outings.api.schemas import MAX_ID, Input, Text
@@ -30,23 +28,6 @@ from outings.bookings.services.holds import MAX_SEATS
 from outings.bookings.services.transfers import EMAIL_MAX
 from outings.common.errors import DomainError
 
-Id = PathEx[int, P(ge=1, le=MAX_ID)]
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description=idempotency.KEY_DESCRIPTION,
-    ),
-]
-RequiredIdempotencyKey = HeaderEx[
-    str,
-    P(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description=idempotency.KEY_DESCRIPTION + " Required.",
-    ),
-]
 Reference = PathEx[
     str,
     P(
@@ -248,18 +229,4 @@ def in_body[T](action: Callable[[], T]) -> T:
 def no_content() -> HttpResponse:
     response = HttpResponse(status=204)
     del response["Content-Type"]
-    return response
-
-
-def respond(
-    request: HttpRequest,
-    *,
-    key: str | None,
-    status: int,
-    schema: type[Schema],
-    action: Callable[[], object],
-) -> HttpResponse:
-    """Run a write once per Idempotency-Key; its answer is never stored by caches."""
-    response = idempotency.respond(request, key=key, status=status, schema=schema, action=action)
-    set_no_store(response)
     return response

@@ -13,7 +13,9 @@ from ninja import Query, Router
 from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
+from outings.api.idempotency import respond
 from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.params import Id, IdempotencyKey, RequiredIdempotencyKey
 from outings.api.routes.booking_schemas import (
     CONFIRM_ERRORS,
     DELETE_ERRORS,
@@ -24,10 +26,7 @@ from outings.api.routes.booking_schemas import (
     BookingIn,
     BookingOut,
     HostBookingOut,
-    Id,
-    IdempotencyKey,
     Reference,
-    RequiredIdempotencyKey,
     StaffReasonIn,
     TransferIn,
     TransferOut,
@@ -36,7 +35,6 @@ from outings.api.routes.booking_schemas import (
     WaitlistIn,
     in_body,
     no_content,
-    respond,
 )
 from outings.bookings import selectors, services
 from outings.bookings.models import Booking, WaitlistEntry
@@ -113,7 +111,7 @@ def confirm_booking(
         if booking.confirmed_at == now:
             # Confirmed by this request: nothing can have been handed over yet (spares the
             # response its query for a pending transfer).
-            booking.pending_transfers = []  # type: ignore[attr-defined]
+            booking.pending_transfers = []  # type: ignore[attr-defined] # PENDING_TRANSFERS.to_attr
         return booking
 
     return respond(request, key=idempotency_key, status=200, schema=BookingOut, action=confirm)

@@ -3,17 +3,16 @@
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
-from ninja.params import P, PathEx
 
 from outings.api import selectors
 from outings.api.auth import OPTIONAL, PUBLIC_SECURITY
 from outings.api.caching import etag_of_rows, make_etag, not_modified, set_cache_headers
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.params import Id
 from outings.api.schemas import (
     LISTING_COLUMNS,
     LISTING_DETAIL_COLUMNS,
-    MAX_ID,
     CategoryOut,
     ListingDetailOut,
     ListingFilters,
@@ -22,12 +21,10 @@ from outings.api.schemas import (
 )
 from outings.bookings.selectors import with_seats_left
 from outings.catalog.models import Category, Listing
-from outings.common.errors import NotFound
 from outings.scheduling.models import Slot
 
 router = Router(tags=["catalogue"], auth=OPTIONAL)
 
-ListingId = PathEx[int, P(ge=1, le=MAX_ID)]
 
 # Built once per process (the public filter, the joins and the column list cost about 0.1 ms of
 # CPU to build): a queryset is lazy and .filter() returns a clone, so this one is never evaluated.
@@ -90,14 +87,10 @@ def list_listings(
     openapi_extra=PUBLIC_SECURITY,
 )
 def get_listing(
-    request: HttpRequest, response: HttpResponse, listing_id: ListingId
+    request: HttpRequest, response: HttpResponse, listing_id: Id
 ) -> Listing | HttpResponse:
     """One published listing."""
-    try:
-        # get(), not first(): a primary key needs no ORDER BY, which costs compiling too.
-        listing = PUBLIC_LISTING_DETAILS.get(pk=listing_id)
-    except Listing.DoesNotExist:
-        raise NotFound() from None
+    listing = selectors.get_public_listing(listing_id=listing_id, among=PUBLIC_LISTING_DETAILS)
     etag = make_etag(listing.pk, listing.version, listing.updated_at, listing.host.display_name)
     return not_modified(request, etag) or _cacheable(request, response, etag, listing)
 
@@ -108,7 +101,7 @@ def get_listing(
     openapi_extra=PUBLIC_SECURITY,
 )
 def list_listing_slots(
-    request: HttpRequest, response: HttpResponse, listing_id: ListingId, page: Query[PageParams]
+    request: HttpRequest, response: HttpResponse, listing_id: Id, page: Query[PageParams]
 ) -> Page[Slot] | HttpResponse:
     """The listing's open slots that have not started yet, soonest first, with the exact seats
     left (a hold that lapsed counts as free at once, before the sweep ends it)."""

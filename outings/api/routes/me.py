@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
-from ninja.params import HeaderEx, P, PathEx
+from ninja.params import HeaderEx, P
 
 from outings.accounts import selectors as account_selectors
 from outings.accounts import services as account_services
@@ -13,7 +13,8 @@ from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import if_match_values, not_modified, set_cache_headers, set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.schemas import MAX_ID, MeOut, MePatch, TokenCreatedOut, TokenIn, TokenOut
+from outings.api.params import Id, IdempotencyKey
+from outings.api.schemas import MeOut, MePatch, TokenCreatedOut, TokenIn, TokenOut
 
 router = Router(tags=["me"], auth=AUTHENTICATED)
 
@@ -25,15 +26,6 @@ IfMatch = HeaderEx[
         description="The ETag of GET /me: the update is refused with 412 if the profile changed.",
     ),
 ]
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description=idempotency.KEY_DESCRIPTION,
-    ),
-]
-TokenId = PathEx[int, P(ge=1, le=MAX_ID)]
 
 
 @router.get("/me", response={200: MeOut, 304: None, **responses(400, 401, 429)})
@@ -90,19 +82,17 @@ def create_token(
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Create a personal API token. The secret is in this response only."""
-    response = idempotency.respond(
+    return idempotency.respond(
         request,
         key=idempotency_key,
         status=201,
         schema=TokenCreatedOut,
         action=lambda: account_services.create_api_token(user=caller(request), name=payload.name),
     )
-    set_no_store(response)
-    return response
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **responses(400, 401, 403, 404, 429)})
-def revoke_token(request: HttpRequest, token_id: TokenId) -> HttpResponse:
+def revoke_token(request: HttpRequest, token_id: Id) -> HttpResponse:
     """Revoke one of the caller's tokens; it stops working at once."""
     account_services.revoke_api_token(user=caller(request), token_id=token_id, now=timezone.now())
     response = HttpResponse(status=204)

@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
-from ninja.params import P, PathEx
 
 from outings.api import selectors
 from outings.api.auth import OPTIONAL, PUBLIC_SECURITY, is_authenticated
 from outings.api.caching import make_etag, not_modified, set_cache_headers
 from outings.api.errors import responses
-from outings.api.schemas import MAX_ID, MAX_PRICE, Input, Text, TimeZone
+from outings.api.params import Id
+from outings.api.schemas import MAX_PRICE, Input, Text, TimeZone
 from outings.catalog.models import CATEGORY_NAMES
 from outings.search import cache, related
 from outings.search.engine import search as run_search
@@ -36,7 +36,6 @@ from outings.search.services import bundled_currencies
 router = Router(tags=["explore"], auth=OPTIONAL)
 # A plain calendar date: pydantic alone would also take numbers as Unix timestamps.
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-ListingId = PathEx[int, P(ge=1, le=MAX_ID)]
 Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "newest"]
 assert set(Sort.__args__) == set(SORTS)  # type: ignore[attr-defined]
 
@@ -252,7 +251,7 @@ def search(
     response={200: list[SimilarOut], **responses(400, 401, 404, 429)},
     openapi_extra=PUBLIC_SECURITY,
 )
-def similar(request: HttpRequest, listing_id: ListingId) -> list[dict[str, object]]:
+def similar(request: HttpRequest, listing_id: Id) -> list[dict[str, object]]:
     """Listings like this one: shared significant words, same category, nearby, bookable."""
     listing = selectors.get_public_listing(listing_id=listing_id)
     return [

@@ -12,17 +12,16 @@ from ninja import Field, Query, Router, Schema
 from outings.api.auth import AUTHENTICATED
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
+from outings.api.idempotency import respond
 from outings.api.pagination import Page, Paged, PageParams, paginate
+from outings.api.params import Id, IdempotencyKey
 from outings.api.routes.booking_schemas import (
     CONFIRM_ERRORS,
     ERRORS,
     HostBookingOut,
-    Id,
-    IdempotencyKey,
     ReasonIn,
     Reference,
     reason_of,
-    respond,
 )
 from outings.api.routes.hosting.common import host
 from outings.api.schemas import MAX_ID

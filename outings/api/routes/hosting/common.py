@@ -3,24 +3,13 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from ninja.params import HeaderEx, P, PathEx
+from ninja.params import HeaderEx, P
 
 from outings.accounts.models import HostProfile
-from outings.api import idempotency
 from outings.api.auth import caller
-from outings.api.schemas import MAX_ID
 from outings.catalog.services import host_of
 from outings.common.errors import DomainError
 
-Id = PathEx[int, P(ge=1, le=MAX_ID)]
-IdempotencyKey = HeaderEx[
-    str | None,
-    P(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description=idempotency.KEY_DESCRIPTION,
-    ),
-]
 IfMatch = HeaderEx[
     str | None,
     P(

@@ -9,7 +9,8 @@ from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
 from outings.api.errors import ValidationFailed, responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.routes.hosting.common import Id, IdempotencyKey, IfMatch, host, located
+from outings.api.params import Id, IdempotencyKey
+from outings.api.routes.hosting.common import IfMatch, host, located
 from outings.api.routes.hosting.schemas import HostListingOut, ListingIn, ListingUpdateIn
 from outings.catalog import services
 from outings.catalog.models import Listing

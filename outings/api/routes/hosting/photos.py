@@ -9,7 +9,8 @@ from ninja.files import UploadedFile
 from outings.api.auth import AUTHENTICATED
 from outings.api.errors import ValidationFailed, responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.routes.hosting.common import Id, host, located, no_content
+from outings.api.params import Id
+from outings.api.routes.hosting.common import host, located, no_content
 from outings.api.routes.hosting.schemas import PhotoOrderIn, PhotoOut, PhotoPatch
 from outings.catalog.models import ListingPhoto
 from outings.catalog.photos import services

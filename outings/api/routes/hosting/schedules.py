@@ -8,9 +8,11 @@ from ninja import Query, Router, Status
 from outings.accounts.models import HostProfile
 from outings.api.auth import AUTHENTICATED
 from outings.api.errors import responses
+from outings.api.idempotency import respond
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.routes.booking_schemas import IdempotencyKey, ReasonIn, reason_of, respond
-from outings.api.routes.hosting.common import Id, host, located, no_content
+from outings.api.params import Id, IdempotencyKey
+from outings.api.routes.booking_schemas import ReasonIn, reason_of
+from outings.api.routes.hosting.common import host, located, no_content
 from outings.api.routes.hosting.schemas import (
     CapacityIn,
     ExceptionIn,
