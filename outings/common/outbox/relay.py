@@ -14,10 +14,9 @@ import random
 import select
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -27,6 +26,7 @@ from psycopg import pq
 
 from outings.common.models import OutboxMessage
 from outings.common.outbox import registry
+from outings.common.rows import Columns
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +76,7 @@ def max_attempts(kind: str) -> int:
 
 
 _TABLE = OutboxMessage._meta.db_table
-_FIELDS = OutboxMessage._meta.concrete_fields
-_COLUMNS = ", ".join(f"message.{field.column}" for field in _FIELDS)
-_ATTNAMES = [field.attname for field in _FIELDS]
+_MESSAGE = Columns(OutboxMessage, "message")  # a claimed row loads as the ORM loads it
 # One statement, one round trip: pick the oldest due pending message nobody else is picking
 # (FOR UPDATE SKIP LOCKED), take its advisory lock (at most one call: the CTE holds one row),
 # and mark it running with one more attempt. Committed at once in autocommit. {after} is empty,
@@ -95,7 +93,7 @@ _CLAIM = f"""
     UPDATE {_TABLE} AS message
     SET status = 'running', attempts = message.attempts + 1, claimed_at = %s
     FROM locked WHERE message.id = locked.id
-    RETURNING {_COLUMNS}
+    RETURNING {_MESSAGE.sql}
 """  # noqa: S608 - table and columns from the model, values as parameters
 _CLAIM_FIRST = _CLAIM.format(after="")
 _CLAIM_AFTER = _CLAIM.format(after="AND (due_at, id) > (%s, %s)")
@@ -118,19 +116,9 @@ def claim(*, queue: str, now: datetime, after: OutboxMessage | None = None) -> O
         row = cursor.fetchone()
     if row is None:
         return None
-    message = _from_row(row)
+    message = _MESSAGE.load(row)
     message.locked = True  # type: ignore[attr-defined]
     return message
-
-
-def _from_row(row: Sequence[Any]) -> OutboxMessage:
-    """An OutboxMessage from a row of _COLUMNS, as the ORM would load it (a raw queryset costs
-    more than the claim's round trip, for one row)."""
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(_FIELDS, row, strict=True)
-    ]
-    return OutboxMessage.from_db(connection.alias, _ATTNAMES, values)
 
 
 def mark_done(message: OutboxMessage) -> None:
