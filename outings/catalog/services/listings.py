@@ -237,8 +237,8 @@ def resume_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listin
 
 @transaction.atomic
 def archive_listing(*, host: HostProfile, listing_id: int, actor: User, now: datetime) -> Listing:
-    """Retire a listing for good. Refused while a future slot has seats taken (cancelling
-    bookings goes through the bookings app, which does not exist yet)."""
+    """Retire a listing for good. Refused while a future slot has seats taken: its bookings
+    are cancelled first, through the bookings app."""
     ensure_active(host)
     own_listing(host=host, listing_id=listing_id)
     if Slot.objects.filter(listing_id=listing_id, starts_at__gte=now, seats_taken__gt=0).exists():
