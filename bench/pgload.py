@@ -23,10 +23,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed
@@ -84,6 +84,30 @@ class _Window:
     bounds: tuple[float, float] | None = None
 
 
+class HasBounds(Protocol):
+    bounds: tuple[float, float] | None
+
+
+def count_in_window(
+    window: HasBounds, seconds: float, *, on_open: Callable[[], None] | None = None
+) -> float:
+    """The load worker's side of the start: say "ready", read the epoch time at which the
+    runner opens the counted window, set `window.bounds` to it on this process's monotonic clock
+    (the threads read it), call `on_open` when it opens and wait until it closes. Returns this
+    process's CPU seconds inside the window."""
+    print("ready", flush=True)
+    line = sys.stdin.readline().strip()
+    start_at = float(line) if line else time.time() - seconds  # no answer: stop at once
+    offset = time.perf_counter() - time.time()
+    window.bounds = (start_at + offset, start_at + seconds + offset)
+    time.sleep(max(0.0, window.bounds[0] - time.perf_counter()))
+    if on_open is not None:
+        on_open()
+    cpu_at_start = time.process_time()
+    time.sleep(max(0.0, window.bounds[1] - time.perf_counter()))
+    return time.process_time() - cpu_at_start
+
+
 def _hammer(
     pool: ConnectionPool,
     sql: str,
@@ -130,16 +154,7 @@ def _work(*, threads: int, seconds: float) -> WorkerReport:
         ]
         for worker in workers:
             worker.start()
-        print("ready", flush=True)
-        line = sys.stdin.readline().strip()
-        start_at = float(line) if line else time.time() - seconds  # no answer: stop at once
-        # The agreed wall-clock window, on this process's monotonic clock.
-        offset = time.perf_counter() - time.time()
-        window.bounds = (start_at + offset, start_at + seconds + offset)
-        time.sleep(max(0.0, window.bounds[0] - time.perf_counter()))
-        cpu_at_start = time.process_time()
-        time.sleep(max(0.0, window.bounds[1] - time.perf_counter()))
-        cpu_seconds = time.process_time() - cpu_at_start
+        cpu_seconds = count_in_window(window, seconds)
         for worker in workers:
             worker.join()
     histogram: Counter[int] = Counter()

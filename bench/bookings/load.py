@@ -40,7 +40,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed
 
 from bench.bookings.plan import BOOKINGS_PATH, Plan, bind, claim_block, new_reference, read_plan
-from bench.pgload import WorkerReport, bucket_of, django_like_pool
+from bench.pgload import WorkerReport, bucket_of, count_in_window, django_like_pool
 
 MODES = ("hold", "hold_confirm", "sql", "rush")
 TIMEOUT_S = 60
@@ -260,16 +260,7 @@ def work(*, mode: str, threads: int, seconds: float) -> LoadReport:
     try:
         for worker in workers:
             worker.start()
-        print("ready", flush=True)
-        line = sys.stdin.readline().strip()
-        start_at = float(line) if line else time.time() - seconds  # no answer: stop at once
-        offset = time.perf_counter() - time.time()
-        window.bounds = (start_at + offset, start_at + seconds + offset)
-        time.sleep(max(0.0, window.bounds[0] - time.perf_counter()))
-        window.release.set()
-        cpu_at_start = time.process_time()
-        time.sleep(max(0.0, window.bounds[1] - time.perf_counter()))
-        cpu_seconds = time.process_time() - cpu_at_start
+        cpu_seconds = count_in_window(window, seconds, on_open=window.release.set)
         for worker in workers:
             worker.join(timeout=TIMEOUT_S + 10)
     finally:
