@@ -228,12 +228,10 @@ def _common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.C
 
 def _facet_conditions(query: SearchQuery) -> dict[str, str]:
     """Each multi-select facet's own condition (TRUE when nothing is selected in it)."""
-    price_bucket = S.bucket_case(S.PRICE, S.PRICE_BUCKETS)
     return {
         "category": "c.slug = ANY(%(categories)s)" if query.categories else "TRUE",
         "language": "l.languages && %(languages)s" if query.languages else "TRUE",
         "city": "l.city = ANY(%(cities)s)" if query.cities else "TRUE",
-        "_price_bucket": price_bucket,
     }
 
 
@@ -275,11 +273,8 @@ def _search(
             f"(SELECT min(s.starts_at) FROM scheduling_slot s"
             f" WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT})"
         )
-    facet_columns = ""
-    if query.facets:
-        duration_bucket = S.bucket_case("l.duration_minutes", S.DURATION_BUCKETS)
-        facet_columns = f"""
-               {own["_price_bucket"]} AS price_bucket, {duration_bucket} AS duration_bucket,"""
+    # The buckets are computed from these by the facet counts, for the rows they count.
+    facet_columns = " l.duration_minutes AS duration," if query.facets else ""
     soonest_only = "next_start IS NOT NULL" if query.sort == "soonest" else "TRUE"
     # Without facets nothing else reads the matches: left to the planner, the page can stop
     # early (the distance sort walks the GiST index nearest first).
@@ -383,12 +378,14 @@ def _facet_rows() -> str:
             UNION ALL (SELECT 'city', city, count(*) FROM base
                 WHERE in_category AND in_language AND city <> '' GROUP BY city
                 ORDER BY count(*) DESC, city LIMIT 15)
-            UNION ALL SELECT 'price', price_bucket, count(*) FROM base
-                WHERE in_category AND in_language AND in_city AND price_bucket IS NOT NULL
-                GROUP BY price_bucket
-            UNION ALL SELECT 'duration', duration_bucket, count(*) FROM base
-                WHERE in_category AND in_language AND in_city AND duration_bucket IS NOT NULL
-                GROUP BY duration_bucket
+            UNION ALL SELECT 'price', bucket, count(*) FROM (
+                SELECT {S.bucket_case("price", S.PRICE_BUCKETS)} AS bucket FROM base
+                WHERE in_category AND in_language AND in_city) AS prices
+                WHERE bucket IS NOT NULL GROUP BY bucket
+            UNION ALL SELECT 'duration', bucket, count(*) FROM (
+                SELECT {S.bucket_case("duration", S.DURATION_BUCKETS)} AS bucket FROM base
+                WHERE in_category AND in_language AND in_city) AS durations
+                WHERE bucket IS NOT NULL GROUP BY bucket
             -- Probed only for the rows the count needs (those in every selection), not for
             -- every match: a correlated EXISTS on (listing_id, starts_at) per listing, or a
             -- hashed pass over the weekend's slots when that is cheaper (docs/benchmarks.md).

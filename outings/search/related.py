@@ -32,7 +32,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
     now = now or timezone.now()
     statement = f"""
         WITH me AS (
-            SELECT l.id, l.category_id, l.latitude, l.longitude,
+            SELECT l.id, l.category_id, l.latitude, l.longitude, l.place,
                    to_tsquery(outings_ts_config(l.content_language), coalesce(nullif(
                        array_to_string(ARRAY(
                            SELECT quote_literal(word) FROM unnest(tsvector_to_array(
@@ -48,13 +48,13 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             SELECT l.id FROM catalog_listing l, me
             WHERE l.category_id = me.category_id AND l.id <> me.id AND l.status = 'published'
               AND l.latitude IS NOT NULL AND me.latitude IS NOT NULL
-            ORDER BY {S.PLACE} <-> ll_to_earth(me.latitude, me.longitude)
+            ORDER BY {S.PLACE} <-> me.place
             LIMIT 50
         )
         SELECT l.id, l.title, c.slug, l.city,
                same_category,
                CASE WHEN me.latitude IS NULL OR l.latitude IS NULL THEN NULL
-                    ELSE earth_distance(ll_to_earth(me.latitude, me.longitude), {S.PLACE})
+                    ELSE earth_distance(me.place, {S.PLACE})
                          / 1000.0 END AS km
         {S.FROM_LISTINGS}
         CROSS JOIN me
@@ -66,8 +66,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
                 AND (s.seats_taken < s.capacity OR {SEATS_LEFT_SQL} > 0)))
         ORDER BY (ts_rank(l.search_vector, me.query) * (1 + 0.5 * same_category)
                   + 0.01 * same_category)
-                 / (1 + coalesce(earth_distance(ll_to_earth(me.latitude, me.longitude),
-                                                {S.PLACE}), 1e7) / 50000.0) DESC,
+                 / (1 + coalesce(earth_distance(me.place, {S.PLACE}), 1e7) / 50000.0) DESC,
                  l.id
         LIMIT %(limit)s
     """

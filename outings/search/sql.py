@@ -13,7 +13,8 @@ PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
                * power(10, %(currency_exponent)s - r.exponent))::bigint END)"""
 
 POINT = "ll_to_earth(%(lat)s, %(lng)s)"
-PLACE = "ll_to_earth(l.latitude, l.longitude)"
+# The listing's stored point (search.0008_listing_place: a generated column, GiST-indexed).
+PLACE = "l.place"
 DISTANCE_M = f"earth_distance({POINT}, {PLACE})"
 
 FROM_LISTINGS = """
@@ -53,20 +54,6 @@ def bucket_case(expression: str, buckets: list[tuple[str, int, int | None]]) -> 
         for name, low, high in buckets
     )
     return f"(CASE {arms} END)"
-
-
-def bucket_condition(
-    expression: str, buckets: list[tuple[str, int, int | None]], selected: tuple[str, ...]
-) -> str:
-    parts = []
-    for name, low, high in buckets:
-        if name in selected:
-            parts.append(
-                f"{expression} BETWEEN {low} AND {high}"
-                if high is not None
-                else f"{expression} >= {low}"
-            )
-    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
 @dataclass

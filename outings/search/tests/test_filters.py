@@ -89,6 +89,20 @@ def test_near_a_point_within_a_radius_carries_exact_distances(make_listing):
     ]
 
 
+def test_a_listing_that_moves_is_found_at_its_new_place_at_once(make_listing):
+    listing = make_listing("Ferry", latitude=45.5017, longitude=-73.5673)  # Montreal
+    near_toronto = SearchQuery(near=TORONTO, radius_km=10)
+    assert titles(near_toronto) == []
+
+    listing.latitude, listing.longitude = 43.6400, -79.3800
+    listing.save(update_fields=["latitude", "longitude"])
+
+    assert titles(near_toronto) == ["Ferry"]
+    listing.latitude = listing.longitude = None
+    listing.save(update_fields=["latitude", "longitude"])
+    assert titles(near_toronto) == []
+
+
 def test_sorting_by_distance_orders_by_great_circle_distance(make_listing):
     for name, lat, lng in [
         ("far", 48.85, 2.35),
