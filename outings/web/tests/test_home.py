@@ -94,6 +94,20 @@ def test_home_page_shows_the_closest_listings_to_the_given_point(client):
     assert "2.3 km away" in body
 
 
+def test_listings_at_the_same_place_are_listed_in_id_order(client):
+    same_place = [
+        ListingFactory.create(title=f"Museum floor {n}", latitude=52.52, longitude=13.405)
+        for n in range(3)
+    ]
+    ListingFactory.create(title="Far away", latitude=10.0, longitude=10.0)
+    ListingFactory.create(title="Next door", latitude=52.5201, longitude=13.405)
+
+    response = client.get(HOME, {"lat": "52.52", "lng": "13.405"})
+
+    in_id_order = [listing.title for listing in sorted(same_place, key=lambda x: x.pk)]
+    assert titles(response.context["nearby"]) == [*in_id_order, "Next door", "Far away"]
+
+
 @pytest.mark.parametrize(
     "query",
     [
