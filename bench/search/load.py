@@ -5,19 +5,13 @@ outcome of the mix, not a broken server, so it is counted (and reported as the c
 instead of failing the run as bench.wrk.WrkProbe would. Any other answer that is not 2xx/3xx
 still fails the run.
 
-At one connection the latency figures come from SequentialProbe (http.client, one request at a
-time, each request timed), not from wrk: wrk "corrects" its latency histogram for coordinated
-omission (stats_correct: every sample longer than the mean interval between requests adds
-synthetic samples of it minus 1, 2, ... intervals), which at one connection and a heavy-tailed
-mix moves the p50 far from any real request's time. Measured here: two 7 ms autocomplete
-requests and one 310 ms one, in turn, read as p50 116 ms in wrk and 7 ms when timed one by one.
-Throughput at 16 connections, where that correction matters less, stays with wrk.
+At one connection the latency figures come from bench.sequential.SequentialProbe, not from
+wrk (its docstring says why). Throughput at 16 connections stays with wrk.
 """
 
 from __future__ import annotations
 
 import http.client
-import random
 import re
 import subprocess
 import time
@@ -27,7 +21,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from bench import wrk
-from bench.measure import BenchError, Probe, Sample
+from bench.measure import BenchError, Sample
 
 TIMEOUT_STATUS = 503
 # A run shorter than this may complete no request at 1 connection when it starts on a search
@@ -186,70 +180,6 @@ class SearchWrkProbe(wrk.WrkProbe):
             requests=report.requests,
             errors=report.socket_errors + statuses.get(TIMEOUT_STATUS, 0),
             cpu_ms_per_request=None if cpu_used is None else 1000 * cpu_used / report.requests,
-        )
-        self.history.append(sample)
-        return sample
-
-
-@dataclass
-class SequentialProbe(Probe):
-    """One request at a time over `paths` (in turn, from a random start), each one timed.
-    503 answers (search timeouts) are counted as errors; any other non-2xx/3xx fails the run."""
-
-    host: str = "127.0.0.1"
-    port: int = 0
-    paths: Sequence[str] = ()
-    headers: dict[str, str] = field(default_factory=dict)
-    server_cpu: Callable[[], float] | None = None
-    settle: Callable[[], None] | None = None
-    prime: Callable[[], object] | None = None
-    history: list[Sample] = field(default_factory=list)
-
-    @property
-    def tool(self) -> str:
-        return "http.client x1"
-
-    def run(self, seconds: float) -> Sample:
-        if self.concurrency != 1 or not self.paths:
-            raise BenchError("SequentialProbe runs one connection over a list of paths")
-        if self.settle is not None:
-            self.settle()
-        if self.prime is not None:
-            self.prime()
-            if self.settle is not None:
-                self.settle()
-        seconds = max(MIN_SECONDS, seconds)
-        at = random.randrange(len(self.paths))
-        latencies: list[float] = []
-        timeouts = 0
-        cpu_before = self.server_cpu() if self.server_cpu else 0.0
-        began = time.perf_counter()
-        while time.perf_counter() - began < seconds:
-            path = self.paths[at % len(self.paths)]
-            at += 1
-            client = http.client.HTTPConnection(self.host, self.port, timeout=30)
-            sent = time.perf_counter()
-            try:
-                client.request("GET", path, headers=self.headers)
-                response = client.getresponse()
-                response.read()
-            finally:
-                client.close()
-            latencies.append((time.perf_counter() - sent) * 1000)
-            if response.status == TIMEOUT_STATUS:
-                timeouts += 1
-            elif not 200 <= response.status < 400:
-                raise BenchError(f"GET {path} answered {response.status}")
-        elapsed = time.perf_counter() - began
-        cpu_used = (self.server_cpu() - cpu_before) if self.server_cpu else None
-        latencies.sort()
-        sample = Sample(
-            requests_per_second=len(latencies) / elapsed,
-            p50_ms=latencies[len(latencies) // 2],
-            p99_ms=latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
-            requests=len(latencies),
-            errors=timeouts,
-            cpu_ms_per_request=None if cpu_used is None else 1000 * cpu_used / len(latencies),
         )
         self.history.append(sample)
         return sample

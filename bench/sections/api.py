@@ -14,8 +14,9 @@ GETs, served warm, at 1 and at 16 connections:
 - bare_c1: the bench's bare Django view (/bench/hello, no query) on the same server: the floor
   that HTTP, gunicorn and Django's middleware put under any request at 1 connection.
 
-The 1-connection HTTP cases time every request from Python, one at a time (bench.search.load's
-SequentialProbe): wrk's coordinated-omission correction invents latencies at 1 connection.
+The 1-connection HTTP cases time every request from Python, one at a time
+(bench.sequential.SequentialProbe): wrk's coordinated-omission correction invents latencies at 1
+connection.
 
 The ratios give API / its queries in req/s. The target is about latency: the API layer adds less
 than 1 ms per request at p50 over its queries. A difference is not a ratio, so the section prints
@@ -59,7 +60,7 @@ from bench.pgload import (
     run_load_workers,
 )
 from bench.registry import Context, section
-from bench.search.load import SequentialProbe
+from bench.sequential import SequentialProbe
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WORKERS = 4

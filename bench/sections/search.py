@@ -48,13 +48,14 @@ from bench.registry import Context, section
 from bench.search import catalogue, mix
 from bench.search.load import (
     MIN_SECONDS,
+    TIMEOUT_STATUS,
     SearchWrkProbe,
-    SequentialProbe,
     get_all,
     lua_cycle,
     settler,
 )
 from bench.search.replay import ReplayProbe, write_searches
+from bench.sequential import SequentialProbe
 from bench.server import LOG_DIR, gunicorn
 
 WORKERS = 4
@@ -233,7 +234,7 @@ def search(ctx: Context) -> Iterator[Plan]:
                 cached: bool = False,
             ) -> Probe:
                 probe: SearchWrkProbe | SequentialProbe
-                if conns == 1:  # latency: every request timed (see bench/search/load.py)
+                if conns == 1:  # latency: every request timed (see bench/sequential.py)
                     probe = SequentialProbe(
                         key=key,
                         label=label,
@@ -245,6 +246,8 @@ def search(ctx: Context) -> Iterator[Plan]:
                         server_cpu=server.cpu_seconds,
                         settle=settle,
                         prime=fill_cache if cached else None,
+                        counted_status=TIMEOUT_STATUS,
+                        min_seconds=MIN_SECONDS,
                     )
                 else:  # throughput: wrk
                     probe = SearchWrkProbe(
