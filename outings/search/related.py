@@ -54,7 +54,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
         SELECT l.id, l.title, c.slug, l.city,
                same_category,
                CASE WHEN me.latitude IS NULL OR l.latitude IS NULL THEN NULL
-                    ELSE earth_distance(me.place, {S.PLACE})
+                    ELSE {S.great_circle_m(S.PLACE, "me.place")}
                          / 1000.0 END AS km
         {S.FROM_LISTINGS}
         CROSS JOIN me
@@ -66,7 +66,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
                 AND (s.seats_taken < s.capacity OR {SEATS_LEFT_SQL} > 0)))
         ORDER BY (ts_rank(l.search_vector, me.query) * (1 + 0.5 * same_category)
                   + 0.01 * same_category)
-                 / (1 + coalesce(earth_distance(me.place, {S.PLACE}), 1e7) / 50000.0) DESC,
+                 / (1 + coalesce({S.great_circle_m(S.PLACE, "me.place")}, 1e7) / 50000.0) DESC,
                  l.id
         LIMIT %(limit)s
     """

