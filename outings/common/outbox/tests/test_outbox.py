@@ -154,6 +154,72 @@ def test_a_nudge_that_cannot_reach_the_broker_is_logged_not_raised(monkeypatch, 
     assert "could not nudge queue urgent" in caplog.text
 
 
+def test_nudges_before_the_relay_starts_share_one_task(nudges):
+    tasks.nudge("urgent")
+    tasks.nudge("urgent")  # its task is published and no worker has started it yet
+    tasks.nudge("default")
+
+    assert nudges == ["urgent", "default"]
+
+
+def test_the_relay_reads_what_committed_while_its_nudge_waited_and_re_arms_the_nudge(nudges):
+    first = outbox.enqueue(kind="test.flaky", payload={})
+    tasks.nudge("urgent")
+    second = outbox.enqueue(kind="test.flaky", payload={})
+    tasks.nudge("urgent")  # coalesced with the first
+    assert nudges == ["urgent"]
+
+    tasks.relay("urgent")  # the task the first nudge published, run as a worker runs it
+
+    assert delivered == [first.pk, second.pk]
+    tasks.nudge("urgent")
+    assert nudges == ["urgent", "urgent"]
+
+
+def test_a_nudge_the_broker_refused_does_not_hold_back_the_next_one(monkeypatch, caplog):
+    sent: list[str] = []
+
+    def unreachable(**_: object) -> None:
+        raise BrokerError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(tasks.relay, "apply_async", unreachable)
+    tasks.nudge("urgent")
+    monkeypatch.setattr(tasks.relay, "apply_async", lambda **kw: sent.append(kw["queue"]))
+    tasks.nudge("urgent")
+
+    assert "could not nudge queue urgent" in caplog.text
+    assert sent == ["urgent"]
+
+
+def test_the_sweep_nudges_a_queue_whose_nudge_may_have_been_lost(nudges):
+    outbox.enqueue(kind="test.flaky", payload={})
+    tasks.nudge("urgent")  # its task is lost: no worker ever clears the flag
+
+    tasks.sweep()
+
+    assert nudges == ["urgent", "urgent"]
+
+
+class _CacheDown:
+    def add(self, *_: object, **__: object) -> bool:
+        raise ConnectionError("cache down")
+
+    def delete(self, *_: object, **__: object) -> bool:
+        raise ConnectionError("cache down")
+
+
+def test_without_the_cache_every_nudge_publishes(monkeypatch, nudges, caplog):
+    monkeypatch.setattr(tasks, "cache", _CacheDown())
+
+    tasks.nudge("urgent")
+    tasks.nudge("urgent")
+    tasks.relay("urgent")
+
+    assert nudges == ["urgent", "urgent"]
+    assert "the cache is unreachable; nudging queue urgent anyway" in caplog.text
+    assert "nudge flag stays" in caplog.text
+
+
 def test_drain_delivers_every_due_message_once_and_marks_it_done():
     messages = [outbox.enqueue(kind="test.flaky", payload={"n": n}) for n in range(3)]
 
