@@ -98,7 +98,12 @@ class _SealingMixin:
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         """smtplib.SMTP.data, with `at_end_of_data` called between the final "." and the
-        server's reply (the "." written on its own, so that nothing else is between them)."""
+        server's reply.
+
+        The body and its final "." go out in one write, as smtplib's own `data` sends them.
+        Written apart, the 3-byte "." waited (Nagle) for the server to acknowledge the body,
+        which the server delays (delayed ACK) while it waits for the rest of the message: about
+        40 ms per mail on this machine's kernel, 44 mails/s per relay instead of hundreds."""
         self.putcmd("data")  # type: ignore[attr-defined]
         code, reply = self.getreply()  # type: ignore[attr-defined]
         if code != 354:
@@ -108,8 +113,7 @@ class _SealingMixin:
         body = _LEADING_DOT.sub(b"..", msg)
         if not body.endswith(CRLF):
             body += CRLF
-        self.send(body)  # type: ignore[attr-defined]
-        self.send(b"." + CRLF)  # type: ignore[attr-defined]
+        self.send(body + b"." + CRLF)  # type: ignore[attr-defined]
         then = self.at_end_of_data() if self.at_end_of_data is not None else None
         try:
             result: tuple[int, bytes] = self.getreply()  # type: ignore[attr-defined]
