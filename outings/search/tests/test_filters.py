@@ -1,11 +1,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from outings.accounts.models import User
 from outings.bookings import services as bookings
 from outings.scheduling.selectors import bookable_slots, upcoming_slots
+from outings.search import sql as S
 from outings.search.engine import search
 from outings.search.query import BoundingBox, Point, SearchQuery
 
@@ -204,3 +206,27 @@ def test_a_live_hold_keeps_its_seats(make_listing, make_slot):
     [upcoming] = upcoming_slots(listing_id=listing.pk, now=timezone.now(), limit=5)
     assert upcoming.seats_left == 0
     assert not bookable_slots(now=timezone.now()).filter(pk=slot.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((43.6532, -79.3832), (43.6532, -79.3832)),  # the same point
+        ((43.6532, -79.3832), (43.6426, -79.3871)),  # 1 km
+        ((40.4168, -3.7038), (48.8566, 2.3522)),  # Madrid to Paris
+        ((0.0, 0.0), (0.0, 180.0)),  # antipodes: half the earth round
+        ((89.9, 10.0), (-89.9, -170.0)),
+    ],
+)
+def test_the_written_out_distance_is_earthdistances_own(a, b):
+    """sql.great_circle_m writes out earth_distance's formula (sec_to_gc of the chord), which
+    PostgreSQL cannot inline: it must give the very same metres."""
+    written_out = S.great_circle_m("ll_to_earth(%s, %s)", "ll_to_earth(%s, %s)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT earth_distance(ll_to_earth(%s, %s), ll_to_earth(%s, %s)), {written_out}",
+            [*a, *b, *a, *b],
+        )
+        theirs, ours = cursor.fetchone()
+
+    assert ours == theirs
