@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -138,3 +138,14 @@ class RatioResult:
 
 class BenchError(RuntimeError):
     """The benchmark cannot give a meaningful figure (missing tool, server down, wrong answers)."""
+
+
+def settle_and_prime(settle: Callable[[], None] | None, prime: Callable[[], object] | None) -> None:
+    """Before a probe's run: wait for the server to go quiet (`settle`), then `prime` it (e.g.
+    fill the cache the run reads) and wait again, so that the priming's tail is not measured."""
+    if settle is not None:
+        settle()
+    if prime is not None:
+        prime()
+        if settle is not None:
+            settle()

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.measure import BenchError, Probe, Sample
+from bench.measure import BenchError, Probe, Sample, settle_and_prime
 
 
 @dataclass
@@ -45,12 +45,7 @@ class SequentialProbe(Probe):
     def run(self, seconds: float) -> Sample:
         if self.concurrency != 1 or not self.paths:
             raise BenchError("SequentialProbe runs one connection over a list of paths")
-        if self.settle is not None:
-            self.settle()
-        if self.prime is not None:
-            self.prime()
-            if self.settle is not None:
-                self.settle()
+        settle_and_prime(self.settle, self.prime)
         seconds = max(self.min_seconds, seconds)
         at = random.randrange(len(self.paths))
         latencies: list[float] = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from bench import wrk
-from bench.measure import BenchError, Sample
+from bench.measure import BenchError, Sample, settle_and_prime
 
 TIMEOUT_STATUS = 503
 # A run shorter than this may complete no request at 1 connection when it starts on a search
@@ -137,12 +137,7 @@ class SearchWrkProbe(wrk.WrkProbe):
     def run(self, seconds: float) -> Sample:
         if self.script is None:
             raise BenchError("SearchWrkProbe needs a lua_cycle script")
-        if self.settle is not None:
-            self.settle()
-        if self.prime is not None:
-            self.prime()
-            if self.settle is not None:
-                self.settle()
+        settle_and_prime(self.settle, self.prime)
         command = [
             self.executable,
             f"-t{self.threads}",
