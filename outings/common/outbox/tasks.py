@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 # A database hiccup fails the whole task before any message is claimed: let Celery retry it.
 _DB_ERRORS = (OperationalError, InterfaceError)
+# How long a nudge's flag stands (see `nudge`): long enough for a busy worker to reach the task,
+# short enough that a lost task costs little.
+NUDGE_FLAG_SECONDS = 10
 
 
 @shared_task(
@@ -61,10 +64,10 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
 
     Coalesced: a flag in the shared cache says that a relay task for the queue is published and
     no worker has started it yet. While it is there, another nudge is redundant, and publishing
-    one (Celery builds and sends a message) cost a booking request 1.1 ms of its ~7.5 ms of CPU
-    (docs/benchmarks.md, "Bookings"). The relay clears the flag before it reads the queue, so a
-    message committed before the clearing is read by that relay and one committed after it
-    nudges again: none waits for the sweep. The flag expires by itself after
+    one (Celery builds and sends a message) cost a hold + confirm about 1 ms of its ~9 ms of
+    CPU (docs/background-work.md, "The outbox"). The relay clears the flag before it reads the
+    queue, so a message committed before the clearing is read by that relay and one committed
+    after it nudges again: none waits for the sweep. The flag expires by itself after
     NUDGE_FLAG_SECONDS, should its task be lost; the sweep nudges without looking at it."""
     flag = _nudge_flag(queue)
     try:
@@ -80,10 +83,6 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
         logger.warning(
             "outbox: could not nudge queue %s (%s); the sweep will deliver", queue, error
         )
-
-
-# Long enough for a busy worker to reach the task, short enough that a lost task costs little.
-NUDGE_FLAG_SECONDS = 10
 
 
 def _nudge_flag(queue: str) -> str:
