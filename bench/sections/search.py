@@ -62,7 +62,7 @@ WORKERS = 4
 NO_THROTTLE = "10000000/min"
 PLANS = LOG_DIR / "search-plans.txt"
 CAPTURE = LOG_DIR / "search-capture.json"
-STATEMENT_TIMEOUT_MS = 2_000  # outings/search/engine.py STATEMENT_TIMEOUT_MS
+STATEMENT_TIMEOUT_MS = 2_000  # outings/search/engine/__init__.py STATEMENT_TIMEOUT_MS
 # The cached cases read this many searches of the mix, fetched once just before each run: the
 # cache keeps a page at most 120 s (outings/search/cache.py SAFETY_TIMEOUT), less than a round
 # of this section's cases, so a page filled once at the start would be gone by the second run.

@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outings.search.engine import _weekend, search
+from outings.search.engine import search
+from outings.search.engine.where import weekend as _weekend
 from outings.search.query import SearchQuery
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,134 @@
+"""The explore query on PostgreSQL: one typed query in, one page of hits with facets out.
+
+Text: the listing's search document (a trigger keeps it current) against the viewer's language
+configuration, the unstemmed `simple` configuration (names shared across languages) and a prefix
+match on the last word; when that finds too little, the words are corrected against the lexicon
+(pg_trgm) and the corrected query is used, with a "did you mean". Place: earthdistance, whose
+`<->` on `ll_to_earth` is a chord length, monotonic in the great-circle distance, so the GiST
+index orders exactly. Availability: a listing is a hit only if it has a bookable slot.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from time import monotonic
+from typing import Any
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from outings.common.errors import DomainError
+from outings.search.engine.cursors import cursor_fingerprint
+from outings.search.engine.page import run_page
+from outings.search.query import InvalidSearch, SearchPage, SearchQuery
+
+__all__ = ["STATEMENT_TIMEOUT_MS", "SearchTimeout", "cursor_fingerprint", "search"]
+
+STATEMENT_TIMEOUT_MS = 2000
+TYPO_THRESHOLD = 3  # fewer exact hits than this tries a corrected query
+_WORD = re.compile(r"\w+")
+
+
+class SearchTimeout(DomainError):
+    code = "search_timeout"
+    status_code = 503
+    message = "The search took too long. Try fewer words or filters."
+
+
+def search(query: SearchQuery, *, now: datetime | None = None) -> SearchPage:
+    now = now or timezone.now()
+    try:
+        return _timed_search(query, now)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "57014":  # query_canceled
+            raise SearchTimeout from error
+        raise
+
+
+class _Budget:
+    """STATEMENT_TIMEOUT_MS for the whole search, not for each of its statements: each
+    statement after the first may only take what the ones before it left."""
+
+    def __init__(self) -> None:
+        self.deadline = monotonic() + STATEMENT_TIMEOUT_MS / 1000
+
+    def renew(self, cursor: Any) -> None:
+        left = int((self.deadline - monotonic()) * 1000)
+        if left < 1:
+            raise SearchTimeout()
+        cursor.execute(f"SET LOCAL statement_timeout = {left}")
+
+
+def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
+    # SET LOCAL needs a transaction: the settings then cover this search and nothing else.
+    with transaction.atomic(), connection.cursor() as cursor:
+        budget = _Budget()
+        cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+        rate = _rate(cursor, query.currency)
+        page = run_page(cursor, query, now, rate)
+        if query.text and not page.hits and query.cursor is None:
+            budget.renew(cursor)
+            corrected = _correct(cursor, query.text)
+            if corrected and corrected.lower() != query.text.lower():
+                budget.renew(cursor)
+                page = run_page(cursor, _with_text(query, corrected), now, rate)
+                page.suggestion, page.corrected = corrected, True
+        elif (
+            query.text
+            and len(page.hits) < TYPO_THRESHOLD
+            and page.next_cursor is None
+            and query.cursor is None
+        ):
+            budget.renew(cursor)
+            corrected = _correct(cursor, query.text)
+            if corrected and corrected.lower() != query.text.lower():
+                page.suggestion = corrected
+    return page
+
+
+def _with_text(query: SearchQuery, text: str) -> SearchQuery:
+    values = {name: getattr(query, name) for name in query.__dataclass_fields__}
+    values["text"] = text
+    return SearchQuery(**values)
+
+
+def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
+    """The viewer's exchange rate; also turns JIT off for the rest of the search: compiling a
+    search's expressions (50-60 ms on the bench catalogue, where the server has LLVM) costs
+    more than it saves on statements that take 1-400 ms."""
+    cursor.execute(
+        """SELECT set_config('jit', 'off', true), r.per_euro, r.exponent
+           FROM (SELECT 1) AS one LEFT JOIN search_exchangerate r ON r.currency = %s""",
+        [currency],
+    )
+    row = cursor.fetchone()
+    if row is None or row[1] is None:
+        raise InvalidSearch(fields={"currency": [f"No exchange rate for {currency!r}."]})
+    return row[1], row[2]
+
+
+def _correct(cursor: Any, text: str) -> str | None:
+    """The query with each word unknown to the lexicon replaced by its closest known word.
+    Words are normalised by the database, as the lexicon's were (unaccent, lower())."""
+    words = _WORD.findall(text.lower())
+    if not words or len(words) > 8:
+        return None
+    cursor.execute(
+        """SELECT t.raw, (SELECT x.word FROM search_lexeme x WHERE lower(x.word) %% w.word
+                          ORDER BY similarity(lower(x.word), w.word)
+                                   + 0.05 * ln(1 + x.documents) DESC, x.word
+                          LIMIT 1),
+                  EXISTS (SELECT 1 FROM search_lexeme y WHERE y.word = w.word)
+           FROM unnest(%s::text[]) AS t(raw)
+           CROSS JOIN LATERAL (SELECT lower(outings_unaccent(t.raw)) AS word) AS w""",
+        [words],
+    )
+    replacements = {}
+    for word, closest, known in cursor.fetchall():
+        if not known and closest:
+            replacements[word] = closest
+    if not replacements:
+        return None
+    return " ".join(replacements.get(w, w) for w in words)

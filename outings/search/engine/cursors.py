@@ -1,0 +1,66 @@
+"""Keyset cursors of a search: the last hit's sort keys, signed with the search they belong to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core import signing
+
+from outings.search.query import InvalidSearch, SearchQuery
+
+CURSOR_SALT = "outings.search.cursor"
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def cursor_fingerprint(query: SearchQuery) -> list[Any]:
+    return [
+        query.text,
+        query.sort,
+        list(query.categories),
+        query.price_min,
+        query.price_max,
+        query.currency,
+        query.duration_min,
+        query.duration_max,
+        list(query.languages),
+        list(query.cities),
+        query.country,
+        str(query.date_from),
+        str(query.date_to),
+        query.guests,
+        query.near and [query.near.latitude, query.near.longitude],
+        query.radius_km,
+        query.bbox and list(vars(query.bbox).values()),
+    ]
+
+
+def encode_cursor(values: list[Any], query: SearchQuery) -> str:
+    return signing.dumps(
+        {"k": values, "q": cursor_fingerprint(query)}, salt=CURSOR_SALT, compress=True
+    )
+
+
+def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
+    try:
+        data = signing.loads(cursor, salt=CURSOR_SALT)
+    except signing.BadSignature as error:
+        raise InvalidSearch(fields={"cursor": ["Malformed or tampered cursor."]}) from error
+    if not isinstance(data, dict) or data.get("q") != cursor_fingerprint(query):
+        raise InvalidSearch(fields={"cursor": ["This cursor belongs to another search."]})
+    values = data.get("k")
+    if not isinstance(values, list) or len(values) != 2:
+        raise InvalidSearch(fields={"cursor": ["Malformed cursor."]})
+    if query.sort in ("newest", "soonest") and isinstance(values[0], str):
+        values[0] = datetime.fromisoformat(values[0])
+    elif query.sort == "relevance" and isinstance(values[0], str):
+        values[0] = Decimal(values[0])
+    return values

@@ -1,0 +1,204 @@
+"""One statement finds the page of hits and the facet counts of a search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from outings.bookings.selectors import SEATS_LEFT_SQL
+from outings.search import sql as S
+from outings.search.engine import where as W
+from outings.search.engine.cursors import decode_cursor, encode_cursor, jsonable
+from outings.search.query import FacetValue, NextSlot, SearchHit, SearchPage, SearchQuery
+
+ORDER = {
+    "relevance": ("score DESC, id DESC", ("score", "id"), "<"),
+    # The chord length between the two ll_to_earth points: ordered like the great-circle distance,
+    # and what the GiST index on ll_to_earth(latitude, longitude) can return nearest first.
+    "distance": ("knn ASC, id ASC", ("knn", "id"), ">"),
+    "price_asc": ("price ASC, id ASC", ("price", "id"), ">"),
+    "price_desc": ("price DESC, id DESC", ("price", "id"), "<"),
+    "newest": ("created_at DESC, id DESC", ("created_at", "id"), "<"),
+    "soonest": ("next_start ASC, id ASC", ("next_start", "id"), ">"),
+}
+
+
+def run_page(
+    cursor: Any, query: SearchQuery, now: datetime, rate: tuple[Decimal, int]
+) -> SearchPage:
+    """The page and its facets in one statement: the matching rows are found once, in a
+    MATERIALIZED CTE with only what ordering and counting need, and both the page and the facet
+    counts read them from there (they were two statements that each found them)."""
+    where = W.common(query, now, rate)
+    own = W.facet_conditions(query)
+    order, keys, comparison = ORDER[query.sort]
+    params = dict(where.params)
+    window = W.window(query, now) or (now, now + W.AVAILABILITY_HORIZON)
+    weekend_from, weekend_to = W.weekend(query, now)
+    params.update(
+        categories=list(query.categories),
+        languages=list(query.languages),
+        cities=list(query.cities),
+        now=now,
+        available_from=window[0],
+        available_to=window[1],
+        guests=query.guests or 1,
+        weekend_from=weekend_from,
+        weekend_to=weekend_to,
+        weekend_guests=query.guests or 1,
+        limit=query.limit + 1,
+    )
+    keyset = "TRUE"
+    if query.cursor:
+        values = decode_cursor(query.cursor, query)
+        keyset = f"({', '.join(keys)}) {comparison} (%(k0)s, %(k1)s)"
+        params.update(k0=values[0], k1=values[1])
+    distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
+    knn = f"({S.PLACE} <-> {S.POINT})" if query.near is not None else "NULL::float"
+    next_start = "NULL::timestamptz"
+    if query.sort == "soonest":
+        next_start = (
+            f"(SELECT min(s.starts_at) FROM scheduling_slot s"
+            f" WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT})"
+        )
+    # The buckets are computed from these by the facet counts, for the rows they count.
+    facet_columns = " l.duration_minutes AS duration," if query.facets else ""
+    soonest_only = "next_start IS NOT NULL" if query.sort == "soonest" else "TRUE"
+    # Without facets nothing else reads the matches: left to the planner, the page can stop
+    # early (the distance sort walks the GiST index nearest first).
+    materialized = "MATERIALIZED" if query.facets else "NOT MATERIALIZED"
+    statement = f"""
+        WITH base AS {materialized} (
+            SELECT l.id, c.slug AS category, l.city, l.languages, l.created_at,
+                   {S.PRICE} AS price, {distance} AS distance, {knn} AS knn,
+                   {W.score(query)} AS score, {next_start} AS next_start,{facet_columns}
+                   {own["category"]} AS in_category, {own["language"]} AS in_language,
+                   {own["city"]} AS in_city
+            {S.FROM_LISTINGS}
+            WHERE {where.sql()}
+        ), page AS (
+            SELECT id, category, price, distance, knn, score, created_at, next_start,
+                   row_number() OVER (ORDER BY {order}) AS n
+            FROM base
+            WHERE in_category AND in_language AND in_city AND {keyset} AND {soonest_only}
+            ORDER BY {order} LIMIT %(limit)s
+        )
+        SELECT 'hit', p.n, p.id, l.title, l.summary, p.category, l.city, l.country_code,
+               l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
+               l.image_url, p.price, p.distance, p.knn, p.score, p.created_at, p.next_start,
+               slot.id, slot.starts_at, slot.seats_left, NULL::bigint
+        FROM page p
+        JOIN catalog_listing l ON l.id = p.id
+        LEFT JOIN LATERAL (
+            SELECT s.id, s.starts_at, {SEATS_LEFT_SQL} AS seats_left FROM scheduling_slot s
+            WHERE s.listing_id = p.id AND {S.BOOKABLE_SLOT}
+            ORDER BY s.starts_at LIMIT 1
+        ) slot ON TRUE
+        {_facet_rows() if query.facets else ""}
+    """
+    cursor.execute(statement, params)
+    rows = cursor.fetchall()
+    hits = sorted((row for row in rows if row[0] == "hit"), key=lambda row: row[1])
+    more = len(hits) > query.limit
+    hits = hits[: query.limit]
+    page = SearchPage(
+        hits=[
+            SearchHit(
+                listing_id=row[2],
+                title=row[3],
+                summary=row[4],
+                category=row[5],
+                city=row[6],
+                country_code=row[7],
+                price_amount=row[8],
+                currency=row[9],
+                duration_minutes=row[10],
+                latitude=row[11],
+                longitude=row[12],
+                image_url=row[13],
+                distance_km=round(row[15], 3) if row[15] is not None else None,
+                next_slot=NextSlot(slot_id=row[20], starts_at=row[21], seats_left=row[22])
+                if row[20] is not None
+                else None,
+            )
+            for row in hits
+        ],
+        facets=_facets(query, [row for row in rows if row[0] != "hit"]) if query.facets else {},
+    )
+    if more and hits:
+        last = dict(zip(HIT_KEYS, hits[-1][14:20], strict=True)) | {"id": hits[-1][2]}
+        page.next_cursor = encode_cursor([jsonable(last[keys[0]]), last["id"]], query)
+    return page
+
+
+# The sort keys as the page rows carry them (columns 14-19), for the next page's cursor.
+HIT_KEYS = ("price", "distance", "knn", "score", "created_at", "next_start")
+
+
+def _facet_rows() -> str:
+    """The facet counts as rows of the page's shape: 'facet', the facet in the page's category
+    column (5), the value in its city column (6), the count in the last one. A facet's counts
+    ignore its own selection. Untyped NULLs take the page's column types."""
+    return f"""
+        UNION ALL
+        SELECT 'facet', {", ".join(["NULL"] * 4)}, facet, value, {", ".join(["NULL"] * 16)}, count
+        FROM (
+            SELECT 'category' AS facet, category AS value, count(*) AS count FROM base
+                WHERE in_language AND in_city GROUP BY category
+            UNION ALL SELECT 'language', language, count(*) FROM base, unnest(languages) language
+                WHERE in_category AND in_city GROUP BY language
+            UNION ALL (SELECT 'city', city, count(*) FROM base
+                WHERE in_category AND in_language AND city <> '' GROUP BY city
+                ORDER BY count(*) DESC, city LIMIT 15)
+            UNION ALL SELECT 'price', bucket, count(*) FROM (
+                SELECT {S.bucket_case("price", S.PRICE_BUCKETS)} AS bucket FROM base
+                WHERE in_category AND in_language AND in_city) AS prices
+                WHERE bucket IS NOT NULL GROUP BY bucket
+            UNION ALL SELECT 'duration', bucket, count(*) FROM (
+                SELECT {S.bucket_case("duration", S.DURATION_BUCKETS)} AS bucket FROM base
+                WHERE in_category AND in_language AND in_city) AS durations
+                WHERE bucket IS NOT NULL GROUP BY bucket
+            -- Probed only for the rows the count needs (those in every selection), not for
+            -- every match: a correlated EXISTS on (listing_id, starts_at) per listing, or a
+            -- hashed pass over the weekend's slots when that is cheaper (docs/benchmarks.md).
+            UNION ALL SELECT 'weekend', 'available', count(*) FROM base
+                WHERE in_category AND in_language AND in_city
+                  AND EXISTS (SELECT 1 FROM scheduling_slot s
+                      WHERE s.listing_id = base.id AND s.status = 'open'
+                        AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
+                        AND (s.capacity - s.seats_taken >= %(weekend_guests)s
+                             OR {SEATS_LEFT_SQL} >= %(weekend_guests)s))
+        ) AS facet_counts"""
+
+
+def _facets(query: SearchQuery, rows: list[tuple[Any, ...]]) -> dict[str, list[FacetValue]]:
+    """The facet rows of the statement (facet in column 5, value in 6, count last), sorted."""
+    chosen = {
+        "category": set(query.categories),
+        "language": set(query.languages),
+        "city": set(query.cities),
+    }
+    facets: dict[str, list[FacetValue]] = {
+        "category": [],
+        "language": [],
+        "city": [],
+        "price": [],
+        "duration": [],
+        "weekend": [],
+    }
+    for row in rows:
+        facet, value, count = row[5], row[6], row[-1]
+        facets[facet].append(
+            FacetValue(value=value, count=count, selected=value in chosen.get(facet, ()))
+        )
+    order = {
+        "price": [b[0] for b in S.PRICE_BUCKETS],
+        "duration": [b[0] for b in S.DURATION_BUCKETS],
+    }
+    for facet, values in facets.items():
+        if facet in order:
+            values.sort(key=lambda v: order[facet].index(v.value))
+        else:
+            values.sort(key=lambda v: (-v.count, v.value))
+    return facets

@@ -1,0 +1,142 @@
+"""The WHERE clause of a search and the pieces of it the page and its facets reuse: the text
+query, the availability window, the coming weekend, each multi-select facet's own condition and
+the ranking score."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from outings.search import sql as S
+from outings.search.query import SearchQuery
+
+AVAILABILITY_HORIZON = timedelta(days=366)
+_LAST_WORD = re.compile(r"(?:^|\s)(\w{2,})$")
+
+
+def window(query: SearchQuery, now: datetime) -> tuple[datetime, datetime] | None:
+    """The instants between which a bookable slot is wanted, or None for no availability filter."""
+    if query.date_from is None and query.date_to is None and query.guests is None:
+        return None
+    zone = ZoneInfo(query.time_zone)
+    start = now
+    if query.date_from is not None:
+        start = max(now, datetime.combine(query.date_from, time(), zone).astimezone(UTC))
+    end = now + AVAILABILITY_HORIZON
+    if query.date_to is not None:
+        end = datetime.combine(query.date_to + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
+
+
+def weekend(query: SearchQuery, now: datetime) -> tuple[datetime, datetime]:
+    """The coming (or current) Saturday and Sunday in the viewer's zone."""
+    zone = ZoneInfo(query.time_zone)
+    today = now.astimezone(zone).date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 if today.weekday() != 6 else -1)
+    start = datetime.combine(saturday, time(), zone).astimezone(UTC)
+    return max(start, now), datetime.combine(saturday + timedelta(days=2), time(), zone).astimezone(
+        UTC
+    )
+
+
+def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
+    """The tsquery expression; its parameters are added to `conditions`."""
+    match = _LAST_WORD.search(query.text)
+    head = query.text[: match.start(1)] if match else ""
+    conditions.params.update(
+        text=query.text, language=query.language, head=head, prefix=match.group(1) if match else ""
+    )
+    tsquery = (
+        "(websearch_to_tsquery(outings_ts_config(%(language)s), %(text)s)"
+        " || websearch_to_tsquery('outings_simple', %(text)s)"
+    )
+    if match and '"' not in query.text:
+        tsquery += (
+            " || (websearch_to_tsquery(outings_ts_config(%(language)s), %(head)s)"
+            " && to_tsquery('outings_simple', quote_literal(%(prefix)s) || ':*'))"
+        )
+    return tsquery + ")"
+
+
+def common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.Conditions:
+    """Conditions every row must meet, whatever the facets say."""
+    where = S.Conditions()
+    where.add(
+        "l.status = 'published'",
+        currency=query.currency,
+        currency_rate=rate[0],
+        currency_exponent=rate[1],
+    )
+    if query.text:
+        where.add(f"l.search_vector @@ {text_query(query, where)}")
+    if query.country:
+        where.add("l.country_code = %(country)s", country=query.country.upper())
+    if query.price_min is not None:
+        where.add(f"{S.PRICE} >= %(price_min)s", price_min=query.price_min)
+    if query.price_max is not None:
+        where.add(f"{S.PRICE} <= %(price_max)s", price_max=query.price_max)
+    if query.duration_min is not None:
+        where.add("l.duration_minutes >= %(duration_min)s", duration_min=query.duration_min)
+    if query.duration_max is not None:
+        where.add("l.duration_minutes <= %(duration_max)s", duration_max=query.duration_max)
+    if query.near is not None:
+        where.params.update(lat=query.near.latitude, lng=query.near.longitude)
+        where.add("l.latitude IS NOT NULL")
+        if query.radius_km is not None:
+            where.add(
+                f"earth_box({S.POINT}, %(radius_m)s) @> {S.PLACE}"
+                f" AND {S.DISTANCE_M} <= %(radius_m)s",
+                radius_m=query.radius_km * 1000,
+            )
+    if query.bbox is not None:
+        box = query.bbox
+        where.add("l.latitude BETWEEN %(south)s AND %(north)s", south=box.south, north=box.north)
+        longitude = (
+            "l.longitude BETWEEN %(west)s AND %(east)s"
+            if box.west <= box.east
+            else "(l.longitude >= %(west)s OR l.longitude <= %(east)s)"
+        )
+        where.add(longitude, west=box.west, east=box.east)
+    available = window(query, now)
+    if available is not None:
+        where.params.update(
+            available_from=available[0],
+            available_to=available[1],
+            guests=query.guests or 1,
+            now=now,
+        )
+        # A probe of (listing_id, starts_at) for each listing the other conditions keep.
+        # OFFSET 0 keeps the planner from turning the EXISTS into a join: it would then read
+        # and hash every slot of the window (132,313 for a week on the bench catalogue, 26,206
+        # pages) whenever a word matches thousands of listings, because it costs the probes as
+        # disk reads. Probing was 2-7 times faster for text with dates (docs/benchmarks.md).
+        where.add(
+            f"EXISTS (SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id"
+            f" AND {S.BOOKABLE_SLOT} OFFSET 0)"
+        )
+    return where
+
+
+def facet_conditions(query: SearchQuery) -> dict[str, str]:
+    """Each multi-select facet's own condition (TRUE when nothing is selected in it)."""
+    return {
+        "category": "c.slug = ANY(%(categories)s)" if query.categories else "TRUE",
+        "language": "l.languages && %(languages)s" if query.languages else "TRUE",
+        "city": "l.city = ANY(%(cities)s)" if query.cities else "TRUE",
+    }
+
+
+def score(query: SearchQuery) -> str:
+    quality = (
+        "(1 + (CASE WHEN l.image_url <> '' THEN 0.2 ELSE 0 END)"
+        " + (CASE WHEN l.kind = 'experience' THEN 0.3 ELSE 0 END))"
+    )
+    text = (
+        f"ts_rank(l.search_vector, {text_query(query, S.Conditions())}, 1)" if query.text else "0.1"
+    )
+    score = f"({text} * {quality})"
+    if query.near is not None:
+        score = f"({score} / (1 + {S.DISTANCE_M} / 25000.0))"
+    return f"round(({score})::numeric, 9)"
