@@ -22,11 +22,12 @@ import subprocess
 import sys
 import threading
 import time
+from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypedDict
+from typing import Any, ClassVar, Protocol, TypedDict
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed
@@ -63,19 +64,30 @@ def percentile(histogram: Mapping[int, int], fraction: float) -> float:
     return bucket_value(max(histogram))
 
 
-# --- the worker process ------------------------------------------------------------------------
+# --- a load worker process -------------------------------------------------------------------
+
+Pick = Callable[[Sequence[Any]], Any]  # the thread's own random.choice
+# One unit of work (a query, a replayed request, a replayed search) on a connection of the pool;
+# raises psycopg.Error when the database refuses it.
+Unit = Callable[[ConnectionPool, Pick], None]
 
 
 class WorkerReport(TypedDict):
-    queries: int
-    errors: int
+    queries: int  # units that started and ended inside the window
+    errors: int  # units the database refused (the run fails)
+    timeouts: int  # units cancelled by a statement timeout, when the worker counts them
     cpu_seconds: float  # this process's CPU time inside the window
     histogram: dict[str, int]  # latency bucket -> count
 
 
 @dataclass
 class _Tally:
-    errors: int = 0
+    """One thread's figures, merged at the end (no locks on the hot path)."""
+
+    latencies: list[float] = field(default_factory=list)  # μs, units inside the window
+    timeouts: int = 0
+    failures: int = 0
+    first_failure: str = ""
 
 
 class _Window:
@@ -109,48 +121,51 @@ def count_in_window(
 
 
 def _hammer(
-    pool: ConnectionPool,
-    sql: str,
-    ids: Sequence[int],
-    window: _Window,
-    latencies: list[float],
-    tally: _Tally,
+    pool: ConnectionPool, unit: Unit, window: _Window, tally: _Tally, count_timeouts: bool
 ) -> None:
+    """Run `unit` back to back until the window closes, timing those inside it. A unit that a
+    statement timeout cancels counts, its time included, when `count_timeouts` (the search
+    replay: the HTTP case answers it with a 503); any other refusal is a failure."""
     pick = random.Random().choice
     while True:
         began = time.perf_counter()
         bounds = window.bounds
         if bounds is not None and began >= bounds[1]:
             return
+        counted = bounds is not None and bounds[0] <= began
         try:
-            with pool.connection() as connection:
-                connection.execute(sql, (pick(ids),)).fetchone()
+            unit(pool, pick)
         except PoolClosed:
             return  # the process is stopping
-        except psycopg.Error:
-            tally.errors += 1
-            continue
+        except psycopg.Error as error:
+            if not (count_timeouts and isinstance(error, psycopg.errors.QueryCanceled)):
+                tally.failures += 1
+                tally.first_failure = tally.first_failure or str(error).strip()
+                continue
+            tally.timeouts += counted
         finished = time.perf_counter()
-        if bounds is not None and bounds[0] <= began and finished <= bounds[1]:
-            latencies.append((finished - began) * 1e6)
+        if counted and bounds is not None and finished <= bounds[1]:
+            tally.latencies.append((finished - began) * 1e6)
 
 
-def _work(*, threads: int, seconds: float) -> WorkerReport:
-    """Fill the pool, say "ready", query (uncounted: warm-up) until the runner sends the epoch
-    time at which the counted window opens, count for `seconds` from then, report."""
-    ids: list[int] = json.loads(Path(os.environ["BENCH_PG_IDS"]).read_text())
-    pool = django_like_pool(os.environ["BENCH_PG_CONNINFO"], threads)
+def load_worker(
+    *, conninfo: str, unit: Unit, threads: int, seconds: float, count_timeouts: bool = False
+) -> WorkerReport:
+    """Fill a pool of `threads` connections, run `unit` from as many threads, say "ready",
+    keep going (uncounted: warm-up) until the runner sends the epoch time at which the counted
+    window opens, count for `seconds` from then, report."""
+    pool = django_like_pool(conninfo, threads)
     with pool:
         pool.wait(timeout=30)
         window = _Window()
-        per_thread: list[tuple[list[float], _Tally]] = [([], _Tally()) for _ in range(threads)]
+        tallies = [_Tally() for _ in range(threads)]
         workers = [
             threading.Thread(
                 target=_hammer,
-                args=(pool, os.environ["BENCH_PG_SQL"], ids, window, latencies, tally),
+                args=(pool, unit, window, tally, count_timeouts),
                 daemon=True,  # Ctrl-C must not wait for them
             )
-            for latencies, tally in per_thread
+            for tally in tallies
         ]
         for worker in workers:
             worker.start()
@@ -158,41 +173,66 @@ def _work(*, threads: int, seconds: float) -> WorkerReport:
         for worker in workers:
             worker.join()
     histogram: Counter[int] = Counter()
-    for latencies, _tally in per_thread:
-        histogram.update(bucket_of(us) for us in latencies)
+    for tally in tallies:
+        histogram.update(bucket_of(us) for us in tally.latencies)
+    if first := next((t.first_failure for t in tallies if t.first_failure), ""):
+        print(f"first failure: {first}", file=sys.stderr, flush=True)
     return {
-        "queries": sum(len(latencies) for latencies, _ in per_thread),
-        "errors": sum(tally.errors for _, tally in per_thread),
+        "queries": sum(len(tally.latencies) for tally in tallies),
+        "errors": sum(tally.failures for tally in tallies),
+        "timeouts": sum(tally.timeouts for tally in tallies),
         "cpu_seconds": cpu_seconds,
         "histogram": {str(bucket): count for bucket, count in histogram.items()},
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pgload", description=__doc__)
+def worker_main(
+    argv: Sequence[str] | None,
+    *,
+    prog: str,
+    description: str | None,
+    unit: Callable[[], Unit],
+    count_timeouts: bool = False,
+) -> int:
+    """`python -m <prog> --threads N --seconds S`: a load worker whose unit of work `unit()`
+    builds from the environment the probe gave it; the pool's conninfo is BENCH_PG_CONNINFO."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--seconds", type=float, required=True)
     args = parser.parse_args(argv)
     try:
-        report = _work(threads=args.threads, seconds=args.seconds)
+        report = load_worker(
+            conninfo=os.environ["BENCH_PG_CONNINFO"],
+            unit=unit(),
+            threads=args.threads,
+            seconds=args.seconds,
+            count_timeouts=count_timeouts,
+        )
     except KeyboardInterrupt:  # Ctrl-C reaches the whole terminal group; the runner reports it
         return 130
     print(json.dumps(report), flush=True)
     return 0
 
 
-# --- the probe, in the runner's process ---------------------------------------------------------
+# --- the probes, in the runner's process ---------------------------------------------------------
 
 
 @dataclass
-class PsycopgProbe(Probe):
-    """`processes * threads` concurrent queries, each a pool checkout + one statement + fetch."""
+class WorkerProbe(Probe):
+    """`processes * threads` units of work in flight: `processes` copies of a load worker
+    (`python -m <module>`, built on `worker_main`), each with `threads` threads sharing one pool.
+    Keeps its samples (`history`, the warm-up first) for a section's targets."""
 
     conninfo: str = ""
-    sql: str = ""
-    ids_file: Path | None = None
     processes: int = 2
     threads: int = 8
+    min_seconds: float = 0.0  # a run lasts at least this long
+    settle: Callable[[], None] | None = None  # runs before each run, uncounted
+    history: list[Sample] = field(default_factory=list)
+
+    module: ClassVar[str]
+    units: ClassVar[str]  # what a unit is called in messages, plural ("psycopg queries")
+    grace: ClassVar[float] = 60  # seconds a worker may take past its window to report
 
     @property
     def tool(self) -> str:
@@ -202,39 +242,79 @@ class PsycopgProbe(Probe):
         if self.processes * self.threads != self.concurrency:
             raise ValueError("processes * threads must equal concurrency")
 
+    @abstractmethod
+    def worker_env(self) -> dict[str, str]:
+        """What the worker reads to build its unit of work."""
+
     def run(self, seconds: float) -> Sample:
-        if self.ids_file is None:
-            raise BenchError("PsycopgProbe needs ids_file")
+        seconds = max(self.min_seconds, seconds)
+        if self.settle is not None:
+            self.settle()
         command = [
             sys.executable,
             "-m",
-            "bench.pgload",
+            self.module,
             f"--threads={self.threads}",
             f"--seconds={seconds}",
         ]
-        env = {
-            **os.environ,
-            "BENCH_PG_CONNINFO": self.conninfo,
-            "BENCH_PG_SQL": self.sql,
-            "BENCH_PG_IDS": str(self.ids_file),
-        }
         outputs = run_load_workers(
-            command, env=env, processes=self.processes, seconds=seconds, what="psycopg load worker"
+            command,
+            env={**os.environ, "BENCH_PG_CONNINFO": self.conninfo, **self.worker_env()},
+            processes=self.processes,
+            seconds=seconds,
+            what=f"load worker ({self.module})",
+            grace=self.grace,
         )
+        if errors := sum(o["errors"] for o in outputs):
+            raise BenchError(f"{errors} {self.units} failed")
+        done = sum(o["queries"] for o in outputs)
+        if not done:
+            raise BenchError(f"the load completed none of its {self.units}")
         histogram = merged_histogram(outputs)
-        queries = sum(o["queries"] for o in outputs)
-        errors = sum(o["errors"] for o in outputs)
-        if errors:
-            raise BenchError(f"{errors} psycopg queries failed")
-        if not queries:
-            raise BenchError("the psycopg load completed no query")
-        return Sample(
-            requests_per_second=queries / seconds,
+        sample = Sample(
+            requests_per_second=done / seconds,
             p50_ms=percentile(histogram, 0.50) / 1000,
             p99_ms=percentile(histogram, 0.99) / 1000,
-            requests=queries,
-            cpu_ms_per_request=1000 * sum(o["cpu_seconds"] for o in outputs) / queries,
+            requests=done,
+            errors=sum(o["timeouts"] for o in outputs),
+            cpu_ms_per_request=1000 * sum(o["cpu_seconds"] for o in outputs) / done,
         )
+        self.history.append(sample)
+        return sample
+
+
+def _one_statement() -> Unit:
+    """PsycopgProbe's unit: a pool checkout, one statement with a random id, its row fetched."""
+    sql = os.environ["BENCH_PG_SQL"]
+    ids: list[int] = json.loads(Path(os.environ["BENCH_PG_IDS"]).read_text())
+
+    def unit(pool: ConnectionPool, pick: Pick) -> None:
+        with pool.connection() as connection:
+            connection.execute(sql, (pick(ids),)).fetchone()
+
+    return unit
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return worker_main(
+        argv, prog="python -m bench.pgload", description=__doc__, unit=_one_statement
+    )
+
+
+@dataclass
+class PsycopgProbe(WorkerProbe):
+    """`processes * threads` concurrent queries, each a pool checkout + one statement + fetch."""
+
+    sql: str = ""
+    ids_file: Path | None = None
+
+    module: ClassVar[str] = "bench.pgload"
+    units: ClassVar[str] = "psycopg queries"
+
+    def worker_env(self) -> dict[str, str]:
+        if self.ids_file is None:
+            raise BenchError("PsycopgProbe needs ids_file")
+        return {"BENCH_PG_SQL": self.sql, "BENCH_PG_IDS": str(self.ids_file)}
 
 
 def django_like_pool(conninfo: str, threads: int) -> ConnectionPool:

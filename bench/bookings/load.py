@@ -272,6 +272,7 @@ def work(*, mode: str, threads: int, seconds: float) -> LoadReport:
     return {
         "queries": sum(len(t.done) for t in tallies),
         "errors": sum(t.failed for t in tallies),
+        "timeouts": 0,
         "cpu_seconds": cpu_seconds,
         "histogram": _histogram([us for t in tallies for us in t.done]),
         "all_done": sum(t.all_done for t in tallies),

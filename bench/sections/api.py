@@ -31,34 +31,21 @@ imports no Django, hence the imports inside the section body.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import random
 import statistics
 import sys
 import tempfile
-import threading
-import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, ClassVar, TypedDict
 
-import psycopg
-from psycopg_pool import ConnectionPool, PoolClosed
+from psycopg_pool import ConnectionPool
 
 from bench import wrk
-from bench.measure import BenchError, Plan, Probe, Ratio, Sample
-from bench.pgload import (
-    WorkerReport,
-    bucket_of,
-    django_like_pool,
-    merged_histogram,
-    percentile,
-    run_load_workers,
-)
+from bench.measure import BenchError, Plan, Ratio, Sample
+from bench.pgload import Pick, Unit, WorkerProbe, worker_main
 from bench.registry import Context, section
 from bench.sequential import SequentialProbe
 
@@ -156,78 +143,23 @@ def lua_random_path(prefix: str, ids: Sequence[int]) -> str:
 # --- the replay worker process -------------------------------------------------------------------
 
 
-def _replay(
-    pool: ConnectionPool,
-    statements: Sequence[Statement],
-    ids: Sequence[int],
-    bounds: list[float],
-    latencies: list[float],
-    errors: list[int],
-) -> None:
-    pick = random.Random().choice
-    while True:
-        began = time.perf_counter()
-        if bounds and began >= bounds[1]:
-            return
-        request_id = pick(ids) if ids else 0
-        try:
-            with pool.connection() as connection:
-                for statement in statements:
-                    params = list(statement["params"])
-                    for i in statement["id_at"]:
-                        params[i] = request_id
-                    connection.execute(statement["sql"], params).fetchall()
-        except PoolClosed:
-            return
-        except psycopg.Error:
-            errors[0] += 1
-            continue
-        finished = time.perf_counter()
-        if bounds and bounds[0] <= began and finished <= bounds[1]:
-            latencies.append((finished - began) * 1e6)
-
-
-def _work(*, threads: int, seconds: float) -> WorkerReport:
-    """As bench.pgload's worker: fill the pool, say "ready", replay (warm-up) until the runner
-    sends the start of the counted window, count for `seconds`, report."""
+def _replayed_request() -> Unit:
+    """One request's worth of SQL: a pool checkout, the endpoint's statements in order with a
+    random id where the capture found the request's id, every row fetched."""
     plan = json.loads(Path(os.environ["BENCH_API_STATEMENTS"]).read_text())
     statements: list[Statement] = plan["statements"]
-    ids: list[int] = plan["ids"]
-    pool = django_like_pool(os.environ["BENCH_API_CONNINFO"], threads)
-    with pool:
-        pool.wait(timeout=30)
-        bounds: list[float] = []
-        per_thread: list[tuple[list[float], list[int]]] = [([], [0]) for _ in range(threads)]
-        workers = [
-            threading.Thread(
-                target=_replay,
-                args=(pool, statements, ids, bounds, latencies, errors),
-                daemon=True,
-            )
-            for latencies, errors in per_thread
-        ]
-        for worker in workers:
-            worker.start()
-        print("ready", flush=True)
-        line = sys.stdin.readline().strip()
-        start_at = float(line) if line else time.time() - seconds
-        offset = time.perf_counter() - time.time()
-        bounds.extend([start_at + offset, start_at + seconds + offset])
-        time.sleep(max(0.0, bounds[0] - time.perf_counter()))
-        cpu_at_start = time.process_time()
-        time.sleep(max(0.0, bounds[1] - time.perf_counter()))
-        cpu_seconds = time.process_time() - cpu_at_start
-        for worker in workers:
-            worker.join()
-    histogram: Counter[int] = Counter()
-    for latencies, _errors in per_thread:
-        histogram.update(bucket_of(us) for us in latencies)
-    return {
-        "queries": sum(len(latencies) for latencies, _ in per_thread),
-        "errors": sum(errors[0] for _, errors in per_thread),
-        "cpu_seconds": cpu_seconds,
-        "histogram": {str(bucket): count for bucket, count in histogram.items()},
-    }
+    ids: list[int] = plan["ids"] or [0]
+
+    def unit(pool: ConnectionPool, pick: Pick) -> None:
+        request_id = pick(ids)
+        with pool.connection() as connection:
+            for statement in statements:
+                params = list(statement["params"])
+                for i in statement["id_at"]:
+                    params[i] = request_id
+                connection.execute(statement["sql"], params).fetchall()
+
+    return unit
 
 
 # --- the probes, in the runner's process ---------------------------------------------------------
@@ -246,57 +178,19 @@ class ApiWrkProbe(wrk.WrkProbe):
 
 
 @dataclass
-class ReplayProbe(Probe):
+class ReplayProbe(WorkerProbe):
     """`processes * threads` concurrent requests' worth of SQL: per request a pool checkout and
     the endpoint's statements in order, all rows fetched. A "request" here is one replay."""
 
-    conninfo: str = ""
     statements_file: Path | None = None
-    processes: int = 2
-    threads: int = 8
-    history: list[Sample] = field(default_factory=list)
 
-    @property
-    def tool(self) -> str:
-        return f"psycopg {self.processes}x{self.threads}"
+    module: ClassVar[str] = "bench.sections.api"
+    units: ClassVar[str] = "replayed requests"
 
-    def __post_init__(self) -> None:
-        if self.processes * self.threads != self.concurrency:
-            raise ValueError("processes * threads must equal concurrency")
-
-    def run(self, seconds: float) -> Sample:
+    def worker_env(self) -> dict[str, str]:
         if self.statements_file is None:
             raise BenchError("ReplayProbe needs statements_file")
-        command = [
-            sys.executable,
-            "-m",
-            "bench.sections.api",
-            f"--threads={self.threads}",
-            f"--seconds={seconds}",
-        ]
-        env = {
-            **os.environ,
-            "BENCH_API_CONNINFO": self.conninfo,
-            "BENCH_API_STATEMENTS": str(self.statements_file),
-        }
-        outputs = run_load_workers(
-            command, env=env, processes=self.processes, seconds=seconds, what="SQL replay worker"
-        )
-        histogram = merged_histogram(outputs)
-        replays = sum(o["queries"] for o in outputs)
-        if errors := sum(o["errors"] for o in outputs):
-            raise BenchError(f"{errors} replayed statements failed")
-        if not replays:
-            raise BenchError("the SQL replay completed no request")
-        sample = Sample(
-            requests_per_second=replays / seconds,
-            p50_ms=percentile(histogram, 0.50) / 1000,
-            p99_ms=percentile(histogram, 0.99) / 1000,
-            requests=replays,
-            cpu_ms_per_request=1000 * sum(o["cpu_seconds"] for o in outputs) / replays,
-        )
-        self.history.append(sample)
-        return sample
+        return {"BENCH_API_STATEMENTS": str(self.statements_file)}
 
 
 def _added_latency(
@@ -478,16 +372,9 @@ def api(ctx: Context) -> Iterator[Plan]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.sections.api", description=__doc__)
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--seconds", type=float, required=True)
-    args = parser.parse_args(argv)
-    try:
-        report = _work(threads=args.threads, seconds=args.seconds)
-    except KeyboardInterrupt:
-        return 130
-    print(json.dumps(report), flush=True)
-    return 0
+    return worker_main(
+        argv, prog="python -m bench.sections.api", description=__doc__, unit=_replayed_request
+    )
 
 
 if __name__ == "__main__":
