@@ -11,6 +11,8 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import translation
 
+from outings.common.outbox.testing import record_nudges
+
 REQUIRE_SERVICES = os.environ.get("OUTINGS_REQUIRE_SERVICES") == "1"
 
 
@@ -33,6 +35,13 @@ def redis_url() -> str:
 def broker_url() -> str:
     """A real broker's URL (RabbitMQ or Redis); skips the test when CELERY_BROKER_URL is unset."""
     return _service_url("CELERY_BROKER_URL")
+
+
+@pytest.fixture
+def nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The queues of the outbox relay tasks the test published, recorded instead of sent (the
+    broker lies outside the process); deliver with outings.common.outbox.testing.deliver."""
+    return record_nudges(monkeypatch)
 
 
 @pytest.fixture(scope="session")

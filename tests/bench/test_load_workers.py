@@ -2,6 +2,8 @@
 real worker processes against this test run's PostgreSQL, each for half a second."""
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,22 @@ SECONDS = 0.5
 
 
 @pytest.fixture
-def conninfo() -> str:
+def conninfo() -> Iterator[str]:
     settings = connection.settings_dict
-    return DatabaseServer.from_settings(settings).conninfo(settings["NAME"])
+    yield DatabaseServer.from_settings(settings).conninfo(settings["NAME"])
+    # A worker's connections end with its process, but their backends may linger a moment:
+    # wait for them, or dropping the test database at the end of the run would find them.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            (others,) = cursor.fetchone()
+        if not others:
+            return
+        time.sleep(0.05)
 
 
 def _probe_fields(conninfo: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from django.db import connections
 
 from conftest import REQUIRE_SERVICES
-from outings.hosting.tests.fixtures import record_nudges, use_media
+from outings.hosting.tests.fixtures import use_media
 
 CHROMIUM = Path(os.environ.get("OUTINGS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -62,11 +62,6 @@ def media_server(settings: Any, tmp_path: Path) -> Iterator[str]:
     yield url
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return record_nudges(monkeypatch)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from django.utils import timezone
 from outings.accounts.models import User
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.tests.factories import category
-from outings.hosting.tests.fixtures import deliver, png
+from outings.common.outbox.testing import deliver
+from outings.hosting.tests.fixtures import png
 from outings.scheduling.models import Slot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("nudges")]

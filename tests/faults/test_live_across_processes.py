@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from config.asgi import application
-from outings.notifications.tests.factories import UserFactory
+from outings.catalog.tests.factories import UserFactory
 from tests.faults.conftest import ROOT
 from tests.live_gunicorn import served_database_url
 

@@ -5,7 +5,7 @@ import pytest
 
 from outings.accounts import services as account_services
 from outings.accounts.models import User
-from outings.api.tests.factories import HostProfileFactory, UserFactory
+from outings.catalog.tests.factories import HostProfileFactory, UserFactory
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from outings.api.caching import PreconditionFailed, check_if_match
-from outings.api.tests.factories import ListingFactory
 from outings.api.tests.helpers import bearer, error_of
 from outings.catalog.models import Listing
+from outings.catalog.tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
 

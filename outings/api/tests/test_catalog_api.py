@@ -5,14 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from outings.api.tests.factories import (
-    CategoryFactory,
+from outings.api.tests.helpers import bearer, error_of
+from outings.catalog.models import License, Listing
+from outings.catalog.tests.factories import (
     HostProfileFactory,
     ListingFactory,
     SlotFactory,
+    category,
 )
-from outings.api.tests.helpers import bearer, error_of
-from outings.catalog.models import License, Listing
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_only_published_listings_of_active_hosts_are_public(client):
 
 
 def test_listings_filter_by_category_city_country_and_price(client):
-    food = CategoryFactory.create(slug="food", position=4)
+    food = category("food")
     match = ListingFactory.create(
         category=food, city="Madrid", country_code="ES", price_amount=2000
     )
@@ -80,7 +80,7 @@ def test_an_inverted_price_range_matches_nothing(client):
 
 
 def test_a_listing_shows_its_details(client):
-    listing = ListingFactory.create(description="Long text", tags=["old town"])
+    listing = ListingFactory.create(description="Long text", tags=["old town"], price_amount=1500)
 
     response = client.get(f"/api/v1/listings/{listing.pk}")
 

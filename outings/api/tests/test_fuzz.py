@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from outings.api.main import api
-from outings.api.tests.factories import ListingFactory, SlotFactory
+from outings.catalog.tests.factories import ListingFactory, SlotFactory
 
 EXAMPLES = 12
 GENEROUS = {"anon": "100000/min", "user": "100000/min"}

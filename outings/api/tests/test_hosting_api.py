@@ -9,12 +9,11 @@ from django.utils import timezone
 from outings.api.tests.helpers import bearer, error_of
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, category
+from outings.common.outbox.testing import deliver
 from outings.hosting.tests.fixtures import (
     PDF,
-    deliver,
     png,
     png_bomb,
-    record_nudges,
     stored_files,
     truncated_png,
     use_media,
@@ -42,11 +41,6 @@ BODY = {
     "longitude": 13.395,
     "cancellation_policy": "strict",
 }
-
-
-@pytest.fixture
-def nudges(monkeypatch):
-    return record_nudges(monkeypatch)
 
 
 @pytest.fixture

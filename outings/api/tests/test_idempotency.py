@@ -10,8 +10,8 @@ from outings.accounts.models import ApiToken
 from outings.accounts.services import MAX_ACTIVE_TOKENS
 from outings.api.idempotency import sweep_expired_keys
 from outings.api.models import IdempotencyKey
-from outings.api.tests.factories import UserFactory
 from outings.api.tests.helpers import bearer, error_of
+from outings.catalog.tests.factories import UserFactory
 
 
 def create(client, token, body, key):

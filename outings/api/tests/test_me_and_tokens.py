@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from outings.accounts.models import ApiToken
-from outings.api.tests.factories import UserFactory
 from outings.api.tests.helpers import bearer, error_of
+from outings.catalog.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outings.api.pagination import paginate
-from outings.api.tests.factories import ListingFactory, SlotFactory
 from outings.api.tests.helpers import error_of
 from outings.catalog.models import Listing
+from outings.catalog.tests.factories import ListingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 

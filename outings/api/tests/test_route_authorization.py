@@ -17,9 +17,14 @@ from django.utils import timezone
 
 from outings.accounts import services as account_services
 from outings.accounts.models import ApiToken, User
-from outings.api.tests.factories import HostProfileFactory, ListingFactory, SlotFactory, UserFactory
 from outings.bookings import services as booking_services
 from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.tests.factories import (
+    HostProfileFactory,
+    ListingFactory,
+    SlotFactory,
+    UserFactory,
+)
 from outings.notifications.models import Notification
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from outings.api.tests.factories import ListingFactory, SlotFactory
 from outings.catalog.models import Listing
+from outings.catalog.tests.factories import ListingFactory, SlotFactory
 from outings.search.services import refresh_lexicon
 
 pytestmark = pytest.mark.django_db

@@ -18,15 +18,14 @@ from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
-from outings.hosting.tests.fixtures import record_nudges
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return record_nudges(monkeypatch)
+def _nudges(nudges: list[str]) -> list[str]:
+    return nudges
 
 
 @pytest.fixture

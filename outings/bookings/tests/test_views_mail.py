@@ -17,7 +17,6 @@ from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
-from outings.hosting.tests.fixtures import record_nudges
 from outings.notifications import emails
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +26,8 @@ START = datetime(2031, 7, 5, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return record_nudges(monkeypatch)
+def _nudges(nudges: list[str]) -> list[str]:
+    return nudges
 
 
 @pytest.fixture

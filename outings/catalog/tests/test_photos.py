@@ -13,9 +13,9 @@ from outings.catalog.photos.services import InvalidPhoto, TooManyPhotos
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
+from outings.common.outbox.testing import deliver
 from outings.hosting.tests.fixtures import (
     PDF,
-    deliver,
     jpeg_rotated,
     png,
     png_bomb,

@@ -1,3 +1,3 @@
-from outings.hosting.tests.fixtures import categories, media, nudges
+from outings.hosting.tests.fixtures import categories, media
 
-__all__ = ["categories", "media", "nudges"]
+__all__ = ["categories", "media"]

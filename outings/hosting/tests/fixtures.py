@@ -15,22 +15,11 @@ from PIL import Image
 from outings.catalog.models import CATEGORY_NAMES
 from outings.catalog.services import ListingData
 from outings.catalog.tests.factories import category
-from outings.common.outbox import relay, tasks
 
 PLAIN_STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-
-
-def record_nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The broker lies outside the process: record the relay tasks a test publishes instead.
-    Tests deliver outbox messages themselves with `deliver(queue)`."""
-    sent: list[str] = []
-    monkeypatch.setattr(
-        tasks.relay, "apply_async", lambda *, args, queue, retry: sent.append(queue)
-    )
-    return sent
 
 
 def use_media(settings: Any, folder: Path) -> Path:
@@ -49,18 +38,8 @@ def categories(db: Any) -> None:
 
 
 @pytest.fixture
-def nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    return record_nudges(monkeypatch)
-
-
-@pytest.fixture
 def media(settings: Any, tmp_path: Path) -> Path:
     return use_media(settings, tmp_path / "media")
-
-
-def deliver(queue: str) -> None:
-    """Run the outbox's due messages of `queue` here, as a worker would."""
-    relay.drain(queue=queue, budget=10)
 
 
 def stored_files(root: Path) -> list[str]:

@@ -18,7 +18,8 @@ from outings.catalog.tests.factories import (
     SlotFactory,
     UserFactory,
 )
-from outings.hosting.tests.fixtures import PDF, deliver, listing_data, png
+from outings.common.outbox.testing import deliver
+from outings.hosting.tests.fixtures import PDF, listing_data, png
 from outings.scheduling.models import Schedule, Slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "media", "nudges")]

@@ -3,18 +3,13 @@ from collections.abc import Iterator
 import pytest
 from django.test import override_settings
 
-from outings.common.outbox import tasks
-from outings.notifications.tests.factories import UserFactory
+from outings.catalog.tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The broker lies outside the process: record the relay tasks a test publishes instead."""
-    sent: list[str] = []
-    monkeypatch.setattr(
-        tasks.relay, "apply_async", lambda *, args, queue, retry: sent.append(queue)
-    )
-    return sent
+def _nudges(nudges: list[str]) -> list[str]:
+    """Every test here records the relay's nudges (the root conftest's `nudges`)."""
+    return nudges
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from django.test import Client
 
 from config.asgi import application
 from outings.catalog.models import Listing
+from outings.catalog.tests.factories import ListingFactory
 from outings.notifications import live, services
-from outings.notifications.tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://testserver")

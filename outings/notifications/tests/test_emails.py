@@ -7,12 +7,12 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.test import override_settings
 
+from outings.catalog.tests.factories import UserFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
 from outings.notifications import emails, services
 from outings.notifications.models import EmailPreferences
 from outings.notifications.smtp import SealingSMTP
-from outings.notifications.tests.factories import UserFactory
 from outings.notifications.tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db

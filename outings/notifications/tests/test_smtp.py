@@ -12,9 +12,9 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+from outings.catalog.tests.factories import UserFactory
 from outings.common.models import OutboxMessage
 from outings.notifications import emails, smtp
-from outings.notifications.tests.factories import UserFactory
 from outings.notifications.tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from outings.notifications.tests.factories import ListingFactory
+from outings.catalog.tests.factories import ListingFactory
 from outings.stats import selectors, services
 from outings.stats.models import ListingDay
 

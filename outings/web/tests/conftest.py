@@ -1,7 +1,7 @@
 import pytest
 
 from outings.accounts.models import User
-from outings.web.tests.factories import UserFactory
+from outings.catalog.tests.factories import UserFactory
 
 
 @pytest.fixture

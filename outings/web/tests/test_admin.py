@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
 from outings.catalog.models import Category, Listing
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, SlotFactory
 from outings.scheduling.models import Schedule, Slot
-from outings.web.tests.factories import HostFactory, ListingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,9 @@ def test_admin_changelist_is_closed_to_a_guest(client, model):
 
 def test_admin_finds_a_listing_by_host_name(client, staff):
     client.force_login(staff)
-    ListingFactory.create(title="Kayak tour", host=HostFactory.create(display_name="Paddle Co"))
+    ListingFactory.create(
+        title="Kayak tour", host=HostProfileFactory.create(display_name="Paddle Co")
+    )
     ListingFactory.create(title="Museum visit")
 
     response = client.get(changelist(Listing), {"q": "Paddle"})

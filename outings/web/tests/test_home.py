@@ -5,8 +5,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outings.catalog.models import Listing
+from outings.catalog.tests.factories import (
+    HostProfileFactory,
+    ListingFactory,
+    SlotFactory,
+    category,
+)
 from outings.scheduling.models import Slot
-from outings.web.tests.factories import HostFactory, ListingFactory, SlotFactory, category
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +48,7 @@ def test_home_page_features_priced_experiences_with_a_bookable_slot(client):
     draft = ListingFactory.create(title="Draft", status=Listing.Status.DRAFT)
     SlotFactory.create(listing=draft, starts_at=SOON)
     suspended = ListingFactory.create(
-        title="Suspended", host=HostFactory.create(suspended_at=timezone.now())
+        title="Suspended", host=HostProfileFactory.create(suspended_at=timezone.now())
     )
     SlotFactory.create(listing=suspended, starts_at=SOON)
     ListingFactory.create(title="No dates")

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from outings.web.tests.factories import ListingFactory, SlotFactory
+from outings.catalog.tests.factories import ListingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outings.catalog.models import Listing
-from outings.web.tests.factories import HostFactory, ListingFactory, category
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, category
 from outings.web.views import encode_cursor
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_listing_list_shows_public_listings_newest_first(client):
     newer = ListingFactory.create(title="Newer walk")
     ListingFactory.create(title="Draft walk", status=Listing.Status.DRAFT)
     ListingFactory.create(
-        title="Suspended walk", host=HostFactory.create(suspended_at=timezone.now())
+        title="Suspended walk", host=HostProfileFactory.create(suspended_at=timezone.now())
     )
 
     response = client.get(LIST_URL)

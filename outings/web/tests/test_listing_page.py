@@ -7,8 +7,8 @@ from django.utils import timezone
 from factory.declarations import Sequence
 
 from outings.catalog.models import License, Listing
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, SlotFactory
 from outings.scheduling.models import Slot
-from outings.web.tests.factories import HostFactory, ListingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,10 @@ def test_listing_page_shows_the_listing(client):
         address="1 Front St W",
         latitude=43.6453,
         longitude=-79.3806,
-        host=HostFactory.create(display_name="Ada Tours"),
+        price_amount=1500,
+        currency="CAD",
+        duration_minutes=90,
+        host=HostProfileFactory.create(display_name="Ada Tours"),
     )
 
     response = client.get(url(listing))
@@ -182,7 +185,7 @@ def test_listing_page_is_404_unless_published(client, status):
 
 
 def test_listing_page_is_404_when_the_host_is_suspended(client):
-    listing = ListingFactory.create(host=HostFactory.create(suspended_at=timezone.now()))
+    listing = ListingFactory.create(host=HostProfileFactory.create(suspended_at=timezone.now()))
 
     response = client.get(url(listing))
 
