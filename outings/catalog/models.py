@@ -232,7 +232,9 @@ class ListingPhoto(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
+    listing = models.ForeignKey(  # photo_listing_order in Meta leads with it
+        Listing, on_delete=models.CASCADE, related_name="photos", db_index=False
+    )
     image = models.FileField(_("image"), max_length=255)
     alt_text = models.CharField(_("description for screen readers"), max_length=250, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -258,11 +260,22 @@ class AuditEntry(models.Model):
     """One line of the moderation history: every state change of a listing and every staff
     action on a host. Written in the same transaction as the change it records."""
 
+    # audit_listing and audit_host in Meta lead with these: no index of their own.
     listing = models.ForeignKey(
-        Listing, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+        Listing,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        db_index=False,
     )
     host = models.ForeignKey(
-        HostProfile, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+        HostProfile,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        db_index=False,
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -23,8 +23,11 @@ class Notification(models.Model):
         BOOKING_TRANSFERRED = "booking.transferred", _("Booking transferred")
         SLOT_MINIMUM_MET = "slot.minimum_met", _("It is on")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    user = models.ForeignKey(  # notification_user_id in Meta leads with it
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     data = models.JSONField(_("data"), default=dict, encoder=DjangoJSONEncoder)

@@ -46,7 +46,9 @@ class ScheduleException(models.Model):
         CANCEL = "cancel", _("Cancelled")
         MOVE = "move", _("Moved")
 
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="exceptions")
+    schedule = models.ForeignKey(  # schedule_exception_unique in Meta leads with it
+        Schedule, on_delete=models.CASCADE, related_name="exceptions", db_index=False
+    )
     day = models.DateField(_("day"))
     start_time = models.TimeField(
         _("start time"), null=True, blank=True, help_text=_("Empty: every start of that day.")
@@ -83,7 +85,9 @@ class Slot(models.Model):
         OPEN = "open", _("Open")
         CANCELLED = "cancelled", _("Cancelled")
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="slots")
+    listing = models.ForeignKey(  # slot_unique_start in Meta leads with it
+        Listing, on_delete=models.CASCADE, related_name="slots", db_index=False
+    )
     schedule = models.ForeignKey(
         Schedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots"
     )
