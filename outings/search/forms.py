@@ -33,7 +33,9 @@ class ExploreForm(forms.Form):
     radius_km = forms.FloatField(
         required=False, min_value=0.1, max_value=MAX_RADIUS_KM, label=_("Within (km)")
     )
-    bbox = forms.RegexField(required=False, regex=r"^-?[0-9.]+(,-?[0-9.]+){3}$", max_length=100)
+    bbox = forms.RegexField(
+        required=False, regex=r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$", max_length=100
+    )
     date_from = forms.DateField(required=False, label=_("From"))
     date_to = forms.DateField(required=False, label=_("To"))
     guests = forms.IntegerField(

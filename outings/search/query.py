@@ -17,8 +17,12 @@ MAX_TEXT = 200
 MAX_RADIUS_KM = 1000.0
 MAX_GUESTS = 50
 MAX_DATE_SPAN_DAYS = 366
+# Dates outside these are refused: nothing is bookable there, and a whole local day at the ends of
+# the calendar is not an instant Python can hold (date.max + 1 day, date.min east of UTC).
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2999, 12, 31)
 MAX_LIMIT = 50
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (NUL among them, which PostgreSQL refuses in text) read as spaces.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class InvalidSearch(DomainError):
@@ -68,7 +72,7 @@ class SearchQuery:
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
-        text = _CONTROL.sub(" ", self.text).strip()
+        text = CONTROL.sub(" ", self.text).strip()
         object.__setattr__(self, "text", text)
         if len(text) > MAX_TEXT:
             errors["q"] = f"At most {MAX_TEXT} characters."
@@ -86,7 +90,10 @@ class SearchQuery:
             and self.duration_max < self.duration_min
         ):
             errors["duration_max"] = "Must not be below duration_min."
-        if self.date_from and self.date_to:
+        for name, day in (("date_from", self.date_from), ("date_to", self.date_to)):
+            if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+                errors[name] = f"A date from {FIRST_DATE} to {LAST_DATE}."
+        if self.date_from and self.date_to and "date_to" not in errors:
             if self.date_to < self.date_from:
                 errors["date_to"] = "Must not be before date_from."
             elif (self.date_to - self.date_from).days > MAX_DATE_SPAN_DAYS:

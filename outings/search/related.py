@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.search import sql as S
+from outings.search.query import CONTROL
 
 MAX_SUGGESTIONS = 10
 MAX_PREFIX = 100
@@ -103,7 +104,7 @@ def autocomplete(*, prefix: str) -> list[Completion]:
     """Up to ten titles, categories and places: prefix matches first (by weight), then close
     spellings (trigram, nearest first by the GiST index) to fill up. Reads one small table
     through its two indexes; one row per distinct title, so the ten are ten different ones."""
-    text = " ".join(prefix.split())[:MAX_PREFIX]
+    text = " ".join(CONTROL.sub(" ", prefix).split())[:MAX_PREFIX]
     if len(normalize(text)) < 2:
         return []
     with connection.cursor() as cursor:
@@ -158,7 +159,7 @@ def resolve_place(name: str) -> tuple[float, float] | None:
             f"""SELECT latitude, longitude FROM search_suggestion
                WHERE kind = 'place' AND normalized = {NORMALIZED} AND latitude IS NOT NULL
                ORDER BY weight DESC LIMIT 1""",
-            {"text": " ".join(name.split())[:MAX_PREFIX]},
+            {"text": " ".join(CONTROL.sub(" ", name).split())[:MAX_PREFIX]},
         )
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None

@@ -99,6 +99,8 @@ def listing_list(request: HttpRequest) -> HttpResponse:
         if category is None:
             raise Http404("No such category")
     city = request.GET.get("city", "").strip()[:120]
+    if "\x00" in city:  # no city has one, and PostgreSQL refuses it in a text
+        raise Http404("No such city")
     after_id = None
     if token := request.GET.get("after", ""):
         try:

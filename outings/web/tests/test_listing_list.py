@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -148,3 +148,10 @@ def test_listing_list_runs_the_same_queries_whatever_the_page_size(
         response = client.get(LIST_URL, {"category": "tours"})
 
     assert len(response.context["listings"]) == size
+
+
+def test_a_city_with_a_nul_is_a_404_not_a_500():
+    # PostgreSQL refuses NUL in a text; no city has one.
+    response = Client(raise_request_exception=False).get(LIST_URL, {"city": "Toronto\x00"})
+
+    assert response.status_code == 404
