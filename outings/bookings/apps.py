@@ -7,4 +7,8 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the outbox handlers (expiry, reminders, refunds) in every process.
-        from outings.bookings import handlers  # noqa: F401
+        # <reference:...> and <transfer_secret:...> in the booking and hosting URLconfs.
+        from outings.bookings import (
+            converters,  # noqa: F401
+            handlers,  # noqa: F401
+        )

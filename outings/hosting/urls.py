@@ -28,5 +28,5 @@ urlpatterns = [
     path("listings/<int:pk>/slots/<int:slot_id>/", schedules.change_slot, name="change_slot"),
     path("slots/<int:slot_id>/roster/", bookings.roster, name="roster"),
     path("slots/<int:slot_id>/roster.csv", bookings.roster_csv, name="roster_csv"),
-    path("bookings/<str:reference>/", bookings.decide, name="booking"),
+    path("bookings/<reference:reference>/", bookings.decide, name="booking"),
 ]

@@ -16,6 +16,7 @@ from ninja.params import P, PathEx
 from outings.api.errors import responses
 from outings.api.pagination import PageParams
 from outings.api.schemas import MAX_ID, Input, Text
+from outings.bookings.converters import TRANSFER_SECRET_PATTERN
 from outings.bookings.models import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
@@ -35,11 +36,10 @@ Reference = PathEx[
         description="The booking's reference, as in its mail.",
     ),
 ]
-# secrets.token_urlsafe(24) makes 32 characters; the bounds leave room for a longer secret later.
 TransferSecret = PathEx[
     str,
     P(
-        pattern=r"^[A-Za-z0-9_-]{16,128}$",
+        pattern=f"^{TRANSFER_SECRET_PATTERN}$",
         description="The secret of the transfer link, from the mail its recipient got.",
     ),
 ]
