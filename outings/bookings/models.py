@@ -60,7 +60,8 @@ class Booking(models.Model):
 
     # As they were when booked: a later price or policy change never touches this booking.
     unit_price = models.PositiveIntegerField(_("price per seat"))  # minor units
-    total_price = models.PositiveIntegerField(_("total price"))
+    # Up to MAX_PRICE per seat times MAX_SEATS: more than a 32-bit integer holds.
+    total_price = models.PositiveBigIntegerField(_("total price"))
     currency = models.CharField(_("currency"), max_length=3)
     cancellation_policy = models.CharField(
         _("cancellation policy"), max_length=10, choices=CancellationPolicy.choices
@@ -85,7 +86,7 @@ class Booking(models.Model):
         _("cancelled by"), max_length=10, choices=Party.choices, blank=True
     )
     cancel_reason = models.TextField(_("reason"), blank=True)
-    refund_due = models.PositiveIntegerField(_("refund due"), null=True, blank=True)
+    refund_due = models.PositiveBigIntegerField(_("refund due"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -192,6 +192,9 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
         return booking
     if booking.status == Status.REQUESTED:
         raise InvalidBookingState(_("The host has not answered your request yet."))
+    if booking.status in (Status.HELD, Status.EXPIRED) and booking.slot.starts_at <= now:
+        # A hold lapses when its date starts at the latest, swept or not.
+        raise HoldExpired(_("This date has started; the hold lapsed."))
     if booking.status == Status.EXPIRED:
         if take_seats(slot_id=booking.slot_id, seats=booking.seats, now=now) is None:
             raise HoldExpired()

@@ -108,8 +108,19 @@ def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
     if transfer.to_email.lower() != user.email.lower():
         raise TransferNotForYou()
     booking = _transferable(locked(Booking.objects.filter(pk=transfer.booking_id)).first(), now=now)
+    # Read again under the booking's lock: the offer may have been withdrawn or replaced since
+    # the link was looked up (offer_transfer locks the booking too; withdraw_transfer waits for
+    # this lock on the transfer's row).
+    if not (
+        Transfer.objects.select_for_update()
+        .filter(pk=transfer.pk, status=Transfer.Status.PENDING, from_user_id=booking.guest_id)
+        .exists()
+    ):
+        raise InvalidTransferLink()
     if booking.guest_id == user.pk:
         raise InvalidTransfer(_("The booking is already yours."))
+    if booking.listing.host.user_id == user.pk:
+        raise InvalidTransfer(_("You cannot book your own listing."))
     previous = booking.guest
     booking.guest = user
     booking.version += 1

@@ -60,18 +60,24 @@ def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> Wa
 
 @transaction.atomic
 def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntry:
-    """The guest leaves a waiting list; an open offer they had is turned down and passes on."""
+    """The guest leaves a waiting list; an open offer they had is turned down and passes on.
+
+    The entry leaves first, then its offer is looked for: an offer being made at this moment
+    (offer_freed_seats locks the waiting entries it picks) either committed before this UPDATE,
+    and the lookup after it finds the offer, or waits for it and then skips the entry."""
     entry = WaitlistEntry.objects.filter(pk=entry_id, guest=guest).first()
     if entry is None:
         raise NotFound(_("You are not on this waiting list."))
-    if entry.status not in (Entry.WAITING, Entry.OFFERED):
+    left = WaitlistEntry.objects.filter(
+        pk=entry.pk, status__in=(Entry.WAITING, Entry.OFFERED)
+    ).update(status=Entry.LEFT, updated_at=now)
+    if not left:
         raise InvalidBookingState(_("You are no longer on this waiting list."))
     offer = locked(Booking.objects.filter(waitlist_entry=entry, status=Booking.Status.HELD)).first()
     if offer is not None:
         end_booking(
             offer, status=Booking.Status.CANCELLED, by=Booking.Party.GUEST, actor=guest, now=now
         )
-    WaitlistEntry.objects.filter(pk=entry.pk).update(status=Entry.LEFT, updated_at=now)
     entry.refresh_from_db()
     return entry
 
