@@ -1,7 +1,7 @@
 """What the API reads and writes. Input schemas forbid unknown fields."""
 
 import enum
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
@@ -55,6 +55,25 @@ Text = Annotated[
     AfterValidator(_storable),
     Field(json_schema_extra={"pattern": r"^[^\u0000]*$"}),
 ]
+
+
+def _local(value: time) -> time:
+    # Times of day in schedules are wall-clock times in the listing's zone: an offset would be
+    # compared with plain times and stored nowhere.
+    if value.tzinfo is not None:
+        raise ValueError("must be a local time of day, without a UTC offset")
+    return value
+
+
+def _local_time_schema(schema: dict[str, Any]) -> None:
+    # JSON Schema's "time" format is RFC 3339's full-time, whose offset is required: documented
+    # instead by the pattern of what the validator and the schedule rules take.
+    schema.pop("format", None)
+    schema["pattern"] = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
+
+
+# A time of day in the listing's own zone, in whole minutes: "10:00".
+LocalTime = Annotated[time, AfterValidator(_local), Field(json_schema_extra=_local_time_schema)]
 
 
 # --- Catalogue ------------------------------------------------------------------------------

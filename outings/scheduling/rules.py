@@ -19,7 +19,8 @@ from outings.scheduling.models import Schedule, ScheduleException
 
 MAX_START_TIMES = 12
 MAX_CAPACITY = 1000
-MAX_RULE_DAYS = 3 * 366  # a rule may be set up to three years ahead
+MAX_RULE_DAYS = 3 * 366  # a rule spans at most three years
+MAX_DAYS_AHEAD = 10 * 366  # and starts at most ten years ahead
 
 
 class InvalidSchedule(DomainError):
@@ -90,6 +91,7 @@ def overlapping_times(times: Iterable[time], others: Iterable[time], minutes: in
 def check_schedule(
     *,
     data: ScheduleData,
+    today: date,
     duration_minutes: int,
     min_group_size: int,
     siblings: Iterable[Schedule],
@@ -116,7 +118,9 @@ def check_schedule(
             _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.")
             % {"a": f"{first:%H:%M}", "b": f"{second:%H:%M}", "m": duration_minutes},
         )
-    if data.valid_until is not None and data.valid_until < data.valid_from:
+    if (data.valid_from - today).days > MAX_DAYS_AHEAD:
+        fail("valid_from", _("A schedule may start at most ten years ahead."))
+    elif data.valid_until is not None and data.valid_until < data.valid_from:
         fail("valid_until", _("The end date is before the start date."))
     elif data.valid_until is not None and (data.valid_until - data.valid_from).days > MAX_RULE_DAYS:
         fail("valid_until", _("A schedule may span at most three years."))
@@ -184,5 +188,7 @@ def check_exception(
             fail("start_time", _("Say which start moves."))
         if new_time is None:
             fail("new_time", _("Give the new start time."))
+        elif new_time.second or new_time.microsecond:
+            fail("new_time", _("Start times are in whole minutes."))
     elif new_time is not None:
         fail("new_time", _("Only a moved start has a new time."))

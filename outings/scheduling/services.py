@@ -160,7 +160,9 @@ def sync_schedule_slots(
 
     A slot no longer wanted that has seats taken is never deleted: with `strict` (a host's
     change) the whole change is refused with SlotHasBookings; otherwise (the periodic run) it is
-    kept and counted. Cancelled slots are left as they are. Call inside a transaction."""
+    kept and counted. One with no seats taken goes (`_retire`). A wanted start whose slot was
+    retired that way comes back as that slot, reopened. Cancelled slots are left as they are.
+    Call inside a transaction."""
     listing = schedule.listing
     zone = ZoneInfo(listing.time_zone)
     today = now.astimezone(zone).date()
@@ -187,9 +189,23 @@ def sync_schedule_slots(
             _("Guests have booked %(when)s; cancel those bookings first.")
             % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)}
         )
-    removed, _count = Slot.objects.filter(
-        pk__in=[slot.pk for slot in unwanted if slot.seats_taken == 0]
-    ).delete()
+    removed = _retire([slot.pk for slot in unwanted if slot.seats_taken == 0])
+    starts = wanted - existing.keys()
+    retired = Slot.objects.select_for_update().filter(
+        listing_id=listing.pk,
+        schedule__isnull=True,
+        status=Slot.Status.CANCELLED,
+        seats_taken=0,
+        starts_at__in=starts,
+    )
+    reopened = {slot.starts_at for slot in retired}
+    retired.update(
+        schedule=schedule,
+        status=Slot.Status.OPEN,
+        capacity=schedule.capacity,
+        minimum_checked_at=None,
+        minimum_met_at=None,
+    )
     missing = [
         Slot(
             listing_id=listing.pk,
@@ -198,14 +214,30 @@ def sync_schedule_slots(
             ends_at=start + duration,
             capacity=schedule.capacity,
         )
-        for start in sorted(wanted - existing.keys())
+        for start in sorted(starts - reopened)
     ]
     # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
     created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
     Slot.objects.filter(schedule=schedule, starts_at__gte=now).exclude(
         ends_at=F("starts_at") + duration
     ).update(ends_at=F("starts_at") + duration)
-    return SyncResult(created=len(created), removed=removed, kept_booked=len(booked))
+    return SyncResult(
+        created=len(created) + len(reopened), removed=removed, kept_booked=len(booked)
+    )
+
+
+def _retire(slot_ids: Iterable[int]) -> int:
+    """Take unbooked future slots off sale (no seats taken: call under their locks); how many.
+    A slot no booking ever named is deleted. One that bookings name (cancelled, lapsed or
+    declined ones: a booking's slot is protected) stays as their record, cancelled and no
+    longer its schedule's; a schedule that wants its start again reopens it."""
+    ids = list(slot_ids)
+    named = set(
+        Slot.objects.filter(pk__in=ids, bookings__isnull=False).values_list("pk", flat=True)
+    )
+    Slot.objects.filter(pk__in=named).update(status=Slot.Status.CANCELLED, schedule=None)
+    Slot.objects.filter(pk__in=set(ids) - named).delete()
+    return len(ids)
 
 
 def _own_listing_locked(*, host: HostProfile, listing_id: int) -> Listing:
@@ -232,10 +264,13 @@ def _own_schedule_locked(*, host: HostProfile, schedule_id: int) -> Schedule:
     return schedule
 
 
-def _checked(*, listing: Listing, data: ScheduleData, exclude_id: int | None) -> ScheduleData:
+def _checked(
+    *, listing: Listing, data: ScheduleData, exclude_id: int | None, now: datetime
+) -> ScheduleData:
     data = data.normalised()
     rules.check_schedule(
         data=data,
+        today=now.date(),
         duration_minutes=listing.duration_minutes or 60,
         min_group_size=listing.min_group_size,
         siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
@@ -249,7 +284,7 @@ def create_schedule(
 ) -> Schedule:
     """Add a weekly rule or a one-off date to one of `host`'s listings and materialise it."""
     listing = _own_listing_locked(host=host, listing_id=listing_id)
-    data = _checked(listing=listing, data=data, exclude_id=None)
+    data = _checked(listing=listing, data=data, exclude_id=None, now=now)
     schedule = Schedule.objects.create(
         listing=listing,
         kind=data.kind,
@@ -271,7 +306,7 @@ def update_schedule(
     go, and the capacity of every future slot changes, unless that would drop a booked slot
     (SlotHasBookings) or put a capacity below its seats taken (CapacityBelowSeatsTaken)."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
-    data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk)
+    data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk, now=now)
     future = Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
     crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
     if crowded is not None:
@@ -300,7 +335,7 @@ def delete_schedule(*, host: HostProfile, schedule_id: int, now: datetime) -> No
     future = Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
     if future.filter(seats_taken__gt=0).exists():
         raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
-    future.delete()
+    _retire(future.values_list("pk", flat=True))
     schedule.delete()
 
 

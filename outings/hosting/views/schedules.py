@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
 from outings.bookings import services as bookings
+from outings.bookings.forms import OptionalReasonForm
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
 from outings.hosting import selectors
@@ -114,10 +115,14 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
     """Change one slot's capacity, or cancel it (its guests are told and refunded in full)."""
     try:
         if request.POST.get("action") == "cancel":
+            reason = OptionalReasonForm(request.POST)
+            if not reason.is_valid():
+                messages.error(request, " ".join(str(e) for e in reason.errors.get("reason", [])))
+                return _back(pk)
             bookings.cancel_slot(
                 host=host,
                 slot_id=slot_id,
-                reason=request.POST.get("reason", ""),
+                reason=reason.cleaned_data["reason"],
                 now=timezone.now(),
             )
             messages.success(request, _("Slot cancelled."))

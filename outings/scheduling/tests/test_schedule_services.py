@@ -227,6 +227,39 @@ def test_an_exception_on_a_day_the_rule_does_not_run_is_refused(listing):
     assert "day" in caught.value.fields
 
 
+def test_a_start_moved_to_a_time_with_seconds_is_refused(listing):
+    schedule = services.create_schedule(
+        host=listing.host, listing_id=listing.pk, data=weekly(), now=NOW
+    )
+
+    with pytest.raises(InvalidSchedule) as caught:
+        services.add_schedule_exception(
+            host=listing.host,
+            schedule_id=schedule.pk,
+            day=date(2026, 6, 1),
+            start_time=time(10),
+            action="move",
+            new_time=time(11, 0, 30),
+            now=NOW,
+        )
+
+    assert "new_time" in caught.value.fields
+    assert not ScheduleException.objects.exists()
+
+
+def test_a_schedule_starting_more_than_ten_years_ahead_is_refused(listing):
+    with pytest.raises(InvalidSchedule) as caught:
+        services.create_schedule(
+            host=listing.host,
+            listing_id=listing.pk,
+            data=weekly(valid_from=date(2036, 7, 1), valid_until=None),
+            now=NOW,
+        )
+
+    assert "valid_from" in caught.value.fields
+    assert not Schedule.objects.exists()
+
+
 def test_shrinking_capacity_below_seats_taken_is_refused_with_a_clear_message(listing):
     schedule = services.create_schedule(
         host=listing.host, listing_id=listing.pk, data=weekly(), now=NOW

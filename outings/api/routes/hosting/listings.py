@@ -90,7 +90,8 @@ def replace_listing(
     owner = host(request)
     tags = if_match_values(request)
     if tags is not None:
-        versions = [int(tag) for tag in tags if tag.isdigit() and len(tag) < 10]
+        # isdigit() alone takes "²", which int() refuses.
+        versions = [int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10]
         if not versions:
             raise PreconditionFailed()
         expected = versions[0]

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from outings.api.schemas import MAX_PRICE, Input, Text
+from outings.api.schemas import MAX_PRICE, Input, LocalTime, Text
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
 from outings.catalog.services import CURRENCIES, LIMITS, MAX_CUTOFF_HOURS, ListingData
@@ -21,7 +21,9 @@ class ListingIn(Input):
     """Every editable field of a listing (a full replacement on update)."""
 
     title: Text = Field(min_length=1, max_length=LIMITS["title"])
-    category: str = Field(max_length=50, description="A category slug (GET /categories).")
+    category: str = Field(
+        pattern=r"^[a-z0-9_-]{1,50}$", description="A category slug (GET /categories)."
+    )
     summary: Text = Field("", max_length=LIMITS["summary"])
     description: Text = Field(
         "", max_length=LIMITS["description"], description="Markdown; rendered and sanitised."
@@ -153,7 +155,7 @@ class ScheduleIn(Input):
     weekdays: list[int] = Field(
         default_factory=list, max_length=7, description="0 is Monday; ignored for 'once'."
     )
-    start_times: list[time] = Field(min_length=1, max_length=MAX_START_TIMES)
+    start_times: list[LocalTime] = Field(min_length=1, max_length=MAX_START_TIMES)
     valid_from: date = Field(description="The first day, or the date of a one-off.")
     valid_until: date | None = None
     capacity: int = Field(ge=1, le=MAX_CAPACITY)
@@ -171,9 +173,9 @@ class ScheduleIn(Input):
 
 class ExceptionIn(Input):
     day: date
-    start_time: time | None = Field(None, description="Empty: every start of the day.")
+    start_time: LocalTime | None = Field(None, description="Empty: every start of the day.")
     action: Literal["cancel", "move"]
-    new_time: time | None = None
+    new_time: LocalTime | None = None
 
 
 class ExceptionOut(Schema):
