@@ -404,6 +404,12 @@ CELERY_BEAT_SCHEDULE["materialize-schedules"] = {
     "schedule": 3600.0,
     "options": {"expires": 1800},
 }
+# "Did you mean" words and autocomplete suggestions, rebuilt from the public catalogue.
+CELERY_BEAT_SCHEDULE["refresh-lexicon"] = {
+    "task": "outings.search.tasks.refresh_lexicon",
+    "schedule": 3600.0,
+    "options": {"expires": 1800, "queue": "slow"},
+}
 
 # Media through Django's storage API: local files by default; S3-compatible storage (AWS, MinIO,
 # Ceph, R2 ...) when MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME is set.

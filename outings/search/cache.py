@@ -1,14 +1,18 @@
 """Identical anonymous searches served from the cache, keyed by the catalogue version.
 
 Every write to listings, slots or hosts moves the version (a database trigger), so a cached page
-is never served after what it shows has changed: no timers, no invalidation lists. The timeout is
-only a safety net for the one race a version cannot see (a search that read the old rows while a
-write was committing). The cache failing never fails a search: it is then simply not used.
+is never served after a write changed what it shows: no invalidation lists. Time alone changes a
+page too, with no write: a hold lapses and its seats read as free, a date starts and drops out.
+So pages are also keyed by the current window of SAFETY_TIMEOUT seconds (`time_window`, in the
+API's ETag too): none is served, from the cache or by a 304, more than that after it was made.
+The timeout also covers the one race a version cannot see (a search that read the old rows while
+a write was committing). The cache failing never fails a search: it is then simply not used.
 """
 
 import hashlib
 import logging
 import pickle
+import time
 
 from django.core.cache import cache
 from django.db import connection
@@ -19,6 +23,11 @@ from outings.search.query import SearchPage, SearchQuery
 logger = logging.getLogger(__name__)
 
 SAFETY_TIMEOUT = 120  # seconds
+
+
+def time_window() -> int:
+    """The current window of SAFETY_TIMEOUT seconds, part of every cache key and search ETag."""
+    return int(time.time() // SAFETY_TIMEOUT)
 
 
 def catalogue_version() -> int:
@@ -40,6 +49,7 @@ def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPa
             pickle.dumps(
                 (
                     version,
+                    time_window(),
                     engine.cursor_fingerprint(query),
                     query.cursor,
                     query.limit,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from outings.catalog.models import CATEGORY_NAMES
 from outings.search.query import MAX_GUESTS, MAX_RADIUS_KM, MAX_TEXT, SORTS, Point, SearchQuery
 from outings.search.related import resolve_place
-from outings.search.services import bundled_currencies
+from outings.search.services import bundled_currencies, currency_exponent
 
 SORT_LABELS = {
     "relevance": _("Best match"),
@@ -75,7 +75,10 @@ class ExploreForm(forms.Form):
 
             south, west, north, east = (float(v) for v in data["bbox"].split(","))
             box = BoundingBox(south, west, north, east)
-        price_max = data.get("price_max")
+        price_max = data.get("price_max")  # whole units of the chosen currency
+        currency = data.get("currency") or "EUR"
+        if price_max is not None:
+            price_max *= 10 ** currency_exponent(currency)
         return SearchQuery(
             text=data.get("q") or "",
             categories=tuple(data.get("category") or ()),
@@ -87,8 +90,8 @@ class ExploreForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             guests=data.get("guests"),
-            price_max=price_max * 100 if price_max is not None else None,
-            currency=data.get("currency") or "EUR",
+            price_max=price_max,
+            currency=currency,
             sort=(data.get("sort") or ("distance" if near and not data.get("q") else "relevance")),
             cursor=data.get("cursor") or None,
             language=language,

@@ -27,7 +27,9 @@ def refresh_lexicon() -> int:
             INSERT INTO search_lexeme (word, documents)
             SELECT word, ndoc FROM ts_stat($$
                 SELECT to_tsvector('outings_simple', l.title || ' ' || l.city)
-                FROM catalog_listing l WHERE l.status = 'published'
+                FROM catalog_listing l
+                JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
+                WHERE l.status = 'published'
             $$) WHERE length(word) BETWEEN 3 AND 100 AND word !~ '^[0-9]+$'
         """)
         words: int = cursor.rowcount
@@ -49,10 +51,12 @@ def refresh_lexicon() -> int:
         """)
         cursor.execute("""
             INSERT INTO search_suggestion (kind, label, normalized, weight, latitude, longitude)
-            SELECT 'place', city, lower(outings_unaccent(city)), count(*),
+            SELECT 'place', l.city, lower(outings_unaccent(l.city)), count(*),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude)
-            FROM catalog_listing WHERE status = 'published' AND city <> '' GROUP BY city
+            FROM catalog_listing l
+            JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
+            WHERE l.status = 'published' AND l.city <> '' GROUP BY l.city
         """)
         for slug, name in CATEGORY_NAMES.items():
             with translation.override("de"):
@@ -83,7 +87,19 @@ def load_exchange_rates(*, path: Path) -> int:
             rates.append(ExchangeRate(currency=currency, per_euro=per_euro, exponent=exponent))
     ExchangeRate.objects.all().delete()
     ExchangeRate.objects.bulk_create(rates)
+    # Prices in the viewer's currency changed: cached searches and their ETags go stale.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('outings_catalogue_version')")
     return len(rates)
+
+
+def currency_exponent(currency: str) -> int:
+    """Digits of the currency's minor unit per the rates table (2 when it has no rate: the
+    search then refuses the currency anyway)."""
+    exponent = (
+        ExchangeRate.objects.filter(currency=currency).values_list("exponent", flat=True).first()
+    )
+    return 2 if exponent is None else exponent
 
 
 def bundled_currencies() -> list[str]:

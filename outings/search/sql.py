@@ -37,11 +37,14 @@ FROM_LISTINGS = """
     LEFT JOIN search_exchangerate r ON r.currency = l.currency
 """
 
-# A slot the guests can book: open, in range, with the seats. Lapsed holds count as free: the
-# counter decides for almost every slot; only one that looks full probes its lapsed holds.
+# A slot the guests can book: open, in range, with the seats for the party, which is at least the
+# listing's smallest group (`l`, the listing, is in scope wherever this is used). Lapsed holds
+# count as free: the counter decides for almost every slot; only one that looks full probes its
+# lapsed holds.
+PARTY = "greatest(%(guests)s, l.min_group_size)"
 BOOKABLE_SLOT = f"""s.status = 'open' AND s.starts_at >= %(available_from)s
     AND s.starts_at < %(available_to)s
-    AND (s.capacity - s.seats_taken >= %(guests)s OR {SEATS_LEFT_SQL} >= %(guests)s)"""
+    AND (s.capacity - s.seats_taken >= {PARTY} OR {SEATS_LEFT_SQL} >= {PARTY})"""
 
 # Listing price buckets in major units of the viewer's currency, and durations in minutes.
 PRICE_BUCKETS: list[tuple[str, int, int | None]] = [

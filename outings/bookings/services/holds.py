@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -200,6 +201,11 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
             raise HoldExpired()
     elif booking.status != Status.HELD:
         raise InvalidBookingState(_("This booking was cancelled."))
+    elif booking.expires_at is not None and booking.expires_at <= now:
+        # A lapsed hold nobody swept yet: every read has counted its seats as free since it
+        # lapsed. Writing its slot moves the catalogue version, so that cached searches and
+        # ETags stop showing them free.
+        Slot.objects.filter(pk=booking.slot_id).update(seats_taken=F("seats_taken"))
     return _confirm(booking, actor=guest, now=now)
 
 

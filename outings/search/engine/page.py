@@ -17,8 +17,10 @@ ORDER = {
     # The chord length between the two ll_to_earth points: ordered like the great-circle distance,
     # and what the GiST index on ll_to_earth(latitude, longitude) can return nearest first.
     "distance": ("knn ASC, id ASC", ("knn", "id"), ">"),
-    "price_asc": ("price ASC, id ASC", ("price", "id"), ">"),
-    "price_desc": ("price DESC, id DESC", ("price", "id"), "<"),
+    # price_key: the viewer's price, or for a listing whose currency has no rate (no price to
+    # show the viewer) a value past every price, so that it comes last and the keyset holds.
+    "price_asc": ("price_key ASC, id ASC", ("price_key", "id"), ">"),
+    "price_desc": ("price_key DESC, id DESC", ("price_key", "id"), "<"),
     "newest": ("created_at DESC, id DESC", ("created_at", "id"), "<"),
     "soonest": ("next_start ASC, id ASC", ("next_start", "id"), ">"),
 }
@@ -62,8 +64,14 @@ def run_page(
             f"(SELECT min(s.starts_at) FROM scheduling_slot s"
             f" WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT})"
         )
+    price_key = {
+        "price_asc": f"coalesce({S.PRICE}, {NO_PRICE_ASC})",
+        "price_desc": f"coalesce({S.PRICE}, {NO_PRICE_DESC})",
+    }.get(query.sort, "NULL::bigint")
     # The buckets are computed from these by the facet counts, for the rows they count.
-    facet_columns = " l.duration_minutes AS duration," if query.facets else ""
+    facet_columns = (
+        " l.duration_minutes AS duration, l.min_group_size AS min_group," if query.facets else ""
+    )
     soonest_only = "next_start IS NOT NULL" if query.sort == "soonest" else "TRUE"
     # Without facets nothing else reads the matches: left to the planner, the page can stop
     # early (the distance sort walks the GiST index nearest first).
@@ -71,14 +79,15 @@ def run_page(
     statement = f"""
         WITH base AS {materialized} (
             SELECT l.id, c.slug AS category, l.city, l.languages, l.created_at,
-                   {S.PRICE} AS price, {distance} AS distance, {knn} AS knn,
+                   {S.PRICE} AS price, {price_key} AS price_key,
+                   {distance} AS distance, {knn} AS knn,
                    {W.score(query)} AS score, {next_start} AS next_start,{facet_columns}
                    {own["category"]} AS in_category, {own["language"]} AS in_language,
                    {own["city"]} AS in_city
             {S.FROM_LISTINGS}
             WHERE {where.sql()}
         ), page AS (
-            SELECT id, category, price, distance, knn, score, created_at, next_start,
+            SELECT id, category, price_key, distance, knn, score, created_at, next_start,
                    row_number() OVER (ORDER BY {order}) AS n
             FROM base
             WHERE in_category AND in_language AND in_city AND {keyset} AND {soonest_only}
@@ -86,7 +95,7 @@ def run_page(
         )
         SELECT 'hit', p.n, p.id, l.title, l.summary, p.category, l.city, l.country_code,
                l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
-               l.image_url, p.price, p.distance, p.knn, p.score, p.created_at, p.next_start,
+               l.image_url, p.price_key, p.distance, p.knn, p.score, p.created_at, p.next_start,
                slot.id, slot.starts_at, slot.seats_left, NULL::bigint
         FROM page p
         JOIN catalog_listing l ON l.id = p.id
@@ -133,7 +142,14 @@ def run_page(
 
 
 # The sort keys as the page rows carry them (columns 14-19), for the next page's cursor.
-HIT_KEYS = ("price", "distance", "knn", "score", "created_at", "next_start")
+HIT_KEYS = ("price_key", "distance", "knn", "score", "created_at", "next_start")
+NO_PRICE_ASC, NO_PRICE_DESC = 2**63 - 1, -1
+
+
+# The viewer's price in hundredths of a major unit whatever the currency's exponent (the price
+# buckets' unit: "25-50" is 2501-5000), and the weekend facet's party (at least the smallest group).
+CENTS = "(price * power(10, 2 - %(currency_exponent)s))"
+WEEKEND_PARTY = "greatest(%(weekend_guests)s, base.min_group)"
 
 
 def _facet_rows() -> str:
@@ -152,7 +168,7 @@ def _facet_rows() -> str:
                 WHERE in_category AND in_language AND city <> '' GROUP BY city
                 ORDER BY count(*) DESC, city LIMIT 15)
             UNION ALL SELECT 'price', bucket, count(*) FROM (
-                SELECT {S.bucket_case("price", S.PRICE_BUCKETS)} AS bucket FROM base
+                SELECT {S.bucket_case(CENTS, S.PRICE_BUCKETS)} AS bucket FROM base
                 WHERE in_category AND in_language AND in_city) AS prices
                 WHERE bucket IS NOT NULL GROUP BY bucket
             UNION ALL SELECT 'duration', bucket, count(*) FROM (
@@ -167,8 +183,8 @@ def _facet_rows() -> str:
                   AND EXISTS (SELECT 1 FROM scheduling_slot s
                       WHERE s.listing_id = base.id AND s.status = 'open'
                         AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
-                        AND (s.capacity - s.seats_taken >= %(weekend_guests)s
-                             OR {SEATS_LEFT_SQL} >= %(weekend_guests)s))
+                        AND (s.capacity - s.seats_taken >= {WEEKEND_PARTY}
+                             OR {SEATS_LEFT_SQL} >= {WEEKEND_PARTY}))
         ) AS facet_counts"""
 
 

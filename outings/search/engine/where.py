@@ -99,7 +99,16 @@ def common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.Co
             else "(l.longitude >= %(west)s OR l.longitude <= %(east)s)"
         )
         where.add(longitude, west=box.west, east=box.east)
+    if query.guests is not None:
+        # A party the listing takes as one booking (what a hold checks).
+        where.add(
+            "l.min_group_size <= %(guests)s AND l.max_group_size >= %(guests)s",
+            guests=query.guests,
+        )
     available = window(query, now)
+    if available is None and query.sort == "soonest":
+        # "Soonest available" lists only what can be booked: the facets count the same rows.
+        available = (now, now + AVAILABILITY_HORIZON)
     if available is not None:
         where.params.update(
             available_from=available[0],

@@ -230,3 +230,22 @@ def test_the_written_out_distance_is_earthdistances_own(a, b):
         theirs, ours = cursor.fetchone()
 
     assert ours == theirs
+
+
+def test_every_currency_a_host_may_price_in_has_a_bundled_rate(rates):
+    from outings.catalog.services import CURRENCIES
+    from outings.search.models import ExchangeRate
+
+    assert set(CURRENCIES) <= set(ExchangeRate.objects.values_list("currency", flat=True))
+
+
+def test_loading_new_rates_makes_cached_searches_stale(rates):
+    from django.conf import settings
+
+    from outings.search.cache import catalogue_version
+    from outings.search.services import load_exchange_rates
+
+    before = catalogue_version()
+    load_exchange_rates(path=settings.BASE_DIR / "data" / "exchange_rates.csv")
+
+    assert catalogue_version() > before
