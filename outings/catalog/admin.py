@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
 from outings.web.formatting import format_money
 
@@ -171,4 +172,7 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
     def save_model(self, request: HttpRequest, obj: Listing, form: Any, change: bool) -> None:
         if change:
             obj.version += 1  # the form's clean() holds the row lock and checked the version
+        # The public page shows the rendered description: render what staff wrote, as the
+        # host's edits are (catalog.services).
+        obj.description_html = render_markdown(obj.description)
         super().save_model(request, obj, form, change)

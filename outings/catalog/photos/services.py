@@ -101,6 +101,8 @@ def add_photo(
 
 
 def _own_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> ListingPhoto:
+    if host.suspended_at is not None:  # a suspended host changes nothing (docs/hosting.md)
+        raise HostSuspended()
     photo = ListingPhoto.objects.filter(
         pk=photo_id, listing_id=listing_id, listing__host=host
     ).first()
@@ -138,6 +140,8 @@ def reorder_photos(
     *, host: HostProfile, listing_id: int, photo_ids: Sequence[int]
 ) -> list[ListingPhoto]:
     """Put the listing's photos in the order of `photo_ids`, which must name each exactly once."""
+    if host.suspended_at is not None:
+        raise HostSuspended()
     _locked_listing(host=host, listing_id=listing_id)
     photos = {p.pk: p for p in ListingPhoto.objects.filter(listing_id=listing_id)}
     if sorted(photo_ids) != sorted(photos):

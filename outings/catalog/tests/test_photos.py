@@ -3,6 +3,7 @@ import time
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from PIL import Image
 
 from outings.catalog.models import ListingPhoto
@@ -10,6 +11,7 @@ from outings.catalog.photos import photos_for_listing, services
 from outings.catalog.photos import renditions as renditions_module
 from outings.catalog.photos.images import ImageRejected
 from outings.catalog.photos.services import InvalidPhoto, TooManyPhotos
+from outings.catalog.services import HostSuspended
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
@@ -200,3 +202,20 @@ def test_a_failing_rendition_is_retried_then_reported(listing, media, monkeypatc
     assert photo.error == "OSError: disk full"
     message = OutboxMessage.objects.get(kind="catalog.photo.renditions")
     assert (message.status, message.attempts) == ("done", 2)
+
+
+def test_a_suspended_host_cannot_change_their_photos(listing, media):
+    photo = upload(listing, png())
+    listing.host.suspended_at = timezone.now()
+    listing.host.save(update_fields=["suspended_at"])
+    host, pk = listing.host, listing.pk
+
+    with pytest.raises(HostSuspended):
+        services.update_photo(host=host, listing_id=pk, photo_id=photo.pk, alt_text="New")
+    with pytest.raises(HostSuspended):
+        services.reorder_photos(host=host, listing_id=pk, photo_ids=[photo.pk])
+    with pytest.raises(HostSuspended):
+        services.delete_photo(host=host, listing_id=pk, photo_id=photo.pk)
+
+    photo.refresh_from_db()
+    assert photo.alt_text == ""
