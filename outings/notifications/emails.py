@@ -202,10 +202,14 @@ _connections = _Connections()
 
 
 def _is_permanent(error: smtplib.SMTPException) -> bool:
+    """A 5xx refusal of this mail (every recipient, or its content) is final. A refusal of our
+    session (the greeting, HELO, authentication, our sender address: 530, 535, 554 ...) says
+    nothing about the mail: it is retried with backoff, so that once the server or our settings
+    are fixed the queue goes on, instead of every mail being parked by one drain."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)
-    if isinstance(error, smtplib.SMTPResponseException):
+    if isinstance(error, smtplib.SMTPDataError):
         return error.smtp_code >= 500
     return False
 

@@ -14,7 +14,7 @@ import random
 import select
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -80,11 +80,13 @@ _MESSAGE = Columns(OutboxMessage, "message")  # a claimed row loads as the ORM l
 # One statement, one round trip: pick the oldest due pending message nobody else is picking
 # (FOR UPDATE SKIP LOCKED), take its advisory lock (at most one call: the CTE holds one row),
 # and mark it running with one more attempt. Committed at once in autocommit. {after} is empty,
-# or a keyset condition that starts the index scan after the previous claim (see `drain`).
+# or a keyset condition that starts the index scan after the previous claim (see `drain`); kinds
+# whose downstream refused during this drain are passed over.
 _CLAIM = f"""
     WITH next AS MATERIALIZED (
         SELECT id FROM {_TABLE}
-        WHERE status = 'pending' AND queue = %s AND due_at <= %s {{after}}
+        WHERE status = 'pending' AND queue = %s AND due_at <= %s AND kind <> ALL(%s::text[])
+            {{after}}
         ORDER BY due_at, id LIMIT 1
         FOR UPDATE SKIP LOCKED
     ), locked AS MATERIALIZED (
@@ -104,15 +106,22 @@ _MARK_DONE = f"""
 """  # noqa: S608
 
 
-def claim(*, queue: str, now: datetime, after: OutboxMessage | None = None) -> OutboxMessage | None:
+def claim(
+    *,
+    queue: str,
+    now: datetime,
+    after: OutboxMessage | None = None,
+    passing_over: Sequence[str] = (),
+) -> OutboxMessage | None:
     """Take the oldest due pending message of `queue` (with `after`: the oldest that comes after
-    that message in (due_at, id) order), or None. The caller must pass the result to `process`,
-    which releases the advisory lock taken here."""
+    that message in (due_at, id) order) whose kind is not in `passing_over`, or None. The caller
+    must pass the result to `process`, which releases the advisory lock taken here."""
+    skipped = list(passing_over)
     with connection.cursor() as cursor:
         if after is None:
-            cursor.execute(_CLAIM_FIRST, [queue, now, now])
+            cursor.execute(_CLAIM_FIRST, [queue, now, skipped, now])
         else:
-            cursor.execute(_CLAIM_AFTER, [queue, now, after.due_at, after.pk, now])
+            cursor.execute(_CLAIM_AFTER, [queue, now, skipped, after.due_at, after.pk, now])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -248,9 +257,11 @@ def _park(message: OutboxMessage, reason: str) -> None:
 
 def drain(*, queue: str, budget: float) -> bool:
     """Deliver the due messages of `queue` one by one, oldest first. Stops when none is due
-    (returns False), when `budget` seconds are spent (True: more may be due, nudge again), or at
-    the first retryable failure (False: the downstream looks down; the sweep comes back after
-    backoff instead of spending an attempt of every message on it).
+    (returns False) or when `budget` seconds are spent (True: more may be due, nudge again).
+    After a retryable failure the rest of that message's kind is passed over for this drain
+    (its downstream looks down: the sweep comes back after backoff instead of spending an
+    attempt of every such message on it), while the other kinds of the queue go on: SMTP being
+    down must not hold back a confirmation or a lapsing hold queued behind mail.
 
     Each claim starts where the previous one left off. Claimed messages leave dead entries at the
     front of the pending index until (auto)vacuum removes them, and PostgreSQL cannot even mark
@@ -261,16 +272,17 @@ def drain(*, queue: str, budget: float) -> bool:
     front that has to come up empty before the queue is called empty."""
     deadline = time.monotonic() + budget
     previous: OutboxMessage | None = None
+    down: list[str] = []  # kinds that failed retryably in this drain
     with _asynchronous_commit():
         while time.monotonic() < deadline:
-            message = claim(queue=queue, now=timezone.now(), after=previous)
+            message = claim(queue=queue, now=timezone.now(), after=previous, passing_over=down)
             if message is None:
                 if previous is None:
                     return False
                 previous = None  # once more from the front before calling the queue empty
                 continue
             if process(message) is Outcome.RETRY:
-                return False
+                down.append(message.kind)
             previous = message
     return True
 
