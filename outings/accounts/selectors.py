@@ -13,8 +13,9 @@ def active_api_tokens(*, user: User) -> QuerySet[ApiToken]:
 
 
 def profile_version(*, user: User) -> str:
-    """An opaque version of the fields a user edits about themselves: it changes exactly when one
-    of them changes, so it serves as an ETag without a version column on the user."""
+    """An opaque version of what `GET /me` shows: the fields a user edits about themselves and
+    whether they host or are staff. It changes exactly when one of them changes, so it serves as
+    an ETag without a version column on the user."""
     parts = (
         str(user.pk),
         user.username,
@@ -23,5 +24,7 @@ def profile_version(*, user: User) -> str:
         user.last_name,
         user.preferred_language,
         user.time_zone,
+        "host" if hasattr(user, "host_profile") else "",
+        "staff" if user.is_staff else "",
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -6,6 +6,7 @@ underneath (unknown path, wrong method), leaves in this shape with a stable `cod
 
 import json
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from outings.api import throttling
 from outings.common.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -133,7 +135,19 @@ def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(404)
 
 
+def _throttled_guess(request: HttpRequest) -> HttpResponse | None:
+    """429 when this IP has spent its anonymous rate on refused credentials (token guessing)."""
+    wait = throttling.refused_credentials_wait(request)
+    if wait is None:
+        return None
+    response = error_response(429)
+    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
+
+
 def _on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    if (throttled := _throttled_guess(request)) is not None:
+        return throttled
     message = exc.message if exc.message != "Unauthorized" else None  # ninja's bare default
     response = error_response(401, message=message)
     response["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -130,6 +130,15 @@ def identity(request: HttpRequest) -> tuple[str, str]:
     return "anon", f"ip:{client_ip(request)}"
 
 
+def refused_credentials_wait(request: HttpRequest) -> float | None:
+    """Count a request whose credentials were refused (an unknown or revoked token) against its
+    IP address at the anonymous rate: ninja runs throttles only after authentication
+    succeeded, so guesses would otherwise never be limited. The seconds to wait when over the
+    rate, else None."""
+    rate = Rate.parse(settings.API_THROTTLE_RATES["anon"])
+    return hit(ident=f"ip:{client_ip(request)}", rate=rate, now=time.time())
+
+
 class ApiRateLimit(BaseThrottle):
     """ninja runs throttles after authentication, so the caller is known here. ninja asks
     `wait()` right after `allow_request()` in the same thread; a thread-local carries the

@@ -47,7 +47,9 @@ def list_categories(
         limit=page.limit,
         namespace="categories",
     )
-    etag = etag_of_rows(((c.pk, c.slug, c.position) for c in result.items), result.next)
+    etag = etag_of_rows(
+        ((c.pk, c.slug, c.position) for c in result.items), result.next, result.previous
+    )
     return not_modified(request, etag) or _cacheable(request, response, etag, result)
 
 

@@ -233,10 +233,11 @@ def search(
     """Things to do matching a text query, filters, a place and dates, with facet counts.
     Identical anonymous searches are answered from a cache keyed by the catalogue version."""
     query = to_query(params, language=request.LANGUAGE_CODE[:2])
-    # One read of the version, before the search: it keys the cache and the ETag, and a
-    # matching If-None-Match is answered without searching at all.
+    # One read of the version, before the search: it keys the cache and the ETag (with the
+    # time window: what a page shows also moves with time alone), and a matching If-None-Match
+    # is answered without searching at all.
     version = cache.catalogue_version()
-    etag = make_etag(version, request.get_full_path())
+    etag = make_etag(version, cache.time_window(), request.get_full_path())
     set_cache_headers(response, request, etag)
     unchanged = not_modified(request, etag)
     if unchanged is not None:
