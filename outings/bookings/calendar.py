@@ -4,7 +4,6 @@ VTIMEZONE, so a date across a DST change shows at the right wall-clock time ever
 
 from datetime import datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
@@ -13,6 +12,7 @@ from icalendar import Calendar, Event
 
 from outings.bookings.models import Booking
 from outings.notifications.emails import Attachment, attachment
+from outings.web.formatting import zone_or_utc
 
 PRODID = "-//Outings//Bookings//EN"
 
@@ -34,7 +34,9 @@ def _details(booking: Booking) -> str:
 
 
 def _local(moment: datetime, booking: Booking) -> datetime:
-    return moment.astimezone(ZoneInfo(booking.listing.time_zone))
+    # zone_or_utc: a listing's unknown zone (staff can type any in the admin) must not break
+    # its booking pages and mails.
+    return moment.astimezone(zone_or_utc(booking.listing.time_zone))
 
 
 def ics(booking: Booking) -> bytes:
@@ -73,7 +75,7 @@ def ics_attachment(*, reference: str) -> Attachment | None:
 
 
 def google_calendar_url(booking: Booking) -> str:
-    zone = booking.listing.time_zone
+    zone = str(zone_or_utc(booking.listing.time_zone))
     start = _local(booking.slot.starts_at, booking).strftime("%Y%m%dT%H%M%S")
     end = _local(booking.slot.ends_at, booking).strftime("%Y%m%dT%H%M%S")
     query = {

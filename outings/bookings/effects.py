@@ -115,7 +115,13 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
         url=roster_url(booking),
     )
     host_dashboard_changed(booking, event="confirmed")
-    add_bookings(listing_id=booking.listing_id, day=at.date(), count=1)
+    # Counted once, and only if it still stands: the UPDATE waits for a cancellation under way
+    # (it locks the booking too) and then finds it ended. A cancellation takes it off the day
+    # it was counted on, and only if it was (`ended`).
+    if Booking.objects.filter(
+        pk=booking.pk, status=Booking.Status.CONFIRMED, counted_on__isnull=True
+    ).update(counted_on=at.date()):
+        add_bookings(listing_id=booking.listing_id, day=at.date(), count=1)
     remind_at = booking.slot.starts_at - timedelta(hours=settings.BOOKINGS_REMINDER_HOURS)
     if remind_at > at:
         outbox.enqueue(
@@ -127,8 +133,8 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
 
 def ended(booking: Booking, *, was: str, by: str) -> None:
     """A booking was cancelled, declined or expired (its seats are already released)."""
-    if was == Booking.Status.CONFIRMED:
-        add_bookings(listing_id=booking.listing_id, day=booking.ended_at.date(), count=-1)  # type: ignore[union-attr]
+    if was == Booking.Status.CONFIRMED and booking.counted_on is not None:
+        add_bookings(listing_id=booking.listing_id, day=booking.counted_on, count=-1)
     if booking.refund_due:
         outbox.enqueue(kind=REFUND, payload={"booking": booking.pk, "amount": booking.refund_due})
     status = booking.status

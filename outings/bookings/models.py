@@ -87,6 +87,9 @@ class Booking(models.Model):
     )
     cancel_reason = models.TextField(_("reason"), blank=True)
     refund_due = models.PositiveBigIntegerField(_("refund due"), null=True, blank=True)
+    # The day (UTC) a confirmed booking was counted in its listing's daily stats, by the worker
+    # that announced it; None until then. Ending the booking takes it off that day, if counted.
+    counted_on = models.DateField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

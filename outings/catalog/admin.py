@@ -1,3 +1,4 @@
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -55,6 +56,12 @@ class ListingAdminForm(forms.ModelForm[Listing]):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+
+    def clean_time_zone(self) -> str:
+        zone = str(self.cleaned_data.get("time_zone") or "")
+        if zone not in zoneinfo.available_timezones():
+            raise forms.ValidationError(_("An IANA time zone, like Europe/Berlin."))
+        return zone
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -26,6 +26,8 @@ from django.utils import timezone
 from outings.stats.models import ListingDay
 
 logger = logging.getLogger(__name__)
+# Longer than any flush takes; a flush still running after it may be overlapped by the next.
+FLUSH_LOCK_SECONDS = 300
 
 _UPSERT = f"""
     INSERT INTO {ListingDay._meta.db_table} (listing_id, day, views, bookings)
@@ -116,13 +118,28 @@ def flush_listing_views() -> int:
     Redis: each day's hash is first RENAMEd to a private key (atomic: views counted meanwhile go
     to a fresh hash), added to the database, then deleted. A crash between the database commit
     and the delete counts that batch twice; a crash before the commit leaves the private key,
-    which the next flush picks up."""
+    which the next flush picks up. One flush runs at a time (a Redis lock held for the whole
+    flush): two at once would both read the same private key and count its views twice. A flush
+    that finds the lock taken does nothing."""
     if not settings.REDIS_URL:
         moved = sum(_memory.counts.values())
         _memory.flush()
         return moved
     client = _redis(settings.REDIS_URL)
     prefix = _prefix()
+    lock = client.lock(f"{prefix}:flush-lock", timeout=FLUSH_LOCK_SECONDS, blocking=False)
+    if not lock.acquire():
+        return 0
+    try:
+        return _flush_days(client, prefix)
+    finally:
+        try:
+            lock.release()
+        except redis.exceptions.LockError:  # held past its timeout: another flush may run now
+            logger.warning("stats: a flush outlasted its %s s lock", FLUSH_LOCK_SECONDS)
+
+
+def _flush_days(client: redis.Redis, prefix: str) -> int:
     moved = 0
     for raw in sorted(client.smembers(f"{prefix}:days")):
         day = raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -39,6 +39,21 @@ def test_a_staff_edit_of_the_description_reaches_the_public_page(client, staff):
     client.logout()
 
     page = client.get(listing.get_absolute_url()).content.decode()
-    assert "cheaper deal" not in page  # still shown: description_html was not re-rendered
+    assert "cheaper deal" not in page
     assert "A walk along the harbour." in page
     assert Listing.objects.get(pk=listing.pk).description_html.count("cheaper") == 0
+
+
+def test_the_admin_refuses_a_time_zone_that_does_not_exist(client, staff):
+    listing = ListingFactory.create(address="1 Front St W", time_zone="America/Toronto")
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("admin:catalog_listing_change", args=[listing.pk]),
+        listing_form(listing, time_zone="Europe/Berln"),
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "An IANA time zone" in response.content.decode()
+    listing.refresh_from_db()
+    assert listing.time_zone == "America/Toronto"
