@@ -104,7 +104,7 @@ def autocomplete(*, prefix: str) -> list[Completion]:
     """Up to ten titles, categories and places: prefix matches first (by weight), then close
     spellings (trigram, nearest first by the GiST index) to fill up. Reads one small table
     through its two indexes; one row per distinct title, so the ten are ten different ones. A
-    title whose listing is no longer public is left out (fewer than ten then)."""
+    title whose listing stops being public leaves the table at once (search.0010's triggers)."""
     text = " ".join(CONTROL.sub(" ", prefix).split())[:MAX_PREFIX]
     if len(normalize(text)) < 2:
         return []
@@ -121,25 +121,17 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                     WHERE normalized LIKE replace(replace(replace({NORMALIZED},
                               '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'
                     ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s
-                ), found AS (
-                    SELECT * FROM prefix
-                    UNION ALL (
-                        SELECT kind, label, listing_id, 1, normalized <-> {NORMALIZED},
-                               -weight::float8, id
-                        FROM search_suggestion
-                        WHERE (SELECT count(*) FROM prefix) < %(limit)s
-                          AND cardinality(show_trgm({NORMALIZED})) > 0
-                          AND normalized %% {NORMALIZED}
-                        ORDER BY normalized <-> {NORMALIZED}, weight DESC, id LIMIT %(limit)s
-                    )
                 )
-                -- The suggestions are rebuilt hourly: a title whose listing has stopped being
-                -- public since (paused, its host suspended) is dropped here, by primary key.
-                SELECT * FROM found f
-                WHERE f.listing_id IS NULL OR EXISTS (
-                    SELECT 1 FROM catalog_listing l
-                    JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
-                    WHERE l.id = f.listing_id AND l.status = 'published')
+                SELECT * FROM prefix
+                UNION ALL (
+                    SELECT kind, label, listing_id, 1, normalized <-> {NORMALIZED},
+                           -weight::float8, id
+                    FROM search_suggestion
+                    WHERE (SELECT count(*) FROM prefix) < %(limit)s
+                      AND cardinality(show_trgm({NORMALIZED})) > 0
+                      AND normalized %% {NORMALIZED}
+                    ORDER BY normalized <-> {NORMALIZED}, weight DESC, id LIMIT %(limit)s
+                )
                 ORDER BY part, a, b, id""",
             {"text": text, "limit": MAX_SUGGESTIONS},
         )
