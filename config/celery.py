@@ -1,4 +1,6 @@
+import contextlib
 import os
+from pathlib import Path
 
 from celery import Celery
 from celery.signals import worker_ready
@@ -10,6 +12,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each app's tasks.py, plus the outbox's (a package inside outings.common).
 app.autodiscover_tasks()
 app.autodiscover_tasks(["outings.common.outbox"])
+
+
+# beat opens its schedule file before any signal, whoever started it (the runner, a Procfile on
+# a fresh checkout): its folder must exist by then.
+# On a read-only checkout beat itself then says where it cannot write.
+with contextlib.suppress(OSError):
+    Path(app.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
 
 
 @worker_ready.connect

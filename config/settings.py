@@ -8,6 +8,7 @@ the same; only the URLs differ.
 """
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import django_stubs_ext
 import environ
@@ -34,8 +35,15 @@ SECRET_KEY = env.str(
     if EMBEDDED
     else environ.Env.NOTSET,
 )
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# "a.org, b.org" means the two hosts: items are stripped.
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip() for origin in env.list("CSRF_TRUSTED_ORIGINS", default=[]) if origin.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,16 +105,23 @@ DATABASE_URL = env.str(
 )
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# A socket folder written percent-encoded as the URL's host (postgres://u@%2Fvar%2Frun%2Fpg/db,
+# which libpq reads) is a path to Django too.
+DATABASES["default"]["HOST"] = unquote(str(DATABASES["default"].get("HOST") or ""))
+# The URL's own query options (sslmode, options, target_session_attrs ...) stay: the pool's
+# settings are added to them.
+_URL_OPTIONS = dict(DATABASES["default"].get("OPTIONS") or {})
 # Django's native psycopg pool: measured ~4x the throughput of a new connection per request.
 # CONN_MAX_AGE must stay 0 with the pool (the pool owns connection lifetime).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["OPTIONS"] = {
+    "connect_timeout": 5,
+    **_URL_OPTIONS,
     "pool": {
         "min_size": env.int("DB_POOL_MIN", default=1),
         "max_size": env.int("DB_POOL_MAX", default=8),
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     },
-    "connect_timeout": 5,
 }
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_outings")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -256,7 +271,7 @@ else:
             "BACKEND": "outings.notifications.layers.PostgresChannelLayer",
             "CONFIG": {
                 **{k: v for k, v in DATABASES["default"].items() if k != "OPTIONS"},
-                "OPTIONS": {"connect_timeout": 5},
+                "OPTIONS": {"connect_timeout": 5, **_URL_OPTIONS},
                 "TIME_ZONE": None,
                 "prefix": env.str("CACHE_KEY_PREFIX", default="outings") + ":asgi",
                 "expiry": 10,

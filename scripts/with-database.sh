@@ -11,7 +11,11 @@ if $py -m outings.common.embedded status >/dev/null 2>&1; then
   exec "$@"
 fi
 $py -m outings.common.embedded start
+# Stopped however this script ends: the command's own exit, or a SIGINT/SIGTERM to the job (a CI
+# timeout, `timeout`, Ctrl-C).
+trap '$py -m outings.common.embedded stop >/dev/null' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 status=0
 "$@" || status=$?
-$py -m outings.common.embedded stop >/dev/null
 exit $status

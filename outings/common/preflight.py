@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 
 class PreflightError(Exception):
@@ -23,17 +24,34 @@ def check_database_url(url: str) -> None:
             if parts.scheme
             else "DATABASE_URL is malformed: expected postgres://user@host:port/db"
         )
-    if not parts.hostname or not parts.path.strip("/"):
+    arguments = _connection_arguments(url)
+    if not arguments.get("dbname"):
         raise PreflightError("DATABASE_URL is malformed: expected postgres://user@host:port/db")
     import psycopg
 
+    where = f"{arguments.get('host') or 'the default socket'}:{port or 5432}"
     try:
-        psycopg.connect(url, connect_timeout=5).close()
+        psycopg.connect(**{"connect_timeout": 5, **arguments}).close()
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-        raise PreflightError(
-            f"DATABASE_URL: cannot connect to {parts.hostname}:{port or 5432}: {reason}"
-        ) from error
+        raise PreflightError(f"DATABASE_URL: cannot connect to {where}: {reason}") from error
+
+
+def _connection_arguments(url: str) -> dict[str, Any]:
+    """What Django will connect with (config/settings.py reads DATABASE_URL the same way): the
+    host decoded, so that a socket folder works in either spelling, and the URL's options."""
+    import environ
+
+    config = environ.Env.db_url_config(url)
+    arguments: dict[str, Any] = {
+        "dbname": config.get("NAME"),
+        "user": config.get("USER"),
+        "password": config.get("PASSWORD"),
+        "host": unquote(str(config.get("HOST") or "")),
+        "port": config.get("PORT"),
+        **dict(config.get("OPTIONS") or {}),
+    }
+    return {name: value for name, value in arguments.items() if value not in (None, "")}
 
 
 def check_redis_url(url: str) -> None:
@@ -42,7 +60,9 @@ def check_redis_url(url: str) -> None:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
     except (ValueError, redis.RedisError) as error:
-        raise PreflightError(f"REDIS_URL: cannot reach Redis at {url}: {error}") from error
+        parts = urlsplit(url)
+        where = f"{parts.hostname}:{parts.port or 6379}{parts.path}"  # never the password
+        raise PreflightError(f"REDIS_URL: cannot reach Redis at {where}: {error}") from error
 
 
 def check_broker_url(url: str) -> None:

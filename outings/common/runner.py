@@ -14,6 +14,7 @@ import argparse
 import fcntl
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,6 +127,14 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
     }
 
 
+# The advisory lock that serialises start-up's migrate and import across app servers.
+PREPARE_LOCK = 7_411_001
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _prepare(args: argparse.Namespace) -> list[str]:
     """Migrate, collect static files, seed and import. Returns the demo account lines."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -134,6 +143,7 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
     from outings.accounts.demo import ensure_demo_accounts
     from outings.common.models import Milestone
@@ -141,15 +151,28 @@ def _prepare(args: argparse.Namespace) -> list[str]:
 
     for folder in ("celery/queue", "celery/processed", "celery/control", "mail", "cache", "media"):
         (Path(settings.VAR_DIR) / folder).mkdir(parents=True, exist_ok=True)
-    call_command("migrate", interactive=False, verbosity=0)
-    print("outings | database migrated", flush=True)
     call_command("collectstatic", interactive=False, verbosity=0)
-    accounts = ensure_demo_accounts()
-    if not args.skip_import and not Milestone.objects.filter(name="catalogue-imported").exists():
-        print("outings | importing the bundled catalogue (first run only) ...", flush=True)
-        call_command("import_listings")
-        call_command("refresh_search")
-        reach_milestone(name="catalogue-imported")
+    # Several app servers may start at once against one database: one migrates (and imports)
+    # while the others wait for it under this lock, then find nothing left to do.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [PREPARE_LOCK])
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        print("outings | database migrated", flush=True)
+        # Demo accounts (staff among them, passwords printed) only in the embedded demo: never
+        # in a real database.
+        accounts = ensure_demo_accounts() if settings.EMBEDDED else []
+        if (
+            not args.skip_import
+            and not Milestone.objects.filter(name="catalogue-imported").exists()
+        ):
+            print("outings | importing the bundled catalogue (first run only) ...", flush=True)
+            call_command("import_listings")
+            call_command("refresh_search")
+            reach_milestone(name="catalogue-imported")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PREPARE_LOCK])
     return accounts
 
 
@@ -165,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     started_database = False
+    # Until honcho's loop takes over, SIGTERM (a service manager stopping us during a long first
+    # import) unwinds through the handler below, which stops the embedded PostgreSQL.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         preflight.check_port_free(args.host, args.port, "OUTINGS_PORT")
         preflight.check_port_free("127.0.0.1", args.port + 1, "OUTINGS_PORT")

@@ -1,9 +1,13 @@
+import json
 from datetime import timedelta
 
 import pytest
+from django.test import RequestFactory
 from django.utils import timezone
 
+from outings.catalog.tests.factories import UserFactory
 from outings.common.models import Heartbeat
+from outings.common.views import health
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +78,19 @@ def test_the_heartbeat_task_records_the_worker_as_alive(client):
 
     beat = Heartbeat.objects.get(name="worker")
     assert timezone.now() - beat.seen_at < timedelta(seconds=5)
+
+
+def test_staff_read_why_a_server_is_unreachable(client, settings):
+    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    request = RequestFactory().get("/health")
+    request.user = UserFactory.create(is_staff=True)
+
+    problem = json.loads(health(request).content)["problems"]["cache"]
+
+    assert "127.0.0.1:1" in problem
