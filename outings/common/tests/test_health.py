@@ -56,7 +56,9 @@ def test_health_is_503_naming_an_unreachable_broker(client, settings):
     assert list(response.json()["problems"]) == ["broker"]
 
 
-def test_health_is_503_naming_a_cache_that_is_down(client, settings):
+@pytest.fixture
+def cache_down(settings):
+    """A worker that reports, and a cache at an address nothing listens on."""
     Heartbeat.objects.create(name="worker", seen_at=timezone.now())
     settings.CACHES = {
         "default": {
@@ -64,6 +66,9 @@ def test_health_is_503_naming_a_cache_that_is_down(client, settings):
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
+
+
+def test_health_is_503_naming_a_cache_that_is_down(client, cache_down):
 
     response = client.get("/health")
 
@@ -80,14 +85,15 @@ def test_the_heartbeat_task_records_the_worker_as_alive(client):
     assert timezone.now() - beat.seen_at < timedelta(seconds=5)
 
 
-def test_staff_read_why_a_server_is_unreachable(client, settings):
-    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-        }
-    }
+def test_anonymous_callers_are_not_told_internal_addresses(client, cache_down):
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    assert "127.0.0.1:1" not in response.content.decode()
+    assert response.json()["problems"]["cache"] == "unreachable (the server log says why)"
+
+
+def test_staff_read_why_a_server_is_unreachable(cache_down):
     request = RequestFactory().get("/health")
     request.user = UserFactory.create(is_staff=True)
 
