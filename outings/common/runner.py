@@ -151,12 +151,13 @@ def _prepare(args: argparse.Namespace) -> list[str]:
 
     for folder in ("celery/queue", "celery/processed", "celery/control", "mail", "cache", "media"):
         (Path(settings.VAR_DIR) / folder).mkdir(parents=True, exist_ok=True)
-    call_command("collectstatic", interactive=False, verbosity=0)
     # Several app servers may start at once against one database: one migrates (and imports)
-    # while the others wait for it under this lock, then find nothing left to do.
+    # while the others wait for it under this lock, then find nothing left to do. Static files
+    # are collected under it too: servers sharing a checkout share its STATIC_ROOT.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [PREPARE_LOCK])
     try:
+        call_command("collectstatic", interactive=False, verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         print("outings | database migrated", flush=True)
         # Demo accounts (staff among them, passwords printed) only in the embedded demo: never
