@@ -22,6 +22,14 @@ with contextlib.suppress(OSError):
 
 
 @worker_ready.connect
-def _report_ready(**_: object) -> None:
-    # Tell /health at once that a worker consumes the queue, instead of after the first beat.
-    app.send_task("outings.common.tasks.record_heartbeat", queue="default")
+def _report_ready(sender: object = None, **_: object) -> None:
+    # Tell /health at once that a worker consumes its queues, instead of after the first beat.
+    from outings.common.tasks import HEARTBEATS
+
+    consumer = getattr(sender, "task_consumer", None)
+    queues = [queue.name for queue in getattr(consumer, "queues", [])] or ["default"]
+    for queue in queues:
+        if queue in HEARTBEATS:
+            app.send_task(
+                "outings.common.tasks.record_heartbeat", args=(HEARTBEATS[queue],), queue=queue
+            )

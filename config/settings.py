@@ -222,7 +222,14 @@ OUTBOX_RELAY_SOFT_TIME_LIMIT = 60
 # Delivered messages are kept this long for inspection, then purged.
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
+    # One heartbeat per queue, each recorded by whichever worker consumes it (/health).
     "heartbeat": {"task": "outings.common.tasks.record_heartbeat", "schedule": 10.0},
+    "heartbeat-slow": {
+        "task": "outings.common.tasks.record_heartbeat",
+        "schedule": 10.0,
+        "args": ("slow worker",),
+        "options": {"queue": "slow", "expires": 20},
+    },
     "outbox-sweep": {
         "task": "outings.common.outbox.tasks.sweep",
         "schedule": OUTBOX_SWEEP_SECONDS,

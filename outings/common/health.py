@@ -46,19 +46,29 @@ def check_broker() -> str | None:
     return None
 
 
-def check_worker() -> str | None:
-    """The worker records a heartbeat every few seconds (a beat task), so a stuck or missing
-    worker shows up here without a round trip through the broker on every probe."""
+def _check_heartbeat(name: str) -> str | None:
+    """Workers record a heartbeat every few seconds (a beat task per queue), so a stuck or
+    missing worker shows up here without a round trip through the broker on every probe."""
     try:
-        beat = Heartbeat.objects.filter(name="worker").first()
+        beat = Heartbeat.objects.filter(name=name).first()
     except Exception as error:  # noqa: BLE001
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     if beat is None:
-        return "no worker has reported yet"
+        return f"no {name} has reported yet"
     age = timezone.now() - beat.seen_at
     if age > timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE):
-        return f"last worker heartbeat {int(age.total_seconds())} s ago"
+        return f"last {name} heartbeat {int(age.total_seconds())} s ago"
     return None
+
+
+def check_worker() -> str | None:
+    """The workers of the urgent and default queues."""
+    return _check_heartbeat("worker")
+
+
+def check_slow_worker() -> str | None:
+    """The workers of the slow queue (images, statistics, notifications' housekeeping)."""
+    return _check_heartbeat("slow worker")
 
 
 CHECKS = {
@@ -66,6 +76,7 @@ CHECKS = {
     "cache": check_cache,
     "broker": check_broker,
     "worker": check_worker,
+    "slow_worker": check_slow_worker,
 }
 
 

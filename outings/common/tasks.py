@@ -3,7 +3,10 @@ from django.utils import timezone
 
 from outings.common import services
 
+# The heartbeat each queue's workers record (beat sends one to each queue): /health checks both.
+HEARTBEATS = {"default": "worker", "slow": "slow worker"}
+
 
 @shared_task(ignore_result=True)
-def record_heartbeat() -> None:
-    services.record_heartbeat(name="worker", now=timezone.now())
+def record_heartbeat(name: str = "worker") -> None:
+    services.record_heartbeat(name=name, now=timezone.now())

@@ -12,21 +12,35 @@ from outings.common.views import health
 pytestmark = pytest.mark.django_db
 
 
+def workers_alive(*, but: str = "") -> None:
+    """Both heartbeats recent, except the one named `but`."""
+    for name in ("worker", "slow worker"):
+        if name != but:
+            Heartbeat.objects.create(name=name, seen_at=timezone.now())
+
+
 def test_health_is_200_when_every_component_is_up(client):
-    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+    workers_alive()
 
     response = client.get("/health")
 
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "broker": "ok", "worker": "ok"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "broker": "ok",
+            "worker": "ok",
+            "slow_worker": "ok",
+        },
         "problems": {},
     }
     assert "no-cache" in response["Cache-Control"]
 
 
 def test_health_is_503_naming_a_worker_that_stopped_reporting(client):
+    workers_alive(but="worker")
     Heartbeat.objects.create(name="worker", seen_at=timezone.now() - timedelta(minutes=5))
 
     response = client.get("/health")
@@ -42,11 +56,23 @@ def test_health_is_503_when_no_worker_ever_reported(client):
     response = client.get("/health")
 
     assert response.status_code == 503
-    assert response.json()["problems"] == {"worker": "no worker has reported yet"}
+    assert response.json()["problems"] == {
+        "worker": "no worker has reported yet",
+        "slow_worker": "no slow worker has reported yet",
+    }
+
+
+def test_health_is_503_when_only_the_slow_queue_has_no_worker(client):
+    workers_alive(but="slow worker")
+
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    assert response.json()["problems"] == {"slow_worker": "no slow worker has reported yet"}
 
 
 def test_health_is_503_naming_an_unreachable_broker(client, settings):
-    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+    workers_alive()
     settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
@@ -58,8 +84,8 @@ def test_health_is_503_naming_an_unreachable_broker(client, settings):
 
 @pytest.fixture
 def cache_down(settings):
-    """A worker that reports, and a cache at an address nothing listens on."""
-    Heartbeat.objects.create(name="worker", seen_at=timezone.now())
+    """Workers that report, and a cache at an address nothing listens on."""
+    workers_alive()
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -83,6 +109,20 @@ def test_the_heartbeat_task_records_the_worker_as_alive(client):
 
     beat = Heartbeat.objects.get(name="worker")
     assert timezone.now() - beat.seen_at < timedelta(seconds=5)
+
+
+def test_beat_sends_a_heartbeat_to_each_queue_that_health_checks():
+    from django.conf import settings
+
+    from outings.common.tasks import HEARTBEATS
+
+    sent = {
+        entry.get("options", {}).get("queue", "default"): (entry.get("args") or ("worker",))[0]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "outings.common.tasks.record_heartbeat"
+    }
+
+    assert sent == HEARTBEATS
 
 
 def test_anonymous_callers_are_not_told_internal_addresses(client, cache_down):
