@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from outings.api import selectors
 from outings.api.auth import OPTIONAL, PUBLIC_SECURITY, is_authenticated
-from outings.api.caching import make_etag, not_modified, set_cache_headers
+from outings.api.caching import etag_of_rows, make_etag, not_modified, set_cache_headers
 from outings.api.errors import responses
 from outings.api.params import Id
 from outings.api.schemas import MAX_PRICE, Input, Text, TimeZone
@@ -249,13 +249,15 @@ def search(
 
 @router.get(
     "/listings/{listing_id}/similar",
-    response={200: list[SimilarOut], **responses(400, 401, 404, 429)},
+    response={200: list[SimilarOut], 304: None, **responses(400, 401, 404, 429)},
     openapi_extra=PUBLIC_SECURITY,
 )
-def similar(request: HttpRequest, listing_id: Id) -> list[dict[str, object]]:
+def similar(
+    request: HttpRequest, response: HttpResponse, listing_id: Id
+) -> list[dict[str, object]] | HttpResponse:
     """Listings like this one: shared significant words, same category, nearby, bookable."""
     listing = selectors.get_public_listing(listing_id=listing_id)
-    return [
+    items: list[dict[str, object]] = [
         {
             "id": item.listing_id,
             "title": item.title,
@@ -265,15 +267,26 @@ def similar(request: HttpRequest, listing_id: Id) -> list[dict[str, object]]:
         }
         for item in related.similar(listing_id=listing.pk)
     ]
+    # Computed from the rows it shows (which depend on availability at this moment), not from
+    # a version: the answer is small and found anyway.
+    etag = etag_of_rows(item.values() for item in items)
+    return not_modified(request, etag) or _with_cache_headers(request, response, etag, items)
 
 
 @router.get(
     "/autocomplete",
-    response={200: list[CompletionOut], **responses(400, 401, 429)},
+    response={200: list[CompletionOut], 304: None, **responses(400, 401, 429)},
     openapi_extra=PUBLIC_SECURITY,
 )
 def autocomplete(
-    request: HttpRequest, params: Query[AutocompleteParams]
-) -> list[related.Completion]:
+    request: HttpRequest, response: HttpResponse, params: Query[AutocompleteParams]
+) -> list[related.Completion] | HttpResponse:
     """Up to ten titles, categories and places for what has been typed (two characters on)."""
-    return related.autocomplete(prefix=params.q)
+    completions = related.autocomplete(prefix=params.q)
+    etag = etag_of_rows((c.kind, c.label, c.listing_id) for c in completions)
+    return not_modified(request, etag) or _with_cache_headers(request, response, etag, completions)
+
+
+def _with_cache_headers[T](request: HttpRequest, response: HttpResponse, etag: str, body: T) -> T:
+    set_cache_headers(response, request, etag)
+    return body

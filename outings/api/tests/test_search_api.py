@@ -133,6 +133,31 @@ def test_similar_and_autocomplete(client):
     assert {"kind": "title", "label": "Kayak at dawn", "listing_id": other.pk} in completions
 
 
+def test_similar_and_autocomplete_carry_etags_that_follow_their_rows(client):
+    me = ListingFactory.create(title="Harbour kayak tour")
+    other = ListingFactory.create(title="Kayak at dawn")
+    slot = SlotFactory.create(listing=other, starts_at=timezone.now() + timedelta(days=1))
+    refresh_lexicon()
+    similar_url = f"/api/v1/listings/{me.pk}/similar"
+
+    first = client.get(similar_url)
+    typed = client.get("/api/v1/autocomplete", {"q": "kay"})
+
+    for response in (first, typed):
+        assert response["ETag"]
+        assert response["Cache-Control"].startswith("public")
+    assert client.get(similar_url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    again = client.get("/api/v1/autocomplete", {"q": "kay"}, HTTP_IF_NONE_MATCH=typed["ETag"])
+    assert again.status_code == 304
+
+    # The similar listing's only date is cancelled: it is no longer bookable, nor similar.
+    slot.status = slot.Status.CANCELLED
+    slot.save(update_fields=["status"])
+    changed = client.get(similar_url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert changed.json() == []
+
+
 def test_autocomplete_needs_its_query(client):
     response = client.get("/api/v1/autocomplete")
 
