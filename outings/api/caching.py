@@ -75,6 +75,13 @@ def set_cache_headers(response: HttpResponseBase, request: HttpRequest, etag: st
     response["Vary"] = VARY
 
 
+def cacheable[T](request: HttpRequest, response: HttpResponse, etag: str, body: T) -> T:
+    """`body`, answered with `etag` and the cache headers of a public read (for a route that
+    returns what ninja serialises: `return not_modified(request, etag) or cacheable(...)`)."""
+    set_cache_headers(response, request, etag)
+    return body
+
+
 def set_no_store(response: HttpResponseBase) -> None:
     """For answers that carry a secret or only make sense once."""
     response["Cache-Control"] = "no-store"

@@ -6,7 +6,6 @@ underneath (unknown path, wrong method), leaves in this shape with a stable `cod
 
 import json
 import logging
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -141,7 +140,7 @@ def _throttled_guess(request: HttpRequest) -> HttpResponse | None:
     if wait is None:
         return None
     response = error_response(429)
-    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    response["Retry-After"] = str(throttling.retry_after(wait))
     return response
 
 

@@ -130,6 +130,11 @@ def identity(request: HttpRequest) -> tuple[str, str]:
     return "anon", f"ip:{client_ip(request)}"
 
 
+def retry_after(wait: float) -> int:
+    """The whole seconds a Retry-After header says for `wait` seconds (at least 1)."""
+    return max(1, math.ceil(wait))
+
+
 def refused_credentials_wait(request: HttpRequest) -> float | None:
     """Count a request whose credentials were refused (an unknown or revoked token) against its
     IP address at the anonymous rate: ninja runs throttles only after authentication
@@ -156,4 +161,4 @@ class ApiRateLimit(BaseThrottle):
 
     def wait(self) -> float | None:
         wait: float | None = getattr(self._last, "wait", None)
-        return None if wait is None else float(max(1, math.ceil(wait)))
+        return None if wait is None else float(retry_after(wait))

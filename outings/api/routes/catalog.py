@@ -6,7 +6,7 @@ from ninja import Query, Router
 
 from outings.api import selectors
 from outings.api.auth import OPTIONAL, PUBLIC_SECURITY
-from outings.api.caching import etag_of_rows, make_etag, not_modified, set_cache_headers
+from outings.api.caching import cacheable, etag_of_rows, make_etag, not_modified
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id
@@ -50,7 +50,7 @@ def list_categories(
     etag = etag_of_rows(
         ((c.pk, c.slug, c.position) for c in result.items), result.next, result.previous
     )
-    return not_modified(request, etag) or _cacheable(request, response, etag, result)
+    return not_modified(request, etag) or cacheable(request, response, etag, result)
 
 
 @router.get(
@@ -80,7 +80,7 @@ def list_listings(
         result.next,
         result.previous,
     )
-    return not_modified(request, etag) or _cacheable(request, response, etag, result)
+    return not_modified(request, etag) or cacheable(request, response, etag, result)
 
 
 @router.get(
@@ -94,7 +94,7 @@ def get_listing(
     """One published listing."""
     listing = selectors.get_public_listing(listing_id=listing_id, among=PUBLIC_LISTING_DETAILS)
     etag = make_etag(listing.pk, listing.version, listing.updated_at, listing.host.display_name)
-    return not_modified(request, etag) or _cacheable(request, response, etag, listing)
+    return not_modified(request, etag) or cacheable(request, response, etag, listing)
 
 
 @router.get(
@@ -120,9 +120,4 @@ def list_listing_slots(
         result.next,
         result.previous,
     )
-    return not_modified(request, etag) or _cacheable(request, response, etag, result)
-
-
-def _cacheable[T](request: HttpRequest, response: HttpResponse, etag: str, result: T) -> T:
-    set_cache_headers(response, request, etag)
-    return result
+    return not_modified(request, etag) or cacheable(request, response, etag, result)

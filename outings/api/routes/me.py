@@ -10,7 +10,12 @@ from outings.accounts import services as account_services
 from outings.accounts.models import ApiToken, User
 from outings.api import idempotency
 from outings.api.auth import AUTHENTICATED, caller
-from outings.api.caching import if_match_values, not_modified, set_cache_headers, set_no_store
+from outings.api.caching import (
+    cacheable,
+    if_match_values,
+    not_modified,
+    set_no_store,
+)
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
@@ -33,7 +38,7 @@ def get_me(request: HttpRequest, response: HttpResponse) -> User | HttpResponse:
     """The caller's profile."""
     user = caller(request)
     etag = _profile_etag(user)
-    return not_modified(request, etag) or _with_etag(request, response, etag, user)
+    return not_modified(request, etag) or cacheable(request, response, etag, user)
 
 
 @router.patch("/me", response={200: MeOut, **responses(400, 401, 403, 412, 413, 429)})
@@ -54,7 +59,7 @@ def update_me(
         time_zone=None if zone is None else zone.value,
         expected_versions=if_match_values(request),
     )
-    return _with_etag(request, response, _profile_etag(user), user)
+    return cacheable(request, response, _profile_etag(user), user)
 
 
 @router.get("/me/tokens", response={200: Paged[TokenOut], **responses(400, 401, 429)})
@@ -103,8 +108,3 @@ def revoke_token(request: HttpRequest, token_id: Id) -> HttpResponse:
 def _profile_etag(user: User) -> str:
     # The quoted version itself, so that If-Match values compare with profile_version directly.
     return f'"{account_selectors.profile_version(user=user)}"'
-
-
-def _with_etag(request: HttpRequest, response: HttpResponse, etag: str, user: User) -> User:
-    set_cache_headers(response, request, etag)
-    return user

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from outings.api import selectors
 from outings.api.auth import OPTIONAL, PUBLIC_SECURITY, is_authenticated
-from outings.api.caching import etag_of_rows, make_etag, not_modified, set_cache_headers
+from outings.api.caching import cacheable, etag_of_rows, make_etag, not_modified, set_cache_headers
 from outings.api.errors import responses
 from outings.api.params import Id
 from outings.api.schemas import MAX_PRICE, Input, Text, TimeZone
@@ -270,7 +270,7 @@ def similar(
     # Computed from the rows it shows (which depend on availability at this moment), not from
     # a version: the answer is small and found anyway.
     etag = etag_of_rows(item.values() for item in items)
-    return not_modified(request, etag) or _with_cache_headers(request, response, etag, items)
+    return not_modified(request, etag) or cacheable(request, response, etag, items)
 
 
 @router.get(
@@ -284,9 +284,4 @@ def autocomplete(
     """Up to ten titles, categories and places for what has been typed (two characters on)."""
     completions = related.autocomplete(prefix=params.q)
     etag = etag_of_rows((c.kind, c.label, c.listing_id) for c in completions)
-    return not_modified(request, etag) or _with_cache_headers(request, response, etag, completions)
-
-
-def _with_cache_headers[T](request: HttpRequest, response: HttpResponse, etag: str, body: T) -> T:
-    set_cache_headers(response, request, etag)
-    return body
+    return not_modified(request, etag) or cacheable(request, response, etag, completions)
