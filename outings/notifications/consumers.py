@@ -11,10 +11,10 @@ import logging
 from importlib import import_module
 from typing import Any
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user
 
 from outings.catalog.models import Listing
 from outings.notifications import live
@@ -66,23 +66,6 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await self.send(text_data=json.dumps(message["event"]))
 
 
-def _session_user_id(session_key: str | None) -> int | None:
-    """Whose the session is now, read afresh from the session store (the socket's own copy was
-    loaded at connect): None once it was logged out, flushed or its password hash changed."""
-    if not session_key:
-        return None
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    user = get_user(_SessionRequest(store))  # type: ignore[arg-type] # reads .session only
-    return user.pk if user.is_authenticated else None
-
-
-class _SessionRequest:
-    """What django.contrib.auth.get_user reads of a request."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-
-
 class NotificationConsumer(_LiveConsumer):
     """/ws/notifications/: the signed-in user's own events (their group is named by their id,
     which comes from the session, never from the client). Each event is sent only while the
@@ -101,9 +84,12 @@ class NotificationConsumer(_LiveConsumer):
         await self.join(live.user_group(user.pk))
 
     async def live_event(self, message: dict[str, Any]) -> None:
-        session = self.scope.get("session")
-        key = getattr(session, "session_key", None)
-        if await database_sync_to_async(_session_user_id)(key) != self.user_id:
+        # The session afresh from its store (the scope's copy was loaded at connect): anonymous
+        # once it was logged out, flushed or its password hash changed.
+        key = getattr(self.scope.get("session"), "session_key", None)
+        store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+        user = await get_user({"session": store})
+        if not key or user.pk != self.user_id:
             await self.close(code=NOT_AUTHENTICATED)
             return
         await super().live_event(message)
