@@ -5,12 +5,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
-from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.search import sql as S
+from outings.search.engine.where import AVAILABILITY_HORIZON
 from outings.search.query import CONTROL
 
 MAX_SUGGESTIONS = 10
@@ -62,9 +63,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
         CROSS JOIN LATERAL (SELECT (l.category_id = me.category_id)::int AS same_category) x
         WHERE l.id IN (SELECT id FROM candidates UNION SELECT id FROM nearby)
           AND (l.kind = 'place' OR EXISTS (
-              SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id AND s.status = 'open'
-                AND s.starts_at >= %(now)s
-                AND (s.seats_taken < s.capacity OR {SEATS_LEFT_SQL} > 0)))
+              SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT}))
         ORDER BY (ts_rank(l.search_vector, me.query) * (1 + 0.5 * same_category)
                   + 0.01 * same_category)
                  / (1 + coalesce({S.great_circle_m(S.PLACE, "me.place")}, 1e7) / 50000.0) DESC,
@@ -72,7 +71,17 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
         LIMIT %(limit)s
     """
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"id": listing_id, "limit": limit, "now": now})
+        # Bookable as search means it: a date within the horizon with seats for the listing's
+        # smallest group (sql.BOOKABLE_SLOT, a party of one).
+        params: dict[str, Any] = {
+            "id": listing_id,
+            "limit": limit,
+            "now": now,
+            "available_from": now,
+            "available_to": now + AVAILABILITY_HORIZON,
+            "guests": 1,
+        }
+        cursor.execute(statement, params)
         return [
             Similar(
                 listing_id=row[0],

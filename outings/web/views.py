@@ -134,15 +134,16 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     listing = catalog.get_public_listing(listing_id=pk)
     slots = scheduling.upcoming_slots(listing_id=pk, now=timezone.now(), limit=UPCOMING_SLOTS)
     record_listing_view(listing_id=listing.pk)  # buffered: no database write per view
+    party = max(1, listing.min_group_size)  # the smallest booking a hold takes
     context = {
         "listing": listing,
         "slots": slots,
         "photos": photos_for_listing(listing),
         "similar": similar(listing_id=listing.pk, limit=4),
-        # The booking panel (bookings/_book_panel.html): dates with a seat, sold-out dates (for
-        # the waiting list), and for a signed-in viewer the form's one-time token.
-        "book_slots": [slot for slot in slots if slot.seats_left > 0],
-        "full_slots": [slot for slot in slots if slot.seats_left <= 0],
+        # The booking panel (bookings/_book_panel.html): dates with seats for the smallest group,
+        # the others (for the waiting list), and for a signed-in viewer the form's one-time token.
+        "book_slots": [slot for slot in slots if slot.seats_left >= party],
+        "full_slots": [slot for slot in slots if slot.seats_left < party],
         "hold_minutes": settings.BOOKINGS_HOLD_MINUTES,
     }
     if not request.user.is_authenticated:

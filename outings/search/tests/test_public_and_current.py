@@ -11,6 +11,7 @@ from django.utils import timezone
 from outings.accounts.models import User
 from outings.bookings import services as bookings
 from outings.bookings.models import Booking
+from outings.catalog.tests.factories import SlotFactory
 from outings.search import cache as search_cache
 from outings.search.engine import search
 from outings.search.query import SearchQuery
@@ -173,3 +174,23 @@ def test_price_buckets_are_major_units_of_the_viewers_currency(make_listing):
     page = search(SearchQuery(text="walking", currency="JPY"))
 
     assert {v.value: v.count for v in page.facets["price"]} == {"100+": 1}
+
+
+def test_similar_offers_no_listing_whose_dates_cannot_take_its_smallest_group(make_listing):
+    from outings.search.related import similar
+
+    me = make_listing("Kayak harbour tour")
+    roomy = make_listing("Kayak at dawn")
+    cramped = make_listing("Kayak at dusk", min_group_size=4, max_group_size=8)
+    for listing, taken in ((roomy, 0), (cramped, 8)):
+        SlotFactory.create(
+            listing=listing,
+            starts_at=timezone.now() + timedelta(days=3),
+            capacity=10,
+            seats_taken=taken,
+        )
+
+    titles = [item.title for item in similar(listing_id=me.pk)]
+
+    assert "Kayak at dawn" in titles
+    assert "Kayak at dusk" not in titles  # 2 seats left, groups of 4 at least

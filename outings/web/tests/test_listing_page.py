@@ -159,6 +159,20 @@ def test_listing_page_lists_the_next_ten_open_slots_soonest_first(client):
     assert "Sold out" in response.content.decode()
 
 
+def test_the_booking_panel_offers_only_dates_with_seats_for_the_smallest_group(client):
+    listing = ListingFactory.create(min_group_size=4, max_group_size=8)
+    now = timezone.now()
+    roomy = SlotFactory.create(listing=listing, starts_at=now + timedelta(days=1), capacity=10)
+    short = SlotFactory.create(
+        listing=listing, starts_at=now + timedelta(days=2), capacity=10, seats_taken=8
+    )
+
+    context = client.get(url(listing)).context
+
+    assert [s.pk for s in context["book_slots"]] == [roomy.pk]
+    assert [s.pk for s in context["full_slots"]] == [short.pk]  # offered the waiting list
+
+
 def test_listing_page_says_when_there_are_no_upcoming_dates(client):
     listing = ListingFactory.create()
 
