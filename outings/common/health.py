@@ -1,7 +1,9 @@
 """Health of the parts a request or a background job depends on."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,6 +12,7 @@ from django.utils import timezone
 from kombu import Connection
 
 from outings.common.models import Heartbeat
+from outings.common.tasks import HEARTBEATS
 
 logger = logging.getLogger(__name__)
 
@@ -61,22 +64,15 @@ def _check_heartbeat(name: str) -> str | None:
     return None
 
 
-def check_worker() -> str | None:
-    """The workers of the urgent and default queues."""
-    return _check_heartbeat("worker")
-
-
-def check_slow_worker() -> str | None:
-    """The workers of the slow queue (images, statistics, notifications' housekeeping)."""
-    return _check_heartbeat("slow worker")
-
-
-CHECKS = {
+CHECKS: dict[str, Callable[[], str | None]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
-    "worker": check_worker,
-    "slow_worker": check_slow_worker,
+    # The workers of each queue that records a heartbeat: "worker", "slow_worker".
+    **{
+        name.replace(" ", "_"): partial(_check_heartbeat, name)
+        for name in dict.fromkeys(HEARTBEATS.values())
+    },
 }
 
 
