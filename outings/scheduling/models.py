@@ -111,7 +111,14 @@ class Slot(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"
             ),
-            models.UniqueConstraint(fields=["listing", "starts_at"], name="slot_unique_start"),
+            # The columns a bookable-slot test reads ride in the index (search.sql.BOOKABLE_SLOT):
+            # explore probes it once per matching listing, and with them each probe is an
+            # index-only scan instead of a heap visit (docs/benchmarks.md, "Search").
+            models.UniqueConstraint(
+                fields=["listing", "starts_at"],
+                name="slot_unique_start",
+                include=["status", "capacity", "seats_taken", "id"],
+            ),
         ]
         indexes = [models.Index(fields=["starts_at"], name="slot_starts_at")]
 

@@ -31,3 +31,27 @@ def test_no_index_of_ours_is_led_by_another_of_its_table():
         redundant = cursor.fetchall()
 
     assert redundant == []
+
+
+def test_a_bookable_slot_probe_reads_the_slot_index_alone():
+    """Explore tests a slot of each matching listing (search.sql.BOOKABLE_SLOT); the columns it
+    reads ride in slot_unique_start, so a probe never visits the table. A column added to the
+    test and not to the index would make every probe a heap visit again."""
+    from django.utils import timezone
+
+    from outings.search import sql as S
+
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # A test database is too small for the planner to prefer an index on its own.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(
+            f"""EXPLAIN SELECT l.id FROM catalog_listing l
+                WHERE EXISTS (SELECT 1 FROM scheduling_slot s
+                              WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT} OFFSET 0)""",  # noqa: S608
+            {"guests": 2, "available_from": now, "available_to": now, "now": now},
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using slot_unique_start on scheduling_slot s" in plan, plan
