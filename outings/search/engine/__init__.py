@@ -27,6 +27,7 @@ from outings.search.query import InvalidSearch, SearchPage, SearchQuery
 __all__ = ["STATEMENT_TIMEOUT_MS", "SearchTimeout", "cursor_fingerprint", "search"]
 
 STATEMENT_TIMEOUT_MS = 2000
+SEARCH_WORK_MEM = "16MB"
 TYPO_THRESHOLD = 3  # fewer exact hits than this tries a corrected query
 _WORD = re.compile(r"\w+")
 
@@ -95,18 +96,20 @@ def _with_text(query: SearchQuery, text: str) -> SearchQuery:
 
 
 def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
-    """The viewer's exchange rate; also turns JIT off for the rest of the search: compiling a
-    search's expressions (50-60 ms on the bench catalogue, where the server has LLVM) costs
-    more than it saves on statements that take 1-400 ms."""
+    """The viewer's exchange rate; also sets the rest of the search up: JIT off (compiling a
+    search's expressions, 50-60 ms on the bench catalogue where the server has LLVM, costs more
+    than it saves on statements that take 1-400 ms) and work_mem for the matches that the page
+    and its facets share (20,000 of them spilled to disk at the server's default 4 MB)."""
     cursor.execute(
-        """SELECT set_config('jit', 'off', true), r.per_euro, r.exponent
+        f"""SELECT set_config('jit', 'off', true),
+                  set_config('work_mem', '{SEARCH_WORK_MEM}', true), r.per_euro, r.exponent
            FROM (SELECT 1) AS one LEFT JOIN search_exchangerate r ON r.currency = %s""",
         [currency],
     )
     row = cursor.fetchone()
-    if row is None or row[1] is None:
+    if row is None or row[2] is None:
         raise InvalidSearch(fields={"currency": [f"No exchange rate for {currency!r}."]})
-    return row[1], row[2]
+    return row[2], row[3]
 
 
 def _correct(cursor: Any, text: str) -> str | None:

@@ -62,5 +62,9 @@ def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
     if query.sort in ("newest", "soonest") and isinstance(values[0], str):
         values[0] = datetime.fromisoformat(values[0])
     elif query.sort == "relevance" and isinstance(values[0], str):
-        values[0] = Decimal(values[0])
+        # A cursor from before the score was a float8 carries it as a decimal string.
+        try:
+            values[0] = float(values[0])
+        except ValueError as error:
+            raise InvalidSearch(fields={"cursor": ["Malformed cursor."]}) from error
     return values

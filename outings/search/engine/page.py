@@ -164,21 +164,37 @@ def _facet_rows(*, exponent: int) -> str:
         UNION ALL
         SELECT 'facet', {", ".join(["NULL"] * 4)}, facet, value, {", ".join(["NULL"] * 16)}, count
         FROM (
-            SELECT 'category' AS facet, category AS value, count(*) AS count FROM base
-                WHERE in_language AND in_city GROUP BY category
+            -- Category, city, price and duration in one pass over the matches: one hash table
+            -- per grouping set (they were four scans of them), each set counting the rows its
+            -- facet counts (a facet's counts ignore its own selection).
+            SELECT facet, value, count FROM (
+                SELECT facet, value, count,
+                       row_number() OVER (PARTITION BY facet ORDER BY count DESC, value) AS rank
+                FROM (
+                    SELECT CASE WHEN GROUPING(category) = 0 THEN 'category'
+                                WHEN GROUPING(city) = 0 THEN 'city'
+                                WHEN GROUPING(price_bucket) = 0 THEN 'price'
+                                ELSE 'duration' END AS facet,
+                           coalesce(category, city, price_bucket, duration_bucket) AS value,
+                           CASE WHEN GROUPING(category) = 0
+                                    THEN count(*) FILTER (WHERE in_language AND in_city)
+                                WHEN GROUPING(city) = 0
+                                    THEN count(*) FILTER (WHERE in_category AND in_language)
+                                ELSE count(*) FILTER (WHERE in_category AND in_language AND in_city)
+                           END AS count
+                    FROM (
+                        SELECT category, nullif(city, '') AS city,
+                               {S.bucket_case(_cents(exponent), S.PRICE_BUCKETS)} AS price_bucket,
+                               {S.bucket_case("duration", S.DURATION_BUCKETS)} AS duration_bucket,
+                               in_category, in_language, in_city
+                        FROM base) AS matches
+                    GROUP BY GROUPING SETS ((category), (city), (price_bucket), (duration_bucket))
+                ) AS sets
+                WHERE value IS NOT NULL AND count > 0
+            ) AS ranked
+            WHERE facet <> 'city' OR rank <= 15
             UNION ALL SELECT 'language', language, count(*) FROM base, unnest(languages) language
                 WHERE in_category AND in_city GROUP BY language
-            UNION ALL (SELECT 'city', city, count(*) FROM base
-                WHERE in_category AND in_language AND city <> '' GROUP BY city
-                ORDER BY count(*) DESC, city LIMIT 15)
-            UNION ALL SELECT 'price', bucket, count(*) FROM (
-                SELECT {S.bucket_case(_cents(exponent), S.PRICE_BUCKETS)} AS bucket FROM base
-                WHERE in_category AND in_language AND in_city) AS prices
-                WHERE bucket IS NOT NULL GROUP BY bucket
-            UNION ALL SELECT 'duration', bucket, count(*) FROM (
-                SELECT {S.bucket_case("duration", S.DURATION_BUCKETS)} AS bucket FROM base
-                WHERE in_category AND in_language AND in_city) AS durations
-                WHERE bucket IS NOT NULL GROUP BY bucket
             -- Probed only for the rows the count needs (those in every selection), not for
             -- every match: a correlated EXISTS on (listing_id, starts_at) per listing, or a
             -- hashed pass over the weekend's slots when that is cheaper (docs/benchmarks.md).

@@ -72,3 +72,30 @@ def test_this_weekend_is_the_coming_or_current_one(now, saturday):
 
     assert start == max(saturday, now)
     assert end == saturday + timedelta(days=2)
+
+
+def test_the_city_facet_keeps_the_fifteen_largest_cities_and_ignores_its_own_selection(
+    make_listing,
+):
+    # 17 cities: "City 01" has 1 listing ... "City 17" has 17; the largest 15 are kept.
+    for number in range(1, 18):
+        for copy in range(number):
+            make_listing(f"tour {number}-{copy}", city=f"City {number:02d}")
+
+    page = search(SearchQuery(cities=("City 01",)))
+
+    assert counts(page, "city") == {f"City {n:02d}": n for n in range(3, 18)}
+    assert [v.value for v in page.facets["city"]][:2] == ["City 17", "City 16"]
+    assert [hit.title for hit in page.hits] == ["tour 1-0"]
+    # The other facets count the selected city's one listing.
+    assert counts(page, "category") == {"tours": 1}
+    assert sum(counts(page, "price").values()) == 1
+
+
+def test_equal_counts_at_the_fifteenth_city_are_broken_by_name(make_listing):
+    for number in range(1, 17):
+        make_listing(f"tour {number}", city=f"Town {number:02d}")
+
+    page = search(SearchQuery())
+
+    assert [v.value for v in page.facets["city"]] == [f"Town {n:02d}" for n in range(1, 16)]

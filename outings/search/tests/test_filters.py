@@ -249,3 +249,28 @@ def test_loading_new_rates_makes_cached_searches_stale(rates):
     load_exchange_rates(path=settings.BASE_DIR / "data" / "exchange_rates.csv")
 
     assert catalogue_version() > before
+
+
+def test_a_relevance_cursor_with_a_decimal_score_still_turns_the_page(make_listing):
+    """Scores were rounded numerics, carried as strings in cursors; they are float8 now, and a
+    cursor handed out before still works."""
+    from outings.search.engine.cursors import decode_cursor, encode_cursor
+
+    make_listing("kayak kayak kayak trip")
+    make_listing("kayak trip")
+    make_listing("a trip with a kayak somewhere in it")
+    query = SearchQuery(text="kayak", limit=1)
+    first = search(query)
+    assert first.next_cursor is not None
+    score, last_id = decode_cursor(first.next_cursor, query)
+    assert isinstance(score, float)
+
+    old = encode_cursor([f"{score:.9f}", last_id], query)
+    following = search(SearchQuery(text="kayak", limit=1, cursor=first.next_cursor))
+    from_old = search(SearchQuery(text="kayak", limit=1, cursor=old))
+
+    assert (
+        [h.title for h in from_old.hits]
+        == [h.title for h in following.hits]
+        != [h.title for h in first.hits]
+    )
