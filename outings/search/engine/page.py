@@ -87,13 +87,12 @@ def run_page(
             {S.FROM_LISTINGS}
             WHERE {where.sql()}
         ), page AS (
-            SELECT id, category, price_key, distance, knn, score, created_at, next_start,
-                   row_number() OVER (ORDER BY {order}) AS n
+            SELECT id, category, price_key, distance, knn, score, created_at, next_start
             FROM base
             WHERE in_category AND in_language AND in_city AND {keyset} AND {soonest_only}
             ORDER BY {order} LIMIT %(limit)s
         )
-        SELECT 'hit', p.n, p.id, l.title, l.summary, p.category, l.city, l.country_code,
+        SELECT 'hit', NULL::bigint, p.id, l.title, l.summary, p.category, l.city, l.country_code,
                l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
                l.image_url, p.price_key, p.distance, p.knn, p.score, p.created_at, p.next_start,
                slot.id, slot.starts_at, slot.seats_left, NULL::bigint
@@ -108,7 +107,15 @@ def run_page(
     """
     cursor.execute(statement, params)
     rows = cursor.fetchall()
-    hits = sorted((row for row in rows if row[0] == "hit"), key=lambda row: row[1])
+    # The page comes back in no order (UNION ALL); sorted here by its keys rather than numbered
+    # by the statement: a row_number() over the matches made PostgreSQL sort all of them (20,520
+    # near Madrid) where ORDER BY ... LIMIT keeps only the best 21 (a top-N heapsort).
+    column = 14 + HIT_KEYS.index(keys[0])
+    hits = sorted(
+        (row for row in rows if row[0] == "hit"),
+        key=lambda row: (row[column], row[2]),
+        reverse=comparison == "<",
+    )
     more = len(hits) > query.limit
     hits = hits[: query.limit]
     page = SearchPage(
