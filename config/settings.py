@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "outings.common.middleware.TimezoneMiddleware",
+    "outings.common.middleware.PrivateWhenSignedInMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

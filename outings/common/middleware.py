@@ -3,6 +3,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 TIMEZONE_COOKIE = "tz"
 
@@ -24,3 +25,20 @@ class TimezoneMiddleware:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         return self.get_response(request)
+
+
+class PrivateWhenSignedInMiddleware:
+    """A response made for a signed-in user is theirs alone: `Cache-Control: private` unless
+    the view set its own, so that no shared cache (a CDN, the load balancer) keeps a host's
+    roster or a guest's bookings. Responses to anonymous requests are left as their views made
+    them (the public API's reads and the cached explore page say what they allow)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True)
+        return response
