@@ -295,8 +295,13 @@ WEBSOCKET_MAX_MESSAGE_BYTES = 4096
 # retried with backoff while SMTP is down. With EMAIL_URL unset (embedded profile) it is written
 # to files in ./var/mail, which staff read at /notifications/staff/mail/.
 EMAIL_URL = env.str("EMAIL_URL", default="")
+_email_url_timeout = 15
 if EMAIL_URL:
-    vars().update(env.email_url_config(EMAIL_URL))
+    _email = env.email_url_config(EMAIL_URL)
+    # django-environ puts query options it does not know (?timeout=) in an OPTIONS dict that
+    # Django never reads: the URL's timeout is the default of EMAIL_TIMEOUT below.
+    _email_url_timeout = int(_email.pop("OPTIONS", {}).get("TIMEOUT", _email_url_timeout))
+    vars().update(_email)
     # Our SMTP backend records delivery before the final "." of each message: see
     # docs/background-work.md ("Email: once, and only once").
     EMAIL_BACKEND = "outings.notifications.smtp.EmailBackend"
@@ -304,7 +309,7 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 # A hung SMTP server must fail the attempt (and be retried), not hold a worker forever.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=_email_url_timeout)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outings.localhost>")
 # Absolute links in mail (unsubscribe, "open in Outings") need the public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

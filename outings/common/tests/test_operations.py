@@ -299,3 +299,21 @@ def test_allowed_hosts_written_with_spaces_after_commas_are_allowed():
         "settings.ALLOWED_HOSTS",
     )
     assert "www.outings.example.org" in hosts, hosts
+
+
+# --- EMAIL_URL's ?timeout= was dropped -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "timeout"),
+    [
+        ({}, 15),
+        ({"EMAIL_URL": "smtp://mail.internal:25"}, 15),
+        ({"EMAIL_URL": "smtp://mail.internal:25?timeout=42"}, 42),
+        ({"EMAIL_URL": "smtp://mail.internal:25?timeout=42", "EMAIL_TIMEOUT": "7"}, 7),
+    ],
+)
+def test_the_smtp_timeout_comes_from_email_timeout_then_email_url(extra, timeout):
+    """django-environ files ?timeout= under OPTIONS, which Django's mail never reads: a hung
+    server held a worker for the default 15 s whatever the URL said."""
+    assert _settings(_env(SECRET_KEY="k", **extra), "settings.EMAIL_TIMEOUT") == timeout
