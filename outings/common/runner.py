@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from outings.common import embedded, preflight
+from outings.common import embedded, preflight, tether
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,6 +127,13 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
     }
 
 
+def _tethered(command: list[str]) -> str:
+    """The shell line honcho runs for `command`: exec'd, so that the runner stays its parent,
+    through outings.common.tether, so that it stops if the runner is killed outright."""
+    launcher = [sys.executable, "-m", "outings.common.tether", *command]
+    return f"{tether.PARENT_ENV}={os.getpid()} exec {shlex.join(launcher)}"
+
+
 # The advisory lock that serialises start-up's migrate and import across app servers.
 PREPARE_LOCK = 7_411_001
 
@@ -225,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
     for name, command in _processes(args).items():
-        manager.add_process(name, shlex.join(command), env=env, cwd=str(ROOT))
+        manager.add_process(name, _tethered(command), env=env, cwd=str(ROOT))
     url = f"http://{args.host}:{args.port}/"
     print(
         "\n".join(
