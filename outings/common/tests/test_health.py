@@ -88,7 +88,7 @@ def cache_down(settings):
     workers_alive()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "outings.common.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
