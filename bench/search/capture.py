@@ -158,12 +158,18 @@ def _prefix_entry(prefix: str) -> dict[str, Any]:
 def _slowest(entries: Sequence[dict[str, Any]], count: int) -> list[tuple[dict[str, Any], int]]:
     """The slowest statement of each of the `count` entries whose slowest is slowest."""
     tops = [
-        (max(range(len(e["statement_ms"])), key=lambda i: e["statement_ms"][i]), e)
+        (max(queries, key=lambda i: e["statement_ms"][i]), e)
         for e in entries
-        if e["statement_ms"]
+        # Only queries can be explained: on a busy machine a search's SET LOCAL can be its
+        # slowest statement.
+        if (queries := [i for i, sql in enumerate(e["statements"]) if _is_query(sql)])
     ]
     tops.sort(key=lambda pair: -pair[1]["statement_ms"][pair[0]])
     return [(entry, index) for index, entry in tops[:count]]
+
+
+def _is_query(statement: str) -> bool:
+    return statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "WITH")
 
 
 def _explain(statement: str) -> str:
