@@ -39,3 +39,43 @@ def test_a_place_we_do_not_know_shows_the_friendly_message(
     page.wait_for_selector("text=Please check your search", timeout=5_000)
     assert "We do not know that place." in page.inner_text("#results")
     context.close()
+
+
+def test_search_this_area_works_across_the_antimeridian(live_server: Any, browser: Any) -> None:
+    """A visitor looks at Fiji (a listing at 179.98° E), drags the map a little to the west
+    so that the view crosses the 180° meridian, and presses "Search this area". explore.js
+    sends Leaflet's bounds as they are (`b.getEast()` is not wrapped: 180.1 rather than
+    -179.9), SearchQuery refuses any longitude beyond ±180 (query.py `_point_errors`), so the
+    request answers 400 and, with htmx not swapping 4xx answers, nothing at all happens. The
+    engine already supports a box whose west is east of its east (where.py); the map never
+    sends one. The same happens when the visitor zooms out far enough to see the whole world."""
+    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
+    ListingFactory(
+        category=category("tours"),
+        title="Reef snorkelling",
+        city="Taveuni",
+        country_code="FJ",
+        latitude=-16.80,
+        longitude=179.98,
+        time_zone="Pacific/Fiji",
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/explore/?q=snorkelling")
+    page.wait_for_selector("text=Reef snorkelling")
+    page.wait_for_selector("#map .leaflet-marker-icon")
+
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - box["width"] / 4, y, steps=10)  # the view moves east, past 180°
+    page.mouse.up()
+    page.wait_for_selector("#search-area:not([hidden])")
+
+    with page.expect_response(lambda r: "bbox=" in r.url) as answer:
+        page.click("#search-area")
+
+    assert answer.value.status == 200, answer.value.url
+    page.wait_for_selector("#results >> text=Reef snorkelling")
