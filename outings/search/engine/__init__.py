@@ -20,7 +20,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from outings.common.errors import DomainError
-from outings.search.engine.cursors import cursor_fingerprint
+from outings.search.engine.cursors import cursor_correction, cursor_fingerprint
 from outings.search.engine.page import run_page
 from outings.search.query import InvalidSearch, SearchPage, SearchQuery
 
@@ -68,13 +68,18 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
         budget = _Budget()
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         rate = _rate(cursor, query.currency)
+        if query.cursor is not None and (corrected := cursor_correction(query.cursor, query)):
+            # A later page of a corrected search: the text that was searched, again.
+            page = run_page(cursor, _with_text(query, corrected), now, rate, sent=query)
+            page.suggestion, page.corrected = corrected, True
+            return page
         page = run_page(cursor, query, now, rate)
         if query.text and not page.hits and query.cursor is None:
             budget.renew(cursor)
             corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
                 budget.renew(cursor)
-                page = run_page(cursor, _with_text(query, corrected), now, rate)
+                page = run_page(cursor, _with_text(query, corrected), now, rate, sent=query)
                 page.suggestion, page.corrected = corrected, True
         elif (
             query.text

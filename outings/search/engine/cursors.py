@@ -43,19 +43,34 @@ def cursor_fingerprint(query: SearchQuery) -> list[Any]:
     ]
 
 
-def encode_cursor(values: list[Any], query: SearchQuery) -> str:
-    return signing.dumps(
-        {"k": values, "q": cursor_fingerprint(query)}, salt=CURSOR_SALT, compress=True
-    )
+def encode_cursor(values: list[Any], query: SearchQuery, *, corrected: str | None = None) -> str:
+    """The cursor of the page after the one whose last hit has the sort keys `values`. It is
+    signed for `query` as the client sent it; `corrected` is the text actually searched when the
+    engine corrected a misspelt query, so that the next page searches that text again."""
+    data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query)}
+    if corrected is not None:
+        data["c"] = corrected
+    return signing.dumps(data, salt=CURSOR_SALT, compress=True)
 
 
-def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
+def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
     try:
         data = signing.loads(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
         raise InvalidSearch(fields={"cursor": ["Malformed or tampered cursor."]}) from error
     if not isinstance(data, dict) or data.get("q") != cursor_fingerprint(query):
         raise InvalidSearch(fields={"cursor": ["This cursor belongs to another search."]})
+    return data
+
+
+def cursor_correction(cursor: str, query: SearchQuery) -> str | None:
+    """The corrected text that the cursor's search ran, if the engine corrected it."""
+    corrected = _signed_data(cursor, query).get("c")
+    return corrected if isinstance(corrected, str) else None
+
+
+def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
+    data = _signed_data(cursor, query)
     values = data.get("k")
     if not isinstance(values, list) or len(values) != 2:
         raise InvalidSearch(fields={"cursor": ["Malformed cursor."]})

@@ -27,11 +27,20 @@ ORDER = {
 
 
 def run_page(
-    cursor: Any, query: SearchQuery, now: datetime, rate: tuple[Decimal, int]
+    cursor: Any,
+    query: SearchQuery,
+    now: datetime,
+    rate: tuple[Decimal, int],
+    *,
+    sent: SearchQuery | None = None,
 ) -> SearchPage:
     """The page and its facets in one statement: the matching rows are found once, in a
     MATERIALIZED CTE with only what ordering and counting need, and both the page and the facet
-    counts read them from there (they were two statements that each found them)."""
+    counts read them from there (they were two statements that each found them).
+
+    `sent` is the query as the client sent it when `query` is its correction: cursors are
+    checked against, and signed for, what the client will send again."""
+    sent = sent or query
     where = W.common(query, now, rate)
     own = W.facet_conditions(query)
     order, keys, comparison = ORDER[query.sort]
@@ -53,7 +62,7 @@ def run_page(
     )
     keyset = "TRUE"
     if query.cursor:
-        values = decode_cursor(query.cursor, query)
+        values = decode_cursor(query.cursor, sent)
         keyset = f"({', '.join(keys)}) {comparison} (%(k0)s, %(k1)s)"
         params.update(k0=values[0], k1=values[1])
     distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
@@ -144,7 +153,11 @@ def run_page(
     )
     if more and hits:
         last = dict(zip(HIT_KEYS, hits[-1][14:20], strict=True)) | {"id": hits[-1][2]}
-        page.next_cursor = encode_cursor([jsonable(last[keys[0]]), last["id"]], query)
+        page.next_cursor = encode_cursor(
+            [jsonable(last[keys[0]]), last["id"]],
+            sent,
+            corrected=query.text if sent is not query else None,
+        )
     return page
 
 
