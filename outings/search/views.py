@@ -16,7 +16,7 @@ from outings.search import cache
 from outings.search.engine import SearchTimeout
 from outings.search.engine import search as run_search
 from outings.search.forms import ExploreForm
-from outings.search.query import InvalidSearch, SearchPage
+from outings.search.query import FacetValue, InvalidSearch, SearchPage
 from outings.search.related import autocomplete
 
 logger = logging.getLogger(__name__)
@@ -28,26 +28,33 @@ def explore(request: HttpRequest) -> HttpResponse:
     form = ExploreForm(request.GET)
     page: SearchPage | None = None
     problems: list[str] = []
+    status = 200
+    applied_sort = request.GET.get("sort", "")
     if form.is_valid():
         try:
             query = form.to_query(
                 language=(get_language() or "en")[:2],
                 time_zone=timezone.get_current_timezone_name(),
             )
+            applied_sort = query.sort  # "distance" near a place without words, if not chosen
             page = (
                 run_search(query) if request.user.is_authenticated else cache.cached_search(query)
             )
         except InvalidSearch as error:
             problems = [message for messages in error.fields.values() for message in messages]
+            status = 400
         except SearchTimeout as error:
             problems = [error.message]
+            status = error.status_code
     else:
         problems = [
             f"{form.fields[name].label or name}: {' '.join(str(e) for e in errors)}"
             for name, errors in form.errors.items()
         ]
+        status = 400
     params = request.GET.copy()
     params.pop("cursor", None)
+    selected = set(form.cleaned_data.get("category") or []) if form.is_valid() else set()
     context = {
         "form": form,
         "page": page,
@@ -57,14 +64,23 @@ def explore(request: HttpRequest) -> HttpResponse:
         "next_url": ("?" + urlencode([*params.lists(), ("cursor", [page.next_cursor])], doseq=True))
         if page and page.next_cursor
         else None,
-        "selected_categories": set(form.cleaned_data.get("category") or [])
-        if form.is_valid()
-        else set(),
+        "selected_categories": selected,
+        "category_facets": _category_facets(page, selected),
+        "applied_sort": applied_sort,
     }
     template = (
         "search/_results.html" if request.headers.get("HX-Request") else "search/explore.html"
     )
-    return render(request, template, context, status=400 if problems else 200)
+    return render(request, template, context, status=status)
+
+
+def _category_facets(page: SearchPage | None, selected: set[str]) -> list[FacetValue]:
+    """The category checkboxes: the facet's values, and any selected category that matched
+    nothing (with a count of 0), so that it stays ticked and can be unticked."""
+    values = list(page.facets.get("category", [])) if page else []
+    shown = {value.value for value in values}
+    values += [FacetValue(value=slug, count=0, selected=True) for slug in sorted(selected - shown)]
+    return values
 
 
 @require_GET

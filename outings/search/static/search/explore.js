@@ -39,8 +39,19 @@
   function searchArea() {
     var b = map.getBounds();
     var form = document.getElementById("explore");
+    // Leaflet's longitudes run on past ±180 when the view crosses the antimeridian or shows
+    // the world more than once: wrap them into [-180, 180] (a box whose west is east of its
+    // east crosses 180°, which the search understands), or take the whole world.
+    var west = b.getWest(), east = b.getEast();
+    if (east - west >= 360) {
+      west = -180; east = 180;
+    } else {
+      west = L.Util.wrapNum(west, [-180, 180], true);
+      east = L.Util.wrapNum(east, [-180, 180], true);
+    }
+    var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
     form.querySelector('input[name="bbox"]').value = [
-      b.getSouth().toFixed(4), b.getWest().toFixed(4), b.getNorth().toFixed(4), b.getEast().toFixed(4)
+      south.toFixed(4), west.toFixed(4), north.toFixed(4), east.toFixed(4)
     ].join(",");
     document.getElementById("search-area").hidden = true;
     if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
