@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 from outings.common.errors import DomainError
 
 Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "newest"]
@@ -75,57 +77,64 @@ class SearchQuery:
         text = CONTROL.sub(" ", self.text).strip()
         object.__setattr__(self, "text", text)
         if len(text) > MAX_TEXT:
-            errors["q"] = f"At most {MAX_TEXT} characters."
+            errors["q"] = _("At most %(n)s characters.") % {"n": MAX_TEXT}
         if self.price_min is not None and self.price_min < 0:
-            errors["price_min"] = "Must be zero or more."
+            errors["price_min"] = _("Must be zero or more.")
         if (
             self.price_min is not None
             and self.price_max is not None
             and self.price_max < self.price_min
         ):
-            errors["price_max"] = "Must not be below price_min."
+            errors["price_max"] = _("Must not be below the lowest price.")
         if (
             self.duration_min is not None
             and self.duration_max is not None
             and self.duration_max < self.duration_min
         ):
-            errors["duration_max"] = "Must not be below duration_min."
+            errors["duration_max"] = _("Must not be below the shortest duration.")
         for name, day in (("date_from", self.date_from), ("date_to", self.date_to)):
             if day is not None and not FIRST_DATE <= day <= LAST_DATE:
-                errors[name] = f"A date from {FIRST_DATE} to {LAST_DATE}."
+                errors[name] = _("A date from %(first)s to %(last)s.") % {
+                    "first": FIRST_DATE,
+                    "last": LAST_DATE,
+                }
         if self.date_from and self.date_to and "date_to" not in errors:
             if self.date_to < self.date_from:
-                errors["date_to"] = "Must not be before date_from."
+                errors["date_to"] = _("The end date must not be before the start date.")
             elif (self.date_to - self.date_from).days > MAX_DATE_SPAN_DAYS:
-                errors["date_to"] = f"A range spans at most {MAX_DATE_SPAN_DAYS} days."
+                errors["date_to"] = _("A range spans at most %(n)s days.") % {
+                    "n": MAX_DATE_SPAN_DAYS
+                }
         if self.guests is not None and not 1 <= self.guests <= MAX_GUESTS:
-            errors["guests"] = f"Between 1 and {MAX_GUESTS}."
+            errors["guests"] = _("Between 1 and %(n)s.") % {"n": MAX_GUESTS}
         if self.near is not None:
             errors.update(_point_errors(self.near, "near"))
         if self.radius_km is not None:
             if self.near is None:
-                errors["radius_km"] = "Needs a point (lat and lng, or near)."
+                errors["radius_km"] = _("A distance needs a place (lat and lng, or near).")
             elif not 0 < self.radius_km <= MAX_RADIUS_KM:
-                errors["radius_km"] = f"Greater than 0 and at most {MAX_RADIUS_KM:g} km."
+                errors["radius_km"] = _("Greater than 0 and at most %(n)s km.") % {
+                    "n": f"{MAX_RADIUS_KM:g}"
+                }
         if self.bbox is not None:
             box = self.bbox
             errors.update(_point_errors(Point(box.south, box.west), "bbox"))
             errors.update(_point_errors(Point(box.north, box.east), "bbox"))
             if box.north < box.south:
-                errors["bbox"] = "North must not be south of south."
+                errors["bbox"] = _("The north edge must not be south of the south edge.")
         if self.sort not in SORTS:
-            errors["sort"] = f"One of {', '.join(SORTS)}."
+            errors["sort"] = _("One of %(sorts)s.") % {"sorts": ", ".join(SORTS)}
         if self.sort == "distance" and self.near is None:
-            errors["sort"] = "Sorting by distance needs a point."
+            errors["sort"] = _("Sorting by distance needs a place.")
         if not 1 <= self.limit <= MAX_LIMIT:
-            errors["limit"] = f"Between 1 and {MAX_LIMIT}."
+            errors["limit"] = _("Between 1 and %(n)s.") % {"n": MAX_LIMIT}
         if errors:
             raise InvalidSearch(fields={name: [message] for name, message in errors.items()})
 
 
 def _point_errors(point: Point, name: str) -> dict[str, str]:
     if not -90 <= point.latitude <= 90 or not -180 <= point.longitude <= 180:
-        return {name: "Latitude within ±90 and longitude within ±180."}
+        return {name: _("Latitude within ±90 and longitude within ±180.")}
     return {}
 
 
@@ -152,6 +161,7 @@ class SearchHit:
     image_url: str
     distance_km: float | None
     next_slot: NextSlot | None
+    time_zone: str = "UTC"  # the listing's: where its dates happen
 
 
 @dataclass(frozen=True)

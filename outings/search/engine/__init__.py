@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from outings.common.errors import DomainError
 from outings.search.engine.cursors import cursor_correction, cursor_fingerprint
@@ -113,7 +114,9 @@ def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
     )
     row = cursor.fetchone()
     if row is None or row[2] is None:
-        raise InvalidSearch(fields={"currency": [f"No exchange rate for {currency!r}."]})
+        raise InvalidSearch(
+            fields={"currency": [_("No exchange rate for %(currency)s.") % {"currency": currency}]}
+        )
     return row[2], row[3]
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
+from django.utils.translation import gettext as _
 
 from outings.search.query import InvalidSearch, SearchQuery
 
@@ -57,9 +58,9 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
     try:
         data = signing.loads(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
-        raise InvalidSearch(fields={"cursor": ["Malformed or tampered cursor."]}) from error
+        raise InvalidSearch(fields={"cursor": [_("Malformed or tampered cursor.")]}) from error
     if not isinstance(data, dict) or data.get("q") != cursor_fingerprint(query):
-        raise InvalidSearch(fields={"cursor": ["This cursor belongs to another search."]})
+        raise InvalidSearch(fields={"cursor": [_("This cursor belongs to another search.")]})
     return data
 
 
@@ -73,7 +74,7 @@ def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
     data = _signed_data(cursor, query)
     values = data.get("k")
     if not isinstance(values, list) or len(values) != 2:
-        raise InvalidSearch(fields={"cursor": ["Malformed cursor."]})
+        raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]})
     if query.sort in ("newest", "soonest") and isinstance(values[0], str):
         values[0] = datetime.fromisoformat(values[0])
     elif query.sort == "relevance" and isinstance(values[0], str):
@@ -81,5 +82,5 @@ def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
         try:
             values[0] = float(values[0])
         except ValueError as error:
-            raise InvalidSearch(fields={"cursor": ["Malformed cursor."]}) from error
+            raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]}) from error
     return values
