@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "outings.common.middleware.TimezoneMiddleware",
     "outings.common.middleware.PrivateWhenSignedInMiddleware",
+    "outings.accounts.middleware.SiteLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -9,6 +9,9 @@ class User(AbstractUser):
 
     email = models.EmailField(_("email address"), unique=True)
     preferred_language = models.CharField(_("language"), max_length=8, blank=True)
+    # The language of the site as this user last used it (outings.accounts.middleware): what
+    # mail is written in while preferred_language is blank ("follow the browser").
+    site_language = models.CharField(_("language last used"), max_length=8, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
 
     def __str__(self) -> str:

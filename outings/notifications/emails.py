@@ -155,7 +155,9 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
         context["unsubscribe_url"] = link
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
-    language = language_of(user.preferred_language if user else payload.get("language", ""))
+    language = language_of(
+        (user.preferred_language or user.site_language) if user else payload.get("language", "")
+    )
     zone = zone_named(user.time_zone if user else payload.get("time_zone", "UTC"))
     name = f"notifications/email/{payload['template']}"
     with translation.override(language), timezone.override(zone):
