@@ -8,10 +8,14 @@ An upload is checked in this order, each step refusing before the next costs any
    "decompression bomb" is refused without a byte of it decoded;
 4. decoding: a truncated or corrupt file fails here.
 Then the orientation is applied to the pixels and the image is written anew without EXIF, XMP or
-text chunks (only the colour profile is kept).
+text chunks (only the colour profile is kept). Damaged metadata (EXIF that cannot be re-read to
+apply the orientation) refuses the file like damaged pixels: the host gets a 400, never a 500.
+16-bit greyscale (mode I;16, from scanners and photo editors) is scaled down to 8 bits, not
+clipped.
 """
 
 import io
+import struct
 from dataclasses import dataclass
 from typing import IO
 
@@ -26,6 +30,21 @@ from outings.common.errors import DomainError
 Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# What Pillow's parsers raise on a damaged file: besides OSError (truncated data) they let
+# ValueError (a short PNG chunk), SyntaxError, struct.error, EOFError, IndexError, KeyError and
+# TypeError (EXIF that cannot be re-serialised in exif_transpose) escape from open and load.
+DAMAGED = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    EOFError,
+    IndexError,
+    KeyError,
+    struct.error,
+)
+# Integer modes holding 16-bit samples (PNG's 16-bit greyscale): scaled to 8 bits, not clipped.
+WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 # name: (width, height, crop). Cropped renditions fill the box; the full one fits inside it.
 RENDITIONS = {
     "thumb": (320, 320, True),
@@ -79,7 +98,7 @@ def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> 
         if isinstance(exc, Image.DecompressionBombError):
             raise _too_many_pixels() from exc
         raise UnsupportedImage(_("Upload a JPEG, PNG or WebP image.")) from exc
-    except OSError as exc:
+    except DAMAGED as exc:
         raise ImageRejected(_("The image could not be read.")) from exc
     with image:
         width, height = image.size  # from the header: nothing decoded yet
@@ -95,8 +114,9 @@ def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> 
         try:
             image.load()
             upright = ImageOps.exif_transpose(image)
-        except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
+        except DAMAGED as exc:  # truncated or corrupt pixels or metadata
             raise ImageRejected(_("The image is damaged or incomplete.")) from exc
+    upright = _eight_bit(upright)
     if max_side is not None:
         upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     content = _encode(upright, source_format, icc_profile)
@@ -111,6 +131,13 @@ def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> 
 def _too_many_pixels() -> ImageRejected:
     megapixels = settings.PHOTO_MAX_PIXELS // 1_000_000
     return ImageRejected(_("A photo may have at most %(mp)s megapixels.") % {"mp": megapixels})
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit greyscale as 8-bit ("L"), scaled: a plain convert clips every value above 255."""
+    if image.mode not in WIDE_GREY_MODES:
+        return image
+    return image.convert("I").point(lambda value: value / 256, "L")
 
 
 def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None) -> bytes:
