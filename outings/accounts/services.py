@@ -20,7 +20,7 @@ from outings.accounts.selectors import profile_version
 from outings.catalog.models import AuditEntry
 from outings.catalog.photos.images import clean_upload
 from outings.catalog.photos.services import DELETE_FILES_KIND, store_clean_image
-from outings.catalog.services import LANGUAGE_CODES, StaffOnly
+from outings.catalog.services import LANGUAGE_CODES, StaffOnly, ensure_active
 from outings.common import outbox
 from outings.common.errors import DomainError, NotFound
 from outings.common.rows import Columns, attach
@@ -234,7 +234,8 @@ def update_host_profile(
 ) -> HostProfile:
     """Change the public profile; a new photo is checked, cropped to fit 800 px and re-encoded
     without metadata (a small portrait: done in the request). The old photo file is deleted
-    after commit."""
+    after commit. A suspended host changes nothing (HostSuspended)."""
+    ensure_active(host)
     values = _clean_host_profile(data)
     old_photo = host.photo.name if host.photo else ""
     if photo is not None:
