@@ -89,6 +89,14 @@ class ListingForm(forms.Form):
     languages = forms.CharField(
         label=_("Languages offered"), initial="en", help_text=_("Two-letter codes: en, de")
     )
+    # Missing or empty: the listing keeps the language it has (a new one: English).
+    content_language = forms.CharField(
+        label=_("Language of the text"),
+        max_length=2,
+        required=False,
+        initial="en",
+        help_text=_("The two-letter code of the language you write in: en, de"),
+    )
     duration_minutes = forms.IntegerField(label=_("Duration in minutes"), initial=90)
     price = forms.DecimalField(
         label=_("Price per person"), max_digits=12, decimal_places=2, min_value=Decimal(0)
@@ -172,6 +180,7 @@ class ListingForm(forms.Form):
             description=data["description"],
             tags=split_list(data["tags"]),
             languages=split_list(data["languages"]),
+            content_language=data["content_language"].strip().lower() or None,
             duration_minutes=data["duration_minutes"],
             price_amount=int(data["price"].scaleb(exponent)),
             currency=data["currency"],

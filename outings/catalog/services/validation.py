@@ -48,7 +48,10 @@ class ListingData:
     description: str = ""  # Markdown
     tags: Sequence[str] = ()
     languages: Sequence[str] = ("en",)
-    content_language: str = "en"
+    # The language the text is written in (its search configuration, the page's lang). None
+    # leaves the listing's as it is (a new listing: "en"), so that an edit from a form without
+    # it never switches the text to English.
+    content_language: str | None = None
     duration_minutes: int = 60
     price_amount: int = 0  # minor units
     currency: str = "EUR"
@@ -114,9 +117,10 @@ def validate_listing(data: ListingData) -> dict[str, Any]:
     elif not set(languages) <= LANGUAGE_CODES:
         fail("languages", _("Use two-letter ISO 639-1 codes, such as en or de."))
     values["languages"] = languages
-    if data.content_language not in LANGUAGE_CODES:
-        fail("content_language", _("Use a two-letter ISO 639-1 code."))
-    values["content_language"] = data.content_language
+    if data.content_language is not None:
+        if data.content_language not in LANGUAGE_CODES:
+            fail("content_language", _("Use a two-letter ISO 639-1 code."))
+        values["content_language"] = data.content_language
     _check_range(fail, "duration_minutes", data.duration_minutes, 10, 7 * 24 * 60)
     _check_range(fail, "price_amount", data.price_amount, 0, MAX_PRICE)
     _check_range(fail, "min_group_size", data.min_group_size, 1, 100)
