@@ -4,13 +4,15 @@ call them under their locks.
 Overlap: one listing runs one group at a time, so no two of its slots may overlap in time. Two
 starts on the same local day overlap when they are closer than the listing's duration; two rules
 overlap when their date ranges share a day on a common weekday and any of their starts overlap.
-(A slot running past midnight is not compared with the next day's starts.)
+(A slot running past midnight is not compared with the next day's starts.) These checks measure
+the wall clock; on the night clocks go forward two starts can be closer in real time, and the
+slots are made one group at a time all the same (services.one_group_at_a_time).
 """
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils.translation import gettext as _
 
@@ -145,6 +147,15 @@ def check_schedule(
 def overlapping_pairs(times: Sequence[time], minutes: int) -> list[tuple[time, time]]:
     ordered = sorted(times)
     return [(a, b) for a, b in itertools.pairwise(ordered) if _minutes(b) - _minutes(a) < minutes]
+
+
+def overlapping_instants(
+    starts: Iterable[datetime], minutes: int
+) -> list[tuple[datetime, datetime]]:
+    """The pairs of neighbouring starts closer than `minutes` in real time (a repeated start is
+    a pair too)."""
+    ordered = sorted(starts)
+    return [(a, b) for a, b in itertools.pairwise(ordered) if b - a < timedelta(minutes=minutes)]
 
 
 def _rules_overlap(data: ScheduleData, other: Schedule, minutes: int) -> bool:

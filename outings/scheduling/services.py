@@ -3,6 +3,9 @@
 Wall-clock rules are expanded in the listing's IANA zone. A local time that does not exist (the
 hour skipped when clocks go forward) produces no slot; a local time that exists twice (the hour
 repeated when clocks go back) is resolved to its *first* occurrence (fold=0, the earlier instant).
+One listing runs one group at a time in real time too: on the night clocks go forward, a start
+that would begin before the previous group of its schedule ends produces no slot
+(`one_group_at_a_time`), like a start in the skipped hour.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -54,6 +57,17 @@ def expand_weekly(
         day += timedelta(days=1)
 
 
+def one_group_at_a_time(starts: Iterable[datetime], duration: timedelta) -> Iterator[datetime]:
+    """The starts in order, without any that would begin before the group kept before it ends.
+    Rules are checked on the wall clock; this keeps them true in real time, where on the night
+    clocks go forward 01:30 and 03:00 are 30 minutes apart."""
+    free_from: datetime | None = None
+    for start in sorted(starts):
+        if free_from is None or start >= free_from:
+            free_from = start + duration
+            yield start
+
+
 def slots_for_schedule(
     *, schedule: Schedule, today: date, horizon_days: int, duration: timedelta
 ) -> list[Slot]:
@@ -71,12 +85,15 @@ def slots_for_schedule(
             ends_at=start + duration,
             capacity=schedule.capacity,
         )
-        for start in expand_weekly(
-            weekdays=schedule.weekdays,
-            start_times=schedule.start_times,
-            zone=zone,
-            first_day=first,
-            last_day=last,
+        for start in one_group_at_a_time(
+            expand_weekly(
+                weekdays=schedule.weekdays,
+                start_times=schedule.start_times,
+                zone=zone,
+                first_day=first,
+                last_day=last,
+            ),
+            duration,
         )
     ]
 
@@ -132,8 +149,9 @@ def desired_starts(
     last_day: date,
 ) -> Iterator[datetime]:
     """The instants a schedule should have slots at between two local dates (inclusive), with
-    its exceptions applied: cancelled occurrences dropped, moved ones at their new time. Gaps and
-    repeated hours are handled as in `local_instant`."""
+    its exceptions applied: cancelled occurrences dropped, moved ones at their new time. A
+    cancelled day wins over a start of it moved before. Gaps and repeated hours are handled as in
+    `local_instant`; starts closer than a group's duration are not (see one_group_at_a_time)."""
     first = max(first_day, schedule.valid_from)
     last = last_day if schedule.valid_until is None else min(last_day, schedule.valid_until)
     weekdays = set(schedule.weekdays)
@@ -141,7 +159,7 @@ def desired_starts(
     while day <= last:
         if day.weekday() in weekdays:
             for at in sorted(schedule.start_times):
-                change = exceptions.get((day, at)) or exceptions.get((day, None))
+                change = exceptions.get((day, None)) or exceptions.get((day, at))
                 if change is not None and change.action == ScheduleException.Action.CANCEL:
                     continue
                 start = change.new_time if change is not None and change.new_time else at
@@ -167,17 +185,14 @@ def sync_schedule_slots(
     zone = ZoneInfo(listing.time_zone)
     today = now.astimezone(zone).date()
     duration = timedelta(minutes=listing.duration_minutes or 60)
-    wanted = {
-        start
-        for start in desired_starts(
-            schedule=schedule,
-            exceptions={(e.day, e.start_time): e for e in schedule.exceptions.all()},
-            zone=zone,
-            first_day=today,
-            last_day=today + timedelta(days=horizon_days),
-        )
-        if start >= now
-    }
+    starts = desired_starts(
+        schedule=schedule,
+        exceptions={(e.day, e.start_time): e for e in schedule.exceptions.all()},
+        zone=zone,
+        first_day=today,
+        last_day=today + timedelta(days=horizon_days),
+    )
+    wanted = {start for start in one_group_at_a_time(starts, duration) if start >= now}
     existing = {
         slot.starts_at: slot
         for slot in Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
@@ -190,13 +205,13 @@ def sync_schedule_slots(
             % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)}
         )
     removed = _retire([slot.pk for slot in unwanted if slot.seats_taken == 0])
-    starts = wanted - existing.keys()
+    new_starts = wanted - existing.keys()
     retired = Slot.objects.select_for_update().filter(
         listing_id=listing.pk,
         schedule__isnull=True,
         status=Slot.Status.CANCELLED,
         seats_taken=0,
-        starts_at__in=starts,
+        starts_at__in=new_starts,
     )
     reopened = {slot.starts_at for slot in retired}
     retired.update(
@@ -214,7 +229,7 @@ def sync_schedule_slots(
             ends_at=start + duration,
             capacity=schedule.capacity,
         )
-        for start in sorted(starts - reopened)
+        for start in sorted(new_starts - reopened)
     ]
     # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
     created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
@@ -366,9 +381,12 @@ def add_schedule_exception(
         errors.setdefault("day", []).append(_("This day already has an exception."))
     if errors:
         raise rules.InvalidSchedule(fields=errors)
-    exception = ScheduleException.objects.create(
+    exception = ScheduleException(
         schedule=schedule, day=day, start_time=start_time, action=action, new_time=new_time
     )
+    if action == ScheduleException.Action.MOVE:
+        _check_moved_start(listing=schedule.listing, exception=exception)
+    exception.save()
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
     return exception
 
@@ -384,6 +402,44 @@ def remove_schedule_exception(*, host: HostProfile, exception_id: int, now: date
     schedule = _own_schedule_locked(host=host, schedule_id=exception.schedule_id)
     exception.delete()
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+
+
+def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> None:
+    """ScheduleOverlap if the start `exception` moves (not saved yet) would overlap, in real
+    time, another start of the listing that day: of its own schedule or another one."""
+    zone = ZoneInfo(listing.time_zone)
+    if exception.new_time is None:
+        return  # not a move (check_exception refuses a move without one)
+    moved = local_instant(exception.day, exception.new_time, zone)
+    if moved is None:
+        return  # in a DST gap: no slot, nothing to overlap
+    minutes = listing.duration_minutes or 60
+    starts = _starts_on(listing=listing, day=exception.day, extra=exception)
+    for first, second in rules.overlapping_instants(starts, minutes):
+        if moved in (first, second):
+            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+                "a": f"{first.astimezone(zone):%H:%M}",
+                "b": f"{second.astimezone(zone):%H:%M}",
+                "m": minutes,
+            }
+            raise rules.ScheduleOverlap(message, fields={"new_time": [message]})
+
+
+def _starts_on(
+    *, listing: Listing, day: date, extra: ScheduleException | None = None
+) -> list[datetime]:
+    """Every instant a group of the listing starts at on its local `day`, from all its schedules
+    with their exceptions, and `extra` (an exception not saved yet) as if it were."""
+    zone = ZoneInfo(listing.time_zone)
+    starts: list[datetime] = []
+    for schedule in Schedule.objects.filter(listing=listing).prefetch_related("exceptions"):
+        exceptions = {(e.day, e.start_time): e for e in schedule.exceptions.all()}
+        if extra is not None and extra.schedule_id == schedule.pk:
+            exceptions[(extra.day, extra.start_time)] = extra
+        starts += desired_starts(
+            schedule=schedule, exceptions=exceptions, zone=zone, first_day=day, last_day=day
+        )
+    return starts
 
 
 def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> Slot:
