@@ -158,6 +158,37 @@ def overlapping_instants(
     return [(a, b) for a, b in itertools.pairwise(ordered) if b - a < timedelta(minutes=minutes)]
 
 
+def check_duration(*, schedules: Sequence[Schedule], duration_minutes: int, today: date) -> None:
+    """ScheduleOverlap if the rules of a listing (`schedules`, those still running from `today`)
+    would overlap at a new duration: two starts of one rule, or two rules on a shared day,
+    measured as check_schedule measures them."""
+    running = [s for s in schedules if s.valid_until is None or s.valid_until >= today]
+    for index, schedule in enumerate(running):
+        pairs = overlapping_pairs(schedule.start_times, duration_minutes)
+        if pairs:
+            first, second = pairs[0]
+            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+                "a": f"{first:%H:%M}",
+                "b": f"{second:%H:%M}",
+                "m": duration_minutes,
+            }
+            raise ScheduleOverlap(message, fields={"duration_minutes": [message]})
+        data = ScheduleData(
+            weekdays=schedule.weekdays,
+            start_times=schedule.start_times,
+            valid_from=schedule.valid_from,
+            valid_until=schedule.valid_until,
+            capacity=schedule.capacity,
+        )
+        for other in running[:index]:
+            if _rules_overlap(data, other, duration_minutes):
+                message = _(
+                    "Schedules #%(a)s and #%(b)s would overlap: the listing would last %(m)s "
+                    "minutes."
+                ) % {"a": other.pk, "b": schedule.pk, "m": duration_minutes}
+                raise ScheduleOverlap(message, fields={"duration_minutes": [message]})
+
+
 def _rules_overlap(data: ScheduleData, other: Schedule, minutes: int) -> bool:
     if other.valid_until is not None and other.valid_until < data.valid_from:
         return False

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
-from outings.catalog.services import ensure_active
+from outings.catalog.services.errors import ensure_active
 from outings.common.errors import NotFound
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
@@ -202,7 +202,8 @@ def sync_schedule_slots(
     if booked and strict:
         raise SlotHasBookings(
             _("Guests have booked %(when)s; cancel those bookings first.")
-            % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)}
+            % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)},
+            slots=booked,
         )
     removed = _retire([slot.pk for slot in unwanted if slot.seats_taken == 0])
     new_starts = wanted - existing.keys()
@@ -440,6 +441,58 @@ def _starts_on(
             schedule=schedule, exceptions=exceptions, zone=zone, first_day=day, last_day=day
         )
     return starts
+
+
+def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
+    """Carry a new duration or time zone of `listing` (already saved) over to its schedules'
+    future slots: end times follow the duration, starts stay at their wall-clock times in the
+    new zone. ScheduleOverlap if the starts would overlap at the new duration (rules, or a moved
+    start and its day); SlotHasBookings if a booked date would move or go. Call in the
+    transaction that edits the listing, holding its row lock (the order of create_schedule)."""
+    schedules = list(
+        Schedule.objects.select_for_update(of=("self",))
+        .filter(listing=listing)
+        .order_by("pk")
+        .prefetch_related("exceptions")
+    )
+    minutes = listing.duration_minutes or 60
+    zone = ZoneInfo(listing.time_zone)
+    today = now.astimezone(zone).date()
+    rules.check_duration(schedules=schedules, duration_minutes=minutes, today=today)
+    moved_days = {
+        e.day
+        for schedule in schedules
+        for e in schedule.exceptions.all()
+        if e.action == ScheduleException.Action.MOVE and e.day >= today
+    }
+    for day in sorted(moved_days):
+        pairs = rules.overlapping_instants(_starts_on(listing=listing, day=day), minutes)
+        if pairs:
+            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+                "a": f"{pairs[0][0].astimezone(zone):%Y-%m-%d %H:%M}",
+                "b": f"{pairs[0][1].astimezone(zone):%H:%M}",
+                "m": minutes,
+            }
+            raise rules.ScheduleOverlap(message, fields={"duration_minutes": [message]})
+    try:
+        for schedule in schedules:
+            schedule.listing = listing
+            sync_schedule_slots(
+                schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS
+            )
+    except SlotHasBookings as error:
+        if listing.time_zone == previous_time_zone:
+            raise
+        old = ZoneInfo(previous_time_zone)
+        when = ", ".join(
+            f"{slot.starts_at.astimezone(old):%Y-%m-%d %H:%M}" for slot in error.context["slots"]
+        )
+        message = _(
+            "Guests have booked %(when)s (%(zone)s time); in the time zone of the new meeting "
+            "point (%(new)s) these dates would move. Cancel those bookings first, or keep the "
+            "meeting point in the same time zone."
+        ) % {"when": when, "zone": previous_time_zone, "new": listing.time_zone}
+        raise SlotHasBookings(message, fields={"latitude": [message]}) from error
 
 
 def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> Slot:

@@ -13,12 +13,12 @@ from outings.catalog.services.errors import (
     ListingConflict,
     NotAHost,
     StaffOnly,
+    ensure_active,
 )
 from outings.catalog.services.listings import (
     approve_listing,
     archive_listing,
     create_listing,
-    ensure_active,
     host_of,
     own_listing,
     pause_listing,

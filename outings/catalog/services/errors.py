@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 
+from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.common.errors import DomainError
 
@@ -50,3 +51,10 @@ class StaffOnly(DomainError):
     code = "forbidden"
     status_code = 403
     message = "Only staff may do this."
+
+
+def ensure_active(host: HostProfile) -> None:
+    """HostSuspended unless the host may still make changes. (Here rather than in listings.py
+    so that the scheduling services, which the listing services call, can import it.)"""
+    if host.suspended_at is not None:
+        raise HostSuspended()

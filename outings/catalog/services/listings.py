@@ -1,6 +1,6 @@
 """The writes: create, edit (versioned: no silent overwrite) and the moderation states."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -12,15 +12,20 @@ from django.utils.translation import gettext as _
 from outings.accounts.models import HostProfile, User
 from outings.catalog.models import AuditEntry, Listing
 from outings.catalog.services.errors import (
-    HostSuspended,
     InvalidListing,
     InvalidTransition,
     ListingConflict,
     NotAHost,
     StaffOnly,
+    ensure_active,
 )
 from outings.catalog.services.validation import ListingData, validate_listing
 from outings.common.errors import NotFound
+
+# A circular import: scheduling.services takes ensure_active from catalog.services.errors (never
+# from this module or the package), and is used here only at call time, so either side may load
+# first.
+from outings.scheduling import services as schedule_services
 from outings.scheduling.models import Slot
 
 Status = Listing.Status
@@ -32,12 +37,6 @@ def host_of(user: User) -> HostProfile:
     if host is None:
         raise NotAHost()
     return host
-
-
-def ensure_active(host: HostProfile) -> None:
-    """HostSuspended unless the host may still make changes."""
-    if host.suspended_at is not None:
-        raise HostSuspended()
 
 
 def _audit(
@@ -68,27 +67,47 @@ def create_listing(*, host: HostProfile, data: ListingData, actor: User) -> List
 
 @transaction.atomic
 def update_listing(
-    *, host: HostProfile, listing_id: int, expected_version: int, data: ListingData, actor: User
+    *,
+    host: HostProfile,
+    listing_id: int,
+    expected_version: int | Collection[int],
+    data: ListingData,
+    actor: User,
+    now: datetime | None = None,
 ) -> Listing:
     """Replace the editable fields of one of `host`'s listings, only if it is still at
-    `expected_version`: one conditional UPDATE is both the check and the write, so of two
-    editors holding the same version exactly one wins; the other gets ListingConflict with the
-    current listing. Archived listings cannot be edited."""
+    `expected_version` (or at any of several: an If-Match naming more than one ETag). The
+    check and the write happen under the listing's row lock, so of two editors holding the same
+    version exactly one wins; the other gets ListingConflict with the current listing. Archived
+    listings cannot be edited.
+
+    A new duration or time zone (the meeting point moved to another zone) carries over to the
+    schedules' slots from `now` (default: the clock) on, in the same transaction
+    (scheduling.services.follow_listing_change): refused with ScheduleOverlap if the starts
+    would overlap, SlotHasBookings if a booked date would move."""
     ensure_active(host)
-    before = own_listing(host=host, listing_id=listing_id)
-    values = validate_listing(data)
-    updated = (
-        Listing.objects.filter(pk=before.pk, host=host, version=expected_version)
-        .exclude(status=Status.ARCHIVED)
-        .update(**values, version=F("version") + 1, updated_at=timezone.now())
+    before = (
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk=listing_id, host=host)
+        .first()
     )
-    if not updated:
-        current = own_listing(host=host, listing_id=listing_id)
-        if current.status == Status.ARCHIVED:
-            raise InvalidTransition(_("An archived listing cannot be edited."))
-        raise ListingConflict(current=current, expected_version=expected_version)
+    if before is None:
+        raise NotFound()
+    values = validate_listing(data)
+    if before.status == Status.ARCHIVED:
+        raise InvalidTransition(_("An archived listing cannot be edited."))
+    versions = {expected_version} if isinstance(expected_version, int) else set(expected_version)
+    if before.version not in versions:
+        raise ListingConflict(current=before, expected_version=max(versions, default=0))
+    now = now or timezone.now()
+    Listing.objects.filter(pk=before.pk).update(**values, version=F("version") + 1, updated_at=now)
     listing = own_listing(host=host, listing_id=listing_id)
     changed = [name for name in values if getattr(before, name) != getattr(listing, name)]
+    if "duration_minutes" in changed or "time_zone" in changed:
+        schedule_services.follow_listing_change(
+            listing=listing, previous_time_zone=before.time_zone, now=now
+        )
     note = ", ".join(name.removesuffix("_id") for name in changed if name != "description_html")
     _audit(listing=listing, actor=actor, action="edited", from_status=before.status, note=note)
     return listing

@@ -13,7 +13,12 @@ from outings.catalog.services import ListingData
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
 from outings.scheduling import services
 from outings.scheduling.models import Slot
-from outings.scheduling.rules import InvalidSchedule, ScheduleData, ScheduleOverlap
+from outings.scheduling.rules import (
+    InvalidSchedule,
+    ScheduleData,
+    ScheduleOverlap,
+    SlotHasBookings,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories")]
 
@@ -131,7 +136,7 @@ def test_lengthening_a_listing_never_makes_its_scheduled_groups_overlap(listing)
     with suppress(InvalidSchedule, ScheduleOverlap):  # refusing the edit is one fix
         catalog_services.update_listing(
             host=listing.host, listing_id=listing.pk, expected_version=listing.version,
-            data=longer, actor=listing.host.user,
+            data=longer, actor=listing.host.user, now=NOW,
         )  # fmt: skip
     services.materialize_schedules(now=NOW, horizon_days=120)
 
@@ -153,7 +158,7 @@ def test_moving_the_meeting_point_to_another_zone_moves_the_slots_with_the_wall_
 
     updated = catalog_services.update_listing(
         host=listing.host, listing_id=listing.pk, expected_version=listing.version,
-        data=moved, actor=listing.host.user,
+        data=moved, actor=listing.host.user, now=NOW,
     )  # fmt: skip
 
     assert updated.time_zone == "America/New_York"
@@ -185,3 +190,81 @@ def test_a_rule_whose_starts_are_apart_on_the_wall_clock_never_overlaps_across_d
         )
 
     assert overlapping(listing) == []
+
+
+# The other sides of the fixes above: what a duration or time zone change does when it is allowed,
+# and what it refuses.
+
+
+def _edit(listing, **changes):
+    return catalog_services.update_listing(
+        host=listing.host, listing_id=listing.pk, expected_version=listing.version,
+        data=replace(ListingData.of(listing), **changes), actor=listing.host.user, now=NOW,
+    )  # fmt: skip
+
+
+def test_a_longer_duration_that_fits_moves_the_slots_ends_at_once(listing):
+    services.create_schedule(
+        host=listing.host, listing_id=listing.pk, data=mondays(time(10), time(14)), now=NOW
+    )
+
+    _edit(listing, duration_minutes=120)
+
+    assert open_slots(listing) == [
+        ("Mon 01 10:00", "12:00"),
+        ("Mon 01 14:00", "16:00"),
+        ("Mon 08 10:00", "12:00"),
+        ("Mon 08 14:00", "16:00"),
+    ]
+
+
+def test_a_longer_duration_that_would_overlap_is_refused_and_changes_nothing(listing):
+    services.create_schedule(
+        host=listing.host, listing_id=listing.pk, data=mondays(time(10), time(12)), now=NOW
+    )
+    before = open_slots(listing)
+
+    with pytest.raises(ScheduleOverlap) as refused:
+        _edit(listing, duration_minutes=180)
+
+    assert refused.value.fields == {
+        "duration_minutes": ["10:00 and 12:00 overlap: the listing lasts 180 minutes."]
+    }
+    listing.refresh_from_db()
+    assert (listing.duration_minutes, listing.version) == (90, 1)
+    assert open_slots(listing) == before
+
+
+def test_a_longer_duration_that_would_overlap_a_moved_start_is_refused(listing):
+    schedule = services.create_schedule(
+        host=listing.host, listing_id=listing.pk, data=mondays(time(10), time(14)), now=NOW
+    )
+    services.add_schedule_exception(
+        host=listing.host, schedule_id=schedule.pk, day=date(2026, 6, 8), start_time=time(10),
+        action="move", new_time=time(12), now=NOW,
+    )  # fmt: skip
+
+    with pytest.raises(ScheduleOverlap):
+        _edit(listing, duration_minutes=150)
+
+    listing.refresh_from_db()
+    assert listing.duration_minutes == 90
+
+
+def test_moving_the_meeting_point_to_another_zone_is_refused_while_a_booked_date_would_move(
+    listing,
+):
+    services.create_schedule(
+        host=listing.host, listing_id=listing.pk, data=mondays(time(10)), now=NOW
+    )
+    Slot.objects.filter(listing=listing, starts_at=datetime(2026, 6, 8, 8, tzinfo=UTC)).update(
+        seats_taken=2
+    )
+
+    with pytest.raises(SlotHasBookings) as refused:
+        _edit(listing, latitude=40.7128, longitude=-74.0060, country_code="US")
+
+    assert "2026-06-08 10:00 (Europe/Berlin time)" in refused.value.message
+    listing.refresh_from_db()
+    assert (listing.time_zone, listing.version) == ("Europe/Berlin", 1)
+    assert open_slots(listing) == [("Mon 01 10:00", "11:30"), ("Mon 08 10:00", "11:30")]
