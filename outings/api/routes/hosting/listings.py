@@ -89,12 +89,13 @@ def replace_listing(
     current listing in `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
     tags = if_match_values(request)
+    expected: int | set[int]
     if tags is not None:
         # isdigit() alone takes "²", which int() refuses.
-        versions = [int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10]
+        versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
         if not versions:
             raise PreconditionFailed()
-        expected = versions[0]
+        expected = versions  # any of them may be current (RFC 9110): the service checks all
     elif payload.version is not None:
         expected = payload.version
     else:
