@@ -234,12 +234,13 @@ def test_sigterm_during_start_up_stops_the_embedded_postgres(tmp_path):
     try:
         assert runner.stdout is not None
         deadline = time.monotonic() + 120
-        line = ""
+        line, output = "", []
         while time.monotonic() < deadline:
             line = runner.stdout.readline()
+            output.append(line)
             if "embedded PostgreSQL on" in line or not line:
                 break
-        assert "embedded PostgreSQL on" in line, line
+        assert "embedded PostgreSQL on" in line, "".join(output)
         time.sleep(1)  # migrating now
         runner.send_signal(signal.SIGTERM)
         runner.wait(timeout=60)
