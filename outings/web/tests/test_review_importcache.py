@@ -32,7 +32,7 @@ def test_the_home_page_still_renders_while_the_cache_is_down(settings) -> None:
 
 
 def test_the_explore_page_explains_a_bad_search_in_german(client) -> None:
-    """On the German site, choosing "Nächste" (sort by distance) without a place, or a "To" date
+    """On the German site, choosing "Nächstgelegene" (sort by distance) without a place, or a "To" date
     before "From", shows "Sorting by distance needs a point." / "Must not be before date_from."
     in English, naming a query parameter. The explore view (outings/search/views.py:40-41) puts
     InvalidSearch's field messages on the page as they are, and those are plain English
