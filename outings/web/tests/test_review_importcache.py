@@ -1,9 +1,12 @@
 """Review (caches and languages): the public pages when the cache is down, and what they say."""
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 
-from outings.catalog.tests.factories import ListingFactory
+from outings.catalog.tests.factories import ListingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +48,23 @@ def test_the_explore_page_explains_a_bad_search_in_german(client) -> None:
     body = response.content.decode()
     assert "Bitte überprüfe deine Suche:" in body  # the page is German
     assert "Sorting by distance needs a point." not in body
+
+
+def test_the_explore_page_gives_a_results_next_date_where_the_event_happens(client) -> None:
+    """docs/pages.md: "Event times are shown where the event happens (the listing's zone); the
+    viewer's zone is used for the 'your time' line", and every other page does so (cards through
+    `in_zone:listing.time_zone`, the listing and booking pages through bookings/_when.html). The
+    explore results print `hit.next_slot.starts_at|date:"DATETIME_FORMAT"`
+    (outings/search/templates/search/_results.html:20) in whatever zone is active, with no zone
+    name, and SearchHit carries no time zone to do better: a 10 a.m. harbour walk in Toronto
+    reads "2 p.m." to a visitor without a `tz` cookie (UTC) and "11 p.m." to one in Tokyo."""
+    listing = ListingFactory.create(title="Harbour jazz walk", time_zone="America/Toronto")
+    SlotFactory.create(listing=listing, starts_at=datetime(2031, 7, 5, 14, 0, tzinfo=UTC))
+
+    body = client.get(
+        "/explore/", {"q": "jazz", "date_from": "2031-07-05", "date_to": "2031-07-05"}
+    ).content.decode()
+
+    shown = re.search(r'<p class="card__next">(.*?)</p>', body, re.DOTALL)
+    assert shown is not None, "the hit shows no next date"
+    assert "10 a.m." in shown.group(1), f"next date shown as: {shown.group(1)!r}"
