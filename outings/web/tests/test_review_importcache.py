@@ -68,3 +68,19 @@ def test_the_explore_page_gives_a_results_next_date_where_the_event_happens(clie
     shown = re.search(r'<p class="card__next">(.*?)</p>', body, re.DOTALL)
     assert shown is not None, "the hit shows no next date"
     assert "10 a.m." in shown.group(1), f"next date shown as: {shown.group(1)!r}"
+
+
+@pytest.mark.parametrize("zone", ["America", "Europe", "x" * 300])
+def test_a_tz_cookie_naming_no_zone_never_fails_a_page(zone: str) -> None:
+    """The `tz` cookie is the visitor's to write. TimezoneMiddleware
+    (outings/common/middleware.py:23-26) catches ZoneInfoNotFoundError and ValueError, but
+    zoneinfo raises IsADirectoryError for a name that is a folder of the tz database ("America",
+    "Europe") and OSError ("File name too long") for a long one: both are OSError, escape the
+    middleware, and every page answers 500 for that browser until the cookie is cleared
+    (DESIGN.md invariant 8: no input produces a 500)."""
+    client = Client(raise_request_exception=False)
+    client.cookies["tz"] = zone
+
+    response = client.get("/")
+
+    assert response.status_code == 200, f"tz={zone[:20]!r}: {response.status_code}"
