@@ -158,3 +158,34 @@ def test_a_batch_the_database_refuses_stops_the_command_naming_its_rows(tmp_path
     else:
         assert Listing.objects.filter(source_id="evt1").exists()
         assert "tor-t2" in err.getvalue()
+
+
+def test_a_staff_correction_survives_a_re_import_that_changes_another_field(
+    tmp_path: Path,
+) -> None:
+    """Staff correct an imported listing in the admin (the version goes to 2). When the source
+    row later changes in any way (here only its description), the importer compares the row's
+    digest with `content_hash`, which no edit touches, and rewrites every content field with
+    bulk_update (outings/catalog/importers/writer.py:73-87, UPDATE_FIELDS), setting version to
+    the value it read + 1 with no check: the correction is silently reverted, against DESIGN.md
+    invariant 5 ("No silent overwrite"). Only the status is protected today."""
+    path = tmp_path / SOURCES["toronto"].filename
+    row = toronto_row(title="Jazz on the Harbor")
+    write_csv_gz(path, EVENT_HEADER, [row])
+    import_file(tmp_path, "toronto")
+    listing = Listing.objects.get(source="toronto", source_id="evt1")
+
+    staff = Client()
+    staff.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    saved = staff.post(
+        reverse("admin:catalog_listing_change", args=[listing.pk]),
+        listing_form(listing, title="Jazz on the Harbour", address="235 Queens Quay West"),
+    )
+    assert saved.status_code == 302
+
+    row["description"] = "An evening of jazz by the lake. Bring a chair and a blanket."
+    write_csv_gz(path, EVENT_HEADER, [row])
+    import_file(tmp_path, "toronto")
+
+    listing.refresh_from_db()
+    assert (listing.title, listing.address) == ("Jazz on the Harbour", "235 Queens Quay West")
