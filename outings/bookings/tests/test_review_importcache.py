@@ -73,7 +73,9 @@ def test_a_guest_who_books_on_the_german_site_gets_the_confirmation_in_german(
     assert '<html lang="de">' in page
     token = re.search(r'name="form_token" value="([^"]+)"', page)
     assert token is not None
-    client.post("/bookings/new/", {"slot": str(slot.pk), "seats": "2", "form_token": token.group(1)})
+    client.post(
+        "/bookings/new/", {"slot": str(slot.pk), "seats": "2", "form_token": token.group(1)}
+    )
     booking = Booking.objects.get(guest=guest)
     client.post(f"/bookings/{booking.reference}/confirm/")
     booking.refresh_from_db()

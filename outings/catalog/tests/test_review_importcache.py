@@ -100,7 +100,8 @@ def test_a_row_with_an_overlong_currency_is_skipped_and_the_rest_of_the_batch_is
         "Jazz on the Harbour",
         "Still imported",
     }
-    assert len(reasons) == 1 and reasons[0].startswith("tor-t2")
+    assert len(reasons) == 1
+    assert reasons[0].startswith("tor-t2")
 
 
 def test_a_sitting_across_the_end_of_daylight_saving_lasts_its_real_length(
@@ -152,7 +153,9 @@ def test_a_batch_the_database_refuses_stops_the_command_naming_its_rows(tmp_path
             "--today", TODAY.isoformat(), stdout=out, stderr=err,
         )  # fmt: skip
     except CommandError as exc:
-        assert "tor-t1" in str(exc) and "tor-t2" in str(exc)
+        message = str(exc)
+        assert "tor-t1" in message
+        assert "tor-t2" in message
     except Exception as exc:  # noqa: BLE001 - the point is which exception escapes
         pytest.fail(f"the command ended with {type(exc).__module__}.{type(exc).__name__}: {exc}")
     else:
