@@ -75,7 +75,7 @@ def test_a_row_with_an_overlong_currency_is_skipped_and_the_rest_of_the_batch_is
 ) -> None:
     """docs/data-import.md: "Bad rows are skipped, never fatal ... malformed prices". The parsers
     take the currency column as it is (`row["currency"].strip().upper() or CURRENCY`,
-    outings/catalog/importers/toronto.py:63, madrid.py:103) and never check that it is a
+    outings/catalog/importers/toronto.py:64, madrid.py:94) and never check that it is a
     three-letter ISO code, so a row saying "CAD$" (or "Euro") reaches COPY into the
     varchar(3) column: PostgreSQL refuses the whole batch, import_source raises ImportAborted
     and the command stops, losing the good rows of that batch and every later source."""
@@ -108,7 +108,7 @@ def test_a_sitting_across_the_end_of_daylight_saving_lasts_its_real_length(
     tmp_path: Path,
 ) -> None:
     """A Toronto event from 00:30 EDT to 02:30 EST on 2025-11-02 (the clocks go back at 02:00
-    EDT) lasts three hours. `sitting_minutes` (outings/catalog/importers/dates.py:77) computes
+    EDT) lasts three hours. `sitting_minutes` (outings/catalog/importers/dates.py:68) computes
     `end - start` on two datetimes that share one ZoneInfo object, and Python then subtracts the
     wall-clock readings and ignores the change of offset: the listing gets 120 minutes, and its
     slots end an hour before the event does. (In spring the same subtraction adds the hour that
@@ -134,12 +134,13 @@ def test_a_sitting_across_the_end_of_daylight_saving_lasts_its_real_length(
 def test_a_batch_the_database_refuses_stops_the_command_naming_its_rows(tmp_path: Path) -> None:
     """docs/data-import.md: "If the database refuses a batch, the command stops with the rows of
     that batch named; the batches before it are saved". `flush` (outings/catalog/importers/
-    run.py:91-98) turns only django.db.DatabaseError into ImportAborted, but new listings are
-    written by COPY through psycopg's own cursor (outings/catalog/importers/bulk.py:38-47), whose
-    errors are psycopg.Error and never pass through Django's error wrapper. So a refused batch
-    (here a source id longer than the column's 64 characters, which no parser checks) ends the
-    command with a raw psycopg traceback instead of the promised message. Either outcome below
-    is acceptable: the row skipped and reported, or a CommandError naming the batch's rows."""
+    run.py:91-98; likewise 139-145 for slots) turns only django.db.DatabaseError into
+    ImportAborted, but new listings are written by COPY through psycopg's own cursor
+    (outings/catalog/importers/bulk.py:38-47), whose errors are psycopg.Error and never pass
+    through Django's error wrapper. So a refused batch (here a source id longer than the
+    column's 64 characters, which no parser checks) ends the command with a raw psycopg
+    traceback instead of the promised message. Either outcome below is acceptable: the row
+    skipped and reported, or a CommandError naming the batch's rows."""
     write_csv_gz(
         tmp_path / SOURCES["toronto"].filename,
         EVENT_HEADER,

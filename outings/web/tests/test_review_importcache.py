@@ -38,7 +38,7 @@ def test_the_explore_page_explains_a_bad_search_in_german(client) -> None:
     "To" date before "From", shows "Sorting by distance needs a point." / "Must not be before
     date_from." in English, naming a query parameter. The explore view
     (outings/search/views.py:40-41) puts InvalidSearch's field messages on the page as they
-    are, and those are plain English f-strings in outings/search/query.py:80-123 (written for
+    are, and those are plain English f-strings in outings/search/query.py:80-125 (written for
     the API), never passed through gettext; every other message on the page is translated."""
     client.cookies["django_language"] = "de"
 
