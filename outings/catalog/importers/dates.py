@@ -6,7 +6,7 @@ by a whole number of weeks: the weekday is kept (7-day steps), and so is the loc
 saving change between the source date and the new one does not move the hour).
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from outings.catalog.importers.core import ScheduleSpec, SkipRow
@@ -62,10 +62,12 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
 
 
 def sitting_minutes(start: datetime, end: datetime | None) -> int | None:
-    """The length of one sitting when start and end describe one (0 < length < 12 h)."""
+    """The length of one sitting when start and end describe one (0 < length < 12 h), in real
+    time: across a daylight-saving change it is not the difference of the wall clocks."""
     if end is None or end.time() == END_OF_DAY:
         return None
-    length = end - start
+    # Python subtracts two datetimes of one tzinfo by their wall clocks, ignoring the offsets.
+    length = end.astimezone(UTC) - start.astimezone(UTC)
     if timedelta(0) < length < LONGEST_SITTING:
         return int(length.total_seconds() // 60)
     return None

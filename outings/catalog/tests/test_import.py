@@ -13,7 +13,7 @@ from django.db import connection
 
 from outings.catalog.importers import categories, generate
 from outings.catalog.importers.core import ScheduleSpec, summary_of, unique
-from outings.catalog.importers.dates import shifted_window
+from outings.catalog.importers.dates import parse_local, shifted_window, sitting_minutes
 from outings.catalog.importers.run import SOURCES, SourceReport, import_source
 from outings.catalog.importers.wikivoyage import strip_wiki_markup
 from outings.catalog.importers.zones import zone_for
@@ -525,6 +525,15 @@ def test_a_window_moves_by_whole_weeks_to_just_after_today():
     assert shifted_window(spec, today=TODAY, extra_weeks=2) == (
         date(2026, 12, 9), date(2027, 1, 6)
     )  # fmt: skip
+
+
+def test_a_sitting_across_the_start_of_daylight_saving_lasts_its_real_length():
+    madrid = ZoneInfo("Europe/Madrid")  # on 2025-03-30 the clocks jump from 02:00 to 03:00
+    start = parse_local("2025-03-30T01:30:00", madrid, "start")
+    end = parse_local("2025-03-30T03:30:00", madrid, "end")
+    assert start is not None
+
+    assert sitting_minutes(start, end) == 60
 
 
 def test_source_picks_only_the_named_sources():
