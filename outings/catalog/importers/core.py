@@ -30,6 +30,11 @@ EVENT_COLUMNS = (
 
 # The most a price may be, in minor units: anything above is a typo, not a ticket.
 MAX_PRICE_MINOR = 100_000_00
+# The lengths of Listing.source_id and Listing.content_language: a longer value would make the
+# database refuse the whole batch, so the row is skipped instead (a test checks they agree).
+MAX_SOURCE_ID = 64
+MAX_LANGUAGE = 8
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 class SkipRow(Exception):
@@ -191,6 +196,31 @@ def parse_coordinates(lat_text: str, lng_text: str) -> tuple[float | None, float
             raise SkipRow("coordinates out of range", f"{name} {text}")
         values.append(value)
     return values[0], values[1]
+
+
+def parse_source_id(text: str) -> str:
+    """The row's id in the source, which identifies its listing. One too long for the column is
+    skipped, not cut: two ids cut to the same prefix would overwrite each other's listing."""
+    source_id = text.strip()
+    if len(source_id) > MAX_SOURCE_ID:
+        raise SkipRow("id too long", f"{len(source_id)} characters")
+    return source_id
+
+
+def parse_language(text: str, *, default: str) -> str:
+    """The language code the row's text is written in ("en", "pt-BR"); empty means `default`."""
+    code = text.strip() or default
+    if len(code) > MAX_LANGUAGE:
+        raise SkipRow("malformed language", repr(text))
+    return code
+
+
+def parse_currency(text: str, *, default: str) -> str:
+    """A three-letter currency code ("cad" → "CAD"); empty means the source's own `default`."""
+    code = text.strip().upper() or default
+    if not _CURRENCY.fullmatch(code):
+        raise SkipRow("malformed currency", repr(text))
+    return code
 
 
 def parse_money(text: str, *, currency: str) -> int:

@@ -21,8 +21,11 @@ from outings.catalog.importers.core import (
     country_code,
     join_nonempty,
     parse_coordinates,
+    parse_currency,
     parse_flag,
+    parse_language,
     parse_money,
+    parse_source_id,
     summary_of,
     unique,
     url_or_blank,
@@ -48,7 +51,7 @@ class MadridParser:
         self.seen: dict[tuple[str, str], str] = {}
 
     def parse(self, row: Row) -> ListingData:
-        source_id = row["source_event_id"].strip() or row["id"].strip()
+        source_id = parse_source_id(row["source_event_id"].strip() or row["id"])
         title = clean_line(row["title"], 200)
         if not title:
             raise SkipRow("no title")
@@ -91,7 +94,7 @@ class MadridParser:
             last_date=last_date,
         )
 
-        currency = row["currency"].strip().upper() or CURRENCY
+        currency = parse_currency(row["currency"], default=CURRENCY)
         if parse_flag(row["is_free"], "is_free"):
             price = 0
         elif row["price_amount"].strip():
@@ -126,7 +129,7 @@ class MadridParser:
             kind=Listing.Kind.EXPERIENCE,
             license=License.MADRID,
             host=host,
-            content_language=row["language"].strip() or "es",
+            content_language=parse_language(row["language"], default="es"),
             tags=tuple(tag[:60] for tag in unique(audience)),
             languages=languages,
             duration_minutes=duration,

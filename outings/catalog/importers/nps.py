@@ -19,6 +19,7 @@ from outings.catalog.importers.core import (
     parse_coordinates,
     parse_minutes,
     parse_money,
+    parse_source_id,
     summary_of,
     url_or_blank,
 )
@@ -65,7 +66,7 @@ NO_VALUE = {"", "na", "n/a", "none"}
 
 class NpsParser:
     def parse(self, row: Row) -> ListingData:
-        source_id = row["id"].strip()
+        source_id = parse_source_id(row["id"])
         title = clean_line(row["title"], 200)
         if not title:
             raise SkipRow("no title")

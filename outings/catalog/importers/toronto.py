@@ -20,8 +20,11 @@ from outings.catalog.importers.core import (
     country_code,
     join_nonempty,
     parse_coordinates,
+    parse_currency,
     parse_flag,
+    parse_language,
     parse_money,
+    parse_source_id,
     summary_of,
     unique,
     url_or_blank,
@@ -40,7 +43,7 @@ TORONTO_CITIES = {"toronto", "scarborough", "etobicoke", "north york", "east yor
 
 class TorontoParser:
     def parse(self, row: Row) -> ListingData:
-        source_id = row["source_event_id"].strip() or row["id"].strip()
+        source_id = parse_source_id(row["source_event_id"].strip() or row["id"])
         title = clean_line(row["title"], 200)
         if not title:
             raise SkipRow("no title")
@@ -61,7 +64,7 @@ class TorontoParser:
             duration = generate.duration(SOURCE, source_id)
             generated.append("duration_minutes")
 
-        currency = row["currency"].strip().upper() or CURRENCY
+        currency = parse_currency(row["currency"], default=CURRENCY)
         if parse_flag(row["is_free"], "is_free"):
             price = 0
         elif row["price_amount"].strip():
@@ -106,7 +109,7 @@ class TorontoParser:
             kind=Listing.Kind.EXPERIENCE,
             license=License.TORONTO,
             host=host,
-            content_language=row["language"].strip() or "en",
+            content_language=parse_language(row["language"], default="en"),
             tags=tuple(tag[:60] for tag in tags),
             languages=languages,
             duration_minutes=duration,

@@ -16,6 +16,7 @@ from outings.catalog.importers.core import (
     clean_line,
     country_code,
     parse_coordinates,
+    parse_source_id,
     url_or_blank,
 )
 from outings.catalog.importers.zones import zone_for
@@ -52,7 +53,7 @@ class WikivoyageParser:
         self.seen: dict[tuple[str, str, str], str] = {}
 
     def parse(self, row: Row) -> ListingData:
-        source_id = row["id"].strip()
+        source_id = parse_source_id(row["id"])
         listing_type = row["type"].strip().lower()
         if listing_type not in TYPES:
             raise SkipRow(f"type {listing_type or '?'!r} not imported", quiet=True)

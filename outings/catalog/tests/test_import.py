@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from outings.catalog.importers import categories, generate
+from outings.catalog.importers import categories, core, generate
 from outings.catalog.importers.core import ScheduleSpec, summary_of, unique
 from outings.catalog.importers.dates import parse_local, shifted_window, sitting_minutes
 from outings.catalog.importers.run import SOURCES, SourceReport, import_source
@@ -330,6 +330,35 @@ def test_it_skips_bad_rows_with_their_reasons_and_imports_the_rest(tmp_path):
     ]
     titles = set(Listing.objects.values_list("title", flat=True))
     assert titles == {"Jazz on the Harbour", "Still imported"}
+
+
+def test_values_the_columns_cannot_hold_skip_their_row(tmp_path):
+    write_csv_gz(
+        tmp_path / SOURCES["toronto"].filename,
+        EVENT_HEADER,
+        [
+            toronto_row(currency="cad"),
+            toronto_row(id="tor-t2", source_event_id="evt2", currency="Euro"),
+            toronto_row(id="tor-t3", source_event_id="e" * 65),
+            toronto_row(id="tor-t4", source_event_id="evt4", language="en-GB-oxendict"),
+        ],
+    )
+    reasons: list[str] = []
+
+    report = import_file(tmp_path, "toronto", reasons)
+
+    assert report.created == 1
+    assert Listing.objects.get().currency == "CAD"
+    assert reasons == [
+        "tor-t2 (line 3): malformed currency",
+        "tor-t3 (line 4): id too long",
+        "tor-t4 (line 5): malformed language",
+    ]
+
+
+def test_the_lengths_the_parsers_check_are_the_columns():
+    assert Listing._meta.get_field("source_id").max_length == core.MAX_SOURCE_ID
+    assert Listing._meta.get_field("content_language").max_length == core.MAX_LANGUAGE
 
 
 def test_the_command_prints_each_bad_row_and_the_counts_per_reason(tmp_path):
