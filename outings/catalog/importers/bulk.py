@@ -23,7 +23,8 @@ def copy_insert(
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Insert unsaved instances of one model; return the `returning` columns of each inserted
-    row (in no particular order). Rows that conflict are dropped when `ignore_conflicts`."""
+    row (in no particular order). Rows that conflict are dropped when `ignore_conflicts`. A
+    refusal by the database raises django.db.DatabaseError, as bulk_create's would."""
     if not objs:
         return []
     meta = objs[0]._meta
@@ -36,13 +37,15 @@ def copy_insert(
         insert += " ON CONFLICT DO NOTHING"
     if returning:
         insert += " RETURNING " + ", ".join(quote(name) for name in returning)
-    with transaction.atomic(), connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the real connection, not the per-call proxy
+    # psycopg's own cursor raises psycopg's errors: wrap_database_errors turns them into
+    # Django's (DataError, IntegrityError, ... all DatabaseError), as Django's cursor would.
+    with transaction.atomic(), connection.cursor() as cursor, db.wrap_database_errors:
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         raw.execute(
             f"CREATE TEMPORARY TABLE {STAGING} ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        db = connections[DEFAULT_DB_ALIAS]  # the real connection, not the per-call proxy
         prepare = [(f.pre_save, f.get_db_prep_save) for f in fields]
         with raw.copy(f"COPY {STAGING} ({columns}) FROM STDIN") as copy:
             for obj in objs:

@@ -9,15 +9,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DataError, connection
 
 from outings.catalog.importers import categories, core, generate
+from outings.catalog.importers.bulk import copy_insert
 from outings.catalog.importers.core import ScheduleSpec, summary_of, unique
 from outings.catalog.importers.dates import parse_local, shifted_window, sitting_minutes
 from outings.catalog.importers.run import SOURCES, SourceReport, import_source
 from outings.catalog.importers.wikivoyage import strip_wiki_markup
 from outings.catalog.importers.zones import zone_for
 from outings.catalog.models import CATEGORY_NAMES, License, Listing
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
 from outings.scheduling.models import Schedule, Slot
 
 pytestmark = pytest.mark.django_db
@@ -354,6 +356,17 @@ def test_values_the_columns_cannot_hold_skip_their_row(tmp_path):
         "tor-t3 (line 4): id too long",
         "tor-t4 (line 5): malformed language",
     ]
+
+
+def test_a_batch_the_database_refuses_raises_djangos_error_and_inserts_nothing():
+    host = HostProfileFactory.create()
+    good = ListingFactory.build(host=host, source="toronto", source_id="evt1")
+    bad = ListingFactory.build(host=host, source="toronto", source_id="evt2", currency="CAD$")
+
+    with pytest.raises(DataError):  # not psycopg's own: run.py turns it into ImportAborted
+        copy_insert([good, bad], returning=["id"])
+
+    assert not Listing.objects.exists()
 
 
 def test_the_lengths_the_parsers_check_are_the_columns():
