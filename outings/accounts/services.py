@@ -3,11 +3,9 @@
 import hashlib
 import re
 import secrets
-import zoneinfo
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import IO
 
 from django.conf import settings
@@ -24,6 +22,7 @@ from outings.catalog.services import LANGUAGE_CODES, StaffOnly, ensure_active
 from outings.common import outbox
 from outings.common.errors import DomainError, NotFound
 from outings.common.rows import Columns, attach
+from outings.common.zones import known_zones
 
 TOKEN_PREFIX = "out_"  # noqa: S105 - a public marker, not a secret
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet.
@@ -120,14 +119,9 @@ _TOKEN_SQL = f"""
 """  # noqa: S608 - tables and columns from the models, the value as a parameter
 
 
-@cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def valid_time_zones() -> frozenset[str]:
-    """The IANA zone names a user may choose."""
-    return _time_zones()
+    """The IANA zone names a user may choose: those the pages and mails accept (common.zones)."""
+    return known_zones()
 
 
 def valid_languages() -> frozenset[str]:

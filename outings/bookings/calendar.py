@@ -11,8 +11,8 @@ from django.utils.translation import ngettext
 from icalendar import Calendar, Event
 
 from outings.bookings.models import Booking
+from outings.common.zones import zone_or_utc
 from outings.notifications.emails import Attachment, attachment
-from outings.web.formatting import zone_or_utc
 
 PRODID = "-//Outings//Bookings//EN"
 

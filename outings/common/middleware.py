@@ -1,16 +1,18 @@
-import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from outings.common.zones import known_zone
+
 TIMEZONE_COOKIE = "tz"
 
 
 class TimezoneMiddleware:
     """Render times in the viewer's zone: their profile's, else the browser's (a cookie set by
-    a line of JavaScript), else UTC."""
+    a line of JavaScript), else UTC. The cookie is the visitor's to write: a name that is no
+    zone counts as none."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -20,10 +22,8 @@ class TimezoneMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.time_zone != "UTC":
             name = user.time_zone
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
+        zone = known_zone(name)
+        timezone.activate(zone) if zone else timezone.deactivate()
         return self.get_response(request)
 
 

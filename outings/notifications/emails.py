@@ -6,7 +6,6 @@ import functools
 import logging
 import smtplib
 import time
-import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -24,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from outings.accounts.models import User
 from outings.common import outbox
 from outings.common.models import OutboxMessage
+from outings.common.zones import zone_or_utc
 from outings.notifications import selectors, texts
 from outings.notifications.models import EmailPreferences
 from outings.notifications.smtp import EmailBackend as SealingBackend
@@ -120,13 +120,6 @@ def message_id(message: OutboxMessage) -> str:
     return f"<outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
-def zone_named(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def language_of(code: str) -> str:
     codes = {language for language, _ in settings.LANGUAGES}
     return code if code in codes else settings.LANGUAGE_CODE
@@ -158,7 +151,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
     language = language_of(
         (user.preferred_language or user.site_language) if user else payload.get("language", "")
     )
-    zone = zone_named(user.time_zone if user else payload.get("time_zone", "UTC"))
+    zone = zone_or_utc(user.time_zone if user else payload.get("time_zone", "UTC"))
     name = f"notifications/email/{payload['template']}"
     with translation.override(language), timezone.override(zone):
         if "kind" in context:

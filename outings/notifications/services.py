@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from outings.accounts.models import User
 from outings.common.errors import DomainError, NotFound
+from outings.common.zones import zone_or_utc
 from outings.notifications import emails, live, selectors, texts
 from outings.notifications.models import EmailPreferences, Notification
 
@@ -49,7 +50,7 @@ def notify(
 
 def event_of(notification: Notification, *, user: User) -> dict[str, Any]:
     """A notification as the browser receives it, in `user`'s language and time zone."""
-    language, zone = emails.language_of(user.preferred_language), emails.zone_named(user.time_zone)
+    language, zone = emails.language_of(user.preferred_language), zone_or_utc(user.time_zone)
     with translation.override(language), timezone.override(zone):
         text = texts.render(notification.kind, notification.data)
     return {

@@ -5,13 +5,14 @@ takes the active language's separators; the currency's place follows the languag
 the symbol first, "CA$15.00"; German after the number, "15,00 CA$").
 """
 
-import zoneinfo
 from datetime import datetime
 from decimal import Decimal
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+
+from outings.common.zones import zone_or_utc
 
 # ISO 4217 minor units where they are not 2.
 _MINOR_UNITS = {
@@ -88,15 +89,6 @@ def format_distance(metres: float) -> str:
         return _("%(distance)s m") % {"distance": formats.number_format(round(metres, -1), 0)}
     km = formats.number_format(round(metres / 1000, 1), 1, use_l10n=True, force_grouping=True)
     return _("%(distance)s km") % {"distance": km}
-
-
-def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
-    """The named IANA zone, or UTC when the name is empty or unknown: a bad zone on one listing
-    must not break its page."""
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def in_zone(value: datetime, name: str) -> datetime:

@@ -4,10 +4,9 @@ tzfpy answers `Etc/GMT±N` for points at sea; those are treated as "no answer" b
 zone has no daylight saving time and would put a listing's slots an hour off half the year.
 """
 
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from tzfpy import get_tz
+
+from outings.common.zones import known_zones
 
 # Countries that observe a single zone (or whose listings in our data all sit in one), for rows
 # whose coordinates are missing or at sea. Countries spanning several zones are left out on
@@ -43,15 +42,6 @@ COUNTRY_ZONES = {
 }
 
 
-@cache
-def is_known_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 def zone_for(
     latitude: float | None,
     longitude: float | None,
@@ -65,7 +55,7 @@ def zone_for(
     country table."""
     if latitude is not None and longitude is not None:
         found = get_tz(longitude, latitude)
-        if found and not found.startswith("Etc/") and is_known_zone(found):
+        if found and not found.startswith("Etc/") and found in known_zones():
             return found, ""
         missing = "coordinates at sea"
     else:

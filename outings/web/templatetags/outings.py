@@ -9,6 +9,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.text import Truncator
 
 from outings.catalog.models import Listing
+from outings.common.zones import zone_or_utc
 from outings.web import formatting
 
 register = template.Library()
@@ -36,7 +37,7 @@ def in_zone(value: datetime | None, zone_name: str) -> datetime | str:
     time filters applied next do not convert it back to the viewer's zone."""
     if value is None:
         return ""
-    converted: datetime = do_timezone(value, formatting.zone_or_utc(zone_name))
+    converted: datetime = do_timezone(value, zone_or_utc(zone_name))
     return converted
 
 
