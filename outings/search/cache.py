@@ -6,21 +6,19 @@ page too, with no write: a hold lapses and its seats read as free, a date starts
 So pages are also keyed by the current window of SAFETY_TIMEOUT seconds (`time_window`, in the
 API's ETag too): none is served, from the cache or by a 304, more than that after it was made.
 The timeout also covers the one race a version cannot see (a search that read the old rows while
-a write was committing). The cache failing never fails a search: it is then simply not used.
+a write was committing). The cache failing never fails a search: it is then simply not used
+(outings.common.cache.get_or_compute).
 """
 
 import hashlib
-import logging
 import pickle
 import time
 
-from django.core.cache import cache
 from django.db import connection
 
+from outings.common.cache import get_or_compute
 from outings.search import engine
 from outings.search.query import SearchPage, SearchQuery
-
-logger = logging.getLogger(__name__)
 
 SAFETY_TIMEOUT = 120  # seconds
 
@@ -60,16 +58,4 @@ def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPa
             )
         ).hexdigest()
     )
-    try:
-        page = cache.get(key)
-    except Exception:
-        logger.warning("search cache unavailable", exc_info=True)
-        return engine.search(query)
-    if isinstance(page, SearchPage):
-        return page
-    page = engine.search(query)
-    try:
-        cache.set(key, page, SAFETY_TIMEOUT)
-    except Exception:
-        logger.warning("search cache unavailable", exc_info=True)
-    return page
+    return get_or_compute(key, lambda: engine.search(query), SAFETY_TIMEOUT)

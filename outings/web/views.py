@@ -5,7 +5,6 @@ import math
 import re
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from outings.bookings.forms import new_form_token
 from outings.catalog import selectors as catalog
 from outings.catalog.photos.selectors import photos_for_listing
 from outings.common import pagetokens
+from outings.common.cache import get_or_compute
 from outings.common.pagetokens import BadCursor
 from outings.scheduling import selectors as scheduling
 from outings.search.related import similar
@@ -63,13 +63,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if point is not None:
         nearby = catalog.nearest_listings(latitude=point[0], longitude=point[1], limit=NEARBY_COUNT)
     else:
-        city = cache.get_or_set("web:busiest-city", catalog.busiest_city, AGGREGATE_CACHE_SECONDS)
+        city = get_or_compute("web:busiest-city", catalog.busiest_city, AGGREGATE_CACHE_SECONDS)
         nearby = [] if city is None else catalog.listings_in_city(city=city, limit=NEARBY_COUNT)
-    categories = (
-        cache.get_or_set(
-            "web:category-counts", catalog.categories_with_counts, AGGREGATE_CACHE_SECONDS
-        )
-        or []
+    categories = get_or_compute(
+        "web:category-counts", catalog.categories_with_counts, AGGREGATE_CACHE_SECONDS
     )
     featured = scheduling.featured_experiences(
         now=timezone.now(), per_category=FEATURED_PER_CATEGORY

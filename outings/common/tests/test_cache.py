@@ -1,12 +1,21 @@
-"""The Redis cache backend: Django's, with one Redis client per connection pool."""
+"""The Redis cache backend: Django's, with one Redis client per connection pool; and
+get_or_compute, which keeps working when the cache does not."""
 
 import threading
+import uuid
 
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
-from outings.common.cache import RedisCache
+from outings.common.cache import RedisCache, get_or_compute
+
+CACHE_DOWN = {
+    "default": {
+        "BACKEND": "outings.common.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here: connection refused
+    }
+}
 
 
 @pytest.fixture
@@ -62,3 +71,25 @@ def test_the_services_profile_uses_it(settings):
     if not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         pytest.skip("the embedded profile caches in files")
     assert isinstance(caches["default"], RedisCache)
+
+
+def test_get_or_compute_computes_once_and_then_answers_from_the_cache():
+    key = f"test:{uuid.uuid4()}"
+    calls: list[int] = []
+
+    def compute() -> str | None:
+        calls.append(1)
+        return None  # a value like any other: busiest_city() answers None on an empty site
+
+    assert get_or_compute(key, compute, 30) is None
+    assert get_or_compute(key, compute, 30) is None
+    assert calls == [1]
+    caches["default"].delete(key)
+
+
+def test_get_or_compute_computes_the_value_when_the_cache_is_down(settings, caplog):
+    settings.CACHES = CACHE_DOWN
+
+    assert get_or_compute("test:down", lambda: 42, 30) == 42
+    assert get_or_compute("test:down", lambda: 43, 30) == 43
+    assert "cache unavailable: test:down computed without it" in caplog.text
