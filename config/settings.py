@@ -156,8 +156,9 @@ else:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings"),
         }
     }
-# Sessions in the cache, backed by the database: a cache flush logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the cache, backed by the database: a cache flush logs nobody out, and a cache that
+# is down is a miss, not an error (Django's cached_db engine, guarded).
+SESSION_ENGINE = "outings.common.sessions"
 
 # --- Celery ----------------------------------------------------------------------------------
 # Background work: docs/background-work.md. Every side effect is an outbox row (invariant 4); the

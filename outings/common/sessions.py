@@ -1,0 +1,78 @@
+"""Sessions in the cache, backed by the database, where the cache is only ever a cache.
+
+Django's `cached_db` engine reads the database when a cache read fails, but then refills the
+cache without any error handling (and deletes without any either), so with the cache down every
+request of a signed-in user was a 500. Here every cache error is a miss, logged as a warning: the
+database is the record and the session works without the cache (DESIGN.md section 5).
+
+While the cache is down, writes reach only the database. A cache that comes back with its data
+(a network partition, not a restart) may serve an entry that was changed or deleted meanwhile
+until that entry expires; Django's own `save` already accepts this for a failed cache write.
+
+The async variants are Django's: HTTP is served through WSGI, and Channels reads sessions
+through the sync API.
+"""
+
+import logging
+from typing import Any, cast
+
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbStore
+from django.contrib.sessions.backends.db import SessionStore as DbStore
+from django.core.cache.backends.base import BaseCache
+
+from outings.common.cache import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+
+def _cache_failed(action: str, error: Exception) -> None:
+    logger.warning("session cache unavailable (%s), the database serves alone: %r", action, error)
+
+
+class SessionStore(CachedDbStore):
+    # Django's own attributes, which django-stubs leaves out.
+    _cache: BaseCache
+    _session: dict[str, Any]
+
+    def load(self) -> dict[str, Any]:
+        try:
+            data = self._cache.get(self.cache_key)
+        except CACHE_ERRORS as error:
+            _cache_failed("read", error)
+            return DbStore.load(self)
+        if data is not None:
+            return cast(dict[str, Any], data)
+        session = self._get_session_from_db()  # type: ignore[attr-defined]
+        if session is None:
+            return {}
+        data = self.decode(session.session_data)
+        try:
+            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=session.expire_date))
+        except CACHE_ERRORS as error:
+            _cache_failed("refill", error)
+        return data
+
+    def exists(self, session_key: str) -> bool:
+        try:
+            return super().exists(session_key)
+        except CACHE_ERRORS as error:
+            _cache_failed("exists", error)
+            return DbStore.exists(self, session_key)
+
+    def save(self, must_create: bool = False) -> None:
+        DbStore.save(self, must_create)
+        try:
+            self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+        except CACHE_ERRORS as error:
+            _cache_failed("write", error)
+
+    def delete(self, session_key: str | None = None) -> None:
+        DbStore.delete(self, session_key)
+        if session_key is None:
+            session_key = self.session_key
+        if session_key is None:
+            return
+        try:
+            self._cache.delete(self.cache_key_prefix + session_key)
+        except CACHE_ERRORS as error:
+            _cache_failed("delete", error)
