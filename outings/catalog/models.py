@@ -121,6 +121,9 @@ class Listing(models.Model):
         help_text=_("Fields the demo importer generated because the source lacks them."),
     )
     content_hash = models.CharField(max_length=32, blank=True)
+    # What the importer last wrote, field by field (a short digest of each value): a field whose
+    # value no longer matches was edited here, and later imports keep it (importers/writer.py).
+    imported_digests = models.JSONField(default=dict, blank=True, editable=False)
     # The search document, written by a database trigger in the same statement as every insert
     # or update (outings/search/migrations): it can never be stale and no reindex job exists.
     search_vector = SearchVectorField(null=True, editable=False)

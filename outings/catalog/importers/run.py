@@ -99,6 +99,7 @@ def import_source(
         report.created += result.created
         report.updated += result.updated
         report.unchanged += result.unchanged
+        report.notes.update({f"edited here, kept ({name})": n for name, n in result.kept.items()})
         batch.clear()
 
     total = path.stat().st_size if path.exists() else 0

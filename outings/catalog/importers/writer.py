@@ -3,10 +3,18 @@
 Idempotent by construction: a listing whose content hash has not changed is not written at all,
 hosts are found by their stable username before any is created, and slots are only ever added
 (never rewritten), so a run over unchanged data changes nothing and never touches seats_taken.
+
+No silent overwrite (DESIGN.md invariant 5): each listing records what the importer last wrote,
+field by field (`imported_digests`). A field whose value no longer matches was edited here (by
+staff in the admin) and an update keeps it, counted as "edited here, kept"; the other fields
+take the source's new values.
 """
 
+import hashlib
+import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -20,6 +28,7 @@ from outings.catalog.importers import generate
 from outings.catalog.importers.bulk import copy_insert
 from outings.catalog.importers.core import HostSpec, ListingData
 from outings.catalog.importers.dates import shifted_window
+from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.services import slots_for_schedule
@@ -31,8 +40,21 @@ CONTENT_FIELDS = (
     "latitude", "longitude", "time_zone", "image_url", "source_url", "license", "kind",
     "generated_fields",
 )  # fmt: skip
+# What an import writes that may also be edited here, and is then kept (see _merge).
+MERGED_FIELDS = (*CONTENT_FIELDS, "host_id", "category_id")
+# What the merge reads of a listing as it is.
+MERGE_READS = (
+    "id",
+    "imported_digests",
+    "version",
+    "updated_at",
+    "description_html",
+    *MERGED_FIELDS,
+)
 # What an update rewrites: never the status (staff may have paused a listing), nor the identity.
-UPDATE_FIELDS = [*CONTENT_FIELDS, "host", "category", "content_hash", "version", "updated_at"]
+UPDATE_FIELDS = [
+    *MERGED_FIELDS, "description_html", "content_hash", "imported_digests", "version", "updated_at",
+]  # fmt: skip
 SCHEDULE_FIELDS = ["weekdays", "start_times", "valid_from", "valid_until", "capacity"]
 SLOT_BATCH = 5_000
 
@@ -42,6 +64,17 @@ class BatchResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: Counter[str] = field(default_factory=Counter)  # fields edited here, by name
+
+
+def field_digest(value: object) -> str:
+    """A short digest of one field's value, as the model holds it. Line ends count as one kind:
+    a browser sends a textarea's lines with CRLF, so a staff save that changed another field
+    must not make the description look edited."""
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n")
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 class Writer:
@@ -62,14 +95,13 @@ class Writer:
             return result
         self._ensure_hosts(row.host for row in batch)
         existing = {
-            source_id: (pk, digest, version)
-            for source_id, pk, digest, version in Listing.objects.filter(
+            source_id: (pk, digest)
+            for source_id, pk, digest in Listing.objects.filter(
                 source=batch[0].source, source_id__in=[row.source_id for row in batch]
-            ).values_list("source_id", "id", "content_hash", "version")
+            ).values_list("source_id", "id", "content_hash")
         }
-        now = timezone.now()
         created: list[tuple[ListingData, Listing]] = []
-        updated: list[tuple[ListingData, Listing]] = []
+        changed: list[tuple[ListingData, Listing]] = []
         for row in batch:
             digest = row.content_hash()
             found = existing.get(row.source_id)
@@ -80,14 +112,57 @@ class Writer:
             else:
                 listing = self._listing(row, digest)
                 listing.pk = found[0]
-                listing.version = found[2] + 1
-                listing.updated_at = now
-                updated.append((row, listing))
+                changed.append((row, listing))
+        updated = self._merge(changed, result)
         _insert_listings([listing for _, listing in created])
         Listing.objects.bulk_update([listing for _, listing in updated], UPDATE_FIELDS)
         self._write_schedules(created, updated)
-        result.created, result.updated = len(created), len(updated)
+        result.created = len(created)
         return result
+
+    def _merge(
+        self, changed: Sequence[tuple[ListingData, Listing]], result: BatchResult
+    ) -> list[tuple[ListingData, Listing]]:
+        """The rows of existing listings that need writing, merged with the listings as they
+        are: a field edited here since the importer last wrote it keeps its value (counted in
+        `result.kept`) unless the source now says the same. The listings are locked first, in
+        id order, as the admin locks the one it saves: an edit is seen, never overwritten."""
+        current = {
+            values["id"]: values
+            for values in Listing.objects.filter(pk__in=[listing.pk for _, listing in changed])
+            .order_by("pk")
+            .select_for_update()
+            .values(*MERGE_READS)
+        }
+        now = timezone.now()
+        updated: list[tuple[ListingData, Listing]] = []
+        for row, listing in changed:
+            here = current[listing.pk]
+            recorded: dict[str, str] = here["imported_digests"]  # empty: imported before records
+            written = False
+            for name in MERGED_FIELDS:
+                ours, theirs = field_digest(here[name]), listing.imported_digests[name]
+                if ours == theirs:
+                    continue
+                if ours != recorded.get(name, ours):  # edited here since the import wrote it
+                    setattr(listing, name, here[name])
+                    result.kept[name.removesuffix("_id")] += 1
+                else:
+                    written = True
+            listing.description_html = here["description_html"]
+            description = field_digest(listing.description) != field_digest(here["description"])
+            if description and here["description_html"]:
+                # The page shows description_html when set (an admin save renders it): keep the
+                # two in step, as the admin does.
+                listing.description_html = render_markdown(listing.description)
+            if written:
+                listing.version, listing.updated_at = here["version"] + 1, now
+                result.updated += 1
+            else:  # every change was to a field edited here: only the records are written
+                listing.version, listing.updated_at = here["version"], here["updated_at"]
+                result.unchanged += 1
+            updated.append((row, listing))
+        return updated
 
     def materialise_slots(self, source: str) -> int:
         """Add the slots the source's demo schedules are missing from today to the horizon.
@@ -127,7 +202,7 @@ class Writer:
         values = {name: getattr(row, name) for name in CONTENT_FIELDS}
         for name in ("tags", "languages", "generated_fields"):
             values[name] = list(values[name])
-        return Listing(
+        listing = Listing(
             **values,
             host_id=self.host_ids[generate.host_username(row.host.key)],
             category_id=self._category_id(row.category),
@@ -137,6 +212,10 @@ class Writer:
             is_demo=True,
             content_hash=digest,
         )
+        listing.imported_digests = {
+            name: field_digest(getattr(listing, name)) for name in MERGED_FIELDS
+        }
+        return listing
 
     def _category_id(self, slug: str) -> int:
         if slug not in self.category_ids:

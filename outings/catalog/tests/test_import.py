@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import DataError, connection
+from django.test import Client
+from django.urls import reverse
 
 from outings.catalog.importers import categories, core, generate
 from outings.catalog.importers.bulk import copy_insert
@@ -19,8 +21,9 @@ from outings.catalog.importers.run import SOURCES, SourceReport, import_source
 from outings.catalog.importers.wikivoyage import strip_wiki_markup
 from outings.catalog.importers.zones import zone_for
 from outings.catalog.models import CATEGORY_NAMES, License, Listing
-from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
 from outings.scheduling.models import Schedule, Slot
+from outings.web.tests.test_admin import listing_form
 
 pytestmark = pytest.mark.django_db
 
@@ -287,6 +290,45 @@ def test_a_changed_row_is_updated(tmp_path):
     assert listing.version == 2
     assert Schedule.objects.filter(listing=listing).count() == 1
     assert Slot.objects.count() == slots
+
+
+def test_an_import_keeps_what_staff_edited_updates_the_rest_and_says_so(tmp_path):
+    path = tmp_path / SOURCES["toronto"].filename
+    row = toronto_row(description="An evening of jazz by the lake.\n\nBring a chair.")
+    write_csv_gz(path, EVENT_HEADER, [row])
+    import_file(tmp_path, "toronto")
+    listing = Listing.objects.get()
+    assert listing.description_html == ""  # as imported: the page shows the plain text
+    staff = Client()
+    staff.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    form = listing_form(
+        listing,
+        title="Jazz on the Harbour (indoors)",
+        description=listing.description.replace("\n", "\r\n"),  # as a browser sends it
+        summary=listing.summary,
+        tags=",".join(listing.tags),
+        languages=",".join(listing.languages),
+    )
+    assert (
+        staff.post(reverse("admin:catalog_listing_change", args=[listing.pk]), form).status_code
+        == 302
+    )
+
+    row.update(title="Jazz on the Harbor", description="Moved indoors.\n\nDoors open at 6:30.")
+    write_csv_gz(path, EVENT_HEADER, [row])
+    out = io.StringIO()
+    call_command(
+        "import_listings", "--source", "toronto", "--data-dir", str(tmp_path),
+        "--today", TODAY.isoformat(), stdout=out,
+    )  # fmt: skip
+
+    listing.refresh_from_db()
+    assert listing.title == "Jazz on the Harbour (indoors)"  # staff's, kept
+    assert listing.description == "Moved indoors.\n\nDoors open at 6:30."  # the source's
+    assert listing.description_html == "<p>Moved indoors.</p>\n<p>Doors open at 6:30.</p>\n"
+    assert listing.summary == "Moved indoors. Doors open at 6:30."
+    assert listing.version == 3
+    assert "  toronto: 1 × edited here, kept (title)" in out.getvalue().splitlines()
 
 
 def test_it_skips_bad_rows_with_their_reasons_and_imports_the_rest(tmp_path):
