@@ -133,14 +133,19 @@ def hold_seats(
     check_seats(listing, seats, capacity=slot.capacity)
     if listing.host.user_id == guest.pk:
         raise InvalidBooking(_("You cannot book your own listing."))
-    if form_token is not None:
-        existing = Booking.objects.filter(guest=guest, form_token=form_token).first()
-        if existing is not None:
-            return existing
+    existing = _booked_with(guest=guest, form_token=form_token)
+    if existing is not None:
+        return existing
     seats_left = take_seats(slot_id=slot.pk, seats=seats, now=now)
     if seats_left is None and release_expired(slot_id=slot.pk, now=now):
         seats_left = take_seats(slot_id=slot.pk, seats=seats, now=now)
     if seats_left is None:
+        # A double click on the last seats: this submission waited for the slot's row lock
+        # while the first one took them, and finds the slot full once it commits. Looking the
+        # token up again now (a new snapshot) finds the first booking; answer with it.
+        existing = _booked_with(guest=guest, form_token=form_token)
+        if existing is not None:
+            return existing
         raise SlotFull(
             _("Not enough seats are left on this date for %(n)s.") % {"n": seats},
             fields={"seats": [_("Not enough seats left.")]},
@@ -180,6 +185,13 @@ def hold_seats(
         effects.requested(booking)
     effects.seats_changed(booking, seats_left=seats_left)
     return booking
+
+
+def _booked_with(*, guest: User, form_token: str | None) -> Booking | None:
+    """The guest's booking made by the form with this one-time token, if any."""
+    if form_token is None:
+        return None
+    return Booking.objects.filter(guest=guest, form_token=form_token).first()
 
 
 @transaction.atomic
