@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from outings.bookings.forms import new_form_token
 from outings.catalog import selectors as catalog
@@ -147,6 +147,10 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "web/listing_detail.html", context)
     context["booking_form_token"] = new_form_token()
     response = render(request, "web/listing_detail.html", context)
-    # The page carries a one-time token: a copy from a cache (or the Back button) would reuse it.
-    add_never_cache_headers(response)
+    # The page carries a one-time token. `private`: no shared cache keeps this guest's token.
+    # `no-cache`, not `no-store`: a visit or a reload asks the server again (a new token, fresh
+    # seats), while Back restores the page as the guest left it, with the token of the form
+    # they already sent, so pressing "Book" again answers with that booking instead of booking
+    # twice (`bookings.views.book`). `no-store` made the browser refetch on Back: a new token.
+    patch_cache_control(response, private=True, no_cache=True)
     return response

@@ -158,10 +158,22 @@ def test_a_used_form_sent_again_for_another_date_says_what_happened(
     assert "This form was already used" in text(guest_client.get(again["Location"]))
 
 
-def test_the_listing_page_with_a_token_is_never_cached(guest_client: Client, slot: Slot) -> None:
+def test_the_listing_page_with_a_token_is_private_and_asked_for_again(
+    guest_client: Client, slot: Slot
+) -> None:
+    """Kept only by the guest's browser, which asks again before any reuse but Back and Forward;
+    those show the form with the token it was sent with, whatever cookies changed since."""
     response = guest_client.get(f"/things-to-do/{slot.listing_id}/")
 
-    assert "no-store" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-cache"
+    assert response["Vary"] == "Accept-Language"
+
+
+def test_other_pages_of_a_signed_in_guest_still_vary_on_the_cookie(guest_client: Client) -> None:
+    response = guest_client.get("/bookings/")
+
+    assert response["Cache-Control"] == "private"
+    assert "Cookie" in response["Vary"]
 
 
 def test_booking_without_the_csrf_token_is_refused(guest: User, slot: Slot) -> None:
