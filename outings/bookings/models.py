@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.models import CancellationPolicy, Listing
@@ -129,6 +130,15 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def shown_reason(self) -> str:
+        """`cancel_reason` for the page being shown: a person's reason as they wrote it; the
+        system's (stored as its English msgid, marked with gettext_noop) in the reader's
+        language."""
+        if self.cancelled_by == self.Party.SYSTEM and self.cancel_reason:
+            return gettext(self.cancel_reason)
+        return self.cancel_reason
 
 
 class WaitlistEntry(models.Model):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings.errors import InvalidBookingState
@@ -21,6 +22,9 @@ from outings.scheduling.models import Slot
 Status = Booking.Status
 Party = Booking.Party
 REASON_MAX = 1000
+# The system's reason is stored untranslated and shown in the reader's language
+# (Booking.shown_reason): the worker that decides has no reader's language.
+TOO_FEW_GUESTS = gettext_noop("Not enough guests booked for it to take place.")
 
 # (hours before the start, percent refunded) from the most generous step down; docs/hosting.md.
 REFUND_STEPS: dict[str, list[tuple[int, int]]] = {
@@ -203,7 +207,7 @@ def decide_minimum(*, slot_id: int, now: datetime) -> bool:
         slot_id=slot_id,
         by=Party.SYSTEM,
         actor=None,
-        reason=_("Not enough guests booked for it to take place."),
+        reason=TOO_FEW_GUESTS,
         now=now,
     )
     return True
