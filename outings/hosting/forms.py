@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.services import HostProfileData
+from outings.bookings.forms import message_of
 from outings.catalog.models import CATEGORY_NAMES, CancellationPolicy
 from outings.catalog.services import CURRENCIES, ListingData
 from outings.common.errors import DomainError
@@ -46,7 +47,7 @@ def add_domain_errors(
     """Show a service's refusal on the form: on the field it names, or above the form."""
     renames = renames or {}
     if not error.fields:
-        form.add_error(None, error.message)
+        form.add_error(None, message_of(error))
     for name, messages in error.fields.items():
         field = renames.get(name, name)
         for message in messages if isinstance(messages, list) else [messages]:

@@ -1,6 +1,10 @@
-"""What the listing services refuse, with the status and code each maps to."""
+"""What the listing services refuse, with the status and code each maps to.
+
+Default messages stay English here (the API's JSON needs plain strings); gettext_noop puts them in
+the catalogue, and the pages translate them when they show them (bookings.forms.message_of)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
@@ -10,7 +14,7 @@ from outings.common.errors import DomainError
 class InvalidListing(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The listing is not valid."
+    message = gettext_noop("The listing is not valid.")
 
 
 class ListingConflict(DomainError):
@@ -18,7 +22,7 @@ class ListingConflict(DomainError):
 
     code = "conflict"
     status_code = 409
-    message = "Someone changed this listing since you opened it."
+    message = gettext_noop("Someone changed this listing since you opened it.")
 
     def __init__(self, *, current: Listing, expected_version: int) -> None:
         super().__init__(
@@ -32,25 +36,25 @@ class ListingConflict(DomainError):
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status_code = 409
-    message = "The listing cannot make this change in its current state."
+    message = gettext_noop("The listing cannot make this change in its current state.")
 
 
 class NotAHost(DomainError):
     code = "not_a_host"
     status_code = 403
-    message = "Become a host first."
+    message = gettext_noop("Become a host first.")
 
 
 class HostSuspended(DomainError):
     code = "host_suspended"
     status_code = 403
-    message = "Your host account is suspended; contact us."
+    message = gettext_noop("Your host account is suspended; contact us.")
 
 
 class StaffOnly(DomainError):
     code = "forbidden"
     status_code = 403
-    message = "Only staff may do this."
+    message = gettext_noop("Only staff may do this.")
 
 
 def ensure_active(host: HostProfile) -> None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
 from outings.bookings import selectors as booking_selectors
+from outings.bookings.forms import message_of
 from outings.catalog import services
 from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import photos_for_listing
@@ -132,7 +133,7 @@ def change_state(request: HttpRequest, host: HostProfile, pk: int, action: str) 
         if isinstance(error, NotFound):
             raise
         details = " ".join(str(m) for ms in error.fields.values() for m in ms)
-        messages.error(request, f"{error.message} {details}".strip())
+        messages.error(request, f"{message_of(error)} {details}".strip())
         return redirect("hosting:listing", pk=pk)
     messages.success(request, _("Done."))
     return redirect("hosting:listing", pk=pk)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outings.accounts.models import HostProfile
+from outings.bookings.forms import message_of
 from outings.catalog.models import ListingPhoto
 from outings.catalog.photos import services
 from outings.catalog.services import own_listing
@@ -34,7 +35,7 @@ def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespo
         except NotFound:
             raise
         except DomainError as error:
-            messages.error(request, f"{upload.name}: {error.message}")
+            messages.error(request, f"{upload.name}: {message_of(error)}")
         else:
             added += 1
     if added:
@@ -73,5 +74,5 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
     except NotFound:
         raise
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, message_of(error))
     return _back(pk)

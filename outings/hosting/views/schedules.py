@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
 from outings.bookings import services as bookings
-from outings.bookings.forms import OptionalReasonForm
+from outings.bookings.forms import OptionalReasonForm, message_of
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
 from outings.hosting import selectors
@@ -151,4 +151,4 @@ def _report(request: HttpRequest, error: DomainError) -> None:
         for messages_ in error.fields.values()
         for message in (messages_ if isinstance(messages_, list) else [messages_])
     )
-    messages.error(request, f"{error.message} {details}".strip())
+    messages.error(request, f"{message_of(error)} {details}".strip())
