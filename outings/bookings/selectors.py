@@ -86,8 +86,13 @@ def active_bookings_on(*, slot: Slot) -> QuerySet[Booking]:
 
 
 def roster(*, host: HostProfile, slot_id: int) -> tuple[Slot, list[Booking]]:
-    """A host's date and the bookings that hold seats on it, oldest first."""
+    """A host's date and the bookings that hold seats on it, oldest first. A cancelled date
+    holds none: its roster is its cancelled bookings (whose guests were told, and what each is
+    due), not an empty list that would say nobody booked it."""
     slot = slot_of_host(host=host, slot_id=slot_id)
+    if slot.status == Slot.Status.CANCELLED:
+        bookings = Booking.objects.filter(slot=slot, status=Booking.Status.CANCELLED)
+        return slot, list(bookings.select_related("guest").order_by("id"))
     return slot, list(active_bookings_on(slot=slot).order_by("id"))
 
 

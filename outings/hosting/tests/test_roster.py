@@ -168,6 +168,43 @@ def test_the_host_cancels_a_date_with_a_reason(host_client: Client, slot: Slot) 
     assert "This date is already cancelled." in text(again)
 
 
+def test_a_cancelled_dates_roster_lists_the_cancelled_bookings_and_what_each_is_due(
+    host_client: Client, slot: Slot
+) -> None:
+    confirmed = booked(slot, 2, first_name="Ada", last_name="Byron")
+    held = services.hold_seats(
+        guest=UserFactory.create(first_name="Bo", last_name="Held"),
+        slot_id=slot.pk,
+        seats=1,
+        now=timezone.now(),
+    )
+    host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning"})
+
+    page = text(host_client.get(f"/host/slots/{slot.pk}/roster/"))
+    body = host_client.get(f"/host/slots/{slot.pk}/roster.csv").content.decode()
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+
+    assert "This date is cancelled. Its cancelled bookings are below" in page
+    assert "0 confirmed" not in page
+    assert confirmed.reference in page
+    assert held.reference in page
+    assert "CA$50.00" in page
+    assert rows[0][-2:] == ["Cancelled by", "Refund due"]
+    assert [(row[0], row[4], row[-2], row[-1]) for row in rows[1:]] == [
+        (confirmed.reference, "Cancelled", "the host", "CA$50.00"),
+        (held.reference, "Cancelled", "the host", ""),
+    ]
+
+
+def test_a_cancelled_date_nobody_had_booked_says_so(host_client: Client, slot: Slot) -> None:
+    host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning"})
+
+    page = text(host_client.get(f"/host/slots/{slot.pk}/roster/"))
+
+    assert "Nobody was booked on this date when it was cancelled." in page
+    assert "Nobody has booked this date yet." not in page
+
+
 # --- One booking: accept, decline, cancel ----------------------------------------------------
 
 

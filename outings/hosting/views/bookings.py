@@ -19,6 +19,7 @@ from outings.bookings.forms import OptionalReasonForm, ReasonForm, message_of, s
 from outings.bookings.models import Booking
 from outings.common.errors import DomainError, NotFound
 from outings.hosting.views.common import host_required
+from outings.scheduling.models import Slot
 from outings.web.formatting import format_money, in_zone
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and CR, may
@@ -72,7 +73,11 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
     return render(request, "hosting/roster.html", context, status=status)
 
 
-def _roster_rows(bookings: Iterable[Booking], zone: str) -> Iterable[list[object]]:
+def _roster_rows(
+    bookings: Iterable[Booking], zone: str, *, cancelled: bool
+) -> Iterable[list[object]]:
+    """The CSV's rows; a cancelled date's (its cancelled bookings) also say who cancelled each
+    and the refund due."""
     yield [
         _("Reference"),
         _("Guest"),
@@ -81,10 +86,11 @@ def _roster_rows(bookings: Iterable[Booking], zone: str) -> Iterable[list[object
         _("Status"),
         _("Booked at"),
         _("Price"),
+        *([_("Cancelled by"), _("Refund due")] if cancelled else []),
     ]
     for booking in bookings:
         guest = booking.guest
-        yield [
+        row: list[object] = [
             booking.reference,
             guest.get_full_name() or guest.username,
             guest.email,
@@ -93,6 +99,11 @@ def _roster_rows(bookings: Iterable[Booking], zone: str) -> Iterable[list[object
             in_zone(booking.created_at, zone).strftime("%Y-%m-%d %H:%M"),
             format_money(booking.total_price, booking.currency),
         ]
+        if cancelled:
+            refund = booking.refund_due
+            money = format_money(refund, booking.currency) if refund else ""
+            row += [booking.get_cancelled_by_display(), money]
+        yield row
 
 
 @host_required
@@ -104,7 +115,8 @@ def roster_csv(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRes
     zone = slot.listing.time_zone
     out = io.StringIO()
     writer = csv.writer(out)
-    for row in _roster_rows(bookings, zone):
+    cancelled = slot.status == Slot.Status.CANCELLED
+    for row in _roster_rows(bookings, zone, cancelled=cancelled):
         writer.writerow([spreadsheet_safe(cell) for cell in row])
     start = in_zone(slot.starts_at, zone)
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
