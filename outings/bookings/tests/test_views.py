@@ -384,6 +384,24 @@ def test_cancelling_twice_shows_why_and_changes_nothing(
     assert Booking.objects.get().version == booking.version
 
 
+def test_the_cancel_page_of_a_started_date_says_it_can_no_longer_be_cancelled(
+    guest_client: Client, guest: User, slot: Slot
+) -> None:
+    booking = confirmed(guest, slot)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+
+    page = text(guest_client.get(f"/bookings/{booking.reference}/cancel/"))
+    refused = guest_client.post(f"/bookings/{booking.reference}/cancel/")
+
+    assert "The date has started: this booking can no longer be cancelled." in page
+    assert "It is too late for a refund" not in page
+    assert "Yes, cancel it" not in page
+    assert refused.status_code == 409
+    assert "This date has already started." in text(refused)
+    assert "Yes, cancel it" not in text(refused)
+    assert Booking.objects.get().status == Booking.Status.CONFIRMED
+
+
 def test_releasing_a_hold_says_nothing_is_due(
     guest_client: Client, guest: User, slot: Slot
 ) -> None:

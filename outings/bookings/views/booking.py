@@ -146,13 +146,16 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
             else:
                 messages.success(request, _("Cancelled."))
             return redirect("bookings:detail", reference=booking.reference)
+    now = timezone.now()
+    # Once the date has started the service refuses to cancel: offer no button that can only fail.
+    cancellable = booking.is_active and booking.slot.starts_at > now
     refund = None
-    if booking.status == Booking.Status.CONFIRMED:
+    if cancellable and booking.status == Booking.Status.CONFIRMED:
         refund = services.refund_for(
             policy=booking.cancellation_policy,
             total=booking.total_price,
             starts_at=booking.slot.starts_at,
-            now=timezone.now(),
+            now=now,
         )
-    context = {"booking": booking, "refund": refund, "error": error}
+    context = {"booking": booking, "cancellable": cancellable, "refund": refund, "error": error}
     return render(request, "bookings/cancel.html", context, status=status)
