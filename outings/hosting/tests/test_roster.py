@@ -266,6 +266,33 @@ def test_the_host_cancels_a_booking_with_a_reason_and_the_guest_is_refunded_in_f
     assert "This booking is already cancelled." in text(again)
 
 
+def test_the_host_is_told_a_refund_is_due_only_when_one_was_recorded(
+    host_client: Client, slot: Slot
+) -> None:
+    confirmed = booked(slot, 2)
+    held = services.hold_seats(
+        guest=UserFactory.create(), slot_id=slot.pk, seats=1, now=timezone.now()
+    )
+    before = text(host_client.get(f"/host/bookings/{held.reference}/"))
+
+    paid = host_client.post(
+        f"/host/bookings/{confirmed.reference}/",
+        {"action": "cancel", "cancel-reason": "I am ill"},
+        follow=True,
+    )
+    unpaid = host_client.post(
+        f"/host/bookings/{held.reference}/",
+        {"action": "cancel", "cancel-reason": "I am ill"},
+        follow=True,
+    )
+
+    assert "nothing was paid, so nothing is due" in before
+    assert "Cancelled: the guest has been told and is due a full refund." in text(paid)
+    assert "Cancelled: the guest has been told. Nothing was paid, so nothing is due." in text(
+        unpaid
+    )
+
+
 def test_an_unknown_action_changes_nothing(host_client: Client, slot: Slot) -> None:
     booking = booked(slot)
 

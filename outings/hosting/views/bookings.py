@@ -134,8 +134,13 @@ def _act(action: str, *, host: HostProfile, reference: str, reason: str) -> str:
     if action == "decline":
         services.decline_request(host=host, reference=reference, reason=reason, now=now)
         return _("Declined: the guest has been told and the seats are free again.")
-    services.cancel_booking_as_host(host=host, reference=reference, reason=reason, now=now)
-    return _("Cancelled: the guest has been told and is due a full refund.")
+    booking = services.cancel_booking_as_host(
+        host=host, reference=reference, reason=reason, now=now
+    )
+    if booking.refund_due:
+        return _("Cancelled: the guest has been told and is due a full refund.")
+    # A hold or a request (or a free booking): nothing was paid, no refund was recorded.
+    return _("Cancelled: the guest has been told. Nothing was paid, so nothing is due.")
 
 
 @host_required
