@@ -266,6 +266,18 @@ def test_the_host_cancels_a_booking_with_a_reason_and_the_guest_is_refunded_in_f
     assert "This booking is already cancelled." in text(again)
 
 
+def test_a_requests_answer_by_time_names_its_zone_for_host_and_guest(
+    client: Client, host_client: Client, request_to_book: Booking
+) -> None:
+    """No `tz` cookie and no zone of their own: both read the deadline in UTC, and are told so."""
+    host_page = text(host_client.get(f"/host/bookings/{request_to_book.reference}/"))
+    client.force_login(request_to_book.guest)
+    guest_page = text(client.get(f"/bookings/{request_to_book.reference}/"))
+
+    assert re.search(r"Answer by [^;<]* UTC;", host_page)
+    assert re.search(r"The host answers your request by [^<]* UTC\.", guest_page)
+
+
 def test_the_host_is_told_a_refund_is_due_only_when_one_was_recorded(
     host_client: Client, slot: Slot
 ) -> None:

@@ -5,6 +5,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django import template
 from django.templatetags.tz import do_timezone
+from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import Truncator
 
@@ -39,6 +40,15 @@ def in_zone(value: datetime | None, zone_name: str) -> datetime | str:
         return ""
     converted: datetime = do_timezone(value, zone_or_utc(zone_name))
     return converted
+
+
+@register.filter(expects_localtime=True)
+def with_zone(value: datetime | None, format_name: str = "DATETIME_FORMAT") -> str:
+    """The instant in the viewer's zone, in the language's named format, followed by the zone's
+    abbreviation ("12:51 CEST"): a deadline names its zone like every other time on a page."""
+    if not isinstance(value, datetime):
+        return ""
+    return f"{formats.date_format(value, format_name)} {formats.date_format(value, 'T')}"
 
 
 @register.filter
