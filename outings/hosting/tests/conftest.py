@@ -1,3 +1,3 @@
-from outings.hosting.tests.fixtures import categories, media
+from outings.hosting.tests.fixtures import categories, host, host_client, listing, media, slot
 
-__all__ = ["categories", "media"]
+__all__ = ["categories", "host", "host_client", "listing", "media", "slot"]

@@ -119,3 +119,33 @@ def listing_data(**overrides: Any) -> ListingData:
     }
     values.update(overrides)
     return ListingData(**values)
+
+
+@pytest.fixture
+def host() -> Any:
+    from outings.catalog.tests.factories import HostProfileFactory
+
+    return HostProfileFactory.create()
+
+
+@pytest.fixture
+def host_client(client: Any, host: Any) -> Any:
+    """The test client, signed in as `host`."""
+    client.force_login(host.user)
+    return client
+
+
+@pytest.fixture
+def listing(host: Any) -> Any:
+    """A listing of `host` at 25.00 CAD for groups of up to 6."""
+    from outings.catalog.tests.factories import ListingFactory
+
+    return ListingFactory.create(host=host, price_amount=2500, currency="CAD", max_group_size=6)
+
+
+@pytest.fixture
+def slot(listing: Any) -> Any:
+    """A date of `listing` with 10 seats."""
+    from outings.catalog.tests.factories import SlotFactory
+
+    return SlotFactory.create(listing=listing, capacity=10)

@@ -13,7 +13,6 @@ from outings.catalog import services as catalog_services
 from outings.catalog.models import AuditEntry, Listing, ListingPhoto
 from outings.catalog.photos.services import add_photo
 from outings.catalog.tests.factories import (
-    HostProfileFactory,
     ListingFactory,
     SlotFactory,
     UserFactory,
@@ -46,17 +45,6 @@ LISTING_FORM = {
     "included": "Coffee",
     "requirements": "",
 }
-
-
-@pytest.fixture
-def host():
-    return HostProfileFactory.create()
-
-
-@pytest.fixture
-def host_client(client, host):
-    client.force_login(host.user)
-    return client
 
 
 def test_signing_up_verifying_the_address_and_becoming_a_host(client):

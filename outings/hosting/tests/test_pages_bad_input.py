@@ -9,7 +9,6 @@ from django.utils import timezone
 from outings.bookings import services
 from outings.bookings.models import Booking
 from outings.catalog.tests.factories import (
-    HostProfileFactory,
     ListingFactory,
     ScheduleFactory,
     SlotFactory,
@@ -18,11 +17,6 @@ from outings.catalog.tests.factories import (
 from outings.scheduling.models import Schedule, Slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
-
-
-@pytest.fixture
-def host():
-    return HostProfileFactory.create()
 
 
 @pytest.fixture

@@ -5,22 +5,11 @@ from django.utils import timezone
 
 from outings.accounts.services import suspend_host
 from outings.catalog import services as catalog_services
-from outings.catalog.tests.factories import HostProfileFactory, UserFactory
+from outings.catalog.tests.factories import UserFactory
 from outings.hosting.tests.fixtures import listing_data
 from outings.hosting.tests.test_pages import LISTING_FORM
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "media", "nudges")]
-
-
-@pytest.fixture
-def host():
-    return HostProfileFactory.create()
-
-
-@pytest.fixture
-def host_client(client, host):
-    client.force_login(host.user)
-    return client
 
 
 def test_editing_a_listing_on_the_site_keeps_the_language_its_text_is_written_in(host_client, host):

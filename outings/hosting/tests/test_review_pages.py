@@ -10,37 +10,12 @@ from django.utils import timezone
 from outings.accounts.models import HostProfile
 from outings.bookings import services
 from outings.bookings.models import Booking
-from outings.catalog.models import Listing
 from outings.catalog.tests.factories import (
-    HostProfileFactory,
-    ListingFactory,
-    SlotFactory,
     UserFactory,
 )
 from outings.scheduling.models import Slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
-
-
-@pytest.fixture
-def host() -> HostProfile:
-    return HostProfileFactory.create()
-
-
-@pytest.fixture
-def host_client(client: Client, host: HostProfile) -> Client:
-    client.force_login(host.user)
-    return client
-
-
-@pytest.fixture
-def listing(host: HostProfile) -> Listing:
-    return ListingFactory.create(host=host, price_amount=2500, currency="CAD", max_group_size=6)
-
-
-@pytest.fixture
-def slot(listing: Listing) -> Slot:
-    return SlotFactory.create(listing=listing, capacity=10)
 
 
 def booked(slot: Slot, seats: int = 2) -> Booking:

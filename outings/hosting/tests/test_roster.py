@@ -27,27 +27,6 @@ from outings.scheduling.models import Slot
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
 
 
-@pytest.fixture
-def host() -> HostProfile:
-    return HostProfileFactory.create()
-
-
-@pytest.fixture
-def host_client(client: Client, host: HostProfile) -> Client:
-    client.force_login(host.user)
-    return client
-
-
-@pytest.fixture
-def listing(host: HostProfile) -> Listing:
-    return ListingFactory.create(host=host, price_amount=2500, currency="CAD", max_group_size=6)
-
-
-@pytest.fixture
-def slot(listing: Listing) -> Slot:
-    return SlotFactory.create(listing=listing, capacity=10)
-
-
 def booked(slot: Slot, seats: int = 2, **guest: Any) -> Booking:
     user = UserFactory.create(**guest)
     now = timezone.now()
