@@ -128,10 +128,10 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def _tethered(command: list[str]) -> str:
-    """The shell line honcho runs for `command`: exec'd, so that the runner stays its parent,
-    through outings.common.tether, so that it stops if the runner is killed outright."""
+    """The shell line honcho runs for `command`: exec'd (so that honcho's child stays its
+    parent) through outings.common.tether, so that it stops when that child does."""
     launcher = [sys.executable, "-m", "outings.common.tether", *command]
-    return f"{tether.PARENT_ENV}={os.getpid()} exec {shlex.join(launcher)}"
+    return f"exec {shlex.join(launcher)}"
 
 
 # The advisory lock that serialises start-up's migrate and import across app servers.
@@ -230,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "PYTHONUNBUFFERED": "1",
         "OUTINGS_WSGI_UPSTREAM": f"http://127.0.0.1:{args.port + 1}/",
     }
+    # honcho's children die with the runner, and each command with its honcho child.
+    tether.tether_forked_children()
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
     for name, command in _processes(args).items():
         manager.add_process(name, _tethered(command), env=env, cwd=str(ROOT))

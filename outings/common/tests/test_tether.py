@@ -87,5 +87,47 @@ def test_a_command_whose_parent_is_already_gone_is_not_run(tmp_path):
 def test_make_run_starts_every_process_through_the_tether():
     line = runner._tethered(["gunicorn", "config.wsgi"])
 
-    assert f"{tether.PARENT_ENV}={os.getpid()} exec " in line
+    assert line.startswith("exec ")
     assert line.endswith("-m outings.common.tether gunicorn config.wsgi")
+
+
+# What the runner does: honcho runs each command from a multiprocessing child of its own.
+HONCHO_PARENT = """
+import sys
+from honcho.manager import Manager
+from honcho.printer import Printer
+from outings.common import runner, tether
+
+tether.tether_forked_children()
+manager = Manager(Printer(sys.stdout))
+manager.add_process("sleeper", runner._tethered(sys.argv[1:]))
+manager.loop()
+"""
+
+
+@linux_only
+def test_a_command_under_honcho_stops_when_the_runner_is_killed(tmp_path):
+    """The smoke run found the first version tethered to the runner itself, which is not the
+    command's parent under honcho: every process exited at once. Here the whole chain, runner ->
+    honcho's child -> command, and the runner SIGKILLed."""
+    pidfile = tmp_path / "child.pid"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", HONCHO_PARENT, "sh", "-c", f"echo $$ > {pidfile}; exec sleep 60"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert parent.poll() is None, "the runner stopped: the command did not start"
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+    pid = int(pidfile.read_text())
+    time.sleep(0.5)
+    assert _running(pid), "the command did not keep running under honcho"
+
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
