@@ -1,4 +1,6 @@
+import asyncio
 import smtplib
+import time
 from email.parser import BytesParser
 from email.policy import default as default_policy
 
@@ -113,8 +115,21 @@ def test_a_user_who_opted_out_before_the_mail_left_gets_nothing_and_the_message_
 
 
 def test_smtp_delivery_is_recorded_once_the_final_dot_is_written_before_the_reply(sink):
+    """The seal runs once the final "." is written, without waiting for the server's reply. The
+    server here answers only after it sees the seal (or after 5 s): a client that awaited the
+    reply first would record "received" before "sealed". (Recording "received" as soon as the
+    data arrived raced the client's own thread: the server could run first.)"""
     client = SealingSMTP("127.0.0.1", sink.port)
     client.at_end_of_data = lambda: sink.recorder.events.append("sealed")
+    accept = sink.recorder.handle_DATA
+
+    async def answer_after_the_seal(server, session, envelope):
+        deadline = time.monotonic() + 5
+        while "sealed" not in sink.recorder.events and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        return await accept(server, session, envelope)
+
+    sink.recorder.handle_DATA = answer_after_the_seal
 
     client.sendmail("a@example.com", ["b@example.com"], b"Subject: hi\r\n\r\n.leading dot\r\n")
     client.quit()
