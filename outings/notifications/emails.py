@@ -226,7 +226,9 @@ def deliver(message: OutboxMessage) -> None:
     backend = _connections.get()
     try:
         if isinstance(backend, SealingBackend):
-            backend.send_sealed(mail, seal=lambda: outbox.seal(message))
+            # Prepared before the mail goes out: after its final ".", sending "done" is all
+            # that is left to do (docs/background-work.md, "Email: once, and only once").
+            backend.send_sealed(mail, seal=outbox.sealer(message))
         else:
             backend.send_messages([mail])
     except smtplib.SMTPException as error:

@@ -9,7 +9,15 @@ See docs/background-work.md for the delivery guarantees.
 """
 
 from outings.common.outbox.registry import UnknownKind, handler
-from outings.common.outbox.relay import mark_done, seal
+from outings.common.outbox.relay import mark_done, seal, sealer
 from outings.common.outbox.services import enqueue, retry_messages
 
-__all__ = ["UnknownKind", "enqueue", "handler", "mark_done", "retry_messages", "seal"]
+__all__ = [
+    "UnknownKind",
+    "enqueue",
+    "handler",
+    "mark_done",
+    "retry_messages",
+    "seal",
+    "sealer",
+]

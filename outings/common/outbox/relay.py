@@ -141,18 +141,24 @@ def mark_done(message: OutboxMessage) -> None:
     message.locked = False  # type: ignore[attr-defined]
 
 
-def seal(message: OutboxMessage) -> Callable[[], None]:
-    """`mark_done` at a point of no return (the final "." of an SMTP message): call it right
-    after the side effect's last write. It sends the same UPDATE down the database connection
-    without waiting for the answer and without Django's cursor and psycopg's query building in
-    front of it, so that little more than one system call separates the effect from its record
-    (a worker killed in between repeats the effect). Returns the function that reads the
-    answer: call it next, whatever happens, before the connection is used again."""
+def sealer(message: OutboxMessage) -> Callable[[], Callable[[], None]]:
+    """`mark_done` at a point of no return (the final "." of an SMTP message), prepared: the
+    database connection is checked and the UPDATE built now, before the side effect, and the
+    function returned sends it down the connection's libpq handle, without waiting for the
+    answer. Call that right after the side effect's last write: only the call and one system
+    call separate the effect from its record (a worker killed in between repeats the effect;
+    building the statement there too made that window several times longer). It returns the
+    function that reads the answer: call it next, whatever happens, before the connection is
+    used again."""
     connection.ensure_connection()
     pgconn = connection.connection.pgconn
-    pgconn.send_query((_MARK_DONE % message.pk).encode())
-    while pgconn.flush():  # a non-blocking connection may take more than one write
-        select.select([], [pgconn.socket], [])
+    query = (_MARK_DONE % message.pk).encode()
+
+    def fire() -> Callable[[], None]:
+        pgconn.send_query(query)
+        while pgconn.flush():  # a non-blocking connection may take more than one write
+            select.select([], [pgconn.socket], [])
+        return finish
 
     def finish() -> None:
         answer = None
@@ -171,7 +177,12 @@ def seal(message: OutboxMessage) -> Callable[[], None]:
         message.status = Status.DONE
         message.locked = False  # type: ignore[attr-defined]
 
-    return finish
+    return fire
+
+
+def seal(message: OutboxMessage) -> Callable[[], None]:
+    """`sealer`, prepared and fired at once."""
+    return sealer(message)()
 
 
 def _mark_done_in_transaction(message: OutboxMessage) -> None:
