@@ -2,13 +2,11 @@
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from outings.accounts.models import User
-
-SITE_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
+from outings.accounts.services import valid_languages
 
 
 class SiteLanguageMiddleware:
@@ -23,7 +21,7 @@ class SiteLanguageMiddleware:
         user = getattr(request, "user", None)
         if isinstance(user, User) and user.is_authenticated and not user.preferred_language:
             language = (translation.get_language() or "")[:8]
-            if language in SITE_LANGUAGES and user.site_language != language:
+            if language and language in valid_languages() and user.site_language != language:
                 User.objects.filter(pk=user.pk).update(site_language=language)
                 user.site_language = language
         return self.get_response(request)
