@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outings.common.errors import DomainError
-from outings.search.engine.cursors import cursor_correction, cursor_fingerprint
+from outings.search.engine.cursors import cursor_fingerprint, read_cursor
 from outings.search.engine.page import run_page
 from outings.search.query import InvalidSearch, SearchPage, SearchQuery
 
@@ -69,12 +69,15 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
         budget = _Budget()
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         rate = _rate(cursor, query.currency)
-        if query.cursor is not None and (corrected := cursor_correction(query.cursor, query)):
+        after, corrected = read_cursor(query.cursor, query) if query.cursor else (None, None)
+        if corrected:
             # A later page of a corrected search: the text that was searched, again.
-            page = run_page(cursor, _with_text(query, corrected), now, rate, sent=query)
+            page = run_page(
+                cursor, _with_text(query, corrected), now, rate, after=after, sent=query
+            )
             page.suggestion, page.corrected = corrected, True
             return page
-        page = run_page(cursor, query, now, rate)
+        page = run_page(cursor, query, now, rate, after=after)
         if query.text and not page.hits and query.cursor is None:
             budget.renew(cursor)
             corrected = _correct(cursor, query.text)

@@ -64,13 +64,9 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
     return data
 
 
-def cursor_correction(cursor: str, query: SearchQuery) -> str | None:
-    """The corrected text that the cursor's search ran, if the engine corrected it."""
-    corrected = _signed_data(cursor, query).get("c")
-    return corrected if isinstance(corrected, str) else None
-
-
-def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
+def read_cursor(cursor: str, query: SearchQuery) -> tuple[list[Any], str | None]:
+    """The sort keys the next page starts after, and the corrected text its search ran (None
+    unless the engine corrected the client's words)."""
     data = _signed_data(cursor, query)
     values = data.get("k")
     if not isinstance(values, list) or len(values) != 2:
@@ -83,4 +79,10 @@ def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
             values[0] = float(values[0])
         except ValueError as error:
             raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]}) from error
-    return values
+    corrected = data.get("c")
+    return values, corrected if isinstance(corrected, str) else None
+
+
+def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
+    """The sort keys the next page starts after."""
+    return read_cursor(cursor, query)[0]

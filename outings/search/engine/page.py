@@ -9,7 +9,7 @@ from typing import Any
 from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.search import sql as S
 from outings.search.engine import where as W
-from outings.search.engine.cursors import decode_cursor, encode_cursor, jsonable
+from outings.search.engine.cursors import encode_cursor, jsonable
 from outings.search.query import FacetValue, NextSlot, SearchHit, SearchPage, SearchQuery
 
 ORDER = {
@@ -32,14 +32,16 @@ def run_page(
     now: datetime,
     rate: tuple[Decimal, int],
     *,
+    after: list[Any] | None = None,
     sent: SearchQuery | None = None,
 ) -> SearchPage:
     """The page and its facets in one statement: the matching rows are found once, in a
     MATERIALIZED CTE with only what ordering and counting need, and both the page and the facet
     counts read them from there (they were two statements that each found them).
 
-    `sent` is the query as the client sent it when `query` is its correction: cursors are
-    checked against, and signed for, what the client will send again."""
+    `after` is the sort keys of the client's cursor (read_cursor), the page starting after
+    them. `sent` is the query as the client sent it when `query` is its correction: the next
+    cursor is signed for what the client will send again."""
     sent = sent or query
     where = W.common(query, now, rate)
     own = W.facet_conditions(query)
@@ -61,8 +63,8 @@ def run_page(
         limit=query.limit + 1,
     )
     keyset = "TRUE"
-    if query.cursor:
-        values = decode_cursor(query.cursor, sent)
+    if after is not None:
+        values = after
         keyset = f"({', '.join(keys)}) {comparison} (%(k0)s, %(k1)s)"
         params.update(k0=values[0], k1=values[1])
     distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
