@@ -10,18 +10,9 @@ from outings.catalog.tests.factories import UserFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
 from outings.notifications import emails, services
-from outings.notifications.tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
 Status = OutboxMessage.Status
-
-
-@pytest.fixture
-def sink():
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_server_that_refuses_our_session_does_not_park_every_mail_in_the_queue(sink):
