@@ -22,14 +22,6 @@ Status = OutboxMessage.Status
 STARTS_AT = "2026-07-01T16:00:00+00:00"
 
 
-@pytest.fixture
-def sink():
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
-
-
 def smtp_settings(sink: SmtpSink):
     return override_settings(
         EMAIL_BACKEND="outings.notifications.smtp.EmailBackend",
@@ -119,8 +111,6 @@ def test_smtp_delivery_is_recorded_once_the_final_dot_is_written_before_the_repl
     server here answers only after it sees the seal (or after 5 s): a client that awaited the
     reply first would record "received" before "sealed". (Recording "received" as soon as the
     data arrived raced the client's own thread: the server could run first.)"""
-    client = SealingSMTP("127.0.0.1", sink.port)
-    client.at_end_of_data = lambda: sink.recorder.events.append("sealed")
     accept = sink.recorder.handle_DATA
 
     async def answer_after_the_seal(server, session, envelope):
@@ -129,7 +119,9 @@ def test_smtp_delivery_is_recorded_once_the_final_dot_is_written_before_the_repl
             await asyncio.sleep(0.005)
         return await accept(server, session, envelope)
 
-    sink.recorder.handle_DATA = answer_after_the_seal
+    sink.recorder.handle_DATA = answer_after_the_seal  # before connecting: aiosmtpd reads
+    client = SealingSMTP("127.0.0.1", sink.port)  # its handler's hooks once per connection
+    client.at_end_of_data = lambda: sink.recorder.events.append("sealed")
 
     client.sendmail("a@example.com", ["b@example.com"], b"Subject: hi\r\n\r\n.leading dot\r\n")
     client.quit()
