@@ -54,9 +54,11 @@ def _isolated_cache(_cache_dir: Path) -> Iterator[None]:
     """Each test sees an empty cache of the configured kind (file or Redis) under its own key
     prefix, so tests never read each other's entries nor a running instance's."""
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    if "filebased" in caches["default"]["BACKEND"]:
-        caches["default"]["LOCATION"] = str(_cache_dir)
+    prefix = f"test-{uuid.uuid4().hex}"
+    for alias, config in caches.items():
+        config["KEY_PREFIX"] = f"{prefix}:{alias}"
+        if "filebased" in config["BACKEND"].lower():
+            config["LOCATION"] = str(_cache_dir / alias)
     with override_settings(CACHES=caches):
         yield
 

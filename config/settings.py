@@ -147,7 +147,14 @@ if REDIS_URL:
             "BACKEND": "outings.common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings"),
-        }
+        },
+        # Whole anonymous pages and template fragments (outings.common.pagecache): a cache that
+        # is down reads as a miss here, for every caller.
+        "pages": {
+            "BACKEND": "outings.common.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings") + ":pages",
+        },
     }
 else:
     # A file cache is shared by every process of the embedded profile (web, worker, beat).
@@ -156,8 +163,17 @@ else:
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings"),
-        }
+        },
+        "pages": {
+            "BACKEND": "outings.common.cache.TolerantFileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "pages"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings") + ":pages",
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        },
     }
+# How long a shared cache in front of the app (the load balancer, a CDN) may keep an anonymous
+# page; the app's own page cache follows every write at once (outings.common.pagecache).
+PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)  # seconds
 # Sessions in the cache, backed by the database: a cache flush logs nobody out, and a cache that
 # is down is a miss, not an error (Django's cached_db engine, guarded).
 SESSION_ENGINE = "outings.common.sessions"
@@ -194,6 +210,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_TASK_ROUTES = {
     "outings.stats.tasks.*": {"queue": "slow"},
+    "outings.web.tasks.*": {"queue": "slow"},
     "outings.notifications.tasks.*": {"queue": "slow"},
     "outings.common.*": {"queue": "default"},
 }
@@ -242,6 +259,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": OUTBOX_SWEEP_SECONDS * 2},
     },
     "outbox-purge": {"task": "outings.common.outbox.tasks.purge", "schedule": 3600.0},
+    # Before the home page's aggregates expire (outings.web.views.AGGREGATE_CACHE_SECONDS).
+    "refresh-aggregates": {
+        "task": "outings.web.tasks.refresh_aggregates",
+        "schedule": 240.0,
+        "options": {"expires": 240},
+    },
     "stats-flush": {
         "task": "outings.stats.tasks.flush_listing_views",
         "schedule": env.float("STATS_FLUSH_SECONDS", default=60.0),  # STATS_FLUSH_SECONDS

@@ -4,10 +4,11 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from outings.common.views import health
+from outings.web import views as web_views
 
 urlpatterns = [
     path("health", health, name="health"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("outings.api.urls")),
     path("notifications/", include("outings.notifications.urls")),

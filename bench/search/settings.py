@@ -18,5 +18,6 @@ if BASE_CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
             **BASE_CACHES["default"],
             "LOCATION": str(VAR_DIR / "bench" / "search-cache"),
             "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
+        },
+        "pages": BASE_CACHES["pages"],
     }

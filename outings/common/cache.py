@@ -8,7 +8,10 @@ between commands but its pool, and is safe to share between threads, so one per 
 once and kept. Everything else is Django's.
 
 The cache failing never fails a page, a search or a booking (DESIGN.md section 5): a cache that
-cannot be reached is a miss, and the value comes from the database.
+cannot be reached is a miss, and the value comes from the database. Code that reads the default
+cache says so with `get_or_compute`; the "pages" cache (whole anonymous pages and template
+fragments, outings.common.pagecache) is a `TolerantCache`, which says it once for every caller,
+Django's `{% cache %}` tag included.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, cast
 
 import redis
 from django.core.cache import cache
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -69,3 +73,29 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _OneClientPerPool
+
+
+class _Tolerant:
+    """A cache whose reads miss and whose writes are dropped while its server cannot be reached
+    (each logged as a warning), instead of raising into the page that used it."""
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        try:
+            return super().get(key, default, version)  # type: ignore[misc]
+        except CACHE_ERRORS:
+            logger.warning("cache unavailable: %s read as a miss", key, exc_info=True)
+            return default
+
+    def set(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> None:
+        try:
+            super().set(key, value, timeout, version)  # type: ignore[misc]
+        except CACHE_ERRORS:
+            logger.warning("cache unavailable: %s not stored", key, exc_info=True)
+
+
+class TolerantRedisCache(_Tolerant, RedisCache):
+    pass
+
+
+class TolerantFileBasedCache(_Tolerant, FileBasedCache):
+    pass

@@ -181,7 +181,22 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [PREPARE_LOCK])
+    _queue_cache_warming()
     return accounts
+
+
+def _queue_cache_warming() -> None:
+    """The slow worker renders the most visited pages into the page cache once it is up
+    (docs/caching.md); a broker that cannot take the message only costs those first visitors
+    a render."""
+    from kombu.exceptions import OperationalError
+
+    from outings.web.tasks import warm_cache
+
+    try:
+        warm_cache.delay()
+    except OperationalError as error:
+        print(f"outings | cache warming not queued: {error}", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

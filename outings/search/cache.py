@@ -35,6 +35,12 @@ def catalogue_version() -> int:
     return int(row[0]) if row else 0
 
 
+def public_versions() -> tuple[int, int]:
+    """What every public page that shows listings or dates is keyed by in the page cache
+    (outings.common.pagecache): the catalogue version and the current time window."""
+    return catalogue_version(), time_window()
+
+
 def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPage:
     """The page for `query`, from the cache when the catalogue has not changed since it was
     stored. `version` is the catalogue version if the caller has read it already (read before

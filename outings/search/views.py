@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from outings.catalog.models import CATEGORY_NAMES
+from outings.common.pagecache import cached_page
 from outings.search import cache
 from outings.search.engine import SearchTimeout
 from outings.search.engine import search as run_search
@@ -25,6 +26,20 @@ logger = logging.getLogger(__name__)
 @require_GET
 @vary_on_headers("HX-Request")
 def explore(request: HttpRequest) -> HttpResponse:
+    """Anonymous visitors' pages come whole from the page cache, keyed by the same catalogue
+    version as the search inside them; a signed-in visitor's search is run for them."""
+    if request.user.is_authenticated:
+        return _explore(request, version=None)
+    versions = cache.public_versions()
+    return cached_page(
+        request,
+        lambda: _explore(request, version=versions[0]),
+        versions=versions,
+        timeout=cache.SAFETY_TIMEOUT,
+    )
+
+
+def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
     form = ExploreForm(request.GET)
     page: SearchPage | None = None
     problems: list[str] = []
@@ -38,7 +53,9 @@ def explore(request: HttpRequest) -> HttpResponse:
             )
             applied_sort = query.sort  # "distance" near a place without words, if not chosen
             page = (
-                run_search(query) if request.user.is_authenticated else cache.cached_search(query)
+                run_search(query)
+                if version is None
+                else cache.cached_search(query, version=version)
             )
         except InvalidSearch as error:
             problems = [message for messages in error.fields.values() for message in messages]

@@ -1,6 +1,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Sum
+
+from outings.catalog.models import Listing
 from outings.stats.models import ListingDay
 
 
@@ -28,3 +31,16 @@ def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
         )
         day += timedelta(days=1)
     return days
+
+
+def most_viewed_listings(*, since: date, limit: int) -> list[int]:
+    """Ids of the public listings viewed most since `since` (UTC days), most first; listings
+    with the same views by id."""
+    return list(
+        Listing.objects.public()
+        .filter(daily_stats__day__gte=since)
+        .annotate(recent_views=Sum("daily_stats__views"))
+        .filter(recent_views__gt=0)
+        .order_by("-recent_views", "id")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -3,28 +3,40 @@ selectors and render; they hold no rules of their own."""
 
 import math
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views import i18n
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
 from outings.bookings.forms import new_form_token
 from outings.catalog import selectors as catalog
 from outings.catalog.photos.selectors import photos_for_listing
 from outings.common import pagetokens
 from outings.common.cache import get_or_compute
+from outings.common.pagecache import cached_page
 from outings.common.pagetokens import BadCursor
 from outings.scheduling import selectors as scheduling
+from outings.search.cache import SAFETY_TIMEOUT, public_versions
 from outings.search.related import similar
 from outings.stats.services import record_listing_view
 
 FEATURED_PER_CATEGORY = 2
 NEARBY_COUNT = 8
 UPCOMING_SLOTS = 10
-# Aggregates over the whole catalogue; a few minutes stale is fine on the home page.
-AGGREGATE_CACHE_SECONDS = 300
+# Aggregates over the whole catalogue, a few minutes stale on the home page: refreshed ahead of
+# time by a periodic task (outings.web.tasks.refresh_aggregates), computed here only when missing.
+AGGREGATE_CACHE_SECONDS = 600
+BUSIEST_CITY_KEY = "web:busiest-city"
+# Sent by the cache warmer (outings.web.warming), whose page renders are not views. A visitor who
+# sends it only keeps their own view out of the host's statistics.
+WARMING_HEADER = "X-Outings-Warming"
+CATEGORY_COUNTS_KEY = "web:category-counts"
 
 _CURSOR = re.compile(r"id:([1-9][0-9]{0,18})")
 _MAX_ID = 2**63 - 1
@@ -58,15 +70,21 @@ def _point(request: HttpRequest) -> tuple[float, float] | None:
 def home(request: HttpRequest) -> HttpResponse:
     """Featured bookable experiences, listings near the viewer (or in the busiest city) and the
     categories with their counts."""
+    return cached_page(
+        request, lambda: _home(request), versions=public_versions(), timeout=SAFETY_TIMEOUT
+    )
+
+
+def _home(request: HttpRequest) -> HttpResponse:
     point = _point(request)
     city: str | None = None
     if point is not None:
         nearby = catalog.nearest_listings(latitude=point[0], longitude=point[1], limit=NEARBY_COUNT)
     else:
-        city = get_or_compute("web:busiest-city", catalog.busiest_city, AGGREGATE_CACHE_SECONDS)
+        city = get_or_compute(BUSIEST_CITY_KEY, catalog.busiest_city, AGGREGATE_CACHE_SECONDS)
         nearby = [] if city is None else catalog.listings_in_city(city=city, limit=NEARBY_COUNT)
     categories = get_or_compute(
-        "web:category-counts", catalog.categories_with_counts, AGGREGATE_CACHE_SECONDS
+        CATEGORY_COUNTS_KEY, catalog.categories_with_counts, AGGREGATE_CACHE_SECONDS
     )
     featured = scheduling.featured_experiences(
         now=timezone.now(), per_category=FEATURED_PER_CATEGORY
@@ -88,6 +106,14 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     """Public listings, newest first, optionally in one category and/or city, keyset-paginated.
 
     Requests from htmx ("Show more") get only the next cards and the new pager."""
+    response = cached_page(
+        request, lambda: _listing_list(request), versions=public_versions(), timeout=SAFETY_TIMEOUT
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _listing_list(request: HttpRequest) -> HttpResponse:
     categories = catalog.list_categories()
     slug = request.GET.get("category", "")
     category = None
@@ -127,30 +153,74 @@ def listing_list(request: HttpRequest) -> HttpResponse:
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One listing with its next dates; 404 unless it is public."""
+    """One listing with its next dates; 404 unless it is public. Anonymous visitors get it from
+    the page cache; a signed-in guest's page carries a one-time booking token and is their own."""
+    versions = public_versions()
+    if request.user.is_authenticated:
+        response = _listing_detail(request, pk, versions=versions)
+        # `private`: no shared cache keeps this guest's token. `no-cache`, not `no-store`: a
+        # visit or a reload asks the server again (a new token, fresh seats), while Back
+        # restores the page as the guest left it, with the token of the form they already
+        # sent, so pressing "Book" again answers with that booking instead of booking twice
+        # (`bookings.views.book`). `no-store` made the browser refetch on Back: a new token.
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        response = cached_page(
+            request,
+            lambda: _listing_detail(request, pk, versions=versions),
+            versions=versions,
+            timeout=SAFETY_TIMEOUT,
+        )
+    if WARMING_HEADER not in request.headers:  # a visitor, not outings.web.warming
+        record_listing_view(listing_id=pk)  # buffered: no database write per view
+    return response
+
+
+def _listing_detail(request: HttpRequest, pk: int, *, versions: tuple[int, int]) -> HttpResponse:
     listing = catalog.get_public_listing(listing_id=pk)
     slots = scheduling.upcoming_slots(listing_id=pk, now=timezone.now(), limit=UPCOMING_SLOTS)
-    record_listing_view(listing_id=listing.pk)  # buffered: no database write per view
     party = max(1, listing.min_group_size)  # the smallest booking a hold takes
     context = {
         "listing": listing,
         "slots": slots,
         "photos": photos_for_listing(listing),
-        "similar": similar(listing_id=listing.pk, limit=4),
+        # Called by the template only when its fragment is not in the pages cache.
+        "similar": lambda: similar(listing_id=listing.pk, limit=4),
+        "versions": versions,
+        "fragment_seconds": SAFETY_TIMEOUT,
         # The booking panel (bookings/_book_panel.html): dates with seats for the smallest group,
         # the others (for the waiting list), and for a signed-in viewer the form's one-time token.
         "book_slots": [slot for slot in slots if slot.seats_left >= party],
         "full_slots": [slot for slot in slots if slot.seats_left < party],
         "hold_minutes": settings.BOOKINGS_HOLD_MINUTES,
     }
-    if not request.user.is_authenticated:
-        return render(request, "web/listing_detail.html", context)
-    context["booking_form_token"] = new_form_token()
-    response = render(request, "web/listing_detail.html", context)
-    # The page carries a one-time token. `private`: no shared cache keeps this guest's token.
-    # `no-cache`, not `no-store`: a visit or a reload asks the server again (a new token, fresh
-    # seats), while Back restores the page as the guest left it, with the token of the form
-    # they already sent, so pressing "Book" again answers with that booking instead of booking
-    # twice (`bookings.views.book`). `no-store` made the browser refetch on Back: a new token.
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    if request.user.is_authenticated:
+        context["booking_form_token"] = new_form_token()
+    return render(request, "web/listing_detail.html", context)
+
+
+@csrf_exempt
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's `set_language`, posted by the language menu on every page. A signed-in visitor's
+    form carries a CSRF token, checked as on every form. An anonymous visitor's page is cached
+    and shared whole, so it carries none (templates/_language_switcher.html); their request is
+    refused when the browser says another site sent it: `Sec-Fetch-Site`, else `Origin` (the
+    check Go's net/http CrossOriginProtection makes). A request with neither header comes from
+    no browser that another site could drive, and the most a forged one could change is the
+    language a visitor with no account reads the site in."""
+    if request.user.is_authenticated:
+        return csrf_protect(i18n.set_language)(request)
+    if _cross_site(request):
+        return HttpResponseForbidden("Cross-site request refused.", content_type="text/plain")
+    return i18n.set_language(request)
+
+
+def _cross_site(request: HttpRequest) -> bool:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return urlsplit(origin).netloc != request.get_host()

@@ -14,7 +14,11 @@ CACHE_DOWN = {
     "default": {
         "BACKEND": "outings.common.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here: connection refused
-    }
+    },
+    "pages": {
+        "BACKEND": "outings.common.cache.TolerantRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    },
 }
 
 

@@ -90,7 +90,11 @@ def cache_down(settings):
         "default": {
             "BACKEND": "outings.common.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
-        }
+        },
+        "pages": {
+            "BACKEND": "outings.common.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
     }
 
 

@@ -3,9 +3,10 @@ from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
-from outings.catalog.tests.factories import ListingFactory, SlotFactory
+from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,10 +63,60 @@ def test_the_language_switcher_sets_the_language_and_returns_to_the_page(client)
     assert "Preis pro Person" in client.get(page).content.decode()
 
 
-def test_the_language_switcher_form_carries_a_csrf_token(client):
-    client = type(client)(enforce_csrf_checks=True)
+def test_a_signed_in_visitors_language_form_carries_a_csrf_token_which_is_checked():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory.create())
     body = client.get(reverse("web:home")).content.decode()
+
+    without_token = client.post(reverse("set_language"), {"language": "de", "next": "/"})
 
     assert 'name="csrfmiddlewaretoken"' in body
     assert 'name="language"' in body
     assert '<option value="de" lang="de">Deutsch</option>' in body
+    assert without_token.status_code == 403
+    assert settings.LANGUAGE_COOKIE_NAME not in client.cookies
+
+
+def test_an_anonymous_visitors_language_form_has_no_token_and_works_from_the_site():
+    """The anonymous page is cached and shared whole (outings.common.pagecache), so its form
+    carries no token: the browser's own word on where the request came from is checked."""
+    client = Client(enforce_csrf_checks=True)
+    body = client.get(reverse("web:home")).content.decode()
+
+    response = client.post(
+        reverse("set_language"),
+        {"language": "de", "next": "/"},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+    )
+
+    assert 'name="csrfmiddlewaretoken"' not in body
+    assert '<option value="de" lang="de">Deutsch</option>' in body
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ],
+)
+def test_an_anonymous_language_change_sent_by_another_site_is_refused(headers):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(
+        reverse("set_language"), {"language": "de", "next": "/"}, headers=headers
+    )
+
+    assert response.status_code == 403
+    assert settings.LANGUAGE_COOKIE_NAME not in client.cookies
+
+
+def test_a_language_change_is_a_post():
+    response = Client().get(reverse("set_language"), {"language": "de"})
+
+    assert response.status_code == 405

@@ -1,0 +1,122 @@
+"""Whole pages for visitors who are not signed in, kept in the "pages" cache (DESIGN.md section 5).
+
+What such a page shows depends on its URL, the language and time zone it is shown in, whether
+htmx asked for a part of it, the release's static files, and the data on it. The key names exactly
+those; the data by the `versions` its view passes (for public pages, the catalogue version that a
+database trigger moves on every write to anything they show, and the current time window for
+what time alone changes: outings.search.cache.public_versions). An edit therefore makes new keys;
+nothing is ever deleted by hand, and stale entries expire with their window.
+
+Not Django's `cache_page`: it keys a page by every header named in its `Vary`, and the session
+and CSRF middleware add `Cookie` there, so each visitor with any cookie (the `tz` cookie the site
+sets, a CSRF token) would fill the cache with a copy of their own.
+
+A page is stored only when it is the same for every visitor it is keyed for: a 200 answer to a GET
+or HEAD from someone not signed in, which sets no cookie and did not ask for a CSRF token (a page
+holding one belongs to one visitor; templates show anonymous visitors no such form). Shared caches
+in front (a load balancer, a CDN) may keep it PAGE_CACHE_MAX_AGE seconds: they cannot see the
+versions, so that is how stale they may make it. `Vary: Cookie` keeps them from giving it to
+someone signed in.
+
+The "pages" cache is tolerant (outings.common.cache.TolerantRedisCache): with Redis down, every
+page is simply rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+PAGES = "pages"
+_COMMAS = re.compile(r"\s*,\s*")  # between Cache-Control's directives
+# Headers a view sets on a public page that a replay must carry; the middleware around the view
+# add the rest again on every request (Vary: Cookie, Content-Language, security headers).
+_KEPT_HEADERS = ("Content-Type", "Vary")
+
+
+def cached_page(
+    request: HttpRequest,
+    render: Callable[[], HttpResponse],
+    *,
+    versions: Hashable,
+    timeout: int,
+) -> HttpResponse:
+    """The response `render` makes, from the pages cache when this page was rendered for an
+    anonymous visitor with the same key before. `versions` must have been read before `render`
+    reads its data (a page must never be stored under a version newer than its rows)."""
+    if not _anonymous_read(request):
+        return render()
+    key = page_key(request, versions)
+    pages = caches[PAGES]
+    stored = pages.get(key)
+    if stored is not None:
+        return _replay(stored)
+    response = render()
+    if _same_for_everyone(request, response):
+        pages.set(key, _recording(response), timeout)
+        _mark_public(response)
+    return response
+
+
+def page_key(request: HttpRequest, versions: Hashable) -> str:
+    parts = (
+        request.path,
+        request.META.get("QUERY_STRING", ""),  # as sent: the page links back to it
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        request.headers.get("HX-Request", ""),
+        getattr(staticfiles_storage, "manifest_hash", ""),
+        versions,
+    )
+    return "page:" + hashlib.sha256(pickle.dumps(parts)).hexdigest()
+
+
+def _anonymous_read(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") and not request.user.is_authenticated
+
+
+def _same_for_everyone(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        # get_token() was called: the page holds this visitor's CSRF token.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not _directives(response) & {"private", "no-store", "no-cache"}
+    )
+
+
+def _directives(response: HttpResponse) -> set[str]:
+    return {
+        part.split("=", 1)[0].strip().lower()
+        for part in _COMMAS.split(response.get("Cache-Control", ""))
+        if part.strip()
+    }
+
+
+def _mark_public(response: HttpResponse) -> None:
+    patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE)
+    patch_vary_headers(response, ["Cookie"])
+
+
+def _recording(response: HttpResponse) -> dict[str, Any]:
+    return {
+        "content": response.content,
+        "headers": {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)},
+    }
+
+
+def _replay(stored: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(stored["content"], headers=stored["headers"])
+    _mark_public(response)
+    return response
