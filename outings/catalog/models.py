@@ -82,7 +82,9 @@ class Listing(models.Model):
         PLACE = "place", _("Place to visit")
 
     host = models.ForeignKey(HostProfile, on_delete=models.PROTECT, related_name="listings")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="listings")
+    category = models.ForeignKey(  # listing_category_id in Meta leads with it
+        Category, on_delete=models.PROTECT, related_name="listings", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EXPERIENCE)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
 
@@ -195,7 +197,20 @@ class Listing(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "id"], name="listing_status_id"),
-            models.Index(fields=["city"], name="listing_city"),
+            # The home page's featured experiences, newest first in each category
+            # (scheduling.selectors.featured_experiences): most listings are places, and the
+            # primary key walked backwards read 23,000 of them per category (257 -> 1 ms on
+            # the real catalogue).
+            models.Index(
+                fields=["category", "-id"],
+                name="listing_featured",
+                condition=Q(status="published", kind="experience", price_amount__gt=0),
+            ),
+            # Newest first in a city or a category (the list of things to do, the home page's
+            # city): with the city or category alone PostgreSQL walked the primary key backwards
+            # and read 23,000 listings to find Madrid's newest eight (22 ms against 0.1).
+            models.Index(fields=["city", "id"], name="listing_city_id"),
+            models.Index(fields=["category", "id"], name="listing_category_id"),
             models.Index(fields=["country_code"], name="listing_country"),
             GinIndex(fields=["search_vector"], name="listing_search_vector"),
         ]

@@ -129,8 +129,20 @@ def nearest_listings(*, latitude: float, longitude: float, limit: int) -> list[L
     return sorted(nearest, key=lambda listing: (listing.__dict__["distance_m"], listing.pk))
 
 
-def busiest_city() -> str | None:
-    """The city with the most public listings, or None when no listing names a city."""
+@dataclass(frozen=True)
+class CityPicks:
+    """The city with the most public listings and the ids of its newest ones, newest first."""
+
+    city: str
+    listing_ids: list[int]
+
+
+def busiest_city(*, newest: int) -> CityPicks | None:
+    """The city with the most public listings and its `newest` newest, or None when no listing
+    names a city. Two statements that read most of the catalogue (the newest of a city imported
+    long ago are found by walking the primary key back past every later listing: PostgreSQL
+    prices the index on city higher), so the home page keeps the answer as an aggregate,
+    refreshed ahead of time (outings.web.warming)."""
     row = (
         Listing.objects.public()
         .exclude(city="")
@@ -139,8 +151,15 @@ def busiest_city() -> str | None:
         .order_by("-n", "city")
         .first()
     )
-    return None if row is None else str(row["city"])
+    if row is None:
+        return None
+    city = str(row["city"])
+    ids = Listing.objects.public().filter(city=city).order_by("-id").values_list("id", flat=True)
+    return CityPicks(city=city, listing_ids=list(ids[:newest]))
 
 
-def listings_in_city(*, city: str, limit: int) -> list[Listing]:
-    return list(public_listings().filter(city=city).order_by("-id")[:limit])
+def public_listings_by_ids(*, ids: list[int]) -> list[Listing]:
+    """The listings with these ids that are public now, in the order given: an aggregate's picks,
+    read fresh (one that was unpublished since is left out)."""
+    by_id = {listing.pk: listing for listing in public_listings().filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]

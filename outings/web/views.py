@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from outings.bookings.forms import new_form_token
 from outings.catalog import selectors as catalog
+from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import photos_for_listing
 from outings.common import pagetokens
 from outings.common.cache import get_or_compute
@@ -32,7 +33,7 @@ UPCOMING_SLOTS = 10
 # Aggregates over the whole catalogue, a few minutes stale on the home page: refreshed ahead of
 # time by a periodic task (outings.web.tasks.refresh_aggregates), computed here only when missing.
 AGGREGATE_CACHE_SECONDS = 600
-BUSIEST_CITY_KEY = "web:busiest-city"
+BUSIEST_CITY_KEY = "web:busiest-city-picks"
 # Sent by the cache warmer (outings.web.warming), whose page renders are not views. A visitor who
 # sends it only keeps their own view out of the host's statistics.
 WARMING_HEADER = "X-Outings-Warming"
@@ -40,6 +41,11 @@ CATEGORY_COUNTS_KEY = "web:category-counts"
 
 _CURSOR = re.compile(r"id:([1-9][0-9]{0,18})")
 _MAX_ID = 2**63 - 1
+
+
+def busiest_city() -> catalog.CityPicks | None:
+    """The home page's aggregate: the busiest city and its newest listings."""
+    return catalog.busiest_city(newest=NEARBY_COUNT)
 
 
 def encode_cursor(after_id: int) -> str:
@@ -78,11 +84,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def _home(request: HttpRequest) -> HttpResponse:
     point = _point(request)
     city: str | None = None
+    nearby: list[Listing] = []
     if point is not None:
         nearby = catalog.nearest_listings(latitude=point[0], longitude=point[1], limit=NEARBY_COUNT)
     else:
-        city = get_or_compute(BUSIEST_CITY_KEY, catalog.busiest_city, AGGREGATE_CACHE_SECONDS)
-        nearby = [] if city is None else catalog.listings_in_city(city=city, limit=NEARBY_COUNT)
+        picks = get_or_compute(BUSIEST_CITY_KEY, busiest_city, AGGREGATE_CACHE_SECONDS)
+        if picks is not None:
+            city = picks.city
+            nearby = catalog.public_listings_by_ids(ids=picks.listing_ids)
     categories = get_or_compute(
         CATEGORY_COUNTS_KEY, catalog.categories_with_counts, AGGREGATE_CACHE_SECONDS
     )

@@ -25,7 +25,7 @@ def refresh_aggregates() -> None:
     AGGREGATE_CACHE_SECONDS, whatever is cached now. Run more often than that, so that the
     home page finds them there (it computes them itself only when they are missing)."""
     values = {
-        views.BUSIEST_CITY_KEY: catalog.busiest_city(),
+        views.BUSIEST_CITY_KEY: views.busiest_city(),
         views.CATEGORY_COUNTS_KEY: catalog.categories_with_counts(),
     }
     try:

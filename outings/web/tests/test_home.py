@@ -12,6 +12,7 @@ from outings.catalog.tests.factories import (
     category,
 )
 from outings.scheduling.models import Slot
+from outings.web.warming import refresh_aggregates
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,16 @@ def test_home_page_shows_the_busiest_city_without_a_location(client):
     assert "Popular in Madrid" in response.content.decode()
 
 
+def test_a_busiest_city_listing_hidden_since_the_aggregate_was_kept_is_not_shown(client):
+    madrid = [ListingFactory.create(city="Madrid", title=f"Madrid {i}") for i in range(2)]
+    refresh_aggregates()
+
+    Listing.objects.filter(pk=madrid[1].pk).update(status=Listing.Status.PAUSED)
+    response = client.get(HOME)
+
+    assert titles(response.context["nearby"]) == ["Madrid 0"]
+
+
 def test_home_page_shows_the_closest_listings_to_the_given_point(client):
     ListingFactory.create(title="Berlin", latitude=52.52, longitude=13.405)
     ListingFactory.create(title="Potsdam", latitude=52.39, longitude=13.065)
@@ -146,7 +157,21 @@ def test_home_page_runs_a_bounded_number_of_queries(client, django_assert_max_nu
     for _ in range(5):
         SlotFactory.create(listing=ListingFactory.create(), starts_at=SOON)
 
-    # Five to render it, and the catalogue version that keys the page cache (a visit served
-    # from that cache makes only the last: outings/common/tests/test_pagecache.py).
-    with django_assert_max_num_queries(6):
+    # As beat keeps it (outings.web.tasks.refresh_aggregates): the catalogue version that keys
+    # the page cache, the busiest city's listings by id, the featured experiences (two). A visit
+    # served from the page cache makes only the first (outings/web/tests/test_page_cache.py).
+    refresh_aggregates()
+    with django_assert_max_num_queries(4):
+        client.get(HOME)
+
+
+def test_home_page_without_its_aggregates_runs_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    for _ in range(5):
+        SlotFactory.create(listing=ListingFactory.create(), starts_at=SOON)
+
+    # The four above, and the aggregates computed in the request: the busiest city, its newest
+    # listings, the category counts.
+    with django_assert_max_num_queries(7):
         client.get(HOME)
