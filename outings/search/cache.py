@@ -36,9 +36,43 @@ def catalogue_version() -> int:
 
 
 def public_versions() -> tuple[int, int]:
-    """What every public page that shows listings or dates is keyed by in the page cache
-    (outings.common.pagecache): the catalogue version and the current time window."""
+    """What a public page that shows the availability of many listings (the home page's
+    bookable experiences, explore) is keyed by in the page cache (outings.common.pagecache):
+    the catalogue version and the current time window."""
     return catalogue_version(), time_window()
+
+
+def content_versions() -> tuple[int, int]:
+    """What a public page that shows listings but none of their dates (the list of things to do)
+    is keyed by: the content version, which no booking moves (search.0013), and the window."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM outings_content_version")
+        row = cursor.fetchone()
+    return (int(row[0]) if row else 0), time_window()
+
+
+# Every upcoming slot of the listing as it reads on the page, hashed: an index-only scan of
+# slot_unique_start, which carries these columns. A change of seats, capacity or status in any
+# of them, or a slot added or removed, gives another digest.
+_LISTING_VERSIONS = """
+SELECT (SELECT last_value FROM outings_content_version),
+       (SELECT md5(coalesce(string_agg(
+            concat_ws(':', s.id, s.status, s.capacity, s.seats_taken), ',' ORDER BY s.starts_at
+        ), ''))
+        FROM scheduling_slot s WHERE s.listing_id = %s AND s.starts_at >= now())
+"""
+
+
+def listing_versions(listing_id: int) -> tuple[int, str, int]:
+    """What one listing's public page is keyed by: the content version (its text, host, photos),
+    a digest of its upcoming slots' seats, and the window. A booking on another listing changes
+    none of them. "More like this" on that page is part of it: a listing that sold out since may
+    stay there until the window ends (the booking itself is always checked)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LISTING_VERSIONS, [listing_id])
+        row = cursor.fetchone()
+    content, slots = row if row else (0, "")
+    return int(content), str(slots), time_window()
 
 
 def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPage:

@@ -3,6 +3,7 @@ selectors and render; they hold no rules of their own."""
 
 import math
 import re
+from collections.abc import Hashable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,7 +24,12 @@ from outings.common.cache import get_or_compute
 from outings.common.pagecache import cached_page
 from outings.common.pagetokens import BadCursor
 from outings.scheduling import selectors as scheduling
-from outings.search.cache import SAFETY_TIMEOUT, public_versions
+from outings.search.cache import (
+    SAFETY_TIMEOUT,
+    content_versions,
+    listing_versions,
+    public_versions,
+)
 from outings.search.related import similar
 from outings.stats.services import record_listing_view
 
@@ -116,7 +122,7 @@ def listing_list(request: HttpRequest) -> HttpResponse:
 
     Requests from htmx ("Show more") get only the next cards and the new pager."""
     response = cached_page(
-        request, lambda: _listing_list(request), versions=public_versions(), timeout=SAFETY_TIMEOUT
+        request, lambda: _listing_list(request), versions=content_versions(), timeout=SAFETY_TIMEOUT
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -163,10 +169,10 @@ def _listing_list(request: HttpRequest) -> HttpResponse:
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One listing with its next dates; 404 unless it is public. Anonymous visitors get it from
-    the page cache; a signed-in guest's page carries a one-time booking token and is their own."""
-    versions = public_versions()
+    the page cache, keyed by what this page shows (a booking on another listing leaves it in the
+    cache); a signed-in guest's page carries a one-time booking token and is their own."""
     if request.user.is_authenticated:
-        response = _listing_detail(request, pk, versions=versions)
+        response = _listing_detail(request, pk, versions=public_versions())
         # `private`: no shared cache keeps this guest's token. `no-cache`, not `no-store`: a
         # visit or a reload asks the server again (a new token, fresh seats), while Back
         # restores the page as the guest left it, with the token of the form they already
@@ -174,6 +180,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # (`bookings.views.book`). `no-store` made the browser refetch on Back: a new token.
         patch_cache_control(response, private=True, no_cache=True)
     else:
+        versions = listing_versions(pk)
         response = cached_page(
             request,
             lambda: _listing_detail(request, pk, versions=versions),
@@ -185,7 +192,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _listing_detail(request: HttpRequest, pk: int, *, versions: tuple[int, int]) -> HttpResponse:
+def _listing_detail(request: HttpRequest, pk: int, *, versions: Hashable) -> HttpResponse:
     listing = catalog.get_public_listing(listing_id=pk)
     slots = scheduling.upcoming_slots(listing_id=pk, now=timezone.now(), limit=UPCOMING_SLOTS)
     party = max(1, listing.min_group_size)  # the smallest booking a hold takes

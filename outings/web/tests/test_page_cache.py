@@ -15,7 +15,8 @@ from django.utils import timezone
 from outings.catalog.models import Category, Listing, ListingPhoto
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.pagecache import cached_page
-from outings.search.cache import catalogue_version
+from outings.scheduling.models import Slot
+from outings.search.cache import catalogue_version, content_versions
 from outings.stats import services as stats
 from outings.stats.models import ListingDay
 from outings.web.views import WARMING_HEADER
@@ -68,13 +69,45 @@ def test_an_edit_is_on_the_next_anonymous_visit(client, listing, path):
     assert "Harbour walk at dusk" in client.get(path).content.decode()
 
 
-def test_a_new_photo_and_a_reordered_category_move_the_catalogue_version(listing):
-    before = catalogue_version()
+def test_a_new_photo_and_a_reordered_category_move_both_versions(listing):
+    before = catalogue_version(), content_versions()[0]
     ListingPhoto.objects.create(listing=listing, image="x.jpg", width=10, height=10)
-    after_photo = catalogue_version()
+    after_photo = catalogue_version(), content_versions()[0]
     Category.objects.filter(pk=listing.category_id).update(position=99)
+    after_category = catalogue_version(), content_versions()[0]
 
-    assert before < after_photo < catalogue_version()
+    assert before[0] < after_photo[0] < after_category[0]
+    assert before[1] < after_photo[1] < after_category[1]
+
+
+def test_a_booking_elsewhere_leaves_a_listing_page_and_the_list_in_the_cache(
+    client, django_assert_num_queries, listing
+):
+    elsewhere = SlotFactory.create(starts_at=SOON)
+    for path in (page(listing), LISTINGS):
+        client.get(path)
+
+    elsewhere.seats_taken = 1
+    elsewhere.save(update_fields=["seats_taken"])
+
+    for path in (page(listing), LISTINGS):
+        with django_assert_num_queries(1):
+            assert client.get(path).status_code == 200
+
+
+def test_seats_moved_between_two_dates_of_a_listing_are_on_its_page(client, listing):
+    """A transfer moves seats from one date to another: totals stay the same, the page must not."""
+    first = listing.slots.get()
+    second = SlotFactory.create(listing=listing, starts_at=SOON + timedelta(days=1))
+    Slot.objects.filter(pk=first.pk).update(seats_taken=2)
+    client.get(page(listing))
+
+    Slot.objects.filter(pk=first.pk).update(seats_taken=0)
+    Slot.objects.filter(pk=second.pk).update(seats_taken=2)
+
+    body = client.get(page(listing)).content.decode()
+    assert f'<span data-slot-seats="{first.pk}">{first.capacity}</span> seats left' in body
+    assert f'<span data-slot-seats="{second.pk}">{second.capacity - 2}</span>' in body
 
 
 def test_a_booked_seat_is_on_the_next_anonymous_visit(client, listing):
