@@ -44,7 +44,7 @@ def public_versions() -> tuple[int, int]:
 
 def content_versions() -> tuple[int, int]:
     """What a public page that shows listings but none of their dates (the list of things to do)
-    is keyed by: the content version, which no booking moves (search.0013), and the window."""
+    is keyed by: the content version, which no booking moves (search.0012), and the window."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value FROM outings_content_version")
         row = cursor.fetchone()

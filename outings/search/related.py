@@ -47,9 +47,10 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             WHERE l.search_vector @@ me.query AND l.id <> me.id AND l.status = 'published'
             LIMIT 500
         ), nearby AS (
-            -- LATERAL, so that the nearest-first order and the limit apply to the index scan
-            -- itself (a GiST KNN walk that stops after 50), not to a sort of the whole category
-            -- after a join with `me` (the biggest category of the real catalogue: 17,000 rows).
+            -- LATERAL, so that the nearest-first order and the limit apply to the place index's
+            -- own walk (GiST, nearest first, stopping after 50 of the category), not to a sort
+            -- of the whole category after a join with `me` (17,000 rows in the real
+            -- catalogue's biggest: 35 -> 12 ms).
             SELECT n.id FROM me CROSS JOIN LATERAL (
                 SELECT l.id FROM catalog_listing l
                 WHERE l.category_id = me.category_id AND l.id <> me.id

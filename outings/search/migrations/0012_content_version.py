@@ -28,6 +28,6 @@ DROP SEQUENCE IF EXISTS outings_content_version;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("search", "0012_listing_category_place")]
+    dependencies = [("search", "0011_photos_and_categories_move_the_version")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
