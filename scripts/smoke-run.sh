@@ -54,6 +54,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$base$listing")
 [ "$code" = 200 ] || fail "listing page $listing answered $code"
 echo "smoke: home, list and $listing answer 200"
 
+# The slow worker warms the page cache once it is up (docs/caching.md).
+for _ in $(seq 1 180); do
+  grep -q "cache warmed:" "$log" && break
+  sleep 1
+done
+grep -q "cache warmed: [0-9]* pages, 0 failed" "$log" || fail "the page cache was not warmed within 3 minutes"
+curl -s -D - -o /dev/null "$base/" | grep -qi "^cache-control: public" \
+  || fail "the anonymous home page is not sent as public"
+echo "smoke: $(grep -o 'cache warmed: [0-9]* pages, [0-9]* failed' "$log" | head -n 1); the home page is public"
+
 # A second make run while one is running says so and exits.
 if OUTINGS_PORT=$((port + 10)) OUTINGS_PG_PORT=$OUTINGS_PG_PORT make run >var/smoke-second.log 2>&1; then
   fail "a second make run did not refuse to start"

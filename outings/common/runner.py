@@ -134,6 +134,7 @@ def _tethered(command: list[str]) -> str:
     return f"exec {shlex.join(launcher)}"
 
 
+WARM_EXPIRES = 600  # seconds
 # The advisory lock that serialises start-up's migrate and import across app servers.
 PREPARE_LOCK = 7_411_001
 
@@ -181,20 +182,20 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [PREPARE_LOCK])
-    _queue_cache_warming()
     return accounts
 
 
 def _queue_cache_warming() -> None:
     """The slow worker renders the most visited pages into the page cache once it is up
     (docs/caching.md); a broker that cannot take the message only costs those first visitors
-    a render."""
+    a render. A message no worker took within WARM_EXPIRES seconds is dropped: by then the
+    pages were rendered by their visitors."""
     from kombu.exceptions import OperationalError
 
     from outings.web.tasks import warm_cache
 
     try:
-        warm_cache.delay()
+        warm_cache.apply_async(expires=WARM_EXPIRES)
     except OperationalError as error:
         print(f"outings | cache warming not queued: {error}", flush=True)
 
@@ -245,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "PYTHONUNBUFFERED": "1",
         "OUTINGS_WSGI_UPSTREAM": f"http://127.0.0.1:{args.port + 1}/",
     }
+    _queue_cache_warming()
     # honcho's children die with the runner, and each command with its honcho child.
     tether.tether_forked_children()
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
