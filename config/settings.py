@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session and CSRF middleware: it removes the `Vary: Cookie` they add.
     "outings.web.middleware.HistoryRestorableMiddleware",
+    # Outside them too: whether a cached page may be public depends on the cookies they set.
+    "outings.common.pagecache.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

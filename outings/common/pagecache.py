@@ -16,7 +16,9 @@ or HEAD from someone not signed in, which sets no cookie and did not ask for a C
 holding one belongs to one visitor; templates show anonymous visitors no such form). Shared caches
 in front (a load balancer, a CDN) may keep it PAGE_CACHE_MAX_AGE seconds: they cannot see the
 versions, so that is how stale they may make it. `Vary: Cookie` keeps them from giving it to
-someone signed in.
+someone signed in. That is said by PublicPageMiddleware, outside the session and CSRF middleware:
+they may still add a cookie for this visitor alone (a new CSRF secret for a malformed one, the
+deletion of an expired session's), and a response that sets one is private.
 
 The "pages" cache is tolerant (outings.common.cache.TolerantRedisCache): with Redis down, every
 page is simply rendered.
@@ -42,6 +44,7 @@ _COMMAS = re.compile(r"\s*,\s*")  # between Cache-Control's directives
 # Headers a view sets on a public page that a replay must carry; the middleware around the view
 # add the rest again on every request (Vary: Cookie, Content-Language, security headers).
 _KEPT_HEADERS = ("Content-Type", "Vary")
+_PUBLIC_PAGE = "outings_public_page"
 
 
 def cached_page(
@@ -53,7 +56,8 @@ def cached_page(
 ) -> HttpResponse:
     """The response `render` makes, from the pages cache when this page was rendered for an
     anonymous visitor with the same key before. `versions` must have been read before `render`
-    reads its data (a page must never be stored under a version newer than its rows)."""
+    reads its data (a page must never be stored under a version newer than its rows: see
+docs/caching.md for the one race left)."""
     if not _anonymous_read(request):
         return render()
     key = page_key(request, versions)
@@ -105,8 +109,27 @@ def _directives(response: HttpResponse) -> set[str]:
 
 
 def _mark_public(response: HttpResponse) -> None:
-    patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE)
-    patch_vary_headers(response, ["Cookie"])
+    setattr(response, _PUBLIC_PAGE, True)  # read by PublicPageMiddleware
+
+
+class PublicPageMiddleware:
+    """What a shared cache may do with a page from `cached_page`, decided once the middleware
+    inside this one have added their cookies: keep it PAGE_CACHE_MAX_AGE seconds, unless this
+    response sets a cookie, which is this visitor's alone (then it is private). Listed before
+    the session and CSRF middleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(response, _PUBLIC_PAGE, False):
+            if response.cookies:
+                patch_cache_control(response, private=True)
+            else:
+                patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE)
+            patch_vary_headers(response, ["Cookie"])
+        return response
 
 
 def _recording(response: HttpResponse) -> dict[str, Any]:

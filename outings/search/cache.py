@@ -51,13 +51,13 @@ def content_versions() -> tuple[int, int]:
     return (int(row[0]) if row else 0), time_window()
 
 
-# Every upcoming slot of the listing as it reads on the page, hashed: an index-only scan of
-# slot_unique_start, which carries these columns. A change of seats, capacity or status in any
-# of them, or a slot added or removed, gives another digest.
+# Every upcoming slot of the listing as it reads on the page, hashed. A change of time, seats,
+# capacity or status in any of them, or a slot added or removed, gives another digest.
 _LISTING_VERSIONS = """
 SELECT (SELECT last_value FROM outings_content_version),
        (SELECT md5(coalesce(string_agg(
-            concat_ws(':', s.id, s.status, s.capacity, s.seats_taken), ',' ORDER BY s.starts_at
+            concat_ws(':', s.id, s.starts_at, s.ends_at, s.status, s.capacity, s.seats_taken),
+            ',' ORDER BY s.starts_at
         ), ''))
         FROM scheduling_slot s WHERE s.listing_id = %s AND s.starts_at >= now())
 """

@@ -239,4 +239,7 @@ def _cross_site(request: HttpRequest) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return False
-    return urlsplit(origin).netloc != request.get_host()
+    try:
+        return urlsplit(origin).netloc != request.get_host()
+    except ValueError:  # not a URL ("http://["): not this site either
+        return True
