@@ -55,9 +55,9 @@ def cached_page(
     timeout: int,
 ) -> HttpResponse:
     """The response `render` makes, from the pages cache when this page was rendered for an
-    anonymous visitor with the same key before. `versions` must have been read before `render`
-    reads its data (a page must never be stored under a version newer than its rows: see
-docs/caching.md for the one race left)."""
+        anonymous visitor with the same key before. `versions` must have been read before `render`
+        reads its data (a page must never be stored under a version newer than its rows: see
+    docs/caching.md for the one race left)."""
     if not _anonymous_read(request):
         return render()
     key = page_key(request, versions)
