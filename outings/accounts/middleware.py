@@ -1,4 +1,5 @@
-"""Remember the language a signed-in user reads the site in, for what reaches them elsewhere."""
+"""Remember the language and time zone a signed-in user reads the site in, for what reaches them
+elsewhere."""
 
 from collections.abc import Callable
 
@@ -7,21 +8,35 @@ from django.utils import translation
 
 from outings.accounts.models import User
 from outings.accounts.services import valid_languages
+from outings.common.middleware import TIMEZONE_COOKIE
+from outings.common.zones import known_zone
 
 
 class SiteLanguageMiddleware:
-    """Record the site's language on a signed-in user who has not chosen one, so that their mail
-    (rendered later, by a worker, with no browser to ask) is in the language they book in.
-    Written only when it changes: one UPDATE the first time, none after."""
+    """Record the site's language and the browser's time zone (the `tz` cookie) on a signed-in
+    user who has not chosen them, so that their mail (rendered later, by a worker, with no
+    browser to ask) is in the language they book in and says "your time" in their zone.
+    Written only when one changes: one UPDATE the first time, none after."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if isinstance(user, User) and user.is_authenticated and not user.preferred_language:
+        if isinstance(user, User) and user.is_authenticated:
+            changes: dict[str, str] = {}
             language = (translation.get_language() or "")[:8]
-            if language and language in valid_languages() and user.site_language != language:
-                User.objects.filter(pk=user.pk).update(site_language=language)
-                user.site_language = language
+            if (
+                not user.preferred_language
+                and language in valid_languages()
+                and user.site_language != language
+            ):
+                changes["site_language"] = language
+            zone = known_zone(request.COOKIES.get(TIMEZONE_COOKIE, ""))
+            if user.time_zone == "UTC" and zone and user.site_time_zone != str(zone):
+                changes["site_time_zone"] = str(zone)
+            if changes:
+                User.objects.filter(pk=user.pk).update(**changes)
+                for field, value in changes.items():
+                    setattr(user, field, value)
         return self.get_response(request)

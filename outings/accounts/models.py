@@ -13,9 +13,21 @@ class User(AbstractUser):
     # mail is written in while preferred_language is blank ("follow the browser").
     site_language = models.CharField(_("language last used"), max_length=8, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # The zone this user's browser last reported on the site (the `tz` cookie), recorded by
+    # outings.accounts.middleware: what mail shows "your time" in while time_zone is UTC, the
+    # profile's "not chosen" (outings.common.middleware.TimezoneMiddleware reads it so too).
+    site_time_zone = models.CharField(_("time zone last used"), max_length=64, blank=True)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def reading_time_zone(self) -> str:
+        """The zone to show this user times in away from the site (mail, live notifications):
+        the profile's if they chose one, else the one their browser last used on the site."""
+        if self.time_zone != "UTC":
+            return self.time_zone
+        return self.site_time_zone or "UTC"
 
 
 class HostProfile(models.Model):

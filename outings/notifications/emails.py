@@ -151,7 +151,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
     language = language_of(
         (user.preferred_language or user.site_language) if user else payload.get("language", "")
     )
-    zone = zone_or_utc(user.time_zone if user else payload.get("time_zone", "UTC"))
+    zone = zone_or_utc(user.reading_time_zone if user else payload.get("time_zone", "UTC"))
     name = f"notifications/email/{payload['template']}"
     with translation.override(language), timezone.override(zone):
         if "kind" in context:

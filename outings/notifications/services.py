@@ -50,7 +50,8 @@ def notify(
 
 def event_of(notification: Notification, *, user: User) -> dict[str, Any]:
     """A notification as the browser receives it, in `user`'s language and time zone."""
-    language, zone = emails.language_of(user.preferred_language), zone_or_utc(user.time_zone)
+    language = emails.language_of(user.preferred_language)
+    zone = zone_or_utc(user.reading_time_zone)
     with translation.override(language), timezone.override(zone):
         text = texts.render(notification.kind, notification.data)
     return {

@@ -20,7 +20,11 @@ CACHE_DOWN = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here: connection refused
-    }
+    },
+    "pages": {
+        "BACKEND": "outings.common.cache.TolerantRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    },
 }
 
 
