@@ -61,11 +61,35 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Approve and publish"))
-    def approve(self, request: HttpRequest, queryset: QuerySet[ListingReview]) -> None:
+    @admin.action(description=_("Approve and publish…"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[ListingReview]) -> Any:
+        """A page showing what will go live, each listing with its version; confirming
+        publishes those versions only: a listing its host changed since the page was shown is
+        not published, and staff are told."""
+        if "confirm" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Publish these listings as shown?"),
+                "listings": queryset,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/hosting/approve.html", context)
+        approved = 0
         for listing in queryset:
-            self._run(request, listing, catalog_services.approve_listing)
-        self.message_user(request, _("Approved."), messages.SUCCESS)
+            reviewed = request.POST.get(f"version_{listing.pk}", "")
+            if not reviewed.isdigit():
+                problem = _("not shown for review.")
+                self.message_user(request, f"{listing}: {problem}", messages.ERROR)
+                continue
+            approved += self._run(
+                request,
+                listing,
+                catalog_services.approve_listing,
+                reviewed_version=int(reviewed),
+            )
+        if approved:
+            self.message_user(request, _("Approved."), messages.SUCCESS)
+        return None
 
     @admin.action(description=_("Send back to the host…"))
     def reject(self, request: HttpRequest, queryset: QuerySet[ListingReview]) -> Any:
@@ -78,11 +102,13 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
         self.message_user(request, _("Sent back."), messages.SUCCESS)
         return None
 
-    def _run(self, request: HttpRequest, listing: Listing, service: Any, **extra: Any) -> None:
+    def _run(self, request: HttpRequest, listing: Listing, service: Any, **extra: Any) -> bool:
         try:
             service(staff=_staff(request), listing_id=listing.pk, **extra)
         except DomainError as error:
             self.message_user(request, f"{listing}: {error.message}", messages.ERROR)
+            return False
+        return True
 
 
 @admin.register(HostModeration)

@@ -139,6 +139,10 @@ def test_a_new_host_offers_a_thing_to_do_end_to_end(
     staff.select_option("select[name=action]", "approve")
     staff.screenshot(path=str(artifacts / f"{next(step):02d}-admin-review.png"), full_page=True)
     staff.click("button[name=index]")
+    # The review page: what goes live, at the version shown.
+    staff.wait_for_selector("text=This is what goes live.")
+    staff.screenshot(path=str(artifacts / f"{next(step):02d}-admin-confirm.png"), full_page=True)
+    staff.click("input[type=submit][value=Publish]")
     staff.wait_for_selector("text=Approved.")
     listing.refresh_from_db()
     assert listing.status == Listing.Status.PUBLISHED

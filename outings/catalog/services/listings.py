@@ -131,14 +131,18 @@ def _move(
     actor: User,
     note: str = "",
     rejection_reason: str | None = None,
+    expected_version: int | None = None,
 ) -> Listing:
-    """Move a listing between states under its row lock, with an audit entry."""
+    """Move a listing between states under its row lock, with an audit entry; with
+    `expected_version`, only if the listing is still at that version (ListingConflict)."""
     rows = Listing.objects.select_for_update().filter(pk=listing_id)
     if host is not None:
         rows = rows.filter(host=host)
     listing = rows.first()
     if listing is None:
         raise NotFound()
+    if expected_version is not None and listing.version != expected_version:
+        raise ListingConflict(current=listing, expected_version=expected_version)
     if listing.status not in allowed_from:
         raise InvalidTransition(
             _("A listing that is %(status)s cannot be %(action)s.")
@@ -192,8 +196,12 @@ def submit_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listin
 
 
 @transaction.atomic
-def approve_listing(*, staff: User, listing_id: int) -> Listing:
-    """Staff: publish a submitted listing."""
+def approve_listing(
+    *, staff: User, listing_id: int, reviewed_version: int | None = None
+) -> Listing:
+    """Staff: publish a submitted listing. With `reviewed_version`, the version staff read: if
+    the host changed the listing since (an edit moves its version), nothing is published and
+    ListingConflict says so, so that what goes live is what was reviewed."""
     if not staff.is_staff:
         raise StaffOnly()
     return _move(
@@ -203,6 +211,7 @@ def approve_listing(*, staff: User, listing_id: int) -> Listing:
         to=Status.PUBLISHED,
         action="approved",
         actor=staff,
+        expected_version=reviewed_version,
     )
 
 

@@ -274,17 +274,60 @@ def test_adding_a_weekly_schedule_from_the_page(host_client, host):
 def test_staff_approve_in_the_admin(client, host):
     staff = User.objects.create_superuser("boss", "boss@example.org", "pw")
     client.force_login(staff)
-    listing = ListingFactory.create(host=host, status=Listing.Status.SUBMITTED)
+    listing = ListingFactory.create(
+        host=host, status=Listing.Status.SUBMITTED, title="Harbour walk", version=3
+    )
+    selected = {"action": "approve", "_selected_action": [str(listing.pk)]}
 
+    shown = client.post("/admin/hosting/listingreview/", selected)
     response = client.post(
-        "/admin/hosting/listingreview/",
-        {"action": "approve", "_selected_action": [str(listing.pk)]},
+        "/admin/hosting/listingreview/", {**selected, "confirm": "1", f"version_{listing.pk}": "3"}
     )
 
+    assert shown.status_code == 200
+    assert "Harbour walk" in shown.content.decode()
+    assert f'name="version_{listing.pk}" value="3"' in shown.content.decode()
     assert response.status_code == 302
     listing.refresh_from_db()
     assert listing.status == Listing.Status.PUBLISHED
     assert AuditEntry.objects.get().actor == staff
+
+
+def test_staff_approval_publishes_nothing_the_host_changed_after_it_was_shown(client, host):
+    staff = User.objects.create_superuser("boss", "boss@example.org", "pw")
+    client.force_login(staff)
+    listing = ListingFactory.create(host=host, status=Listing.Status.SUBMITTED, version=3)
+    selected = {"action": "approve", "_selected_action": [str(listing.pk)]}
+    client.post("/admin/hosting/listingreview/", selected)
+
+    Listing.objects.filter(pk=listing.pk).update(title="Something else entirely", version=4)
+    response = client.post(
+        "/admin/hosting/listingreview/",
+        {**selected, "confirm": "1", f"version_{listing.pk}": "3"},
+        follow=True,
+    )
+
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.SUBMITTED
+    assert not AuditEntry.objects.exists()
+    assert (
+        "The listing is at version 4; your edit was based on version 3."
+        in response.content.decode()
+    )
+
+
+def test_staff_approval_without_the_review_page_publishes_nothing(client, host):
+    staff = User.objects.create_superuser("boss", "boss@example.org", "pw")
+    client.force_login(staff)
+    listing = ListingFactory.create(host=host, status=Listing.Status.SUBMITTED)
+
+    client.post(
+        "/admin/hosting/listingreview/",
+        {"action": "approve", "_selected_action": [str(listing.pk)], "confirm": "1"},
+    )
+
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.SUBMITTED
 
 
 def test_the_photo_snippet_shows_a_placeholder_then_the_renditions(host):
