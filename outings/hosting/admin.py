@@ -2,6 +2,7 @@
 the audit log. Every action calls a service (which checks the state and writes the audit entry);
 nothing here changes a row directly."""
 
+import re
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,6 +18,8 @@ from outings.catalog import services as catalog_services
 from outings.catalog.models import AuditEntry, Listing
 from outings.common.errors import DomainError
 from outings.hosting.models import HostModeration, ListingReview
+
+VERSION = re.compile(r"[0-9]{1,9}")  # as the review page writes it; anything else was not shown
 
 
 def _staff(request: HttpRequest) -> User:
@@ -61,7 +64,7 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Approve and publish…"))
+    @admin.action(description=_("Approve and publish…"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[ListingReview]) -> Any:
         """A page showing what will go live, each listing with its version; confirming
         publishes those versions only: a listing its host changed since the page was shown is
@@ -77,7 +80,7 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
         approved = 0
         for listing in queryset:
             reviewed = request.POST.get(f"version_{listing.pk}", "")
-            if not reviewed.isdigit():
+            if not VERSION.fullmatch(reviewed):
                 problem = _("not shown for review.")
                 self.message_user(request, f"{listing}: {problem}", messages.ERROR)
                 continue
@@ -91,7 +94,7 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
             self.message_user(request, _("Approved."), messages.SUCCESS)
         return None
 
-    @admin.action(description=_("Send back to the host…"))
+    @admin.action(description=_("Send back to the host…"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[ListingReview]) -> Any:
         page = _ask_reason(request, queryset, "reject", str(_("Why does it go back?")))
         if page is not None:
@@ -127,7 +130,7 @@ class HostModerationAdmin(admin.ModelAdmin[HostModeration]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Suspend (hide their listings at once)…"))
+    @admin.action(description=_("Suspend (hide their listings at once)…"), permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[HostModeration]) -> Any:
         page = _ask_reason(request, queryset, "suspend", str(_("Why is this host suspended?")))
         if page is not None:
@@ -142,7 +145,7 @@ class HostModerationAdmin(admin.ModelAdmin[HostModeration]):
         self.message_user(request, _("Suspended."), messages.SUCCESS)
         return None
 
-    @admin.action(description=_("Reinstate"))
+    @admin.action(description=_("Reinstate"), permissions=["change"])
     def reinstate(self, request: HttpRequest, queryset: QuerySet[HostModeration]) -> None:
         for host in queryset:
             account_services.reinstate_host(staff=_staff(request), host_id=host.pk)
