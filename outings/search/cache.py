@@ -13,6 +13,7 @@ a write was committing). The cache failing never fails a search: it is then simp
 import hashlib
 import pickle
 import time
+import zlib
 
 from django.db import connection
 
@@ -26,6 +27,16 @@ SAFETY_TIMEOUT = 120  # seconds
 def time_window() -> int:
     """The current window of SAFETY_TIMEOUT seconds, part of every cache key and search ETag."""
     return int(time.time() // SAFETY_TIMEOUT)
+
+
+def page_window(key: str) -> int:
+    """The current window of SAFETY_TIMEOUT seconds for one page, shifted by an offset of its
+    own (from `key`): each page still changes key every SAFETY_TIMEOUT seconds, but not all at
+    the same moment, so that their renders spread over the window instead of all coming at its
+    end. Not for a page that holds a cached search (explore), whose results follow
+    `time_window`: with both, a page could outlive its results' window."""
+    offset = zlib.crc32(key.encode()) % SAFETY_TIMEOUT
+    return int((time.time() + offset) // SAFETY_TIMEOUT)
 
 
 def catalogue_version() -> int:
@@ -42,13 +53,14 @@ def public_versions() -> tuple[int, int]:
     return catalogue_version(), time_window()
 
 
-def content_versions() -> tuple[int, int]:
+def content_versions(*, page: str = "") -> tuple[int, int]:
     """What a public page that shows listings but none of their dates (the list of things to do)
-    is keyed by: the content version, which no booking moves (search.0012), and the window."""
+    is keyed by: the content version, which no booking moves (search.0012), and the page's own
+    window (`page_window(page)`)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value FROM outings_content_version")
         row = cursor.fetchone()
-    return (int(row[0]) if row else 0), time_window()
+    return (int(row[0]) if row else 0), page_window(page)
 
 
 # Every upcoming slot of the listing as it reads on the page, hashed. A change of time, seats,
@@ -65,14 +77,14 @@ SELECT (SELECT last_value FROM outings_content_version),
 
 def listing_versions(listing_id: int) -> tuple[int, str, int]:
     """What one listing's public page is keyed by: the content version (its text, host, photos),
-    a digest of its upcoming slots' seats, and the window. A booking on another listing changes
-    none of them. "More like this" on that page is part of it: a listing that sold out since may
-    stay there until the window ends (the booking itself is always checked)."""
+    a digest of its upcoming slots, and its own window (`page_window`). A booking on another
+    listing changes none of them. "More like this" on that page is part of it: a listing that
+    sold out since may stay there until the window ends (the booking itself is always checked)."""
     with connection.cursor() as cursor:
         cursor.execute(_LISTING_VERSIONS, [listing_id])
         row = cursor.fetchone()
     content, slots = row if row else (0, "")
-    return int(content), str(slots), time_window()
+    return int(content), str(slots), page_window(f"listing:{listing_id}")
 
 
 def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPage:

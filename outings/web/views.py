@@ -122,7 +122,10 @@ def listing_list(request: HttpRequest) -> HttpResponse:
 
     Requests from htmx ("Show more") get only the next cards and the new pager."""
     response = cached_page(
-        request, lambda: _listing_list(request), versions=content_versions(), timeout=SAFETY_TIMEOUT
+        request,
+        lambda: _listing_list(request),
+        versions=content_versions(page=request.get_full_path()),
+        timeout=SAFETY_TIMEOUT,
     )
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -16,6 +16,7 @@ from outings.catalog.models import Category, Listing, ListingPhoto
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.pagecache import cached_page
 from outings.scheduling.models import Slot
+from outings.search import cache as search_cache
 from outings.search.cache import catalogue_version, content_versions
 from outings.stats import services as stats
 from outings.stats.models import ListingDay
@@ -266,3 +267,20 @@ def test_a_post_is_never_served_from_the_cache():
         cached_page(request, render, versions=(1,), timeout=60)
 
     assert len(calls) == 2
+
+
+def test_every_page_changes_window_within_two_minutes_but_not_all_at_once(monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(search_cache.time, "time", lambda: clock[0])
+    keys = [f"listing:{i}" for i in range(50)]
+    start = [search_cache.page_window(key) for key in keys]
+    changed_at: dict[str, int] = {}
+
+    for second in range(1, search_cache.SAFETY_TIMEOUT + 1):
+        clock[0] = 1_000_000.0 + second
+        for key, before in zip(keys, start, strict=True):
+            if key not in changed_at and search_cache.page_window(key) != before:
+                changed_at[key] = second
+
+    assert len(changed_at) == len(keys)  # no page kept its key longer than one window
+    assert len(set(changed_at.values())) > 10  # and they did not all change at once

@@ -24,6 +24,7 @@ def page(listing: Listing) -> str:
 def one_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every key in the same time window, so that no test passes because a window ended."""
     monkeypatch.setattr(search_cache, "time_window", lambda: 1)
+    monkeypatch.setattr(search_cache, "page_window", lambda key: 1)
 
 
 def test_it_shows_a_dates_corrected_time_on_the_next_anonymous_visit(client, one_window):
