@@ -2,6 +2,7 @@
 what makes a new key (an edit, a language, a zone, htmx), who never gets a cached page, and what
 is never stored."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -41,6 +42,7 @@ def listing() -> Listing:
     return listing
 
 
+@pytest.mark.usefixtures("one_window")
 @pytest.mark.parametrize("path", [HOME, LISTINGS, EXPLORE, "listing"])
 def test_a_second_anonymous_visit_is_served_from_the_cache_with_one_query(
     client, django_assert_num_queries, listing, path
@@ -81,6 +83,7 @@ def test_a_new_photo_and_a_reordered_category_move_both_versions(listing):
     assert before[1] < after_photo[1] < after_category[1]
 
 
+@pytest.mark.usefixtures("one_window")
 def test_a_booking_elsewhere_leaves_a_listing_page_and_the_list_in_the_cache(
     client, django_assert_num_queries, listing
 ):
@@ -271,7 +274,7 @@ def test_a_post_is_never_served_from_the_cache():
 
 def test_every_page_changes_window_within_two_minutes_but_not_all_at_once(monkeypatch):
     clock = [1_000_000.0]
-    monkeypatch.setattr(search_cache.time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     keys = [f"listing:{i}" for i in range(50)]
     start = [search_cache.page_window(key) for key in keys]
     changed_at: dict[str, int] = {}

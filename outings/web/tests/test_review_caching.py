@@ -11,20 +11,12 @@ from django.utils import timezone
 
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory, SlotFactory
-from outings.search import cache as search_cache
 
 pytestmark = pytest.mark.django_db
 
 
 def page(listing: Listing) -> str:
     return reverse("web:listing", kwargs={"pk": listing.pk})
-
-
-@pytest.fixture
-def one_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every key in the same time window, so that no test passes because a window ended."""
-    monkeypatch.setattr(search_cache, "time_window", lambda: 1)
-    monkeypatch.setattr(search_cache, "page_window", lambda key: 1)
 
 
 def test_it_shows_a_dates_corrected_time_on_the_next_anonymous_visit(client, one_window):

@@ -20,7 +20,8 @@ from outings.stats.models import ListingDay
 from outings.web import tasks, views
 from outings.web.warming import refresh_aggregates, warm_pages
 
-pytestmark = pytest.mark.django_db
+# Warmed pages are found only within their window: one window for the whole test.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_window")]
 
 SOON = timezone.now() + timedelta(days=3)
 DUMMY = "django.core.cache.backends.dummy.DummyCache"
