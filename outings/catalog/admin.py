@@ -46,7 +46,7 @@ class ListingAdminForm(forms.ModelForm[Listing]):
     class Meta:
         model = Listing
         fields = (
-            *("title", "summary", "description", "category", "kind", "status", "host", "tags"),
+            *("title", "summary", "description", "category", "kind", "host", "tags"),
             *("price_amount", "currency", "duration_minutes", "languages", "content_language"),
             *("address", "city", "country_code", "latitude", "longitude", "time_zone"),
             *("image_url", "is_demo"),
@@ -102,7 +102,10 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
     autocomplete_fields = ("host",)
     date_hierarchy = "updated_at"
     ordering = ("-id",)
+    # A listing's status changes only through the moderation actions and the host's own
+    # (catalog.services: each checks the move and writes the audit entry), never by a field here.
     readonly_fields = (
+        "status",
         "source",
         "source_id",
         "source_url",

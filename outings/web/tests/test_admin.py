@@ -134,3 +134,17 @@ def test_admin_refuses_a_stale_listing_edit(client, staff):
     assert "Someone else changed this listing" in response.content.decode()
     listing.refresh_from_db()
     assert (listing.title, listing.version) == ("Theirs", 2)
+
+
+def test_admin_cannot_change_a_listings_status_past_moderation_and_its_audit(client, staff):
+    client.force_login(staff)
+    listing = ListingFactory.create(status=Listing.Status.DRAFT)
+    url = reverse("admin:catalog_listing_change", args=[listing.pk])
+
+    page = client.get(url).content.decode()
+    response = client.post(url, listing_form(listing, status=Listing.Status.PUBLISHED))
+
+    assert 'name="status"' not in page
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.DRAFT
