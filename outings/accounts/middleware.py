@@ -27,7 +27,8 @@ class SiteLanguageMiddleware:
             changes: dict[str, str] = {}
             language = (translation.get_language() or "")[:8]
             if (
-                not user.preferred_language
+                language
+                and not user.preferred_language
                 and language in valid_languages()
                 and user.site_language != language
             ):

@@ -55,8 +55,8 @@ def cached_page(
     timeout: int,
 ) -> HttpResponse:
     """The response `render` makes, from the pages cache when this page was rendered for an
-        anonymous visitor with the same key before. `versions` must have been read before `render`
-        reads its data (a page must never be stored under a version newer than its rows: see
+    anonymous visitor with the same key before. `versions` must have been read before `render`
+    reads its data (a page must never be stored under a version newer than its rows: see
     docs/caching.md for the one race left)."""
     if not _anonymous_read(request):
         return render()
@@ -96,11 +96,13 @@ def _same_for_everyone(request: HttpRequest, response: HttpResponse) -> bool:
         and not response.cookies
         # get_token() was called: the page holds this visitor's CSRF token.
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        and not _directives(response) & {"private", "no-store", "no-cache"}
+        and not cache_control_directives(response) & {"private", "no-store", "no-cache"}
     )
 
 
-def _directives(response: HttpResponse) -> set[str]:
+def cache_control_directives(response: HttpResponse) -> set[str]:
+    """The directive names of the response's Cache-Control ("max-age=60, public" gives
+    {"max-age", "public"})."""
     return {
         part.split("=", 1)[0].strip().lower()
         for part in _COMMAS.split(response.get("Cache-Control", ""))

@@ -5,8 +5,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from outings.common.pagecache import cache_control_directives
+
 PRIVATE_REVALIDATED = {"private", "no-cache"}
-COMMAS = re.compile(r"\s*,\s*")  # as the lists in Vary and Cache-Control are written
+COMMAS = re.compile(r"\s*,\s*")  # as the lists in Vary are written
 
 
 class HistoryRestorableMiddleware:
@@ -33,8 +35,5 @@ class HistoryRestorableMiddleware:
 
 
 def _private_revalidated(response: HttpResponse) -> bool:
-    directives = {
-        part.split("=", 1)[0].strip().lower()
-        for part in COMMAS.split(response.get("Cache-Control", ""))
-    }
+    directives = cache_control_directives(response)
     return directives >= PRIVATE_REVALIDATED and "no-store" not in directives

@@ -24,8 +24,7 @@ def refresh_aggregates() -> None:
 @shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
 def warm_cache() -> None:
     """Queued by `make run` when it starts (slow queue): the pages most visitors land on."""
-    warming.refresh_aggregates()
-    warmed = warming.warm_pages()
+    warmed = warming.warm()
     logger.info("cache warmed: %s pages, %s failed", warmed.pages, len(warmed.failed))
     for failure in warmed.failed:
         logger.warning("cache warming: %s", failure)

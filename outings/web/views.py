@@ -10,10 +10,11 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.views import i18n
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from outings.bookings.forms import new_form_token
 from outings.catalog import selectors as catalog
@@ -117,18 +118,17 @@ def _home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@vary_on_headers("HX-Request")
 def listing_list(request: HttpRequest) -> HttpResponse:
     """Public listings, newest first, optionally in one category and/or city, keyset-paginated.
 
     Requests from htmx ("Show more") get only the next cards and the new pager."""
-    response = cached_page(
+    return cached_page(
         request,
         lambda: _listing_list(request),
         versions=content_versions(page=request.get_full_path()),
         timeout=SAFETY_TIMEOUT,
     )
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _listing_list(request: HttpRequest) -> HttpResponse:
@@ -165,9 +165,7 @@ def _listing_list(request: HttpRequest) -> HttpResponse:
     }
     htmx = request.headers.get("HX-Request") == "true"
     template = "web/_listing_page.html" if htmx else "web/listing_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render(request, template, context)
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -41,6 +41,12 @@ class Warmed:
     failed: list[str]
 
 
+def warm(*, popular: int = 50) -> Warmed:
+    """Everything a deploy warms: the aggregates, then the pages (which show them)."""
+    refresh_aggregates()
+    return warm_pages(popular=popular)
+
+
 def warm_pages(*, popular: int = 50) -> Warmed:
     """Render, as an anonymous visitor in each of the site's languages (and UTC, the zone of a
     first visit), the home page, the explore page, the list of things to do in all and in each

@@ -24,8 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["popular"] < 0:
             raise CommandError("--popular must be 0 or more")
-        warming.refresh_aggregates()
-        warmed = warming.warm_pages(popular=options["popular"])
+        warmed = warming.warm(popular=options["popular"])
         for failure in warmed.failed:
             self.stderr.write(f"not cached: {failure}")
         self.stdout.write(f"warmed {warmed.pages - len(warmed.failed)} of {warmed.pages} pages")
