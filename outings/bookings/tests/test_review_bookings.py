@@ -1,0 +1,163 @@
+"""Review of the booking services (waiting list, holds, lock order): each test names what goes
+wrong today and why. Personas come from conftest.py: guest A (`guest`), guest B
+(`other_guest`), the listing's host (`host`); NOW is before every factory slot."""
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from outings.accounts.models import User
+from outings.bookings import services
+from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.tests.conftest import NOW
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import SlotFactory, UserFactory
+from outings.common.errors import DomainError
+from outings.scheduling.models import Slot
+
+
+@pytest.fixture(autouse=True)
+def _nudges(nudges: list[str]) -> list[str]:
+    return nudges
+
+
+def book(guest: User, slot: Slot, seats: int) -> Booking:
+    booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=seats, now=NOW)
+    return services.confirm_booking(guest=guest, reference=booking.reference, now=NOW)
+
+
+def seats_consistent(slot: Slot) -> bool:
+    slot.refresh_from_db()
+    active = Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE)
+    return slot.seats_taken == (active.aggregate(n=Sum("seats"))["n"] or 0)
+
+
+def lock_waiters() -> int:
+    """How many sessions of this test database wait for a row lock right now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def wait_for_lock_waiters(n: int) -> None:
+    deadline = time.monotonic() + 10
+    while lock_waiters() < n:
+        assert time.monotonic() < deadline, f"fewer than {n} sessions ever waited for a lock"
+        time.sleep(0.02)
+
+
+# --- Lock order: leaving the waiting list against the end of the offer -----------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leaving_the_list_while_the_offer_lapses_does_not_deadlock(listing: Listing) -> None:
+    """docs/bookings.md: "Lock order, everywhere: booking rows (by id), then the slot row, then
+    waitlist entries (by id). No path takes them the other way round, so seat changes cannot
+    deadlock each other." leave_waitlist (outings/bookings/services/waitlist.py:71-76) takes
+    them the other way round: it UPDATEs the entry to `left` first (the entry's row lock), then
+    locks the offer booking. Ending the offer (the expiry task here; equally a host cancelling
+    the date, or the guest confirming the offer) locks the booking, releases its seats, then
+    UPDATEs the entry (end_booking, core.py:117-120). When the two overlap, each waits for the
+    other and PostgreSQL aborts one with a deadlock: a DatabaseError out of DELETE
+    /api/v1/waitlist/{id} (a 500) or out of the expiry. The slot lock is held for a moment by a
+    third session only to make the interleaving certain."""
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    first = book(UserFactory.create(), slot, 2)
+    waiter = UserFactory.create()
+    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
+    services.cancel_booking(guest=first.guest, reference=first.reference, now=NOW)
+    offer = Booking.objects.get(waitlist_entry=entry, status=Booking.Status.HELD)
+    later = NOW + timedelta(hours=3)  # past the offer's deadline
+
+    failures: dict[str, BaseException] = {}
+    slot_locked, release_slot = threading.Event(), threading.Event()
+
+    def run(name: str, work: Callable[[], object]) -> None:
+        try:
+            work()
+        except DomainError:
+            pass  # a refusal is a fine answer for the loser ("no longer on this list")
+        except BaseException as error:  # noqa: BLE001 - the deadlock is what we look for
+            failures[name] = error
+        finally:
+            connection.close()
+
+    def hold_the_slot() -> None:
+        with transaction.atomic():
+            Slot.objects.select_for_update().get(pk=slot.pk)
+            slot_locked.set()
+            release_slot.wait(10)
+
+    def expire() -> None:
+        services.expire_booking(booking_id=offer.pk, now=later)
+
+    def leave() -> None:
+        services.leave_waitlist(guest=waiter, entry_id=entry.pk, now=later)
+
+    blocker = threading.Thread(target=run, args=("blocker", hold_the_slot))
+    blocker.start()
+    assert slot_locked.wait(10)
+    expiry = threading.Thread(target=run, args=("expiry", expire))
+    expiry.start()
+    wait_for_lock_waiters(1)  # the expiry holds the offer's lock and waits for the slot
+    leaving = threading.Thread(target=run, args=("leave", leave))
+    leaving.start()
+    wait_for_lock_waiters(2)  # leaving holds the entry's lock and waits for the offer
+    release_slot.set()
+    for thread in (blocker, expiry, leaving):
+        thread.join(20)
+
+    assert not failures, f"a seat change failed: {failures!r}"
+    offer.refresh_from_db()
+    entry.refresh_from_db()
+    assert offer.status not in Booking.ACTIVE
+    assert entry.status != WaitlistEntry.Status.OFFERED
+    assert seats_consistent(slot)
+
+
+# --- A lapsed hold, a waiting list, and a newcomer who can do neither ------------------------
+
+
+@pytest.mark.django_db
+def test_a_guest_refused_as_full_can_wait_or_book(
+    guest: User, other_guest: User, listing: Listing
+) -> None:
+    """A holds the last 2 seats and walks away; W waits for 2. When A's hold has lapsed but the
+    sweep has not ended it yet, every read counts its seats as free (docs/bookings.md, "Expiry
+    is exact"): the listing shows 2 seats left. B asks for them: hold_seats
+    (outings/bookings/services/holds.py:148-160) finds the slot full, release_expired lapses
+    A's hold, end_booking offers the 2 freed seats to W, the retry finds the slot full and
+    raises SlotFull, which rolls the whole transaction back (W's offer included). B then tries
+    the waiting list: join_waitlist (waitlist.py:37-51) counts the lapsed hold as free and
+    refuses with SeatsAvailable ("book them instead"). B is told "full" and "not full" about the
+    same date at the same moment and can neither book nor wait, and W is not offered the seats
+    either. Commit the release (and W's offer) before refusing, or have join_waitlist count
+    what a booking could really take."""
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    abandoned = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    waiter = UserFactory.create()
+    services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
+    assert abandoned.expires_at is not None
+    lapsed = abandoned.expires_at + timedelta(minutes=1)  # the sweep has not run yet
+
+    refusals = []
+    try:
+        services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=lapsed)
+    except DomainError as error:
+        refusals.append(error.code)
+    try:
+        services.join_waitlist(guest=other_guest, slot_id=slot.pk, seats=2, now=lapsed)
+    except DomainError as error:
+        refusals.append(error.code)
+
+    assert refusals != ["slot_full", "seats_available"], "B can neither book nor wait"
+    assert seats_consistent(slot)
