@@ -2,6 +2,7 @@
 wrong today and why. Personas come from conftest.py: guest A (`guest`), guest B
 (`other_guest`), the listing's host (`host`); NOW is before every factory slot."""
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -11,12 +12,12 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from outings.accounts.models import User
+from outings.accounts.models import HostProfile, User
 from outings.bookings import services
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
 from outings.catalog.models import Listing
-from outings.catalog.tests.factories import SlotFactory, UserFactory
+from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.errors import DomainError
 from outings.scheduling.models import Slot
 
@@ -134,7 +135,7 @@ def test_a_guest_refused_as_full_can_wait_or_book(
     """A holds the last 2 seats and walks away; W waits for 2. When A's hold has lapsed but the
     sweep has not ended it yet, every read counts its seats as free (docs/bookings.md, "Expiry
     is exact"): the listing shows 2 seats left. B asks for them: hold_seats
-    (outings/bookings/services/holds.py:148-160) finds the slot full, release_expired lapses
+    (outings/bookings/services/holds.py:139-152) finds the slot full, release_expired lapses
     A's hold, end_booking offers the 2 freed seats to W, the retry finds the slot full and
     raises SlotFull, which rolls the whole transaction back (W's offer included). B then tries
     the waiting list: join_waitlist (waitlist.py:37-51) counts the lapsed hold as free and
@@ -161,3 +162,35 @@ def test_a_guest_refused_as_full_can_wait_or_book(
 
     assert refusals != ["slot_full", "seats_available"], "B can neither book nor wait"
     assert seats_consistent(slot)
+
+
+# --- A listing that takes requests, reached through its waiting list -------------------------
+
+
+@pytest.mark.django_db
+def test_a_waiting_list_offer_on_a_listing_by_request_still_needs_the_host(
+    guest: User, host: HostProfile
+) -> None:
+    """docs/api.md: `instant_booking` `false`: "every booking is a request the host answers";
+    docs/bookings.md: such a listing makes a `requested` booking that waits for the host.
+    offer_freed_seats (outings/bookings/services/core.py:156-164) makes every waiting-list
+    offer a `held` booking whatever the listing, and confirm_booking lets its guest confirm it
+    alone: anyone who joins the list of a full date of a request-only listing is booked
+    without the host ever answering. The offer should be a request (status `requested`, the
+    host accepts or declines it) on a listing without instant booking."""
+    listing = ListingFactory.create(host=host, instant_booking=False, max_group_size=6)
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    request = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    assert request.status == Booking.Status.REQUESTED
+    services.accept_request(host=host, reference=request.reference, now=NOW)
+    waiter = UserFactory.create()
+    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
+    services.cancel_booking(guest=guest, reference=request.reference, now=NOW)
+    offer = Booking.objects.get(waitlist_entry=entry)
+
+    with contextlib.suppress(DomainError):  # a refusal is right: the host must answer first
+        services.confirm_booking(guest=waiter, reference=offer.reference, now=NOW)
+
+    offer.refresh_from_db()
+    assert offer.status != Booking.Status.CONFIRMED, "booked without the host's answer"
+    assert not offer.events.filter(action="confirmed", actor=waiter).exists()
