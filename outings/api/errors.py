@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
@@ -172,6 +172,12 @@ def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(413)
 
 
+def _on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # What Django refuses to parse (more query or form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS,
+    # more files than DATA_UPLOAD_MAX_NUMBER_FILES): bad input, as Django's own handler says.
+    return error_response(400, code="validation_error", message="The request could not be read.")
+
+
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # ninja calls handlers outside the except block, hence exc_info=exc over logger.exception.
     logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exc)
@@ -191,6 +197,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (Throttled, _on_throttled),
         (HttpError, _on_http_error),
         (RequestDataTooBig, _on_too_big),
+        (SuspiciousOperation, _on_suspicious),
         (Exception, _on_unexpected),
     ]
     for exception_class, handler in handlers:
