@@ -3,8 +3,9 @@
 A page is read with `WHERE (ordering columns) beyond the cursor ORDER BY ... LIMIT n + 1`, never
 OFFSET: the cost does not grow with the depth, and rows inserted or deleted elsewhere neither
 repeat nor skip rows on the next page. Cursors are opaque: the boundary row's ordering values,
-signed with django.core.signing (salted per list), so a client can neither forge nor edit one,
-and a cursor of one list is refused by another. A malformed, tampered or foreign cursor is a 400
+signed (outings.common.signed, salted per list, without a timestamp so that an unchanged page
+keeps its cursors and its ETag), so a client can neither forge nor edit one, and a cursor of one
+list is refused by another. A malformed, tampered or foreign cursor is a 400
 `validation_error` on `cursor`.
 
 The ordering must end with a unique column (the primary key) and use non-null columns.
@@ -22,6 +23,7 @@ from django.db.models import Model, Q, QuerySet
 from ninja import Field, Schema
 
 from outings.api.errors import ValidationFailed
+from outings.common import signed
 
 FORWARD = "n"
 BACKWARD = "p"
@@ -111,14 +113,14 @@ def _encode(item: Model, ordering: Sequence[str], direction: str, salt: str) -> 
     for field in ordering:
         value = getattr(item, field.lstrip("-"))
         values.append(value.isoformat() if hasattr(value, "isoformat") else value)
-    return signing.dumps({"d": direction, "v": values}, salt=salt, compress=True)
+    return signed.sign({"d": direction, "v": values}, salt=salt)
 
 
 def _decode(
     cursor: str, model: type[Model], ordering: Sequence[str], salt: str
 ) -> tuple[str, list[Any]]:
     try:
-        payload = signing.loads(cursor, salt=salt)
+        payload = signed.unsign(cursor, salt=salt)
         direction = payload["d"]
         raw = payload["v"]
         if direction not in (FORWARD, BACKWARD) or len(raw) != len(ordering):

@@ -9,6 +9,7 @@ from typing import Any
 from django.core import signing
 from django.utils.translation import gettext as _
 
+from outings.common import signed
 from outings.search.query import InvalidSearch, SearchQuery
 
 CURSOR_SALT = "outings.search.cursor"
@@ -51,12 +52,12 @@ def encode_cursor(values: list[Any], query: SearchQuery, *, corrected: str | Non
     data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query)}
     if corrected is not None:
         data["c"] = corrected
-    return signing.dumps(data, salt=CURSOR_SALT, compress=True)
+    return signed.sign(data, salt=CURSOR_SALT)
 
 
 def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
     try:
-        data = signing.loads(cursor, salt=CURSOR_SALT)
+        data = signed.unsign(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
         raise InvalidSearch(fields={"cursor": [_("Malformed or tampered cursor.")]}) from error
     if not isinstance(data, dict) or data.get("q") != cursor_fingerprint(query):
