@@ -22,6 +22,12 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @property
+    def reading_language(self) -> str:
+        """The language to write to this user in away from the site (mail, live notifications):
+        the profile's if they chose one, else the one they last read the site in."""
+        return self.preferred_language or self.site_language
+
+    @property
     def reading_time_zone(self) -> str:
         """The zone to show this user times in away from the site (mail, live notifications):
         the profile's if they chose one, else the one their browser last used on the site."""

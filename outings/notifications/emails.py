@@ -148,9 +148,7 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
         context["unsubscribe_url"] = link
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
-    language = language_of(
-        (user.preferred_language or user.site_language) if user else payload.get("language", "")
-    )
+    language = language_of(user.reading_language if user else payload.get("language", ""))
     zone = zone_or_utc(user.reading_time_zone if user else payload.get("time_zone", "UTC"))
     name = f"notifications/email/{payload['template']}"
     with translation.override(language), timezone.override(zone):
@@ -196,7 +194,7 @@ class _Connections:
 _connections = _Connections()
 
 
-def _is_permanent(error: smtplib.SMTPException) -> bool:
+def is_permanent(error: smtplib.SMTPException) -> bool:
     """A 5xx refusal of this mail (every recipient, or its content) is final. A refusal of our
     session (the greeting, HELO, authentication, our sender address: 530, 535, 554 ...) says
     nothing about the mail: it is retried with backoff, so that once the server or our settings
@@ -233,7 +231,7 @@ def deliver(message: OutboxMessage) -> None:
             backend.send_messages([mail])
     except smtplib.SMTPException as error:
         _connections.discard()
-        if _is_permanent(error):
+        if is_permanent(error):
             raise PermanentFailure(f"{type(error).__name__}: {error}") from error
         raise
     except BaseException:

@@ -50,7 +50,7 @@ def notify(
 
 def event_of(notification: Notification, *, user: User) -> dict[str, Any]:
     """A notification as the browser receives it, in `user`'s language and time zone."""
-    language = emails.language_of(user.preferred_language)
+    language = emails.language_of(user.reading_language)
     zone = zone_or_utc(user.reading_time_zone)
     with translation.override(language), timezone.override(zone):
         text = texts.render(notification.kind, notification.data)
