@@ -8,10 +8,12 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS)."""
 
 import smtplib
 
+from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from outings.common import outbox
 from outings.common.models import OutboxMessage
+from outings.notifications import emails
 
 KIND = "accounts.mail"
 
@@ -31,7 +33,14 @@ def enqueue_mail(message: EmailMessage) -> OutboxMessage:
     )
 
 
-@outbox.handler(KIND, queue="urgent", atomic=False, retry_on=(smtplib.SMTPException, OSError))
+@outbox.handler(
+    KIND,
+    queue="urgent",
+    atomic=False,
+    retry_on=(smtplib.SMTPException, OSError),
+    # As long as any other mail: a sign-up or reset link must outlast an SMTP outage too.
+    max_attempts=settings.EMAIL_MAX_ATTEMPTS,
+)
 def deliver(message: OutboxMessage) -> None:
     payload = message.payload
     mail = EmailMultiAlternatives(
@@ -43,4 +52,11 @@ def deliver(message: OutboxMessage) -> None:
     )
     for content, mimetype in payload["alternatives"]:
         mail.attach_alternative(content, mimetype)
-    mail.send()
+    try:
+        mail.send()
+    except smtplib.SMTPException as error:
+        # "550 no such user" (a mistyped address) will not change: parked now, not retried
+        # for hours; a refusal of our session is retried like an outage.
+        if emails.is_permanent(error):
+            raise emails.PermanentFailure(f"{type(error).__name__}: {error}") from error
+        raise

@@ -207,6 +207,6 @@ def test_send_email_rejects_a_context_that_is_not_json(guest):
 
 
 def test_smtp_errors_are_retryable_unless_permanent():
-    assert emails._is_permanent(smtplib.SMTPRecipientsRefused({"a": (550, b"no")})) is True
-    assert emails._is_permanent(smtplib.SMTPRecipientsRefused({"a": (451, b"later")})) is False
-    assert emails._is_permanent(smtplib.SMTPServerDisconnected("gone")) is False
+    assert emails.is_permanent(smtplib.SMTPRecipientsRefused({"a": (550, b"no")})) is True
+    assert emails.is_permanent(smtplib.SMTPRecipientsRefused({"a": (451, b"later")})) is False
+    assert emails.is_permanent(smtplib.SMTPServerDisconnected("gone")) is False
