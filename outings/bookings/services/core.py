@@ -72,10 +72,11 @@ def new_booking(
     )
 
 
-def locked(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
-    """Lock the bookings (and only them, not their joined rows) in id order."""
+def locked(bookings: QuerySet[Booking], *, nowait: bool = False) -> QuerySet[Booking]:
+    """Lock the bookings (and only them, not their joined rows) in id order; with `nowait`, a
+    booking another transaction holds raises OperationalError at once instead of waiting."""
     return (
-        bookings.select_for_update(of=("self",))
+        bookings.select_for_update(of=("self",), nowait=nowait)
         .select_related("slot", "listing__host__user", "guest")
         .order_by("id")
     )

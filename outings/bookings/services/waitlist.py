@@ -5,8 +5,8 @@ by raising a date's capacity, or a schedule rule's, are offered the same way."""
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
@@ -17,9 +17,14 @@ from outings.bookings.errors import (
     SeatsAvailable,
 )
 from outings.bookings.models import Booking, WaitlistEntry
-from outings.bookings.services.core import end_booking, locked, offer_freed_seats
+from outings.bookings.services.core import (
+    end_booking,
+    locked,
+    offer_freed_seats,
+    release_expired,
+)
 from outings.bookings.services.holds import bookable_slot, check_seats
-from outings.common.errors import NotFound
+from outings.common.errors import Conflict, NotFound
 from outings.notifications import live
 from outings.scheduling import services as scheduling
 from outings.scheduling.models import Schedule, Slot
@@ -28,26 +33,22 @@ from outings.scheduling.rules import ScheduleData
 Entry = WaitlistEntry.Status
 
 
-def seats_free_now(*, slot_id: int, capacity: int, seats_taken: int, now: datetime) -> int:
-    """Seats left on a slot counting lapsed holds as free (what every read shows)."""
-    lapsed = Booking.objects.filter(
-        Q(expires_at__lte=now), slot_id=slot_id, status__in=Booking.PENDING
-    ).aggregate(n=Sum("seats"))["n"]
-    return capacity - seats_taken + (lapsed or 0)
-
-
 @transaction.atomic
 def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> WaitlistEntry:
     """Put the guest on a full date's waiting list for `seats` seats. Refused while that many
-    seats are free (book them instead) and when the guest already waits for this date."""
+    seats are free (book them instead) and when the guest already waits for this date.
+
+    Holds whose time ran out are lapsed first, as a hold does (release_expired): the seats they
+    free go to whoever already waits, and what is left is what a booking could take now. Counting
+    them as free without lapsing them told a guest whose hold had just been refused as full to
+    book instead (a hold's own release is undone with its refusal)."""
     slot = bookable_slot(slot_id=slot_id, now=now)
     check_seats(slot.listing, seats, capacity=slot.capacity)
     if slot.listing.host.user_id == guest.pk:
         raise InvalidBooking(_("You cannot book your own listing."))
-    free = seats_free_now(
-        slot_id=slot.pk, capacity=slot.capacity, seats_taken=slot.seats_taken, now=now
-    )
-    if free >= seats:
+    if release_expired(slot_id=slot.pk, now=now):
+        slot.refresh_from_db(fields=["seats_taken"])
+    if slot.capacity - slot.seats_taken >= seats:
         raise SeatsAvailable()
     try:
         with transaction.atomic():
@@ -62,18 +63,28 @@ def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> Wa
 def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntry:
     """The guest leaves a waiting list; an open offer they had is turned down and passes on.
 
-    The entry leaves first, then its offer is looked for: an offer being made at this moment
-    (offer_freed_seats locks the waiting entries it picks) either committed before this UPDATE,
-    and the lookup after it finds the offer, or waits for it and then skips the entry."""
+    Locks in the order every seat change takes them (docs/bookings.md): the offer, the slot,
+    then the entry. Seats are offered only under the slot's lock, so once it is held no offer
+    can appear; one made between the first look and the slot's lock is found by a second look
+    and locked without waiting (it comes after the slot here): if another transaction holds it,
+    that one waits for our slot, and the guest is asked to try again instead of a deadlock."""
     entry = WaitlistEntry.objects.filter(pk=entry_id, guest=guest).first()
     if entry is None:
         raise NotFound(_("You are not on this waiting list."))
+    offers = Booking.objects.filter(waitlist_entry=entry, status=Booking.Status.HELD)
+    offer = locked(offers).first()
+    list(Slot.objects.select_for_update().filter(pk=entry.slot_id).values_list("pk", flat=True))
+    if offer is None and offers.exists():
+        try:
+            with transaction.atomic():
+                offer = locked(offers, nowait=True).first()
+        except OperationalError:
+            raise Conflict(_("Your waiting list entry is changing; try again.")) from None
     left = WaitlistEntry.objects.filter(
         pk=entry.pk, status__in=(Entry.WAITING, Entry.OFFERED)
     ).update(status=Entry.LEFT, updated_at=now)
     if not left:
         raise InvalidBookingState(_("You are no longer on this waiting list."))
-    offer = locked(Booking.objects.filter(waitlist_entry=entry, status=Booking.Status.HELD)).first()
     if offer is not None:
         end_booking(
             offer, status=Booking.Status.CANCELLED, by=Booking.Party.GUEST, actor=guest, now=now

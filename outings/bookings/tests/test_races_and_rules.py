@@ -95,14 +95,18 @@ def test_leaving_the_list_while_seats_are_offered_to_you_passes_them_on(
     entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
     services.join_waitlist(guest=next_waiter, slot_id=slot.pk, seats=2, now=NOW)
 
+    raced: list[bool] = []
+
     class RacingQuery:
-        def __init__(self, queryset: Any) -> None:
-            self.queryset = queryset
+        def __init__(self, queryset: Any, **options: Any) -> None:
+            self.queryset, self.options = queryset, options
 
         def first(self) -> Booking | None:
-            found = real_locked(self.queryset).first()
-            # A cancels now; the two freed seats are offered to the first entry: W's.
-            services.cancel_booking(guest=guest, reference=mine.reference, now=NOW)
+            found = real_locked(self.queryset, **self.options).first()
+            if not raced:
+                # A cancels now (once); the two freed seats are offered to the first entry: W's.
+                raced.append(True)
+                services.cancel_booking(guest=guest, reference=mine.reference, now=NOW)
             return found
 
     monkeypatch.setattr(waitlist_module, "locked", RacingQuery)
