@@ -218,7 +218,26 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
         # lapsed. Writing its slot moves the catalogue version, so that cached searches and
         # ETags stop showing them free.
         Slot.objects.filter(pk=booking.slot_id).update(seats_taken=F("seats_taken"))
+    if booking.waitlist_entry_id is not None and not booking.listing.instant_booking:
+        return _request_offered(booking, guest=guest, now=now)
     return _confirm(booking, actor=guest, now=now)
+
+
+def _request_offered(booking: Booking, *, guest: User, now: datetime) -> Booking:
+    """A waiting-list offer on a listing that takes requests: the guest's yes makes it a request
+    the host answers, as every booking there is. It keeps its seats and lapses like a request."""
+    was = booking.status
+    booking.status = Status.REQUESTED
+    booking.ended_at = None  # an offer that lapsed, taken in time after all
+    booking.expires_at = min(
+        now + timedelta(hours=settings.BOOKINGS_REQUEST_HOURS), booking.slot.starts_at
+    )
+    booking.version += 1
+    booking.save(update_fields=["status", "ended_at", "expires_at", "version"])
+    record(booking, actor=guest, action="requested", was=was, at=now)
+    effects.pending(booking)
+    effects.requested(booking)
+    return booking
 
 
 def _guests_booking_locked(*, guest: User, reference: str) -> Booking | None:

@@ -226,7 +226,11 @@ class BookingMachine(RuleBasedStateMachine):
             assert booking.status not in (Status.HELD, Status.CONFIRMED, Status.EXPIRED)
             return
         assert booking.status in (Status.HELD, Status.CONFIRMED, Status.EXPIRED)
-        assert confirmed.status == Status.CONFIRMED
+        if booking.waitlist_entry_id is not None and not booking.listing.instant_booking:
+            # A waiting-list offer on a listing by request: the guest's yes goes to the host.
+            assert confirmed.status == Status.REQUESTED
+        else:
+            assert confirmed.status == Status.CONFIRMED
 
     @precondition(has_bookings)
     @rule(index=pick, by=st.sampled_from(["guest", "host", "staff"]))
@@ -382,10 +386,12 @@ class BookingMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_offer_is_a_held_booking(self) -> None:
+        """Held, or requested once its guest said yes on a listing by request."""
         offered = WaitlistEntry.objects.filter(slot__in=self.slots, status=Entry.OFFERED)
         for entry in offered:
-            offer = Booking.objects.filter(waitlist_entry=entry, status=Status.HELD).first()
-            assert offer is not None, f"entry {entry.pk} is offered without a held booking"
+            offer = Booking.objects.filter(waitlist_entry=entry, status__in=Booking.PENDING).first()
+            assert offer is not None, f"entry {entry.pk} is offered without a pending booking"
+            assert offer.status == Status.HELD or not offer.listing.instant_booking
             assert offer.seats == entry.seats
 
     @invariant()

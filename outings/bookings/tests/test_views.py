@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from outings.accounts.models import User
+from outings.accounts.models import HostProfile, User
 from outings.bookings import services
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.views import decode_cursor, encode_cursor
@@ -281,6 +281,29 @@ def test_confirming_books_it_and_queues_the_confirmation_mail(
     page = text(guest_client.get(response["Location"]))
     assert "Booked. We sent the confirmation to your email address." in page
     assert "Add to your calendar" in page
+
+
+def test_saying_yes_to_a_waiting_list_offer_of_a_listing_by_request_asks_the_host(
+    guest_client: Client, guest: User, host: HostProfile
+) -> None:
+    listing = ListingFactory.create(host=host, instant_booking=False, max_group_size=6)
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    first = services.hold_seats(
+        guest=UserFactory.create(), slot_id=slot.pk, seats=2, now=timezone.now()
+    )
+    services.accept_request(host=host, reference=first.reference, now=timezone.now())
+    entry = services.join_waitlist(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    services.cancel_booking(guest=first.guest, reference=first.reference, now=timezone.now())
+    offer = Booking.objects.get(waitlist_entry=entry)
+
+    response = guest_client.post(f"/bookings/{offer.reference}/confirm/")
+
+    offer.refresh_from_db()
+    assert response.status_code == 302
+    assert offer.status == Booking.Status.REQUESTED
+    page = text(guest_client.get(response["Location"]))
+    assert "Your request went to the host. We will email you the answer." in page
+    assert "Booked." not in page
 
 
 def test_a_request_waits_for_the_host(guest_client: Client, guest: User, listing: Listing) -> None:

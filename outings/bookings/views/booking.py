@@ -108,7 +108,11 @@ def confirm(request: HttpRequest, reference: str) -> HttpResponse:
             status=error.status_code,
             confirm_error=message_of(error),
         )
-    messages.success(request, _("Booked. We sent the confirmation to your email address."))
+    if booking.status == Booking.Status.REQUESTED:
+        # A waiting-list offer on a listing whose host answers every booking.
+        messages.success(request, _("Your request went to the host. We will email you the answer."))
+    else:
+        messages.success(request, _("Booked. We sent the confirmation to your email address."))
     return redirect("bookings:detail", reference=booking.reference)
 
 
