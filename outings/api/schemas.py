@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, model_validator
 
 from outings.accounts.services import valid_languages, valid_time_zones
 from outings.api.pagination import PageParams
@@ -23,6 +23,21 @@ TimeZone = enum.StrEnum(  # type: ignore[misc]
 Language = enum.StrEnum(  # type: ignore[misc]
     "Language", [(code or "browser", code) for code in sorted(valid_languages())]
 )
+
+
+def _a_json_number(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be a number")
+    return value
+
+
+# Numbers and booleans in a JSON body must be JSON numbers and booleans: pydantic's lax mode
+# takes `true` as 1 and "2" as 2, where a wrong type is a 400 (docs/api.md, "Errors"). 2.0 stays
+# an integer, as JSON Schema says. Query parameters arrive as text and keep the lax `int`.
+Int = Annotated[int, BeforeValidator(_a_json_number)]
+# Not `Int | None`: pydantic would then write a Field's bounds into the schema unconverted.
+OptionalInt = Annotated[int | None, BeforeValidator(_a_json_number)]
+Bool = Annotated[bool, Strict()]
 
 
 class Input(Schema):

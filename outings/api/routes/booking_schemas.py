@@ -15,7 +15,7 @@ from ninja.params import P, PathEx
 
 from outings.api.errors import responses
 from outings.api.pagination import PageParams
-from outings.api.schemas import MAX_ID, Input, Text
+from outings.api.schemas import MAX_ID, Input, Int, Text
 from outings.bookings.converters import TRANSFER_SECRET_PATTERN
 from outings.bookings.models import (
     REFERENCE_ALPHABET,
@@ -61,8 +61,8 @@ PENDING_TRANSFERS = Prefetch(
 
 
 class BookingIn(Input):
-    slot_id: int = Field(ge=1, le=MAX_ID)
-    seats: int = Field(ge=1, le=MAX_SEATS, description="Within the listing's group sizes.")
+    slot_id: Int = Field(ge=1, le=MAX_ID)
+    seats: Int = Field(ge=1, le=MAX_SEATS, description="Within the listing's group sizes.")
 
 
 class TransferIn(Input):
@@ -75,7 +75,7 @@ class TransferIn(Input):
 
 
 class WaitlistIn(Input):
-    seats: int = Field(
+    seats: Int = Field(
         ge=1, le=MAX_SEATS, description="Offered all at once or not at all, never in part."
     )
 

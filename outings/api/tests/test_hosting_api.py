@@ -100,6 +100,11 @@ def test_a_guest_is_told_to_become_a_host(client, guest_token):
         ("category", "nope"),
         ("languages", ["klingon"]),
         ("status", "published"),
+        # Wrong JSON types are refused, not coerced.
+        ("price_amount", "1500"),
+        ("max_group_size", True),
+        ("instant_booking", "yes"),
+        ("instant_booking", 1),
     ],
 )
 def test_invalid_fields_are_named_and_nothing_is_stored(api, field, value):

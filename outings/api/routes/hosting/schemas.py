@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from outings.api.schemas import MAX_PRICE, Input, LocalTime, Text
+from outings.api.schemas import MAX_PRICE, Bool, Input, Int, LocalTime, OptionalInt, Text
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
 from outings.catalog.services import CURRENCIES, LIMITS, MAX_CUTOFF_HOURS, ListingData
@@ -33,11 +33,11 @@ class ListingIn(Input):
         default_factory=lambda: ["en"], min_length=1, max_length=10, description="ISO 639-1."
     )
     content_language: str = Field("en", pattern=r"^[a-z]{2}$")
-    duration_minutes: int = Field(ge=10, le=7 * 24 * 60)
-    price_amount: int = Field(ge=0, le=MAX_PRICE, description="Per person, in minor units.")
+    duration_minutes: Int = Field(ge=10, le=7 * 24 * 60)
+    price_amount: Int = Field(ge=0, le=MAX_PRICE, description="Per person, in minor units.")
     currency: Currency
-    min_group_size: int = Field(1, ge=1, le=100)
-    max_group_size: int = Field(10, ge=1, le=500)
+    min_group_size: Int = Field(1, ge=1, le=100)
+    max_group_size: Int = Field(10, ge=1, le=500)
     address: Text = Field(min_length=1, max_length=LIMITS["address"])
     city: Text = Field(min_length=1, max_length=LIMITS["city"])
     country_code: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2.")
@@ -49,17 +49,17 @@ class ListingIn(Input):
     requirements: Text = Field("", max_length=LIMITS["requirements"])
     # Absent or null: unchanged (a new listing gets the default), so that a client written
     # before these fields existed never resets them with a full replacement.
-    instant_booking: bool | None = Field(
+    instant_booking: Bool | None = Field(
         None, description="Default true. False: every booking is a request the host answers."
     )
-    min_guests: int | None = Field(
+    min_guests: OptionalInt = Field(
         None,
         ge=0,
         le=MAX_CAPACITY,
         description="Guests a date needs to take place (default 0: no minimum). Below it at "
         "the cut-off, the date is cancelled and everyone refunded.",
     )
-    min_guests_cutoff_hours: int | None = Field(
+    min_guests_cutoff_hours: OptionalInt = Field(
         None,
         ge=1,
         le=MAX_CUTOFF_HOURS,
@@ -73,7 +73,7 @@ class ListingIn(Input):
 
 
 class ListingUpdateIn(ListingIn):
-    version: int | None = Field(
+    version: OptionalInt = Field(
         None,
         ge=1,
         le=2**31 - 1,
@@ -147,18 +147,18 @@ class PhotoPatch(Input):
 
 
 class PhotoOrderIn(Input):
-    photo_ids: list[int] = Field(max_length=100, description="Every photo id, in the new order.")
+    photo_ids: list[Int] = Field(max_length=100, description="Every photo id, in the new order.")
 
 
 class ScheduleIn(Input):
     kind: Literal["weekly", "once"] = "weekly"
-    weekdays: list[int] = Field(
+    weekdays: list[Int] = Field(
         default_factory=list, max_length=7, description="0 is Monday; ignored for 'once'."
     )
     start_times: list[LocalTime] = Field(min_length=1, max_length=MAX_START_TIMES)
     valid_from: date = Field(description="The first day, or the date of a one-off.")
     valid_until: date | None = None
-    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+    capacity: Int = Field(ge=1, le=MAX_CAPACITY)
 
     def to_data(self) -> ScheduleData:
         return ScheduleData(
@@ -211,4 +211,4 @@ class HostSlotOut(Schema):
 
 
 class CapacityIn(Input):
-    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+    capacity: Int = Field(ge=1, le=MAX_CAPACITY)

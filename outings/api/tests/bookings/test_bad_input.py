@@ -37,6 +37,9 @@ pytestmark = pytest.mark.django_db
         (7, 10, 400, "body.payload.seats"),  # the listing takes groups of up to 6
         (5, 4, 400, "body.payload.seats"),  # more than the date has in all
         ("two", 10, 400, "body.payload.seats"),
+        # Wrong JSON types, not coerced: `true` was one seat and "2" two.
+        (True, 10, 400, "body.payload.seats"),
+        ("2", 10, 400, "body.payload.seats"),
     ],
 )
 def test_it_refuses_seats_outside_the_limits(a, listing, seats, capacity, status, field):
