@@ -52,6 +52,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _free_port_pair() -> int:
+    """A free port whose next one is free too: the runner serves on --port and puts gunicorn on
+    the port after it (a lone free port failed the runner's preflight now and then)."""
+    while True:
+        port = _free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
 # --- 1. DATABASE_URL query options are thrown away ---------------------------------------------
 
 
@@ -224,7 +237,7 @@ def test_sigterm_during_start_up_stops_the_embedded_postgres(tmp_path):
         OUTINGS_PG_PORT=str(_free_port()),
     )
     runner = subprocess.Popen(
-        [PY, "-m", "outings.common.runner", "--port", str(_free_port()), "--skip-import"],
+        [PY, "-m", "outings.common.runner", "--port", str(_free_port_pair()), "--skip-import"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
