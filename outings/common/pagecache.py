@@ -118,7 +118,8 @@ class PublicPageMiddleware:
     """What a shared cache may do with a page from `cached_page`, decided once the middleware
     inside this one have added their cookies: keep it PAGE_CACHE_MAX_AGE seconds, unless this
     response sets a cookie, which is this visitor's alone (then it is private). Listed before
-    the session and CSRF middleware."""
+    the session and CSRF middleware. Any other response marked `public` that sets a cookie (an
+    API read whose stale session cookie the session middleware deletes) is made private too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -131,6 +132,8 @@ class PublicPageMiddleware:
             else:
                 patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE)
             patch_vary_headers(response, ["Cookie"])
+        elif response.cookies and "public" in cache_control_directives(response):
+            patch_cache_control(response, private=True)
         return response
 
 

@@ -21,6 +21,20 @@ def test_an_anonymous_read_is_publicly_cacheable(client):
     assert response["ETag"].startswith('"')
 
 
+def test_an_anonymous_read_that_deletes_a_stale_session_cookie_is_private(client):
+    """The session middleware answers a session key it does not know by deleting the cookie:
+    a shared cache must not keep that answer, Set-Cookie and all, for others."""
+    listing = ListingFactory.create()
+    client.cookies["sessionid"] = "a-session-that-expired-long-ago-0123456789"
+
+    response = client.get(f"/api/v1/listings/{listing.pk}")
+
+    assert response.status_code == 200
+    assert "sessionid" in response.cookies
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+
+
 def test_an_authenticated_read_is_private(client, guest_token):
     listing = ListingFactory.create()
 
