@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("outings.api.urls")),
     path("notifications/", include("outings.notifications.urls")),
     path("explore/", include("outings.search.urls")),
+    path("accounts/", include("outings.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("host/", include("outings.hosting.urls")),
     path("bookings/", include("outings.bookings.urls")),

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from outings.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", views.revoke_api_token, name="revoke_api_token"),
+]

@@ -1,0 +1,60 @@
+"""The account pages of the site that allauth does not provide: personal API tokens."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from outings.accounts import selectors, services
+from outings.accounts.forms import ApiTokenForm
+from outings.accounts.models import User
+from outings.common.errors import NotFound
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+# never_cache: the answer to a creation shows the secret, which no cache (nor the browser's
+# Back button) may keep; the list is the user's own anyway.
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """List the user's active tokens; create one (its secret is shown in this answer only)."""
+    user = _user(request)
+    form = ApiTokenForm(request.POST or None)
+    issued, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                issued = services.create_api_token(user=user, name=form.cleaned_data["name"])
+            except services.TooManyTokens:
+                form.add_error(None, _("You have too many active tokens; revoke one first."))
+                status = 409
+            else:
+                form, status = ApiTokenForm(), 201
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "issued": issued,
+        "tokens": selectors.active_api_tokens(user=user),
+    }
+    return render(request, "accounts/api_tokens.html", context, status=status)
+
+
+@login_required
+@require_POST
+def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        services.revoke_api_token(user=_user(request), token_id=token_id, now=timezone.now())
+    except NotFound as error:
+        raise Http404 from error
+    messages.success(request, _("The token is revoked; it no longer works."))
+    return redirect("accounts:api_tokens")
