@@ -196,6 +196,10 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
             "time_zone": booking.listing.time_zone,
         },
         secret=True,  # the link is the key to the booking: not kept in the outbox once sent
+        # Whoever it is for may have no account: written in the language of the guest who hands
+        # it on, times in the listing's zone, where they will go.
+        language=transfer.from_user.reading_language,
+        time_zone=booking.listing.time_zone,
     )
 
 

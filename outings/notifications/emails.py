@@ -73,6 +73,8 @@ def send_email(
     topic: str | None = None,
     attachments: Sequence[tuple[str, Mapping[str, Any]]] = (),
     secret: bool = False,
+    language: str = "",
+    time_zone: str = "UTC",
 ) -> OutboxMessage:
     """Queue a mail in the caller's transaction. `template` names
     notifications/email/<template>{_subject.txt,.txt,.html}. `context` must be JSON-serialisable;
@@ -81,7 +83,9 @@ def send_email(
     carries an unsubscribe link and is skipped if the user opted out of the topic before it went.
     `attachments` name registered attachment functions (see `attachment`) and their arguments.
     With `secret`, the context holds something only the recipient may know (a one-time link):
-    it is erased from the outbox row once the mail has gone, or is skipped."""
+    it is erased from the outbox row once the mail has gone, or is skipped. `language` and
+    `time_zone` are for a recipient who is no user (the best guess the caller has), ignored
+    with `user_id`."""
     for name, _arguments in attachments:
         if name not in _attachments:
             raise LookupError(f"no attachment function is registered as {name!r}")
@@ -94,6 +98,8 @@ def send_email(
             "user_id": user_id,
             "topic": topic,
             "attachments": [[name, dict(arguments)] for name, arguments in attachments],
+            "language": language,
+            "time_zone": time_zone,
             **({"secret": True} if secret else {}),
         },
     )

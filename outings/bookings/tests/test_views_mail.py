@@ -137,6 +137,22 @@ def test_the_transfer_mail_carries_the_accept_link_and_the_local_time(
     assert f"/bookings/transfer/{secret}/" in html_of(mail)
 
 
+def test_the_transfer_mail_is_in_the_language_of_the_guest_who_hands_it_on(
+    guest: User, booking: Booking
+) -> None:
+    """Its reader may have no account: the guest's own language is the best guess (it was
+    always the site's default)."""
+    reader(guest, first_name="Ada", last_name="Byron", preferred_language="", site_language="de")
+    guest.refresh_from_db()
+    services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email="friend@example.org", now=timezone.now()
+    )
+
+    mail = built("booking_transfer")
+
+    assert mail.subject == "Ada Byron bietet dir eine Buchung an: Harbour walk & coffee"
+
+
 def test_the_transfer_link_leaves_the_outbox_once_the_mail_has_gone(
     guest: User, booking: Booking, mailoutbox: list[EmailMultiAlternatives]
 ) -> None:
