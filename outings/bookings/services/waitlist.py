@@ -71,7 +71,8 @@ def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntr
     entry = WaitlistEntry.objects.filter(pk=entry_id, guest=guest).first()
     if entry is None:
         raise NotFound(_("You are not on this waiting list."))
-    offers = Booking.objects.filter(waitlist_entry=entry, status=Booking.Status.HELD)
+    # Held, or a request to the host once the guest said yes on a listing by request.
+    offers = Booking.objects.filter(waitlist_entry=entry, status__in=Booking.PENDING)
     offer = locked(offers).first()
     list(Slot.objects.select_for_update().filter(pk=entry.slot_id).values_list("pk", flat=True))
     if offer is None and offers.exists():

@@ -194,3 +194,29 @@ def test_a_waiting_list_offer_on_a_listing_by_request_still_needs_the_host(
     offer.refresh_from_db()
     assert offer.status != Booking.Status.CONFIRMED, "booked without the host's answer"
     assert not offer.events.filter(action="confirmed", actor=waiter).exists()
+
+
+@pytest.mark.django_db
+def test_leaving_the_list_withdraws_an_offer_that_became_a_request(
+    guest: User, host: HostProfile
+) -> None:
+    """Once the guest said yes to an offer on a listing by request, the offer waits for the
+    host; leaving the list must withdraw it too, or the host could still book someone who
+    left (and the entry would go from `left` to `booked`)."""
+    listing = ListingFactory.create(host=host, instant_booking=False, max_group_size=6)
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    request = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    services.accept_request(host=host, reference=request.reference, now=NOW)
+    waiter = UserFactory.create()
+    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
+    services.cancel_booking(guest=guest, reference=request.reference, now=NOW)
+    offer = Booking.objects.get(waitlist_entry=entry)
+    services.confirm_booking(guest=waiter, reference=offer.reference, now=NOW)
+
+    services.leave_waitlist(guest=waiter, entry_id=entry.pk, now=NOW)
+
+    offer.refresh_from_db()
+    entry.refresh_from_db()
+    assert offer.status == Booking.Status.CANCELLED
+    assert entry.status == WaitlistEntry.Status.LEFT
+    assert seats_consistent(slot)
