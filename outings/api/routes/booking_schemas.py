@@ -180,7 +180,7 @@ class WaitlistEntryOut(Schema):
     created_at: datetime
     booking: str | None = Field(
         description="The reference of the booking the seats were offered as: while `offered`, "
-        "confirm it before it expires."
+        "confirm it before it expires (on a listing by request, confirming it asks the host)."
     )
     offer_expires_at: datetime | None
 
