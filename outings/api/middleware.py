@@ -15,10 +15,11 @@ KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 
 
 class ApiMiddleware:
-    """Under /api/ only: refuse oversized bodies before anything reads them, route through a
-    URLconf whose error views answer JSON, and turn any error that is still not in the API's
-    shape (ninja's bare 405 for a wrong method, an error page from another middleware) into it.
-    Install it first, so that it sees the final response of everything below it."""
+    """Under /api/ only: refuse oversized bodies before anything reads them, answer HEAD as GET
+    without the body, route through a URLconf whose error views answer JSON, and turn any error
+    that is still not in the API's shape (ninja's bare 405 for a wrong method, an error page
+    from another middleware) into it. Install it first, so that it sees the final response of
+    everything below it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -30,9 +31,16 @@ class ApiMiddleware:
         refused = self._refuse_body(request)
         if refused is not None:
             return refused
+        head = request.method == "HEAD"
+        if head:
+            # HEAD is GET without the body (RFC 9110, 9.3.2); the routes name GET only.
+            request.method = "GET"
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_api_error(response):
-            return _rewrite(response)
+            response = _rewrite(response)
+        if head and isinstance(response, HttpResponse):
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
         return response
 
     def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:

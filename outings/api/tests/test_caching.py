@@ -160,3 +160,21 @@ def test_check_if_match_refuses_a_stale_tag_and_accepts_the_current_one():
         check_if_match(stale, '"new"')
     check_if_match(current, '"new"')
     check_if_match(RequestFactory().put("/x"), '"new"')
+
+
+def test_head_is_get_without_the_body(client):
+    listing = ListingFactory.create()
+    url = f"/api/v1/listings/{listing.pk}"
+    got = client.get(url)
+
+    head = client.head(url)
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == got["ETag"]
+    assert head["Cache-Control"] == got["Cache-Control"]
+    assert int(head["Content-Length"]) == len(got.content)
+    assert client.head(url, headers={"If-None-Match": got["ETag"]}).status_code == 304
+    assert client.head("/api/v1/listings/999999999").status_code == 404
+    refused = client.head("/api/v1/bookings/ABCDEFGHJK/confirm")  # a POST-only route
+    assert (refused.status_code, refused["Allow"], refused.content) == (405, "POST", b"")
