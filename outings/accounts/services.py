@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from outings.accounts.models import ApiToken, HostProfile, User
 from outings.accounts.selectors import profile_version
+from outings.catalog import events as catalog_events
 from outings.catalog.models import AuditEntry
 from outings.catalog.photos.images import clean_upload
 from outings.catalog.photos.services import DELETE_FILES_KIND, store_clean_image
@@ -275,4 +276,6 @@ def _set_suspension(
         to_status="suspended" if suspended_at else "active",
         note=reason.strip(),
     )
+    if suspended_at is None:
+        outbox.enqueue(kind=catalog_events.BOOKABLE, payload={"host": host.pk})
     return host

@@ -12,6 +12,7 @@ from outings.accounts.models import User
 from outings.bookings import calendar, effects, services
 from outings.bookings.models import Booking
 from outings.bookings.payments import ProviderUnavailable, provider
+from outings.catalog import events as catalog_events
 from outings.common import outbox
 from outings.common.models import OutboxMessage
 
@@ -50,6 +51,16 @@ def remind(message: OutboxMessage) -> None:
     )
     if booking is not None:
         effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
+
+
+@outbox.handler(catalog_events.BOOKABLE, queue="default")
+def bookable(message: OutboxMessage) -> None:
+    """A listing was published or resumed, or its host reinstated: seats freed while it was not
+    bookable go to the waiting lists of its upcoming dates."""
+    payload = message.payload
+    services.offer_to_waiting_lists(
+        listing_id=payload.get("listing"), host_id=payload.get("host"), now=timezone.now()
+    )
 
 
 @outbox.handler(effects.REFUND, queue="default", atomic=False, retry_on=(ProviderUnavailable,))

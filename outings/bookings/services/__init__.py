@@ -26,6 +26,7 @@ from outings.bookings.services.waitlist import (
     change_slot_capacity,
     join_waitlist,
     leave_waitlist,
+    offer_to_waiting_lists,
     update_schedule,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "hold_seats",
     "join_waitlist",
     "leave_waitlist",
+    "offer_to_waiting_lists",
     "offer_transfer",
     "pending_transfer",
     "refund_for",

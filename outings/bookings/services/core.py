@@ -14,6 +14,7 @@ from outings.accounts.models import User
 from outings.bookings import effects
 from outings.bookings.models import Booking, BookingEvent, Transfer, WaitlistEntry
 from outings.bookings.services.seats import release_seats, take_seats
+from outings.catalog.models import Listing
 from outings.common.rows import Insert
 from outings.scheduling.models import Slot
 
@@ -131,16 +132,20 @@ def end_booking(
 
 def offer_freed_seats(*, slot: Slot, seats_left: int, now: datetime) -> int:
     """Give freed seats to the waiting list: each waiting entry, first come first served, that
-    fits in what is left gets all its seats as a hold with a deadline, never part of them.
-    Returns the seats left after the offers."""
+    fits in what is left gets all its seats as a hold with a deadline, never part of them, if
+    the listing is public. Returns the seats left after the offers."""
     if seats_left <= 0 or slot.status != Slot.Status.OPEN or slot.starts_at <= now:
         return seats_left
-    waiting = (
+    waiting = list(
         WaitlistEntry.objects.select_for_update()
         .select_related("guest")
         .filter(slot=slot, status=WaitlistEntry.Status.WAITING, seats__lte=seats_left)
         .order_by("id")
     )
+    if not waiting or not Listing.objects.public().filter(pk=slot.listing_id).exists():
+        # An offer is a new booking: none while the listing is paused or its host suspended.
+        # The seats go to the list when it is bookable again (offer_to_waiting_lists).
+        return seats_left
     deadline = min(
         now + timedelta(minutes=settings.BOOKINGS_WAITLIST_OFFER_MINUTES), slot.starts_at
     )

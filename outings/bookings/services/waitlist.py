@@ -6,7 +6,7 @@ by raising a date's capacity, or a schedule rule's, are offered the same way."""
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
@@ -114,9 +114,29 @@ def update_schedule(
     refusals). When the rule's new capacity adds seats to dates with a waiting list, those seats
     go to the list first, date by date, as with one date's capacity."""
     schedule = scheduling.update_schedule(host=host, schedule_id=schedule_id, data=data, now=now)
+    _offer_free_seats(Slot.objects.filter(schedule=schedule), now=now)
+    return schedule
+
+
+@transaction.atomic
+def offer_to_waiting_lists(
+    *, listing_id: int | None = None, host_id: int | None = None, now: datetime
+) -> None:
+    """A listing (or every listing of a host) is bookable again: the seats free on its upcoming
+    dates go to their waiting lists first, as freed seats do (none were offered meanwhile)."""
+    slots = Slot.objects.all()
+    if listing_id is not None:
+        slots = slots.filter(listing_id=listing_id)
+    if host_id is not None:
+        slots = slots.filter(listing__host_id=host_id)
+    _offer_free_seats(slots, now=now)
+
+
+def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime) -> None:
+    """Offer the free seats of the upcoming open dates among `slots` that have a waiting list;
+    open listing pages then show the new numbers."""
     waited_for = (
-        Slot.objects.filter(
-            schedule=schedule,
+        slots.filter(
             status=Slot.Status.OPEN,
             starts_at__gt=now,
             seats_taken__lt=F("capacity"),
@@ -130,4 +150,3 @@ def update_schedule(
             slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now
         )
         live.publish_seats_left(listing_id=slot.listing_id, slot_id=slot.pk, seats_left=seats_left)
-    return schedule

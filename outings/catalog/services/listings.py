@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
+from outings.catalog import events
 from outings.catalog.models import AuditEntry, Listing
 from outings.catalog.services.errors import (
     InvalidListing,
@@ -20,6 +21,7 @@ from outings.catalog.services.errors import (
     ensure_active,
 )
 from outings.catalog.services.validation import ListingData, validate_listing
+from outings.common import outbox
 from outings.common.errors import NotFound
 
 # A circular import: scheduling.services takes ensure_active from catalog.services.errors (never
@@ -157,6 +159,8 @@ def _move(
         update.append("rejection_reason")
     listing.save(update_fields=update)
     _audit(listing=listing, actor=actor, action=action, from_status=from_status, note=note)
+    if to == Listing.Status.PUBLISHED:
+        outbox.enqueue(kind=events.BOOKABLE, payload={"listing": listing.pk})
     return listing
 
 
