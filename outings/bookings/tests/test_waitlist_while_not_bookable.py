@@ -57,7 +57,7 @@ def test_seats_freed_on_a_paused_listing_wait_for_it_to_be_resumed(
 def test_seats_freed_while_the_host_is_suspended_wait_for_the_reinstatement(
     guest: User, host: HostProfile, listing: Listing
 ) -> None:
-    slot, booked, entry = full_with_a_waiter(guest, listing)
+    _slot, booked, entry = full_with_a_waiter(guest, listing)
     staff = UserFactory.create(is_staff=True)
     account_services.suspend_host(
         staff=staff, host_id=host.pk, reason="checking", now=timezone.now()
