@@ -234,6 +234,11 @@ def _request_offered(booking: Booking, *, guest: User, now: datetime) -> Booking
     )
     booking.version += 1
     booking.save(update_fields=["status", "ended_at", "expires_at", "version"])
+    # An offer that lapsed and is taken in time after all is the entry's open offer again, so
+    # that leaving the list withdraws it (the entry was marked lapsed when the offer lapsed).
+    WaitlistEntry.objects.filter(offer=booking).update(
+        status=WaitlistEntry.Status.OFFERED, updated_at=now
+    )
     record(booking, actor=guest, action="requested", was=was, at=now)
     effects.pending(booking)
     effects.requested(booking)
