@@ -28,7 +28,9 @@ def _user(request: HttpRequest) -> User:
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """List the user's active tokens; create one (its secret is shown in this answer only)."""
     user = _user(request)
-    form = ApiTokenForm(request.POST or None)
+    # Bound on every POST, an empty one too (`request.POST or None` left that one unbound: a
+    # 400 that said nothing).
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
     issued, status = None, 200
     if request.method == "POST":
         if form.is_valid():
