@@ -57,6 +57,5 @@ def deliver(message: OutboxMessage) -> None:
     except smtplib.SMTPException as error:
         # "550 no such user" (a mistyped address) will not change: parked now, not retried
         # for hours; a refusal of our session is retried like an outage.
-        if emails.is_permanent(error):
-            raise emails.PermanentFailure(f"{type(error).__name__}: {error}") from error
+        emails.raise_if_permanent(error)
         raise

@@ -200,6 +200,13 @@ class _Connections:
 _connections = _Connections()
 
 
+def raise_if_permanent(error: smtplib.SMTPException) -> None:
+    """PermanentFailure (the outbox parks the message at once) when `error` refuses the mail for
+    good; otherwise nothing, and the caller re-raises it to be retried with backoff."""
+    if is_permanent(error):
+        raise PermanentFailure(f"{type(error).__name__}: {error}") from error
+
+
 def is_permanent(error: smtplib.SMTPException) -> bool:
     """A 5xx refusal of this mail (every recipient, or its content) is final. A refusal of our
     session (the greeting, HELO, authentication, our sender address: 530, 535, 554 ...) says
@@ -237,8 +244,7 @@ def deliver(message: OutboxMessage) -> None:
             backend.send_messages([mail])
     except smtplib.SMTPException as error:
         _connections.discard()
-        if is_permanent(error):
-            raise PermanentFailure(f"{type(error).__name__}: {error}") from error
+        raise_if_permanent(error)
         raise
     except BaseException:
         # Mid-DATA or unknown state: never reuse this connection.
