@@ -40,8 +40,13 @@ def page_window(key: str) -> int:
 
 
 def catalogue_version() -> int:
+    return _last_value("outings_catalogue_version")
+
+
+def _last_value(sequence: str) -> int:
+    """A version sequence's current value (search.0003, search.0012): one statement."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT last_value FROM outings_catalogue_version")
+        cursor.execute(f"SELECT last_value FROM {sequence}")  # noqa: S608 - a name of ours
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
@@ -57,10 +62,7 @@ def content_versions(*, page: str = "") -> tuple[int, int]:
     """What a public page that shows listings but none of their dates (the list of things to do)
     is keyed by: the content version, which no booking moves (search.0012), and the page's own
     window (`page_window(page)`)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT last_value FROM outings_content_version")
-        row = cursor.fetchone()
-    return (int(row[0]) if row else 0), page_window(page)
+    return _last_value("outings_content_version"), page_window(page)
 
 
 # Every upcoming slot of the listing as it reads on the page, hashed. A change of time, seats,
