@@ -151,11 +151,6 @@ def hold_seats(
             fields={"seats": [_("Not enough seats left.")]},
         )
     instant = listing.instant_booking
-    expires_at = now + (
-        timedelta(minutes=settings.BOOKINGS_HOLD_MINUTES)
-        if instant
-        else timedelta(hours=settings.BOOKINGS_REQUEST_HOURS)
-    )
 
     def create() -> Booking:
         return new_booking(
@@ -163,7 +158,7 @@ def hold_seats(
             guest=guest,
             seats=seats,
             status=Status.HELD if instant else Status.REQUESTED,
-            expires_at=min(expires_at, slot.starts_at),
+            expires_at=_lapses_at(slot, instant=instant, now=now),
             now=now,
             form_token=form_token,
         )
@@ -223,15 +218,23 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     return _confirm(booking, actor=guest, now=now)
 
 
+def _lapses_at(slot: Slot, *, instant: bool, now: datetime) -> datetime:
+    """When a hold (instant booking) or a request made now lapses: never after the start."""
+    wait = (
+        timedelta(minutes=settings.BOOKINGS_HOLD_MINUTES)
+        if instant
+        else timedelta(hours=settings.BOOKINGS_REQUEST_HOURS)
+    )
+    return min(now + wait, slot.starts_at)
+
+
 def _request_offered(booking: Booking, *, guest: User, now: datetime) -> Booking:
     """A waiting-list offer on a listing that takes requests: the guest's yes makes it a request
     the host answers, as every booking there is. It keeps its seats and lapses like a request."""
     was = booking.status
     booking.status = Status.REQUESTED
     booking.ended_at = None  # an offer that lapsed, taken in time after all
-    booking.expires_at = min(
-        now + timedelta(hours=settings.BOOKINGS_REQUEST_HOURS), booking.slot.starts_at
-    )
+    booking.expires_at = _lapses_at(booking.slot, instant=False, now=now)
     booking.version += 1
     booking.save(update_fields=["status", "ended_at", "expires_at", "version"])
     # An offer that lapsed and is taken in time after all is the entry's open offer again, so
