@@ -276,6 +276,6 @@ def _set_suspension(
         to_status="suspended" if suspended_at else "active",
         note=reason.strip(),
     )
-    if suspended_at is None:
+    if suspended_at is None and was == "suspended":
         outbox.enqueue(kind=catalog_events.BOOKABLE, payload={"host": host.pk})
     return host
