@@ -164,6 +164,22 @@ def test_a_guest_refused_as_full_can_wait_or_book(
     assert seats_consistent(slot)
 
 
+def offered_on_a_listing_by_request(
+    guest: User, host: HostProfile
+) -> tuple[Slot, User, WaitlistEntry, Booking]:
+    """A full date (2 seats) of a listing by request, booked by `guest` and accepted; a waiter
+    for 2 seats; `guest` cancels, and the freed seats are offered to the waiter."""
+    listing = ListingFactory.create(host=host, instant_booking=False, max_group_size=6)
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    request = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    services.accept_request(host=host, reference=request.reference, now=NOW)
+    waiter = UserFactory.create()
+    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
+    services.cancel_booking(guest=guest, reference=request.reference, now=NOW)
+    offer = Booking.objects.get(waitlist_entry=entry)
+    return slot, waiter, entry, offer
+
+
 # --- A listing that takes requests, reached through its waiting list -------------------------
 
 
@@ -203,14 +219,7 @@ def test_leaving_the_list_withdraws_an_offer_that_became_a_request(
     """Once the guest said yes to an offer on a listing by request, the offer waits for the
     host; leaving the list must withdraw it too, or the host could still book someone who
     left (and the entry would go from `left` to `booked`)."""
-    listing = ListingFactory.create(host=host, instant_booking=False, max_group_size=6)
-    slot = SlotFactory.create(listing=listing, capacity=2)
-    request = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
-    services.accept_request(host=host, reference=request.reference, now=NOW)
-    waiter = UserFactory.create()
-    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
-    services.cancel_booking(guest=guest, reference=request.reference, now=NOW)
-    offer = Booking.objects.get(waitlist_entry=entry)
+    slot, waiter, entry, offer = offered_on_a_listing_by_request(guest, host)
     services.confirm_booking(guest=waiter, reference=offer.reference, now=NOW)
 
     services.leave_waitlist(guest=waiter, entry_id=entry.pk, now=NOW)

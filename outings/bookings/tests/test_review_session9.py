@@ -12,7 +12,7 @@ from outings.accounts.models import HostProfile, User
 from outings.bookings import services
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
-from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
+from outings.bookings.tests.test_review_bookings import offered_on_a_listing_by_request
 from outings.scheduling.models import Slot
 
 
@@ -32,14 +32,7 @@ def lapsed_offer_on_a_listing_by_request(
 ) -> tuple[Slot, User, WaitlistEntry, Booking]:
     """A full date of a listing by request, a waiter offered the freed seats, the offer lapsed
     (swept) with nobody else waiting: its seats are free again."""
-    listing = ListingFactory.create(host=host, instant_booking=False, max_group_size=6)
-    slot = SlotFactory.create(listing=listing, capacity=2)
-    request = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
-    services.accept_request(host=host, reference=request.reference, now=NOW)
-    waiter = UserFactory.create()
-    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=NOW)
-    services.cancel_booking(guest=guest, reference=request.reference, now=NOW)
-    offer = Booking.objects.get(waitlist_entry=entry)
+    slot, waiter, entry, offer = offered_on_a_listing_by_request(guest, host)
     assert offer.expires_at is not None
     later = offer.expires_at + timedelta(minutes=1)
     assert services.expire_booking(booking_id=offer.pk, now=later)

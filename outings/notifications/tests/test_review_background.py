@@ -1,11 +1,8 @@
 """Review: failing tests for defects in background work and live delivery."""
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.mail import EmailMessage
-from django.test import override_settings
 
 from outings.accounts import mail as account_mail
 from outings.catalog.tests.factories import UserFactory
@@ -13,20 +10,12 @@ from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
 from outings.notifications import emails, live, services
 from outings.notifications.tests.smtp_sink import SmtpSink
+from outings.notifications.tests.test_emails import smtp_settings
+from outings.notifications.tests.test_inbox import listen, received
 
 pytestmark = pytest.mark.django_db
 STARTS_AT = "2026-07-01T16:00:00+00:00"
 Status = OutboxMessage.Status
-
-
-def smtp_settings(sink: SmtpSink):
-    return override_settings(
-        EMAIL_BACKEND="outings.notifications.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=sink.port,
-        EMAIL_USE_TLS=False,
-        EMAIL_USE_SSL=False,
-    )
 
 
 def queue_account_mail(to: str = "new.user@example.org") -> OutboxMessage:
@@ -34,22 +23,6 @@ def queue_account_mail(to: str = "new.user@example.org") -> OutboxMessage:
     return account_mail.enqueue_mail(
         EmailMessage(subject="Confirm your address", body="Open this link: ...", to=[to])
     )
-
-
-def listen(group: str) -> str:
-    layer = get_channel_layer()
-    channel: str = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
-    return channel
-
-
-def received(channel: str) -> list[dict[str, object]]:
-    queue = get_channel_layer().channels.get(channel)
-    events = []
-    while queue is not None and not queue.empty():
-        _, message = queue.get_nowait()
-        events.append(message["event"])
-    return events
 
 
 def test_a_live_notification_reads_in_the_language_the_user_reads_the_site_in(
