@@ -47,12 +47,6 @@ def _host_user(booking: Booking) -> User:
     return booking.listing.host.user
 
 
-def seats_changed(booking: Booking, *, seats_left: int) -> None:
-    live.publish_seats_left(
-        listing_id=booking.listing_id, slot_id=booking.slot_id, seats_left=seats_left
-    )
-
-
 def host_dashboard_changed(booking: Booking, *, event: str) -> None:
     """The host's open dashboard and roster pages refresh their numbers."""
     live.publish_on_commit(

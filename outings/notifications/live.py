@@ -122,10 +122,17 @@ def publish_on_commit(group: str, event: dict[str, Any]) -> None:
     transaction.on_commit(partial(publish, group, event))
 
 
-def publish_seats_left(*, listing_id: int, slot_id: int, seats_left: int) -> None:
+def publish_seats_left(*, listing_id: int, slot_id: int, seats_left: int, change: int) -> None:
     """For the bookings services: call in the transaction that changed the slot's seats; open
-    listing pages update their seats-left numbers after commit."""
+    listing pages update their seats-left numbers after commit. `change` numbers the slot's
+    changes in the order they committed: a page ignores an event older than one it applied."""
     publish_on_commit(
         listing_group(listing_id),
-        {"type": "seats", "listing": listing_id, "slot": slot_id, "seats_left": seats_left},
+        {
+            "type": "seats",
+            "listing": listing_id,
+            "slot": slot_id,
+            "seats_left": seats_left,
+            "change": change,
+        },
     )

@@ -126,7 +126,6 @@ def end_booking(
     effects.ended(booking, was=was, by=by)
     if offer_seats:
         seats_left = offer_freed_seats(slot=booking.slot, seats_left=seats_left, now=now)
-    effects.seats_changed(booking, seats_left=seats_left)
     return seats_left
 
 

@@ -178,7 +178,6 @@ def hold_seats(
     effects.pending(booking)
     if not instant:
         effects.requested(booking)
-    effects.seats_changed(booking, seats_left=seats_left)
     return booking
 
 

@@ -5,6 +5,12 @@ concurrent requests can never push a slot past its capacity, and CHECK (seats_ta
 backs it. Callers hold no lock before calling; the UPDATE takes the slot's row lock until their
 transaction ends. Lock order everywhere in this app: booking rows (by id), then the slot row,
 then waitlist entries (by id).
+
+Every change is announced to open listing pages once its transaction commits (a seats-left live
+event), numbered from the sequence `bookings_seats_change` in the statement itself. The number is
+taken under the slot's row lock, so for one slot it grows in the order the changes commit, even
+when their events reach a page out of order through different processes: the page keeps the
+highest number it has seen (notifications/live.js).
 """
 
 import time
@@ -13,6 +19,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection
 
+from outings.notifications import live
 from outings.scheduling.models import Slot
 
 _SLOT = Slot._meta.db_table
@@ -21,18 +28,19 @@ _TAKE = f"""
     UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s
     WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s
       AND seats_taken + %(seats)s <= capacity
-    RETURNING capacity - seats_taken
+    RETURNING capacity - seats_taken, listing_id, nextval('bookings_seats_change')
 """  # noqa: S608 - table name from the model, values as parameters
 
 _RELEASE = f"""
     UPDATE {_SLOT} SET seats_taken = seats_taken - %(seats)s
-    WHERE id = %(slot)s RETURNING capacity - seats_taken
+    WHERE id = %(slot)s
+    RETURNING capacity - seats_taken, listing_id, nextval('bookings_seats_change')
 """  # noqa: S608 - table name from the model, values as parameters
 
 # The test-only negative control: check, then write, in two statements (the classic race).
 UNGUARDED_GAP_SECONDS = 0.1
 _READ = f"SELECT seats_taken, capacity FROM {_SLOT} WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s"  # noqa: S608, E501
-_ADD = f"UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s WHERE id = %(slot)s RETURNING capacity - seats_taken"  # noqa: S608, E501
+_ADD = f"UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s WHERE id = %(slot)s RETURNING capacity - seats_taken, listing_id, nextval('bookings_seats_change')"  # noqa: S608, E501
 
 
 def take_seats(*, slot_id: int, seats: int, now: datetime) -> int | None:
@@ -54,7 +62,7 @@ def take_seats(*, slot_id: int, seats: int, now: datetime) -> int | None:
         else:
             cursor.execute(_TAKE, params)
         row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else _announced(slot_id, row)
 
 
 def release_seats(*, slot_id: int, seats: int) -> int:
@@ -65,7 +73,32 @@ def release_seats(*, slot_id: int, seats: int) -> int:
         row = cursor.fetchone()
     if row is None:
         raise Slot.DoesNotExist(slot_id)
-    return int(row[0])
+    return _announced(slot_id, row)
+
+
+def seats_changed(slot: Slot) -> None:
+    """Announce the seats left of a slot whose capacity changed (the seats statements above
+    announce their own changes). Call in the transaction that changed it, after it locked the
+    slot's row."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('bookings_seats_change')")
+        (change,) = cursor.fetchone()
+    live.publish_seats_left(
+        listing_id=slot.listing_id,
+        slot_id=slot.pk,
+        seats_left=slot.capacity - slot.seats_taken,
+        change=change,
+    )
+
+
+def _announced(slot_id: int, row: tuple[int, int, int]) -> int:
+    """The seats left that a statement returned, published to the listing's open pages on
+    commit with the change's number (nothing is published if the change is rolled back)."""
+    seats_left, listing_id, change = row
+    live.publish_seats_left(
+        listing_id=listing_id, slot_id=slot_id, seats_left=seats_left, change=change
+    )
+    return int(seats_left)
 
 
 def seat_guard_disabled() -> bool:

@@ -6,7 +6,7 @@ by raising a date's capacity, or a schedule rule's, are offered the same way."""
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
@@ -24,8 +24,8 @@ from outings.bookings.services.core import (
     release_expired,
 )
 from outings.bookings.services.holds import bookable_slot, check_seats
+from outings.bookings.services.seats import seats_changed
 from outings.common.errors import Conflict, NotFound
-from outings.notifications import live
 from outings.scheduling import services as scheduling
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import ScheduleData
@@ -100,8 +100,8 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int, now:
     Seats it adds go to the waiting list first, as any freed seats do; open listing pages then
     show the new number."""
     slot = scheduling.change_slot_capacity(host=host, slot_id=slot_id, capacity=capacity)
-    seats_left = offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
-    live.publish_seats_left(listing_id=slot.listing_id, slot_id=slot.pk, seats_left=seats_left)
+    seats_changed(slot)  # its UPDATE holds the slot's row lock
+    offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
     slot.refresh_from_db(fields=["seats_taken"])
     return slot
 
@@ -134,19 +134,18 @@ def offer_to_waiting_lists(
 
 def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime) -> None:
     """Offer the free seats of the upcoming open dates among `slots` that have a waiting list;
-    open listing pages then show the new numbers."""
+    open listing pages then show the new numbers. Each date's row is locked (dates in start
+    order, then their entries: the app's lock order), so that its seats are read as they are."""
     waited_for = (
         slots.filter(
+            Exists(WaitlistEntry.objects.filter(slot=OuterRef("pk"), status=Entry.WAITING)),
             status=Slot.Status.OPEN,
             starts_at__gt=now,
             seats_taken__lt=F("capacity"),
-            waitlist__status=Entry.WAITING,
         )
-        .distinct()
+        .select_for_update(of=("self",))
         .order_by("starts_at", "id")
     )
     for slot in waited_for:
-        seats_left = offer_freed_seats(
-            slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now
-        )
-        live.publish_seats_left(listing_id=slot.listing_id, slot_id=slot.pk, seats_left=seats_left)
+        seats_changed(slot)  # a new capacity, or none: the numbers the offers start from
+        offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)

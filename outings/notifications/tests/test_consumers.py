@@ -130,13 +130,19 @@ def test_a_listing_socket_receives_seats_left_after_commit():
         socket = connect(f"/ws/listings/{listing.pk}/")
         assert (await socket.connect())[0]
         await asyncio.to_thread(
-            live.publish_seats_left, listing_id=listing.pk, slot_id=9, seats_left=2
+            live.publish_seats_left, listing_id=listing.pk, slot_id=9, seats_left=2, change=5
         )
         event = await socket.receive_json_from(timeout=2)
         await socket.disconnect()
         return event
 
-    assert run(scenario()) == {"type": "seats", "listing": listing.pk, "slot": 9, "seats_left": 2}
+    assert run(scenario()) == {
+        "type": "seats",
+        "listing": listing.pk,
+        "slot": 9,
+        "seats_left": 2,
+        "change": 5,
+    }
 
 
 def test_a_socket_for_an_unpublished_listing_is_closed_with_4404():

@@ -151,10 +151,12 @@ def test_publishing_seats_left_waits_for_commit(django_capture_on_commit_callbac
     channel = listen(live.listing_group(7))
 
     with django_capture_on_commit_callbacks(execute=True):
-        live.publish_seats_left(listing_id=7, slot_id=3, seats_left=4)
+        live.publish_seats_left(listing_id=7, slot_id=3, seats_left=4, change=12)
         assert received(channel) == []
 
-    assert received(channel) == [{"type": "seats", "listing": 7, "slot": 3, "seats_left": 4}]
+    assert received(channel) == [
+        {"type": "seats", "listing": 7, "slot": 3, "seats_left": 4, "change": 12}
+    ]
 
 
 def test_a_notification_reads_in_the_readers_language_and_zone(guest):

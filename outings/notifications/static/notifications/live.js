@@ -153,9 +153,18 @@
     });
   }
 
+  // The highest change number applied per date: events of one date can arrive out of order
+  // (published by different processes), and an older one must not undo a newer one.
+  var seatsChange = {};
+
   function onSeatsEvent(event) {
     if (event.type !== "seats") return;
-    document.querySelectorAll('[data-slot-seats="' + Number(event.slot) + '"]').forEach(function (el) {
+    var slot = Number(event.slot);
+    if (typeof event.change === "number") {
+      if (seatsChange[slot] !== undefined && event.change <= seatsChange[slot]) return;
+      seatsChange[slot] = event.change;
+    }
+    document.querySelectorAll('[data-slot-seats="' + slot + '"]').forEach(function (el) {
       el.textContent = String(event.seats_left);
       el.dataset.seatsLeft = String(event.seats_left);
     });
