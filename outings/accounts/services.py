@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from outings.accounts.models import ApiToken, HostProfile, User
 from outings.accounts.selectors import profile_version
 from outings.catalog import events as catalog_events
-from outings.catalog.models import AuditEntry
+from outings.catalog.models import AuditEntry, Listing
 from outings.catalog.photos.images import clean_upload
 from outings.catalog.photos.services import DELETE_FILES_KIND, store_clean_image
 from outings.catalog.services import LANGUAGE_CODES, StaffOnly, ensure_active
@@ -24,6 +24,7 @@ from outings.common import outbox
 from outings.common.errors import DomainError, NotFound
 from outings.common.rows import Columns, attach
 from outings.common.zones import known_zones
+from outings.notifications import live
 
 TOKEN_PREFIX = "out_"  # noqa: S105 - a public marker, not a secret
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet.
@@ -278,4 +279,9 @@ def _set_suspension(
     )
     if suspended_at is None and was == "suspended":
         outbox.enqueue(kind=catalog_events.BOOKABLE, payload={"host": host.pk})
+    elif suspended_at is not None and was == "active":
+        for listing_id in host.listings.filter(status=Listing.Status.PUBLISHED).values_list(
+            "pk", flat=True
+        ):
+            live.publish_listing_gone(listing_id)
     return host

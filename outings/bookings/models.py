@@ -91,6 +91,9 @@ class Booking(models.Model):
     # The day (UTC) a confirmed booking was counted in its listing's daily stats, by the worker
     # that announced it; None until then. Ending the booking takes it off that day, if counted.
     counted_on = models.DateField(null=True, blank=True, editable=False)
+    # When its guest was told that the date reached its listing's minimum of guests (it is on);
+    # None until then. Each confirmed booking is told once, however late it was made.
+    told_on_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

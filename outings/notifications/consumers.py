@@ -104,7 +104,15 @@ async def _is_public_listing(listing_id: int) -> bool:
 
 
 class ListingConsumer(_LiveConsumer):
-    """/ws/listings/<id>/: seats-left updates of a published listing, for anyone viewing it."""
+    """/ws/listings/<id>/: seats-left updates of a published listing, for anyone viewing it.
+    When the listing leaves the site (paused, archived, its host suspended), the catalogue sends
+    a "gone" event and the socket is closed with 4404, as a new one would be refused."""
+
+    async def live_event(self, message: dict[str, Any]) -> None:
+        if message["event"].get("type") == "gone":
+            await self.close(code=NOT_FOUND)
+            return
+        await super().live_event(message)
 
     async def connect(self) -> None:
         listing_id = int(self.scope["url_route"]["kwargs"]["listing_id"])

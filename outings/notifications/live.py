@@ -136,3 +136,10 @@ def publish_seats_left(*, listing_id: int, slot_id: int, seats_left: int, change
             "change": change,
         },
     )
+
+
+def publish_listing_gone(listing_id: int) -> None:
+    """For the catalogue: call in the transaction that takes a listing off the site (paused,
+    archived, its host suspended). Its open sockets are closed with 4404 after commit, as a new
+    one would be refused: nobody keeps reading the seats of a listing that is not public."""
+    publish_on_commit(listing_group(listing_id), {"type": "gone", "listing": listing_id})

@@ -14,6 +14,7 @@ from outings.accounts.models import HostProfile, User
 from outings.bookings.errors import InvalidBookingState
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.services.core import end_booking, locked
+from outings.bookings.services.holds import tell_if_on
 from outings.catalog.models import CancellationPolicy
 from outings.catalog.services import ensure_active
 from outings.common.errors import NotFound
@@ -172,7 +173,7 @@ def slots_due_for_minimum(*, now: datetime) -> list[int]:
         Slot.objects.filter(
             status=Slot.Status.OPEN,
             minimum_checked_at__isnull=True,
-            listing__min_guests__gt=1,
+            listing__min_guests__gt=0,
             starts_at__gt=now,
         )
         .alias(cutoff_at=F("starts_at") - cutoff)
@@ -202,6 +203,9 @@ def decide_minimum(*, slot_id: int, now: datetime) -> bool:
     )
     if guests >= slot.listing.min_guests:
         Slot.objects.filter(pk=slot_id).update(minimum_checked_at=now)
+        # Reached without a confirmation saying so (the host lowered the minimum), or guests
+        # skipped while their booking was locked: told now, before the date.
+        tell_if_on(slot_id=slot_id, minimum=slot.listing.min_guests, now=now)
         return False
     _close_slot(
         slot_id=slot_id,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -289,27 +289,36 @@ def _confirm(booking: Booking, *, actor: User, now: datetime) -> Booking:
             status=WaitlistEntry.Status.BOOKED, updated_at=now
         )
     effects.confirmed(booking, now=now)
-    _check_minimum_reached(booking, now=now)
+    tell_if_on(slot_id=booking.slot_id, minimum=booking.listing.min_guests, now=now)
     return booking
 
 
-def _check_minimum_reached(booking: Booking, *, now: datetime) -> None:
-    """Tell everyone booked when a slot reaches its listing's minimum number of guests."""
-    minimum = booking.listing.min_guests
-    if minimum <= 1:
+def tell_if_on(*, slot_id: int, minimum: int, now: datetime) -> None:
+    """When a date's confirmed seats reach its listing's minimum of guests, tell each confirmed
+    guest not told yet that it is on: everyone the first time, then whoever books later, also
+    after the date fell below its minimum and reached it again. Locks the slot before counting
+    (after the caller's booking: the app's lock order), so that two confirmations at once count
+    each other: the second counts once the first committed. A booking that another transaction
+    holds locked at this moment is skipped rather than waited for (waiting, with the slot held,
+    could deadlock with a cancellation); it is told at the next confirmation or at the cut-off
+    (decide_minimum)."""
+    if minimum < 1:
         return
-    confirmed = list(
-        Booking.objects.select_related("guest", "listing", "slot").filter(
-            slot_id=booking.slot_id, status=Status.CONFIRMED
-        )
-    )
-    if sum(b.seats for b in confirmed) < minimum:
+    list(Slot.objects.select_for_update().filter(pk=slot_id).values_list("pk", flat=True))
+    confirmed = Booking.objects.filter(slot_id=slot_id, status=Status.CONFIRMED)
+    if (confirmed.aggregate(n=Sum("seats"))["n"] or 0) < minimum:
         return
-    reached = Slot.objects.filter(pk=booking.slot_id, minimum_met_at__isnull=True).update(
-        minimum_met_at=now
+    untold = list(
+        confirmed.filter(told_on_at__isnull=True)
+        .select_related("guest", "listing", "slot")
+        .select_for_update(of=("self",), skip_locked=True)
+        .order_by("id")
     )
-    if reached:
-        effects.minimum_met(booking.slot, confirmed)
+    if not untold:
+        return
+    Booking.objects.filter(pk__in=[booking.pk for booking in untold]).update(told_on_at=now)
+    Slot.objects.filter(pk=slot_id, minimum_met_at__isnull=True).update(minimum_met_at=now)
+    effects.minimum_met(untold[0].slot, untold)
 
 
 def _hosts_request(*, host: HostProfile, reference: str) -> Booking:

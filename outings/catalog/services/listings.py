@@ -23,6 +23,7 @@ from outings.catalog.services.errors import (
 from outings.catalog.services.validation import ListingData, validate_listing
 from outings.common import outbox
 from outings.common.errors import NotFound
+from outings.notifications import live
 
 # A circular import: scheduling.services takes ensure_active from catalog.services.errors (never
 # from this module or the package), and is used here only at call time, so either side may load
@@ -161,6 +162,8 @@ def _move(
     _audit(listing=listing, actor=actor, action=action, from_status=from_status, note=note)
     if to == Listing.Status.PUBLISHED:
         outbox.enqueue(kind=events.BOOKABLE, payload={"listing": listing.pk})
+    elif from_status == Listing.Status.PUBLISHED:
+        live.publish_listing_gone(listing.pk)
     return listing
 
 

@@ -4,6 +4,7 @@ date or booking of another host is a 404 (host_required turns a service's NotFou
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 from django.contrib import messages
@@ -27,10 +28,17 @@ from outings.web.formatting import format_money, in_zone
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A separator inside a cell followed by a formula character: a spreadsheet whose list separator
+# is not the file's (";" in German, Spanish and French Excel) starts a new cell there.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n])(?=[=+\-@\t\r])")
+
+
 def spreadsheet_safe(value: object) -> str:
-    """The cell's text, with a leading single quote when it would otherwise start a formula
-    (OWASP's advice for CSV injection): the spreadsheet then shows it as plain text."""
-    text = str(value)
+    """The cell's text, with a single quote before anything that would start a formula (OWASP's
+    advice for CSV injection): at the start of the cell, and after a comma, semicolon, tab or
+    line break inside it, where a spreadsheet that splits at that character starts a cell. The
+    spreadsheet then shows it as plain text."""
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
