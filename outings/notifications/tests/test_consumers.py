@@ -6,8 +6,10 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from config.asgi import application
+from outings.accounts.services import suspend_host
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory
 from outings.notifications import live, services
@@ -153,3 +155,28 @@ def test_a_socket_for_an_unpublished_listing_is_closed_with_4404():
         return await socket.connect()
 
     assert run(scenario()) == (False, 4404)
+
+
+def test_a_listing_socket_is_closed_with_4404_when_its_host_is_suspended(other):
+    """The catalogue's "gone" event for each of the host's published listings closes their
+    open sockets, as a new socket would be refused (the pause case is in
+    outings/bookings/tests/test_review_session10.py)."""
+    listing = ListingFactory.create()
+    other.is_staff = True
+    other.save(update_fields=["is_staff"])
+
+    def suspend() -> None:
+        try:
+            suspend_host(staff=other, host_id=listing.host_id, reason="Spam", now=timezone.now())
+        finally:
+            connections.close_all()
+
+    async def scenario():
+        socket = connect(f"/ws/listings/{listing.pk}/")
+        assert (await socket.connect())[0]
+        await asyncio.to_thread(suspend)
+        output = await socket.receive_output(timeout=2)
+        await socket.disconnect()
+        return output
+
+    assert run(scenario()) == {"type": "websocket.close", "code": 4404}
