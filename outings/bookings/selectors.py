@@ -43,16 +43,23 @@ def bookings_of_guest(*, guest: User) -> QuerySet[Booking]:
     return Booking.objects.filter(guest=guest).select_related("slot", "listing")
 
 
+def _still_coming(now: datetime) -> Q:
+    """A confirmed booking until its date ends (one under way is still the guest's plan for
+    today); a hold or request until it lapses or its date starts, whether or not the sweep
+    has ended it yet."""
+    return Q(status=Booking.Status.CONFIRMED, slot__ends_at__gt=now) | Q(
+        status__in=Booking.PENDING, slot__starts_at__gt=now, expires_at__gt=now
+    )
+
+
 def upcoming_for_guest(*, guest: User, now: datetime) -> QuerySet[Booking]:
-    """The guest's bookings still to come that are active."""
-    return bookings_of_guest(guest=guest).filter(slot__starts_at__gt=now, status__in=Booking.ACTIVE)
+    """The guest's bookings still to come, or under way."""
+    return bookings_of_guest(guest=guest).filter(_still_coming(now))
 
 
 def past_for_guest(*, guest: User, now: datetime) -> QuerySet[Booking]:
-    """What already happened, or ended: started dates and ended bookings."""
-    return bookings_of_guest(guest=guest).filter(
-        Q(slot__starts_at__lte=now) | ~Q(status__in=Booking.ACTIVE)
-    )
+    """Everything else: dates that ended, bookings that ended or lapsed."""
+    return bookings_of_guest(guest=guest).exclude(_still_coming(now))
 
 
 def get_booking_for_guest(*, guest: User, reference: str) -> Booking:
