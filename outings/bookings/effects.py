@@ -146,7 +146,15 @@ def ended(booking: Booking, *, was: str, by: str) -> None:
         return
     data = _data(booking, by=by, refund=booking.refund_due or 0, currency=booking.currency)
     if by != Booking.Party.GUEST or was == Booking.Status.CONFIRMED:
-        notify(user=booking.guest, kind=Kind.BOOKING_CANCELLED, data=data, url=booking_url(booking))
+        notify(
+            user=booking.guest,
+            kind=Kind.BOOKING_CANCELLED,
+            data=data,
+            url=booking_url(booking),
+            # The confirmation's invite put the date in the guest's calendar: the same event
+            # (same UID, next SEQUENCE, STATUS:CANCELLED) takes it out.
+            attachments=_invite(booking) if was == Booking.Status.CONFIRMED else (),
+        )
     if by != Booking.Party.HOST and was != Booking.Status.HELD:
         notify(
             user=_host_user(booking),
@@ -207,6 +215,12 @@ def transferred(booking: Booking, *, previous: User) -> None:
     host_dashboard_changed(booking, event="transferred")
 
 
+def _invite(booking: Booking) -> list[tuple[str, dict[str, object]]]:
+    """The booking's calendar event (bookings/calendar.py), rendered when the mail is sent: as
+    the booking is then."""
+    return [("booking.ics", {"reference": booking.reference})]
+
+
 def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
     """A mail about one booking with its calendar invite attached (rendered when sent)."""
     emails.send_email(
@@ -218,5 +232,5 @@ def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
             "time_zone": booking.listing.time_zone,  # the mail shows the local time too
         },
         user_id=to.pk,
-        attachments=[("booking.ics", {"reference": booking.reference})],
+        attachments=_invite(booking),
     )

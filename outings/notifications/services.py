@@ -1,6 +1,6 @@
 """Writes of the inbox and of email preferences."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -25,13 +25,20 @@ class InvalidUnsubscribeLink(DomainError):
 
 @transaction.atomic
 def notify(
-    *, user: User, kind: str, data: Mapping[str, Any], url: str = "", email: bool = True
+    *,
+    user: User,
+    kind: str,
+    data: Mapping[str, Any],
+    url: str = "",
+    email: bool = True,
+    attachments: Sequence[tuple[str, Mapping[str, Any]]] = (),
 ) -> Notification:
     """Put a notification in `user`'s inbox. Call it in the transaction of the change it reports:
     after that commits, the user's open pages receive it live, and an email follows through the
     outbox if the user wants mail about its topic (and `email` is True: False when the caller
     sends a mail of its own about the same thing). `data` holds the values its text needs
-    (texts.BODIES), JSON-serialisable; `url` is where it leads."""
+    (texts.BODIES), JSON-serialisable; `url` is where it leads; `attachments` go with the email
+    (emails.send_email)."""
     notification = Notification.objects.create(
         user=user, kind=Notification.Kind(kind), data=dict(data), url=url, created_at=timezone.now()
     )
@@ -44,6 +51,7 @@ def notify(
             context={"kind": kind, "data": dict(data), "url": url, "id": notification.pk},
             user_id=user.pk,
             topic=topic,
+            attachments=attachments,
         )
     return notification
 

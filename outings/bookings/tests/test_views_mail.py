@@ -172,3 +172,41 @@ def test_the_transfer_link_leaves_the_outbox_once_the_mail_has_gone(
     assert message.payload["to"] == "friend@example.org"
     # Other mails keep their context until the outbox is purged.
     assert OutboxMessage.objects.get(pk=confirmation.pk).payload["context"]
+
+
+def test_a_cancelled_booking_mail_carries_the_event_that_takes_it_out_of_the_calendar(
+    guest: User, booking: Booking
+) -> None:
+    """The confirmation's invite put the date in the guest's calendar; the host's cancellation
+    mail carries the same event (same UID, a later SEQUENCE) marked cancelled."""
+    confirmed_invite = str(built("booking_confirmed").attachments[0][1])
+    services.cancel_booking_as_host(
+        host=booking.listing.host,
+        reference=booking.reference,
+        reason="The boat is broken",
+        now=timezone.now(),
+    )
+
+    mail = built("notification")
+
+    assert mail.to == [guest.email]
+    [(name, content, mimetype)] = mail.attachments
+    assert (name, mimetype) == (f"outings-{booking.reference}.ics", "text/calendar")
+    uid = f"UID:booking-{booking.reference}@outings"
+    assert uid in confirmed_invite
+    assert uid in str(content)
+    assert "STATUS:CONFIRMED" in confirmed_invite
+    assert "STATUS:CANCELLED" in str(content)
+    assert "SEQUENCE:2" in confirmed_invite
+    assert "SEQUENCE:3" in str(content)
+
+
+def test_cancelling_a_hold_mails_no_calendar_event(guest: User, listing: Listing) -> None:
+    """A hold never reached the guest's calendar: releasing it sends nothing to take out."""
+    slot = SlotFactory.create(listing=listing, starts_at=START)
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    services.cancel_booking_as_host(
+        host=listing.host, reference=held.reference, reason="Closed", now=timezone.now()
+    )
+
+    assert built("notification").attachments == []
