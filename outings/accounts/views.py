@@ -11,13 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts import selectors, services
 from outings.accounts.forms import ApiTokenForm
-from outings.accounts.models import User
+from outings.accounts.requests import signed_in_user
 from outings.common.errors import NotFound
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 # never_cache: the answer to a creation shows the secret, which no cache (nor the browser's
@@ -27,7 +22,7 @@ def _user(request: HttpRequest) -> User:
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """List the user's active tokens; create one (its secret is shown in this answer only)."""
-    user = _user(request)
+    user = signed_in_user(request)
     # Bound on every POST, an empty one too (`request.POST or None` left that one unbound: a
     # 400 that said nothing).
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
@@ -55,7 +50,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
-        services.revoke_api_token(user=_user(request), token_id=token_id, now=timezone.now())
+        services.revoke_api_token(
+            user=signed_in_user(request), token_id=token_id, now=timezone.now()
+        )
     except NotFound as error:
         raise Http404 from error
     messages.success(request, _("The token is revoked; it no longer works."))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from outings.accounts.models import User
+from outings.accounts.requests import signed_in_user
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
 from outings.notifications import emails, selectors, services, texts
@@ -22,11 +22,6 @@ from outings.notifications.forms import EmailPreferencesForm
 from outings.notifications.mailbox import read_mail
 
 MAX_ID = 2**63 - 1
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _id_param(request: HttpRequest, name: str) -> int | None:
@@ -40,7 +35,7 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     items, next_before = selectors.inbox_page(user=user, before_id=_id_param(request, "before"))
     rows = [(item, texts.render(item.kind, item.data)) for item in items]
     return render(
@@ -54,7 +49,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def read(request: HttpRequest, notification_id: int) -> HttpResponse:
     try:
-        notification = services.mark_read(user=_user(request), notification_id=notification_id)
+        notification = services.mark_read(
+            user=signed_in_user(request), notification_id=notification_id
+        )
     except NotFound:
         return render(request, "404.html", status=404)
     target = notification.url
@@ -66,7 +63,7 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
-    services.mark_all_read(user=_user(request))
+    services.mark_all_read(user=signed_in_user(request))
     return redirect("notifications:inbox")
 
 
@@ -74,7 +71,7 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @require_GET
 def feed(request: HttpRequest) -> JsonResponse:
     """For live.js after a reconnect: the unread count and what came after `after`."""
-    user = _user(request)
+    user = signed_in_user(request)
     after = _id_param(request, "after")
     items = selectors.newer_than(user=user, after_id=after) if after is not None else []
     return JsonResponse(
@@ -88,7 +85,7 @@ def feed(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = EmailPreferencesForm(
         request.POST or None, instance=selectors.email_preferences(user=user)
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from outings.accounts.requests import signed_in_user
 from outings.bookings import calendar, selectors, services
 from outings.bookings.errors import SlotFull
 from outings.bookings.forms import (
@@ -18,7 +19,7 @@ from outings.bookings.forms import (
     show_error,
 )
 from outings.bookings.models import Booking
-from outings.bookings.views.common import booking_or_404, detail_page, signed_in_guest
+from outings.bookings.views.common import booking_or_404, detail_page
 from outings.common.errors import DomainError, NotFound
 from outings.web.formatting import format_money
 
@@ -62,7 +63,7 @@ def book(request: HttpRequest) -> HttpResponse:
     slot_id, seats = form.cleaned_data["slot"], form.cleaned_data["seats"]
     try:
         booking = services.hold_seats(
-            guest=signed_in_guest(request),
+            guest=signed_in_user(request),
             slot_id=slot_id,
             seats=seats,
             now=timezone.now(),
@@ -97,7 +98,7 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def confirm(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         booking = services.confirm_booking(
-            guest=signed_in_guest(request), reference=reference, now=timezone.now()
+            guest=signed_in_user(request), reference=reference, now=timezone.now()
         )
     except NotFound as error:
         raise Http404 from error
@@ -135,7 +136,7 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         try:
             booking = services.cancel_booking(
-                guest=signed_in_guest(request), reference=reference, now=timezone.now()
+                guest=signed_in_user(request), reference=reference, now=timezone.now()
             )
         except NotFound as exc:
             raise Http404 from exc

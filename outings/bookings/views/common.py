@@ -5,22 +5,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from outings.accounts.models import User
+from outings.accounts.requests import signed_in_user
 from outings.bookings import calendar, selectors
 from outings.bookings.forms import TransferForm
 from outings.bookings.models import Booking
 from outings.common.errors import NotFound
 
 
-def signed_in_guest(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def booking_or_404(request: HttpRequest, reference: str) -> Booking:
     try:
-        return selectors.get_booking_for_guest(guest=signed_in_guest(request), reference=reference)
+        return selectors.get_booking_for_guest(guest=signed_in_user(request), reference=reference)
     except NotFound as error:
         raise Http404 from error
 

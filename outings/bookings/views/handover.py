@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from outings.accounts.requests import signed_in_user
 from outings.bookings import services
 from outings.bookings.forms import (
     TransferForm,
     message_of,
     show_error,
 )
-from outings.bookings.views.common import booking_or_404, detail_page, signed_in_guest
+from outings.bookings.views.common import booking_or_404, detail_page
 from outings.common.errors import DomainError, NotFound
 
 
@@ -25,7 +26,7 @@ def offer_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         try:
             transfer, _secret = services.offer_transfer(
-                guest=signed_in_guest(request),
+                guest=signed_in_user(request),
                 reference=reference,
                 to_email=form.cleaned_data["to_email"],
                 now=timezone.now(),
@@ -51,7 +52,7 @@ def offer_transfer(request: HttpRequest, reference: str) -> HttpResponse:
 def withdraw_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         withdrawn = services.withdraw_transfer(
-            guest=signed_in_guest(request), reference=reference, now=timezone.now()
+            guest=signed_in_user(request), reference=reference, now=timezone.now()
         )
     except NotFound as error:
         raise Http404 from error
@@ -75,7 +76,7 @@ def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
     if request.method == "POST":
         try:
             booking = services.accept_transfer(
-                user=signed_in_guest(request), secret=secret, now=timezone.now()
+                user=signed_in_user(request), secret=secret, now=timezone.now()
             )
         except DomainError as error:
             error_message, status = message_of(error), error.status_code

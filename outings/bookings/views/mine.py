@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from outings.accounts.requests import signed_in_user
 from outings.bookings import selectors
 from outings.bookings.models import Booking, WaitlistEntry
-from outings.bookings.views.common import signed_in_guest
 from outings.common import pagetokens
 from outings.common.pagetokens import BadCursor
 
@@ -68,7 +68,7 @@ def _page(
 def my_bookings(request: HttpRequest) -> HttpResponse:
     """The guest's bookings still to come (with the waiting lists they are on), or with
     ?show=past what happened or ended. Keyset-paginated: ?after=<token>."""
-    guest, now = signed_in_guest(request), timezone.now()
+    guest, now = signed_in_user(request), timezone.now()
     past = request.GET.get("show") == "past"
     after = None
     if token := request.GET.get("after", ""):

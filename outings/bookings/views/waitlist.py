@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from outings.accounts.requests import signed_in_user
 from outings.bookings import selectors, services
 from outings.bookings.errors import SeatsAvailable
 from outings.bookings.forms import (
@@ -17,7 +18,6 @@ from outings.bookings.forms import (
     new_form_token,
     show_error,
 )
-from outings.bookings.views.common import signed_in_guest
 from outings.common.errors import DomainError, NotFound
 
 
@@ -33,7 +33,7 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
     if valid:
         try:
             services.join_waitlist(
-                guest=signed_in_guest(request),
+                guest=signed_in_user(request),
                 slot_id=form.cleaned_data["slot"],
                 seats=form.cleaned_data["seats"],
                 now=timezone.now(),
@@ -65,7 +65,7 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
 def leave_waitlist(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         services.leave_waitlist(
-            guest=signed_in_guest(request), entry_id=entry_id, now=timezone.now()
+            guest=signed_in_user(request), entry_id=entry_id, now=timezone.now()
         )
     except NotFound as error:
         raise Http404 from error
