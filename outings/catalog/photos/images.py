@@ -30,6 +30,9 @@ from outings.common.errors import DomainError
 Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Pillow's JPEG parser names a JPEG that carries more pictures (a camera's preview or depth map,
+# in an MPO extension) "MPO"; browsers show its first picture, and so do we: it is a JPEG.
+SAME_FORMAT = {"MPO": "JPEG"}
 # What Pillow's parsers raise on a damaged file: besides OSError (truncated data) they let
 # ValueError (a short PNG chunk), SyntaxError, struct.error, EOFError, IndexError, KeyError and
 # TypeError (EXIF that cannot be re-serialised in exif_transpose) escape from open and load.
@@ -109,7 +112,7 @@ def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> 
                 _("A photo must be at least %(px)s pixels on each side.")
                 % {"px": settings.PHOTO_MIN_SIDE}
             )
-        source_format = str(image.format)
+        source_format = SAME_FORMAT.get(str(image.format), str(image.format))
         icc_profile = image.info.get("icc_profile")
         try:
             image.load()
