@@ -206,6 +206,14 @@ def _rules_overlap(data: ScheduleData, other: Schedule, minutes: int) -> bool:
     return overlapping_times(data.start_times, other.start_times, minutes)
 
 
+def runs_on(schedule: Schedule, day: date) -> bool:
+    """Whether the rule has starts on `day` (before its exceptions)."""
+    in_range = schedule.valid_from <= day and (
+        schedule.valid_until is None or day <= schedule.valid_until
+    )
+    return in_range and day.weekday() in schedule.weekdays
+
+
 def check_exception(
     *,
     schedule: Schedule,
@@ -213,13 +221,15 @@ def check_exception(
     start_time: time | None,
     action: str,
     new_time: time | None,
+    today: date,
     fail: Callable[[str, str], None],
 ) -> None:
-    """Report through `fail` what is wrong with an exception to `schedule`."""
-    in_range = schedule.valid_from <= day and (
-        schedule.valid_until is None or day <= schedule.valid_until
-    )
-    if not in_range or day.weekday() not in schedule.weekdays:
+    """Report through `fail` what is wrong with an exception to `schedule` (`today`: the
+    listing's local date)."""
+    if not 0 <= (day - today).days <= MAX_DAYS_AHEAD:
+        # An open-ended rule runs on any day; one near the end of the calendar has no instant.
+        fail("day", _("Choose a day from today to ten years ahead."))
+    elif not runs_on(schedule, day):
         fail("day", _("The schedule does not run on this day."))
     if start_time is not None and start_time not in schedule.start_times:
         fail("start_time", _("The schedule has no start at this time."))

@@ -376,6 +376,7 @@ def add_schedule_exception(
         start_time=start_time,
         action=action,
         new_time=new_time,
+        today=now.astimezone(ZoneInfo(schedule.listing.time_zone)).date(),
         fail=lambda name, message: errors.setdefault(name, []).append(message),
     )
     if ScheduleException.objects.filter(schedule=schedule, day=day, start_time=start_time).exists():
