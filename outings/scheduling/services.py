@@ -5,9 +5,12 @@ hour skipped when clocks go forward) produces no slot; a local time that exists 
 repeated when clocks go back) is resolved to its *first* occurrence (fold=0, the earlier instant).
 One listing runs one group at a time in real time too: on the night clocks go forward, a start
 that would begin before the previous group of its schedule ends produces no slot
-(`one_group_at_a_time`), like a start in the skipped hour.
+(`one_group_at_a_time`), like a start in the skipped hour, and so does one whose group would be
+out with another rule's (`_clear_of_other_groups`).
 """
 
+import bisect
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -206,7 +209,9 @@ def sync_schedule_slots(
             slots=booked,
         )
     removed = _retire([slot.pk for slot in unwanted if slot.seats_taken == 0])
-    new_starts = wanted - existing.keys()
+    new_starts = _clear_of_other_groups(
+        schedule=schedule, starts=wanted - existing.keys(), duration=duration
+    )
     retired = Slot.objects.select_for_update().filter(
         listing_id=listing.pk,
         schedule__isnull=True,
@@ -240,6 +245,37 @@ def sync_schedule_slots(
     return SyncResult(
         created=len(created) + len(reopened), removed=removed, kept_booked=len(booked)
     )
+
+
+def _clear_of_other_groups(
+    *, schedule: Schedule, starts: set[datetime], duration: timedelta
+) -> set[datetime]:
+    """`starts` without those whose group would be out at the same time as an open slot of the
+    listing that is not `schedule`'s (another rule's, or a date made by hand): rules are
+    compared on the wall clock, and on the night clocks go forward two rules' starts can meet in
+    real time (one_group_at_a_time, across rules). The slot made first keeps its place."""
+    if not starts:
+        return starts
+    others = sorted(
+        Slot.objects.filter(
+            listing_id=schedule.listing_id,
+            status=Slot.Status.OPEN,
+            starts_at__lt=max(starts) + duration,
+            ends_at__gt=min(starts),
+        )
+        .exclude(schedule=schedule)
+        .values_list("starts_at", "ends_at")
+    )
+    begins = [begin for begin, _ in others]
+    # The latest end among the others that begin up to each one: a group starting at `start`
+    # meets one of those beginning before it ends iff the latest of their ends is after `start`.
+    latest_end = list(itertools.accumulate((end for _, end in others), max))
+
+    def clear(start: datetime) -> bool:
+        before_end = bisect.bisect_left(begins, start + duration)
+        return before_end == 0 or latest_end[before_end - 1] <= start
+
+    return {start for start in starts if clear(start)}
 
 
 def _retire(slot_ids: Iterable[int]) -> int:
