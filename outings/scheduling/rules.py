@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,17 @@ class ScheduleData:
     valid_from: date
     valid_until: date | None = None
     capacity: int
+
+    def values(self) -> dict[str, Any]:
+        """The fields of a Schedule it sets."""
+        return {
+            "kind": self.kind,
+            "weekdays": list(self.weekdays),
+            "start_times": list(self.start_times),
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "capacity": self.capacity,
+        }
 
     def normalised(self) -> "ScheduleData":
         """A one-off date as the one-day weekly rule it is stored as; times sorted."""

@@ -327,6 +327,10 @@ def _checked(
         min_group_size=listing.min_group_size,
         siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
     )
+    # check_schedule compares the rules' own start times; a start moved to another time of a
+    # day is compared here, in real time, with the rule as it would be.
+    rule = Schedule(pk=exclude_id, listing=listing, **data.values())
+    _check_moved_days(listing=listing, now=now, field="start_times", rule=rule)
     return data
 
 
@@ -337,15 +341,7 @@ def create_schedule(
     """Add a weekly rule or a one-off date to one of `host`'s listings and materialise it."""
     listing = _own_listing_locked(host=host, listing_id=listing_id)
     data = _checked(listing=listing, data=data, exclude_id=None, now=now)
-    schedule = Schedule.objects.create(
-        listing=listing,
-        kind=data.kind,
-        weekdays=list(data.weekdays),
-        start_times=list(data.start_times),
-        valid_from=data.valid_from,
-        valid_until=data.valid_until,
-        capacity=data.capacity,
-    )
+    schedule = Schedule.objects.create(listing=listing, **data.values())
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
     return schedule
 
@@ -367,12 +363,8 @@ def update_schedule(
             % {"n": crowded.seats_taken, "when": _local(crowded, schedule.listing)},
             fields={"capacity": [_("At least %(n)s.") % {"n": crowded.seats_taken}]},
         )
-    schedule.kind = data.kind
-    schedule.weekdays = list(data.weekdays)
-    schedule.start_times = list(data.start_times)
-    schedule.valid_from = data.valid_from
-    schedule.valid_until = data.valid_until
-    schedule.capacity = data.capacity
+    for name, value in data.values().items():
+        setattr(schedule, name, value)
     schedule.save()
     future.filter(status=Slot.Status.OPEN).update(capacity=data.capacity)
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
@@ -464,20 +456,60 @@ def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> Non
 
 
 def _starts_on(
-    *, listing: Listing, day: date, extra: ScheduleException | None = None
+    *,
+    listing: Listing,
+    day: date,
+    extra: ScheduleException | None = None,
+    rule: Schedule | None = None,
 ) -> list[datetime]:
     """Every instant a group of the listing starts at on its local `day`, from all its schedules
-    with their exceptions, and `extra` (an exception not saved yet) as if it were."""
+    with their exceptions, and `extra` (an exception not saved yet) as if it were; `rule` (not
+    saved: a new rule, or a schedule's new values with its saved exceptions) in its place."""
     zone = ZoneInfo(listing.time_zone)
     starts: list[datetime] = []
-    for schedule in Schedule.objects.filter(listing=listing).prefetch_related("exceptions"):
+    schedules = Schedule.objects.filter(listing=listing).prefetch_related("exceptions")
+    if rule is not None and rule.pk is None:
+        starts += desired_starts(
+            schedule=rule, exceptions={}, zone=zone, first_day=day, last_day=day
+        )
+    for schedule in schedules:
         exceptions = {(e.day, e.start_time): e for e in schedule.exceptions.all()}
         if extra is not None and extra.schedule_id == schedule.pk:
             exceptions[(extra.day, extra.start_time)] = extra
         starts += desired_starts(
-            schedule=schedule, exceptions=exceptions, zone=zone, first_day=day, last_day=day
+            schedule=rule if rule is not None and rule.pk == schedule.pk else schedule,
+            exceptions=exceptions,
+            zone=zone,
+            first_day=day,
+            last_day=day,
         )
     return starts
+
+
+def _check_moved_days(
+    *, listing: Listing, now: datetime, field: str, rule: Schedule | None = None
+) -> None:
+    """ScheduleOverlap (on `field`) if on a day of the listing where a start was moved, from its
+    local today on, two starts would overlap in real time, with `rule` as _starts_on takes it
+    (only its days are checked then: elsewhere nothing changes)."""
+    zone = ZoneInfo(listing.time_zone)
+    minutes = listing.duration_minutes or 60
+    moved_days = ScheduleException.objects.filter(
+        schedule__listing=listing,
+        action=ScheduleException.Action.MOVE,
+        day__gte=now.astimezone(zone).date(),
+    ).values_list("day", flat=True)
+    for day in sorted(set(moved_days)):
+        if rule is not None and not rules.runs_on(rule, day):
+            continue
+        pairs = rules.overlapping_instants(_starts_on(listing=listing, day=day, rule=rule), minutes)
+        if pairs:
+            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+                "a": f"{pairs[0][0].astimezone(zone):%Y-%m-%d %H:%M}",
+                "b": f"{pairs[0][1].astimezone(zone):%H:%M}",
+                "m": minutes,
+            }
+            raise rules.ScheduleOverlap(message, fields={field: [message]})
 
 
 def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
@@ -496,21 +528,7 @@ def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: dat
     zone = ZoneInfo(listing.time_zone)
     today = now.astimezone(zone).date()
     rules.check_duration(schedules=schedules, duration_minutes=minutes, today=today)
-    moved_days = {
-        e.day
-        for schedule in schedules
-        for e in schedule.exceptions.all()
-        if e.action == ScheduleException.Action.MOVE and e.day >= today
-    }
-    for day in sorted(moved_days):
-        pairs = rules.overlapping_instants(_starts_on(listing=listing, day=day), minutes)
-        if pairs:
-            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
-                "a": f"{pairs[0][0].astimezone(zone):%Y-%m-%d %H:%M}",
-                "b": f"{pairs[0][1].astimezone(zone):%H:%M}",
-                "m": minutes,
-            }
-            raise rules.ScheduleOverlap(message, fields={"duration_minutes": [message]})
+    _check_moved_days(listing=listing, now=now, field="duration_minutes")
     try:
         for schedule in schedules:
             schedule.listing = listing
