@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile
@@ -316,6 +316,14 @@ def _own_schedule_locked(*, host: HostProfile, schedule_id: int) -> Schedule:
     return schedule
 
 
+def _future_slots_locked(*, schedule: Schedule, now: datetime) -> QuerySet[Slot]:
+    """The schedule's slots from `now` on, each row locked first (in start order, the app's lock
+    order): a check of their seats then counts the seats a guest was taking meanwhile."""
+    future = Slot.objects.filter(schedule=schedule, starts_at__gte=now)
+    list(future.select_for_update().order_by("starts_at").values_list("pk", flat=True))
+    return future
+
+
 def _checked(
     *, listing: Listing, data: ScheduleData, exclude_id: int | None, now: datetime
 ) -> ScheduleData:
@@ -352,10 +360,11 @@ def update_schedule(
 ) -> Schedule:
     """Change a rule. Future slots follow it: new ones appear, unbooked ones that no longer fit
     go, and the capacity of every future slot changes, unless that would drop a booked slot
-    (SlotHasBookings) or put a capacity below its seats taken (CapacityBelowSeatsTaken)."""
+    (SlotHasBookings) or put a capacity below its seats taken (CapacityBelowSeatsTaken): seats
+    a guest takes meanwhile are counted (_future_slots_locked), never written over."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
     data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk, now=now)
-    future = Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
+    future = _future_slots_locked(schedule=schedule, now=now)
     crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
     if crowded is not None:
         raise CapacityBelowSeatsTaken(
@@ -376,7 +385,7 @@ def delete_schedule(*, host: HostProfile, schedule_id: int, now: datetime) -> No
     """Remove a rule and its unbooked future slots; refused while a future slot has bookings.
     Past slots stay (without their schedule) as the record of what happened."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
-    future = Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
+    future = _future_slots_locked(schedule=schedule, now=now)
     if future.filter(seats_taken__gt=0).exists():
         raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
     _retire(future.values_list("pk", flat=True))
