@@ -19,6 +19,7 @@ class ScheduleAdmin(admin.ModelAdmin[Schedule]):
     list_select_related = ("listing",)
     search_fields = ("listing__title",)
     raw_id_fields = ("listing",)
+    readonly_fields = ("version",)  # moved by the services (update_schedule) only
 
 
 @admin.register(Slot)

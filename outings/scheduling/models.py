@@ -22,12 +22,16 @@ class Schedule(models.Model):
     valid_until = models.DateField(null=True, blank=True)
     capacity = models.PositiveIntegerField()
     is_demo = models.BooleanField(default=False)
+    # Moves forward on every change of the rule (not of its exceptions): an edit says which
+    # version it is based on, so that two editors never overwrite each other (DESIGN.md, 3.5).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("schedule")
         verbose_name_plural = _("schedules")
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=1), name="schedule_capacity_positive"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="schedule_version_positive"),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
                 name="schedule_valid_range",

@@ -17,8 +17,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from outings.common.errors import DomainError
+from outings.common.errors import Conflict, DomainError
 from outings.scheduling.models import Schedule, ScheduleException
 
 MAX_START_TIMES = 12
@@ -43,6 +44,19 @@ class SlotHasBookings(DomainError):
     code = "slot_has_bookings"
     status_code = 409
     message = "A slot this change would remove already has bookings."
+
+
+class ScheduleConflict(Conflict):
+    """An edit based on an old version. `current` is the schedule as it is now."""
+
+    message = gettext_noop("Someone changed this schedule since you opened it.")
+
+    def __init__(self, *, current: Schedule, expected_version: int) -> None:
+        super().__init__(
+            _("The schedule is at version %(current)s; your edit was based on version %(yours)s.")
+            % {"current": current.version, "yours": expected_version},
+        )
+        self.current = current
 
 
 class CapacityBelowSeatsTaken(DomainError):

@@ -11,7 +11,7 @@ out with another rule's (`_clear_of_other_groups`).
 
 import bisect
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,7 +27,12 @@ from outings.catalog.services.errors import ensure_active
 from outings.common.errors import NotFound
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
-from outings.scheduling.rules import CapacityBelowSeatsTaken, ScheduleData, SlotHasBookings
+from outings.scheduling.rules import (
+    CapacityBelowSeatsTaken,
+    ScheduleConflict,
+    ScheduleData,
+    SlotHasBookings,
+)
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
@@ -356,13 +361,29 @@ def create_schedule(
 
 @transaction.atomic
 def update_schedule(
-    *, host: HostProfile, schedule_id: int, data: ScheduleData, now: datetime
+    *,
+    host: HostProfile,
+    schedule_id: int,
+    data: ScheduleData,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
 ) -> Schedule:
     """Change a rule. Future slots follow it: new ones appear, unbooked ones that no longer fit
     go, and the capacity of every future slot changes, unless that would drop a booked slot
     (SlotHasBookings) or put a capacity below its seats taken (CapacityBelowSeatsTaken): seats
-    a guest takes meanwhile are counted (_future_slots_locked), never written over."""
+    a guest takes meanwhile are counted (_future_slots_locked), never written over.
+
+    With `expected_version` (or several: an If-Match naming more than one ETag), only if the rule
+    is still at it, checked under its row lock: of two editors holding the same version exactly
+    one wins, the other gets ScheduleConflict with the rule as it is. Every change moves
+    `version` forward."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
+    if expected_version is not None:
+        versions = (
+            {expected_version} if isinstance(expected_version, int) else set(expected_version)
+        )
+        if schedule.version not in versions:
+            raise ScheduleConflict(current=schedule, expected_version=max(versions, default=0))
     data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk, now=now)
     future = _future_slots_locked(schedule=schedule, now=now)
     crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
@@ -374,6 +395,7 @@ def update_schedule(
         )
     for name, value in data.values().items():
         setattr(schedule, name, value)
+    schedule.version += 1
     schedule.save()
     future.filter(status=Slot.Status.OPEN).update(capacity=data.capacity)
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)

@@ -18,7 +18,7 @@ from outings.hosting.tests.fixtures import (
     truncated_png,
     use_media,
 )
-from outings.scheduling.models import Slot
+from outings.scheduling.models import Schedule, Slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges", "tours")]
 
@@ -310,6 +310,30 @@ def test_schedules_and_slots_through_the_api(api):
     )
     assert exception.status_code == 201
     assert len(api.get(f"{base}/slots").json()["items"]) == 6
+
+
+def test_a_schedule_edit_says_its_version_and_a_stale_one_is_409_with_the_current_rule(api):
+    listing = create(api)
+    base = f"/api/v1/host/listings/{listing['id']}/schedules"
+    rule = {
+        "weekdays": [0],
+        "start_times": ["10:00"],
+        "valid_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "capacity": 6,
+    }
+    url = f"{base}/{api.post(base, rule, content_type='application/json').json()['id']}"
+
+    unsaid = api.put(url, {**rule, "capacity": 7}, content_type="application/json")
+    first = api.put(url, {**rule, "capacity": 8, "version": 1}, content_type="application/json")
+    second = api.put(url, {**rule, "capacity": 9, "version": 1}, content_type="application/json")
+
+    assert unsaid.status_code == 400
+    assert list(error_of(unsaid)["fields"]) == ["body.payload.version"]
+    assert (first.status_code, first["ETag"], first.json()["version"]) == (200, '"2"', 2)
+    assert second.status_code == 409
+    current = error_of(second)["fields"]["current"]
+    assert (current["capacity"], current["version"]) == (8, 2)
+    assert Schedule.objects.values_list("capacity", "version").get() == (8, 2)
 
 
 def test_the_listing_list_costs_the_same_at_any_page_size(api, host, django_assert_num_queries):

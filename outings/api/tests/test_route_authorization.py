@@ -309,7 +309,7 @@ HOSTING_TABLE: dict[str, list[Case]] = {
             "PUT",
             lambda w: "{}/{}/schedules/{}".format(HOST, *fresh_schedule(w)),
             only_host_x(200),
-            body=HOST_RULE_BODY,
+            body={**HOST_RULE_BODY, "version": 1},
         ),
         Case(
             "DELETE",

@@ -3,6 +3,7 @@ by core.offer_freed_seats (first entry that fits, all its seats or nothing, as a
 deadline); an offer that lapses or is turned down passes to the next entry. Seats a host adds
 by raising a date's capacity, or a schedule rule's, are offered the same way."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -108,12 +109,23 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int, now:
 
 @transaction.atomic
 def update_schedule(
-    *, host: HostProfile, schedule_id: int, data: ScheduleData, now: datetime
+    *,
+    host: HostProfile,
+    schedule_id: int,
+    data: ScheduleData,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
 ) -> Schedule:
-    """Change one of the host's schedule rules (scheduling's update_schedule, its rules and
-    refusals). When the rule's new capacity adds seats to dates with a waiting list, those seats
-    go to the list first, date by date, as with one date's capacity."""
-    schedule = scheduling.update_schedule(host=host, schedule_id=schedule_id, data=data, now=now)
+    """Change one of the host's schedule rules (scheduling's update_schedule, its rules,
+    versions and refusals). When the rule's new capacity adds seats to dates with a waiting
+    list, those seats go to the list first, date by date, as with one date's capacity."""
+    schedule = scheduling.update_schedule(
+        host=host,
+        schedule_id=schedule_id,
+        data=data,
+        now=now,
+        expected_version=expected_version,
+    )
     _offer_free_seats(Slot.objects.filter(schedule=schedule), now=now)
     return schedule
 

@@ -1,21 +1,27 @@
-"""What the host routes share: the caller as a host, path parameters, error field names."""
+"""What the host routes share: the caller as a host, path parameters, error field names, and
+the answers to an edit of a versioned record (a listing, a schedule)."""
 
 from collections.abc import Callable
+from typing import Protocol
 
 from django.http import HttpRequest, HttpResponse
+from ninja import Schema
 from ninja.params import HeaderEx, P
 
 from outings.accounts.models import HostProfile
 from outings.api.auth import caller
-from outings.catalog.services import host_of
-from outings.common.errors import DomainError
+from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
+from outings.api.errors import ValidationFailed
+from outings.catalog.services import ListingConflict, host_of
+from outings.common.errors import Conflict, DomainError
+from outings.scheduling.rules import ScheduleConflict
 
 IfMatch = HeaderEx[
     str | None,
     P(
         alias="If-Match",
         max_length=1000,
-        description="The listing's ETag: the edit is refused with 412 if it changed since.",
+        description="The ETag of what you edit: the edit is refused with 412 if it changed since.",
     ),
 ]
 LOCATIONS = ("body.", "query.", "path.", "header.", "current")
@@ -42,3 +48,51 @@ def no_content() -> HttpResponse:
     response = HttpResponse(status=204)
     del response["Content-Type"]
     return response
+
+
+class Versioned(Protocol):
+    version: int
+
+
+def etag_of(record: Versioned) -> str:
+    # The quoted version itself, so that If-Match values compare with versions directly.
+    return f'"{record.version}"'
+
+
+def edit_versioned[T: Versioned](
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    version: int | None,
+    schema: type[Schema],
+    edit: Callable[[int | set[int]], T],
+) -> T:
+    """Run `edit` with the version(s) the caller based it on: those of If-Match (any of them
+    may be current, RFC 9110; none readable is a 412), else the body's `version`; neither is a
+    400. The service compares them under the record's row lock and refuses an old one
+    (ListingConflict, ScheduleConflict): a 412 after If-Match, else a 409 conflict with the
+    record as it is now (in `schema`) in `error.fields.current`. The answer carries the new
+    ETag."""
+    tags = if_match_values(request)
+    expected: int | set[int]
+    if tags is not None:
+        # isdigit() alone takes "²", which int() refuses.
+        versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
+        if not versions:
+            raise PreconditionFailed()
+        expected = versions
+    elif version is not None:
+        expected = version
+    else:
+        raise ValidationFailed(
+            fields={"body.payload.version": ["Send If-Match or the version you edited."]}
+        )
+    try:
+        record = located("body.payload", lambda: edit(expected))
+    except (ListingConflict, ScheduleConflict) as conflict:
+        if tags is not None:
+            raise PreconditionFailed() from conflict
+        current = schema.from_orm(conflict.current).model_dump(mode="json")
+        raise Conflict(conflict.message, fields={"current": current}) from conflict
+    set_cache_headers(response, request, etag_of(record))
+    return record

@@ -6,24 +6,18 @@ from ninja import Query, Router
 
 from outings.api import idempotency
 from outings.api.auth import AUTHENTICATED, caller
-from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
-from outings.api.errors import ValidationFailed, responses
+from outings.api.caching import set_cache_headers
+from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
-from outings.api.routes.hosting.common import IfMatch, host, located
+from outings.api.routes.hosting.common import IfMatch, edit_versioned, etag_of, host, located
 from outings.api.routes.hosting.schemas import HostListingOut, ListingIn, ListingUpdateIn
 from outings.catalog import services
 from outings.catalog.models import Listing
-from outings.catalog.services import ListingConflict
-from outings.common.errors import Conflict
 
 router = Router(tags=["hosting"], auth=AUTHENTICATED)
 ERRORS = responses(400, 401, 403, 404, 409, 413, 429)
 CREATE_ERRORS = responses(400, 401, 403, 409, 413, 422, 429)
-
-
-def etag_of(listing: Listing) -> str:
-    return f'"{listing.version}"'
 
 
 @router.get(
@@ -88,38 +82,19 @@ def replace_listing(
     based on, with If-Match (a stale one is 412) or `version` (a stale one is 409 with the
     current listing in `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
-    tags = if_match_values(request)
-    expected: int | set[int]
-    if tags is not None:
-        # isdigit() alone takes "²", which int() refuses.
-        versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
-        if not versions:
-            raise PreconditionFailed()
-        expected = versions  # any of them may be current (RFC 9110): the service checks all
-    elif payload.version is not None:
-        expected = payload.version
-    else:
-        raise ValidationFailed(
-            fields={"body.payload.version": ["Send If-Match or the version you edited."]}
-        )
-    try:
-        listing = located(
-            "body.payload",
-            lambda: services.update_listing(
-                host=owner,
-                listing_id=listing_id,
-                expected_version=expected,
-                data=payload.to_data(),
-                actor=caller(request),
-            ),
-        )
-    except ListingConflict as conflict:
-        if tags is not None:
-            raise PreconditionFailed() from conflict
-        current = HostListingOut.from_orm(conflict.current).model_dump(mode="json")
-        raise Conflict(conflict.message, fields={"current": current}) from conflict
-    set_cache_headers(response, request, etag_of(listing))
-    return listing
+    return edit_versioned(
+        request,
+        response,
+        version=payload.version,
+        schema=HostListingOut,
+        edit=lambda expected: services.update_listing(
+            host=owner,
+            listing_id=listing_id,
+            expected_version=expected,
+            data=payload.to_data(),
+            actor=caller(request),
+        ),
+    )
 
 
 def _state_route(name: str, summary: str) -> None:

@@ -12,7 +12,7 @@ from outings.api.idempotency import respond
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
 from outings.api.routes.booking_schemas import ReasonIn, reason_of
-from outings.api.routes.hosting.common import host, located, no_content
+from outings.api.routes.hosting.common import IfMatch, edit_versioned, host, located, no_content
 from outings.api.routes.hosting.schemas import (
     CapacityIn,
     ExceptionIn,
@@ -20,6 +20,7 @@ from outings.api.routes.hosting.schemas import (
     HostSlotOut,
     ScheduleIn,
     ScheduleOut,
+    ScheduleUpdateIn,
 )
 from outings.bookings import services as bookings_services
 from outings.catalog.services import own_listing
@@ -74,19 +75,35 @@ def create_schedule(request: HttpRequest, listing_id: Id, payload: ScheduleIn) -
 
 
 @router.put(
-    "/host/listings/{listing_id}/schedules/{schedule_id}", response={200: ScheduleOut, **ERRORS}
+    "/host/listings/{listing_id}/schedules/{schedule_id}",
+    response={200: ScheduleOut, **responses(400, 401, 403, 404, 409, 412, 413, 429)},
 )
 def update_schedule(
-    request: HttpRequest, listing_id: Id, schedule_id: Id, payload: ScheduleIn
+    request: HttpRequest,
+    response: HttpResponse,
+    listing_id: Id,
+    schedule_id: Id,
+    payload: ScheduleUpdateIn,
+    if_match: IfMatch = None,
 ) -> Schedule:
     """Replace a rule; refused if it would drop a booked slot or shrink one below its seats.
-    Seats a larger capacity adds go to the dates' waiting lists first."""
+    Seats a larger capacity adds go to the dates' waiting lists first. Say which version the
+    edit is based on, as for a listing: If-Match with the rule's ETag (`"<version>"`; a stale
+    one is 412) or `version` (a stale one is 409 with the current rule in
+    `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
     _schedule(owner, listing_id, schedule_id)
-    return located(
-        "body.payload",
-        lambda: bookings_services.update_schedule(
-            host=owner, schedule_id=schedule_id, data=payload.to_data(), now=timezone.now()
+    return edit_versioned(
+        request,
+        response,
+        version=payload.version,
+        schema=ScheduleOut,
+        edit=lambda expected: bookings_services.update_schedule(
+            host=owner,
+            schedule_id=schedule_id,
+            data=payload.to_data(),
+            now=timezone.now(),
+            expected_version=expected,
         ),
     )
 

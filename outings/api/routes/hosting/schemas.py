@@ -72,13 +72,18 @@ class ListingIn(Input):
         return ListingData(**values)
 
 
-class ListingUpdateIn(ListingIn):
-    version: OptionalInt = Field(
+def version_field() -> Any:
+    """The `version` of an edit's body (a listing's, a schedule's)."""
+    return Field(
         None,
         ge=1,
         le=2**31 - 1,
         description="The version this edit is based on (or send If-Match). A stale one is a 409.",
     )
+
+
+class ListingUpdateIn(ListingIn):
+    version: OptionalInt = version_field()
 
 
 class HostListingOut(Schema):
@@ -171,6 +176,10 @@ class ScheduleIn(Input):
         )
 
 
+class ScheduleUpdateIn(ScheduleIn):
+    version: OptionalInt = version_field()
+
+
 class ExceptionIn(Input):
     day: date
     start_time: LocalTime | None = Field(None, description="Empty: every start of the day.")
@@ -188,6 +197,7 @@ class ExceptionOut(Schema):
 
 class ScheduleOut(Schema):
     id: int
+    version: int
     kind: str
     weekdays: list[int]
     start_times: list[time]

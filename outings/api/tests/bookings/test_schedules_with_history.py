@@ -109,6 +109,7 @@ def test_updating_a_schedule_to_drop_a_date_that_had_a_cancelled_booking_is_not_
         "valid_from": rule.valid_from.isoformat(),
         "valid_until": str(rule.valid_until),
         "capacity": 6,
+        "version": schedule.version,
     }
     x.raise_request_exception = False
     response = x.put(
