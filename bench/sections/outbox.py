@@ -272,7 +272,7 @@ class FanoutProbe(Probe):
             raise BenchError(f"only {len(clients_up)} of {CLIENTS} websocket clients connected")
         time.sleep(0.5)  # every consumer has joined the group
         with transaction.atomic():
-            live.publish_seats_left(listing_id=self.listing_id, slot_id=1, seats_left=3)
+            live.publish_seats_left(listing_id=self.listing_id, slot_id=1, seats_left=3, change=1)
             published.append(time.perf_counter())  # commit (and the publish) follow
         thread.join(30)
         loop.close()
