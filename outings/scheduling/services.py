@@ -590,6 +590,14 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> S
             fields={"capacity": [_("A whole number from 1 to %(n)s.") % {"n": rules.MAX_CAPACITY}]}
         )
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    smallest_group = own.values_list("listing__min_group_size", flat=True).first()
+    if smallest_group is not None and capacity < smallest_group:
+        # Fewer seats than the smallest group: nobody could book the date (check_schedule's rule).
+        raise rules.InvalidSchedule(
+            fields={
+                "capacity": [_("At least the smallest group size (%(n)s).") % {"n": smallest_group}]
+            }
+        )
     if not own.filter(seats_taken__lte=capacity).update(capacity=capacity):
         slot = own.select_related("listing").first()
         if slot is None:
@@ -629,3 +637,15 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
 
 def _local(slot: Slot, listing: Listing) -> str:
     return f"{slot.starts_at.astimezone(ZoneInfo(listing.time_zone)):%Y-%m-%d %H:%M}"
+
+
+def smallest_capacity(*, listing: Listing, now: datetime) -> int | None:
+    """The fewest seats any rule of the listing or any of its open dates to come offers (None
+    without either): a smallest group above it could book none of those dates."""
+    capacities = [
+        *Schedule.objects.filter(listing=listing).values_list("capacity", flat=True),
+        *Slot.objects.filter(listing=listing, status=Slot.Status.OPEN, starts_at__gt=now)
+        .values_list("capacity", flat=True)
+        .order_by("capacity")[:1],
+    ]
+    return min(capacities, default=None)

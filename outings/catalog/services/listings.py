@@ -104,6 +104,18 @@ def update_listing(
     if before.version not in versions:
         raise ListingConflict(current=before, expected_version=max(versions, default=0))
     now = now or timezone.now()
+    smallest = values.get("min_group_size", before.min_group_size)
+    if smallest > before.min_group_size:
+        capacity = schedule_services.smallest_capacity(listing=before, now=now)
+        if capacity is not None and capacity < smallest:
+            raise InvalidListing(
+                fields={
+                    "min_group_size": [
+                        _("A date of this listing has %(n)s seats: at most %(n)s.")
+                        % {"n": capacity}
+                    ]
+                }
+            )
     Listing.objects.filter(pk=before.pk).update(**values, version=F("version") + 1, updated_at=now)
     listing = own_listing(host=host, listing_id=listing_id)
     changed = [name for name in values if getattr(before, name) != getattr(listing, name)]

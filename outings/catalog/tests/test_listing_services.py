@@ -1,4 +1,5 @@
 import threading
+from datetime import UTC, date, datetime, time
 
 import pytest
 from django.db import connection
@@ -22,6 +23,8 @@ from outings.catalog.tests.factories import (
 )
 from outings.common.errors import NotFound
 from outings.hosting.tests.fixtures import listing_data
+from outings.scheduling import services as schedule_services
+from outings.scheduling.rules import ScheduleData
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories")]
 
@@ -287,3 +290,37 @@ def test_is_public_agrees_with_the_public_queryset(host, status, suspended):
 
     assert loaded.is_public == Listing.objects.public().filter(pk=listing.pk).exists()
     assert loaded.is_public == (status == Status.PUBLISHED and not suspended)
+
+
+def test_the_smallest_group_cannot_outgrow_the_seats_of_a_date(host):
+    """A rule of 4 seats a date: a smallest group of 6 could book none of its dates."""
+    listing = services.create_listing(host=host, data=listing_data(), actor=host.user)
+    schedule_services.create_schedule(
+        host=host,
+        listing_id=listing.pk,
+        data=ScheduleData(
+            kind="weekly",
+            weekdays=(5,),
+            start_times=(time(10, 0),),
+            valid_from=date(2030, 1, 1),
+            valid_until=None,
+            capacity=4,
+        ),
+        now=datetime(2029, 12, 1, tzinfo=UTC),
+    )
+
+    with pytest.raises(InvalidListing) as caught:
+        services.update_listing(
+            host=host,
+            listing_id=listing.pk,
+            expected_version=1,
+            data=listing_data(min_group_size=6, max_group_size=8),
+            actor=host.user,
+            now=datetime(2029, 12, 1, tzinfo=UTC),
+        )
+
+    assert caught.value.fields == {
+        "min_group_size": ["A date of this listing has 4 seats: at most 4."]
+    }
+    listing.refresh_from_db()
+    assert (listing.min_group_size, listing.version) == (1, 1)

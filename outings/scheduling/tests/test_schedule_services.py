@@ -420,3 +420,16 @@ def test_a_listing_far_from_the_servers_zone_uses_its_own_today_and_clock(settin
     assert starts[0] == datetime(2026, 6, 1, 21, 0, tzinfo=UTC)
     assert starts[0].astimezone(ZoneInfo("Pacific/Auckland")).strftime("%a %H:%M") == "Tue 09:00"
     assert timezone.now()  # the server's clock plays no part: `now` is passed in
+
+
+def test_a_single_slot_capacity_cannot_go_below_the_smallest_group(listing):
+    listing.min_group_size = 3
+    listing.save(update_fields=["min_group_size"])
+    slot = SlotFactory.create(listing=listing, capacity=10)
+
+    with pytest.raises(InvalidSchedule) as caught:
+        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=2)
+
+    assert caught.value.fields == {"capacity": ["At least the smallest group size (3)."]}
+    slot.refresh_from_db()
+    assert slot.capacity == 10
