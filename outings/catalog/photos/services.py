@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.images import CleanImage, clean_upload
-from outings.catalog.services import HostSuspended
+from outings.catalog.services import HostSuspended, InvalidTransition
 from outings.common import outbox
 from outings.common.errors import DomainError, NotFound
 
@@ -41,10 +41,13 @@ class InvalidPhoto(DomainError):
 
 def _locked_listing(*, host: HostProfile, listing_id: int) -> Listing:
     """One of `host`'s listings, row-locked so that photo counts and positions move one writer
-    at a time. NotFound for anyone else's."""
+    at a time. NotFound for anyone else's; InvalidTransition for an archived one, which is
+    retired for good and edited no more (its photos included)."""
     listing = Listing.objects.select_for_update().filter(pk=listing_id, host=host).first()
     if listing is None:
         raise NotFound()
+    if listing.status == Listing.Status.ARCHIVED:
+        raise InvalidTransition(_("An archived listing cannot be edited."))
     return listing
 
 
@@ -116,6 +119,7 @@ def update_photo(
     *, host: HostProfile, listing_id: int, photo_id: int, alt_text: str
 ) -> ListingPhoto:
     """Change a photo's description for screen readers."""
+    _locked_listing(host=host, listing_id=listing_id)
     photo = _own_photo(host=host, listing_id=listing_id, photo_id=photo_id)
     photo.alt_text = _check_alt_text(alt_text)
     photo.save(update_fields=["alt_text"])

@@ -11,7 +11,7 @@ from outings.catalog.photos import photos_for_listing, services
 from outings.catalog.photos import renditions as renditions_module
 from outings.catalog.photos.images import ImageRejected
 from outings.catalog.photos.services import InvalidPhoto, TooManyPhotos
-from outings.catalog.services import HostSuspended
+from outings.catalog.services import HostSuspended, InvalidTransition
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
@@ -219,3 +219,24 @@ def test_a_suspended_host_cannot_change_their_photos(listing, media):
 
     photo.refresh_from_db()
     assert photo.alt_text == ""
+
+
+def test_an_archived_listings_photos_change_no_more(listing, media):
+    """An archived listing is retired for good: no photo is added, described, moved or removed."""
+    photo = upload(listing, png())
+    kept = stored_files(media)
+    listing.status = listing.Status.ARCHIVED
+    listing.save(update_fields=["status"])
+    host, pk = listing.host, listing.pk
+
+    with pytest.raises(InvalidTransition):
+        upload(listing, png())
+    with pytest.raises(InvalidTransition):
+        services.update_photo(host=host, listing_id=pk, photo_id=photo.pk, alt_text="New")
+    with pytest.raises(InvalidTransition):
+        services.reorder_photos(host=host, listing_id=pk, photo_ids=[photo.pk])
+    with pytest.raises(InvalidTransition):
+        services.delete_photo(host=host, listing_id=pk, photo_id=photo.pk)
+
+    assert [(p.pk, p.alt_text) for p in ListingPhoto.objects.all()] == [(photo.pk, "")]
+    assert stored_files(media) == kept
