@@ -80,7 +80,7 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
         page = run_page(cursor, query, now, rate, after=after)
         if query.text and not page.hits and query.cursor is None:
             budget.renew(cursor)
-            corrected = _correct(cursor, query.text)
+            corrected = _correct(cursor, query.text, query.language)
             if corrected and corrected.lower() != query.text.lower():
                 budget.renew(cursor)
                 page = run_page(cursor, _with_text(query, corrected), now, rate, sent=query)
@@ -92,7 +92,7 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
             and query.cursor is None
         ):
             budget.renew(cursor)
-            corrected = _correct(cursor, query.text)
+            corrected = _correct(cursor, query.text, query.language)
             if corrected and corrected.lower() != query.text.lower():
                 page.suggestion = corrected
     return page
@@ -123,26 +123,31 @@ def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
     return row[2], row[3]
 
 
-def _correct(cursor: Any, text: str) -> str | None:
-    """The query with each word unknown to the lexicon replaced by its closest known word.
-    Words are normalised by the database, as the lexicon's were (unaccent, lower())."""
-    words = _WORD.findall(text.lower())
+def _correct(cursor: Any, text: str, language: str) -> str | None:
+    """The query with each word that finds no public listing on its own replaced by its closest
+    word in the lexicon (pg_trgm, preferring common words); everything else in the text (quotes,
+    "-", "or", the words that do find something) stays as typed. A word finds a listing through
+    any part of its document (tags, description, a stemmed form), which the lexicon of titles
+    and places does not hold. Words are normalised by the database, as the lexicon's were."""
+    words = sorted({word.lower() for word in _WORD.findall(text)} - {"or"})
     if not words or len(words) > 8:
         return None
     cursor.execute(
         """SELECT t.raw, (SELECT x.word FROM search_lexeme x WHERE lower(x.word) %% w.word
                           ORDER BY similarity(lower(x.word), w.word)
                                    + 0.05 * ln(1 + x.documents) DESC, x.word
-                          LIMIT 1),
-                  EXISTS (SELECT 1 FROM search_lexeme y WHERE y.word = w.word)
+                          LIMIT 1)
            FROM unnest(%s::text[]) AS t(raw)
-           CROSS JOIN LATERAL (SELECT lower(outings_unaccent(t.raw)) AS word) AS w""",
-        [words],
+           CROSS JOIN LATERAL (SELECT lower(outings_unaccent(t.raw)) AS word) AS w
+           WHERE NOT EXISTS (
+               SELECT 1 FROM catalog_listing l
+               JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
+               WHERE l.status = 'published'
+                 AND l.search_vector @@ (plainto_tsquery(outings_ts_config(%s), t.raw)
+                                         || plainto_tsquery('outings_simple', t.raw)))""",
+        [words, language],
     )
-    replacements = {}
-    for word, closest, known in cursor.fetchall():
-        if not known and closest:
-            replacements[word] = closest
+    replacements = {word: closest for word, closest in cursor.fetchall() if closest}
     if not replacements:
         return None
-    return " ".join(replacements.get(w, w) for w in words)
+    return _WORD.sub(lambda word: replacements.get(word[0].lower(), word[0]), text)

@@ -14,6 +14,7 @@ from outings.search.query import SearchQuery
 
 AVAILABILITY_HORIZON = timedelta(days=366)
 _LAST_WORD = re.compile(r"(?:^|\s)(\w{2,})$")
+_TRAILING_OR = re.compile(r"(?:^|\s)or\s+$", re.IGNORECASE)
 
 
 def window(query: SearchQuery, now: datetime) -> tuple[datetime, datetime] | None:
@@ -45,6 +46,11 @@ def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
     """The tsquery expression; its parameters are added to `conditions`."""
     match = _LAST_WORD.search(query.text)
     head = query.text[: match.start(1)] if match else ""
+    # "canoe or harb": the prefix is the other side of the "or", which the head alone
+    # ("canoe or ") would drop.
+    alternative = _TRAILING_OR.search(head)
+    if alternative:
+        head = head[: alternative.start()]
     conditions.params.update(
         text=query.text, language=query.language, head=head, prefix=match.group(1) if match else ""
     )
@@ -53,9 +59,10 @@ def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
         " || websearch_to_tsquery('outings_simple', %(text)s)"
     )
     if match and '"' not in query.text:
+        operator = "||" if alternative else "&&"
         tsquery += (
             " || (websearch_to_tsquery(outings_ts_config(%(language)s), %(head)s)"
-            " && to_tsquery('outings_simple', quote_literal(%(prefix)s) || ':*'))"
+            f" {operator} to_tsquery('outings_simple', quote_literal(%(prefix)s) || ':*'))"
         )
     return tsquery + ")"
 
