@@ -18,14 +18,15 @@ _TRAILING_OR = re.compile(r"(?:^|\s)or\s+$", re.IGNORECASE)
 
 
 def window(query: SearchQuery, now: datetime) -> tuple[datetime, datetime] | None:
-    """The instants between which a bookable slot is wanted, or None for no availability filter."""
+    """The instants between which a bookable slot is wanted, or None for no availability filter.
+    A range without an end looks AVAILABILITY_HORIZON past its start (now, or the From day)."""
     if query.date_from is None and query.date_to is None and query.guests is None:
         return None
     zone = ZoneInfo(query.time_zone)
     start = now
     if query.date_from is not None:
         start = max(now, datetime.combine(query.date_from, time(), zone).astimezone(UTC))
-    end = now + AVAILABILITY_HORIZON
+    end = start + AVAILABILITY_HORIZON
     if query.date_to is not None:
         end = datetime.combine(query.date_to + timedelta(days=1), time(), zone).astimezone(UTC)
     return start, end
