@@ -103,6 +103,7 @@ def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPa
                     version,
                     time_window(),
                     engine.cursor_fingerprint(query),
+                    query.near,  # the fingerprint names a place, not the point it stands for
                     query.cursor,
                     query.limit,
                     query.language,

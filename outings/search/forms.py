@@ -59,16 +59,16 @@ class ExploreForm(forms.Form):
     def to_query(self, *, language: str, time_zone: str) -> SearchQuery:
         """The typed search; raises InvalidSearch with the fields that break a rule."""
         data = self.cleaned_data
-        near = None
+        near, place = None, ""
         if data.get("lat") is not None and data.get("lng") is not None:
             near = Point(data["lat"], data["lng"])
         elif data.get("near"):
-            place = resolve_place(data["near"])
-            if place is None:
+            point = resolve_place(data["near"])
+            if point is None:
                 from outings.search.query import InvalidSearch
 
                 raise InvalidSearch(fields={"near": [str(_("We do not know that place."))]})
-            near = Point(*place)
+            near, place = Point(*point), data["near"]
         box = None
         if data.get("bbox"):
             from outings.search.query import BoundingBox
@@ -85,6 +85,7 @@ class ExploreForm(forms.Form):
             cities=(data["city"],) if data.get("city") else (),
             languages=(data["language"],) if data.get("language") else (),
             near=near,
+            place=place,
             radius_km=data.get("radius_km") if near else None,
             bbox=box,
             date_from=data.get("date_from"),

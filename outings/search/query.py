@@ -64,6 +64,9 @@ class SearchQuery:
     guests: int | None = None
     time_zone: str = "UTC"  # the viewer's: date ranges are whole local days
     near: Point | None = None
+    # The place name `near` was resolved from, as the client sent it ("" for coordinates): the
+    # cursors are bound to it, since its point moves as the catalogue's listings there change.
+    place: str = ""
     radius_km: float | None = None
     bbox: BoundingBox | None = None
     sort: Sort = "relevance"

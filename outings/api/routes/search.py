@@ -143,16 +143,16 @@ class AutocompleteParams(Input):
 
 def to_query(params: SearchParams, *, language: str) -> SearchQuery:
     """The typed search for these parameters; InvalidSearch (400) names a bad one."""
-    near = None
+    near, place = None, ""
     if params.lat is not None or params.lng is not None:
         if params.lat is None or params.lng is None:
             raise InvalidSearch(fields={"lat": ["lat and lng go together."]})
         near = Point(params.lat, params.lng)
     elif params.near:
-        place = related.resolve_place(params.near)
-        if place is None:
+        point = related.resolve_place(params.near)
+        if point is None:
             raise InvalidSearch(fields={"near": ["Unknown place."]})
-        near = Point(*place)
+        near, place = Point(*point), params.near
     box = None
     if params.bbox:
         try:
@@ -178,6 +178,7 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
         guests=params.guests,
         time_zone=str(params.tz),
         near=near,
+        place=place,
         radius_km=params.radius_km,
         bbox=box,
         sort=params.sort,

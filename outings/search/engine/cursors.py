@@ -24,6 +24,8 @@ def jsonable(value: Any) -> Any:
 
 
 def cursor_fingerprint(query: SearchQuery) -> list[Any]:
+    """What a cursor is bound to: the search as the client sent it (a place by its name, whose
+    point the hourly refresh may move, so that the pages of "near Toronto" keep turning)."""
     return [
         query.text,
         query.sort,
@@ -39,7 +41,7 @@ def cursor_fingerprint(query: SearchQuery) -> list[Any]:
         str(query.date_from),
         str(query.date_to),
         query.guests,
-        query.near and [query.near.latitude, query.near.longitude],
+        query.place or (query.near and [query.near.latitude, query.near.longitude]),
         query.radius_km,
         query.bbox and list(vars(query.bbox).values()),
     ]
