@@ -43,8 +43,11 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
                            )) AS word WHERE length(word) > 2), ' | '), ''), 'zzzzzz')) AS query
             FROM catalog_listing l WHERE l.id = %(id)s
         ), candidates AS (
+            -- The 500 that share the most, not any 500: with a common word among the listing's
+            -- own, the one that shares every word would otherwise be left to chance.
             SELECT l.id FROM catalog_listing l, me
             WHERE l.search_vector @@ me.query AND l.id <> me.id AND l.status = 'published'
+            ORDER BY ts_rank(l.search_vector, me.query) DESC, l.id
             LIMIT 500
         ), nearby AS (
             -- LATERAL, so that the nearest-first order and the limit apply to the place index's
