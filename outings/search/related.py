@@ -10,12 +10,16 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from outings.catalog.models import CATEGORY_NAMES
 from outings.search import sql as S
 from outings.search.engine.where import AVAILABILITY_HORIZON
 from outings.search.query import CONTROL
 
 MAX_SUGGESTIONS = 10
 MAX_PREFIX = 100
+# How many more rows than labels the suggestions can hold: titles and places are one row per
+# label, a category up to three (its slug, English and German names, services.refresh_lexicon).
+SPARE = 2 * len(CATEGORY_NAMES)
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,8 @@ NORMALIZED = "lower(outings_unaccent(%(text)s))"
 def autocomplete(*, prefix: str) -> list[Completion]:
     """Up to ten titles, categories and places: prefix matches first (by weight), then close
     spellings (trigram, nearest first by the GiST index) to fill up. Reads one small table
-    through its two indexes; one row per distinct title, so the ten are ten different ones. A
+    through its two indexes; each label once (a category found by its slug and by its name
+    too), so the ten are ten different ones. A
     title whose listing stops being public leaves the table at once (search.0010's triggers)."""
     text = " ".join(CONTROL.sub(" ", prefix).split())[:MAX_PREFIX]
     if len(normalize(text)) < 2:
@@ -132,6 +137,9 @@ def autocomplete(*, prefix: str) -> list[Completion]:
         # planner tests that first (a one-time filter) and skips the trigram index otherwise.
         # Without a single trigram (punctuation only, or letters that a C-locale database does
         # not classify) `%` could use no index and would test every row: skipped as well.
+        # A label is offered once (DISTINCT ON), and each part reads enough rows for ten
+        # different ones after that: the prefix part as many more as a label can have copies
+        # (SPARE), the fill-up also as many as it may find again of what the prefix found.
         cursor.execute(
             f"""WITH prefix AS MATERIALIZED (
                     SELECT kind, label, listing_id, 0 AS part, -weight::float8 AS a,
@@ -139,29 +147,31 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                     FROM search_suggestion
                     WHERE normalized LIKE replace(replace(replace({NORMALIZED},
                               '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'
-                    ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s
+                    ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s + %(spare)s
                 )
-                SELECT * FROM prefix
-                UNION ALL (
-                    SELECT kind, label, listing_id, 1, normalized <-> {NORMALIZED},
-                           -weight::float8, id
-                    FROM search_suggestion
-                    WHERE (SELECT count(*) FROM prefix) < %(limit)s
-                      AND cardinality(show_trgm({NORMALIZED})) > 0
-                      AND normalized %% {NORMALIZED}
-                    ORDER BY normalized <-> {NORMALIZED}, weight DESC, id LIMIT %(limit)s
-                )
-                ORDER BY part, a, b, id""",
-            {"text": text, "limit": MAX_SUGGESTIONS},
+                SELECT kind, label, listing_id FROM (
+                    SELECT DISTINCT ON (kind, label) * FROM (
+                        SELECT * FROM prefix
+                        UNION ALL (
+                            SELECT kind, label, listing_id, 1, normalized <-> {NORMALIZED},
+                                   -weight::float8, id
+                            FROM search_suggestion
+                            WHERE (SELECT count(DISTINCT (kind, label)) FROM prefix) < %(limit)s
+                              AND cardinality(show_trgm({NORMALIZED})) > 0
+                              AND normalized %% {NORMALIZED}
+                            ORDER BY normalized <-> {NORMALIZED}, weight DESC, id
+                            LIMIT 2 * %(limit)s + %(spare)s
+                        )
+                    ) AS found
+                    ORDER BY kind, label, part, a, b, id
+                ) AS one_each
+                ORDER BY part, a, b, id LIMIT %(limit)s""",
+            {"text": text, "limit": MAX_SUGGESTIONS, "spare": SPARE},
         )
-        rows = [row[:3] for row in cursor.fetchall()]
-    seen: set[tuple[str, str]] = set()
-    completions = []
-    for kind, label, listing_id in rows:
-        if (kind, label) not in seen:
-            seen.add((kind, label))
-            completions.append(Completion(kind=kind, label=label, listing_id=listing_id))
-    return completions[:MAX_SUGGESTIONS]
+        return [
+            Completion(kind=kind, label=label, listing_id=listing_id)
+            for kind, label, listing_id in cursor.fetchall()
+        ]
 
 
 def normalize(text: str) -> str:
