@@ -1,6 +1,7 @@
-"""Writes of the search app: the lexicon and suggestions, exchange rates."""
+"""Writes of the search app: the lexicon and suggestions, ranking signals, exchange rates."""
 
 import csv
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -68,6 +69,47 @@ def refresh_lexicon() -> int:
                     [slug, label],
                 )
     return words
+
+
+# What a listing's bookings and age add to its quality factor in the ranking (where.score):
+# 0.1 * ln(1 + its confirmed bookings of the last BOOKINGS_PERIOD), plus 0.2 when it is new,
+# falling to 0 over FRESH_PERIOD. Rounded to hundredths, so that a refresh rewrites only the
+# listings whose value moved: those booked since, and each new one about every day and a half.
+BOOKINGS_PERIOD = timedelta(days=365)
+FRESH_PERIOD = timedelta(days=30)
+
+
+@transaction.atomic
+def refresh_ranking(*, now: datetime) -> int:
+    """Store each listing's bookings and freshness (`catalog_listing.search_boost`, search.0014)
+    for the search's score, which reads it from the row instead of counting bookings for every
+    match. Run hourly with the lexicon: a booking reaches the ranking within the hour. Returns
+    how many listings changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE catalog_listing l SET search_boost = b.boost
+               FROM (
+                   SELECT l.id, round((0.1 * ln(1 + coalesce(n.bookings, 0))
+                                       + 0.2 * greatest(0, 1 - extract(epoch FROM %(now)s
+                                                                   - l.created_at)
+                                                           / %(fresh)s)
+                                      )::numeric, 2)::float8 AS boost
+                   FROM catalog_listing l
+                   LEFT JOIN (
+                       SELECT listing_id, count(*) AS bookings FROM bookings_booking
+                       WHERE status = 'confirmed' AND confirmed_at >= %(since)s
+                       GROUP BY listing_id
+                   ) n ON n.listing_id = l.id
+               ) b
+               WHERE b.id = l.id AND l.search_boost <> b.boost""",
+            {
+                "now": now,
+                "since": now - BOOKINGS_PERIOD,
+                "fresh": FRESH_PERIOD.total_seconds(),
+            },
+        )
+        changed: int = cursor.rowcount
+    return changed
 
 
 @transaction.atomic

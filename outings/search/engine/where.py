@@ -147,12 +147,15 @@ def facet_conditions(query: SearchQuery) -> dict[str, str]:
 
 def score(query: SearchQuery) -> str:
     """The ranking score, a float8: text relevance times the listing's quality, divided by the
-    distance when a point is given. Typed constants keep the arithmetic in float8; numeric
+    distance when a point is given. Quality: photos, being an experience, and the bookings and
+    freshness stored on the row by the hourly refresh (services.refresh_ranking; counting them
+    here would cost every match). Typed constants keep the arithmetic in float8; numeric
     literals made it numeric, and its rounding, 1.6 us a row (33 ms over the 20,520 listings
     within 25 km of Madrid, docs/benchmarks.md)."""
     quality = (
         "(float8 '1' + (CASE WHEN l.image_url <> '' THEN float8 '0.2' ELSE float8 '0' END)"
-        " + (CASE WHEN l.kind = 'experience' THEN float8 '0.3' ELSE float8 '0' END))"
+        " + (CASE WHEN l.kind = 'experience' THEN float8 '0.3' ELSE float8 '0' END)"
+        " + l.search_boost)"
     )
     text = (
         f"ts_rank(l.search_vector, {text_query(query, S.Conditions())}, 1)"

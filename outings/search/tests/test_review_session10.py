@@ -16,7 +16,7 @@ from outings.search import cache as search_cache
 from outings.search.engine import search
 from outings.search.query import SearchQuery
 from outings.search.related import MAX_SUGGESTIONS, autocomplete, similar
-from outings.search.services import refresh_lexicon
+from outings.search.services import refresh_lexicon, refresh_ranking
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +139,7 @@ def test_a_listing_people_book_ranks_above_an_identical_one_nobody_books(make_li
         guest = User.objects.create(username=f"walker{n}", email=f"walker{n}@example.org")
         held = bookings.hold_seats(guest=guest, slot_id=slot.pk, seats=1, now=timezone.now())
         bookings.confirm_booking(guest=guest, reference=held.reference, now=timezone.now())
+    refresh_ranking(now=timezone.now())  # the hourly beat task
 
     page = search(SearchQuery(text="walking tour"))
 
