@@ -37,22 +37,34 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
     language, are the query: stop words are already gone from them."""
     now = now or timezone.now()
     statement = f"""
-        WITH me AS (
-            SELECT l.id, l.category_id, l.latitude, l.longitude, l.place,
-                   to_tsquery(outings_ts_config(l.content_language), coalesce(nullif(
-                       array_to_string(ARRAY(
-                           SELECT quote_literal(word) FROM unnest(tsvector_to_array(
-                               to_tsvector(outings_ts_config(l.content_language),
-                                           l.title || ' ' || array_to_string(l.tags, ' '))
-                           )) AS word WHERE length(word) > 2), ' | '), ''), 'zzzzzz')) AS query
+        WITH words AS (
+            SELECT l.id, l.category_id, l.latitude, l.longitude, l.place, l.content_language,
+                   ARRAY(SELECT quote_literal(word) FROM unnest(tsvector_to_array(
+                       to_tsvector(outings_ts_config(l.content_language),
+                                   l.title || ' ' || array_to_string(l.tags, ' '))
+                   )) AS word WHERE length(word) > 2) AS words
             FROM catalog_listing l WHERE l.id = %(id)s
+        ), me AS (
+            SELECT id, category_id, latitude, longitude, place,
+                   to_tsquery(outings_ts_config(content_language),
+                              coalesce(nullif(array_to_string(words, ' | '), ''), 'zzzzzz'))
+                       AS query,
+                   to_tsquery(outings_ts_config(content_language),
+                              coalesce(nullif(array_to_string(words, ' & '), ''), 'zzzzzz'))
+                       AS every_word
+            FROM words
         ), candidates AS (
-            -- The 500 that share the most, not any 500: with a common word among the listing's
-            -- own, the one that shares every word would otherwise be left to chance.
-            SELECT l.id FROM catalog_listing l, me
-            WHERE l.search_vector @@ me.query AND l.id <> me.id AND l.status = 'published'
-            ORDER BY ts_rank(l.search_vector, me.query) DESC, l.id
-            LIMIT 500
+            -- Those that share every word, then any others that share one: a bounded set
+            -- either way (the index answers both), where 500 arbitrary matches of a common word
+            -- could leave out the listing most like this one. Ranking every match instead
+            -- costs O(matches): 25 ms for 2,644 matches on the real catalogue.
+            (SELECT l.id FROM catalog_listing l, me
+             WHERE l.search_vector @@ me.every_word AND l.id <> me.id AND l.status = 'published'
+             LIMIT 500)
+            UNION
+            (SELECT l.id FROM catalog_listing l, me
+             WHERE l.search_vector @@ me.query AND l.id <> me.id AND l.status = 'published'
+             LIMIT 500)
         ), nearby AS (
             -- LATERAL, so that the nearest-first order and the limit apply to the place index's
             -- own walk (GiST, nearest first, stopping after 50 of the category), not to a sort
