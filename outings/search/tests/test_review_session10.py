@@ -110,13 +110,14 @@ def test_a_near_place_cursor_still_turns_the_page_after_the_places_are_refreshed
         make_listing(f"walk {n}", latitude=43.65 + n / 100, longitude=-79.38)
     refresh_lexicon()
     client = Client()
-    first = client.get("/api/v1/search", {"near": "Toronto", "limit": 2}).json()
+    query: dict[str, str | int] = {"near": "Toronto", "limit": 2}
+    first = client.get("/api/v1/search", query).json()
     assert first["next"]
     make_listing("walk north", latitude=44.5, longitude=-79.38)
     make_listing("walk further north", latitude=44.6, longitude=-79.38)
     refresh_lexicon()  # the hourly beat task
 
-    second = client.get("/api/v1/search", {"near": "Toronto", "limit": 2, "cursor": first["next"]})
+    second = client.get("/api/v1/search", {**query, "cursor": str(first["next"])})
 
     assert second.status_code == 200, second.content
 
