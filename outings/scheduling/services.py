@@ -590,7 +590,14 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> S
             fields={"capacity": [_("A whole number from 1 to %(n)s.") % {"n": rules.MAX_CAPACITY}]}
         )
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
-    smallest_group = own.values_list("listing__min_group_size", flat=True).first()
+    # The listing's row lock first (update_listing's order: listing, then its dates), so that a
+    # smallest group raised at the same moment is either seen here or sees this capacity.
+    smallest_group = (
+        Listing.objects.select_for_update(of=("self",))
+        .filter(slots__in=own)
+        .values_list("min_group_size", flat=True)
+        .first()
+    )
     if smallest_group is not None and capacity < smallest_group:
         # Fewer seats than the smallest group: nobody could book the date (check_schedule's rule).
         raise rules.InvalidSchedule(
@@ -640,10 +647,15 @@ def _local(slot: Slot, listing: Listing) -> str:
 
 
 def smallest_capacity(*, listing: Listing, now: datetime) -> int | None:
-    """The fewest seats any rule of the listing or any of its open dates to come offers (None
-    without either): a smallest group above it could book none of those dates."""
+    """The fewest seats any rule of the listing that still runs, or any of its open dates to
+    come, offers (None without either): a smallest group above it could book none of those
+    dates. A rule that ended (a one-off date gone by) makes no more dates."""
+    today = now.astimezone(ZoneInfo(listing.time_zone)).date()
+    running = Schedule.objects.filter(listing=listing).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
     capacities = [
-        *Schedule.objects.filter(listing=listing).values_list("capacity", flat=True),
+        *running.values_list("capacity", flat=True),
         *Slot.objects.filter(listing=listing, status=Slot.Status.OPEN, starts_at__gt=now)
         .values_list("capacity", flat=True)
         .order_by("capacity")[:1],

@@ -18,6 +18,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from outings.notifications import live
 from outings.scheduling.models import Slot
@@ -76,19 +78,20 @@ def release_seats(*, slot_id: int, seats: int) -> int:
     return _announced(slot_id, row)
 
 
-def seats_changed(slot: Slot) -> None:
-    """Announce the seats left of a slot whose capacity changed (the seats statements above
-    announce their own changes). Call in the transaction that changed it, after it locked the
-    slot's row."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('bookings_seats_change')")
-        (change,) = cursor.fetchone()
-    live.publish_seats_left(
-        listing_id=slot.listing_id,
-        slot_id=slot.pk,
-        seats_left=slot.capacity - slot.seats_taken,
-        change=change,
+def seats_changed(slots: QuerySet[Slot]) -> None:
+    """Announce the seats left of `slots`, whose capacity changed (the seats statements above
+    announce their own changes), numbered like them in one statement. Call in the transaction
+    that changed them, holding their row locks."""
+    rows = (
+        slots.order_by("starts_at", "id")
+        .annotate(
+            left=F("capacity") - F("seats_taken"),
+            change=RawSQL("nextval('bookings_seats_change')", ()),
+        )
+        .values_list("pk", "left", "listing_id", "change")
     )
+    for slot_id, left, listing_id, change in rows:
+        _announced(slot_id, (left, listing_id, change))
 
 
 def _announced(slot_id: int, row: tuple[int, int, int]) -> int:

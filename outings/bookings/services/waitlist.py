@@ -101,7 +101,7 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int, now:
     Seats it adds go to the waiting list first, as any freed seats do; open listing pages then
     show the new number."""
     slot = scheduling.change_slot_capacity(host=host, slot_id=slot_id, capacity=capacity)
-    seats_changed(slot)  # its UPDATE holds the slot's row lock
+    seats_changed(Slot.objects.filter(pk=slot.pk))  # its UPDATE holds the slot's row lock
     offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
     slot.refresh_from_db(fields=["seats_taken"])
     return slot
@@ -117,8 +117,9 @@ def update_schedule(
     expected_version: int | Collection[int] | None = None,
 ) -> Schedule:
     """Change one of the host's schedule rules (scheduling's update_schedule, its rules,
-    versions and refusals). When the rule's new capacity adds seats to dates with a waiting
-    list, those seats go to the list first, date by date, as with one date's capacity."""
+    versions and refusals). Open listing pages hear the new seats left of the rule's dates to
+    come; when its new capacity adds seats to dates with a waiting list, those seats go to the
+    list first, date by date, as with one date's capacity."""
     schedule = scheduling.update_schedule(
         host=host,
         schedule_id=schedule_id,
@@ -126,7 +127,10 @@ def update_schedule(
         now=now,
         expected_version=expected_version,
     )
-    _offer_free_seats(Slot.objects.filter(schedule=schedule), now=now)
+    # The dates to come are locked by the change (scheduling._future_slots_locked).
+    dates = Slot.objects.filter(schedule=schedule, status=Slot.Status.OPEN, starts_at__gt=now)
+    seats_changed(dates)
+    _offer_free_seats(dates, now=now, announced=True)
     return schedule
 
 
@@ -144,10 +148,11 @@ def offer_to_waiting_lists(
     _offer_free_seats(slots, now=now)
 
 
-def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime) -> None:
+def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime, announced: bool = False) -> None:
     """Offer the free seats of the upcoming open dates among `slots` that have a waiting list;
-    open listing pages then show the new numbers. Each date's row is locked (dates in start
-    order, then their entries: the app's lock order), so that its seats are read as they are."""
+    open listing pages then show the new numbers (the seats before the offers too, unless the
+    caller `announced` them). Each date's row is locked (dates in start order, then their
+    entries: the app's lock order), so that its seats are read as they are."""
     waited_for = (
         slots.filter(
             Exists(WaitlistEntry.objects.filter(slot=OuterRef("pk"), status=Entry.WAITING)),
@@ -159,5 +164,6 @@ def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime) -> None:
         .order_by("starts_at", "id")
     )
     for slot in waited_for:
-        seats_changed(slot)  # a new capacity, or none: the numbers the offers start from
+        if not announced:
+            seats_changed(Slot.objects.filter(pk=slot.pk))  # the numbers the offers start from
         offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)

@@ -65,16 +65,18 @@ def edit_versioned[T: Versioned](
     *,
     version: int | None,
     schema: type[Schema],
-    edit: Callable[[int | set[int]], T],
+    edit: Callable[[int | set[int] | None], T],
+    required: bool = True,
 ) -> T:
     """Run `edit` with the version(s) the caller based it on: those of If-Match (any of them
     may be current, RFC 9110; none readable is a 412), else the body's `version`; neither is a
-    400. The service compares them under the record's row lock and refuses an old one
-    (ListingConflict, ScheduleConflict): a 412 after If-Match, else a 409 conflict with the
-    record as it is now (in `schema`) in `error.fields.current`. The answer carries the new
-    ETag."""
+    400, or with `required=False` an unconditional edit (None: a route that took no version
+    when v1 was published keeps taking none, docs/api.md "Versioning"). The service compares
+    them under the record's row lock and refuses an old one (ListingConflict,
+    ScheduleConflict): a 412 after If-Match, else a 409 conflict with the record as it is now
+    (in `schema`) in `error.fields.current`. The answer carries the new ETag."""
     tags = if_match_values(request)
-    expected: int | set[int]
+    expected: int | set[int] | None
     if tags is not None:
         # isdigit() alone takes "²", which int() refuses.
         versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
@@ -83,6 +85,8 @@ def edit_versioned[T: Versioned](
         expected = versions
     elif version is not None:
         expected = version
+    elif not required:
+        expected = None
     else:
         raise ValidationFailed(
             fields={"body.payload.version": ["Send If-Match or the version you edited."]}

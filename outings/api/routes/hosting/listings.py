@@ -82,18 +82,19 @@ def replace_listing(
     based on, with If-Match (a stale one is 412) or `version` (a stale one is 409 with the
     current listing in `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
-    return edit_versioned(
-        request,
-        response,
-        version=payload.version,
-        schema=HostListingOut,
-        edit=lambda expected: services.update_listing(
+
+    def edit(expected: int | set[int] | None) -> Listing:
+        assert expected is not None  # required: edit_versioned refused an edit saying neither
+        return services.update_listing(
             host=owner,
             listing_id=listing_id,
             expected_version=expected,
             data=payload.to_data(),
             actor=caller(request),
-        ),
+        )
+
+    return edit_versioned(
+        request, response, version=payload.version, schema=HostListingOut, edit=edit
     )
 
 
