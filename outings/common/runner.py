@@ -41,13 +41,25 @@ def _acquire_lock(path: Path) -> IO[str] | None:
     return handle
 
 
+def _whole_number(variable: str, default: int) -> int:
+    """The integer in the environment variable `variable` (`default` when unset); a value that
+    is not one raises PreflightError naming the variable."""
+    value = os.environ.get(variable)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise preflight.PreflightError(
+            f"{variable} must be a whole number, not {value!r}"
+        ) from error
+
+
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="outings-run", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("OUTINGS_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("OUTINGS_PORT", "8000")))
-    parser.add_argument(
-        "--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
-    )
+    parser.add_argument("--port", type=int, default=_whole_number("OUTINGS_PORT", 8000))
+    parser.add_argument("--web-workers", type=int, default=_whole_number("WEB_CONCURRENCY", 3))
     parser.add_argument(
         "--skip-import", action="store_true", help="do not import the bundled catalogue"
     )
@@ -200,8 +212,16 @@ def _queue_cache_warming() -> None:
         print(f"outings | cache warming not queued: {error}", flush=True)
 
 
+def _fail(error: Exception) -> int:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parse(sys.argv[1:] if argv is None else argv)
+    except preflight.PreflightError as error:
+        return _fail(error)
     os.chdir(ROOT)
     lock = _acquire_lock(embedded.var_dir() / "run.lock")
     if lock is None:
@@ -229,10 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         accounts = _prepare(args)
     except (preflight.PreflightError, embedded.EmbeddedPostgresError) as error:
-        print(f"error: {error}", file=sys.stderr)
         if started_database:
             embedded.stop()
-        return 1
+        return _fail(error)
     except BaseException:
         if started_database:
             embedded.stop()
