@@ -8,20 +8,41 @@ the same; only the URLs differ.
 """
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # Django's generic classes (ModelAdmin[Model], forms.ModelForm[Model], ...) subscriptable at
 # runtime, as the type annotations write them; once, before any app module loads.
 django_stubs_ext.monkeypatch()
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("OUTINGS_VAR_DIR", default=str(BASE_DIR / "var")))
 
-env = environ.Env()
+class Env(environ.Env):  # type: ignore[misc]  # django-environ has no type hints
+    """django-environ's reader, except that a value it cannot read (DB_POOL_MAX=eight) raises
+    ImproperlyConfigured naming its variable: `make run` prints that one line
+    (outings/common/runner.py) instead of a traceback naming neither."""
+
+    def get_value(
+        self,
+        var: str,
+        cast: Any = None,
+        default: Any = environ.Env.NOTSET,
+        parse_default: bool = False,
+    ) -> Any:
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{var} is malformed: {error}") from error
+
+
+env = Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("OUTINGS_VAR_DIR", default=str(BASE_DIR / "var")))
 
 EMBEDDED = not env.str("DATABASE_URL", default="")
 EMBEDDED_PG_PORT = env.int("OUTINGS_PG_PORT", default=54329)
@@ -326,10 +347,13 @@ WEBSOCKET_MAX_MESSAGE_BYTES = 4096
 EMAIL_URL = env.str("EMAIL_URL", default="")
 _email_url_timeout = 15
 if EMAIL_URL:
-    _email = env.email_url_config(EMAIL_URL)
-    # django-environ puts query options it does not know (?timeout=) in an OPTIONS dict that
-    # Django never reads: the URL's timeout is the default of EMAIL_TIMEOUT below.
-    _email_url_timeout = int(_email.pop("OPTIONS", {}).get("TIMEOUT", _email_url_timeout))
+    try:
+        _email = env.email_url_config(EMAIL_URL)
+        # django-environ puts query options it does not know (?timeout=) in an OPTIONS dict that
+        # Django never reads: the URL's timeout is the default of EMAIL_TIMEOUT below.
+        _email_url_timeout = int(_email.pop("OPTIONS", {}).get("TIMEOUT", _email_url_timeout))
+    except (ValueError, ImproperlyConfigured) as error:  # a port or timeout, a scheme
+        raise ImproperlyConfigured(f"EMAIL_URL is malformed: {error}") from error
     vars().update(_email)
     # Our SMTP backend records delivery before the final "." of each message: see
     # docs/background-work.md ("Email: once, and only once").

@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+import django
+from django.core.exceptions import ImproperlyConfigured
+
 from outings.common import embedded, preflight, tether
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,12 +158,16 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _prepare(args: argparse.Namespace) -> list[str]:
-    """Migrate, collect static files, seed and import. Returns the demo account lines."""
+def _setup_django() -> None:
+    """Read the settings and load the apps (nothing connects to a server yet). A value that
+    config/settings.py cannot read raises ImproperlyConfigured naming its variable."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
     django.setup()
+
+
+def _prepare(args: argparse.Namespace) -> list[str]:
+    """Migrate, collect static files, seed and import (Django set up). Returns the demo account
+    lines."""
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -240,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         preflight.check_port_free("127.0.0.1", args.port + 1, "OUTINGS_PORT")
         if os.environ.get("DATABASE_URL"):
             preflight.check_environment(os.environ)
-        else:
+        _setup_django()
+        if not os.environ.get("DATABASE_URL"):
             started_database = embedded.start()
             print(
                 f"outings | embedded PostgreSQL on 127.0.0.1:{embedded.port()} "
@@ -248,7 +256,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
         accounts = _prepare(args)
-    except (preflight.PreflightError, embedded.EmbeddedPostgresError) as error:
+    except (
+        preflight.PreflightError,
+        ImproperlyConfigured,
+        embedded.EmbeddedPostgresError,
+    ) as error:
         if started_database:
             embedded.stop()
         return _fail(error)
