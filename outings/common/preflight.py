@@ -90,7 +90,8 @@ def check_port_free(host: str, port: int, variable: str) -> None:
 
 
 def check_environment(environ: os._Environ[str] | dict[str, str]) -> None:
-    """The services profile: every configured server must answer before we start."""
+    """Every configured server must answer before we start, in either profile (REDIS_URL may
+    be set with the embedded PostgreSQL)."""
     database_url = environ.get("DATABASE_URL", "")
     if database_url:
         if not environ.get("SECRET_KEY"):

@@ -1,11 +1,10 @@
 """`make run`: one command that brings the whole of Outings up on this machine and down again.
 
-Order: take the run lock, start the embedded PostgreSQL (when DATABASE_URL is unset) or check the
-configured servers, migrate, collect static files, create the demo accounts, import the catalogue
-once, then run web (gunicorn, WSGI), the front address (uvicorn: websockets to Channels, HTTP
-proxied to gunicorn), two Celery workers (urgent+default, and slow) and Celery beat under honcho
-with prefixed logs. Ctrl-C stops
-them all, then PostgreSQL if we started it.
+Order: take the run lock, check the configured servers and read the settings, start the embedded
+PostgreSQL (when DATABASE_URL is unset), migrate, collect static files, create the demo accounts,
+import the catalogue once, then run web (gunicorn, WSGI), the front address (uvicorn: websockets
+to Channels, HTTP proxied to gunicorn), two Celery workers (urgent+default, and slow) and Celery
+beat under honcho with prefixed logs. Ctrl-C stops them all, then PostgreSQL if we started it.
 """
 
 from __future__ import annotations
@@ -245,8 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         preflight.check_port_free(args.host, args.port, "OUTINGS_PORT")
         preflight.check_port_free("127.0.0.1", args.port + 1, "OUTINGS_PORT")
-        if os.environ.get("DATABASE_URL"):
-            preflight.check_environment(os.environ)
+        # Every configured server, in either profile: REDIS_URL or CELERY_BROKER_URL may be set
+        # with the embedded PostgreSQL.
+        preflight.check_environment(os.environ)
         _setup_django()
         if not os.environ.get("DATABASE_URL"):
             started_database = embedded.start()
