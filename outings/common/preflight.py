@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 from typing import Any
@@ -78,15 +79,32 @@ def check_broker_url(url: str) -> None:
 
 
 def check_port_free(host: str, port: int, variable: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise PreflightError(
-                f"{variable}: {host}:{port} is already in use ({error.strerror}); "
-                f"set {variable} to a free port"
-            ) from error
+    """Bind every address `host` (OUTINGS_HOST's) resolves to on `port` the way the server will
+    (asyncio's create_server, under uvicorn: each of getaddrinfo's answers, IPv6 ones IPv6-only),
+    so that `::1` is probed as IPv6. A port taken names `variable`; an address this machine
+    cannot listen on names OUTINGS_HOST."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    unusable = f"OUTINGS_HOST: cannot listen on {host!r}"
+    try:
+        addresses = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as error:
+        raise PreflightError(f"{unusable} ({error.strerror})") from error
+    for family, kind, protocol, _, address in addresses:
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    raise PreflightError(
+                        f"{variable}: {where} is already in use ({error.strerror}); "
+                        f"set {variable} to a free port"
+                    ) from error
+                raise PreflightError(f"{unusable} ({error.strerror})") from error
 
 
 def check_environment(environ: os._Environ[str] | dict[str, str]) -> None:

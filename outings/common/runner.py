@@ -283,7 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
     for name, command in _processes(args).items():
         manager.add_process(name, _tethered(command), env=env, cwd=str(ROOT))
-    url = f"http://{args.host}:{args.port}/"
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address
+    url = f"http://{host}:{args.port}/"
     print(
         "\n".join(
             [
