@@ -16,6 +16,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from outings.api import rates
+
 # Django's generic classes (ModelAdmin[Model], forms.ModelForm[Model], ...) subscriptable at
 # runtime, as the type annotations write them; once, before any app module loads.
 django_stubs_ext.monkeypatch()
@@ -429,9 +431,10 @@ API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 # "<count>/<s|min|hour|day>"; "user" counts per token (or per session user), "anon" per IP.
+# Checked here: a malformed rate stops the start naming its variable (not a 500 on every call).
 API_THROTTLE_RATES = {
-    "anon": env.str("API_THROTTLE_ANON", default="120/min"),
-    "user": env.str("API_THROTTLE_USER", default="1200/min"),
+    "anon": env("API_THROTTLE_ANON", cast=rates.checked, default="120/min"),
+    "user": env("API_THROTTLE_USER", cast=rates.checked, default="1200/min"),
 }
 # How many proxies in front of the app append to X-Forwarded-For (0: trust only REMOTE_ADDR).
 API_TRUSTED_PROXIES = env.int("API_TRUSTED_PROXIES", default=0)

@@ -15,7 +15,6 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
@@ -26,22 +25,9 @@ from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
 from outings.api.auth import api_token_of, is_authenticated
+from outings.api.rates import Rate
 
 logger = logging.getLogger(__name__)
-
-PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
-
-
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    period: int  # seconds
-
-    @classmethod
-    def parse(cls, text: str) -> "Rate":
-        """'120/min' -> Rate(120, 60)."""
-        count, _, unit = text.partition("/")
-        return cls(limit=int(count), period=PERIODS[unit.strip()])
 
 
 class Counter(Protocol):
