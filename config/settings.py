@@ -271,6 +271,12 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     # One heartbeat per queue, each recorded by whichever worker consumes it (/health).
     "heartbeat": {"task": "outings.common.tasks.record_heartbeat", "schedule": 10.0},
+    "heartbeat-urgent": {
+        "task": "outings.common.tasks.record_heartbeat",
+        "schedule": 10.0,
+        "args": ("urgent worker",),
+        "options": {"queue": "urgent", "expires": 20},
+    },
     "heartbeat-slow": {
         "task": "outings.common.tasks.record_heartbeat",
         "schedule": 10.0,

@@ -68,7 +68,7 @@ CHECKS: dict[str, Callable[[], str | None]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
-    # The workers of each queue that records a heartbeat: "worker", "slow_worker".
+    # The workers of each queue: "urgent_worker", "worker" (default), "slow_worker".
     **{
         name.replace(" ", "_"): partial(_check_heartbeat, name)
         for name in dict.fromkeys(HEARTBEATS.values())

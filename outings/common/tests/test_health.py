@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def workers_alive(*, but: str = "") -> None:
-    """Both heartbeats recent, except the one named `but`."""
-    for name in ("worker", "slow worker"):
+    """Every queue's heartbeat recent, except the one named `but`."""
+    for name in ("urgent worker", "worker", "slow worker"):
         if name != but:
             Heartbeat.objects.create(name=name, seen_at=timezone.now())
 
@@ -31,6 +31,7 @@ def test_health_is_200_when_every_component_is_up(client):
             "database": "ok",
             "cache": "ok",
             "broker": "ok",
+            "urgent_worker": "ok",
             "worker": "ok",
             "slow_worker": "ok",
         },
@@ -57,9 +58,20 @@ def test_health_is_503_when_no_worker_ever_reported(client):
 
     assert response.status_code == 503
     assert response.json()["problems"] == {
+        "urgent_worker": "no urgent worker has reported yet",
         "worker": "no worker has reported yet",
         "slow_worker": "no slow worker has reported yet",
     }
+
+
+def test_health_is_503_when_only_the_urgent_queue_has_no_worker(client):
+    """A worker started with `--queues default` consumes no mail: /health says so."""
+    workers_alive(but="urgent worker")
+
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    assert response.json()["problems"] == {"urgent_worker": "no urgent worker has reported yet"}
 
 
 def test_health_is_503_when_only_the_slow_queue_has_no_worker(client):
