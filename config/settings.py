@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that reads the database or the cache: /health reports on them.
+    "outings.common.middleware.HealthMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session and CSRF middleware: it removes the `Vary: Cookie` they add.
     "outings.web.middleware.HistoryRestorableMiddleware",

@@ -17,10 +17,23 @@ from outings.common.tasks import HEARTBEATS
 logger = logging.getLogger(__name__)
 
 
+# A load balancer gives /health a few seconds: a database that cannot be reached is reported
+# within them, not after the pool's DB_POOL_TIMEOUT (10 s by default).
+DATABASE_PROBE_SECONDS = 3.0
+
+
 def check_database() -> str | None:
+    """`SELECT 1` on this thread's connection if it has one, else on one the pool hands out
+    within DATABASE_PROBE_SECONDS."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        pool = getattr(connection, "pool", None)  # the PostgreSQL backend's psycopg pool
+        if pool is None or connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        else:
+            pool.open()  # as Django's own first connection does; nothing if it is open
+            with pool.connection(timeout=DATABASE_PROBE_SECONDS) as probe:
+                probe.execute("SELECT 1")
     except Exception as error:  # noqa: BLE001 - any failure means "down"
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     return None
@@ -64,17 +77,24 @@ def _check_heartbeat(name: str) -> str | None:
     return None
 
 
-CHECKS: dict[str, Callable[[], str | None]] = {
+SERVERS: dict[str, Callable[[], str | None]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
-    # The workers of each queue: "urgent_worker", "worker" (default), "slow_worker".
-    **{
-        name.replace(" ", "_"): partial(_check_heartbeat, name)
-        for name in dict.fromkeys(HEARTBEATS.values())
-    },
 }
+# The workers of each queue: "urgent_worker", "worker" (default), "slow_worker".
+WORKERS: dict[str, Callable[[], str | None]] = {
+    name.replace(" ", "_"): partial(_check_heartbeat, name)
+    for name in dict.fromkeys(HEARTBEATS.values())
+}
+# What a worker check says while the database, where heartbeats are kept, is down: not read,
+# so that /health answers after one database probe instead of waiting on each.
+NOT_READ = "not read: the database is down"
 
 
 def run_checks() -> dict[str, str | None]:
-    return {name: check() for name, check in CHECKS.items()}
+    results = {name: check() for name, check in SERVERS.items()}
+    database_down = results["database"] is not None
+    for name, check in WORKERS.items():
+        results[name] = NOT_READ if database_down else check()
+    return results

@@ -1,5 +1,9 @@
 import logging
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib import auth
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -13,6 +17,21 @@ _DETAILED = frozenset({"database", "cache", "broker"})
 UNREACHABLE = "unreachable (the server log says why)"
 
 
+def _is_staff(request: HttpRequest) -> bool:
+    """Whether the caller is signed-in staff. HealthMiddleware answers /health before the
+    session and authentication middleware run, so the user is loaded here, from the session
+    cookie; a user whose row cannot be read is not staff. Call only with the database up: with
+    it down, loading the user would wait for the pool's timeout."""
+    try:
+        if not hasattr(request, "user"):
+            engine = import_module(settings.SESSION_ENGINE)
+            request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+            request.user = auth.get_user(request)
+        return bool(request.user.is_staff)
+    except DatabaseError:
+        return False
+
+
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """200 with every component "ok", or 503 naming what failed (and why, to staff)."""
@@ -20,7 +39,7 @@ def health(request: HttpRequest) -> JsonResponse:
     failed = {name: problem for name, problem in results.items() if problem}
     if failed:
         logger.warning("health: %s", failed)
-    if not getattr(request.user, "is_staff", False):
+    if results["database"] is not None or not _is_staff(request):
         failed = {
             name: UNREACHABLE if name in _DETAILED else problem for name, problem in failed.items()
         }

@@ -156,3 +156,12 @@ def test_staff_read_why_a_server_is_unreachable(cache_down):
     problem = json.loads(health(request).content)["problems"]["cache"]
 
     assert "127.0.0.1:1" in problem
+
+
+def test_signed_in_staff_read_why_on_the_site(client, cache_down):
+    """/health is answered before the session middleware: the view loads the user itself."""
+    client.force_login(UserFactory.create(is_staff=True))
+
+    problem = client.get("/health").json()["problems"]["cache"]
+
+    assert "127.0.0.1:1" in problem
