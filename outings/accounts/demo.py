@@ -8,6 +8,7 @@ import json
 import secrets
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 
@@ -40,8 +41,14 @@ def ensure_demo_accounts() -> list[str]:
         if created or password is None or not user.check_password(password):
             password = password or secrets.token_urlsafe(9)
             user.set_password(password)
+        user.email = email
         user.is_staff = user.is_superuser = role == "staff"
         user.save()
+        # The site signs in by email, verified (ACCOUNT_EMAIL_VERIFICATION = "mandatory"): the
+        # printed address and password must lead in, not to a mail in ./var/mail.
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
         if role == "host":
             HostProfile.objects.get_or_create(
                 user=user,
