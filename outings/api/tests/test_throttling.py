@@ -6,8 +6,9 @@ import pytest
 from django.test import override_settings
 
 from outings.api import throttling
+from outings.api.rates import Rate
 from outings.api.tests.helpers import bearer, error_of
-from outings.api.throttling import CacheCounter, Rate, RedisCounter, hit
+from outings.api.throttling import CacheCounter, RedisCounter, hit
 
 pytestmark = pytest.mark.django_db
 
