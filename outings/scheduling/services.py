@@ -521,19 +521,30 @@ def _check_moved_days(
     *, listing: Listing, now: datetime, field: str, rule: Schedule | None = None
 ) -> None:
     """ScheduleOverlap (on `field`) if on a day of the listing where a start was moved, from its
-    local today on, two starts would overlap in real time, with `rule` as _starts_on takes it
-    (only its days are checked then: elsewhere nothing changes)."""
+    local today on, a moved start would overlap another start in real time, with `rule` as
+    _starts_on takes it (only its days are checked then: elsewhere nothing changes). Two starts
+    that were not moved are the rules' business (check_schedule, check_duration; on the night
+    clocks go forward the later one simply gets no slot, one_group_at_a_time)."""
     zone = ZoneInfo(listing.time_zone)
     minutes = listing.duration_minutes or 60
-    moved_days = ScheduleException.objects.filter(
+    moves = ScheduleException.objects.filter(
         schedule__listing=listing,
         action=ScheduleException.Action.MOVE,
         day__gte=now.astimezone(zone).date(),
-    ).values_list("day", flat=True)
-    for day in sorted(set(moved_days)):
+    ).values_list("day", "new_time")
+    moved: dict[date, set[datetime | None]] = {}
+    for day, new_time in moves:
+        moved.setdefault(day, set()).add(local_instant(day, new_time, zone) if new_time else None)
+    for day in sorted(moved):
         if rule is not None and not rules.runs_on(rule, day):
             continue
-        pairs = rules.overlapping_instants(_starts_on(listing=listing, day=day, rule=rule), minutes)
+        pairs = [
+            pair
+            for pair in rules.overlapping_instants(
+                _starts_on(listing=listing, day=day, rule=rule), minutes
+            )
+            if pair[0] in moved[day] or pair[1] in moved[day]
+        ]
         if pairs:
             message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
                 "a": f"{pairs[0][0].astimezone(zone):%Y-%m-%d %H:%M}",
