@@ -132,7 +132,7 @@ def test_a_past_one_off_date_keeps_the_smallest_group_from_growing() -> None:
     assert edited.min_group_size == 4
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("categories")
 def test_capacity_and_smallest_group_edited_at_once_leave_a_date_nobody_can_book() -> None:
     """The host raises the listing's smallest group from 2 to 5 (the form, or PUT

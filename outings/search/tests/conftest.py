@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
 from outings.catalog.models import Category, Listing
+from outings.hosting.tests.fixtures import categories  # noqa: F401 - a fixture
 from outings.scheduling.models import Slot
 from outings.search.services import load_exchange_rates
 

@@ -194,7 +194,8 @@ def test_autocomplete_offers_ten_suggestions_when_more_than_ten_match(make_listi
 # --- caching (transactional: another connection writes) -------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("categories")  # a transactional test before may have flushed them
 def test_a_search_made_while_a_booking_commits_is_not_served_after_it(make_listing, make_slot):
     """The catalogue version moves when the slot is written (a statement trigger calls
     nextval, which every session sees at once), not when the booking commits. A search made
