@@ -284,12 +284,13 @@ def _confirm(booking: Booking, *, actor: User, now: datetime) -> Booking:
         ]
     )
     record(booking, actor=actor, action="confirmed", was=was, at=now)
+    # The slot (tell_if_on's lock) before the waiting-list entry: the app's lock order.
+    tell_if_on(slot_id=booking.slot_id, minimum=booking.listing.min_guests, now=now)
     if booking.waitlist_entry_id is not None:
         WaitlistEntry.objects.filter(pk=booking.waitlist_entry_id).update(
             status=WaitlistEntry.Status.BOOKED, updated_at=now
         )
     effects.confirmed(booking, now=now)
-    tell_if_on(slot_id=booking.slot_id, minimum=booking.listing.min_guests, now=now)
     return booking
 
 
