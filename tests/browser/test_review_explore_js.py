@@ -79,3 +79,42 @@ def test_search_this_area_works_across_the_antimeridian(live_server: Any, browse
 
     assert answer.value.status == 200, answer.value.url
     page.wait_for_selector("#results >> text=Reef snorkelling")
+
+
+def test_search_this_area_is_not_cut_by_the_radius_searched_before(
+    live_server: Any, browser: Any
+) -> None:
+    """A visitor searched within 5 km of a point, moves the map east and presses "Search this
+    area": the box is the area now. A listing 6.5 km east of the point, inside the moved map,
+    is found; the radius the visitor typed before no longer cuts the box."""
+    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
+    for title, longitude in (("Harbour walk", -79.380), ("Distillery walk", -79.300)):
+        ListingFactory(
+            category=category("tours"),
+            title=title,
+            city="Toronto",
+            country_code="CA",
+            latitude=43.65,
+            longitude=longitude,
+            time_zone="America/Toronto",
+        )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/explore/?q=walk&lat=43.65&lng=-79.38&radius_km=5")
+    page.wait_for_selector("#results >> text=Harbour walk")
+    assert page.locator("#results >> text=Distillery walk").count() == 0
+    page.wait_for_selector("#map .leaflet-marker-icon")
+
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - box["width"] / 4, y, steps=10)  # the view moves east
+    page.mouse.up()
+    page.wait_for_selector("#search-area:not([hidden])")
+    with page.expect_response(lambda r: "bbox=" in r.url) as answer:
+        page.click("#search-area")
+
+    assert answer.value.status == 200, answer.value.url
+    page.wait_for_selector("#results >> text=Distillery walk")

@@ -53,6 +53,9 @@
     form.querySelector('input[name="bbox"]').value = [
       south.toFixed(4), west.toFixed(4), north.toFixed(4), east.toFixed(4)
     ].join(",");
+    // The area is the box now: a radius around the place would cut it (the place stays, as the
+    // point distances and "nearest" are measured from).
+    form.querySelector('input[name="radius_km"]').value = "";
     document.getElementById("search-area").hidden = true;
     if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
   }
