@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.accounts.models import ApiToken, HostProfile, User
 from outings.accounts.selectors import profile_version
@@ -45,7 +46,7 @@ class TooManyTokens(DomainError):
 class InvalidProfile(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The profile is not valid."
+    message = gettext_noop("The profile is not valid.")
 
 
 class StaleVersion(DomainError):
@@ -175,7 +176,7 @@ def update_profile(
 class InvalidHostProfile(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The host profile is not valid."
+    message = gettext_noop("The host profile is not valid.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -210,14 +211,23 @@ def _clean_host_profile(data: HostProfileData) -> dict[str, object]:
 
 
 @transaction.atomic
-def become_host(*, user: User, data: HostProfileData) -> HostProfile:
-    """Turn hosting on: the user gets a public host profile. Idempotent: a user who is already
-    a host keeps the profile they have (edit it with update_host_profile)."""
+def become_host(
+    *, user: User, data: HostProfileData, photo: IO[bytes] | None = None, photo_size: int = 0
+) -> HostProfile:
+    """Turn hosting on: the user gets a public host profile, with the photo checked and stored
+    as update_host_profile does. Idempotent: a user who is already a host keeps the profile
+    they have (edit it with update_host_profile)."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     existing = HostProfile.objects.filter(user=user).first()
     if existing is not None:
         return existing
-    return HostProfile.objects.create(user=user, **_clean_host_profile(data))
+    values = _clean_host_profile(data)
+    clean = clean_upload(photo, size=photo_size, max_side=800) if photo is not None else None
+    host = HostProfile.objects.create(user=user, **values)
+    if clean is not None:
+        host.photo = store_clean_image(clean=clean, folder=f"hosts/{host.pk}")
+        host.save(update_fields=["photo"])
+    return host
 
 
 @transaction.atomic
@@ -263,6 +273,8 @@ def _set_suspension(
 ) -> HostProfile:
     if not staff.is_staff:
         raise StaffOnly()
+    if "\x00" in reason:  # PostgreSQL refuses it in a text
+        raise InvalidHostProfile(fields={"reason": [_("Must not contain NUL characters.")]})
     host = HostProfile.objects.select_for_update().filter(pk=host_id).first()
     if host is None:
         raise NotFound()

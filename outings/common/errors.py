@@ -2,11 +2,13 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 
 class DomainError(Exception):
     code = "domain_error"
     status_code = 400
-    message = "The request breaks a rule."
+    message = gettext_noop("The request breaks a rule.")
 
     def __init__(
         self, message: str | None = None, *, fields: dict[str, Any] | None = None, **context: Any
@@ -23,10 +25,10 @@ class DomainError(Exception):
 class NotFound(DomainError):
     code = "not_found"
     status_code = 404
-    message = "Not found."
+    message = gettext_noop("Not found.")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status_code = 409
-    message = "The record changed since you read it."
+    message = gettext_noop("The record changed since you read it.")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.accounts import services as account_services
 from outings.accounts.models import User
+from outings.bookings.forms import message_of
 from outings.catalog import services as catalog_services
 from outings.catalog.models import AuditEntry, Listing
 from outings.common.errors import DomainError
@@ -26,6 +27,12 @@ def _staff(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def _said(error: DomainError) -> str:
+    """A service's refusal in one line for the admin's messages: what and why, field by field."""
+    details = [str(text) for texts in error.fields.values() for text in texts]
+    return " ".join([message_of(error), *details])
 
 
 def _ask_reason(
@@ -109,7 +116,7 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
         try:
             service(staff=_staff(request), listing_id=listing.pk, **extra)
         except DomainError as error:
-            self.message_user(request, f"{listing}: {error.message}", messages.ERROR)
+            self.message_user(request, f"{listing}: {_said(error)}", messages.ERROR)
             return False
         return True
 
@@ -136,12 +143,16 @@ class HostModerationAdmin(admin.ModelAdmin[HostModeration]):
         if page is not None:
             return page
         for host in queryset:
-            account_services.suspend_host(
-                staff=_staff(request),
-                host_id=host.pk,
-                reason=request.POST["reason"],
-                now=timezone.now(),
-            )
+            try:
+                account_services.suspend_host(
+                    staff=_staff(request),
+                    host_id=host.pk,
+                    reason=request.POST["reason"],
+                    now=timezone.now(),
+                )
+            except DomainError as error:
+                self.message_user(request, f"{host}: {_said(error)}", messages.ERROR)
+                return None
         self.message_user(request, _("Suspended."), messages.SUCCESS)
         return None
 

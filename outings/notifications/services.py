@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from outings.accounts.models import User
 from outings.common.errors import DomainError, NotFound
@@ -20,7 +21,7 @@ TOPICS = [topic.value for topic in EmailPreferences.Topic]
 class InvalidUnsubscribeLink(DomainError):
     code = "invalid_link"
     status_code = 400
-    message = "This unsubscribe link is not valid or has expired."
+    message = gettext_noop("This unsubscribe link is not valid or has expired.")
 
 
 @transaction.atomic

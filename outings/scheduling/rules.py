@@ -31,19 +31,19 @@ MAX_DAYS_AHEAD = 10 * 366  # and starts at most ten years ahead
 class InvalidSchedule(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The schedule is not valid."
+    message = gettext_noop("The schedule is not valid.")
 
 
 class ScheduleOverlap(DomainError):
     code = "schedule_overlap"
     status_code = 409
-    message = "This schedule overlaps another schedule of the listing."
+    message = gettext_noop("This schedule overlaps another schedule of the listing.")
 
 
 class SlotHasBookings(DomainError):
     code = "slot_has_bookings"
     status_code = 409
-    message = "A slot this change would remove already has bookings."
+    message = gettext_noop("A slot this change would remove already has bookings.")
 
 
 class ScheduleConflict(Conflict):
@@ -62,7 +62,7 @@ class ScheduleConflict(Conflict):
 class CapacityBelowSeatsTaken(DomainError):
     code = "capacity_below_seats_taken"
     status_code = 409
-    message = "Capacity cannot go below the seats already taken."
+    message = gettext_noop("Capacity cannot go below the seats already taken.")
 
 
 @dataclass(frozen=True, kw_only=True)

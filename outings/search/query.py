@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.common.errors import DomainError
 
@@ -30,7 +31,7 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class InvalidSearch(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The search has invalid parameters."
+    message = gettext_noop("The search has invalid parameters.")
 
 
 @dataclass(frozen=True)

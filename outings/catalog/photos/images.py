@@ -21,6 +21,7 @@ from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from outings.common.errors import DomainError
@@ -59,7 +60,7 @@ RENDITIONS = {
 class ImageRejected(DomainError):
     code = "invalid_image"
     status_code = 400
-    message = "This file cannot be used as a photo."
+    message = gettext_noop("This file cannot be used as a photo.")
 
 
 class UnsupportedImage(ImageRejected):

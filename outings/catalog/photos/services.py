@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing, ListingPhoto
@@ -30,13 +31,13 @@ MAX_ALT_TEXT = 250
 class TooManyPhotos(DomainError):
     code = "too_many_photos"
     status_code = 409
-    message = "This listing already has as many photos as it may have."
+    message = gettext_noop("This listing already has as many photos as it may have.")
 
 
 class InvalidPhoto(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The photo details are not valid."
+    message = gettext_noop("The photo details are not valid.")
 
 
 def _locked_listing(*, host: HostProfile, listing_id: int) -> Listing:

@@ -242,6 +242,8 @@ def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
     reason = reason.strip()
     if not reason:
         raise InvalidListing(fields={"reason": [_("Tell the host what to change.")]})
+    if "\x00" in reason:  # PostgreSQL refuses it in a text
+        raise InvalidListing(fields={"reason": [_("Must not contain NUL characters.")]})
     return _move(
         listing_id=listing_id,
         host=None,

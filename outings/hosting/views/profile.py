@@ -22,10 +22,20 @@ def become_host(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if HostProfile.objects.filter(user=user).exists():
         return redirect("hosting:dashboard")
-    form = HostProfileForm(request.POST or None, initial={"display_name": user.get_full_name()})
+    form = HostProfileForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"display_name": user.get_full_name()},
+    )
     if request.method == "POST" and form.is_valid():
+        photo = form.cleaned_data.get("photo")
         try:
-            account_services.become_host(user=user, data=form.to_data())
+            account_services.become_host(
+                user=user,
+                data=form.to_data(),
+                photo=photo,
+                photo_size=photo.size if photo else 0,
+            )
         except DomainError as error:
             add_domain_errors(form, error)
         else:

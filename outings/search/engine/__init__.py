@@ -19,6 +19,7 @@ from typing import Any
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.common.errors import DomainError
 from outings.search.engine.cursors import cursor_fingerprint, read_cursor
@@ -36,7 +37,7 @@ _WORD = re.compile(r"\w+")
 class SearchTimeout(DomainError):
     code = "search_timeout"
     status_code = 503
-    message = "The search took too long. Try fewer words or filters."
+    message = gettext_noop("The search took too long. Try fewer words or filters.")
 
 
 def search(query: SearchQuery, *, now: datetime | None = None) -> SearchPage:
