@@ -176,6 +176,18 @@ def waitlist_offered(booking: Booking) -> None:
     )
 
 
+def retimed(booking: Booking) -> None:
+    """Its date's end moved (the listing's duration changed): the guest is told, with the
+    calendar event at the new time (a later SEQUENCE: call after moving the version)."""
+    notify(
+        user=booking.guest,
+        kind=Kind.BOOKING_RETIMED,
+        data=_data(booking, ends_at=booking.slot.ends_at.isoformat()),
+        url=booking_url(booking),
+        attachments=_invite(booking),
+    )
+
+
 def minimum_met(slot: Slot, bookings: list[Booking]) -> None:
     for booking in bookings:
         notify(

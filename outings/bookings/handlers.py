@@ -15,6 +15,7 @@ from outings.bookings.payments import ProviderUnavailable, provider
 from outings.catalog import events as catalog_events
 from outings.common import outbox
 from outings.common.models import OutboxMessage
+from outings.scheduling import events as scheduling_events
 
 __all__ = ["calendar"]  # registers the "booking.ics" mail attachment
 
@@ -36,6 +37,13 @@ def confirmed(message: OutboxMessage) -> None:
     )
     guest = User.objects.get(pk=int(payload["guest"]))  # bookings protect their guests
     effects.announce_confirmed(booking, guest=guest, at=datetime.fromisoformat(str(payload["at"])))
+
+
+@outbox.handler(scheduling_events.RETIMED, queue="default")
+def retimed(message: OutboxMessage) -> None:
+    """Booked dates whose end moved: each confirmed booking moves its version (its calendar
+    event's SEQUENCE) and its guest is told, with the event at the new time."""
+    services.retime_bookings(slot_ids=[int(pk) for pk in message.payload["slots"]])
 
 
 @outbox.handler(effects.REMIND, queue="default")

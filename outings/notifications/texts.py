@@ -32,6 +32,7 @@ TOPIC_OF_KIND: dict[str, str] = {
     Kind.BOOKING_CANCELLED_FOR_HOST: Topic.BOOKINGS,
     Kind.BOOKING_TRANSFERRED: Topic.BOOKINGS,
     Kind.SLOT_MINIMUM_MET: Topic.BOOKINGS,
+    Kind.BOOKING_RETIMED: Topic.BOOKINGS,
 }
 
 BODIES = {
@@ -61,6 +62,10 @@ BODIES = {
     ),
     Kind.SLOT_MINIMUM_MET: _(
         "“%(listing)s” on %(starts_at)s has enough guests: it will take place."
+    ),
+    Kind.BOOKING_RETIMED: _(
+        "“%(listing)s” on %(starts_at)s now ends at %(ends_at)s; your calendar event has the new "
+        "time."
     ),
 }
 

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
+from outings.common import outbox
 from outings.common.errors import NotFound
-from outings.scheduling import rules
+from outings.scheduling import events, rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import (
     CapacityBelowSeatsTaken,
@@ -244,9 +245,14 @@ def sync_schedule_slots(
     ]
     # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
     created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
-    Slot.objects.filter(schedule=schedule, starts_at__gte=now).exclude(
+    retimed = Slot.objects.filter(schedule=schedule, starts_at__gte=now).exclude(
         ends_at=F("starts_at") + duration
-    ).update(ends_at=F("starts_at") + duration)
+    )
+    booked_retimed = list(retimed.filter(seats_taken__gt=0).values_list("pk", flat=True))
+    retimed.update(ends_at=F("starts_at") + duration)
+    if booked_retimed:
+        # Their guests are told, with the calendar event at its new end (the bookings app).
+        outbox.enqueue(kind=events.RETIMED, payload={"slots": booked_retimed})
     return SyncResult(
         created=len(created) + len(reopened), removed=removed, kept_booked=len(booked)
     )

@@ -15,6 +15,7 @@ from outings.bookings.services.holds import (
     decline_request,
     expire_booking,
     hold_seats,
+    retime_bookings,
 )
 from outings.bookings.services.transfers import (
     accept_transfer,
@@ -49,6 +50,7 @@ __all__ = [
     "offer_transfer",
     "pending_transfer",
     "refund_for",
+    "retime_bookings",
     "slots_due_for_minimum",
     "update_schedule",
     "withdraw_transfer",

@@ -358,6 +358,20 @@ def decline_request(*, host: HostProfile, reference: str, reason: str, now: date
 
 
 @transaction.atomic
+def retime_bookings(*, slot_ids: list[int]) -> int:
+    """The end of these dates moved (their listing's duration changed): each confirmed booking
+    on them moves its version, which is its calendar event's SEQUENCE, and its guest is told
+    with the event at the new time. Holds and requests are not told: their guests see the
+    times when they confirm. How many were told."""
+    bookings = list(locked(Booking.objects.filter(slot_id__in=slot_ids, status=Status.CONFIRMED)))
+    for booking in bookings:
+        booking.version += 1
+        booking.save(update_fields=["version"])
+        effects.retimed(booking)
+    return len(bookings)
+
+
+@transaction.atomic
 def expire_booking(*, booking_id: int, now: datetime) -> bool:
     """The due outbox row's work: lapse the booking if it is still pending and its time has
     come. Idempotent: False when there was nothing to do."""

@@ -3,7 +3,8 @@ rendered when sent in the reader's language, with the time where the thing happe
 reader lives elsewhere, in their own zone too."""
 
 import json
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -13,11 +14,15 @@ from django.utils import timezone
 from outings.accounts.models import User
 from outings.bookings import effects, services
 from outings.bookings.models import Booking
+from outings.catalog import services as catalog_services
 from outings.catalog.models import Listing
+from outings.catalog.services import ListingData
 from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
 from outings.notifications import emails
+from outings.scheduling import services as scheduling
+from outings.scheduling.rules import ScheduleData
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +215,55 @@ def test_cancelling_a_hold_mails_no_calendar_event(guest: User, listing: Listing
     )
 
     assert built("notification").attachments == []
+
+
+def test_a_new_duration_tells_the_guest_with_the_event_at_its_new_end(
+    guest: User, listing: Listing
+) -> None:
+    """The host makes the listing last longer: its booked dates end later (the schedule's slots
+    follow), and the guest is told, with the calendar event at its new end and a later
+    SEQUENCE, so the event already in their calendar moves."""
+    reader(guest, time_zone="America/Toronto", preferred_language="en")
+    Listing.objects.filter(pk=listing.pk).update(
+        duration_minutes=60,
+        time_zone="America/Toronto",
+        status=Listing.Status.PUBLISHED,
+        address="1 Harbour Street",
+    )
+    listing.refresh_from_db()
+    now = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
+    schedule = scheduling.create_schedule(
+        host=listing.host,
+        listing_id=listing.pk,
+        data=ScheduleData(
+            kind="weekly", weekdays=(5,), start_times=(time(10, 0),), valid_from=date(2031, 7, 5),
+            valid_until=date(2031, 7, 5), capacity=8,
+        ),
+        now=now,
+    )  # fmt: skip
+    slot = schedule.slots.get()
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    booking = services.confirm_booking(guest=guest, reference=held.reference, now=now)
+    relay.drain(queue="urgent", budget=5)
+    before = str(built("booking_confirmed").attachments[0][1])
+
+    catalog_services.update_listing(
+        host=listing.host,
+        listing_id=listing.pk,
+        expected_version=listing.version,
+        data=replace(ListingData.of(listing), duration_minutes=150),
+        actor=listing.host.user,
+        now=now,
+    )
+    relay.drain(queue="default", budget=5)
+
+    mail = built("notification")
+    assert mail.to == [guest.email]
+    assert "now ends at" in mail.body
+    assert "12:30" in mail.body or "12:30 p.m." in mail.body
+    [(name, content, mimetype)] = mail.attachments
+    assert (name, mimetype) == (f"outings-{booking.reference}.ics", "text/calendar")
+    assert "DTEND;TZID=America/Toronto:20310705T110000" in before
+    assert "DTEND;TZID=America/Toronto:20310705T123000" in str(content)
+    assert "SEQUENCE:2" in before
+    assert "SEQUENCE:3" in str(content)
