@@ -43,8 +43,10 @@ def split_list(text: str) -> list[str]:
 
 def add_domain_errors(
     form: forms.Form, error: DomainError, renames: dict[str, str] | None = None
-) -> None:
-    """Show a service's refusal on the form: on the field it names, or above the form."""
+) -> int:
+    """Show a service's refusal on the form: on the field it names, or above the form. Returns
+    the refusal's status (403 for a suspended host, 409 for an overlap...), which the page
+    answers with, as the API does."""
     renames = renames or {}
     if not error.fields:
         form.add_error(None, message_of(error))
@@ -52,6 +54,7 @@ def add_domain_errors(
         field = renames.get(name, name)
         for message in messages if isinstance(messages, list) else [messages]:
             form.add_error(field if field in form.fields else None, str(message))
+    return error.status_code
 
 
 class HostProfileForm(forms.Form):

@@ -267,7 +267,7 @@ def test_adding_a_weekly_schedule_from_the_page(host_client, host):
 
     assert response.status_code == 302
     assert Slot.objects.filter(listing=listing).count() > 30
-    assert overlapping.status_code == 400
+    assert overlapping.status_code == 409  # schedule_overlap, as the API answers it
     assert Schedule.objects.filter(listing=listing).count() == 1
 
 
@@ -343,3 +343,16 @@ def test_the_photo_snippet_shows_a_placeholder_then_the_renditions(host):
     assert "Photo being prepared" in before
     assert 'type="image/webp"' in after
     assert "/card.jpg" in after
+
+
+def test_a_suspended_host_saving_their_profile_is_told_with_a_403(host, host_client):
+    """A page answers a service's refusal with its status, as the API does: a suspended host
+    changes nothing (403 host_suspended), not a 400 for a form they filled in correctly."""
+    host.suspended_at = timezone.now()
+    host.save(update_fields=["suspended_at"])
+
+    response = host_client.post("/host/profile/", {"display_name": "Ada", "languages": "en"})
+
+    assert response.status_code == 403
+    host.refresh_from_db()
+    assert host.display_name != "Ada"

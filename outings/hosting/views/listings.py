@@ -38,17 +38,18 @@ def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create_listing(request: HttpRequest, host: HostProfile) -> HttpResponse:
     form = ListingForm(request.POST or None)
+    refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.create_listing(
                 host=host, data=form.to_data(), actor=user_of(request)
             )
         except DomainError as error:
-            add_domain_errors(form, error, ListingForm.RENAMES)
+            refused = add_domain_errors(form, error, ListingForm.RENAMES)
         else:
             messages.success(request, _("Draft saved. Add photos and dates, then submit it."))
             return redirect("hosting:listing", pk=listing.pk)
-    status = 400 if form.errors else 200
+    status = refused or (400 if form.errors else 200)
     return render(request, "hosting/listing_form.html", {"form": form}, status=status)
 
 
@@ -60,6 +61,7 @@ def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespon
     listing = services.own_listing(host=host, listing_id=pk)
     initial = ListingForm.initial_for(ListingData.of(listing), listing.version)
     form = ListingForm(request.POST or None, initial=initial)
+    refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         expected = form.cleaned_data["version"] or 0
         try:
@@ -73,7 +75,7 @@ def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespon
         except ListingConflict as conflict:
             return _conflict(request, form, conflict.current)
         except DomainError as error:
-            add_domain_errors(form, error, ListingForm.RENAMES)
+            refused = add_domain_errors(form, error, ListingForm.RENAMES)
         else:
             messages.success(request, _("Saved."))
             return redirect("hosting:listing", pk=pk)
@@ -84,7 +86,7 @@ def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespon
         "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
         "max_photos": _max_photos(),
     }
-    status = 400 if form.errors else 200
+    status = refused or (400 if form.errors else 200)
     return render(request, "hosting/listing_form.html", context, status=status)
 
 

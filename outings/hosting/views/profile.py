@@ -27,6 +27,7 @@ def become_host(request: HttpRequest) -> HttpResponse:
         request.FILES or None,
         initial={"display_name": user.get_full_name()},
     )
+    refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("photo")
         try:
@@ -37,11 +38,11 @@ def become_host(request: HttpRequest) -> HttpResponse:
                 photo_size=photo.size if photo else 0,
             )
         except DomainError as error:
-            add_domain_errors(form, error)
+            refused = add_domain_errors(form, error)
         else:
             messages.success(request, _("You are a host now. Create your first listing."))
             return redirect("hosting:dashboard")
-    status = 400 if form.errors else 200
+    status = refused or (400 if form.errors else 200)
     return render(request, "hosting/become.html", {"form": form}, status=status)
 
 
@@ -55,6 +56,7 @@ def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
         "languages": ", ".join(host.languages),
     }
     form = HostProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("photo")
         try:
@@ -65,11 +67,11 @@ def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
                 photo_size=photo.size if photo else 0,
             )
         except DomainError as error:
-            add_domain_errors(form, error)
+            refused = add_domain_errors(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("hosting:dashboard")
-    status = 400 if form.errors else 200
+    status = refused or (400 if form.errors else 200)
     return render(request, "hosting/profile_form.html", {"form": form, "host": host}, status=status)
 
 

@@ -37,6 +37,7 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
     form = ScheduleForm(
         request.POST or None, initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10}
     )
+    refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         try:
             services.create_schedule(
@@ -45,7 +46,7 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
         except NotFound:
             raise
         except DomainError as error:
-            add_domain_errors(form, error)
+            refused = add_domain_errors(form, error)
         else:
             messages.success(request, _("Schedule added; its dates are on the listing."))
             return _back(pk)
@@ -56,7 +57,7 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
         "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
         "exception_form": ExceptionForm(),
     }
-    status = 400 if form.errors else 200
+    status = refused or (400 if form.errors else 200)
     return render(request, "hosting/schedules.html", context, status=status)
 
 
