@@ -279,6 +279,10 @@ def _set_suspension(
     if host is None:
         raise NotFound()
     was = "suspended" if host.suspended_at else "active"
+    if was == ("suspended" if suspended_at else "active"):
+        # Already so (two staff acting at once, or a host selected twice): nothing changes,
+        # the suspension keeps its first date and the audit no entry from a state to itself.
+        return host
     host.suspended_at = suspended_at
     host.save(update_fields=["suspended_at"])
     AuditEntry.objects.create(
@@ -289,9 +293,9 @@ def _set_suspension(
         to_status="suspended" if suspended_at else "active",
         note=reason.strip(),
     )
-    if suspended_at is None and was == "suspended":
+    if suspended_at is None:
         outbox.enqueue(kind=catalog_events.BOOKABLE, payload={"host": host.pk})
-    elif suspended_at is not None and was == "active":
+    else:
         for listing_id in host.listings.filter(status=Listing.Status.PUBLISHED).values_list(
             "pk", flat=True
         ):

@@ -1,5 +1,6 @@
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -8,7 +9,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
-from outings.accounts.services import suspend_host
+from outings.accounts.services import reinstate_host, suspend_host
 from outings.catalog import services as catalog_services
 from outings.catalog.models import AuditEntry, Listing, ListingPhoto
 from outings.catalog.photos.services import add_photo
@@ -248,6 +249,24 @@ def test_a_suspended_hosts_listings_and_profile_vanish_at_once(client, host):
     assert client.get(f"/host/people/{host.pk}/").status_code == 404
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.host, entry.note) == ("host_suspended", host, "Spam")
+
+
+def test_suspending_a_suspended_host_again_changes_nothing(host):
+    """Two staff (or one host selected twice) suspend the same host: the suspension keeps its
+    first date and reason, and the audit has one entry, not one from a state to itself."""
+    staff = UserFactory.create(is_staff=True)
+    first = timezone.now()
+    suspend_host(staff=staff, host_id=host.pk, reason="Spam", now=first)
+
+    suspend_host(staff=staff, host_id=host.pk, reason="Spam again", now=first + timedelta(hours=1))
+    reinstate_host(staff=staff, host_id=host.pk)
+    reinstate_host(staff=staff, host_id=host.pk)
+
+    entries = list(AuditEntry.objects.order_by("id").values_list("action", "from_status", "note"))
+    assert entries == [
+        ("host_suspended", "active", "Spam"),
+        ("host_reinstated", "suspended", ""),
+    ]
 
 
 def test_adding_a_weekly_schedule_from_the_page(host_client, host):
