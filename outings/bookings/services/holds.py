@@ -364,10 +364,11 @@ def retime_bookings(*, slot_ids: list[int]) -> int:
     with the event at the new time. Holds and requests are not told: their guests see the
     times when they confirm. How many were told."""
     bookings = list(locked(Booking.objects.filter(slot_id__in=slot_ids, status=Status.CONFIRMED)))
+    Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(
+        version=F("version") + 1
+    )
     for booking in bookings:
-        booking.version += 1
-        booking.save(update_fields=["version"])
-        effects.retimed(booking)
+        effects.retimed(booking)  # the mail's invite is rendered from the row, when it goes
     return len(bookings)
 
 

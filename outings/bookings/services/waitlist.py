@@ -130,7 +130,7 @@ def update_schedule(
     # The dates to come are locked by the change (scheduling._future_slots_locked).
     dates = Slot.objects.filter(schedule=schedule, status=Slot.Status.OPEN, starts_at__gt=now)
     seats_changed(dates)
-    _offer_free_seats(dates, now=now, announced=True)
+    _offer_free_seats(dates, now=now)
     return schedule
 
 
@@ -148,11 +148,11 @@ def offer_to_waiting_lists(
     _offer_free_seats(slots, now=now)
 
 
-def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime, announced: bool = False) -> None:
-    """Offer the free seats of the upcoming open dates among `slots` that have a waiting list;
-    open listing pages then show the new numbers (the seats before the offers too, unless the
-    caller `announced` them). Each date's row is locked (dates in start order, then their
-    entries: the app's lock order), so that its seats are read as they are."""
+def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime) -> None:
+    """Offer the free seats of the upcoming open dates among `slots` that have a waiting list
+    (each offer's seats are announced by the statement that takes them, seats.take_seats). Each
+    date's row is locked (dates in start order, then their entries: the app's lock order), so
+    that its seats are read as they are."""
     waited_for = (
         slots.filter(
             Exists(WaitlistEntry.objects.filter(slot=OuterRef("pk"), status=Entry.WAITING)),
@@ -164,6 +164,4 @@ def _offer_free_seats(slots: QuerySet[Slot], *, now: datetime, announced: bool =
         .order_by("starts_at", "id")
     )
     for slot in waited_for:
-        if not announced:
-            seats_changed(Slot.objects.filter(pk=slot.pk))  # the numbers the offers start from
         offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
