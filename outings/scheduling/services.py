@@ -498,13 +498,17 @@ def _starts_on(
     day: date,
     extra: ScheduleException | None = None,
     rule: Schedule | None = None,
+    schedules: Iterable[Schedule] | None = None,
 ) -> list[datetime]:
     """Every instant a group of the listing starts at on its local `day`, from all its schedules
     with their exceptions, and `extra` (an exception not saved yet) as if it were; `rule` (not
-    saved: a new rule, or a schedule's new values with its saved exceptions) in its place."""
+    saved: a new rule, or a schedule's new values with its saved exceptions) in its place.
+    `schedules`: the listing's, with their exceptions, read once by a caller asking for many
+    days."""
     zone = ZoneInfo(listing.time_zone)
     starts: list[datetime] = []
-    schedules = Schedule.objects.filter(listing=listing).prefetch_related("exceptions")
+    if schedules is None:
+        schedules = Schedule.objects.filter(listing=listing).prefetch_related("exceptions")
     if rule is not None and rule.pk is None:
         starts += desired_starts(
             schedule=rule, exceptions={}, zone=zone, first_day=day, last_day=day
@@ -541,14 +545,16 @@ def _check_moved_days(
     moved: dict[date, set[datetime | None]] = {}
     for day, new_time in moves:
         moved.setdefault(day, set()).add(local_instant(day, new_time, zone) if new_time else None)
+    if not moved:
+        return
+    schedules = list(Schedule.objects.filter(listing=listing).prefetch_related("exceptions"))
     for day in sorted(moved):
         if rule is not None and not rules.runs_on(rule, day):
             continue
+        starts = _starts_on(listing=listing, day=day, rule=rule, schedules=schedules)
         pairs = [
             pair
-            for pair in rules.overlapping_instants(
-                _starts_on(listing=listing, day=day, rule=rule), minutes
-            )
+            for pair in rules.overlapping_instants(starts, minutes)
             if pair[0] in moved[day] or pair[1] in moved[day]
         ]
         if pairs:
