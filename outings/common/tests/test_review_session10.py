@@ -2,12 +2,9 @@
 Outings. Each test proves one defect."""
 
 import json
-import os
 import socket
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -16,17 +13,7 @@ from django.db import connection
 
 from outings.common import preflight
 from outings.common.outbox import registry
-
-ROOT = Path(__file__).resolve().parents[3]
-PY = sys.executable
-SERVER_URL = os.environ.get("DATABASE_URL", "")
-
-
-def _env(**overrides: str) -> dict[str, str]:
-    """A clean environment for a child process (nothing inherited but PATH and HOME)."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
-    env.update(overrides)
-    return env
+from outings.common.tests.test_operations import PY, ROOT, SERVER_URL, _env
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
