@@ -7,10 +7,22 @@ from typing import Any
 
 from outings.bookings.selectors import SEATS_LEFT_SQL
 
-# The viewer's price of a listing, in minor units of the viewer's currency.
+# The viewer's price of a listing, in minor units of the viewer's currency: its own price when
+# the currencies match, else its price times its currency's factor (RATES), rounded half to even.
 PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
-    ELSE round(l.price_amount * %(currency_rate)s / r.per_euro
-               * power(10, %(currency_exponent)s - r.exponent))::bigint END)"""
+    ELSE round(l.price_amount * r.factor)::bigint END)"""
+
+# Each currency's factor to the viewer's (per euro of the viewer's over per euro of the
+# listing's, shifted by the difference of their minor units), computed once per currency:
+# OFFSET 0 keeps the planner from pulling the subquery up into the join and computing the
+# factor again for every listing. Its numeric division on every match cost a search with
+# 40,000 matches in dollars and euros 20-30 ms (docs/benchmarks.md, Search, "Session 11").
+RATES = """
+    LEFT JOIN (SELECT currency,
+                      (%(currency_rate)s / per_euro
+                       * power(10, %(currency_exponent)s - exponent))::float8 AS factor
+               FROM search_exchangerate OFFSET 0) r ON r.currency = l.currency
+"""
 
 POINT = "ll_to_earth(%(lat)s, %(lng)s)"
 # The listing's stored point (search.0008_listing_place: a generated column, GiST-indexed).
@@ -34,7 +46,6 @@ FROM_LISTINGS = """
     FROM catalog_listing l
     JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
     JOIN catalog_category c ON c.id = l.category_id
-    LEFT JOIN search_exchangerate r ON r.currency = l.currency
 """
 
 # A slot the guests can book: open, in range, with the seats for the party, which is at least the

@@ -96,6 +96,7 @@ def run_page(
                    {own["category"]} AS in_category, {own["language"]} AS in_language,
                    {own["city"]} AS in_city
             {S.FROM_LISTINGS}
+            {S.RATES}
             WHERE {where.sql()}
         ), page AS (
             SELECT id, category, price_key, distance, knn, score, created_at, next_start

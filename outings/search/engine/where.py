@@ -147,22 +147,19 @@ def facet_conditions(query: SearchQuery) -> dict[str, str]:
 
 def score(query: SearchQuery) -> str:
     """The ranking score, a float8: text relevance times the listing's quality, divided by the
-    distance when a point is given. Quality: photos, being an experience, and the bookings and
-    freshness stored on the row by the hourly refresh (services.refresh_ranking; counting them
-    here would cost every match). Typed constants keep the arithmetic in float8; numeric
-    literals made it numeric, and its rounding, 1.6 us a row (33 ms over the 20,520 listings
-    within 25 km of Madrid, docs/benchmarks.md)."""
-    quality = (
-        "(float8 '1' + (CASE WHEN l.image_url <> '' THEN float8 '0.2' ELSE float8 '0' END)"
-        " + (CASE WHEN l.kind = 'experience' THEN float8 '0.3' ELSE float8 '0' END)"
-        " + l.search_boost)"
-    )
+    distance when a point is given. Quality is `catalog_listing.search_quality` (search.0015), a
+    column PostgreSQL generates from the photo, the kind (an experience ranks above a place) and
+    the bookings and freshness that the hourly refresh stores (services.refresh_ranking;
+    counting them here would cost every match); the narrow index of filter-only searches
+    carries it. Typed constants keep the arithmetic in float8; numeric literals made it
+    numeric, and its rounding, 1.6 us a row (33 ms over the 20,520 listings within 25 km of
+    Madrid, docs/benchmarks.md)."""
     text = (
         f"ts_rank(l.search_vector, {text_query(query, S.Conditions())}, 1)"
         if query.text
         else "float8 '0.1'"
     )
-    score = f"({text} * {quality})"
+    score = f"({text} * l.search_quality)"
     if query.near is not None:
         score = f"({score} / (float8 '1' + {S.DISTANCE_M} / float8 '25000'))"
     return score
