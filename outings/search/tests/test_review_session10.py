@@ -3,15 +3,14 @@ against, and says what a visitor sees and why that is wrong."""
 
 from datetime import timedelta
 
-import psycopg
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from outings.accounts.models import User
 from outings.bookings import services as bookings
 from outings.catalog.models import Listing
+from outings.common.tests.connections import other_connection
 from outings.search import cache as search_cache
 from outings.search.engine import search
 from outings.search.query import SearchQuery
@@ -208,14 +207,7 @@ def test_a_search_made_while_a_booking_commits_is_not_served_after_it(make_listi
     slot = make_slot(listing, in_days=3, capacity=2)
     today = timezone.localdate()
     query = SearchQuery(text="quokka", date_from=today, date_to=today + timedelta(days=7), guests=2)
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-    )
+    other = other_connection()
     try:
         other.execute(
             "UPDATE scheduling_slot SET seats_taken = seats_taken + 2"

@@ -2,6 +2,7 @@ import pytest
 
 from outings.accounts.models import User
 from outings.catalog.tests.factories import UserFactory
+from outings.hosting.tests.fixtures import categories  # noqa: F401 - a fixture
 from outings.search import cache as search_cache
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from outings.catalog.models import Category, Listing, ListingPhoto
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.pagecache import cached_page
+from outings.common.tests.connections import other_connection
 from outings.scheduling.models import Slot
 from outings.search import cache as search_cache
 from outings.search.cache import catalogue_version, content_versions
@@ -287,3 +288,26 @@ def test_every_page_changes_window_within_two_minutes_but_not_all_at_once(monkey
 
     assert len(changed_at) == len(keys)  # no page kept its key longer than one window
     assert len(set(changed_at.values())) > 10  # and they did not all change at once
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("one_window", "categories")  # a transactional test may have flushed them
+def test_a_listing_page_rendered_while_an_edit_commits_is_not_served_after_it(client):
+    """The content version moves when the edit's statement runs (nextval, seen by every session
+    at once), not when it commits: a page rendered in between read the new version and the old
+    text, and was cached under that version until its window ended. It moves again at commit
+    now (search.0016), as the catalogue version does (search.0013). Here another connection
+    edits the title and commits after an anonymous visit."""
+    listing = ListingFactory.create(title="Harbour walk", city="Toronto")
+    SlotFactory.create(listing=listing, starts_at=SOON)
+    other = other_connection()
+    try:
+        other.execute(
+            "UPDATE catalog_listing SET title = 'Lighthouse walk' WHERE id = %s", [listing.pk]
+        )
+        assert "Harbour walk" in client.get(page(listing)).content.decode()  # not committed
+        other.commit()
+    finally:
+        other.close()
+
+    assert "Lighthouse walk" in client.get(page(listing)).content.decode()
