@@ -261,7 +261,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 # them on every restart).
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
 # Attempts before a message is parked for staff (admin → Outbox messages → retry). With the
-# backoff below, 12 attempts span about 3.5 hours of a downstream being down.
+# backoff below, 12 attempts span 3.4 to 4.1 hours of a downstream being down (the jitter).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
