@@ -1,8 +1,9 @@
 """Writes to schedules and slots.
 
 Wall-clock rules are expanded in the listing's IANA zone. A local time that does not exist (the
-hour skipped when clocks go forward) produces no slot; a local time that exists twice (the hour
-repeated when clocks go back) is resolved to its *first* occurrence (fold=0, the earlier instant).
+hour skipped when clocks go forward) produces no slot, and a one-off date at such a time is
+refused; a local time that exists twice (the hour repeated when clocks go back) is resolved to
+its *first* occurrence (fold=0, the earlier instant).
 One listing runs one group at a time in real time too: on the night clocks go forward, a start
 that would begin before the previous group of its schedule ends produces no slot
 (`one_group_at_a_time`), like a start in the skipped hour, and so does one whose group would be
@@ -346,6 +347,21 @@ def _checked(
         min_group_size=listing.min_group_size,
         siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
     )
+    if data.kind == Schedule.Kind.ONCE:
+        # A weekly rule skips the hour clocks go forward once a year; a one-off date there would
+        # make no date at all, so it is refused with the reason.
+        zone = ZoneInfo(listing.time_zone)
+        skipped = [t for t in data.start_times if local_instant(data.valid_from, t, zone) is None]
+        if skipped:
+            raise rules.InvalidSchedule(
+                fields={
+                    "start_times": [
+                        _("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward.")
+                        % {"time": f"{at:%H:%M}", "day": data.valid_from, "zone": zone.key}
+                        for at in skipped
+                    ]
+                }
+            )
     # check_schedule compares the rules' own start times; a start moved to another time of a
     # day is compared here, in real time, with the rule as it would be.
     rule = Schedule(pk=exclude_id, listing=listing, **data.values())

@@ -383,23 +383,49 @@ def test_a_nine_oclock_rule_stays_at_nine_local_across_both_transitions(zone_nam
         assert len({s.utcoffset() for s in around}) == 2  # the UTC instant moved with the clock
 
 
-def test_a_start_in_the_spring_gap_is_skipped_and_a_repeated_one_taken_once():
+def test_a_one_off_date_in_the_spring_gap_is_refused_and_a_repeated_time_taken_once():
     listing = ListingFactory.create(time_zone="Europe/Berlin", duration_minutes=30)
-    for day in (date(2026, 3, 29), date(2026, 10, 25)):
-        now = datetime.combine(day - timedelta(days=10), time(0), tzinfo=UTC)
-        services.create_schedule(
+
+    def once(day: date) -> Schedule:
+        return services.create_schedule(
             host=listing.host,
             listing_id=listing.pk,
             data=ScheduleData(
                 kind=Schedule.Kind.ONCE, valid_from=day, start_times=[time(2, 30)], capacity=3
             ),
-            now=now,
+            now=datetime.combine(day - timedelta(days=10), time(0), tzinfo=UTC),
         )
 
-    # 29 March: 02:30 does not exist. 25 October: 02:30 happens twice; the first (CEST) is used.
+    # 29 March: 02:30 does not exist; a one-off date there would make no date at all.
+    with pytest.raises(InvalidSchedule) as refused:
+        once(date(2026, 3, 29))
+    assert refused.value.fields == {
+        "start_times": [
+            "02:30 does not exist on 2026-03-29 in Europe/Berlin: the clocks go forward."
+        ]
+    }
+    assert not Schedule.objects.exists()
+    # 25 October: 02:30 happens twice; the first (CEST) is used.
+    once(date(2026, 10, 25))
     assert list(Slot.objects.values_list("starts_at", flat=True)) == [
         datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     ]
+
+
+def test_a_weekly_rule_skips_the_spring_gap_without_refusing_the_rule(listing):
+    services.create_schedule(
+        host=listing.host,
+        listing_id=listing.pk,
+        data=weekly(
+            weekdays=[6],
+            start_times=[time(2, 30)],
+            valid_from=date(2026, 3, 22),
+            valid_until=date(2026, 4, 5),
+        ),
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+
+    assert local_starts(listing) == ["Sun 22 02:30", "Sun 05 02:30"]  # none on Sunday 29 March
 
 
 def test_a_listing_far_from_the_servers_zone_uses_its_own_today_and_clock(settings):
