@@ -40,6 +40,8 @@ def enqueue_mail(message: EmailMessage) -> OutboxMessage:
     retry_on=(smtplib.SMTPException, OSError),
     # As long as any other mail: a sign-up or reset link must outlast an SMTP outage too.
     max_attempts=settings.EMAIL_MAX_ATTEMPTS,
+    # The reset or verification link in the payload signs its holder in as the recipient.
+    secret=True,
 )
 def deliver(message: OutboxMessage) -> None:
     payload = message.payload

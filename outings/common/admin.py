@@ -1,6 +1,8 @@
 """Staff view of the outbox: what is waiting, what was delivered, what was parked and why; the
 "retry" action gives parked messages a fresh set of attempts."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -9,6 +11,10 @@ from django.utils.translation import ngettext
 
 from outings.common import outbox
 from outings.common.models import OutboxMessage
+from outings.common.outbox import registry
+
+if TYPE_CHECKING:  # a type of django-stubs only
+    from django.contrib.admin.options import _FieldGroups
 
 
 @admin.register(OutboxMessage)
@@ -21,6 +27,15 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
     actions = ["retry"]
     show_full_result_count = False  # a count over millions of delivered rows is slow
+
+    def get_fields(self, request: HttpRequest, obj: OutboxMessage | None = None) -> "_FieldGroups":
+        """Without the payload for a message whose payload is a secret (account mail's reset
+        and verification links), unless a superuser asks: viewing the outbox must not let a
+        staff member sign in as someone else."""
+        fields = super().get_fields(request, obj)
+        if obj is not None and registry.is_secret(obj.kind) and not request.user.is_superuser:
+            return [field for field in fields if field != "payload"]
+        return fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # messages come from enqueue, in the transaction of their cause

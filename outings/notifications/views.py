@@ -5,8 +5,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from outings.accounts.models import User
 from outings.accounts.requests import signed_in_user
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
@@ -114,11 +116,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "notifications/unsubscribe.html", {"done": done, "topic": label})
 
 
-@staff_member_required
+def _is_superuser(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return isinstance(user, User) and user.is_active and user.is_superuser
+
+
+@user_passes_test(_is_superuser)
 @require_GET
 def staff_mail(request: HttpRequest) -> HttpResponse:
     """What guests would have received: the mail files of the embedded profile, and the latest
-    mail through the outbox (delivered, waiting or parked) in any profile."""
+    mail through the outbox (delivered, waiting or parked) in any profile.
+
+    Superusers only, not all staff: the files hold every mail, password-reset and verification
+    links included, and whoever follows another account's reset link owns that account."""
     folder = getattr(settings, "EMAIL_FILE_PATH", None)
     stored = read_mail(Path(folder)) if folder else []
     recent = OutboxMessage.objects.filter(kind=emails.KIND).order_by("-id")[:50]

@@ -30,6 +30,9 @@ class Handler:
     atomic: bool
     retry_on: tuple[type[BaseException], ...]
     max_attempts: int | None  # None: settings.OUTBOX_MAX_ATTEMPTS
+    # True: the payload carries a secret (a password-reset or verification link) that hands
+    # over an account; only superusers see it in the admin.
+    secret: bool = False
 
 
 _handlers: dict[str, Handler] = {}
@@ -46,11 +49,13 @@ def handler(
     atomic: bool = True,
     retry_on: tuple[type[BaseException], ...] = (),
     max_attempts: int | None = None,
+    secret: bool = False,
 ) -> Callable[[HandlerFunc], HandlerFunc]:
     """Register `func` as the handler of `kind`. Handlers must be idempotent, keyed by the outbox
     message id: a message is delivered at least once, and again after a crash mid-handler.
     Exceptions in `retry_on` are retried with backoff up to `max_attempts`; any other exception
-    parks the message at once (a bug or a malformed payload does not improve by waiting)."""
+    parks the message at once (a bug or a malformed payload does not improve by waiting).
+    `secret=True` hides the payloads of `kind` from staff other than superusers."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; use one of {QUEUES}")
 
@@ -65,6 +70,7 @@ def handler(
             atomic=atomic,
             retry_on=(*retry_on, *ALWAYS_RETRY),
             max_attempts=max_attempts,
+            secret=secret,
         )
         return func
 
@@ -76,6 +82,12 @@ def get(kind: str) -> Handler:
         return _handlers[kind]
     except KeyError:
         raise UnknownKind(kind) from None
+
+
+def is_secret(kind: str) -> bool:
+    """Whether messages of `kind` carry a secret; an unknown kind is treated as one."""
+    found = _handlers.get(kind)
+    return found is None or found.secret
 
 
 def kinds() -> list[str]:

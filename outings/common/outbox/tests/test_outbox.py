@@ -3,6 +3,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.test import override_settings
@@ -433,3 +434,32 @@ def test_a_seal_marks_the_message_done_and_releases_its_lock_once_its_answer_is_
             [relay.LOCK_CLASS, relay._lock_key(message.pk)],
         )
         assert cursor.fetchone() == (0,)
+
+
+@outbox.handler("test.secret", queue="urgent", secret=True)
+def deliver_secret(message: OutboxMessage) -> None:
+    delivered.append(message.pk)
+
+
+def test_only_superusers_see_the_payload_of_a_secret_message_in_the_admin(client):
+    """An outbox viewer among the staff sees that account mail went out, never its reset link."""
+    secret = OutboxMessage.objects.create(
+        kind="test.secret", queue="urgent", payload={"body": "/accounts/password/reset/key/x-y/"}
+    )
+    plain = OutboxMessage.objects.create(
+        kind="test.flaky", queue="urgent", payload={"body": "/listings/7/"}
+    )
+    viewer = User.objects.create_user(username="viewer", email="v@example.com", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_outboxmessage"))
+    root = User.objects.create_superuser(username="root", email="r@example.com", password="x")
+
+    client.force_login(viewer)
+    hidden = client.get(f"/admin/common/outboxmessage/{secret.pk}/change/")
+    shown = client.get(f"/admin/common/outboxmessage/{plain.pk}/change/")
+    client.force_login(root)
+    for_root = client.get(f"/admin/common/outboxmessage/{secret.pk}/change/")
+
+    assert hidden.status_code == shown.status_code == for_root.status_code == 200
+    assert "reset/key" not in hidden.content.decode()
+    assert "/listings/7/" in shown.content.decode()
+    assert "reset/key/x-y" in for_root.content.decode()
