@@ -1,15 +1,45 @@
 """django-allauth wired to our rules: its mail (address verification, password reset) leaves
-through the outbox like every other side effect, rendered now and sent by a worker."""
+through the outbox like every other side effect, rendered now and sent by a worker, with its
+links on the public address (settings.SITE_URL) like the rest of our mail."""
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 
 from outings.accounts.mail import enqueue_mail
+
+
+@dataclass(frozen=True)
+class PublicSite:
+    """What allauth's mail templates read as `current_site` (Django's Site has these two)."""
+
+    name: str
+    domain: str
+
+
+def on_public_site(url: str) -> str:
+    """`url` moved to settings.SITE_URL. allauth builds its links from the request's Host: a
+    reset asked for through another name the app servers answer to (an app server's own
+    address, kept in ALLOWED_HOSTS for the load balancer's checks) would mail its secret key to
+    that host."""
+    parts = urlsplit(url)
+    return f"{settings.SITE_URL}{urlunsplit(('', '', parts.path, parts.query, parts.fragment))}"
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render allauth's mail in the request's language and queue it (outbox kind
-        "accounts.mail"); it is sent after commit, with retries while SMTP is down."""
+        "accounts.mail"); it is sent after commit, with retries while SMTP is down. Every link
+        in it (`activate_url`, `password_reset_url`, `signup_url` ...) is on SITE_URL, and the
+        greeting names the site, not the request's Host."""
+        links = {
+            key: on_public_site(value)
+            for key, value in context.items()
+            if key.endswith("_url") and isinstance(value, str)
+        }
+        site = PublicSite(name="Outings", domain=urlsplit(settings.SITE_URL).netloc)
+        context = {"email": email, "current_site": site, **context, **links}
         enqueue_mail(self.render_mail(template_prefix, email, context))

@@ -29,8 +29,14 @@ PASSWORD = "harbour-walks-at-dawn-42"
 
 
 def test_a_new_host_offers_a_thing_to_do_end_to_end(
-    live_server: Any, browser: Any, media_server: str, artifacts: Path, tmp_path: Path
+    live_server: Any,
+    browser: Any,
+    media_server: str,
+    artifacts: Path,
+    tmp_path: Path,
+    settings: Any,
 ) -> None:
+    settings.SITE_URL = live_server.url  # links in mail lead to the site under test
     category("tours")  # a transactional test before may have flushed the categories
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(15_000)
