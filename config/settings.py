@@ -463,10 +463,9 @@ CELERY_BEAT_SCHEDULE["sweep-idempotency-keys"] = {
 # outings.hosting before allauth, so that its templates dress allauth's pages in the site's layout.
 INSTALLED_APPS += ["outings.hosting", "allauth", "allauth.account"]
 MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",  # the admin's username log-in
-    "allauth.account.auth_backends.AuthenticationBackend",  # email and password
-]
+# Email and password, for staff too: /admin/login/ sends them to the site's log-in (config/urls.py),
+# so no form checks a password without allauth's failed-login limits.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "hosting:dashboard"
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -5,6 +6,11 @@ from django.views.static import serve
 
 from outings.common.views import health
 from outings.web import views as web_views
+
+# Staff sign in through the site's own log-in (allauth), not the admin's form: its failed-login
+# limits then guard staff passwords too. The admin's login page sends a visitor there with
+# `next`, and lets a signed-in staff member through (django-allauth's documented recipe).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("health", health, name="health"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
 
@@ -134,12 +135,15 @@ def test_a_new_host_offers_a_thing_to_do_end_to_end(
     shot("submitted")
 
     # 8. Staff approve it in the admin.
-    User.objects.create_superuser("staff", "staff@example.org", PASSWORD)
+    admin = User.objects.create_superuser("staff", "staff@example.org", PASSWORD)
+    EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
     staff = browser.new_page(viewport={"width": 1280, "height": 900})
-    staff.goto(f"{live_server.url}/admin/login/")
-    staff.fill("#id_username", "staff")
-    staff.fill("#id_password", PASSWORD)
-    staff.click("input[type=submit]")
+    staff.goto(f"{live_server.url}/admin/login/")  # sends staff to the site's log-in
+    staff.wait_for_url("**/accounts/login/?next=*")
+    staff.fill("input[name=login]", admin.email)
+    staff.fill("input[name=password]", PASSWORD)
+    staff.click("main button[type=submit]")
+    staff.wait_for_url("**/admin/")
     staff.goto(f"{live_server.url}/admin/hosting/listingreview/")
     staff.check(f"input[name=_selected_action][value='{listing.pk}']")
     staff.select_option("select[name=action]", "approve")
