@@ -447,7 +447,10 @@ API_THROTTLE_RATES = {
     "user": env("API_THROTTLE_USER", cast=rates.checked, default="1200/min"),
 }
 # How many proxies in front of the app append to X-Forwarded-For (0: trust only REMOTE_ADDR).
+# The API's throttles and allauth's log-in and sign-up limits count the address it gives
+# (outings.common.proxies.client_ip); behind deploy/nginx.conf it is 1.
 API_TRUSTED_PROXIES = env.int("API_TRUSTED_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = API_TRUSTED_PROXIES
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)  # seconds, anonymous reads
 API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)  # seconds
 # A key still in flight after this long belongs to a request that died; another may take it.

@@ -8,8 +8,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.http import HttpRequest
 
 from outings.accounts.mail import enqueue_mail
+from outings.common.proxies import client_ip
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,11 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         site = PublicSite(name="Outings", domain=urlsplit(settings.SITE_URL).netloc)
         context = {"email": email, "current_site": site, **context, **links}
         enqueue_mail(self.render_mail(template_prefix, email, context))
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's per-IP limits count (failed log-ins, sign-ups): the client's,
+        behind our proxies, by the API's rule (API_TRUSTED_PROXIES), not the proxy's that every
+        visitor shares. allauth's own reading of ALLAUTH_TRUSTED_PROXY_COUNT answers a request
+        with fewer X-Forwarded-For hops than the count (one straight to an app server) with
+        ImproperlyConfigured, a 500."""
+        return client_ip(request)

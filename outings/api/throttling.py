@@ -26,6 +26,7 @@ from ninja.throttling import BaseThrottle
 
 from outings.api.auth import api_token_of, is_authenticated
 from outings.api.rates import Rate
+from outings.common.proxies import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -93,17 +94,6 @@ def hit(*, ident: str, rate: Rate, now: float, store: Counter | None = None) -> 
     if count <= rate.limit:
         return None
     return (window + 1) * rate.period - now
-
-
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the address API_TRUSTED_PROXIES hops back in X-Forwarded-For."""
-    proxies: int = settings.API_TRUSTED_PROXIES
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-    if proxies and forwarded:
-        hops = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
 def identity(request: HttpRequest) -> tuple[str, str]:
