@@ -413,8 +413,18 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security (services profile behind a TLS-terminating load balancer) -----------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# SECURE_COOKIES=true: the site is served over https. Then cookies are Secure, browsers are told
+# to come back over https only (HSTS, a year unless SECURE_HSTS_SECONDS says otherwise), and a
+# plain-http request is redirected: nobody on a visitor's network can strip the TLS off the
+# bare name or an http link.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int(
+    "SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+# Monitors and load balancers ask each app server for /health over plain http, by its address.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
