@@ -60,7 +60,7 @@ def ensure_demo_accounts() -> list[str]:
                 },
             )
         known[role] = password
-        lines.append(f"{role:>5}: {user.username} / {password}  ({email})")
+        lines.append(f"{role:>5}: {email} / {password}")  # the site signs in by email
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(known, indent=2))
     path.chmod(0o600)

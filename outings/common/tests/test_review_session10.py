@@ -235,7 +235,7 @@ def test_health_answers_503_not_500_to_a_signed_in_visitor_while_the_database_is
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["host", "guest"])
+@pytest.mark.parametrize("role", ["host", "guest", "staff"])
 def test_a_printed_demo_account_can_sign_in_on_the_site(client, settings, tmp_path, role):
     """README: `make run` "creates three demo accounts (... their passwords are printed...)";
     the runner prints e.g. " host: demo-host / <password>  (host@outings.localhost)". The site
