@@ -93,7 +93,8 @@ def confirmed(booking: Booking, *, now: datetime) -> None:
 def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
     """The outbox handler's work for `confirmed`: confirmation mail with a calendar invite to the
     guest who confirmed, the host told, the day counted, a reminder due REMINDER_HOURS before
-    the start (its handler checks, when due, that the booking still stands)."""
+    the start (its handler checks, when due, that the booking still stands). Call holding the
+    booking's row lock, with the booking still confirmed (services.announce_confirmation)."""
     notify(
         user=guest,
         kind=Kind.BOOKING_CONFIRMED,
@@ -109,9 +110,8 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
         url=roster_url(booking),
     )
     host_dashboard_changed(booking, event="confirmed")
-    # Counted once, and only if it still stands: the UPDATE waits for a cancellation under way
-    # (it locks the booking too) and then finds it ended. A cancellation takes it off the day
-    # it was counted on, and only if it was (`ended`).
+    # Counted once (the caller holds the booking's lock and found it confirmed). A cancellation
+    # takes it off the day it was counted on, and only if it was (`ended`).
     if Booking.objects.filter(
         pk=booking.pk, status=Booking.Status.CONFIRMED, counted_on__isnull=True
     ).update(counted_on=at.date()):

@@ -29,14 +29,15 @@ def expire(message: OutboxMessage) -> None:
 @outbox.handler(effects.CONFIRMED, queue="urgent")
 def confirmed(message: OutboxMessage) -> None:
     """Written by the confirmation: the mail, the notifications, the live event, the day's count
-    and the reminder it causes, sent whatever has happened to the booking since (a cancellation
-    that followed has its own message, after this one)."""
+    and the reminder it causes, if the booking is still confirmed (a booking cancelled before
+    this ran was told of its cancellation, and nothing more)."""
     payload = message.payload
-    booking = Booking.objects.select_related("slot", "listing__host__user").get(
-        pk=int(payload["booking"])
-    )
     guest = User.objects.get(pk=int(payload["guest"]))  # bookings protect their guests
-    effects.announce_confirmed(booking, guest=guest, at=datetime.fromisoformat(str(payload["at"])))
+    services.announce_confirmation(
+        booking_id=int(payload["booking"]),
+        guest=guest,
+        at=datetime.fromisoformat(str(payload["at"])),
+    )
 
 
 @outbox.handler(scheduling_events.RETIMED, queue="default")

@@ -11,6 +11,7 @@ from outings.bookings.services.cancellation import (
 )
 from outings.bookings.services.holds import (
     accept_request,
+    announce_confirmation,
     confirm_booking,
     decline_request,
     expire_booking,
@@ -34,6 +35,7 @@ from outings.bookings.services.waitlist import (
 __all__ = [
     "accept_request",
     "accept_transfer",
+    "announce_confirmation",
     "cancel_booking",
     "cancel_booking_as_host",
     "cancel_booking_as_staff",

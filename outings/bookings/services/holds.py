@@ -383,3 +383,18 @@ def expire_booking(*, booking_id: int, now: datetime) -> bool:
         return False
     lapse(booking, now=now)
     return True
+
+
+@transaction.atomic
+def announce_confirmation(*, booking_id: int, guest: User, at: datetime) -> bool:
+    """The `bookings.confirmed` outbox row's work: tell the guest who confirmed, the host and the
+    statistics, and plan the reminder (effects.announce_confirmed), under the booking's lock and
+    only if it is still confirmed. A booking cancelled before the worker got here was told of
+    its cancellation by the cancelling transaction, and that must stay the last word; a
+    cancellation under way waits for this lock, so its mails follow these. False when there
+    was nothing to announce."""
+    booking = locked(Booking.objects.filter(pk=booking_id, status=Status.CONFIRMED)).first()
+    if booking is None:
+        return False
+    effects.announce_confirmed(booking, guest=guest, at=at)
+    return True
