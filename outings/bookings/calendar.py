@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import ngettext
 from icalendar import Calendar, Event
 
@@ -42,14 +43,15 @@ def _local(moment: datetime, booking: Booking) -> datetime:
 def ics(booking: Booking) -> bytes:
     """The booking as an iCalendar file with one event. Its UID stays the same for the life of
     the booking and SEQUENCE follows its version, so a calendar updates the event it already has
-    (a cancellation marks it cancelled)."""
+    (a cancellation marks it cancelled). DTSTAMP is when the file is written: with SEQUENCE, it
+    orders two versions of one event (RFC 5546 §2.1.5)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"booking-{booking.reference}@outings")
-    event.add("dtstamp", booking.created_at)
+    event.add("dtstamp", timezone.now())
     event.add("dtstart", _local(booking.slot.starts_at, booking))
     event.add("dtend", _local(booking.slot.ends_at, booking))
     event.add("summary", booking.listing.title)
