@@ -2,7 +2,7 @@
 and "add to calendar" links. Times are written in the listing's own time zone (with its
 VTIMEZONE, so a date across a DST change shows at the right wall-clock time everywhere)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from outings.common.zones import zone_or_utc
 from outings.notifications.emails import Attachment, attachment
 
 PRODID = "-//Outings//Bookings//EN"
+ZONE_MARGIN = timedelta(days=366)  # the VTIMEZONE covers a year either side of the event
 
 
 def _where(booking: Booking) -> str:
@@ -60,7 +61,12 @@ def ics(booking: Booking) -> bytes:
     event.add("sequence", booking.version)
     event.add("status", "CONFIRMED" if booking.is_active else "CANCELLED")
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # The zone's rules around the event only: icalendar's default range stops in 2038 (a later
+    # date would read in standard time all year), and 68 years of rules are 2.5 KB per invite.
+    calendar.add_missing_timezones(
+        first_date=booking.slot.starts_at.date() - ZONE_MARGIN,
+        last_date=booking.slot.ends_at.date() + ZONE_MARGIN,
+    )
     return bytes(calendar.to_ical())
 
 
