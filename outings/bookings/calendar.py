@@ -3,13 +3,14 @@ and "add to calendar" links. Times are written in the listing's own time zone (w
 VTIMEZONE, so a date across a DST change shows at the right wall-clock time everywhere)."""
 
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from outings.bookings.models import Booking
 from outings.common.zones import zone_or_utc
@@ -41,6 +42,14 @@ def _local(moment: datetime, booking: Booking) -> datetime:
     return moment.astimezone(zone_or_utc(booking.listing.time_zone))
 
 
+def _organizer(booking: Booking) -> vCalAddress:
+    """The host by name, at the site's sender address: a PUBLISH event must name exactly one
+    organizer (RFC 5546 §3.2.1), and the host's own address is theirs to give, not ours."""
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    organizer.params["cn"] = booking.listing.host.display_name
+    return organizer
+
+
 def ics(booking: Booking) -> bytes:
     """The booking as an iCalendar file with one event. Its UID stays the same for the life of
     the booking and SEQUENCE follows its version, so a calendar updates the event it already has
@@ -58,6 +67,7 @@ def ics(booking: Booking) -> bytes:
     event.add("summary", booking.listing.title)
     event.add("description", _details(booking))
     event.add("location", _where(booking))
+    event.add("organizer", _organizer(booking))
     event.add("sequence", booking.version)
     event.add("status", "CONFIRMED" if booking.is_active else "CANCELLED")
     calendar.add_component(event)
@@ -72,7 +82,9 @@ def ics(booking: Booking) -> bytes:
 
 @attachment("booking.ics")
 def ics_attachment(*, reference: str) -> Attachment | None:
-    booking = Booking.objects.select_related("slot", "listing").filter(reference=reference).first()
+    booking = (
+        Booking.objects.select_related("slot", "listing__host").filter(reference=reference).first()
+    )
     if booking is None:
         return None
     return Attachment(
