@@ -17,6 +17,7 @@ from outings.common.zones import zone_or_utc
 from outings.notifications.emails import Attachment, attachment
 
 PRODID = "-//Outings//Bookings//EN"
+METHOD = "PUBLISH"
 ZONE_MARGIN = timedelta(days=366)  # the VTIMEZONE covers a year either side of the event
 
 
@@ -58,7 +59,7 @@ def ics(booking: Booking) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", METHOD)
     event = Event()
     event.add("uid", f"booking-{booking.reference}@outings")
     event.add("dtstamp", timezone.now())
@@ -91,6 +92,8 @@ def ics_attachment(*, reference: str) -> Attachment | None:
         filename=f"outings-{booking.reference}.ics",
         content=ics(booking),
         mimetype="text/calendar",
+        # iMIP (RFC 6047 §2.4): the part names the object's METHOD; mail programs decide from it.
+        parameters=(("method", METHOD),),
     )
 
 

@@ -47,6 +47,9 @@ class Attachment:
     filename: str
     content: bytes
     mimetype: str
+    # Content-Type parameters of a text attachment besides its charset (text/calendar's
+    # "method", which iMIP requires).
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 def attachment(name: str) -> Callable[[AttachmentFunc], AttachmentFunc]:
@@ -131,7 +134,24 @@ def language_of(code: str) -> str:
     return code if code in codes else settings.LANGUAGE_CODE
 
 
-def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
+class Mail(EmailMultiAlternatives):
+    """A mail whose attachments may carry Content-Type parameters of their own (text/calendar's
+    "method", RFC 6047 §2.4): Django's attach() takes a bare type, so they are set on the parts
+    of the message it builds, by filename."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parameters: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        message = super().message(*args, **kwargs)
+        for part in message.walk():
+            for name, value in self.parameters.get(part.get_filename() or "", ()):
+                part.set_param(name, value)
+        return message
+
+
+def build(message: OutboxMessage) -> Mail | None:
     """The mail an email.send outbox message stands for, or None if its recipient opted out."""
     payload = message.payload
     user = (
@@ -163,13 +183,14 @@ def build(message: OutboxMessage) -> EmailMultiAlternatives | None:
         subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
         text = render_to_string(f"{name}.txt", context)
         html = render_to_string(f"{name}.html", context)
-    mail = EmailMultiAlternatives(subject=subject, body=text, to=[payload["to"]], headers=headers)
+    mail = Mail(subject=subject, body=text, to=[payload["to"]], headers=headers)
     mail.attach_alternative(html, "text/html")
     for name, arguments in payload.get("attachments", []):
         with translation.override(language), timezone.override(zone):
             rendered = _attachments[name](**arguments)
         if rendered is not None:
             mail.attach(rendered.filename, rendered.content, rendered.mimetype)
+            mail.parameters[rendered.filename] = rendered.parameters
     return mail
 
 
