@@ -51,11 +51,15 @@ def _organizer(booking: Booking) -> vCalAddress:
     return organizer
 
 
-def ics(booking: Booking) -> bytes:
+def ics(booking: Booking, *, withdrawn: bool = False) -> bytes:
     """The booking as an iCalendar file with one event. Its UID stays the same for the life of
     the booking and SEQUENCE follows its version, so a calendar updates the event it already has
-    (a cancellation marks it cancelled). DTSTAMP is when the file is written: with SEQUENCE, it
-    orders two versions of one event (RFC 5546 §2.1.5)."""
+    (a cancellation marks it cancelled). `withdrawn`: the booking goes on, but no longer for
+    whoever reads this (a guest who handed it on), so the event is marked cancelled with the
+    SEQUENCE after the booking's: above that of any invite they were sent, also one rendered
+    as late as this one (a confirmation the worker announced after the transfer). DTSTAMP is
+    when the file is written: with SEQUENCE, it orders two versions of one event (RFC 5546
+    §2.1.5)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -69,8 +73,8 @@ def ics(booking: Booking) -> bytes:
     event.add("description", _details(booking))
     event.add("location", _where(booking))
     event.add("organizer", _organizer(booking))
-    event.add("sequence", booking.version)
-    event.add("status", "CONFIRMED" if booking.is_active else "CANCELLED")
+    event.add("sequence", booking.version + 1 if withdrawn else booking.version)
+    event.add("status", "CONFIRMED" if booking.is_active and not withdrawn else "CANCELLED")
     calendar.add_component(event)
     # The zone's rules around the event only: icalendar's default range stops in 2038 (a later
     # date would read in standard time all year), and 68 years of rules are 2.5 KB per invite.
@@ -82,7 +86,7 @@ def ics(booking: Booking) -> bytes:
 
 
 @attachment("booking.ics")
-def ics_attachment(*, reference: str) -> Attachment | None:
+def ics_attachment(*, reference: str, withdrawn: bool = False) -> Attachment | None:
     booking = (
         Booking.objects.select_related("slot", "listing__host").filter(reference=reference).first()
     )
@@ -90,7 +94,7 @@ def ics_attachment(*, reference: str) -> Attachment | None:
         return None
     return Attachment(
         filename=f"outings-{booking.reference}.ics",
-        content=ics(booking),
+        content=ics(booking, withdrawn=withdrawn),
         mimetype="text/calendar",
         # iMIP (RFC 6047 §2.4): the part names the object's METHOD; mail programs decide from it.
         parameters=(("method", METHOD),),

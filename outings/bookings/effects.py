@@ -218,8 +218,16 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
 
 
 def transferred(booking: Booking, *, previous: User) -> None:
+    """The booking moved to a new guest (call after moving its version): the previous guest's
+    mail carries the event marked cancelled, so that their calendar takes the date out."""
     data = _data(booking, guest=booking.guest.get_full_name() or booking.guest.email)
-    notify(user=previous, kind=Kind.BOOKING_TRANSFERRED, data=data, url="")
+    notify(
+        user=previous,
+        kind=Kind.BOOKING_TRANSFERRED,
+        data=data,
+        url="",
+        attachments=_invite(booking, withdrawn=True),
+    )
     notify(
         user=_host_user(booking), kind=Kind.BOOKING_TRANSFERRED, data=data, url=roster_url(booking)
     )
@@ -227,10 +235,11 @@ def transferred(booking: Booking, *, previous: User) -> None:
     host_dashboard_changed(booking, event="transferred")
 
 
-def _invite(booking: Booking) -> list[tuple[str, dict[str, object]]]:
+def _invite(booking: Booking, *, withdrawn: bool = False) -> list[tuple[str, dict[str, object]]]:
     """The booking's calendar event (bookings/calendar.py), rendered when the mail is sent: as
-    the booking is then."""
-    return [("booking.ics", {"reference": booking.reference})]
+    the booking is then. `withdrawn`: marked cancelled for this recipient, whom the booking no
+    longer concerns (calendar.ics)."""
+    return [("booking.ics", {"reference": booking.reference, "withdrawn": withdrawn})]
 
 
 def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
