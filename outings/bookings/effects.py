@@ -38,6 +38,8 @@ def _data(booking: Booking, **extra: object) -> dict[str, object]:
         "reference": booking.reference,
         "listing": booking.listing.title,
         "starts_at": booking.slot.starts_at.isoformat(),
+        # Its times read where it takes place, whoever reads them (notifications/texts.py).
+        "time_zone": booking.listing.time_zone,
         "seats": booking.seats,
         **extra,
     }

@@ -1,19 +1,24 @@
 """What a notification says, rendered in the active language and time zone.
 
 Notifications store a kind and data, never text: the same row reads in English for one user and
-in German for another, and a time reads in the reader's zone. Callers render inside
-`translation.override(...)` and `timezone.override(...)` when the reader is not the requester.
+in German for another. A time reads at the wall-clock time of the place the data names
+(`time_zone`, the listing's), with its zone's abbreviation and, when the reader's clock reads
+otherwise, the reader's time after it; without a place, in the reader's zone. Callers render
+inside `translation.override(...)` and `timezone.override(...)` when the reader is not the
+requester.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outings.common.zones import zone_or_utc
 from outings.notifications.models import EmailPreferences, Notification
 
 Kind = Notification.Kind
@@ -83,18 +88,37 @@ class _Values(dict[str, str]):
         return "…"
 
 
-def _display(key: str, value: Any) -> str:
+def _display(key: str, value: Any, *, zone: str) -> str:
     if key.endswith("_at") and isinstance(value, str):
         moment = parse_datetime(value)
         if moment is not None:
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment, UTC)
-            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+            return _moment(moment, zone=zone)
     return str(value)
 
 
+def _moment(moment: datetime, *, zone: str) -> str:
+    """ "March 30, 2031, 10 a.m. CEST (your time: Sun 8 a.m. UTC)", as the booking pages show a
+    date (bookings/_when.html): where it happens, then the reader's clock if it differs."""
+    mine = timezone.localtime(moment)
+    if not zone:
+        return formats.date_format(mine, "DATETIME_FORMAT")
+    local = timezone.localtime(moment, zone_or_utc(zone))
+    there = f"{formats.date_format(local, 'DATETIME_FORMAT')} {formats.date_format(local, 'T')}"
+    if (mine.utcoffset(), mine.tzname()) == (local.utcoffset(), local.tzname()):
+        return there
+    yours = gettext("your time: %(day)s %(time)s %(tz)s") % {
+        "day": formats.date_format(mine, "D"),
+        "time": formats.time_format(mine, "TIME_FORMAT"),
+        "tz": formats.date_format(mine, "T"),
+    }
+    return f"{there} ({yours})"
+
+
 def render(kind: str, data: Mapping[str, Any]) -> Text:
-    values = _Values({key: _display(key, value) for key, value in data.items()})
+    zone = str(data.get("time_zone") or "")
+    values = _Values({key: _display(key, value, zone=zone) for key, value in data.items()})
     try:
         title = str(Kind(kind).label)
     except ValueError:

@@ -267,3 +267,34 @@ def test_a_new_duration_tells_the_guest_with_the_event_at_its_new_end(
     assert "DTEND;TZID=America/Toronto:20310705T123000" in str(content)
     assert "SEQUENCE:2" in before
     assert "SEQUENCE:3" in str(content)
+
+
+def host_mail(booking: Booking) -> EmailMultiAlternatives:
+    host = booking.listing.host.user
+    message = OutboxMessage.objects.filter(kind=emails.KIND, payload__to=host.email).latest("id")
+    mail = emails.build(message)
+    assert mail is not None
+    return mail
+
+
+def test_the_host_reads_a_new_booking_at_the_listings_time_and_then_their_own(
+    booking: Booking,
+) -> None:
+    """The notification mail says when the date takes place, named, wherever its host lives."""
+    reader(booking.listing.host.user, time_zone="Europe/Berlin", preferred_language="en")
+
+    mail = host_mail(booking)
+
+    assert (
+        "booked 2 for “Harbour walk & coffee” on July 5, 2031, 10 a.m. EDT "
+        "(your time: Sat 4 p.m. CEST)." in mail.body
+    )
+
+
+def test_a_host_in_the_listings_zone_reads_one_time_in_german(booking: Booking) -> None:
+    reader(booking.listing.host.user, time_zone="America/Toronto", preferred_language="de")
+
+    mail = host_mail(booking)
+
+    assert "für „Harbour walk & coffee“ am 5. Juli 2031 10:00 EDT gebucht." in mail.body
+    assert "deine Zeit" not in mail.body
