@@ -72,10 +72,17 @@ def pending(booking: Booking) -> None:
 
 
 def requested(booking: Booking) -> None:
+    """The host is asked to answer by the time the request lapses (holds._lapses_at: a day at
+    most, sooner when the date starts sooner)."""
+    assert booking.expires_at is not None
     notify(
         user=_host_user(booking),
         kind=Kind.BOOKING_REQUESTED,
-        data=_data(booking, guest=booking.guest.get_full_name() or booking.guest.email),
+        data=_data(
+            booking,
+            guest=booking.guest.get_full_name() or booking.guest.email,
+            expires_at=booking.expires_at.isoformat(),
+        ),
         url=roster_url(booking),
     )
     host_dashboard_changed(booking, event="requested")

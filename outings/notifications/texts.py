@@ -53,7 +53,7 @@ BODIES = {
     ),
     Kind.BOOKING_REQUESTED: _(
         "%(guest)s asks to book %(seats)s for “%(listing)s” on %(starts_at)s. Accept or decline "
-        "within a day."
+        "by %(expires_at)s."
     ),
     Kind.BOOKING_DECLINED: _(
         "Your request for “%(listing)s” on %(starts_at)s was not accepted; nothing is due."

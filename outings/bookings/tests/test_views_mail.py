@@ -298,3 +298,21 @@ def test_a_host_in_the_listings_zone_reads_one_time_in_german(booking: Booking) 
 
     assert "für „Harbour walk & coffee“ am 5. Juli 2031 10:00 EDT gebucht." in mail.body
     assert "deine Zeit" not in mail.body
+
+
+def test_the_request_names_the_time_it_lapses(guest: User, listing: Listing) -> None:
+    """A request lapses after BOOKINGS_REQUEST_HOURS, or when its date starts if that is
+    sooner: the host is told the real deadline, not "within a day"."""
+    Listing.objects.filter(pk=listing.pk).update(instant_booking=False)
+    reader(listing.host.user, time_zone="America/Toronto", preferred_language="en")
+    now = datetime(2031, 7, 5, 9, 0, tzinfo=UTC)  # 5 a.m. in Toronto, five hours before
+    slot = SlotFactory.create(listing=listing, starts_at=START)
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    assert held.expires_at == START
+
+    mail = built("notification")
+
+    assert "on July 5, 2031, 10 a.m. EDT. Accept or decline by July 5, 2031, 10 a.m. EDT." in (
+        mail.body
+    )
+    assert "within a day" not in mail.body
