@@ -1,7 +1,7 @@
 """The due rows of the bookings app, delivered by the real outbox relay."""
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db.models import Sum
@@ -101,6 +101,46 @@ def test_a_confirmation_is_announced_once_by_the_worker(guest: User, slot: Slot)
         == 1
     )
     assert ListingDay.objects.get(listing_id=slot.listing_id, day=now.date()).bookings == 1
+
+
+def book(guest: User, slot: Slot, *, now: datetime) -> Booking:
+    """Two seats held and confirmed; the worker has not announced them yet."""
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    return services.confirm_booking(guest=guest, reference=held.reference, now=now)
+
+
+def test_a_confirmation_cancelled_before_the_worker_came_is_announced_to_nobody(
+    guest: User, slot: Slot
+) -> None:
+    """The cancellation told the guest and the host; nothing of the confirmation follows it."""
+    now = timezone.now()
+    booking = book(guest, slot, now=now)
+    services.cancel_booking(guest=guest, reference=booking.reference, now=now)
+    told = list(Notification.objects.values_list("user_id", "kind"))
+
+    relay.drain(queue="urgent", budget=5)
+
+    assert OutboxMessage.objects.get(kind="bookings.confirmed").status == (
+        OutboxMessage.Status.DONE
+    )
+    assert list(Notification.objects.values_list("user_id", "kind")) == told
+    assert not OutboxMessage.objects.filter(payload__template="booking_confirmed").exists()
+    assert not OutboxMessage.objects.filter(kind="bookings.remind").exists()
+
+
+def test_the_reminder_of_a_booking_cancelled_after_its_announcement_is_not_sent(
+    guest: User, slot: Slot
+) -> None:
+    now = timezone.now()
+    booking = book(guest, slot, now=now)
+    relay.drain(queue="urgent", budget=5)  # announced: the reminder is planned
+    services.cancel_booking(guest=guest, reference=booking.reference, now=now)
+    OutboxMessage.objects.filter(kind="bookings.remind").update(due_at=now)
+
+    relay.drain(queue="default", budget=5)
+
+    assert OutboxMessage.objects.get(kind="bookings.remind").status == OutboxMessage.Status.DONE
+    assert not OutboxMessage.objects.filter(payload__template="booking_reminder").exists()
 
 
 def test_a_refund_goes_to_the_provider_once_with_a_stable_key(
