@@ -1,7 +1,6 @@
 """The ranking's stored signals: services.refresh_ranking writes each listing's bookings and
 freshness hourly (catalog_listing.search_boost), and the score reads them."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from outings.catalog.models import Listing
+from outings.common.tests.schema import columns_read, index_columns
 from outings.search.engine import search
 from outings.search.query import SearchQuery
 from outings.search.services import refresh_ranking
@@ -96,16 +96,9 @@ def test_the_narrow_index_carries_every_column_a_search_without_text_or_place_re
         assert [hit.listing_id for hit in search(query).hits] == [listing.pk]
     [statement] = [sql for sql in sent if sql.lstrip().startswith("WITH base")]
     base = statement.split("), page AS", 1)[0]
-    read = set(re.findall(r"\bl\.(\w+)", base))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT array_agg(a.attname::text), pg_get_expr(i.indpred, i.indrelid)
-               FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-               WHERE c.relname = 'listing_published_facts'
-               GROUP BY i.indpred, i.indrelid"""
-        )
-        [(held, predicate)] = cursor.fetchall()
+    read = columns_read(base, "l")
+    held, predicate = index_columns("listing_published_facts")
+
     assert "status" in predicate  # the published listings: `status` need not be read
-    assert read - set(held) - {"status"} == set()
+    assert read - held - {"status"} == set()
     assert {"search_quality", "price_amount", "duration_minutes"} <= read  # what the base reads
