@@ -1,5 +1,5 @@
-"""Remember the language and time zone a signed-in user reads the site in, for what reaches them
-elsewhere."""
+"""Show a signed-in user the site in the language they chose, and remember the language and time
+zone they read it in, for what reaches them elsewhere."""
 
 from collections.abc import Callable
 
@@ -13,10 +13,17 @@ from outings.common.zones import known_zone
 
 
 class SiteLanguageMiddleware:
-    """Record the site's language and the browser's time zone (the `tz` cookie) on a signed-in
-    user who has not chosen them, so that their mail (rendered later, by a worker, with no
-    browser to ask) is in the language they book in and says "your time" in their zone.
-    Written only when one changes: one UPDATE the first time, none after."""
+    """A signed-in user who chose a language (`User.preferred_language`) reads the site in it,
+    whatever the browser asks for: LocaleMiddleware, which runs before the user is known, picked
+    the `django_language` cookie or Accept-Language, and this replaces its choice (its response
+    half then says so in `Content-Language`). Pages for signed-in users never come from or go
+    to the anonymous page cache, so its keys are untouched.
+
+    For one who has not chosen, record the site's language and the browser's time zone (the
+    `tz` cookie), so that their mail (rendered later, by a worker, with no browser to ask) is in
+    the language they book in and says "your time" in their zone. Written only when one
+    changes: one UPDATE the first time, none after. Install it after the authentication
+    middleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -24,20 +31,27 @@ class SiteLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if isinstance(user, User) and user.is_authenticated:
-            changes: dict[str, str] = {}
-            language = (translation.get_language() or "")[:8]
-            if (
-                language
-                and not user.preferred_language
-                and language in valid_languages()
-                and user.site_language != language
-            ):
-                changes["site_language"] = language
-            zone = known_zone(request.COOKIES.get(TIMEZONE_COOKIE, ""))
-            if user.time_zone == "UTC" and zone and user.site_time_zone != str(zone):
-                changes["site_time_zone"] = str(zone)
-            if changes:
-                User.objects.filter(pk=user.pk).update(**changes)
-                for field, value in changes.items():
-                    setattr(user, field, value)
+            chosen = user.preferred_language
+            if chosen and chosen in valid_languages():
+                translation.activate(chosen)
+                request.LANGUAGE_CODE = chosen
+            self._record(user, request)
         return self.get_response(request)
+
+    def _record(self, user: User, request: HttpRequest) -> None:
+        changes: dict[str, str] = {}
+        language = (translation.get_language() or "")[:8]
+        if (
+            language
+            and not user.preferred_language
+            and language in valid_languages()
+            and user.site_language != language
+        ):
+            changes["site_language"] = language
+        zone = known_zone(request.COOKIES.get(TIMEZONE_COOKIE, ""))
+        if user.time_zone == "UTC" and zone and user.site_time_zone != str(zone):
+            changes["site_time_zone"] = str(zone)
+        if changes:
+            User.objects.filter(pk=user.pk).update(**changes)
+            for field, value in changes.items():
+                setattr(user, field, value)

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from outings.accounts.services import update_profile, valid_languages
 from outings.bookings.forms import new_form_token
 from outings.catalog import selectors as catalog
 from outings.catalog.models import Listing
@@ -225,9 +226,18 @@ def set_language(request: HttpRequest) -> HttpResponse:
     refused when the browser says another site sent it: `Sec-Fetch-Site`, else `Origin` (the
     check Go's net/http CrossOriginProtection makes). A request with neither header comes from
     no browser that another site could drive, and the most a forged one could change is the
-    language a visitor with no account reads the site in."""
+    language a visitor with no account reads the site in.
+
+    A signed-in visitor's choice is also stored on their account (`User.preferred_language`),
+    which SiteLanguageMiddleware applies over the cookie on any browser they sign in with."""
     if request.user.is_authenticated:
-        return csrf_protect(i18n.set_language)(request)
+        response = csrf_protect(i18n.set_language)(request)
+        # Set only after the CSRF check, for any language Django has a catalogue for: only the
+        # site's own are a choice to keep (the cookie's others are ignored as well).
+        chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen is not None and chosen.value in valid_languages():
+            update_profile(user_id=request.user.pk, preferred_language=chosen.value)
+        return response
     if _cross_site(request):
         return HttpResponseForbidden("Cross-site request refused.", content_type="text/plain")
     return i18n.set_language(request)

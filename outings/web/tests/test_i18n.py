@@ -120,3 +120,21 @@ def test_a_language_change_is_a_post():
     response = Client().get(reverse("set_language"), {"language": "de"})
 
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("picked", "kept"),
+    [("en", "en"), ("fr", "de")],  # French: Django has a catalogue for it, the site has none
+)
+def test_a_signed_in_visitors_language_choice_is_kept_on_their_account(picked, kept):
+    user = UserFactory.create(preferred_language="de")
+    client = Client()
+    client.force_login(user)
+
+    response = client.post(reverse("set_language"), {"language": picked, "next": "/"})
+
+    user.refresh_from_db()
+    assert response.status_code == 302
+    assert user.preferred_language == kept
+    body = client.get("/", headers={"Accept-Language": "fr"}).content.decode()
+    assert f'<html lang="{kept}">' in body
