@@ -390,6 +390,8 @@ STATS_FLUSH_SECONDS = env.float("STATS_FLUSH_SECONDS", default=60.0)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language picked in the menu outlasts the browser session, as the `tz` cookie does (a year).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
