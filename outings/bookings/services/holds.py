@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import effects
@@ -110,7 +110,16 @@ def check_seats(listing: Listing, seats: int, *, capacity: int) -> None:
         )
     if seats > capacity:
         raise InvalidBooking(
-            fields={"seats": [_("This date has %(n)s seats in all.") % {"n": capacity}]}
+            fields={
+                "seats": [
+                    ngettext(
+                        "This date has %(n)s seat in all.",
+                        "This date has %(n)s seats in all.",
+                        capacity,
+                    )
+                    % {"n": capacity}
+                ]
+            }
         )
 
 
