@@ -1,4 +1,4 @@
-"""Template filters for the site's pages: `{% load outings %}`."""
+"""Template filters and tags for the site's pages: `{% load outings %}`."""
 
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
@@ -8,6 +8,7 @@ from django.templatetags.tz import do_timezone
 from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 
 from outings.catalog.models import Listing
 from outings.common.zones import zone_or_utc
@@ -86,3 +87,17 @@ def money(amount: int | None, currency: str) -> str:
     """`amount` minor units of `currency` in the viewer's language (a booking's price or refund):
     `{{ booking.total_price|money:booking.currency }}`. Zero reads as zero, not "Free"."""
     return "" if amount is None else formatting.format_money(amount, currency)
+
+
+@register.simple_tag
+def seats_left_forms() -> dict[str, str]:
+    """The sentences a date's seats left read in, for notifications/live.js to pick from when
+    the number changes on an open page: the form for one seat and the form for any other
+    number, each with "%(n)s" where the number goes (the search cards' sentence), and "Sold
+    out". One form and another are all the site's languages have (English and German:
+    plural=(n != 1)); a language with more would need the script to know its plural rule."""
+    return {
+        "one": ngettext("%(n)s seat left", "%(n)s seats left", 1),
+        "other": ngettext("%(n)s seat left", "%(n)s seats left", 2),
+        "sold_out": gettext("Sold out"),
+    }

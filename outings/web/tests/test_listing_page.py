@@ -129,6 +129,28 @@ def test_listing_page_shows_upcoming_slots_in_the_listings_time_zone(client):
     assert "Your time: Sat 2 p.m. UTC" in body  # the viewer (no tz cookie) is on UTC
 
 
+@pytest.mark.parametrize(
+    ("language", "forms"),
+    [
+        ("en", ("%(n)s seat left", "%(n)s seats left", "Sold out")),
+        ("de", ("%(n)s Platz frei", "%(n)s Plätze frei", "Ausgebucht")),
+    ],
+)
+def test_listing_page_gives_live_seats_the_sentences_for_every_number(client, language, forms):
+    """notifications/live.js rewrites a date's sentence from these when its seats change."""
+    listing = ListingFactory.create()
+    slot = SlotFactory.create(listing=listing, starts_at=NOW + timedelta(days=2))
+
+    body = client.get(url(listing), headers={"Accept-Language": language}).content.decode()
+
+    one, other, sold_out = forms
+    assert (
+        f'<ol class="slots" data-seats-one="{one}" data-seats-other="{other}" '
+        f'data-sold-out="{sold_out}">'
+    ) in body
+    assert f'<span class="slot__seats" data-seats-of="{slot.pk}">' in body
+
+
 def test_listing_page_shows_the_time_zone_of_the_viewer_from_the_cookie(client):
     listing = ListingFactory.create(time_zone="America/Toronto")
     SlotFactory.create(listing=listing, starts_at=datetime(2031, 7, 5, 14, 0, tzinfo=UTC))

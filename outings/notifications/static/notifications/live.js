@@ -8,7 +8,10 @@
  * - elements with [data-notification-count] show the unread count (hidden at 0);
  * - a button with [data-desktop-notifications] asks for the browser's permission (opt-in);
  * - an element with [data-live-listing="<listing id>"] subscribes to that listing; elements with
- *   [data-slot-seats="<slot id>"] inside the page get the new number of seats left;
+ *   [data-slot-seats="<slot id>"] inside the page get the new number of seats left, and an
+ *   element with [data-seats-of="<slot id>"] the whole sentence for it, in the form for the new
+ *   number ("1 seat left", "2 seats left", "Sold out") that the page rendered, translated, into
+ *   data-seats-one, data-seats-other and data-sold-out on an element around it;
  * - every event is also dispatched on document as "outings:notification" / "outings:seats"
  *   (a host dashboard can refresh itself with hx-trigger="outings:notification from:document");
  * - {"type": "booking"} events (bookings.effects.host_dashboard_changed, on the host's own socket)
@@ -157,6 +160,27 @@
   // (published by different processes), and an older one must not undo a newer one.
   var seatsChange = {};
 
+  /* A date's seats-left sentence for `left` seats, in the form for that number, with the number
+   * in a [data-slot-seats] element. Built from text nodes: the strings are never read as HTML. */
+  function writeSeats(sentence, slot, left) {
+    var forms = sentence.closest("[data-seats-one]");
+    if (!forms) return;
+    var form = forms.dataset.soldOut;
+    if (left === 1) form = forms.dataset.seatsOne;
+    else if (left > 0) form = forms.dataset.seatsOther;
+    var at = form.indexOf("%(n)s");
+    if (at < 0) {
+      sentence.replaceChildren(form);
+    } else {
+      var number = document.createElement("span");
+      number.dataset.slotSeats = String(slot);
+      number.textContent = String(left);
+      sentence.replaceChildren(form.slice(0, at), number, form.slice(at + "%(n)s".length));
+    }
+    var item = sentence.closest(".slot");
+    if (item) item.classList.toggle("slot--full", left <= 0);
+  }
+
   function onSeatsEvent(event) {
     if (event.type !== "seats") return;
     var slot = Number(event.slot);
@@ -164,6 +188,10 @@
       if (seatsChange[slot] !== undefined && event.change <= seatsChange[slot]) return;
       seatsChange[slot] = event.change;
     }
+    var left = Number(event.seats_left);
+    document.querySelectorAll('[data-seats-of="' + slot + '"]').forEach(function (sentence) {
+      writeSeats(sentence, slot, left);
+    });
     document.querySelectorAll('[data-slot-seats="' + slot + '"]').forEach(function (el) {
       el.textContent = String(event.seats_left);
       el.dataset.seatsLeft = String(event.seats_left);
