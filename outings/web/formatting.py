@@ -84,9 +84,11 @@ def format_duration(minutes: int) -> str:
 
 
 def format_distance(metres: float) -> str:
-    """Under a kilometre in metres (rounded to 10 m), else kilometres with one decimal."""
-    if metres < 1000:
-        return _("%(distance)s m") % {"distance": formats.number_format(round(metres, -1), 0)}
+    """Under a kilometre in metres (rounded to 10 m), else kilometres with one decimal. Rounded
+    before the unit is chosen: 996 m is a kilometre ("1.0 km"), not "1000 m"."""
+    rounded = round(metres, -1)
+    if rounded < 1000:
+        return _("%(distance)s m") % {"distance": formats.number_format(rounded, 0)}
     km = formats.number_format(round(metres / 1000, 1), 1, use_l10n=True, force_grouping=True)
     return _("%(distance)s km") % {"distance": km}
 

@@ -50,6 +50,8 @@ def test_durations_read_naturally(minutes, english, german):
 def test_distances_switch_from_metres_to_kilometres():
     with translation.override("en"):
         assert format_distance(344) == "340 m"
+        assert format_distance(994) == "990 m"
+        assert format_distance(996) == "1.0 km"
         assert format_distance(12_345) == "12.3 km"
     with translation.override("de"):
         assert format_distance(12_345) == "12,3 km"
