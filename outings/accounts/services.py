@@ -40,7 +40,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 class TooManyTokens(DomainError):
     code = "too_many_tokens"
     status_code = 409
-    message = f"You already have {MAX_ACTIVE_TOKENS} active tokens; revoke one first."
+    message = gettext_noop("You have too many active tokens; revoke one first.")
 
 
 class InvalidProfile(DomainError):
@@ -52,7 +52,7 @@ class InvalidProfile(DomainError):
 class StaleVersion(DomainError):
     code = "precondition_failed"
     status_code = 412
-    message = "The record changed since you read it; fetch it again and retry."
+    message = gettext_noop("The record changed since you read it; fetch it again and retry.")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,9 @@ def create_api_token(*, user: User, name: str) -> IssuedToken:
     The user row is locked so that concurrent creations cannot pass the cap together."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
-        raise TooManyTokens()
+        raise TooManyTokens(
+            _("You already have %(n)s active tokens; revoke one first.") % {"n": MAX_ACTIVE_TOKENS}
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -150,9 +152,9 @@ def update_profile(
         raise StaleVersion()
     errors: dict[str, list[str]] = {}
     if preferred_language is not None and preferred_language not in valid_languages():
-        errors["preferred_language"] = ["Not a supported language."]
+        errors["preferred_language"] = [_("Not a supported language.")]
     if time_zone is not None and time_zone not in valid_time_zones():
-        errors["time_zone"] = ["Not an IANA time zone."]
+        errors["time_zone"] = [_("Not an IANA time zone.")]
     if errors:
         raise InvalidProfile(fields=errors)
     changed: list[str] = []

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
@@ -32,13 +33,17 @@ class TokenAuth(HttpBearer):
             return None
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise AuthenticationError(message="The Authorization header must be 'Bearer <token>'.")
+            raise AuthenticationError(
+                message=gettext_noop("The Authorization header must be 'Bearer <token>'.")
+            )
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
         found = account_services.authenticate_api_token(secret=token, now=timezone.now())
         if found is None:
-            raise AuthenticationError(message="The token is not valid or has been revoked.")
+            raise AuthenticationError(
+                message=gettext_noop("The token is not valid or has been revoked.")
+            )
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
         return found.user
@@ -57,7 +62,7 @@ class SessionAuth(APIKeyCookie):
         if not user.is_authenticated:
             return None
         if check_csrf(request) is not None:
-            raise AuthorizationError(message="CSRF check failed.")
+            raise AuthorizationError(message=gettext_noop("CSRF check failed."))
         assert isinstance(user, User)
         return user
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from outings.api.auth import is_authenticated
 from outings.common.errors import DomainError
@@ -27,7 +28,7 @@ VARY = "Authorization, Cookie, Accept-Language"
 class PreconditionFailed(DomainError):
     code = "precondition_failed"
     status_code = 412
-    message = "The record changed since you read it; fetch it again and retry."
+    message = gettext_noop("The record changed since you read it; fetch it again and retry.")
 
 
 def make_etag(*parts: object, language: bool = True) -> str:

@@ -2,6 +2,13 @@
 
 Every 4xx and 5xx the API answers, from a handler, from ninja's own checks or from Django
 underneath (unknown path, wrong method), leaves in this shape with a stable `code`.
+
+One body speaks one language. The messages here and the error classes' defaults are English in
+the code, marked with `gettext_noop`, and `error_response` looks the message up in the active
+language when it renders the body, as the rules translated the field messages they name
+(`gettext` where they are raised). A message given already translated is not in the catalogue
+and stays as it is. The exception is ninja's schema check: pydantic's field messages come in
+English only, so that body is English whole.
 """
 
 import json
@@ -11,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -36,17 +44,17 @@ CODE_FOR_STATUS = {
     500: "server_error",
 }
 MESSAGE_FOR_STATUS = {
-    400: "The request is not valid.",
-    401: "Authentication is required, or the credentials are not valid.",
-    403: "You may not do this.",
-    404: "Not found.",
-    405: "This method is not allowed here.",
-    409: "The request conflicts with the current state.",
-    412: "The record changed since you read it.",
-    413: "The request body is too large.",
-    415: "The request body must be JSON.",
-    429: "Too many requests; slow down.",
-    500: "Something went wrong on our side. It has been logged.",
+    400: gettext_noop("The request is not valid."),
+    401: gettext_noop("Authentication is required, or the credentials are not valid."),
+    403: gettext_noop("You may not do this."),
+    404: gettext_noop("Not found."),
+    405: gettext_noop("This method is not allowed here."),
+    409: gettext_noop("The request conflicts with the current state."),
+    412: gettext_noop("The record changed since you read it."),
+    413: gettext_noop("The request body is too large."),
+    415: gettext_noop("The request body must be JSON."),
+    429: gettext_noop("Too many requests; slow down."),
+    500: gettext_noop("Something went wrong on our side. It has been logged."),
 }
 
 
@@ -65,13 +73,13 @@ class ErrorOut(Schema):
 class ValidationFailed(DomainError):
     code = "validation_error"
     status_code = 400
-    message = "The request is not valid."
+    message = gettext_noop("The request is not valid.")
 
 
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
     status_code = 413
-    message = "The request body is too large."
+    message = gettext_noop("The request body is too large.")
 
 
 def responses(*statuses: int) -> dict[int, type[ErrorOut]]:
@@ -93,12 +101,12 @@ def error_response(
     code: str | None = None,
     message: str | None = None,
     fields: dict[str, Any] | None = None,
+    translate: bool = True,
 ) -> HttpResponse:
-    body = error_body(
-        code or code_for(status),
-        message or MESSAGE_FOR_STATUS.get(status, "The request failed."),
-        fields,
-    )
+    """The error body, its message (or the status's) in the active language unless `translate`
+    is False (a body whose field messages come in English only)."""
+    text = message or MESSAGE_FOR_STATUS.get(status, gettext_noop("The request failed."))
+    body = error_body(code or code_for(status), gettext(text) if translate else text, fields)
     return HttpResponse(json.dumps(body), status=status, content_type="application/json")
 
 
@@ -127,7 +135,8 @@ def domain_error_response(exc: DomainError) -> HttpResponse:
 
 
 def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return error_response(400, fields=validation_fields(exc.errors))
+    # pydantic's messages are English only: so is the rest of this body.
+    return error_response(400, fields=validation_fields(exc.errors), translate=False)
 
 
 def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -175,7 +184,9 @@ def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def _on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     # What Django refuses to parse (more query or form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS,
     # more files than DATA_UPLOAD_MAX_NUMBER_FILES): bad input, as Django's own handler says.
-    return error_response(400, code="validation_error", message="The request could not be read.")
+    return error_response(
+        400, code="validation_error", message=gettext_noop("The request could not be read.")
+    )
 
 
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

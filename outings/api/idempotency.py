@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from ninja import Schema
 
 from outings.api.auth import caller
@@ -54,20 +55,24 @@ CLAIM_ATTEMPTS = 3
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     status_code = 422
-    message = "This Idempotency-Key was already used with a different request."
+    message = gettext_noop("This Idempotency-Key was already used with a different request.")
 
 
 class IdempotencyInFlight(DomainError):
     code = "idempotency_in_flight"
     status_code = 409
-    message = "A request with this Idempotency-Key is still being processed; retry shortly."
+    message = gettext_noop(
+        "A request with this Idempotency-Key is still being processed; retry shortly."
+    )
     retry_after = 1
 
 
 class IdempotencyReplayUnavailable(DomainError):
     code = "idempotency_replay_unavailable"
     status_code = 409
-    message = "The response to this Idempotency-Key can no longer be read; use a new key."
+    message = gettext_noop(
+        "The response to this Idempotency-Key can no longer be read; use a new key."
+    )
 
 
 def respond(

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from outings.api.errors import error_response
 
@@ -44,20 +46,24 @@ class ApiMiddleware:
         return response
 
     def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
+        # Before LocaleMiddleware has run: in the language the request asks for itself.
+        with translation.override(translation.get_language_from_request(request)):
+            return self._body_refusal(request)
+
+    def _body_refusal(self, request: HttpRequest) -> HttpResponse | None:
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)
         except ValueError:
-            return error_response(400, message="Content-Length is not a number.")
+            length = -1
         if length < 0:
-            return error_response(400, message="Content-Length is not a number.")
+            return error_response(400, message=gettext_noop("Content-Length is not a number."))
         limit: int = settings.API_MAX_BODY_BYTES
         if any(re.match(pattern, request.path_info) for pattern in settings.API_UPLOAD_PATHS):
             limit = settings.API_MAX_UPLOAD_BYTES  # multipart photo uploads (outings.hosting)
         if length > limit:
-            return error_response(
-                413, message=f"The request body is larger than {limit} bytes.", fields={}
-            )
+            message = gettext("The request body is larger than %(limit)s bytes.")
+            return error_response(413, message=message % {"limit": limit}, fields={})
         return None
 
 

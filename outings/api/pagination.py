@@ -20,6 +20,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Field as ModelField
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from outings.api.errors import ValidationFailed
@@ -129,9 +130,9 @@ def _decode(
             _field(model, name).to_python(value) for name, value in zip(ordering, raw, strict=True)
         ]
     except (signing.BadSignature, DjangoValidationError, ValueError, TypeError, KeyError) as exc:
-        raise ValidationFailed(fields={"query.cursor": ["The cursor is not valid."]}) from exc
+        raise ValidationFailed(fields={"query.cursor": [_("The cursor is not valid.")]}) from exc
     if any(value is None for value in values):
-        raise ValidationFailed(fields={"query.cursor": ["The cursor is not valid."]})
+        raise ValidationFailed(fields={"query.cursor": [_("The cursor is not valid.")]})
     return direction, values
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from outings.accounts.models import User
 from outings.common.errors import DomainError, NotFound
@@ -116,7 +116,7 @@ def update_email_preferences(*, user: User, topics: Mapping[str, bool]) -> Email
     preferences, _ = EmailPreferences.objects.select_for_update().get_or_create(user=user)
     for topic, wanted in topics.items():
         if topic not in TOPICS:
-            raise DomainError(fields={topic: ["Unknown topic."]})
+            raise DomainError(fields={topic: [gettext("Unknown topic.")]})
         setattr(preferences, topic, bool(wanted))
     preferences.save()
     return preferences

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from outings.api import selectors
@@ -146,12 +147,12 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
     near, place = None, ""
     if params.lat is not None or params.lng is not None:
         if params.lat is None or params.lng is None:
-            raise InvalidSearch(fields={"lat": ["lat and lng go together."]})
+            raise InvalidSearch(fields={"lat": [_("lat and lng go together.")]})
         near = Point(params.lat, params.lng)
     elif params.near:
         point = related.resolve_place(params.near)
         if point is None:
-            raise InvalidSearch(fields={"near": ["Unknown place."]})
+            raise InvalidSearch(fields={"near": [_("Unknown place.")]})
         near, place = Point(*point), params.near
     box = None
     if params.bbox:
@@ -159,7 +160,7 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
             south, west, north, east = (float(part) for part in params.bbox.split(","))
         except ValueError as error:
             raise InvalidSearch(
-                fields={"bbox": ["Four numbers: south,west,north,east."]}
+                fields={"bbox": [_("Four numbers: south,west,north,east.")]}
             ) from error
         box = BoundingBox(south, west, north, east)
     return SearchQuery(
@@ -194,7 +195,7 @@ def _day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as error:
-        raise InvalidSearch(fields={name: ["Not a calendar date."]}) from error
+        raise InvalidSearch(fields={name: [_("Not a calendar date.")]}) from error
 
 
 def _serialise(page: SearchPage) -> dict[str, object]:

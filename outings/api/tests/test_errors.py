@@ -220,3 +220,44 @@ def test_a_bad_token_on_a_public_route_is_a_401_not_anonymous_access(client):
 
     assert response.status_code == 401
     assert error_of(response)["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "field"),
+    [
+        ("en", "The request is not valid.", "The cursor is not valid."),
+        ("de", "Die Anfrage ist ungültig.", "Der Cursor ist ungültig."),
+    ],
+)
+def test_an_error_body_speaks_the_language_asked_for(client, language, message, field):
+    response = client.get(
+        "/api/v1/listings", {"cursor": "nonsense"}, headers={"Accept-Language": language}
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["message"] == message
+    assert error_of(response)["fields"] == {"query.cursor": [field]}
+
+
+def test_a_schema_error_is_english_whole_as_its_field_messages_are(client):
+    """pydantic's messages come in English only: the message next to them is English too."""
+    response = client.get("/api/v1/listings?limit=101", headers={"Accept-Language": "de"})
+
+    assert response.status_code == 400
+    assert error_of(response)["message"] == "The request is not valid."
+
+
+@override_settings(API_MAX_BODY_BYTES=100)
+def test_a_body_refused_before_the_language_middleware_speaks_the_language_asked_for(
+    client, guest_token
+):
+    response = client.post(
+        "/api/v1/me/tokens",
+        data=json.dumps({"name": "x" * 200}),
+        content_type="application/json",
+        headers={"Accept-Language": "de"},
+        **bearer(guest_token),
+    )
+
+    assert response.status_code == 413
+    assert error_of(response)["message"] == "Der Inhalt der Anfrage ist größer als 100 Bytes."

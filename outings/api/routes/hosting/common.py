@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.params import HeaderEx, P
 
@@ -89,7 +90,7 @@ def edit_versioned[T: Versioned](
         expected = None
     else:
         raise ValidationFailed(
-            fields={"body.payload.version": ["Send If-Match or the version you edited."]}
+            fields={"body.payload.version": [_("Send If-Match or the version you edited.")]}
         )
     try:
         record = located("body.payload", lambda: edit(expected))

@@ -3,6 +3,7 @@ made in the background after the upload; `status` says when they are ready."""
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -57,7 +58,7 @@ def upload_photo(
     owner = host(request)
     own_listing(host=owner, listing_id=listing_id)
     if file is None:
-        raise ValidationFailed(fields={"body.file": ["Attach the photo as `file`."]})
+        raise ValidationFailed(fields={"body.file": [_("Attach the photo as `file`.")]})
     photo = located(
         "body",
         lambda: services.add_photo(
