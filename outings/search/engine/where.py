@@ -13,16 +13,6 @@ from outings.search import sql as S
 from outings.search.query import SearchQuery
 
 AVAILABILITY_HORIZON = timedelta(days=366)
-# Every text search configuration a listing's document is written in (outings_ts_config,
-# search.0001): the words a guest types are stemmed in each of them, whatever the page's language.
-CATALOGUE_CONFIGURATIONS = (
-    "outings_english",
-    "outings_german",
-    "outings_french",
-    "outings_russian",
-    "outings_spanish",
-    "outings_simple",
-)
 _LAST_WORD = re.compile(r"(?:^|\s)(\w{2,})$")
 _TRAILING_OR = re.compile(r"(?:^|\s)or\s+$", re.IGNORECASE)
 
@@ -55,10 +45,10 @@ def weekend(query: SearchQuery, now: datetime) -> tuple[datetime, datetime]:
 
 def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
     """The tsquery expression; its parameters are added to `conditions`. The text is read in
-    every language of the catalogue (CATALOGUE_CONFIGURATIONS), not only the page's: a guest on
-    the English page who types "visita guiada" finds "Visitas guiadas", stemmed in Spanish. Every
-    function in it is immutable and its values are literals, so PostgreSQL computes the whole
-    tsquery once, when it plans the statement, not once per row."""
+    every language of the catalogue, not only the page's (`outings_websearch_any`, search.0017):
+    a guest on the English page who types "visita guiada" finds "Visitas guiadas", stemmed in
+    Spanish. Every function in it is immutable and its values are literals, so PostgreSQL
+    computes the whole tsquery once, when it plans the statement, not once per row."""
     match = _LAST_WORD.search(query.text)
     head = query.text[: match.start(1)] if match else ""
     # "canoe or harb": the prefix is the other side of the "or", which the head alone
@@ -67,26 +57,14 @@ def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
     if alternative:
         head = head[: alternative.start()]
     conditions.params.update(text=query.text, head=head, prefix=match.group(1) if match else "")
-    tsquery = _in_every_language("text")
+    tsquery = "outings_websearch_any(%(text)s)"
     if match and '"' not in query.text:
         operator = "||" if alternative else "&&"
         tsquery += (
-            f" || ({_in_every_language('head')}"
+            f" || (outings_websearch_any(%(head)s)"
             f" {operator} to_tsquery('outings_simple', quote_literal(%(prefix)s) || ':*'))"
         )
     return f"({tsquery})"
-
-
-def _in_every_language(parameter: str) -> str:
-    """websearch_to_tsquery of the parameter in each configuration of the catalogue, OR-ed."""
-    return (
-        "("
-        + " || ".join(
-            f"websearch_to_tsquery('{config}', %({parameter})s)"
-            for config in CATALOGUE_CONFIGURATIONS
-        )
-        + ")"
-    )
 
 
 def common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.Conditions:
