@@ -81,7 +81,7 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
         page = run_page(cursor, query, now, rate, after=after)
         if query.text and not page.hits and query.cursor is None:
             budget.renew(cursor)
-            corrected = _correct(cursor, query.text, query.language)
+            corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
                 budget.renew(cursor)
                 page = run_page(cursor, _with_text(query, corrected), now, rate, sent=query)
@@ -93,7 +93,7 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
             and query.cursor is None
         ):
             budget.renew(cursor)
-            corrected = _correct(cursor, query.text, query.language)
+            corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
                 page.suggestion = corrected
     return page
@@ -124,12 +124,13 @@ def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
     return row[2], row[3]
 
 
-def _correct(cursor: Any, text: str, language: str) -> str | None:
+def _correct(cursor: Any, text: str) -> str | None:
     """The query with each word that finds no public listing on its own replaced by its closest
     word in the lexicon (pg_trgm, preferring common words); everything else in the text (quotes,
     "-", "or", the words that do find something) stays as typed. A word finds a listing through
-    any part of its document (tags, description, a stemmed form), which the lexicon of titles
-    and places does not hold. Words are normalised by the database, as the lexicon's were."""
+    any part of its document (tags, description, a form stemmed in any of the catalogue's
+    languages, as the search reads it), which the lexicon of titles and places does not hold.
+    Words are normalised by the database, as the lexicon's were."""
     words = sorted({word.lower() for word in _WORD.findall(text)} - {"or"})
     if not words or len(words) > 8:
         return None
@@ -144,9 +145,8 @@ def _correct(cursor: Any, text: str, language: str) -> str | None:
                SELECT 1 FROM catalog_listing l
                JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
                WHERE l.status = 'published'
-                 AND l.search_vector @@ (plainto_tsquery(outings_ts_config(%s), t.raw)
-                                         || plainto_tsquery('outings_simple', t.raw)))""",
-        [words, language],
+                 AND l.search_vector @@ outings_websearch_any(t.raw))""",
+        [words],
     )
     replacements = {word: closest for word, closest in cursor.fetchall() if closest}
     if not replacements:

@@ -101,3 +101,17 @@ def test_a_correctly_spelt_word_gets_no_did_you_mean_whatever_its_letters(make_l
     assert german.suggestion is None
     assert [hit.title for hit in russian.hits] == ["Музей Фаберже"]
     assert russian.suggestion is None
+
+
+def test_a_word_found_in_the_listings_own_language_gets_no_did_you_mean(make_listing):
+    """The search reads the text in every language of the catalogue (search.0017); the check
+    for "did you mean" reads it the same way, or a word the search found by its Spanish stem
+    ("guiada" for "guiadas") was "corrected" on the English page."""
+    make_listing("Visitas guiadas por el Museo del Prado", content_language="es", city="Madrid")
+    make_listing("Guided walk", city="Madrid")
+    refresh_lexicon()
+
+    page = search(SearchQuery(text="guiada", language="en"))
+
+    assert [hit.title for hit in page.hits] == ["Visitas guiadas por el Museo del Prado"]
+    assert page.suggestion is None
