@@ -2,6 +2,7 @@
 what a user, host or operator would expect and what happens instead."""
 
 import re
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -26,7 +27,7 @@ def _verified_user(email: str, **extra: object) -> User:
     return user
 
 
-def _request_reset(client: Client, email: str, **headers: str) -> None:
+def _request_reset(client: Client, email: str, **headers: Any) -> None:
     response = client.post("/accounts/password/reset/", {"email": email}, **headers)
     assert response.status_code == 302, response.content[:500]
     deliver("urgent")
@@ -124,7 +125,7 @@ def test_failed_logins_from_other_clients_behind_the_proxy_do_not_lock_out_a_use
     login, and 20 sign-ups a minute close sign-up for the whole site. allauth should be given
     the same proxy count as the API."""
     settings.API_TRUSTED_PROXIES = 1
-    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    proxy: dict[str, Any] = {"REMOTE_ADDR": "10.0.0.2"}
     for n in range(12):
         Client(**proxy, HTTP_X_FORWARDED_FOR=f"198.51.100.{n + 1}").post(
             "/accounts/login/", {"login": f"nobody{n}@example.org", "password": "wrong-one"}

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
+from typing import cast
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 
 from outings.accounts.models import User
 from outings.bookings import calendar, services
@@ -50,7 +51,7 @@ def deliver(sink: SmtpSink) -> list[EmailMessage]:
             relay.drain(queue="default", budget=5)
     emails._connections.discard()
     parser = BytesParser(policy=default_policy)
-    return [parser.parsebytes(raw) for raw in sink.recorder.messages]  # type: ignore[misc]
+    return [parser.parsebytes(raw) for raw in sink.recorder.messages]
 
 
 def to(mails: list[EmailMessage], user: User) -> list[EmailMessage]:
@@ -66,13 +67,13 @@ def text_of(mail: EmailMessage) -> str:
 def invites(mail: EmailMessage) -> list[bytes]:
     """The raw bytes of each text/calendar part, as they travelled."""
     return [
-        part.get_payload(decode=True)
+        cast(bytes, part.get_payload(decode=True))
         for part in mail.walk()
         if part.get_content_type() == "text/calendar"
     ]
 
 
-def event_of(ics: bytes):  # type: ignore[no-untyped-def]
+def event_of(ics: bytes):
     [event] = Calendar.from_ical(ics).walk("VEVENT")
     return event
 
@@ -120,6 +121,7 @@ def test_the_invite_keeps_summer_time_for_dates_after_2037(guest: User) -> None:
     parsed = Calendar.from_ical(calendar.ics(booking))
 
     [zone] = parsed.walk("VTIMEZONE")
+    assert isinstance(zone, Timezone)
     own = zone.to_tz(lookup_tzid=False)  # the zone as the VTIMEZONE itself defines it
     local = event_of(calendar.ics(booking)).decoded("dtstart")
     assert (local.year, local.month, local.day, local.hour, local.minute) == (2038, 7, 4, 10, 0)
@@ -144,6 +146,7 @@ def test_the_invite_zone_is_right_on_both_sides_of_the_change_to_summer_time(
             assert str(zone["tzid"]) == zone_name
             local = event_of(calendar.ics(booking)).decoded("dtstart")
             assert (local.hour, local.minute) == (10, 0)
+            assert isinstance(zone, Timezone)
             own = zone.to_tz(lookup_tzid=False)
             assert local.replace(tzinfo=own).utcoffset() == timedelta(hours=offset)
 
