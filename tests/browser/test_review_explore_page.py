@@ -1,0 +1,56 @@
+"""The explore page as a guest uses it in a real browser (Debian's Chromium through Playwright,
+against the live server): history, focus and the search box's suggestions. Each test failed on
+the code it was written against."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from outings.catalog.tests.factories import ListingFactory, category
+from outings.search.services import load_exchange_rates, refresh_lexicon
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def catalogue(db: None) -> None:
+    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
+    ListingFactory(category=category("tours"), title="Harbour kayak tour")
+    ListingFactory(category=category("culture"), title="Royal museum tour")
+    ListingFactory(category=category("food"), title="Market food tour")
+    ListingFactory(category=category("tours"), title="Island boat trip")
+    refresh_lexicon()
+
+
+def _explore(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(10_000)
+    page.goto(url)
+    page.wait_for_selector("#results .hit")
+    return page
+
+
+def _search(page: Any, text: str) -> None:
+    page.fill("#id_q", text)
+    with page.expect_response(lambda r: f"q={text}" in r.url and "/suggest" not in r.url):
+        page.press("#id_q", "Enter")
+    page.wait_for_function(f"location.search.includes('q={text}')")
+
+
+def test_one_search_is_one_step_back(live_server: Any, browser: Any, catalogue: None) -> None:
+    """A guest on "kayak" types "museum" and presses Enter, then presses Back to see the kayaks
+    again. Nothing happens: Enter fires the box's `change` and the form's `submit`, both
+    trigger the form (`hx-trigger="submit, change"`), and each of the two identical requests
+    pushes its own history entry, so Back only goes from "museum" to "museum"."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=kayak")
+    entries = page.evaluate("history.length")
+    _search(page, "museum")
+    page.wait_for_selector("#results >> text=Royal museum tour")
+    page.wait_for_timeout(300)  # let a second answer arrive, if there is one
+
+    assert page.evaluate("history.length") == entries + 1
+    page.go_back()
+    page.wait_for_selector("#results >> text=Harbour kayak tour")
+    assert "q=kayak" in page.url
