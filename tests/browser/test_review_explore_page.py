@@ -54,3 +54,25 @@ def test_one_search_is_one_step_back(live_server: Any, browser: Any, catalogue: 
     page.go_back()
     page.wait_for_selector("#results >> text=Harbour kayak tour")
     assert "q=kayak" in page.url
+
+
+def test_back_shows_the_whole_page_when_htmx_has_no_copy_of_it(
+    live_server: Any, browser: Any, catalogue: None
+) -> None:
+    """A guest searches "kayak", then "museum", and presses Back. htmx keeps its copies of
+    earlier pages in sessionStorage, ten at most; when it has none (more than ten searches back,
+    storage full or refused) it asks the server for the page with `HX-Request: true`, and the
+    view answers that header with the results fragment alone. htmx puts the fragment in place
+    of the whole body: the header, the search form, the filters and the map are gone, and only
+    the list of results is left on a blank page."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=kayak")
+    _search(page, "museum")
+    page.wait_for_selector("#results >> text=Royal museum tour")
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+
+    page.go_back()
+    page.wait_for_selector("#results >> text=Harbour kayak tour")
+
+    assert page.locator("form#explore").count() == 1
+    assert page.locator("h1").inner_text() == "Explore things to do"
+    assert page.locator("#id_q").input_value() == "kayak"
