@@ -76,3 +76,30 @@ def test_back_shows_the_whole_page_when_htmx_has_no_copy_of_it(
     assert page.locator("form#explore").count() == 1
     assert page.locator("h1").inner_text() == "Explore things to do"
     assert page.locator("#id_q").input_value() == "kayak"
+
+
+def test_back_and_forward_show_the_form_as_it_was_for_that_search(
+    live_server: Any, browser: Any, catalogue: None
+) -> None:
+    """A guest searches "kayak", then "museum", then sorts by newest, and presses Back: the
+    URL and the results are those of "museum" by best match, but the box still says "kayak"
+    (htmx restores the page's HTML, where the box's value attribute is still the one the
+    server first rendered; the form outside the results is never rendered again). Forward
+    brings the newest-first results back with the sort menu on "Best match". The next change
+    of any filter then searches for what the form wrongly shows."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=kayak")
+    _search(page, "museum")
+    with page.expect_response(lambda r: "sort=newest" in r.url):
+        page.select_option("select[name=sort]", "newest")
+    page.wait_for_function("location.search.includes('sort=newest')")
+
+    page.go_back()
+    page.wait_for_function("!location.search.includes('sort=newest')")
+    page.wait_for_selector("#results >> text=Royal museum tour")
+    assert page.locator("#id_q").input_value() == "museum"
+    assert page.locator("select[name=sort]").input_value() == "relevance"
+
+    page.go_forward()
+    page.wait_for_function("location.search.includes('sort=newest')")
+    assert page.locator("#id_q").input_value() == "museum"
+    assert page.locator("select[name=sort]").input_value() == "newest"

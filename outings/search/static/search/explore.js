@@ -65,8 +65,28 @@
     var button = document.getElementById("search-area");
     if (button) { button.addEventListener("click", searchArea); }
   });
+  // htmx keeps each page of the history as its HTML: attributes, not what was typed or chosen
+  // since. The form outside the results is never rendered again, so write the values just
+  // searched into its attributes; Back and Forward then show each search's own values.
+  function remember(form) {
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.defaultChecked = field.checked;
+      } else if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.defaultSelected = option.selected;
+        });
+      } else if ("defaultValue" in field) {
+        field.defaultValue = field.value;
+      }
+    });
+  }
+
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target && event.target.id === "results") { draw(); }
+    if (event.target && event.target.id === "results") {
+      remember(document.getElementById("explore"));
+      draw();
+    }
   });
   document.body.addEventListener("htmx:historyRestore", draw);
 })();
