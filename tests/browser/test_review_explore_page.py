@@ -103,3 +103,19 @@ def test_back_and_forward_show_the_form_as_it_was_for_that_search(
     page.wait_for_function("location.search.includes('sort=newest')")
     assert page.locator("#id_q").input_value() == "museum"
     assert page.locator("select[name=sort]").input_value() == "newest"
+
+
+def test_ticking_a_category_with_the_keyboard_keeps_the_focus_on_it(
+    live_server: Any, browser: Any, catalogue: None
+) -> None:
+    """A keyboard user tabs to the "Food" category and presses Space. The results are swapped
+    in with new checkboxes, and the one that had the focus is gone from the page: the focus
+    falls back to the document, and the next Tab starts again from the top of the page."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=tour")
+    page.focus("#results input[name=category][value=food]")
+    with page.expect_response(lambda r: "category=food" in r.url):
+        page.keyboard.press("Space")
+    page.wait_for_selector("#results input[name=category][value=food]:checked")
+
+    focused = page.evaluate("[document.activeElement.name, document.activeElement.value]")
+    assert focused == ["category", "food"]
