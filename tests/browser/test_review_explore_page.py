@@ -119,3 +119,49 @@ def test_ticking_a_category_with_the_keyboard_keeps_the_focus_on_it(
 
     focused = page.evaluate("[document.activeElement.name, document.activeElement.value]")
     assert focused == ["category", "food"]
+
+
+def test_suggestions_are_chosen_with_the_arrow_keys_and_enter(
+    live_server: Any, browser: Any, catalogue: None
+) -> None:
+    """A guest types "harb" and the suggestion "Harbour kayak tour" appears under the box.
+    ArrowDown does not move to it (nothing listens to the keys; the list is a set of links
+    after the Search button), and Enter searches for "harb" instead of taking it."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=tour")
+    page.fill("#id_q", "")
+    page.type("#id_q", "harb")
+    page.wait_for_selector("#suggestions >> text=Harbour kayak tour")
+
+    page.keyboard.press("ArrowDown")
+    active = page.get_attribute("#id_q", "aria-activedescendant")
+    assert active, "no suggestion became active"
+    assert "Harbour kayak tour" in page.inner_text(f"#{active}")
+    assert page.get_attribute(f"#{active}", "aria-selected") == "true"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert page.locator("h1").inner_text() == "Harbour kayak tour"
+
+
+def test_escape_closes_the_suggestions_and_a_search_closes_them_too(
+    live_server: Any, browser: Any, catalogue: None
+) -> None:
+    """Escape leaves the suggestions open over the results (and, in a search box, clears what
+    the guest typed); pressing Enter searches but the list stays open, covering the results
+    it was meant to lead to."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=tour")
+    page.fill("#id_q", "")
+    page.type("#id_q", "harb")
+    page.wait_for_selector("#suggestions >> text=Harbour kayak tour")
+
+    page.keyboard.press("Escape")
+    assert page.locator("#suggestions li").count() == 0
+    assert page.locator("#id_q").input_value() == "harb"
+
+    page.type("#id_q", "o")
+    page.wait_for_selector("#suggestions >> text=Harbour kayak tour")
+    with page.expect_response(lambda r: "q=harbo" in r.url and "/suggest" not in r.url):
+        page.press("#id_q", "Enter")
+    page.wait_for_selector("#results >> text=Harbour kayak tour")
+    page.wait_for_timeout(400)  # a late answer to the typing must not open it again
+    assert page.locator("#suggestions li").count() == 0

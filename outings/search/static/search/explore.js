@@ -60,8 +60,70 @@
     if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
   }
 
+  // The search box's suggestions, a combobox: ArrowDown and ArrowUp move through them, Enter
+  // follows the one chosen, Escape closes them, and a search closes them too (an answer to the
+  // typing that arrives after it is not shown).
+  function suggestions() {
+    var box = document.getElementById("id_q"), list = document.getElementById("suggestions");
+    var form = document.getElementById("explore");
+    if (!box || !list || !form) { return; }
+    var closed = false;
+
+    function options() { return Array.prototype.slice.call(list.querySelectorAll('[role="option"]')); }
+    function choose(index) {
+      options().forEach(function (option, i) {
+        option.setAttribute("aria-selected", i === index ? "true" : "false");
+      });
+      if (index >= 0) {
+        box.setAttribute("aria-activedescendant", options()[index].id);
+      } else {
+        box.removeAttribute("aria-activedescendant");
+      }
+    }
+    function close() {
+      list.innerHTML = "";
+      box.removeAttribute("aria-activedescendant");
+      box.setAttribute("aria-expanded", "false");
+    }
+
+    box.addEventListener("input", function () { closed = false; });
+    box.addEventListener("keydown", function (event) {
+      var all = options();
+      if (!all.length) { return; }
+      var current = all.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        choose(current < 0 && step < 0 ? all.length - 1 : (current + step + all.length) % all.length);
+      } else if (event.key === "Enter" && current >= 0) {
+        event.preventDefault();
+        var link = all[current].querySelector("a");
+        closed = true;
+        close();
+        if (link) { link.click(); }
+      } else if (event.key === "Escape") {
+        event.preventDefault();  // a search box would also clear what was typed
+        closed = true;
+        close();
+      }
+    });
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt === form) { closed = true; close(); }
+    });
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.target === list && closed) { event.detail.shouldSwap = false; }
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.target === list) {
+        box.removeAttribute("aria-activedescendant");
+        box.setAttribute("aria-expanded", options().length ? "true" : "false");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     draw();
+    suggestions();
     var button = document.getElementById("search-area");
     if (button) { button.addEventListener("click", searchArea); }
   });
