@@ -14,10 +14,23 @@
     /* No Intl support: times stay in UTC. */
   }
 
+  // The language menu returns to the page as it is now: htmx may have put another address in
+  // the bar (a search on the explore page) since the server wrote `next`.
+  function returnHere(form) {
+    var next = form.elements.namedItem("next");
+    if (next instanceof HTMLInputElement) { next.value = location.pathname + location.search; }
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target instanceof HTMLFormElement && event.target.classList.contains("lang-switch")) {
+      returnHere(event.target);
+    }
+  });
+
   // The language menu submits itself on change; its button stays for keyboards and no-JS.
   document.addEventListener("change", function (event) {
     var select = event.target;
     if (select instanceof HTMLSelectElement && select.hasAttribute("data-autosubmit")) {
+      returnHere(select.form);
       select.form.submit();
     }
   });

@@ -165,3 +165,22 @@ def test_escape_closes_the_suggestions_and_a_search_closes_them_too(
     page.wait_for_selector("#results >> text=Harbour kayak tour")
     page.wait_for_timeout(400)  # a late answer to the typing must not open it again
     assert page.locator("#suggestions li").count() == 0
+
+
+def test_changing_the_language_after_a_search_keeps_the_search(
+    live_server: Any, browser: Any, catalogue: None
+) -> None:
+    """A guest opens /explore/?q=kayak, searches "museum" (htmx puts ?q=museum in the address
+    bar) and switches the page to German. The language form's `next` was written when the
+    page was first rendered, so the guest lands on the German page for "kayak": the search
+    they were looking at is gone."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=kayak")
+    _search(page, "museum")
+    page.wait_for_selector("#results >> text=Royal museum tour")
+
+    with page.expect_navigation():
+        page.select_option("#language-select", "de")
+
+    page.wait_for_selector("html[lang=de]")
+    assert "q=museum" in page.url
+    assert page.locator("#id_q").input_value() == "museum"
