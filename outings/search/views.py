@@ -71,7 +71,9 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         status = 400
     params = request.GET.copy()
     params.pop("cursor", None)
-    selected = set(form.cleaned_data.get("category") or []) if form.is_valid() else set()
+    # The categories as chosen, even when another field has a mistake (cleaned_data keeps
+    # the fields that are right), so that the form still carries them.
+    selected = set(form.cleaned_data.get("category") or [])
     context = {
         "form": form,
         "page": page,
