@@ -22,19 +22,25 @@ SORT_LABELS = {
 
 class ExploreForm(forms.Form):
     q = forms.CharField(required=False, max_length=MAX_TEXT, label=_("What would you like to do?"))
+    # Every field has a label: a mistake on the page is named by it, in the page's language.
     category = forms.MultipleChoiceField(
-        required=False, choices=[(slug, name) for slug, name in CATEGORY_NAMES.items()]
+        required=False,
+        choices=[(slug, name) for slug, name in CATEGORY_NAMES.items()],
+        label=_("Categories"),
     )
-    city = forms.CharField(required=False, max_length=120)
-    language = forms.CharField(required=False, max_length=8)
+    city = forms.CharField(required=False, max_length=120, label=_("City"))
+    language = forms.CharField(required=False, max_length=8, label=_("Language"))
     near = forms.CharField(required=False, max_length=100, label=_("Near"))
-    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
-    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, label=_("Latitude"))
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, label=_("Longitude"))
     radius_km = forms.FloatField(
         required=False, min_value=0.1, max_value=MAX_RADIUS_KM, label=_("Within (km)")
     )
     bbox = forms.RegexField(
-        required=False, regex=r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$", max_length=100
+        required=False,
+        regex=r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$",
+        max_length=100,
+        label=_("Map area"),
     )
     date_from = forms.DateField(required=False, label=_("From"))
     date_to = forms.DateField(required=False, label=_("To"))
@@ -44,11 +50,11 @@ class ExploreForm(forms.Form):
     price_max = forms.IntegerField(
         required=False, min_value=0, max_value=1_000_000, label=_("Up to (per person)")
     )
-    currency = forms.ChoiceField(required=False, choices=[])
+    currency = forms.ChoiceField(required=False, choices=[], label=_("Currency"))
     sort = forms.ChoiceField(
         required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS], label=_("Sort")
     )
-    cursor = forms.CharField(required=False, max_length=2000)
+    cursor = forms.CharField(required=False, max_length=2000, label=_("Page"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -22,3 +22,22 @@ def test_a_mistake_in_one_field_keeps_the_categories_chosen(make_listing):
     assert page.status_code == 400
 
     assert resubmitted(page.content.decode()).get("category") == ["tours"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"currency": "XXX"}, "Währung"),
+        ({"category": "nope"}, "Kategorien"),
+        ({"lat": "north", "lng": "1"}, "Breitengrad"),
+    ],
+)
+def test_a_mistake_is_named_in_the_pages_language(rates, params, field):
+    """On the German page, a field the form gives no label is named by its parameter in
+    English: "currency: Wähle eine gültige Option…", "category: …", "lat: Gib eine Zahl ein."
+    The rest of the message is German."""
+    page = Client().get("/explore/", params, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert page.status_code == 400
+    [problem] = page.context["problems"]
+    assert problem.startswith(f"{field}: "), problem
