@@ -118,3 +118,23 @@ def test_search_this_area_is_not_cut_by_the_radius_searched_before(
 
     assert answer.value.status == 200, answer.value.url
     page.wait_for_selector("#results >> text=Distillery walk")
+
+
+def test_the_markers_use_the_images_the_page_names(live_server: Any, browser: Any) -> None:
+    """In production static files have fingerprinted names (marker-icon.2273e3d8ad92.png).
+    Leaflet guesses its marker images from leaflet.css's url() and only recognises the plain
+    name, so every marker pointed at a file that does not exist. The page names the images by
+    their served addresses (`{% static %}` on #map) and the map uses those."""
+    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
+    ListingFactory(category=category("tours"), title="Harbour kayak tour")
+    page = browser.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/explore/?q=kayak")
+    page.wait_for_selector("#map .leaflet-marker-icon")
+
+    named = page.get_attribute("#map", "data-icon")
+    assert named
+    assert page.get_attribute("#map .leaflet-marker-icon", "src") == named
+    assert page.get_attribute("#map .leaflet-marker-shadow", "src") == page.get_attribute(
+        "#map", "data-shadow"
+    )

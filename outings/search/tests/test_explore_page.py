@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.core.management import call_command
 
 from outings.search.services import refresh_lexicon
 
@@ -76,3 +79,25 @@ def test_suggestions_come_back_as_list_items(client, make_listing):
     assert response.status_code == 200
     assert "Toronto Islands bike tour" in response.content.decode()
     assert response.content.decode().count("<li") <= 10
+
+
+def test_the_map_names_its_marker_images_by_their_fingerprinted_addresses(
+    client, make_listing, settings, tmp_path
+):
+    """With the production storage (hashed names), the page gives the map the hashed addresses
+    of Leaflet's marker images, which exist; Leaflet's own guess from its CSS cannot."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    make_listing("Harbour kayak tour")
+
+    page = client.get("/explore/?q=kayak").content.decode()
+
+    names = re.findall(r'data-(?:icon|icon-2x|shadow)="/static/([^"]+)"', page)
+    assert len(names) == 3
+    for name in names:
+        assert re.search(r"\.[0-9a-f]{12}\.png$", name), name
+        assert (tmp_path / name).is_file()

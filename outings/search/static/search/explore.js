@@ -2,7 +2,7 @@
 // Everything else (filters, pages, back button) is plain HTML + htmx; the page works without JS.
 (function () {
   "use strict";
-  var map, markers;
+  var map, markers, icon;
 
   function hits() {
     return Array.prototype.slice.call(document.querySelectorAll("#results .hit[data-lat]"))
@@ -20,6 +20,12 @@
         maxZoom: 18, attribution: "© OpenStreetMap contributors"
       }).addTo(map);
       markers = L.layerGroup().addTo(map);
+      // The marker images by the addresses the page gives (their fingerprinted names in
+      // production): Leaflet's own guess reads leaflet.css's url() and only knows the plain name.
+      icon = L.icon({
+        iconUrl: box.dataset.icon, iconRetinaUrl: box.dataset.icon2x, shadowUrl: box.dataset.shadow,
+        iconSize: [25, 41], iconAnchor: [12, 41], popupAnchor: [1, -34], shadowSize: [41, 41]
+      });
       // Only a move the visitor made offers "search this area", not our own fitBounds.
       map.on("dragend", function () { document.getElementById("search-area").hidden = false; });
     }
@@ -29,7 +35,7 @@
       var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
       points.push(point);
       var link = el.querySelector("a");
-      var marker = L.marker(point, { title: el.dataset.title });
+      var marker = L.marker(point, { title: el.dataset.title, icon: icon });
       if (link) { marker.bindPopup('<a href="' + link.getAttribute("href") + '"></a>'); marker.getPopup().setContent(link.cloneNode(true)); }
       markers.addLayer(marker);
     });
