@@ -138,3 +138,27 @@ def test_the_markers_use_the_images_the_page_names(live_server: Any, browser: An
     assert page.get_attribute("#map .leaflet-marker-shadow", "src") == page.get_attribute(
         "#map", "data-shadow"
     )
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["without-js", "with-js"])
+def test_a_shared_search_with_a_fractional_radius_can_be_searched_again(
+    live_server: Any, browser: Any, javascript: bool
+) -> None:
+    """The search takes a radius of 0.1 to 1,000 km (2.5 km, say, in a shared link), but the
+    page's field said min 1, step 1: the browser's own check refused the form with 2.5 in it,
+    and no later search could be sent from that page, with or without JavaScript."""
+    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
+    ListingFactory(category=category("tours"), title="Harbour kayak tour")
+    ListingFactory(category=category("tours"), title="Harbour canoe tour")
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/explore/?q=kayak&lat=43.65&lng=-79.38&radius_km=2.5")
+    page.wait_for_selector("text=Harbour kayak tour")
+
+    page.fill("input[name=q]", "canoe")
+    page.press("input[name=q]", "Enter")
+
+    page.wait_for_selector("text=Harbour canoe tour")
+    page.wait_for_url(lambda url: "q=canoe" in url)
+    assert "radius_km=2.5" in page.url
