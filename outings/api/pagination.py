@@ -5,12 +5,13 @@ OFFSET: the cost does not grow with the depth, and rows inserted or deleted else
 repeat nor skip rows on the next page. Cursors are opaque: the boundary row's ordering values,
 signed (outings.common.signed, salted per list, without a timestamp so that an unchanged page
 keeps its cursors and its ETag), so a client can neither forge nor edit one, and a cursor of one
-list is refused by another. A malformed, tampered or foreign cursor is a 400
-`validation_error` on `cursor`.
+list (or of one list's filters: `PageParams.namespace`) is refused by another. A malformed,
+tampered or foreign cursor is a 400 `validation_error` on `cursor`.
 
 The ordering must end with a unique column (the primary key) and use non-null columns.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,14 @@ class PageParams(Schema):
         le=settings.API_MAX_PAGE_SIZE,
         description="How many items to return.",
     )
+
+    def namespace(self, name: str) -> str:
+        """`name` bound to this list's filters (every field but `cursor` and `limit`), for
+        `paginate`: a cursor of one filter is then refused by another, where it would start the
+        other list at a boundary that is not its own and skip its rows. The name stays as it
+        is without filters, so cursors of an unfiltered list are still read."""
+        filters = self.model_dump(mode="json", exclude={"cursor", "limit"}, exclude_none=True)
+        return f"{name}:{json.dumps(filters, sort_keys=True)}" if filters else name
 
 
 class Paged[T](Schema):

@@ -73,7 +73,7 @@ def list_listings(
         ordering=("-id",),
         cursor=filters.cursor,
         limit=filters.limit,
-        namespace="listings",
+        namespace=filters.namespace("listings"),
     )
     etag = etag_of_rows(
         ((item.pk, item.version, item.updated_at, item.host.display_name) for item in result.items),

@@ -97,7 +97,7 @@ def list_host_bookings(
         ordering=("-id",),
         cursor=filters.cursor,
         limit=filters.limit,
-        namespace=f"host-bookings:{owner.pk}",
+        namespace=filters.namespace(f"host-bookings:{owner.pk}"),
     )
 
 
