@@ -21,6 +21,7 @@ a secret, such as a new API token, that must not sit in the database in clear.
 
 import base64
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from ninja import Schema
@@ -137,7 +138,19 @@ def _render(status: int, schema: type[Schema], result: object) -> HttpResponse:
 def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method}\n{request.path}\n".encode())
-    digest.update(request.body)
+    try:
+        digest.update(request.body)
+    except RawPostDataException:
+        # A multipart upload, which Django parsed from the stream without keeping the body:
+        # its fields and its files' names and contents instead.
+        for name, values in sorted(request.POST.lists()):
+            digest.update(json.dumps([name, values]).encode())
+        for name, files in sorted(request.FILES.lists()):
+            for file in files:
+                digest.update(json.dumps([name, file.name, file.size]).encode())
+                for chunk in file.chunks():
+                    digest.update(chunk)
+                file.seek(0)
     return digest.hexdigest()
 
 

@@ -1,12 +1,14 @@
 """Review of the public REST API v1 resource by resource, as a client developer building a mobile
 app uses it: each test names what the client expects and what it got instead."""
 
+import io
 from urllib.parse import quote
 
 import pytest
 
 from outings.api.tests.bookings.support import book, client_of, confirmed
 from outings.api.tests.helpers import error_of
+from outings.catalog.models import ListingPhoto
 from outings.catalog.tests.factories import (
     HostProfileFactory,
     ListingFactory,
@@ -14,6 +16,8 @@ from outings.catalog.tests.factories import (
     UserFactory,
     category,
 )
+from outings.hosting.tests.fixtures import png, use_media
+from outings.scheduling.models import Schedule, ScheduleException
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges")]
 
@@ -79,3 +83,108 @@ def test_a_listings_cursor_still_pages_the_same_filter(client):
     second = client.get(f"/api/v1/listings?category=tours&limit=2&cursor={quote(first['next'])}")
 
     assert [item["id"] for item in second.json()["items"]] == [ids[0]]
+
+
+# --- Idempotency-Key on every POST that creates something ------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    return use_media(settings, tmp_path / "media")
+
+
+SCHEDULE = {
+    "kind": "weekly",
+    "weekdays": [0],
+    "start_times": ["10:00"],
+    "valid_from": "2031-01-06",
+    "capacity": 5,
+}
+
+
+def _retried(api, path, **kwargs):
+    """The same request twice with one Idempotency-Key, as a client retries after a timeout."""
+    headers = {"Idempotency-Key": "9f1c2d4e-retry"}
+    return [api.post(path, headers=headers, **kwargs) for _ in range(2)]
+
+
+def test_a_retried_new_schedule_with_its_idempotency_key_is_the_first_answer(host, api):
+    """A mobile app that times out adding a schedule retries with the same Idempotency-Key
+    (docs/api.md: POSTs that create take one) and expects the first 201 replayed. Instead the
+    key was ignored: the retry ran again and failed with 409 schedule_overlap, against the rule
+    it had just created itself."""
+    listing = ListingFactory.create(host=host)
+
+    first, again = _retried(
+        api, f"/api/v1/host/listings/{listing.pk}/schedules", data=SCHEDULE, content_type=JSON
+    )
+
+    assert first.status_code == 201, first.content
+    assert (again.status_code, again.content) == (201, first.content)
+    assert again["Idempotent-Replayed"] == "true"
+    assert Schedule.objects.filter(listing=listing).count() == 1
+
+
+def test_a_retried_schedule_exception_with_its_idempotency_key_is_the_first_answer(host, api):
+    """The same for cancelling a day of a schedule: the client expects the retry answered 201
+    with the exception the first request made. Instead it ran again and was refused 400 "This
+    day already has an exception.", so the app reported a failure for what had worked."""
+    listing = ListingFactory.create(host=host)
+    created = api.post(
+        f"/api/v1/host/listings/{listing.pk}/schedules", SCHEDULE, content_type=JSON
+    ).json()
+
+    first, again = _retried(
+        api,
+        f"/api/v1/host/listings/{listing.pk}/schedules/{created['id']}/exceptions",
+        data={"day": "2031-01-13", "action": "cancel"},
+        content_type=JSON,
+    )
+
+    assert first.status_code == 201, first.content
+    assert (again.status_code, again.content) == (201, first.content)
+    assert ScheduleException.objects.filter(schedule_id=created["id"]).count() == 1
+
+
+def test_a_retried_photo_upload_with_its_idempotency_key_adds_the_photo_once(host, api, media):
+    """A photo upload over a flaky mobile connection is retried with the same Idempotency-Key;
+    the host expects one photo. Instead the key was ignored and the listing got the photo
+    twice."""
+    listing = ListingFactory.create(host=host)
+    content = png()
+
+    def upload():
+        file = io.BytesIO(content)
+        file.name = "harbour.png"
+        return api.post(
+            f"/api/v1/host/listings/{listing.pk}/photos",
+            {"file": file, "alt_text": "The harbour"},
+            headers={"Idempotency-Key": "photo-1"},
+        )
+
+    first, again = upload(), upload()
+
+    assert first.status_code == 201, first.content
+    assert (again.status_code, again.content) == (201, first.content)
+    assert ListingPhoto.objects.filter(listing=listing).count() == 1
+
+
+def test_another_photo_with_the_same_idempotency_key_is_a_422(host, api, media):
+    """A different upload under a used key is refused, as for every idempotent POST."""
+    listing = ListingFactory.create(host=host)
+
+    def upload(content):
+        file = io.BytesIO(content)
+        file.name = "photo.png"
+        return api.post(
+            f"/api/v1/host/listings/{listing.pk}/photos",
+            {"file": file},
+            headers={"Idempotency-Key": "photo-2"},
+        )
+
+    assert upload(png()).status_code == 201
+    response = upload(png(color="navy"))
+
+    assert response.status_code == 422, response.content
+    assert error_of(response)["code"] == "idempotency_key_reused"
+    assert ListingPhoto.objects.filter(listing=listing).count() == 1

@@ -10,6 +10,7 @@ from ninja import Schema
 from ninja.params import HeaderEx, P
 
 from outings.accounts.models import HostProfile
+from outings.api import idempotency
 from outings.api.auth import caller
 from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
 from outings.api.errors import ValidationFailed
@@ -43,6 +44,21 @@ def located[T](where: str, action: Callable[[], T]) -> T:
             for name, messages in error.fields.items()
         }
         raise
+
+
+def created(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    schema: type[Schema],
+    where: str,
+    action: Callable[[], object],
+) -> HttpResponse:
+    """A 201 with what `action` created, once per Idempotency-Key (a retry gets the first
+    answer); its field errors are named from `where` (located)."""
+    return idempotency.respond(
+        request, key=key, status=201, schema=schema, action=lambda: located(where, action)
+    )
 
 
 def no_content() -> HttpResponse:

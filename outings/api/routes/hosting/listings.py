@@ -4,13 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 
-from outings.api import idempotency
 from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import set_cache_headers
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
-from outings.api.routes.hosting.common import IfMatch, edit_versioned, etag_of, host, located
+from outings.api.routes.hosting.common import IfMatch, created, edit_versioned, etag_of, host
 from outings.api.routes.hosting.schemas import HostListingOut, ListingIn, ListingUpdateIn
 from outings.catalog import services
 from outings.catalog.models import Listing
@@ -44,16 +43,13 @@ def create_listing(
 ) -> HttpResponse:
     """A new draft. The time zone follows from the point; the description is Markdown."""
     owner = host(request)
-    return idempotency.respond(
+    return created(
         request,
         key=idempotency_key,
-        status=201,
         schema=HostListingOut,
-        action=lambda: located(
-            "body.payload",
-            lambda: services.create_listing(
-                host=owner, data=payload.to_data(), actor=caller(request)
-            ),
+        where="body.payload",
+        action=lambda: services.create_listing(
+            host=owner, data=payload.to_data(), actor=caller(request)
         ),
     )
 

@@ -4,14 +4,14 @@ made in the background after the upload; `status` says when they are ready."""
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Status
+from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from outings.api.auth import AUTHENTICATED
 from outings.api.errors import ValidationFailed, responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.params import Id
-from outings.api.routes.hosting.common import host, located, no_content
+from outings.api.params import Id, IdempotencyKey
+from outings.api.routes.hosting.common import created, host, located, no_content
 from outings.api.routes.hosting.schemas import PhotoOrderIn, PhotoOut, PhotoPatch
 from outings.catalog.models import ListingPhoto
 from outings.catalog.photos import services
@@ -45,31 +45,30 @@ def list_photos(
 
 @router.post(
     "/host/listings/{listing_id}/photos",
-    response={201: PhotoOut, **ERRORS, **responses(415)},
+    response={201: PhotoOut, **ERRORS, **responses(415, 422)},
 )
 def upload_photo(
     request: HttpRequest,
     listing_id: Id,
     file: File[UploadedFile | None] = None,
     alt_text: Form[str] = "",
-) -> Status[ListingPhoto]:
+    idempotency_key: IdempotencyKey = None,
+) -> HttpResponse:
     """Upload one photo (multipart/form-data: `file`, optional `alt_text`). JPEG, PNG or WebP,
     at most 15 MB and 40 megapixels; checked by content, re-encoded without metadata."""
     owner = host(request)
     own_listing(host=owner, listing_id=listing_id)
     if file is None:
         raise ValidationFailed(fields={"body.file": [_("Attach the photo as `file`.")]})
-    photo = located(
-        "body",
-        lambda: services.add_photo(
-            host=owner,
-            listing_id=listing_id,
-            file=file,
-            size=file.size or 0,
-            alt_text=alt_text,
+    return created(
+        request,
+        key=idempotency_key,
+        schema=PhotoOut,
+        where="body",
+        action=lambda: services.add_photo(
+            host=owner, listing_id=listing_id, file=file, size=file.size or 0, alt_text=alt_text
         ),
     )
-    return Status(201, photo)
 
 
 @router.patch("/host/listings/{listing_id}/photos/{photo_id}", response={200: PhotoOut, **ERRORS})

@@ -3,7 +3,7 @@ zone; slots are materialised on every change (and hourly) up to the horizon."""
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from outings.accounts.models import HostProfile
 from outings.api.auth import AUTHENTICATED
@@ -12,7 +12,14 @@ from outings.api.idempotency import respond
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
 from outings.api.routes.booking_schemas import ReasonIn, reason_of
-from outings.api.routes.hosting.common import IfMatch, edit_versioned, host, located, no_content
+from outings.api.routes.hosting.common import (
+    IfMatch,
+    created,
+    edit_versioned,
+    host,
+    located,
+    no_content,
+)
 from outings.api.routes.hosting.schemas import (
     CapacityIn,
     ExceptionIn,
@@ -30,6 +37,7 @@ from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 router = Router(tags=["hosting"], auth=AUTHENTICATED)
 ERRORS = responses(400, 401, 403, 404, 409, 413, 429)
+CREATE_ERRORS = responses(400, 401, 403, 404, 409, 413, 422, 429)
 
 
 def _schedule(owner: HostProfile, listing_id: int, schedule_id: int) -> Schedule:
@@ -61,17 +69,24 @@ def list_schedules(request: HttpRequest, listing_id: Id, page: Query[PageParams]
     )
 
 
-@router.post("/host/listings/{listing_id}/schedules", response={201: ScheduleOut, **ERRORS})
-def create_schedule(request: HttpRequest, listing_id: Id, payload: ScheduleIn) -> Status[Schedule]:
+@router.post("/host/listings/{listing_id}/schedules", response={201: ScheduleOut, **CREATE_ERRORS})
+def create_schedule(
+    request: HttpRequest,
+    listing_id: Id,
+    payload: ScheduleIn,
+    idempotency_key: IdempotencyKey = None,
+) -> HttpResponse:
     """A weekly rule, or one date (`kind: once`). Overlapping another rule is a 409."""
     owner = host(request)
-    schedule = located(
-        "body.payload",
-        lambda: services.create_schedule(
+    return created(
+        request,
+        key=idempotency_key,
+        schema=ScheduleOut,
+        where="body.payload",
+        action=lambda: services.create_schedule(
             host=owner, listing_id=listing_id, data=payload.to_data(), now=timezone.now()
         ),
     )
-    return Status(201, schedule)
 
 
 @router.put(
@@ -121,17 +136,24 @@ def delete_schedule(request: HttpRequest, listing_id: Id, schedule_id: Id) -> Ht
 
 @router.post(
     "/host/listings/{listing_id}/schedules/{schedule_id}/exceptions",
-    response={201: ExceptionOut, **ERRORS},
+    response={201: ExceptionOut, **CREATE_ERRORS},
 )
 def add_exception(
-    request: HttpRequest, listing_id: Id, schedule_id: Id, payload: ExceptionIn
-) -> Status[ScheduleException]:
+    request: HttpRequest,
+    listing_id: Id,
+    schedule_id: Id,
+    payload: ExceptionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> HttpResponse:
     """Cancel a day (or one start of it), or move one start to another time."""
     owner = host(request)
     _schedule(owner, listing_id, schedule_id)
-    exception = located(
-        "body.payload",
-        lambda: services.add_schedule_exception(
+    return created(
+        request,
+        key=idempotency_key,
+        schema=ExceptionOut,
+        where="body.payload",
+        action=lambda: services.add_schedule_exception(
             host=owner,
             schedule_id=schedule_id,
             day=payload.day,
@@ -141,7 +163,6 @@ def add_exception(
             now=timezone.now(),
         ),
     )
-    return Status(201, exception)
 
 
 @router.delete(
