@@ -5,16 +5,31 @@ Versioning: a change that could break a client (a removed or renamed field, a ne
 input, a changed meaning) goes into a v2 mounted beside this one, never into v1.
 """
 
+from typing import Any
+
 from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
 
 from outings.api.errors import install_error_handlers
+from outings.api.openapi import describe_headers
 from outings.api.routes import bookings, catalog, me, search
 from outings.api.routes.hosting import router as hosting_router
 from outings.api.throttling import ApiRateLimit
 from outings.notifications import api as notifications_api
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """ninja's document, with the headers the operations send and read."""
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        describe_headers(document)
+        return document
+
+
+api = Api(
     title="Outings API",
     version="1",
     description=(

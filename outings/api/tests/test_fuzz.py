@@ -57,6 +57,7 @@ def leave_out_server_issued_values(case: schemathesis.Case[Any]) -> None:
         case.query.pop("cursor", None)
     if case.headers:
         case.headers.pop("If-Match", None)
+        case.headers.pop("If-None-Match", None)
         if "Idempotency-Key" in case.headers:
             case.headers["Idempotency-Key"] = uuid.uuid4().hex
 

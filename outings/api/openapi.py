@@ -1,0 +1,73 @@
+"""The headers of the OpenAPI document: what ninja cannot infer from a handler's signature.
+
+The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the writes
+that take If-Match answer the new ETag; a 429 says when to retry, as does a 409 of an operation
+that takes an Idempotency-Key (the first request is still running), whose success may be a
+replay; a 401 names the scheme. Added to the document ninja generates, from the responses and
+parameters each operation already declares, so that a new operation is described by declaring
+its statuses as usual (docs/api.md, "Adding an endpoint")."""
+
+from typing import Any
+
+from outings.api import idempotency
+
+STRING = {"type": "string"}
+ETAG = {
+    "description": "The state this answer shows; send it back as If-None-Match or If-Match.",
+    "schema": STRING,
+    "required": True,
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+}
+REPLAYED = {
+    "description": "`true` when this is the recorded answer to an earlier request with the "
+    "same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+WWW_AUTHENTICATE = {"description": "The scheme to authenticate with.", "schema": STRING}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags of answers you hold: 304 without a body while one of them is current.",
+    "schema": STRING,
+}
+
+
+def describe_headers(document: dict[str, Any]) -> None:
+    """Declare, in place, the headers the operations of `document` send and read."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            _describe(operation)
+
+
+def _describe(operation: dict[str, Any]) -> None:
+    # ninja keys the responses by int until the document is serialised.
+    responses: dict[str, Any] = {
+        str(status): value for status, value in operation["responses"].items()
+    }
+    parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
+    headers = {p["name"] for p in parameters if p["in"] == "header"}
+    success = [status for status in responses if status.startswith("2") and status != "204"]
+    if "304" in responses:
+        parameters.append(IF_NONE_MATCH)
+        for status in ("304", *success):
+            _add(responses[status], "ETag", ETAG)
+    if "If-Match" in headers:
+        for status in success:
+            _add(responses[status], "ETag", ETAG)
+    if idempotency.HEADER in headers:
+        for status in success:
+            _add(responses[status], idempotency.REPLAY_HEADER, REPLAYED)
+        if "409" in responses:
+            _add(responses["409"], "Retry-After", RETRY_AFTER)
+    if "429" in responses:
+        _add(responses["429"], "Retry-After", RETRY_AFTER)
+    if "401" in responses:
+        _add(responses["401"], "WWW-Authenticate", WWW_AUTHENTICATE)
+
+
+def _add(response: dict[str, Any], name: str, header: dict[str, Any]) -> None:
+    response.setdefault("headers", {})[name] = header
