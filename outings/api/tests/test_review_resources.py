@@ -220,3 +220,26 @@ def test_the_openapi_document_describes_retry_after(client):
     assert "Retry-After" in booking["409"].get("headers", {})
     assert "Idempotent-Replayed" in booking["201"].get("headers", {})
     assert "WWW-Authenticate" in booking["401"].get("headers", {})
+
+
+# --- A host's listing answers If-None-Match ---------------------------------------------------
+
+
+def test_a_hosts_listing_revalidated_with_its_etag_is_a_304(host, api):
+    """GET /host/listings/{id} answers an ETag with `private, max-age=0, must-revalidate`, so a
+    mobile app's HTTP cache revalidates it with If-None-Match on every read and expects a 304
+    while nothing changed (docs/api.md, "Caching and conditional requests"). Instead the whole
+    listing came back 200 every time; after a change, the new state must still come back."""
+    listing = ListingFactory.create(host=host)
+    path = f"/api/v1/host/listings/{listing.pk}"
+    first = api.get(path)
+
+    unchanged = api.get(path, headers={"If-None-Match": first["ETag"]})
+    assert api.post(f"{path}/pause").status_code == 200
+    changed = api.get(path, headers={"If-None-Match": first["ETag"]})
+
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    assert unchanged["ETag"] == first["ETag"]
+    assert changed.status_code == 200
+    assert changed.json()["status"] == "paused"
+    assert changed["ETag"] != first["ETag"]

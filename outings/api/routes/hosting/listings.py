@@ -5,7 +5,7 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from outings.api.auth import AUTHENTICATED, caller
-from outings.api.caching import set_cache_headers
+from outings.api.caching import cacheable, not_modified
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
@@ -54,12 +54,15 @@ def create_listing(
     )
 
 
-@router.get("/host/listings/{listing_id}", response={200: HostListingOut, **ERRORS})
-def get_own_listing(request: HttpRequest, response: HttpResponse, listing_id: Id) -> Listing:
-    """One of the caller's listings, with its ETag (send it back as If-Match)."""
+@router.get("/host/listings/{listing_id}", response={200: HostListingOut, 304: None, **ERRORS})
+def get_own_listing(
+    request: HttpRequest, response: HttpResponse, listing_id: Id
+) -> Listing | HttpResponse:
+    """One of the caller's listings, with its ETag (send it back as If-Match to edit it, or as
+    If-None-Match: 304 while it is unchanged; every write moves its version)."""
     listing = services.own_listing(host=host(request), listing_id=listing_id)
-    set_cache_headers(response, request, etag_of(listing))
-    return listing
+    etag = etag_of(listing)
+    return not_modified(request, etag) or cacheable(request, response, etag, listing)
 
 
 @router.put(
