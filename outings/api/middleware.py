@@ -38,8 +38,13 @@ class ApiMiddleware:
             # HEAD is GET without the body (RFC 9110, 9.3.2); the routes name GET only.
             request.method = "GET"
         response = self.get_response(request)
-        if response.status_code >= 400 and not _is_api_error(response):
-            response = _rewrite(response)
+        if response.status_code >= 400:
+            if not _is_api_error(response):
+                response = _rewrite(response)
+            # An error is about this request (and in its language): no cache may keep it, as
+            # one would keep a 404 heuristically (RFC 9111, 4.2.2) when nothing says otherwise.
+            if "Cache-Control" not in response:
+                response["Cache-Control"] = "no-store"
         if head and isinstance(response, HttpResponse):
             response["Content-Length"] = str(len(response.content))
             response.content = b""

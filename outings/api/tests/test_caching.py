@@ -178,3 +178,22 @@ def test_head_is_get_without_the_body(client):
     assert client.head("/api/v1/listings/999999999").status_code == 404
     refused = client.head("/api/v1/bookings/ABCDEFGHJK/confirm")  # a POST-only route
     assert (refused.status_code, refused["Allow"], refused.content) == (405, "POST", b"")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/listings/999999999",  # 404
+        "/api/v1/listings?limit=1000",  # 400
+        "/api/v1/search?lat=99&lng=0",  # 400
+        "/api/v1/nowhere",  # 404 from the URLconf
+    ],
+)
+def test_an_error_is_never_stored_by_a_cache(client, path):
+    """An anonymous 404 with no Cache-Control may be kept by a shared cache heuristically
+    (RFC 9111, 4.2.2), and an error's message is in the request's language: no cache keeps
+    one."""
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert response.status_code in (400, 404)
+    assert response["Cache-Control"] == "no-store"
