@@ -4,7 +4,7 @@ Thin: parse the parameters into the search app's typed query, call it, serialise
 module owns every rule (outings/search/query.py) and the SQL."""
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -89,7 +89,7 @@ class SearchParams(Input):
 
 class NextSlotOut(Schema):
     slot_id: int
-    starts_at: str
+    starts_at: datetime  # RFC 3339 in UTC ("Z"), typed date-time, as on every other resource
     seats_left: int
 
 
@@ -211,7 +211,7 @@ def _serialise(page: SearchPage) -> dict[str, object]:
                 "next_slot": hit.next_slot
                 and {
                     "slot_id": hit.next_slot.slot_id,
-                    "starts_at": hit.next_slot.starts_at.isoformat(),
+                    "starts_at": hit.next_slot.starts_at,
                     "seats_left": hit.next_slot.seats_left,
                 },
             }

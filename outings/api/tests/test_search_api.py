@@ -163,3 +163,16 @@ def test_autocomplete_needs_its_query(client):
 
     assert response.status_code == 400
     assert "query.q" in response.json()["error"]["fields"]
+
+
+def test_a_hits_next_date_is_a_date_time_like_every_other_resources(client):
+    """`next_slot.starts_at` was a plain string with "+00:00" while slots, bookings and the rest
+    give RFC 3339 in UTC with "Z", typed `date-time` in the OpenAPI document."""
+    listing = ListingFactory.create(title="Harbour kayak tour")
+    SlotFactory.create(listing=listing, starts_at=timezone.now() + timedelta(days=2))
+
+    [hit] = client.get("/api/v1/search?q=kayak").json()["results"]
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["NextSlotOut"]
+
+    assert hit["next_slot"]["starts_at"].endswith("Z")
+    assert schema["properties"]["starts_at"]["format"] == "date-time"
