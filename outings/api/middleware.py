@@ -41,6 +41,11 @@ class ApiMiddleware:
         if response.status_code >= 400:
             if not _is_api_error(response):
                 response = _rewrite(response)
+            if response.status_code == 405 and "Allow" in response:
+                # HEAD is answered wherever GET is (above), so the methods allowed say so.
+                allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
+                if "GET" in allowed and "HEAD" not in allowed:
+                    response["Allow"] = ", ".join([*allowed, "HEAD"])
             # An error is about this request (and in its language): no cache may keep it, as
             # one would keep a 404 heuristically (RFC 9111, 4.2.2) when nothing says otherwise.
             if "Cache-Control" not in response:
