@@ -12,6 +12,22 @@ from outings.search.services import load_exchange_rates
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def rates() -> None:
+    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
+
+
+def explore(
+    browser: Any, live_server: Any, query: str, *, javascript: bool = True, **options: Any
+) -> Any:
+    """A new page on /explore/?<query>, with or without JavaScript; `options` go to the page."""
+    context = browser.new_context(java_script_enabled=javascript, **options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/explore/?{query}")
+    return page
+
+
 @pytest.mark.parametrize("javascript", [False, True], ids=["without-js", "with-js"])
 def test_a_place_we_do_not_know_shows_the_friendly_message(
     live_server: Any, browser: Any, javascript: bool
@@ -23,12 +39,8 @@ def test_a_place_we_do_not_know_shows_the_friendly_message(
     swap a 4xx response by default (its responseHandling: "[45].." swap false), and the page
     configures nothing else: the message never appears, the old results stay on screen as if the
     place had been applied, and the URL does not change. The without-js case is the control."""
-    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
     ListingFactory(category=category("tours"), title="Harbour kayak tour")
-    context = browser.new_context(java_script_enabled=javascript)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/explore/?q=kayak")
+    page = explore(browser, live_server, "q=kayak", javascript=javascript)
     page.wait_for_selector("text=Harbour kayak tour")
 
     page.fill("input[name=near]", "Atlantis")
@@ -38,7 +50,7 @@ def test_a_place_we_do_not_know_shows_the_friendly_message(
 
     page.wait_for_selector("text=Please check your search", timeout=5_000)
     assert "We do not know that place." in page.inner_text("#results")
-    context.close()
+    page.context.close()
 
 
 def test_search_this_area_works_across_the_antimeridian(live_server: Any, browser: Any) -> None:
@@ -49,7 +61,6 @@ def test_search_this_area_works_across_the_antimeridian(live_server: Any, browse
     request answers 400 and, with htmx not swapping 4xx answers, nothing at all happens. The
     engine already supports a box whose west is east of its east (where.py); the map never
     sends one. The same happens when the visitor zooms out far enough to see the whole world."""
-    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
     ListingFactory(
         category=category("tours"),
         title="Reef snorkelling",
@@ -59,9 +70,7 @@ def test_search_this_area_works_across_the_antimeridian(live_server: Any, browse
         longitude=179.98,
         time_zone="Pacific/Fiji",
     )
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/explore/?q=snorkelling")
+    page = explore(browser, live_server, "q=snorkelling", viewport={"width": 1280, "height": 900})
     page.wait_for_selector("text=Reef snorkelling")
     page.wait_for_selector("#map .leaflet-marker-icon")
 
@@ -87,7 +96,6 @@ def test_search_this_area_is_not_cut_by_the_radius_searched_before(
     """A visitor searched within 5 km of a point, moves the map east and presses "Search this
     area": the box is the area now. A listing 6.5 km east of the point, inside the moved map,
     is found; the radius the visitor typed before no longer cuts the box."""
-    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
     for title, longitude in (("Harbour walk", -79.380), ("Distillery walk", -79.300)):
         ListingFactory(
             category=category("tours"),
@@ -98,9 +106,12 @@ def test_search_this_area_is_not_cut_by_the_radius_searched_before(
             longitude=longitude,
             time_zone="America/Toronto",
         )
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/explore/?q=walk&lat=43.65&lng=-79.38&radius_km=5")
+    page = explore(
+        browser,
+        live_server,
+        "q=walk&lat=43.65&lng=-79.38&radius_km=5",
+        viewport={"width": 1280, "height": 900},
+    )
     page.wait_for_selector("#results >> text=Harbour walk")
     assert page.locator("#results >> text=Distillery walk").count() == 0
     page.wait_for_selector("#map .leaflet-marker-icon")
@@ -125,11 +136,8 @@ def test_the_markers_use_the_images_the_page_names(live_server: Any, browser: An
     Leaflet guesses its marker images from leaflet.css's url() and only recognises the plain
     name, so every marker pointed at a file that does not exist. The page names the images by
     their served addresses (`{% static %}` on #map) and the map uses those."""
-    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
     ListingFactory(category=category("tours"), title="Harbour kayak tour")
-    page = browser.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/explore/?q=kayak")
+    page = explore(browser, live_server, "q=kayak")
     page.wait_for_selector("#map .leaflet-marker-icon")
 
     named = page.get_attribute("#map", "data-icon")
@@ -147,13 +155,11 @@ def test_a_shared_search_with_a_fractional_radius_can_be_searched_again(
     """The search takes a radius of 0.1 to 1,000 km (2.5 km, say, in a shared link), but the
     page's field said min 1, step 1: the browser's own check refused the form with 2.5 in it,
     and no later search could be sent from that page, with or without JavaScript."""
-    load_exchange_rates(path=Path(settings.BASE_DIR) / "data" / "exchange_rates.csv")
     ListingFactory(category=category("tours"), title="Harbour kayak tour")
     ListingFactory(category=category("tours"), title="Harbour canoe tour")
-    context = browser.new_context(java_script_enabled=javascript)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/explore/?q=kayak&lat=43.65&lng=-79.38&radius_km=2.5")
+    page = explore(
+        browser, live_server, "q=kayak&lat=43.65&lng=-79.38&radius_km=2.5", javascript=javascript
+    )
     page.wait_for_selector("text=Harbour kayak tour")
 
     page.fill("input[name=q]", "canoe")
