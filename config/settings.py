@@ -463,6 +463,37 @@ API_THROTTLE_RATES = {
 # (outings.common.proxies.client_ip); behind deploy/nginx.conf it is 1.
 API_TRUSTED_PROXIES = env.int("API_TRUSTED_PROXIES", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = API_TRUSTED_PROXIES
+# Cross-origin calls (CORS, django-cors-headers): a single-page or partner client served from
+# another origin calls the API with a personal token. "*" (the default) lets any origin read the
+# API; a comma-separated list of origins ("https://app.example.org") lets only those; empty, none.
+# Never with credentials: the session cookie authenticates the site's own pages only, so no
+# other origin can act as a signed-in visitor. Outermost, so that every answer under /api/
+# carries the headers, the API's own refusals (413) and errors included.
+INSTALLED_APPS += ["corsheaders"]
+MIDDLEWARE.insert(0, "corsheaders.middleware.CorsMiddleware")
+CORS_URLS_REGEX = r"^/api/"
+_cors_origins = env.list("API_CORS_ALLOWED_ORIGINS", default=["*"])
+CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
+CORS_ALLOW_CREDENTIALS = False
+# What a client sends beyond the CORS-safelisted headers, and what it may read of an answer.
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-match",
+    "if-none-match",
+]
+CORS_EXPOSE_HEADERS = [
+    "Allow",
+    "Content-Language",
+    "ETag",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "WWW-Authenticate",
+]
+CORS_PREFLIGHT_MAX_AGE = env.int("API_CORS_MAX_AGE", default=86400)  # seconds
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)  # seconds, anonymous reads
 API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)  # seconds
 # A key still in flight after this long belongs to a request that died; another may take it.

@@ -17,7 +17,7 @@ def test_an_anonymous_read_is_publicly_cacheable(client):
     response = client.get(f"/api/v1/listings/{listing.pk}")
 
     assert response["Cache-Control"] == "public, max-age=60"
-    assert response["Vary"] == "Authorization, Cookie, Accept-Language"
+    assert response["Vary"] == "Authorization, Cookie, Accept-Language, origin"  # origin: CORS
     assert response["ETag"].startswith('"')
 
 
@@ -41,7 +41,7 @@ def test_an_authenticated_read_is_private(client, guest_token):
     response = client.get(f"/api/v1/listings/{listing.pk}", **bearer(guest_token))
 
     assert response["Cache-Control"] == "private, max-age=0, must-revalidate"
-    assert response["Vary"] == "Authorization, Cookie, Accept-Language"
+    assert response["Vary"] == "Authorization, Cookie, Accept-Language, origin"  # origin: CORS
 
 
 @pytest.mark.parametrize(
