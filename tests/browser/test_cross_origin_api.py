@@ -29,25 +29,18 @@ def other_origin(tmp_path: Path) -> Iterator[str]:
 
 
 FETCH = """async ([api, token, listing]) => {
+    const createToken = () => fetch(`${api}/api/v1/me/tokens`, {
+        method: "POST",
+        headers: {
+            "Authorization": `Bearer ${token}`,
+            "Content-Type": "application/json",
+            "Idempotency-Key": "spa-1",
+        },
+        body: JSON.stringify({name: "from the app"}),
+    });
     const read = await fetch(`${api}/api/v1/listings/${listing}`);
-    const created = await fetch(`${api}/api/v1/me/tokens`, {
-        method: "POST",
-        headers: {
-            "Authorization": `Bearer ${token}`,
-            "Content-Type": "application/json",
-            "Idempotency-Key": "spa-1",
-        },
-        body: JSON.stringify({name: "from the app"}),
-    });
-    const replayed = await fetch(`${api}/api/v1/me/tokens`, {
-        method: "POST",
-        headers: {
-            "Authorization": `Bearer ${token}`,
-            "Content-Type": "application/json",
-            "Idempotency-Key": "spa-1",
-        },
-        body: JSON.stringify({name: "from the app"}),
-    });
+    const created = await createToken();
+    const replayed = await createToken();
     const refused = await fetch(`${api}/api/v1/me`, {headers: {"Authorization": "Bearer nope"}});
     return {
         read: read.status, etag: read.headers.get("ETag"), title: (await read.json()).title,
