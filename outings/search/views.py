@@ -86,10 +86,9 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         "selected_categories": selected,
         "category_facets": _category_facets(page, selected),
         "applied_sort": applied_sort,
+        "result_count": _result_count(page, selected) if page else None,
     }
-    template = (
-        "search/_results.html" if request.headers.get("HX-Request") else "search/explore.html"
-    )
+    template = "search/_swap.html" if request.headers.get("HX-Request") else "search/explore.html"
     return render(request, template, context, status=status)
 
 
@@ -100,6 +99,17 @@ def _category_facets(page: SearchPage | None, selected: set[str]) -> list[FacetV
     shown = {value.value for value in values}
     values += [FacetValue(value=slug, count=0, selected=True) for slug in sorted(selected - shown)]
     return values
+
+
+def _result_count(page: SearchPage, selected: set[str]) -> int:
+    """Every match of the search, on every page: a listing has one category, and the category
+    facet counts each match within the other facets' selections, so its counts in the
+    categories chosen (or in all of them) add up to the matches."""
+    return sum(
+        value.count
+        for value in page.facets.get("category", [])
+        if not selected or value.value in selected
+    )
 
 
 @require_GET

@@ -8,7 +8,7 @@ from django.templatetags.tz import do_timezone
 from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language_info, gettext, ngettext
 
 from outings.catalog.models import Listing
 from outings.common.zones import zone_or_utc
@@ -50,6 +50,17 @@ def with_zone(value: datetime | None, format_name: str = "DATETIME_FORMAT") -> s
     if not isinstance(value, datetime):
         return ""
     return f"{formats.date_format(value, format_name)} {formats.date_format(value, 'T')}"
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language's name in the page's language: "de" reads "German" on the English page and
+    "Deutsch" on the German one (Django's own names and their translations, LANG_INFO). A code
+    Django does not know stays as it is."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 @register.filter

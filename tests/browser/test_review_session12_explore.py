@@ -1,0 +1,40 @@
+"""The explore page in a real browser for guests who use a screen reader or the keyboard
+(review, session 12). Each test failed on the code it was written against."""
+
+from typing import Any
+
+import pytest
+
+from outings.catalog.tests.factories import ListingFactory, category
+from tests.browser.test_review_explore_js import explore, rates  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_search_changes_the_text_of_the_status_region_that_stays(
+    live_server: Any, browser: Any
+) -> None:
+    """A screen reader announces a change inside a live region it already knows. The results
+    section was the page's only live region, and each search replaced it whole (htmx's
+    outerHTML): the new node was never announced, so a blind guest heard nothing of the new
+    results. The status region is the same node before and after the search, and its text is
+    the new count."""
+    for n in range(3):
+        ListingFactory(category=category("tours"), title=f"Harbour kayak {n}")
+    ListingFactory(category=category("culture"), title="Royal museum tour")
+    page = explore(browser, live_server, "q=kayak")
+    page.wait_for_selector("#results .hit")
+    status = page.locator('[role="status"]')
+    assert status.inner_text() == "3 results"
+    page.evaluate("document.querySelector('[role=status]').dataset.seen = 'yes'")
+
+    page.fill("#id_q", "museum")
+    with page.expect_response(lambda r: "q=museum" in r.url and "/suggest" not in r.url):
+        page.press("#id_q", "Enter")
+    page.wait_for_selector("#results >> text=Royal museum tour")
+
+    assert status.count() == 1
+    assert status.get_attribute("data-seen") == "yes"  # the same node, not a new one
+    assert status.inner_text() == "1 result"
+    page.context.close()
+
