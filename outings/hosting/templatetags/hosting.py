@@ -2,10 +2,11 @@
 and small filters of the host pages."""
 
 from collections.abc import Iterable
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from django import template
+from django.utils import formats
 
 from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import photos_for_listing
@@ -28,4 +29,12 @@ def weekday_names(days: Iterable[int]) -> str:
 
 @register.filter
 def times(values: Iterable[time]) -> str:
-    return ", ".join(f"{value:%H:%M}" for value in sorted(values))
+    """Start times in the language's format: "10 a.m., 2:30 p.m." / "10:00, 14:30"."""
+    return ", ".join(formats.time_format(value, "TIME_FORMAT") for value in sorted(values))
+
+
+@register.filter
+def day_label(day: date) -> str:
+    """A day as the site's dates read (bookings/_when.html): "Sun, Feb. 9, 2031" / "So, 9.
+    Februar 2031"."""
+    return f"{formats.date_format(day, 'D')}, {formats.date_format(day, 'DATE_FORMAT')}"
