@@ -38,3 +38,21 @@ def test_a_search_changes_the_text_of_the_status_region_that_stays(
     assert status.inner_text() == "1 result"
     page.context.close()
 
+
+@pytest.mark.parametrize("path", ["/explore/?q=kayak", "/"], ids=["explore", "home"])
+def test_a_button_that_needs_javascript_is_not_shown_without_it(
+    live_server: Any, browser: Any, path: str
+) -> None:
+    """The buttons "Search this area" (explore) and "Show things near me" (home) are `hidden` until
+    their script shows them, but `.button { display: inline-flex }` overrides the browser's own
+    `[hidden] { display: none }`: both were on screen from the start, and without JavaScript
+    (or on the explore page before the map was moved) pressing them did nothing."""
+    ListingFactory(category=category("tours"), title="Harbour kayak tour")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{path}")
+
+    button = page.locator("#search-area, [data-locate]")
+    assert button.count() == 1
+    assert button.is_hidden()
+    context.close()
