@@ -39,6 +39,28 @@ def test_a_search_changes_the_text_of_the_status_region_that_stays(
     page.context.close()
 
 
+def test_moving_the_map_with_the_keyboard_offers_to_search_this_area(
+    live_server: Any, browser: Any
+) -> None:
+    """Leaflet moves the map with the arrow keys once it has the focus, but "Search this
+    area" appeared only after a drag with the mouse (`dragend`): a keyboard user could move the
+    map and never search there."""
+    ListingFactory(category=category("tours"), title="Harbour kayak tour")
+    page = explore(browser, live_server, "q=kayak", viewport={"width": 1280, "height": 900})
+    page.wait_for_selector("#map .leaflet-marker-icon")
+    page.wait_for_timeout(500)  # the map's own fitting to the results is not the guest's move
+    assert page.locator("#search-area").is_hidden()
+
+    page.focus("#map")
+    page.keyboard.press("ArrowRight")
+
+    page.wait_for_selector("#search-area:not([hidden])", timeout=3_000)
+    with page.expect_response(lambda r: "bbox=" in r.url) as answer:
+        page.press("#search-area", "Enter")
+    assert answer.value.status == 200
+    page.context.close()
+
+
 @pytest.mark.parametrize("path", ["/explore/?q=kayak", "/"], ids=["explore", "home"])
 def test_a_button_that_needs_javascript_is_not_shown_without_it(
     live_server: Any, browser: Any, path: str

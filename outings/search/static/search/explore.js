@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var map, markers, icon;
+  var MAP_KEYS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "+", "-", "=", "_"];
+
+  function offerSearchArea() { document.getElementById("search-area").hidden = false; }
 
   function hits() {
     return Array.prototype.slice.call(document.querySelectorAll("#results .hit[data-lat]"))
@@ -26,8 +29,14 @@
         iconUrl: box.dataset.icon, iconRetinaUrl: box.dataset.icon2x, shadowUrl: box.dataset.shadow,
         iconSize: [25, 41], iconAnchor: [12, 41], popupAnchor: [1, -34], shadowSize: [41, 41]
       });
-      // Only a move the visitor made offers "search this area", not our own fitBounds.
-      map.on("dragend", function () { document.getElementById("search-area").hidden = false; });
+      // Only a move the visitor made offers "search this area", not our own fitBounds: a drag,
+      // or the keys Leaflet moves and zooms the map with once it has the focus.
+      map.on("dragend", offerSearchArea);
+      box.addEventListener("keydown", function (event) {
+        if (MAP_KEYS.indexOf(event.key) >= 0 && !event.altKey && !event.ctrlKey && !event.metaKey) {
+          offerSearchArea();
+        }
+      });
     }
     markers.clearLayers();
     var points = [];
