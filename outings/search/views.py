@@ -2,6 +2,7 @@
 with it, htmx swaps the results in place and keeps the URL (back button included)."""
 
 import logging
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -58,16 +59,14 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
                 else cache.cached_search(query, version=version)
             )
         except InvalidSearch as error:
-            problems = [message for messages in error.fields.values() for message in messages]
+            # Named by the field, as the form's own mistakes are: "From: A date from …".
+            problems = [_problem(form, name, messages) for name, messages in error.fields.items()]
             status = 400
         except SearchTimeout as error:
             problems = [error.message]
             status = error.status_code
     else:
-        problems = [
-            f"{form.fields[name].label or name}: {' '.join(str(e) for e in errors)}"
-            for name, errors in form.errors.items()
-        ]
+        problems = [_problem(form, name, errors) for name, errors in form.errors.items()]
         status = 400
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -90,6 +89,13 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
     }
     template = "search/_swap.html" if request.headers.get("HX-Request") else "search/explore.html"
     return render(request, template, context, status=status)
+
+
+def _problem(form: ExploreForm, name: str, messages: Iterable[object]) -> str:
+    """A mistake to fix, named by its field's label in the page's language."""
+    field = form.fields.get(name)
+    label = field.label if field is not None and field.label else name
+    return f"{label}: {' '.join(str(message) for message in messages)}"
 
 
 def _category_facets(page: SearchPage | None, selected: set[str]) -> list[FacetValue]:
