@@ -171,11 +171,6 @@ def url_or_blank(value: str) -> str:
     return value if value.startswith(("http://", "https://")) and len(value) <= 1000 else ""
 
 
-def country_code(value: str) -> str:
-    value = value.strip().upper()
-    return value if re.fullmatch(r"[A-Z]{2}", value) else ""
-
-
 # --- Numbers and flags -------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ when a long window (an exhibition, a term-long course) actually meets.
 
 from zoneinfo import ZoneInfo
 
+from outings.catalog.countries import country_code
 from outings.catalog.importers import categories, generate
 from outings.catalog.importers.core import (
     EVENT_COLUMNS,
@@ -18,7 +19,6 @@ from outings.catalog.importers.core import (
     SkipRow,
     clean_line,
     clean_text,
-    country_code,
     join_nonempty,
     parse_coordinates,
     parse_currency,

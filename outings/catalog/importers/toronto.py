@@ -7,6 +7,7 @@ rows (one per date): each becomes its own listing with a weekly rule on its own 
 
 from zoneinfo import ZoneInfo
 
+from outings.catalog.countries import country_code
 from outings.catalog.importers import categories, generate
 from outings.catalog.importers.core import (
     EVENT_COLUMNS,
@@ -17,7 +18,6 @@ from outings.catalog.importers.core import (
     SkipRow,
     clean_line,
     clean_text,
-    country_code,
     join_nonempty,
     parse_coordinates,
     parse_currency,

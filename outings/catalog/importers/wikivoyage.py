@@ -7,6 +7,7 @@ once. The nearest town (GeoNames, CC BY 4.0) becomes the city; the article, a ta
 
 import re
 
+from outings.catalog.countries import country_code
 from outings.catalog.importers import categories
 from outings.catalog.importers.core import (
     HostSpec,
@@ -14,7 +15,6 @@ from outings.catalog.importers.core import (
     Row,
     SkipRow,
     clean_line,
-    country_code,
     parse_coordinates,
     parse_source_id,
     url_or_blank,

@@ -10,6 +10,7 @@ import tzfpy
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext as _
 
+from outings.catalog.countries import country_code
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import CancellationPolicy, Category, Listing
 from outings.catalog.services.errors import InvalidListing
@@ -132,9 +133,9 @@ def validate_listing(data: ListingData) -> dict[str, Any]:
     if data.currency not in CURRENCIES:
         fail("currency", _("Choose one of the listed currencies."))
     values["currency"] = data.currency
-    country = data.country_code.strip().upper()
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        fail("country_code", _("Use a two-letter ISO 3166 code, such as DE."))
+    country = country_code(data.country_code)
+    if not country:
+        fail("country_code", _("Use an ISO 3166-1 country code, such as DE or GB."))
     values["country_code"] = country
     if not (math.isfinite(data.latitude) and -90 <= data.latitude <= 90):
         fail("latitude", _("A latitude between -90 and 90 is required."))
