@@ -12,7 +12,7 @@ out with another rule's (`_clear_of_other_groups`).
 
 import bisect
 import itertools
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -246,17 +246,20 @@ def sync_schedule_slots(
     ]
     # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
     created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
-    retimed = Slot.objects.filter(schedule=schedule, starts_at__gte=now).exclude(
-        ends_at=F("starts_at") + duration
-    )
-    booked_retimed = list(retimed.filter(seats_taken__gt=0).values_list("pk", flat=True))
-    retimed.update(ends_at=F("starts_at") + duration)
-    if booked_retimed:
-        # Their guests are told, with the calendar event at its new end (the bookings app).
-        outbox.enqueue(kind=events.RETIMED, payload={"slots": booked_retimed})
+    _retime(Slot.objects.filter(schedule=schedule, starts_at__gte=now), duration=duration)
     return SyncResult(
         created=len(created) + len(reopened), removed=removed, kept_booked=len(booked)
     )
+
+
+def _retime(slots: QuerySet[Slot], *, duration: timedelta) -> None:
+    """End each of `slots` `duration` after its start; the guests of those booked are told, with
+    the calendar event at its new end (the bookings app reads RETIMED). Call under their locks."""
+    retimed = slots.exclude(ends_at=F("starts_at") + duration)
+    booked = list(retimed.filter(seats_taken__gt=0).values_list("pk", flat=True))
+    retimed.update(ends_at=F("starts_at") + duration)
+    if booked:
+        outbox.enqueue(kind=events.RETIMED, payload={"slots": booked})
 
 
 def _clear_of_other_groups(
@@ -582,12 +585,17 @@ def _check_moved_days(
             raise rules.ScheduleOverlap(message, fields={field: [message]})
 
 
+ZERO = timedelta()
+
+
 def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
-    """Carry a new duration or time zone of `listing` (already saved) over to its schedules'
-    future slots: end times follow the duration, starts stay at their wall-clock times in the
-    new zone. ScheduleOverlap if the starts would overlap at the new duration (rules, or a moved
-    start and its day); SlotHasBookings if a booked date would move or go. Call in the
-    transaction that edits the listing, holding its row lock (the order of create_schedule)."""
+    """Carry a new duration or time zone of `listing` (already saved) over to its future dates:
+    end times follow the duration, starts stay at their wall-clock times in the new zone, for
+    the schedules' slots and for dates no rule makes (`_follow_dates_made_by_hand`) alike.
+    ScheduleOverlap if the starts would overlap at the new duration (rules, a moved start and its
+    day, or a date made by hand and its neighbours); SlotHasBookings if a booked date would move
+    or go. Call in the transaction that edits the listing, holding its row lock (the order of
+    create_schedule)."""
     schedules = list(
         Schedule.objects.select_for_update(of=("self",))
         .filter(listing=listing)
@@ -608,16 +616,101 @@ def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: dat
     except SlotHasBookings as error:
         if listing.time_zone == previous_time_zone:
             raise
-        old = ZoneInfo(previous_time_zone)
-        when = ", ".join(
-            f"{slot.starts_at.astimezone(old):%Y-%m-%d %H:%M}" for slot in error.context["slots"]
+        raise _zone_move_refused(listing, previous_time_zone, error.context["slots"]) from error
+    _follow_dates_made_by_hand(listing=listing, previous_time_zone=previous_time_zone, now=now)
+
+
+def _zone_move_refused(
+    listing: Listing, previous_time_zone: str, slots: Sequence[Slot]
+) -> SlotHasBookings:
+    """The refusal of a new zone that would move the booked `slots`, named in the old zone."""
+    old = ZoneInfo(previous_time_zone)
+    when = ", ".join(f"{slot.starts_at.astimezone(old):%Y-%m-%d %H:%M}" for slot in slots)
+    message = _(
+        "Guests have booked %(when)s (%(zone)s time); in the time zone of the new meeting "
+        "point (%(new)s) these dates would move. Cancel those bookings first, or keep the "
+        "meeting point in the same time zone."
+    ) % {"when": when, "zone": previous_time_zone, "new": listing.time_zone}
+    return SlotHasBookings(message, fields={"latitude": [message]}, slots=list(slots))
+
+
+def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
+    """The open dates to come that no schedule makes (staff add them in the admin) follow the
+    listing as the rules' dates do (sync_schedule_slots): each keeps its wall-clock start in the
+    new zone (one the new zone skips goes, as a rule's start there makes no slot) and lasts the
+    new duration. A booked one gets its new end and its guests are told (RETIMED); one that the
+    new zone would move is SlotHasBookings. ScheduleOverlap if one would overlap another open
+    date of the listing.
+    Call after the schedules' slots are synced, holding the listing's row lock."""
+    dates = list(
+        Slot.objects.select_for_update()
+        .filter(
+            listing_id=listing.pk,
+            schedule__isnull=True,
+            status=Slot.Status.OPEN,
+            starts_at__gte=now,
         )
-        message = _(
-            "Guests have booked %(when)s (%(zone)s time); in the time zone of the new meeting "
-            "point (%(new)s) these dates would move. Cancel those bookings first, or keep the "
-            "meeting point in the same time zone."
-        ) % {"when": when, "zone": previous_time_zone, "new": listing.time_zone}
-        raise SlotHasBookings(message, fields={"latitude": [message]}) from error
+        .order_by("starts_at")
+    )
+    if not dates:
+        return
+    old, zone = ZoneInfo(previous_time_zone), ZoneInfo(listing.time_zone)
+    duration = timedelta(minutes=listing.duration_minutes or 60)
+    starts: dict[int, datetime | None] = {}
+    for slot in dates:
+        local = slot.starts_at.astimezone(old)
+        starts[slot.pk] = local_instant(local.date(), local.time().replace(tzinfo=None), zone)
+    moved = [slot for slot in dates if starts[slot.pk] != slot.starts_at]
+    booked = [slot for slot in moved if slot.seats_taken > 0]
+    if booked:
+        raise _zone_move_refused(listing, previous_time_zone, booked)
+    staying = [slot for slot in dates if starts[slot.pk] is not None]
+    _check_clear_of_other_dates(
+        listing=listing,
+        mine={slot.pk: start for slot in staying if (start := starts[slot.pk]) is not None},
+        leaving=[slot.pk for slot in dates],
+        duration=duration,
+        now=now,
+    )
+    _retire(slot.pk for slot in dates if starts[slot.pk] is None)
+    # One at a time, the furthest first in the direction they move, so that no start is taken
+    # twice on the way (slot_unique_start is checked row by row).
+    shift = sum(((starts[slot.pk] or slot.starts_at) - slot.starts_at for slot in moved), ZERO)
+    forward = shift > ZERO
+    for slot in sorted(moved, key=lambda s: s.starts_at, reverse=forward):
+        start = starts[slot.pk]
+        if start is not None:
+            Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + duration)
+    _retime(Slot.objects.filter(pk__in=[slot.pk for slot in staying]), duration=duration)
+
+
+def _check_clear_of_other_dates(
+    *,
+    listing: Listing,
+    mine: Mapping[int, datetime],
+    leaving: Collection[int],
+    duration: timedelta,
+    now: datetime,
+) -> None:
+    """ScheduleOverlap (on `duration_minutes`) if one of the dates `mine` (slot id: its new
+    start) would be out at the same time as another open date of the listing to come (not
+    counting `leaving`: the dates being moved or retired)."""
+    others = Slot.objects.filter(
+        listing_id=listing.pk, status=Slot.Status.OPEN, starts_at__gte=now
+    ).exclude(pk__in=leaving)
+    starts = sorted(
+        [(start, True) for start in mine.values()]
+        + [(start, False) for start in others.values_list("starts_at", flat=True)]
+    )
+    for (first, first_mine), (second, second_mine) in itertools.pairwise(starts):
+        if (first_mine or second_mine) and second - first < duration:
+            zone = ZoneInfo(listing.time_zone)
+            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+                "a": f"{first.astimezone(zone):%Y-%m-%d %H:%M}",
+                "b": f"{second.astimezone(zone):%H:%M}",
+                "m": listing.duration_minutes,
+            }
+            raise rules.ScheduleOverlap(message, fields={"duration_minutes": [message]})
 
 
 def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> Slot:

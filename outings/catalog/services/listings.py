@@ -85,7 +85,8 @@ def update_listing(
     listings cannot be edited.
 
     A new duration or time zone (the meeting point moved to another zone) carries over to the
-    schedules' slots from `now` (default: the clock) on, in the same transaction
+    listing's dates (its schedules' and those made by hand) from `now` (default: the clock) on,
+    in the same transaction
     (scheduling.services.follow_listing_change): refused with ScheduleOverlap if the starts
     would overlap, SlotHasBookings if a booked date would move."""
     ensure_active(host)
