@@ -124,9 +124,12 @@ def check_schedule(
     duration_minutes: int,
     min_group_size: int,
     siblings: Iterable[Schedule],
+    min_guests: int = 0,
 ) -> None:
     """InvalidSchedule naming each field at fault, or ScheduleOverlap with another rule of the
-    listing (`siblings`: its other schedules). `data` must be normalised."""
+    listing (`siblings`: its other schedules). `data` must be normalised. A capacity below the
+    listing's smallest group or its minimum of guests per date (`min_guests`, 0: none) makes
+    dates nobody can book, or that are always cancelled for too few guests."""
     errors: dict[str, list[str]] = {}
 
     def fail(name: str, message: str) -> None:
@@ -160,6 +163,8 @@ def check_schedule(
             "capacity",
             _("At least the smallest group size (%(n)s).") % {"n": min_group_size},
         )
+    elif data.capacity < min_guests:
+        fail("capacity", _("At least the minimum of guests per date (%(n)s).") % {"n": min_guests})
     if errors:
         raise InvalidSchedule(fields=errors)
     for other in siblings:

@@ -348,6 +348,7 @@ def _checked(
         today=now.date(),
         duration_minutes=listing.duration_minutes or 60,
         min_group_size=listing.min_group_size,
+        min_guests=listing.min_guests,
         siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
     )
     if data.kind == Schedule.Kind.ONCE:
@@ -724,19 +725,20 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> S
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
     # The listing's row lock first (update_listing's order: listing, then its dates), so that a
     # smallest group raised at the same moment is either seen here or sees this capacity.
-    smallest_group = (
+    smallest_group, min_guests = (
         Listing.objects.select_for_update(of=("self",))
         .filter(slots__in=own)
-        .values_list("min_group_size", flat=True)
+        .values_list("min_group_size", "min_guests")
         .first()
-    )
-    if smallest_group is not None and capacity < smallest_group:
-        # Fewer seats than the smallest group: nobody could book the date (check_schedule's rule).
-        raise rules.InvalidSchedule(
-            fields={
-                "capacity": [_("At least the smallest group size (%(n)s).") % {"n": smallest_group}]
-            }
-        )
+    ) or (0, 0)
+    # Fewer seats than the smallest group, or than the minimum of guests: nobody could book the
+    # date, or it would always be cancelled for too few guests (check_schedule's rules).
+    if capacity < smallest_group:
+        refusal = _("At least the smallest group size (%(n)s).") % {"n": smallest_group}
+        raise rules.InvalidSchedule(fields={"capacity": [refusal]})
+    if capacity < min_guests:
+        refusal = _("At least the minimum of guests per date (%(n)s).") % {"n": min_guests}
+        raise rules.InvalidSchedule(fields={"capacity": [refusal]})
     if not own.filter(seats_taken__lte=capacity).update(capacity=capacity):
         slot = own.select_related("listing").first()
         if slot is None:

@@ -105,18 +105,19 @@ def update_listing(
     if before.version not in versions:
         raise ListingConflict(current=before, expected_version=max(versions, default=0))
     now = now or timezone.now()
-    smallest = values.get("min_group_size", before.min_group_size)
-    if smallest > before.min_group_size:
+    # Neither a smallest group nor a minimum of guests per date may grow beyond the seats of a
+    # date to come: nobody could book that date, or it would be cancelled for too few guests.
+    raised = [
+        name
+        for name in ("min_group_size", "min_guests")
+        if values.get(name, getattr(before, name)) > getattr(before, name)
+    ]
+    if raised:
         capacity = schedule_services.smallest_capacity(listing=before, now=now)
-        if capacity is not None and capacity < smallest:
-            raise InvalidListing(
-                fields={
-                    "min_group_size": [
-                        _("A date of this listing has %(n)s seats: at most %(n)s.")
-                        % {"n": capacity}
-                    ]
-                }
-            )
+        too_many = [name for name in raised if capacity is not None and capacity < values[name]]
+        if too_many:
+            message = _("A date of this listing has %(n)s seats: at most %(n)s.") % {"n": capacity}
+            raise InvalidListing(fields={name: [message] for name in too_many})
     Listing.objects.filter(pk=before.pk).update(**values, version=F("version") + 1, updated_at=now)
     listing = own_listing(host=host, listing_id=listing_id)
     changed = [name for name in values if getattr(before, name) != getattr(listing, name)]

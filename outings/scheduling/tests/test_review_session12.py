@@ -4,11 +4,18 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from outings.catalog.models import Listing
+from outings.catalog.services import InvalidListing
 from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
 from outings.scheduling import events, services
 from outings.scheduling.models import Slot
-from outings.scheduling.rules import ScheduleData, ScheduleOverlap, SlotHasBookings
+from outings.scheduling.rules import (
+    InvalidSchedule,
+    ScheduleData,
+    ScheduleOverlap,
+    SlotHasBookings,
+)
 from outings.scheduling.tests.test_review_offer import _edit, listing
 
 __all__ = ["listing"]  # the fixture, from the first review
@@ -116,3 +123,56 @@ def test_a_booked_date_made_by_hand_that_a_new_zone_would_move_is_refused(listin
     listing.refresh_from_db()
     assert (listing.time_zone, listing.version) == ("Europe/Berlin", 1)
     assert Slot.objects.get(listing=listing).starts_at == WEDNESDAY_10
+
+
+# A minimum of guests per date that no date can reach: every date is cancelled at its cut-off
+# (bookings.services.decide_minimum), whatever guests book.
+
+
+def _weekly(capacity: int) -> ScheduleData:
+    return ScheduleData(
+        weekdays=[0], start_times=[time(10)], valid_from=MONDAY, valid_until=None, capacity=capacity
+    )
+
+
+def test_a_minimum_of_guests_above_the_seats_of_a_date_is_refused(listing):
+    """validate_listing checks min_guests against 0..1000 only: a listing whose dates have 10
+    seats took a minimum of 12, so every date would be cancelled for too few guests."""
+    services.create_schedule(host=listing.host, listing_id=listing.pk, data=_weekly(10), now=NOW)
+
+    with pytest.raises(InvalidListing) as refused:
+        _edit(listing, min_guests=12)
+
+    assert refused.value.fields == {
+        "min_guests": ["A date of this listing has 10 seats: at most 10."]
+    }
+    listing.refresh_from_db()
+    assert (listing.min_guests, listing.version) == (0, 1)
+
+
+def test_a_minimum_of_guests_that_fills_the_smallest_date_is_taken(listing):
+    services.create_schedule(host=listing.host, listing_id=listing.pk, data=_weekly(10), now=NOW)
+
+    assert _edit(listing, min_guests=10).min_guests == 10
+
+
+def test_a_rule_with_fewer_seats_than_the_minimum_of_guests_is_refused(listing):
+    Listing.objects.filter(pk=listing.pk).update(min_guests=8)
+
+    with pytest.raises(InvalidSchedule) as refused:
+        services.create_schedule(host=listing.host, listing_id=listing.pk, data=_weekly(6), now=NOW)
+
+    assert refused.value.fields == {"capacity": ["At least the minimum of guests per date (8)."]}
+    assert not Slot.objects.filter(listing=listing).exists()
+
+
+def test_a_date_cut_below_the_minimum_of_guests_is_refused(listing):
+    Listing.objects.filter(pk=listing.pk).update(min_guests=8)
+    slot = hand_made(listing, WEDNESDAY_10)
+
+    with pytest.raises(InvalidSchedule) as refused:
+        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=6)
+
+    assert refused.value.fields == {"capacity": ["At least the minimum of guests per date (8)."]}
+    slot.refresh_from_db()
+    assert slot.capacity == 10
