@@ -15,6 +15,7 @@ from outings.catalog import services as catalog_services
 from outings.catalog.models import AuditEntry, Listing, ListingPhoto
 from outings.catalog.photos.services import add_photo
 from outings.catalog.tests.factories import (
+    HostProfileFactory,
     ListingFactory,
     SlotFactory,
     UserFactory,
@@ -376,3 +377,17 @@ def test_a_suspended_host_saving_their_profile_is_told_with_a_403(host, host_cli
     assert response.status_code == 403
     host.refresh_from_db()
     assert host.display_name != "Ada"
+
+
+@pytest.mark.parametrize(
+    ("language", "spoken"), [("en", "German, Spanish, xx"), ("de", "Deutsch, Spanisch, xx")]
+)
+def test_a_hosts_public_page_names_the_languages_they_speak_in_the_pages_language(
+    client, language, spoken
+):
+    host = HostProfileFactory.create(languages=["de", "es", "xx"])
+
+    response = client.get(f"/host/people/{host.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 200
+    assert f"<dd>{spoken}</dd>" in response.content.decode()
