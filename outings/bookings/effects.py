@@ -148,12 +148,20 @@ def ended(booking: Booking, *, was: str, by: str) -> None:
         notify(
             user=booking.guest,
             kind=Kind.BOOKING_DECLINED,
-            data=_data(booking),
+            data=_data(booking, by=by, reason=booking.cancel_reason),
             url=booking_url(booking),
         )
         host_dashboard_changed(booking, event="declined")
         return
-    data = _data(booking, by=by, refund=booking.refund_due or 0, currency=booking.currency)
+    # The refund due (None: nothing was paid, a hold or a request) and the reason, as the
+    # booking page shows them (a system's reason is its msgid, translated when read).
+    data = _data(
+        booking,
+        by=by,
+        refund=booking.refund_due,
+        currency=booking.currency,
+        reason=booking.cancel_reason,
+    )
     if by != Booking.Party.GUEST or was == Booking.Status.CONFIRMED:
         notify(
             user=booking.guest,

@@ -180,6 +180,7 @@ def build(message: OutboxMessage) -> Mail | None:
     with translation.override(language), timezone.override(zone):
         if "kind" in context:
             context["text"] = texts.render(context["kind"], context.get("data", {}))
+            context["booking"] = texts.booking_facts(context.get("data", {}))
         subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
         text = render_to_string(f"{name}.txt", context)
         html = render_to_string(f"{name}.html", context)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.common.zones import zone_or_utc
 from outings.notifications.models import EmailPreferences, Notification
+from outings.web.formatting import format_money
 
 Kind = Notification.Kind
 Topic = EmailPreferences.Topic
@@ -114,6 +115,46 @@ def _moment(moment: datetime, *, zone: str) -> str:
         "tz": formats.date_format(mine, "T"),
     }
     return f"{there} ({yours})"
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """The facts of the booking a notification is about, as its mail lists them under the text
+    (what, when, how many, which reference, what is due back and why), rendered in the active
+    language; `starts_at` is shown at the listing's time (`time_zone`) and the reader's."""
+
+    listing: str
+    starts_at: datetime | None
+    time_zone: str
+    seats: str
+    reference: str
+    refund: str
+    reason: str
+
+
+def booking_facts(data: Mapping[str, Any]) -> BookingFacts | None:
+    """The booking `data` names (bookings/effects.py `_data`), or None if it names none."""
+    if not data.get("reference"):
+        return None
+    starts_at = parse_datetime(str(data.get("starts_at") or ""))
+    if starts_at is not None and timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at, UTC)
+    refund = data.get("refund")
+    reason = str(data.get("reason") or "")
+    if reason and data.get("by") == "system":
+        # The system's reason is stored as its English msgid (bookings: Booking.shown_reason).
+        reason = gettext(reason)
+    return BookingFacts(
+        listing=str(data.get("listing") or ""),
+        starts_at=starts_at,
+        time_zone=str(data.get("time_zone") or ""),
+        seats=str(data.get("seats") or ""),
+        reference=str(data["reference"]),
+        refund=format_money(int(refund), str(data.get("currency") or ""))
+        if isinstance(refund, int) and not isinstance(refund, bool) and data.get("currency")
+        else "",
+        reason=reason,
+    )
 
 
 def render(kind: str, data: Mapping[str, Any]) -> Text:

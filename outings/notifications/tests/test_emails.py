@@ -48,7 +48,7 @@ def test_a_notification_mail_is_rendered_in_the_recipients_language_and_time_zon
     relay.drain(queue="urgent", budget=5)
 
     [sent] = mail.outbox
-    assert sent.subject == "Buchung bestätigt · Outings"
+    assert sent.subject == "Buchung bestätigt: Harbour walk"
     assert sent.to == [user.email]
     assert "Hallo Jörg," in sent.body
     assert "1. Juli 2026 18:00" in sent.body  # 16:00 UTC is 18:00 in Berlin in summer
@@ -67,7 +67,7 @@ def test_an_english_reader_in_toronto_reads_english_and_toronto_time(guest):
     relay.drain(queue="urgent", budget=5)
 
     [sent] = mail.outbox
-    assert sent.subject == "Booking confirmed · Outings"
+    assert sent.subject == "Booking confirmed: Harbour walk"
     assert "July 1, 2026, noon" in sent.body
 
 
@@ -154,7 +154,7 @@ def test_mail_through_smtp_is_sent_once_and_marked_done(sink, guest):
     assert message.status == Status.DONE
     assert sink.recorder.message_ids() == [emails.message_id(message)]
     parsed = BytesParser(policy=default_policy).parsebytes(sink.recorder.messages[0])
-    assert parsed["Subject"] == "Booking confirmed · Outings"
+    assert parsed["Subject"] == "Booking confirmed: Harbour walk"
 
 
 def test_a_mail_refused_after_the_final_dot_is_unsealed_and_retried(sink, guest):

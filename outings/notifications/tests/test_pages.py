@@ -141,7 +141,7 @@ def test_the_staff_mail_page_shows_the_mail_written_to_files(client, guest, sett
 
     assert response.status_code == 200
     [stored] = response.context["stored"]
-    assert stored.subject == "Listing approved · Outings"
+    assert stored.subject == "Listing approved: Harbour walk"
     assert stored.to == guest.email
     assert "“Harbour walk” is now published." in stored.text
     assert mail.outbox == []

@@ -44,7 +44,7 @@ def test_a_live_notification_reads_in_the_language_the_user_reads_the_site_in(
     relay.drain(queue="urgent", budget=5)
 
     [sent] = mail.outbox
-    assert sent.subject == "Buchung bestätigt · Outings"  # the mail follows site_language
+    assert sent.subject == "Buchung bestätigt: Harbour walk"  # the mail follows site_language
     [event] = received(channel)
     assert event["title"] == "Buchung bestätigt"  # the live event does not: "Booking confirmed"
 

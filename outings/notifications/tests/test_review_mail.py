@@ -194,7 +194,8 @@ def test_the_cancelled_event_is_stamped_when_it_is_written_not_when_the_booking_
         host=booking.listing.host, reference=booking.reference, reason="Rain", now=timezone.now()
     )
 
-    [told] = [m for m in to(deliver(sink), guest) if m["Subject"] == "Booking cancelled · Outings"]
+    cancelled = f"Booking cancelled: {booking.listing.title} ({booking.reference})"
+    [told] = [m for m in to(deliver(sink), guest) if m["Subject"] == cancelled]
 
     [confirmed] = [event_of(ics) for ics in invites(confirmation)]
     [cancelled] = [event_of(ics) for ics in invites(told)]
@@ -373,9 +374,10 @@ def test_a_booking_cancelled_at_once_is_not_announced_as_booked_after_its_cancel
     mails = deliver(sink)
 
     guests = [str(mail["Subject"]) for mail in to(mails, guest)]
-    assert guests[-1] == "Booking cancelled · Outings", f"the guest's mails, in order: {guests}"
+    named = f"{booking.listing.title} ({booking.reference})"
+    assert guests[-1] == f"Booking cancelled: {named}", f"the guest's mails, in order: {guests}"
     hosts = [str(mail["Subject"]) for mail in to(mails, host)]
-    assert hosts[-1] == "A guest cancelled · Outings", f"the host's mails, in order: {hosts}"
+    assert hosts[-1] == f"A guest cancelled: {named}", f"the host's mails, in order: {hosts}"
 
 
 def test_a_request_to_approve_reaches_the_host_in_the_hosts_language(
@@ -388,11 +390,11 @@ def test_a_request_to_approve_reaches_the_host_in_the_hosts_language(
     )
     host = slot.listing.host.user
     User.objects.filter(pk=host.pk).update(preferred_language="de", first_name="Jörg")
-    services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
 
     [mail] = to(deliver(sink), host)
 
-    assert mail["Subject"] == "Buchungsanfrage · Outings"
+    assert mail["Subject"] == f"Buchungsanfrage: {slot.listing.title} ({held.reference})"
     body = text_of(mail)
     assert body.startswith("Hallo Jörg,")
     assert f"In Outings öffnen: {settings.SITE_URL}/host/" in body

@@ -66,7 +66,7 @@ def test_a_whole_mail_is_flattened_as_the_standard_library_flattens_it():
 
     assert comparable(ours) == comparable(standard.getvalue())
     assert b"List-Unsubscribe: " in ours  # long: takes the folding path
-    assert b"Subject: =?utf-8?q?" in ours
+    assert b"\r\nSubject: \r\n =?utf-8?q?Angebot_freigegeben=3A_F=C3=BChrung" in ours
 
 
 def test_a_boundary_that_occurs_in_the_text_is_not_used(monkeypatch):
