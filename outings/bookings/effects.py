@@ -194,14 +194,20 @@ def waitlist_offered(booking: Booking) -> None:
 
 
 def retimed(booking: Booking) -> None:
-    """Its date's end moved (the listing's duration changed): the guest is told, with the
-    calendar event at the new time (a later SEQUENCE: call after moving the version)."""
+    """Its date's end moved (the listing's duration changed): the guest is told, a confirmed
+    one with the calendar event at the new time (a later SEQUENCE: call after moving the
+    version); a hold or a request, which put nothing in a calendar, with its deadline (the
+    text says that it stands at the new time, notifications/texts.py)."""
+    data = _data(booking, ends_at=booking.slot.ends_at.isoformat(), status=booking.status)
+    if booking.expires_at is not None:  # a hold's or a request's deadline
+        data["expires_at"] = booking.expires_at.isoformat()
+    confirmed = booking.status == Booking.Status.CONFIRMED
     notify(
         user=booking.guest,
         kind=Kind.BOOKING_RETIMED,
-        data=_data(booking, ends_at=booking.slot.ends_at.isoformat()),
+        data=data,
         url=booking_url(booking),
-        attachments=_invite(booking),
+        attachments=_invite(booking) if confirmed else (),
     )
 
 

@@ -42,9 +42,12 @@ def confirmed(message: OutboxMessage) -> None:
 
 @outbox.handler(scheduling_events.RETIMED, queue="default")
 def retimed(message: OutboxMessage) -> None:
-    """Booked dates whose end moved: each confirmed booking moves its version (its calendar
-    event's SEQUENCE) and its guest is told, with the event at the new time."""
-    services.retime_bookings(slot_ids=[int(pk) for pk in message.payload["slots"]])
+    """Booked dates whose end moved: each active booking moves its version (a confirmed one's
+    calendar event SEQUENCE) and its guest is told, a confirmed one with the event at the new
+    time."""
+    services.retime_bookings(
+        slot_ids=[int(pk) for pk in message.payload["slots"]], now=timezone.now()
+    )
 
 
 @outbox.handler(effects.REMIND, queue="default")

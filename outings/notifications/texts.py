@@ -76,6 +76,20 @@ BODIES = {
 }
 
 
+# What a kind says about a booking that is not confirmed yet (data "status"): a hold or a request
+# put nothing in the guest's calendar.
+PENDING_BODIES: dict[tuple[str, str], Any] = {
+    (Kind.BOOKING_RETIMED, "held"): _(
+        "“%(listing)s” on %(starts_at)s now ends at %(ends_at)s. Your seats stay held at the new "
+        "time until %(expires_at)s."
+    ),
+    (Kind.BOOKING_RETIMED, "requested"): _(
+        "“%(listing)s” on %(starts_at)s now ends at %(ends_at)s. Your request stands at the new "
+        "time; the host answers by %(expires_at)s."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Text:
     title: str
@@ -164,7 +178,7 @@ def render(kind: str, data: Mapping[str, Any]) -> Text:
         title = str(Kind(kind).label)
     except ValueError:
         return Text(title=kind, body="")
-    body = str(BODIES[Kind(kind)]) % values
+    body = str(PENDING_BODIES.get((kind, str(data.get("status"))), BODIES[Kind(kind)])) % values
     for key, value in values.items():
         # "10 a.m." at the end of a sentence takes no second full stop.
         if key.endswith("_at") and value.endswith("."):

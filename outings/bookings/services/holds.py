@@ -367,12 +367,17 @@ def decline_request(*, host: HostProfile, reference: str, reason: str, now: date
 
 
 @transaction.atomic
-def retime_bookings(*, slot_ids: list[int]) -> int:
-    """The end of these dates moved (their listing's duration changed): each confirmed booking
-    on them moves its version, which is its calendar event's SEQUENCE, and its guest is told
-    with the event at the new time. Holds and requests are not told: their guests see the
-    times when they confirm. How many were told."""
-    bookings = list(locked(Booking.objects.filter(slot_id__in=slot_ids, status=Status.CONFIRMED)))
+def retime_bookings(*, slot_ids: list[int], now: datetime) -> int:
+    """The end of these dates moved (their listing's duration changed): each active booking on
+    them moves its version (a confirmed one's calendar event SEQUENCE) and its guest is told:
+    a confirmed guest with the event at the new time; a guest holding seats (a waiting-list
+    offer is held for hours) or waiting for the host's answer that the hold or request stands
+    at the new time, with its deadline (one whose time ran out, not swept yet, is not told).
+    How many were told."""
+    active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE).exclude(
+        status__in=Booking.PENDING, expires_at__lte=now
+    )
+    bookings = list(locked(active))
     Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(
         version=F("version") + 1
     )
