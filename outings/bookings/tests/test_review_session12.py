@@ -3,10 +3,13 @@ file."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
+from django.test import Client
 from django.utils import timezone
+from icalendar import Calendar
 
 from outings.accounts.models import User
 from outings.bookings import services
@@ -129,3 +132,25 @@ def test_a_guest_whose_hold_ended_or_ran_out_is_not_told_of_the_new_time(
 
     retimed = Notification.objects.filter(kind=Notification.Kind.BOOKING_RETIMED)
     assert [n.user.email for n in retimed] == ["o@example.org"]
+
+
+def test_the_downloaded_calendar_file_names_its_method_in_its_content_type(
+    client: Client, guest: User, slot: Slot
+) -> None:
+    """The file says METHOD:PUBLISH, as the mailed invite does; RFC 5545 §3.7.2: "If either
+    the METHOD property or the Content-Type 'method' parameter is specified, then the other
+    MUST also be specified", with the same value (and RFC 6047 §2.4 for the mailed one). The
+    download was served as "text/calendar; charset=utf-8", without it."""
+    now = timezone.now()
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    booking = services.confirm_booking(guest=guest, reference=held.reference, now=now)
+    client.force_login(guest)
+
+    response = client.get(f"/bookings/{booking.reference}/calendar.ics")
+
+    message = EmailMessage()
+    message["Content-Type"] = response["Content-Type"]
+    assert message.get_content_type() == "text/calendar"
+    assert message.get_param("charset") == "utf-8"
+    assert message.get_param("method") == str(Calendar.from_ical(response.content)["method"])
+    assert message.get_param("method") == "PUBLISH"

@@ -358,7 +358,7 @@ def test_the_booking_page_links_calendars_and_serves_the_ics(
     assert "https://outlook.live.com/calendar/0/deeplink/compose?" in page
     assert f'href="/bookings/{booking.reference}/calendar.ics"' in page
     assert ics.status_code == 200
-    assert ics["Content-Type"] == "text/calendar; charset=utf-8"
+    assert ics["Content-Type"] == "text/calendar; charset=utf-8; method=PUBLISH"
     assert f'filename="outings-{booking.reference}.ics"' in ics["Content-Disposition"]
     body = ics.content.decode()
     assert "BEGIN:VCALENDAR" in body
