@@ -93,3 +93,20 @@ def test_a_waiting_list_offer_names_the_experience_and_leads_to_the_booking(
     assert "March 30, 2031, 10 a.m. CEST" in body
     assert offer.reference in body
     assert f"{settings.SITE_URL}/bookings/{offer.reference}/" in body
+
+
+def test_a_german_mail_says_it_is_german(guest: User, sink: SmtpSink) -> None:
+    """The HTML part's <html lang> is what a screen reader pronounces it by and what a mail
+    program offers to translate from: every mail said lang="en", also a German one (its
+    LANGUAGE_CODE comes from a request's context processor, and a mail has no request)."""
+    User.objects.filter(pk=guest.pk).update(preferred_language="de")
+    booking = book(guest)
+    deliver(sink)
+    services.cancel_booking(guest=guest, reference=booking.reference, now=timezone.now())
+
+    mails = to(deliver(sink), guest)
+
+    subjects = [str(mail["Subject"]).split(":")[0] for mail in mails]
+    assert subjects == ["Gebucht", "Buchung storniert"]
+    for mail in mails:
+        assert '<html lang="de">' in html_of(mail), mail["Subject"]
