@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from outings.accounts.models import User
-from outings.bookings.models import Booking, Transfer
+from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.common import outbox
 from outings.notifications import emails, live
 from outings.notifications.models import Notification
@@ -191,6 +191,24 @@ def waitlist_offered(booking: Booking) -> None:
         ),
         url=booking_url(booking),
     )
+
+
+def waitlist_closed(slot: Slot, entries: list[WaitlistEntry]) -> None:
+    """The date was cancelled: whoever still waited for a seat on it is told (an open offer is
+    a hold, cancelled and told like any booking)."""
+    listing = slot.listing
+    for entry in entries:
+        notify(
+            user=entry.guest,
+            kind=Kind.WAITLIST_CLOSED,
+            data={
+                "listing": listing.title,
+                "starts_at": slot.starts_at.isoformat(),
+                "time_zone": listing.time_zone,
+                "seats": entry.seats,
+            },
+            url=listing.get_absolute_url(),
+        )
 
 
 def retimed(booking: Booking) -> None:

@@ -23,6 +23,7 @@ class Notification(models.Model):
         BOOKING_TRANSFERRED = "booking.transferred", _("Booking transferred")
         SLOT_MINIMUM_MET = "slot.minimum_met", _("It is on")
         BOOKING_RETIMED = "booking.retimed", _("New end time")
+        WAITLIST_CLOSED = "waitlist.closed", _("Date cancelled")
 
     user = models.ForeignKey(  # notification_user_id in Meta leads with it
         settings.AUTH_USER_MODEL,

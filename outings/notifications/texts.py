@@ -39,6 +39,7 @@ TOPIC_OF_KIND: dict[str, str] = {
     Kind.BOOKING_TRANSFERRED: Topic.BOOKINGS,
     Kind.SLOT_MINIMUM_MET: Topic.BOOKINGS,
     Kind.BOOKING_RETIMED: Topic.BOOKINGS,
+    Kind.WAITLIST_CLOSED: Topic.WAITLIST,
 }
 
 BODIES = {
@@ -72,6 +73,9 @@ BODIES = {
     Kind.BOOKING_RETIMED: _(
         "“%(listing)s” on %(starts_at)s now ends at %(ends_at)s; your calendar event has the new "
         "time."
+    ),
+    Kind.WAITLIST_CLOSED: _(
+        "“%(listing)s” on %(starts_at)s was cancelled; you are no longer on its waiting list."
     ),
 }
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile, User
+from outings.bookings import effects
 from outings.bookings.errors import InvalidBookingState
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.services.core import end_booking, locked
@@ -140,9 +141,17 @@ def _close_slot(*, slot_id: int, by: str, actor: User | None, reason: str, now: 
     slot.status = Slot.Status.CANCELLED
     slot.minimum_checked_at = now
     slot.save(update_fields=["status", "minimum_checked_at"])
-    WaitlistEntry.objects.filter(
+    open_entries = WaitlistEntry.objects.filter(
         slot=slot, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
-    ).update(status=WaitlistEntry.Status.CLOSED, updated_at=now)
+    )
+    waiting = list(
+        open_entries.filter(status=WaitlistEntry.Status.WAITING)
+        .select_for_update(of=("self",))
+        .select_related("guest")
+        .order_by("id")
+    )
+    open_entries.update(status=WaitlistEntry.Status.CLOSED, updated_at=now)
+    effects.waitlist_closed(slot, waiting)
     return slot
 
 

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from outings.accounts.models import User
 from outings.bookings import services
-from outings.bookings.models import Booking
+from outings.bookings.models import Booking, WaitlistEntry
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.notifications.tests.smtp_sink import SmtpSink
 from outings.notifications.tests.test_review_mail import MADRID_START, book, deliver, text_of, to
+from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,31 @@ def test_a_german_mail_says_it_is_german(guest: User, sink: SmtpSink) -> None:
     assert subjects == ["Gebucht", "Buchung storniert"]
     for mail in mails:
         assert '<html lang="de">' in html_of(mail), mail["Subject"]
+
+
+@pytest.mark.parametrize("why", ["host", "minimum"])
+def test_a_guest_waiting_for_a_date_is_told_when_it_is_cancelled(
+    guest: User, sink: SmtpSink, why: str
+) -> None:
+    """The date is full and the guest waits for a seat. The host cancels the date (or too few
+    booked by the cut-off): the booked guests are told, the waiting list is closed, and the
+    guest on it heard nothing: they wait on, for a date that will not take place."""
+    first = UserFactory.create(preferred_language="en", time_zone="UTC")
+    booked = book(first, title="Harbour kayak", min_guests=5 if why == "minimum" else 0)
+    Slot.objects.filter(pk=booked.slot_id).update(capacity=2)
+    services.join_waitlist(guest=guest, slot_id=booked.slot_id, seats=1, now=timezone.now())
+    deliver(sink)
+    host = booked.listing.host
+
+    if why == "host":
+        services.cancel_slot(host=host, slot_id=booked.slot_id, reason="Storm", now=timezone.now())
+    else:
+        services.decide_minimum(slot_id=booked.slot_id, now=timezone.now())
+
+    [mail] = to(deliver(sink), guest)
+    assert mail["Subject"] == "Date cancelled: Harbour kayak"
+    body = text_of(mail)
+    assert "“Harbour kayak” on March 30, 2031, 10 a.m. CEST (your time: Sun 8 a.m. UTC) was" in body
+    assert "you are no longer on its waiting list" in body
+    entry = WaitlistEntry.objects.get(guest=guest)
+    assert entry.status == WaitlistEntry.Status.CLOSED
