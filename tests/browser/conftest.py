@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from django.test import Client
 
 from conftest import REQUIRE_SERVICES
+from outings.accounts.models import User
 from outings.hosting.tests.fixtures import use_media
 
 CHROMIUM = Path(os.environ.get("OUTINGS_CHROMIUM", "/usr/bin/chromium"))
@@ -69,3 +71,15 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     folder: Path = ARTIFACTS / str(request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def signed_in(browser: Any, user: User, url: str, **options: Any) -> Any:
+    """A browser context with the user's session cookie (made here, stored in the database);
+    `options` go to `new_context` (a 1280x1000 viewport unless they say otherwise)."""
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 1000}, **options})
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
+    )
+    return context

@@ -53,9 +53,13 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "listing": listing,
         "form": form,
-        "schedules": selectors.schedules_of(listing=listing),
+        # Each rule's exception form has ids of its own: one set for all made every label
+        # after the first rule's point at the first rule's fields.
+        "schedules": [
+            (schedule, ExceptionForm(auto_id=f"id_schedule{schedule.pk}_%s"))
+            for schedule in selectors.schedules_of(listing=listing)
+        ],
         "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
-        "exception_form": ExceptionForm(),
     }
     status = refused or (400 if form.errors else 200)
     return render(request, "hosting/schedules.html", context, status=status)

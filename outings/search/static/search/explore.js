@@ -112,10 +112,10 @@
         choose(current < 0 && step < 0 ? all.length - 1 : (current + step + all.length) % all.length);
       } else if (event.key === "Enter" && current >= 0) {
         event.preventDefault();
-        var link = all[current].querySelector("a");
+        var link = all[current];  // each option is the link itself
         closed = true;
         close();
-        if (link) { link.click(); }
+        link.click();
       } else if (event.key === "Escape") {
         event.preventDefault();  // a search box would also clear what was typed
         closed = true;
