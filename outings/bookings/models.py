@@ -3,10 +3,12 @@ the one place that moves seats: a slot's seats_taken always equals the seats of 
 active state (held, requested, confirmed), and CHECK (seats_taken <= capacity) backs the count."""
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -133,6 +135,22 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def status_at(self, now: datetime) -> str:
+        """The status at `now`: a hold or request whose time ran out is expired or declined from
+        expires_at on, as every read of seats left counts it, even before the sweep records it
+        (services.core.lapse)."""
+        if self.status in self.PENDING and self.expires_at is not None and self.expires_at <= now:
+            return self.Status.EXPIRED if self.status == self.Status.HELD else self.Status.DECLINED
+        return self.status
+
+    @property
+    def shown_status(self) -> str:
+        """The status as it is now, for whoever reads it (pages, the API)."""
+        return self.status_at(timezone.now())
+
+    def get_shown_status_display(self) -> str:
+        return str(self.Status(self.shown_status).label)
 
     @property
     def shown_reason(self) -> str:

@@ -129,10 +129,16 @@ class BookingFields(Schema):
     refund_due: int | None = Field(description="Minor units due back to the guest, if any.")
 
     @staticmethod
+    def resolve_status(obj: Booking) -> str:
+        # A hold or request whose time ran out is expired or declined from that moment, as the
+        # pages show it, before the sweep records it.
+        return obj.shown_status
+
+    @staticmethod
     def resolve_expires_at(obj: Booking) -> datetime | None:
         # The model keeps the lapsed deadline after a decision; a client needs it only while
         # the booking is still pending.
-        return obj.expires_at if obj.status in Booking.PENDING else None
+        return obj.expires_at if obj.shown_status in Booking.PENDING else None
 
 
 class BookingOut(BookingFields):

@@ -48,10 +48,13 @@ def refund_for(*, policy: str, total: int, starts_at: datetime, now: datetime) -
 def _cancellable(booking: Booking | None, *, now: datetime) -> Booking:
     if booking is None:
         raise NotFound(_("There is no such booking."))
-    if booking.status not in Booking.ACTIVE:
+    # A hold or request whose time ran out is over, though the sweep has not recorded it yet:
+    # ending it now would count a lapse as a cancellation (by the guest, or against the host).
+    status = booking.status_at(now)
+    if status not in Booking.ACTIVE:
         raise InvalidBookingState(
             _("This booking is already %(status)s.")
-            % {"status": booking.get_status_display().lower()}
+            % {"status": Booking.Status(status).label.lower()}
         )
     if booking.slot.starts_at <= now:
         raise InvalidBookingState(_("This date has already started."))

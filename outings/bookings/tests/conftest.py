@@ -4,6 +4,7 @@ another host Y. NOW is a fixed instant before every factory slot."""
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from outings.accounts.models import HostProfile, User
 from outings.catalog.models import Listing
@@ -46,3 +47,10 @@ def listing(host: HostProfile) -> Listing:
 @pytest.fixture
 def slot(listing: Listing) -> Slot:
     return SlotFactory.create(listing=listing, capacity=10)
+
+
+@pytest.fixture
+def guest_client(client: Client, guest: User) -> Client:
+    """A browser signed in as guest A."""
+    client.force_login(guest)
+    return client

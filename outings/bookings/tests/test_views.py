@@ -28,12 +28,6 @@ def _nudges(nudges: list[str]) -> list[str]:
     return nudges
 
 
-@pytest.fixture
-def guest_client(client: Client, guest: User) -> Client:
-    client.force_login(guest)
-    return client
-
-
 def book_form(client: Client, slot: Slot) -> dict[str, str]:
     """What the listing page's booking form posts, with the token it was rendered with."""
     page = client.get(f"/things-to-do/{slot.listing_id}/").content.decode()

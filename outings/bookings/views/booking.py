@@ -157,15 +157,25 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, _("Cancelled."))
             return redirect("bookings:detail", reference=booking.reference)
     now = timezone.now()
+    # A hold or request whose time ran out reads as ended, as the service takes it.
+    shown = booking.status_at(now)
+    active = shown in Booking.ACTIVE
     # Once the date has started the service refuses to cancel: offer no button that can only fail.
-    cancellable = booking.is_active and booking.slot.starts_at > now
+    cancellable = active and booking.slot.starts_at > now
     refund = None
-    if cancellable and booking.status == Booking.Status.CONFIRMED:
+    if cancellable and shown == Booking.Status.CONFIRMED:
         refund = services.refund_for(
             policy=booking.cancellation_policy,
             total=booking.total_price,
             starts_at=booking.slot.starts_at,
             now=now,
         )
-    context = {"booking": booking, "cancellable": cancellable, "refund": refund, "error": error}
+    context = {
+        "booking": booking,
+        "status": shown,
+        "active": active,
+        "cancellable": cancellable,
+        "refund": refund,
+        "error": error,
+    }
     return render(request, "bookings/cancel.html", context, status=status)

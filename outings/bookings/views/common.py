@@ -32,6 +32,8 @@ def detail_page(
     confirmed = future and booking.status == Booking.Status.CONFIRMED
     context = {
         "booking": booking,
+        # A hold or request whose time ran out reads as expired or declined, sweep or not.
+        "status": booking.shown_status,
         "future": future,
         "confirm_error": confirm_error,
         "transfer": selectors.pending_transfer_of(booking=booking) if confirmed else None,

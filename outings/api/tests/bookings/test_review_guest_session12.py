@@ -1,0 +1,29 @@
+"""Review of the guests' bookings API against the pages (session 12): the same booking reads the
+same, and the same action is answered the same, on both."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from outings.api.tests.bookings.support import booked
+from outings.api.tests.helpers import error_of
+from outings.bookings.models import Booking
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_hold_whose_time_ran_out_is_expired_before_the_sweep_ends_it(a, slot):
+    """GET answered `held` with an `expires_at` in the past, although every read already counts
+    its seats as free and the booking page says it expired."""
+    reference = booked(a, slot)
+    Booking.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    read = a.get(f"/api/v1/bookings/{reference}").json()
+    listed = a.get("/api/v1/bookings?when=past").json()["items"]
+    cancel = a.post(f"/api/v1/bookings/{reference}/cancel")
+
+    assert (read["status"], read["expires_at"]) == ("expired", None)
+    assert [(item["reference"], item["status"]) for item in listed] == [(reference, "expired")]
+    assert (cancel.status_code, error_of(cancel)["code"]) == (409, "invalid_state")
+    assert Booking.objects.get().status == "held"  # the sweep records it; a refusal writes nothing

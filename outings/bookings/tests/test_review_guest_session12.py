@@ -1,0 +1,97 @@
+"""Review of the guest's side of booking, as a guest uses it end to end (session 12): each test
+names what a guest saw go wrong and why. Personas come from conftest.py: guest A (`guest`),
+guest B (`other_guest`), the listing's host (`host`)."""
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from outings.accounts.models import User
+from outings.bookings import services
+from outings.bookings.models import Booking
+from outings.catalog.models import Listing
+from outings.scheduling.models import Slot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _nudges(nudges: list[str]) -> list[str]:
+    return nudges
+
+
+def text(response: Any) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def hold(guest: User, slot: Slot, seats: int = 2) -> Booking:
+    return services.hold_seats(guest=guest, slot_id=slot.pk, seats=seats, now=timezone.now())
+
+
+def lapse_unswept(booking: Booking) -> None:
+    """Its time ran out a minute ago and the sweep has not got to it yet."""
+    Booking.objects.filter(pk=booking.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+
+# --- A hold or request whose time ran out ------------------------------------------------------
+
+
+def test_a_hold_whose_time_ran_out_reads_as_expired_before_the_sweep_ends_it(
+    guest_client: Client, guest: User, slot: Slot
+) -> None:
+    """Every read counts a lapsed hold's seats as free from expires_at (docs/bookings.md), and
+    the listing page offers them to others; but the guest's own booking page still said
+    'Held', 'Your seats are held until 12:00 (0 minutes left)' and offered 'Release the seats',
+    and "my bookings" listed it as held among the past ones, until the sweep ran."""
+    booking = hold(guest, slot)
+    lapse_unswept(booking)
+
+    page = text(guest_client.get(f"/bookings/{booking.reference}/"))
+    past = text(guest_client.get("/bookings/?show=past"))
+
+    assert 'id="booking-status">Expired<' in page
+    assert "Your hold ran out. Confirm now and you get the seats if they are still free." in page
+    assert "Your seats are held until" not in page
+    assert "Release the seats" not in page
+    assert "booking-row--expired" in past
+    assert "booking-row--held" not in past
+
+
+def test_a_lapsed_hold_offers_no_cancel_that_would_count_as_the_guests_cancellation(
+    guest_client: Client, guest: User, slot: Slot
+) -> None:
+    """The cancel page of a lapsed hold asked 'Cancel this booking?' and the service recorded
+    a cancellation by the guest, of a hold that had already expired (and that the API showed as
+    expired): it is expired, as the sweep will record it."""
+    booking = hold(guest, slot)
+    lapse_unswept(booking)
+
+    page = text(guest_client.get(f"/bookings/{booking.reference}/cancel/"))
+    refused = guest_client.post(f"/bookings/{booking.reference}/cancel/")
+
+    assert "This booking can no longer be cancelled (Expired)." in page
+    assert "Yes, cancel it" not in page
+    assert refused.status_code == 409
+    assert "This booking is already expired." in text(refused)
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancelled_by) == (Booking.Status.HELD, "")
+
+
+def test_a_request_the_host_left_unanswered_reads_as_declined_before_the_sweep(
+    guest_client: Client, guest: User, listing: Listing, slot: Slot
+) -> None:
+    """'The host answers your request by <a time already past>' and 'Withdraw the request' on a
+    request that lapsed: it is declined (docs/bookings.md: 24 h pass)."""
+    Listing.objects.filter(pk=listing.pk).update(instant_booking=False)
+    booking = hold(guest, slot)
+    lapse_unswept(booking)
+
+    page = text(guest_client.get(f"/bookings/{booking.reference}/"))
+
+    assert 'id="booking-status">Declined<' in page
+    assert "The host answers your request by" not in page
+    assert "Withdraw the request" not in page
