@@ -144,7 +144,8 @@ def offer_transfer(
 ) -> HttpResponse:
     """Hand a confirmed booking to someone else: they get a link by mail and the booking moves
     when they accept it, signed in with that address. A pending offer to someone else is
-    withdrawn. 202: the link is on its way (it is never in a response)."""
+    withdrawn; one to the same address is the answer, and no second mail goes. 202: the link
+    is on its way (it is never in a response)."""
     return respond(
         request,
         key=idempotency_key,

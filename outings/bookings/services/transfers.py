@@ -46,7 +46,9 @@ def offer_transfer(
     *, guest: User, reference: str, to_email: str, now: datetime
 ) -> tuple[Transfer, str]:
     """Offer the guest's confirmed booking to `to_email`; a pending offer to someone else is
-    withdrawn. Returns the transfer and the link's secret (mailed, never stored)."""
+    withdrawn. Returns the transfer and the link's secret (mailed, never stored). An offer to
+    the address of the pending one (any case) is answered with that offer and mails nothing
+    (secret ""): a double click or a retry must not withdraw the link already mailed."""
     address = to_email.strip()
     try:
         if len(address) > EMAIL_MAX:
@@ -59,9 +61,11 @@ def offer_transfer(
     booking = _transferable(
         locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
     )
-    Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).update(
-        status=Transfer.Status.WITHDRAWN, decided_at=now
-    )
+    pending = Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING)
+    already = pending.filter(to_email__iexact=address).select_related("booking").first()
+    if already is not None:
+        return already, ""
+    pending.update(status=Transfer.Status.WITHDRAWN, decided_at=now)
     secret = secrets.token_urlsafe(24)
     transfer = Transfer.objects.create(
         booking=booking,
@@ -88,8 +92,9 @@ def withdraw_transfer(*, guest: User, reference: str, now: datetime) -> int:
     )
 
 
-def pending_transfer(*, secret: str) -> Transfer:
-    """The pending transfer a link's secret names, with its booking; InvalidTransferLink else."""
+def pending_transfer(*, secret: str, now: datetime) -> Transfer:
+    """The pending transfer a link's secret names, with its booking; InvalidTransferLink else,
+    and InvalidBookingState once its date has started (nobody can take it any more)."""
     transfer = (
         Transfer.objects.select_related("booking__listing", "booking__slot", "from_user")
         .filter(token_digest=_digest(secret), status=Transfer.Status.PENDING)
@@ -97,6 +102,7 @@ def pending_transfer(*, secret: str) -> Transfer:
     )
     if transfer is None:
         raise InvalidTransferLink()
+    _transferable(transfer.booking, now=now)
     return transfer
 
 
@@ -104,7 +110,7 @@ def pending_transfer(*, secret: str) -> Transfer:
 def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
     """`user` accepts a transfer sent to their address: the booking moves to them, the previous
     guest and the host are told, and the new guest gets the confirmation with its invite."""
-    transfer = pending_transfer(secret=secret)
+    transfer = pending_transfer(secret=secret, now=now)
     if transfer.to_email.lower() != user.email.lower():
         raise TransferNotForYou()
     booking = _transferable(locked(Booking.objects.filter(pk=transfer.booking_id)).first(), now=now)

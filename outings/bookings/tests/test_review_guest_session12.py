@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from outings.accounts.models import User
 from outings.bookings import services
-from outings.bookings.models import Booking
+from outings.bookings.models import Booking, Transfer
 from outings.catalog.models import Listing
+from outings.common.models import OutboxMessage
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,60 @@ def test_a_request_the_host_left_unanswered_reads_as_declined_before_the_sweep(
     assert 'id="booking-status">Declined<' in page
     assert "The host answers your request by" not in page
     assert "Withdraw the request" not in page
+
+
+# --- Handing a booking on ----------------------------------------------------------------------
+
+
+def confirmed(guest: User, slot: Slot, seats: int = 2) -> Booking:
+    held = hold(guest, slot, seats)
+    return services.confirm_booking(guest=guest, reference=held.reference, now=timezone.now())
+
+
+def transfer_links() -> list[str]:
+    """The paths of the transfer links mailed so far, oldest first."""
+    mails = OutboxMessage.objects.filter(
+        kind="email.send", payload__template="booking_transfer"
+    ).order_by("id")
+    return ["/" + str(m.payload["context"]["accept_url"]).split("/", 3)[3] for m in mails]
+
+
+def test_offering_a_booking_twice_to_the_same_address_keeps_the_first_link_working(
+    guest_client: Client, guest: User, other_guest: User, slot: Slot
+) -> None:
+    """A double click on 'Send the offer' (or sending it again) withdrew the first offer and
+    mailed a second link: the recipient got two mails and the first link they opened said
+    'This transfer link is not valid'. The offer to that address is still pending: it stands,
+    and no second mail goes."""
+    booking = confirmed(guest, slot)
+    for _ in range(2):
+        sent = guest_client.post(
+            f"/bookings/{booking.reference}/transfer/", {"to_email": other_guest.email}
+        )
+        assert sent.status_code == 302
+
+    links = transfer_links()
+    guest_client.force_login(other_guest)
+    page = guest_client.get(links[0])
+
+    assert len(links) == 1
+    assert Transfer.objects.get().status == Transfer.Status.PENDING
+    assert page.status_code == 200
+    assert "Accept the booking" in text(page)
+
+
+def test_a_transfer_link_of_a_date_that_has_started_offers_no_accept_button(
+    guest_client: Client, guest: User, other_guest: User, slot: Slot
+) -> None:
+    """The link's page offered 'Accept the booking' for a date already under way; pressing it
+    answered 'This date has already started.' The page says so at once."""
+    booking = confirmed(guest, slot)
+    guest_client.post(f"/bookings/{booking.reference}/transfer/", {"to_email": other_guest.email})
+    Slot.objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+    guest_client.force_login(other_guest)
+
+    page = guest_client.get(transfer_links()[0])
+
+    assert page.status_code == 409
+    assert "This date has already started." in text(page)
+    assert "Accept the booking" not in text(page)

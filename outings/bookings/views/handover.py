@@ -67,7 +67,7 @@ def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
     """The link in a transfer mail. Only the person logged in with the address it was sent to
     can accept it; the booking is then theirs."""
     try:
-        transfer = services.pending_transfer(secret=secret)
+        transfer = services.pending_transfer(secret=secret, now=timezone.now())
     except DomainError as error:
         failed = {"error": message_of(error), "transfer": None}
         return render(request, "bookings/transfer.html", failed, status=error.status_code)

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from outings.api.tests.bookings.support import booked
+from outings.api.tests.bookings.support import JSON, booked, confirmed
 from outings.api.tests.helpers import error_of
-from outings.bookings.models import Booking
+from outings.bookings.models import Booking, Transfer
+from outings.common.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +28,20 @@ def test_a_hold_whose_time_ran_out_is_expired_before_the_sweep_ends_it(a, slot):
     assert [(item["reference"], item["status"]) for item in listed] == [(reference, "expired")]
     assert (cancel.status_code, error_of(cancel)["code"]) == (409, "invalid_state")
     assert Booking.objects.get().status == "held"  # the sweep records it; a refusal writes nothing
+
+
+def test_offering_a_booking_again_to_the_same_address_answers_the_pending_offer(a, slot):
+    """A retried POST without an Idempotency-Key withdrew the first offer and mailed a second
+    link, so the link in the first mail was dead."""
+    reference = confirmed(a, slot)
+    first = a.post(
+        f"/api/v1/bookings/{reference}/transfer", {"to_email": "b@example.org"}, content_type=JSON
+    )
+    again = a.post(
+        f"/api/v1/bookings/{reference}/transfer", {"to_email": "B@example.org"}, content_type=JSON
+    )
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json() == first.json()
+    assert list(Transfer.objects.values_list("status", flat=True)) == ["pending"]
+    assert OutboxMessage.objects.filter(payload__template="booking_transfer").count() == 1
