@@ -12,6 +12,7 @@ from outings.bookings.services.cancellation import (
 from outings.bookings.services.holds import (
     accept_request,
     announce_confirmation,
+    bookable_slot,
     confirm_booking,
     decline_request,
     expire_booking,
@@ -36,6 +37,7 @@ __all__ = [
     "accept_request",
     "accept_transfer",
     "announce_confirmation",
+    "bookable_slot",
     "cancel_booking",
     "cancel_booking_as_host",
     "cancel_booking_as_staff",

@@ -153,3 +153,47 @@ def test_a_transfer_link_of_a_date_that_has_started_offers_no_accept_button(
     assert page.status_code == 409
     assert "This date has already started." in text(page)
     assert "Accept the booking" not in text(page)
+
+
+# --- The booking form of one date --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gone", ["cancelled", "started"])
+def test_the_booking_form_of_a_date_nobody_can_book_says_why_and_offers_no_book_button(
+    guest_client: Client, listing: Listing, slot: Slot, gone: str
+) -> None:
+    """/bookings/new/?slot= of a cancelled date, or one under way, showed the form with its
+    'Book' button (and so did the page after the service refused it): every press answered
+    'This date has started or was cancelled; pick another.' The page says it at once."""
+    if gone == "cancelled":
+        Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.CANCELLED)
+    else:
+        Slot.objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+
+    page = guest_client.get(f"/bookings/new/?slot={slot.pk}")
+    refused = guest_client.post(
+        "/bookings/new/", {"slot": slot.pk, "seats": 2, "form_token": "a-token"}
+    )
+
+    for response in (page, refused):
+        assert response.status_code == 409
+        assert "This date has started or was cancelled; pick another." in text(response)
+        assert 'id="book-form"' not in text(response)
+        assert "Back to the listing" in text(response)
+    assert not Booking.objects.exists()
+
+
+def test_the_booking_form_of_one_date_starts_at_the_smallest_group_the_listing_takes(
+    guest_client: Client, listing: Listing, slot: Slot
+) -> None:
+    """It offered 1 guest (from 1 to 50) on a listing for groups of 3 to 6, so the first press
+    was refused: it starts at 3 and goes up to 6, as the listing page's form does."""
+    Listing.objects.filter(pk=listing.pk).update(min_group_size=3, max_group_size=6)
+
+    page = text(guest_client.get(f"/bookings/new/?slot={slot.pk}"))
+
+    seats = re.search(r'<input type="number" name="seats"[^>]*>', page)
+    assert seats is not None
+    assert 'value="3"' in seats.group(0)
+    assert 'min="3"' in seats.group(0)
+    assert 'max="6"' in seats.group(0)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from outings.accounts.requests import signed_in_user
 from outings.bookings import calendar, selectors, services
-from outings.bookings.errors import SlotFull
+from outings.bookings.errors import SlotFull, SlotUnavailable
 from outings.bookings.forms import (
     BookForm,
     WaitlistForm,
@@ -19,8 +19,10 @@ from outings.bookings.forms import (
     show_error,
 )
 from outings.bookings.models import Booking
+from outings.bookings.services.holds import MAX_SEATS
 from outings.bookings.views.common import booking_or_404, detail_page
 from outings.common.errors import DomainError, NotFound
+from outings.scheduling.models import Slot
 from outings.web.formatting import format_money
 
 
@@ -37,7 +39,22 @@ def _book_page(
     waitlist = None
     if isinstance(error, SlotFull) and slot is not None:
         waitlist = WaitlistForm(initial={"slot": slot.pk, "seats": seats})
-    context = {"form": form, "slot": slot, "waitlist_form": waitlist}
+    if slot is not None:
+        # The group sizes the listing takes, as on the listing page's own form.
+        low = max(1, slot.listing.min_group_size)
+        high = max(low, min(slot.listing.max_group_size, MAX_SEATS))
+        form.fields["seats"].widget.attrs.update(min=low, max=high)
+    context = {
+        "form": form,
+        "slot": slot,
+        "waitlist_form": waitlist,
+        # A refusal known before the form was sent (a bound form shows its own).
+        "refusal": message_of(error) if error is not None and not form.is_bound else "",
+        # A date that is cancelled or under way gets no "Book" button: the service refuses it.
+        "bookable": slot is not None
+        and slot.status == Slot.Status.OPEN
+        and slot.starts_at > timezone.now(),
+    }
     return render(request, "bookings/book.html", context, status=status)
 
 
@@ -53,9 +70,18 @@ def book(request: HttpRequest) -> HttpResponse:
             slot_id = int(request.GET.get("slot", ""))
         except ValueError:
             raise Http404 from None
-        if selectors.public_slot(slot_id=slot_id) is None:
+        slot = selectors.public_slot(slot_id=slot_id)
+        if slot is None:
             raise Http404
-        form = BookForm(initial={"slot": slot_id, "seats": 1, "form_token": new_form_token()})
+        smallest = max(1, slot.listing.min_group_size)
+        form = BookForm(
+            initial={"slot": slot_id, "seats": smallest, "form_token": new_form_token()}
+        )
+        try:
+            services.bookable_slot(slot_id=slot_id, now=timezone.now())
+        except SlotUnavailable as error:
+            # Say at once what pressing "Book" would answer.
+            return _book_page(request, form, slot_id=slot_id, status=error.status_code, error=error)
         return _book_page(request, form, slot_id=slot_id)
     form = BookForm(request.POST)
     if not form.is_valid():
