@@ -197,3 +197,26 @@ def test_the_booking_form_of_one_date_starts_at_the_smallest_group_the_listing_t
     assert 'value="3"' in seats.group(0)
     assert 'min="3"' in seats.group(0)
     assert 'max="6"' in seats.group(0)
+
+
+# --- The waiting list in "my bookings" ---------------------------------------------------------
+
+
+def test_an_offer_from_the_waiting_list_can_be_taken_from_my_bookings(
+    guest_client: Client, guest: User, other_guest: User, slot: Slot
+) -> None:
+    """The waiting list's row read 'Offered' with only 'Leave the waiting list' next to it:
+    nothing said where the seats were or until when, and the one button there turned the offer
+    down. The row links to the offer, to confirm it, with its deadline."""
+    Slot.objects.filter(pk=slot.pk).update(capacity=2)
+    taken = confirmed(other_guest, slot)
+    services.join_waitlist(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    services.cancel_booking(guest=other_guest, reference=taken.reference, now=timezone.now())
+    offer = Booking.objects.get(guest=guest)
+
+    page = text(guest_client.get("/bookings/"))
+    waiting = page[page.index('id="waiting-heading"') : page.index("</section>")]
+
+    assert f'href="/bookings/{offer.reference}/"' in waiting
+    assert "Confirm the seats held for you" in waiting
+    assert "until" in waiting

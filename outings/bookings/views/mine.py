@@ -85,6 +85,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     if not past and after is None:
         waiting = list(
             selectors.waitlist_of_guest(guest=guest)
+            .select_related("offer")  # an open offer links to its booking, to confirm it
             .filter(
                 status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED],
                 slot__starts_at__gt=now,
