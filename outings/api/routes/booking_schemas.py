@@ -191,6 +191,14 @@ class WaitlistEntryOut(Schema):
     offer_expires_at: datetime | None
 
     @staticmethod
+    def resolve_status(obj: WaitlistEntry) -> str:
+        # An offer is a hold: once its time ran out it has lapsed, as its booking reads expired,
+        # before the sweep records both.
+        if obj.status == WaitlistEntry.Status.OFFERED and _offer_lapsed(obj):
+            return WaitlistEntry.Status.LAPSED
+        return obj.status
+
+    @staticmethod
     def resolve_booking(obj: WaitlistEntry) -> str | None:
         offer = _offer_of(obj)
         return None if offer is None else offer.reference
@@ -198,9 +206,14 @@ class WaitlistEntryOut(Schema):
     @staticmethod
     def resolve_offer_expires_at(obj: WaitlistEntry) -> datetime | None:
         offer = _offer_of(obj)
-        if offer is None or obj.status != WaitlistEntry.Status.OFFERED:
+        if offer is None or obj.status != WaitlistEntry.Status.OFFERED or _offer_lapsed(obj):
             return None
         return offer.expires_at
+
+
+def _offer_lapsed(entry: WaitlistEntry) -> bool:
+    offer = _offer_of(entry)
+    return offer is not None and offer.shown_status not in Booking.PENDING
 
 
 def _offer_of(entry: WaitlistEntry) -> Booking | None:

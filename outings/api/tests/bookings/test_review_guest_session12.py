@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from outings.api.tests.bookings.support import JSON, booked, confirmed
+from outings.api.tests.bookings.support import JSON, booked, confirmed, post
 from outings.api.tests.helpers import error_of
-from outings.bookings.models import Booking, Transfer
+from outings.bookings.models import Booking, Transfer, WaitlistEntry
+from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +46,21 @@ def test_offering_a_booking_again_to_the_same_address_answers_the_pending_offer(
     assert again.json() == first.json()
     assert list(Transfer.objects.values_list("status", flat=True)) == ["pending"]
     assert OutboxMessage.objects.filter(payload__template="booking_transfer").count() == 1
+
+
+def test_a_waiting_list_offer_whose_time_ran_out_reads_lapsed_like_its_booking(a, b, listing):
+    """The offer is a hold: once its time ran out its booking reads `expired` at once, but the
+    waiting list still said `offered` with a deadline in the past until the sweep ran."""
+    full = SlotFactory.create(listing=listing, capacity=2)
+    taken = confirmed(a, full, seats=2)
+    post(b, f"/slots/{full.pk}/waitlist", {"seats": 2})
+    post(a, f"/bookings/{taken}/cancel")
+    offer = b.get("/api/v1/waitlist").json()["items"][0]["booking"]
+    Booking.objects.filter(reference=offer).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    entry = b.get("/api/v1/waitlist").json()["items"][0]
+    booking = b.get(f"/api/v1/bookings/{offer}").json()
+
+    assert booking["status"] == "expired"
+    assert (entry["status"], entry["offer_expires_at"]) == ("lapsed", None)
+    assert WaitlistEntry.objects.get().status == "offered"  # the sweep records it
