@@ -7,6 +7,7 @@ list of exceptions is safe to catch, so names are checked against the known set 
 """
 
 import zoneinfo
+from datetime import datetime, tzinfo
 from functools import cache
 
 UTC = zoneinfo.ZoneInfo("UTC")
@@ -27,3 +28,11 @@ def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
     """The named zone, or UTC when the name is empty or no zone: a bad zone name (on a listing,
     in a profile) must not break the page or the mail that shows it."""
     return known_zone(name) or UTC
+
+
+def same_clock(moment: datetime, one: tzinfo, other: tzinfo) -> bool:
+    """Whether the clocks of two zones read the same at `moment`, with the same abbreviation
+    (Detroit and Toronto, Berlin and Madrid): a second time shown for the other would repeat
+    the first."""
+    here, there = moment.astimezone(one), moment.astimezone(other)
+    return (here.utcoffset(), here.tzname()) == (there.utcoffset(), there.tzname())

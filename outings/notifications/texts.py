@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from outings.common.zones import zone_or_utc
+from outings.common.zones import same_clock, zone_or_utc
 from outings.notifications.models import EmailPreferences, Notification
 from outings.web.formatting import format_money
 
@@ -123,9 +123,10 @@ def _moment(moment: datetime, *, zone: str) -> str:
     mine = timezone.localtime(moment)
     if not zone:
         return formats.date_format(mine, "DATETIME_FORMAT")
-    local = timezone.localtime(moment, zone_or_utc(zone))
+    place = zone_or_utc(zone)
+    local = timezone.localtime(moment, place)
     there = f"{formats.date_format(local, 'DATETIME_FORMAT')} {formats.date_format(local, 'T')}"
-    if (mine.utcoffset(), mine.tzname()) == (local.utcoffset(), local.tzname()):
+    if same_clock(moment, timezone.get_current_timezone(), place):
         return there
     yours = gettext("your time: %(day)s %(time)s %(tz)s") % {
         "day": formats.date_format(mine, "D"),

@@ -316,3 +316,17 @@ def test_the_request_names_the_time_it_lapses(guest: User, listing: Listing) -> 
         mail.body
     )
     assert "within a day" not in mail.body
+
+
+def test_a_reader_whose_clock_shows_the_same_time_sees_one_time(
+    guest: User, booking: Booking
+) -> None:
+    """Detroit is not Toronto but its clocks agree with Toronto's: a second, identical time
+    ('Your time: … 10 a.m. EDT') said nothing."""
+    reader(guest, time_zone="America/Detroit")
+
+    mail = built("booking_confirmed")
+
+    assert "10 a.m. EDT (local time, America/Toronto)" in mail.body
+    assert "Your time" not in mail.body
+    assert "Your time" not in html_of(mail)

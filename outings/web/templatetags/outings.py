@@ -5,13 +5,13 @@ from urllib.parse import urlencode, urlsplit
 
 from django import template
 from django.templatetags.tz import do_timezone
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import Truncator
 from django.utils.translation import get_language_info, gettext, ngettext
 
 from outings.catalog.models import Listing
-from outings.common.zones import zone_or_utc
+from outings.common.zones import same_clock, zone_or_utc
 from outings.web import formatting
 
 register = template.Library()
@@ -41,6 +41,15 @@ def in_zone(value: datetime | None, zone_name: str) -> datetime | str:
         return ""
     converted: datetime = do_timezone(value, zone_or_utc(zone_name))
     return converted
+
+
+@register.filter
+def another_clock(value: datetime | None, zone_name: str) -> bool:
+    """Whether the viewer's clock (the current time zone) reads another time than the clock of
+    `zone_name` at the instant `value`: only then does a page add "your time"."""
+    if not isinstance(value, datetime):
+        return False
+    return not same_clock(value, timezone.get_current_timezone(), zone_or_utc(zone_name))
 
 
 @register.filter(expects_localtime=True)
