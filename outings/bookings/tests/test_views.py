@@ -289,6 +289,7 @@ def test_saying_yes_to_a_waiting_list_offer_of_a_listing_by_request_asks_the_hos
     entry = services.join_waitlist(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
     services.cancel_booking(guest=first.guest, reference=first.reference, now=timezone.now())
     offer = Booking.objects.get(waitlist_entry=entry)
+    offered = text(guest_client.get(f"/bookings/{offer.reference}/"))
 
     response = guest_client.post(f"/bookings/{offer.reference}/confirm/")
 
@@ -298,6 +299,10 @@ def test_saying_yes_to_a_waiting_list_offer_of_a_listing_by_request_asks_the_hos
     page = text(guest_client.get(response["Location"]))
     assert "Your request went to the host. We will email you the answer." in page
     assert "Booked." not in page
+    # The offer's page said what its button does: it asks the host, it does not book.
+    assert "Send the request" in offered
+    assert "The host then accepts or declines" in offered
+    assert "Confirm booking" not in offered
 
 
 def test_a_request_waits_for_the_host(guest_client: Client, guest: User, listing: Listing) -> None:

@@ -35,6 +35,8 @@ def detail_page(
         # A hold or request whose time ran out reads as expired or declined, sweep or not.
         "status": booking.shown_status,
         "future": future,
+        # A waiting-list offer on a listing that takes requests: saying yes asks the host.
+        "asks_host": booking.waitlist_entry_id is not None and not booking.listing.instant_booking,
         "confirm_error": confirm_error,
         "transfer": selectors.pending_transfer_of(booking=booking) if confirmed else None,
         "transfer_form": transfer_form or TransferForm(),
