@@ -10,6 +10,7 @@ from typing import Literal
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils import timezone
 from ninja import Field, Schema
 from ninja.params import P, PathEx
 
@@ -24,7 +25,7 @@ from outings.bookings.models import (
     Transfer,
     WaitlistEntry,
 )
-from outings.bookings.services.cancellation import REASON_MAX
+from outings.bookings.services.cancellation import REASON_MAX, refund_for
 from outings.bookings.services.holds import MAX_SEATS
 from outings.bookings.services.transfers import EMAIL_MAX
 from outings.common.errors import DomainError
@@ -147,6 +148,24 @@ class BookingOut(BookingFields):
     transfer: PendingTransferOut | None = Field(
         description="A handover to someone else, waiting for them to accept."
     )
+    refund_if_cancelled: int | None = Field(
+        description="Minor units the guest would get back by cancelling now, by the "
+        "cancellation policy the booking was made under (what the cancel then records as "
+        "`refund_due`); null when it cannot be cancelled now, or nothing was paid (a hold or "
+        "a request)."
+    )
+
+    @staticmethod
+    def resolve_refund_if_cancelled(obj: Booking) -> int | None:
+        now = timezone.now()
+        if obj.status_at(now) != Booking.Status.CONFIRMED or obj.slot.starts_at <= now:
+            return None
+        return refund_for(
+            policy=obj.cancellation_policy,
+            total=obj.total_price,
+            starts_at=obj.slot.starts_at,
+            now=now,
+        )
 
     @staticmethod
     def resolve_transfer(obj: Booking) -> Transfer | None:

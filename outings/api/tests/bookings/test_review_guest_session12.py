@@ -9,6 +9,7 @@ from django.utils import timezone
 from outings.api.tests.bookings.support import JSON, booked, confirmed, post
 from outings.api.tests.helpers import error_of
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
+from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
 
@@ -64,3 +65,32 @@ def test_a_waiting_list_offer_whose_time_ran_out_reads_lapsed_like_its_booking(a
     assert booking["status"] == "expired"
     assert (entry["status"], entry["offer_expires_at"]) == ("lapsed", None)
     assert WaitlistEntry.objects.get().status == "offered"  # the sweep records it
+
+
+@pytest.mark.parametrize(
+    ("policy", "hours_ahead", "share"),
+    [("moderate", 200, 100), ("moderate", 48, 50), ("strict", 48, 0), ("flexible", 30, 100)],
+)
+def test_a_booking_says_what_cancelling_it_now_would_refund_as_the_cancel_then_records(
+    a, listing, policy, hours_ahead, share
+):
+    """The page shows the refund before the guest confirms the cancellation; the API only told
+    it afterwards, so a client could not show it first."""
+    Listing.objects.filter(pk=listing.pk).update(cancellation_policy=policy)
+    slot = SlotFactory.create(
+        listing=listing, starts_at=timezone.now() + timedelta(hours=hours_ahead)
+    )
+    reference = confirmed(a, slot)
+
+    before = a.get(f"/api/v1/bookings/{reference}").json()
+    cancelled = a.post(f"/api/v1/bookings/{reference}/cancel").json()
+
+    assert before["refund_if_cancelled"] == before["total_price"] * share // 100
+    assert cancelled["refund_due"] == before["refund_if_cancelled"]
+    assert cancelled["refund_if_cancelled"] is None  # nothing left to cancel
+
+
+def test_a_hold_would_refund_nothing_since_nothing_was_paid(a, slot):
+    reference = booked(a, slot)
+
+    assert a.get(f"/api/v1/bookings/{reference}").json()["refund_if_cancelled"] is None
