@@ -578,12 +578,19 @@ def _check_moved_days(
             if pair[0] in moved[day] or pair[1] in moved[day]
         ]
         if pairs:
-            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
-                "a": f"{pairs[0][0].astimezone(zone):%Y-%m-%d %H:%M}",
-                "b": f"{pairs[0][1].astimezone(zone):%H:%M}",
-                "m": minutes,
-            }
-            raise rules.ScheduleOverlap(message, fields={field: [message]})
+            raise _overlap(pairs[0], zone=zone, minutes=minutes, field=field)
+
+
+def _overlap(
+    pair: tuple[datetime, datetime], *, zone: ZoneInfo, minutes: int, field: str
+) -> rules.ScheduleOverlap:
+    """The refusal of two starts of a listing closer than its duration, named on `field`."""
+    message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+        "a": f"{pair[0].astimezone(zone):%Y-%m-%d %H:%M}",
+        "b": f"{pair[1].astimezone(zone):%H:%M}",
+        "m": minutes,
+    }
+    return rules.ScheduleOverlap(message, fields={field: [message]})
 
 
 ZERO = timedelta()
@@ -668,9 +675,8 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
     staying = [slot for slot in dates if starts[slot.pk] is not None]
     _check_clear_of_other_dates(
         listing=listing,
-        mine={slot.pk: start for slot in staying if (start := starts[slot.pk]) is not None},
+        mine={start for slot in staying if (start := starts[slot.pk]) is not None},
         leaving=[slot.pk for slot in dates],
-        duration=duration,
         now=now,
     )
     _retire(slot.pk for slot in dates if starts[slot.pk] is None)
@@ -686,32 +692,21 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
 
 
 def _check_clear_of_other_dates(
-    *,
-    listing: Listing,
-    mine: Mapping[int, datetime],
-    leaving: Collection[int],
-    duration: timedelta,
-    now: datetime,
+    *, listing: Listing, mine: Collection[datetime], leaving: Collection[int], now: datetime
 ) -> None:
-    """ScheduleOverlap (on `duration_minutes`) if one of the dates `mine` (slot id: its new
-    start) would be out at the same time as another open date of the listing to come (not
+    """ScheduleOverlap (on `duration_minutes`) if one of the starts `mine` (the dates' new
+    starts) would be out at the same time as another open date of the listing to come (not
     counting `leaving`: the dates being moved or retired)."""
     others = Slot.objects.filter(
         listing_id=listing.pk, status=Slot.Status.OPEN, starts_at__gte=now
     ).exclude(pk__in=leaving)
-    starts = sorted(
-        [(start, True) for start in mine.values()]
-        + [(start, False) for start in others.values_list("starts_at", flat=True)]
-    )
-    for (first, first_mine), (second, second_mine) in itertools.pairwise(starts):
-        if (first_mine or second_mine) and second - first < duration:
-            zone = ZoneInfo(listing.time_zone)
-            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
-                "a": f"{first.astimezone(zone):%Y-%m-%d %H:%M}",
-                "b": f"{second.astimezone(zone):%H:%M}",
-                "m": listing.duration_minutes,
-            }
-            raise rules.ScheduleOverlap(message, fields={"duration_minutes": [message]})
+    minutes = listing.duration_minutes or 60
+    starts = [*mine, *others.values_list("starts_at", flat=True)]
+    for pair in rules.overlapping_instants(starts, minutes):
+        if pair[0] in mine or pair[1] in mine:
+            raise _overlap(
+                pair, zone=ZoneInfo(listing.time_zone), minutes=minutes, field="duration_minutes"
+            )
 
 
 def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> Slot:
