@@ -22,7 +22,6 @@ from outings.bookings.models import Booking
 from outings.bookings.services.holds import MAX_SEATS
 from outings.bookings.views.common import booking_or_404, detail_page
 from outings.common.errors import DomainError, NotFound
-from outings.scheduling.models import Slot
 from outings.web.formatting import format_money
 
 
@@ -50,10 +49,8 @@ def _book_page(
         "waitlist_form": waitlist,
         # A refusal known before the form was sent (a bound form shows its own).
         "refusal": message_of(error) if error is not None and not form.is_bound else "",
-        # A date that is cancelled or under way gets no "Book" button: the service refuses it.
-        "bookable": slot is not None
-        and slot.status == Slot.Status.OPEN
-        and slot.starts_at > timezone.now(),
+        # A date the service found cancelled or under way gets no "Book" button.
+        "bookable": slot is not None and not isinstance(error, SlotUnavailable),
     }
     return render(request, "bookings/book.html", context, status=status)
 
