@@ -25,7 +25,7 @@ from outings.bookings.models import (
     Transfer,
     WaitlistEntry,
 )
-from outings.bookings.services.cancellation import REASON_MAX, refund_for
+from outings.bookings.services.cancellation import REASON_MAX, guest_refund
 from outings.bookings.services.holds import MAX_SEATS
 from outings.bookings.services.transfers import EMAIL_MAX
 from outings.common.errors import DomainError
@@ -157,15 +157,7 @@ class BookingOut(BookingFields):
 
     @staticmethod
     def resolve_refund_if_cancelled(obj: Booking) -> int | None:
-        now = timezone.now()
-        if obj.status_at(now) != Booking.Status.CONFIRMED or obj.slot.starts_at <= now:
-            return None
-        return refund_for(
-            policy=obj.cancellation_policy,
-            total=obj.total_price,
-            starts_at=obj.slot.starts_at,
-            now=now,
-        )
+        return guest_refund(obj, now=timezone.now())
 
     @staticmethod
     def resolve_transfer(obj: Booking) -> Transfer | None:

@@ -6,6 +6,7 @@ from outings.bookings.services.cancellation import (
     cancel_booking_as_staff,
     cancel_slot,
     decide_minimum,
+    guest_refund,
     refund_for,
     slots_due_for_minimum,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "decide_minimum",
     "decline_request",
     "expire_booking",
+    "guest_refund",
     "hold_seats",
     "join_waitlist",
     "leave_waitlist",

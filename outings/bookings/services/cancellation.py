@@ -45,6 +45,20 @@ def refund_for(*, policy: str, total: int, starts_at: datetime, now: datetime) -
     return 0
 
 
+def guest_refund(booking: Booking, *, now: datetime) -> int | None:
+    """What the guest would get back by cancelling `booking` at `now`, as cancel_booking
+    records it: per the policy booked under for a confirmed booking; None for a hold or request
+    (nothing was paid) and for a booking that can no longer be cancelled (ended or started)."""
+    if booking.status_at(now) != Status.CONFIRMED or booking.slot.starts_at <= now:
+        return None
+    return refund_for(
+        policy=booking.cancellation_policy,
+        total=booking.total_price,
+        starts_at=booking.slot.starts_at,
+        now=now,
+    )
+
+
 def _cancellable(booking: Booking | None, *, now: datetime) -> Booking:
     if booking is None:
         raise NotFound(_("There is no such booking."))
@@ -68,16 +82,13 @@ def cancel_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     booking = _cancellable(
         locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
     )
-    refund = None
-    if booking.status == Status.CONFIRMED:
-        refund = refund_for(
-            policy=booking.cancellation_policy,
-            total=booking.total_price,
-            starts_at=booking.slot.starts_at,
-            now=now,
-        )
     end_booking(
-        booking, status=Status.CANCELLED, by=Party.GUEST, actor=guest, now=now, refund_due=refund
+        booking,
+        status=Status.CANCELLED,
+        by=Party.GUEST,
+        actor=guest,
+        now=now,
+        refund_due=guest_refund(booking, now=now),
     )
     return booking
 

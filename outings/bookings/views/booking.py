@@ -185,14 +185,7 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
     active = shown in Booking.ACTIVE
     # Once the date has started the service refuses to cancel: offer no button that can only fail.
     cancellable = active and booking.slot.starts_at > now
-    refund = None
-    if cancellable and shown == Booking.Status.CONFIRMED:
-        refund = services.refund_for(
-            policy=booking.cancellation_policy,
-            total=booking.total_price,
-            starts_at=booking.slot.starts_at,
-            now=now,
-        )
+    refund = services.guest_refund(booking, now=now)
     context = {
         "booking": booking,
         "status": shown,
