@@ -183,8 +183,9 @@ def sync_schedule_slots(
     *, schedule: Schedule, now: datetime, horizon_days: int, strict: bool = True
 ) -> SyncResult:
     """Make the schedule's future slots match its rule and exceptions from the listing's local
-    today to `horizon_days` ahead: create the missing ones, delete the ones no longer wanted,
-    keep end times in step with the listing's duration. Idempotent.
+    today to `horizon_days` ahead (a one-off date's day, however far ahead): create the missing
+    ones, delete the ones no longer wanted, keep end times in step with the listing's duration.
+    Idempotent.
 
     A slot no longer wanted that has seats taken is never deleted: with `strict` (a host's
     change) the whole change is refused with SlotHasBookings; otherwise (the periodic run) it is
@@ -195,12 +196,17 @@ def sync_schedule_slots(
     zone = ZoneInfo(listing.time_zone)
     today = now.astimezone(zone).date()
     duration = timedelta(minutes=listing.duration_minutes or 60)
+    last_day = today + timedelta(days=horizon_days)
+    if schedule.kind == Schedule.Kind.ONCE:
+        # The horizon bounds the expansion of open-ended weekly rules; a one-off date is a
+        # single day, and a host who adds it, however far ahead, expects it bookable at once.
+        last_day = max(last_day, schedule.valid_from)
     starts = desired_starts(
         schedule=schedule,
         exceptions={(e.day, e.start_time): e for e in schedule.exceptions.all()},
         zone=zone,
         first_day=today,
-        last_day=today + timedelta(days=horizon_days),
+        last_day=last_day,
     )
     wanted = {start for start in one_group_at_a_time(starts, duration) if start >= now}
     existing = {
