@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 
+from outings.api import idempotency
 from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import cacheable, not_modified
 from outings.api.errors import responses
@@ -100,22 +101,32 @@ def replace_listing(
 def _state_route(name: str, summary: str) -> None:
     @router.post(
         f"/host/listings/{{listing_id}}/{name}",
-        response={200: HostListingOut, **ERRORS},
+        response={200: HostListingOut, **ERRORS, **responses(422)},
         operation_id=f"{name}_listing",
         summary=summary,
     )
-    def change(request: HttpRequest, listing_id: Id) -> Listing:
+    def change(
+        request: HttpRequest, listing_id: Id, idempotency_key: IdempotencyKey = None
+    ) -> HttpResponse:
         owner, actor = host(request), caller(request)
-        if name == "archive":
-            return services.archive_listing(
-                host=owner, listing_id=listing_id, actor=actor, now=timezone.now()
-            )
-        action = {
-            "submit": services.submit_listing,
-            "pause": services.pause_listing,
-            "resume": services.resume_listing,
-        }[name]
-        return action(host=owner, listing_id=listing_id, actor=actor)
+
+        def act() -> Listing:
+            if name == "archive":
+                return services.archive_listing(
+                    host=owner, listing_id=listing_id, actor=actor, now=timezone.now()
+                )
+            action = {
+                "submit": services.submit_listing,
+                "pause": services.pause_listing,
+                "resume": services.resume_listing,
+            }[name]
+            return action(host=owner, listing_id=listing_id, actor=actor)
+
+        # Once per Idempotency-Key, as every host POST: a retry gets the first answer, not a
+        # 409 for a state its own first try reached.
+        return idempotency.respond(
+            request, key=idempotency_key, status=200, schema=HostListingOut, action=act
+        )
 
 
 _state_route("submit", "Submit a draft for review (or publish it when approval is off)")
