@@ -131,6 +131,10 @@ class Listing(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     version = models.PositiveIntegerField(default=1)
+    # The photos' order, moved forward whenever photos change places (a reorder, or a delete that
+    # closes the gap; an upload goes last and moves nobody): a reorder says which order it was
+    # based on, and the API's photo pages are bound to it (outings/catalog/photos/services.py).
+    photo_order_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -255,6 +259,8 @@ class ListingPhoto(models.Model):
     )
     image = models.FileField(_("image"), max_length=255)
     alt_text = models.CharField(_("description for screen readers"), max_length=250, blank=True)
+    # Moved forward by every change of the description: an edit says which version it is based on.
+    version = models.PositiveIntegerField(default=1)
     position = models.PositiveSmallIntegerField(default=0)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

@@ -32,3 +32,11 @@ class Conflict(DomainError):
     code = "conflict"
     status_code = 409
     message = gettext_noop("The record changed since you read it.")
+
+
+class StaleVersion(Conflict):
+    """An edit based on an old version of a versioned record (DESIGN.md 3.5, ADR 0008).
+    `current` is the record as it is now, to show to the editor who lost."""
+
+    message = gettext_noop("Someone changed this since you opened it.")
+    current: Any

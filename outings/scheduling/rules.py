@@ -19,7 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from outings.common.errors import Conflict, DomainError
+from outings.common.errors import DomainError, StaleVersion
 from outings.scheduling.models import Schedule, ScheduleException
 
 MAX_START_TIMES = 12
@@ -46,7 +46,7 @@ class SlotHasBookings(DomainError):
     message = gettext_noop("A slot this change would remove already has bookings.")
 
 
-class ScheduleConflict(Conflict):
+class ScheduleConflict(StaleVersion):
     """An edit based on an old version. `current` is the schedule as it is now."""
 
     message = gettext_noop("Someone changed this schedule since you opened it.")

@@ -23,6 +23,7 @@ class PhotoView:
 
     id: int
     alt_text: str
+    version: int
     status: str
     position: int
     thumb: Source | None
@@ -50,6 +51,7 @@ def view_of(photo: ListingPhoto) -> PhotoView:
     return PhotoView(
         id=photo.pk,
         alt_text=photo.alt_text,
+        version=photo.version,
         status=photo.status,
         position=photo.position,
         thumb=_source(photo, "thumb"),

@@ -4,7 +4,8 @@ never in the request. Files go through Django's storage API (local disk or S3)."
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.images import CleanImage, clean_upload
 from outings.catalog.services import HostSuspended, InvalidTransition
 from outings.common import outbox
-from outings.common.errors import DomainError, NotFound
+from outings.common.errors import DomainError, NotFound, StaleVersion
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,46 @@ class InvalidPhoto(DomainError):
     code = "validation_error"
     status_code = 400
     message = gettext_noop("The photo details are not valid.")
+
+
+@dataclass(frozen=True)
+class PhotoOrder:
+    """A listing's photos in their order, and the version of that order."""
+
+    photos: list[ListingPhoto]
+    version: int
+
+    @property
+    def photo_ids(self) -> list[int]:
+        return [photo.pk for photo in self.photos]
+
+
+class PhotoConflict(StaleVersion):
+    """A description edited from an old version. `current` is the photo as it is now."""
+
+    message = gettext_noop("Someone changed this photo's description since you opened it.")
+
+    def __init__(self, *, current: ListingPhoto) -> None:
+        super().__init__()
+        self.current = current
+
+
+class PhotoOrderConflict(StaleVersion):
+    """A reorder based on an old order. `current` is the PhotoOrder as it is now."""
+
+    message = gettext_noop("Someone changed the order of the photos since you opened it.")
+
+    def __init__(self, *, current: PhotoOrder) -> None:
+        super().__init__()
+        self.current = current
+
+
+def _check_version(version: int, expected: int | Collection[int] | None) -> bool:
+    """Whether an edit based on `expected` (None: unconditional; several: an If-Match naming
+    more than one ETag) may go ahead on a record at `version`."""
+    if expected is None:
+        return True
+    return version in ({expected} if isinstance(expected, int) else set(expected))
 
 
 def _locked_listing(*, host: HostProfile, listing_id: int) -> Listing:
@@ -117,54 +158,86 @@ def _own_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> ListingP
 
 @transaction.atomic
 def update_photo(
-    *, host: HostProfile, listing_id: int, photo_id: int, alt_text: str
+    *,
+    host: HostProfile,
+    listing_id: int,
+    photo_id: int,
+    alt_text: str,
+    expected_version: int | Collection[int] | None = None,
 ) -> ListingPhoto:
-    """Change a photo's description for screen readers."""
+    """Change a photo's description for screen readers. With `expected_version` (or several),
+    only if the photo is still at it, checked under the listing's row lock: of two editors
+    holding the same version exactly one wins, the other gets PhotoConflict with the photo as it
+    is. Every change moves `version` forward."""
     _locked_listing(host=host, listing_id=listing_id)
     photo = _own_photo(host=host, listing_id=listing_id, photo_id=photo_id)
+    if not _check_version(photo.version, expected_version):
+        raise PhotoConflict(current=photo)
     photo.alt_text = _check_alt_text(alt_text)
-    photo.save(update_fields=["alt_text"])
+    photo.version += 1
+    photo.save(update_fields=["alt_text", "version"])
     return photo
 
 
 @transaction.atomic
 def delete_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> None:
     """Remove a photo; its files are deleted after commit (through the outbox), and the others
-    close the gap in positions."""
-    _locked_listing(host=host, listing_id=listing_id)
+    close the gap in positions (which moves the order's version when one of them moves)."""
+    listing = _locked_listing(host=host, listing_id=listing_id)
     photo = _own_photo(host=host, listing_id=listing_id, photo_id=photo_id)
     names = [photo.image.name, *rendition_names(photo)]
     photo.delete()
     remaining = list(ListingPhoto.objects.filter(listing_id=listing_id).order_by("position", "id"))
-    _renumber(remaining)
+    _renumber(listing, remaining)
     outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": names})
+
+
+def photo_order(listing: Listing) -> PhotoOrder:
+    """The listing's photos in their order, with the order's version (one query)."""
+    return PhotoOrder(
+        photos=list(ListingPhoto.objects.filter(listing=listing).order_by("position", "id")),
+        version=listing.photo_order_version,
+    )
 
 
 @transaction.atomic
 def reorder_photos(
-    *, host: HostProfile, listing_id: int, photo_ids: Sequence[int]
-) -> list[ListingPhoto]:
-    """Put the listing's photos in the order of `photo_ids`, which must name each exactly once."""
+    *,
+    host: HostProfile,
+    listing_id: int,
+    photo_ids: Sequence[int],
+    expected_version: int | Collection[int] | None = None,
+) -> PhotoOrder:
+    """Put the listing's photos in the order of `photo_ids`, which must name each exactly once.
+    With `expected_version` (or several), only if the order is still at it (checked under the
+    listing's row lock; PhotoOrderConflict with the order as it is otherwise)."""
     if host.suspended_at is not None:
         raise HostSuspended()
-    _locked_listing(host=host, listing_id=listing_id)
+    listing = _locked_listing(host=host, listing_id=listing_id)
+    if not _check_version(listing.photo_order_version, expected_version):
+        raise PhotoOrderConflict(current=photo_order(listing))
     photos = {p.pk: p for p in ListingPhoto.objects.filter(listing_id=listing_id)}
     if sorted(photo_ids) != sorted(photos):
         raise InvalidPhoto(
             fields={"photo_ids": [_("Name every photo of the listing exactly once.")]}
         )
     ordered = [photos[pk] for pk in photo_ids]
-    _renumber(ordered)
-    return ordered
+    _renumber(listing, ordered)
+    return PhotoOrder(photos=ordered, version=listing.photo_order_version)
 
 
-def _renumber(photos: list[ListingPhoto]) -> None:
+def _renumber(listing: Listing, photos: list[ListingPhoto]) -> None:
+    """Number `photos` 0, 1, ... in their order; when any of them moves, the order's version
+    moves forward. Call under the listing's row lock."""
     changed = []
     for position, photo in enumerate(photos):
         if photo.position != position:
             photo.position = position
             changed.append(photo)
-    ListingPhoto.objects.bulk_update(changed, ["position"])
+    if changed:
+        ListingPhoto.objects.bulk_update(changed, ["position"])
+        listing.photo_order_version += 1
+        listing.save(update_fields=["photo_order_version"])
 
 
 def rendition_names(photo: ListingPhoto) -> list[str]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
-from outings.common.errors import DomainError
+from outings.common.errors import DomainError, StaleVersion
 
 
 class InvalidListing(DomainError):
@@ -17,11 +17,9 @@ class InvalidListing(DomainError):
     message = gettext_noop("The listing is not valid.")
 
 
-class ListingConflict(DomainError):
+class ListingConflict(StaleVersion):
     """An edit based on an old version. `current` is the listing as it is now."""
 
-    code = "conflict"
-    status_code = 409
     message = gettext_noop("Someone changed this listing since you opened it.")
 
     def __init__(self, *, current: Listing, expected_version: int) -> None:

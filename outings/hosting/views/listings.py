@@ -15,7 +15,7 @@ from outings.bookings import selectors as booking_selectors
 from outings.bookings.forms import message_of
 from outings.catalog import services
 from outings.catalog.models import Listing
-from outings.catalog.photos.selectors import photos_for_listing
+from outings.catalog.photos.selectors import PhotoView, photos_for_listing
 from outings.catalog.services import ListingConflict, ListingData
 from outings.common.errors import DomainError, NotFound
 from outings.hosting import selectors
@@ -79,14 +79,30 @@ def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespon
         else:
             messages.success(request, _("Saved."))
             return redirect("hosting:listing", pk=pk)
+    status = refused or (400 if form.errors else 200)
+    return listing_page(request, listing, form=form, status=status)
+
+
+def listing_page(
+    request: HttpRequest,
+    listing: Listing,
+    *,
+    form: ListingForm | None = None,
+    status: int = 200,
+    photos: list[PhotoView] | None = None,
+) -> HttpResponse:
+    """The listing's page for its host, answering `status`; `photos` as they are unless given
+    (a photo conflict shows the host's own unsaved description in its field)."""
+    if form is None:
+        initial = ListingForm.initial_for(ListingData.of(listing), listing.version)
+        form = ListingForm(initial=initial)
     context = {
         "form": form,
         "listing": listing,
-        "photos": photos_for_listing(listing),
+        "photos": photos_for_listing(listing) if photos is None else photos,
         "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
         "max_photos": _max_photos(),
     }
-    status = refused or (400 if form.errors else 200)
     return render(request, "hosting/listing_form.html", context, status=status)
 
 

@@ -1,5 +1,7 @@
 """A listing's photos, for its host: upload (several at once), describe, reorder, delete."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -11,9 +13,11 @@ from outings.accounts.models import HostProfile
 from outings.bookings.forms import message_of
 from outings.catalog.models import ListingPhoto
 from outings.catalog.photos import services
+from outings.catalog.photos.selectors import photos_for_listing
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
 from outings.hosting.views.common import host_required
+from outings.hosting.views.listings import listing_page
 
 
 def _back(pk: int) -> HttpResponse:
@@ -43,11 +47,22 @@ def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespo
     return _back(pk)
 
 
+def _version(request: HttpRequest, name: str) -> int:
+    """The version a photo form was shown at; 0 (never current) when it is missing or bad, so
+    that a form without one cannot overwrite anything."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
 @host_required
 @require_POST
 def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int) -> HttpResponse:
-    """One form per photo: save its description, move it up or down, or delete it."""
+    """One form per photo: save its description, move it up or down, or delete it. The form
+    carries the photo's version and the order's (`order_version`): a save or a move from a page
+    shown before another tab changed them answers 409 with the page as it is now, never
+    overwriting what the other tab saved."""
     action = request.POST.get("action", "save")
+    alt_text = request.POST.get("alt_text", "")
     try:
         if action == "delete":
             services.delete_photo(host=host, listing_id=pk, photo_id=photo_id)
@@ -63,16 +78,55 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
             other = index - 1 if action == "up" else index + 1
             if 0 <= other < len(ids):
                 ids[index], ids[other] = ids[other], ids[index]
-            services.reorder_photos(host=host, listing_id=pk, photo_ids=ids)
+            services.reorder_photos(
+                host=host,
+                listing_id=pk,
+                photo_ids=ids,
+                expected_version=_version(request, "order_version"),
+            )
         else:
             services.update_photo(
                 host=host,
                 listing_id=pk,
                 photo_id=photo_id,
-                alt_text=request.POST.get("alt_text", ""),
+                alt_text=alt_text,
+                expected_version=_version(request, "version"),
             )
     except NotFound:
         raise
+    except services.PhotoConflict as conflict:
+        return _photo_conflict(request, host, pk, conflict.current, alt_text)
+    except services.PhotoOrderConflict:
+        messages.error(
+            request,
+            _(
+                "The photos were reordered or deleted in another window since this page was "
+                "opened. Here is their order now: move the photo again if you still want to."
+            ),
+        )
+        return listing_page(request, own_listing(host=host, listing_id=pk), status=409)
     except DomainError as error:
         messages.error(request, message_of(error))
     return _back(pk)
+
+
+def _photo_conflict(
+    request: HttpRequest, host: HostProfile, pk: int, current: ListingPhoto, yours: str
+) -> HttpResponse:
+    """409: the description saved meanwhile, and the photo's field holding the host's own on the
+    current version (saving it again replaces the other on purpose)."""
+    messages.error(
+        request,
+        _(
+            "This photo's description was changed in another window since this page was "
+            "opened; it now reads “%(current)s”. Yours is in the field: save it again to "
+            "replace it."
+        )
+        % {"current": current.alt_text},
+    )
+    listing = own_listing(host=host, listing_id=pk)
+    photos = [
+        replace(photo, alt_text=yours) if photo.id == current.pk else photo
+        for photo in photos_for_listing(listing)
+    ]
+    return listing_page(request, listing, status=409, photos=photos)

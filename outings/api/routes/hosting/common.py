@@ -1,5 +1,5 @@
 """What the host routes share: the caller as a host, path parameters, error field names, and
-the answers to an edit of a versioned record (a listing, a schedule)."""
+the answers to an edit of a versioned record (a listing, a schedule, a photo, the photo order)."""
 
 from collections.abc import Callable
 from typing import Protocol
@@ -14,9 +14,8 @@ from outings.api import idempotency
 from outings.api.auth import caller
 from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
 from outings.api.errors import ValidationFailed
-from outings.catalog.services import ListingConflict, host_of
-from outings.common.errors import Conflict, DomainError
-from outings.scheduling.rules import ScheduleConflict
+from outings.catalog.services import host_of
+from outings.common.errors import Conflict, DomainError, StaleVersion
 
 IfMatch = HeaderEx[
     str | None,
@@ -68,7 +67,8 @@ def no_content() -> HttpResponse:
 
 
 class Versioned(Protocol):
-    version: int
+    @property
+    def version(self) -> int: ...
 
 
 def etag_of(record: Versioned) -> str:
@@ -89,9 +89,10 @@ def edit_versioned[T: Versioned](
     may be current, RFC 9110; none readable is a 412), else the body's `version`; neither is a
     400, or with `required=False` an unconditional edit (None: a route that took no version
     when v1 was published keeps taking none, docs/api.md "Versioning"). The service compares
-    them under the record's row lock and refuses an old one (ListingConflict,
-    ScheduleConflict): a 412 after If-Match, else a 409 conflict with the record as it is now
-    (in `schema`) in `error.fields.current`. The answer carries the new ETag."""
+    them under the record's row lock and refuses an old one (a StaleVersion: ListingConflict,
+    ScheduleConflict, PhotoConflict, PhotoOrderConflict): a 412 after If-Match, else a 409
+    conflict with the record as it is now (in `schema`) in `error.fields.current`. The answer
+    carries the new ETag."""
     tags = if_match_values(request)
     expected: int | set[int] | None
     if tags is not None:
@@ -110,7 +111,7 @@ def edit_versioned[T: Versioned](
         )
     try:
         record = located("body.payload", lambda: edit(expected))
-    except (ListingConflict, ScheduleConflict) as conflict:
+    except StaleVersion as conflict:
         if tags is not None:
             raise PreconditionFailed() from conflict
         current = schema.from_orm(conflict.current).model_dump(mode="json")

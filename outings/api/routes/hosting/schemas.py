@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from outings.api.pagination import Paged
 from outings.api.schemas import MAX_PRICE, Bool, Input, Int, LocalTime, OptionalInt, Text
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
@@ -72,14 +73,12 @@ class ListingIn(Input):
         return ListingData(**values)
 
 
-def version_field() -> Any:
-    """The `version` of an edit's body (a listing's, a schedule's)."""
-    return Field(
-        None,
-        ge=1,
-        le=2**31 - 1,
-        description="The version this edit is based on (or send If-Match). A stale one is a 409.",
-    )
+STALE_IS_409 = "The version this edit is based on (or send If-Match). A stale one is a 409."
+
+
+def version_field(description: str = STALE_IS_409) -> Any:
+    """The `version` of an edit's body (a listing's, a schedule's, a photo's, the photo order's)."""
+    return Field(None, ge=1, le=2**31 - 1, description=description)
 
 
 class ListingUpdateIn(ListingIn):
@@ -134,6 +133,10 @@ class RenditionOut(Schema):
 class PhotoOut(Schema):
     id: int
     alt_text: str
+    version: int = Field(
+        description="Moves with each change of the description: send it back (or If-Match) "
+        "with the next one."
+    )
     position: int
     status: str = Field(description="pending (renditions being made), ready or failed.")
     width: int
@@ -147,12 +150,28 @@ class PhotoOut(Schema):
         return {name: source for name, source in sources.items() if source is not None}
 
 
+class PhotoPage(Paged[PhotoOut]):
+    order_version: int = Field(
+        description="The version of the photos' order: send it back (or If-Match) with a "
+        "reorder. Moves whenever photos change places; a cursor read before that is refused."
+    )
+
+
 class PhotoPatch(Input):
     alt_text: Text = Field(max_length=250)
+    version: OptionalInt = version_field()
 
 
 class PhotoOrderIn(Input):
     photo_ids: list[Int] = Field(max_length=100, description="Every photo id, in the new order.")
+    version: OptionalInt = version_field(
+        "The order_version this reorder is based on (or send If-Match). A stale one is a 409."
+    )
+
+
+class PhotoOrderOut(Schema):
+    photo_ids: list[int]
+    version: int
 
 
 class ScheduleIn(Input):
