@@ -92,7 +92,7 @@ class ExploreForm(forms.Form):
             languages=(data["language"],) if data.get("language") else (),
             near=near,
             place=place,
-            radius_km=data.get("radius_km") if near else None,
+            radius_km=data.get("radius_km"),  # without a place: a mistake to name
             bbox=box,
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),

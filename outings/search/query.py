@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -98,9 +99,10 @@ class SearchQuery:
             errors["duration_max"] = _("Must not be below the shortest duration.")
         for name, day in (("date_from", self.date_from), ("date_to", self.date_to)):
             if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+                # Written as the page writes dates, in its language ("1. Januar 2000").
                 errors[name] = _("A date from %(first)s to %(last)s.") % {
-                    "first": FIRST_DATE,
-                    "last": LAST_DATE,
+                    "first": date_format(FIRST_DATE),
+                    "last": date_format(LAST_DATE),
                 }
         if self.date_from and self.date_to and "date_to" not in errors:
             if self.date_to < self.date_from:
@@ -115,7 +117,7 @@ class SearchQuery:
             errors.update(_point_errors(self.near, "near"))
         if self.radius_km is not None:
             if self.near is None:
-                errors["radius_km"] = _("A distance needs a place (lat and lng, or near).")
+                errors["radius_km"] = _("A distance needs a place to measure it from.")
             elif not 0 < self.radius_km <= MAX_RADIUS_KM:
                 errors["radius_km"] = _("Greater than 0 and at most %(n)s km.") % {
                     "n": f"{MAX_RADIUS_KM:g}"

@@ -121,8 +121,8 @@ def test_a_search_to_fix_empties_the_status(rates):
 @pytest.mark.parametrize(
     ("params", "accept", "problem"),
     [
-        ({"date_from": "1999-12-31"}, "en", "From: A date from 2000-01-01 to 2999-12-31."),
-        ({"date_to": "3000-01-01"}, "en", "To: A date from 2000-01-01 to 2999-12-31."),
+        ({"date_from": "1999-12-31"}, "en", "From: A date from Jan. 1, 2000 to Dec. 31, 2999."),
+        ({"date_to": "3000-01-01"}, "en", "To: A date from Jan. 1, 2000 to Dec. 31, 2999."),
         ({"sort": "distance"}, "en", "Sort: Sorting by distance needs a place."),
         ({"near": "Atlantis"}, "de", "In der Nähe von: Diesen Ort kennen wir nicht."),
     ],
