@@ -85,7 +85,6 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             WHERE me.latitude IS NOT NULL
         )
         SELECT l.id, l.title, c.slug, l.city,
-               same_category,
                CASE WHEN me.latitude IS NULL OR l.latitude IS NULL THEN NULL
                     ELSE {S.great_circle_m(S.PLACE, "me.place")}
                          / 1000.0 END AS km

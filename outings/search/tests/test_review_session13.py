@@ -2,6 +2,8 @@
 developer use them: each test failed on the code it was written against, and says what was
 seen and why that is wrong."""
 
+import math
+
 import pytest
 from django.test import Client
 
@@ -62,3 +64,31 @@ def test_the_dates_a_range_allows_are_written_in_the_pages_language(rates, param
 
     assert page.status_code == 400
     assert page.context["problems"] == [problem]
+
+
+# --- more like this: how far ------------------------------------------------------------------
+
+
+TORONTO, HAMILTON = (43.65, -79.38), (43.26, -79.87)
+
+
+def test_more_like_this_says_how_far_each_listing_is(make_listing, make_slot):
+    """`GET /listings/{id}/similar` answered "distance_km": 1.0 for a kayak trip in Hamilton,
+    52 km from the one in Toronto: the column read was "same category" (1 or 0), not the
+    distance computed next to it."""
+    toronto = make_listing("Kayak trip on the lake", latitude=TORONTO[0], longitude=TORONTO[1])
+    hamilton = make_listing("Kayak trip on the bay", latitude=HAMILTON[0], longitude=HAMILTON[1])
+    make_slot(hamilton, in_days=3)
+
+    body = Client().get(f"/api/v1/listings/{toronto.pk}/similar").json()
+
+    assert [item["id"] for item in body] == [hamilton.pk]
+    assert body[0]["distance_km"] == pytest.approx(great_circle_km(TORONTO, HAMILTON), abs=0.01)
+
+
+def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """On earthdistance's sphere (earth() is 6,378,168 m)."""
+    (lat1, lng1), (lat2, lng2) = (map(math.radians, point) for point in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 2 * 6378.168 * math.asin(math.sqrt(h))
