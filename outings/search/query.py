@@ -168,6 +168,7 @@ class SearchHit:
     distance_km: float | None
     next_slot: NextSlot | None
     time_zone: str = "UTC"  # the listing's: where its dates happen
+    content_language: str = "en"  # the language its title and summary are written in
 
 
 @dataclass(frozen=True)

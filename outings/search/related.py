@@ -29,6 +29,7 @@ class Similar:
     category: str
     city: str
     distance_km: float | None
+    content_language: str = "en"  # the language its title is written in
 
 
 def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> list[Similar]:
@@ -84,7 +85,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             ) n
             WHERE me.latitude IS NOT NULL
         )
-        SELECT l.id, l.title, c.slug, l.city,
+        SELECT l.id, l.title, c.slug, l.city, l.content_language,
                CASE WHEN me.latitude IS NULL OR l.latitude IS NULL THEN NULL
                     ELSE {S.great_circle_m(S.PLACE, "me.place")}
                          / 1000.0 END AS km
@@ -118,7 +119,8 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
                 title=row[1],
                 category=row[2],
                 city=row[3],
-                distance_km=round(row[4], 3) if row[4] is not None else None,
+                distance_km=round(row[5], 3) if row[5] is not None else None,
+                content_language=row[4],
             )
             for row in cursor.fetchall()
         ]
@@ -129,6 +131,7 @@ class Completion:
     kind: str  # title, category or place
     label: str
     listing_id: int | None
+    content_language: str | None = None  # a title's: the language it is written in
 
 
 # The prefix as the stored `normalized` column is made (services.refresh_lexicon): by the
@@ -165,7 +168,11 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                               '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'
                     ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s + %(spare)s
                 )
-                SELECT kind, label, listing_id FROM (
+                SELECT kind, label, listing_id,
+                       -- A title's language, for the ten rows shown only (after the LIMIT).
+                       CASE WHEN kind = 'title' THEN (SELECT l.content_language
+                           FROM catalog_listing l WHERE l.id = listing_id) END
+                FROM (
                     SELECT DISTINCT ON (kind, label) * FROM (
                         SELECT * FROM prefix
                         UNION ALL (
@@ -185,8 +192,8 @@ def autocomplete(*, prefix: str) -> list[Completion]:
             {"text": text, "limit": MAX_SUGGESTIONS, "spare": SPARE},
         )
         return [
-            Completion(kind=kind, label=label, listing_id=listing_id)
-            for kind, label, listing_id in cursor.fetchall()
+            Completion(kind=kind, label=label, listing_id=listing_id, content_language=language)
+            for kind, label, listing_id, language in cursor.fetchall()
         ]
 
 

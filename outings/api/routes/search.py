@@ -97,6 +97,7 @@ class HitOut(Schema):
     id: int
     title: str
     summary: str
+    content_language: str = Field(description="The language title and summary are written in.")
     category: str
     city: str
     country_code: str
@@ -127,6 +128,7 @@ class SearchOut(Schema):
 class SimilarOut(Schema):
     id: int
     title: str
+    content_language: str = Field(description="The language the title is written in.")
     category: str
     city: str
     distance_km: float | None
@@ -136,6 +138,9 @@ class CompletionOut(Schema):
     kind: Literal["title", "category", "place"]
     label: str
     listing_id: int | None
+    content_language: str | None = Field(
+        description="The language a title is written in (null for a category or a place)."
+    )
 
 
 class AutocompleteParams(Input):
@@ -263,6 +268,7 @@ def similar(
         {
             "id": item.listing_id,
             "title": item.title,
+            "content_language": item.content_language,
             "category": item.category,
             "city": item.city,
             "distance_km": item.distance_km,
@@ -285,5 +291,5 @@ def autocomplete(
 ) -> list[related.Completion] | HttpResponse:
     """Up to ten titles, categories and places for what has been typed (two characters on)."""
     completions = related.autocomplete(prefix=params.q)
-    etag = etag_of_rows((c.kind, c.label, c.listing_id) for c in completions)
+    etag = etag_of_rows((c.kind, c.label, c.listing_id, c.content_language) for c in completions)
     return not_modified(request, etag) or cacheable(request, response, etag, completions)

@@ -130,7 +130,12 @@ def test_similar_and_autocomplete(client):
     completions = client.get("/api/v1/autocomplete", {"q": "kay"}).json()
 
     assert [item["title"] for item in similar] == ["Kayak at dawn"]
-    assert {"kind": "title", "label": "Kayak at dawn", "listing_id": other.pk} in completions
+    assert {
+        "kind": "title",
+        "label": "Kayak at dawn",
+        "listing_id": other.pk,
+        "content_language": "en",
+    } in completions
 
 
 def test_similar_and_autocomplete_carry_etags_that_follow_their_rows(client):

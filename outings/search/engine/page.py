@@ -107,7 +107,8 @@ def run_page(
         SELECT 'hit', NULL::bigint, p.id, l.title, l.summary, p.category, l.city, l.country_code,
                l.price_amount, l.currency, l.duration_minutes, l.latitude, l.longitude,
                l.image_url, p.price_key, p.distance, p.knn, p.score, p.created_at, p.next_start,
-               slot.id, slot.starts_at, slot.seats_left, l.time_zone, NULL::bigint
+               slot.id, slot.starts_at, slot.seats_left, l.time_zone, l.content_language,
+               NULL::bigint
         FROM page p
         JOIN catalog_listing l ON l.id = p.id
         LEFT JOIN LATERAL (
@@ -150,6 +151,7 @@ def run_page(
                 if row[20] is not None
                 else None,
                 time_zone=row[23],
+                content_language=row[24],
             )
             for row in hits
         ],
@@ -186,7 +188,7 @@ def _facet_rows(*, exponent: int) -> str:
     ignore its own selection. Untyped NULLs take the page's column types."""
     return f"""
         UNION ALL
-        SELECT 'facet', {", ".join(["NULL"] * 4)}, facet, value, {", ".join(["NULL"] * 17)}, count
+        SELECT 'facet', {", ".join(["NULL"] * 4)}, facet, value, {", ".join(["NULL"] * 18)}, count
         FROM (
             -- Category, city, price and duration in one pass over the matches: one hash table
             -- per grouping set (they were four scans of them), each set counting the rows its

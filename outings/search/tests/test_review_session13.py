@@ -3,9 +3,12 @@ developer use them: each test failed on the code it was written against, and say
 seen and why that is wrong."""
 
 import math
+import re
 
 import pytest
 from django.test import Client
+
+from outings.search.services import refresh_lexicon
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +95,71 @@ def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     h = math.sin((lat2 - lat1) / 2) ** 2
     h += math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
     return 2 * 6378.168 * math.asin(math.sqrt(h))
+
+
+# --- each listing's text in its own language ------------------------------------------------
+
+
+@pytest.fixture
+def german_walk(make_listing, make_slot):
+    """A listing written in German, found and shown on an English page."""
+    walk = make_listing(
+        "Stadtführung durch Köln",
+        summary="Zwei Stunden zu Fuß durch die Altstadt.",
+        content_language="de",
+        city="Köln",
+    )
+    make_slot(walk, in_days=3)
+    return walk
+
+
+def test_a_hit_in_another_language_is_marked_with_its_language(german_walk):
+    """The explore page is English, the listing German: without `lang` a screen reader reads
+    "Stadtführung durch Köln" with an English voice, as if it were English words."""
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/explore/", {"q": "Stadtführung"}).content
+    hit = re.search(r'<li class="hit".*?</li>', html.decode(), re.S)
+
+    assert hit is not None
+    assert re.search(
+        r'<a class="hit__title" [^>]*lang="de"[^>]*>Stadtführung durch Köln</a>', hit[0]
+    )
+    assert '<p lang="de">Zwei Stunden zu Fuß durch die Altstadt.</p>' in hit[0]
+
+
+def test_the_api_says_which_language_a_hit_is_written_in(german_walk):
+    """A client cannot mark the text up either unless the API says its language, as the
+    listing resource does (`content_language`)."""
+    body = Client().get("/api/v1/search", {"q": "Stadtführung"}).json()
+
+    assert [hit["content_language"] for hit in body["results"]] == ["de"]
+
+
+def test_more_like_this_marks_each_title_with_its_language(make_listing, make_slot, german_walk):
+    english = make_listing("Walking tour of Köln", city="Köln")
+    make_slot(english, in_days=3)
+
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/things-to-do/{english.pk}/").content.decode()
+    similar = re.search(
+        r'<section class="section" aria-labelledby="similar-heading">.*?</section>', html, re.S
+    )
+
+    assert similar is not None
+    assert '<span lang="de">Stadtführung durch Köln</span>' in similar[0]
+    body = Client().get(f"/api/v1/listings/{english.pk}/similar").json()
+    assert [item["content_language"] for item in body] == ["de"]
+
+
+def test_a_hosts_page_marks_each_title_with_its_language(german_walk):
+    html = Client().get(f"/host/people/{german_walk.host_id}/").content.decode()
+
+    assert re.search(r'<a [^>]*lang="de"[^>]*>Stadtführung durch Köln</a>', html)
+
+
+def test_a_suggested_title_is_marked_with_its_language(german_walk):
+    refresh_lexicon()
+
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/explore/suggest", {"q": "stadtf"}).content
+
+    assert re.search(
+        r'<a role="option"[^>]*>\s*<span lang="de">Stadtführung durch Köln</span>', html.decode()
+    )
