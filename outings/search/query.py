@@ -183,5 +183,6 @@ class SearchPage:
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     next_cursor: str | None = None
+    previous_cursor: str | None = None
     suggestion: str | None = None
     corrected: bool = False

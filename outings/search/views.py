@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -79,9 +79,8 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         "problems": problems,
         "category_names": CATEGORY_NAMES,
         "base_query": params.urlencode(),
-        "next_url": ("?" + urlencode([*params.lists(), ("cursor", [page.next_cursor])], doseq=True))
-        if page and page.next_cursor
-        else None,
+        "next_url": _page_url(params, page.next_cursor if page else None),
+        "previous_url": _page_url(params, page.previous_cursor if page else None),
         "selected_categories": selected,
         "category_facets": _category_facets(page, selected),
         "applied_sort": applied_sort,
@@ -89,6 +88,13 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
     }
     template = "search/_swap.html" if request.headers.get("HX-Request") else "search/explore.html"
     return render(request, template, context, status=status)
+
+
+def _page_url(params: QueryDict, cursor: str | None) -> str | None:
+    """The same search at another page (None without a cursor to it)."""
+    if cursor is None:
+        return None
+    return "?" + urlencode([*params.lists(), ("cursor", [cursor])], doseq=True)
 
 
 def _problem(form: ExploreForm, name: str, messages: Iterable[object]) -> str:

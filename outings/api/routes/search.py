@@ -120,7 +120,8 @@ class FacetValueOut(Schema):
 class SearchOut(Schema):
     results: list[HitOut]
     facets: dict[str, list[FacetValueOut]]
-    next: str | None = Field(description="Cursor of the next page, if any.")
+    next: str | None = Field(description="Cursor of the next page, if there is one.")
+    previous: str | None = Field(description="Cursor of the previous page, if there is one.")
     suggestion: str | None = Field(description='A corrected query ("did you mean").')
     corrected: bool = Field(description="True when the results are for the suggestion.")
 
@@ -224,6 +225,7 @@ def _serialise(page: SearchPage) -> dict[str, object]:
         ],
         "facets": {name: [vars(v) for v in values] for name, values in page.facets.items()},
         "next": page.next_cursor,
+        "previous": page.previous_cursor,
         "suggestion": page.suggestion,
         "corrected": page.corrected,
     }

@@ -70,15 +70,16 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
         budget = _Budget()
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         rate = _rate(cursor, query.currency)
-        after, corrected = read_cursor(query.cursor, query) if query.cursor else (None, None)
-        if corrected:
-            # A later page of a corrected search: the text that was searched, again.
+        boundary = read_cursor(query.cursor, query) if query.cursor else None
+        if boundary and boundary.corrected:
+            # Another page of a corrected search: the text that was searched, again.
+            text = boundary.corrected
             page = run_page(
-                cursor, _with_text(query, corrected), now, rate, after=after, sent=query
+                cursor, _with_text(query, text), now, rate, boundary=boundary, sent=query
             )
-            page.suggestion, page.corrected = corrected, True
+            page.suggestion, page.corrected = text, True
             return page
-        page = run_page(cursor, query, now, rate, after=after)
+        page = run_page(cursor, query, now, rate, boundary=boundary)
         if query.text and not page.hits and query.cursor is None:
             budget.renew(cursor)
             corrected = _correct(cursor, query.text)

@@ -1,10 +1,11 @@
-"""Keyset cursors of a search: the last hit's sort keys, signed with the search they belong to."""
+"""Keyset cursors of a search: a page's last hit's sort keys (`next`) or its first hit's
+(`previous`, marked backward), signed with the search they belong to."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core import signing
 from django.utils.translation import gettext as _
@@ -47,14 +48,29 @@ def cursor_fingerprint(query: SearchQuery) -> list[Any]:
     ]
 
 
-def encode_cursor(values: list[Any], query: SearchQuery, *, corrected: str | None = None) -> str:
-    """The cursor of the page after the one whose last hit has the sort keys `values`. It is
-    signed for `query` as the client sent it; `corrected` is the text actually searched when the
-    engine corrected a misspelt query, so that the next page searches that text again."""
+def encode_cursor(
+    values: list[Any], query: SearchQuery, *, corrected: str | None = None, backward: bool = False
+) -> str:
+    """The cursor of the page after the one whose last hit has the sort keys `values` (or, when
+    `backward`, of the page before the one whose first hit has them). It is signed for `query`
+    as the client sent it; `corrected` is the text actually searched when the engine corrected
+    a misspelt query, so that the next page searches that text again."""
     data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query)}
     if corrected is not None:
         data["c"] = corrected
+    if backward:
+        data["d"] = "p"  # absent on a forward cursor, as on those handed out before
     return signed.sign(data, salt=CURSOR_SALT)
+
+
+class Boundary(NamedTuple):
+    """What a cursor says: the sort keys its page starts beyond, the corrected text its search
+    ran (None unless the engine corrected the client's words), and whether the page is the one
+    before those keys rather than after."""
+
+    keys: list[Any]
+    corrected: str | None
+    backward: bool
 
 
 def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
@@ -67,12 +83,11 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
     return data
 
 
-def read_cursor(cursor: str, query: SearchQuery) -> tuple[list[Any], str | None]:
-    """The sort keys the next page starts after, and the corrected text its search ran (None
-    unless the engine corrected the client's words)."""
+def read_cursor(cursor: str, query: SearchQuery) -> Boundary:
+    """Where the page of `cursor` starts, for `query` (InvalidSearch if it is another's)."""
     data = _signed_data(cursor, query)
     values = data.get("k")
-    if not isinstance(values, list) or len(values) != 2:
+    if not isinstance(values, list) or len(values) != 2 or data.get("d", "n") not in ("n", "p"):
         raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]})
     if query.sort in ("newest", "soonest") and isinstance(values[0], str):
         values[0] = datetime.fromisoformat(values[0])
@@ -83,9 +98,13 @@ def read_cursor(cursor: str, query: SearchQuery) -> tuple[list[Any], str | None]
         except ValueError as error:
             raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]}) from error
     corrected = data.get("c")
-    return values, corrected if isinstance(corrected, str) else None
+    return Boundary(
+        keys=values,
+        corrected=corrected if isinstance(corrected, str) else None,
+        backward=data.get("d") == "p",
+    )
 
 
 def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:
-    """The sort keys the next page starts after."""
-    return read_cursor(cursor, query)[0]
+    """The sort keys the page of `cursor` starts beyond."""
+    return read_cursor(cursor, query).keys

@@ -9,20 +9,21 @@ from typing import Any
 from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.search import sql as S
 from outings.search.engine import where as W
-from outings.search.engine.cursors import encode_cursor, jsonable
+from outings.search.engine.cursors import Boundary, encode_cursor, jsonable
 from outings.search.query import FacetValue, NextSlot, SearchHit, SearchPage, SearchQuery
 
+# Each sort's key (then the id, for ties) and whether it ascends.
 ORDER = {
-    "relevance": ("score DESC, id DESC", ("score", "id"), "<"),
+    "relevance": ("score", False),
     # The chord length between the two ll_to_earth points: ordered like the great-circle distance,
     # and what the GiST index on ll_to_earth(latitude, longitude) can return nearest first.
-    "distance": ("knn ASC, id ASC", ("knn", "id"), ">"),
+    "distance": ("knn", True),
     # price_key: the viewer's price, or for a listing whose currency has no rate (no price to
     # show the viewer) a value past every price, so that it comes last and the keyset holds.
-    "price_asc": ("price_key ASC, id ASC", ("price_key", "id"), ">"),
-    "price_desc": ("price_key DESC, id DESC", ("price_key", "id"), "<"),
-    "newest": ("created_at DESC, id DESC", ("created_at", "id"), "<"),
-    "soonest": ("next_start ASC, id ASC", ("next_start", "id"), ">"),
+    "price_asc": ("price_key", True),
+    "price_desc": ("price_key", False),
+    "newest": ("created_at", False),
+    "soonest": ("next_start", True),
 }
 
 
@@ -32,20 +33,25 @@ def run_page(
     now: datetime,
     rate: tuple[Decimal, int],
     *,
-    after: list[Any] | None = None,
+    boundary: Boundary | None = None,
     sent: SearchQuery | None = None,
 ) -> SearchPage:
     """The page and its facets in one statement: the matching rows are found once, in a
     MATERIALIZED CTE with only what ordering and counting need, and both the page and the facet
     counts read them from there (they were two statements that each found them).
 
-    `after` is the sort keys of the client's cursor (read_cursor), the page starting after
-    them. `sent` is the query as the client sent it when `query` is its correction: the next
-    cursor is signed for what the client will send again."""
+    `boundary` is what the client's cursor says (read_cursor): the page starts after its sort
+    keys, or, backward, ends before them (read in the reverse order, nearest first, then put
+    back in the sort's order). `sent` is the query as the client sent it when `query` is its
+    correction: the cursors are signed for what the client will send again."""
     sent = sent or query
     where = W.common(query, now, rate)
     own = W.facet_conditions(query)
-    order, keys, comparison = ORDER[query.sort]
+    key, ascending = ORDER[query.sort]
+    backward = boundary is not None and boundary.backward
+    # The order the statement reads in: the sort's own, or its reverse to read a page backward.
+    reads_up = ascending != backward
+    order = f"{key} {'ASC' if reads_up else 'DESC'}, id {'ASC' if reads_up else 'DESC'}"
     params = dict(where.params)
     window = W.window(query, now) or (now, now + W.AVAILABILITY_HORIZON)
     weekend_from, weekend_to = W.weekend(query, now)
@@ -63,10 +69,9 @@ def run_page(
         limit=query.limit + 1,
     )
     keyset = "TRUE"
-    if after is not None:
-        values = after
-        keyset = f"({', '.join(keys)}) {comparison} (%(k0)s, %(k1)s)"
-        params.update(k0=values[0], k1=values[1])
+    if boundary is not None:
+        keyset = f"({key}, id) {'>' if reads_up else '<'} (%(k0)s, %(k1)s)"
+        params.update(k0=boundary.keys[0], k1=boundary.keys[1])
     distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
     knn = f"({S.PLACE} <-> {S.POINT})" if query.near is not None else "NULL::float"
     next_start = "NULL::timestamptz"
@@ -123,14 +128,16 @@ def run_page(
     # The page comes back in no order (UNION ALL); sorted here by its keys rather than numbered
     # by the statement: a row_number() over the matches made PostgreSQL sort all of them (20,520
     # near Madrid) where ORDER BY ... LIMIT keeps only the best 21 (a top-N heapsort).
-    column = 14 + HIT_KEYS.index(keys[0])
+    column = 14 + HIT_KEYS.index(key)
     hits = sorted(
         (row for row in rows if row[0] == "hit"),
         key=lambda row: (row[column], row[2]),
-        reverse=comparison == "<",
+        reverse=not ascending,
     )
+    # One row more than a page says that there is more beyond it: after the page going
+    # forward, before it going backward (where that row sorts first).
     more = len(hits) > query.limit
-    hits = hits[: query.limit]
+    hits = hits[len(hits) - query.limit :] if backward and more else hits[: query.limit]
     page = SearchPage(
         hits=[
             SearchHit(
@@ -157,14 +164,23 @@ def run_page(
         ],
         facets=_facets(query, [row for row in rows if row[0] != "hit"]) if query.facets else {},
     )
-    if more and hits:
-        last = dict(zip(HIT_KEYS, hits[-1][14:20], strict=True)) | {"id": hits[-1][2]}
-        page.next_cursor = encode_cursor(
-            [jsonable(last[keys[0]]), last["id"]],
-            sent,
-            corrected=query.text if sent is not query else None,
-        )
+    if hits:
+        corrected = query.text if sent is not query else None
+        # Forward, a page before exists if a cursor led here; backward, the page after does.
+        has_next = True if backward else more
+        has_previous = more if backward else boundary is not None
+        if has_next:
+            page.next_cursor = encode_cursor(_keys(hits[-1], key), sent, corrected=corrected)
+        if has_previous:
+            page.previous_cursor = encode_cursor(
+                _keys(hits[0], key), sent, corrected=corrected, backward=True
+            )
     return page
+
+
+def _keys(row: tuple[Any, ...], key: str) -> list[Any]:
+    """A hit row's sort key and id, as a cursor carries them."""
+    return [jsonable(row[14 + HIT_KEYS.index(key)]), row[2]]
 
 
 # The sort keys as the page rows carry them (columns 14-19), for the next page's cursor.

@@ -4,10 +4,16 @@ seen and why that is wrong."""
 
 import math
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from outings.catalog.models import Listing
+from outings.scheduling.models import Slot
+from outings.search.engine import search
+from outings.search.query import InvalidSearch, Point, SearchQuery
 from outings.search.services import refresh_lexicon
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +169,112 @@ def test_a_suggested_title_is_marked_with_its_language(german_walk):
     assert re.search(
         r'<a role="option"[^>]*>\s*<span lang="de">Stadtführung durch Köln</span>', html.decode()
     )
+
+
+# --- pages backward ---------------------------------------------------------------------------
+
+SORTS = ["relevance", "price_asc", "price_desc", "newest", "soonest", "distance"]
+
+
+@pytest.fixture
+def seven_ties(make_listing, make_slot):
+    """Seven listings that tie on every sort key: same words, price, place, creation and date."""
+    listings = [make_listing("Walking tour", currency="EUR", price_amount=1000) for _ in range(7)]
+    slots = [make_slot(listing, in_days=2) for listing in listings]
+    Listing.objects.filter(pk__in=[x.pk for x in listings]).update(created_at=timezone.now())
+    Slot.objects.filter(pk__in=[s.pk for s in slots]).update(starts_at=slots[0].starts_at)
+    return listings
+
+
+def walk(query: dict[str, Any], *, limit: int = 3) -> tuple[list[list[int]], list[list[int]]]:
+    """Every page forward by `next`, then back from the last by `previous`."""
+    forward, backward, cursor = [], [], None
+    while True:
+        page = search(SearchQuery(cursor=cursor, limit=limit, **query))
+        forward.append([hit.listing_id for hit in page.hits])
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    while page.previous_cursor is not None:
+        page = search(SearchQuery(cursor=page.previous_cursor, limit=limit, **query))
+        backward.append([hit.listing_id for hit in page.hits])
+    return forward, backward
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_search_pages_back_through_the_pages_it_paged_forward(seven_ties, sort):
+    """Issue 3: every list has opaque `next` and `previous` cursors; a search had only `next`,
+    so a client showing page 3 could not offer page 2 without keeping every page it had read."""
+    near = Point(43.65, -79.38) if sort == "distance" else None
+
+    forward, backward = walk({"text": "walking", "sort": sort, "near": near})
+
+    assert [len(page) for page in forward] == [3, 3, 1]
+    assert sorted(pk for page in forward for pk in page) == sorted(x.pk for x in seven_ties)
+    assert backward == forward[-2::-1]
+
+
+def test_the_first_page_has_no_previous_and_a_page_back_has_its_next(seven_ties):
+    first = search(SearchQuery(text="walking", limit=3))
+    second = search(SearchQuery(text="walking", limit=3, cursor=first.next_cursor))
+    back = search(SearchQuery(text="walking", limit=3, cursor=second.previous_cursor))
+
+    assert first.previous_cursor is None
+    assert back.previous_cursor is None
+    assert back.next_cursor == first.next_cursor
+
+
+def test_a_previous_cursor_is_bound_to_its_search(seven_ties):
+    first = search(SearchQuery(text="walking", limit=3))
+    second = search(SearchQuery(text="walking", limit=3, cursor=first.next_cursor))
+
+    with pytest.raises(InvalidSearch) as refused:
+        search(SearchQuery(text="walking", sort="newest", limit=3, cursor=second.previous_cursor))
+
+    assert refused.value.fields == {"cursor": ["This cursor belongs to another search."]}
+
+
+def test_a_corrected_search_pages_back_through_the_corrected_words(seven_ties):
+    refresh_lexicon()
+    first = search(SearchQuery(text="walkign", limit=3))
+    second = search(SearchQuery(text="walkign", limit=3, cursor=first.next_cursor))
+    back = search(SearchQuery(text="walkign", limit=3, cursor=second.previous_cursor))
+
+    assert first.corrected
+    assert back.corrected
+    assert [h.listing_id for h in back.hits] == [h.listing_id for h in first.hits]
+
+
+def test_the_api_answers_a_previous_cursor_and_documents_it(seven_ties):
+    client = Client()
+    first = client.get("/api/v1/search", {"q": "walking", "limit": "3"}).json()
+    second = client.get("/api/v1/search", {"q": "walking", "limit": "3", "cursor": first["next"]})
+    back = client.get(
+        "/api/v1/search", {"q": "walking", "limit": "3", "cursor": second.json()["previous"]}
+    ).json()
+
+    assert first["previous"] is None
+    assert [hit["id"] for hit in back["results"]] == [hit["id"] for hit in first["results"]]
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["SearchOut"]
+    assert "previous" in schema["required"]
+    assert schema["properties"]["previous"]["description"] == (
+        "Cursor of the previous page, if there is one."
+    )
+
+
+def test_the_explore_page_links_back_to_the_previous_results(make_listing):
+    """The page offered "More results" only: without JavaScript the way back was the
+    browser's Back, and a shared link to page 2 had none."""
+    for _ in range(22):
+        make_listing("Walking tour", kind="place")
+    client = Client()
+
+    first = client.get("/explore/", {"q": "walking"})
+    second = client.get("/explore/" + first.context["next_url"])
+    back = client.get("/explore/" + second.context["previous_url"])
+
+    assert first.context["previous_url"] is None
+    assert 'rel="prev"' in second.content.decode()
+    assert [h.listing_id for h in back.context["page"].hits] == [
+        h.listing_id for h in first.context["page"].hits
+    ]
