@@ -7,6 +7,7 @@ in the *services* profile: real PostgreSQL, Redis, RabbitMQ/Redis broker and SMT
 the same; only the URLs differ.
 """
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -17,6 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from outings.api import rates
+from outings.bookings.payments import PROVIDERS
+from outings.common import preflight
 
 # Django's generic classes (ModelAdmin[Model], forms.ModelForm[Model], ...) subscriptable at
 # runtime, as the type annotations write them; once, before any app module loads.
@@ -26,7 +29,18 @@ django_stubs_ext.monkeypatch()
 class Env(environ.Env):  # type: ignore[misc]  # django-environ has no type hints
     """django-environ's reader, except that a value it cannot read (DB_POOL_MAX=eight) raises
     ImproperlyConfigured naming its variable: `make run` prints that one line
-    (outings/common/runner.py) instead of a traceback naming neither."""
+    (outings/common/runner.py) instead of a traceback naming neither. A yes-or-no value must be
+    one of YES_OR_NO's words or a whole number: django-environ reads any other word as false,
+    so SECURE_COOKIES=ture served the site without Secure cookies, HSTS or the https redirect."""
+
+    YES_OR_NO = frozenset({"true", "on", "ok", "y", "yes", "false", "off", "no", "n", ""})
+
+    @classmethod
+    def parse_value(cls, value: Any, cast: Any) -> Any:
+        text = str(value).strip().lower()
+        if cast is bool and text not in cls.YES_OR_NO and not text.isdigit():
+            raise ValueError(f"expected true or false, not {value!r}")
+        return super().parse_value(value, cast)
 
     def get_value(
         self,
@@ -50,14 +64,14 @@ EMBEDDED = not env.str("DATABASE_URL", default="")
 EMBEDDED_PG_PORT = env.int("OUTINGS_PG_PORT", default=54329)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    # The embedded profile is a single machine demo: a fixed, clearly-marked key is acceptable
-    # there and nowhere else. The services profile refuses to start without SECRET_KEY.
-    default="embedded-profile-insecure-key-do-not-use-in-production"
-    if EMBEDDED
-    else environ.Env.NOTSET,
+# The embedded profile is a single machine demo: a fixed, clearly-marked key is acceptable there
+# and nowhere else. The services profile refuses to start without SECRET_KEY (an empty one too:
+# Django would start, then fail every page that signs a session or a CSRF token).
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    "embedded-profile-insecure-key-do-not-use-in-production" if EMBEDDED else ""
 )
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DATABASE_URL is set")
 # "a.org, b.org" means the two hosts: items are stripped.
 ALLOWED_HOSTS = [
     host.strip()
@@ -134,6 +148,10 @@ TEMPLATES = [
 DATABASE_URL = env.str(
     "DATABASE_URL", default=f"postgres://outings@127.0.0.1:{EMBEDDED_PG_PORT}/outings"
 )
+# Every server URL is checked here, where gunicorn, Celery and every management command start,
+# not only by `make run`'s preflight: a URL Django or Redis cannot use stops the start naming
+# its variable (the PostgreSQL engine below was otherwise forced onto a mysql:// URL).
+preflight.check_database_url_syntax(DATABASE_URL)
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # A socket folder written percent-encoded as the URL's host (postgres://u@%2Fvar%2Frun%2Fpg/db,
@@ -169,6 +187,7 @@ LOGIN_URL = "admin:login"
 # --- Cache and sessions ----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    preflight.check_redis_url_syntax(REDIS_URL)
     CACHES = {
         "default": {
             "BACKEND": "outings.common.cache.RedisCache",
@@ -210,6 +229,7 @@ SESSION_ENGINE = "outings.common.sessions"
 # Celery messages below only say "drain this queue", so none of them carries anything that could
 # be lost.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+preflight.check_broker_url_syntax(CELERY_BROKER_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: a real broker for the embedded profile with no server.
@@ -434,12 +454,20 @@ X_FRAME_OPTIONS = "DENY"
 SLOT_HORIZON_DAYS = env.int("SLOT_HORIZON_DAYS", default=60)
 PAGE_SIZE = 24
 
+# A level logging knows (in any case): logging's own refusal named neither the variable nor
+# the levels.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
+if LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(
+        "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, "
+        f"not {env.str('LOG_LEVEL')!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
@@ -582,6 +610,11 @@ BOOKINGS_WAITLIST_OFFER_MINUTES = env.int("BOOKINGS_WAITLIST_OFFER_MINUTES", def
 BOOKINGS_REMINDER_HOURS = env.int("BOOKINGS_REMINDER_HOURS", default=24)
 # One of outings.bookings.payments.PROVIDERS; "venue": pay at the venue, nothing charged online.
 BOOKINGS_PAYMENT_PROVIDER = env.str("BOOKINGS_PAYMENT_PROVIDER", default="venue")
+if BOOKINGS_PAYMENT_PROVIDER not in PROVIDERS:  # else every confirmation is a 500
+    raise ImproperlyConfigured(
+        f"BOOKINGS_PAYMENT_PROVIDER must be one of {', '.join(sorted(PROVIDERS))}, "
+        f"not {BOOKINGS_PAYMENT_PROVIDER!r}"
+    )
 BOOKINGS_MINIMUM_CHECK_SECONDS = env.float("BOOKINGS_MINIMUM_CHECK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE["decide-minimums"] = {
     "task": "outings.bookings.tasks.decide_minimums",

@@ -5,32 +5,67 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+from kombu.transport import TRANSPORT_ALIASES
 
-class PreflightError(Exception):
-    """A configuration problem, phrased for the person who has to fix it."""
+
+class PreflightError(ImproperlyConfigured):
+    """A configuration problem, phrased for the person who has to fix it. An ImproperlyConfigured,
+    so that config/settings.py can raise it from the syntax checks below."""
+
+
+# The URL schemes each server variable may use (redis-py's own; kombu's transports, whose
+# scheme may carry a driver after a "+": sqla+postgresql://).
+DATABASE_SCHEMES = ("postgres", "postgresql")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+BROKER_SCHEMES = tuple(sorted(TRANSPORT_ALIASES))
+
+
+def check_url_syntax(variable: str, url: str, schemes: Collection[str], example: str) -> None:
+    """`url` must be a URL with one of `schemes` and, if it has a port, a number there; else
+    PreflightError naming `variable`. Connects to nothing: config/settings.py checks every
+    server URL with it, so that gunicorn, a Celery worker or a management command started
+    without `make run` refuses a malformed one before it serves anything."""
+    if "://" not in url:
+        raise PreflightError(f"{variable} is malformed: expected {example}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it is the check
+    except ValueError as error:
+        raise PreflightError(f"{variable} is malformed: {error}") from error
+    if parts.scheme.partition("+")[0] not in schemes:
+        allowed = [f"{scheme}://" for scheme in schemes]
+        one_of = " or ".join(allowed) if len(allowed) < 3 else "one of " + ", ".join(allowed)
+        raise PreflightError(f"{variable} must start with {one_of}, not {parts.scheme!r}://")
+
+
+def check_database_url_syntax(url: str) -> None:
+    """DATABASE_URL is a PostgreSQL URL naming a database (connects to nothing)."""
+    example = "postgres://user@host:port/db"
+    check_url_syntax("DATABASE_URL", url, DATABASE_SCHEMES, example)
+    if not _connection_arguments(url).get("dbname"):
+        raise PreflightError(f"DATABASE_URL is malformed: expected {example}")
+
+
+def check_broker_url_syntax(url: str) -> None:
+    """CELERY_BROKER_URL is one transport URL, or several separated by ";" (Celery fails over
+    from one to the next); connects to nothing."""
+    for part in url.split(";"):
+        check_url_syntax(
+            "CELERY_BROKER_URL", part.strip(), BROKER_SCHEMES, "amqp://user:pass@host:5672//"
+        )
 
 
 def check_database_url(url: str) -> None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        raise PreflightError(f"DATABASE_URL is malformed: {error}") from error
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise PreflightError(
-            f"DATABASE_URL must start with postgres:// or postgresql://, not {parts.scheme!r}://"
-            if parts.scheme
-            else "DATABASE_URL is malformed: expected postgres://user@host:port/db"
-        )
+    check_database_url_syntax(url)
     arguments = _connection_arguments(url)
-    if not arguments.get("dbname"):
-        raise PreflightError("DATABASE_URL is malformed: expected postgres://user@host:port/db")
     import psycopg
 
-    where = f"{arguments.get('host') or 'the default socket'}:{port or 5432}"
+    where = f"{arguments.get('host') or 'the default socket'}:{urlsplit(url).port or 5432}"
     try:
         psycopg.connect(**{"connect_timeout": 5, **arguments}).close()
     except psycopg.Error as error:
@@ -55,7 +90,13 @@ def _connection_arguments(url: str) -> dict[str, Any]:
     return {name: value for name, value in arguments.items() if value not in (None, "")}
 
 
+def check_redis_url_syntax(url: str) -> None:
+    """REDIS_URL is a URL redis-py reads (connects to nothing)."""
+    check_url_syntax("REDIS_URL", url, REDIS_SCHEMES, "redis://host:6379/0")
+
+
 def check_redis_url(url: str) -> None:
+    check_redis_url_syntax(url)
     import redis
 
     try:
@@ -67,6 +108,7 @@ def check_redis_url(url: str) -> None:
 
 
 def check_broker_url(url: str) -> None:
+    check_broker_url_syntax(url)
     if url.startswith("filesystem://"):
         return
     from kombu import Connection
