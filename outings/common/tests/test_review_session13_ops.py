@@ -3,6 +3,7 @@
 they mistype must stop that start with one message naming the variable, not start a server
 that answers 500, or quietly means something else. Each test proves one defect."""
 
+import re
 import subprocess
 
 import pytest
@@ -136,3 +137,29 @@ def test_an_unknown_payment_provider_stops_the_start_naming_it():
 
     assert "BOOKINGS_PAYMENT_PROVIDER" in refusal
     assert "venue" in refusal
+
+
+# Read from the environment, yet no operator's business: the runner sets it for its own child.
+INTERNAL_VARIABLES = {"OUTINGS_WSGI_UPSTREAM"}
+READS = re.compile(
+    r"""(?:env(?:\.\w+)?\(\s*|os\.environ\.get\(\s*|_whole_number\(\s*)["']([A-Z][A-Z0-9_]+)["']"""
+)
+
+
+def test_every_variable_the_settings_and_the_runner_read_is_documented():
+    """README: "Set environment variables and the same code talks to real servers". An
+    operator learns what they can set from the README and docs/: DB_POOL_TIMEOUT, LOG_LEVEL and
+    OUTINGS_VAR_DIR were only in .env.example's comments, AWS_QUERYSTRING_AUTH and
+    TEST_DATABASE_NAME nowhere."""
+    sources = ["config/settings.py", "outings/common/runner.py", "outings/common/embedded.py"]
+    read = {name for path in sources for name in READS.findall((ROOT / path).read_text())}
+    docs = (ROOT / "README.md").read_text() + "".join(
+        page.read_text() for page in sorted((ROOT / "docs").glob("*.md"))
+    )
+
+    undocumented = sorted(
+        name for name in read - INTERNAL_VARIABLES if not re.search(rf"`{name}[`=]", docs)
+    )
+
+    assert "DATABASE_URL" in read  # the pattern finds what it is meant to
+    assert undocumented == []
