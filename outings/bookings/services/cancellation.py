@@ -6,7 +6,7 @@ transaction and offered to the waiting list."""
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import DurationField, ExpressionWrapper, F, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -141,14 +141,30 @@ def _cancel_in_full(
     )
 
 
-def _close_slot(*, slot_id: int, by: str, actor: User | None, reason: str, now: datetime) -> Slot:
-    """Cancel every active booking of the slot in full, then the slot and its waiting list.
-    Locks the bookings first, then the slot (the app's lock order)."""
+def _slot_and_bookings_locked(*, slot_id: int) -> tuple[Slot, list[Booking]]:
+    """Lock every active booking of the slot (by id), then the slot (the app's lock order), then
+    any booking that became active between the two (a lapsed hold confirmed in time after all:
+    it took seats, so the slot's lock now keeps out any more). Until the caller commits, none of
+    the date's bookings changes and no seats are taken on it: what the caller reads of them is
+    what it decides on."""
     active = Booking.objects.filter(slot_id=slot_id, status__in=Booking.ACTIVE)
     bookings = list(locked(active))
-    slot = Slot.objects.select_for_update().get(pk=slot_id)
-    # A hold that committed between the two locks: the slot lock now keeps out any more.
+    slot = Slot.objects.select_related("listing").select_for_update(of=("self",)).get(pk=slot_id)
     bookings += list(locked(active.exclude(pk__in=[b.pk for b in bookings])))
+    return slot, bookings
+
+
+def _close_slot(
+    slot: Slot,
+    bookings: list[Booking],
+    *,
+    by: str,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+) -> Slot:
+    """Cancel the slot's active bookings in full, then the slot and its waiting list. Call
+    holding their locks (_slot_and_bookings_locked)."""
     for booking in bookings:
         _cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now, offer_seats=False)
     slot.seats_taken -= sum(booking.seats for booking in bookings)  # released in SQL just now
@@ -172,17 +188,19 @@ def _close_slot(*, slot_id: int, by: str, actor: User | None, reason: str, now: 
 @transaction.atomic
 def cancel_slot(*, host: HostProfile, slot_id: int, reason: str, now: datetime) -> Slot:
     """The host cancels a date of theirs, booked or not: every guest is told and due a full
-    refund, and each cancellation counts against the host."""
+    refund, and each cancellation counts against the host. The date's state is checked under
+    its lock: of two cancellations at once (a double click, or the minimum's cut-off) the
+    second is refused as already cancelled."""
     ensure_active(host)
-    slot = Slot.objects.filter(pk=slot_id, listing__host=host).first()
-    if slot is None:
+    if not Slot.objects.filter(pk=slot_id, listing__host=host).exists():
         raise NotFound(_("There is no such date."))
+    slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
     if slot.status == Slot.Status.CANCELLED:
         raise InvalidBookingState(_("This date is already cancelled."))
     if slot.starts_at <= now:
         raise InvalidBookingState(_("This date has already started."))
     return _close_slot(
-        slot_id=slot.pk, by=Party.HOST, actor=host.user, reason=reason[:REASON_MAX], now=now
+        slot, bookings, by=Party.HOST, actor=host.user, reason=reason[:REASON_MAX], now=now
     )
 
 
@@ -210,31 +228,24 @@ def slots_due_for_minimum(*, now: datetime) -> list[int]:
 def decide_minimum(*, slot_id: int, now: datetime) -> bool:
     """At a slot's cut-off: with fewer confirmed guests than the listing's minimum it is
     cancelled, every guest told and refunded in full; otherwise it stays on. True if cancelled.
-    Idempotent: a decided slot is left alone."""
-    slot = (
-        Slot.objects.select_related("listing")
-        .filter(pk=slot_id, status=Slot.Status.OPEN, minimum_checked_at__isnull=True)
-        .first()
+    Idempotent: a decided slot is left alone. Decided holding the locks of the date and of its
+    active bookings (_slot_and_bookings_locked): a confirmation or a cancellation under way is
+    counted once it commits, never read before it and then overtaken by the decision."""
+    undecided = Slot.objects.filter(
+        pk=slot_id, status=Slot.Status.OPEN, minimum_checked_at__isnull=True
     )
-    if slot is None:
-        return False
-    guests = (
-        Booking.objects.filter(Q(status=Status.CONFIRMED), slot_id=slot_id).aggregate(
-            n=Sum("seats")
-        )["n"]
-        or 0
-    )
-    if guests >= slot.listing.min_guests:
+    if not undecided.exists():
+        return False  # the usual answer of a repeated run: no locks taken
+    slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
+    if slot.status != Slot.Status.OPEN or slot.minimum_checked_at is not None:
+        return False  # decided, or cancelled by its host, while we waited for the locks
+    minimum = slot.listing.min_guests
+    guests = sum(booking.seats for booking in bookings if booking.status == Status.CONFIRMED)
+    if guests >= minimum:
         Slot.objects.filter(pk=slot_id).update(minimum_checked_at=now)
         # Reached without a confirmation saying so (the host lowered the minimum), or guests
         # skipped while their booking was locked: told now, before the date.
-        tell_if_on(slot_id=slot_id, minimum=slot.listing.min_guests, now=now)
+        tell_if_on(slot_id=slot_id, minimum=minimum, now=now)
         return False
-    _close_slot(
-        slot_id=slot_id,
-        by=Party.SYSTEM,
-        actor=None,
-        reason=TOO_FEW_GUESTS,
-        now=now,
-    )
+    _close_slot(slot, bookings, by=Party.SYSTEM, actor=None, reason=TOO_FEW_GUESTS, now=now)
     return True
