@@ -42,14 +42,20 @@ def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> Wa
     Holds whose time ran out are lapsed first, as a hold does (release_expired): the seats they
     free go to whoever already waits, and what is left is what a booking could take now. Counting
     them as free without lapsing them told a guest whose hold had just been refused as full to
-    book instead (a hold's own release is undone with its refusal)."""
+    book instead (a hold's own release is undone with its refusal). The seats are then read under
+    the slot's lock (after the bookings release_expired locked: the app's lock order)."""
     slot = bookable_slot(slot_id=slot_id, now=now)
     check_seats(slot.listing, seats, capacity=slot.capacity)
     if slot.listing.host.user_id == guest.pk:
         raise InvalidBooking(_("You cannot book your own listing."))
-    if release_expired(slot_id=slot.pk, now=now):
-        slot.refresh_from_db(fields=["seats_taken"])
-    if slot.capacity - slot.seats_taken >= seats:
+    release_expired(slot_id=slot.pk, now=now)
+    # Read under the slot's lock, which every change of its seats or capacity holds until it
+    # commits (and offers what it freed to the entries it finds): seats freed at this moment
+    # are either seen here or offered to this entry, never left to nobody.
+    capacity, seats_taken = (
+        Slot.objects.select_for_update().filter(pk=slot.pk).values_list("capacity", "seats_taken")
+    ).get()
+    if capacity - seats_taken >= seats:
         raise SeatsAvailable()
     try:
         with transaction.atomic():

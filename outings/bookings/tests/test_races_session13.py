@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import services
-from outings.bookings.errors import InvalidBookingState
+from outings.bookings.errors import InvalidBookingState, SeatsAvailable
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
 from outings.bookings.tests.test_review_bookings import lock_waiters, seats_consistent
@@ -180,6 +180,38 @@ def test_a_date_cancelled_twice_at_once_is_cancelled_once_and_the_second_is_refu
     booking.refresh_from_db()
     assert (booking.status, booking.cancel_reason) == (Booking.Status.CANCELLED, "Storm")
     assert Booking.objects.get(pk=booking.pk).events.filter(action="cancelled").count() == 1
+    assert seats_consistent(slot)
+
+
+# --- Joining a waiting list while seats free up -----------------------------------------------
+
+
+def test_joining_the_list_while_seats_free_up_gets_them_or_is_told_to_book(
+    guest: User, other_guest: User, listing: Listing
+) -> None:
+    """A holds both seats of a date and cancels; at that moment W joins its waiting list for 2.
+    join_waitlist read the seats outside any lock (full, in its snapshot), and the cancellation
+    offered the freed seats to the list before W's entry was there: W was left waiting for a
+    date with 2 seats free, offered to nobody, for anyone else to take."""
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    mine = book(guest, slot, 2)
+
+    cancelling, joining = race(
+        lambda: services.cancel_booking(guest=guest, reference=mine.reference, now=NOW),
+        lambda: services.join_waitlist(guest=other_guest, slot_id=slot.pk, seats=2, now=NOW),
+    )
+
+    assert cancelling.error is None
+    offered = Booking.objects.filter(
+        guest=other_guest, slot=slot, status=Booking.Status.HELD
+    ).exists()
+    waiting = WaitlistEntry.objects.filter(
+        guest=other_guest, slot=slot, status=WaitlistEntry.Status.WAITING
+    ).exists()
+    assert isinstance(joining.error, SeatsAvailable) or offered
+    assert not (waiting and Slot.objects.get(pk=slot.pk).seats_taken == 0), (
+        "W waits while the seats W waits for are free and offered to nobody"
+    )
     assert seats_consistent(slot)
 
 
