@@ -5,6 +5,7 @@ the catalogue, and the pages translate them when they show them (bookings.forms.
 
 from django.utils.translation import gettext_noop
 
+from outings.bookings.models import Booking
 from outings.common.errors import DomainError
 
 
@@ -41,6 +42,23 @@ class InvalidBookingState(DomainError):
     code = "invalid_state"
     status_code = 409
     message = gettext_noop("The booking cannot make this change in its current state.")
+
+
+class RefundChanged(DomainError):
+    """Cancelling now would refund something other than what the guest was shown. `current` is
+    the booking as it is (unchanged), `refund` what cancelling it now gives."""
+
+    code = "refund_changed"
+    status_code = 409
+    message = gettext_noop(
+        "What cancelling gives back has changed since the page was shown. Here is what it gives "
+        "now: cancel again if you agree."
+    )
+
+    def __init__(self, *, current: Booking, refund: int | None) -> None:
+        super().__init__()
+        self.current = current
+        self.refund = refund
 
 
 class AlreadyWaiting(DomainError):

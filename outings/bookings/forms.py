@@ -48,6 +48,18 @@ class WaitlistForm(SlotSeatsForm):
     pass
 
 
+class CancelForm(forms.Form):
+    """The cancel page's form carries the refund it showed (empty: nothing due), so that the
+    cancellation records that refund or none at all (services.cancel_booking)."""
+
+    refund = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
+
+    def shown_refund(self) -> int | None:
+        """The refund the page showed. A form without one (or a garbled one) reads as "nothing
+        due", which a paid booking refuses, so the guest is shown its refund and asked again."""
+        return self.cleaned_data["refund"] if self.is_valid() else None
+
+
 class TransferForm(forms.Form):
     # A plain text field: the service checks the address and says what is wrong with it.
     to_email = forms.CharField(

@@ -16,7 +16,7 @@ from ninja.params import P, PathEx
 
 from outings.api.errors import responses
 from outings.api.pagination import PageParams
-from outings.api.schemas import MAX_ID, Input, Int, Text
+from outings.api.schemas import MAX_ID, Input, Int, OptionalInt, Text
 from outings.bookings.converters import TRANSFER_SECRET_PATTERN
 from outings.bookings.models import (
     REFERENCE_ALPHABET,
@@ -25,7 +25,12 @@ from outings.bookings.models import (
     Transfer,
     WaitlistEntry,
 )
-from outings.bookings.services.cancellation import REASON_MAX, guest_refund
+from outings.bookings.services.cancellation import (
+    REASON_MAX,
+    ExpectedRefund,
+    Unchecked,
+    guest_refund,
+)
 from outings.bookings.services.holds import MAX_SEATS
 from outings.bookings.services.transfers import EMAIL_MAX
 from outings.common.errors import DomainError
@@ -79,6 +84,23 @@ class WaitlistIn(Input):
     seats: Int = Field(
         ge=1, le=MAX_SEATS, description="Offered all at once or not at all, never in part."
     )
+
+
+class CancelIn(Input):
+    expected_refund: OptionalInt = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="The `refund_if_cancelled` the guest was shown and agreed to (null: nothing "
+        "due, a hold or a request). When cancelling now gives anything else, nothing changes: "
+        "409 `refund_changed`, with the booking as it is in `error.fields.current`. Leave it out "
+        "to cancel whatever the policy gives at that moment.",
+    )
+
+    def expectation(self) -> ExpectedRefund:
+        # Given as null is an expectation (nothing due); left out is none.
+        given = "expected_refund" in self.model_fields_set
+        return self.expected_refund if given else Unchecked.REFUND
 
 
 class ReasonIn(Input):

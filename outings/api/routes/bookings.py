@@ -25,6 +25,7 @@ from outings.api.routes.booking_schemas import (
     BookingFilters,
     BookingIn,
     BookingOut,
+    CancelIn,
     HostBookingOut,
     Reference,
     StaffReasonIn,
@@ -37,7 +38,9 @@ from outings.api.routes.booking_schemas import (
     no_content,
 )
 from outings.bookings import selectors, services
+from outings.bookings.errors import RefundChanged
 from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.services.cancellation import Unchecked
 
 router = Router(tags=["bookings"], auth=AUTHENTICATED)
 staff_router = Router(tags=["staff"], auth=AUTHENTICATED)
@@ -119,20 +122,30 @@ def confirm_booking(
 
 @router.post("/bookings/{reference}/cancel", response={200: BookingOut, **ERRORS})
 def cancel_booking(
-    request: HttpRequest, reference: Reference, idempotency_key: IdempotencyKey = None
+    request: HttpRequest,
+    reference: Reference,
+    payload: CancelIn | None = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Cancel one of the caller's bookings before its date starts. A confirmed booking is due
     `refund_due` per the policy it was booked under; a hold or request simply ends. 409
-    `invalid_state` when it already ended or its date started."""
-    return respond(
-        request,
-        key=idempotency_key,
-        status=200,
-        schema=BookingOut,
-        action=lambda: services.cancel_booking(
-            guest=caller(request), reference=reference, now=timezone.now()
-        ),
-    )
+    `invalid_state` when it already ended or its date started; 409 `refund_changed` when the
+    body's `expected_refund` is not what cancelling now gives."""
+
+    def cancel() -> Booking:
+        try:
+            return services.cancel_booking(
+                guest=caller(request),
+                reference=reference,
+                now=timezone.now(),
+                expected_refund=Unchecked.REFUND if payload is None else payload.expectation(),
+            )
+        except RefundChanged as changed:
+            # The booking as it is now, with the refund cancelling it gives (docs/api.md).
+            changed.fields["current"] = BookingOut.from_orm(changed.current).model_dump(mode="json")
+            raise
+
+    return respond(request, key=idempotency_key, status=200, schema=BookingOut, action=cancel)
 
 
 @router.post("/bookings/{reference}/transfer", response={202: TransferOut, **ERRORS})

@@ -4,6 +4,8 @@ minimum number of guests was not reached at the cut-off. Seats are released in t
 transaction and offered to the waiting list."""
 
 from datetime import datetime, timedelta
+from enum import Enum
+from typing import Literal
 
 from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Value
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import effects
-from outings.bookings.errors import InvalidBookingState
+from outings.bookings.errors import InvalidBookingState, RefundChanged
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.services.core import end_booking, locked
 from outings.bookings.services.holds import tell_if_on
@@ -75,20 +77,46 @@ def _cancellable(booking: Booking | None, *, now: datetime) -> Booking:
     return booking
 
 
+class Unchecked(Enum):
+    """No refund was shown to the guest (an API client that did not say): cancel whatever the
+    policy gives at that moment."""
+
+    REFUND = "unchecked"
+
+
+# What the guest was shown: an amount, None for nothing due, or Unchecked.REFUND for nothing shown.
+ExpectedRefund = int | Literal[Unchecked.REFUND] | None
+
+
 @transaction.atomic
-def cancel_booking(*, guest: User, reference: str, now: datetime) -> Booking:
+def cancel_booking(
+    *,
+    guest: User,
+    reference: str,
+    now: datetime,
+    expected_refund: ExpectedRefund = Unchecked.REFUND,
+) -> Booking:
     """The guest cancels their own booking. A confirmed booking is refunded per the policy it
-    was booked under; a hold or request just ends (nothing was due)."""
+    was booked under; a hold or request just ends (nothing was due).
+
+    `expected_refund` is what the guest was shown and agreed to (guest_refund when it was
+    shown: None for nothing due). If cancelling at `now` gives anything else (a step of the
+    policy passed, the host accepted the request meanwhile), nothing changes and RefundChanged
+    carries the booking, so the guest can be shown the new refund and asked again. The
+    comparison runs under the booking's lock, at the same `now` as the refund recorded."""
     booking = _cancellable(
         locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
     )
+    refund = guest_refund(booking, now=now)
+    if expected_refund is not Unchecked.REFUND and expected_refund != refund:
+        raise RefundChanged(current=booking, refund=refund)
     end_booking(
         booking,
         status=Status.CANCELLED,
         by=Party.GUEST,
         actor=guest,
         now=now,
-        refund_due=guest_refund(booking, now=now),
+        refund_due=refund,
     )
     return booking
 

@@ -49,6 +49,14 @@ def text(response: Any) -> str:
     return str(response.content.decode())
 
 
+def cancel_form(client: Client, booking: Booking) -> dict[str, str]:
+    """What the cancel page's form posts: the refund it showed."""
+    page = text(client.get(f"/bookings/{booking.reference}/cancel/"))
+    shown = re.search(r'name="refund" value="([^"]*)"', page)
+    assert shown is not None
+    return {"refund": shown.group(1)}
+
+
 # --- The listing page's booking form ---------------------------------------------------------
 
 
@@ -381,7 +389,9 @@ def test_the_cancel_page_shows_the_refund_the_policy_gives_before_cancelling(
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED  # showing it changes nothing
 
-    response = guest_client.post(f"/bookings/{booking.reference}/cancel/")
+    response = guest_client.post(
+        f"/bookings/{booking.reference}/cancel/", cancel_form(guest_client, booking)
+    )
 
     booking.refresh_from_db()
     assert response.status_code == 302
@@ -395,9 +405,10 @@ def test_cancelling_twice_shows_why_and_changes_nothing(
     guest_client: Client, guest: User, slot: Slot
 ) -> None:
     booking = confirmed(guest, slot)
-    guest_client.post(f"/bookings/{booking.reference}/cancel/")
+    form = cancel_form(guest_client, booking)
+    guest_client.post(f"/bookings/{booking.reference}/cancel/", form)
 
-    again = guest_client.post(f"/bookings/{booking.reference}/cancel/")
+    again = guest_client.post(f"/bookings/{booking.reference}/cancel/", form)
 
     assert again.status_code == 409
     assert "This booking is already cancelled." in text(again)
@@ -432,6 +443,74 @@ def test_releasing_a_hold_says_nothing_is_due(
     page = text(guest_client.get(f"/bookings/{booking.reference}/cancel/"))
 
     assert "Nothing is due for it yet" in page
+
+
+def test_a_refund_that_shrank_after_the_page_was_shown_is_not_recorded_silently(
+    guest_client: Client, guest: User, listing: Listing
+) -> None:
+    """The page said 'You get CA$25.00 of CA$50.00 back'; the policy's 24-hour step passed
+    before the guest pressed 'Yes, cancel it', and the booking was cancelled with nothing
+    refunded and no word of it. Now the page refuses, shows the new refund and asks again."""
+    Listing.objects.filter(pk=listing.pk).update(cancellation_policy="moderate")
+    soon = SlotFactory.create(listing=listing, starts_at=timezone.now() + timedelta(hours=48))
+    booking = confirmed(guest, soon)  # 2 x CA$25.00; 48 h ahead: moderate gives back 50 %
+    shown = cancel_form(guest_client, booking)
+    assert shown == {"refund": "2500"}
+    # Time passes: the start is now less than 24 hours away, where moderate gives nothing.
+    Slot.objects.filter(pk=soon.pk).update(starts_at=timezone.now() + timedelta(hours=23))
+
+    refused = guest_client.post(f"/bookings/{booking.reference}/cancel/", shown)
+
+    assert refused.status_code == 409
+    assert "What cancelling gives back has changed since the page was shown" in text(refused)
+    assert "It is too late for a refund: you get nothing of CA$50.00 back." in text(refused)
+    assert 'name="refund" value="0"' in text(refused)
+    booking.refresh_from_db()
+    assert (booking.status, booking.refund_due) == (Booking.Status.CONFIRMED, None)
+
+    agreed = guest_client.post(f"/bookings/{booking.reference}/cancel/", {"refund": "0"})
+
+    assert agreed.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.status, booking.refund_due) == (Booking.Status.CANCELLED, 0)
+
+
+def test_a_request_the_host_accepted_meanwhile_is_not_withdrawn_as_if_nothing_was_due(
+    guest_client: Client, guest: User, host: HostProfile, listing: Listing
+) -> None:
+    """'Withdraw your request? Nothing is due for it yet': the host accepted it before the
+    guest pressed the button, and a confirmed booking was cancelled under the strict policy
+    with nothing back."""
+    Listing.objects.filter(pk=listing.pk).update(
+        instant_booking=False, cancellation_policy="strict"
+    )
+    soon = SlotFactory.create(listing=listing, starts_at=timezone.now() + timedelta(hours=48))
+    booking = hold(guest, soon)
+    shown = cancel_form(guest_client, booking)
+    assert shown == {"refund": ""}  # nothing due
+    services.accept_request(host=host, reference=booking.reference, now=timezone.now())
+
+    refused = guest_client.post(f"/bookings/{booking.reference}/cancel/", shown)
+
+    assert refused.status_code == 409
+    assert "It is too late for a refund" in text(refused)
+    assert Booking.objects.get().status == Booking.Status.CONFIRMED
+
+
+def test_a_cancel_without_the_refund_shown_releases_a_hold_but_asks_again_for_a_paid_booking(
+    guest_client: Client, guest: User, slot: Slot
+) -> None:
+    """A form without the refund (a page from before it carried one) reads as 'nothing due'."""
+    held, paid = hold(guest, slot), confirmed(guest, slot)
+
+    released = guest_client.post(f"/bookings/{held.reference}/cancel/")
+    asked = guest_client.post(f"/bookings/{paid.reference}/cancel/", {"refund": "many"})
+
+    assert (released.status_code, asked.status_code) == (302, 409)
+    assert "You get everything back: <strong>CA$50.00</strong>." in text(asked)
+    held.refresh_from_db()
+    paid.refresh_from_db()
+    assert (held.status, paid.status) == (Booking.Status.CANCELLED, Booking.Status.CONFIRMED)
 
 
 # --- Handing a booking on --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from outings.bookings import calendar, selectors, services
 from outings.bookings.errors import SlotFull, SlotUnavailable
 from outings.bookings.forms import (
     BookForm,
+    CancelForm,
     WaitlistForm,
     message_of,
     new_form_token,
@@ -157,14 +158,18 @@ def booking_ics(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, reference: str) -> HttpResponse:
-    """GET: what the guest gets back if they cancel now (the policy booked under). POST: cancel."""
+    """GET: what the guest gets back if they cancel now (the policy booked under). POST: cancel,
+    if that is still what it gives back (else the page again, with what it gives now)."""
     booking = booking_or_404(request, reference)
     error = ""
     status = 200
     if request.method == "POST":
         try:
             booking = services.cancel_booking(
-                guest=signed_in_user(request), reference=reference, now=timezone.now()
+                guest=signed_in_user(request),
+                reference=reference,
+                now=timezone.now(),
+                expected_refund=CancelForm(request.POST).shown_refund(),
             )
         except NotFound as exc:
             raise Http404 from exc
