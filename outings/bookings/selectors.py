@@ -1,12 +1,14 @@
 """Reads of bookings, each scoped to whoever asks: another guest's booking, or a booking on
 another host's listing, is simply not found (404, never 403)."""
 
+import re
 from datetime import datetime
 
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from outings.accounts.models import HostProfile, User
+from outings.bookings.converters import ReferenceConverter
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.catalog.models import Listing
 from outings.common.errors import NotFound
@@ -71,6 +73,14 @@ def get_booking_for_guest(*, guest: User, reference: str) -> Booking:
 
 def bookings_of_host(*, host: HostProfile) -> QuerySet[Booking]:
     return Booking.objects.filter(listing__host=host).select_related("slot", "listing", "guest")
+
+
+def changed_booking_of_host(*, host: HostProfile, reference: str) -> Booking | None:
+    """The booking a live event on the host's board named (effects.host_dashboard_changed), to
+    say what changed; None when the reference is malformed or not one of the host's."""
+    if not re.fullmatch(ReferenceConverter.regex, reference):
+        return None  # never sent to the database (a NUL would be a DataError there)
+    return bookings_of_host(host=host).filter(reference=reference).first()
 
 
 def get_booking_for_host(*, host: HostProfile, reference: str) -> Booking:

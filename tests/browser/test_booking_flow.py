@@ -24,10 +24,12 @@ from typing import Any
 import pytest
 from channels_postgres import db as postgres_db
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from outings.accounts.models import User
+from outings.bookings import services
 from outings.bookings.models import Booking
 from outings.catalog.tests.factories import (
     HostProfileFactory,
@@ -191,3 +193,44 @@ def test_a_guest_books_a_date_and_the_hosts_dashboard_shows_it_live(
     roster.wait_for_selector(f"#roster-board a[href='/host/bookings/{booking.reference}/']")
     assert "Grace Hopper" in roster.locator("#roster").inner_text()
     shot(roster, "host-roster-live")
+
+
+@pytest.mark.parametrize(
+    ("language", "news"),
+    [
+        ("en", "New booking for “Harbour walk at dawn”: 2 guests, {when}"),
+        ("de", "Neue Buchung für „Harbour walk at dawn“: 2 Gäste, {when}"),
+    ],
+)
+def test_the_hosts_dashboard_tells_a_screen_reader_what_changed_live(
+    front: str, browser: Any, nudges: list[str], language: str, news: str
+) -> None:
+    """The board swapped in a new booking without a word: someone who does not see the table
+    change was never told. A polite live region, present from the start and outside the part
+    that is swapped, now says what changed, in the host's language."""
+    category("tours")
+    host = HostProfileFactory.create(user__preferred_language=language)
+    listing = ListingFactory.create(host=host, title="Harbour walk at dawn", max_group_size=6)
+    start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    slot = SlotFactory.create(listing=listing, starts_at=start, capacity=8)
+    guest = UserFactory.create()
+    board = _signed_in(browser, host.user, front).new_page()
+    board.set_default_timeout(15_000)
+    with board.expect_request(lambda request: "/notifications/feed/" in request.url):
+        board.goto(f"{front}/host/")
+    region = board.locator("#board-news")
+    assert (region.get_attribute("role"), region.get_attribute("aria-live")) == ("status", "polite")
+    assert region.inner_text() == ""
+    assert board.locator("#host-board #board-news").count() == 0  # never swapped out
+
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    services.confirm_booking(guest=guest, reference=held.reference, now=timezone.now())
+    relay.drain(queue="urgent", budget=10)
+
+    board.wait_for_selector(f"#latest-bookings a[href='/host/bookings/{held.reference}/']")
+    with translation.override(language):
+        when = render_to_string(
+            "bookings/_slot_label.html", {"slot": slot, "zone": listing.time_zone}
+        ).strip()
+    board.wait_for_function("document.querySelector('#board-news').textContent.trim() !== ''")
+    assert region.inner_text() == news.format(when=when)

@@ -320,6 +320,39 @@ def test_the_dashboard_shows_the_latest_bookings_and_listens_for_new_ones(
     assert len(re.findall(r'href="/host/bookings/[A-Z0-9]{10}/"', page)) >= 13
 
 
+@pytest.mark.parametrize(
+    ("booking", "change"),
+    [
+        ("ABCDEFGHJK%00", "confirmed"),  # a NUL never reaches PostgreSQL
+        ("", "confirmed"),
+        ("{ours}", "refunded"),  # no such change
+        ("{theirs}", "confirmed"),  # another host's booking
+    ],
+)
+def test_a_live_refresh_names_only_the_hosts_own_booking_and_a_known_change(
+    host_client: Client, host: HostProfile, slot: Slot, booking: str, change: str
+) -> None:
+    ours = booked(slot).reference
+    theirs = booked(SlotFactory.create()).reference
+    query = f"booking={booking.format(ours=ours, theirs=theirs)}&change={change}"
+
+    for path in ("/host/", f"/host/slots/{slot.pk}/roster/"):
+        response = host_client.get(f"{path}?{query}")
+
+        assert response.status_code == 200
+        assert re.search(r'<p id="board-news"[^>]*></p>', text(response))
+
+
+def test_a_live_refresh_of_the_roster_says_what_changed(host_client: Client, slot: Slot) -> None:
+    booking = booked(slot, 3)
+    services.cancel_booking(guest=booking.guest, reference=booking.reference, now=timezone.now())
+
+    page = text(host_client.get(f"/host/slots/{slot.pk}/roster/?booking={booking.reference}"
+                                "&change=cancelled"))  # fmt: skip
+
+    assert f"Booking cancelled for “{slot.listing.title}”: 3 guests, " in page
+
+
 def test_the_live_client_turns_booking_events_into_a_document_event() -> None:
     from pathlib import Path
 

@@ -19,7 +19,7 @@ from outings.bookings import selectors, services
 from outings.bookings.forms import OptionalReasonForm, ReasonForm, message_of, show_error
 from outings.bookings.models import Booking
 from outings.common.errors import DomainError, NotFound
-from outings.hosting.views.common import host_required
+from outings.hosting.views.common import board_news, host_required
 from outings.scheduling.models import Slot
 from outings.web.formatting import format_money, in_zone
 
@@ -77,6 +77,7 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
         "seats_pending": sum(b.seats for b in bookings if b.status in Booking.PENDING),
         "future": slot.starts_at > timezone.now(),
         "form": form,
+        "news": board_news(request, host),
     }
     return render(request, "hosting/roster.html", context, status=status)
 

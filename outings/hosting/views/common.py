@@ -9,8 +9,28 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from outings.accounts.models import HostProfile, User
+from outings.bookings import selectors as booking_selectors
 from outings.catalog.services import NotAHost, host_of
 from outings.common.errors import NotFound
+
+# What effects.host_dashboard_changed says happened to a booking; hosting/_board_news.html
+# has a sentence for each.
+BOARD_CHANGES = frozenset(
+    {"requested", "confirmed", "cancelled", "declined", "expired", "transferred"}
+)
+
+
+def board_news(request: HttpRequest, host: HostProfile) -> dict[str, object] | None:
+    """What changed, for a board refreshed live (`?booking=<reference>&change=<event>`, sent by
+    htmx from the live event): the booking and the change, which the page's polite live region
+    then says (hosting/_board_news.html). None for a plain visit or anything unexpected."""
+    change = request.GET.get("change", "")
+    if change not in BOARD_CHANGES:
+        return None
+    booking = booking_selectors.changed_booking_of_host(
+        host=host, reference=request.GET.get("booking", "")
+    )
+    return None if booking is None else {"booking": booking, "change": change}
 
 
 def user_of(request: HttpRequest) -> User:

@@ -20,7 +20,7 @@ from outings.catalog.services import ListingConflict, ListingData
 from outings.common.errors import DomainError, NotFound
 from outings.hosting import selectors
 from outings.hosting.forms import ListingForm, add_domain_errors
-from outings.hosting.views.common import host_required, user_of
+from outings.hosting.views.common import board_news, host_required, user_of
 
 UPCOMING = 10
 
@@ -30,7 +30,8 @@ def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
     now = timezone.now()
     board = selectors.dashboard(host=host, now=now)
     latest = booking_selectors.latest_for_host(host=host, now=now)
-    context = {"host": host, "board": board, "latest": latest}
+    news = board_news(request, host)
+    context = {"host": host, "board": board, "latest": latest, "news": news}
     return render(request, "hosting/dashboard.html", context)
 
 
