@@ -11,12 +11,14 @@ always stopped, with every worker, when the block exits.
         httpx.get(server.url("/api/v1/me"), headers=...)
 """
 
+import copy
 import os
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from django.db import connection
@@ -39,6 +41,19 @@ def served_database_url() -> str:
     host = params.get("HOST") or HOST
     port = params.get("PORT") or 5432
     return f"postgres://{params['USER']}{password}@{host}:{port}/{params['NAME']}"
+
+
+def private_channel_layers(layers: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A prefix of our own and a copy of CHANNEL_LAYERS that uses it (other test runs on the same
+    Redis or PostgreSQL may flush theirs), with the PostgreSQL layer on the test database, where
+    another process publishes: for a test whose events cross processes."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    private: dict[str, Any] = copy.deepcopy(dict(layers))
+    config = private["default"]["CONFIG"]
+    config["prefix"] = f"{prefix}:asgi"
+    if private["default"]["BACKEND"].endswith("PostgresChannelLayer"):
+        config["NAME"] = connection.settings_dict["NAME"]
+    return prefix, private
 
 
 @dataclass(frozen=True)

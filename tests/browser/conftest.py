@@ -1,21 +1,29 @@
 """Headless Chromium for browser tests: Debian's `chromium` package driven by Playwright (no
-browser download). Skipped when /usr/bin/chromium is missing, unless OUTINGS_REQUIRE_SERVICES=1."""
+browser download). Skipped when /usr/bin/chromium is missing, unless OUTINGS_REQUIRE_SERVICES=1.
+`front` serves the site as the embedded profile does, websockets included."""
 
 import functools
 import http.server
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from channels_postgres import db as postgres_db
 from django.db import connections
 from django.test import Client
 
 from conftest import REQUIRE_SERVICES
 from outings.accounts.models import User
 from outings.hosting.tests.fixtures import use_media
+from tests.faults.conftest import ROOT
+from tests.live_gunicorn import private_channel_layers, served_database_url
 
 CHROMIUM = Path(os.environ.get("OUTINGS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -83,3 +91,60 @@ def signed_in(browser: Any, user: User, url: str, **options: Any) -> Any:
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
     )
     return context
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the front process exited:\n{log.read_text()}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the front process did not listen within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def front(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[str]:
+    """The site's one address: uvicorn running config.front, websockets to Channels in that
+    process, HTTP to the live server. Both processes share a channel layer prefix of their own."""
+    prefix, settings.CHANNEL_LAYERS = private_channel_layers(settings.CHANNEL_LAYERS)
+    # The live server (this process) publishes there.
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
+        "DATABASE_URL": served_database_url(),
+        "OUTINGS_VAR_DIR": str(tmp_path),
+        "OUTINGS_WSGI_UPSTREAM": f"{live_server.url}/",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(ROOT),
+        "CACHE_KEY_PREFIX": prefix,
+        "DB_POOL_MAX": "2",
+    }
+    log = tmp_path / "front.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.front:app", "--host", "127.0.0.1",
+             "--port", str(port), "--lifespan", "on", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_for_port(port, process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+    if postgres_db.connection_pool is not None:  # let the test database be dropped
+        postgres_db.connection_pool.close()
+        postgres_db.connection_pool = None

@@ -9,26 +9,14 @@ front process through the channel layer (Redis, or PostgreSQL without REDIS_URL)
 from a gunicorn worker. Screenshots of each step go to test-artifacts/<test name>/.
 """
 
-import copy
-import os
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from channels_postgres import db as postgres_db
-from django.db import connection
 from django.template.loader import render_to_string
-from django.test import Client
 from django.utils import timezone, translation
 
-from outings.accounts.models import User
 from outings.bookings import services
 from outings.bookings.models import Booking
 from outings.catalog.tests.factories import (
@@ -39,83 +27,9 @@ from outings.catalog.tests.factories import (
     category,
 )
 from outings.common.outbox import relay
-from tests.faults.conftest import ROOT
-from tests.live_gunicorn import served_database_url
+from tests.browser.conftest import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the front process exited:\n{log.read_text()}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the front process did not listen within 30 s:\n{log.read_text()}")
-
-
-@pytest.fixture
-def front(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[str]:
-    """The site's one address: uvicorn running config.front, websockets to Channels in that
-    process, HTTP to the live server. Both processes share a channel layer prefix of their own."""
-    prefix = f"test-{uuid.uuid4().hex}"
-    layers: dict[str, Any] = copy.deepcopy(settings.CHANNEL_LAYERS)
-    config = layers["default"]["CONFIG"]
-    config["prefix"] = f"{prefix}:asgi"
-    if layers["default"]["BACKEND"].endswith("PostgresChannelLayer"):
-        config["NAME"] = connection.settings_dict["NAME"]
-    settings.CHANNEL_LAYERS = layers  # the live server (this process) publishes here
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
-        "DATABASE_URL": served_database_url(),
-        "OUTINGS_VAR_DIR": str(tmp_path),
-        "OUTINGS_WSGI_UPSTREAM": f"{live_server.url}/",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-        "CACHE_KEY_PREFIX": prefix,
-        "DB_POOL_MAX": "2",
-    }
-    log = tmp_path / "front.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.front:app", "--host", "127.0.0.1",
-             "--port", str(port), "--lifespan", "on", "--no-access-log"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            _wait_for_port(port, process, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-    if postgres_db.connection_pool is not None:  # let the test database be dropped
-        postgres_db.connection_pool.close()
-        postgres_db.connection_pool = None
-
-
-def _signed_in(browser: Any, user: User, url: str) -> Any:
-    """A browser context with the user's session cookie (made here, stored in the database)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
-    )
-    return context
 
 
 def test_a_guest_books_a_date_and_the_hosts_dashboard_shows_it_live(
@@ -135,7 +49,7 @@ def test_a_guest_books_a_date_and_the_hosts_dashboard_shows_it_live(
         page.screenshot(path=str(artifacts / f"{next(step):02d}-{name}.png"), full_page=True)
 
     # 1. The host opens the dashboard; its socket is open once live.js has caught up.
-    board = _signed_in(browser, host.user, front).new_page()
+    board = signed_in(browser, host.user, front).new_page()
     board.set_default_timeout(15_000)
     with board.expect_request(lambda request: "/notifications/feed/" in request.url):
         board.goto(f"{front}/host/")
@@ -150,7 +64,7 @@ def test_a_guest_books_a_date_and_the_hosts_dashboard_shows_it_live(
     roster.wait_for_selector("text=Nobody has booked this date yet.")
 
     # 2. The guest books two seats from the listing page.
-    page = _signed_in(browser, guest, front).new_page()
+    page = signed_in(browser, guest, front).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{front}/things-to-do/{listing.pk}/")
     page.wait_for_selector("#book-form")
@@ -214,7 +128,7 @@ def test_the_hosts_dashboard_tells_a_screen_reader_what_changed_live(
     start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     slot = SlotFactory.create(listing=listing, starts_at=start, capacity=8)
     guest = UserFactory.create()
-    board = _signed_in(browser, host.user, front).new_page()
+    board = signed_in(browser, host.user, front).new_page()
     board.set_default_timeout(15_000)
     with board.expect_request(lambda request: "/notifications/feed/" in request.url):
         board.goto(f"{front}/host/")

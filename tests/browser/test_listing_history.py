@@ -14,7 +14,7 @@ from outings.catalog.tests.factories import (
     UserFactory,
     category,
 )
-from tests.browser.test_booking_flow import _signed_in
+from tests.browser.conftest import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def test_a_reload_of_the_listing_page_gets_a_new_form_token(
     category("tours")
     listing = ListingFactory.create(host=HostProfileFactory.create())
     SlotFactory.create(listing=listing, starts_at=timezone.now() + timedelta(days=3))
-    page = _signed_in(browser, UserFactory.create(), live_server.url).new_page()
+    page = signed_in(browser, UserFactory.create(), live_server.url).new_page()
     page.set_default_timeout(15_000)
     token = page.locator("#book-form input[name=form_token]")
 

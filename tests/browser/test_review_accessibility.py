@@ -79,6 +79,49 @@ def test_the_live_notices_region_is_in_the_page_before_the_first_notice(
     assert region.inner_text() == ""
 
 
+@pytest.mark.parametrize(
+    ("language", "title", "dismiss"),
+    [("en", "Listing approved", "Dismiss"), ("de", "Angebot freigegeben", "Schließen")],
+)
+def test_a_notice_stays_until_it_is_dismissed_with_the_keyboard(
+    front: str, browser: Any, told: User, language: str, title: str, dismiss: str
+) -> None:
+    """A live notice (toast) vanished after 8 seconds, whoever was still reading it, with no
+    way to keep it (WCAG 2.2.1, Timing Adjustable) and no way to dismiss it either. It now
+    stays until dismissed: by its button, which the keyboard reaches, or by Escape."""
+    told.preferred_language = language
+    told.save(update_fields=["preferred_language"])
+    page = signed_in(browser, told, front).new_page()
+    page.set_default_timeout(15_000)
+    page.clock.install()  # the page's timers run only when the test says so
+    with page.expect_request(lambda request: "/notifications/feed/" in request.url):
+        page.goto(f"{front}/")
+
+    for listing in ("Harbour walk", "Night kayak"):
+        notify(
+            user=told,
+            kind="listing.approved",
+            data={"listing": listing},
+            url="/host/",
+            email=False,
+        )
+    toasts = page.locator(".live-toasts .live-toast")
+    toasts.nth(1).wait_for()
+    page.clock.run_for(10 * 60_000)  # ten minutes later
+
+    assert toasts.count() == 2
+    assert title in toasts.first.inner_text()
+    close = page.get_by_role("button", name=f"{dismiss}: {title}")
+    assert close.count() == 2
+    _tab_to(page, ".live-toast button")
+    page.keyboard.press("Enter")
+    assert toasts.count() == 1
+    # The focus moves on to what is left, not back to the top of the page.
+    assert page.evaluate("document.activeElement.matches('.live-toast button')")
+    page.keyboard.press("Escape")
+    assert toasts.count() == 0
+
+
 def test_the_suggestion_chosen_with_the_arrow_keys_is_marked_on_screen(
     live_server: Any, browser: Any, db: None
 ) -> None:

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, category
 from outings.notifications import live
-from tests.browser.test_booking_flow import front  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +24,7 @@ def _seats(listing_id: int, slot_id: int, left: int, change: int) -> None:
 
 
 def test_an_older_seats_event_arriving_late_does_not_undo_a_newer_one(
-    front: str,  # noqa: F811 - the fixture imported above
+    front: str,
     browser: Any,
 ) -> None:
     category("tours")

@@ -3,24 +3,20 @@ socket: through Redis when REDIS_URL is set, else through PostgreSQL (channels_p
 in-memory layer would fail this test: it only reaches sockets of the process that published."""
 
 import asyncio
-import copy
 import os
 import subprocess
 import sys
-import uuid
-from typing import Any
 
 import pytest
 from channels.testing import WebsocketCommunicator
 from channels_postgres import db as postgres_db
 from django.conf import settings
-from django.db import connection
 from django.test import Client, override_settings
 
 from config.asgi import application
 from outings.catalog.tests.factories import UserFactory
 from tests.faults.conftest import ROOT
-from tests.live_gunicorn import served_database_url
+from tests.live_gunicorn import private_channel_layers, served_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,14 +35,7 @@ def test_a_notification_raised_in_another_process_reaches_the_users_socket(tmp_p
     client = Client()
     client.force_login(user)
     cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
-    # A prefix of our own: other test runs on the same Redis (or PostgreSQL) may flush theirs.
-    prefix = f"test-{uuid.uuid4().hex}"
-    layers: dict[str, Any] = copy.deepcopy(settings.CHANNEL_LAYERS)
-    config = layers["default"]["CONFIG"]
-    config["prefix"] = f"{prefix}:asgi"
-    if layers["default"]["BACKEND"].endswith("PostgresChannelLayer"):
-        # This process must listen on the test database, where the other process writes.
-        config["NAME"] = connection.settings_dict["NAME"]
+    prefix, layers = private_channel_layers(settings.CHANNEL_LAYERS)
     env = {
         **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
         "DATABASE_URL": served_database_url(),

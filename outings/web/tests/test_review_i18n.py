@@ -32,8 +32,10 @@ from outings.search.engine import search
 from outings.search.query import SearchQuery
 from outings.search.services import load_exchange_rates
 from outings.web.formatting import format_distance
-from tests.browser.conftest import browser  # noqa: F401 - the fixture
-from tests.browser.test_booking_flow import front  # noqa: F401 - the fixture
+from tests.browser.conftest import (
+    browser,  # noqa: F401 - the fixture
+    front,  # noqa: F401 - the fixture
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges")]
 

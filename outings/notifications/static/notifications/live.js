@@ -6,6 +6,8 @@
  *         data-last-id="{{ latest_notification_id|default:0 }}"></script>
  *
  * - elements with [data-notification-count] show the unread count (hidden at 0);
+ * - each notification shows as a toast in .live-toasts (a polite live region) until dismissed,
+ *   by its button (named data-dismiss-label + its title) or Escape; the newest three stay;
  * - a button with [data-desktop-notifications] asks for the browser's permission (opt-in);
  * - an element with [data-live-listing="<listing id>"] subscribes to that listing; elements with
  *   [data-slot-seats="<slot id>"] inside the page get the new number of seats left, and an
@@ -26,6 +28,8 @@
   var signedIn = Boolean(script.dataset.user);
   var lastId = Number(sessionStorage.getItem("outings.lastNotification") || script.dataset.lastId || 0);
   var DESKTOP_KEY = "outings.desktopNotifications";
+  var dismissLabel = script.dataset.dismissLabel || "Dismiss";
+  var MAX_TOASTS = 3;
 
   function wsUrl(path) {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
@@ -80,18 +84,48 @@
     return box;
   }
 
+  /* Remove a toast; the focus, if it was in it, moves to the next toast's button (or the
+   * bell), not back to the top of the page. */
+  function dismiss(item) {
+    var box = item.parentNode;
+    var had = item.contains(document.activeElement);
+    var rest = box ? Array.prototype.filter.call(box.children, function (other) {
+      return other !== item;
+    }) : [];
+    item.remove();
+    if (!had) return;
+    var next = rest.length ? rest[rest.length - 1].querySelector("button") : document.querySelector(".bell");
+    if (next) next.focus();
+  }
+
+  /* A toast stays until its reader dismisses it (WCAG 2.2.1: no time limit on reading it): by
+   * its button, or Escape while the focus is in it. Only the newest MAX_TOASTS stay on screen. */
   function toast(event) {
-    var item = document.createElement(event.url ? "a" : "div");
+    var item = document.createElement("div");
     item.className = "live-toast";
-    if (event.url) item.href = event.url;
+    var content = document.createElement(event.url ? "a" : "div");
+    content.className = "live-toast__body";
+    if (event.url) content.href = event.url;
     var title = document.createElement("strong");
     title.textContent = event.title;
     var body = document.createElement("span");
     body.textContent = event.body;
-    item.appendChild(title);
-    item.appendChild(body);
-    toasts().appendChild(item);
-    setTimeout(function () { item.remove(); }, 8000);
+    content.appendChild(title);
+    content.appendChild(body);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "live-toast__close";
+    close.setAttribute("aria-label", dismissLabel + ": " + event.title);
+    close.textContent = "\u00d7";
+    close.addEventListener("click", function () { dismiss(item); });
+    item.addEventListener("keydown", function (key) {
+      if (key.key === "Escape") dismiss(item);
+    });
+    item.appendChild(content);
+    item.appendChild(close);
+    var box = toasts();
+    box.appendChild(item);
+    while (box.children.length > MAX_TOASTS) dismiss(box.firstElementChild);
   }
 
   function desktop(event) {
