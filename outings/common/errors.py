@@ -1,5 +1,6 @@
 """Domain errors: a rule a request broke, with a stable code the API and pages can show."""
 
+from collections.abc import Collection
 from typing import Any
 
 from django.utils.translation import gettext_noop
@@ -40,3 +41,11 @@ class StaleVersion(Conflict):
 
     message = gettext_noop("Someone changed this since you opened it.")
     current: Any
+
+
+def version_is_current(version: int, expected: int | Collection[int] | None) -> bool:
+    """Whether an edit based on `expected` (None: unconditional; several: an If-Match naming
+    more than one ETag) may go ahead on a record at `version`."""
+    if expected is None:
+        return True
+    return version in ({expected} if isinstance(expected, int) else set(expected))

@@ -104,6 +104,11 @@ class Slot(models.Model):
     # the minimum was checked at its cut-off; None while undecided. Written by bookings services.
     minimum_met_at = models.DateTimeField(null=True, blank=True)
     minimum_checked_at = models.DateTimeField(null=True, blank=True)
+    # Moves forward with every change of the capacity a host sets (the date's own, or its
+    # rule's carried over to it), never with seats taken: a capacity edit says which version it
+    # is based on, so two editors never overwrite each other, and a guest's booking meanwhile
+    # refuses nobody (DESIGN.md, 3.5; docs/hosting.md, "No silent overwrite").
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("slot")
@@ -115,6 +120,7 @@ class Slot(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"
             ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="slot_version_positive"),
             # The columns a bookable-slot test reads ride in the index (search.sql.BOOKABLE_SLOT):
             # explore probes it once per matching listing, and with them each probe is an
             # index-only scan instead of a heap visit (docs/benchmarks.md, "Search").

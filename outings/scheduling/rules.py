@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from outings.common.errors import DomainError, StaleVersion
-from outings.scheduling.models import Schedule, ScheduleException
+from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 MAX_START_TIMES = 12
 MAX_CAPACITY = 1000
@@ -55,6 +55,19 @@ class ScheduleConflict(StaleVersion):
         super().__init__(
             _("The schedule is at version %(current)s; your edit was based on version %(yours)s.")
             % {"current": current.version, "yours": expected_version},
+        )
+        self.current = current
+
+
+class SlotConflict(StaleVersion):
+    """A capacity edit based on an old version of the date. `current` is the slot as it is now."""
+
+    message = gettext_noop("Someone changed this date's places since you opened it.")
+
+    def __init__(self, *, current: Slot) -> None:
+        super().__init__(
+            _("This date's places were changed to %(capacity)s since you opened it.")
+            % {"capacity": current.capacity}
         )
         self.current = current
 

@@ -26,13 +26,14 @@ from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
 from outings.common import outbox
-from outings.common.errors import NotFound
+from outings.common.errors import NotFound, version_is_current
 from outings.scheduling import events, rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import (
     CapacityBelowSeatsTaken,
     ScheduleConflict,
     ScheduleData,
+    SlotConflict,
     SlotHasBookings,
 )
 
@@ -237,6 +238,7 @@ def sync_schedule_slots(
         schedule=schedule,
         status=Slot.Status.OPEN,
         capacity=schedule.capacity,
+        version=F("version") + 1,
         minimum_checked_at=None,
         minimum_met_at=None,
     )
@@ -429,7 +431,10 @@ def update_schedule(
         setattr(schedule, name, value)
     schedule.version += 1
     schedule.save()
-    future.filter(status=Slot.Status.OPEN).update(capacity=data.capacity)
+    # The rule's capacity is a host's edit of each date it changes (Slot.version).
+    future.filter(status=Slot.Status.OPEN).exclude(capacity=data.capacity).update(
+        capacity=data.capacity, version=F("version") + 1
+    )
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
     return schedule
 
@@ -715,9 +720,21 @@ def _check_clear_of_other_dates(
             )
 
 
-def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> Slot:
-    """Set one slot's capacity. One conditional UPDATE checks and writes, so a booking taking
-    seats at the same moment cannot end up above the new capacity."""
+def change_slot_capacity(
+    *,
+    host: HostProfile,
+    slot_id: int,
+    capacity: int,
+    expected_version: int | Collection[int] | None = None,
+) -> Slot:
+    """Set one slot's capacity, under the listing's row lock and then the slot's (a booking
+    taking seats at the same moment is either counted here or sees the new capacity).
+
+    With `expected_version` (or several: an If-Match naming more than one ETag), only if the
+    slot is still at it: of two editors holding the same version exactly one wins, the other
+    gets SlotConflict with the slot as it is. The version moves with the capacity a host sets,
+    never with seats taken, so a guest booking meanwhile refuses no edit (the seats are
+    checked on their own: CapacityBelowSeatsTaken)."""
     ensure_active(host)
     if isinstance(capacity, bool) or not 1 <= capacity <= rules.MAX_CAPACITY:
         raise rules.InvalidSchedule(
@@ -732,6 +749,11 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> S
         .values_list("min_group_size", "min_guests")
         .first()
     ) or (0, 0)
+    slot = own.select_for_update(of=("self",)).select_related("listing").first()
+    if slot is None:
+        raise NotFound()
+    if not version_is_current(slot.version, expected_version):
+        raise SlotConflict(current=slot)
     # Fewer seats than the smallest group, or than the minimum of guests: nobody could book the
     # date, or it would always be cancelled for too few guests (check_schedule's rules).
     if capacity < smallest_group:
@@ -740,16 +762,16 @@ def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int) -> S
     if capacity < min_guests:
         refusal = _("At least the minimum of guests per date (%(n)s).") % {"n": min_guests}
         raise rules.InvalidSchedule(fields={"capacity": [refusal]})
-    if not own.filter(seats_taken__lte=capacity).update(capacity=capacity):
-        slot = own.select_related("listing").first()
-        if slot is None:
-            raise NotFound()
+    if slot.seats_taken > capacity:
         raise CapacityBelowSeatsTaken(
             _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
             % {"n": slot.seats_taken, "when": _local(slot, slot.listing)},
             fields={"capacity": [_("At least %(n)s.") % {"n": slot.seats_taken}]},
         )
-    return own.get()
+    slot.capacity = capacity
+    slot.version += 1
+    slot.save(update_fields=["capacity", "version"])
+    return slot
 
 
 def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:

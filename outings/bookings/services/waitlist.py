@@ -102,11 +102,20 @@ def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntr
 
 
 @transaction.atomic
-def change_slot_capacity(*, host: HostProfile, slot_id: int, capacity: int, now: datetime) -> Slot:
-    """Set one of the host's dates' capacity (never below its seats taken: scheduling's rule).
-    Seats it adds go to the waiting list first, as any freed seats do; open listing pages then
-    show the new number."""
-    slot = scheduling.change_slot_capacity(host=host, slot_id=slot_id, capacity=capacity)
+def change_slot_capacity(
+    *,
+    host: HostProfile,
+    slot_id: int,
+    capacity: int,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
+) -> Slot:
+    """Set one of the host's dates' capacity (never below its seats taken, and with
+    `expected_version` only if the date is still at it: scheduling's rules). Seats it adds go to
+    the waiting list first, as any freed seats do; open listing pages then show the new number."""
+    slot = scheduling.change_slot_capacity(
+        host=host, slot_id=slot_id, capacity=capacity, expected_version=expected_version
+    )
     seats_changed(Slot.objects.filter(pk=slot.pk))  # its UPDATE holds the slot's row lock
     offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
     slot.refresh_from_db(fields=["seats_taken"])

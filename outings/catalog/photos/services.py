@@ -20,7 +20,7 @@ from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.images import CleanImage, clean_upload
 from outings.catalog.services import HostSuspended, InvalidTransition
 from outings.common import outbox
-from outings.common.errors import DomainError, NotFound, StaleVersion
+from outings.common.errors import DomainError, NotFound, StaleVersion, version_is_current
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +71,6 @@ class PhotoOrderConflict(StaleVersion):
     def __init__(self, *, current: PhotoOrder) -> None:
         super().__init__()
         self.current = current
-
-
-def _check_version(version: int, expected: int | Collection[int] | None) -> bool:
-    """Whether an edit based on `expected` (None: unconditional; several: an If-Match naming
-    more than one ETag) may go ahead on a record at `version`."""
-    if expected is None:
-        return True
-    return version in ({expected} if isinstance(expected, int) else set(expected))
 
 
 def _locked_listing(*, host: HostProfile, listing_id: int) -> Listing:
@@ -171,7 +163,7 @@ def update_photo(
     is. Every change moves `version` forward."""
     _locked_listing(host=host, listing_id=listing_id)
     photo = _own_photo(host=host, listing_id=listing_id, photo_id=photo_id)
-    if not _check_version(photo.version, expected_version):
+    if not version_is_current(photo.version, expected_version):
         raise PhotoConflict(current=photo)
     photo.alt_text = _check_alt_text(alt_text)
     photo.version += 1
@@ -214,7 +206,7 @@ def reorder_photos(
     if host.suspended_at is not None:
         raise HostSuspended()
     listing = _locked_listing(host=host, listing_id=listing_id)
-    if not _check_version(listing.photo_order_version, expected_version):
+    if not version_is_current(listing.photo_order_version, expected_version):
         raise PhotoOrderConflict(current=photo_order(listing))
     photos = {p.pk: p for p in ListingPhoto.objects.filter(listing_id=listing_id)}
     if sorted(photo_ids) != sorted(photos):

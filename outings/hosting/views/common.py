@@ -39,6 +39,13 @@ def user_of(request: HttpRequest) -> User:
     return user
 
 
+def posted_version(request: HttpRequest, name: str) -> int:
+    """The version a form was shown at (a hidden field, ADR 0008); 0 (never current) when it is
+    missing or bad, so that a form without one cannot overwrite anything."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
 def host_required[**P](
     view: Callable[Concatenate[HttpRequest, HostProfile, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:

@@ -16,7 +16,7 @@ from outings.catalog.photos import services
 from outings.catalog.photos.selectors import photos_for_listing
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
-from outings.hosting.views.common import host_required
+from outings.hosting.views.common import host_required, posted_version
 from outings.hosting.views.listings import listing_page
 
 
@@ -47,13 +47,6 @@ def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespo
     return _back(pk)
 
 
-def _version(request: HttpRequest, name: str) -> int:
-    """The version a photo form was shown at; 0 (never current) when it is missing or bad, so
-    that a form without one cannot overwrite anything."""
-    value = request.POST.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
-
-
 @host_required
 @require_POST
 def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int) -> HttpResponse:
@@ -82,7 +75,7 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
                 host=host,
                 listing_id=pk,
                 photo_ids=ids,
-                expected_version=_version(request, "order_version"),
+                expected_version=posted_version(request, "order_version"),
             )
         else:
             services.update_photo(
@@ -90,7 +83,7 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
                 listing_id=pk,
                 photo_id=photo_id,
                 alt_text=alt_text,
-                expected_version=_version(request, "version"),
+                expected_version=posted_version(request, "version"),
             )
     except NotFound:
         raise

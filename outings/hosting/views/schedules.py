@@ -14,13 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from outings.accounts.models import HostProfile
 from outings.bookings import services as bookings
 from outings.bookings.forms import OptionalReasonForm, message_of
+from outings.catalog.models import Listing
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
 from outings.hosting import selectors
 from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add_domain_errors
-from outings.hosting.views.common import host_required
+from outings.hosting.views.common import host_required, posted_version
 from outings.scheduling import services
 from outings.scheduling.models import Schedule
+from outings.scheduling.rules import SlotConflict
 
 UPCOMING = 30
 
@@ -50,6 +52,21 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Schedule added; its dates are on the listing."))
             return _back(pk)
+    return _page(request, listing, form=form, status=refused or (400 if form.errors else 200))
+
+
+def _page(
+    request: HttpRequest,
+    listing: Listing,
+    *,
+    form: ScheduleForm | None = None,
+    status: int = 200,
+    entered: tuple[int, int] | None = None,
+) -> HttpResponse:
+    """The schedules page, answering `status`; `entered` = (slot id, capacity) puts the host's
+    own unsaved number in that date's field (a capacity conflict)."""
+    if form is None:
+        form = ScheduleForm(initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10})
     context: dict[str, Any] = {
         "listing": listing,
         "form": form,
@@ -60,8 +77,9 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
             for schedule in selectors.schedules_of(listing=listing)
         ],
         "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
+        "entered_slot": entered[0] if entered else None,
+        "entered_capacity": entered[1] if entered else None,
     }
-    status = refused or (400 if form.errors else 200)
     return render(request, "hosting/schedules.html", context, status=status)
 
 
@@ -117,7 +135,10 @@ def remove_exception(
 @host_required
 @require_POST
 def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) -> HttpResponse:
-    """Change one slot's capacity, or cancel it (its guests are told and refunded in full)."""
+    """Change one slot's capacity, or cancel it (its guests are told and refunded in full). The
+    capacity form carries the date's version: a save from a page shown before another tab (or
+    a script) changed the capacity answers 409 with the page as it is, the host's own number in
+    the field, never overwriting the other change."""
     try:
         if request.POST.get("action") == "cancel":
             reason = OptionalReasonForm(request.POST)
@@ -136,15 +157,28 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
             if not form.is_valid():
                 messages.error(request, _("Capacity must be a whole number of at least 1."))
                 return _back(pk)
+            capacity = form.cleaned_data["capacity"]
             bookings.change_slot_capacity(
                 host=host,
                 slot_id=slot_id,
-                capacity=form.cleaned_data["capacity"],
+                capacity=capacity,
                 now=timezone.now(),
+                expected_version=posted_version(request, "version"),
             )
             messages.success(request, _("Capacity changed."))
     except NotFound:
         raise
+    except SlotConflict as conflict:
+        messages.error(
+            request,
+            _(
+                "This date's places were changed in another window since this page was opened; "
+                "it now has %(current)s. Yours is in the field: change it again to replace it."
+            )
+            % {"current": conflict.current.capacity},
+        )
+        listing = own_listing(host=host, listing_id=pk)
+        return _page(request, listing, status=409, entered=(slot_id, capacity))
     except DomainError as error:
         _report(request, error)
     return _back(pk)

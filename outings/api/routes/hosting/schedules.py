@@ -17,7 +17,6 @@ from outings.api.routes.hosting.common import (
     created,
     edit_versioned,
     host,
-    located,
     no_content,
 )
 from outings.api.routes.hosting.schemas import (
@@ -196,18 +195,38 @@ def list_slots(request: HttpRequest, listing_id: Id, page: Query[PageParams]) ->
     )
 
 
-@router.patch("/host/listings/{listing_id}/slots/{slot_id}", response={200: HostSlotOut, **ERRORS})
+@router.patch(
+    "/host/listings/{listing_id}/slots/{slot_id}",
+    response={200: HostSlotOut, **ERRORS, **responses(412)},
+)
 def change_slot_capacity(
-    request: HttpRequest, listing_id: Id, slot_id: Id, payload: CapacityIn
+    request: HttpRequest,
+    response: HttpResponse,
+    listing_id: Id,
+    slot_id: Id,
+    payload: CapacityIn,
+    if_match: IfMatch = None,
 ) -> Slot:
     """Set one slot's capacity; never below its seats taken (409). Seats it adds are offered
-    to the date's waiting list first."""
+    to the date's waiting list first. Say which version it is based on, as for a listing:
+    If-Match with the slot's `version` (`"<version>"`; a stale one is 412) or `version` (a
+    stale one is 409 with the current slot in `error.fields.current`). The version moves with
+    the capacity, not with seats taken: a booking meanwhile makes it stale for nobody. v1 took
+    this edit without a version, so one without either stays unconditional."""
     owner = host(request)
     _slot(owner, listing_id, slot_id)
-    return located(
-        "body.payload",
-        lambda: bookings_services.change_slot_capacity(
-            host=owner, slot_id=slot_id, capacity=payload.capacity, now=timezone.now()
+    return edit_versioned(
+        request,
+        response,
+        version=payload.version,
+        schema=HostSlotOut,
+        required=False,  # v1 took capacity edits without a version: they stay unconditional
+        edit=lambda expected: bookings_services.change_slot_capacity(
+            host=owner,
+            slot_id=slot_id,
+            capacity=payload.capacity,
+            now=timezone.now(),
+            expected_version=expected,
         ),
     )
 

@@ -237,7 +237,12 @@ class HostSlotOut(Schema):
     capacity: int
     seats_taken: int
     status: str
+    version: int = Field(
+        description="Moves with each change of the capacity (never with seats taken): send it "
+        "back (or If-Match) with the next one."
+    )
 
 
 class CapacityIn(Input):
     capacity: Int = Field(ge=1, le=MAX_CAPACITY)
+    version: OptionalInt = version_field()

@@ -1,0 +1,86 @@
+"""Review (session 13, second pass) of the host pages: a date's capacity from two tabs. Each
+test failed on the code it was written against."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from outings.bookings import services as bookings
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
+
+
+@pytest.fixture
+def published(listing):
+    listing.status = Listing.Status.PUBLISHED
+    listing.save(update_fields=["status"])
+    return listing
+
+
+def capacity_form(client, listing, slot):
+    """The hidden fields of `slot`'s capacity form as the schedules page shows it."""
+    page = client.get(f"/host/listings/{listing.pk}/schedules/").content.decode()
+    form = re.search(
+        rf'<form[^>]*/slots/{slot.pk}/"(?:(?!</form>).)*name="capacity".*?</form>', page, re.S
+    )
+    assert form is not None
+    return dict(re.findall(r'type="hidden" name="(version)" value="(\d+)"', form.group(0)))
+
+
+def set_capacity(client, listing, slot, held, capacity):
+    url = f"/host/listings/{listing.pk}/slots/{slot.pk}/"
+    return client.post(url, {**held, "capacity": str(capacity)})
+
+
+def test_two_tabs_setting_a_dates_capacity_do_not_overwrite_each_other(
+    host_client, published, slot
+):
+    """The host opens the schedules page in two tabs (10 places), sets 12 in one, then 8 in the
+    other: the 8 silently replaced the 12. Now the second save is a 409 page naming the 12,
+    the field holding their 8 on the current version, so saving again overwrites on purpose."""
+    first, second = (
+        capacity_form(host_client, published, slot),
+        capacity_form(host_client, published, slot),
+    )
+
+    saved = set_capacity(host_client, published, slot, first, 12)
+    stale = set_capacity(host_client, published, slot, second, 8)
+
+    assert saved.status_code == 302
+    assert stale.status_code == 409
+    page = stale.content.decode()
+    assert "changed in another window" in page
+    assert "12" in page
+    assert f'id="cap-{slot.pk}" type="number" name="capacity" min="1" value="8"' in page
+    slot.refresh_from_db()
+    assert slot.capacity == 12
+    again = set_capacity(host_client, published, slot, {"version": str(slot.version)}, 8)
+    assert again.status_code == 302
+    slot.refresh_from_db()
+    assert slot.capacity == 8
+
+
+def test_a_booking_meanwhile_does_not_refuse_the_hosts_capacity_edit(host_client, published, slot):
+    tab = capacity_form(host_client, published, slot)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    bookings.hold_seats(guest=UserFactory.create(), slot_id=slot.pk, seats=2, now=now)
+
+    saved = set_capacity(host_client, published, slot, tab, 12)
+
+    assert saved.status_code == 302
+    slot.refresh_from_db()
+    assert (slot.capacity, slot.seats_taken) == (12, 2)
+
+
+def test_the_capacity_conflict_reads_in_german(host_client, published, slot):
+    tab = capacity_form(host_client, published, slot)
+    set_capacity(host_client, published, slot, tab, 12)
+    host_client.cookies["django_language"] = "de"
+
+    stale = set_capacity(host_client, published, slot, tab, 8)
+
+    assert stale.status_code == 409
+    assert "in einem anderen Fenster" in stale.content.decode()
