@@ -10,6 +10,7 @@ import pytest
 from outings.api.tests.helpers import error_of
 from outings.api.tests.test_review_session13_offer import api, host, published
 from outings.bookings import services as bookings
+from outings.catalog.models import ListingPhoto
 from outings.catalog.tests.factories import SlotFactory, UserFactory
 
 __all__ = ["api", "host", "published"]  # the fixtures, from the first pass
@@ -81,3 +82,26 @@ def test_a_capacity_edit_without_a_version_stays_unconditional_in_v1(api, slot):
 
     assert response.status_code == 200
     assert response.json()["capacity"] == 8
+
+
+# --- A photo deleted by another client ------------------------------------------------------
+
+
+@pytest.fixture
+def photo(published):
+    return ListingPhoto.objects.create(
+        listing=published, image="0.png", width=800, height=600, position=0
+    )
+
+
+def test_describing_a_deleted_photo_is_a_404_in_the_error_shape(api, photo):
+    url = f"/api/v1/host/listings/{photo.listing_id}/photos/{photo.pk}"
+    assert api.delete(url).status_code == 204
+
+    described = patch(api, url, {"alt_text": "The pier", "version": photo.version})
+    deleted_again = api.delete(url)
+
+    for response in (described, deleted_again):
+        assert response.status_code == 404
+        assert error_of(response)["code"] == "not_found"
+        assert set(response.json()["error"]) == {"code", "message", "fields"}

@@ -1,5 +1,5 @@
-"""Review (session 13, second pass) of the host pages: a date's capacity from two tabs. Each
-test failed on the code it was written against."""
+"""Review (session 13, second pass) of the host pages: a date's capacity from two tabs, a photo
+described after another tab deleted it. Each test failed on the code it was written against."""
 
 import re
 from datetime import UTC, datetime
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from outings.bookings import services as bookings
-from outings.catalog.models import Listing
-from outings.catalog.tests.factories import UserFactory
+from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.tests.factories import ListingFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
 
@@ -84,3 +84,59 @@ def test_the_capacity_conflict_reads_in_german(host_client, published, slot):
 
     assert stale.status_code == 409
     assert "in einem anderen Fenster" in stale.content.decode()
+
+
+# --- A photo deleted in another tab ---------------------------------------------------------
+
+
+@pytest.fixture
+def photo(listing):
+    return ListingPhoto.objects.create(
+        listing=listing, image="0.png", width=800, height=600, position=0, alt_text="Pier"
+    )
+
+
+@pytest.mark.parametrize("action", ["save", "up", "delete"])
+def test_a_photo_deleted_in_another_tab_is_a_message_on_the_listing_page(
+    host_client, listing, photo, action
+):
+    """The host deletes a photo in one tab, then saves its description (or moves or deletes it)
+    in another tab opened before: a bare 404 page. Now the listing's page says the photo is
+    gone."""
+    held = {"version": str(photo.version), "order_version": str(listing.photo_order_version)}
+    host_client.post(f"/host/listings/{listing.pk}/photos/{photo.pk}/", {"action": "delete"})
+
+    response = host_client.post(
+        f"/host/listings/{listing.pk}/photos/{photo.pk}/",
+        {**held, "action": action, "alt_text": "The pier at dawn"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(f"/host/listings/{listing.pk}/#photos", 302)]
+    assert "This photo is no longer there" in response.content.decode()
+
+
+def test_a_photo_of_someone_elses_listing_is_still_a_404(host_client, photo):
+    other = ListingFactory.create()
+    theirs = ListingPhoto.objects.create(
+        listing=other, image="1.png", width=800, height=600, position=0
+    )
+
+    response = host_client.post(
+        f"/host/listings/{other.pk}/photos/{theirs.pk}/", {"alt_text": "mine now"}
+    )
+
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.alt_text == ""
+
+
+def test_the_gone_photo_reads_in_german(host_client, listing, photo):
+    host_client.post(f"/host/listings/{listing.pk}/photos/{photo.pk}/", {"action": "delete"})
+    host_client.cookies["django_language"] = "de"
+
+    response = host_client.post(
+        f"/host/listings/{listing.pk}/photos/{photo.pk}/", {"alt_text": "Steg"}, follow=True
+    )
+
+    assert "Dieses Foto gibt es nicht mehr" in response.content.decode()

@@ -53,7 +53,8 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
     """One form per photo: save its description, move it up or down, or delete it. The form
     carries the photo's version and the order's (`order_version`): a save or a move from a page
     shown before another tab changed them answers 409 with the page as it is now, never
-    overwriting what the other tab saved."""
+    overwriting what the other tab saved. A photo deleted meanwhile is a message on the
+    listing's page."""
     action = request.POST.get("action", "save")
     alt_text = request.POST.get("alt_text", "")
     try:
@@ -86,7 +87,13 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
                 expected_version=posted_version(request, "version"),
             )
     except NotFound:
-        raise
+        # The listing is theirs but the photo is gone (deleted in another tab): say so on the
+        # listing's page. Someone else's listing stays a 404 (own_listing raises it).
+        own_listing(host=host, listing_id=pk)
+        messages.error(
+            request,
+            _("This photo is no longer there: it was deleted, perhaps in another window."),
+        )
     except services.PhotoConflict as conflict:
         return _photo_conflict(request, host, pk, conflict.current, alt_text)
     except services.PhotoOrderConflict:
