@@ -2,15 +2,20 @@
 described after another tab deleted it. Each test failed on the code it was written against."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from outings.bookings import services as bookings
 from outings.catalog.models import Listing, ListingPhoto
-from outings.catalog.tests.factories import ListingFactory, UserFactory
+from outings.catalog.tests.factories import ListingFactory, ScheduleFactory, UserFactory
+from outings.scheduling import services as scheduling
+from outings.scheduling.models import Slot
+from outings.scheduling.rules import ScheduleData
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -65,8 +70,7 @@ def test_two_tabs_setting_a_dates_capacity_do_not_overwrite_each_other(
 
 def test_a_booking_meanwhile_does_not_refuse_the_hosts_capacity_edit(host_client, published, slot):
     tab = capacity_form(host_client, published, slot)
-    now = datetime(2026, 6, 1, tzinfo=UTC)
-    bookings.hold_seats(guest=UserFactory.create(), slot_id=slot.pk, seats=2, now=now)
+    bookings.hold_seats(guest=UserFactory.create(), slot_id=slot.pk, seats=2, now=NOW)
 
     saved = set_capacity(host_client, published, slot, tab, 12)
 
@@ -140,3 +144,80 @@ def test_the_gone_photo_reads_in_german(host_client, listing, photo):
     )
 
     assert "Dieses Foto gibt es nicht mehr" in response.content.decode()
+
+
+# --- A rule, an exception or a date removed in another tab ----------------------------------
+
+
+@pytest.fixture
+def rule(host, listing):
+    """A one-off date of `listing` on 2030-06-03 (made at once, however far ahead)."""
+    data = ScheduleData(
+        kind="once", start_times=[time(10)], valid_from=date(2030, 6, 3), capacity=5
+    )
+    return scheduling.create_schedule(host=host, listing_id=listing.pk, data=data, now=NOW)
+
+
+def follow_post(client, url, data):
+    return client.post(url, data, follow=True)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"action": "delete"}, {"day": "2030-06-03", "action": "cancel"}],
+    ids=["delete-again", "add-exception"],
+)
+def test_a_rule_removed_in_another_tab_is_a_message_on_the_schedules_page(
+    host_client, listing, rule, data
+):
+    """One tab removes a rule; another, opened before, removes it again or cancels its day:
+    a bare 404 page. Now the schedules page says the rule is gone."""
+    url = f"/host/listings/{listing.pk}/schedules/{rule.pk}/"
+    host_client.post(url, {"action": "delete"})
+
+    response = follow_post(host_client, url, data)
+
+    assert response.redirect_chain == [(f"/host/listings/{listing.pk}/schedules/", 302)]
+    assert "This schedule is no longer there" in response.content.decode()
+
+
+def test_an_exception_undone_in_another_tab_is_a_message(host_client, listing, rule):
+    exception = scheduling.add_schedule_exception(
+        host=listing.host,
+        schedule_id=rule.pk,
+        day=date(2030, 6, 3),
+        start_time=None,
+        action="cancel",
+        new_time=None,
+        now=NOW,
+    )
+    url = f"/host/listings/{listing.pk}/exceptions/{exception.pk}/delete/"
+    host_client.post(url)
+
+    response = follow_post(host_client, url, {})
+
+    assert response.redirect_chain == [(f"/host/listings/{listing.pk}/schedules/", 302)]
+    assert "This exception is no longer there" in response.content.decode()
+
+
+@pytest.mark.parametrize("data", [{"capacity": "12", "version": "1"}, {"action": "cancel"}])
+def test_a_date_removed_meanwhile_is_a_message(host_client, listing, rule, data):
+    """A tab shows a rule's date; another removes the rule (the date, unbooked, goes with it);
+    changing that date's places or cancelling it from the first tab was a bare 404 page."""
+    slot = Slot.objects.get(schedule=rule)
+    host_client.post(f"/host/listings/{listing.pk}/schedules/{rule.pk}/", {"action": "delete"})
+
+    response = follow_post(host_client, f"/host/listings/{listing.pk}/slots/{slot.pk}/", data)
+
+    assert response.redirect_chain == [(f"/host/listings/{listing.pk}/schedules/", 302)]
+    assert "This date is no longer there" in response.content.decode()
+
+
+def test_another_hosts_rule_stays_a_404(host_client, listing):
+    theirs = ScheduleFactory.create()
+
+    response = host_client.post(
+        f"/host/listings/{theirs.listing_id}/schedules/{theirs.pk}/", {"action": "delete"}
+    )
+
+    assert response.status_code == 404

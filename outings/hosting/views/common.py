@@ -4,13 +4,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import selectors as booking_selectors
-from outings.catalog.services import NotAHost, host_of
+from outings.catalog.services import NotAHost, host_of, own_listing
 from outings.common.errors import NotFound
 
 # What effects.host_dashboard_changed says happened to a booking; hosting/_board_news.html
@@ -44,6 +45,14 @@ def posted_version(request: HttpRequest, name: str) -> int:
     missing or bad, so that a form without one cannot overwrite anything."""
     value = request.POST.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
+def report_gone(request: HttpRequest, *, host: HostProfile, listing_id: int, message: str) -> None:
+    """A form posted about a photo, rule, exception or date of the host's listing that is gone
+    (removed in another tab): say so, as a message for the page the caller sends them back to,
+    instead of a bare 404 page. Someone else's listing stays a 404 (NotFound)."""
+    own_listing(host=host, listing_id=listing_id)
+    messages.error(request, message)
 
 
 def host_required[**P](

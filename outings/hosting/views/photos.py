@@ -16,7 +16,7 @@ from outings.catalog.photos import services
 from outings.catalog.photos.selectors import photos_for_listing
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
-from outings.hosting.views.common import host_required, posted_version
+from outings.hosting.views.common import host_required, posted_version, report_gone
 from outings.hosting.views.listings import listing_page
 
 
@@ -87,13 +87,8 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
                 expected_version=posted_version(request, "version"),
             )
     except NotFound:
-        # The listing is theirs but the photo is gone (deleted in another tab): say so on the
-        # listing's page. Someone else's listing stays a 404 (own_listing raises it).
-        own_listing(host=host, listing_id=pk)
-        messages.error(
-            request,
-            _("This photo is no longer there: it was deleted, perhaps in another window."),
-        )
+        message = _("This photo is no longer there: it was deleted, perhaps in another window.")
+        report_gone(request, host=host, listing_id=pk, message=message)
     except services.PhotoConflict as conflict:
         return _photo_conflict(request, host, pk, conflict.current, alt_text)
     except services.PhotoOrderConflict:

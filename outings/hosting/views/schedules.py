@@ -19,7 +19,7 @@ from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
 from outings.hosting import selectors
 from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add_domain_errors
-from outings.hosting.views.common import host_required, posted_version
+from outings.hosting.views.common import host_required, posted_version, report_gone
 from outings.scheduling import services
 from outings.scheduling.models import Schedule
 from outings.scheduling.rules import SlotConflict
@@ -112,7 +112,8 @@ def change_schedule(
             )
             messages.success(request, _("Exception saved."))
     except NotFound:
-        raise
+        message = _("This schedule is no longer there: it was removed, perhaps in another window.")
+        report_gone(request, host=host, listing_id=pk, message=message)
     except DomainError as error:
         _report(request, error)
     return _back(pk)
@@ -126,7 +127,8 @@ def remove_exception(
     try:
         services.remove_schedule_exception(host=host, exception_id=exception_id, now=timezone.now())
     except NotFound:
-        raise
+        message = _("This exception is no longer there: it was undone, perhaps in another window.")
+        report_gone(request, host=host, listing_id=pk, message=message)
     except DomainError as error:
         _report(request, error)
     return _back(pk)
@@ -167,7 +169,8 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
             )
             messages.success(request, _("Capacity changed."))
     except NotFound:
-        raise
+        message = _("This date is no longer there: it was removed, perhaps in another window.")
+        report_gone(request, host=host, listing_id=pk, message=message)
     except SlotConflict as conflict:
         messages.error(
             request,
