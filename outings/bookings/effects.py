@@ -103,15 +103,22 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
     """The outbox handler's work for `confirmed`: confirmation mail with a calendar invite to the
     guest who confirmed, the host told, the day counted, a reminder due REMINDER_HOURS before
     the start (its handler checks, when due, that the booking still stands). Call holding the
-    booking's row lock, with the booking still confirmed (services.announce_confirmation)."""
-    notify(
-        user=guest,
-        kind=Kind.BOOKING_CONFIRMED,
-        data=_data(booking),
-        url=booking_url(booking),
-        email=False,  # the confirmation mail below says it, with the invite attached
-    )
-    send_booking_mail(booking, template="booking_confirmed", to=guest)
+    booking's row lock, with the booking still confirmed (services.announce_confirmation).
+
+    A booking handed on before this ran is not announced to a guest: the transfer told the
+    guest who confirmed that it is no longer theirs (their calendar event withdrawn) and sent
+    its new holder the confirmation with the invite; a "Booked" mail after that would put the
+    date back into the calendar of someone who no longer holds it (or confirm it twice to a
+    guest it came back to)."""
+    if not Transfer.objects.filter(booking=booking, status=Transfer.Status.ACCEPTED).exists():
+        notify(
+            user=guest,
+            kind=Kind.BOOKING_CONFIRMED,
+            data=_data(booking),
+            url=booking_url(booking),
+            email=False,  # the confirmation mail below says it, with the invite attached
+        )
+        send_booking_mail(booking, template="booking_confirmed", to=guest)
     notify(
         user=_host_user(booking),
         kind=Kind.BOOKING_RECEIVED,
