@@ -132,11 +132,27 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
         pk=booking.pk, status=Booking.Status.CONFIRMED, counted_on__isnull=True
     ).update(counted_on=at.date()):
         add_bookings(listing_id=booking.listing_id, day=at.date(), count=1)
-    remind_at = booking.slot.starts_at - timedelta(hours=settings.BOOKINGS_REMINDER_HOURS)
-    if remind_at > at:
+    plan_reminder(booking, now=at)
+
+
+def plan_reminder(booking: Booking, *, now: datetime) -> None:
+    """A due row REMINDER_HOURS before the date's start as it is now, unless that time has
+    passed (a booking made, or a date moved, within a day of its start) or one was planned for
+    this start already (`reminder_for`): the confirmation's announcement and every move of the
+    date call this, in any order, and the guest is reminded once. A reminder planned for an
+    earlier start sends nothing (handlers.remind). Call holding the booking's row lock."""
+    starts_at = booking.slot.starts_at
+    remind_at = starts_at - timedelta(hours=settings.BOOKINGS_REMINDER_HOURS)
+    if remind_at <= now:
+        return
+    if (
+        Booking.objects.filter(pk=booking.pk)
+        .exclude(reminder_for=starts_at)
+        .update(reminder_for=starts_at)
+    ):
         outbox.enqueue(
             kind=REMIND,
-            payload={"booking": booking.pk, "starts_at": booking.slot.starts_at.isoformat()},
+            payload={"booking": booking.pk, "starts_at": starts_at.isoformat()},
             due_at=remind_at,
         )
 

@@ -96,6 +96,9 @@ class Booking(models.Model):
     # When its guest was told that the date reached its listing's minimum of guests (it is on);
     # None until then. Each confirmed booking is told once, however late it was made.
     told_on_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The start its reminder was planned for (effects.plan_reminder); None until one was. A date
+    # that moves plans one for its new start, once, however many times it is told of the move.
+    reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -1,5 +1,10 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from outings.common import outbox
+from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
 
 
@@ -36,3 +41,12 @@ class SlotAdmin(admin.ModelAdmin[Slot]):
     raw_id_fields = ("listing", "schedule")
     readonly_fields = ("seats_taken",)
     ordering = ("-starts_at",)
+
+    def save_model(self, request: HttpRequest, obj: Slot, form: Any, change: bool) -> None:
+        """A booked date whose times staff correct is RETIMED, as one whose end a new duration
+        moves: its guests are told, with the calendar event at the new time, and a confirmed
+        guest's reminder follows the new start (bookings.handlers.retimed)."""
+        super().save_model(request, obj, form, change)
+        moved = {"starts_at", "ends_at"} & set(form.changed_data)
+        if change and moved and obj.seats_taken > 0:
+            outbox.enqueue(kind=events.RETIMED, payload={"slots": [obj.pk]})

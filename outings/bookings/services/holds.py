@@ -368,12 +368,14 @@ def decline_request(*, host: HostProfile, reference: str, reason: str, now: date
 
 @transaction.atomic
 def retime_bookings(*, slot_ids: list[int], now: datetime) -> int:
-    """The end of these dates moved (their listing's duration changed): each active booking on
-    them moves its version (a confirmed one's calendar event SEQUENCE) and its guest is told:
-    a confirmed guest with the event at the new time; a guest holding seats (a waiting-list
-    offer is held for hours) or waiting for the host's answer that the hold or request stands
-    at the new time, with its deadline (one whose time ran out, not swept yet, is not told).
-    How many were told."""
+    """The times of these dates moved (their listing's duration changed their end; staff
+    corrected their times in the admin): each active booking on them moves its version (a
+    confirmed one's calendar event SEQUENCE) and its guest is told: a confirmed guest with the
+    event at the new time; a guest holding seats (a waiting-list offer is held for hours) or
+    waiting for the host's answer that the hold or request stands at the new time, with its
+    deadline (one whose time ran out, not swept yet, is not told). A confirmed booking's
+    reminder follows a moved start (effects.plan_reminder: once, and not for a start less than
+    a day ahead). How many were told."""
     active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE).exclude(
         status__in=Booking.PENDING, expires_at__lte=now
     )
@@ -383,6 +385,9 @@ def retime_bookings(*, slot_ids: list[int], now: datetime) -> int:
     )
     for booking in bookings:
         effects.retimed(booking)  # the mail's invite is rendered from the row, when it goes
+        if booking.status == Status.CONFIRMED:
+            # Reminded a day before the start as it is now (staff moved it), once.
+            effects.plan_reminder(booking, now=now)
     return len(bookings)
 
 
