@@ -4,7 +4,6 @@ provider."""
 
 from datetime import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -55,14 +54,10 @@ def remind(message: OutboxMessage) -> None:
     """Due REMINDER_HOURS before the start it was planned for: mails the guest who holds the
     booking now, unless it ended or its date moved (a moved date plans its own reminder)."""
     planned = parse_datetime(str(message.payload["starts_at"]))
-    booking = (
-        Booking.objects.select_related("slot", "listing", "guest")
-        .filter(Q(slot__starts_at=planned), pk=int(message.payload["booking"]))
-        .filter(status=Booking.Status.CONFIRMED, slot__starts_at__gt=timezone.now())
-        .first()
-    )
-    if booking is not None:
-        effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
+    if planned is not None:
+        services.remind_guest(
+            booking_id=int(message.payload["booking"]), planned=planned, now=timezone.now()
+        )
 
 
 @outbox.handler(catalog_events.BOOKABLE, queue="default")

@@ -18,6 +18,7 @@ from outings.bookings.services.holds import (
     decline_request,
     expire_booking,
     hold_seats,
+    remind_guest,
     retime_bookings,
 )
 from outings.bookings.services.transfers import (
@@ -56,6 +57,7 @@ __all__ = [
     "offer_transfer",
     "pending_transfer",
     "refund_for",
+    "remind_guest",
     "retime_bookings",
     "slots_due_for_minimum",
     "update_schedule",

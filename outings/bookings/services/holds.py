@@ -405,6 +405,26 @@ def expire_booking(*, booking_id: int, now: datetime) -> bool:
 
 
 @transaction.atomic
+def remind_guest(*, booking_id: int, planned: datetime, now: datetime) -> bool:
+    """The `bookings.remind` due row's work: mail the reminder to whoever holds the booking,
+    if it is still confirmed and its date still starts at `planned` (a moved date plans its own,
+    effects.plan_reminder) and has not begun. Read under the booking's lock: a cancellation or a
+    transfer under way is waited for, so the reminder never follows a cancellation's mail nor
+    goes to a guest who just handed the booking on. False when nothing was sent."""
+    list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk", flat=True))
+    booking = (
+        Booking.objects.select_related("slot", "listing", "guest")
+        .filter(pk=booking_id, status=Status.CONFIRMED, slot__starts_at=planned)
+        .filter(slot__starts_at__gt=now)
+        .first()
+    )
+    if booking is None:
+        return False
+    effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
+    return True
+
+
+@transaction.atomic
 def announce_confirmation(*, booking_id: int, guest: User, at: datetime) -> bool:
     """The `bookings.confirmed` outbox row's work: tell the guest who confirmed, the host and the
     statistics, and plan the reminder (effects.announce_confirmed), under the booking's lock and
