@@ -75,10 +75,15 @@ def new_booking(
 
 def locked(bookings: QuerySet[Booking], *, nowait: bool = False) -> QuerySet[Booking]:
     """Lock the bookings (and only them, not their joined rows) in id order; with `nowait`, a
-    booking another transaction holds raises OperationalError at once instead of waiting."""
+    booking another transaction holds raises OperationalError at once instead of waiting.
+
+    Joins only rows a booking never changes its link to (its date, its listing and host): a
+    booking waited for is re-checked against the rows joined before the wait, so a join to its
+    guest dropped a booking handed on meanwhile from the result, as if it did not exist. Its
+    guest is read when needed, after the lock."""
     return (
         bookings.select_for_update(of=("self",), nowait=nowait)
-        .select_related("slot", "listing__host__user", "guest")
+        .select_related("slot", "listing__host__user")
         .order_by("id")
     )
 

@@ -13,6 +13,7 @@ from outings.bookings.tests.test_races_session13 import race
 from outings.catalog.tests.factories import SlotFactory, UserFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
+from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,3 +82,37 @@ def test_a_booking_handed_on_while_its_reminder_is_sent_reminds_the_new_guest(
     assert one.error is None
     assert two.error is None
     assert (reminders_to(guest), reminders_to(friend)) == (0, 1)
+
+
+def test_a_confirmation_announced_while_the_booking_is_handed_on_is_counted_and_reminded(
+    guest: User,
+) -> None:
+    """The worker announces a confirmation at the moment the guest's friend accepts the
+    booking. The announcement waits for the booking's lock; then the booking, now the
+    friend's, is still confirmed: the host is told, the day counted and the reminder planned
+    (the guests are not mailed: the transfer told both)."""
+    now = timezone.now()
+    start = now + timedelta(days=3)
+    slot: Slot = SlotFactory.create(starts_at=start, ends_at=start + timedelta(hours=2))
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    booking = services.confirm_booking(guest=guest, reference=held.reference, now=now)
+    friend = UserFactory.create(email="friend@example.org")
+    _transfer, secret = services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email=friend.email, now=now
+    )
+    message = OutboxMessage.objects.get(kind="bookings.confirmed")
+
+    one, two = race(
+        lambda: services.accept_transfer(user=friend, secret=secret, now=timezone.now()),
+        lambda: handlers.confirmed(message),
+    )
+
+    assert one.error is None
+    assert two.error is None
+    booking.refresh_from_db()
+    assert booking.guest_id == friend.pk
+    assert booking.counted_on is not None
+    assert OutboxMessage.objects.filter(kind="bookings.remind").count() == 1
+    assert Notification.objects.filter(
+        user=slot.listing.host.user, kind="booking.received"
+    ).exists()
