@@ -24,14 +24,28 @@ def _nudges(nudges: list[str]) -> list[str]:
     return nudges
 
 
-@pytest.fixture
-def announced(guest: User) -> Booking:
-    """A's confirmed booking three days ahead, announced: its reminder is planned."""
+def confirmed(guest: User) -> Booking:
+    """The guest's confirmed booking three days ahead, not announced yet."""
     now = timezone.now()
     start = now + timedelta(days=3)
     slot: Slot = SlotFactory.create(starts_at=start, ends_at=start + timedelta(hours=2))
     held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
-    booking = services.confirm_booking(guest=guest, reference=held.reference, now=now)
+    return services.confirm_booking(guest=guest, reference=held.reference, now=now)
+
+
+def offer_to_friend(booking: Booking) -> tuple[User, str]:
+    """The booking offered to a friend: the friend and the link's secret."""
+    friend = UserFactory.create(email="friend@example.org")
+    _transfer, secret = services.offer_transfer(
+        guest=booking.guest, reference=booking.reference, to_email=friend.email, now=timezone.now()
+    )
+    return friend, secret
+
+
+@pytest.fixture
+def announced(guest: User) -> Booking:
+    """A's confirmed booking three days ahead, announced: its reminder is planned."""
+    booking = confirmed(guest)
     relay.drain(queue="urgent", budget=5)
     assert OutboxMessage.objects.filter(kind="bookings.remind").count() == 1
     return booking
@@ -68,10 +82,7 @@ def test_a_booking_handed_on_while_its_reminder_is_sent_reminds_the_new_guest(
 ) -> None:
     """The same with a transfer accepted at that moment: the reminder went to the guest who
     had just handed the booking on, and its new holder got none."""
-    friend = UserFactory.create(email="friend@example.org")
-    _transfer, secret = services.offer_transfer(
-        guest=guest, reference=announced.reference, to_email=friend.email, now=timezone.now()
-    )
+    friend, secret = offer_to_friend(announced)
     message = OutboxMessage.objects.get(kind="bookings.remind")
 
     one, two = race(
@@ -91,15 +102,8 @@ def test_a_confirmation_announced_while_the_booking_is_handed_on_is_counted_and_
     booking. The announcement waits for the booking's lock; then the booking, now the
     friend's, is still confirmed: the host is told, the day counted and the reminder planned
     (the guests are not mailed: the transfer told both)."""
-    now = timezone.now()
-    start = now + timedelta(days=3)
-    slot: Slot = SlotFactory.create(starts_at=start, ends_at=start + timedelta(hours=2))
-    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
-    booking = services.confirm_booking(guest=guest, reference=held.reference, now=now)
-    friend = UserFactory.create(email="friend@example.org")
-    _transfer, secret = services.offer_transfer(
-        guest=guest, reference=booking.reference, to_email=friend.email, now=now
-    )
+    booking = confirmed(guest)
+    friend, secret = offer_to_friend(booking)
     message = OutboxMessage.objects.get(kind="bookings.confirmed")
 
     one, two = race(
@@ -114,5 +118,5 @@ def test_a_confirmation_announced_while_the_booking_is_handed_on_is_counted_and_
     assert booking.counted_on is not None
     assert OutboxMessage.objects.filter(kind="bookings.remind").count() == 1
     assert Notification.objects.filter(
-        user=slot.listing.host.user, kind="booking.received"
+        user=booking.listing.host.user, kind="booking.received"
     ).exists()
