@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import F
 from django.http import HttpRequest
 
 from outings.common import outbox
@@ -39,14 +40,30 @@ class SlotAdmin(admin.ModelAdmin[Slot]):
     show_full_result_count = False  # one COUNT(*) per page view on a big table is enough
     search_fields = ("listing__title",)
     raw_id_fields = ("listing", "schedule")
-    readonly_fields = ("seats_taken",)
+    readonly_fields = ("seats_taken", "version")
     ordering = ("-starts_at",)
 
     def save_model(self, request: HttpRequest, obj: Slot, form: Any, change: bool) -> None:
         """A booked date whose times staff correct is RETIMED, as one whose end a new duration
         moves: its guests are told, with the calendar event at the new time, and a confirmed
-        guest's reminder follows the new start (bookings.handlers.retimed)."""
-        super().save_model(request, obj, form, change)
+        guest's reminder follows the new start (bookings.handlers.retimed).
+
+        A change writes only the fields staff changed. seats_taken moves with every booking:
+        written back as it was read when the form was posted, a hold taken in between would be
+        lost from the counter and the date could be oversold. New places move the version, as
+        a host's edit does, so that a host's tab open on the old number is refused, not
+        overwritten (docs/adr/0008)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        columns = {field.name for field in Slot._meta.concrete_fields}
+        fields = [name for name in form.changed_data if name in columns]
+        if "capacity" in fields:
+            obj.version = F("version") + 1
+            fields.append("version")
+        if fields:
+            obj.save(update_fields=fields)
+            obj.refresh_from_db(fields=["version", "seats_taken"])
         moved = {"starts_at", "ends_at"} & set(form.changed_data)
         if change and moved and obj.seats_taken > 0:
             outbox.enqueue(kind=events.RETIMED, payload={"slots": [obj.pk]})
