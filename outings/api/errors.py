@@ -119,6 +119,23 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     return fields
 
 
+# Where a field error's name says the field came from (docs/api.md "Errors").
+LOCATIONS = ("body.", "query.", "path.", "header.", "current")
+
+
+def located[T](where: str, action: Callable[[], T]) -> T:
+    """Run a service; its field errors are named where they came from (`body.payload.title`,
+    `query.cursor`), as the schema's own checks name theirs: one name for one field."""
+    try:
+        return action()
+    except DomainError as error:
+        error.fields = {
+            name if name.startswith(LOCATIONS) else f"{where}.{name}": messages
+            for name, messages in error.fields.items()
+        }
+        raise
+
+
 def _on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return domain_error_response(exc)
 

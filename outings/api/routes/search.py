@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from outings.api import selectors
 from outings.api.auth import OPTIONAL, PUBLIC_SECURITY, is_authenticated
 from outings.api.caching import cacheable, etag_of_rows, make_etag, not_modified, set_cache_headers
-from outings.api.errors import responses
+from outings.api.errors import located, responses
 from outings.api.params import Id
 from outings.api.schemas import MAX_PRICE, Input, Text, TimeZone
 from outings.catalog.models import CATEGORY_NAMES
@@ -241,7 +241,8 @@ def search(
 ) -> dict[str, object] | HttpResponse:
     """Things to do matching a text query, filters, a place and dates, with facet counts.
     Identical anonymous searches are answered from a cache keyed by the catalogue version."""
-    query = to_query(params, language=request.LANGUAGE_CODE[:2])
+    # Every rule's mistake is named as the schema's checks name theirs: `query.cursor`.
+    query = located("query", lambda: to_query(params, language=request.LANGUAGE_CODE[:2]))
     # One read of the version, before the search: it keys the cache and the ETag (with the
     # time window: what a page shows also moves with time alone), and a matching If-None-Match
     # is answered without searching at all.
@@ -252,7 +253,10 @@ def search(
     if unchanged is not None:
         return unchanged
     anonymous = not is_authenticated(request)
-    page = cache.cached_search(query, version=version) if anonymous else run_search(query)
+    page = located(
+        "query",
+        lambda: cache.cached_search(query, version=version) if anonymous else run_search(query),
+    )
     return _serialise(page)
 
 

@@ -49,7 +49,7 @@ def test_a_radius_without_a_place_is_a_400_naming_it_in_the_api(make_listing):
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "validation_error"
-    assert error["fields"] == {"radius_km": ["A distance needs a place to measure it from."]}
+    assert error["fields"] == {"query.radius_km": ["A distance needs a place to measure it from."]}
 
 
 # --- dates in the page's language -------------------------------------------------------------

@@ -301,7 +301,7 @@ def test_an_api_error_speaks_one_language() -> None:
         ["The end date must not be before the start date."],
     )
     assert response.status_code == 400
-    assert (error["message"], error["fields"]["date_to"]) in (german, english)
+    assert (error["message"], error["fields"]["query.date_to"]) in (german, english)
 
 
 # --- Checked and right ---------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from outings.accounts.models import HostProfile
 from outings.api import idempotency
 from outings.api.auth import caller
 from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
-from outings.api.errors import ValidationFailed
+from outings.api.errors import ValidationFailed, located
 from outings.catalog.services import host_of
-from outings.common.errors import Conflict, DomainError, StaleVersion
+from outings.common.errors import Conflict, StaleVersion
 
 IfMatch = HeaderEx[
     str | None,
@@ -25,24 +25,11 @@ IfMatch = HeaderEx[
         description="The ETag of what you edit: the edit is refused with 412 if it changed since.",
     ),
 ]
-LOCATIONS = ("body.", "query.", "path.", "header.", "current")
 
 
 def host(request: HttpRequest) -> HostProfile:
     """The caller's host profile; 403 not_a_host for anyone else."""
     return host_of(caller(request))
-
-
-def located[T](where: str, action: Callable[[], T]) -> T:
-    """Run a service; its field errors are named where they came from (`body.payload.title`)."""
-    try:
-        return action()
-    except DomainError as error:
-        error.fields = {
-            name if name.startswith(LOCATIONS) else f"{where}.{name}": messages
-            for name, messages in error.fields.items()
-        }
-        raise
 
 
 def created(
