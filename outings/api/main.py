@@ -9,6 +9,7 @@ from typing import Any
 
 from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Swagger
+from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 
 from outings.api.errors import install_error_handlers
@@ -20,6 +21,26 @@ from outings.notifications import api as notifications_api
 
 
 class Api(NinjaAPI):
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> ValidationError:
+        """ninja's errors, a query parameter named `query.<name>` also for an item of a repeated
+        one (`?category=tours&category=unicorns`), which ninja names by the handler's argument
+        and the item's index (`query.params.category.1`): one name for one parameter."""
+        error = super().validation_error_from_error_contexts(error_contexts)
+        flattened = {
+            path: names
+            for context in error_contexts
+            if context.model.__ninja_param_source__ == "query"
+            for path, names in context.model.__ninja_flatten_map_reverse__.items()
+        }
+        for item in error.errors:
+            source, *rest = item["loc"]
+            for path, names in flattened.items():
+                if source == "query" and tuple(rest[: len(path)]) == path:
+                    item["loc"] = (source, *names)
+        return error
+
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:

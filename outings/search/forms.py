@@ -47,9 +47,20 @@ class ExploreForm(forms.Form):
     guests = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_GUESTS, label=_("Guests")
     )
+    price_min = forms.IntegerField(
+        required=False, min_value=0, max_value=1_000_000, label=_("From (per person)")
+    )
     price_max = forms.IntegerField(
         required=False, min_value=0, max_value=1_000_000, label=_("Up to (per person)")
     )
+    duration_min = forms.IntegerField(
+        required=False, min_value=0, max_value=100_000, label=_("At least (minutes)")
+    )
+    duration_max = forms.IntegerField(
+        required=False, min_value=0, max_value=100_000, label=_("At most (minutes)")
+    )
+    # The viewer's zone for the dates, as the API's `tz`; without it, the site's (the cookie's).
+    tz = forms.CharField(required=False, max_length=100, label=_("Time zone"))
     currency = forms.ChoiceField(required=False, choices=[], label=_("Currency"))
     sort = forms.ChoiceField(
         required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS], label=_("Sort")
@@ -81,10 +92,13 @@ class ExploreForm(forms.Form):
 
             south, west, north, east = (float(v) for v in data["bbox"].split(","))
             box = BoundingBox(south, west, north, east)
-        price_max = data.get("price_max")  # whole units of the chosen currency
         currency = data.get("currency") or "EUR"
-        if price_max is not None:
-            price_max *= 10 ** currency_exponent(currency)
+        # Prices on the page are whole units of the chosen currency.
+        price_min, price_max = data.get("price_min"), data.get("price_max")
+        if price_min is not None or price_max is not None:
+            unit = 10 ** currency_exponent(currency)
+            price_min = None if price_min is None else price_min * unit
+            price_max = None if price_max is None else price_max * unit
         return SearchQuery(
             text=data.get("q") or "",
             categories=tuple(data.get("category") or ()),
@@ -97,11 +111,14 @@ class ExploreForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             guests=data.get("guests"),
+            price_min=price_min,
             price_max=price_max,
             currency=currency,
+            duration_min=data.get("duration_min"),
+            duration_max=data.get("duration_max"),
             sort=(data.get("sort") or ("distance" if near and not data.get("q") else "relevance")),
             cursor=data.get("cursor") or None,
             language=language,
-            time_zone=time_zone,
+            time_zone=data.get("tz") or time_zone,
             limit=20,
         )

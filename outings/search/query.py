@@ -12,7 +12,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from outings.catalog.services import LANGUAGE_CODES
 from outings.common.errors import DomainError
+from outings.common.zones import known_zones
 
 Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "newest"]
 SORTS: tuple[Sort, ...] = ("relevance", "distance", "price_asc", "price_desc", "soonest", "newest")
@@ -83,8 +85,13 @@ class SearchQuery:
         object.__setattr__(self, "text", text)
         if len(text) > MAX_TEXT:
             errors["q"] = _("At most %(n)s characters.") % {"n": MAX_TEXT}
-        if self.price_min is not None and self.price_min < 0:
-            errors["price_min"] = _("Must be zero or more.")
+        for name, least in (
+            ("price_min", self.price_min),
+            ("duration_min", self.duration_min),
+            ("duration_max", self.duration_max),
+        ):
+            if least is not None and least < 0:
+                errors[name] = _("Must be zero or more.")
         if (
             self.price_min is not None
             and self.price_max is not None
@@ -94,6 +101,7 @@ class SearchQuery:
         if (
             self.duration_min is not None
             and self.duration_max is not None
+            and "duration_max" not in errors
             and self.duration_max < self.duration_min
         ):
             errors["duration_max"] = _("Must not be below the shortest duration.")
@@ -111,6 +119,12 @@ class SearchQuery:
                 errors["date_to"] = _("A range spans at most %(n)s days.") % {
                     "n": MAX_DATE_SPAN_DAYS
                 }
+        # A listing is offered in known codes only (catalog's rule): "DE" or "german" would
+        # match nothing, as if no listing were offered in German.
+        if not set(self.languages) <= LANGUAGE_CODES:
+            errors["language"] = _("Use two-letter ISO 639-1 codes, such as en or de.")
+        if self.time_zone not in known_zones():
+            errors["tz"] = _("An IANA time zone, like Europe/Berlin.")
         if self.guests is not None and not 1 <= self.guests <= MAX_GUESTS:
             errors["guests"] = _("Between 1 and %(n)s.") % {"n": MAX_GUESTS}
         if self.near is not None:

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from outings.catalog.models import CATEGORY_NAMES
 from outings.common.pagecache import cached_page
+from outings.common.zones import known_zone
 from outings.search import cache
 from outings.search.engine import SearchTimeout
 from outings.search.engine import search as run_search
@@ -84,6 +85,7 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         "selected_categories": selected,
         "category_facets": _category_facets(page, selected),
         "applied_sort": applied_sort,
+        "zone": zone if known_zone(zone := request.GET.get("tz", "")) else "",
         "result_count": _result_count(page, selected) if page else None,
     }
     template = "search/_swap.html" if request.headers.get("HX-Request") else "search/explore.html"

@@ -18,6 +18,7 @@ from outings.api.errors import located, responses
 from outings.api.params import Id
 from outings.api.schemas import MAX_PRICE, Input, Text, TimeZone
 from outings.catalog.models import CATEGORY_NAMES
+from outings.catalog.services import LANGUAGE_CODES
 from outings.search import cache, related
 from outings.search.engine import search as run_search
 from outings.search.query import (
@@ -50,6 +51,11 @@ Currency = enum.StrEnum(  # type: ignore[misc]
     "Currency", [(code, code) for code in bundled_currencies()]
 )
 
+# The codes a listing may be offered in (catalog's rule): another matches nothing, so is refused.
+LanguageCode = enum.StrEnum(  # type: ignore[misc]
+    "LanguageCode", [(code, code) for code in sorted(LANGUAGE_CODES)]
+)
+
 
 class SearchParams(Input):
     q: Text = Field("", max_length=MAX_TEXT, description='Web-search syntax: "phrase", -word, or.')
@@ -61,8 +67,8 @@ class SearchParams(Input):
     currency: Currency = Field(Currency("EUR"), description="The viewer's currency.")
     duration_min: int | None = Field(None, ge=0, le=100_000, description="Minutes.")
     duration_max: int | None = Field(None, ge=0, le=100_000, description="Minutes.")
-    language: list[Annotated[str, Field(pattern=r"^[a-z]{2}$")]] = Field(
-        [], max_length=10, description="Languages the experience is offered in."
+    language: list[LanguageCode] = Field(
+        [], max_length=10, description="Languages the experience is offered in (ISO 639-1)."
     )
     city: list[Annotated[Text, Field(max_length=120)]] = Field([], max_length=20)
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
@@ -177,7 +183,7 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
         currency=str(params.currency),
         duration_min=params.duration_min,
         duration_max=params.duration_max,
-        languages=tuple(params.language),
+        languages=tuple(str(code) for code in params.language),
         cities=tuple(params.city),
         country=params.country or "",
         date_from=_day(params.date_from, "date_from"),

@@ -67,3 +67,108 @@ def test_a_currency_without_a_rate_is_named_as_the_query_parameter(make_listing)
     response = Client().get("/api/v1/search", {"currency": "JPY"})
 
     assert list(error_fields(response)) == ["query.currency"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"category": ["tours", "unicorns"]}, "query.category"),
+        ({"language": ["en", "DE"]}, "query.language"),
+        ({"city": ["Toronto", "x" * 200]}, "query.city"),
+    ],
+)
+def test_a_repeated_parameter_is_named_as_the_query_parameter(make_listing, params, field):
+    """The schema named a bad item of a repeated parameter `query.params.category.1` (ninja's
+    name for the handler's argument, and the item's index), beside `query.tz` for a scalar."""
+    make_listing("Harbour walk")
+
+    response = Client().get("/api/v1/search", params)
+
+    assert list(error_fields(response)) == [field]
+
+
+# --- what the explore page took silently ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "accept", "problem"),
+    [
+        ({"language": "DE"}, "en", "Language: Use two-letter ISO 639-1 codes, such as en or de."),
+        (
+            {"language": "german"},
+            "de",
+            "Sprache: Verwende zweibuchstabige ISO-639-1-Codes, etwa en oder de.",
+        ),
+        ({"language": "zz"}, "en", "Language: Use two-letter ISO 639-1 codes, such as en or de."),
+        ({"tz": "Mars/Base"}, "en", "Time zone: An IANA time zone, like Europe/Berlin."),
+        ({"tz": "Mars/Base"}, "de", "Zeitzone: Eine IANA-Zeitzone, etwa Europe/Berlin."),
+        (
+            {"price_min": "50", "price_max": "10"},
+            "en",
+            "Up to (per person): Must not be below the lowest price.",
+        ),
+        (
+            {"duration_min": "-1"},
+            "en",
+            "At least (minutes): Ensure this value is greater than or equal to 0.",
+        ),
+        (
+            {"duration_min": "120", "duration_max": "60"},
+            "en",
+            "At most (minutes): Must not be below the shortest duration.",
+        ),
+    ],
+)
+def test_the_explore_page_names_a_filter_it_cannot_apply(make_listing, params, accept, problem):
+    """?language=DE or ?language=german matched nothing ("No results", as if no listing were
+    offered in German), and ?tz=Mars/Base, ?price_min=50&price_max=10 or ?duration_min=-1 were
+    dropped without a word, answering every listing: the API refuses each of them."""
+    make_listing("Harbour walk", languages=["de"])
+
+    page = Client().get("/explore/", params, HTTP_ACCEPT_LANGUAGE=accept)
+
+    assert page.status_code == 400
+    assert page.context["problems"] == [problem]
+    assert page.context["page"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"language": "zz"}, "query.language"),
+        ({"language": "DE"}, "query.language"),
+        ({"tz": "Mars/Base"}, "query.tz"),
+        ({"price_min": "50", "price_max": "10"}, "query.price_max"),
+        ({"duration_min": "-1"}, "query.duration_min"),
+    ],
+)
+def test_the_api_refuses_the_same_filters(make_listing, params, field):
+    """?language=zz passed the schema's two-letter pattern and matched nothing."""
+    make_listing("Harbour walk")
+
+    response = Client().get("/api/v1/search", params)
+
+    assert list(error_fields(response)) == [field]
+
+
+def test_the_explore_page_applies_the_apis_price_floor_duration_and_zone(make_listing):
+    """The page reads the API's names (forms.py): a price floor in whole units of the currency,
+    a duration range in minutes, the viewer's zone for the dates; each stays in the form."""
+    make_listing("Cheap walk", price_amount=1000, duration_minutes=60)
+    make_listing("Dear walk", price_amount=5000, duration_minutes=60)
+    make_listing("Long walk", price_amount=5000, duration_minutes=240)
+    params = {
+        "price_min": "30",
+        "currency": "CAD",
+        "duration_max": "120",
+        "tz": "Asia/Tokyo",
+    }
+
+    page = Client().get("/explore/", params)
+
+    assert page.status_code == 200
+    assert [hit.title for hit in page.context["page"].hits] == ["Dear walk"]
+    html = page.content.decode()
+    assert 'name="price_min" min="0" value="30"' in html
+    assert 'name="duration_max" min="0" value="120"' in html
+    assert '<input type="hidden" name="tz" value="Asia/Tokyo">' in html
