@@ -37,6 +37,7 @@ def _data(booking: Booking, **extra: object) -> dict[str, object]:
     return {
         "reference": booking.reference,
         "listing": booking.listing.title,
+        "listing_language": booking.listing.content_language,  # the title's (texts.py)
         "starts_at": booking.slot.starts_at.isoformat(),
         # Its times read where it takes place, whoever reads them (notifications/texts.py).
         "time_zone": booking.listing.time_zone,
@@ -226,6 +227,7 @@ def waitlist_closed(slot: Slot, entries: list[WaitlistEntry]) -> None:
             kind=Kind.WAITLIST_CLOSED,
             data={
                 "listing": listing.title,
+                "listing_language": listing.content_language,
                 "starts_at": slot.starts_at.isoformat(),
                 "time_zone": listing.time_zone,
                 "seats": entry.seats,

@@ -9,12 +9,14 @@ requester.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +100,9 @@ PENDING_BODIES: dict[tuple[str, str], Any] = {
 class Text:
     title: str
     body: str
+    # The body for a page: escaped, the listing's title marked with the language it is written
+    # in (`listing_language` in the data; a notification made before it was stored has none).
+    body_html: SafeString = field(default_factory=lambda: mark_safe(""))
 
 
 class _Values(dict[str, str]):
@@ -183,9 +188,23 @@ def render(kind: str, data: Mapping[str, Any]) -> Text:
         title = str(Kind(kind).label)
     except ValueError:
         return Text(title=kind, body="")
-    body = str(PENDING_BODIES.get((kind, str(data.get("status"))), BODIES[Kind(kind)])) % values
+    template = str(PENDING_BODIES.get((kind, str(data.get("status"))), BODIES[Kind(kind)]))
+    marked = _Values({key: conditional_escape(value) for key, value in values.items()})
+    if data.get("listing_language") and "listing" in values:
+        marked["listing"] = format_html(
+            '<span lang="{}">{}</span>', data["listing_language"], values["listing"]
+        )
+    return Text(
+        title=title,
+        body=_fill(template, values),
+        body_html=mark_safe(_fill(conditional_escape(template), marked)),  # noqa: S308 - escaped
+    )
+
+
+def _fill(template: str, values: _Values) -> str:
+    text = template % values
     for key, value in values.items():
         # "10 a.m." at the end of a sentence takes no second full stop.
         if key.endswith("_at") and value.endswith("."):
-            body = body.replace(f"{value}.", value)
-    return Text(title=title, body=body)
+            text = text.replace(f"{value}.", value)
+    return text

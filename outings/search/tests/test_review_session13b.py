@@ -1,11 +1,17 @@
 """Review (session 13, second pass) of the explore page and the search API: each test failed on
 the code it was written against, and says what was seen and why that is wrong."""
 
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from outings.accounts.models import User
+from outings.bookings import services as bookings
+from outings.bookings.models import Booking
+from outings.common.outbox import relay
 from outings.search.models import ExchangeRate
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +178,96 @@ def test_the_explore_page_applies_the_apis_price_floor_duration_and_zone(make_li
     assert 'name="price_min" min="0" value="30"' in html
     assert 'name="duration_max" min="0" value="120"' in html
     assert '<input type="hidden" name="tz" value="Asia/Tokyo">' in html
+
+
+# --- a listing's title in its own language, on every page that shows it ----------------------
+
+TITLE = "Stadtführung durch Köln"
+# The title (or the link that is the title) inside an element marked as German.
+MARKED = re.compile(r'<\w+ [^>]*\blang="de"[^>]*>(?:<a [^>]*>)?Stadtführung durch Köln</')
+
+
+@pytest.fixture
+def german_booking(make_listing, make_slot) -> Booking:
+    """A German listing with a confirmed booking, everyone's pages in English; the worker has
+    told guest and host."""
+    walk = make_listing(
+        TITLE,
+        summary="Zwei Stunden zu Fuß durch die Altstadt.",
+        description="**Treffpunkt** am Dom.",
+        description_html="<p><strong>Treffpunkt</strong> am Dom.</p>",  # as the service renders it
+        content_language="de",
+        city="Köln",
+        languages=["de", "en"],
+    )
+    slot = make_slot(walk, in_days=3)
+    guest = User.objects.create(username="ada", email="ada@example.org", first_name="Ada")
+    now = timezone.now()
+    booking = bookings.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    if booking.status == Booking.Status.HELD:
+        booking = bookings.confirm_booking(guest=guest, reference=booking.reference, now=now)
+    relay.drain(queue="urgent", budget=10)
+    return booking
+
+
+def _signed_in(user: User) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/bookings/",
+        "/bookings/{reference}/",
+        "/bookings/{reference}/cancel/",
+        "/bookings/new/?slot={slot}",
+        "/notifications/",
+    ],
+)
+def test_a_guests_pages_mark_the_listings_title_with_its_language(german_booking, page):
+    """The guest's bookings, the booking page, its cancel and transfer pages, the booking form
+    and the inbox ("Your booking for “Stadtführung durch Köln” … is confirmed.") read the German
+    title with the English page's voice, where the explore page marks it."""
+    url = page.format(reference=german_booking.reference, slot=german_booking.slot_id)
+
+    response = _signed_in(german_booking.guest).get(url)
+
+    assert response.status_code == 200
+    assert MARKED.search(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/host/",
+        "/host/slots/{slot}/roster/",
+        "/host/bookings/{reference}/",
+        "/host/listings/{listing}/",
+        "/host/listings/{listing}/schedules/",
+        "/notifications/",
+    ],
+)
+def test_a_hosts_pages_mark_the_listings_title_with_its_language(german_booking, page):
+    url = page.format(
+        reference=german_booking.reference,
+        slot=german_booking.slot_id,
+        listing=german_booking.listing_id,
+    )
+
+    response = _signed_in(german_booking.listing.host.user).get(url)
+
+    assert response.status_code == 200
+    assert MARKED.search(response.content.decode())
+
+
+def test_the_listing_page_marks_its_description_with_its_language(german_booking):
+    """The title and the summary were marked; the description (Markdown, the longest German
+    text on the page) was not."""
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/things-to-do/{german_booking.listing_id}/")
+
+    assert re.search(
+        r'<div class="prose" lang="de"><p><strong>Treffpunkt</strong> am Dom.</p>',
+        html.content.decode(),
+    )

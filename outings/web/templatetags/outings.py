@@ -73,6 +73,14 @@ def language_name(code: str) -> str:
 
 
 @register.filter
+def title_in_its_language(listing: Listing) -> str:
+    """A listing's title marked with the language it is written in, for a sentence or a link
+    that says more than the title ("“Stadtführung durch Köln” was sent back"), so that a screen
+    reader reads it in that language's voice; elsewhere the element around it carries `lang`."""
+    return format_html('<span lang="{}">{}</span>', listing.content_language, listing.title)
+
+
+@register.filter
 def http_url(url: str) -> str:
     """The URL if it is http(s), else "": imported URLs never become javascript: links."""
     return url if urlsplit(url).scheme.lower() in {"http", "https"} else ""
