@@ -20,6 +20,7 @@ from schemathesis import GenerationMode
 
 from outings.api.main import api
 from outings.catalog.tests.factories import ListingFactory, SlotFactory
+from outings.search.query import FIRST_DATE, LAST_DATE
 
 EXAMPLES = 12
 GENEROUS = {"anon": "100000/min", "user": "100000/min"}
@@ -78,12 +79,16 @@ def respect_cross_field_rules(case: schemathesis.Case[Any]) -> None:
         query.pop("radius_km", None)
         if query.get("sort") == "distance":
             query.pop("sort")
-    for name in ("date_from", "date_to"):  # the pattern admits 2026-13-45; the date does not
+    # The pattern admits 2026-13-45 and 0405-02-05; the date and the search's calendar do not.
+    for name in ("date_from", "date_to"):
         if name in query:
             try:
-                date.fromisoformat(str(query[name]))
+                day = date.fromisoformat(str(query[name]))
             except ValueError:
                 query.pop(name)
+            else:
+                if not FIRST_DATE <= day <= LAST_DATE:
+                    query.pop(name)
     for low, high in (
         ("date_from", "date_to"),
         ("duration_min", "duration_max"),
