@@ -149,6 +149,12 @@ def _tethered(command: list[str]) -> str:
 
 
 WARM_EXPIRES = 600  # seconds
+# How long Ctrl-C waits for the processes to stop by themselves before it kills them (honcho's
+# own 5 s was shorter than a Celery worker's warm shutdown on the filesystem broker: its
+# synchronous loop notices the signal only between two 2 s polls, then the pool and the timer
+# each finish a 1 s sleep, 4-6 s on a busy machine, and it was killed, its task in flight
+# redelivered). A task still running after this is killed and redelivered (acks_late).
+STOP_WAIT = 20  # seconds
 # The advisory lock that serialises start-up's migrate and import across app servers.
 PREPARE_LOCK = 7_411_001
 
@@ -269,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             embedded.stop()
         raise
 
-    from honcho.manager import Manager
+    import honcho.manager
     from honcho.printer import Printer
 
     env = {
@@ -280,7 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _queue_cache_warming()
     # honcho's children die with the runner, and each command with its honcho child.
     tether.tether_forked_children()
-    manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
+    honcho.manager.KILL_WAIT = STOP_WAIT  # read by Manager.loop; honcho offers no setting
+    manager = honcho.manager.Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
     for name, command in _processes(args).items():
         manager.add_process(name, _tethered(command), env=env, cwd=str(ROOT))
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address

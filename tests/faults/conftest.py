@@ -73,13 +73,15 @@ def child_env(transactional_db: None, tmp_path: Path, sink: SmtpSink) -> dict[st
 
 
 class Worker:
-    """`celery worker` on the urgent and default queues, in its own process group so that a
-    kill -9 takes the parent and its pool children at once (a machine that dies)."""
+    """`celery worker` on the urgent and default queues (or `command`), in its own process
+    group so that a kill -9 takes the parent and its pool children at once (a machine that
+    dies)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, command: list[str] | None = None) -> None:
         self.log = log.open("ab")
         self.process = subprocess.Popen(
-            [
+            command
+            or [
                 sys.executable,
                 "-m",
                 "celery",
@@ -120,11 +122,11 @@ class Worker:
 
 
 @pytest.fixture
-def start_worker(child_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[[], Worker]]:
+def start_worker(child_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     started: list[Worker] = []
 
-    def start() -> Worker:
-        worker = Worker(child_env, tmp_path / "worker.log")
+    def start(command: list[str] | None = None) -> Worker:
+        worker = Worker(child_env, tmp_path / "worker.log", command)
         started.append(worker)
         return worker
 
