@@ -151,6 +151,9 @@ def gunicorn(
             "sync",
             "--log-level",
             "warning",
+            # Not at the path shared by every gunicorn of this user (~/.gunicorn/gunicorn.ctl),
+            # which a `make run` next to the bench may be using (deploy/Procfile says more).
+            "--no-control-socket",
             *extra_args,
         ]
         with path.open("ab" if log else "wb") as out:

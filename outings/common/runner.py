@@ -85,6 +85,10 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
             "-",
             "--access-logformat",
             "%(m)s %(U)s%(q)s %(s)s %(M)sms",
+            # gunicorn's control socket (for gunicornc) sits at one path per user,
+            # ~/.gunicorn/gunicorn.ctl: a second gunicorn on the machine (a bench, another
+            # checkout's make run) takes it over, and the first to stop deletes the other's.
+            "--no-control-socket",
         ],
         "front": [
             py,
