@@ -418,7 +418,8 @@ USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Where collectstatic writes (the load balancer serves it: deploy/nginx.conf's /static/).
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -445,8 +446,9 @@ SECURE_HSTS_SECONDS = env.int(
     "SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
 )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
-# Monitors and load balancers ask each app server for /health over plain http, by its address.
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
+# Monitors and load balancers ask each app server for /health, /health/ready and /health/live
+# over plain http, by its address.
+SECURE_REDIRECT_EXEMPT = [r"^health(/ready|/live)?$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from outings.common.views import health
+from outings.common.views import health, live, ready
 from outings.web import views as web_views
 
 # Staff sign in through the site's own log-in (allauth), not the admin's form: its failed-login
@@ -14,6 +14,8 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("health/ready", ready, name="health-ready"),
+    path("health/live", live, name="health-live"),
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("outings.api.urls")),

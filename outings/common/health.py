@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
@@ -98,3 +99,27 @@ def run_checks() -> dict[str, str | None]:
     for name, check in WORKERS.items():
         results[name] = NOT_READ if database_down else check()
     return results
+
+
+def check_static_files() -> str | None:
+    """With a manifest storage (DEBUG off) every page names its CSS and scripts through
+    collectstatic's manifest, which the storage reads once per process: without it, each page
+    is a 500 until the server restarts after a collectstatic."""
+    # isinstance sees through the lazy staticfiles_storage (it sets it up on first use).
+    if isinstance(staticfiles_storage, ManifestFilesMixin) and not staticfiles_storage.hashed_files:
+        return "no manifest: run manage.py collectstatic"
+    return None
+
+
+# What this app server needs to answer requests, for a load balancer (/health/ready). Not the
+# cache (a cache that is down is a miss: docs/architecture.md), the broker (side effects wait in
+# the outbox) or the workers, which are the deployment's and would take every app server out of
+# rotation at once; /health reports on them.
+READINESS: dict[str, Callable[[], str | None]] = {
+    "database": check_database,
+    "static_files": check_static_files,
+}
+
+
+def run_readiness_checks() -> dict[str, str | None]:
+    return {name: check() for name, check in READINESS.items()}

@@ -4,25 +4,28 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from outings.common.views import health
+from outings.common.views import health, live, ready
 from outings.common.zones import known_zone
 
 TIMEZONE_COOKIE = "tz"
-HEALTH_PATH = "/health"  # config/urls.py routes it too (reverse("health"))
+HEALTH_PATH = "/health"  # config/urls.py routes them too (reverse("health"), ...)
+HEALTH_VIEWS = {HEALTH_PATH: health, f"{HEALTH_PATH}/ready": ready, f"{HEALTH_PATH}/live": live}
 
 
 class HealthMiddleware:
-    """Answer /health before the session and authentication middleware and anything else that
-    reads the database or the cache, which are what it reports on: with the database down, a
-    signed-in caller's user (loaded by TimezoneMiddleware) made the answer a 500 instead of the
-    503 that names the database. Install it before them."""
+    """Answer /health (and /health/ready, /health/live) before the session and authentication
+    middleware and anything else that reads the database or the cache, which are what it
+    reports on: with the database down, a signed-in caller's user (loaded by
+    TimezoneMiddleware) made the answer a 500 instead of the 503 that names the database; and
+    a load balancer's probe sets no session cookie. Install it before them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info == HEALTH_PATH:
-            return health(request)
+        view = HEALTH_VIEWS.get(request.path_info)
+        if view is not None:
+            return view(request)
         return self.get_response(request)
 
 

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from outings.common.health import run_checks
+from outings.common.health import run_checks, run_readiness_checks
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +51,25 @@ def health(request: HttpRequest) -> JsonResponse:
         "problems": failed,
     }
     return JsonResponse(body, status=503 if failed else 200)
+
+
+@never_cache
+def ready(request: HttpRequest) -> JsonResponse:
+    """For a load balancer: whether this app server can serve requests (its database answers
+    `SELECT 1`, its static files' manifest is loaded). 200 `{"status": "ok"}`, else 503 naming
+    what failed, never why (the log says). Anonymous and cheap: one trivial query."""
+    failed = {name: problem for name, problem in run_readiness_checks().items() if problem}
+    if not failed:
+        return JsonResponse({"status": "ok"})
+    logger.warning("health/ready: %s", failed)
+    problems = {
+        name: UNREACHABLE if name in _DETAILED else problem for name, problem in failed.items()
+    }
+    return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
+
+
+@never_cache
+def live(request: HttpRequest) -> JsonResponse:
+    """For a process supervisor: this process answers HTTP. It reads nothing (a restart cures
+    no database outage)."""
+    return JsonResponse({"status": "ok"})

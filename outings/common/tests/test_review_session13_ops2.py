@@ -2,6 +2,7 @@
 a load balancer and the management commands meets. Each test proves one defect."""
 
 import argparse
+import json
 import shlex
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 from gunicorn.config import Config
 
 from outings.common import runner
-from tests.live_gunicorn import live_gunicorn
+from outings.common.tests.test_operations import _env
+from outings.common.tests.test_review_session10 import _django
+from tests.live_gunicorn import live_gunicorn, served_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -58,3 +61,101 @@ def test_a_test_or_bench_gunicorn_leaves_the_users_control_socket_alone(tmp_path
         assert server.pid
 
         assert not (home / ".gunicorn").exists()
+
+
+# --- a load balancer's check ------------------------------------------------------------------
+# /health is the whole deployment's state: it answers 503 when a Celery worker on another
+# machine stops, or Redis, whose loss no page fails on. A load balancer pointed at it took every
+# app server out of rotation at once. /health/ready says whether this app server can serve.
+
+LOAD_BALANCER = {"HTTP_HOST": "10.0.0.11:8001"}  # asks each server by its address
+
+
+@pytest.mark.django_db
+def test_ready_is_200_while_workers_and_the_cache_are_down(
+    client, settings, django_assert_max_num_queries
+):
+    settings.CACHES = {
+        name: {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:1/0"}
+        for name, backend in [
+            ("default", "outings.common.cache.RedisCache"),
+            ("pages", "outings.common.cache.TolerantRedisCache"),
+        ]
+    }
+    settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"
+    assert client.get("/health").status_code == 503  # no worker ever reported, cache down
+
+    with django_assert_max_num_queries(1):  # SELECT 1
+        response = client.get("/health/ready", **LOAD_BALANCER)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+    assert "Set-Cookie" not in response
+
+
+_PROBE = """
+import django, json
+django.setup()
+from django.test import Client
+response = Client(raise_request_exception=False).get("{path}", HTTP_HOST="10.0.0.11:8001")
+print(json.dumps({{"status": response.status_code, "body": response.json()}}))
+"""
+
+
+def _probe(path: str, **environment: str) -> dict[str, object]:
+    """What `path` answers a load balancer in a fresh app server process with `environment`."""
+    result = _django(_env(SECRET_KEY="k", **environment), _PROBE.format(path=path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def test_ready_is_503_when_this_server_cannot_reach_its_database(tmp_path):
+    answer = _probe(
+        "/health/ready",
+        DATABASE_URL="postgres://outings@127.0.0.1:1/outings",  # nothing listens on port 1
+        DB_POOL_TIMEOUT="1",
+        DEBUG="true",  # the plain static storage: no manifest needed
+        OUTINGS_VAR_DIR=str(tmp_path),
+    )
+
+    assert answer == {
+        "status": 503,
+        "body": {
+            "status": "unavailable",
+            "problems": {"database": "unreachable (the server log says why)"},
+        },
+    }
+
+
+def test_ready_is_503_while_the_static_files_are_not_collected(db, tmp_path):
+    """With DEBUG off every page names its CSS and scripts through collectstatic's manifest:
+    without it, each page is a 500. Such a server must not take traffic."""
+    answer = _probe(
+        "/health/ready",
+        DATABASE_URL=served_database_url(),
+        DEBUG="false",
+        OUTINGS_VAR_DIR=str(tmp_path),
+        STATIC_ROOT=str(tmp_path / "staticfiles"),
+    )
+
+    assert answer["status"] == 503
+    assert answer["body"] == {
+        "status": "unavailable",
+        "problems": {"static_files": "no manifest: run manage.py collectstatic"},
+    }
+
+
+def test_live_answers_without_the_database(tmp_path):
+    """For a process supervisor (Kubernetes' liveness probe): restarting an app server cures
+    nothing when the database is down, so liveness does not depend on it."""
+    answer = _probe(
+        "/health/live",
+        DATABASE_URL="postgres://outings@127.0.0.1:1/outings",
+        DB_POOL_TIMEOUT="1",
+        DEBUG="true",
+        OUTINGS_VAR_DIR=str(tmp_path),
+    )
+
+    assert answer == {"status": 200, "body": {"status": "ok"}}
