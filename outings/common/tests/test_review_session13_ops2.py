@@ -3,13 +3,20 @@ a load balancer and the management commands meets. Each test proves one defect."
 
 import argparse
 import json
+import re
 import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.management import load_command_class
+from django.db import connection
 from gunicorn.config import Config
 
-from outings.common import runner
+from outings.common import commands, runner
+from outings.common.tests.connections import other_connection
 from outings.common.tests.test_operations import _env
 from outings.common.tests.test_review_session10 import _django
 from tests.live_gunicorn import live_gunicorn, served_database_url
@@ -159,3 +166,106 @@ def test_live_answers_without_the_database(tmp_path):
     )
 
     assert answer == {"status": 200, "body": {"status": "ok"}}
+
+
+# --- management commands on a database that is not migrated -----------------------------------
+# Each of the project's commands, run before `manage.py migrate` (a new server, a deploy whose
+# migrate step failed), ended in Django's traceback over `relation "search_lexeme" does not
+# exist`; an operator reads one line that says what to do, and a non-zero status.
+
+COMMANDS = [
+    ["refresh_search"],
+    ["warm_cache"],
+    ["load_exchange_rates"],
+    ["import_listings", "--limit", "1", "--quiet"],
+]
+
+
+def _project_commands() -> set[str]:
+    return {
+        path.stem
+        for path in ROOT.glob("outings/*/management/commands/*.py")
+        if not path.stem.startswith("_")
+    }
+
+
+def test_every_project_command_is_covered_here():
+    assert {command[0] for command in COMMANDS} == _project_commands()
+
+
+def _manage(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=_env(SECRET_KEY="k", **environment),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def empty_database(db) -> Iterator[str]:
+    """A DATABASE_URL naming a database that exists on the test server, with no tables."""
+    name = f"{connection.settings_dict['NAME']}_empty"
+    with other_connection() as admin:
+        admin.autocommit = True
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield served_database_url().rsplit("/", 1)[0] + f"/{name}"
+    with other_connection() as admin:
+        admin.autocommit = True
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
+def test_a_command_on_a_database_without_tables_says_to_migrate(command, empty_database, tmp_path):
+    result = _manage(*command, DATABASE_URL=empty_database, OUTINGS_VAR_DIR=str(tmp_path))
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: the database has no tables yet: run manage.py migrate"
+    ]
+
+
+def test_every_project_command_checks_the_database_first():
+    """One place (outings.common.commands.Command): a new command inherits the check."""
+    for name in _project_commands():
+        command = load_command_class(_app_of(name), name)
+
+        assert isinstance(command, commands.Command), name
+
+
+def _app_of(name: str) -> str:
+    (path,) = ROOT.glob(f"outings/*/management/commands/{name}.py")
+    return f"outings.{path.parents[2].name}"
+
+
+def test_a_command_on_a_database_migrations_behind_says_to_migrate(empty_database, tmp_path):
+    migrated = _manage("migrate", "contenttypes", "--verbosity", "0", DATABASE_URL=empty_database)
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+
+    result = _manage("refresh_search", DATABASE_URL=empty_database, OUTINGS_VAR_DIR=str(tmp_path))
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert re.fullmatch(
+        r"CommandError: \d+ migration\(s\) not applied yet, from \w+\.\w+: run manage.py migrate",
+        line,
+    ), line
+
+
+def test_a_command_with_the_database_down_says_so_in_one_line(tmp_path):
+    """The pool's own warnings name the reason (connection refused) as it retries; the command
+    ends on one line, not a traceback."""
+    result = _manage(
+        "refresh_search",
+        DATABASE_URL="postgres://outings@127.0.0.1:1/outings",  # nothing listens on port 1
+        DB_POOL_TIMEOUT="1",
+        OUTINGS_VAR_DIR=str(tmp_path),
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("CommandError: cannot reach the database (DATABASE_URL): ")

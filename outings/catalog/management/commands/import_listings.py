@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
@@ -25,6 +25,7 @@ from outings.catalog.importers.run import (
     import_source,
 )
 from outings.catalog.models import Listing
+from outings.common import commands
 from outings.scheduling.models import Schedule, Slot
 
 
@@ -41,7 +42,7 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     help = "Import (or refresh) the demo catalogue from the open data in data/*.csv.gz."
 
     def add_arguments(self, parser: CommandParser) -> None:

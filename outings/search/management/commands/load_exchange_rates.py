@@ -2,12 +2,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from outings.common import commands
 from outings.search.services import InvalidRatesFile, load_exchange_rates
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     help = "Replace the exchange rates with a CSV file (currency,per_euro,exponent)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,12 +1,12 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from outings.common import commands
 from outings.search.services import refresh_lexicon, refresh_ranking
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     help = (
         "Rebuild the search lexicon (did you mean) and autocomplete suggestions, and the"
         " listings' ranking signals (bookings, freshness)."

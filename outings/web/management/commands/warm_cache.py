@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from outings.common import commands
 from outings.web import warming
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     help = (
         "Fill the caches after a deploy: the home page's aggregates, and the pages most "
         "visitors land on, in every language."
