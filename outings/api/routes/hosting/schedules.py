@@ -7,7 +7,7 @@ from ninja import Query, Router
 
 from outings.accounts.models import HostProfile
 from outings.api.auth import AUTHENTICATED
-from outings.api.errors import located, responses
+from outings.api.errors import responses
 from outings.api.idempotency import respond
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
