@@ -49,3 +49,9 @@ def version_is_current(version: int, expected: int | Collection[int] | None) -> 
     if expected is None:
         return True
     return version in ({expected} if isinstance(expected, int) else set(expected))
+
+
+def highest_version(expected: int | Collection[int]) -> int:
+    """The version a refused edit said it was based on, for its message (the highest of several
+    If-Match ETags)."""
+    return expected if isinstance(expected, int) else max(expected, default=0)

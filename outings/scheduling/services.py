@@ -26,7 +26,7 @@ from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
 from outings.common import outbox
-from outings.common.errors import NotFound, version_is_current
+from outings.common.errors import NotFound, highest_version, version_is_current
 from outings.scheduling import events, rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import (
@@ -412,12 +412,8 @@ def update_schedule(
     one wins, the other gets ScheduleConflict with the rule as it is. Every change moves
     `version` forward."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
-    if expected_version is not None:
-        versions = (
-            {expected_version} if isinstance(expected_version, int) else set(expected_version)
-        )
-        if schedule.version not in versions:
-            raise ScheduleConflict(current=schedule, expected_version=max(versions, default=0))
+    if expected_version is not None and not version_is_current(schedule.version, expected_version):
+        raise ScheduleConflict(current=schedule, expected_version=highest_version(expected_version))
     data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk, now=now)
     future = _future_slots_locked(schedule=schedule, now=now)
     crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()

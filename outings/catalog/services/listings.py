@@ -22,7 +22,7 @@ from outings.catalog.services.errors import (
 )
 from outings.catalog.services.validation import ListingData, validate_listing
 from outings.common import outbox
-from outings.common.errors import NotFound
+from outings.common.errors import NotFound, highest_version, version_is_current
 from outings.notifications import live
 
 # A circular import: scheduling.services takes ensure_active from catalog.services.errors (never
@@ -101,9 +101,8 @@ def update_listing(
     values = validate_listing(data)
     if before.status == Status.ARCHIVED:
         raise InvalidTransition(_("An archived listing cannot be edited."))
-    versions = {expected_version} if isinstance(expected_version, int) else set(expected_version)
-    if before.version not in versions:
-        raise ListingConflict(current=before, expected_version=max(versions, default=0))
+    if not version_is_current(before.version, expected_version):
+        raise ListingConflict(current=before, expected_version=highest_version(expected_version))
     now = now or timezone.now()
     # Neither a smallest group nor a minimum of guests per date may grow beyond the seats of a
     # date to come: nobody could book that date, or it would be cancelled for too few guests.
