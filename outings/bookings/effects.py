@@ -236,12 +236,16 @@ def waitlist_closed(slot: Slot, entries: list[WaitlistEntry]) -> None:
         )
 
 
-def retimed(booking: Booking) -> None:
-    """Its date's end moved (the listing's duration changed): the guest is told, a confirmed
-    one with the calendar event at the new time (a later SEQUENCE: call after moving the
-    version); a hold or a request, which put nothing in a calendar, with its deadline (the
-    text says that it stands at the new time, notifications/texts.py)."""
+def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
+    """Its date's times moved (the listing's duration changed its end; staff corrected its
+    times): the guest is told what moved, the new end, or the new start and end with the start
+    it had (`was_starts_at`, when it differs), a confirmed guest with the calendar event at the
+    new time (a later SEQUENCE: call after moving the version); a hold or a request, which put
+    nothing in a calendar, with its deadline (the text says that it stands at the new time,
+    notifications/texts.py)."""
     data = _data(booking, ends_at=booking.slot.ends_at.isoformat(), status=booking.status)
+    if was_starts_at is not None and was_starts_at != booking.slot.starts_at:
+        data["was_starts_at"] = was_starts_at.isoformat()
     if booking.expires_at is not None:  # a hold's or a request's deadline
         data["expires_at"] = booking.expires_at.isoformat()
     confirmed = booking.status == Booking.Status.CONFIRMED
@@ -255,12 +259,18 @@ def retimed(booking: Booking) -> None:
 
 
 def minimum_met(slot: Slot, bookings: list[Booking]) -> None:
+    """The date reached its minimum: each booking's guest is told it is on. A booking the worker
+    has not announced yet (`counted_on` unset: its "Booked" mail is still to be written, the
+    confirmation that reached the minimum among them) gets the inbox entry only; its "Booked"
+    mail says that it will take place (send_booking_mail), so that no guest reads "it is on"
+    before "Booked"."""
     for booking in bookings:
         notify(
             user=booking.guest,
             kind=Kind.SLOT_MINIMUM_MET,
             data=_data(booking),
             url=booking_url(booking),
+            email=booking.counted_on is not None,
         )
 
 
@@ -317,6 +327,8 @@ def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
             **_data(booking),
             "url": settings.SITE_URL + booking_url(booking),
             "time_zone": booking.listing.time_zone,  # the mail shows the local time too
+            # Its guest was told the date is on (told_on_at): the confirmation says so too.
+            "minimum_met": booking.told_on_at is not None,
         },
         user_id=to.pk,
         attachments=_invite(booking),

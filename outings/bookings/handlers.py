@@ -41,11 +41,15 @@ def confirmed(message: OutboxMessage) -> None:
 
 @outbox.handler(scheduling_events.RETIMED, queue="default")
 def retimed(message: OutboxMessage) -> None:
-    """Booked dates whose end moved: each active booking moves its version (a confirmed one's
-    calendar event SEQUENCE) and its guest is told, a confirmed one with the event at the new
-    time."""
+    """Booked dates whose times moved: each active booking moves its version (a confirmed one's
+    calendar event SEQUENCE) and its guest is told what moved (a moved start with the start it
+    had), a confirmed one with the event at the new time."""
+    was: dict[str, str] = message.payload.get("was_starts_at") or {}
+    starts = {int(pk): parse_datetime(str(start)) for pk, start in was.items()}
     services.retime_bookings(
-        slot_ids=[int(pk) for pk in message.payload["slots"]], now=timezone.now()
+        slot_ids=[int(pk) for pk in message.payload["slots"]],
+        was_starts_at={pk: start for pk, start in starts.items() if start is not None},
+        now=timezone.now(),
     )
 
 

@@ -1,16 +1,30 @@
+import copy
 import zoneinfo
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
+from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings
+from outings.scheduling.services import follow_listing_change
 from outings.web.formatting import format_money
+
+# What the listing's dates follow: a new duration moves their ends, a new zone their starts.
+DATES_FOLLOW = ("duration_minutes", "time_zone")
+
+
+class _TryOnly(Exception):
+    """Rolls back a trial of what a change would do to the listing's dates."""
 
 
 @admin.register(Category)
@@ -79,7 +93,34 @@ class ListingAdminForm(forms.ModelForm[Listing]):
                     ),
                     code="conflict",
                 )
+            self._check_dates_follow(cleaned)
         return cleaned
+
+    def _check_dates_follow(self, cleaned: dict[str, Any]) -> None:
+        """A new duration or time zone carries over to the listing's dates to come, as a host's
+        own edit does (scheduling.services.follow_listing_change, which ListingAdmin.save_model
+        calls): tried here and rolled back, so that a change it refuses (a booked date would
+        move, starts would overlap) is shown on the form, with nothing saved."""
+        self.dates_at: datetime = timezone.now()
+        minutes, zone = cleaned.get("duration_minutes"), cleaned.get("time_zone")
+        if minutes is None or zone is None:
+            return  # refused on its field already
+        if (minutes, zone) == (self.instance.duration_minutes, self.instance.time_zone):
+            return
+        candidate = copy.copy(self.instance)
+        candidate.duration_minutes, candidate.time_zone = int(minutes), str(zone)
+        try:
+            with transaction.atomic():
+                follow_listing_change(
+                    listing=candidate,
+                    previous_time_zone=self.instance.time_zone,
+                    now=self.dates_at,
+                )
+                raise _TryOnly
+        except _TryOnly:
+            pass
+        except (SlotHasBookings, ScheduleOverlap) as error:
+            raise forms.ValidationError(gettext(str(error.message)), code=error.code) from error
 
 
 @admin.register(Listing)
@@ -180,9 +221,17 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
         return format_money(listing.price_amount, listing.currency)
 
     def save_model(self, request: HttpRequest, obj: Listing, form: Any, change: bool) -> None:
+        """A new duration or time zone carries over to the listing's dates to come, as a host's
+        edit does: ends follow the duration, starts keep their wall-clock time in the new zone,
+        and guests of a booked date whose end moved are told with their calendar event at the
+        new time (the form's clean() tried it and refused what it cannot do)."""
         if change:
             obj.version += 1  # the form's clean() holds the row lock and checked the version
         # The public page shows the rendered description: render what staff wrote, as the
         # host's edits are (catalog.services).
         obj.description_html = render_markdown(obj.description)
         super().save_model(request, obj, form, change)
+        if change and set(DATES_FOLLOW) & set(form.changed_data):
+            follow_listing_change(
+                listing=obj, previous_time_zone=form.initial["time_zone"], now=form.dates_at
+            )

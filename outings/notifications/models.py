@@ -22,7 +22,7 @@ class Notification(models.Model):
         BOOKING_CANCELLED_FOR_HOST = "booking.guest_cancelled", _("A guest cancelled")
         BOOKING_TRANSFERRED = "booking.transferred", _("Booking transferred")
         SLOT_MINIMUM_MET = "slot.minimum_met", _("It is on")
-        BOOKING_RETIMED = "booking.retimed", _("New end time")
+        BOOKING_RETIMED = "booking.retimed", _("New time")
         WAITLIST_CLOSED = "waitlist.closed", _("Date cancelled")
 
     user = models.ForeignKey(  # notification_user_id in Meta leads with it

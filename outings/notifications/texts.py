@@ -96,6 +96,31 @@ PENDING_BODIES: dict[tuple[str, str], Any] = {
 }
 
 
+# What BOOKING_RETIMED says when the date's start moved too (staff corrected its times; data
+# "was_starts_at", the start the guest knew): the new start and end, not only a new end.
+MOVED_BODIES: dict[str, Any] = {
+    "confirmed": _(
+        "“%(listing)s”, which was on %(was_starts_at)s, now starts at %(starts_at)s and ends at "
+        "%(ends_at)s; your calendar event has the new time."
+    ),
+    "held": _(
+        "“%(listing)s”, which was on %(was_starts_at)s, now starts at %(starts_at)s and ends at "
+        "%(ends_at)s. Your seats stay held at the new time until %(expires_at)s."
+    ),
+    "requested": _(
+        "“%(listing)s”, which was on %(was_starts_at)s, now starts at %(starts_at)s and ends at "
+        "%(ends_at)s. Your request stands at the new time; the host answers by %(expires_at)s."
+    ),
+}
+
+
+def _template(kind: str, data: Mapping[str, Any]) -> str:
+    status = str(data.get("status"))
+    if kind == Kind.BOOKING_RETIMED and data.get("was_starts_at"):
+        return str(MOVED_BODIES.get(status, MOVED_BODIES["confirmed"]))
+    return str(PENDING_BODIES.get((kind, status), BODIES[Kind(kind)]))
+
+
 @dataclass(frozen=True)
 class Text:
     title: str
@@ -188,7 +213,7 @@ def render(kind: str, data: Mapping[str, Any]) -> Text:
         title = str(Kind(kind).label)
     except ValueError:
         return Text(title=kind, body="")
-    template = str(PENDING_BODIES.get((kind, str(data.get("status"))), BODIES[Kind(kind)]))
+    template = _template(kind, data)
     marked = _Values({key: conditional_escape(value) for key, value in values.items()})
     if data.get("listing_language") and "listing" in values:
         marked["listing"] = format_html(

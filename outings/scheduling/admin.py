@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
@@ -45,8 +46,9 @@ class SlotAdmin(admin.ModelAdmin[Slot]):
 
     def save_model(self, request: HttpRequest, obj: Slot, form: Any, change: bool) -> None:
         """A booked date whose times staff correct is RETIMED, as one whose end a new duration
-        moves: its guests are told, with the calendar event at the new time, and a confirmed
-        guest's reminder follows the new start (bookings.handlers.retimed).
+        moves: its guests are told what moved (a moved start with the start it had), with the
+        calendar event at the new time, and a confirmed guest's reminder follows the new start
+        (bookings.handlers.retimed).
 
         A change writes only the fields staff changed. seats_taken moves with every booking:
         written back as it was read when the form was posted, a hold taken in between would be
@@ -56,6 +58,8 @@ class SlotAdmin(admin.ModelAdmin[Slot]):
         if not change:
             super().save_model(request, obj, form, change)
             return
+        # The start the guests were told, for the mail that says what moved.
+        was_starts_at = form.initial.get("starts_at")
         columns = {field.name for field in Slot._meta.concrete_fields}
         fields = [name for name in form.changed_data if name in columns]
         if "capacity" in fields:
@@ -65,5 +69,8 @@ class SlotAdmin(admin.ModelAdmin[Slot]):
             obj.save(update_fields=fields)
             obj.refresh_from_db(fields=["version", "seats_taken"])
         moved = {"starts_at", "ends_at"} & set(form.changed_data)
-        if change and moved and obj.seats_taken > 0:
-            outbox.enqueue(kind=events.RETIMED, payload={"slots": [obj.pk]})
+        if moved and obj.seats_taken > 0:
+            payload: dict[str, object] = {"slots": [obj.pk]}
+            if isinstance(was_starts_at, datetime) and was_starts_at != obj.starts_at:
+                payload["was_starts_at"] = {str(obj.pk): was_starts_at.isoformat()}
+            outbox.enqueue(kind=events.RETIMED, payload=payload)

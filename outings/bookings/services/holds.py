@@ -2,7 +2,7 @@
 listing that takes requests, its host) then confirms them. A hold nobody confirms lapses at
 expires_at: the due outbox row ends it, and every read counts it as free from that moment."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -367,7 +367,9 @@ def decline_request(*, host: HostProfile, reference: str, reason: str, now: date
 
 
 @transaction.atomic
-def retime_bookings(*, slot_ids: list[int], now: datetime) -> int:
+def retime_bookings(
+    *, slot_ids: list[int], now: datetime, was_starts_at: Mapping[int, datetime] | None = None
+) -> int:
     """The times of these dates moved (their listing's duration changed their end; staff
     corrected their times in the admin): each active booking on them moves its version (a
     confirmed one's calendar event SEQUENCE) and its guest is told: a confirmed guest with the
@@ -375,7 +377,8 @@ def retime_bookings(*, slot_ids: list[int], now: datetime) -> int:
     waiting for the host's answer that the hold or request stands at the new time, with its
     deadline (one whose time ran out, not swept yet, is not told). A confirmed booking's
     reminder follows a moved start (effects.plan_reminder: once, and not for a start less than
-    a day ahead). How many were told."""
+    a day ahead). `was_starts_at`: the start each date whose start moved had, so that its
+    guests read the new start, not only a new end. How many were told."""
     active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE).exclude(
         status__in=Booking.PENDING, expires_at__lte=now
     )
@@ -384,7 +387,8 @@ def retime_bookings(*, slot_ids: list[int], now: datetime) -> int:
         version=F("version") + 1
     )
     for booking in bookings:
-        effects.retimed(booking)  # the mail's invite is rendered from the row, when it goes
+        # The mail's invite is rendered from the row, when it goes.
+        effects.retimed(booking, was_starts_at=(was_starts_at or {}).get(booking.slot_id))
         if booking.status == Status.CONFIRMED:
             # Reminded a day before the start as it is now (staff moved it), once.
             effects.plan_reminder(booking, now=now)

@@ -9,6 +9,7 @@ from email.parser import BytesHeaderParser
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from django.test import override_settings
 
 
 def free_port() -> int:
@@ -80,6 +81,16 @@ class SmtpSink:
             self.controller.stop()
             self.controller = None
             self.recorder.closing = False
+
+    def as_backend(self) -> override_settings:
+        """Settings that send mail here through our SMTP backend (a context manager)."""
+        return override_settings(
+            EMAIL_BACKEND="outings.notifications.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=self.port,
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+        )
 
     @property
     def url(self) -> str:

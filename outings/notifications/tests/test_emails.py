@@ -23,13 +23,7 @@ STARTS_AT = "2026-07-01T16:00:00+00:00"
 
 
 def smtp_settings(sink: SmtpSink):
-    return override_settings(
-        EMAIL_BACKEND="outings.notifications.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=sink.port,
-        EMAIL_USE_TLS=False,
-        EMAIL_USE_SSL=False,
-    )
+    return sink.as_backend()
 
 
 def notify_booking(user):

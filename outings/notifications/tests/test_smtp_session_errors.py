@@ -4,7 +4,6 @@ that fixing the server or our settings lets the queue go on. One drain must not 
 backlog at its first attempt."""
 
 import pytest
-from django.test import override_settings
 
 from outings.catalog.tests.factories import UserFactory
 from outings.common.models import OutboxMessage
@@ -30,13 +29,7 @@ def test_a_server_that_refuses_our_session_does_not_park_every_mail_in_the_queue
         )
 
     emails._connections.discard()
-    with override_settings(
-        EMAIL_BACKEND="outings.notifications.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=sink.port,
-        EMAIL_USE_TLS=False,
-        EMAIL_USE_SSL=False,
-    ):
+    with sink.as_backend():
         relay.drain(queue="urgent", budget=5)
     emails._connections.discard()
 
