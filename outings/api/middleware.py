@@ -48,8 +48,9 @@ class ApiMiddleware:
                     response["Allow"] = ", ".join([*allowed, "HEAD"])
             # An error is about this request (and in its language): no cache may keep it, as
             # one would keep a 404 heuristically (RFC 9111, 4.2.2) when nothing says otherwise.
-            if "Cache-Control" not in response:
-                response["Cache-Control"] = "no-store"
+            # Also over the `private` that PrivateWhenSignedInMiddleware gives every answer to a
+            # signed-in caller: a mobile app's own HTTP cache is a private cache.
+            response["Cache-Control"] = "no-store"
         if head and isinstance(response, HttpResponse):
             response["Content-Length"] = str(len(response.content))
             response.content = b""
