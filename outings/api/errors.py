@@ -160,14 +160,17 @@ def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(404)
 
 
-def _throttled_guess(request: HttpRequest) -> HttpResponse | None:
-    """429 when this IP has spent its anonymous rate on refused credentials (token guessing)."""
-    wait = throttling.refused_credentials_wait(request)
-    if wait is None:
-        return None
+def throttled_response(wait: float) -> HttpResponse:
+    """429, with the whole seconds to wait (`wait`, from outings.api.throttling) as Retry-After."""
     response = error_response(429)
     response["Retry-After"] = str(throttling.retry_after(wait))
     return response
+
+
+def _throttled_guess(request: HttpRequest) -> HttpResponse | None:
+    """429 when this IP has spent its anonymous rate on refused credentials (token guessing)."""
+    wait = throttling.refused_credentials_wait(request)
+    return None if wait is None else throttled_response(wait)
 
 
 def _on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

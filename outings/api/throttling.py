@@ -106,6 +106,14 @@ def identity(request: HttpRequest) -> tuple[str, str]:
     return "anon", f"ip:{client_ip(request)}"
 
 
+def request_wait(request: HttpRequest) -> float | None:
+    """Count one request of its caller (identity); the seconds to wait when over the caller's
+    rate, else None."""
+    name, ident = identity(request)
+    rate = Rate.parse(settings.API_THROTTLE_RATES[name])
+    return hit(ident=ident, rate=rate, now=time.time())
+
+
 def retry_after(wait: float) -> int:
     """The whole seconds a Retry-After header says for `wait` seconds (at least 1)."""
     return max(1, math.ceil(wait))
@@ -129,9 +137,7 @@ class ApiRateLimit(BaseThrottle):
         self._last = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
-        name, ident = identity(request)
-        rate = Rate.parse(settings.API_THROTTLE_RATES[name])
-        wait = hit(ident=ident, rate=rate, now=time.time())
+        wait = request_wait(request)
         self._last.wait = wait
         return wait is None
 

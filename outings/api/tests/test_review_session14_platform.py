@@ -1,10 +1,25 @@
-"""Session 14's review of the API platform: errors to signed-in callers are not stored."""
+"""Session 14's review of the API platform: errors to signed-in callers are not stored, the
+OpenAPI document is built once and its views are throttled."""
+
+from types import SimpleNamespace
 
 import pytest
+from django.test import override_settings
 
+from outings.api import throttling
+from outings.api.main import api
 from outings.api.tests.helpers import bearer, error_of
 
 pytestmark = pytest.mark.django_db
+
+TIGHT = {"anon": "2/min", "user": "3/min"}
+FROZEN_NOW = 1_800_000_010.0  # ten seconds into a minute, as in test_throttling.py
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
+
 
 # --- Errors are never stored, whoever asked ------------------------------------------------------
 
@@ -24,3 +39,25 @@ def test_a_refused_body_of_a_token_holder_is_not_stored(client, guest_token):
 
     assert response.status_code == 400
     assert response["Cache-Control"] == "no-store"
+
+
+# --- The OpenAPI document --------------------------------------------------------------------
+
+
+def test_the_openapi_document_is_built_once_per_process():
+    assert api.get_openapi_schema() is api.get_openapi_schema()
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@override_settings(API_THROTTLE_RATES=TIGHT)
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/api/v1/docs"])
+def test_the_documents_are_throttled_per_address(client, path):
+    statuses = [client.get(path).status_code for _ in range(3)]
+    other_ip = client.get(path, REMOTE_ADDR="10.0.0.2")
+
+    assert statuses == [200, 200, 429]
+    refused = client.get(path)
+    assert error_of(refused)["code"] == "throttled"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["Cache-Control"] == "no-store"
+    assert other_ip.status_code == 200
