@@ -482,7 +482,7 @@ MIDDLEWARE.insert(0, "outings.api.middleware.ApiMiddleware")
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
-# "<count>/<s|min|hour|day>"; "user" counts per token (or per session user), "anon" per IP.
+# "<count>/<s|min|hour|day>"; "user" counts per user (tokens and session together), "anon" per IP.
 # Checked here: a malformed rate stops the start naming its variable (not a 500 on every call).
 API_THROTTLE_RATES = {
     "anon": env("API_THROTTLE_ANON", cast=rates.checked, default="120/min"),

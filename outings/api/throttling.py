@@ -1,4 +1,5 @@
-"""Rate limits per token, per user, or per IP address for anonymous callers.
+"""Rate limits per user (all their tokens and their session together), or per IP address for
+anonymous callers.
 
 A fixed-window counter: one key per caller and window, incremented atomically. With REDIS_URL
 set the increment and the expiry go to Redis as one Lua script (one command, run atomically by
@@ -29,7 +30,7 @@ from django.core.cache import cache as django_cache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
-from outings.api.auth import api_token_of, is_authenticated
+from outings.api.auth import caller, is_authenticated
 from outings.api.rates import Rate
 from outings.common.proxies import client_ip
 
@@ -111,12 +112,11 @@ def hit(*, ident: str, rate: Rate, now: float, store: Counter | None = None) -> 
 
 
 def identity(request: HttpRequest) -> tuple[str, str]:
-    """(rate name, counter identity) of the caller: token, else user, else IP address."""
-    token = api_token_of(request)
-    if token is not None:
-        return "user", f"token:{token.pk}"
+    """(rate name, counter identity) of the caller: the user, whichever of their tokens or their
+    session they call with, else the IP address. Not per token: a user may mint 50 tokens, one
+    request each, and had as many allowances."""
     if is_authenticated(request):
-        return "user", f"user:{request.user.pk}"
+        return "user", f"user:{caller(request).pk}"
     return "anon", f"ip:{client_ip(request)}"
 
 

@@ -51,14 +51,21 @@ def test_a_throttled_call_is_a_429_in_the_shape_with_retry_after(client):
 
 
 @override_settings(API_THROTTLE_RATES=TIGHT)
-def test_each_token_has_its_own_allowance(client, guest, token_for):
+def test_a_users_tokens_and_session_share_one_allowance(client, guest, token_for, host_user):
+    """Up to 50 tokens a user may mint, each of them a request: counted per token, they were 50
+    allowances (and the session one more)."""
     first, second = token_for(guest), token_for(guest)
+    client.force_login(guest)
 
-    statuses = [client.get("/api/v1/me", **bearer(first)).status_code for _ in range(4)]
-    other = client.get("/api/v1/me", **bearer(second))
+    statuses = [client.get("/api/v1/me", **bearer(first)).status_code for _ in range(2)]
+    other_token = client.get("/api/v1/me", **bearer(second))
+    session = client.get("/api/v1/me")
+    another_user = client.get("/api/v1/me", **bearer(token_for(host_user)))
 
-    assert statuses == [200, 200, 200, 429]
-    assert other.status_code == 200
+    assert statuses == [200, 200]
+    assert other_token.status_code == 200
+    assert session.status_code == 429
+    assert another_user.status_code == 200
 
 
 @override_settings(API_THROTTLE_RATES=TIGHT, API_TRUSTED_PROXIES=1)
