@@ -168,7 +168,8 @@ def throttled_response(wait: float) -> HttpResponse:
 
 
 def _throttled_guess(request: HttpRequest) -> HttpResponse | None:
-    """429 when this IP has spent its anonymous rate on refused credentials (token guessing)."""
+    """429 when this IP has spent its anonymous rate on refused credentials (token guessing, a
+    session write without its CSRF token)."""
     wait = throttling.refused_credentials_wait(request)
     return None if wait is None else throttled_response(wait)
 
@@ -183,6 +184,10 @@ def _on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> 
 
 
 def _on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    # A session write without its CSRF token: refused credentials too, counted as a refused
+    # token is (ninja throttles only the callers it authenticated).
+    if (throttled := _throttled_guess(request)) is not None:
+        return throttled
     return error_response(403, message=exc.message)
 
 

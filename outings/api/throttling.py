@@ -134,10 +134,10 @@ def retry_after(wait: float) -> int:
 
 
 def refused_credentials_wait(request: HttpRequest) -> float | None:
-    """Count a request whose credentials were refused (an unknown or revoked token) against its
-    IP address at the anonymous rate: ninja runs throttles only after authentication
-    succeeded, so guesses would otherwise never be limited. The seconds to wait when over the
-    rate, else None."""
+    """Count a request whose credentials were refused (an unknown or revoked token, a session
+    write without its CSRF token) against its IP address at the anonymous rate: ninja runs
+    throttles only after authentication succeeded, so guesses would otherwise never be limited.
+    The seconds to wait when over the rate, else None."""
     rate = Rate.parse(settings.API_THROTTLE_RATES["anon"])
     return hit(ident=f"ip:{client_ip(request)}", rate=rate, now=time.time())
 

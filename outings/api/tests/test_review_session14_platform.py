@@ -4,8 +4,9 @@ OpenAPI document is built once and its views are throttled."""
 from types import SimpleNamespace
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
+from outings.accounts.models import ApiToken
 from outings.api import throttling
 from outings.api.main import api
 from outings.api.tests.helpers import bearer, error_of
@@ -61,3 +62,23 @@ def test_the_documents_are_throttled_per_address(client, path):
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert refused["Cache-Control"] == "no-store"
     assert other_ip.status_code == 200
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@override_settings(API_THROTTLE_RATES=TIGHT)
+def test_session_writes_that_fail_their_csrf_check_are_throttled(guest):
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(guest)
+
+    statuses = [
+        session.post(
+            "/api/v1/me/tokens", {"name": "x"}, content_type="application/json"
+        ).status_code
+        for _ in range(3)
+    ]
+
+    assert statuses == [403, 403, 429]
+    refused = session.post("/api/v1/me/tokens", {"name": "x"}, content_type="application/json")
+    assert error_of(refused)["code"] == "throttled"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert not ApiToken.objects.exists()
