@@ -82,3 +82,35 @@ def test_session_writes_that_fail_their_csrf_check_are_throttled(guest):
     assert error_of(refused)["code"] == "throttled"
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert not ApiToken.objects.exists()
+
+
+def test_every_operation_declares_what_the_platform_answers_any_request(client):
+    """Whatever the handler does: 429 over the budget and 401 for a refused token (on a public
+    operation too), 403 for a session write without its CSRF token, 413 for a body over
+    API_MAX_BODY_BYTES."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    undeclared = set()
+    for path, item in paths.items():
+        for method, operation in item.items():
+            statuses = set(operation["responses"])
+            expected = {"401", "429"}
+            if method != "get":
+                expected.add("403")
+            if "requestBody" in operation:
+                expected.add("413")
+            undeclared |= {(method.upper(), path, status) for status in expected - statuses}
+
+    assert undeclared == set()
+
+
+def test_a_body_over_the_limit_on_the_email_preferences_is_a_413(client, guest_token):
+    response = client.patch(
+        "/api/v1/notifications/email-preferences",
+        '{"bookings": false, "x": "' + "a" * 70_000 + '"}',
+        content_type="application/json",
+        **bearer(guest_token),
+    )
+
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "payload_too_large"
