@@ -159,8 +159,6 @@ WARM_EXPIRES = 600  # seconds
 # each finish a 1 s sleep, 4-6 s on a busy machine, and it was killed, its task in flight
 # redelivered). A task still running after this is killed and redelivered (acks_late).
 STOP_WAIT = 20  # seconds
-# The advisory lock that serialises start-up's migrate and import across app servers.
-PREPARE_LOCK = 7_411_001
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
@@ -179,22 +177,18 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     lines."""
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
     from outings.accounts.demo import ensure_demo_accounts
     from outings.common.models import Milestone
     from outings.common.services import reach_milestone
+    from outings.common.startup import collect_static_and_migrate, start_up_lock
 
     for folder in ("celery/queue", "celery/processed", "celery/control", "mail", "cache", "media"):
         (Path(settings.VAR_DIR) / folder).mkdir(parents=True, exist_ok=True)
     # Several app servers may start at once against one database: one migrates (and imports)
-    # while the others wait for it under this lock, then find nothing left to do. Static files
-    # are collected under it too: servers sharing a checkout share its STATIC_ROOT.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [PREPARE_LOCK])
-    try:
-        call_command("collectstatic", interactive=False, verbosity=0)
-        call_command("migrate", interactive=False, verbosity=0)
+    # while the others wait for it under this lock, then find nothing left to do.
+    with start_up_lock():
+        collect_static_and_migrate()
         print("outings | database migrated", flush=True)
         # Demo accounts (staff among them, passwords printed) only in the embedded demo: never
         # in a real database.
@@ -207,9 +201,6 @@ def _prepare(args: argparse.Namespace) -> list[str]:
             call_command("import_listings")
             call_command("refresh_search")
             reach_milestone(name="catalogue-imported")
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [PREPARE_LOCK])
     return accounts
 
 

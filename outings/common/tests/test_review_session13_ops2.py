@@ -189,8 +189,12 @@ def _project_commands() -> set[str]:
     }
 
 
+# `prepare` is what migrates (session 14: test_review_session14_ops.py covers it).
+MIGRATING = {"prepare"}
+
+
 def test_every_project_command_is_covered_here():
-    assert {command[0] for command in COMMANDS} == _project_commands()
+    assert {command[0] for command in COMMANDS} | MIGRATING == _project_commands()
 
 
 def _manage(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,35 @@
+"""What every process of an app server does before it serves, whoever starts it (`make run`,
+deploy/Procfile through `manage.py prepare`): static files collected, migrations applied.
+Migrations are always applied at start, never a manual step."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core import management
+from django.db import connection
+
+# The advisory lock that serialises start-up across app servers and their processes.
+PREPARE_LOCK = 7_411_001
+
+
+@contextmanager
+def start_up_lock() -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock PREPARE_LOCK (on Django's connection, for the session)
+    for the block: the processes of several app servers started at once against one database
+    migrate one at a time; the others wait here, then find nothing left to do. The server
+    releases it if this process dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [PREPARE_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PREPARE_LOCK])
+
+
+def collect_static_and_migrate() -> None:
+    """Call while holding start_up_lock. Static files are collected under it too: the
+    processes of one server share its STATIC_ROOT, and two collectstatic runs writing one
+    folder at once could leave a manifest naming a file the other had not written yet."""
+    management.call_command("collectstatic", interactive=False, verbosity=0)
+    management.call_command("migrate", interactive=False, verbosity=0)
