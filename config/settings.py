@@ -418,7 +418,8 @@ USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
-# Where collectstatic writes (the load balancer serves it: deploy/nginx.conf's /static/).
+# Where collectstatic writes at each start (outings.common.startup); WhiteNoise serves it, and
+# deploy/nginx.conf asks the app servers for /static/ and keeps a copy.
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"

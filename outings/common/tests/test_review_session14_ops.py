@@ -93,3 +93,59 @@ def test_prepare_with_the_database_down_says_so_in_one_line(tmp_path):
         "CommandError: cannot reach the database (DATABASE_URL): connection to server at "
         '"127.0.0.1", port 1 failed: Connection refused'
     ]
+
+
+# --- static files behind several app servers ------------------------------------------------
+# deploy/nginx.conf served /static/ from its own disk (/srv/outings/var/staticfiles), where no
+# step of the documented deploy put anything: collectstatic ran on each app server, and the
+# load balancer is another machine. Every stylesheet and script was a 404. The app serves its
+# fingerprinted files itself (WhiteNoise, from the STATIC_ROOT that `prepare` fills), so nginx
+# asks it, keeps a copy and tries the next server for a file one lacks (a rolling deploy).
+
+
+def _nginx_location(path: str) -> list[list[str]]:
+    """The directives of deploy/nginx.conf's `location <path> { ... }`, each split in words."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    start = lines.index(f"location {path} {{")
+    end = lines.index("}", start)
+    return [line.rstrip(";").split() for line in lines[start + 1 : end] if line]
+
+
+def test_nginx_asks_the_app_servers_for_static_files():
+    directives = _nginx_location("/static/")
+    names = [directive[0] for directive in directives]
+
+    assert ["proxy_pass", "http://outings_wsgi"] in directives
+    assert "alias" not in names
+    assert "root" not in names
+    assert ["proxy_next_upstream", "error", "timeout", "http_404"] in directives
+    assert ["proxy_cache", "outings_static"] in directives
+    assert ["proxy_set_header", "X-Forwarded-Proto", "$scheme"] in directives
+
+
+@pytest.mark.django_db
+def test_an_app_server_serves_its_fingerprinted_static_files(client, settings, tmp_path):
+    """What nginx now relies on: with DEBUG off, a file collectstatic wrote is served by the app
+    under its fingerprinted name, cacheable for ever, with HSTS like every other answer."""
+    from django.core.management import call_command
+    from django.templatetags.static import static
+
+    settings.DEBUG = False
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.SECURE_HSTS_SECONDS = 31536000
+    call_command("collectstatic", interactive=False, verbosity=0)
+    url = static("css/site.css")
+    assert url != "/static/css/site.css"  # fingerprinted
+
+    response = client.get(url, secure=True)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "max-age=315360000, public, immutable"
+    assert response["Strict-Transport-Security"] == "max-age=31536000"
+    assert b"".join(response.streaming_content) == (ROOT / "static/css/site.css").read_bytes()
