@@ -465,13 +465,32 @@ if LOG_LEVEL not in logging.getLevelNamesMapping():
         "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, "
         f"not {env.str('LOG_LEVEL')!r}"
     )
+# Every line: its time, its level, and the id of the request being served ("-" outside one:
+# outings.common.requestid, also returned as X-Request-ID). uvicorn's loggers (the websocket
+# server) are brought under the same format: their own has no time.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "outings.common.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own handler on "django" (DEBUG only) printed each of its lines a second
+        # time, bare: they reach the root's handler.
+        "django": {"handlers": [], "propagate": True},
+        "django.db.backends": {"level": "INFO"},
+        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
 
 # --- API -------------------------------------------------------------------------------------
@@ -502,6 +521,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = API_TRUSTED_PROXIES
 # carries the headers, the API's own refusals (413) and errors included.
 INSTALLED_APPS += ["corsheaders"]
 MIDDLEWARE.insert(0, "corsheaders.middleware.CorsMiddleware")
+# Outermost of all: every answer carries X-Request-ID (outings.common.requestid).
+MIDDLEWARE.insert(0, "outings.common.requestid.RequestIdMiddleware")
 CORS_URLS_REGEX = r"^/api/"
 _cors_origins = env.list("API_CORS_ALLOWED_ORIGINS", default=["*"])
 CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
@@ -523,6 +544,7 @@ CORS_EXPOSE_HEADERS = [
     "Idempotent-Replayed",
     "Retry-After",
     "WWW-Authenticate",
+    "X-Request-ID",
 ]
 CORS_PREFLIGHT_MAX_AGE = env.int("API_CORS_MAX_AGE", default=86400)  # seconds
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)  # seconds, anonymous reads

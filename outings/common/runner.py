@@ -68,6 +68,12 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+# gunicorn's access line with a time, a level and the request's id (its X-Request-ID answer).
+ACCESS_LOG_FORMAT = (
+    "%(t)s INFO [%({x-request-id}o)s] gunicorn.access: %(m)s %(U)s%(q)s %(s)s %(M)sms"
+)
+
+
 def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
     py = sys.executable
     upstream_port = args.port + 1
@@ -84,7 +90,7 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
             "--access-logfile",
             "-",
             "--access-logformat",
-            "%(m)s %(U)s%(q)s %(s)s %(M)sms",
+            ACCESS_LOG_FORMAT,
             # gunicorn's control socket (for gunicornc) sits at one path per user,
             # ~/.gunicorn/gunicorn.ctl: a second gunicorn on the machine (a bench, another
             # checkout's make run) takes it over, and the first to stop deletes the other's.

@@ -1,19 +1,25 @@
 """Review (operations), session 14: what an operator meets starting several app servers behind a
 load balancer and reading their logs. Each test proves one defect."""
 
+import argparse
+import json
+import re
 import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from honcho.environ import parse_procfile
 
-from outings.common import startup
-from outings.common.tests.test_operations import _env
+from outings.common import runner, startup
+from outings.common.tests.test_operations import _env, _free_port
+from outings.common.tests.test_review_session10 import _django
 from outings.common.tests.test_review_session13_ops2 import empty_database  # noqa: F401
+from tests.live_gunicorn import served_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -149,3 +155,142 @@ def test_an_app_server_serves_its_fingerprinted_static_files(client, settings, t
     assert response["Cache-Control"] == "max-age=315360000, public, immutable"
     assert response["Strict-Transport-Security"] == "max-age=31536000"
     assert b"".join(response.streaming_content) == (ROOT / "static/css/site.css").read_bytes()
+
+
+# --- log lines: a time, a level, and the request they belong to -----------------------------
+# Django's log lines read "WARNING django.request: Not Found: /x": no time (systemd's journal
+# adds one, a plain file or `docker logs` does not), and nothing tied the lines of one request
+# together, nor to nginx's access log line for it.
+
+_REQUEST = """
+import django, json
+django.setup()
+import logging
+from django.test import Client
+logging.getLogger("outings.probe").warning("before any request")
+response = Client().get("/no-such-page/", **{extra})
+print(json.dumps({{"status": response.status_code, "id": response.headers.get("X-Request-ID")}}))
+"""
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+FRESH_ID = r"[0-9a-f]{32}"
+
+
+def _request(tmp_path: Path, **headers: str) -> tuple[dict[str, object], list[str]]:
+    """What a fresh app server process answers to GET /no-such-page/ with `headers`, and the
+    lines it logged (on stderr, as under gunicorn)."""
+    result = _django(
+        _env(
+            SECRET_KEY="k",
+            DATABASE_URL=served_database_url(),
+            DEBUG="true",  # the plain static storage: no manifest needed
+            OUTINGS_VAR_DIR=str(tmp_path),
+        ),
+        _REQUEST.format(extra=repr(headers)),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return answer, result.stderr.strip().splitlines()
+
+
+@pytest.mark.django_db
+def test_every_log_line_has_a_time_and_a_level_and_a_request_its_id(tmp_path):
+    answer, lines = _request(tmp_path)
+
+    assert answer["status"] == 404
+    request_id = str(answer["id"])
+    assert re.fullmatch(FRESH_ID, request_id), request_id
+    assert re.fullmatch(rf"{STAMP} WARNING \[-\] outings.probe: before any request", lines[0])
+    assert re.fullmatch(
+        rf"{STAMP} WARNING \[{request_id}\] django.request: Not Found: /no-such-page/", lines[-1]
+    ), lines
+    # Once: Django's own handler (DEBUG) printed it a second time, bare.
+    assert len([line for line in lines if "Not Found" in line]) == 1, lines
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "sane",
+    [
+        "0f8fad5bd9cb469fa16570867728950e",  # nginx's $request_id
+        "0f8fad5b-d9cb-469f-a165-70867728950e",  # a UUID (Heroku's router)
+        "Root=1-67891233-abcdef012345678912345678",  # AWS's load balancer (X-Amzn-Trace-Id)
+    ],
+)
+def test_a_sane_request_id_from_the_load_balancer_is_kept(tmp_path, sane):
+    answer, lines = _request(tmp_path, HTTP_X_REQUEST_ID=sane)
+
+    assert answer["id"] == sane
+    assert f"WARNING [{sane}] django.request: Not Found: /no-such-page/" in lines[-1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "garbage",
+    ["", "short", "x" * 201, "id with spaces", "evil]\x1b[31m", "<script>", "a\u00e9" * 8],
+)
+def test_a_request_id_that_is_garbage_is_replaced(tmp_path, garbage):
+    answer, lines = _request(tmp_path, HTTP_X_REQUEST_ID=garbage)
+
+    request_id = str(answer["id"])
+    assert re.fullmatch(FRESH_ID, request_id), request_id
+    assert f"WARNING [{request_id}] django.request: Not Found: /no-such-page/" in lines[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_runs_gunicorn_logs_each_request_with_its_time_level_and_id(tmp_path):
+    """`make run`'s web process as the runner starts it: its access line and Django's line for
+    the request carry the same id, the one the answer returns."""
+    port = _free_port()
+    args = argparse.Namespace(host="127.0.0.1", port=port - 1, web_workers=1)
+    log = tmp_path / "web.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            runner._processes(args)["web"],
+            cwd=ROOT,
+            env=_env(
+                SECRET_KEY="k",
+                DATABASE_URL=served_database_url(),
+                DEBUG="true",
+                OUTINGS_VAR_DIR=str(tmp_path),
+            ),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/no-such-page/",
+                    headers={"X-Request-ID": "0f8fad5bd9cb469fa16570867728950e"},
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = log.read_text().splitlines()
+
+    assert response.status_code == 404
+    assert response.headers["X-Request-ID"] == "0f8fad5bd9cb469fa16570867728950e"
+    request_lines = [line for line in lines if "0f8fad5bd9cb469fa16570867728950e" in line]
+    assert len(request_lines) == 2, lines
+    django_line, access_line = request_lines
+    assert re.fullmatch(
+        rf"{STAMP} WARNING \[0f8fad5bd9cb469fa16570867728950e\] django.request: "
+        "Not Found: /no-such-page/",
+        django_line,
+    )
+    assert re.fullmatch(
+        r"\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] INFO \[0f8fad5bd9cb469fa16570867728950e\] "
+        r"gunicorn.access: GET /no-such-page/ 404 \d+ms",
+        access_line,
+    )
+    # gunicorn's own lines ("Booting worker") have their time and level.
+    assert all(
+        re.match(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[[A-Z]+\]", line)
+        for line in lines
+        if line not in request_lines
+    ), lines
