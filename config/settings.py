@@ -488,6 +488,9 @@ LOGGING = {
         # time, bare: they reach the root's handler.
         "django": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # psycopg sets its own logger to WARNING when imported; a stricter LOG_LEVEL holds for
+        # it too (the pool's retry warnings under LOG_LEVEL=ERROR).
+        "psycopg": {"level": max(LOG_LEVEL, "WARNING", key=logging.getLevelName)},
         "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },

@@ -294,3 +294,26 @@ def test_make_runs_gunicorn_logs_each_request_with_its_time_level_and_id(tmp_pat
         for line in lines
         if line not in request_lines
     ), lines
+
+
+def test_a_stricter_log_level_holds_for_the_database_driver_too():
+    """psycopg sets its logger to WARNING when imported, so LOG_LEVEL=ERROR still printed the
+    pool's retry warnings (two lines an attempt), as `make lint`'s migration check showed."""
+    probe = (
+        "import django, logging; django.setup(); "
+        "print(logging.getLevelName(logging.getLogger('psycopg.pool').getEffectiveLevel()))"
+    )
+    levels = {}
+    for level in ("ERROR", "DEBUG"):
+        result = subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**_env(LOG_LEVEL=level), "DJANGO_SETTINGS_MODULE": "config.settings"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        levels[level] = result.stdout.strip()
+
+    # Never below psycopg's own WARNING: its DEBUG lines are for debugging psycopg itself.
+    assert levels == {"ERROR": "ERROR", "DEBUG": "WARNING"}
