@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "outings.common.middleware.ContentSecurityPolicyMiddleware",
     # Before anything that reads the database or the cache: /health reports on them.
     "outings.common.middleware.HealthMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -450,8 +451,35 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SEC
 # Monitors and load balancers ask each app server for /health, /health/ready and /health/live
 # over plain http, by its address.
 SECURE_REDIRECT_EXEMPT = [r"^health(/ready|/live)?$"]
+# HSTS for every subdomain too, and the site on browsers' preload list: only the domain's owner
+# can promise that every subdomain is served over https (for a year, or for good), so both stay
+# off unless the environment says so (`manage.py check --deploy` warns about them: W005, W021).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Every answer's Content-Security-Policy (outings.common.middleware.ContentSecurityPolicy): the
+# site's own scripts, styles and fetches only (websockets to the same host included: 'self'),
+# no inline script or style, nothing evaluated, no plugin, no <base>, forms posted here only,
+# framed by nobody. Pictures from anywhere: OpenStreetMap's tiles, an imported listing's
+# picture, media in a bucket; data: for the API docs' icons. A page that needs more sets its
+# own header (the staff mail preview); uploaded files get MEDIA_CONTENT_SECURITY_POLICY.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' https: http: data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# A file from /media/ opened on its own is a sandboxed document that loads nothing: even a file
+# that is not the image it should be runs no script with the site's origin.
+MEDIA_CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
 
 # --- Outings ---------------------------------------------------------------------------------
 SLOT_HORIZON_DAYS = env.int("SLOT_HORIZON_DAYS", default=60)

@@ -2,9 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
-from outings.common.views import health, live, ready
+from outings.common.views import health, live, media, ready
 from outings.web import views as web_views
 
 # Staff sign in through the site's own log-in (allauth), not the admin's form: its failed-login
@@ -30,13 +29,7 @@ urlpatterns = [
 
 if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
     # Media on this machine's disk (the embedded profile, or one server without a bucket):
-    # served by Django, path-checked by `serve`. With S3-compatible storage the bucket (or a
-    # CDN in front of it) serves them and this route does not exist.
-    urlpatterns.insert(
-        0,
-        re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        ),
-    )
+    # served by Django, path-checked by `serve`, sandboxed (outings.common.views.media). With
+    # S3-compatible storage the bucket (or a CDN in front of it) serves them and this route does
+    # not exist.
+    urlpatterns.insert(0, re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media))

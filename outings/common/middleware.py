@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -27,6 +28,23 @@ class HealthMiddleware:
         if view is not None:
             return view(request)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send settings.CONTENT_SECURITY_POLICY with every answer that has no policy of its own (a
+    view that needs another sets the header itself). The pages carry no inline script, style or
+    handler and nothing htmx would evaluate (outings/web/tests/test_review_security_session14.py
+    checks them), so the policy allows none: markup injected past the templates' escaping and
+    nh3 runs no script."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Content-Security-Policy"):
+            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+        return response
 
 
 class TimezoneMiddleware:

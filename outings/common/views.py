@@ -5,7 +5,9 @@ from django.conf import settings
 from django.contrib import auth
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 from outings.common.health import run_checks, run_readiness_checks
 
@@ -73,3 +75,13 @@ def live(request: HttpRequest) -> JsonResponse:
     """For a process supervisor: this process answers HTTP. It reads nothing (a restart cures
     no database outage)."""
     return JsonResponse({"status": "ok"})
+
+
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """A file under MEDIA_ROOT (media on this machine's disk; `serve` keeps the path inside
+    it), as a sandboxed document that loads nothing: uploads are images re-encoded by Pillow,
+    but a file that is something else (put there by hand, or by a bug) must not run a script
+    with the site's origin and the visitor's session."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Content-Security-Policy"] = settings.MEDIA_CONTENT_SECURITY_POLICY
+    return response

@@ -131,4 +131,12 @@ def staff_mail(request: HttpRequest) -> HttpResponse:
     folder = getattr(settings, "EMAIL_FILE_PATH", None)
     stored = read_mail(Path(folder)) if folder else []
     recent = OutboxMessage.objects.filter(kind=emails.KIND).order_by("-id")[:50]
-    return render(request, "notifications/staff_mail.html", {"stored": stored, "recent": recent})
+    response = render(
+        request, "notifications/staff_mail.html", {"stored": stored, "recent": recent}
+    )
+    # A mail's HTML is styled inline, and its sandboxed srcdoc frame keeps this page's policy:
+    # inline styles are allowed here alone (scripts stay refused, and the frame runs none).
+    response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    )
+    return response
