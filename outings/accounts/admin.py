@@ -28,5 +28,8 @@ class HostProfileAdmin(admin.ModelAdmin[HostProfile]):
     list_select_related = ("user",)
     search_fields = ("display_name", "city", "user__username", "user__email")
     raw_id_fields = ("user",)
-    readonly_fields = ("created_at",)
+    # The photo only through the host's own form, which checks it by content and re-encodes it
+    # without metadata (outings/catalog/photos/images.py): a file field here stored any file
+    # as sent, an HTML page or a portrait with the GPS position of the host's home.
+    readonly_fields = ("created_at", "photo")
     date_hierarchy = "created_at"

@@ -1,6 +1,7 @@
 """Security review of the pages, session 14: what the browser is told to refuse (a
 Content-Security-Policy on every answer, a stricter one on uploaded files) and what the pages must
-therefore not carry; the HSTS choices `manage.py check --deploy` asks about."""
+therefore not carry; the HSTS choices `manage.py check --deploy` asks about; photos staff upload
+in the admin."""
 
 import json
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -218,6 +220,33 @@ def test_hsts_for_subdomains_and_the_preload_list_are_the_operators_choice():
         },
         expression,
     ) == [True, True]
+
+
+def test_a_hosts_photo_is_never_stored_unchecked_from_the_admin(client, staff, media: Path):
+    """A host's photo is checked by content and re-encoded without metadata (its GPS position
+    included) when the host uploads it. The admin's host form took any file as the photo and
+    stored it as sent, under its own name: an HTML page, or a photo with the host's home in its
+    EXIF, served from the site. Staff can no longer upload one there."""
+    host = HostProfile.objects.create(user=UserFactory.create(), display_name="Ada")
+    client.force_login(staff)
+    form = client.get(f"/admin/accounts/hostprofile/{host.pk}/change/")
+    assert form.status_code == 200
+
+    response = client.post(
+        f"/admin/accounts/hostprofile/{host.pk}/change/",
+        {
+            "user": host.user.pk,
+            "display_name": "Ada",
+            "bio": "",
+            "city": "",
+            "photo": SimpleUploadedFile("page.html", b"<script>alert(1)</script>", "text/html"),
+        },
+    )
+
+    assert response.status_code in (200, 302)
+    host.refresh_from_db()
+    assert host.photo.name == ""
+    assert not media.exists() or not any(media.rglob("*"))
 
 
 # --- Checked and found right ---------------------------------------------------------------------
