@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
+from outings.scheduling.models import Slot
 from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings
 from outings.scheduling.services import follow_listing_change
 from outings.web.formatting import format_money
@@ -81,7 +82,7 @@ class ListingAdminForm(forms.ModelForm[Listing]):
         cleaned = super().clean() or {}
         if self.instance.pk:
             current = (
-                Listing.objects.select_for_update()
+                Listing.objects.select_for_update(no_key=True)
                 .values_list("version", flat=True)
                 .get(pk=self.instance.pk)
             )
@@ -109,6 +110,16 @@ class ListingAdminForm(forms.ModelForm[Listing]):
             return
         candidate = copy.copy(self.instance)
         candidate.duration_minutes, candidate.time_zone = int(minutes), str(zone)
+        # The dates to come stay locked from this trial to the save (the trial's own locks go
+        # with its rollback): a hold taken in between would otherwise make the save's real run
+        # refuse what the trial allowed, a SlotHasBookings nothing could show on the form. A
+        # hold waits for the save and then finds its date at the new time.
+        list(
+            Slot.objects.select_for_update(of=("self",))
+            .filter(listing_id=self.instance.pk, starts_at__gte=self.dates_at)
+            .order_by("starts_at", "pk")
+            .values_list("pk", flat=True)
+        )
         try:
             with transaction.atomic():
                 follow_listing_change(

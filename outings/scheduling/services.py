@@ -318,7 +318,7 @@ def _retire(slot_ids: Iterable[int]) -> int:
 def _own_listing_locked(*, host: HostProfile, listing_id: int) -> Listing:
     ensure_active(host)
     listing = (
-        Listing.objects.select_for_update()
+        Listing.objects.select_for_update(no_key=True)
         .filter(pk=listing_id, host=host)
         .exclude(status=Listing.Status.ARCHIVED)
         .first()
@@ -740,7 +740,7 @@ def change_slot_capacity(
     # The listing's row lock first (update_listing's order: listing, then its dates), so that a
     # smallest group raised at the same moment is either seen here or sees this capacity.
     smallest_group, min_guests = (
-        Listing.objects.select_for_update(of=("self",))
+        Listing.objects.select_for_update(of=("self",), no_key=True)
         .filter(slots__in=own)
         .values_list("min_group_size", "min_guests")
         .first()

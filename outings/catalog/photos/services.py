@@ -77,7 +77,9 @@ def _locked_listing(*, host: HostProfile, listing_id: int) -> Listing:
     """One of `host`'s listings, row-locked so that photo counts and positions move one writer
     at a time. NotFound for anyone else's; InvalidTransition for an archived one, which is
     retired for good and edited no more (its photos included)."""
-    listing = Listing.objects.select_for_update().filter(pk=listing_id, host=host).first()
+    listing = (
+        Listing.objects.select_for_update(no_key=True).filter(pk=listing_id, host=host).first()
+    )
     if listing is None:
         raise NotFound()
     if listing.status == Listing.Status.ARCHIVED:

@@ -91,7 +91,7 @@ def update_listing(
     would overlap, SlotHasBookings if a booked date would move."""
     ensure_active(host)
     before = (
-        Listing.objects.select_for_update(of=("self",))
+        Listing.objects.select_for_update(of=("self",), no_key=True)
         .select_related("category")
         .filter(pk=listing_id, host=host)
         .first()
@@ -151,7 +151,7 @@ def _move(
 ) -> Listing:
     """Move a listing between states under its row lock, with an audit entry; with
     `expected_version`, only if the listing is still at that version (ListingConflict)."""
-    rows = Listing.objects.select_for_update().filter(pk=listing_id)
+    rows = Listing.objects.select_for_update(no_key=True).filter(pk=listing_id)
     if host is not None:
         rows = rows.filter(host=host)
     listing = rows.first()
