@@ -20,6 +20,10 @@ class BookingEventInline(admin.TabularInline[BookingEvent, Booking]):
     fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BookingEvent]:
+        # Each event shows its actor: joined, not one query per event.
+        return super().get_queryset(request).select_related("actor")
+
     def has_add_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
         return False
 
