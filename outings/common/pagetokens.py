@@ -5,6 +5,12 @@ them; anything that is not one is a BadCursor (the pages answer 400)."""
 import base64
 import binascii
 import re
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# An instant in a token: microseconds since 1970 (signed), as instant_text writes it.
+INSTANT = r"-?[0-9]{1,19}"
 
 
 class BadCursor(ValueError):
@@ -28,3 +34,17 @@ def decode(token: str, *, pattern: re.Pattern[str], max_length: int) -> re.Match
     if match is None:
         raise BadCursor(token)
     return match
+
+
+def instant_text(moment: datetime) -> str:
+    """An instant as a key in a token: microseconds since 1970, exact to the database's own."""
+    return str((moment - _EPOCH) // _MICROSECOND)
+
+
+def instant_of(text: str, token: str) -> datetime:
+    """The instant instant_text wrote (`text`, matched by INSTANT in `token`); BadCursor for
+    one out of datetime's range."""
+    try:
+        return _EPOCH + int(text) * _MICROSECOND
+    except OverflowError as exc:
+        raise BadCursor(token) from exc

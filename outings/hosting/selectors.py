@@ -13,6 +13,13 @@ from outings.catalog.photos.selectors import failed_photos
 from outings.scheduling.models import Schedule, Slot
 
 NEXT_SLOTS = 3
+# The most of each kind the dashboard's "needs your attention" lists: a bounded read, however
+# many listings a host has.
+ATTENTION = 20
+
+# A listing's place in the dashboard's order (archived last, then most recently changed first):
+# (archived, updated_at, id), the key a page continues after.
+DashboardKey = tuple[bool, datetime, int]
 
 
 @dataclass
@@ -26,6 +33,7 @@ class Dashboard:
     rows: Sequence[ListingRow]
     rejected: Sequence[Listing]
     failed_photos: Sequence[ListingPhoto]
+    next_after: DashboardKey | None = None  # the key the next page continues after
 
     @property
     def needs_attention(self) -> bool:
@@ -36,20 +44,27 @@ def host_listings(*, host: HostProfile) -> QuerySet[Listing]:
     return Listing.objects.filter(host=host).select_related("category")
 
 
-def dashboard(*, host: HostProfile, now: datetime) -> Dashboard:
-    """The host's listings (archived last) with their next slots and photo counts, and what needs
-    the host's attention. Three queries whatever the number of listings."""
-    listings = list(
-        host_listings(host=host)
-        .annotate(
-            photo_count=Count("photos"),
-            is_archived=Q(status=Listing.Status.ARCHIVED),
-        )
-        .order_by("is_archived", "-updated_at", "-id")
+def dashboard(
+    *, host: HostProfile, now: datetime, size: int, after: DashboardKey | None = None
+) -> Dashboard:
+    """One page of the host's listings (archived last, then most recently changed first) with
+    their next slots and photo counts, continuing after `after`; and what needs the host's
+    attention, on every page. Four queries, each bounded, whatever the number of listings."""
+    listings = host_listings(host=host).annotate(
+        photo_count=Count("photos"), is_archived=Q(status=Listing.Status.ARCHIVED)
     )
-    rows = {listing.pk: ListingRow(listing=listing) for listing in listings}
+    if after is not None:
+        archived, updated_at, pk = after
+        same = Q(is_archived=archived) & (
+            Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk)
+        )
+        # Past the last live listing come the archived ones: all of them continue the order.
+        listings = listings.filter(same if archived else same | Q(is_archived=True))
+    fetched = list(listings.order_by("is_archived", "-updated_at", "-id")[: size + 1])
+    page = fetched[:size]
+    rows = {listing.pk: ListingRow(listing=listing) for listing in page}
     upcoming = (
-        Slot.objects.filter(listing__host=host, starts_at__gte=now, status=Slot.Status.OPEN)
+        Slot.objects.filter(listing_id__in=rows, starts_at__gte=now, status=Slot.Status.OPEN)
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("listing_id")], order_by=F("starts_at").asc())
         )
@@ -58,15 +73,17 @@ def dashboard(*, host: HostProfile, now: datetime) -> Dashboard:
     )
     for slot in upcoming:
         rows[slot.listing_id].next_slots.append(slot)
-    rejected = [
-        listing
-        for listing in listings
-        if listing.status == Listing.Status.DRAFT and listing.rejection_reason
-    ]
+    rejected = (
+        Listing.objects.filter(host=host, status=Listing.Status.DRAFT)
+        .exclude(rejection_reason="")
+        .order_by("-updated_at", "-id")[:ATTENTION]
+    )
+    last = page[-1] if len(fetched) > size else None
     return Dashboard(
         rows=list(rows.values()),
-        rejected=rejected,
-        failed_photos=list(failed_photos(host=host)),
+        rejected=list(rejected),
+        failed_photos=list(failed_photos(host=host)[:ATTENTION]),
+        next_after=None if last is None else (last.is_archived, last.updated_at, last.pk),
     )
 
 

@@ -1,7 +1,7 @@
 """ "My bookings": upcoming and past, in keyset pages on (start, id)."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -18,14 +18,11 @@ from outings.common import pagetokens
 from outings.common.pagetokens import BadCursor
 
 WAITLIST_SHOWN = 20
-_CURSOR = re.compile(r"(-?[0-9]{1,19}):([1-9][0-9]{0,18})")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+_CURSOR = re.compile(rf"({pagetokens.INSTANT}):([1-9][0-9]{{0,18}})")
 
 
 def encode_cursor(booking: Booking) -> str:
-    micros = (booking.slot.starts_at - _EPOCH) // _MICROSECOND
-    return pagetokens.encode(f"{micros}:{booking.pk}")
+    return pagetokens.encode(f"{pagetokens.instant_text(booking.slot.starts_at)}:{booking.pk}")
 
 
 def decode_cursor(token: str) -> tuple[datetime, int]:
@@ -34,11 +31,7 @@ def decode_cursor(token: str) -> tuple[datetime, int]:
     match = pagetokens.decode(token, pattern=_CURSOR, max_length=60)
     if int(match.group(2)) > 2**63 - 1:
         raise BadCursor(token)
-    try:
-        start = _EPOCH + int(match.group(1)) * _MICROSECOND
-    except OverflowError as exc:
-        raise BadCursor(token) from exc
-    return start, int(match.group(2))
+    return pagetokens.instant_of(match.group(1), token), int(match.group(2))
 
 
 def _page(

@@ -1,5 +1,6 @@
 """The host's dashboard and their listings: create, edit (with the conflict page), state changes."""
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,9 @@ from outings.catalog import services
 from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import PhotoView, photos_for_listing
 from outings.catalog.services import ListingConflict, ListingData
+from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound
+from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import ListingForm, add_domain_errors
 from outings.hosting.views.common import board_news, host_required, user_of
@@ -25,13 +28,44 @@ from outings.hosting.views.common import board_news, host_required, user_of
 UPCOMING = 10
 
 
+_CURSOR = re.compile(rf"([01]):({pagetokens.INSTANT}):([1-9][0-9]{{0,18}})")
+
+
+def encode_cursor(key: selectors.DashboardKey) -> str:
+    archived, updated_at, pk = key
+    return pagetokens.encode(f"{int(archived)}:{pagetokens.instant_text(updated_at)}:{pk}")
+
+
+def decode_cursor(token: str) -> selectors.DashboardKey:
+    """The listing a page of the dashboard continues after; BadCursor for anything
+    encode_cursor did not make."""
+    match = pagetokens.decode(token, pattern=_CURSOR, max_length=60)
+    if int(match.group(3)) > 2**63 - 1:
+        raise BadCursor(token)
+    return match.group(1) == "1", pagetokens.instant_of(match.group(2), token), int(match.group(3))
+
+
 @host_required
 def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
+    """The host's latest bookings, what needs their attention, and a page of their listings
+    (keyset-paginated: ?after=<token>)."""
     now = timezone.now()
-    board = selectors.dashboard(host=host, now=now)
+    token = request.GET.get("after", "")
+    try:
+        after = decode_cursor(token) if token else None
+    except BadCursor:
+        return render(request, "hosting/bad_cursor.html", status=400)
+    board = selectors.dashboard(host=host, now=now, size=int(settings.PAGE_SIZE), after=after)
     latest = booking_selectors.latest_for_host(host=host, now=now)
     news = board_news(request, host)
-    context = {"host": host, "board": board, "latest": latest, "news": news}
+    context = {
+        "host": host,
+        "board": board,
+        "latest": latest,
+        "news": news,
+        "after": token if after is not None else "",
+        "next_cursor": None if board.next_after is None else encode_cursor(board.next_after),
+    }
     return render(request, "hosting/dashboard.html", context)
 
 
