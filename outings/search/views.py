@@ -45,6 +45,7 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
     form = ExploreForm(request.GET)
     page: SearchPage | None = None
     problems: list[str] = []
+    wrong: set[str] = set()  # the fields named in `problems`
     status = 200
     applied_sort = request.GET.get("sort", "")
     if form.is_valid():
@@ -62,12 +63,14 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         except InvalidSearch as error:
             # Named by the field, as the form's own mistakes are: "From: A date from …".
             problems = [_problem(form, name, messages) for name, messages in error.fields.items()]
+            wrong = set(error.fields)
             status = 400
         except SearchTimeout as error:
             problems = [error.message]
             status = error.status_code
     else:
         problems = [_problem(form, name, errors) for name, errors in form.errors.items()]
+        wrong = set(form.errors)
         status = 400
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -80,6 +83,8 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         "problems": problems,
         "category_names": CATEGORY_NAMES,
         "base_query": params.urlencode(),
+        # A page of another search (or of this one in another time zone): its first page.
+        "restart_url": "?" + params.urlencode() if "cursor" in wrong else None,
         "next_url": _page_url(params, page.next_cursor if page else None),
         "previous_url": _page_url(params, page.previous_cursor if page else None),
         "selected_categories": selected,

@@ -11,6 +11,7 @@ index orders exactly. Availability: a listing is a hit only if it has a bookable
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from time import monotonic
@@ -71,6 +72,10 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         rate = _rate(cursor, query.currency)
         boundary = read_cursor(query.cursor, query) if query.cursor else None
+        if boundary and boundary.point:
+            # A named place's later pages: measured from the point its first page was, which
+            # the hourly refresh may have moved since (the keys are distances from it).
+            query = replace(query, near=boundary.point)
         if boundary and boundary.corrected:
             # Another page of a corrected search: the text that was searched, again.
             text = boundary.corrected
@@ -101,9 +106,7 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
 
 
 def _with_text(query: SearchQuery, text: str) -> SearchQuery:
-    values = {name: getattr(query, name) for name in query.__dataclass_fields__}
-    values["text"] = text
-    return SearchQuery(**values)
+    return replace(query, text=text)
 
 
 def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:

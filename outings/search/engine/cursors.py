@@ -1,5 +1,6 @@
 """Keyset cursors of a search: a page's last hit's sort keys (`next`) or its first hit's
-(`previous`, marked backward), signed with the search they belong to."""
+(`previous`, marked backward), signed with the search they belong to, the viewer's time zone
+and, for a named place, the point its first page was measured from."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from typing import Any, NamedTuple
 
 from django.core import signing
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from outings.common import signed
-from outings.search.query import InvalidSearch, SearchQuery
+from outings.search.query import InvalidSearch, Point, SearchQuery
 
 CURSOR_SALT = "outings.search.cursor"
+# The message names the parameter the visitor did not choose: the page takes the zone from
+# the browser, which changes when its owner crosses a border between two pages.
+OTHER_TIME_ZONE = gettext_noop(
+    "This page belongs to a search in another time zone: start again from the first page."
+)
 
 
 def jsonable(value: Any) -> Any:
@@ -49,28 +56,39 @@ def cursor_fingerprint(query: SearchQuery) -> list[Any]:
 
 
 def encode_cursor(
-    values: list[Any], query: SearchQuery, *, corrected: str | None = None, backward: bool = False
+    values: list[Any],
+    query: SearchQuery,
+    *,
+    corrected: str | None = None,
+    backward: bool = False,
+    point: Point | None = None,
 ) -> str:
     """The cursor of the page after the one whose last hit has the sort keys `values` (or, when
     `backward`, of the page before the one whose first hit has them). It is signed for `query`
-    as the client sent it; `corrected` is the text actually searched when the engine corrected
-    a misspelt query, so that the next page searches that text again."""
-    data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query)}
+    as the client sent it, in its time zone (whose days decide what matches); `corrected` is
+    the text actually searched when the engine corrected a misspelt query, so that the next
+    page searches that text again; `point` is the point a named place stood for when the keys
+    were measured, so that the next page measures from it again (the hourly refresh moves it)."""
+    data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query), "z": query.time_zone}
     if corrected is not None:
         data["c"] = corrected
     if backward:
         data["d"] = "p"  # absent on a forward cursor, as on those handed out before
+    if point is not None:
+        data["p"] = [point.latitude, point.longitude]
     return signed.sign(data, salt=CURSOR_SALT)
 
 
 class Boundary(NamedTuple):
     """What a cursor says: the sort keys its page starts beyond, the corrected text its search
-    ran (None unless the engine corrected the client's words), and whether the page is the one
-    before those keys rather than after."""
+    ran (None unless the engine corrected the client's words), whether the page is the one
+    before those keys rather than after, and the point a named place's keys were measured
+    from (None for coordinates, which the client sends again)."""
 
     keys: list[Any]
     corrected: str | None
     backward: bool
+    point: Point | None = None
 
 
 def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
@@ -80,6 +98,9 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
         raise InvalidSearch(fields={"cursor": [_("Malformed or tampered cursor.")]}) from error
     if not isinstance(data, dict) or data.get("q") != cursor_fingerprint(query):
         raise InvalidSearch(fields={"cursor": [_("This cursor belongs to another search.")]})
+    # A cursor without a zone was signed before cursors carried one: its zone is unknown.
+    if data.get("z") != query.time_zone:
+        raise InvalidSearch(fields={"cursor": [_(OTHER_TIME_ZONE)]})
     return data
 
 
@@ -102,7 +123,15 @@ def read_cursor(cursor: str, query: SearchQuery) -> Boundary:
         keys=values,
         corrected=corrected if isinstance(corrected, str) else None,
         backward=data.get("d") == "p",
+        point=_point(data.get("p")) if query.place else None,
     )
+
+
+def _point(value: Any) -> Point | None:
+    """The point a signed cursor carries (signed by us: a pair of numbers, or absent)."""
+    if isinstance(value, list) and len(value) == 2:
+        return Point(float(value[0]), float(value[1]))
+    return None
 
 
 def decode_cursor(cursor: str, query: SearchQuery) -> list[Any]:

@@ -166,14 +166,19 @@ def run_page(
     )
     if hits:
         corrected = query.text if sent is not query else None
+        # A named place's point, which later pages measure from again (the client sends the
+        # name, and the hourly refresh may move the point it stands for).
+        point = query.near if query.place else None
         # Forward, a page before exists if a cursor led here; backward, the page after does.
         has_next = True if backward else more
         has_previous = more if backward else boundary is not None
         if has_next:
-            page.next_cursor = encode_cursor(_keys(hits[-1], key), sent, corrected=corrected)
+            page.next_cursor = encode_cursor(
+                _keys(hits[-1], key), sent, corrected=corrected, point=point
+            )
         if has_previous:
             page.previous_cursor = encode_cursor(
-                _keys(hits[0], key), sent, corrected=corrected, backward=True
+                _keys(hits[0], key), sent, corrected=corrected, backward=True, point=point
             )
     return page
 
