@@ -34,6 +34,18 @@ class InvalidSchedule(DomainError):
     message = gettext_noop("The schedule is not valid.")
 
 
+class InvalidCapacity(InvalidSchedule):
+    """A date's number of places refused: the schedule itself is not what is wrong."""
+
+    message = gettext_noop("This date's number of places is not valid.")
+
+
+class InvalidException(InvalidSchedule):
+    """A day cancelled or moved (a schedule exception) refused: the rule itself is fine."""
+
+    message = gettext_noop("This day cannot be cancelled or moved like this.")
+
+
 class ScheduleOverlap(DomainError):
     code = "schedule_overlap"
     status_code = 409

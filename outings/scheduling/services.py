@@ -474,7 +474,7 @@ def add_schedule_exception(
     if ScheduleException.objects.filter(schedule=schedule, day=day, start_time=start_time).exists():
         errors.setdefault("day", []).append(_("This day already has an exception."))
     if errors:
-        raise rules.InvalidSchedule(fields=errors)
+        raise rules.InvalidException(fields=errors)
     exception = ScheduleException(
         schedule=schedule, day=day, start_time=start_time, action=action, new_time=new_time
     )
@@ -733,7 +733,7 @@ def change_slot_capacity(
     checked on their own: CapacityBelowSeatsTaken)."""
     ensure_active(host)
     if isinstance(capacity, bool) or not 1 <= capacity <= rules.MAX_CAPACITY:
-        raise rules.InvalidSchedule(
+        raise rules.InvalidCapacity(
             fields={"capacity": [_("A whole number from 1 to %(n)s.") % {"n": rules.MAX_CAPACITY}]}
         )
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
@@ -754,10 +754,10 @@ def change_slot_capacity(
     # date, or it would always be cancelled for too few guests (check_schedule's rules).
     if capacity < smallest_group:
         refusal = _("At least the smallest group size (%(n)s).") % {"n": smallest_group}
-        raise rules.InvalidSchedule(fields={"capacity": [refusal]})
+        raise rules.InvalidCapacity(fields={"capacity": [refusal]})
     if capacity < min_guests:
         refusal = _("At least the minimum of guests per date (%(n)s).") % {"n": min_guests}
-        raise rules.InvalidSchedule(fields={"capacity": [refusal]})
+        raise rules.InvalidCapacity(fields={"capacity": [refusal]})
     if slot.seats_taken > capacity:
         raise CapacityBelowSeatsTaken(
             _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")

@@ -58,6 +58,9 @@ def test_a_refused_exception_on_the_german_schedules_page_is_all_german(
     assert "Zeitpläne und Termine" in page  # the German page
     assert "Wähle einen Tag von heute bis zehn Jahre im Voraus." in page  # the field's message
     assert "The schedule is not valid." not in page
+    # Headed by what was refused, the day (session 14): the rule itself is fine.
+    assert "Der Zeitplan ist ungültig" not in page
+    assert "Dieser Tag kann so nicht abgesagt oder verschoben werden." in page
 
 
 def test_sending_a_listing_back_with_a_nul_in_the_reason_is_no_500(
