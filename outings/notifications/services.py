@@ -69,6 +69,10 @@ def event_of(notification: Notification, *, user: User) -> dict[str, Any]:
         "kind": notification.kind,
         "title": text.title,
         "body": text.body,
+        # The language title and body are written in, which may not be the page's (another
+        # tab or browser set the reader's language since): live.js marks the toast with it.
+        "language": language,
+        "body_parts": [list(part) for part in text.body_parts],
         "url": notification.url,
         "created_at": notification.created_at.isoformat(),
         "read": notification.read_at is not None,

@@ -128,6 +128,9 @@ class Text:
     # The body for a page: escaped, the listing's title marked with the language it is written
     # in (`listing_language` in the data; a notification made before it was stored has none).
     body_html: SafeString = field(default_factory=lambda: mark_safe(""))
+    # The body for a script that builds it from text nodes (live.js): its runs of text, each
+    # with the language it is written in ("" for the body's own, the listing's title its own).
+    body_parts: tuple[tuple[str, str], ...] = ()
 
 
 class _Values(dict[str, str]):
@@ -219,11 +222,32 @@ def render(kind: str, data: Mapping[str, Any]) -> Text:
         marked["listing"] = format_html(
             '<span lang="{}">{}</span>', data["listing_language"], values["listing"]
         )
+    body = _fill(template, values)
     return Text(
         title=title,
-        body=_fill(template, values),
+        body=body,
         body_html=mark_safe(_fill(conditional_escape(template), marked)),  # noqa: S308 - escaped
+        body_parts=_parts(template, values, str(data.get("listing_language") or ""))
+        or ((body, ""),),
     )
+
+
+_TITLE = "\x00"  # stands for the listing's title while the body is cut into parts (no text has it)
+
+
+def _parts(template: str, values: _Values, language: str) -> tuple[tuple[str, str], ...]:
+    """The body's runs of text, the listing's title marked with its `language` (none without a
+    language or a title to mark)."""
+    if not language or "listing" not in values:
+        return ()
+    runs = _fill(template, _Values({**values, "listing": _TITLE})).split(_TITLE)
+    parts: list[tuple[str, str]] = []
+    for index, run in enumerate(runs):
+        if index:
+            parts.append((values["listing"], language))
+        if run:
+            parts.append((run, ""))
+    return tuple(parts)
 
 
 def _fill(template: str, values: _Values) -> str:

@@ -8,6 +8,8 @@
  * - elements with [data-notification-count] show the unread count (hidden at 0);
  * - each notification shows as a toast in .live-toasts (a polite live region) until dismissed,
  *   by its button (named data-dismiss-label + its title) or Escape; the newest three stay;
+ *   a toast carries the language it is written in (`lang`), and the listing's title in it the
+ *   listing's (the event's "language" and "body_parts");
  * - a button with [data-desktop-notifications] asks for the browser's permission (opt-in);
  * - an element with [data-live-listing="<listing id>"] subscribes to that listing; elements with
  *   [data-slot-seats="<slot id>"] inside the page get the new number of seats left, and an
@@ -103,13 +105,23 @@
   function toast(event) {
     var item = document.createElement("div");
     item.className = "live-toast";
+    // Written in the reader's language, which another tab may have changed since this page
+    // came (WCAG 3.1.2): a screen reader reads it in that language's voice.
+    if (event.language) item.lang = event.language;
     var content = document.createElement(event.url ? "a" : "div");
     content.className = "live-toast__body";
     if (event.url) content.href = event.url;
     var title = document.createElement("strong");
     title.textContent = event.title;
     var body = document.createElement("span");
-    body.textContent = event.body;
+    // Runs of text, the listing's title marked with the language it is written in.
+    (event.body_parts && event.body_parts.length ? event.body_parts : [[event.body, ""]]).forEach(function (part) {
+      if (!part[1]) { body.appendChild(document.createTextNode(part[0])); return; }
+      var run = document.createElement("span");
+      run.lang = part[1];
+      run.textContent = part[0];
+      body.appendChild(run);
+    });
     content.appendChild(title);
     content.appendChild(body);
     var close = document.createElement("button");
