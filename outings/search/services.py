@@ -83,8 +83,8 @@ FRESH_PERIOD = timedelta(days=30)
 def refresh_ranking(*, now: datetime) -> int:
     """Store each listing's bookings and freshness (`catalog_listing.search_boost`, search.0014)
     for the search's score, which reads it from the row instead of counting bookings for every
-    match. Run hourly with the lexicon: a booking reaches the ranking within the hour. Returns
-    how many listings changed."""
+    match. Run hourly with the lexicon: a booking reaches the ranking within the hour. Moves the
+    ranking version when any listing changed (search.0018). Returns how many listings changed."""
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE catalog_listing l SET search_boost = b.boost
@@ -109,6 +109,10 @@ def refresh_ranking(*, now: datetime) -> int:
             },
         )
         changed: int = cursor.rowcount
+        if changed:
+            # The scores moved: the pages of ranked searches made before cannot be continued
+            # (engine/cursors.py). Rolled back with the change if it is.
+            cursor.execute("SELECT nextval('outings_ranking_version')")
     return changed
 
 

@@ -70,8 +70,8 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
     with transaction.atomic(), connection.cursor() as cursor:
         budget = _Budget()
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
-        rate = _rate(cursor, query.currency)
-        boundary = read_cursor(query.cursor, query) if query.cursor else None
+        rate, ranking = _rate(cursor, query.currency)
+        boundary = read_cursor(query.cursor, query, ranking=ranking) if query.cursor else None
         if boundary and boundary.point:
             # A named place's later pages: measured from the point its first page was, which
             # the hourly refresh may have moved since (the keys are distances from it).
@@ -80,17 +80,25 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
             # Another page of a corrected search: the text that was searched, again.
             text = boundary.corrected
             page = run_page(
-                cursor, _with_text(query, text), now, rate, boundary=boundary, sent=query
+                cursor,
+                _with_text(query, text),
+                now,
+                rate,
+                boundary=boundary,
+                sent=query,
+                ranking=ranking,
             )
             page.suggestion, page.corrected = text, True
             return page
-        page = run_page(cursor, query, now, rate, boundary=boundary)
+        page = run_page(cursor, query, now, rate, boundary=boundary, ranking=ranking)
         if query.text and not page.hits and query.cursor is None:
             budget.renew(cursor)
             corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
                 budget.renew(cursor)
-                page = run_page(cursor, _with_text(query, corrected), now, rate, sent=query)
+                page = run_page(
+                    cursor, _with_text(query, corrected), now, rate, sent=query, ranking=ranking
+                )
                 page.suggestion, page.corrected = corrected, True
         elif (
             query.text
@@ -109,14 +117,16 @@ def _with_text(query: SearchQuery, text: str) -> SearchQuery:
     return replace(query, text=text)
 
 
-def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
-    """The viewer's exchange rate; also sets the rest of the search up: JIT off (compiling a
+def _rate(cursor: Any, currency: str) -> tuple[tuple[Decimal, int], int]:
+    """The viewer's exchange rate and the ranking version (search.0018: what a ranked page's
+    scores were computed under); also sets the rest of the search up: JIT off (compiling a
     search's expressions, 50-60 ms on the bench catalogue where the server has LLVM, costs more
     than it saves on statements that take 1-400 ms) and work_mem for the matches that the page
     and its facets share (20,000 of them spilled to disk at the server's default 4 MB)."""
     cursor.execute(
         f"""SELECT set_config('jit', 'off', true),
-                  set_config('work_mem', '{SEARCH_WORK_MEM}', true), r.per_euro, r.exponent
+                  set_config('work_mem', '{SEARCH_WORK_MEM}', true), r.per_euro, r.exponent,
+                  (SELECT last_value FROM outings_ranking_version)
            FROM (SELECT 1) AS one LEFT JOIN search_exchangerate r ON r.currency = %s""",
         [currency],
     )
@@ -125,7 +135,7 @@ def _rate(cursor: Any, currency: str) -> tuple[Decimal, int]:
         raise InvalidSearch(
             fields={"currency": [_("No exchange rate for %(currency)s.") % {"currency": currency}]}
         )
-    return row[2], row[3]
+    return (row[2], row[3]), row[4]
 
 
 def _correct(cursor: Any, text: str) -> str | None:

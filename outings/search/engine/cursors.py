@@ -21,6 +21,9 @@ CURSOR_SALT = "outings.search.cursor"
 OTHER_TIME_ZONE = gettext_noop(
     "This page belongs to a search in another time zone: start again from the first page."
 )
+RANKED_ANEW = gettext_noop(
+    "The results were ranked anew since this page: start again from the first page."
+)
 
 
 def jsonable(value: Any) -> Any:
@@ -62,13 +65,15 @@ def encode_cursor(
     corrected: str | None = None,
     backward: bool = False,
     point: Point | None = None,
+    ranking: int | None = None,
 ) -> str:
     """The cursor of the page after the one whose last hit has the sort keys `values` (or, when
     `backward`, of the page before the one whose first hit has them). It is signed for `query`
     as the client sent it, in its time zone (whose days decide what matches); `corrected` is
     the text actually searched when the engine corrected a misspelt query, so that the next
     page searches that text again; `point` is the point a named place stood for when the keys
-    were measured, so that the next page measures from it again (the hourly refresh moves it)."""
+    were measured, so that the next page measures from it again (the hourly refresh moves it);
+    `ranking` is the ranking version a ranked page's scores were computed under."""
     data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query), "z": query.time_zone}
     if corrected is not None:
         data["c"] = corrected
@@ -76,6 +81,8 @@ def encode_cursor(
         data["d"] = "p"  # absent on a forward cursor, as on those handed out before
     if point is not None:
         data["p"] = [point.latitude, point.longitude]
+    if ranking is not None:
+        data["r"] = ranking
     return signed.sign(data, salt=CURSOR_SALT)
 
 
@@ -104,9 +111,13 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
     return data
 
 
-def read_cursor(cursor: str, query: SearchQuery) -> Boundary:
-    """Where the page of `cursor` starts, for `query` (InvalidSearch if it is another's)."""
+def read_cursor(cursor: str, query: SearchQuery, *, ranking: int | None = None) -> Boundary:
+    """Where the page of `cursor` starts, for `query` (InvalidSearch if it is another's, or, for
+    a ranked search given the current `ranking` version, if its scores were computed under
+    another: the hourly refresh moved them, and its key would repeat or skip hits)."""
     data = _signed_data(cursor, query)
+    if query.sort == "relevance" and ranking is not None and data.get("r") != ranking:
+        raise InvalidSearch(fields={"cursor": [_(RANKED_ANEW)]})
     values = data.get("k")
     if not isinstance(values, list) or len(values) != 2 or data.get("d", "n") not in ("n", "p"):
         raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]})

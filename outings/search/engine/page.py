@@ -35,6 +35,7 @@ def run_page(
     *,
     boundary: Boundary | None = None,
     sent: SearchQuery | None = None,
+    ranking: int | None = None,
 ) -> SearchPage:
     """The page and its facets in one statement: the matching rows are found once, in a
     MATERIALIZED CTE with only what ordering and counting need, and both the page and the facet
@@ -43,7 +44,8 @@ def run_page(
     `boundary` is what the client's cursor says (read_cursor): the page starts after its sort
     keys, or, backward, ends before them (read in the reverse order, nearest first, then put
     back in the sort's order). `sent` is the query as the client sent it when `query` is its
-    correction: the cursors are signed for what the client will send again."""
+    correction: the cursors are signed for what the client will send again. `ranking` is the
+    ranking version the scores are computed under, which a ranked page's cursors carry."""
     sent = sent or query
     where = W.common(query, now, rate)
     own = W.facet_conditions(query)
@@ -169,16 +171,23 @@ def run_page(
         # A named place's point, which later pages measure from again (the client sends the
         # name, and the hourly refresh may move the point it stands for).
         point = query.near if query.place else None
+        # A score is only comparable with the scores of the same ranking.
+        ranked = ranking if query.sort == "relevance" else None
         # Forward, a page before exists if a cursor led here; backward, the page after does.
         has_next = True if backward else more
         has_previous = more if backward else boundary is not None
         if has_next:
             page.next_cursor = encode_cursor(
-                _keys(hits[-1], key), sent, corrected=corrected, point=point
+                _keys(hits[-1], key), sent, corrected=corrected, point=point, ranking=ranked
             )
         if has_previous:
             page.previous_cursor = encode_cursor(
-                _keys(hits[0], key), sent, corrected=corrected, backward=True, point=point
+                _keys(hits[0], key),
+                sent,
+                corrected=corrected,
+                backward=True,
+                point=point,
+                ranking=ranked,
             )
     return page
 

@@ -254,7 +254,8 @@ def test_loading_new_rates_makes_cached_searches_stale(rates):
 def test_a_relevance_cursor_with_a_decimal_score_still_turns_the_page(make_listing):
     """Scores were rounded numerics, carried as strings in cursors; they are float8 now, and a
     cursor handed out before still works."""
-    from outings.search.engine.cursors import decode_cursor, encode_cursor
+    from outings.common import signed
+    from outings.search.engine.cursors import CURSOR_SALT, decode_cursor, encode_cursor
 
     make_listing("kayak kayak kayak trip")
     make_listing("kayak trip")
@@ -265,7 +266,9 @@ def test_a_relevance_cursor_with_a_decimal_score_still_turns_the_page(make_listi
     score, last_id = decode_cursor(first.next_cursor, query)
     assert isinstance(score, float)
 
-    old = encode_cursor([f"{score:.9f}", last_id], query)
+    # Signed under the current ranking version, as every ranked cursor is now (session 14).
+    ranking = signed.unsign(first.next_cursor, salt=CURSOR_SALT)["r"]
+    old = encode_cursor([f"{score:.9f}", last_id], query, ranking=ranking)
     following = search(SearchQuery(text="kayak", limit=1, cursor=first.next_cursor))
     from_old = search(SearchQuery(text="kayak", limit=1, cursor=old))
 

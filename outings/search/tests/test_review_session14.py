@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from outings.search.engine import search
 from outings.search.query import InvalidSearch, Point, SearchQuery
-from outings.search.services import refresh_lexicon
+from outings.search.services import refresh_lexicon, refresh_ranking
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +155,40 @@ def test_the_later_pages_of_a_place_measure_from_the_first_pages_point(make_list
 
     assert [hit.distance_km for hit in first.hits] == [0.0]
     assert [hit.distance_km for hit in second.hits] == [pytest.approx(1.11, abs=0.01)]
+
+
+RANKED_ANEW = "The results were ranked anew since this page: start again from the first page."
+
+
+def test_a_ranked_page_across_the_hourly_ranking_refresh_is_an_explicit_restart(make_listing):
+    """The hourly refresh_ranking rewrites each listing's bookings-and-freshness boost, which
+    multiplies its score: five new walks near Toronto all gained 0.2, every score rose above
+    the first page's last one, and the next page (scores below it) came back empty, the last
+    three walks never shown. A page cannot be measured against the old scores, so the cursor
+    is refused with the reason, and the search starts again."""
+    for n in range(5):
+        make_listing(f"harbour walk {n}", latitude=43.65 + n / 100, longitude=-79.38)
+    refresh_lexicon()
+    params = {"q": "harbour walk", "near": "Toronto", "limit": "2"}
+    first = Client().get("/api/v1/search", params).json()
+    assert first["next"]
+    assert refresh_ranking(now=timezone.now()) == 5  # the hourly beat task
+
+    response = Client().get("/api/v1/search", {**params, "cursor": first["next"]})
+
+    assert error_fields(response) == {"query.cursor": [RANKED_ANEW]}
+    again = Client().get("/api/v1/search", params).json()
+    second = Client().get("/api/v1/search", {**params, "cursor": again["next"]}).json()
+    assert len(second["results"]) == 2
+
+
+def test_a_refresh_that_moves_no_score_keeps_the_pages_turning(make_listing):
+    for n in range(5):
+        make_listing(f"harbour walk {n}")
+    refresh_ranking(now=timezone.now())
+    first = search(SearchQuery(text="harbour walk", limit=2))
+    assert refresh_ranking(now=timezone.now()) == 0
+
+    second = search(SearchQuery(text="harbour walk", limit=2, cursor=first.next_cursor))
+
+    assert len(second.hits) == 2
