@@ -126,7 +126,9 @@ def _rate(cursor: Any, currency: str) -> tuple[tuple[Decimal, int], int]:
     cursor.execute(
         f"""SELECT set_config('jit', 'off', true),
                   set_config('work_mem', '{SEARCH_WORK_MEM}', true), r.per_euro, r.exponent,
-                  (SELECT last_value FROM outings_ranking_version)
+                  -- 0 before the first nextval(), whose value is then last_value too.
+                  (SELECT CASE WHEN is_called THEN last_value ELSE 0 END
+                   FROM outings_ranking_version)
            FROM (SELECT 1) AS one LEFT JOIN search_exchangerate r ON r.currency = %s""",
         [currency],
     )
