@@ -6,9 +6,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.models import CATEGORY_NAMES
-from outings.search.query import MAX_GUESTS, MAX_RADIUS_KM, MAX_TEXT, SORTS, Point, SearchQuery
+from outings.search.query import (
+    MAX_GUESTS,
+    MAX_RADIUS_KM,
+    MAX_TEXT,
+    SORTS,
+    BoundingBox,
+    InvalidSearch,
+    Point,
+    SearchQuery,
+)
 from outings.search.related import resolve_place
 from outings.search.services import bundled_currencies, currency_exponent
+
+ISO_DATE = "%Y-%m-%d"
 
 SORT_LABELS = {
     "relevance": _("Best match"),
@@ -42,8 +53,10 @@ class ExploreForm(forms.Form):
         max_length=100,
         label=_("Map area"),
     )
-    date_from = forms.DateField(required=False, label=_("From"))
-    date_to = forms.DateField(required=False, label=_("To"))
+    # YYYY-MM-DD only, as the API and the date inputs: the language's own formats would read a
+    # shared URL's "12/06/2026" as December 6th on the English page and refuse it on the German.
+    date_from = forms.DateField(required=False, input_formats=[ISO_DATE], label=_("From"))
+    date_to = forms.DateField(required=False, input_formats=[ISO_DATE], label=_("To"))
     guests = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_GUESTS, label=_("Guests")
     )
@@ -77,19 +90,23 @@ class ExploreForm(forms.Form):
         """The typed search; raises InvalidSearch with the fields that break a rule."""
         data = self.cleaned_data
         near, place = None, ""
-        if data.get("lat") is not None and data.get("lng") is not None:
-            near = Point(data["lat"], data["lng"])
+        lat, lng = data.get("lat"), data.get("lng")
+        if (lat is None) != (lng is None):
+            # Half a point is a mistake to name, as the API does, not a search everywhere.
+            raise InvalidSearch(
+                fields={"lng": [str(_("Needed with a latitude."))]}
+                if lng is None
+                else {"lat": [str(_("Needed with a longitude."))]}
+            )
+        if lat is not None and lng is not None:
+            near = Point(lat, lng)
         elif data.get("near"):
             point = resolve_place(data["near"])
             if point is None:
-                from outings.search.query import InvalidSearch
-
                 raise InvalidSearch(fields={"near": [str(_("We do not know that place."))]})
             near, place = Point(*point), data["near"]
         box = None
         if data.get("bbox"):
-            from outings.search.query import BoundingBox
-
             south, west, north, east = (float(v) for v in data["bbox"].split(","))
             box = BoundingBox(south, west, north, east)
         currency = data.get("currency") or "EUR"

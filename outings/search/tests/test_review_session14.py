@@ -192,3 +192,42 @@ def test_a_refresh_that_moves_no_score_keeps_the_pages_turning(make_listing):
     second = search(SearchQuery(text="harbour walk", limit=2, cursor=first.next_cursor))
 
     assert len(second.hits) == 2
+
+
+# --- what the explore page still took silently ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({"lat": "43.65"}, "Longitude: Needed with a latitude."),
+        ({"lng": "-79.38"}, "Latitude: Needed with a longitude."),
+        ({"near": "Toronto", "lat": "10"}, "Longitude: Needed with a latitude."),
+    ],
+)
+def test_half_a_point_is_named_not_dropped(make_listing, params, problem):
+    """`lat` without `lng` searched everywhere (or near the place named beside it) with a 200,
+    as if the point had never been given, where the API answers 400 "lat and lng go
+    together" and docs/search.md promises that the page names every mistake."""
+    make_listing("Harbour walk")
+    refresh_lexicon()
+
+    page = Client().get("/explore/", params)
+
+    assert page.status_code == 400
+    assert page.context["problems"] == [problem]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_date_in_the_url_is_read_the_same_in_every_language(make_listing, language):
+    """The page read `date_from=12/06/2026` with the English page's input formats, as
+    December 6th, and the German page refused the same URL; a URL holds the state to share,
+    and the API (and the date inputs, which send ISO dates) read only YYYY-MM-DD."""
+    make_listing("Harbour walk")
+
+    page = Client().get("/explore/", {"date_from": "12/06/2026"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert page.status_code == 400
+    [problem] = page.context["problems"]
+    assert problem.startswith("From: " if language == "en" else "Von: "), problem
+    assert Client().get("/explore/", {"date_from": "2026-12-06"}).status_code == 200
