@@ -123,6 +123,9 @@ class Listing(models.Model):
         help_text=_("Fields the demo importer generated because the source lacks them."),
     )
     content_hash = models.CharField(max_length=32, blank=True)
+    # When the importer took the listing off the site (paused it) because its item was no longer
+    # in the source; cleared, and the listing published again, when the item comes back.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the importer last wrote, field by field (a short digest of each value): a field whose
     # value no longer matches was edited here, and later imports keep it (importers/writer.py).
     imported_digests = models.JSONField(default=dict, blank=True, editable=False)

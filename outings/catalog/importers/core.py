@@ -106,13 +106,16 @@ class ListingData:
     # Not content: where the row was (for messages) and what the parser had to assume.
     ref: str = field(default="", compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # The id a listing of this row had before its source got a stable one (NPS and Wikivoyage
+    # rows were named by their row number): the writer takes such a listing over once.
+    legacy_id: str = field(default="", compare=False)
 
     def content_hash(self) -> str:
         """A digest of everything the row contributes, so an unchanged row can be skipped."""
         content = {
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(self)
-            if f.name not in ("ref", "notes")
+            if f.name not in ("ref", "notes", "legacy_id")
         }
         text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
@@ -127,16 +130,39 @@ class RowParser(Protocol):
 _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 _SENTENCE = re.compile(r"(.{20,}?[.!?…])(?=\s|$)", re.DOTALL)
+# Markup in a text column: what a script or style element says is dropped with it; a line break
+# or the end of a block starts a new line or paragraph; any other tag goes, its text stays. Only
+# literal tags are markup: "&lt;&lt;La gira»" is text that shows "<<La gira»".
+_HIDDEN = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|ul|ol|blockquote|tr)\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<!--.*?-->|</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>", re.DOTALL)
+
+
+def plain_text(value: str) -> str:
+    """Text without its markup and with its entities decoded, once more if they were encoded
+    twice (Madrid's "NU&amp;Ntilde;EZ" is "NUÑEZ")."""
+    value = _HIDDEN.sub("", value)
+    value = _LINE_BREAK.sub("\n", value)
+    value = _BLOCK_END.sub("\n\n", value)
+    value = _TAG.sub("", value)
+    decoded = html.unescape(value)
+    twice = html.unescape(decoded) if decoded != value else decoded
+    if all(twice.count(c) == decoded.count(c) for c in "<>"):  # never decoded into markup
+        return twice
+    return decoded
 
 
 def clean_line(value: str, max_length: int) -> str:
-    """One line of text: entities decoded, whitespace collapsed, cut to the column's length."""
-    return truncate(_SPACES.sub(" ", html.unescape(value)).strip(), max_length)
+    """One line of text: markup removed, entities decoded, whitespace collapsed, cut to the
+    column's length."""
+    return truncate(_SPACES.sub(" ", plain_text(value)).strip(), max_length)
 
 
 def clean_text(value: str) -> str:
-    """A paragraph text: entities decoded, runs of blank lines reduced to one."""
-    lines = [_SPACES.sub(" ", line).strip() for line in html.unescape(value).splitlines()]
+    """A paragraph text: markup removed, entities decoded, runs of blank lines reduced to
+    one."""
+    lines = [_SPACES.sub(" ", line).strip() for line in plain_text(value).splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -160,7 +186,7 @@ def summary_of(description: str, max_length: int = 300) -> str:
 def join_nonempty(*parts: str, max_length: int) -> str:
     seen: list[str] = []
     for part in parts:
-        part = _SPACES.sub(" ", part).strip()
+        part = _SPACES.sub(" ", plain_text(part)).strip()
         if part and part.casefold() not in (s.casefold() for s in seen):
             seen.append(part)
     return truncate(", ".join(seen), max_length)
@@ -191,6 +217,14 @@ def parse_coordinates(lat_text: str, lng_text: str) -> tuple[float | None, float
             raise SkipRow("coordinates out of range", f"{name} {text}")
         values.append(value)
     return values[0], values[1]
+
+
+def natural_id(prefix: str, *parts: str) -> str:
+    """A stable id for a row that has none of its own, from what identifies it in the source
+    (a park and a title; an article and a name): the row number would name another row as soon
+    as a newer file adds or removes one above it."""
+    key = "\n".join(part.casefold() for part in parts)
+    return f"{prefix}-{short_hash(key, 16)}" if prefix else short_hash(key, 16)
 
 
 def parse_source_id(text: str) -> str:

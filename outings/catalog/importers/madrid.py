@@ -37,7 +37,7 @@ from outings.catalog.importers.dates import (
     parse_weekdays,
     sitting_minutes,
 )
-from outings.catalog.importers.zones import zone_for
+from outings.catalog.importers.zones import event_zone
 from outings.catalog.models import License, Listing
 
 SOURCE = "madrid"
@@ -62,7 +62,9 @@ class MadridParser:
         city = clean_line(row["city"], 120) or "Madrid"
         country = country_code(row["country_code"]) or "ES"
         fallback = "Europe/Madrid" if city.casefold() == "madrid" else ""
-        zone, zone_note = zone_for(latitude, longitude, country=country, fallback=fallback)
+        zone, zone_note, latitude, longitude = event_zone(
+            latitude, longitude, country=country, city_zone=fallback
+        )
         start = parse_local(row["start"], ZoneInfo(zone), "start")
         if start is None:
             raise SkipRow("no start date")

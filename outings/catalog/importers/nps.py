@@ -16,6 +16,7 @@ from outings.catalog.importers.core import (
     SkipRow,
     clean_line,
     clean_text,
+    natural_id,
     parse_coordinates,
     parse_minutes,
     parse_money,
@@ -23,7 +24,7 @@ from outings.catalog.importers.core import (
     summary_of,
     url_or_blank,
 )
-from outings.catalog.importers.zones import zone_for
+from outings.catalog.importers.zones import country_zones, zone_for
 from outings.catalog.models import License, Listing
 
 SOURCE = "nps"
@@ -66,15 +67,23 @@ NO_VALUE = {"", "na", "n/a", "none"}
 
 class NpsParser:
     def parse(self, row: Row) -> ListingData:
-        source_id = parse_source_id(row["id"])
+        row_id = parse_source_id(row["id"])  # the row number: not the listing's identity
         title = clean_line(row["title"], 200)
         if not title:
             raise SkipRow("no title")
+        park_code = row["park_code"].strip().lower()
+        # Within a park a title names one activity of each kind ("Oldfarm Video Tour" is a Tour
+        # and a Thing To Do).
+        park = park_code or clean_line(row["park_name"], 120)
+        source_id = natural_id(park_code, park, row["record_type"].strip(), title)
         description = clean_text(row["description"])
         latitude, longitude = parse_coordinates(row["latitude"], row["longitude"])
-        park_code = row["park_code"].strip().lower()
-        zone, zone_note = zone_for(
-            latitude, longitude, country="US", fallback=PARK_ZONES.get(park_code, "")
+        zone, zone_note, latitude, longitude = zone_for(
+            latitude,
+            longitude,
+            country="US",
+            fallback=PARK_ZONES.get(park_code, ""),
+            expected=country_zones("US"),
         )
         generated = ["host", "summary", "languages", "capacity", "time_zone", "weekdays"]
         generated.append("start_times")
@@ -96,7 +105,8 @@ class NpsParser:
         return ListingData(
             source=SOURCE,
             source_id=source_id,
-            ref=source_id,
+            legacy_id=row_id,
+            ref=row_id,
             title=title,
             summary=summary_of(description),
             description=description,

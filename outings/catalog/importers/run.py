@@ -14,7 +14,7 @@ from tqdm import tqdm
 from outings.catalog.importers import madrid, nps, toronto, wikivoyage
 from outings.catalog.importers.core import ListingData, RowParser, SkipRow
 from outings.catalog.importers.reader import read_rows
-from outings.catalog.importers.writer import Writer
+from outings.catalog.importers.writer import Writer, withdraw_missing
 
 # (source, row reference, reason, detail): called for each row skipped as bad data.
 SkipReporter = Callable[[str, str, str, str], None]
@@ -56,6 +56,10 @@ class SourceReport:
     notes: Counter[str] = field(default_factory=Counter)
     hosts_created: int = 0
     slots_created: int = 0
+    withdrawn: int = 0
+    restored: int = 0
+    # Why nothing was withdrawn although the run might have (the file was not read whole).
+    no_withdrawal: str = ""
     seconds: float = 0.0
 
 
@@ -81,6 +85,8 @@ def import_source(
     writer = Writer(today=today)
     path = data_dir / source.filename
     seen_ids: dict[str, str] = {}
+    unreadable = 0  # records whose id is unknown: their listings cannot be told apart
+    stopped_early = False
     batch: list[ListingData] = []
 
     def skip(ref: str, reason: str, detail: str = "", *, quiet: bool = False) -> None:
@@ -99,6 +105,7 @@ def import_source(
         report.created += result.created
         report.updated += result.updated
         report.unchanged += result.unchanged
+        report.restored += result.restored
         report.notes.update({f"edited here, kept ({name})": n for name, n in result.kept.items()})
         batch.clear()
 
@@ -114,9 +121,11 @@ def import_source(
         rows = read_rows(path, required=source.required, on_progress=advance)
         for raw in rows:
             if limit is not None and report.rows >= limit:
+                stopped_early = True
                 break
             report.rows += 1
             if raw.fields is None:
+                unreadable += 1
                 skip(raw.ref, raw.error, raw.detail)
                 continue
             try:
@@ -136,6 +145,20 @@ def import_source(
         rows.close()  # closes the file at once when --limit stopped early
         if batch:
             flush()
+        # An item no longer in the file takes its listing off the site; only a whole, readable
+        # file says which items are gone.
+        if stopped_early:
+            report.no_withdrawal = "--limit: the file was not read whole"
+        elif unreadable:
+            report.no_withdrawal = f"{unreadable} rows could not be read"
+        else:
+            try:
+                report.withdrawn = withdraw_missing(source=source.name, present=set(seen_ids))
+            except DatabaseError as exc:
+                raise ImportAborted(
+                    f"{source.name}: the listings are saved, but withdrawing those no longer in "
+                    f"the source failed ({exc}); a new run tries again"
+                ) from exc
         bar.set_postfix_str("adding slots")
         try:
             report.slots_created = writer.materialise_slots(source.name)

@@ -30,7 +30,7 @@ from outings.catalog.importers.core import (
     url_or_blank,
 )
 from outings.catalog.importers.dates import parse_local, sitting_minutes
-from outings.catalog.importers.zones import zone_for
+from outings.catalog.importers.zones import event_zone
 from outings.catalog.models import License, Listing
 
 SOURCE = "toronto"
@@ -52,7 +52,9 @@ class TorontoParser:
         city = clean_line(row["city"], 120)
         country = country_code(row["country_code"]) or "CA"
         fallback = "America/Toronto" if city.casefold() in TORONTO_CITIES else ""
-        zone, zone_note = zone_for(latitude, longitude, country=country, fallback=fallback)
+        zone, zone_note, latitude, longitude = event_zone(
+            latitude, longitude, country=country, city_zone=fallback
+        )
         start = parse_local(row["start"], ZoneInfo(zone), "start")
         if start is None:
             raise SkipRow("no start date")

@@ -15,11 +15,12 @@ from outings.catalog.importers.core import (
     Row,
     SkipRow,
     clean_line,
+    natural_id,
     parse_coordinates,
     parse_source_id,
     url_or_blank,
 )
-from outings.catalog.importers.zones import zone_for
+from outings.catalog.importers.zones import zone_at, zone_for
 from outings.catalog.models import License, Listing
 
 SOURCE = "wikivoyage"
@@ -53,7 +54,7 @@ class WikivoyageParser:
         self.seen: dict[tuple[str, str, str], str] = {}
 
     def parse(self, row: Row) -> ListingData:
-        source_id = parse_source_id(row["id"])
+        row_id = parse_source_id(row["id"])  # the row number: not the listing's identity
         listing_type = row["type"].strip().lower()
         if listing_type not in TYPES:
             raise SkipRow(f"type {listing_type or '?'!r} not imported", quiet=True)
@@ -70,13 +71,18 @@ class WikivoyageParser:
                 "repeated name in article", f"{title!r} in {article!r}, see {self.seen[key]}"
             )
         latitude, longitude = parse_coordinates(row["latitude"], row["longitude"])
+        if latitude is not None and longitude is not None and not zone_at(latitude, longitude):
+            # The nearest town and country are GeoNames' answer for this point: at sea (a sign
+            # flipped in the source), they name a place the listing is not in.
+            raise SkipRow("coordinates at sea", f"{latitude}, {longitude}")
         country = country_code(row["country_code"])
-        zone, zone_note = zone_for(latitude, longitude, country=country)
-        self.seen[key] = source_id
+        zone, zone_note, latitude, longitude = zone_for(latitude, longitude, country=country)
+        self.seen[key] = row_id
         return ListingData(
             source=SOURCE,
-            source_id=source_id,
-            ref=source_id,
+            source_id=natural_id(language, article, title),
+            legacy_id=row_id,
+            ref=row_id,
             title=title,
             category=categories.wikivoyage_category(listing_type, title),
             kind=Listing.Kind.PLACE,

@@ -8,6 +8,9 @@ No silent overwrite (DESIGN.md invariant 5): each listing records what the impor
 field by field (`imported_digests`). A field whose value no longer matches was edited here (by
 staff in the admin) and an update keeps it, counted as "edited here, kept"; the other fields
 take the source's new values.
+
+A listing whose item is no longer in the source is withdrawn (paused, `withdrawn_at` set) after
+a full read of the file, and published again when the item comes back (`withdraw_missing`).
 """
 
 import hashlib
@@ -20,18 +23,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
+from outings.catalog import events
 from outings.catalog.importers import generate
 from outings.catalog.importers.bulk import copy_insert
 from outings.catalog.importers.core import HostSpec, ListingData
 from outings.catalog.importers.dates import shifted_window
 from outings.catalog.markdown import render_markdown
-from outings.catalog.models import Category, Listing
+from outings.catalog.models import AuditEntry, Category, Listing
+from outings.common import outbox
+from outings.notifications import live
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.services import slots_for_schedule
+from outings.scheduling.services import slots_for_schedule, sync_schedule_slots
 
 # Fields copied from ListingData to Listing as they are (tuples become lists for ArrayFields).
 CONTENT_FIELDS = (
@@ -45,6 +51,7 @@ MERGED_FIELDS = (*CONTENT_FIELDS, "host_id", "category_id")
 # What the merge reads of a listing as it is.
 MERGE_READS = (
     "id",
+    "source_id",
     "imported_digests",
     "version",
     "updated_at",
@@ -54,9 +61,11 @@ MERGE_READS = (
 # What an update rewrites: never the status (staff may have paused a listing), nor the identity.
 UPDATE_FIELDS = [
     *MERGED_FIELDS, "description_html", "content_hash", "imported_digests", "version", "updated_at",
+    "source_id",  # a listing taken over from its legacy id gets its stable one
 ]  # fmt: skip
 SCHEDULE_FIELDS = ["weekdays", "start_times", "valid_from", "valid_until", "capacity"]
 SLOT_BATCH = 5_000
+WITHDRAW_BATCH = 1_000
 
 
 @dataclass
@@ -64,6 +73,7 @@ class BatchResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    restored: int = 0  # withdrawn listings whose item is back: published again
     kept: Counter[str] = field(default_factory=Counter)  # fields edited here, by name
 
 
@@ -94,17 +104,15 @@ class Writer:
         if not batch:
             return result
         self._ensure_hosts(row.host for row in batch)
-        existing = {
-            source_id: (pk, digest)
-            for source_id, pk, digest in Listing.objects.filter(
-                source=batch[0].source, source_id__in=[row.source_id for row in batch]
-            ).values_list("source_id", "id", "content_hash")
-        }
+        existing = self._existing(batch)
         created: list[tuple[ListingData, Listing]] = []
         changed: list[tuple[ListingData, Listing]] = []
+        withdrawn: list[int] = []
         for row in batch:
             digest = row.content_hash()
-            found = existing.get(row.source_id)
+            found = existing.get(row.source_id) or existing.get(f"legacy:{row.legacy_id}")
+            if found is not None and found[2]:
+                withdrawn.append(found[0])
             if found is None:
                 created.append((row, self._listing(row, digest)))
             elif found[1] == digest:
@@ -113,15 +121,39 @@ class Writer:
                 listing = self._listing(row, digest)
                 listing.pk = found[0]
                 changed.append((row, listing))
-        updated = self._merge(changed, result)
+        retimed: set[int] = set()  # listings whose zone or duration changed
+        updated = self._merge(changed, result, retimed)
         _insert_listings([listing for _, listing in created])
         Listing.objects.bulk_update([listing for _, listing in updated], UPDATE_FIELDS)
-        self._write_schedules(created, updated)
+        self._write_schedules(created, updated, retimed)
         result.created = len(created)
+        result.restored = _restore(withdrawn)
         return result
 
+    def _existing(self, batch: Sequence[ListingData]) -> dict[str, tuple[int, str, bool]]:
+        """(id, content hash, withdrawn by the importer) of the batch's listings, by source id;
+        a listing still named by a row's legacy id under "legacy:<id>"."""
+        source = batch[0].source
+        wanted = [row.source_id for row in batch]
+        legacy = [row.legacy_id for row in batch if row.legacy_id]
+        rows = Listing.objects.filter(source=source).filter(
+            Q(source_id__in=wanted) | Q(source_id__in=legacy)
+        )
+        found: dict[str, tuple[int, str, bool]] = {}
+        names = set(wanted)
+        for source_id, pk, digest, withdrawn_at, status in rows.values_list(
+            "source_id", "id", "content_hash", "withdrawn_at", "status"
+        ):
+            key = source_id if source_id in names else f"legacy:{source_id}"
+            withdrawn = withdrawn_at is not None and status == Listing.Status.PAUSED
+            found[key] = (pk, digest, withdrawn)
+        return found
+
     def _merge(
-        self, changed: Sequence[tuple[ListingData, Listing]], result: BatchResult
+        self,
+        changed: Sequence[tuple[ListingData, Listing]],
+        result: BatchResult,
+        retimed: set[int],
     ) -> list[tuple[ListingData, Listing]]:
         """The rows of existing listings that need writing, merged with the listings as they
         are: a field edited here since the importer last wrote it keeps its value (counted in
@@ -149,6 +181,11 @@ class Writer:
                     result.kept[name.removesuffix("_id")] += 1
                 else:
                     written = True
+            written = written or here["source_id"] != listing.source_id  # taken over
+            if any(
+                getattr(listing, name) != here[name] for name in ("time_zone", "duration_minutes")
+            ):
+                retimed.add(listing.pk)
             listing.description_html = here["description_html"]
             description = field_digest(listing.description) != field_digest(here["description"])
             if description and here["description_html"]:
@@ -272,6 +309,7 @@ class Writer:
         self,
         created: Sequence[tuple[ListingData, Listing]],
         updated: Sequence[tuple[ListingData, Listing]],
+        retimed: set[int],
     ) -> None:
         """One demo schedule per experience: new for created listings; for updated ones the
         existing demo schedule is rewritten in place (slots already made stay as they are)."""
@@ -283,6 +321,7 @@ class Writer:
         }
         to_create: list[Schedule] = []
         to_update: list[Schedule] = []
+        resync: list[Schedule] = []
         for row, listing in [*created, *updated]:
             if row.schedule is None:
                 continue
@@ -292,14 +331,109 @@ class Writer:
                 extra_weeks=generate.shift_weeks(row.source, row.source_id),
             )
             schedule = current.get(listing.pk) or Schedule(listing_id=listing.pk, is_demo=True)
+            before = _rule(schedule) if schedule.pk else None
             schedule.weekdays = list(row.schedule.weekdays)
             schedule.start_times = list(row.schedule.start_times)
             schedule.valid_from = valid_from
             schedule.valid_until = valid_until
             schedule.capacity = row.schedule.capacity
             (to_update if schedule.pk else to_create).append(schedule)
+            if before is not None and (before != _rule(schedule) or listing.pk in retimed):
+                schedule.listing = listing
+                resync.append(schedule)
         Schedule.objects.bulk_create(to_create)
         Schedule.objects.bulk_update(to_update, SCHEDULE_FIELDS)
+        # Dates already made at the old times (or with the old length) would stay on sale next
+        # to the new ones: bring them in line as a host's change does, keeping booked ones.
+        now = timezone.now()
+        for schedule in resync:
+            sync_schedule_slots(
+                schedule=schedule,
+                now=now,
+                horizon_days=settings.SCHEDULE_HORIZON_DAYS,
+                strict=False,
+            )
+
+
+def _rule(schedule: Schedule) -> tuple[object, ...]:
+    """What decides when a schedule's dates are."""
+    return (
+        tuple(schedule.weekdays),
+        tuple(schedule.start_times),
+        schedule.valid_from,
+        schedule.valid_until,
+    )
+
+
+def _restore(listing_ids: Sequence[int]) -> int:
+    """Publish again the listings the importer withdrew whose item is back in the source (a
+    pause by staff has no `withdrawn_at` and stays). Under their row locks, with an audit
+    entry each; the bookings app is told they are bookable again."""
+    if not listing_ids:
+        return 0
+    rows = Listing.objects.select_for_update().filter(
+        pk__in=listing_ids, status=Listing.Status.PAUSED, withdrawn_at__isnull=False
+    )
+    restored = list(rows.order_by("pk").values_list("pk", "host_id"))
+    Listing.objects.filter(pk__in=[pk for pk, _ in restored]).update(
+        status=Listing.Status.PUBLISHED,
+        withdrawn_at=None,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    _audit(restored, action="restored", to=Listing.Status.PUBLISHED, note="back in the source")
+    for pk, _ in restored:
+        outbox.enqueue(kind=events.BOOKABLE, payload={"listing": pk})
+    return len(restored)
+
+
+@transaction.atomic
+def withdraw_missing(*, source: str, present: set[str]) -> int:
+    """Withdraw the source's published listings whose item `present` (every source id of a
+    full read of the file) no longer has: paused, `withdrawn_at` set, under their row locks,
+    with an audit entry each; their open pages are told they are gone. Existing bookings stand,
+    as with any pause. A listing whose host is no longer its demo host (staff gave it to a real
+    host) is theirs now and stays."""
+    candidates = Listing.objects.filter(
+        source=source, status=Listing.Status.PUBLISHED, host__is_demo=True
+    ).values_list("pk", "source_id")
+    gone = [pk for pk, source_id in candidates.iterator() if source_id not in present]
+    withdrawn = 0
+    now = timezone.now()
+    for start in range(0, len(gone), WITHDRAW_BATCH):
+        rows = Listing.objects.select_for_update().filter(
+            pk__in=gone[start : start + WITHDRAW_BATCH], status=Listing.Status.PUBLISHED
+        )
+        locked = list(rows.order_by("pk").values_list("pk", "host_id"))
+        Listing.objects.filter(pk__in=[pk for pk, _ in locked]).update(
+            status=Listing.Status.PAUSED,
+            withdrawn_at=now,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        _audit(locked, action="withdrawn", to=Listing.Status.PAUSED, note="no longer in the source")
+        for pk, _ in locked:
+            live.publish_listing_gone(pk)
+        withdrawn += len(locked)
+    return withdrawn
+
+
+def _audit(listings: Sequence[tuple[int, int]], *, action: str, to: str, note: str) -> None:
+    came_from = (
+        Listing.Status.PAUSED if to == Listing.Status.PUBLISHED else Listing.Status.PUBLISHED
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            listing_id=pk,
+            host_id=host_id,
+            actor=None,
+            action=action,
+            from_status=came_from,
+            to_status=to,
+            note=note,
+        )
+        for pk, host_id in listings
+    )
 
 
 def _insert_listings(listings: Sequence[Listing]) -> None:

@@ -86,7 +86,7 @@ class Command(commands.Command):
                 self._summary(reports)
                 raise CommandError(str(exc)) from exc
             reports.append(report)
-        if any(r.created or r.updated or r.slots_created for r in reports):
+        if any(r.created or r.updated or r.slots_created or r.withdrawn for r in reports):
             _analyze()
         self._summary(reports)
 
@@ -118,6 +118,16 @@ class Command(commands.Command):
                 self.stdout.write(f"  {r.source}: skipped {count} × {reason}")
             for note, count in sorted(r.notes.items(), key=lambda item: -item[1]):
                 self.stdout.write(f"  {r.source}: {count} × {note}")
+            if r.withdrawn:
+                self.stdout.write(
+                    f"  {r.source}: {r.withdrawn} × withdrawn (no longer in the source)"
+                )
+            if r.restored:
+                self.stdout.write(
+                    f"  {r.source}: {r.restored} × back in the source, published again"
+                )
+            if r.no_withdrawal:
+                self.stdout.write(f"  {r.source}: nothing withdrawn ({r.no_withdrawal})")
 
 
 def _analyze() -> None:
