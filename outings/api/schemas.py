@@ -122,7 +122,8 @@ class ListingOut(Schema):
     latitude: float | None
     longitude: float | None
     host: HostOut
-    attribution: str
+    attribution: str = Field(description="The credit line the row's licence asks for.")
+    license_url: str = Field(description="Where the row's licence is published; empty for none.")
 
     @staticmethod
     def resolve_category(obj: Listing) -> str:
@@ -162,7 +163,7 @@ LISTING_COLUMNS = (
     "latitude",
     "longitude",
     "host__display_name",
-    "license",  # attribution
+    "license",  # attribution, license_url
     "source_url",  # attribution
     "version",  # ETag
     "updated_at",  # ETag

@@ -56,6 +56,15 @@ class License(models.TextChoices):
     WIKIVOYAGE = "cc-by-sa-3.0", _("CC BY-SA 3.0")
 
 
+# Where each licence is published: the Toronto licence asks for a link "where possible", CC
+# licences for their URI; the U.S. public domain has no licence to link.
+LICENSE_URLS: dict[str, str] = {
+    License.TORONTO: "https://open.toronto.ca/open-data-license/",
+    License.MADRID: "https://datos.madrid.es/egob/catalogo/aviso-legal",
+    License.WIKIVOYAGE: "https://creativecommons.org/licenses/by-sa/3.0/",
+}
+
+
 class CancellationPolicy(models.TextChoices):
     """What a guest gets back when they cancel; defined precisely in docs/hosting.md."""
 
@@ -244,8 +253,16 @@ class Listing(models.Model):
             case License.NPS:
                 return "Source: U.S. National Park Service"
             case License.WIKIVOYAGE:
-                return f"Listing from Wikivoyage ({self.source_url}), CC BY-SA 3.0"
+                return (
+                    f"Listing from Wikivoyage ({self.source_url}), CC BY-SA 3.0; "
+                    "nearest town from GeoNames, CC BY 4.0"
+                )
         return ""
+
+    @property
+    def license_url(self) -> str:
+        """Where the row's licence is published ("" for none: public domain, our own)."""
+        return LICENSE_URLS.get(self.license, "")
 
 
 class ListingPhoto(models.Model):

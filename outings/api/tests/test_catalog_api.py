@@ -108,7 +108,8 @@ def test_a_listing_detail_is_one_query_whatever_fields_it_shows(client, django_a
 
     body = response.json()
     assert body["attribution"] == (
-        "Listing from Wikivoyage (https://en.wikivoyage.org/wiki/Berlin), CC BY-SA 3.0"
+        "Listing from Wikivoyage (https://en.wikivoyage.org/wiki/Berlin), CC BY-SA 3.0; "
+        "nearest town from GeoNames, CC BY 4.0"
     )
     assert body["version"] == listing.version
     assert body["content_language"] == listing.content_language

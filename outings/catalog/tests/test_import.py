@@ -253,7 +253,8 @@ def test_wikivoyage_rows_become_places_without_schedule_or_price():
     assert listing.time_zone == "Europe/Berlin"
     assert (listing.city, listing.country_code, listing.tags) == ("Aachen", "DE", ["Aachen"])
     assert listing.attribution == (
-        "Listing from Wikivoyage (https://de.wikivoyage.org/wiki/Aachen), CC BY-SA 3.0"
+        "Listing from Wikivoyage (https://de.wikivoyage.org/wiki/Aachen), CC BY-SA 3.0; "
+        "nearest town from GeoNames, CC BY 4.0"
     )
     assert not Schedule.objects.filter(listing=listing).exists()
     assert not Slot.objects.filter(listing=listing).exists()
