@@ -92,9 +92,11 @@ def withdraw_transfer(*, guest: User, reference: str, now: datetime) -> int:
     )
 
 
-def pending_transfer(*, secret: str, now: datetime) -> Transfer:
-    """The pending transfer a link's secret names, with its booking; InvalidTransferLink else,
-    and InvalidBookingState once its date has started (nobody can take it any more)."""
+def pending_transfer(*, secret: str, user: User, now: datetime) -> Transfer:
+    """The pending transfer a link's secret names, with its booking, for `user`, the one it was
+    sent to; InvalidTransferLink if there is none, TransferNotForYou for anyone else (the giver
+    too: nothing of the booking is theirs to read through the link), and InvalidBookingState
+    once its date has started (nobody can take it any more)."""
     transfer = (
         Transfer.objects.select_related("booking__listing", "booking__slot", "from_user")
         .filter(token_digest=_digest(secret), status=Transfer.Status.PENDING)
@@ -102,6 +104,8 @@ def pending_transfer(*, secret: str, now: datetime) -> Transfer:
     )
     if transfer is None:
         raise InvalidTransferLink()
+    if transfer.to_email.lower() != user.email.lower():
+        raise TransferNotForYou()
     _transferable(transfer.booking, now=now)
     return transfer
 
@@ -110,9 +114,7 @@ def pending_transfer(*, secret: str, now: datetime) -> Transfer:
 def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
     """`user` accepts a transfer sent to their address: the booking moves to them, the previous
     guest and the host are told, and the new guest gets the confirmation with its invite."""
-    transfer = pending_transfer(secret=secret, now=now)
-    if transfer.to_email.lower() != user.email.lower():
-        raise TransferNotForYou()
+    transfer = pending_transfer(secret=secret, user=user, now=now)
     booking = _transferable(locked(Booking.objects.filter(pk=transfer.booking_id)).first(), now=now)
     # Read again under the booking's lock: the offer may have been withdrawn or replaced since
     # the link was looked up (offer_transfer locks the booking too; withdraw_transfer waits for

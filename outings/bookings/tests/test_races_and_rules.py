@@ -51,8 +51,8 @@ def test_a_withdrawn_transfer_cannot_be_accepted_by_a_request_already_under_way(
     carol = UserFactory.create(email="carol@example.org")
     real_pending = transfers_module.pending_transfer
 
-    def pending_then_a_changes_their_mind(*, secret: str, now: datetime) -> Transfer:
-        transfer = real_pending(secret=secret, now=now)
+    def pending_then_a_changes_their_mind(*, secret: str, user: User, now: datetime) -> Transfer:
+        transfer = real_pending(secret=secret, user=user, now=now)
         monkeypatch.setattr(transfers_module, "pending_transfer", real_pending)
         services.offer_transfer(  # withdraws B's offer, offers to C
             guest=guest, reference=booking.reference, to_email=carol.email, now=NOW

@@ -554,9 +554,12 @@ def test_a_booking_is_handed_on_by_email_and_accepted_by_the_named_address(
 
     # Only the person logged in with that address may take it.
     client.force_login(UserFactory.create(email="someone.else@example.org"))
-    refused = client.post(path)
-    assert refused.status_code == 403
+    refused, shown = client.post(path), client.get(path)
+    assert (refused.status_code, shown.status_code) == (404, 404)  # not theirs: nothing shown
     assert "This transfer was sent to another email address" in text(refused)
+    assert booking.listing.title not in text(shown)
+    booking.refresh_from_db()
+    assert booking.guest == guest
 
     client.logout()
     assert client.get(path)["Location"].startswith("/accounts/login/")

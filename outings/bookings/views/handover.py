@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.requests import signed_in_user
 from outings.bookings import services
+from outings.bookings.errors import TransferNotForYou
 from outings.bookings.forms import (
     TransferForm,
     message_of,
@@ -65,19 +66,21 @@ def withdraw_transfer(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
     """The link in a transfer mail. Only the person logged in with the address it was sent to
-    can accept it; the booking is then theirs."""
+    sees the booking and can accept it; the booking is then theirs. Anyone else signed in (the
+    giver too) gets a 404 that says to log in with that address, and nothing of the booking:
+    another user's booking is a 404 on every page."""
+    user = signed_in_user(request)
     try:
-        transfer = services.pending_transfer(secret=secret, now=timezone.now())
+        transfer = services.pending_transfer(secret=secret, user=user, now=timezone.now())
     except DomainError as error:
         failed = {"error": message_of(error), "transfer": None}
-        return render(request, "bookings/transfer.html", failed, status=error.status_code)
+        status = 404 if isinstance(error, TransferNotForYou) else error.status_code
+        return render(request, "bookings/transfer.html", failed, status=status)
     error_message = ""
     status = 200
     if request.method == "POST":
         try:
-            booking = services.accept_transfer(
-                user=signed_in_user(request), secret=secret, now=timezone.now()
-            )
+            booking = services.accept_transfer(user=user, secret=secret, now=timezone.now())
         except DomainError as error:
             error_message, status = message_of(error), error.status_code
         else:
