@@ -6,9 +6,9 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -120,14 +120,19 @@ def _is_superuser(user: AbstractBaseUser | AnonymousUser) -> bool:
     return isinstance(user, User) and user.is_active and user.is_superuser
 
 
-@user_passes_test(_is_superuser)
+@login_required
 @require_GET
 def staff_mail(request: HttpRequest) -> HttpResponse:
     """What guests would have received: the mail files of the embedded profile, and the latest
     mail through the outbox (delivered, waiting or parked) in any profile.
 
     Superusers only, not all staff: the files hold every mail, password-reset and verification
-    links included, and whoever follows another account's reset link owns that account."""
+    links included, and whoever follows another account's reset link owns that account. Anyone
+    else signed in gets a 404, as for another user's page (sending them to log in, as
+    user_passes_test did, sent them round between this page and the log-in page, which lets a
+    signed-in user straight back)."""
+    if not _is_superuser(request.user):
+        raise Http404
     folder = getattr(settings, "EMAIL_FILE_PATH", None)
     stored = read_mail(Path(folder)) if folder else []
     recent = OutboxMessage.objects.filter(kind=emails.KIND).order_by("-id")[:50]

@@ -126,7 +126,7 @@ def test_a_tampered_unsubscribe_link_answers_400(client, guest):
 def test_the_staff_mail_page_is_for_staff_only(client, guest):
     client.force_login(guest)
 
-    assert client.get("/notifications/staff/mail/").status_code == 302
+    assert client.get("/notifications/staff/mail/").status_code == 404
 
 
 def test_the_staff_mail_page_shows_the_mail_written_to_files(client, guest, settings, tmp_path):
