@@ -37,7 +37,8 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
     """The listing's rules with their exceptions and next slots; POST adds a rule."""
     listing = own_listing(host=host, listing_id=pk)
     form = ScheduleForm(
-        request.POST or None, initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10}
+        request.POST if request.method == "POST" else None,
+        initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10},
     )
     refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
@@ -89,6 +90,7 @@ def change_schedule(
     request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
 ) -> HttpResponse:
     """Delete a rule, or add an exception to it."""
+    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     now = timezone.now()
     try:
         if request.POST.get("action") == "delete":
@@ -124,6 +126,7 @@ def change_schedule(
 def remove_exception(
     request: HttpRequest, host: HostProfile, pk: int, exception_id: int
 ) -> HttpResponse:
+    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     try:
         services.remove_schedule_exception(host=host, exception_id=exception_id, now=timezone.now())
     except NotFound:
@@ -141,6 +144,7 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
     capacity form carries the date's version: a save from a page shown before another tab (or
     a script) changed the capacity answers 409 with the page as it is, the host's own number in
     the field, never overwriting the other change."""
+    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     try:
         if request.POST.get("action") == "cancel":
             reason = OptionalReasonForm(request.POST)
