@@ -47,7 +47,7 @@ def spreadsheet_safe(value: object) -> str:
 def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpResponse:
     """Who comes on one of the host's dates; POST cancels the date (every guest is told and
     refunded in full), with a reason the guests read."""
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -72,7 +72,7 @@ def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
 @host_required
 @require_http_methods(["GET", "POST"])
 def create_listing(request: HttpRequest, host: HostProfile) -> HttpResponse:
-    form = ListingForm(request.POST or None)
+    form = ListingForm(request.POST if request.method == "POST" else None)
     refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         try:
@@ -95,7 +95,7 @@ def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespon
     An edit based on an old version answers 409 with what changed since."""
     listing = services.own_listing(host=host, listing_id=pk)
     initial = ListingForm.initial_for(ListingData.of(listing), listing.version)
-    form = ListingForm(request.POST or None, initial=initial)
+    form = ListingForm(request.POST if request.method == "POST" else None, initial=initial)
     refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         expected = form.cleaned_data["version"] or 0

@@ -23,7 +23,7 @@ def become_host(request: HttpRequest) -> HttpResponse:
     if HostProfile.objects.filter(user=user).exists():
         return redirect("hosting:dashboard")
     form = HostProfileForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         request.FILES or None,
         initial={"display_name": user.get_full_name()},
     )
@@ -55,7 +55,9 @@ def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
         "city": host.city,
         "languages": ", ".join(host.languages),
     }
-    form = HostProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    form = HostProfileForm(
+        request.POST if request.method == "POST" else None, request.FILES or None, initial=initial
+    )
     refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("photo")
