@@ -11,6 +11,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 # An instant in a token: microseconds since 1970 (signed), as instant_text writes it.
 INSTANT = r"-?[0-9]{1,19}"
+# A row's id in a token: a positive bigint (checked against its range by id_within).
+ID = r"[1-9][0-9]{0,18}"
+MAX_ID = 2**63 - 1
+_ID_TOKEN = re.compile(rf"id:({ID})")
 
 
 class BadCursor(ValueError):
@@ -48,3 +52,21 @@ def instant_of(text: str, token: str) -> datetime:
         return _EPOCH + int(text) * _MICROSECOND
     except OverflowError as exc:
         raise BadCursor(token) from exc
+
+
+def id_within(text: str, token: str) -> int:
+    """The id `text` (matched by ID in `token`) names; BadCursor for one past a bigint."""
+    if int(text) > MAX_ID:
+        raise BadCursor(token)
+    return int(text)
+
+
+def encode_id(after_id: int) -> str:
+    """The token of a page that continues after the row `after_id` (a list ordered by id)."""
+    return encode(f"id:{after_id}")
+
+
+def decode_id(token: str) -> int:
+    """The id a page token of encode_id continues after; BadCursor for anything else."""
+    match = decode(token, pattern=_ID_TOKEN, max_length=40)
+    return id_within(match.group(1), token)

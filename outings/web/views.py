@@ -2,7 +2,6 @@
 selectors and render; they hold no rules of their own."""
 
 import math
-import re
 from collections.abc import Hashable
 from urllib.parse import urlsplit
 
@@ -47,25 +46,14 @@ BUSIEST_CITY_KEY = "web:busiest-city-picks"
 WARMING_HEADER = "X-Outings-Warming"
 CATEGORY_COUNTS_KEY = "web:category-counts"
 
-_CURSOR = re.compile(r"id:([1-9][0-9]{0,18})")
-_MAX_ID = 2**63 - 1
-
 
 def busiest_city() -> catalog.CityPicks | None:
     """The home page's aggregate: the busiest city and its newest listings."""
     return catalog.busiest_city(newest=NEARBY_COUNT)
 
 
-def encode_cursor(after_id: int) -> str:
-    return pagetokens.encode(f"id:{after_id}")
-
-
-def decode_cursor(token: str) -> int:
-    """The id a page token continues after; BadCursor for anything encode_cursor did not make."""
-    match = pagetokens.decode(token, pattern=_CURSOR, max_length=40)
-    if int(match.group(1)) > _MAX_ID:
-        raise BadCursor(token)
-    return int(match.group(1))
+encode_cursor = pagetokens.encode_id
+decode_cursor = pagetokens.decode_id
 
 
 def _point(request: HttpRequest) -> tuple[float, float] | None:

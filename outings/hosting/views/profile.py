@@ -1,5 +1,6 @@
 """Becoming a host, the host's profile, and the public host page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,7 +10,9 @@ from django.views.decorators.http import require_http_methods
 
 from outings.accounts import services as account_services
 from outings.accounts.models import HostProfile
+from outings.common import pagetokens
 from outings.common.errors import DomainError
+from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import HostProfileForm, add_domain_errors
 from outings.hosting.views.common import host_required, user_of
@@ -78,9 +81,26 @@ def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
 
 
 def public_profile(request: HttpRequest, pk: int) -> HttpResponse:
-    """A host's public page: their profile and published listings. Suspended hosts: 404."""
+    """A host's public page: their profile and a page of their published listings, newest
+    first, keyset-paginated (?after=<token>). Suspended hosts: 404."""
     host = selectors.public_host(host_id=pk)
     if host is None:
         raise Http404
-    listings = selectors.public_listings_of(host=host)[:50]
-    return render(request, "hosting/host_public.html", {"host": host, "listings": listings})
+    token = request.GET.get("after", "")
+    try:
+        after_id = pagetokens.decode_id(token) if token else None
+    except BadCursor:
+        return render(request, "web/bad_cursor.html", status=400)
+    size = int(settings.PAGE_SIZE)
+    listings = selectors.public_listings_of(host=host)
+    if after_id is not None:
+        listings = listings.filter(pk__lt=after_id)
+    fetched = list(listings[: size + 1])
+    page = fetched[:size]
+    context = {
+        "host": host,
+        "listings": page,
+        "next_cursor": pagetokens.encode_id(page[-1].pk) if len(fetched) > size else None,
+        "is_first_page": after_id is None,
+    }
+    return render(request, "hosting/host_public.html", context)
