@@ -2,6 +2,8 @@
 another host's listing, is simply not found (404, never 403)."""
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -102,15 +104,39 @@ def active_bookings_on(*, slot: Slot) -> QuerySet[Booking]:
     return Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE).select_related("guest")
 
 
-def roster(*, host: HostProfile, slot_id: int) -> tuple[Slot, list[Booking]]:
-    """A host's date and the bookings that hold seats on it, oldest first. A cancelled date
-    holds none: its roster is its cancelled bookings (whose guests were told, and what each is
-    due), not an empty list that would say nobody booked it."""
+# A cancelled date's booking as its roster orders them: (when it ended, id).
+RosterKey = tuple[datetime, int]
+
+
+@dataclass
+class Roster:
+    slot: Slot
+    bookings: Sequence[Booking]
+    next_after: RosterKey | None = None  # the key the next page continues after
+
+
+def roster(*, host: HostProfile, slot_id: int, size: int, after: RosterKey | None = None) -> Roster:
+    """A host's date and the bookings that hold seats on it, oldest first: all of them (no more
+    than its capacity, at most MAX_CAPACITY). A cancelled date holds none: its roster is its
+    cancelled bookings (whose guests were told, and what each is due), not an empty list that
+    would say nobody booked it; those are as many as guests ever booked and cancelled, so they
+    come `size` at a time after `after`, latest cancellation first: the bookings the date's
+    cancellation ended (booked first, first), then the ones cancelled before it."""
     slot = slot_of_host(host=host, slot_id=slot_id)
-    if slot.status == Slot.Status.CANCELLED:
-        bookings = Booking.objects.filter(slot=slot, status=Booking.Status.CANCELLED)
-        return slot, list(bookings.select_related("guest").order_by("id"))
-    return slot, list(active_bookings_on(slot=slot).order_by("id"))
+    if slot.status != Slot.Status.CANCELLED:
+        return Roster(slot=slot, bookings=list(active_bookings_on(slot=slot).order_by("id")))
+    bookings = Booking.objects.filter(slot=slot, status=Booking.Status.CANCELLED).annotate(
+        ended=Coalesce("ended_at", "created_at")  # ended_at: set by every cancellation since
+    )
+    if after is not None:
+        ended, pk = after
+        bookings = bookings.filter(Q(ended__lt=ended) | Q(ended=ended, pk__gt=pk))
+    fetched = list(bookings.select_related("guest").order_by("-ended", "id")[: size + 1])
+    page = fetched[:size]
+    last = page[-1] if len(fetched) > size else None
+    return Roster(
+        slot=slot, bookings=page, next_after=None if last is None else (last.ended, last.pk)
+    )
 
 
 def latest_for_host(*, host: HostProfile, now: datetime, limit: int = 15) -> list[Booking]:

@@ -15,6 +15,7 @@ INSTANT = r"-?[0-9]{1,19}"
 ID = r"[1-9][0-9]{0,18}"
 MAX_ID = 2**63 - 1
 _ID_TOKEN = re.compile(rf"id:({ID})")
+_INSTANT_ID_TOKEN = re.compile(rf"({INSTANT}):({ID})")
 
 
 class BadCursor(ValueError):
@@ -70,3 +71,15 @@ def decode_id(token: str) -> int:
     """The id a page token of encode_id continues after; BadCursor for anything else."""
     match = decode(token, pattern=_ID_TOKEN, max_length=40)
     return id_within(match.group(1), token)
+
+
+def encode_instant_id(moment: datetime, pk: int) -> str:
+    """The token of a page that continues after the row (`moment`, `pk`) of a list ordered by an
+    instant, then id."""
+    return encode(f"{instant_text(moment)}:{pk}")
+
+
+def decode_instant_id(token: str) -> tuple[datetime, int]:
+    """(instant, id) a token of encode_instant_id continues after; BadCursor for anything else."""
+    match = decode(token, pattern=_INSTANT_ID_TOKEN, max_length=60)
+    return instant_of(match.group(1), token), id_within(match.group(2), token)

@@ -185,7 +185,7 @@ def test_the_roster_csv_starts_no_formula_where_a_spreadsheet_splits_cells_at_se
     response = client.get(f"/host/slots/{slot.pk}/roster.csv")
 
     assert response.status_code == 200
-    body = response.content.decode("utf-8").removeprefix("\ufeff")
+    body = response.getvalue().decode("utf-8").removeprefix("\ufeff")
     cells = [cell for row in csv.reader(io.StringIO(body), delimiter=";") for cell in row]
     assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
 

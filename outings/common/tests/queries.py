@@ -6,13 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
 
 def statements_of(fetch: Callable[[], Any]) -> tuple[Any, list[str]]:
-    """What `fetch` answered, and the SQL it ran."""
+    """What `fetch` answered, and the SQL it ran. A streamed answer (a CSV export) is read to
+    its end inside the measure, since it reads as it is written, and returned whole."""
     with CaptureQueriesContext(connection) as captured:
         answer = fetch()
+        if isinstance(answer, StreamingHttpResponse):
+            answer = HttpResponse(answer.getvalue(), status=answer.status_code)
     return answer, [query["sql"] for query in captured.captured_queries]
 
 

@@ -2,14 +2,22 @@
 shown with PAGE_SIZE (or its own bound) smaller than the rows there are, and must page through
 them, never show them all at once."""
 
+import csv
+import io
 import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from outings.accounts.models import HostProfile
-from outings.catalog.tests.factories import ListingFactory
+from outings.bookings import services as bookings
+from outings.bookings.models import Booking
+from outings.catalog.tests.factories import ListingFactory, UserFactory
+from outings.common.tests.queries import statements_of
+from outings.hosting.views import bookings as views
+from outings.scheduling.models import Slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "media", "nudges")]
 
@@ -50,3 +58,73 @@ def test_a_bad_page_link_of_the_public_host_page_is_a_friendly_400(
 
     assert response.status_code == 400
     assert "This page link is not valid" in response.content.decode()
+
+
+# --- A cancelled date's roster and its CSV -------------------------------------------------
+
+
+def guest_books(slot: Slot, seats: int = 1) -> Booking:
+    guest = UserFactory.create()
+    now = timezone.now()
+    booking = bookings.hold_seats(guest=guest, slot_id=slot.pk, seats=seats, now=now)
+    return bookings.confirm_booking(guest=guest, reference=booking.reference, now=now)
+
+
+def cancelled_date(host: HostProfile, slot: Slot, *, before: int, with_it: int) -> list[str]:
+    """`before` guests book and cancel, then `with_it` book and the host cancels the date. The
+    references in the roster's order: those the date's cancellation ended (booked first, first),
+    then the earlier cancellations, latest first."""
+    earlier: list[str] = []
+    for _ in range(before):
+        booking = guest_books(slot)
+        bookings.cancel_booking(
+            guest=booking.guest, reference=booking.reference, now=timezone.now()
+        )
+        earlier.append(booking.reference)
+    kept = [guest_books(slot).reference for _ in range(with_it)]
+    bookings.cancel_slot(host=host, slot_id=slot.pk, reason="Storm", now=timezone.now())
+    return kept + earlier[::-1]
+
+
+def test_a_cancelled_dates_roster_shows_a_page_of_its_cancellations_those_it_cancelled_first(
+    host_client: Client, host: HostProfile, slot: Slot, settings: Any
+) -> None:
+    """Bug: a cancelled date's roster listed every cancelled booking of the date, earlier
+    cancellations included: booking and cancelling again and again grew it without limit."""
+    settings.PAGE_SIZE = 3
+    order = cancelled_date(host, slot, before=5, with_it=2)
+
+    pages = pages_of(
+        host_client, f"/host/slots/{slot.pk}/roster/", r'<td><a href="/host/bookings/(\w+)/">'
+    )
+
+    assert [len(page) for page in pages] == [3, 3, 1]
+    assert [reference for page in pages for reference in page] == order
+    first = host_client.get(f"/host/slots/{slot.pk}/roster/").content.decode()
+    assert re.findall(r"<td>(the host|the guest)</td>", first) == ["the host"] * 2 + ["the guest"]
+    assert host_client.get(f"/host/slots/{slot.pk}/roster/?after=bm9wZQ").status_code == 400
+
+
+def read(response: Any) -> list[list[str]]:
+    assert response.streaming  # written as it is read, never built whole in memory
+    body = response.getvalue().decode()
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+
+
+def test_a_cancelled_dates_csv_streams_every_booking_a_chunk_at_a_time(
+    host_client: Client, host: HostProfile, slot: Slot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CSV is the whole roster, every cancellation of the date: it streams it, reading a
+    bounded chunk of bookings at a time, where it built the whole file in memory."""
+    monkeypatch.setattr(views, "CSV_CHUNK", 2, raising=False)
+    order = cancelled_date(host, slot, before=3, with_it=2)
+    path = f"/host/slots/{slot.pk}/roster.csv"
+    host_client.get(path)  # warm the session
+
+    rows, statements = statements_of(lambda: read(host_client.get(path)))
+
+    assert [row[0] for row in rows[1:]] == order
+    reads = [sql for sql in statements if 'FROM "bookings_booking"' in sql]
+    assert len(reads) == 3  # 2 + 2 + 1
+    assert all(sql.endswith("LIMIT 3") for sql in reads), reads

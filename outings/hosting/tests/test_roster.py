@@ -111,7 +111,7 @@ def test_the_roster_csv_neutralises_formulas_in_every_cell(host_client: Client, 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="roster-')
-    body = response.content.decode("utf-8")
+    body = response.getvalue().decode("utf-8")  # streamed: read to its end
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
     assert rows[0] == ["Reference", "Guest", "Email", "Guests", "Status", "Booked at", "Price"]
@@ -160,7 +160,8 @@ def test_a_cancelled_dates_roster_lists_the_cancelled_bookings_and_what_each_is_
     host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning"})
 
     page = text(host_client.get(f"/host/slots/{slot.pk}/roster/"))
-    body = host_client.get(f"/host/slots/{slot.pk}/roster.csv").content.decode()
+    csv_file = host_client.get(f"/host/slots/{slot.pk}/roster.csv")
+    body = csv_file.getvalue().decode()  # streamed: read to its end
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 
     assert "This date is cancelled. Its cancelled bookings are below" in page

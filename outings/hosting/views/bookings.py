@@ -5,12 +5,15 @@ date or booking of another host is a 404 (host_required turns a service's NotFou
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,10 +21,15 @@ from outings.accounts.models import HostProfile
 from outings.bookings import selectors, services
 from outings.bookings.forms import OptionalReasonForm, ReasonForm, message_of, show_error
 from outings.bookings.models import Booking
+from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound
+from outings.common.pagetokens import BadCursor
 from outings.hosting.views.common import board_news, host_required
 from outings.scheduling.models import Slot
 from outings.web.formatting import format_money, in_zone
+
+# How many bookings the CSV export reads at a time (a cancelled date's, page by page).
+CSV_CHUNK = 500
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and CR, may
 # shift it into one): a guest named "=HYPERLINK(...)" must not run in the host's Excel.
@@ -68,8 +76,16 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
                 return redirect("hosting:roster", slot_id=slot_id)
         else:
             status = 400
-    slot, bookings = selectors.roster(host=host, slot_id=slot_id)
-    context = {
+    token = request.GET.get("after", "")
+    try:
+        after = pagetokens.decode_instant_id(token) if token else None
+    except BadCursor:
+        first_page = reverse("hosting:roster", kwargs={"slot_id": slot_id})
+        return render(request, "hosting/bad_cursor.html", {"first_page": first_page}, status=400)
+    page = selectors.roster(host=host, slot_id=slot_id, size=int(settings.PAGE_SIZE), after=after)
+    slot, bookings = page.slot, page.bookings
+    next_after = page.next_after
+    context: dict[str, Any] = {
         "slot": slot,
         "listing": slot.listing,
         "bookings": bookings,
@@ -78,6 +94,8 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
         "future": slot.starts_at > timezone.now(),
         "form": form,
         "news": board_news(request, host),
+        "after": token if after is not None else "",
+        "next_cursor": None if next_after is None else pagetokens.encode_instant_id(*next_after),
     }
     return render(request, "hosting/roster.html", context, status=status)
 
@@ -115,20 +133,44 @@ def _roster_rows(
         yield row
 
 
+def _all_of_roster(host: HostProfile, roster: selectors.Roster) -> Iterator[Booking]:
+    """Every booking of the roster whose first page is `roster`, read CSV_CHUNK at a time."""
+    yield from roster.bookings
+    while roster.next_after is not None:
+        roster = selectors.roster(
+            host=host, slot_id=roster.slot.pk, size=CSV_CHUNK, after=roster.next_after
+        )
+        yield from roster.bookings
+
+
 @host_required
 @require_GET
-def roster_csv(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpResponse:
+def roster_csv(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpResponseBase:
     """The roster as CSV (UTF-8 with a byte order mark, so that spreadsheets read accents),
-    every cell neutralised against formula injection."""
-    slot, bookings = selectors.roster(host=host, slot_id=slot_id)
+    every cell neutralised against formula injection. Every booking of the date, however many
+    cancelled ones it gathered: streamed, CSV_CHUNK bookings read and written at a time, never
+    all of them in memory."""
+    first = selectors.roster(host=host, slot_id=slot_id, size=CSV_CHUNK)  # a 404 answers now
+    slot = first.slot
     zone = slot.listing.time_zone
-    out = io.StringIO()
-    writer = csv.writer(out)
     cancelled = slot.status == Slot.Status.CANCELLED
-    for row in _roster_rows(bookings, zone, cancelled=cancelled):
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    language = translation.get_language()
+
+    def lines() -> Iterator[str]:
+        # Written after the view has returned: in the language of the request it answers.
+        with translation.override(language):
+            out = io.StringIO()
+            writer = csv.writer(out)
+            yield "\ufeff"
+            rows = _roster_rows(_all_of_roster(host, first), zone, cancelled=cancelled)
+            for row in rows:
+                writer.writerow([spreadsheet_safe(cell) for cell in row])
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+
     start = in_zone(slot.starts_at, zone)
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"roster-{slot.listing_id}-{start:%Y%m%d-%H%M}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -6,7 +6,7 @@ from typing import Concatenate
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
 from outings.accounts.models import HostProfile, User
@@ -56,14 +56,14 @@ def report_gone(request: HttpRequest, *, host: HostProfile, listing_id: int, mes
 
 
 def host_required[**P](
-    view: Callable[Concatenate[HttpRequest, HostProfile, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    view: Callable[Concatenate[HttpRequest, HostProfile, P], HttpResponseBase],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
     """Signed in and a host: the view gets the caller's HostProfile. Anyone else is sent to log
     in or to become a host. A NotFound from a service (someone else's object) is a 404 page."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         try:
             host = host_of(user_of(request))
         except NotAHost:

@@ -28,7 +28,7 @@ from outings.hosting.views.common import board_news, host_required, user_of
 UPCOMING = 10
 
 
-_CURSOR = re.compile(rf"([01]):({pagetokens.INSTANT}):([1-9][0-9]{{0,18}})")
+_CURSOR = re.compile(rf"([01]):({pagetokens.INSTANT}):({pagetokens.ID})")
 
 
 def encode_cursor(key: selectors.DashboardKey) -> str:
@@ -40,9 +40,8 @@ def decode_cursor(token: str) -> selectors.DashboardKey:
     """The listing a page of the dashboard continues after; BadCursor for anything
     encode_cursor did not make."""
     match = pagetokens.decode(token, pattern=_CURSOR, max_length=60)
-    if int(match.group(3)) > 2**63 - 1:
-        raise BadCursor(token)
-    return match.group(1) == "1", pagetokens.instant_of(match.group(2), token), int(match.group(3))
+    instant = pagetokens.instant_of(match.group(2), token)
+    return match.group(1) == "1", instant, pagetokens.id_within(match.group(3), token)
 
 
 @host_required
