@@ -101,6 +101,12 @@ def paginate[M: Model](
     )
 
 
+def cursor_after[M: Model](item: M, *, ordering: Sequence[str], namespace: str) -> str:
+    """The `next` cursor of a page of the list `namespace` in `ordering` that ends at `item`:
+    for an answer that embeds a first page of a list paged elsewhere (paginate reads it)."""
+    return _encode(item, ordering, FORWARD, f"outings.api.cursor:{namespace}")
+
+
 def _reverse(field: str) -> str:
     return field[1:] if field.startswith("-") else f"-{field}"
 

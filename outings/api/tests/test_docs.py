@@ -19,6 +19,7 @@ HOST_OPERATIONS = [
     *[("GET", f"{H}/{{listing_id}}/schedules"), ("POST", f"{H}/{{listing_id}}/schedules")],
     ("PUT", f"{H}/{{listing_id}}/schedules/{{schedule_id}}"),
     ("DELETE", f"{H}/{{listing_id}}/schedules/{{schedule_id}}"),
+    ("GET", f"{H}/{{listing_id}}/schedules/{{schedule_id}}/exceptions"),
     ("POST", f"{H}/{{listing_id}}/schedules/{{schedule_id}}/exceptions"),
     ("DELETE", f"{H}/{{listing_id}}/schedules/{{schedule_id}}/exceptions/{{exception_id}}"),
     ("GET", f"{H}/{{listing_id}}/slots"),

@@ -6,6 +6,7 @@ dates with lapsed holds, "more like this"; the caller's tokens."""
 
 from datetime import date, time, timedelta
 from itertools import count
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -234,3 +235,39 @@ def test_the_callers_tokens_cost_the_same_with_three_times_the_tokens(guest: Use
     few, many = assert_same_queries(lambda: api.get("/api/v1/me/tokens?limit=100"), lambda: grow(4))
 
     assert (items(few), items(many)) == (2, 6)
+
+
+def test_a_rule_embeds_a_bounded_list_of_exceptions_and_pages_on_to_the_rest(
+    host: HostProfile, listing: Listing, settings: Any
+) -> None:
+    """Bug: the schedules list paged the rules, but each rule carried every exception it ever
+    had (a rule can take one for each day ten years ahead). A rule embeds the first
+    API_MAX_PAGE_SIZE of them, by day, and `exceptions_next` pages on through
+    GET …/schedules/{id}/exceptions; a rule with fewer says null, as v1 clients read it."""
+    settings.API_MAX_PAGE_SIZE = 3
+    api = api_of(host.user)
+    busy = ScheduleFactory.create(listing=listing, weekdays=list(range(7)), start_times=[time(9)])
+    quiet = ScheduleFactory.create(listing=listing, weekdays=[0], start_times=[time(15)])
+    days = [date(2031, 3, 20) - timedelta(days=i) for i in range(7)]  # made latest first
+    made = [
+        ScheduleException.objects.create(schedule=busy, day=day, action="cancel").pk for day in days
+    ]
+    ScheduleException.objects.create(schedule=quiet, day=date(2031, 3, 3), action="cancel")
+    url = f"/api/v1/host/listings/{listing.pk}/schedules"
+
+    rules = {rule["id"]: rule for rule in api.get(url).json()["items"]}
+
+    embedded = rules[busy.pk]["exceptions"]
+    assert [e["day"] for e in embedded] == ["2031-03-14", "2031-03-15", "2031-03-16"]
+    assert (len(rules[quiet.pk]["exceptions"]), rules[quiet.pk]["exceptions_next"]) == (1, None)
+    seen = [e["id"] for e in embedded]
+    cursor = rules[busy.pk]["exceptions_next"]
+    while cursor:
+        page = api.get(f"{url}/{busy.pk}/exceptions", {"cursor": cursor, "limit": 3}).json()
+        seen += [e["id"] for e in page["items"]]
+        cursor = page["next"]
+    assert seen == made[::-1]
+    first = api.get(f"{url}/{busy.pk}/exceptions", {"limit": 3}).json()
+    assert [e["id"] for e in first["items"]] == seen[:3]
+    foreign = api.get(f"{url}/{quiet.pk}/exceptions", {"cursor": rules[busy.pk]["exceptions_next"]})
+    assert foreign.status_code == 400

@@ -319,6 +319,11 @@ HOSTING_TABLE: dict[str, list[Case]] = {
     ],
     "api/v1/host/listings/<listing_id>/schedules/<schedule_id>/exceptions": [
         Case(
+            "GET",
+            lambda w: "{}/{}/schedules/{}/exceptions".format(HOST, *fresh_schedule(w)),
+            only_host_x(200),
+        ),
+        Case(
             "POST",
             lambda w: "{}/{}/schedules/{}/exceptions".format(HOST, *fresh_schedule(w)),
             only_host_x(201),

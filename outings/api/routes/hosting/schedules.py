@@ -20,6 +20,7 @@ from outings.api.routes.hosting.common import (
     no_content,
 )
 from outings.api.routes.hosting.schemas import (
+    EXCEPTION_ORDER,
     CapacityIn,
     ExceptionIn,
     ExceptionOut,
@@ -27,6 +28,8 @@ from outings.api.routes.hosting.schemas import (
     ScheduleIn,
     ScheduleOut,
     ScheduleUpdateIn,
+    exceptions_namespace,
+    with_first_exceptions,
 )
 from outings.bookings import services as bookings_services
 from outings.catalog.services import own_listing
@@ -58,9 +61,10 @@ def _slot(owner: HostProfile, listing_id: int, slot_id: int) -> None:
     response={200: Paged[ScheduleOut], **responses(400, 401, 403, 404, 429)},
 )
 def list_schedules(request: HttpRequest, listing_id: Id, page: Query[PageParams]) -> Page[Schedule]:
+    """The listing's rules, each with its first exceptions (`exceptions_next` pages on)."""
     listing = own_listing(host=host(request), listing_id=listing_id)
     return paginate(
-        Schedule.objects.filter(listing=listing).prefetch_related("exceptions"),
+        with_first_exceptions(Schedule.objects.filter(listing=listing)),
         ordering=("id",),
         cursor=page.cursor,
         limit=page.limit,
@@ -161,6 +165,25 @@ def add_exception(
             new_time=payload.new_time,
             now=timezone.now(),
         ),
+    )
+
+
+@router.get(
+    "/host/listings/{listing_id}/schedules/{schedule_id}/exceptions",
+    response={200: Paged[ExceptionOut], **responses(400, 401, 403, 404, 429)},
+)
+def list_exceptions(
+    request: HttpRequest, listing_id: Id, schedule_id: Id, page: Query[PageParams]
+) -> Page[ScheduleException]:
+    """A rule's exceptions by day (then id), past ones included: where its `exceptions_next`
+    continues, or from the start."""
+    schedule = _schedule(host(request), listing_id, schedule_id)
+    return paginate(
+        ScheduleException.objects.filter(schedule=schedule),
+        ordering=EXCEPTION_ORDER,
+        cursor=page.cursor,
+        limit=page.limit,
+        namespace=exceptions_namespace(schedule.pk),
     )
 
 

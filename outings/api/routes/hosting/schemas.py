@@ -4,9 +4,11 @@ import enum
 from datetime import date, datetime, time
 from typing import Any, Literal
 
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 from ninja import Field, Schema
 
-from outings.api.pagination import Paged
+from outings.api.pagination import Paged, cursor_after
 from outings.api.schemas import MAX_PRICE, Bool, Input, Int, LocalTime, OptionalInt, Text
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
@@ -214,6 +216,35 @@ class ExceptionOut(Schema):
     new_time: time | None
 
 
+# A rule's exceptions as GET …/schedules/{id}/exceptions pages them, and as a rule embeds the
+# first of them: by day, then id.
+EXCEPTION_ORDER = ("day", "id")
+
+
+def exceptions_namespace(schedule_id: int) -> str:
+    return f"schedule-exceptions:{schedule_id}"
+
+
+def _embedded() -> int:
+    """How many exceptions a rule embeds: as many as the longest page a client may ask for."""
+    return int(settings.API_MAX_PAGE_SIZE)
+
+
+def with_first_exceptions(schedules: QuerySet[Schedule]) -> QuerySet[Schedule]:
+    """`schedules` with the first exceptions each embeds (and one more, to tell if there are
+    more), in one query for all of them, however many exceptions each has."""
+    first = ScheduleException.objects.order_by(*EXCEPTION_ORDER)[: _embedded() + 1]
+    return schedules.prefetch_related(Prefetch("exceptions", first, to_attr="first_exceptions"))
+
+
+def _first_exceptions(schedule: Schedule) -> list[ScheduleException]:
+    found: list[ScheduleException] | None = getattr(schedule, "first_exceptions", None)
+    if found is None:  # one rule, as a write answers it: read here, once for both fields
+        found = list(schedule.exceptions.order_by(*EXCEPTION_ORDER)[: _embedded() + 1])
+        schedule.first_exceptions = found  # type: ignore[attr-defined]
+    return found
+
+
 class ScheduleOut(Schema):
     id: int
     version: int
@@ -223,11 +254,26 @@ class ScheduleOut(Schema):
     valid_from: date
     valid_until: date | None
     capacity: int
-    exceptions: list[ExceptionOut]
+    exceptions: list[ExceptionOut] = Field(
+        description="The rule's exceptions by day (then id): all of them, or the first "
+        "API_MAX_PAGE_SIZE (100) when `exceptions_next` says there are more."
+    )
+    exceptions_next: str | None = Field(
+        description="Cursor of `GET …/schedules/{schedule_id}/exceptions` for the exceptions "
+        "after those in `exceptions`; null when they are all."
+    )
 
     @staticmethod
     def resolve_exceptions(obj: Schedule) -> list[ScheduleException]:
-        return list(obj.exceptions.all())
+        return _first_exceptions(obj)[: _embedded()]
+
+    @staticmethod
+    def resolve_exceptions_next(obj: Schedule) -> str | None:
+        found = _first_exceptions(obj)
+        if len(found) <= _embedded():
+            return None
+        last = found[_embedded() - 1]
+        return cursor_after(last, ordering=EXCEPTION_ORDER, namespace=exceptions_namespace(obj.pk))
 
 
 class HostSlotOut(Schema):
