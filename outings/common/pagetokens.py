@@ -5,7 +5,7 @@ them; anything that is not one is a BadCursor (the pages answer 400)."""
 import base64
 import binascii
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -16,6 +16,7 @@ ID = r"[1-9][0-9]{0,18}"
 MAX_ID = 2**63 - 1
 _ID_TOKEN = re.compile(rf"id:({ID})")
 _INSTANT_ID_TOKEN = re.compile(rf"({INSTANT}):({ID})")
+_DAY_ID_TOKEN = re.compile(rf"([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}):({ID})")
 
 
 class BadCursor(ValueError):
@@ -83,3 +84,19 @@ def decode_instant_id(token: str) -> tuple[datetime, int]:
     """(instant, id) a token of encode_instant_id continues after; BadCursor for anything else."""
     match = decode(token, pattern=_INSTANT_ID_TOKEN, max_length=60)
     return instant_of(match.group(1), token), id_within(match.group(2), token)
+
+
+def encode_day_id(day: date, pk: int) -> str:
+    """The token of a page that continues after the row (`day`, `pk`) of a list ordered by a
+    date, then id."""
+    return encode(f"{day.isoformat()}:{pk}")
+
+
+def decode_day_id(token: str) -> tuple[date, int]:
+    """(day, id) a token of encode_day_id continues after; BadCursor for anything else."""
+    match = decode(token, pattern=_DAY_ID_TOKEN, max_length=40)
+    try:
+        day = date.fromisoformat(match.group(1))
+    except ValueError as exc:  # 2031-02-30
+        raise BadCursor(token) from exc
+    return day, id_within(match.group(2), token)

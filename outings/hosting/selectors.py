@@ -2,17 +2,20 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import failed_photos
-from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 NEXT_SLOTS = 3
+# The most exceptions to come the schedules page shows under each rule; the rest are a page of
+# their own (hosting:schedule_exceptions).
+EXCEPTIONS_SHOWN = 10
 # The most of each kind the dashboard's "needs your attention" lists: a bounded read, however
 # many listings a host has.
 ATTENTION = 20
@@ -87,10 +90,71 @@ def dashboard(
     )
 
 
-def schedules_of(*, listing: Listing) -> list[Schedule]:
-    return list(
-        Schedule.objects.filter(listing=listing).prefetch_related("exceptions").order_by("pk")
-    )
+# A rule's or an exception's place in the schedules page's lists: (its day, id).
+DayKey = tuple[date, int]
+
+
+@dataclass
+class Rules:
+    schedules: Sequence[Schedule]
+    next_after: DayKey | None  # the key the next page continues after
+
+
+def schedules_of(
+    *, listing: Listing, today: date, past: bool, size: int, after: DayKey | None = None
+) -> Rules:
+    """One page of the listing's rules (`today`: the listing's local date). Those still making
+    dates (weekly ones not ended, one-off dates to come), by first day, each with its first
+    EXCEPTIONS_SHOWN exceptions to come (`upcoming_exceptions`, one more to tell there are
+    more); or, `past`, those that ended, latest first, without their exceptions (all in the
+    past). Two queries, however many rules and exceptions the listing gathered over the years."""
+    rules = Schedule.objects.filter(listing=listing)
+    if past:
+        rules = rules.filter(valid_until__lt=today)
+        if after is not None:
+            day, pk = after
+            rules = rules.filter(Q(valid_until__lt=day) | Q(valid_until=day, pk__lt=pk))
+        fetched = list(rules.order_by("-valid_until", "-id")[: size + 1])
+    else:
+        rules = rules.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        if after is not None:
+            day, pk = after
+            rules = rules.filter(Q(valid_from__gt=day) | Q(valid_from=day, pk__gt=pk))
+        upcoming = upcoming_exceptions(today=today)[: EXCEPTIONS_SHOWN + 1]
+        rules = rules.prefetch_related(
+            Prefetch("exceptions", upcoming, to_attr="upcoming_exceptions")
+        )
+        fetched = list(rules.order_by("valid_from", "id")[: size + 1])
+    page = fetched[:size]
+    last = page[-1] if len(fetched) > size else None
+    if last is None:
+        return Rules(schedules=page, next_after=None)
+    last_day = last.valid_until if past else last.valid_from
+    assert last_day is not None  # an ended rule has its last day
+    return Rules(schedules=page, next_after=(last_day, last.pk))
+
+
+def has_past_schedules(*, listing: Listing, today: date) -> bool:
+    return Schedule.objects.filter(listing=listing, valid_until__lt=today).exists()
+
+
+def upcoming_exceptions(*, today: date) -> QuerySet[ScheduleException]:
+    """Exceptions from `today` on, by day (then id): the schedules page's order."""
+    return ScheduleException.objects.filter(day__gte=today).order_by("day", "id")
+
+
+def upcoming_exceptions_of(
+    *, schedule: Schedule, today: date, size: int, after: DayKey | None = None
+) -> tuple[list[ScheduleException], DayKey | None]:
+    """One page of a rule's exceptions to come, after `after`; and the key of the next page."""
+    exceptions = upcoming_exceptions(today=today).filter(schedule=schedule)
+    if after is not None:
+        day, pk = after
+        exceptions = exceptions.filter(Q(day__gt=day) | Q(day=day, pk__gt=pk))
+    fetched = list(exceptions[: size + 1])
+    page = fetched[:size]
+    last = page[-1] if len(fetched) > size else None
+    return page, None if last is None else (last.day, last.pk)
 
 
 def upcoming_slots(*, listing: Listing, now: datetime, limit: int) -> list[Slot]:

@@ -21,6 +21,11 @@ urlpatterns = [
         name="change_schedule",
     ),
     path(
+        "listings/<int:pk>/schedules/<int:schedule_id>/exceptions/",
+        schedules.schedule_exceptions,
+        name="schedule_exceptions",
+    ),
+    path(
         "listings/<int:pk>/exceptions/<int:exception_id>/delete/",
         schedules.remove_exception,
         name="remove_exception",

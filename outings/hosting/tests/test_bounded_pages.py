@@ -5,7 +5,9 @@ them, never show them all at once."""
 import csv
 import io
 import re
+from datetime import date, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -14,10 +16,12 @@ from django.utils import timezone
 from outings.accounts.models import HostProfile
 from outings.bookings import services as bookings
 from outings.bookings.models import Booking
-from outings.catalog.tests.factories import ListingFactory, UserFactory
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import ListingFactory, ScheduleFactory, UserFactory
 from outings.common.tests.queries import statements_of
+from outings.hosting.selectors import EXCEPTIONS_SHOWN
 from outings.hosting.views import bookings as views
-from outings.scheduling.models import Slot
+from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "media", "nudges")]
 
@@ -128,3 +132,82 @@ def test_a_cancelled_dates_csv_streams_every_booking_a_chunk_at_a_time(
     reads = [sql for sql in statements if 'FROM "bookings_booking"' in sql]
     assert len(reads) == 3  # 2 + 2 + 1
     assert all(sql.endswith("LIMIT 3") for sql in reads), reads
+
+
+# --- The schedules page ------------------------------------------------------------------
+
+
+def local_today(listing: Listing) -> date:
+    return timezone.now().astimezone(ZoneInfo(listing.time_zone)).date()
+
+
+def one_date(listing: Listing, day: date) -> int:
+    rule = ScheduleFactory.create(
+        listing=listing,
+        kind=Schedule.Kind.ONCE,
+        weekdays=[day.weekday()],
+        start_times=[time(10)],
+        valid_from=day,
+        valid_until=day,
+    )
+    return int(rule.pk)
+
+
+def test_the_schedules_page_pages_the_rules_making_dates_and_keeps_the_past_ones_apart(
+    host_client: Client, listing: Listing, settings: Any
+) -> None:
+    """Bug: the page read every rule the listing ever had, and one-off dates are rules: they
+    piled up over the years. It shows a page of the rules still making dates, by first day;
+    the ones that ended are a paged view of their own (?show=past), latest first."""
+    settings.PAGE_SIZE = 2
+    today = local_today(listing)
+    weekly = ScheduleFactory.create(listing=listing, valid_from=today - timedelta(days=400))
+    coming = [one_date(listing, today + timedelta(days=n)) for n in (0, 9, 30)]
+    over = [one_date(listing, today - timedelta(days=n)) for n in (1, 20, 300)]
+    path = f"/host/listings/{listing.pk}/schedules/"
+    rule = r'aria-label="Schedule ([0-9]+)"'
+
+    current = pages_of(host_client, path, rule)
+    past = pages_of(host_client, path + "?show=past", rule)
+
+    assert [len(page) for page in current] == [2, 2]
+    assert [int(pk) for page in current for pk in page] == [weekly.pk, *coming]
+    assert [len(page) for page in past] == [2, 1]
+    assert [int(pk) for page in past for pk in page] == over
+    assert 'href="?show=past"' in host_client.get(path).content.decode()
+    assert host_client.get(path + "?after=bm9wZQ").status_code == 400
+
+
+def test_a_rule_shows_its_next_exceptions_and_the_rest_are_a_page_of_their_own(
+    host_client: Client, listing: Listing, settings: Any
+) -> None:
+    """Bug: each rule listed every exception it ever had, past ones too (a rule takes one for
+    any day ten years ahead). The page shows the next EXCEPTIONS_SHOWN of each rule; all of
+    those to come are on the rule's own page, page by page; the past ones are history."""
+    settings.PAGE_SIZE = 5
+    today = local_today(listing)
+    weekly = ScheduleFactory.create(
+        listing=listing, weekdays=list(range(7)), valid_from=today - timedelta(days=30)
+    )
+    for n in (1, 2, 3):
+        ScheduleException.objects.create(
+            schedule=weekly, day=today - timedelta(days=n), action="cancel"
+        )
+    coming = [
+        ScheduleException.objects.create(
+            schedule=weekly, day=today + timedelta(days=n), action="cancel"
+        ).pk
+        for n in range(12, 0, -1)
+    ][::-1]
+    undo = r"/exceptions/([0-9]+)/delete/"
+
+    page = host_client.get(f"/host/listings/{listing.pk}/schedules/").content.decode()
+
+    assert [int(pk) for pk in re.findall(undo, page)] == coming[:EXCEPTIONS_SHOWN]
+    assert f'href="/host/listings/{listing.pk}/schedules/{weekly.pk}/exceptions/"' in page
+    own = pages_of(
+        host_client, f"/host/listings/{listing.pk}/schedules/{weekly.pk}/exceptions/", undo
+    )
+
+    assert [len(shown) for shown in own] == [5, 5, 2]
+    assert [int(pk) for shown in own for pk in shown] == coming

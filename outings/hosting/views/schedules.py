@@ -1,22 +1,27 @@
 """A listing's schedules, for its host: weekly rules and one-off dates, exceptions, and the
 capacity or cancellation of single slots."""
 
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
 from outings.bookings import services as bookings
 from outings.bookings.forms import OptionalReasonForm, message_of
 from outings.catalog.models import Listing
 from outings.catalog.services import own_listing
+from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound
+from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add_domain_errors
 from outings.hosting.views.common import host_required, posted_version, report_gone
@@ -56,6 +61,21 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
     return _page(request, listing, form=form, status=refused or (400 if form.errors else 200))
 
 
+def _today(listing: Listing) -> date:
+    return timezone.now().astimezone(ZoneInfo(listing.time_zone)).date()
+
+
+def _after(request: HttpRequest) -> tuple[str, selectors.DayKey | None]:
+    """The page token of a GET (`?after=`) and the key it names; BadCursor for a bad one."""
+    token = request.GET.get("after", "") if request.method == "GET" else ""
+    return token, pagetokens.decode_day_id(token) if token else None
+
+
+def _bad_link(request: HttpRequest, listing: Listing) -> HttpResponse:
+    first_page = reverse("hosting:schedules", kwargs={"pk": listing.pk})
+    return render(request, "hosting/bad_cursor.html", {"first_page": first_page}, status=400)
+
+
 def _page(
     request: HttpRequest,
     listing: Listing,
@@ -64,24 +84,68 @@ def _page(
     status: int = 200,
     entered: tuple[int, int] | None = None,
 ) -> HttpResponse:
-    """The schedules page, answering `status`; `entered` = (slot id, capacity) puts the host's
-    own unsaved number in that date's field (a capacity conflict)."""
+    """The schedules page, answering `status`: a page of the rules still making dates (or, with
+    ?show=past, of those that ended), keyset-paginated (?after=<token>). `entered` = (slot id,
+    capacity) puts the host's own unsaved number in that date's field (a capacity conflict)."""
     if form is None:
         form = ScheduleForm(initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10})
+    past = request.method == "GET" and request.GET.get("show") == "past"
+    try:
+        token, after = _after(request)
+    except BadCursor:
+        return _bad_link(request, listing)
+    today = _today(listing)
+    rules = selectors.schedules_of(
+        listing=listing, today=today, past=past, size=int(settings.PAGE_SIZE), after=after
+    )
+    next_after = rules.next_after
     context: dict[str, Any] = {
         "listing": listing,
         "form": form,
+        "past": past,
+        "after": token if after is not None else "",
+        "next_cursor": None if next_after is None else pagetokens.encode_day_id(*next_after),
         # Each rule's exception form has ids of its own: one set for all made every label
         # after the first rule's point at the first rule's fields.
         "schedules": [
             (schedule, ExceptionForm(auto_id=f"id_schedule{schedule.pk}_%s"))
-            for schedule in selectors.schedules_of(listing=listing)
+            for schedule in rules.schedules
         ],
-        "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
+        "exceptions_shown": selectors.EXCEPTIONS_SHOWN,
+        "has_past": not past and selectors.has_past_schedules(listing=listing, today=today),
+        "slots": []
+        if past
+        else selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
         "entered_slot": entered[0] if entered else None,
         "entered_capacity": entered[1] if entered else None,
     }
     return render(request, "hosting/schedules.html", context, status=status)
+
+
+@host_required
+@require_GET
+def schedule_exceptions(
+    request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
+) -> HttpResponse:
+    """A rule's exceptions to come, all of them, page by page (the schedules page shows the
+    first EXCEPTIONS_SHOWN under each rule)."""
+    listing = own_listing(host=host, listing_id=pk)
+    schedule = get_object_or_404(Schedule, pk=schedule_id, listing=listing)
+    try:
+        token, after = _after(request)
+    except BadCursor:
+        return _bad_link(request, listing)
+    exceptions, next_after = selectors.upcoming_exceptions_of(
+        schedule=schedule, today=_today(listing), size=int(settings.PAGE_SIZE), after=after
+    )
+    context = {
+        "listing": listing,
+        "schedule": schedule,
+        "exceptions": exceptions,
+        "after": token if after is not None else "",
+        "next_cursor": None if next_after is None else pagetokens.encode_day_id(*next_after),
+    }
+    return render(request, "hosting/schedule_exceptions.html", context)
 
 
 @host_required
