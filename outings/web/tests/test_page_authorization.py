@@ -482,6 +482,10 @@ TABLE: dict[str, list[Case]] = {
         Case("POST", _rule_under_x, mixed(302), {"action": "delete"}),
         Case("POST", _rule_under_x, mixed(302), EXCEPTION_FORM),
     ],
+    "host/listings/<int:pk>/schedules/<int:schedule_id>/exceptions/": [
+        Case("GET", lambda w: f"{_rule(w)}exceptions/", only_host_y(200)),
+        Case("GET", lambda w: f"{_rule_under_x(w)}exceptions/", mixed(404)),
+    ],
     "host/listings/<int:pk>/exceptions/<int:exception_id>/delete/": [
         Case("POST", _exception, only_host_y(302)),
         Case("POST", _exception_under_x, mixed(302)),
