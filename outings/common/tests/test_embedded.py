@@ -1,6 +1,7 @@
 import os
 import signal
 import socket
+import tempfile
 import time
 
 import psycopg
@@ -10,14 +11,21 @@ from outings.common import embedded
 
 
 @pytest.fixture
-def scratch_server(tmp_path, monkeypatch):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.setenv("OUTINGS_VAR_DIR", str(tmp_path))
-    monkeypatch.setenv("OUTINGS_PG_PORT", str(port))
-    yield port
-    embedded.stop()
+def scratch_server(monkeypatch):
+    # Not under pytest's tmp_path: run as root, the server runs as its own user, and every
+    # pytest session of this user takes group and other access off /tmp/pytest-of-<user>
+    # again when it starts, so another test run on the machine could lock the server out of
+    # its data between the start-up's chmod and initdb.
+    with tempfile.TemporaryDirectory(prefix="outings-embedded-test-") as folder:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        monkeypatch.setenv("OUTINGS_VAR_DIR", folder)
+        monkeypatch.setenv("OUTINGS_PG_PORT", str(port))
+        try:
+            yield port
+        finally:
+            embedded.stop()
 
 
 def _postmaster_pid() -> int:
