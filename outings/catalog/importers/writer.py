@@ -163,7 +163,7 @@ class Writer:
             values["id"]: values
             for values in Listing.objects.filter(pk__in=[listing.pk for _, listing in changed])
             .order_by("pk")
-            .select_for_update()
+            .select_for_update(no_key=True)
             .values(*MERGE_READS)
         }
         now = timezone.now()
@@ -371,7 +371,7 @@ def _restore(listing_ids: Sequence[int]) -> int:
     entry each; the bookings app is told they are bookable again."""
     if not listing_ids:
         return 0
-    rows = Listing.objects.select_for_update().filter(
+    rows = Listing.objects.select_for_update(no_key=True).filter(
         pk__in=listing_ids, status=Listing.Status.PAUSED, withdrawn_at__isnull=False
     )
     restored = list(rows.order_by("pk").values_list("pk", "host_id"))
@@ -401,7 +401,7 @@ def withdraw_missing(*, source: str, present: set[str]) -> int:
     withdrawn = 0
     now = timezone.now()
     for start in range(0, len(gone), WITHDRAW_BATCH):
-        rows = Listing.objects.select_for_update().filter(
+        rows = Listing.objects.select_for_update(no_key=True).filter(
             pk__in=gone[start : start + WITHDRAW_BATCH], status=Listing.Status.PUBLISHED
         )
         locked = list(rows.order_by("pk").values_list("pk", "host_id"))
