@@ -86,8 +86,11 @@ class InvalidTransferLink(DomainError):
 
 
 class TransferNotForYou(DomainError):
+    """Signed in with another address than the one the transfer was sent to: a 404, as another
+    user's private object is on every route, with a message that says which way in there is."""
+
     code = "transfer_not_for_you"
-    status_code = 403
+    status_code = 404
     message = gettext_noop(
         "This transfer was sent to another email address; log in with that address."
     )

@@ -187,8 +187,8 @@ def accept_transfer(
     request: HttpRequest, secret: TransferSecret, idempotency_key: IdempotencyKey = None
 ) -> HttpResponse:
     """Take a booking handed to you: sign in with the address it was sent to. 404
-    `invalid_link` for a link that is unknown, used or withdrawn; 403 `transfer_not_for_you`
-    when you are signed in with another address."""
+    `invalid_link` for a link that is unknown, used or withdrawn; 404 `transfer_not_for_you`
+    when you are signed in with another address (another user's booking is a 404)."""
     return respond(
         request,
         key=idempotency_key,

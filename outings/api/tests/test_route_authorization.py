@@ -389,11 +389,11 @@ BOOKINGS_TABLE: dict[str, list[Case]] = {
         ),
     ],
     "api/v1/transfers/<secret>/accept": [
-        # Only the address it was sent to may take it (guest_b); anyone else signed in: 403.
+        # Only the address it was sent to may take it (guest_b); anyone else signed in: 404.
         Case(
             "POST",
             lambda w: f"/api/v1/transfers/{w.transfer_to_guest_b()}/accept",
-            {**everyone(403), "anonymous": 401, "guest_b": 200},
+            {**everyone(404), "anonymous": 401, "guest_b": 200},
         ),
     ],
     "api/v1/slots/<slot_id>/waitlist": [

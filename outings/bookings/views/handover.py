@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.requests import signed_in_user
 from outings.bookings import services
-from outings.bookings.errors import TransferNotForYou
 from outings.bookings.forms import (
     TransferForm,
     message_of,
@@ -74,8 +73,7 @@ def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
         transfer = services.pending_transfer(secret=secret, user=user, now=timezone.now())
     except DomainError as error:
         failed = {"error": message_of(error), "transfer": None}
-        status = 404 if isinstance(error, TransferNotForYou) else error.status_code
-        return render(request, "bookings/transfer.html", failed, status=status)
+        return render(request, "bookings/transfer.html", failed, status=error.status_code)
     error_message = ""
     status = 200
     if request.method == "POST":

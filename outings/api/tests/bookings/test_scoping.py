@@ -87,7 +87,7 @@ def test_a_transfer_is_only_for_its_recipient(a, b, guest_b, slot, token_for):
     unknown = post(b, f"/transfers/{'x' * 32}/accept")
     malformed = post(b, "/transfers/not%20a%20secret/accept")
 
-    assert (wrong_user.status_code, error_of(wrong_user)["code"]) == (403, "transfer_not_for_you")
+    assert (wrong_user.status_code, error_of(wrong_user)["code"]) == (404, "transfer_not_for_you")
     assert (unknown.status_code, error_of(unknown)["code"]) == (404, "invalid_link")
     assert (malformed.status_code, error_of(malformed)["code"]) == (400, "validation_error")
     assert list(error_of(malformed)["fields"]) == ["path.secret"]
