@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -154,7 +154,7 @@ def change_schedule(
     request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
 ) -> HttpResponse:
     """Delete a rule, or add an exception to it."""
-    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
+    _own_path(host, pk, schedule_id=schedule_id)
     now = timezone.now()
     try:
         if request.POST.get("action") == "delete":
@@ -190,7 +190,7 @@ def change_schedule(
 def remove_exception(
     request: HttpRequest, host: HostProfile, pk: int, exception_id: int
 ) -> HttpResponse:
-    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
+    _own_path(host, pk, exception_id=exception_id)
     try:
         services.remove_schedule_exception(host=host, exception_id=exception_id, now=timezone.now())
     except NotFound:
@@ -208,7 +208,7 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
     capacity form carries the date's version: a save from a page shown before another tab (or
     a script) changed the capacity answers 409 with the page as it is, the host's own number in
     the field, never overwriting the other change."""
-    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
+    _own_path(host, pk, slot_id=slot_id)
     try:
         if request.POST.get("action") == "cancel":
             reason = OptionalReasonForm(request.POST)
@@ -253,6 +253,15 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
     except DomainError as error:
         _report(request, error)
     return _back(pk)
+
+
+def _own_path(host: HostProfile, pk: int, **named: int) -> None:
+    """A 404 for a path with another host's listing, or with a rule, exception or date of
+    another of the host's own listings (the services take no listing id, and would act on that
+    other listing); one that is gone, or someone else's, is left to read as no longer there."""
+    listing = own_listing(host=host, listing_id=pk)
+    if selectors.on_another_listing(host=host, listing=listing, **named):
+        raise Http404
 
 
 def _report(request: HttpRequest, error: DomainError) -> None:
