@@ -88,8 +88,11 @@ def feed(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    # Bound on every POST: an unchecked box is not sent, so a POST with no field is every box
+    # unchecked (`request.POST or None` answered it as a GET and saved nothing).
     form = EmailPreferencesForm(
-        request.POST or None, instance=selectors.email_preferences(user=user)
+        request.POST if request.method == "POST" else None,
+        instance=selectors.email_preferences(user=user),
     )
     if request.method == "POST" and form.is_valid():
         services.update_email_preferences(

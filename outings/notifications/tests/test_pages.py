@@ -102,6 +102,20 @@ def test_the_preferences_page_saves_the_choices(client, guest):
     )
 
 
+def test_an_empty_post_of_the_preferences_is_a_bound_form_every_box_unchecked(client, guest):
+    """A POST without fields answered 200 with the page as for a GET and saved nothing
+    (`request.POST or None` left the form unbound). Unchecked boxes are not sent, so a form
+    with every box unchecked carries no field of its own: it turns every mail off."""
+    client.force_login(guest)
+
+    response = client.post("/notifications/preferences/")
+
+    assert response.status_code == 302
+    saved = EmailPreferences.objects.get(user=guest)
+    topics = (saved.bookings, saved.messages, saved.listings, saved.waitlist)
+    assert topics == (False, False, False, False)
+
+
 def test_the_unsubscribe_link_asks_first_then_unsubscribes_on_post(client, guest):
     token = emails.unsubscribe_token(user_id=guest.pk, topic="listings")
 
