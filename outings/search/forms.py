@@ -10,6 +10,7 @@ from outings.search.query import (
     MAX_GUESTS,
     MAX_RADIUS_KM,
     MAX_TEXT,
+    MIN_RADIUS_KM,
     SORTS,
     BoundingBox,
     InvalidSearch,
@@ -44,9 +45,10 @@ class ExploreForm(forms.Form):
     near = forms.CharField(required=False, max_length=100, label=_("Near"))
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, label=_("Latitude"))
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, label=_("Longitude"))
-    radius_km = forms.FloatField(
-        required=False, min_value=0.1, max_value=MAX_RADIUS_KM, label=_("Within (km)")
-    )
+    # Its bounds are the query's rule (SearchQuery.validate), as in the API; the field offers
+    # them to the browser (`radius_km_bounds`).
+    radius_km = forms.FloatField(required=False, label=_("Within (km)"))
+    radius_km_bounds = (MIN_RADIUS_KM, MAX_RADIUS_KM)
     bbox = forms.RegexField(
         required=False,
         regex=r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$",

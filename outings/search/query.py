@@ -20,6 +20,10 @@ Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "n
 SORTS: tuple[Sort, ...] = ("relevance", "distance", "price_asc", "price_desc", "soonest", "newest")
 
 MAX_TEXT = 200
+# A radius is greater than MIN_RADIUS_KM (0 would find nothing: a mistake to name) and at most
+# MAX_RADIUS_KM. The one rule, for the API and the explore page alike: SearchQuery.validate
+# applies it, the API's schema states it and the page's field offers it.
+MIN_RADIUS_KM = 0.0
 MAX_RADIUS_KM = 1000.0
 MAX_GUESTS = 50
 MAX_DATE_SPAN_DAYS = 366
@@ -132,7 +136,7 @@ class SearchQuery:
         if self.radius_km is not None:
             if self.near is None:
                 errors["radius_km"] = _("A distance needs a place to measure it from.")
-            elif not 0 < self.radius_km <= MAX_RADIUS_KM:
+            elif not MIN_RADIUS_KM < self.radius_km <= MAX_RADIUS_KM:
                 errors["radius_km"] = _("Greater than 0 and at most %(n)s km.") % {
                     "n": f"{MAX_RADIUS_KM:g}"
                 }

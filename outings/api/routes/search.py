@@ -26,6 +26,7 @@ from outings.search.query import (
     MAX_LIMIT,
     MAX_RADIUS_KM,
     MAX_TEXT,
+    MIN_RADIUS_KM,
     SORTS,
     BoundingBox,
     InvalidSearch,
@@ -81,7 +82,7 @@ class SearchParams(Input):
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
     near: Text | None = Field(None, max_length=100, description="A place name, instead of lat/lng.")
-    radius_km: float | None = Field(None, gt=0, le=MAX_RADIUS_KM)
+    radius_km: float | None = Field(None, gt=MIN_RADIUS_KM, le=MAX_RADIUS_KM)
     bbox: str | None = Field(
         None,
         max_length=100,
