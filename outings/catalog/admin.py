@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outings.catalog import services
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
 from outings.scheduling.models import Slot
@@ -41,6 +42,10 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
     @admin.display(description=_("listings"), ordering="listing_count")
     def listing_count(self, category: Category) -> int:
         return int(category.listing_count)  # type: ignore[attr-defined]
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        # A new slug shows on each of its listings: the service moves their versions (ETags).
+        services.save_category(category=obj, slug_changed=change and "slug" in form.changed_data)
 
 
 class ListingAdminForm(forms.ModelForm[Listing]):

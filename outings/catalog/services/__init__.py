@@ -6,6 +6,7 @@ submitting publishes at once. Every state change writes an AuditEntry in its own
 does every edit (with the names of the fields it changed). Every write moves `version` forward.
 """
 
+from outings.catalog.services.categories import save_category
 from outings.catalog.services.errors import (
     HostSuspended,
     InvalidListing,
@@ -64,6 +65,7 @@ __all__ = [
     "pause_listing",
     "reject_listing",
     "resume_listing",
+    "save_category",
     "submit_listing",
     "time_zone_at",
     "update_listing",
