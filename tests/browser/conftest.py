@@ -1,6 +1,11 @@
 """Headless Chromium for browser tests: Debian's `chromium` package driven by Playwright (no
 browser download). Skipped when /usr/bin/chromium is missing, unless OUTINGS_REQUIRE_SERVICES=1.
-`front` serves the site as the embedded profile does, websockets included."""
+`front` serves the site as the embedded profile does, websockets included.
+
+Every page a test opens reports what the site's Content-Security-Policy made the browser refuse
+(a script, a style, a request): a browser test fails on any such report, so each flow the tests
+walk through (booking, offering, the explore page's map...) is also checked to work under the
+policy."""
 
 import functools
 import http.server
@@ -37,6 +42,42 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+# Each refusal, handed to the test's side as it happens (a binding, which the policy cannot stop).
+WATCH = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__outingsRefused(
+    event.violatedDirective + " " + (event.blockedURI || "inline") + " at " +
+    (event.sourceFile || event.documentURI) + ":" + event.lineNumber
+  );
+});
+"""
+
+
+class WatchedBrowser:
+    """Playwright's browser whose contexts (and pages opened straight from it) record what the
+    Content-Security-Policy refused, in `refused`."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.refused: list[str] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+
+        def refused(source: dict[str, Any], text: str) -> None:
+            self.refused.append(f"{source['page'].url}: {text}")
+
+        context.expose_binding("__outingsRefused", refused)
+        context.add_init_script(WATCH)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        return self.new_context(**options).new_page()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -49,12 +90,15 @@ def browser() -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
+        watched = WatchedBrowser(chromium)
+        yield watched
         chromium.close()
         # Connections the test opened while Playwright's loop ran belong to that context: give
         # them back now, or the test database cannot be dropped at the end of the session.
         connections.close_all()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    refused = "\n".join(watched.refused)
+    assert not watched.refused, f"the Content-Security-Policy refused:\n{refused}"
 
 
 @pytest.fixture

@@ -52,8 +52,10 @@ def policy(response: Any) -> dict[str, list[str]]:
 
 class InlineCode(HTMLParser):
     """What a policy without 'unsafe-inline' and 'unsafe-eval' would block: inline scripts and
-    styles, event handler attributes, style attributes, and htmx attributes htmx evaluates as
-    JavaScript (hx-vals="js:…", hx-on, a trigger's [filter])."""
+    styles, event handler attributes, style attributes, javascript: addresses, and htmx
+    attributes htmx evaluates as JavaScript (hx-vals="js:…" or "javascript:…", hx-on, a
+    trigger's [filter], each also as data-hx-…); and what it would refuse to load: a script, a
+    stylesheet or a frame from another origin, a form that posts elsewhere."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,16 +72,28 @@ class InlineCode(HTMLParser):
             self.found.append("<style>")
         if tag == "meta" and values.get("name") == "htmx-config":
             self.htmx_config.append(json.loads(values.get("content") or "{}"))
+        elsewhere = {"script": "src", "iframe": "src", "frame": "src", "form": "action"}
+        if tag in elsewhere and _elsewhere(values.get(elsewhere[tag])):
+            self.found.append(f'<{tag} {elsewhere[tag]}="{values[elsewhere[tag]]}">')
+        if (
+            tag == "link"
+            and "stylesheet" in (values.get("rel") or "")
+            and _elsewhere(values.get("href"))
+        ):
+            self.found.append(f'<link rel="stylesheet" href="{values["href"]}">')
         for name, value in attrs:
             value = value or ""
-            if name.startswith("on") or name.startswith("hx-on"):
+            htmx = name.removeprefix("data-")
+            if name.startswith("on") or htmx.startswith("hx-on"):
                 self.found.append(f"<{tag} {name}>")
             if name == "style":
                 self.found.append(f'<{tag} style="{value}">')
-            if name in ("hx-vals", "hx-vars", "hx-headers") and value.startswith("js:"):
+            if htmx in ("hx-vals", "hx-vars", "hx-headers") and _script_url(value, "js:"):
                 self.found.append(f'<{tag} {name}="{value}">')
-            if name == "hx-trigger" and "[" in value:
-                self.found.append(f'<{tag} hx-trigger="{value}">')
+            if htmx == "hx-trigger" and "[" in value:
+                self.found.append(f'<{tag} {name}="{value}">')
+            if name in ("href", "src", "action", "formaction") and _script_url(value):
+                self.found.append(f'<{tag} {name}="{value}">')
 
     def handle_data(self, data: str) -> None:
         if self._script and data.strip():
@@ -88,6 +102,24 @@ class InlineCode(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._script = None
+
+
+C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def _script_url(value: str, *prefixes: str) -> bool:
+    """Whether the browser (or htmx) would run `value` as JavaScript: as a browser reads an
+    address, case and surrounding spaces and control characters do not count."""
+    text = value.strip(C0_AND_SPACE)
+    for ignored in "\t\n\r":
+        text = text.replace(ignored, "")
+    return text.lower().startswith(("javascript:", *prefixes))
+
+
+def _elsewhere(address: str | None) -> bool:
+    """An address on another origin (absolute, or protocol-relative): the policy's 'self'."""
+    text = (address or "").strip().lower()
+    return text.startswith(("http:", "https:", "//", "data:"))
 
 
 @pytest.fixture
@@ -107,7 +139,14 @@ def site(host: HostProfile, listing: Any, slot: Slot) -> dict[str, Any]:
     )
     guest = UserFactory.create(first_name="Ada")
     booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
-    return {"host": host, "listing": listing, "slot": slot, "guest": guest, "booking": booking}
+    return {
+        "host": host,
+        "listing": listing,
+        "slot": slot,
+        "schedule": schedule,
+        "guest": guest,
+        "booking": booking,
+    }
 
 
 def _pages(site: dict[str, Any]) -> list[tuple[User | None, str]]:
@@ -130,6 +169,17 @@ def _pages(site: dict[str, Any]) -> list[tuple[User | None, str]]:
         (host, f"/host/listings/{listing.pk}/schedules/"),
         (host, f"/host/slots/{slot.pk}/roster/"),
         (host, "/host/profile/"),
+        # The pages a guest, a host and a visitor reach from those (session 14, second pass).
+        (None, f"/host/people/{site['host'].pk}/"),
+        (guest, f"/bookings/{booking.reference}/cancel/"),
+        (guest, "/notifications/preferences/"),
+        (guest, "/accounts/email/"),
+        (guest, "/accounts/password/set/"),  # the factory's guest has no password to change
+        (guest, "/accounts/logout/"),
+        (guest, "/host/become/"),
+        (host, "/host/listings/new/"),
+        (host, f"/host/listings/{listing.pk}/schedules/{site['schedule'].pk}/exceptions/"),
+        (host, f"/host/bookings/{booking.reference}/"),
     ]
 
 
@@ -167,6 +217,27 @@ def test_no_page_carries_what_that_policy_would_block(site):
             config = parser.htmx_config[0] if parser.htmx_config else {}
             assert config.get("allowEval") is False, path
             assert config.get("includeIndicatorStyles") is False, path
+
+
+def test_the_check_sees_each_thing_the_policy_would_block():
+    """The check above, on markup carrying each thing the policy refuses. It missed
+    javascript: addresses (any case, spaces before), htmx's data-hx- spellings of what it
+    evaluates, hx-vals="javascript:…" and what would load from or post to another origin."""
+    html = """
+      <a href=" JavaScript:alert(1)">x</a><form action="java\tscript:go()"></form>
+      <button formaction="javascript:go()">x</button>
+      <div data-hx-on:click="go()"></div><div data-hx-vals="js:{a: 1}"></div>
+      <div hx-vals="javascript:{a: 1}"></div><div data-hx-trigger="keyup[ctrlKey]"></div>
+      <script src="https://cdn.example.org/x.js"></script>
+      <link rel="stylesheet" href="//cdn.example.org/x.css"><iframe src="https://example.org/"></iframe>
+      <form action="https://example.org/collect"></form>
+      <a href="https://example.org/">a link elsewhere is fine</a><img src="https://example.org/a.png">
+      <script type="application/json">{"fine": true}</script><link rel="icon" href="/favicon.svg">
+    """
+    parser = InlineCode()
+    parser.feed(html)
+
+    assert len(parser.found) == 11, parser.found
 
 
 def test_the_staff_mail_page_lets_a_mails_own_styles_show_but_runs_no_script(

@@ -2,7 +2,7 @@
 // Everything else (filters, pages, back button) is plain HTML + htmx; the page works without JS.
 (function () {
   "use strict";
-  var map, markers, icon;
+  var map, markers, icon, pristine, putBack;
   var MAP_KEYS = ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "+", "-", "=", "_"];
 
   function offerSearchArea() { document.getElementById("search-area").hidden = false; }
@@ -14,9 +14,17 @@
 
   function draw() {
     if (!window.L) { return; }
+    if (putBack) { putBack(); }
     var box = document.getElementById("map");
     if (!box) { return; }
+    // Back or Forward put another #map in the page (htmx's copy of it, or the server's page):
+    // a new map there; the old one's box is gone.
+    if (map && map.getContainer() !== box) {
+      map.remove();
+      map = null;
+    }
     if (!map) {
+      pristine = box.cloneNode(false);  // the box as the page gave it, before Leaflet's changes
       map = L.map(box, { scrollWheelZoom: false }).setView([30, 0], 2);
       // Tiles from OpenStreetMap when online; the markers work without them.
       L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
@@ -77,32 +85,34 @@
 
   // The search box's suggestions, a combobox: ArrowDown and ArrowUp move through them, Enter
   // follows the one chosen, Escape closes them, and a search closes them too (an answer to the
-  // typing that arrives after it is not shown).
+  // typing that arrives after it is not shown). Listened to on the document: Back puts another
+  // box, list and form in the page (htmx's copy of it).
   function suggestions() {
-    var box = document.getElementById("id_q"), list = document.getElementById("suggestions");
-    var form = document.getElementById("explore");
-    if (!box || !list || !form) { return; }
     var closed = false;
-
-    function options() { return Array.prototype.slice.call(list.querySelectorAll('[role="option"]')); }
+    function box() { return document.getElementById("id_q"); }
+    function list() { return document.getElementById("suggestions"); }
+    function options() { return Array.prototype.slice.call(list().querySelectorAll('[role="option"]')); }
     function choose(index) {
       options().forEach(function (option, i) {
         option.setAttribute("aria-selected", i === index ? "true" : "false");
       });
       if (index >= 0) {
-        box.setAttribute("aria-activedescendant", options()[index].id);
+        box().setAttribute("aria-activedescendant", options()[index].id);
       } else {
-        box.removeAttribute("aria-activedescendant");
+        box().removeAttribute("aria-activedescendant");
       }
     }
     function close() {
-      list.innerHTML = "";
-      box.removeAttribute("aria-activedescendant");
-      box.setAttribute("aria-expanded", "false");
+      list().innerHTML = "";
+      box().removeAttribute("aria-activedescendant");
+      box().setAttribute("aria-expanded", "false");
     }
 
-    box.addEventListener("input", function () { closed = false; });
-    box.addEventListener("keydown", function (event) {
+    document.addEventListener("input", function (event) {
+      if (event.target.id === "id_q") { closed = false; }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.target.id !== "id_q" || !list()) { return; }
       var all = options();
       if (!all.length) { return; }
       var current = all.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
@@ -123,15 +133,15 @@
       }
     });
     document.body.addEventListener("htmx:beforeRequest", function (event) {
-      if (event.detail.elt === form) { closed = true; close(); }
+      if (event.detail.elt.id === "explore" && list()) { closed = true; close(); }
     });
     document.body.addEventListener("htmx:beforeSwap", function (event) {
-      if (event.detail.target === list && closed) { event.detail.shouldSwap = false; }
+      if (event.detail.target.id === "suggestions" && closed) { event.detail.shouldSwap = false; }
     });
     document.body.addEventListener("htmx:afterSwap", function (event) {
-      if (event.target === list) {
-        box.removeAttribute("aria-activedescendant");
-        box.setAttribute("aria-expanded", options().length ? "true" : "false");
+      if (event.target.id === "suggestions") {
+        box().removeAttribute("aria-activedescendant");
+        box().setAttribute("aria-expanded", options().length ? "true" : "false");
       }
     });
   }
@@ -139,8 +149,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     draw();
     suggestions();
-    var button = document.getElementById("search-area");
-    if (button) { button.addEventListener("click", searchArea); }
+  });
+  // The button, whichever is in the page (Back puts htmx's copy of the page in).
+  document.addEventListener("click", function (event) {
+    if (event.target instanceof Element && event.target.closest("#search-area")) { searchArea(); }
   });
   // htmx keeps each page of the history as its HTML: attributes, not what was typed or chosen
   // since. The form outside the results is never rendered again, so write the values just
@@ -166,4 +178,24 @@
     }
   });
   document.body.addEventListener("htmx:historyRestore", draw);
+  // htmx keeps the page's HTML for Back, and would keep Leaflet's panes, tiles and markers in it:
+  // positioned with inline styles, which come back as style attributes that the site's
+  // Content-Security-Policy refuses, and as a picture of a map that nothing moves. Its copy gets
+  // the empty box instead (the copy is made as soon as this event is dispatched), and draw()
+  // makes a new map in it when that page comes back.
+  document.body.addEventListener("htmx:beforeHistorySave", function () {
+    var box = map && map.getContainer();
+    if (!box || !box.parentNode || !pristine) { return; }
+    var focused = box.contains(document.activeElement) ? document.activeElement : null;
+    var standIn = pristine.cloneNode(false);
+    box.replaceWith(standIn);
+    // Back in the map's place as soon as the copy is made: before the results are drawn.
+    putBack = function () {
+      putBack = null;
+      if (!standIn.parentNode) { return; }  // Back: htmx put the page it kept in its place
+      standIn.replaceWith(box);
+      if (focused) { focused.focus({ preventScroll: true }); }
+    };
+    queueMicrotask(function () { if (putBack) { putBack(); } });
+  });
 })();
