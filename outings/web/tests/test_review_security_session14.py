@@ -219,6 +219,25 @@ def test_no_page_carries_what_that_policy_would_block(site):
             assert config.get("includeIndicatorStyles") is False, path
 
 
+def test_a_form_refused_for_its_missing_token_gets_a_page_the_policy_lets_show():
+    """A form sent without its CSRF token (the session ended while the page stayed open, the
+    cookies were cleared) gets a 403 page. Django's own is styled by an inline <style>, which
+    the policy refuses (the browser reports it, and shows the page unstyled), and tells a guest
+    of "CSRF verification" in English whatever their language. It is the site's page now, in
+    its layout and language, saying what to do."""
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"login": "ada@example.org", "password": "x"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    parser = InlineCode()
+    parser.feed(html)
+    assert parser.found == []
+    assert 'lang="de"' in html
+    assert "Dieses Formular ist abgelaufen" in html
+
+
 def test_the_check_sees_each_thing_the_policy_would_block():
     """The check above, on markup carrying each thing the policy refuses. It missed
     javascript: addresses (any case, spaces before), htmx's data-hx- spellings of what it
