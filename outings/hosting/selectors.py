@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -156,29 +155,6 @@ def upcoming_exceptions_of(
     page = fetched[:size]
     last = page[-1] if len(fetched) > size else None
     return page, None if last is None else (last.day, last.pk)
-
-
-def on_another_listing(
-    *,
-    host: HostProfile,
-    listing: Listing,
-    schedule_id: int | None = None,
-    exception_id: int | None = None,
-    slot_id: int | None = None,
-) -> bool:
-    """Whether the one rule, exception or date named is on another of `host`'s listings than
-    `listing` (the one in a page's path). Someone else's or a missing one is not: those read as
-    "no longer there" for the path's listing."""
-    if schedule_id is not None:
-        rows: QuerySet[Any] = Schedule.objects.filter(pk=schedule_id, listing__host=host)
-    elif exception_id is not None:
-        rows = ScheduleException.objects.filter(pk=exception_id, schedule__listing__host=host)
-        return rows.exclude(schedule__listing=listing).exists()
-    elif slot_id is not None:
-        rows = Slot.objects.filter(pk=slot_id, listing__host=host)
-    else:
-        return False
-    return rows.exclude(listing=listing).exists()
 
 
 def upcoming_slots(*, listing: Listing, now: datetime, limit: int) -> list[Slot]:

@@ -140,6 +140,11 @@ def materialize_slots(*, schedule: Schedule, today: date, horizon_days: int) -> 
 # hourly for every schedule, so the horizon moves forward. Slots with seats taken are never
 # removed or shrunk: a change that would need that is refused (SlotHasBookings,
 # CapacityBelowSeatsTaken); the host cancels such a date through bookings.services.cancel_slot.
+# A service that names a rule, an exception or a date by its id takes `listing_id`, the listing
+# the caller's path names: the lookup that scopes the id to the host scopes it to that listing
+# too, so one of another of the host's listings is NotFound like a missing one, in the same
+# query. None (the default) finds it on any of the host's listings, for a caller whose path names
+# no listing (a date's roster page, /host/slots/<id>/roster/).
 
 ExceptionKey = tuple[date, time | None]
 
@@ -328,8 +333,13 @@ def _own_listing_locked(*, host: HostProfile, listing_id: int) -> Listing:
     return listing
 
 
-def _own_schedule_locked(*, host: HostProfile, schedule_id: int) -> Schedule:
-    schedule = Schedule.objects.filter(pk=schedule_id, listing__host=host).first()
+def _own_schedule_locked(
+    *, host: HostProfile, listing_id: int | None = None, schedule_id: int
+) -> Schedule:
+    own = Schedule.objects.filter(pk=schedule_id, listing__host=host)
+    if listing_id is not None:
+        own = own.filter(listing_id=listing_id)
+    schedule = own.first()
     if schedule is None:
         raise NotFound()
     # Lock the listing first, then the schedule: the same order as create_schedule.
@@ -397,6 +407,7 @@ def create_schedule(
 def update_schedule(
     *,
     host: HostProfile,
+    listing_id: int | None = None,
     schedule_id: int,
     data: ScheduleData,
     now: datetime,
@@ -411,7 +422,7 @@ def update_schedule(
     is still at it, checked under its row lock: of two editors holding the same version exactly
     one wins, the other gets ScheduleConflict with the rule as it is. Every change moves
     `version` forward."""
-    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
     if expected_version is not None and not version_is_current(schedule.version, expected_version):
         raise ScheduleConflict(current=schedule, expected_version=highest_version(expected_version))
     data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk, now=now)
@@ -436,10 +447,12 @@ def update_schedule(
 
 
 @transaction.atomic
-def delete_schedule(*, host: HostProfile, schedule_id: int, now: datetime) -> None:
+def delete_schedule(
+    *, host: HostProfile, listing_id: int | None = None, schedule_id: int, now: datetime
+) -> None:
     """Remove a rule and its unbooked future slots; refused while a future slot has bookings.
     Past slots stay (without their schedule) as the record of what happened."""
-    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
     future = _future_slots_locked(schedule=schedule, now=now)
     if future.filter(seats_taken__gt=0).exists():
         raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
@@ -451,6 +464,7 @@ def delete_schedule(*, host: HostProfile, schedule_id: int, now: datetime) -> No
 def add_schedule_exception(
     *,
     host: HostProfile,
+    listing_id: int | None = None,
     schedule_id: int,
     day: date,
     start_time: time | None,
@@ -460,7 +474,7 @@ def add_schedule_exception(
 ) -> ScheduleException:
     """Cancel a day (or one start of it) or move one start to another time, and re-materialise.
     Refused if it would remove a slot that has bookings."""
-    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id)
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
     errors: dict[str, list[str]] = {}
     rules.check_exception(
         schedule=schedule,
@@ -486,11 +500,22 @@ def add_schedule_exception(
 
 
 @transaction.atomic
-def remove_schedule_exception(*, host: HostProfile, exception_id: int, now: datetime) -> None:
-    """Undo an exception: the day runs as the rule says again."""
-    exception = ScheduleException.objects.filter(
-        pk=exception_id, schedule__listing__host=host
-    ).first()
+def remove_schedule_exception(
+    *,
+    host: HostProfile,
+    listing_id: int | None = None,
+    schedule_id: int | None = None,
+    exception_id: int,
+    now: datetime,
+) -> None:
+    """Undo an exception: the day runs as the rule says again. With `schedule_id` (an API path
+    names the rule too) only an exception of that rule, as `listing_id` does for the listing."""
+    own = ScheduleException.objects.filter(pk=exception_id, schedule__listing__host=host)
+    if listing_id is not None:
+        own = own.filter(schedule__listing_id=listing_id)
+    if schedule_id is not None:
+        own = own.filter(schedule_id=schedule_id)
+    exception = own.first()
     if exception is None:
         raise NotFound()
     schedule = _own_schedule_locked(host=host, schedule_id=exception.schedule_id)
@@ -719,6 +744,7 @@ def _check_clear_of_other_dates(
 def change_slot_capacity(
     *,
     host: HostProfile,
+    listing_id: int | None = None,
     slot_id: int,
     capacity: int,
     expected_version: int | Collection[int] | None = None,
@@ -737,6 +763,8 @@ def change_slot_capacity(
             fields={"capacity": [_("A whole number from 1 to %(n)s.") % {"n": rules.MAX_CAPACITY}]}
         )
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    if listing_id is not None:
+        own = own.filter(listing_id=listing_id)
     # The listing's row lock first (update_listing's order: listing, then its dates), so that a
     # smallest group raised at the same moment is either seen here or sees this capacity.
     smallest_group, min_guests = (

@@ -214,13 +214,20 @@ def _close_slot(
 
 
 @transaction.atomic
-def cancel_slot(*, host: HostProfile, slot_id: int, reason: str, now: datetime) -> Slot:
+def cancel_slot(
+    *, host: HostProfile, listing_id: int | None = None, slot_id: int, reason: str, now: datetime
+) -> Slot:
     """The host cancels a date of theirs, booked or not: every guest is told and due a full
     refund, and each cancellation counts against the host. The date's state is checked under
     its lock: of two cancellations at once (a double click, or the minimum's cut-off) the
-    second is refused as already cancelled."""
+    second is refused as already cancelled. With `listing_id` (the listing the caller's path
+    names) a date of another of the host's listings is NotFound like a missing one; without
+    it (the roster page, whose path names only the date) any of the host's dates."""
     ensure_active(host)
-    if not Slot.objects.filter(pk=slot_id, listing__host=host).exists():
+    own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    if listing_id is not None:
+        own = own.filter(listing_id=listing_id)
+    if not own.exists():
         raise NotFound(_("There is no such date."))
     slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
     if slot.status == Slot.Status.CANCELLED:

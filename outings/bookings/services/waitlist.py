@@ -105,16 +105,22 @@ def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntr
 def change_slot_capacity(
     *,
     host: HostProfile,
+    listing_id: int | None = None,
     slot_id: int,
     capacity: int,
     now: datetime,
     expected_version: int | Collection[int] | None = None,
 ) -> Slot:
     """Set one of the host's dates' capacity (never below its seats taken, and with
-    `expected_version` only if the date is still at it: scheduling's rules). Seats it adds go to
-    the waiting list first, as any freed seats do; open listing pages then show the new number."""
+    `expected_version` only if the date is still at it; only a date of `listing_id` when given:
+    scheduling's rules). Seats it adds go to the waiting list first, as any freed seats do; open
+    listing pages then show the new number."""
     slot = scheduling.change_slot_capacity(
-        host=host, slot_id=slot_id, capacity=capacity, expected_version=expected_version
+        host=host,
+        listing_id=listing_id,
+        slot_id=slot_id,
+        capacity=capacity,
+        expected_version=expected_version,
     )
     seats_changed(Slot.objects.filter(pk=slot.pk))  # its UPDATE holds the slot's row lock
     offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
@@ -126,17 +132,19 @@ def change_slot_capacity(
 def update_schedule(
     *,
     host: HostProfile,
+    listing_id: int | None = None,
     schedule_id: int,
     data: ScheduleData,
     now: datetime,
     expected_version: int | Collection[int] | None = None,
 ) -> Schedule:
     """Change one of the host's schedule rules (scheduling's update_schedule, its rules,
-    versions and refusals). Open listing pages hear the new seats left of the rule's dates to
-    come; when its new capacity adds seats to dates with a waiting list, those seats go to the
-    list first, date by date, as with one date's capacity."""
+    versions, refusals and `listing_id`). Open listing pages hear the new seats left of the
+    rule's dates to come; when its new capacity adds seats to dates with a waiting list, those
+    seats go to the list first, date by date, as with one date's capacity."""
     schedule = scheduling.update_schedule(
         host=host,
+        listing_id=listing_id,
         schedule_id=schedule_id,
         data=data,
         now=now,

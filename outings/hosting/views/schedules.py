@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -153,12 +153,14 @@ def schedule_exceptions(
 def change_schedule(
     request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
 ) -> HttpResponse:
-    """Delete a rule, or add an exception to it."""
-    _own_path(host, pk, schedule_id=schedule_id)
+    """Delete a rule, or add an exception to it. A rule of another of the host's listings than
+    the one in the path reads as no longer there, as a missing one does (the services look the
+    rule up on that listing only)."""
+    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     now = timezone.now()
     try:
         if request.POST.get("action") == "delete":
-            services.delete_schedule(host=host, schedule_id=schedule_id, now=now)
+            services.delete_schedule(host=host, listing_id=pk, schedule_id=schedule_id, now=now)
             messages.success(request, _("Schedule removed."))
         else:
             form = ExceptionForm(request.POST)
@@ -169,6 +171,7 @@ def change_schedule(
             data = form.cleaned_data
             services.add_schedule_exception(
                 host=host,
+                listing_id=pk,
                 schedule_id=schedule_id,
                 day=data["day"],
                 start_time=data["start_time"],
@@ -190,9 +193,11 @@ def change_schedule(
 def remove_exception(
     request: HttpRequest, host: HostProfile, pk: int, exception_id: int
 ) -> HttpResponse:
-    _own_path(host, pk, exception_id=exception_id)
+    own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     try:
-        services.remove_schedule_exception(host=host, exception_id=exception_id, now=timezone.now())
+        services.remove_schedule_exception(
+            host=host, listing_id=pk, exception_id=exception_id, now=timezone.now()
+        )
     except NotFound:
         message = _("This exception is no longer there: it was undone, perhaps in another window.")
         report_gone(request, host=host, listing_id=pk, message=message)
@@ -207,8 +212,9 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
     """Change one slot's capacity, or cancel it (its guests are told and refunded in full). The
     capacity form carries the date's version: a save from a page shown before another tab (or
     a script) changed the capacity answers 409 with the page as it is, the host's own number in
-    the field, never overwriting the other change."""
-    _own_path(host, pk, slot_id=slot_id)
+    the field, never overwriting the other change. A date of another of the host's listings
+    than the one in the path reads as no longer there, as a missing one does."""
+    listing = own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     try:
         if request.POST.get("action") == "cancel":
             reason = OptionalReasonForm(request.POST)
@@ -217,6 +223,7 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
                 return _back(pk)
             bookings.cancel_slot(
                 host=host,
+                listing_id=pk,
                 slot_id=slot_id,
                 reason=reason.cleaned_data["reason"],
                 now=timezone.now(),
@@ -230,6 +237,7 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
             capacity = form.cleaned_data["capacity"]
             bookings.change_slot_capacity(
                 host=host,
+                listing_id=pk,
                 slot_id=slot_id,
                 capacity=capacity,
                 now=timezone.now(),
@@ -248,20 +256,10 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
             )
             % {"current": conflict.current.capacity},
         )
-        listing = own_listing(host=host, listing_id=pk)
         return _page(request, listing, status=409, entered=(slot_id, capacity))
     except DomainError as error:
         _report(request, error)
     return _back(pk)
-
-
-def _own_path(host: HostProfile, pk: int, **named: int) -> None:
-    """A 404 for a path with another host's listing, or with a rule, exception or date of
-    another of the host's own listings (the services take no listing id, and would act on that
-    other listing); one that is gone, or someone else's, is left to read as no longer there."""
-    listing = own_listing(host=host, listing_id=pk)
-    if selectors.on_another_listing(host=host, listing=listing, **named):
-        raise Http404
 
 
 def _report(request: HttpRequest, error: DomainError) -> None:
