@@ -51,11 +51,6 @@ def _schedule(owner: HostProfile, listing_id: int, schedule_id: int) -> Schedule
     return schedule
 
 
-def _slot(owner: HostProfile, listing_id: int, slot_id: int) -> None:
-    if not Slot.objects.filter(pk=slot_id, listing_id=listing_id, listing__host=owner).exists():
-        raise NotFound()
-
-
 @router.get(
     "/host/listings/{listing_id}/schedules",
     response={200: Paged[ScheduleOut], **responses(400, 401, 403, 404, 429)},
@@ -110,7 +105,6 @@ def update_schedule(
     one is 412) or `version` (a stale one is 409 with the current rule in
     `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
-    _schedule(owner, listing_id, schedule_id)
     return edit_versioned(
         request,
         response,
@@ -119,6 +113,7 @@ def update_schedule(
         required=False,  # v1 took schedule edits without a version: they stay unconditional
         edit=lambda expected: bookings_services.update_schedule(
             host=owner,
+            listing_id=listing_id,
             schedule_id=schedule_id,
             data=payload.to_data(),
             now=timezone.now(),
@@ -131,9 +126,9 @@ def update_schedule(
     "/host/listings/{listing_id}/schedules/{schedule_id}", response={204: None, **ERRORS}
 )
 def delete_schedule(request: HttpRequest, listing_id: Id, schedule_id: Id) -> HttpResponse:
-    owner = host(request)
-    _schedule(owner, listing_id, schedule_id)
-    services.delete_schedule(host=owner, schedule_id=schedule_id, now=timezone.now())
+    services.delete_schedule(
+        host=host(request), listing_id=listing_id, schedule_id=schedule_id, now=timezone.now()
+    )
     return no_content()
 
 
@@ -150,7 +145,6 @@ def add_exception(
 ) -> HttpResponse:
     """Cancel a day (or one start of it), or move one start to another time."""
     owner = host(request)
-    _schedule(owner, listing_id, schedule_id)
     return created(
         request,
         key=idempotency_key,
@@ -158,6 +152,7 @@ def add_exception(
         where="body.payload",
         action=lambda: services.add_schedule_exception(
             host=owner,
+            listing_id=listing_id,
             schedule_id=schedule_id,
             day=payload.day,
             start_time=payload.start_time,
@@ -194,11 +189,13 @@ def list_exceptions(
 def remove_exception(
     request: HttpRequest, listing_id: Id, schedule_id: Id, exception_id: Id
 ) -> HttpResponse:
-    owner = host(request)
-    _schedule(owner, listing_id, schedule_id)
-    if not ScheduleException.objects.filter(pk=exception_id, schedule_id=schedule_id).exists():
-        raise NotFound()
-    services.remove_schedule_exception(host=owner, exception_id=exception_id, now=timezone.now())
+    services.remove_schedule_exception(
+        host=host(request),
+        listing_id=listing_id,
+        schedule_id=schedule_id,
+        exception_id=exception_id,
+        now=timezone.now(),
+    )
     return no_content()
 
 
@@ -237,7 +234,6 @@ def change_slot_capacity(
     the capacity, not with seats taken: a booking meanwhile makes it stale for nobody. v1 took
     this edit without a version, so one without either stays unconditional."""
     owner = host(request)
-    _slot(owner, listing_id, slot_id)
     return edit_versioned(
         request,
         response,
@@ -246,6 +242,7 @@ def change_slot_capacity(
         required=False,  # v1 took capacity edits without a version: they stay unconditional
         edit=lambda expected: bookings_services.change_slot_capacity(
             host=owner,
+            listing_id=listing_id,
             slot_id=slot_id,
             capacity=payload.capacity,
             now=timezone.now(),
@@ -269,13 +266,16 @@ def cancel_slot(
     refunded in full, each guest is told (with the optional `reason`), and each cancellation
     counts against you. 409 `invalid_state` for a date already cancelled or started."""
     owner = host(request)
-    _slot(owner, listing_id, slot_id)
     return respond(
         request,
         key=idempotency_key,
         status=200,
         schema=HostSlotOut,
         action=lambda: bookings_services.cancel_slot(
-            host=owner, slot_id=slot_id, reason=reason_of(payload), now=timezone.now()
+            host=owner,
+            listing_id=listing_id,
+            slot_id=slot_id,
+            reason=reason_of(payload),
+            now=timezone.now(),
         ),
     )
