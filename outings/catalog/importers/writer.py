@@ -23,19 +23,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
-from outings.catalog import events
 from outings.catalog.importers import generate
 from outings.catalog.importers.bulk import copy_insert
 from outings.catalog.importers.core import HostSpec, ListingData
 from outings.catalog.importers.dates import shifted_window
 from outings.catalog.markdown import render_markdown
-from outings.catalog.models import AuditEntry, Category, Listing
-from outings.common import outbox
-from outings.notifications import live
+from outings.catalog.models import Category, Listing
+from outings.catalog.services.listings import move_listings
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.services import slots_for_schedule, sync_schedule_slots
 
@@ -365,25 +363,36 @@ def _rule(schedule: Schedule) -> tuple[object, ...]:
     )
 
 
+def _locked(rows: QuerySet[Listing]) -> list[Listing]:
+    """`rows` locked as every change of a listing locks it (`FOR NO KEY UPDATE`, in id order),
+    with what move_listings reads."""
+    return list(
+        rows.select_for_update(no_key=True, of=("self",))
+        .order_by("pk")
+        .only("id", "host_id", "status", "version")
+    )
+
+
 def _restore(listing_ids: Sequence[int]) -> int:
     """Publish again the listings the importer withdrew whose item is back in the source (a
     pause by staff has no `withdrawn_at` and stays). Under their row locks, with an audit
     entry each; the bookings app is told they are bookable again."""
     if not listing_ids:
         return 0
-    rows = Listing.objects.select_for_update(no_key=True).filter(
-        pk__in=listing_ids, status=Listing.Status.PAUSED, withdrawn_at__isnull=False
+    restored = _locked(
+        Listing.objects.filter(
+            pk__in=listing_ids, status=Listing.Status.PAUSED, withdrawn_at__isnull=False
+        )
     )
-    restored = list(rows.order_by("pk").values_list("pk", "host_id"))
-    Listing.objects.filter(pk__in=[pk for pk, _ in restored]).update(
-        status=Listing.Status.PUBLISHED,
-        withdrawn_at=None,
-        version=F("version") + 1,
-        updated_at=timezone.now(),
+    move_listings(
+        listings=restored,
+        to=Listing.Status.PUBLISHED,
+        action="restored",
+        actor=None,
+        now=timezone.now(),
+        note="back in the source",
+        withdrawn=False,
     )
-    _audit(restored, action="restored", to=Listing.Status.PUBLISHED, note="back in the source")
-    for pk, _ in restored:
-        outbox.enqueue(kind=events.BOOKABLE, payload={"listing": pk})
     return len(restored)
 
 
@@ -393,7 +402,7 @@ def withdraw_missing(*, source: str, present: set[str]) -> int:
     full read of the file) no longer has: paused, `withdrawn_at` set, under their row locks,
     with an audit entry each; their open pages are told they are gone. Existing bookings stand,
     as with any pause. A listing whose host is no longer its demo host (staff gave it to a real
-    host) is theirs now and stays."""
+    host) is theirs now and stays. A few statements per WITHDRAW_BATCH listings."""
     candidates = Listing.objects.filter(
         source=source, status=Listing.Status.PUBLISHED, host__is_demo=True
     ).values_list("pk", "source_id")
@@ -401,39 +410,22 @@ def withdraw_missing(*, source: str, present: set[str]) -> int:
     withdrawn = 0
     now = timezone.now()
     for start in range(0, len(gone), WITHDRAW_BATCH):
-        rows = Listing.objects.select_for_update(no_key=True).filter(
-            pk__in=gone[start : start + WITHDRAW_BATCH], status=Listing.Status.PUBLISHED
+        locked = _locked(
+            Listing.objects.filter(
+                pk__in=gone[start : start + WITHDRAW_BATCH], status=Listing.Status.PUBLISHED
+            )
         )
-        locked = list(rows.order_by("pk").values_list("pk", "host_id"))
-        Listing.objects.filter(pk__in=[pk for pk, _ in locked]).update(
-            status=Listing.Status.PAUSED,
-            withdrawn_at=now,
-            version=F("version") + 1,
-            updated_at=now,
+        move_listings(
+            listings=locked,
+            to=Listing.Status.PAUSED,
+            action="withdrawn",
+            actor=None,
+            now=now,
+            note="no longer in the source",
+            withdrawn=True,
         )
-        _audit(locked, action="withdrawn", to=Listing.Status.PAUSED, note="no longer in the source")
-        for pk, _ in locked:
-            live.publish_listing_gone(pk)
         withdrawn += len(locked)
     return withdrawn
-
-
-def _audit(listings: Sequence[tuple[int, int]], *, action: str, to: str, note: str) -> None:
-    came_from = (
-        Listing.Status.PAUSED if to == Listing.Status.PUBLISHED else Listing.Status.PUBLISHED
-    )
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            listing_id=pk,
-            host_id=host_id,
-            actor=None,
-            action=action,
-            from_status=came_from,
-            to_status=to,
-            note=note,
-        )
-        for pk, host_id in listings
-    )
 
 
 def _insert_listings(listings: Sequence[Listing]) -> None:

@@ -2,8 +2,10 @@
 
 States: draft → submitted → published ⇄ paused, any of them → archived; staff approve a submitted
 listing (→ published) or reject it (→ draft, with a reason). With LISTING_APPROVAL_REQUIRED off,
-submitting publishes at once. Every state change writes an AuditEntry in its own transaction; so
-does every edit (with the names of the fields it changed). Every write moves `version` forward.
+submitting publishes at once. Every state change, the importer's withdrawals and returns too, goes
+through `move_listings` (one listing or thousands, in a bounded number of statements), which
+writes an AuditEntry, the `bookable` outbox message and the "gone" live event; every edit writes
+an AuditEntry too (with the names of the fields it changed). Every write moves `version` forward.
 """
 
 from outings.catalog.services.categories import save_category
@@ -21,6 +23,7 @@ from outings.catalog.services.listings import (
     archive_listing,
     create_listing,
     host_of,
+    move_listings,
     own_listing,
     pause_listing,
     reject_listing,
@@ -61,6 +64,7 @@ __all__ = [
     "create_listing",
     "ensure_active",
     "host_of",
+    "move_listings",
     "own_listing",
     "pause_listing",
     "reject_listing",

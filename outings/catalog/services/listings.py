@@ -149,7 +149,7 @@ def _move(
     rejection_reason: str | None = None,
     expected_version: int | None = None,
 ) -> Listing:
-    """Move a listing between states under its row lock, with an audit entry; with
+    """Move a listing between states under its row lock (move_listings); with
     `expected_version`, only if the listing is still at that version (ListingConflict)."""
     rows = Listing.objects.select_for_update(no_key=True).filter(pk=listing_id)
     if host is not None:
@@ -164,20 +164,74 @@ def _move(
             _("A listing that is %(status)s cannot be %(action)s.")
             % {"status": listing.get_status_display().lower(), "action": action}
         )
-    from_status = listing.status
-    listing.status = to
-    listing.version += 1
-    update = ["status", "version", "updated_at"]
-    if rejection_reason is not None:
-        listing.rejection_reason = rejection_reason
-        update.append("rejection_reason")
-    listing.save(update_fields=update)
-    _audit(listing=listing, actor=actor, action=action, from_status=from_status, note=note)
-    if to == Listing.Status.PUBLISHED:
-        outbox.enqueue(kind=events.BOOKABLE, payload={"listing": listing.pk})
-    elif from_status == Listing.Status.PUBLISHED:
-        live.publish_listing_gone(listing.pk)
+    move_listings(
+        listings=[listing],
+        to=to,
+        action=action,
+        actor=actor,
+        now=timezone.now(),
+        note=note,
+        rejection_reason=rejection_reason,
+    )
     return listing
+
+
+def move_listings(
+    *,
+    listings: Sequence[Listing],
+    to: str,
+    action: str,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    rejection_reason: str | None = None,
+    withdrawn: bool | None = None,
+) -> None:
+    """Move `listings` to the state `to`: every change of a listing's state goes through here,
+    a host's, staff's and the importer's, one listing or thousands.
+
+    Call in the transaction that holds their row locks (`FOR NO KEY UPDATE`, taken in id order:
+    the app's lock order, docs/bookings.md), with each listing as it was read under its lock (at
+    least `host_id`, `status` and `version` loaded), once the caller has checked that each may
+    make this move. Three statements at most, however many listings: one UPDATE (the status,
+    `version` + 1, `updated_at`; `withdrawn_at`, which says the importer took the listing off the
+    site, set when `withdrawn` is True and cleared when it is False; `rejection_reason` when
+    given), one INSERT of their audit entries, one of their outbox messages. A listing that
+    becomes published is bookable again: a `catalog.listing.bookable` message each, written in
+    this transaction (DESIGN.md invariant 4). A listing that leaves published has its open pages
+    told it is gone, after commit. The instances are updated to match."""
+    if not listings:
+        return
+    values: dict[str, object] = {"status": to, "updated_at": now}
+    if withdrawn is not None:
+        values["withdrawn_at"] = now if withdrawn else None
+    if rejection_reason is not None:
+        values["rejection_reason"] = rejection_reason
+    Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(
+        version=F("version") + 1, **values
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            listing_id=listing.pk,
+            host_id=listing.host_id,
+            actor=actor,
+            action=action,
+            from_status=listing.status,
+            to_status=to,
+            note=note,
+        )
+        for listing in listings
+    )
+    if to == Status.PUBLISHED:
+        outbox.enqueue_many(
+            kind=events.BOOKABLE, payloads=[{"listing": listing.pk} for listing in listings]
+        )
+    for listing in listings:
+        if listing.status == Status.PUBLISHED and to != Status.PUBLISHED:
+            live.publish_listing_gone(listing.pk)
+        for name, value in values.items():
+            setattr(listing, name, value)
+        listing.version += 1
 
 
 @transaction.atomic

@@ -10,9 +10,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile
@@ -32,6 +31,7 @@ from outings.catalog.tests.factories import (
 from outings.catalog.tests.test_import import EVENT_HEADER, import_file, toronto_row, write_csv_gz
 from outings.common.errors import NotFound
 from outings.common.models import OutboxMessage
+from outings.common.tests.queries import statements_of
 from outings.notifications import live
 from outings.notifications.tests.test_inbox import listen as listen_to
 from outings.notifications.tests.test_inbox import received
@@ -193,22 +193,44 @@ def test_a_restore_rolled_back_writes_no_bookable_message(tmp_path):
     assert bookable_messages() == []
 
 
-def count_statements(action: Callable[[], object]) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        action()
-    return len(queries)
+def same_statements(few: list[str], many: list[str]) -> None:
+    assert len(many) == len(few), "\n".join(["3:", *few, "30:", *many])
 
 
 def test_withdrawing_thirty_listings_takes_as_many_statements_as_three():
-    counts = {}
+    statements = {}
     for n in (3, 30):
         source = f"source{n}"
         demo_listings(n, source=source)
-        counts[n] = count_statements(partial(withdraw_missing, source=source, present=set()))
+        _, statements[n] = statements_of(partial(withdraw_missing, source=source, present=set()))
         assert Listing.objects.filter(source=source, status=Status.PAUSED).count() == n
         assert AuditEntry.objects.filter(listing__source=source, action="withdrawn").count() == n
 
-    assert counts[30] == counts[3]
+    same_statements(statements[3], statements[30])
+
+
+def test_publishing_thirty_listings_again_takes_as_many_statements_as_three(tmp_path):
+    path = tmp_path / SOURCES["toronto"].filename
+    statements = {}
+    for n in (3, 30):
+        Listing.objects.all().delete()
+        OutboxMessage.objects.all().delete()
+        rows: list[dict[str, str] | bytes] = [
+            toronto_row(id=f"tor-{i}", source_event_id=f"evt{i}") for i in range(n)
+        ]
+        write_csv_gz(path, EVENT_HEADER, rows)
+        import_file(tmp_path, "toronto")
+        write_csv_gz(path, EVENT_HEADER, [])
+        import_file(tmp_path, "toronto")
+        assert Listing.objects.filter(withdrawn_at__isnull=False).count() == n
+        write_csv_gz(path, EVENT_HEADER, rows)
+
+        _, statements[n] = statements_of(partial(import_file, tmp_path, "toronto"))
+
+        assert Listing.objects.filter(status=Status.PUBLISHED, withdrawn_at=None).count() == n
+        assert len(bookable_messages()) == n
+
+    same_statements(statements[3], statements[30])
 
 
 # --- Hosts and staff -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Writing to the outbox: `enqueue` in the caller's transaction, and staff retries."""
+"""Writing to the outbox: `enqueue` (and `enqueue_many`) in the caller's transaction, and staff
+retries."""
 
 import json
 from collections.abc import Iterable, Mapping
@@ -88,6 +89,29 @@ def enqueue(
     if due_at is None or due_at <= now:
         _nudge_on_commit(spec.queue)
     return message
+
+
+def enqueue_many(*, kind: str, payloads: Iterable[Mapping[str, Any]]) -> list[OutboxMessage]:
+    """`enqueue` for many messages of one kind, due now, in one INSERT however many there are
+    (a bulk change: the importer publishing a thousand listings again), with one nudge after
+    commit. Each message is delivered, retried and parked on its own. Refuses an unknown kind
+    and a payload that is not JSON before writing, as `enqueue` does."""
+    spec = registry.get(kind)
+    now = timezone.now()
+    messages = [
+        OutboxMessage(
+            kind=kind, queue=spec.queue, payload=dict(payload), due_at=now, created_at=now
+        )
+        for payload in payloads
+    ]
+    for message in messages:
+        json.dumps(message.payload, cls=DjangoJSONEncoder)  # TypeError here, before the INSERT
+    if not messages:
+        return messages
+    # The caller's connection, whatever a router says: the rows must be in their transaction.
+    OutboxMessage.objects.using(transaction.get_connection().alias).bulk_create(messages)
+    _nudge_on_commit(spec.queue)
+    return messages
 
 
 @transaction.atomic

@@ -132,6 +132,47 @@ def test_enqueue_refuses_an_unknown_kind_and_writes_nothing():
     assert not OutboxMessage.objects.exists()
 
 
+def test_enqueue_many_writes_every_message_in_one_statement_and_nudges_once_after_commit(
+    django_capture_on_commit_callbacks, nudges
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        messages, statements = statements_of(
+            lambda: outbox.enqueue_many(kind="test.flaky", payloads=[{"n": n} for n in range(50)])
+        )
+        assert nudges == []
+
+    assert len(statements) == 1
+    assert nudges == ["urgent"]
+    stored = list(OutboxMessage.objects.order_by("pk"))
+    assert [m.pk for m in stored] == [m.pk for m in messages]
+    assert [m.payload for m in stored] == [{"n": n} for n in range(50)]
+    assert {(m.kind, m.queue, m.status, m.attempts, m.last_error) for m in stored} == {
+        ("test.flaky", "urgent", Status.PENDING, 0, "")
+    }
+    assert all(m.due_at <= timezone.now() for m in stored)
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "error"),
+    [("no.such.kind", {}, outbox.UnknownKind), ("test.flaky", {"x": object()}, TypeError)],
+)
+def test_enqueue_many_refuses_before_writing_and_the_transaction_goes_on(kind, payload, error):
+    with transaction.atomic():
+        with pytest.raises(error):
+            outbox.enqueue_many(kind=kind, payloads=[{}, payload])
+        outbox.enqueue(kind="test.flaky", payload={"after": True})
+
+    assert list(OutboxMessage.objects.values_list("payload", flat=True)) == [{"after": True}]
+
+
+def test_enqueue_many_of_nothing_writes_nothing(django_capture_on_commit_callbacks, nudges):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        _, statements = statements_of(lambda: outbox.enqueue_many(kind="test.flaky", payloads=[]))
+
+    assert statements == []
+    assert nudges == []
+
+
 def test_a_deferred_message_is_not_nudged_nor_delivered_before_it_is_due(
     django_capture_on_commit_callbacks, nudges
 ):
