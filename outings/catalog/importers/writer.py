@@ -375,13 +375,17 @@ def _locked(rows: QuerySet[Listing]) -> list[Listing]:
 
 def _restore(listing_ids: Sequence[int]) -> int:
     """Publish again the listings the importer withdrew whose item is back in the source (a
-    pause by staff has no `withdrawn_at` and stays). Under their row locks, with an audit
-    entry each; the bookings app is told they are bookable again."""
+    pause by staff has no `withdrawn_at` and stays; a listing staff gave to a real host is
+    theirs to publish). Under their row locks, with an audit entry each; the bookings app is
+    told they are bookable again."""
     if not listing_ids:
         return 0
     restored = _locked(
         Listing.objects.filter(
-            pk__in=listing_ids, status=Listing.Status.PAUSED, withdrawn_at__isnull=False
+            pk__in=listing_ids,
+            status=Listing.Status.PAUSED,
+            withdrawn_at__isnull=False,
+            host__is_demo=True,
         )
     )
     move_listings(
@@ -410,9 +414,12 @@ def withdraw_missing(*, source: str, present: set[str]) -> int:
     withdrawn = 0
     now = timezone.now()
     for start in range(0, len(gone), WITHDRAW_BATCH):
+        # Checked again under the lock: a listing paused or given to a real host meanwhile.
         locked = _locked(
             Listing.objects.filter(
-                pk__in=gone[start : start + WITHDRAW_BATCH], status=Listing.Status.PUBLISHED
+                pk__in=gone[start : start + WITHDRAW_BATCH],
+                status=Listing.Status.PUBLISHED,
+                host__is_demo=True,
             )
         )
         move_listings(

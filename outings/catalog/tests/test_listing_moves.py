@@ -233,6 +233,25 @@ def test_publishing_thirty_listings_again_takes_as_many_statements_as_three(tmp_
     same_statements(statements[3], statements[30])
 
 
+def test_a_withdrawn_listing_staff_gave_to_a_real_host_is_theirs_and_stays_paused(tmp_path):
+    """A listing staff gave to a real host is never withdrawn; nor is it published again by the
+    importer when its item comes back: whether it is on the site is its host's to say."""
+    walk, path, rows = withdraw_and_come_back(tmp_path)
+    owner = HostProfileFactory.create()
+    Listing.objects.filter(pk=walk.pk).update(host=owner)
+    write_csv_gz(path, EVENT_HEADER, rows)
+
+    report = import_file(tmp_path, "toronto")
+
+    assert report.restored == 0
+    assert state(walk)[0] == Status.PAUSED
+    assert bookable_messages() == []
+    assert not AuditEntry.objects.filter(action="restored").exists()
+
+    services.resume_listing(host=owner, listing_id=walk.pk, actor=owner.user)  # theirs to do
+    assert state(walk)[:2] == (Status.PUBLISHED, 3)
+
+
 # --- Hosts and staff -------------------------------------------------------------------------
 
 
