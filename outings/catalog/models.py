@@ -133,7 +133,8 @@ class Listing(models.Model):
     )
     content_hash = models.CharField(max_length=32, blank=True)
     # When the importer took the listing off the site (paused it) because its item was no longer
-    # in the source; cleared, and the listing published again, when the item comes back.
+    # in the source; cleared, and the listing published again, when the item comes back, and
+    # cleared by any other change of state (catalog.services.move_listings).
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the importer last wrote, field by field (a short digest of each value): a field whose
     # value no longer matches was edited here, and later imports keep it (importers/writer.py).

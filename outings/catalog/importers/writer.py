@@ -395,7 +395,6 @@ def _restore(listing_ids: Sequence[int]) -> int:
         actor=None,
         now=timezone.now(),
         note="back in the source",
-        withdrawn=False,
     )
     return len(restored)
 

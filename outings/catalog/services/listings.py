@@ -185,7 +185,7 @@ def move_listings(
     now: datetime,
     note: str = "",
     rejection_reason: str | None = None,
-    withdrawn: bool | None = None,
+    withdrawn: bool = False,
 ) -> None:
     """Move `listings` to the state `to`: every change of a listing's state goes through here,
     a host's, staff's and the importer's, one listing or thousands.
@@ -195,16 +195,20 @@ def move_listings(
     least `host_id`, `status` and `version` loaded), once the caller has checked that each may
     make this move. Three statements at most, however many listings: one UPDATE (the status,
     `version` + 1, `updated_at`; `withdrawn_at`, which says the importer took the listing off the
-    site, set when `withdrawn` is True and cleared when it is False; `rejection_reason` when
-    given), one INSERT of their audit entries, one of their outbox messages. A listing that
-    becomes published is bookable again: a `catalog.listing.bookable` message each, written in
-    this transaction (DESIGN.md invariant 4). A listing that leaves published has its open pages
-    told it is gone, after commit. The instances are updated to match."""
+    site, set by `withdrawn` and cleared by any other move; `rejection_reason` when given), one
+    INSERT of their audit entries, one of their outbox messages. A listing that becomes
+    published is bookable again: a `catalog.listing.bookable` message each, written in this
+    transaction (DESIGN.md invariant 4). A listing that leaves published has its open pages told
+    it is gone, after commit. The instances are updated to match."""
     if not listings:
         return
-    values: dict[str, object] = {"status": to, "updated_at": now}
-    if withdrawn is not None:
-        values["withdrawn_at"] = now if withdrawn else None
+    values: dict[str, object] = {
+        "status": to,
+        "updated_at": now,
+        # Only the importer's own pause is a withdrawal: after any other move (a host resuming a
+        # listing staff gave them, then pausing it) the importer must not publish it again.
+        "withdrawn_at": now if withdrawn else None,
+    }
     if rejection_reason is not None:
         values["rejection_reason"] = rejection_reason
     Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(

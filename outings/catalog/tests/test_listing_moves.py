@@ -252,6 +252,26 @@ def test_a_withdrawn_listing_staff_gave_to_a_real_host_is_theirs_and_stays_pause
     assert state(walk)[:2] == (Status.PUBLISHED, 3)
 
 
+def test_a_listing_its_host_resumed_is_no_longer_withdrawn_and_their_next_pause_stays(tmp_path):
+    """`withdrawn_at` says the importer paused the listing. A host who resumed it (staff gave it
+    to them) and paused it again paused it themselves: the importer must not publish it again,
+    even once the listing is back with its demo host."""
+    walk, path, rows = withdraw_and_come_back(tmp_path)
+    demo_host = walk.host
+    owner = HostProfileFactory.create()
+    Listing.objects.filter(pk=walk.pk).update(host=owner)
+
+    services.resume_listing(host=owner, listing_id=walk.pk, actor=owner.user)
+    assert state(walk) == (Status.PUBLISHED, 3, False)
+    services.pause_listing(host=owner, listing_id=walk.pk, actor=owner.user)
+    Listing.objects.filter(pk=walk.pk).update(host=demo_host)  # staff give it back
+    write_csv_gz(path, EVENT_HEADER, rows)
+    report = import_file(tmp_path, "toronto")
+
+    assert report.restored == 0
+    assert state(walk) == (Status.PAUSED, 4, False)
+
+
 # --- Hosts and staff -------------------------------------------------------------------------
 
 
