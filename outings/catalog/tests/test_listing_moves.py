@@ -272,6 +272,21 @@ def test_a_listing_its_host_resumed_is_no_longer_withdrawn_and_their_next_pause_
     assert state(walk) == (Status.PAUSED, 4, False)
 
 
+def test_a_withdrawn_listing_archived_meanwhile_stays_archived_when_its_item_comes_back(
+    tmp_path,
+):
+    walk, path, rows = withdraw_and_come_back(tmp_path)
+    host = HostProfile.objects.get(pk=walk.host_id)
+    services.archive_listing(host=host, listing_id=walk.pk, actor=host.user, now=timezone.now())
+    write_csv_gz(path, EVENT_HEADER, rows)
+
+    report = import_file(tmp_path, "toronto")
+
+    assert report.restored == 0
+    assert state(walk) == (Status.ARCHIVED, 3, False)
+    assert bookable_messages() == []
+
+
 # --- Hosts and staff -------------------------------------------------------------------------
 
 
