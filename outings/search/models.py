@@ -25,6 +25,64 @@ class ExchangeRate(models.Model):
         return f"1 EUR = {self.per_euro} {self.currency}"
 
 
+class RankingVersion(models.Model):
+    """The ranking version: moved by whatever changes the order of a search without changing
+    its listings (services.refresh_ranking when it moves a quality, services.load_exchange_rates
+    when the rates differ), which keeps what it replaced under the new version (below). A
+    search reads it with the viewer's rate in its first statement and its cursors carry it
+    (engine/asof.py). One row, written in the transaction of the change: a search reads the
+    version of the qualities and rates it reads, both committed or neither (a sequence moved
+    for every reader at nextval(), before the change committed)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_ranking_version")]
+
+    def __str__(self) -> str:
+        return f"ranking version {self.version}"
+
+
+# How many moves of the ranking version the two histories below keep: a page of a search read
+# before that many moves can no longer be continued in its order (engine/cursors.py). The
+# hourly refresh moves it at most once an hour, so this is two days of pages at least.
+RANKING_HISTORY = 48
+
+
+class RankingChange(models.Model):
+    """A listing's quality factor (`catalog_listing.search_quality`, the score's) as it was
+    before the ranking refresh that moved the ranking version to `version` changed it: the later
+    pages of a ranked search read each listing's quality as its first page did (the value
+    before the first move after that page's version), so that they continue its order. Written
+    by services.refresh_ranking; the last RANKING_HISTORY versions are kept."""
+
+    pk = models.CompositePrimaryKey("version", "listing_id")
+    version = models.BigIntegerField()
+    listing_id = models.BigIntegerField()  # no foreign key: a deleted listing matches nothing
+    quality = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"listing {self.listing_id} before ranking {self.version}: {self.quality}"
+
+
+class PastExchangeRate(models.Model):
+    """The exchange rates as they were before the set loaded at ranking version `version`
+    replaced them: the later pages of a search read the rates its first page converted prices
+    with (the set before the first load after that page's version), so that its prices (the
+    price sorts' keys, the price filter and facet) do not move under its cursor. Written by
+    services.load_exchange_rates; the last RANKING_HISTORY versions are kept."""
+
+    pk = models.CompositePrimaryKey("version", "currency")
+    version = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    per_euro = models.DecimalField(max_digits=18, decimal_places=6)
+    exponent = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.per_euro} {self.currency} before ranking {self.version}"
+
+
 class Lexeme(models.Model):
     """Words of the published catalogue's titles, tags and places, for "did you mean" and
     autocomplete; refreshed by a periodic task (outings.search.tasks.refresh_lexicon)."""

@@ -41,6 +41,13 @@ class InvalidSearch(DomainError):
     message = gettext_noop("The search has invalid parameters.")
 
 
+def no_exchange_rate(currency: str) -> InvalidSearch:
+    """The refusal of a viewer's currency that the rates do not know."""
+    return InvalidSearch(
+        fields={"currency": [_("No exchange rate for %(currency)s.") % {"currency": currency}]}
+    )
+
+
 @dataclass(frozen=True)
 class Point:
     latitude: float

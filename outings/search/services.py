@@ -11,7 +11,12 @@ from django.utils import translation
 
 from outings.catalog.models import CATEGORY_NAMES
 from outings.common.errors import DomainError
-from outings.search.models import ExchangeRate
+from outings.search.models import (
+    RANKING_HISTORY,
+    ExchangeRate,
+    PastExchangeRate,
+    RankingChange,
+)
 
 
 class InvalidRatesFile(DomainError):
@@ -71,6 +76,13 @@ def refresh_lexicon() -> int:
     return words
 
 
+# Moves the ranking version (models.RankingVersion) by one, `only` when the condition holds, and
+# returns it; the row is made again at the first move if something (a test's flush) removed it.
+MOVE_RANKING_VERSION = """
+    INSERT INTO search_rankingversion (id, version) SELECT 1, 1 {only}
+    ON CONFLICT (id) DO UPDATE SET version = search_rankingversion.version + 1
+    RETURNING version"""
+
 # What a listing's bookings and age add to its quality factor in the ranking (where.score):
 # 0.1 * ln(1 + its confirmed bookings of the last BOOKINGS_PERIOD), plus 0.2 when it is new,
 # falling to 0 over FRESH_PERIOD. Rounded to hundredths, so that a refresh rewrites only the
@@ -83,25 +95,34 @@ FRESH_PERIOD = timedelta(days=30)
 def refresh_ranking(*, now: datetime) -> int:
     """Store each listing's bookings and freshness (`catalog_listing.search_boost`, search.0014)
     for the search's score, which reads it from the row instead of counting bookings for every
-    match. Run hourly with the lexicon: a booking reaches the ranking within the hour. Moves the
-    ranking version when any listing changed (search.0018). Returns how many listings changed."""
+    match. Run hourly with the lexicon: a booking reaches the ranking within the hour. When any
+    listing changed, moves the ranking version and records the quality each had before under it
+    (`RankingChange`, search.0019), in the same statement, so that the pages of a ranked search
+    read before go on in their order. Returns how many listings changed."""
+    move = MOVE_RANKING_VERSION.format(only="WHERE EXISTS (SELECT 1 FROM moved)")
     with connection.cursor() as cursor:
         cursor.execute(
-            """UPDATE catalog_listing l SET search_boost = b.boost
-               FROM (
-                   SELECT l.id, round((0.1 * ln(1 + coalesce(n.bookings, 0))
-                                       + 0.2 * greatest(0, 1 - extract(epoch FROM %(now)s
-                                                                   - l.created_at)
-                                                           / %(fresh)s)
-                                      )::numeric, 2)::float8 AS boost
-                   FROM catalog_listing l
-                   LEFT JOIN (
-                       SELECT listing_id, count(*) AS bookings FROM bookings_booking
-                       WHERE status = 'confirmed' AND confirmed_at >= %(since)s
-                       GROUP BY listing_id
-                   ) n ON n.listing_id = l.id
-               ) b
-               WHERE b.id = l.id AND l.search_boost <> b.boost""",
+            f"""WITH moved AS (
+                   UPDATE catalog_listing l SET search_boost = b.boost
+                   FROM (
+                       SELECT l.id, l.search_quality AS quality,
+                              round((0.1 * ln(1 + coalesce(n.bookings, 0))
+                                     + 0.2 * greatest(0, 1 - extract(epoch FROM %(now)s
+                                                                 - l.created_at)
+                                                         / %(fresh)s)
+                                    )::numeric, 2)::float8 AS boost
+                       FROM catalog_listing l
+                       LEFT JOIN (
+                           SELECT listing_id, count(*) AS bookings FROM bookings_booking
+                           WHERE status = 'confirmed' AND confirmed_at >= %(since)s
+                           GROUP BY listing_id
+                       ) n ON n.listing_id = l.id
+                   ) b
+                   WHERE b.id = l.id AND l.search_boost <> b.boost
+                   RETURNING l.id, b.quality
+               ), version AS ({move})
+               INSERT INTO search_rankingchange (version, listing_id, quality)
+               SELECT version.version, moved.id, moved.quality FROM moved CROSS JOIN version""",  # noqa: S608 - constant fragments
             {
                 "now": now,
                 "since": now - BOOKINGS_PERIOD,
@@ -110,15 +131,18 @@ def refresh_ranking(*, now: datetime) -> int:
         )
         changed: int = cursor.rowcount
         if changed:
-            # The scores moved: the pages of ranked searches made before cannot be continued
-            # (engine/cursors.py). Rolled back with the change if it is.
-            cursor.execute("SELECT nextval('outings_ranking_version')")
+            cursor.execute("SELECT version FROM search_rankingversion")
+            (version,) = cursor.fetchone() or (0,)
+            _forget_history(version=version)
     return changed
 
 
 @transaction.atomic
 def load_exchange_rates(*, path: Path) -> int:
-    """Replace the rates with a CSV of `currency,per_euro,exponent`. A bad row rejects the file."""
+    """Replace the rates with a CSV of `currency,per_euro,exponent`. A bad row rejects the file.
+    A set that differs from the current one moves the ranking version, under which the rates it
+    replaces are kept (`PastExchangeRate`, search.0019): the later pages of a search read before
+    convert prices as its first page did."""
     rates = []
     with path.open(newline="", encoding="utf-8") as handle:
         for number, row in enumerate(csv.DictReader(handle), start=2):
@@ -131,12 +155,38 @@ def load_exchange_rates(*, path: Path) -> int:
             if len(currency) != 3 or not currency.isalpha() or per_euro <= 0:
                 raise InvalidRatesFile(f"{path}:{number}: bad currency or rate")
             rates.append(ExchangeRate(currency=currency, per_euro=per_euro, exponent=exponent))
+    current = list(ExchangeRate.objects.all())
+    if _rate_set(current) != _rate_set(rates):
+        with connection.cursor() as cursor:
+            cursor.execute(MOVE_RANKING_VERSION.format(only=""))
+            (version,) = cursor.fetchone() or (0,)
+        PastExchangeRate.objects.bulk_create(
+            PastExchangeRate(
+                version=version,
+                currency=rate.currency,
+                per_euro=rate.per_euro,
+                exponent=rate.exponent,
+            )
+            for rate in current
+        )
+        _forget_history(version=version)
     ExchangeRate.objects.all().delete()
     ExchangeRate.objects.bulk_create(rates)
     # Prices in the viewer's currency changed: cached searches and their ETags go stale.
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('outings_catalogue_version')")
     return len(rates)
+
+
+def _rate_set(rates: list[ExchangeRate]) -> set[tuple[str, Decimal, int]]:
+    return {(rate.currency, rate.per_euro, rate.exponent) for rate in rates}
+
+
+def _forget_history(*, version: int) -> None:
+    """Keep the qualities and rates of the last RANKING_HISTORY moves of the ranking version,
+    `version` the last: a page read before those cannot be continued (engine/cursors.py)."""
+    RankingChange.objects.filter(version__lte=version - RANKING_HISTORY).delete()
+    PastExchangeRate.objects.filter(version__lte=version - RANKING_HISTORY).delete()
 
 
 def currency_exponent(currency: str) -> int:

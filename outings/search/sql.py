@@ -12,6 +12,7 @@ from outings.bookings.selectors import SEATS_LEFT_SQL
 PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
     ELSE round(l.price_amount * r.factor)::bigint END)"""
 
+
 # Each currency's factor to the viewer's (per euro of the viewer's over per euro of the
 # listing's, shifted by the difference of their minor units), computed once per currency:
 # OFFSET 0 keeps the planner from pulling the subquery up into the join and computing the
@@ -22,12 +23,26 @@ PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
 # at its currency's row instead of testing all of them, and the viewer's currency comes first,
 # where most listings find theirs: 341,496 comparisons for 14,229 listings near Madrid before
 # ("Session 12"); searches near a city 6-19 % faster, results identical.
-RATES = """
+def _rates(source: str, group: str) -> str:
+    return f"""
     LEFT JOIN (SELECT currency,
                       (%(currency_rate)s / per_euro
                        * power(10, %(currency_exponent)s - exponent))::float8 AS factor
-               FROM search_exchangerate GROUP BY currency
+               FROM {source} GROUP BY {group}
                ORDER BY currency = %(currency)s DESC OFFSET 0) r ON r.currency = l.currency
+"""  # noqa: S608 - a table of ours, values as parameters
+
+
+RATES = _rates("search_exchangerate", "currency")
+# The same from the rates a later page's first page read, where a new set replaced them since
+# (search_pastexchangerate, engine/asof.py): one row per currency again (its key in the set).
+PAST_RATES = _rates("search_pastexchangerate WHERE version = %(past_rates)s", "version, currency")
+
+# A later page's quality of each listing as its first page read it (engine/asof.py): where a
+# ranking refresh moved it since, the quality before the first of those refreshes.
+QUALITY_AS_OF = """
+    LEFT JOIN (SELECT DISTINCT ON (listing_id) listing_id, quality FROM search_rankingchange
+               WHERE version > %(as_of)s ORDER BY listing_id, version) q ON q.listing_id = l.id
 """
 
 POINT = "ll_to_earth(%(lat)s, %(lng)s)"

@@ -19,13 +19,13 @@ from typing import Any
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from outings.common.errors import DomainError
+from outings.search.engine.asof import AsOf, read_as_of
 from outings.search.engine.cursors import cursor_fingerprint, read_cursor
 from outings.search.engine.page import run_page
-from outings.search.query import InvalidSearch, SearchPage, SearchQuery
+from outings.search.query import SearchPage, SearchQuery, no_exchange_rate
 
 __all__ = ["STATEMENT_TIMEOUT_MS", "SearchTimeout", "cursor_fingerprint", "search"]
 
@@ -72,6 +72,13 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         rate, ranking = _rate(cursor, query.currency)
         boundary = read_cursor(query.cursor, query, ranking=ranking) if query.cursor else None
+        as_of = AsOf(ranking=ranking)
+        if boundary and boundary.ranking is not None and boundary.ranking != ranking:
+            # A later page of a search whose first page was read before the hourly refresh
+            # or a new set of rates: read with the qualities and rates of then.
+            as_of, rate = read_as_of(
+                cursor, ranking=boundary.ranking, currency=query.currency, rate=rate
+            )
         if boundary and boundary.point:
             # A named place's later pages: measured from the point its first page was, which
             # the hourly refresh may have moved since (the keys are distances from it).
@@ -86,18 +93,18 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
                 rate,
                 boundary=boundary,
                 sent=query,
-                ranking=ranking,
+                as_of=as_of,
             )
             page.suggestion, page.corrected = text, True
             return page
-        page = run_page(cursor, query, now, rate, boundary=boundary, ranking=ranking)
+        page = run_page(cursor, query, now, rate, boundary=boundary, as_of=as_of)
         if query.text and not page.hits and query.cursor is None:
             budget.renew(cursor)
             corrected = _correct(cursor, query.text)
             if corrected and corrected.lower() != query.text.lower():
                 budget.renew(cursor)
                 page = run_page(
-                    cursor, _with_text(query, corrected), now, rate, sent=query, ranking=ranking
+                    cursor, _with_text(query, corrected), now, rate, sent=query, as_of=as_of
                 )
                 page.suggestion, page.corrected = corrected, True
         elif (
@@ -118,25 +125,22 @@ def _with_text(query: SearchQuery, text: str) -> SearchQuery:
 
 
 def _rate(cursor: Any, currency: str) -> tuple[tuple[Decimal, int], int]:
-    """The viewer's exchange rate and the ranking version (search.0018: what a ranked page's
-    scores were computed under); also sets the rest of the search up: JIT off (compiling a
-    search's expressions, 50-60 ms on the bench catalogue where the server has LLVM, costs more
-    than it saves on statements that take 1-400 ms) and work_mem for the matches that the page
-    and its facets share (20,000 of them spilled to disk at the server's default 4 MB)."""
+    """The viewer's exchange rate and the ranking version (search.0019: which qualities and rates
+    the search reads, carried by its cursors, engine/asof.py); also sets the rest of the search
+    up: JIT off (compiling a search's expressions, 50-60 ms on the bench catalogue where the
+    server has LLVM, costs more than it saves on statements that take 1-400 ms) and work_mem
+    for the matches that the page and its facets share (20,000 of them spilled to disk at the
+    server's default 4 MB)."""
     cursor.execute(
         f"""SELECT set_config('jit', 'off', true),
                   set_config('work_mem', '{SEARCH_WORK_MEM}', true), r.per_euro, r.exponent,
-                  -- 0 before the first nextval(), whose value is then last_value too.
-                  (SELECT CASE WHEN is_called THEN last_value ELSE 0 END
-                   FROM outings_ranking_version)
+                  coalesce((SELECT version FROM search_rankingversion), 0)
            FROM (SELECT 1) AS one LEFT JOIN search_exchangerate r ON r.currency = %s""",
         [currency],
     )
     row = cursor.fetchone()
     if row is None or row[2] is None:
-        raise InvalidSearch(
-            fields={"currency": [_("No exchange rate for %(currency)s.") % {"currency": currency}]}
-        )
+        raise no_exchange_rate(currency)
     return (row[2], row[3]), row[4]
 
 

@@ -1,6 +1,7 @@
 """Keyset cursors of a search: a page's last hit's sort keys (`next`) or its first hit's
-(`previous`, marked backward), signed with the search they belong to, the viewer's time zone
-and, for a named place, the point its first page was measured from."""
+(`previous`, marked backward), signed with the search they belong to, the viewer's time zone,
+the ranking version its first page was read under (engine/asof.py) and, for a named place, the
+point its first page was measured from."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from outings.common import signed
+from outings.search.models import RANKING_HISTORY
 from outings.search.query import InvalidSearch, Point, SearchQuery
 
 CURSOR_SALT = "outings.search.cursor"
@@ -21,9 +23,8 @@ CURSOR_SALT = "outings.search.cursor"
 OTHER_TIME_ZONE = gettext_noop(
     "This page belongs to a search in another time zone: start again from the first page."
 )
-RANKED_ANEW = gettext_noop(
-    "The results were ranked anew since this page: start again from the first page."
-)
+# The qualities and rates its first page read are no longer kept (RANKING_HISTORY).
+TOO_OLD = gettext_noop("These results are too old to go on from: start again from the first page.")
 
 
 def jsonable(value: Any) -> Any:
@@ -73,7 +74,8 @@ def encode_cursor(
     the text actually searched when the engine corrected a misspelt query, so that the next
     page searches that text again; `point` is the point a named place stood for when the keys
     were measured, so that the next page measures from it again (the hourly refresh moves it);
-    `ranking` is the ranking version a ranked page's scores were computed under."""
+    `ranking` is the ranking version the search's first page was read under, whose qualities
+    and exchange rates the next page reads again (engine/asof.py)."""
     data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query), "z": query.time_zone}
     if corrected is not None:
         data["c"] = corrected
@@ -89,13 +91,15 @@ def encode_cursor(
 class Boundary(NamedTuple):
     """What a cursor says: the sort keys its page starts beyond, the corrected text its search
     ran (None unless the engine corrected the client's words), whether the page is the one
-    before those keys rather than after, and the point a named place's keys were measured
-    from (None for coordinates, which the client sends again)."""
+    before those keys rather than after, the point a named place's keys were measured from
+    (None for coordinates, which the client sends again), and the ranking version the first
+    page was read under (None when read without the current one)."""
 
     keys: list[Any]
     corrected: str | None
     backward: bool
     point: Point | None = None
+    ranking: int | None = None
 
 
 def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
@@ -112,12 +116,19 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
 
 
 def read_cursor(cursor: str, query: SearchQuery, *, ranking: int | None = None) -> Boundary:
-    """Where the page of `cursor` starts, for `query` (InvalidSearch if it is another's, or, for
-    a ranked search given the current `ranking` version, if its scores were computed under
-    another: the hourly refresh moved them, and its key would repeat or skip hits)."""
+    """Where the page of `cursor` starts, for `query` (InvalidSearch if it is another's). Given
+    the current `ranking` version, also the version its first page was read under, which a
+    later page reads the qualities and rates of; InvalidSearch if that is more than
+    RANKING_HISTORY versions back, whose qualities and rates are no longer kept."""
     data = _signed_data(cursor, query)
-    if query.sort == "relevance" and ranking is not None and data.get("r") != ranking:
-        raise InvalidSearch(fields={"cursor": [_(RANKED_ANEW)]})
+    version = data.get("r")
+    if ranking is not None:
+        if version is None and query.sort != "relevance":
+            # Signed before cursors carried a version for every sort (session 15): read with
+            # the rates of now, as it was then.
+            version = ranking
+        if not isinstance(version, int) or not ranking - RANKING_HISTORY <= version <= ranking:
+            raise InvalidSearch(fields={"cursor": [_(TOO_OLD)]})
     values = data.get("k")
     if not isinstance(values, list) or len(values) != 2 or data.get("d", "n") not in ("n", "p"):
         raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]})
@@ -135,6 +146,7 @@ def read_cursor(cursor: str, query: SearchQuery, *, ranking: int | None = None) 
         corrected=corrected if isinstance(corrected, str) else None,
         backward=data.get("d") == "p",
         point=_point(data.get("p")) if query.place else None,
+        ranking=version if isinstance(version, int) else None,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.search import sql as S
 from outings.search.engine import where as W
+from outings.search.engine.asof import AsOf
 from outings.search.engine.cursors import Boundary, encode_cursor, jsonable
 from outings.search.query import FacetValue, NextSlot, SearchHit, SearchPage, SearchQuery
 
@@ -33,9 +34,9 @@ def run_page(
     now: datetime,
     rate: tuple[Decimal, int],
     *,
+    as_of: AsOf,
     boundary: Boundary | None = None,
     sent: SearchQuery | None = None,
-    ranking: int | None = None,
 ) -> SearchPage:
     """The page and its facets in one statement: the matching rows are found once, in a
     MATERIALIZED CTE with only what ordering and counting need, and both the page and the facet
@@ -44,8 +45,10 @@ def run_page(
     `boundary` is what the client's cursor says (read_cursor): the page starts after its sort
     keys, or, backward, ends before them (read in the reverse order, nearest first, then put
     back in the sort's order). `sent` is the query as the client sent it when `query` is its
-    correction: the cursors are signed for what the client will send again. `ranking` is the
-    ranking version the scores are computed under, which a ranked page's cursors carry."""
+    correction: the cursors are signed for what the client will send again. `as_of` is the
+    ranking version the page is read under, which its cursors carry: the current one, or, on a
+    later page of a search read before the ranking or the rates moved, its first page's, whose
+    qualities and rates it reads (engine/asof.py; `rate` is then the viewer's rate of then)."""
     sent = sent or query
     where = W.common(query, now, rate)
     own = W.facet_conditions(query)
@@ -70,6 +73,18 @@ def run_page(
         weekend_guests=query.guests or 1,
         limit=query.limit + 1,
     )
+    # A later page of a search read before the rates or the qualities moved reads them as its
+    # first page did (engine/asof.py); only a ranked page's order reads the qualities. Else
+    # the statement is the one every first page runs.
+    rates, quality = S.RATES, "l.search_quality"
+    if as_of.past_rates is not None:
+        rates = S.PAST_RATES
+        params.update(past_rates=as_of.past_rates)
+    if as_of.past_qualities and query.sort == "relevance":
+        rates += S.QUALITY_AS_OF
+        quality = "coalesce(q.quality, l.search_quality)"
+        params.update(as_of=as_of.ranking)
+    score = W.score(query, quality=quality)
     keyset = "TRUE"
     if boundary is not None:
         keyset = f"({key}, id) {'>' if reads_up else '<'} (%(k0)s, %(k1)s)"
@@ -99,11 +114,11 @@ def run_page(
             SELECT l.id, c.slug AS category, l.city, l.languages, l.created_at,
                    {S.PRICE} AS price, {price_key} AS price_key,
                    {distance} AS distance, {knn} AS knn,
-                   {W.score(query)} AS score, {next_start} AS next_start,{facet_columns}
+                   {score} AS score, {next_start} AS next_start,{facet_columns}
                    {own["category"]} AS in_category, {own["language"]} AS in_language,
                    {own["city"]} AS in_city
             {S.FROM_LISTINGS}
-            {S.RATES}
+            {rates}
             WHERE {where.sql()}
         ), page AS (
             SELECT id, category, price_key, distance, knn, score, created_at, next_start
@@ -171,14 +186,12 @@ def run_page(
         # A named place's point, which later pages measure from again (the client sends the
         # name, and the hourly refresh may move the point it stands for).
         point = query.near if query.place else None
-        # A score is only comparable with the scores of the same ranking.
-        ranked = ranking if query.sort == "relevance" else None
         # Forward, a page before exists if a cursor led here; backward, the page after does.
         has_next = True if backward else more
         has_previous = more if backward else boundary is not None
         if has_next:
             page.next_cursor = encode_cursor(
-                _keys(hits[-1], key), sent, corrected=corrected, point=point, ranking=ranked
+                _keys(hits[-1], key), sent, corrected=corrected, point=point, ranking=as_of.ranking
             )
         if has_previous:
             page.previous_cursor = encode_cursor(
@@ -187,7 +200,7 @@ def run_page(
                 corrected=corrected,
                 backward=True,
                 point=point,
-                ranking=ranked,
+                ranking=as_of.ranking,
             )
     return page
 

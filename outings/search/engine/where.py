@@ -144,7 +144,7 @@ def facet_conditions(query: SearchQuery) -> dict[str, str]:
     }
 
 
-def score(query: SearchQuery) -> str:
+def score(query: SearchQuery, *, quality: str = "l.search_quality") -> str:
     """The ranking score, a float8: text relevance times the listing's quality, divided by the
     distance when a point is given. Quality is `catalog_listing.search_quality` (search.0015), a
     column PostgreSQL generates from the photo, the kind (an experience ranks above a place) and
@@ -152,13 +152,14 @@ def score(query: SearchQuery) -> str:
     counting them here would cost every match); the narrow index of filter-only searches
     carries it. Typed constants keep the arithmetic in float8; numeric literals made it
     numeric, and its rounding, 1.6 us a row (33 ms over the 20,520 listings within 25 km of
-    Madrid, docs/benchmarks.md)."""
+    Madrid, docs/benchmarks.md). `quality` is the expression of the quality: a later page of a
+    search read before the hourly refresh reads it as its first page did (engine/asof.py)."""
     text = (
         f"ts_rank(l.search_vector, {text_query(query, S.Conditions())}, 1)"
         if query.text
         else "float8 '0.1'"
     )
-    score = f"({text} * l.search_quality)"
+    score = f"({text} * {quality})"
     if query.near is not None:
         score = f"({score} / (float8 '1' + {S.DISTANCE_M} / float8 '25000'))"
     return score

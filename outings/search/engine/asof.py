@@ -1,0 +1,58 @@
+"""What a later page of a search reads as its first page did.
+
+Two inputs of a search's order move without its listings changing: the hourly ranking refresh
+rewrites each listing's bookings-and-freshness boost, and so its quality factor (the score's),
+and `load_exchange_rates` replaces the rates that convert prices into the viewer's currency (the
+price sorts' keys, the price filter and its facet). Each moves the ranking version and keeps
+what it replaced under it (search.0019: `RankingVersion`, `RankingChange`, `PastExchangeRate`).
+A cursor carries the version its search's first page was read under; a later page whose
+version has moved since reads the qualities and rates of then (each listing's quality before
+the first refresh after that version, the rate set before the first load after it), so that
+its keys are compared with keys computed as the first page's were, and no listing that did not
+change is shown twice or skipped. The first page, and every later page read before any move,
+read the current values with the statement they always did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from outings.search.query import no_exchange_rate
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The ranking version a page is read under: the current one, or its first page's."""
+
+    ranking: int
+    # The rate set to read (PastExchangeRate.version), None for the current rates.
+    past_rates: int | None = None
+    # Whether a refresh moved a quality since: then each is read as it was (RankingChange).
+    past_qualities: bool = False
+
+
+def read_as_of(
+    cursor: Any, *, ranking: int, currency: str, rate: tuple[Decimal, int]
+) -> tuple[AsOf, tuple[Decimal, int]]:
+    """What a page under the past `ranking` version reads, and the viewer's rate then (`rate`,
+    the current one, when no set was loaded since). Only the later pages of a search read
+    before a move ask."""
+    cursor.execute(
+        """SELECT first.version, p.per_euro, p.exponent,
+                  EXISTS (SELECT 1 FROM search_rankingchange WHERE version > %(ranking)s)
+           FROM (SELECT min(version) AS version FROM search_pastexchangerate
+                 WHERE version > %(ranking)s) AS first
+           LEFT JOIN search_pastexchangerate p
+                  ON p.version = first.version AND p.currency = %(currency)s""",
+        {"ranking": ranking, "currency": currency},
+    )
+    row = cursor.fetchone()
+    assert row is not None  # an aggregate: always one row
+    past_rates, per_euro, exponent, past_qualities = row
+    if past_rates is not None:
+        if per_euro is None:  # no first page could have been read in it
+            raise no_exchange_rate(currency)
+        rate = (per_euro, exponent)
+    return AsOf(ranking=ranking, past_rates=past_rates, past_qualities=past_qualities), rate
