@@ -320,6 +320,37 @@ def test_a_cursor_older_than_the_kept_history_asks_to_start_again(priced, tmp_pa
     assert "cursor" not in page.context["restart_url"]
 
 
+# --- the other sorts: what the clock moves ----------------------------------------------------
+
+
+def test_soonest_skips_nothing_when_a_shown_date_passes_between_two_pages(make_listing, make_slot):
+    """ "Soonest available" is ordered by each listing's next bookable date, which the clock
+    moves: a date that passes between two pages makes its listing's next date a later one.
+    It then comes again further on, with that date (it is bookable then); nothing is skipped,
+    since the clock only moves a listing's next date later."""
+    now = timezone.now()
+    first_walk = make_listing("harbour walk 0")
+    make_slot(first_walk, in_days=1 / 24)  # in an hour
+    make_slot(first_walk, in_days=5)
+    others = []
+    for n in range(1, 4):
+        walk = make_listing(f"harbour walk {n}")
+        make_slot(walk, in_days=n)
+        others.append(walk.pk)
+    query: dict[str, Any] = {"text": "harbour walk", "sort": "soonest", "limit": 2}
+    first = search(SearchQuery(**query), now=now)
+    later = now + timedelta(hours=2)  # the first walk's date has passed
+
+    pages = [first]
+    while pages[-1].next_cursor:
+        pages.append(search(SearchQuery(cursor=pages[-1].next_cursor, **query), now=later))
+
+    seen = [hit.listing_id for page in pages for hit in page.hits]
+    assert seen == [first_walk.pk, others[0], others[1], others[2], first_walk.pk]
+    assert pages[-1].hits[-1].next_slot is not None
+    assert pages[-1].hits[-1].next_slot.starts_at > now + timedelta(days=4)
+
+
 def test_a_cursor_of_a_version_still_to_come_is_refused(priced):
     """A cursor signed under a version the database has not reached (one restored from an
     older backup): its qualities and rates are not known here."""
