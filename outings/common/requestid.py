@@ -29,10 +29,6 @@ OUTSIDE_A_REQUEST = "-"
 current: ContextVar[str] = ContextVar("request_id", default=OUTSIDE_A_REQUEST)
 
 
-def _request_id(incoming: str) -> str:
-    return incoming if SANE.fullmatch(incoming) else uuid.uuid4().hex
-
-
 def begin(
     sender: object,
     environ: Mapping[str, str] | None = None,
@@ -50,7 +46,7 @@ def begin(
         for name, value in scope.get("headers", []):
             if name == wanted:
                 incoming = value.decode("latin-1")
-    current.set(_request_id(incoming))
+    current.set(incoming if SANE.fullmatch(incoming) else uuid.uuid4().hex)
 
 
 def end(sender: object, **_: object) -> None:
@@ -66,10 +62,11 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if current.get() == OUTSIDE_A_REQUEST:
+            # A handler that sends no request_started: the same choice, from the request's
+            # META (a WSGI environ, or the HTTP_ names an ASGI request gives its headers).
+            begin(type(self), environ=request.META)
         request_id = current.get()
-        if request_id == OUTSIDE_A_REQUEST:  # a handler that sends no request_started
-            request_id = _request_id(request.headers.get(HEADER, ""))
-            current.set(request_id)
         response = self.get_response(request)
         response[HEADER] = request_id
         return response
