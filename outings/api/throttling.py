@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import redis
 from django.conf import settings
@@ -78,11 +78,20 @@ class CacheCounter:
 def machine_lock() -> Iterator[None]:
     """Hold the exclusive lock every process of this machine takes to count (`VAR_DIR`'s
     throttle.lock). Released when the file closes, even by a process that dies holding it."""
-    path = Path(settings.VAR_DIR) / "throttle.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
+    with _lock_file() as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
+
+
+def _lock_file() -> TextIO:
+    """throttle.lock, opened; `VAR_DIR` is made only when it is not there (the first request on
+    a machine, or after it was removed), not on every request."""
+    path = Path(settings.VAR_DIR) / "throttle.lock"
+    try:
+        return path.open("a")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("a")
 
 
 @cache

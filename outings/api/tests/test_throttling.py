@@ -1,5 +1,10 @@
+import shutil
+import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -95,6 +100,15 @@ def test_hit_reports_the_wait_until_the_window_ends():
     assert hit(ident=ident, rate=rate, now=180.0) is None  # a new window
 
 
+def file_cache(tmp_path: Path) -> dict[str, dict[str, str]]:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+
+
 def hammered(store: Counter) -> list[bool]:
     """400 calls of one caller from 16 threads at once, at a limit of 50: whether each passed."""
     ident = f"test:{uuid.uuid4()}"
@@ -128,18 +142,66 @@ def test_the_redis_counter_lets_exactly_the_limit_through_under_concurrency(redi
 def test_the_embedded_counter_lets_exactly_the_limit_through_under_concurrency(tmp_path):
     """Django's file cache, as the embedded profile has it: its own add + incr let all 400
     through; a count is read and written under the machine's lock file."""
-    file_cache = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path / "cache"),
-        }
-    }
-    with override_settings(CACHES=file_cache, REDIS_URL="", VAR_DIR=tmp_path):
+    with override_settings(CACHES=file_cache(tmp_path), REDIS_URL="", VAR_DIR=tmp_path):
         allowed = hammered(CacheCounter())
 
     assert len(allowed) == 400
     assert allowed.count(True) == 50
     assert (tmp_path / "throttle.lock").exists()
+
+
+# Folders the process makes, as Python's audit events report them (sys.addaudithook: a hook
+# cannot be removed, so one for the session, recording only while a test watches).
+_watching: list[list[str]] = []
+
+
+def _on_audit(event: str, args: tuple[object, ...]) -> None:
+    if event == "os.mkdir":
+        for made in _watching:
+            made.append(str(args[0]))
+
+
+sys.addaudithook(_on_audit)
+
+
+@contextmanager
+def folders_made() -> Iterator[list[str]]:
+    made: list[str] = []
+    _watching.append(made)
+    try:
+        yield made
+    finally:
+        _watching.remove(made)
+
+
+def test_the_embedded_counter_makes_its_folder_once_not_on_every_request(tmp_path):
+    """It made VAR_DIR (a mkdir, and a stat of each parent) on every API request; now when its
+    lock file cannot be opened for want of it: the first request on a new machine."""
+    var = tmp_path / "var"  # not there yet
+    key = f"test:{uuid.uuid4()}"
+
+    with (
+        override_settings(CACHES=file_cache(tmp_path), REDIS_URL="", VAR_DIR=var),
+        folders_made() as made,
+    ):
+        counts = [CacheCounter().hit(key, 60) for _ in range(3)]
+
+    assert counts == [1, 2, 3]
+    assert made.count(str(var)) == 1
+    assert (var / "throttle.lock").exists()
+
+
+def test_the_embedded_counter_makes_its_folder_again_if_it_went(tmp_path):
+    var = tmp_path / "var"
+    key = f"test:{uuid.uuid4()}"
+
+    with override_settings(CACHES=file_cache(tmp_path), REDIS_URL="", VAR_DIR=var):
+        first = CacheCounter().hit(key, 60)
+        shutil.rmtree(var)
+        second = CacheCounter().hit(key, 60)
+
+    assert (first, second) == (1, 2)
+    assert (var / "throttle.lock").exists()
 
 
 def test_the_redis_counter_expires_its_keys(redis_url):
