@@ -1,6 +1,7 @@
 """Idempotent POSTs: a retried request with the same `Idempotency-Key` never acts twice.
 
-- same key, same request (method, path and body)  -> the first response, replayed byte for byte;
+- same key, same request (method, path and body)  -> the first response, replayed byte for byte
+                                                     (and in its language, Content-Language);
 - same key, different request                      -> 422 `idempotency_key_reused`;
 - same key while the first is still running        -> 409 `idempotency_in_flight`, Retry-After;
 - keys are scoped to the caller (the user) and kept API_IDEMPOTENCY_TTL seconds.
@@ -31,7 +32,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, RawPostDataException
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 from ninja import Schema
 
@@ -204,11 +205,13 @@ def _complete(key_id: int, response: HttpResponse) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET state = %s, response_status = %s, response_content_type = %s,"  # noqa: S608 - table name from model meta
-            " response_body = %s WHERE id = %s",
+            " response_language = %s, response_body = %s WHERE id = %s",
             [
                 IdempotencyKey.State.DONE,
                 response.status_code,
                 response["Content-Type"],
+                # What the body was rendered in; LocaleMiddleware says it on the way out.
+                translation.get_language() or "",
                 _fernet().encrypt(response.content),
                 key_id,
             ],
@@ -226,6 +229,9 @@ def _replay(record: IdempotencyKey) -> HttpResponse:
         content_type=record.response_content_type or "application/json",
     )
     response[REPLAY_HEADER] = "true"
+    if record.response_language:
+        # The first answer's language (LocaleMiddleware leaves a Content-Language it finds).
+        response["Content-Language"] = record.response_language
     return response
 
 

@@ -16,6 +16,10 @@ class IdempotencyKey(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_content_type = models.CharField(max_length=100, blank=True)
+    # The language the response was written in (its Content-Language), which its replays say
+    # too, whatever the retry asks for. A default in the database as well: the claim's INSERT
+    # leaves it out.
+    response_language = models.CharField(max_length=16, blank=True, default="", db_default="")
     # Encrypted at rest: a replayed body may carry a secret (a new API token).
     response_body = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField()

@@ -14,12 +14,13 @@ from outings.api.tests.helpers import bearer, error_of
 from outings.catalog.tests.factories import UserFactory
 
 
-def create(client, token, body, key):
+def create(client, token, body, key, *, language="en"):
     return client.post(
         "/api/v1/me/tokens",
         data=json.dumps(body),
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY=key,
+        HTTP_ACCEPT_LANGUAGE=language,
         **bearer(token),
     )
 
@@ -111,6 +112,27 @@ def test_a_rule_violation_is_recorded_and_replayed(client, guest, guest_token, t
     assert error_of(first)["code"] == "too_many_tokens"
     assert again.content == first.content
     assert not ApiToken.objects.filter(name="one-too-many").exists()
+
+
+@pytest.mark.django_db
+def test_a_replay_is_the_first_answer_in_its_language_and_says_which(
+    client, guest, guest_token, token_for
+):
+    """Bug: an answer written in German (Accept-Language: de), replayed to a retry that asked
+    for English, was the German body (byte for byte, as promised) labelled
+    `Content-Language: en`. The replay is the first answer: its body and the language it is
+    written in."""
+    for _ in range(MAX_ACTIVE_TOKENS - 1):
+        token_for(guest)
+
+    first = create(client, guest_token, {"name": "x"}, "key-1", language="de")
+    again = create(client, guest_token, {"name": "x"}, "key-1", language="en")
+
+    assert (first.status_code, again.status_code) == (409, 409)
+    assert error_of(first)["message"] == "Du hast schon 50 aktive Tokens; widerrufe zuerst eines."
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert (first["Content-Language"], again["Content-Language"]) == ("de", "de")
 
 
 @pytest.mark.django_db
