@@ -22,7 +22,7 @@ from outings.catalog.photos.images import clean_upload
 from outings.catalog.photos.services import DELETE_FILES_KIND, store_clean_image
 from outings.catalog.services import LANGUAGE_CODES, StaffOnly, ensure_active
 from outings.common import outbox
-from outings.common.errors import DomainError, NotFound
+from outings.common.errors import DomainError, NotFound, StaleVersion
 from outings.common.rows import Columns, attach
 from outings.common.zones import known_zones
 from outings.notifications import live
@@ -49,10 +49,16 @@ class InvalidProfile(DomainError):
     message = gettext_noop("The profile is not valid.")
 
 
-class StaleVersion(DomainError):
-    code = "precondition_failed"
-    status_code = 412
-    message = gettext_noop("The record changed since you read it; fetch it again and retry.")
+class ProfileConflict(StaleVersion):
+    """An edit of the profile based on an old version of it (`profile_version`). `current` is
+    the user as they are now. The API asks for the version in If-Match only, so it answers 412
+    (outings.api.routes.me)."""
+
+    message = gettext_noop("Your profile was changed since you opened it.")
+
+    def __init__(self, *, current: User) -> None:
+        super().__init__()
+        self.current = current
 
 
 @dataclass(frozen=True)
@@ -146,10 +152,10 @@ def update_profile(
 ) -> User:
     """Change the given fields (None leaves a field as it is). With `expected_versions`, the
     write happens only if the current `profile_version` is one of them, checked under the row
-    lock, so two editors holding the same version cannot both win."""
+    lock, so two editors holding the same version cannot both win (ProfileConflict)."""
     user = User.objects.select_for_update().get(pk=user_id)
     if expected_versions is not None and profile_version(user=user) not in expected_versions:
-        raise StaleVersion()
+        raise ProfileConflict(current=user)
     errors: dict[str, list[str]] = {}
     if preferred_language is not None and preferred_language not in valid_languages():
         errors["preferred_language"] = [_("Not a supported language.")]

@@ -140,7 +140,7 @@ def test_updating_with_the_current_version_goes_through(user):
 
 
 def test_updating_with_a_stale_version_is_refused_and_changes_nothing(user):
-    with pytest.raises(services.StaleVersion):
+    with pytest.raises(services.ProfileConflict):
         services.update_profile(user_id=user.pk, first_name="Grace", expected_versions={"old"})
 
     user.refresh_from_db()

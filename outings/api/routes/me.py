@@ -11,6 +11,7 @@ from outings.accounts.models import ApiToken, User
 from outings.api import idempotency
 from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import (
+    PreconditionFailed,
     cacheable,
     if_match_values,
     not_modified,
@@ -51,14 +52,17 @@ def update_me(
     """Change the caller's name, language or time zone. Send If-Match with the ETag of
     GET /me to be sure nobody changed the profile in between."""
     language, zone = payload.preferred_language, payload.time_zone
-    user = account_services.update_profile(
-        user_id=caller(request).pk,
-        first_name=payload.first_name,
-        last_name=payload.last_name,
-        preferred_language=None if language is None else language.value,
-        time_zone=None if zone is None else zone.value,
-        expected_versions=if_match_values(request),
-    )
+    try:
+        user = account_services.update_profile(
+            user_id=caller(request).pk,
+            first_name=payload.first_name,
+            last_name=payload.last_name,
+            preferred_language=None if language is None else language.value,
+            time_zone=None if zone is None else zone.value,
+            expected_versions=if_match_values(request),
+        )
+    except account_services.ProfileConflict as conflict:
+        raise PreconditionFailed() from conflict  # the version came in If-Match
     return cacheable(request, response, _profile_etag(user), user)
 
 

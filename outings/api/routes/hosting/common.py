@@ -73,21 +73,26 @@ def edit_versioned[T: Versioned](
     required: bool = True,
 ) -> T:
     """Run `edit` with the version(s) the caller based it on: those of If-Match (any of them
-    may be current, RFC 9110; none readable is a 412), else the body's `version`; neither is a
-    400, or with `required=False` an unconditional edit (None: a route that took no version
-    when v1 was published keeps taking none, docs/api.md "Versioning"). The service compares
-    them under the record's row lock and refuses an old one (a StaleVersion: ListingConflict,
-    ScheduleConflict, PhotoConflict, PhotoOrderConflict): a 412 after If-Match, else a 409
-    conflict with the record as it is now (in `schema`) in `error.fields.current`. The answer
-    carries the new ETag."""
+    may be current, RFC 9110; none readable is a 412) and the body's `version`, each of which
+    must hold when both are sent; neither is a 400, or with `required=False` an unconditional
+    edit (None: a route that took no version when v1 was published keeps taking none,
+    docs/api.md "Versioning"). The service compares them under the record's row lock and
+    refuses an old one (a StaleVersion: ListingConflict, ScheduleConflict, PhotoConflict,
+    PhotoOrderConflict, SlotConflict): a 412 when If-Match does not name the current version
+    (the precondition, checked first), else a 409 conflict for the body's stale `version`, with
+    the record as it is now (in `schema`) in `error.fields.current`. The answer carries the new
+    ETag."""
     tags = if_match_values(request)
     expected: int | set[int] | None
+    versions: set[int] = set()
     if tags is not None:
         # isdigit() alone takes "²", which int() refuses.
         versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
         if not versions:
             raise PreconditionFailed()
-        expected = versions
+        # With the body's version too, the record must be at one that both name (none, when
+        # they disagree: then one of them is stale, and which one says 412 or 409).
+        expected = versions if version is None else versions & {version}
     elif version is not None:
         expected = version
     elif not required:
@@ -99,9 +104,12 @@ def edit_versioned[T: Versioned](
     try:
         record = located("body.payload", lambda: edit(expected))
     except StaleVersion as conflict:
-        if tags is not None:
+        if tags is not None and conflict.current.version not in versions:
             raise PreconditionFailed() from conflict
         current = schema.from_orm(conflict.current).model_dump(mode="json")
-        raise Conflict(conflict.message, fields={"current": current}) from conflict
+        # A message naming the version the edit was based on names the body's; where it was
+        # asked for none (the two disagreed), the kind's own message.
+        message = type(conflict).message if expected == set() else conflict.message
+        raise Conflict(message, fields={"current": current}) from conflict
     set_cache_headers(response, request, etag_of(record))
     return record
