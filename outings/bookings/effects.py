@@ -3,17 +3,20 @@ due rows. Every function here is called inside the transaction of the change and
 rows (outbox, inbox) or registers on-commit callbacks, so nothing leaves before the change commits
 and nothing is lost after it does."""
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 
 from outings.accounts.models import User
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.common import outbox
 from outings.notifications import emails, live
 from outings.notifications.models import Notification
-from outings.notifications.services import notify
+from outings.notifications.services import notify, withdraw_email
 from outings.scheduling.models import Slot
 from outings.stats.services import add_bookings
 
@@ -240,22 +243,67 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
     """Its date's times moved (the listing's duration changed its end; staff corrected its
     times): the guest is told what moved, the new end, or the new start and end with the start
     it had (`was_starts_at`, when it differs), a confirmed guest with the calendar event at the
-    new time (a later SEQUENCE: call after moving the version); a hold or a request, which put
-    nothing in a calendar, with its deadline (the text says that it stands at the new time,
-    notifications/texts.py)."""
-    data = _data(booking, ends_at=booking.slot.ends_at.isoformat(), status=booking.status)
-    if was_starts_at is not None and was_starts_at != booking.slot.starts_at:
+    new time (a later SEQUENCE: call after moving the version, by one); a hold or a request,
+    which put nothing in a calendar, with its deadline (the text says that it stands at the new
+    time, notifications/texts.py).
+
+    The notice names the booking's version and the times it gives: its mail goes only while they
+    are still so (`_move_still_holds`), so a guest never reads a time that stopped being true.
+    A notice of an earlier move whose mail had not gone is withdrawn, and this one's mail says
+    where the date was when the guest's mail last said (`told_starts_at`): one mail, from the
+    time they knew to the time it is. The inbox keeps each move as it came."""
+    start = booking.slot.starts_at
+    data = _data(
+        booking,
+        ends_at=booking.slot.ends_at.isoformat(),
+        status=booking.status,
+        version=booking.version,
+    )
+    if was_starts_at is not None and was_starts_at != start:
         data["was_starts_at"] = was_starts_at.isoformat()
     if booking.expires_at is not None:  # a hold's or a request's deadline
         data["expires_at"] = booking.expires_at.isoformat()
+    overtaken = withdraw_email(
+        user=booking.guest,
+        kind=Kind.BOOKING_RETIMED,
+        about={"reference": booking.reference, "version": booking.version - 1},
+    )
+    told = (_told_start(overtaken.data) if overtaken is not None else None) or was_starts_at
+    data["told_starts_at"] = (told or start).isoformat()
+    mail = {key: value for key, value in data.items() if key != "was_starts_at"}
+    if told is not None and told != start:
+        mail["was_starts_at"] = told.isoformat()
     confirmed = booking.status == Booking.Status.CONFIRMED
     notify(
         user=booking.guest,
         kind=Kind.BOOKING_RETIMED,
         data=data,
+        email_data=mail,
         url=booking_url(booking),
         attachments=_invite(booking) if confirmed else (),
     )
+
+
+def _told_start(data: Mapping[str, Any]) -> datetime | None:
+    """The start the guest's mail last gave before the move notice `data` (a notice written
+    before the start was recorded: the one it moved from, or its own)."""
+    told = data.get("told_starts_at") or data.get("was_starts_at") or data.get("starts_at")
+    return parse_datetime(str(told)) if told else None
+
+
+@emails.holds(Kind.BOOKING_RETIMED)
+def _move_still_holds(data: Mapping[str, Any]) -> bool:
+    """A move's notice holds while the booking is at the version it names (a later move, a
+    transfer or a cancellation moves it, and says so in its own notice) and its date at the
+    times it gives (staff moving it again are told by a notice of their own, which the bookings
+    worker may not have written yet)."""
+    booking = Booking.objects.select_related("slot").filter(reference=data.get("reference")).first()
+    if booking is None:
+        return False
+    if "version" in data and booking.version != data["version"]:
+        return False
+    starts_at, ends_at = (parse_datetime(str(data.get(key))) for key in ("starts_at", "ends_at"))
+    return (starts_at, ends_at) == (booking.slot.starts_at, booking.slot.ends_at)
 
 
 def minimum_met(slot: Slot, bookings: list[Booking]) -> None:

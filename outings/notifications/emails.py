@@ -25,7 +25,7 @@ from outings.common import outbox
 from outings.common.models import OutboxMessage
 from outings.common.zones import zone_or_utc
 from outings.notifications import selectors, texts
-from outings.notifications.models import EmailPreferences
+from outings.notifications.models import EmailPreferences, Notification
 from outings.notifications.smtp import EmailBackend as SealingBackend
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,45 @@ def attachment(name: str) -> Callable[[AttachmentFunc], AttachmentFunc]:
         return func
 
     return register
+
+
+# A notice that a later one can overtake (a date moved again before the mail about its first
+# move went): a function another app registers for the notification's kind (bookings registers
+# "booking.retimed") says, when the mail is built, whether what the notice's data says still
+# holds. One that no longer holds, or whose notice was withdrawn (services.withdraw_email), is
+# not mailed: a later notice says what holds now. One that went is marked sent, so that a later
+# notice knows what the recipient's mailbox says.
+HoldsFunc = Callable[[Mapping[str, Any]], bool]
+_holds: dict[str, HoldsFunc] = {}
+
+
+def holds(kind: str) -> Callable[[HoldsFunc], HoldsFunc]:
+    """Register the function that says whether a notice of `kind` (its data) still holds."""
+
+    def register(func: HoldsFunc) -> HoldsFunc:
+        _holds[kind] = func
+        return func
+
+    return register
+
+
+def _overtaken(context: Mapping[str, Any]) -> bool:
+    """Whether the notification mail with this context is about news a later notice overtook."""
+    still = _holds.get(str(context.get("kind", "")))
+    if still is None:
+        return False
+    withdrawn = Notification.objects.filter(
+        pk=int(context["id"]), email_state=Notification.EmailState.WITHDRAWN
+    ).exists()
+    return withdrawn or not still(context.get("data", {}))
+
+
+def _record_sent(message: OutboxMessage) -> None:
+    context = message.payload.get("context", {})
+    if str(context.get("kind", "")) in _holds:
+        Notification.objects.filter(pk=int(context["id"]), email_state="").update(
+            email_state=Notification.EmailState.SENT
+        )
 
 
 class PermanentFailure(Exception):
@@ -152,7 +191,8 @@ class Mail(EmailMultiAlternatives):
 
 
 def build(message: OutboxMessage) -> Mail | None:
-    """The mail an email.send outbox message stands for, or None if its recipient opted out."""
+    """The mail an email.send outbox message stands for, or None if its recipient opted out or
+    a later notice overtook it (`holds`)."""
     payload = message.payload
     user = (
         User.objects.filter(pk=payload.get("user_id")).first() if payload.get("user_id") else None
@@ -160,6 +200,9 @@ def build(message: OutboxMessage) -> Mail | None:
     topic = payload.get("topic")
     if user is not None and topic and not selectors.wants_email_about(user=user, topic=topic):
         logger.info("email: #%s skipped, user %s opted out of %s", message.pk, user.pk, topic)
+        return None
+    if _overtaken(payload["context"]):
+        logger.info("email: #%s skipped, a later notice overtook it", message.pk)
         return None
     context: dict[str, Any] = {
         key: (parse_datetime(value) or value) if key.endswith("_at") else value
@@ -274,6 +317,7 @@ def deliver(message: OutboxMessage) -> None:
         raise
     if not isinstance(backend, SealingBackend):
         _connections.discard()
+    _record_sent(message)
     _forget_secret(message)
 
 

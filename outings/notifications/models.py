@@ -34,8 +34,19 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     data = models.JSONField(_("data"), default=dict, encoder=DjangoJSONEncoder)
     url = models.CharField(_("link"), max_length=500, blank=True)
+
+    class EmailState(models.TextChoices):
+        SENT = "sent", _("Sent")
+        WITHDRAWN = "withdrawn", _("Withdrawn: a later notice said what holds")
+
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # What became of its mail, for the kinds a later notice can overtake (emails.holds): sent,
+    # or withdrawn before it went (services.withdraw_email); empty until then, and for the
+    # other kinds. A default in the database too, for rows written by a release before it.
+    email_state = models.CharField(
+        _("email"), max_length=10, choices=EmailState.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("notification")

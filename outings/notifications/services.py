@@ -33,13 +33,15 @@ def notify(
     url: str = "",
     email: bool = True,
     attachments: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    email_data: Mapping[str, Any] | None = None,
 ) -> Notification:
     """Put a notification in `user`'s inbox. Call it in the transaction of the change it reports:
     after that commits, the user's open pages receive it live, and an email follows through the
     outbox if the user wants mail about its topic (and `email` is True: False when the caller
     sends a mail of its own about the same thing). `data` holds the values its text needs
     (texts.BODIES), JSON-serialisable; `url` is where it leads; `attachments` go with the email
-    (emails.send_email)."""
+    (emails.send_email); `email_data`, what the mail says where it differs from the inbox
+    entry (a notice that overtook one whose mail never went says what that one would have)."""
     notification = Notification.objects.create(
         user=user, kind=Notification.Kind(kind), data=dict(data), url=url, created_at=timezone.now()
     )
@@ -49,12 +51,37 @@ def notify(
         emails.send_email(
             to=user.email,
             template="notification",
-            context={"kind": kind, "data": dict(data), "url": url, "id": notification.pk},
+            context={
+                "kind": kind,
+                "data": dict(data if email_data is None else email_data),
+                "url": url,
+                "id": notification.pk,
+            },
             user_id=user.pk,
             topic=topic,
             attachments=attachments,
         )
     return notification
+
+
+def withdraw_email(*, user: User, kind: str, about: Mapping[str, Any]) -> Notification | None:
+    """A later notice overtakes the latest one of `kind` to `user` whose data holds `about`: its
+    mail, unless it has gone (emails.holds), is withdrawn and never goes. That notice, when its
+    mail will not go, so that the one overtaking it can say what it would have; else None (its
+    mail went, or there is none). Call in the transaction that writes the later notice."""
+    notice = (
+        Notification.objects.filter(user=user, kind=kind, data__contains=dict(about))
+        .order_by("-id")
+        .first()
+    )
+    if notice is None:
+        return None
+    withdrawn = Notification.EmailState.WITHDRAWN
+    # A mail marks its notice sent once it went (emails.deliver). One being sent while this
+    # runs goes anyway: the later notice then also names what that one said (a window of one
+    # SMTP exchange).
+    held = Notification.objects.filter(pk=notice.pk, email_state__in=["", withdrawn])
+    return notice if held.update(email_state=withdrawn) else None
 
 
 def event_of(notification: Notification, *, user: User) -> dict[str, Any]:

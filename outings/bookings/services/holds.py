@@ -387,6 +387,7 @@ def retime_bookings(
         version=F("version") + 1
     )
     for booking in bookings:
+        booking.version += 1  # as the row is now
         # The mail's invite is rendered from the row, when it goes.
         effects.retimed(booking, was_starts_at=(was_starts_at or {}).get(booking.slot_id))
         if booking.status == Status.CONFIRMED:
