@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
 from outings.catalog.importers import generate
-from outings.catalog.importers.bulk import copy_insert
+from outings.catalog.importers.bulk import copy_insert, copy_update
 from outings.catalog.importers.core import HostSpec, ListingData
 from outings.catalog.importers.dates import shifted_window
 from outings.catalog.markdown import render_markdown
@@ -122,7 +122,7 @@ class Writer:
         retimed: set[int] = set()  # listings whose zone or duration changed
         updated = self._merge(changed, result, retimed)
         _insert_listings([listing for _, listing in created])
-        Listing.objects.bulk_update([listing for _, listing in updated], UPDATE_FIELDS)
+        copy_update([listing for _, listing in updated], UPDATE_FIELDS)  # locked by _merge
         self._write_schedules(created, updated, retimed)
         result.created = len(created)
         result.restored = _restore(withdrawn)
@@ -330,17 +330,21 @@ class Writer:
             )
             schedule = current.get(listing.pk) or Schedule(listing_id=listing.pk, is_demo=True)
             before = _rule(schedule) if schedule.pk else None
+            capacity = schedule.capacity
             schedule.weekdays = list(row.schedule.weekdays)
             schedule.start_times = list(row.schedule.start_times)
             schedule.valid_from = valid_from
             schedule.valid_until = valid_until
             schedule.capacity = row.schedule.capacity
-            (to_update if schedule.pk else to_create).append(schedule)
+            if before is None:
+                to_create.append(schedule)
+            elif before != _rule(schedule) or capacity != schedule.capacity:
+                to_update.append(schedule)  # a listing's other changes leave it as it is
             if before is not None and (before != _rule(schedule) or listing.pk in retimed):
                 schedule.listing = listing
                 resync.append(schedule)
         Schedule.objects.bulk_create(to_create)
-        Schedule.objects.bulk_update(to_update, SCHEDULE_FIELDS)
+        copy_update(to_update, SCHEDULE_FIELDS)
         # Dates already made at the old times (or with the old length) would stay on sale next
         # to the new ones: bring them in line as a host's change does, keeping booked ones.
         now = timezone.now()
