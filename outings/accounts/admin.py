@@ -1,13 +1,28 @@
+from allauth.account import admin as allauth_admin
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import HostProfile, User
+from outings.common.bigtables import BigTableAdmin, KnownValuesFilter
+
+
+class LanguageFilter(KnownValuesFilter):
+    """The site's languages: Django's filter of the column asked for its values with SELECT
+    DISTINCT over every user on each view."""
+
+    title = _("language")
+    parameter_name = "preferred_language__exact"  # the parameter Django's own filter took
+    known = staticmethod(lambda: [code for code, _name in settings.LANGUAGES])
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
-    """Django's user admin plus the fields our user adds (language and time zone)."""
+class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
+    """Django's user admin plus the fields our user adds (language and time zone), for millions
+    of users (BigTableAdmin)."""
 
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
@@ -17,14 +32,37 @@ class UserAdmin(DjangoUserAdmin[User]):
         (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
     )
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active", "preferred_language")
-    search_fields = ("username", "email", "first_name", "last_name")
+    list_filter = ("is_staff", "is_superuser", "is_active", LanguageFilter)
+    # The starts of addresses and user names (their unique columns' LIKE indexes) and numbers:
+    # names and addresses were looked for inside every user's (icontains).
+    search_fields = ("^email", "^username", "id")
+    search_help_text = _("An email address or user name, or its start; a user's number.")
+
+
+# allauth's admin of addresses, registered by the import above, for a table the size of the
+# users': searched as they are, by the start of the address or the user's number.
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressAdmin):  # type: ignore[misc]
+    search_fields = ("^email", "user")
+    search_help_text = _("An email address or its start; a user's number.")
+
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        return self.search_fields  # allauth's adds the user's names, looked for with icontains
 
 
 @admin.register(HostProfile)
 class HostProfileAdmin(admin.ModelAdmin[HostProfile]):
     list_display = ("display_name", "user", "city", "is_demo", "suspended_at", "created_at")
-    list_filter = (("suspended_at", admin.EmptyFieldListFilter), "is_demo")
+    # Fixed date ranges: a date_hierarchy asked for its years, months or days with SELECT
+    # DISTINCT date_trunc(...) over every host.
+    list_filter = (
+        ("suspended_at", admin.EmptyFieldListFilter),
+        "is_demo",
+        ("created_at", admin.DateFieldListFilter),
+    )
     list_select_related = ("user",)
     search_fields = ("display_name", "city", "user__username", "user__email")
     raw_id_fields = ("user",)
@@ -32,4 +70,3 @@ class HostProfileAdmin(admin.ModelAdmin[HostProfile]):
     # without metadata (outings/catalog/photos/images.py): a file field here stored any file
     # as sent, an HTML page or a portrait with the GPS position of the host's home.
     readonly_fields = ("created_at", "photo")
-    date_hierarchy = "created_at"

@@ -7,18 +7,23 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outings.accounts.models import HostProfile
 from outings.catalog import services
+from outings.catalog.countries import COUNTRY_CODES
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
+from outings.common.bigtables import RELATED_MATCHES, BigTableAdmin, KnownValuesFilter
 from outings.scheduling.models import Slot
 from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings
 from outings.scheduling.services import follow_listing_change
+from outings.search.selectors import document_matches
 from outings.web.formatting import format_money
 
 # What the listing's dates follow: a new duration moves their ends, a new zone their starts.
@@ -37,7 +42,21 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        return super().get_queryset(request).annotate(listing_count=Count("listings"))
+        """Each category with its number of listings, counted per category from the index on
+        (category, id). Annotated with Count("listings"), every listing was joined and grouped
+        twice per view (the page, and the paginator's count): ~250 ms at 250,000 listings."""
+        per_category = (
+            Listing.objects.filter(category=OuterRef("pk"))
+            .order_by()
+            .values("category")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(listing_count=Coalesce(Subquery(per_category), 0))
+        )
 
     @admin.display(description=_("listings"), ordering="listing_count")
     def listing_count(self, category: Category) -> int:
@@ -139,8 +158,17 @@ class ListingAdminForm(forms.ModelForm[Listing]):
             raise forms.ValidationError(gettext(str(error.message)), code=error.code) from error
 
 
+class CountryFilter(KnownValuesFilter):
+    """The countries ISO 3166-1 assigns (the only codes a listing may hold), not the distinct
+    codes of every listing read on each view."""
+
+    title = _("country")
+    parameter_name = "country_code__exact"  # the parameter Django's own filter took
+    known = staticmethod(lambda: sorted(COUNTRY_CODES))
+
+
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin[Listing]):
+class ListingAdmin(BigTableAdmin[Listing]):
     form = ListingAdminForm
     list_display = (
         "title",
@@ -152,12 +180,18 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
         "is_demo",
         "updated_at",
     )
-    list_filter = ("status", "category", "kind", "license", "is_demo", "country_code")
+    # Fixed date ranges: a date_hierarchy asked for its years, months or days with SELECT
+    # DISTINCT date_trunc(...) over every listing.
+    list_filter = (
+        *("status", "category", "kind", "license", "is_demo", CountryFilter),
+        ("updated_at", admin.DateFieldListFilter),
+    )
     list_select_related = ("category", "host")
-    show_full_result_count = False  # one COUNT(*) per page view on a big table is enough
-    search_fields = ("title", "city", "source_id", "host__display_name")
+    search_fields = ("id",)  # and words: get_search_results
+    search_help_text = _(
+        "A listing's number, words of its text, title or place, or its host's name."
+    )
     autocomplete_fields = ("host",)
-    date_hierarchy = "updated_at"
     ordering = ("-id",)
     # A listing's status changes only through the moderation actions and the host's own
     # (catalog.services: each checks the move and writes the audit entry), never by a field here.
@@ -231,6 +265,21 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
         ),
         (_("History"), {"fields": ("version", "created_at", "updated_at", "expected_version")}),
     )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Listing], search_term: str
+    ) -> tuple[QuerySet[Listing], bool]:
+        """Listings whose number is the search, whose search document matches it as explore
+        reads it (the GIN index answers), or whose host's name contains it (the hosts' table,
+        far smaller). Looking for it inside title, city, source id and host name (icontains)
+        read all 250,000 listings, 1-2 s a search."""
+        text = search_term.strip()
+        if not text:
+            return queryset, False
+        numbered, _ = super().get_search_results(request, queryset, text)  # search_fields
+        hosts = HostProfile.objects.filter(display_name__icontains=text).values_list("pk")
+        matches = Q(document_matches(text)) | Q(host__in=list(hosts[:RELATED_MATCHES]))
+        return queryset.filter(matches) | numbered, False
 
     @admin.display(description=_("price"), ordering="price_amount")
     def price(self, listing: Listing) -> str:

@@ -301,6 +301,14 @@ class ListingPhoto(models.Model):
         return f"{self.listing_id}: {self.alt_text or self.image.name}"
 
 
+# What an AuditEntry's `action` says, as the code writes it (catalog.services, accounts.services,
+# the importer): the admin's filter offers these, without reading the table for them.
+AUDIT_ACTIONS = (
+    *("created", "edited", "submitted", "published", "approved", "rejected", "paused"),
+    *("resumed", "archived", "withdrawn", "restored", "host_suspended", "host_reinstated"),
+)
+
+
 class AuditEntry(models.Model):
     """One line of the moderation history: every state change of a listing and every staff
     action on a host. Written in the same transaction as the change it records."""

@@ -10,6 +10,7 @@ carries their private text (a booking reference, an address, a draft's title): a
 private object answers 404 and nothing is done, never a 403, never a 200 with their data.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -699,10 +700,8 @@ def admin_paths() -> dict[str, str]:
             continue
         path = route.replace("<path:content_type_id>", "1").replace("<path:object_id>", "1")
         path = path.replace("<id>", "1")
-        path = path.replace(
-            "^(?P<app_label>auth|common|accounts|catalog|scheduling|hosting|account|bookings)/$",
-            "catalog/",
-        )
+        # Django lists the app labels in the order their admins registered.
+        path = re.sub(r"\^\(\?P<app_label>[a-z_|]+\)/\$", "catalog/", path)
         paths[route] = "/" + path.replace("(?P<url>.*)$", "nothing/")
     return paths
 
