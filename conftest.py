@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from outings.common.outbox.testing import record_nudges
+from outings.notifications.tests.smtp_sink import SmtpSink
 
 REQUIRE_SERVICES = os.environ.get("OUTINGS_REQUIRE_SERVICES") == "1"
 
@@ -42,6 +43,16 @@ def nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The queues of the outbox relay tasks the test published, recorded instead of sent (the
     broker lies outside the process); deliver with outings.common.outbox.testing.deliver."""
     return record_nudges(monkeypatch)
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on a free port, recording what it receives; send mail there
+    with `sink.as_backend()`."""
+    server = SmtpSink()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

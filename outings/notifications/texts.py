@@ -50,7 +50,10 @@ BODIES = {
     Kind.BOOKING_RECEIVED: _("%(guest)s booked %(seats)s for “%(listing)s” on %(starts_at)s."),
     Kind.MESSAGE_RECEIVED: _("%(sender)s sent you a message about “%(listing)s”."),
     Kind.LISTING_APPROVED: _("“%(listing)s” is now published."),
-    Kind.LISTING_REJECTED: _("“%(listing)s” needs changes before it can be published."),
+    # Staff's reason (data "reason") follows; without one, NO_REASON.
+    Kind.LISTING_REJECTED: _(
+        "“%(listing)s” needs changes before it can be published. Our team's note: %(reason)s"
+    ),
     Kind.WAITLIST_OFFER: _(
         "A seat is free for “%(listing)s” on %(starts_at)s; it is held for you until "
         "%(expires_at)s."
@@ -114,7 +117,20 @@ MOVED_BODIES: dict[str, Any] = {
 }
 
 
+# LISTING_REJECTED without a reason (reject_listing requires one; data without it still reads).
+NO_REASON = _("“%(listing)s” needs changes before it can be published.")
+
+
+# What the link a notification leads to is called in its mail ("Open it in Outings" otherwise).
+LINKS: dict[str, Any] = {
+    Kind.LISTING_APPROVED: _("See it on the site"),
+    Kind.LISTING_REJECTED: _("Edit and submit again"),
+}
+
+
 def _template(kind: str, data: Mapping[str, Any]) -> str:
+    if kind == Kind.LISTING_REJECTED and not str(data.get("reason") or "").strip():
+        return str(NO_REASON)
     status = str(data.get("status"))
     if kind == Kind.BOOKING_RETIMED and data.get("was_starts_at"):
         return str(MOVED_BODIES.get(status, MOVED_BODIES["confirmed"]))
@@ -131,6 +147,8 @@ class Text:
     # The body for a script that builds it from text nodes (live.js): its runs of text, each
     # with the language it is written in ("" for the body's own, the listing's title its own).
     body_parts: tuple[tuple[str, str], ...] = ()
+    # What the link to where it leads (the notification's url) says in a mail.
+    link: str = ""
 
 
 class _Values(dict[str, str]):
@@ -212,12 +230,16 @@ def booking_facts(data: Mapping[str, Any]) -> BookingFacts | None:
 def render(kind: str, data: Mapping[str, Any]) -> Text:
     zone = str(data.get("time_zone") or "")
     values = _Values({key: _display(key, value, zone=zone) for key, value in data.items()})
+    link = str(LINKS.get(kind, _("Open it in Outings")))
     try:
         title = str(Kind(kind).label)
     except ValueError:
-        return Text(title=kind, body="")
+        return Text(title=kind, body="", link=link)
     template = _template(kind, data)
-    marked = _Values({key: conditional_escape(value) for key, value in values.items()})
+    # A value's own lines (staff's reason for sending a listing back) stay lines on a page.
+    marked = _Values(
+        {key: conditional_escape(value).replace("\n", "<br>") for key, value in values.items()}
+    )
     if data.get("listing_language") and "listing" in values:
         marked["listing"] = format_html(
             '<span lang="{}">{}</span>', data["listing_language"], values["listing"]
@@ -229,6 +251,7 @@ def render(kind: str, data: Mapping[str, Any]) -> Text:
         body_html=mark_safe(_fill(conditional_escape(template), marked)),  # noqa: S308 - escaped
         body_parts=_parts(template, values, str(data.get("listing_language") or ""))
         or ((body, ""),),
+        link=link,
     )
 
 

@@ -26,14 +26,6 @@ from tests.live_gunicorn import served_database_url
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
-
-
 def purge_queues() -> None:
     """Empty the outbox's queues on the broker. Nudges are fire-and-forget: every process on this
     machine that commits an effect without a worker running (a test's gunicorn, a bench, a

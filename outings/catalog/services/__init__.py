@@ -1,7 +1,8 @@
 """Writes to listings: create, edit (versioned: no silent overwrite) and the moderation states.
 
 States: draft → submitted → published ⇄ paused, any of them → archived; staff approve a submitted
-listing (→ published) or reject it (→ draft, with a reason). With LISTING_APPROVAL_REQUIRED off,
+listing (→ published) or reject it (→ draft, with a reason), and its host is told (inbox, and
+mail through the outbox, in the decision's transaction). With LISTING_APPROVAL_REQUIRED off,
 submitting publishes at once. Every state change, the importer's withdrawals and returns too, goes
 through `move_listings` (one listing or thousands, in a bounded number of statements), which
 writes an AuditEntry, the `bookable` outbox message and the "gone" live event; every edit writes

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,8 @@ from outings.catalog.services.validation import ListingData, validate_listing
 from outings.common import outbox
 from outings.common.errors import NotFound, highest_version, version_is_current
 from outings.notifications import live
+from outings.notifications.models import Notification
+from outings.notifications.services import notify
 
 # A circular import: scheduling.services takes ensure_active from catalog.services.errors (never
 # from this module or the package), and is used here only at call time, so either side may load
@@ -277,12 +280,13 @@ def submit_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listin
 def approve_listing(
     *, staff: User, listing_id: int, reviewed_version: int | None = None
 ) -> Listing:
-    """Staff: publish a submitted listing. With `reviewed_version`, the version staff read: if
-    the host changed the listing since (an edit moves its version), nothing is published and
-    ListingConflict says so, so that what goes live is what was reviewed."""
+    """Staff: publish a submitted listing, and tell its host (inbox and mail, with a link to it
+    on the site). With `reviewed_version`, the version staff read: if the host changed the
+    listing since (an edit moves its version), nothing is published and ListingConflict says
+    so, so that what goes live is what was reviewed."""
     if not staff.is_staff:
         raise StaffOnly()
-    return _move(
+    listing = _move(
         listing_id=listing_id,
         host=None,
         allowed_from=[Status.SUBMITTED],
@@ -291,11 +295,14 @@ def approve_listing(
         actor=staff,
         expected_version=reviewed_version,
     )
+    _tell_host(listing, kind=Notification.Kind.LISTING_APPROVED, url=listing.get_absolute_url())
+    return listing
 
 
 @transaction.atomic
 def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
-    """Staff: send a submitted listing back to draft, telling the host why."""
+    """Staff: send a submitted listing back to draft, telling the host why (inbox and mail,
+    with the reason and a link to edit the listing and submit it again)."""
     if not staff.is_staff:
         raise StaffOnly()
     reason = reason.strip()
@@ -303,7 +310,7 @@ def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
         raise InvalidListing(fields={"reason": [_("Tell the host what to change.")]})
     if "\x00" in reason:  # PostgreSQL refuses it in a text
         raise InvalidListing(fields={"reason": [_("Must not contain NUL characters.")]})
-    return _move(
+    listing = _move(
         listing_id=listing_id,
         host=None,
         allowed_from=[Status.SUBMITTED],
@@ -312,6 +319,25 @@ def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
         actor=staff,
         note=reason,
         rejection_reason=reason,
+    )
+    _tell_host(
+        listing,
+        kind=Notification.Kind.LISTING_REJECTED,
+        url=reverse("hosting:listing", args=[listing.pk]),
+        reason=reason,
+    )
+    return listing
+
+
+def _tell_host(listing: Listing, *, kind: str, url: str, **data: str) -> None:
+    """Staff's decision in the host's inbox, and by mail if they want mail about their listings
+    (notifications.services.notify): written in the decision's transaction, so that a decision
+    rolled back tells nobody; the mail leaves through the outbox, in the host's language."""
+    notify(
+        user=User.objects.get(host_profile__pk=listing.host_id),
+        kind=kind,
+        data={"listing": listing.title, "listing_language": listing.content_language, **data},
+        url=url,
     )
 
 

@@ -4,7 +4,6 @@ import pytest
 from django.test import override_settings
 
 from outings.catalog.tests.factories import UserFactory
-from outings.notifications.tests.smtp_sink import SmtpSink
 
 
 @pytest.fixture(autouse=True)
@@ -31,12 +30,3 @@ def guest():
 @pytest.fixture
 def other():
     return UserFactory.create()
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    """A real SMTP server (aiosmtpd) on a free port, recording what it receives."""
-    server = SmtpSink()
-    server.start()
-    yield server
-    server.stop()
