@@ -5,7 +5,7 @@ language (LocaleMiddleware) and times are ISO 8601 in UTC."""
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.params import P, PathEx
 
 from outings.api.auth import AUTHENTICATED, caller
@@ -51,16 +51,21 @@ class MarkedOut(Schema):
     marked: int
 
 
+# Outings has no messages between guests and hosts yet: nothing is mailed under this topic. v1
+# keeps the field it offered, and what a caller sets is stored for when messages come.
+NO_MESSAGES_YET = "No mail has this topic yet: there are no messages between guests and hosts."
+
+
 class EmailPreferencesSchema(Schema):
     bookings: bool
-    messages: bool
+    messages: bool = Field(description=NO_MESSAGES_YET)
     listings: bool
     waitlist: bool
 
 
 class EmailPreferencesPatch(Input):
     bookings: bool | None = None
-    messages: bool | None = None
+    messages: bool | None = Field(default=None, description=NO_MESSAGES_YET)
     listings: bool | None = None
     waitlist: bool | None = None
 

@@ -13,7 +13,6 @@ class Notification(models.Model):
         BOOKING_CONFIRMED = "booking.confirmed", _("Booking confirmed")
         BOOKING_CANCELLED = "booking.cancelled", _("Booking cancelled")
         BOOKING_RECEIVED = "booking.received", _("New booking")
-        MESSAGE_RECEIVED = "message.received", _("New message")
         LISTING_APPROVED = "listing.approved", _("Listing approved")
         LISTING_REJECTED = "listing.rejected", _("Listing needs changes")
         WAITLIST_OFFER = "waitlist.offer", _("A seat is free")
@@ -63,7 +62,11 @@ class Notification(models.Model):
 
 
 class EmailPreferences(models.Model):
-    """Which notifications a user also wants by email. No row means the defaults (all on)."""
+    """Which notifications a user also wants by email. No row means the defaults (all on).
+
+    No notification is mailed under MESSAGES: Outings has no messages between guests and hosts
+    yet. The API's v1 still reads and writes it (a field it offered is not taken away), and
+    what a user set is kept for when messages come; the page does not offer it."""
 
     class Topic(models.TextChoices):
         BOOKINGS = "bookings", _("Bookings")

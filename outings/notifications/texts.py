@@ -31,7 +31,6 @@ TOPIC_OF_KIND: dict[str, str] = {
     Kind.BOOKING_CONFIRMED: Topic.BOOKINGS,
     Kind.BOOKING_CANCELLED: Topic.BOOKINGS,
     Kind.BOOKING_RECEIVED: Topic.BOOKINGS,
-    Kind.MESSAGE_RECEIVED: Topic.MESSAGES,
     Kind.LISTING_APPROVED: Topic.LISTINGS,
     Kind.LISTING_REJECTED: Topic.LISTINGS,
     Kind.WAITLIST_OFFER: Topic.WAITLIST,
@@ -48,7 +47,6 @@ BODIES = {
     Kind.BOOKING_CONFIRMED: _("Your booking for “%(listing)s” on %(starts_at)s is confirmed."),
     Kind.BOOKING_CANCELLED: _("Your booking for “%(listing)s” on %(starts_at)s was cancelled."),
     Kind.BOOKING_RECEIVED: _("%(guest)s booked %(seats)s for “%(listing)s” on %(starts_at)s."),
-    Kind.MESSAGE_RECEIVED: _("%(sender)s sent you a message about “%(listing)s”."),
     Kind.LISTING_APPROVED: _("“%(listing)s” is now published."),
     # Staff's reason (data "reason") follows; without one, NO_REASON.
     Kind.LISTING_REJECTED: _(

@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def notify(user, **data):
-    return services.notify(
-        user=user, kind="message.received", data={"sender": "Bo", "listing": "Walk", **data}
-    )
+    return services.notify(user=user, kind="listing.approved", data={"listing": "Walk", **data})
 
 
 def listen(group: str) -> str:
@@ -45,11 +43,11 @@ def test_notify_fills_the_inbox_and_queues_an_email(guest):
     assert selectors.unread_count(user=guest) == 1
     queued = OutboxMessage.objects.get(kind=emails.KIND)
     assert queued.payload["to"] == guest.email
-    assert queued.payload["topic"] == "messages"
+    assert queued.payload["topic"] == "listings"
 
 
 def test_notify_queues_no_email_for_a_topic_the_user_turned_off(guest):
-    services.update_email_preferences(user=guest, topics={"messages": False})
+    services.update_email_preferences(user=guest, topics={"listings": False})
 
     notify(guest)
 
@@ -70,8 +68,8 @@ def test_the_live_event_leaves_only_after_commit_and_only_to_its_user(
     [event] = received(mine)
     assert event["type"] == "notification"
     assert event["id"] == notification.pk
-    assert event["title"] == "New message"
-    assert event["body"] == "Bo sent you a message about “Walk”."
+    assert event["title"] == "Listing approved"
+    assert event["body"] == "“Walk” is now published."
     assert event["unread"] == 1
     assert received(theirs) == []
 

@@ -25,7 +25,7 @@ _serial = count()
 
 
 def news_for(host: HostProfile, n: int) -> None:
-    """`n` rounds of what a host hears: a booking, a request, a cancellation, a message."""
+    """`n` rounds of what a host hears: a booking, a request, a cancellation, an approval."""
     now = timezone.now()
     for _ in range(n):
         i = next(_serial)
@@ -37,9 +37,7 @@ def news_for(host: HostProfile, n: int) -> None:
             if instant:
                 bookings.confirm_booking(guest=guest, reference=booking.reference, now=now)
                 bookings.cancel_booking(guest=guest, reference=booking.reference, now=now)
-        services.notify(
-            user=host.user, kind="message.received", data={"sender": f"Bo{i}", "listing": "Walk"}
-        )
+        services.notify(user=host.user, kind="listing.approved", data={"listing": f"Walk {i}"})
 
 
 @pytest.fixture
