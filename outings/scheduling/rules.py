@@ -181,15 +181,9 @@ def check_schedule(
         fail("valid_until", _("The end date is before the start date."))
     elif data.valid_until is not None and (data.valid_until - data.valid_from).days > MAX_RULE_DAYS:
         fail("valid_until", _("A schedule may span at most three years."))
-    if isinstance(data.capacity, bool) or not 1 <= data.capacity <= MAX_CAPACITY:
-        fail("capacity", _("A whole number from 1 to %(n)s.") % {"n": MAX_CAPACITY})
-    elif data.capacity < min_group_size:
-        fail(
-            "capacity",
-            _("At least the smallest group size (%(n)s).") % {"n": min_group_size},
-        )
-    elif data.capacity < min_guests:
-        fail("capacity", _("At least the minimum of guests per date (%(n)s).") % {"n": min_guests})
+    refusal = capacity_refusal(data.capacity, min_group_size=min_group_size, min_guests=min_guests)
+    if refusal is not None:
+        fail("capacity", refusal)
     if errors:
         raise InvalidSchedule(fields=errors)
     for other in siblings:
@@ -199,6 +193,18 @@ def check_schedule(
                 % {"id": other.pk},
                 fields={"start_times": [_("Overlaps schedule #%(id)s.") % {"id": other.pk}]},
             )
+
+
+def capacity_refusal(capacity: int, *, min_group_size: int = 0, min_guests: int = 0) -> str | None:
+    """Why a rule's or a date's number of places is refused, or None: out of range, or below
+    the listing's smallest group or its minimum of guests per date (0: none)."""
+    if isinstance(capacity, bool) or not 1 <= capacity <= MAX_CAPACITY:
+        return _("A whole number from 1 to %(n)s.") % {"n": MAX_CAPACITY}
+    if capacity < min_group_size:
+        return _("At least the smallest group size (%(n)s).") % {"n": min_group_size}
+    if capacity < min_guests:
+        return _("At least the minimum of guests per date (%(n)s).") % {"n": min_guests}
+    return None
 
 
 def overlapping_pairs(times: Sequence[time], minutes: int) -> list[tuple[time, time]]:

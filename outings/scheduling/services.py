@@ -429,11 +429,7 @@ def update_schedule(
     future = _future_slots_locked(schedule=schedule, now=now)
     crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
     if crowded is not None:
-        raise CapacityBelowSeatsTaken(
-            _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
-            % {"n": crowded.seats_taken, "when": _local(crowded, schedule.listing)},
-            fields={"capacity": [_("At least %(n)s.") % {"n": crowded.seats_taken}]},
-        )
+        raise _below_seats_taken(crowded, schedule.listing)
     for name, value in data.values().items():
         setattr(schedule, name, value)
     schedule.version += 1
@@ -758,10 +754,9 @@ def change_slot_capacity(
     never with seats taken, so a guest booking meanwhile refuses no edit (the seats are
     checked on their own: CapacityBelowSeatsTaken)."""
     ensure_active(host)
-    if isinstance(capacity, bool) or not 1 <= capacity <= rules.MAX_CAPACITY:
-        raise rules.InvalidCapacity(
-            fields={"capacity": [_("A whole number from 1 to %(n)s.") % {"n": rules.MAX_CAPACITY}]}
-        )
+    refusal = rules.capacity_refusal(capacity)
+    if refusal is not None:
+        raise rules.InvalidCapacity(fields={"capacity": [refusal]})
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
     if listing_id is not None:
         own = own.filter(listing_id=listing_id)
@@ -779,19 +774,12 @@ def change_slot_capacity(
     if not version_is_current(slot.version, expected_version):
         raise SlotConflict(current=slot)
     # Fewer seats than the smallest group, or than the minimum of guests: nobody could book the
-    # date, or it would always be cancelled for too few guests (check_schedule's rules).
-    if capacity < smallest_group:
-        refusal = _("At least the smallest group size (%(n)s).") % {"n": smallest_group}
-        raise rules.InvalidCapacity(fields={"capacity": [refusal]})
-    if capacity < min_guests:
-        refusal = _("At least the minimum of guests per date (%(n)s).") % {"n": min_guests}
+    # date, or it would always be cancelled for too few guests (a rule's capacity too).
+    refusal = rules.capacity_refusal(capacity, min_group_size=smallest_group, min_guests=min_guests)
+    if refusal is not None:
         raise rules.InvalidCapacity(fields={"capacity": [refusal]})
     if slot.seats_taken > capacity:
-        raise CapacityBelowSeatsTaken(
-            _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
-            % {"n": slot.seats_taken, "when": _local(slot, slot.listing)},
-            fields={"capacity": [_("At least %(n)s.") % {"n": slot.seats_taken}]},
-        )
+        raise _below_seats_taken(slot, slot.listing)
     slot.capacity = capacity
     slot.version += 1
     slot.save(update_fields=["capacity", "version"])
@@ -823,8 +811,14 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     return SyncResult(created=created, removed=removed, kept_booked=kept)
 
 
-def _local(slot: Slot, listing: Listing) -> str:
-    return f"{slot.starts_at.astimezone(ZoneInfo(listing.time_zone)):%Y-%m-%d %H:%M}"
+def _below_seats_taken(slot: Slot, listing: Listing) -> CapacityBelowSeatsTaken:
+    """The refusal of a capacity below the seats taken on `slot`, a date of `listing`."""
+    when = f"{slot.starts_at.astimezone(ZoneInfo(listing.time_zone)):%Y-%m-%d %H:%M}"
+    return CapacityBelowSeatsTaken(
+        _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
+        % {"n": slot.seats_taken, "when": when},
+        fields={"capacity": [_("At least %(n)s.") % {"n": slot.seats_taken}]},
+    )
 
 
 def smallest_capacity(*, listing: Listing, now: datetime) -> int | None:
