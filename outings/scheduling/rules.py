@@ -7,7 +7,7 @@ overlap when their date ranges share a day on a common weekday and any of their 
 (A slot running past midnight is not compared with the next day's starts.) These checks measure
 the wall clock; on the night clocks go forward two starts can be closer in real time, and the
 slots are made one group at a time all the same, within a rule and across the listing's rules
-(services.one_group_at_a_time, services._clear_of_other_groups).
+(services.one_group_at_a_time, services.sync._clear_of_other_groups).
 """
 
 import itertools

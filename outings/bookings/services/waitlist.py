@@ -150,7 +150,7 @@ def update_schedule(
         now=now,
         expected_version=expected_version,
     )
-    # The dates to come are locked by the change (scheduling._future_slots_locked).
+    # The dates to come are locked by the change (scheduling's _future_slots_locked).
     dates = Slot.objects.filter(schedule=schedule, status=Slot.Status.OPEN, starts_at__gt=now)
     seats_changed(dates)
     _offer_free_seats(dates, now=now)

@@ -1,0 +1,94 @@
+"""A date's capacity: one date's own (`change_slot_capacity`, versioned), the refusal of a
+capacity below its seats taken (a rule's too), and the fewest seats the listing's dates offer
+(`smallest_capacity`, which a new smallest group may not exceed)."""
+
+from collections.abc import Collection
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import HostProfile
+from outings.catalog.models import Listing
+from outings.catalog.services.errors import ensure_active
+from outings.common.errors import NotFound, version_is_current
+from outings.scheduling import rules
+from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.rules import CapacityBelowSeatsTaken, SlotConflict
+
+
+def change_slot_capacity(
+    *,
+    host: HostProfile,
+    listing_id: int | None = None,
+    slot_id: int,
+    capacity: int,
+    expected_version: int | Collection[int] | None = None,
+) -> Slot:
+    """Set one slot's capacity, under the listing's row lock and then the slot's (a booking
+    taking seats at the same moment is either counted here or sees the new capacity).
+
+    With `expected_version` (or several: an If-Match naming more than one ETag), only if the
+    slot is still at it: of two editors holding the same version exactly one wins, the other
+    gets SlotConflict with the slot as it is. The version moves with the capacity a host sets,
+    never with seats taken, so a guest booking meanwhile refuses no edit (the seats are
+    checked on their own: CapacityBelowSeatsTaken)."""
+    ensure_active(host)
+    refusal = rules.capacity_refusal(capacity)
+    if refusal is not None:
+        raise rules.InvalidCapacity(fields={"capacity": [refusal]})
+    own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    if listing_id is not None:
+        own = own.filter(listing_id=listing_id)
+    # The listing's row lock first (update_listing's order: listing, then its dates), so that a
+    # smallest group raised at the same moment is either seen here or sees this capacity.
+    smallest_group, min_guests = (
+        Listing.objects.select_for_update(of=("self",), no_key=True)
+        .filter(slots__in=own)
+        .values_list("min_group_size", "min_guests")
+        .first()
+    ) or (0, 0)
+    slot = own.select_for_update(of=("self",)).select_related("listing").first()
+    if slot is None:
+        raise NotFound()
+    if not version_is_current(slot.version, expected_version):
+        raise SlotConflict(current=slot)
+    # Fewer seats than the smallest group, or than the minimum of guests: nobody could book the
+    # date, or it would always be cancelled for too few guests (a rule's capacity too).
+    refusal = rules.capacity_refusal(capacity, min_group_size=smallest_group, min_guests=min_guests)
+    if refusal is not None:
+        raise rules.InvalidCapacity(fields={"capacity": [refusal]})
+    if slot.seats_taken > capacity:
+        raise below_seats_taken(slot, slot.listing)
+    slot.capacity = capacity
+    slot.version += 1
+    slot.save(update_fields=["capacity", "version"])
+    return slot
+
+
+def below_seats_taken(slot: Slot, listing: Listing) -> CapacityBelowSeatsTaken:
+    """The refusal of a capacity below the seats taken on `slot`, a date of `listing`."""
+    when = f"{slot.starts_at.astimezone(ZoneInfo(listing.time_zone)):%Y-%m-%d %H:%M}"
+    return CapacityBelowSeatsTaken(
+        _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
+        % {"n": slot.seats_taken, "when": when},
+        fields={"capacity": [_("At least %(n)s.") % {"n": slot.seats_taken}]},
+    )
+
+
+def smallest_capacity(*, listing: Listing, now: datetime) -> int | None:
+    """The fewest seats any rule of the listing that still runs, or any of its open dates to
+    come, offers (None without either): a smallest group above it could book none of those
+    dates. A rule that ended (a one-off date gone by) makes no more dates."""
+    today = now.astimezone(ZoneInfo(listing.time_zone)).date()
+    running = Schedule.objects.filter(listing=listing).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+    capacities = [
+        *running.values_list("capacity", flat=True),
+        *Slot.objects.filter(listing=listing, status=Slot.Status.OPEN, starts_at__gt=now)
+        .values_list("capacity", flat=True)
+        .order_by("capacity")[:1],
+    ]
+    return min(capacities, default=None)

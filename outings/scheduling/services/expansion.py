@@ -1,0 +1,140 @@
+"""From a wall-clock rule to instants in the listing's zone (`local_instant`: a time in a DST
+gap is none, a repeated one its first occurrence), with a schedule's exceptions applied
+(`desired_starts`), one group at a time (`one_group_at_a_time`); and the unsaved slots of a
+rule alone (`slots_for_schedule`, which the importer adds in bulk)."""
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from outings.scheduling.models import Schedule, ScheduleException, Slot
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
+    """The UTC instant of wall-clock `day at` in `zone`, or None if that time does not exist."""
+    local = datetime.combine(day, at).replace(tzinfo=zone, fold=0)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None  # in a DST gap: the wall clock skips this time
+    return instant
+
+
+def expand_weekly(
+    *,
+    weekdays: Iterable[int],
+    start_times: Iterable[time],
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+) -> Iterator[datetime]:
+    """Every instant of a weekly rule between two local dates, inclusive, in order."""
+    days = set(weekdays)
+    times = sorted(start_times)
+    day = first_day
+    while day <= last_day:
+        if day.weekday() in days:
+            for at in times:
+                instant = local_instant(day, at, zone)
+                if instant is not None:
+                    yield instant
+        day += timedelta(days=1)
+
+
+ExceptionKey = tuple[date, time | None]
+
+
+def desired_starts(
+    *,
+    schedule: Schedule,
+    exceptions: Mapping[ExceptionKey, ScheduleException],
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+) -> Iterator[datetime]:
+    """The instants a schedule should have slots at between two local dates (inclusive), with
+    its exceptions applied: cancelled occurrences dropped, moved ones at their new time. A
+    cancelled day wins over a start of it moved before. Gaps and repeated hours are handled as in
+    `local_instant`; starts closer than a group's duration are not (see one_group_at_a_time)."""
+    first = max(first_day, schedule.valid_from)
+    last = last_day if schedule.valid_until is None else min(last_day, schedule.valid_until)
+    weekdays = set(schedule.weekdays)
+    day = first
+    while day <= last:
+        if day.weekday() in weekdays:
+            for at in sorted(schedule.start_times):
+                change = exceptions.get((day, None)) or exceptions.get((day, at))
+                if change is not None and change.action == ScheduleException.Action.CANCEL:
+                    continue
+                start = change.new_time if change is not None and change.new_time else at
+                instant = local_instant(day, start, zone)
+                if instant is not None:
+                    yield instant
+        day += timedelta(days=1)
+
+
+def one_group_at_a_time(starts: Iterable[datetime], duration: timedelta) -> Iterator[datetime]:
+    """The starts in order, without any that would begin before the group kept before it ends.
+    Rules are checked on the wall clock; this keeps them true in real time, where on the night
+    clocks go forward 01:30 and 03:00 are 30 minutes apart."""
+    free_from: datetime | None = None
+    for start in sorted(starts):
+        if free_from is None or start >= free_from:
+            free_from = start + duration
+            yield start
+
+
+def slots_for_schedule(
+    *, schedule: Schedule, today: date, horizon_days: int, duration: timedelta
+) -> list[Slot]:
+    """Unsaved slots a schedule should have from today to the horizon."""
+    zone = ZoneInfo(schedule.listing.time_zone)
+    first = max(today, schedule.valid_from)
+    last = today + timedelta(days=horizon_days)
+    if schedule.valid_until is not None:
+        last = min(last, schedule.valid_until)
+    return [
+        Slot(
+            listing_id=schedule.listing_id,
+            schedule=schedule,
+            starts_at=start,
+            ends_at=start + duration,
+            capacity=schedule.capacity,
+        )
+        for start in one_group_at_a_time(
+            expand_weekly(
+                weekdays=schedule.weekdays,
+                start_times=schedule.start_times,
+                zone=zone,
+                first_day=first,
+                last_day=last,
+            ),
+            duration,
+        )
+    ]
+
+
+@transaction.atomic
+def materialize_slots(*, schedule: Schedule, today: date, horizon_days: int) -> int:
+    """Create the slots a schedule is missing up to the horizon. Idempotent: existing slots
+    (same listing and start) are left alone, so seats already taken are never touched."""
+    minutes = schedule.listing.duration_minutes or 60
+    slots = slots_for_schedule(
+        schedule=schedule,
+        today=today,
+        horizon_days=horizon_days,
+        duration=timedelta(minutes=minutes),
+    )
+    if not slots:
+        return 0
+    existing = set(
+        Slot.objects.filter(
+            listing_id=schedule.listing_id,
+            starts_at__range=(slots[0].starts_at, slots[-1].starts_at),
+        ).values_list("starts_at", flat=True)
+    )
+    missing = [slot for slot in slots if slot.starts_at not in existing]
+    # ignore_conflicts covers a concurrent materialisation of the same schedule.
+    Slot.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)

@@ -1,0 +1,132 @@
+"""A listing's new duration or time zone carried over to its dates to come
+(`follow_listing_change`), the rules' dates and those no rule makes alike."""
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from outings.catalog.models import Listing
+from outings.scheduling import rules
+from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.rules import SlotHasBookings
+from outings.scheduling.services.expansion import local_instant
+from outings.scheduling.services.schedules import check_moved_days, overlap_refusal
+from outings.scheduling.services.sync import retime, retire, sync_schedule_slots
+
+ZERO = timedelta()
+
+
+def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
+    """Carry a new duration or time zone of `listing` (already saved) over to its future dates:
+    end times follow the duration, starts stay at their wall-clock times in the new zone, for
+    the schedules' slots and for dates no rule makes (`_follow_dates_made_by_hand`) alike.
+    ScheduleOverlap if the starts would overlap at the new duration (rules, a moved start and its
+    day, or a date made by hand and its neighbours); SlotHasBookings if a booked date would move
+    or go. Call in the transaction that edits the listing, holding its row lock (the order of
+    create_schedule)."""
+    schedules = list(
+        Schedule.objects.select_for_update(of=("self",))
+        .filter(listing=listing)
+        .order_by("pk")
+        .prefetch_related("exceptions")
+    )
+    minutes = listing.duration_minutes or 60
+    zone = ZoneInfo(listing.time_zone)
+    today = now.astimezone(zone).date()
+    rules.check_duration(schedules=schedules, duration_minutes=minutes, today=today)
+    check_moved_days(listing=listing, now=now, field="duration_minutes")
+    try:
+        for schedule in schedules:
+            schedule.listing = listing
+            sync_schedule_slots(
+                schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS
+            )
+    except SlotHasBookings as error:
+        if listing.time_zone == previous_time_zone:
+            raise
+        raise _zone_move_refused(listing, previous_time_zone, error.context["slots"]) from error
+    _follow_dates_made_by_hand(listing=listing, previous_time_zone=previous_time_zone, now=now)
+
+
+def _zone_move_refused(
+    listing: Listing, previous_time_zone: str, slots: Sequence[Slot]
+) -> SlotHasBookings:
+    """The refusal of a new zone that would move the booked `slots`, named in the old zone."""
+    old = ZoneInfo(previous_time_zone)
+    when = ", ".join(f"{slot.starts_at.astimezone(old):%Y-%m-%d %H:%M}" for slot in slots)
+    message = _(
+        "Guests have booked %(when)s (%(zone)s time); in the time zone of the new meeting "
+        "point (%(new)s) these dates would move. Cancel those bookings first, or keep the "
+        "meeting point in the same time zone."
+    ) % {"when": when, "zone": previous_time_zone, "new": listing.time_zone}
+    return SlotHasBookings(message, fields={"latitude": [message]}, slots=list(slots))
+
+
+def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
+    """The open dates to come that no schedule makes (staff add them in the admin) follow the
+    listing as the rules' dates do (sync_schedule_slots): each keeps its wall-clock start in the
+    new zone (one the new zone skips goes, as a rule's start there makes no slot) and lasts the
+    new duration. A booked one gets its new end and its guests are told (RETIMED); one that the
+    new zone would move is SlotHasBookings. ScheduleOverlap if one would overlap another open
+    date of the listing.
+    Call after the schedules' slots are synced, holding the listing's row lock."""
+    dates = list(
+        Slot.objects.select_for_update()
+        .filter(
+            listing_id=listing.pk,
+            schedule__isnull=True,
+            status=Slot.Status.OPEN,
+            starts_at__gte=now,
+        )
+        .order_by("starts_at")
+    )
+    if not dates:
+        return
+    old, zone = ZoneInfo(previous_time_zone), ZoneInfo(listing.time_zone)
+    duration = timedelta(minutes=listing.duration_minutes or 60)
+    starts: dict[int, datetime | None] = {}
+    for slot in dates:
+        local = slot.starts_at.astimezone(old)
+        starts[slot.pk] = local_instant(local.date(), local.time().replace(tzinfo=None), zone)
+    moved = [slot for slot in dates if starts[slot.pk] != slot.starts_at]
+    booked = [slot for slot in moved if slot.seats_taken > 0]
+    if booked:
+        raise _zone_move_refused(listing, previous_time_zone, booked)
+    staying = [slot for slot in dates if starts[slot.pk] is not None]
+    _check_clear_of_other_dates(
+        listing=listing,
+        mine={start for slot in staying if (start := starts[slot.pk]) is not None},
+        leaving=[slot.pk for slot in dates],
+        now=now,
+    )
+    retire(slot.pk for slot in dates if starts[slot.pk] is None)
+    # One at a time, the furthest first in the direction they move, so that no start is taken
+    # twice on the way (slot_unique_start is checked row by row).
+    shift = sum(((starts[slot.pk] or slot.starts_at) - slot.starts_at for slot in moved), ZERO)
+    forward = shift > ZERO
+    for slot in sorted(moved, key=lambda s: s.starts_at, reverse=forward):
+        start = starts[slot.pk]
+        if start is not None:
+            Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + duration)
+    retime(Slot.objects.filter(pk__in=[slot.pk for slot in staying]), duration=duration)
+
+
+def _check_clear_of_other_dates(
+    *, listing: Listing, mine: Collection[datetime], leaving: Collection[int], now: datetime
+) -> None:
+    """ScheduleOverlap (on `duration_minutes`) if one of the starts `mine` (the dates' new
+    starts) would be out at the same time as another open date of the listing to come (not
+    counting `leaving`: the dates being moved or retired)."""
+    others = Slot.objects.filter(
+        listing_id=listing.pk, status=Slot.Status.OPEN, starts_at__gte=now
+    ).exclude(pk__in=leaving)
+    minutes = listing.duration_minutes or 60
+    starts = [*mine, *others.values_list("starts_at", flat=True)]
+    for pair in rules.overlapping_instants(starts, minutes):
+        if pair[0] in mine or pair[1] in mine:
+            raise overlap_refusal(
+                pair, zone=ZoneInfo(listing.time_zone), minutes=minutes, field="duration_minutes"
+            )

@@ -1,0 +1,334 @@
+"""The host's rules, one-off dates and exceptions (issue 4), and their checks.
+
+Every change re-materialises the schedule's slots up to SCHEDULE_HORIZON_DAYS in the same
+transaction (sync_schedule_slots), and beat does the same hourly for every schedule, so the
+horizon moves forward. Slots with seats taken are never removed or shrunk: a change that would
+need that is refused (SlotHasBookings, CapacityBelowSeatsTaken); the host cancels such a date
+through bookings.services.cancel_slot.
+A service that names a rule, an exception or a date by its id takes `listing_id`, the listing
+the caller's path names: the lookup that scopes the id to the host scopes it to that listing
+too, so one of another of the host's listings is NotFound like a missing one, in the same
+query. None (the default) finds it on any of the host's listings, for a caller whose path names
+no listing (a date's roster page, /host/slots/<id>/roster/).
+"""
+
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
+
+from outings.accounts.models import HostProfile
+from outings.catalog.models import Listing
+from outings.catalog.services.errors import ensure_active
+from outings.common.errors import NotFound, highest_version, version_is_current
+from outings.scheduling import rules
+from outings.scheduling.models import Schedule, ScheduleException, Slot
+from outings.scheduling.rules import ScheduleConflict, ScheduleData, SlotHasBookings
+from outings.scheduling.services.capacity import below_seats_taken
+from outings.scheduling.services.expansion import desired_starts, local_instant
+from outings.scheduling.services.sync import retire, sync_schedule_slots
+
+
+def _own_listing_locked(*, host: HostProfile, listing_id: int) -> Listing:
+    ensure_active(host)
+    listing = (
+        Listing.objects.select_for_update(no_key=True)
+        .filter(pk=listing_id, host=host)
+        .exclude(status=Listing.Status.ARCHIVED)
+        .first()
+    )
+    if listing is None:
+        raise NotFound()
+    return listing
+
+
+def _own_schedule_locked(
+    *, host: HostProfile, listing_id: int | None = None, schedule_id: int
+) -> Schedule:
+    own = Schedule.objects.filter(pk=schedule_id, listing__host=host)
+    if listing_id is not None:
+        own = own.filter(listing_id=listing_id)
+    schedule = own.first()
+    if schedule is None:
+        raise NotFound()
+    # Lock the listing first, then the schedule: the same order as create_schedule.
+    listing = _own_listing_locked(host=host, listing_id=schedule.listing_id)
+    schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+    schedule.listing = listing
+    return schedule
+
+
+def _future_slots_locked(*, schedule: Schedule, now: datetime) -> QuerySet[Slot]:
+    """The schedule's slots from `now` on, each row locked first (in start order, the app's lock
+    order): a check of their seats then counts the seats a guest was taking meanwhile."""
+    future = Slot.objects.filter(schedule=schedule, starts_at__gte=now)
+    list(future.select_for_update().order_by("starts_at").values_list("pk", flat=True))
+    return future
+
+
+def _checked(
+    *, listing: Listing, data: ScheduleData, exclude_id: int | None, now: datetime
+) -> ScheduleData:
+    data = data.normalised()
+    rules.check_schedule(
+        data=data,
+        today=now.date(),
+        duration_minutes=listing.duration_minutes or 60,
+        min_group_size=listing.min_group_size,
+        min_guests=listing.min_guests,
+        siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
+    )
+    if data.kind == Schedule.Kind.ONCE:
+        # A weekly rule skips the hour clocks go forward once a year; a one-off date there would
+        # make no date at all, so it is refused with the reason.
+        zone = ZoneInfo(listing.time_zone)
+        skipped = [t for t in data.start_times if local_instant(data.valid_from, t, zone) is None]
+        if skipped:
+            raise rules.InvalidSchedule(
+                fields={
+                    "start_times": [
+                        _("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward.")
+                        % {"time": f"{at:%H:%M}", "day": data.valid_from, "zone": zone.key}
+                        for at in skipped
+                    ]
+                }
+            )
+    # check_schedule compares the rules' own start times; a start moved to another time of a
+    # day is compared here, in real time, with the rule as it would be.
+    rule = Schedule(pk=exclude_id, listing=listing, **data.values())
+    check_moved_days(listing=listing, now=now, field="start_times", rule=rule)
+    return data
+
+
+@transaction.atomic
+def create_schedule(
+    *, host: HostProfile, listing_id: int, data: ScheduleData, now: datetime
+) -> Schedule:
+    """Add a weekly rule or a one-off date to one of `host`'s listings and materialise it."""
+    listing = _own_listing_locked(host=host, listing_id=listing_id)
+    data = _checked(listing=listing, data=data, exclude_id=None, now=now)
+    schedule = Schedule.objects.create(listing=listing, **data.values())
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+    return schedule
+
+
+@transaction.atomic
+def update_schedule(
+    *,
+    host: HostProfile,
+    listing_id: int | None = None,
+    schedule_id: int,
+    data: ScheduleData,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
+) -> Schedule:
+    """Change a rule. Future slots follow it: new ones appear, unbooked ones that no longer fit
+    go, and the capacity of every future slot changes, unless that would drop a booked slot
+    (SlotHasBookings) or put a capacity below its seats taken (CapacityBelowSeatsTaken): seats
+    a guest takes meanwhile are counted (_future_slots_locked), never written over.
+
+    With `expected_version` (or several: an If-Match naming more than one ETag), only if the rule
+    is still at it, checked under its row lock: of two editors holding the same version exactly
+    one wins, the other gets ScheduleConflict with the rule as it is. Every change moves
+    `version` forward."""
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
+    if expected_version is not None and not version_is_current(schedule.version, expected_version):
+        raise ScheduleConflict(current=schedule, expected_version=highest_version(expected_version))
+    data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk, now=now)
+    future = _future_slots_locked(schedule=schedule, now=now)
+    crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
+    if crowded is not None:
+        raise below_seats_taken(crowded, schedule.listing)
+    for name, value in data.values().items():
+        setattr(schedule, name, value)
+    schedule.version += 1
+    schedule.save()
+    # The rule's capacity is a host's edit of each date it changes (Slot.version).
+    future.filter(status=Slot.Status.OPEN).exclude(capacity=data.capacity).update(
+        capacity=data.capacity, version=F("version") + 1
+    )
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+    return schedule
+
+
+@transaction.atomic
+def delete_schedule(
+    *, host: HostProfile, listing_id: int | None = None, schedule_id: int, now: datetime
+) -> None:
+    """Remove a rule and its unbooked future slots; refused while a future slot has bookings.
+    Past slots stay (without their schedule) as the record of what happened."""
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
+    future = _future_slots_locked(schedule=schedule, now=now)
+    if future.filter(seats_taken__gt=0).exists():
+        raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
+    retire(future.values_list("pk", flat=True))
+    schedule.delete()
+
+
+@transaction.atomic
+def add_schedule_exception(
+    *,
+    host: HostProfile,
+    listing_id: int | None = None,
+    schedule_id: int,
+    day: date,
+    start_time: time | None,
+    action: str,
+    new_time: time | None,
+    now: datetime,
+) -> ScheduleException:
+    """Cancel a day (or one start of it) or move one start to another time, and re-materialise.
+    Refused if it would remove a slot that has bookings."""
+    schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
+    errors: dict[str, list[str]] = {}
+    rules.check_exception(
+        schedule=schedule,
+        day=day,
+        start_time=start_time,
+        action=action,
+        new_time=new_time,
+        today=now.astimezone(ZoneInfo(schedule.listing.time_zone)).date(),
+        fail=lambda name, message: errors.setdefault(name, []).append(message),
+    )
+    if ScheduleException.objects.filter(schedule=schedule, day=day, start_time=start_time).exists():
+        errors.setdefault("day", []).append(_("This day already has an exception."))
+    if errors:
+        raise rules.InvalidException(fields=errors)
+    exception = ScheduleException(
+        schedule=schedule, day=day, start_time=start_time, action=action, new_time=new_time
+    )
+    if action == ScheduleException.Action.MOVE:
+        _check_moved_start(listing=schedule.listing, exception=exception)
+    exception.save()
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+    return exception
+
+
+@transaction.atomic
+def remove_schedule_exception(
+    *,
+    host: HostProfile,
+    listing_id: int | None = None,
+    schedule_id: int | None = None,
+    exception_id: int,
+    now: datetime,
+) -> None:
+    """Undo an exception: the day runs as the rule says again. With `schedule_id` (an API path
+    names the rule too) only an exception of that rule, as `listing_id` does for the listing."""
+    own = ScheduleException.objects.filter(pk=exception_id, schedule__listing__host=host)
+    if listing_id is not None:
+        own = own.filter(schedule__listing_id=listing_id)
+    if schedule_id is not None:
+        own = own.filter(schedule_id=schedule_id)
+    exception = own.first()
+    if exception is None:
+        raise NotFound()
+    schedule = _own_schedule_locked(host=host, schedule_id=exception.schedule_id)
+    exception.delete()
+    sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+
+
+def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> None:
+    """ScheduleOverlap if the start `exception` moves (not saved yet) would overlap, in real
+    time, another start of the listing that day: of its own schedule or another one."""
+    zone = ZoneInfo(listing.time_zone)
+    if exception.new_time is None:
+        return  # not a move (check_exception refuses a move without one)
+    moved = local_instant(exception.day, exception.new_time, zone)
+    if moved is None:
+        return  # in a DST gap: no slot, nothing to overlap
+    minutes = listing.duration_minutes or 60
+    starts = starts_on(listing=listing, day=exception.day, extra=exception)
+    for first, second in rules.overlapping_instants(starts, minutes):
+        if moved in (first, second):
+            message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+                "a": f"{first.astimezone(zone):%H:%M}",
+                "b": f"{second.astimezone(zone):%H:%M}",
+                "m": minutes,
+            }
+            raise rules.ScheduleOverlap(message, fields={"new_time": [message]})
+
+
+def starts_on(
+    *,
+    listing: Listing,
+    day: date,
+    extra: ScheduleException | None = None,
+    rule: Schedule | None = None,
+    schedules: Iterable[Schedule] | None = None,
+) -> list[datetime]:
+    """Every instant a group of the listing starts at on its local `day`, from all its schedules
+    with their exceptions, and `extra` (an exception not saved yet) as if it were; `rule` (not
+    saved: a new rule, or a schedule's new values with its saved exceptions) in its place.
+    `schedules`: the listing's, with their exceptions, read once by a caller asking for many
+    days."""
+    zone = ZoneInfo(listing.time_zone)
+    starts: list[datetime] = []
+    if schedules is None:
+        schedules = Schedule.objects.filter(listing=listing).prefetch_related("exceptions")
+    if rule is not None and rule.pk is None:
+        starts += desired_starts(
+            schedule=rule, exceptions={}, zone=zone, first_day=day, last_day=day
+        )
+    for schedule in schedules:
+        exceptions = {(e.day, e.start_time): e for e in schedule.exceptions.all()}
+        if extra is not None and extra.schedule_id == schedule.pk:
+            exceptions[(extra.day, extra.start_time)] = extra
+        starts += desired_starts(
+            schedule=rule if rule is not None and rule.pk == schedule.pk else schedule,
+            exceptions=exceptions,
+            zone=zone,
+            first_day=day,
+            last_day=day,
+        )
+    return starts
+
+
+def check_moved_days(
+    *, listing: Listing, now: datetime, field: str, rule: Schedule | None = None
+) -> None:
+    """ScheduleOverlap (on `field`) if on a day of the listing where a start was moved, from its
+    local today on, a moved start would overlap another start in real time, with `rule` as
+    starts_on takes it (only its days are checked then: elsewhere nothing changes). Two starts
+    that were not moved are the rules' business (check_schedule, check_duration; on the night
+    clocks go forward the later one simply gets no slot, one_group_at_a_time)."""
+    zone = ZoneInfo(listing.time_zone)
+    minutes = listing.duration_minutes or 60
+    moves = ScheduleException.objects.filter(
+        schedule__listing=listing,
+        action=ScheduleException.Action.MOVE,
+        day__gte=now.astimezone(zone).date(),
+    ).values_list("day", "new_time")
+    moved: dict[date, set[datetime | None]] = {}
+    for day, new_time in moves:
+        moved.setdefault(day, set()).add(local_instant(day, new_time, zone) if new_time else None)
+    if not moved:
+        return
+    schedules = list(Schedule.objects.filter(listing=listing).prefetch_related("exceptions"))
+    for day in sorted(moved):
+        if rule is not None and not rules.runs_on(rule, day):
+            continue
+        starts = starts_on(listing=listing, day=day, rule=rule, schedules=schedules)
+        pairs = [
+            pair
+            for pair in rules.overlapping_instants(starts, minutes)
+            if pair[0] in moved[day] or pair[1] in moved[day]
+        ]
+        if pairs:
+            raise overlap_refusal(pairs[0], zone=zone, minutes=minutes, field=field)
+
+
+def overlap_refusal(
+    pair: tuple[datetime, datetime], *, zone: ZoneInfo, minutes: int, field: str
+) -> rules.ScheduleOverlap:
+    """The refusal of two starts of a listing closer than its duration, named on `field`."""
+    message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+        "a": f"{pair[0].astimezone(zone):%Y-%m-%d %H:%M}",
+        "b": f"{pair[1].astimezone(zone):%H:%M}",
+        "m": minutes,
+    }
+    return rules.ScheduleOverlap(message, fields={field: [message]})

@@ -1,0 +1,189 @@
+"""A schedule's future slots brought in line with its rule and exceptions: after every change
+of a host's (`sync_schedule_slots`, in the change's transaction) and hourly by beat for every
+schedule (`materialize_schedules`), so the horizon moves forward. Slots with seats taken are
+never removed; unbooked ones no longer wanted are retired (`retire`)."""
+
+import bisect
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from outings.catalog.models import Listing
+from outings.common import outbox
+from outings.scheduling import events
+from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.rules import SlotHasBookings
+from outings.scheduling.services.expansion import desired_starts, one_group_at_a_time
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: int
+    removed: int
+    kept_booked: int
+
+
+def sync_schedule_slots(
+    *, schedule: Schedule, now: datetime, horizon_days: int, strict: bool = True
+) -> SyncResult:
+    """Make the schedule's future slots match its rule and exceptions from the listing's local
+    today to `horizon_days` ahead (a one-off date's day, however far ahead): create the missing
+    ones, delete the ones no longer wanted, keep end times in step with the listing's duration.
+    Idempotent.
+
+    A slot no longer wanted that has seats taken is never deleted: with `strict` (a host's
+    change) the whole change is refused with SlotHasBookings; otherwise (the periodic run) it is
+    kept and counted. One with no seats taken goes (`retire`). A wanted start whose slot was
+    retired that way comes back as that slot, reopened. Cancelled slots are left as they are.
+    Call inside a transaction."""
+    listing = schedule.listing
+    zone = ZoneInfo(listing.time_zone)
+    today = now.astimezone(zone).date()
+    duration = timedelta(minutes=listing.duration_minutes or 60)
+    last_day = today + timedelta(days=horizon_days)
+    if schedule.kind == Schedule.Kind.ONCE:
+        # The horizon bounds the expansion of open-ended weekly rules; a one-off date is a
+        # single day, and a host who adds it, however far ahead, expects it bookable at once.
+        last_day = max(last_day, schedule.valid_from)
+    starts = desired_starts(
+        schedule=schedule,
+        exceptions={(e.day, e.start_time): e for e in schedule.exceptions.all()},
+        zone=zone,
+        first_day=today,
+        last_day=last_day,
+    )
+    wanted = {start for start in one_group_at_a_time(starts, duration) if start >= now}
+    existing = {
+        slot.starts_at: slot
+        for slot in Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
+    }
+    unwanted = [slot for start, slot in existing.items() if start not in wanted]
+    booked = [slot for slot in unwanted if slot.seats_taken > 0]
+    if booked and strict:
+        raise SlotHasBookings(
+            _("Guests have booked %(when)s; cancel those bookings first.")
+            % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)},
+            slots=booked,
+        )
+    removed = retire([slot.pk for slot in unwanted if slot.seats_taken == 0])
+    new_starts = _clear_of_other_groups(
+        schedule=schedule, starts=wanted - existing.keys(), duration=duration
+    )
+    retired = Slot.objects.select_for_update().filter(
+        listing_id=listing.pk,
+        schedule__isnull=True,
+        status=Slot.Status.CANCELLED,
+        seats_taken=0,
+        starts_at__in=new_starts,
+    )
+    reopened = {slot.starts_at for slot in retired}
+    retired.update(
+        schedule=schedule,
+        status=Slot.Status.OPEN,
+        capacity=schedule.capacity,
+        version=F("version") + 1,
+        minimum_checked_at=None,
+        minimum_met_at=None,
+    )
+    missing = [
+        Slot(
+            listing_id=listing.pk,
+            schedule=schedule,
+            starts_at=start,
+            ends_at=start + duration,
+            capacity=schedule.capacity,
+        )
+        for start in sorted(new_starts - reopened)
+    ]
+    # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
+    created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
+    retime(Slot.objects.filter(schedule=schedule, starts_at__gte=now), duration=duration)
+    return SyncResult(
+        created=len(created) + len(reopened), removed=removed, kept_booked=len(booked)
+    )
+
+
+def retime(slots: QuerySet[Slot], *, duration: timedelta) -> None:
+    """End each of `slots` `duration` after its start; the guests of those booked are told, with
+    the calendar event at its new end (the bookings app reads RETIMED). Call under their locks."""
+    retimed = slots.exclude(ends_at=F("starts_at") + duration)
+    booked = list(retimed.filter(seats_taken__gt=0).values_list("pk", flat=True))
+    retimed.update(ends_at=F("starts_at") + duration)
+    if booked:
+        outbox.enqueue(kind=events.RETIMED, payload={"slots": booked})
+
+
+def _clear_of_other_groups(
+    *, schedule: Schedule, starts: set[datetime], duration: timedelta
+) -> set[datetime]:
+    """`starts` without those whose group would be out at the same time as an open slot of the
+    listing that is not `schedule`'s (another rule's, or a date made by hand): rules are
+    compared on the wall clock, and on the night clocks go forward two rules' starts can meet in
+    real time (one_group_at_a_time, across rules). The slot made first keeps its place."""
+    if not starts:
+        return starts
+    others = sorted(
+        Slot.objects.filter(
+            listing_id=schedule.listing_id,
+            status=Slot.Status.OPEN,
+            starts_at__lt=max(starts) + duration,
+            ends_at__gt=min(starts),
+        )
+        .exclude(schedule=schedule)
+        .values_list("starts_at", "ends_at")
+    )
+    begins = [begin for begin, _ in others]
+    # The latest end among the others that begin up to each one: a group starting at `start`
+    # meets one of those beginning before it ends iff the latest of their ends is after `start`.
+    latest_end = list(itertools.accumulate((end for _, end in others), max))
+
+    def clear(start: datetime) -> bool:
+        before_end = bisect.bisect_left(begins, start + duration)
+        return before_end == 0 or latest_end[before_end - 1] <= start
+
+    return {start for start in starts if clear(start)}
+
+
+def retire(slot_ids: Iterable[int]) -> int:
+    """Take unbooked future slots off sale (no seats taken: call under their locks); how many.
+    A slot no booking ever named is deleted. One that bookings name (cancelled, lapsed or
+    declined ones: a booking's slot is protected) stays as their record, cancelled and no
+    longer its schedule's; a schedule that wants its start again reopens it."""
+    ids = list(slot_ids)
+    named = set(
+        Slot.objects.filter(pk__in=ids, bookings__isnull=False).values_list("pk", flat=True)
+    )
+    Slot.objects.filter(pk__in=named).update(status=Slot.Status.CANCELLED, schedule=None)
+    Slot.objects.filter(pk__in=set(ids) - named).delete()
+    return len(ids)
+
+
+def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
+    """The periodic run: bring every live schedule's slots up to the horizon, each in its own
+    transaction so that one failure does not hold back the rest. Never removes booked slots."""
+    created = removed = kept = 0
+    live = Schedule.objects.exclude(listing__status=Listing.Status.ARCHIVED).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=(now - timedelta(days=1)).date())
+    )
+    for schedule_id in live.values_list("pk", flat=True).order_by("pk"):
+        try:
+            with transaction.atomic():
+                schedule = (
+                    Schedule.objects.select_for_update(of=("self",))
+                    .select_related("listing")
+                    .get(pk=schedule_id)
+                )
+                result = sync_schedule_slots(
+                    schedule=schedule, now=now, horizon_days=horizon_days, strict=False
+                )
+        except Schedule.DoesNotExist:
+            continue  # deleted meanwhile
+        created, removed = created + result.created, removed + result.removed
+        kept += result.kept_booked
+    return SyncResult(created=created, removed=removed, kept_booked=kept)
