@@ -95,13 +95,7 @@ def slots_for_schedule(
     if schedule.valid_until is not None:
         last = min(last, schedule.valid_until)
     return [
-        Slot(
-            listing_id=schedule.listing_id,
-            schedule=schedule,
-            starts_at=start,
-            ends_at=start + duration,
-            capacity=schedule.capacity,
-        )
+        new_slot(schedule, start, duration)
         for start in one_group_at_a_time(
             expand_weekly(
                 weekdays=schedule.weekdays,
@@ -113,6 +107,17 @@ def slots_for_schedule(
             duration,
         )
     ]
+
+
+def new_slot(schedule: Schedule, start: datetime, duration: timedelta) -> Slot:
+    """An unsaved slot of `schedule` at `start`, with the rule's capacity."""
+    return Slot(
+        listing_id=schedule.listing_id,
+        schedule=schedule,
+        starts_at=start,
+        ends_at=start + duration,
+        capacity=schedule.capacity,
+    )
 
 
 @transaction.atomic

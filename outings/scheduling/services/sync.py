@@ -19,7 +19,7 @@ from outings.common import outbox
 from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import SlotHasBookings
-from outings.scheduling.services.expansion import desired_starts, one_group_at_a_time
+from outings.scheduling.services.expansion import desired_starts, new_slot, one_group_at_a_time
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,7 @@ def sync_schedule_slots(
         minimum_checked_at=None,
         minimum_met_at=None,
     )
-    missing = [
-        Slot(
-            listing_id=listing.pk,
-            schedule=schedule,
-            starts_at=start,
-            ends_at=start + duration,
-            capacity=schedule.capacity,
-        )
-        for start in sorted(new_starts - reopened)
-    ]
+    missing = [new_slot(schedule, start, duration) for start in sorted(new_starts - reopened)]
     # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
     created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
     retime(Slot.objects.filter(schedule=schedule, starts_at__gte=now), duration=duration)
