@@ -74,9 +74,10 @@ def _checked(
     *, listing: Listing, data: ScheduleData, exclude_id: int | None, now: datetime
 ) -> ScheduleData:
     data = data.normalised()
+    zone = ZoneInfo(listing.time_zone)
     rules.check_schedule(
         data=data,
-        today=now.date(),
+        today=now.astimezone(zone).date(),  # the listing's, as every date of its rules
         duration_minutes=listing.duration_minutes or 60,
         min_group_size=listing.min_group_size,
         min_guests=listing.min_guests,
@@ -85,7 +86,6 @@ def _checked(
     if data.kind == Schedule.Kind.ONCE:
         # A weekly rule skips the hour clocks go forward once a year; a one-off date there would
         # make no date at all, so it is refused with the reason.
-        zone = ZoneInfo(listing.time_zone)
         skipped = [t for t in data.start_times if local_instant(data.valid_from, t, zone) is None]
         if skipped:
             raise rules.InvalidSchedule(
