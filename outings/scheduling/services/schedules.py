@@ -217,8 +217,10 @@ def remove_schedule_exception(
     exception_id: int,
     now: datetime,
 ) -> None:
-    """Undo an exception: the day runs as the rule says again. With `schedule_id` (an API path
-    names the rule too) only an exception of that rule, as `listing_id` does for the listing."""
+    """Undo an exception: the day runs as the rule says again. Refused (ScheduleOverlap) where a
+    start it brings back would overlap, in real time, a start moved to that day, as a new rule's
+    start would be. With `schedule_id` (an API path names the rule too) only an exception of
+    that rule, as `listing_id` does for the listing."""
     own = ScheduleException.objects.filter(pk=exception_id, schedule__listing__host=host)
     if listing_id is not None:
         own = own.filter(schedule__listing_id=listing_id)
@@ -229,6 +231,7 @@ def remove_schedule_exception(
         raise NotFound()
     schedule = _own_schedule_locked(host=host, schedule_id=exception.schedule_id)
     exception.delete()
+    check_moved_days(listing=schedule.listing, now=now, field=None, day=exception.day)
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
 
 
@@ -289,46 +292,55 @@ def starts_on(
 
 
 def check_moved_days(
-    *, listing: Listing, now: datetime, field: str, rule: Schedule | None = None
+    *,
+    listing: Listing,
+    now: datetime,
+    field: str | None,
+    rule: Schedule | None = None,
+    day: date | None = None,
 ) -> None:
-    """ScheduleOverlap (on `field`) if on a day of the listing where a start was moved, from its
-    local today on, a moved start would overlap another start in real time, with `rule` as
-    starts_on takes it (only its days are checked then: elsewhere nothing changes). Two starts
-    that were not moved are the rules' business (check_schedule, check_duration; on the night
-    clocks go forward the later one simply gets no slot, one_group_at_a_time)."""
+    """ScheduleOverlap (on `field`; None: on no field) if on a day of the listing where a start
+    was moved, from its local today on, a moved start would overlap another start in real time,
+    with `rule` as starts_on takes it (only its days are checked then: elsewhere nothing
+    changes); only on `day` when given. Two starts that were not moved are the rules' business
+    (check_schedule, check_duration; on the night clocks go forward the later one simply gets no
+    slot, one_group_at_a_time)."""
     zone = ZoneInfo(listing.time_zone)
     minutes = listing.duration_minutes or 60
     moves = ScheduleException.objects.filter(
         schedule__listing=listing,
         action=ScheduleException.Action.MOVE,
         day__gte=now.astimezone(zone).date(),
-    ).values_list("day", "new_time")
+    )
+    if day is not None:
+        moves = moves.filter(day=day)
     moved: dict[date, set[datetime | None]] = {}
-    for day, new_time in moves:
-        moved.setdefault(day, set()).add(local_instant(day, new_time, zone) if new_time else None)
+    for on, new_time in moves.values_list("day", "new_time"):
+        moved.setdefault(on, set()).add(local_instant(on, new_time, zone) if new_time else None)
     if not moved:
         return
     schedules = list(Schedule.objects.filter(listing=listing).prefetch_related("exceptions"))
-    for day in sorted(moved):
-        if rule is not None and not rules.runs_on(rule, day):
+    for on in sorted(moved):
+        if rule is not None and not rules.runs_on(rule, on):
             continue
-        starts = starts_on(listing=listing, day=day, rule=rule, schedules=schedules)
+        starts = starts_on(listing=listing, day=on, rule=rule, schedules=schedules)
         pairs = [
             pair
             for pair in rules.overlapping_instants(starts, minutes)
-            if pair[0] in moved[day] or pair[1] in moved[day]
+            if pair[0] in moved[on] or pair[1] in moved[on]
         ]
         if pairs:
             raise overlap_refusal(pairs[0], zone=zone, minutes=minutes, field=field)
 
 
 def overlap_refusal(
-    pair: tuple[datetime, datetime], *, zone: ZoneInfo, minutes: int, field: str
+    pair: tuple[datetime, datetime], *, zone: ZoneInfo, minutes: int, field: str | None
 ) -> rules.ScheduleOverlap:
-    """The refusal of two starts of a listing closer than its duration, named on `field`."""
+    """The refusal of two starts of a listing closer than its duration, named on `field` (None:
+    on no field, for a change that sends none)."""
     message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
         "a": f"{pair[0].astimezone(zone):%Y-%m-%d %H:%M}",
         "b": f"{pair[1].astimezone(zone):%H:%M}",
         "m": minutes,
     }
-    return rules.ScheduleOverlap(message, fields={field: [message]})
+    return rules.ScheduleOverlap(message, fields={field: [message]} if field else None)
