@@ -90,7 +90,13 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
     starts: dict[int, datetime | None] = {}
     for slot in dates:
         local = slot.starts_at.astimezone(old)
-        starts[slot.pk] = local_instant(local.date(), local.time().replace(tzinfo=None), zone)
+        # In the same zone nothing moves: a start in the repeated hour keeps its occurrence,
+        # which local_instant (always the first) would not.
+        starts[slot.pk] = (
+            slot.starts_at
+            if listing.time_zone == previous_time_zone
+            else local_instant(local.date(), local.time().replace(tzinfo=None), zone)
+        )
     moved = [slot for slot in dates if starts[slot.pk] != slot.starts_at]
     booked = [slot for slot in moved if slot.seats_taken > 0]
     if booked:

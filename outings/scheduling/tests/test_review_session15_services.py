@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from outings.accounts import services as account_services
 from outings.catalog.models import Listing
-from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, SlotFactory
 from outings.scheduling import services
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import MAX_DAYS_AHEAD, InvalidSchedule, ScheduleData, ScheduleOverlap
@@ -164,3 +164,38 @@ def test_the_api_answers_such_an_undo_409_and_changes_nothing() -> None:
         }
     }
     assert stored(Slot, ScheduleException) == before
+
+
+# 02:30 CET, the second 02:30 of the night clocks go back in Berlin (02:30 CEST is 00:30 UTC)
+SECOND_TWO_THIRTY = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("seats_taken", [0, 2])
+def test_a_longer_duration_leaves_a_date_made_by_hand_in_the_repeated_hour_where_it_is(
+    seats_taken: int,
+) -> None:
+    """Staff add a date by hand at 01:30 UTC on 25 October, 02:30 in Berlin after the clocks
+    went back (its second 02:30). The host then lengthens the listing from 60 to 90 minutes:
+    nothing about where or when the date is changes, so it keeps its start and ends 90 minutes
+    later (docs/hosting.md: "their starts stay at the same wall-clock times"). But
+    _follow_dates_made_by_hand reads each date's wall-clock time without its fold and turns it
+    back into an instant at the first 02:30: an unbooked date moved an hour earlier, and with
+    guests booked the host's edit was refused as if a new time zone would move their date
+    (`slot_has_bookings`, "in the time zone of the new meeting point (Europe/Berlin)")."""
+    listing = berlin_listing()
+    date_ = SlotFactory.create(
+        listing=listing,
+        starts_at=SECOND_TWO_THIRTY,
+        ends_at=SECOND_TWO_THIRTY + timedelta(minutes=60),
+        seats_taken=seats_taken,
+    )
+
+    listing.duration_minutes = 90
+    listing.save(update_fields=["duration_minutes"])
+    services.follow_listing_change(listing=listing, previous_time_zone="Europe/Berlin", now=JUNE)
+
+    date_.refresh_from_db()
+    assert (date_.starts_at, date_.ends_at) == (
+        SECOND_TWO_THIRTY,
+        SECOND_TWO_THIRTY + timedelta(minutes=90),
+    )
