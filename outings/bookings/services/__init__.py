@@ -10,16 +10,18 @@ from outings.bookings.services.cancellation import (
     refund_for,
     slots_due_for_minimum,
 )
+from outings.bookings.services.followups import (
+    announce_confirmation,
+    expire_booking,
+    remind_guest,
+    retime_bookings,
+)
 from outings.bookings.services.holds import (
     accept_request,
-    announce_confirmation,
     bookable_slot,
     confirm_booking,
     decline_request,
-    expire_booking,
     hold_seats,
-    remind_guest,
-    retime_bookings,
 )
 from outings.bookings.services.transfers import (
     accept_transfer,

@@ -1,8 +1,9 @@
 """Hold, then confirm: a guest's seats are taken at once and kept for a while; the guest (or, for a
 listing that takes requests, its host) then confirms them. A hold nobody confirms lapses at
-expires_at: the due outbox row ends it, and every read counts it as free from that moment."""
+expires_at: the due outbox row ends it (followups.expire_booking), and every read counts it as free
+from that moment."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,6 @@ from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.payments import PaymentDeclined, provider
 from outings.bookings.services.core import (
     end_booking,
-    lapse,
     locked,
     new_booking,
     record,
@@ -364,81 +364,3 @@ def decline_request(*, host: HostProfile, reference: str, reason: str, now: date
         reason=reason[:1000],
     )
     return booking
-
-
-@transaction.atomic
-def retime_bookings(
-    *, slot_ids: list[int], now: datetime, was_starts_at: Mapping[int, datetime] | None = None
-) -> int:
-    """The times of these dates moved (their listing's duration changed their end; staff
-    corrected their times in the admin): each active booking on them moves its version (a
-    confirmed one's calendar event SEQUENCE) and its guest is told: a confirmed guest with the
-    event at the new time; a guest holding seats (a waiting-list offer is held for hours) or
-    waiting for the host's answer that the hold or request stands at the new time, with its
-    deadline (one whose time ran out, not swept yet, is not told). A confirmed booking's
-    reminder follows a moved start (effects.plan_reminder: once, and not for a start less than
-    a day ahead). `was_starts_at`: the start each date whose start moved had, so that its
-    guests read the new start, not only a new end. How many were told."""
-    active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE).exclude(
-        status__in=Booking.PENDING, expires_at__lte=now
-    )
-    bookings = list(locked(active))
-    Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(
-        version=F("version") + 1
-    )
-    for booking in bookings:
-        booking.version += 1  # as the row is now
-        # The mail's invite is rendered from the row, when it goes.
-        effects.retimed(booking, was_starts_at=(was_starts_at or {}).get(booking.slot_id))
-        if booking.status == Status.CONFIRMED:
-            # Reminded a day before the start as it is now (staff moved it), once.
-            effects.plan_reminder(booking, now=now)
-    return len(bookings)
-
-
-@transaction.atomic
-def expire_booking(*, booking_id: int, now: datetime) -> bool:
-    """The due outbox row's work: lapse the booking if it is still pending and its time has
-    come. Idempotent: False when there was nothing to do."""
-    booking = locked(
-        Booking.objects.filter(pk=booking_id, status__in=Booking.PENDING, expires_at__lte=now)
-    ).first()
-    if booking is None:
-        return False
-    lapse(booking, now=now)
-    return True
-
-
-@transaction.atomic
-def remind_guest(*, booking_id: int, planned: datetime, now: datetime) -> bool:
-    """The `bookings.remind` due row's work: mail the reminder to whoever holds the booking,
-    if it is still confirmed and its date still starts at `planned` (a moved date plans its own,
-    effects.plan_reminder) and has not begun. Read under the booking's lock: a cancellation or a
-    transfer under way is waited for, so the reminder never follows a cancellation's mail nor
-    goes to a guest who just handed the booking on. False when nothing was sent."""
-    list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk", flat=True))
-    booking = (
-        Booking.objects.select_related("slot", "listing", "guest")
-        .filter(pk=booking_id, status=Status.CONFIRMED, slot__starts_at=planned)
-        .filter(slot__starts_at__gt=now)
-        .first()
-    )
-    if booking is None:
-        return False
-    effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
-    return True
-
-
-@transaction.atomic
-def announce_confirmation(*, booking_id: int, guest: User, at: datetime) -> bool:
-    """The `bookings.confirmed` outbox row's work: tell the guest who confirmed, the host and the
-    statistics, and plan the reminder (effects.announce_confirmed), under the booking's lock and
-    only if it is still confirmed. A booking cancelled before the worker got here was told of
-    its cancellation by the cancelling transaction, and that must stay the last word; a
-    cancellation under way waits for this lock, so its mails follow these. False when there
-    was nothing to announce."""
-    booking = locked(Booking.objects.filter(pk=booking_id, status=Status.CONFIRMED)).first()
-    if booking is None:
-        return False
-    effects.announce_confirmed(booking, guest=guest, at=at)
-    return True
