@@ -14,7 +14,8 @@ from tqdm import tqdm
 from outings.catalog.importers import madrid, nps, toronto, wikivoyage
 from outings.catalog.importers.core import ListingData, RowParser, SkipRow
 from outings.catalog.importers.reader import read_rows
-from outings.catalog.importers.writer import Writer, withdraw_missing
+from outings.catalog.importers.withdrawals import withdraw_missing
+from outings.catalog.importers.writer import Writer
 
 # (source, row reference, reason, detail): called for each row skipped as bad data.
 SkipReporter = Callable[[str, str, str, str], None]

@@ -9,8 +9,8 @@ field by field (`imported_digests`). A field whose value no longer matches was e
 staff in the admin) and an update keeps it, counted as "edited here, kept"; the other fields
 take the source's new values.
 
-A listing whose item is no longer in the source is withdrawn (paused, `withdrawn_at` set) after
-a full read of the file, and published again when the item comes back (`withdraw_missing`).
+A listing whose item is no longer in the source is withdrawn, and published again when the item
+comes back: withdrawals.py.
 """
 
 import hashlib
@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
@@ -31,9 +31,9 @@ from outings.catalog.importers import generate
 from outings.catalog.importers.bulk import copy_insert, copy_update
 from outings.catalog.importers.core import HostSpec, ListingData
 from outings.catalog.importers.dates import shifted_window
+from outings.catalog.importers.withdrawals import restore_withdrawn
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
-from outings.catalog.services.listings import move_listings
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.services import slots_for_schedule, sync_schedule_slots
 
@@ -63,7 +63,6 @@ UPDATE_FIELDS = [
 ]  # fmt: skip
 SCHEDULE_FIELDS = ["weekdays", "start_times", "valid_from", "valid_until", "capacity"]
 SLOT_BATCH = 5_000
-WITHDRAW_BATCH = 1_000
 
 
 @dataclass
@@ -125,7 +124,7 @@ class Writer:
         copy_update([listing for _, listing in updated], UPDATE_FIELDS)  # locked by _merge
         self._write_schedules(created, updated, retimed)
         result.created = len(created)
-        result.restored = _restore(withdrawn)
+        result.restored = restore_withdrawn(withdrawn)
         return result
 
     def _existing(self, batch: Sequence[ListingData]) -> dict[str, tuple[int, str, bool]]:
@@ -365,77 +364,6 @@ def _rule(schedule: Schedule) -> tuple[object, ...]:
         schedule.valid_from,
         schedule.valid_until,
     )
-
-
-def _locked(rows: QuerySet[Listing]) -> list[Listing]:
-    """`rows` locked as every change of a listing locks it (`FOR NO KEY UPDATE`, in id order),
-    with what move_listings reads."""
-    return list(
-        rows.select_for_update(no_key=True, of=("self",))
-        .order_by("pk")
-        .only("id", "host_id", "status", "version")
-    )
-
-
-def _restore(listing_ids: Sequence[int]) -> int:
-    """Publish again the listings the importer withdrew whose item is back in the source (a
-    pause by staff has no `withdrawn_at` and stays; a listing staff gave to a real host is
-    theirs to publish). Under their row locks, with an audit entry each; the bookings app is
-    told they are bookable again."""
-    if not listing_ids:
-        return 0
-    restored = _locked(
-        Listing.objects.filter(
-            pk__in=listing_ids,
-            status=Listing.Status.PAUSED,
-            withdrawn_at__isnull=False,
-            host__is_demo=True,
-        )
-    )
-    move_listings(
-        listings=restored,
-        to=Listing.Status.PUBLISHED,
-        action="restored",
-        actor=None,
-        now=timezone.now(),
-        note="back in the source",
-    )
-    return len(restored)
-
-
-@transaction.atomic
-def withdraw_missing(*, source: str, present: set[str]) -> int:
-    """Withdraw the source's published listings whose item `present` (every source id of a
-    full read of the file) no longer has: paused, `withdrawn_at` set, under their row locks,
-    with an audit entry each; their open pages are told they are gone. Existing bookings stand,
-    as with any pause. A listing whose host is no longer its demo host (staff gave it to a real
-    host) is theirs now and stays. A few statements per WITHDRAW_BATCH listings."""
-    candidates = Listing.objects.filter(
-        source=source, status=Listing.Status.PUBLISHED, host__is_demo=True
-    ).values_list("pk", "source_id")
-    gone = [pk for pk, source_id in candidates.iterator() if source_id not in present]
-    withdrawn = 0
-    now = timezone.now()
-    for start in range(0, len(gone), WITHDRAW_BATCH):
-        # Checked again under the lock: a listing paused or given to a real host meanwhile.
-        locked = _locked(
-            Listing.objects.filter(
-                pk__in=gone[start : start + WITHDRAW_BATCH],
-                status=Listing.Status.PUBLISHED,
-                host__is_demo=True,
-            )
-        )
-        move_listings(
-            listings=locked,
-            to=Listing.Status.PAUSED,
-            action="withdrawn",
-            actor=None,
-            now=now,
-            note="no longer in the source",
-            withdrawn=True,
-        )
-        withdrawn += len(locked)
-    return withdrawn
 
 
 def _insert_listings(listings: Sequence[Listing]) -> None:

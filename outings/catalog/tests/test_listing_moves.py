@@ -20,7 +20,7 @@ from outings.bookings.models import Booking
 from outings.bookings.selectors import upcoming_for_guest
 from outings.catalog import events, services
 from outings.catalog.importers.run import SOURCES
-from outings.catalog.importers.writer import withdraw_missing
+from outings.catalog.importers.withdrawals import withdraw_missing
 from outings.catalog.models import AuditEntry, Listing
 from outings.catalog.tests.factories import (
     HostProfileFactory,
