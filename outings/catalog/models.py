@@ -73,6 +73,13 @@ class CancellationPolicy(models.TextChoices):
     STRICT = "strict", _("Strict: half refund up to 7 days before the start")
 
 
+# How long a date of a listing that states no duration lasts. The duration is optional (an
+# imported place has none; staff may clear it in the admin), yet every date needs an end
+# (slot_ends_after_start): an hour, what a listing created without a duration is given
+# (services.validation.ListingData) and the shortest length the importer makes up for an event.
+DEFAULT_SLOT_MINUTES = 60
+
+
 class ListingQuerySet(models.QuerySet["Listing"]):
     def public(self) -> "ListingQuerySet":
         return self.filter(status=Listing.Status.PUBLISHED, host__suspended_at__isnull=True)
@@ -237,6 +244,12 @@ class Listing(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("web:listing", kwargs={"pk": self.pk})
+
+    @property
+    def slot_minutes(self) -> int:
+        """How long each date of the listing lasts, in minutes: its duration, or
+        DEFAULT_SLOT_MINUTES when it states none (or 0: a date must end after it starts)."""
+        return self.duration_minutes or DEFAULT_SLOT_MINUTES
 
     @property
     def is_public(self) -> bool:

@@ -224,7 +224,7 @@ class Writer:
                 schedule=schedule,
                 today=self.today,
                 horizon_days=horizon,
-                duration=timedelta(minutes=schedule.listing.duration_minutes or 60),
+                duration=timedelta(minutes=schedule.listing.slot_minutes),
             )
             pending.extend(s for s in slots if (s.listing_id, s.starts_at) not in existing)
             if len(pending) >= SLOT_BATCH:

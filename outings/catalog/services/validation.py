@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from outings.catalog.countries import country_code
 from outings.catalog.markdown import render_markdown
-from outings.catalog.models import CancellationPolicy, Category, Listing
+from outings.catalog.models import DEFAULT_SLOT_MINUTES, CancellationPolicy, Category, Listing
 from outings.catalog.services.errors import InvalidListing
 from outings.scheduling.rules import MAX_CAPACITY
 
@@ -53,7 +53,7 @@ class ListingData:
     # leaves the listing's as it is (a new listing: "en"), so that an edit from a form without
     # it never switches the text to English.
     content_language: str | None = None
-    duration_minutes: int = 60
+    duration_minutes: int = DEFAULT_SLOT_MINUTES
     price_amount: int = 0  # minor units
     currency: str = "EUR"
     min_group_size: int = 1

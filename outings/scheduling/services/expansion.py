@@ -124,7 +124,7 @@ def new_slot(schedule: Schedule, start: datetime, duration: timedelta) -> Slot:
 def materialize_slots(*, schedule: Schedule, today: date, horizon_days: int) -> int:
     """Create the slots a schedule is missing up to the horizon. Idempotent: existing slots
     (same listing and start) are left alone, so seats already taken are never touched."""
-    minutes = schedule.listing.duration_minutes or 60
+    minutes = schedule.listing.slot_minutes
     slots = slots_for_schedule(
         schedule=schedule,
         today=today,

@@ -33,7 +33,7 @@ def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: dat
         .order_by("pk")
         .prefetch_related("exceptions")
     )
-    minutes = listing.duration_minutes or 60
+    minutes = listing.slot_minutes
     zone = ZoneInfo(listing.time_zone)
     today = now.astimezone(zone).date()
     rules.check_duration(schedules=schedules, duration_minutes=minutes, today=today)
@@ -86,7 +86,7 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
     if not dates:
         return
     old, zone = ZoneInfo(previous_time_zone), ZoneInfo(listing.time_zone)
-    duration = timedelta(minutes=listing.duration_minutes or 60)
+    duration = timedelta(minutes=listing.slot_minutes)
     starts: dict[int, datetime | None] = {}
     for slot in dates:
         local = slot.starts_at.astimezone(old)
@@ -129,7 +129,7 @@ def _check_clear_of_other_dates(
     others = Slot.objects.filter(
         listing_id=listing.pk, status=Slot.Status.OPEN, starts_at__gte=now
     ).exclude(pk__in=leaving)
-    minutes = listing.duration_minutes or 60
+    minutes = listing.slot_minutes
     starts = [*mine, *others.values_list("starts_at", flat=True)]
     for pair in rules.overlapping_instants(starts, minutes):
         if pair[0] in mine or pair[1] in mine:

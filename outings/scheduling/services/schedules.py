@@ -78,7 +78,7 @@ def _checked(
     rules.check_schedule(
         data=data,
         today=now.astimezone(zone).date(),  # the listing's, as every date of its rules
-        duration_minutes=listing.duration_minutes or 60,
+        duration_minutes=listing.slot_minutes,
         min_group_size=listing.min_group_size,
         min_guests=listing.min_guests,
         siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
@@ -244,7 +244,7 @@ def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> Non
     moved = local_instant(exception.day, exception.new_time, zone)
     if moved is None:
         return  # in a DST gap: no slot, nothing to overlap
-    minutes = listing.duration_minutes or 60
+    minutes = listing.slot_minutes
     starts = starts_on(listing=listing, day=exception.day, extra=exception)
     for first, second in rules.overlapping_instants(starts, minutes):
         if moved in (first, second):
@@ -306,7 +306,7 @@ def check_moved_days(
     (check_schedule, check_duration; on the night clocks go forward the later one simply gets no
     slot, one_group_at_a_time)."""
     zone = ZoneInfo(listing.time_zone)
-    minutes = listing.duration_minutes or 60
+    minutes = listing.slot_minutes
     moves = ScheduleException.objects.filter(
         schedule__listing=listing,
         action=ScheduleException.Action.MOVE,

@@ -45,7 +45,7 @@ def sync_schedule_slots(
     listing = schedule.listing
     zone = ZoneInfo(listing.time_zone)
     today = now.astimezone(zone).date()
-    duration = timedelta(minutes=listing.duration_minutes or 60)
+    duration = timedelta(minutes=listing.slot_minutes)
     last_day = today + timedelta(days=horizon_days)
     if schedule.kind == Schedule.Kind.ONCE:
         # The horizon bounds the expansion of open-ended weekly rules; a one-off date is a
