@@ -128,12 +128,13 @@ class ListingAdminForm(forms.ModelForm[Listing]):
         move, starts would overlap) is shown on the form, with nothing saved."""
         self.dates_at: datetime = timezone.now()
         minutes, zone = cleaned.get("duration_minutes"), cleaned.get("time_zone")
-        if minutes is None or zone is None:
+        if zone is None:
             return  # refused on its field already
+        # No duration (cleared) is a value too: the dates last Listing.slot_minutes.
         if (minutes, zone) == (self.instance.duration_minutes, self.instance.time_zone):
             return
         candidate = copy.copy(self.instance)
-        candidate.duration_minutes, candidate.time_zone = int(minutes), str(zone)
+        candidate.duration_minutes, candidate.time_zone = minutes, str(zone)
         # The dates to come stay locked from this trial to the save (the trial's own locks go
         # with its rollback): a hold taken in between would otherwise make the save's real run
         # refuse what the trial allowed, a SlotHasBookings nothing could show on the form. A
