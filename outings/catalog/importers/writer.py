@@ -199,8 +199,10 @@ class Writer:
         return updated
 
     def materialise_slots(self, source: str) -> int:
-        """Add the slots the source's demo schedules are missing from today to the horizon.
-        Existing slots (same listing and start) are left as they are, seats taken and all."""
+        """Add the slots the source's demo schedules are missing from today to the horizon, with
+        their exceptions applied (a listing staff gave to a host keeps its demo schedule, which
+        the host may change by the day). Existing slots (same listing and start) are left as
+        they are, seats taken and all."""
         horizon = settings.SLOT_HORIZON_DAYS
         # A day's margin each side: local dates in any zone fall inside these UTC bounds.
         lower = datetime.combine(self.today - timedelta(days=1), time(), tzinfo=UTC)
@@ -215,6 +217,7 @@ class Writer:
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.today))
             .select_related("listing")
             .only(*SCHEDULE_FIELDS, "listing", "listing__time_zone", "listing__duration_minutes")
+            .prefetch_related("exceptions")  # a day its host cancelled or moved stays so
             .order_by("pk")
         )
         created = 0

@@ -1,7 +1,7 @@
 """From a wall-clock rule to instants in the listing's zone (`local_instant`: a time in a DST
 gap is none, a repeated one its first occurrence), with a schedule's exceptions applied
 (`desired_starts`), one group at a time (`one_group_at_a_time`); and the unsaved slots of a
-rule alone (`slots_for_schedule`, which the importer adds in bulk)."""
+schedule alone (`slots_for_schedule`, which the importer adds in bulk)."""
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,6 +43,11 @@ def expand_weekly(
 
 
 ExceptionKey = tuple[date, time | None]
+
+
+def exceptions_of(schedule: Schedule) -> dict[ExceptionKey, ScheduleException]:
+    """The schedule's exceptions as desired_starts takes them (a new dict: add to it freely)."""
+    return {(e.day, e.start_time): e for e in schedule.exceptions.all()}
 
 
 def desired_starts(
@@ -88,25 +93,16 @@ def one_group_at_a_time(starts: Iterable[datetime], duration: timedelta) -> Iter
 def slots_for_schedule(
     *, schedule: Schedule, today: date, horizon_days: int, duration: timedelta
 ) -> list[Slot]:
-    """Unsaved slots a schedule should have from today to the horizon."""
-    zone = ZoneInfo(schedule.listing.time_zone)
-    first = max(today, schedule.valid_from)
-    last = today + timedelta(days=horizon_days)
-    if schedule.valid_until is not None:
-        last = min(last, schedule.valid_until)
-    return [
-        new_slot(schedule, start, duration)
-        for start in one_group_at_a_time(
-            expand_weekly(
-                weekdays=schedule.weekdays,
-                start_times=schedule.start_times,
-                zone=zone,
-                first_day=first,
-                last_day=last,
-            ),
-            duration,
-        )
-    ]
+    """Unsaved slots a schedule should have from today to the horizon, with its exceptions
+    applied (prefetch `exceptions` for many schedules)."""
+    starts = desired_starts(
+        schedule=schedule,
+        exceptions=exceptions_of(schedule),
+        zone=ZoneInfo(schedule.listing.time_zone),
+        first_day=today,
+        last_day=today + timedelta(days=horizon_days),
+    )
+    return [new_slot(schedule, start, duration) for start in one_group_at_a_time(starts, duration)]
 
 
 def new_slot(schedule: Schedule, start: datetime, duration: timedelta) -> Slot:

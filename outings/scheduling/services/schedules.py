@@ -29,7 +29,7 @@ from outings.scheduling import rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import ScheduleConflict, ScheduleData, SlotHasBookings
 from outings.scheduling.services.capacity import below_seats_taken
-from outings.scheduling.services.expansion import desired_starts, local_instant
+from outings.scheduling.services.expansion import desired_starts, exceptions_of, local_instant
 from outings.scheduling.services.sync import retire, sync_schedule_slots
 
 
@@ -278,7 +278,7 @@ def starts_on(
             schedule=rule, exceptions={}, zone=zone, first_day=day, last_day=day
         )
     for schedule in schedules:
-        exceptions = {(e.day, e.start_time): e for e in schedule.exceptions.all()}
+        exceptions = exceptions_of(schedule)
         if extra is not None and extra.schedule_id == schedule.pk:
             exceptions[(extra.day, extra.start_time)] = extra
         starts += desired_starts(

@@ -19,7 +19,12 @@ from outings.common import outbox
 from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import SlotHasBookings
-from outings.scheduling.services.expansion import desired_starts, new_slot, one_group_at_a_time
+from outings.scheduling.services.expansion import (
+    desired_starts,
+    exceptions_of,
+    new_slot,
+    one_group_at_a_time,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def sync_schedule_slots(
         last_day = max(last_day, schedule.valid_from)
     starts = desired_starts(
         schedule=schedule,
-        exceptions={(e.day, e.start_time): e for e in schedule.exceptions.all()},
+        exceptions=exceptions_of(schedule),
         zone=zone,
         first_day=today,
         last_day=last_day,
