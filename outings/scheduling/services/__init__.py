@@ -20,7 +20,6 @@ from outings.scheduling.services.expansion import (
     desired_starts,
     expand_weekly,
     local_instant,
-    materialize_slots,
     one_group_at_a_time,
     slots_for_schedule,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "follow_listing_change",
     "local_instant",
     "materialize_schedules",
-    "materialize_slots",
     "one_group_at_a_time",
     "remove_schedule_exception",
     "slots_for_schedule",

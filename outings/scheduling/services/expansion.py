@@ -7,8 +7,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 
@@ -114,28 +112,3 @@ def new_slot(schedule: Schedule, start: datetime, duration: timedelta) -> Slot:
         ends_at=start + duration,
         capacity=schedule.capacity,
     )
-
-
-@transaction.atomic
-def materialize_slots(*, schedule: Schedule, today: date, horizon_days: int) -> int:
-    """Create the slots a schedule is missing up to the horizon. Idempotent: existing slots
-    (same listing and start) are left alone, so seats already taken are never touched."""
-    minutes = schedule.listing.slot_minutes
-    slots = slots_for_schedule(
-        schedule=schedule,
-        today=today,
-        horizon_days=horizon_days,
-        duration=timedelta(minutes=minutes),
-    )
-    if not slots:
-        return 0
-    existing = set(
-        Slot.objects.filter(
-            listing_id=schedule.listing_id,
-            starts_at__range=(slots[0].starts_at, slots[-1].starts_at),
-        ).values_list("starts_at", flat=True)
-    )
-    missing = [slot for slot in slots if slot.starts_at not in existing]
-    # ignore_conflicts covers a concurrent materialisation of the same schedule.
-    Slot.objects.bulk_create(missing, ignore_conflicts=True)
-    return len(missing)

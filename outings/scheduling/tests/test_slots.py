@@ -1,4 +1,7 @@
-from datetime import date, time, timedelta
+"""The periodic run (beat, hourly) that keeps every schedule's slots up to the horizon:
+services.materialize_schedules, which brings each schedule in line through sync_schedule_slots."""
+
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -7,9 +10,12 @@ from django.utils import timezone
 from outings.accounts.models import HostProfile, User
 from outings.catalog.models import Category, Listing
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.services import materialize_slots
+from outings.scheduling.services import SyncResult, materialize_schedules
 
 pytestmark = pytest.mark.django_db
+
+# Monday 23 November 2026, midnight in Toronto: the listing's local today is the 23rd.
+MONDAY = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -27,7 +33,7 @@ def listing() -> Listing:
 
 
 def test_materializing_twice_creates_each_slot_once(listing):
-    schedule = Schedule.objects.create(
+    Schedule.objects.create(
         listing=listing,
         weekdays=[0, 2],
         start_times=[time(10)],
@@ -35,11 +41,12 @@ def test_materializing_twice_creates_each_slot_once(listing):
         capacity=12,
     )
 
-    first = materialize_slots(schedule=schedule, today=date(2026, 11, 23), horizon_days=13)
-    second = materialize_slots(schedule=schedule, today=date(2026, 11, 23), horizon_days=13)
+    first = materialize_schedules(now=MONDAY, horizon_days=13)
+    second = materialize_schedules(now=MONDAY, horizon_days=13)
 
-    assert first == 4  # Mon 23, Wed 25, Mon 30 Nov, Wed 2 Dec
-    assert second == 0
+    # Mon 23, Wed 25, Mon 30 Nov, Wed 2 Dec
+    assert first == SyncResult(created=4, removed=0, kept_booked=0)
+    assert second == SyncResult(created=0, removed=0, kept_booked=0)
     assert Slot.objects.filter(listing=listing).count() == 4
     slot = Slot.objects.order_by("starts_at").first()
     assert slot is not None
@@ -48,17 +55,17 @@ def test_materializing_twice_creates_each_slot_once(listing):
 
 
 def test_materializing_leaves_seats_already_taken_alone(listing):
-    schedule = Schedule.objects.create(
+    Schedule.objects.create(
         listing=listing,
         weekdays=[0],
         start_times=[time(10)],
         valid_from=date(2026, 11, 1),
         capacity=12,
     )
-    materialize_slots(schedule=schedule, today=date(2026, 11, 23), horizon_days=6)
+    materialize_schedules(now=MONDAY, horizon_days=6)
     Slot.objects.update(seats_taken=5)
 
-    materialize_slots(schedule=schedule, today=date(2026, 11, 23), horizon_days=6)
+    materialize_schedules(now=MONDAY, horizon_days=6)
 
     assert list(Slot.objects.values_list("seats_taken", flat=True)) == [5]
 
@@ -81,7 +88,7 @@ def test_the_database_refuses_an_oversold_slot(listing):
 
 
 def test_a_schedule_stops_at_its_last_valid_day(listing):
-    schedule = Schedule.objects.create(
+    Schedule.objects.create(
         listing=listing,
         weekdays=list(range(7)),
         start_times=[time(9)],
@@ -90,6 +97,6 @@ def test_a_schedule_stops_at_its_last_valid_day(listing):
         capacity=4,
     )
 
-    created = materialize_slots(schedule=schedule, today=date(2026, 11, 23), horizon_days=30)
+    result = materialize_schedules(now=MONDAY, horizon_days=30)
 
-    assert created == 3  # 23, 24, 25 November
+    assert result.created == 3  # 23, 24, 25 November
