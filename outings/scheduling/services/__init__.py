@@ -18,7 +18,6 @@ in line with it (`sync.py`); the host's rules, one-off dates and exceptions, and
 from outings.scheduling.services.capacity import change_slot_capacity, smallest_capacity
 from outings.scheduling.services.expansion import (
     desired_starts,
-    expand_weekly,
     local_instant,
     one_group_at_a_time,
     slots_for_schedule,
@@ -44,7 +43,6 @@ __all__ = [
     "create_schedule",
     "delete_schedule",
     "desired_starts",
-    "expand_weekly",
     "follow_listing_change",
     "local_instant",
     "materialize_schedules",

@@ -19,27 +19,6 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
     return instant
 
 
-def expand_weekly(
-    *,
-    weekdays: Iterable[int],
-    start_times: Iterable[time],
-    zone: ZoneInfo,
-    first_day: date,
-    last_day: date,
-) -> Iterator[datetime]:
-    """Every instant of a weekly rule between two local dates, inclusive, in order."""
-    days = set(weekdays)
-    times = sorted(start_times)
-    day = first_day
-    while day <= last_day:
-        if day.weekday() in days:
-            for at in times:
-                instant = local_instant(day, at, zone)
-                if instant is not None:
-                    yield instant
-        day += timedelta(days=1)
-
-
 ExceptionKey = tuple[date, time | None]
 
 
@@ -62,11 +41,11 @@ def desired_starts(
     `local_instant`; starts closer than a group's duration are not (see one_group_at_a_time)."""
     first = max(first_day, schedule.valid_from)
     last = last_day if schedule.valid_until is None else min(last_day, schedule.valid_until)
-    weekdays = set(schedule.weekdays)
+    weekdays, times = set(schedule.weekdays), sorted(schedule.start_times)
     day = first
     while day <= last:
         if day.weekday() in weekdays:
-            for at in sorted(schedule.start_times):
+            for at in times:
                 change = exceptions.get((day, None)) or exceptions.get((day, at))
                 if change is not None and change.action == ScheduleException.Action.CANCEL:
                     continue

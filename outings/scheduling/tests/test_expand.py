@@ -1,9 +1,35 @@
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from outings.scheduling.services import expand_weekly, local_instant
+from outings.scheduling.models import Schedule
+from outings.scheduling.services import desired_starts, local_instant
+
+
+def expand_weekly(
+    *,
+    weekdays: Iterable[int],
+    start_times: Iterable[time],
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+) -> list[datetime]:
+    """The instants a weekly rule without exceptions has between two local dates, as the
+    services expand every rule (desired_starts)."""
+    rule = Schedule(
+        weekdays=list(weekdays),
+        start_times=list(start_times),
+        valid_from=first_day,
+        valid_until=last_day,
+    )
+    return list(
+        desired_starts(
+            schedule=rule, exceptions={}, zone=zone, first_day=first_day, last_day=last_day
+        )
+    )
+
 
 # (zone, the Sunday clocks go forward, the Sunday clocks go back) in 2026.
 TRANSITIONS = [
