@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from outings.common.outbox.testing import record_nudges
 from outings.notifications.tests.smtp_sink import SmtpSink
@@ -86,8 +86,12 @@ def _plain_static_storage() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _default_language() -> Iterator[None]:
+def _default_language_and_time_zone() -> Iterator[None]:
     """A request through the test client leaves its language active in the thread (LocaleMiddleware
-    activates, nothing deactivates): a German request must not make the next test German."""
+    activates, nothing deactivates): a German request must not make the next test German. Nor
+    may a zone a test made current (`timezone.activate`; the app's own code makes one current
+    only for a request or a reader, outings/common/tests/test_review_session15_zone.py) make the
+    next test's local times another zone's."""
     yield
     translation.deactivate()
+    timezone.deactivate()

@@ -50,7 +50,14 @@ class ContentSecurityPolicyMiddleware:
 class TimezoneMiddleware:
     """Render times in the viewer's zone: their profile's, else the browser's (a cookie set by
     a line of JavaScript), else UTC. The cookie is the visitor's to write: a name that is no
-    zone counts as none."""
+    zone counts as none.
+
+    The zone is current while the request is answered and no longer: the thread's zone
+    afterwards is the one it had before (`timezone.override`). Activated and left, it stayed
+    current for whatever the thread ran next until the next request set its own: in the test
+    suite, the next test (one writing a date's local time into the admin's form wrote it in the
+    previous test's zone). A streamed body is written after this returns, so it gives its times
+    with an explicit zone, as the roster's CSV does."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,9 +67,9 @@ class TimezoneMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.time_zone != "UTC":
             name = user.time_zone
-        zone = known_zone(name)
-        timezone.activate(zone) if zone else timezone.deactivate()
-        return self.get_response(request)
+        # None: the default zone (UTC) for this request.
+        with timezone.override(known_zone(name)):
+            return self.get_response(request)
 
 
 class PrivateWhenSignedInMiddleware:
