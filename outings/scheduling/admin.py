@@ -1,15 +1,18 @@
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outings.common import outbox
 from outings.common.bigtables import BigTableAdmin
 from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.rules import SlotConflict
 
 
 @admin.register(Schedule)
@@ -32,11 +35,61 @@ class ScheduleAdmin(BigTableAdmin[Schedule]):
     readonly_fields = ("version",)  # moved by the services (update_schedule) only
 
 
+class SlotAdminForm(forms.ModelForm[Slot]):
+    """Refuses a save based on a version of the date older than the current one (invariant 5:
+    no silent overwrite), as the host's pages and the API refuse one (SlotConflict). The form
+    posts every field, so without the check the places shown when staff opened it were written
+    back over the host's new number, even by staff correcting only the time. Checked inside the
+    admin's transaction under the date's row lock, held until the save: an edit committed
+    meanwhile is either seen here or waits for the save."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Slot
+        fields = (
+            *("listing", "schedule", "starts_at", "ends_at", "capacity", "status"),
+            *("minimum_met_at", "minimum_checked_at"),
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.instance.pk or "expected_version" in self.errors:
+            return cleaned
+        # FOR UPDATE, not NO KEY: a corrected start is a key column (slot_unique_start), and a
+        # lock upgraded at the save could deadlock with a booking keyed to the date meanwhile.
+        current = Slot.objects.select_for_update(of=("self",)).filter(pk=self.instance.pk).first()
+        if current is None or cleaned.get("expected_version") == current.version:
+            return cleaned  # a date deleted meanwhile: the admin's save then finds nothing
+        # Staff's values stay in the fields; the form is now based on the date as it is, so
+        # saving it again replaces the host's places on purpose, having read them.
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data[self.add_prefix("expected_version")] = str(current.version)
+        self.data = data
+        conflict = SlotConflict(current=current)
+        raise forms.ValidationError(
+            "%(conflict)s %(again)s",
+            code=conflict.code,
+            params={
+                "conflict": conflict.message,
+                "again": gettext("Yours are in the form: save again to replace them."),
+            },
+        )
+
+
 @admin.register(Slot)
 class SlotAdmin(BigTableAdmin[Slot]):
     """Staff may correct a slot's times or cancel it. seats_taken is read-only here: only the
-    bookings services move it, so that it always equals the sum of active bookings."""
+    bookings services move it, so that it always equals the sum of active bookings. A save
+    based on an old version of the date is refused (SlotAdminForm)."""
 
+    form = SlotAdminForm
     list_display = ("listing", "starts_at", "capacity", "seats_taken", "status")
     # starts_at: fixed date ranges. A date_hierarchy asked for its years, months or days with
     # SELECT DISTINCT date_trunc(...) over every slot (3.6 million at the size of a marketplace).

@@ -113,6 +113,7 @@ def move_in_admin(client: Client, slot: Slot, *, starts_at: datetime) -> None:
             "ends_at_1": f"{ends:%H:%M:%S}",
             "capacity": slot.capacity,
             "status": slot.status,
+            "expected_version": slot.version,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
