@@ -115,14 +115,7 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
     date back into the calendar of someone who no longer holds it (or confirm it twice to a
     guest it came back to)."""
     if not Transfer.objects.filter(booking=booking, status=Transfer.Status.ACCEPTED).exists():
-        notify(
-            user=guest,
-            kind=Kind.BOOKING_CONFIRMED,
-            data=_data(booking),
-            url=booking_url(booking),
-            email=False,  # the confirmation mail below says it, with the invite attached
-        )
-        send_booking_mail(booking, template="booking_confirmed", to=guest)
+        _confirm_to(booking, guest=guest)
     notify(
         user=_host_user(booking),
         kind=Kind.BOOKING_RECEIVED,
@@ -137,6 +130,22 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
     ).update(counted_on=at.date()):
         add_bookings(listing_id=booking.listing_id, day=at.date(), count=1)
     plan_reminder(booking, now=at)
+
+
+def _confirm_to(booking: Booking, *, guest: User) -> None:
+    """The "Booked" notice in the guest's inbox, and its mail with the invite (the mail says it:
+    the notice sends none of its own). The mail tells the notice's news (`send_booking_mail`):
+    it goes only while the booking is at this version and its date at these times; a date moved
+    before it went has it written again at the new time (`retimed`)."""
+    notice = notify(
+        user=guest,
+        kind=Kind.BOOKING_CONFIRMED,
+        # The version marks a notice whose mail tells its news (`_confirmation_unsent`).
+        data=_data(booking, version=booking.version),
+        url=booking_url(booking),
+        email=False,
+    )
+    send_booking_mail(booking, template="booking_confirmed", to=guest, notice=notice)
 
 
 def plan_reminder(booking: Booking, *, now: datetime) -> None:
@@ -248,10 +257,12 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
     time, notifications/texts.py).
 
     The notice names the booking's version and the times it gives: its mail goes only while they
-    are still so (`_move_still_holds`), so a guest never reads a time that stopped being true.
+    are still so (`_still_holds`), so a guest never reads a time that stopped being true.
     A notice of an earlier move whose mail had not gone is withdrawn, and this one's mail says
     where the date was when the guest's mail last said (`told_starts_at`): one mail, from the
-    time they knew to the time it is. The inbox keeps each move as it came."""
+    time they knew to the time it is. A confirmed guest whose "Booked" mail has not gone gets
+    that mail again at the new time instead (`_confirm_to`): their first mail gives the time as
+    it is. The inbox keeps each move as it came."""
     start = booking.slot.starts_at
     data = _data(
         booking,
@@ -268,12 +279,22 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
         kind=Kind.BOOKING_RETIMED,
         about={"reference": booking.reference, "version": booking.version - 1},
     )
-    told = (_told_start(overtaken.data) if overtaken is not None else None) or was_starts_at
+    confirmed = booking.status == Booking.Status.CONFIRMED
+    confirmation = _confirmation_unsent(booking) if confirmed else None
+    if confirmation is not None:
+        # The guest's "Booked" mail has not gone, and no longer holds (it would give the time
+        # it was written with): it is written again at the new time, the first time the guest
+        # is told, so the move is in the inbox only.
+        send_booking_mail(
+            booking, template="booking_confirmed", to=booking.guest, notice=confirmation
+        )
+        told: datetime | None = start
+    else:
+        told = (_told_start(overtaken.data) if overtaken is not None else None) or was_starts_at
     data["told_starts_at"] = (told or start).isoformat()
     mail = {key: value for key, value in data.items() if key != "was_starts_at"}
     if told is not None and told != start:
         mail["was_starts_at"] = told.isoformat()
-    confirmed = booking.status == Booking.Status.CONFIRMED
     notify(
         user=booking.guest,
         kind=Kind.BOOKING_RETIMED,
@@ -281,6 +302,23 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
         email_data=mail,
         url=booking_url(booking),
         attachments=_invite(booking) if confirmed else (),
+        email=confirmation is None,
+    )
+
+
+def _confirmation_unsent(booking: Booking) -> Notification | None:
+    """The latest "Booked" notice of the booking to its guest whose mail has not gone (a notice
+    from before its mail told its news names no version: that mail went as it was)."""
+    return (
+        Notification.objects.filter(
+            user_id=booking.guest_id,
+            kind=Kind.BOOKING_CONFIRMED,
+            data__reference=booking.reference,
+            data__has_key="version",
+            email_state="",
+        )
+        .order_by("-id")
+        .first()
     )
 
 
@@ -291,19 +329,24 @@ def _told_start(data: Mapping[str, Any]) -> datetime | None:
     return parse_datetime(str(told)) if told else None
 
 
+@emails.holds(Kind.BOOKING_CONFIRMED)
 @emails.holds(Kind.BOOKING_RETIMED)
-def _move_still_holds(data: Mapping[str, Any]) -> bool:
-    """A move's notice holds while the booking is at the version it names (a later move, a
-    transfer or a cancellation moves it, and says so in its own notice) and its date at the
-    times it gives (staff moving it again are told by a notice of their own, which the bookings
-    worker may not have written yet)."""
-    booking = Booking.objects.select_related("slot").filter(reference=data.get("reference")).first()
+def _still_holds(data: Mapping[str, Any]) -> bool:
+    """A move's notice, or a confirmation's, holds while the booking is at the version it names
+    (a later move, a transfer or a cancellation moves it, and says so in its own notice) and its
+    date at the times it gives (staff moving it again are told by a notice of their own, which
+    the bookings worker may not have written yet). It checks what the data names: a notice
+    naming no booking has nothing that could overtake it."""
+    reference = data.get("reference")
+    if not reference:
+        return True
+    booking = Booking.objects.select_related("slot").filter(reference=reference).first()
     if booking is None:
         return False
     if "version" in data and booking.version != data["version"]:
         return False
-    starts_at, ends_at = (parse_datetime(str(data.get(key))) for key in ("starts_at", "ends_at"))
-    return (starts_at, ends_at) == (booking.slot.starts_at, booking.slot.ends_at)
+    times = {"starts_at": booking.slot.starts_at, "ends_at": booking.slot.ends_at}
+    return all(parse_datetime(str(data[key])) == now for key, now in times.items() if key in data)
 
 
 def minimum_met(slot: Slot, bookings: list[Booking]) -> None:
@@ -355,7 +398,7 @@ def transferred(booking: Booking, *, previous: User) -> None:
     notify(
         user=_host_user(booking), kind=Kind.BOOKING_TRANSFERRED, data=data, url=roster_url(booking)
     )
-    send_booking_mail(booking, template="booking_confirmed", to=booking.guest)
+    _confirm_to(booking, guest=booking.guest)
     host_dashboard_changed(booking, event="transferred")
 
 
@@ -366,8 +409,22 @@ def _invite(booking: Booking, *, withdrawn: bool = False) -> list[tuple[str, dic
     return [("booking.ics", {"reference": booking.reference, "withdrawn": withdrawn})]
 
 
-def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
-    """A mail about one booking with its calendar invite attached (rendered when sent)."""
+def send_booking_mail(
+    booking: Booking, *, template: str, to: User, notice: Notification | None = None
+) -> None:
+    """A mail about one booking with its calendar invite attached (rendered when sent). With
+    `notice`, the mail tells that notification's news: it goes only while the booking is at its
+    version and its date at its times (`_still_holds`), else it is skipped, so that its text,
+    written now, and its invite, rendered when it goes, never give two times."""
+    holds = None
+    if notice is not None:
+        data = {
+            "reference": booking.reference,
+            "version": booking.version,
+            "starts_at": booking.slot.starts_at.isoformat(),
+            "ends_at": booking.slot.ends_at.isoformat(),
+        }
+        holds = {"kind": notice.kind, "id": notice.pk, "data": data}
     emails.send_email(
         to=to.email,
         template=template,
@@ -380,4 +437,5 @@ def send_booking_mail(booking: Booking, *, template: str, to: User) -> None:
         },
         user_id=to.pk,
         attachments=_invite(booking),
+        notice=holds,
     )

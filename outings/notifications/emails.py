@@ -65,10 +65,11 @@ def attachment(name: str) -> Callable[[AttachmentFunc], AttachmentFunc]:
 
 # A notice that a later one can overtake (a date moved again before the mail about its first
 # move went): a function another app registers for the notification's kind (bookings registers
-# "booking.retimed") says, when the mail is built, whether what the notice's data says still
-# holds. One that no longer holds, or whose notice was withdrawn (services.withdraw_email), is
-# not mailed: a later notice says what holds now. One that went is marked sent, so that a later
-# notice knows what the recipient's mailbox says.
+# "booking.retimed" and "booking.confirmed") says, when the mail is built, whether what the
+# notice's data says still holds. One that no longer holds, or whose notice was withdrawn
+# (services.withdraw_email), is not mailed: a later notice says what holds now. One that went is
+# marked sent, so that a later notice knows what the recipient's mailbox says. The notice is the
+# notification whose own mail it is, or the one a mail of its own names (send_email's `notice`).
 HoldsFunc = Callable[[Mapping[str, Any]], bool]
 _holds: dict[str, HoldsFunc] = {}
 
@@ -83,21 +84,28 @@ def holds(kind: str) -> Callable[[HoldsFunc], HoldsFunc]:
     return register
 
 
-def _overtaken(context: Mapping[str, Any]) -> bool:
-    """Whether the notification mail with this context is about news a later notice overtook."""
-    still = _holds.get(str(context.get("kind", "")))
+def _notice_of(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The notice ({"kind", "id", "data"}) whose news a mail tells: named by the mail's own
+    `notice`, or a notification's own mail, whose context has them."""
+    notice: Mapping[str, Any] = payload.get("notice") or payload.get("context", {})
+    return notice
+
+
+def _overtaken(notice: Mapping[str, Any]) -> bool:
+    """Whether a mail telling this notice's news is about news a later notice overtook."""
+    still = _holds.get(str(notice.get("kind", "")))
     if still is None:
         return False
     withdrawn = Notification.objects.filter(
-        pk=int(context["id"]), email_state=Notification.EmailState.WITHDRAWN
+        pk=int(notice["id"]), email_state=Notification.EmailState.WITHDRAWN
     ).exists()
-    return withdrawn or not still(context.get("data", {}))
+    return withdrawn or not still(notice.get("data", {}))
 
 
 def _record_sent(message: OutboxMessage) -> None:
-    context = message.payload.get("context", {})
-    if str(context.get("kind", "")) in _holds:
-        Notification.objects.filter(pk=int(context["id"]), email_state="").update(
+    notice = _notice_of(message.payload)
+    if str(notice.get("kind", "")) in _holds:
+        Notification.objects.filter(pk=int(notice["id"]), email_state="").update(
             email_state=Notification.EmailState.SENT
         )
 
@@ -117,6 +125,7 @@ def send_email(
     secret: bool = False,
     language: str = "",
     time_zone: str = "UTC",
+    notice: Mapping[str, Any] | None = None,
 ) -> OutboxMessage:
     """Queue a mail in the caller's transaction. `template` names
     notifications/email/<template>{_subject.txt,.txt,.html}. `context` must be JSON-serialisable;
@@ -127,7 +136,9 @@ def send_email(
     With `secret`, the context holds something only the recipient may know (a one-time link):
     it is erased from the outbox row once the mail has gone, or is skipped. `language` and
     `time_zone` are for a recipient who is no user (the best guess the caller has), ignored
-    with `user_id`."""
+    with `user_id`. `notice` ({"kind", "id", "data"}): the notification whose news this mail
+    tells in a template of its own (the "Booked" mail, with its invite): it goes only while that
+    notice holds, and marks it sent, as the notification's own mail would (`holds`)."""
     for name, _arguments in attachments:
         if name not in _attachments:
             raise LookupError(f"no attachment function is registered as {name!r}")
@@ -143,6 +154,7 @@ def send_email(
             "language": language,
             "time_zone": time_zone,
             **({"secret": True} if secret else {}),
+            **({"notice": dict(notice)} if notice is not None else {}),
         },
     )
 
@@ -201,7 +213,7 @@ def build(message: OutboxMessage) -> Mail | None:
     if user is not None and topic and not selectors.wants_email_about(user=user, topic=topic):
         logger.info("email: #%s skipped, user %s opted out of %s", message.pk, user.pk, topic)
         return None
-    if _overtaken(payload["context"]):
+    if _overtaken(_notice_of(payload)):
         logger.info("email: #%s skipped, a later notice overtook it", message.pk)
         return None
     context: dict[str, Any] = {
