@@ -64,8 +64,15 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         # FOR UPDATE, not NO KEY: a corrected start is a key column (slot_unique_start), and a
         # lock upgraded at the save could deadlock with a booking keyed to the date meanwhile.
         current = Slot.objects.select_for_update(of=("self",)).filter(pk=self.instance.pk).first()
-        if current is None or cleaned.get("expected_version") == current.version:
-            return cleaned  # a date deleted meanwhile: the admin's save then finds nothing
+        if current is None:
+            return cleaned  # deleted meanwhile: the admin's save then finds nothing
+        if cleaned.get("expected_version") == current.version:
+            # Seats are counted under the same lock: a hold taken now waits for the save.
+            capacity = cleaned.get("capacity")
+            if capacity is not None and capacity < current.seats_taken:
+                # CHECK (seats_taken <= capacity) refused the save: a 500.
+                self.add_error("capacity", gettext("At least %(n)s.") % {"n": current.seats_taken})
+            return cleaned
         # Staff's values stay in the fields; the form is now based on the date as it is, so
         # saving it again replaces the host's places on purpose, having read them.
         data = QueryDict(mutable=True)

@@ -118,3 +118,25 @@ def test_a_post_without_a_usable_version_changes_nothing(
     assert response.status_code == 200
     slot.refresh_from_db()
     assert (slot.capacity, slot.version) == (10, 1)
+
+
+def test_places_below_the_seats_taken_are_a_form_error_not_a_500(
+    staff_client: Client, guest_with_seats: None
+) -> None:
+    """Bug: the save broke CHECK (seats_taken <= capacity) and answered 500."""
+    slot = Slot.objects.get()
+    form = open_form(staff_client, slot)
+
+    response = staff_client.post(change_url(slot), {**form, "capacity": 3})
+
+    assert response.status_code == 200
+    assert "At least 5." in response.content.decode()
+    slot.refresh_from_db()
+    assert (slot.capacity, slot.seats_taken, slot.version) == (10, 5, 1)
+
+
+@pytest.fixture
+def guest_with_seats() -> None:
+    """A date of 10 places, 5 of them held by a guest."""
+    slot = SlotFactory.create(capacity=10)
+    services.hold_seats(guest=UserFactory.create(), slot_id=slot.pk, seats=5, now=timezone.now())
