@@ -5,9 +5,11 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 from django.http import HttpRequest, QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from outings.bookings.services import capacity_changed
 from outings.common import outbox
 from outings.common.bigtables import BigTableAdmin
 from outings.scheduling import events
@@ -134,6 +136,10 @@ class SlotAdmin(BigTableAdmin[Slot]):
         if fields:
             obj.save(update_fields=fields)
             obj.refresh_from_db(fields=["version", "seats_taken"])
+        if "capacity" in fields:
+            # Open pages hear the new seats left, and places added go to the waiting list
+            # first, as a host's do (the form holds the date's row lock until the save).
+            capacity_changed(slot=obj, now=timezone.now())
         moved = {"starts_at", "ends_at"} & set(form.changed_data)
         if moved and obj.seats_taken > 0:
             payload: dict[str, object] = {"slots": [obj.pk]}

@@ -30,6 +30,7 @@ from outings.bookings.services.transfers import (
     withdraw_transfer,
 )
 from outings.bookings.services.waitlist import (
+    capacity_changed,
     change_slot_capacity,
     join_waitlist,
     leave_waitlist,
@@ -46,6 +47,7 @@ __all__ = [
     "cancel_booking_as_host",
     "cancel_booking_as_staff",
     "cancel_slot",
+    "capacity_changed",
     "change_slot_capacity",
     "confirm_booking",
     "decide_minimum",

@@ -122,10 +122,18 @@ def change_slot_capacity(
         capacity=capacity,
         expected_version=expected_version,
     )
-    seats_changed(Slot.objects.filter(pk=slot.pk))  # its UPDATE holds the slot's row lock
+    capacity_changed(slot=slot, now=now)  # its UPDATE holds the slot's row lock
+    return slot
+
+
+def capacity_changed(*, slot: Slot, now: datetime) -> None:
+    """After a date's capacity changed, by its host or by staff (the slot admin): open listing
+    pages hear its new seats left, and seats it adds go to the waiting list first, as any freed
+    seats do. Call in the transaction that changed it, holding the date's row lock, with `slot`
+    as it now is; its seats_taken is then refreshed with the seats the offers took."""
+    seats_changed(Slot.objects.filter(pk=slot.pk))
     offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
     slot.refresh_from_db(fields=["seats_taken"])
-    return slot
 
 
 @transaction.atomic
