@@ -46,6 +46,16 @@ def nudges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
+def in_memory_channel_layer() -> Iterator[None]:
+    """Live events through Channels' in-memory layer: one process, so it sees every event the
+    test publishes (the cross-process layers: tests/faults/test_live_across_processes.py)."""
+    with override_settings(
+        CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    ):
+        yield
+
+
+@pytest.fixture
 def sink() -> Iterator[SmtpSink]:
     """A real SMTP server (aiosmtpd) on a free port, recording what it receives; send mail there
     with `sink.as_backend()`."""

@@ -11,6 +11,7 @@ from typing import IO
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -26,6 +27,8 @@ from outings.common.errors import DomainError, NotFound, StaleVersion
 from outings.common.rows import Columns, attach
 from outings.common.zones import known_zones
 from outings.notifications import live
+from outings.notifications.models import Notification
+from outings.notifications.services import notify
 
 TOKEN_PREFIX = "out_"  # noqa: S105 - a public marker, not a secret
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet.
@@ -266,13 +269,15 @@ def update_host_profile(
 @transaction.atomic
 def suspend_host(*, staff: User, host_id: int, reason: str, now: datetime) -> HostProfile:
     """Staff: suspend a host. Their listings leave every public view at once
-    (Listing.objects.public() filters suspended hosts); the action is audited."""
+    (Listing.objects.public() filters suspended hosts); the action is audited, and the host is
+    told, with staff's reason (inbox and mail, whatever their mail preferences)."""
     return _set_suspension(staff=staff, host_id=host_id, reason=reason, suspended_at=now)
 
 
 @transaction.atomic
 def reinstate_host(*, staff: User, host_id: int, reason: str = "") -> HostProfile:
-    """Staff: lift a suspension; the host's published listings are public again."""
+    """Staff: lift a suspension; the host's published listings are public again, and the host
+    is told (as of the suspension)."""
     return _set_suspension(staff=staff, host_id=host_id, reason=reason, suspended_at=None)
 
 
@@ -300,6 +305,14 @@ def _set_suspension(
         from_status=was,
         to_status="suspended" if suspended_at else "active",
         note=reason.strip(),
+    )
+    notify(  # in this transaction: a suspension rolled back tells nobody
+        user=User.objects.get(host_profile__pk=host.pk),
+        kind=Notification.Kind.HOST_SUSPENDED
+        if suspended_at
+        else Notification.Kind.HOST_REINSTATED,
+        data={"reason": reason.strip()} if reason.strip() else {},
+        url=reverse("hosting:dashboard"),
     )
     if suspended_at is None:
         outbox.enqueue(kind=catalog_events.BOOKABLE, payload={"host": host.pk})

@@ -23,6 +23,8 @@ class Notification(models.Model):
         SLOT_MINIMUM_MET = "slot.minimum_met", _("It is on")
         BOOKING_RETIMED = "booking.retimed", _("New time")
         WAITLIST_CLOSED = "waitlist.closed", _("Date cancelled")
+        HOST_SUSPENDED = "host.suspended", _("Host account suspended")
+        HOST_REINSTATED = "host.reinstated", _("Host account reinstated")
 
     user = models.ForeignKey(  # notification_user_id in Meta leads with it
         settings.AUTH_USER_MODEL,

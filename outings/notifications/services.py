@@ -37,7 +37,8 @@ def notify(
 ) -> Notification:
     """Put a notification in `user`'s inbox. Call it in the transaction of the change it reports:
     after that commits, the user's open pages receive it live, and an email follows through the
-    outbox if the user wants mail about its topic (and `email` is True: False when the caller
+    outbox if the user wants mail about its topic, or always for a notice about their account
+    (texts.ACCOUNT_KINDS) (and `email` is True: False when the caller
     sends a mail of its own about the same thing). `data` holds the values its text needs
     (texts.BODIES), JSON-serialisable; `url` is where it leads; `attachments` go with the email
     (emails.send_email); `email_data`, what the mail says where it differs from the inbox
@@ -47,7 +48,10 @@ def notify(
     )
     transaction.on_commit(lambda: _push(notification))
     topic = texts.TOPIC_OF_KIND.get(kind)
-    if email and topic is not None and selectors.wants_email_about(user=user, topic=topic):
+    wanted = kind in texts.ACCOUNT_KINDS or (
+        topic is not None and selectors.wants_email_about(user=user, topic=topic)
+    )
+    if email and wanted:
         emails.send_email(
             to=user.email,
             template="notification",

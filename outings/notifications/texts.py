@@ -43,6 +43,11 @@ TOPIC_OF_KIND: dict[str, str] = {
     Kind.WAITLIST_CLOSED: Topic.WAITLIST,
 }
 
+# About the account itself, not a topic one may opt out of: always mailed, with no unsubscribe
+# link (a host whose listings staff took off the site must hear it even with "My listings"
+# mail switched off).
+ACCOUNT_KINDS = frozenset({Kind.HOST_SUSPENDED, Kind.HOST_REINSTATED})
+
 BODIES = {
     Kind.BOOKING_CONFIRMED: _("Your booking for “%(listing)s” on %(starts_at)s is confirmed."),
     Kind.BOOKING_CANCELLED: _("Your booking for “%(listing)s” on %(starts_at)s was cancelled."),
@@ -80,6 +85,15 @@ BODIES = {
     Kind.WAITLIST_CLOSED: _(
         "“%(listing)s” on %(starts_at)s was cancelled; you are no longer on its waiting list."
     ),
+    # Staff's reason (data "reason") follows; without one, NO_REASON's.
+    Kind.HOST_SUSPENDED: _(
+        "Your host account is suspended: your listings are off the site and you cannot change "
+        "them until it is lifted; bookings already made stand. Our team's note: %(reason)s"
+    ),
+    Kind.HOST_REINSTATED: _(
+        "Your host account is active again: your published listings are back on the site. Our "
+        "team's note: %(reason)s"
+    ),
 }
 
 
@@ -115,20 +129,32 @@ MOVED_BODIES: dict[str, Any] = {
 }
 
 
-# LISTING_REJECTED without a reason (reject_listing requires one; data without it still reads).
-NO_REASON = _("“%(listing)s” needs changes before it can be published.")
+# What a kind says without staff's reason (reject_listing requires one; data without it still
+# reads; a suspension or its end may come without one).
+NO_REASON: dict[str, Any] = {
+    Kind.LISTING_REJECTED: _("“%(listing)s” needs changes before it can be published."),
+    Kind.HOST_SUSPENDED: _(
+        "Your host account is suspended: your listings are off the site and you cannot change "
+        "them until it is lifted; bookings already made stand. Contact us to ask why."
+    ),
+    Kind.HOST_REINSTATED: _(
+        "Your host account is active again: your published listings are back on the site."
+    ),
+}
 
 
 # What the link a notification leads to is called in its mail ("Open it in Outings" otherwise).
 LINKS: dict[str, Any] = {
     Kind.LISTING_APPROVED: _("See it on the site"),
     Kind.LISTING_REJECTED: _("Edit and submit again"),
+    Kind.HOST_SUSPENDED: _("Your hosting page"),
+    Kind.HOST_REINSTATED: _("Your hosting page"),
 }
 
 
 def _template(kind: str, data: Mapping[str, Any]) -> str:
-    if kind == Kind.LISTING_REJECTED and not str(data.get("reason") or "").strip():
-        return str(NO_REASON)
+    if kind in NO_REASON and not str(data.get("reason") or "").strip():
+        return str(NO_REASON[kind])
     status = str(data.get("status"))
     if kind == Kind.BOOKING_RETIMED and data.get("was_starts_at"):
         return str(MOVED_BODIES.get(status, MOVED_BODIES["confirmed"]))

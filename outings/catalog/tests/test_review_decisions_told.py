@@ -6,7 +6,6 @@ mail's outbox row: nothing for a decision rolled back or refused), the mail is s
 relay (here to a real SMTP server), in the host's language, only if they want mail about their
 listings."""
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
@@ -25,19 +24,13 @@ from outings.notifications.models import Notification
 from outings.notifications.tests.test_inbox import listen, received
 from outings.notifications.tests.test_review_mail import deliver, text_of, to
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("nudges", "in_memory_channel_layer"),
+]
 
 Status = Listing.Status
 SENT_BACK = "“Harbour walk” needs changes before it can be published."
-
-
-@pytest.fixture(autouse=True)
-def _in_memory_channel_layer() -> Iterator[None]:
-    """One process: the in-memory layer shows what was published, and when."""
-    with override_settings(
-        CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    ):
-        yield
 
 
 @pytest.fixture

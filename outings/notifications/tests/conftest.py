@@ -1,7 +1,4 @@
-from collections.abc import Iterator
-
 import pytest
-from django.test import override_settings
 
 from outings.catalog.tests.factories import UserFactory
 
@@ -13,13 +10,8 @@ def _nudges(nudges: list[str]) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _in_memory_channel_layer() -> Iterator[None]:
-    """One process, so the in-memory layer sees every event; the cross-process layers are
-    exercised by tests/faults/test_live_across_processes.py."""
-    with override_settings(
-        CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    ):
-        yield
+def _in_memory_channel_layer(in_memory_channel_layer: None) -> None:
+    """Every test here runs with the root conftest's in-memory channel layer."""
 
 
 @pytest.fixture

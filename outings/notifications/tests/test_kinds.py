@@ -36,9 +36,12 @@ def test_every_kind_of_notification_is_sent_by_something():
     assert unsent == []
 
 
-def test_every_kind_has_a_text_and_a_mail_topic():
+def test_every_kind_has_a_text_and_a_mail_topic_or_is_about_the_account():
+    """A notice about the account itself (a host's suspension) is mailed whatever the
+    preferences, so it has no topic to opt out of; every other kind has one."""
     assert set(texts.BODIES) == set(Notification.Kind)
-    assert set(texts.TOPIC_OF_KIND) == set(Notification.Kind)
+    assert set(texts.TOPIC_OF_KIND) | texts.ACCOUNT_KINDS == set(Notification.Kind)
+    assert not set(texts.TOPIC_OF_KIND) & texts.ACCOUNT_KINDS
 
 
 def test_the_preferences_offer_a_box_for_each_topic_something_mails_about(client, guest):
