@@ -202,7 +202,7 @@ class Writer:
         """Add the slots the source's demo schedules are missing from today to the horizon, with
         their exceptions applied (a listing staff gave to a host keeps its demo schedule, which
         the host may change by the day). Existing slots (same listing and start) are left as
-        they are, seats taken and all."""
+        they are, seats taken and all. An archived listing gets none (archiving is final)."""
         horizon = settings.SLOT_HORIZON_DAYS
         # A day's margin each side: local dates in any zone fall inside these UTC bounds.
         lower = datetime.combine(self.today - timedelta(days=1), time(), tzinfo=UTC)
@@ -214,6 +214,7 @@ class Writer:
         )
         schedules = (
             Schedule.objects.filter(listing__source=source, is_demo=True)
+            .exclude(listing__status=Listing.Status.ARCHIVED)  # final: as the periodic run
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.today))
             .select_related("listing")
             .only(*SCHEDULE_FIELDS, "listing", "listing__time_zone", "listing__duration_minutes")
@@ -319,6 +320,11 @@ class Writer:
                 listing_id__in=[listing.pk for _, listing in updated], is_demo=True
             ).order_by("-pk")
         }
+        archived = set(  # their dates are never brought in line: archiving is final
+            Listing.objects.filter(
+                pk__in=[listing.pk for _, listing in updated], status=Listing.Status.ARCHIVED
+            ).values_list("pk", flat=True)
+        )
         to_create: list[Schedule] = []
         to_update: list[Schedule] = []
         resync: list[Schedule] = []
@@ -342,7 +348,11 @@ class Writer:
                 to_create.append(schedule)
             elif before != _rule(schedule) or capacity != schedule.capacity:
                 to_update.append(schedule)  # a listing's other changes leave it as it is
-            if before is not None and (before != _rule(schedule) or listing.pk in retimed):
+            if (
+                before is not None
+                and (before != _rule(schedule) or listing.pk in retimed)
+                and listing.pk not in archived
+            ):
                 schedule.listing = listing
                 resync.append(schedule)
         Schedule.objects.bulk_create(to_create)
