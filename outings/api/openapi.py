@@ -1,6 +1,6 @@
 """The headers of the OpenAPI document: what ninja cannot infer from a handler's signature.
 
-The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the writes
+The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the edits
 that take If-Match answer the new ETag; a 429 says when to retry, as does a 409 of an operation
 that takes an Idempotency-Key (the first request is still running), whose success may be a
 replay; a 401 names the scheme. Added to the document ninja generates, from the responses and
@@ -55,7 +55,9 @@ def _describe(operation: dict[str, Any]) -> None:
         parameters.append(IF_NONE_MATCH)
         for status in ("304", *success):
             _add(responses[status], "ETag", ETAG)
-    if "If-Match" in headers:
+    if "If-Match" in headers and idempotency.HEADER not in headers:
+        # An edit answers the new ETag. A state change (a POST with an Idempotency-Key, whose
+        # replay is the first answer's body alone) gives the new version in its body only.
         for status in success:
             _add(responses[status], "ETag", ETAG)
     if idempotency.HEADER in headers:

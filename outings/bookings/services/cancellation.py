@@ -3,6 +3,7 @@ and recorded against the host), by staff (logged), and a whole date, by its host
 minimum number of guests was not reached at the cut-off. Seats are released in the same
 transaction and offered to the waiting list."""
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Literal
@@ -20,8 +21,9 @@ from outings.bookings.services.core import end_booking, locked
 from outings.bookings.services.holds import tell_if_on
 from outings.catalog.models import CancellationPolicy
 from outings.catalog.services import ensure_active
-from outings.common.errors import NotFound
+from outings.common.errors import NotFound, version_is_current
 from outings.scheduling.models import Slot
+from outings.scheduling.rules import SlotConflict
 
 Status = Booking.Status
 Party = Booking.Party
@@ -215,14 +217,22 @@ def _close_slot(
 
 @transaction.atomic
 def cancel_slot(
-    *, host: HostProfile, listing_id: int | None = None, slot_id: int, reason: str, now: datetime
+    *,
+    host: HostProfile,
+    listing_id: int | None = None,
+    slot_id: int,
+    reason: str,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
 ) -> Slot:
     """The host cancels a date of theirs, booked or not: every guest is told and due a full
     refund, and each cancellation counts against the host. The date's state is checked under
     its lock: of two cancellations at once (a double click, or the minimum's cut-off) the
     second is refused as already cancelled. With `listing_id` (the listing the caller's path
     names) a date of another of the host's listings is NotFound like a missing one; without
-    it (the roster page, whose path names only the date) any of the host's dates."""
+    it (the roster page, whose path names only the date) any of the host's dates. With
+    `expected_version` (or several), only if the date is still at it (its places as the host
+    last set them: Slot.version), checked under its lock before its state (SlotConflict)."""
     ensure_active(host)
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
     if listing_id is not None:
@@ -230,6 +240,8 @@ def cancel_slot(
     if not own.exists():
         raise NotFound(_("There is no such date."))
     slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
+    if not version_is_current(slot.version, expected_version):
+        raise SlotConflict(current=slot)
     if slot.status == Slot.Status.CANCELLED:
         raise InvalidBookingState(_("This date is already cancelled."))
     if slot.starts_at <= now:

@@ -174,11 +174,22 @@ def update_photo(
 
 
 @transaction.atomic
-def delete_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> None:
+def delete_photo(
+    *,
+    host: HostProfile,
+    listing_id: int,
+    photo_id: int,
+    expected_version: int | Collection[int] | None = None,
+) -> None:
     """Remove a photo; its files are deleted after commit (through the outbox), and the others
-    close the gap in positions (which moves the order's version when one of them moves)."""
+    close the gap in positions (which moves the order's version when one of them moves). With
+    `expected_version` (or several), only if the photo is still at it, checked under the
+    listing's row lock as an edit's (PhotoConflict): a delete based on what the photo was
+    never removes one whose description another editor changed meanwhile."""
     listing = _locked_listing(host=host, listing_id=listing_id)
     photo = _own_photo(host=host, listing_id=listing_id, photo_id=photo_id)
+    if not version_is_current(photo.version, expected_version):
+        raise PhotoConflict(current=photo)
     names = [photo.image.name, *rendition_names(photo)]
     photo.delete()
     remaining = list(ListingPhoto.objects.filter(listing_id=listing_id).order_by("position", "id"))

@@ -150,18 +150,20 @@ def _move(
     actor: User,
     note: str = "",
     rejection_reason: str | None = None,
-    expected_version: int | None = None,
+    expected_version: int | Collection[int] | None = None,
 ) -> Listing:
     """Move a listing between states under its row lock (move_listings); with
-    `expected_version`, only if the listing is still at that version (ListingConflict)."""
+    `expected_version` (or several: an If-Match naming more than one ETag), only if the listing
+    is still at it (ListingConflict), checked before whether it may make the move: of two
+    changes based on the same version exactly one goes ahead."""
     rows = Listing.objects.select_for_update(no_key=True).filter(pk=listing_id)
     if host is not None:
         rows = rows.filter(host=host)
     listing = rows.first()
     if listing is None:
         raise NotFound()
-    if expected_version is not None and listing.version != expected_version:
-        raise ListingConflict(current=listing, expected_version=expected_version)
+    if expected_version is not None and not version_is_current(listing.version, expected_version):
+        raise ListingConflict(current=listing, expected_version=highest_version(expected_version))
     if listing.status not in allowed_from:
         raise InvalidTransition(
             _("A listing that is %(status)s cannot be %(action)s.")
@@ -242,9 +244,16 @@ def move_listings(
 
 
 @transaction.atomic
-def submit_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listing:
+def submit_listing(
+    *,
+    host: HostProfile,
+    listing_id: int,
+    actor: User,
+    expected_version: int | Collection[int] | None = None,
+) -> Listing:
     """Send a draft for review, or publish it at once when approval is switched off. A listing
-    needs a summary and a description to be submitted."""
+    needs a summary and a description to be submitted. With `expected_version` (or several),
+    only if the draft is still at it (ListingConflict), as each state change below."""
     ensure_active(host)
     listing = own_listing(host=host, listing_id=listing_id)
     missing = {
@@ -262,6 +271,7 @@ def submit_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listin
         action="submitted",
         actor=actor,
         rejection_reason="",
+        expected_version=expected_version,
     )
     if not settings.LISTING_APPROVAL_REQUIRED:
         listing = _move(
@@ -342,7 +352,13 @@ def _tell_host(listing: Listing, *, kind: str, url: str, **data: str) -> None:
 
 
 @transaction.atomic
-def pause_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listing:
+def pause_listing(
+    *,
+    host: HostProfile,
+    listing_id: int,
+    actor: User,
+    expected_version: int | Collection[int] | None = None,
+) -> Listing:
     """Take a published listing off the site for a while; existing bookings stand."""
     ensure_active(host)
     return _move(
@@ -352,11 +368,18 @@ def pause_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listing
         to=Status.PAUSED,
         action="paused",
         actor=actor,
+        expected_version=expected_version,
     )
 
 
 @transaction.atomic
-def resume_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listing:
+def resume_listing(
+    *,
+    host: HostProfile,
+    listing_id: int,
+    actor: User,
+    expected_version: int | Collection[int] | None = None,
+) -> Listing:
     """Put a paused listing back on the site (it was approved before: no new review)."""
     ensure_active(host)
     return _move(
@@ -366,11 +389,19 @@ def resume_listing(*, host: HostProfile, listing_id: int, actor: User) -> Listin
         to=Status.PUBLISHED,
         action="resumed",
         actor=actor,
+        expected_version=expected_version,
     )
 
 
 @transaction.atomic
-def archive_listing(*, host: HostProfile, listing_id: int, actor: User, now: datetime) -> Listing:
+def archive_listing(
+    *,
+    host: HostProfile,
+    listing_id: int,
+    actor: User,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
+) -> Listing:
     """Retire a listing for good. Refused while a future slot has seats taken: its bookings
     are cancelled first, through the bookings app."""
     ensure_active(host)
@@ -384,4 +415,5 @@ def archive_listing(*, host: HostProfile, listing_id: int, actor: User, now: dat
         to=Status.ARCHIVED,
         action="archived",
         actor=actor,
+        expected_version=expected_version,
     )

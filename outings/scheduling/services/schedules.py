@@ -157,11 +157,20 @@ def update_schedule(
 
 @transaction.atomic
 def delete_schedule(
-    *, host: HostProfile, listing_id: int | None = None, schedule_id: int, now: datetime
+    *,
+    host: HostProfile,
+    listing_id: int | None = None,
+    schedule_id: int,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
 ) -> None:
     """Remove a rule and its unbooked future slots; refused while a future slot has bookings.
-    Past slots stay (without their schedule) as the record of what happened."""
+    Past slots stay (without their schedule) as the record of what happened. With
+    `expected_version` (or several), only if the rule is still at it, checked under its row
+    lock as an edit's (ScheduleConflict)."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
+    if expected_version is not None and not version_is_current(schedule.version, expected_version):
+        raise ScheduleConflict(current=schedule, expected_version=highest_version(expected_version))
     future = _future_slots_locked(schedule=schedule, now=now)
     if future.filter(seats_taken__gt=0).exists():
         raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))

@@ -1,5 +1,6 @@
 """What the host routes share: the caller as a host, path parameters, error field names, and
-the answers to an edit of a versioned record (a listing, a schedule, a photo, the photo order)."""
+the answers to a write on a versioned record (a listing, a schedule, a photo, the photo order,
+a date): an edit, or a state change or delete that takes its version in If-Match only."""
 
 from collections.abc import Callable
 from typing import Protocol
@@ -23,6 +24,15 @@ IfMatch = HeaderEx[
         alias="If-Match",
         max_length=1000,
         description="The ETag of what you edit: the edit is refused with 412 if it changed since.",
+    ),
+]
+IfMatchWrite = HeaderEx[
+    str | None,
+    P(
+        alias="If-Match",
+        max_length=1000,
+        description="The ETag of what you change or delete: refused with 412 if it changed "
+        "since. Without it (or with *), unconditional.",
     ),
 ]
 
@@ -63,6 +73,35 @@ def etag_of(record: Versioned) -> str:
     return f'"{record.version}"'
 
 
+def if_match_versions(request: HttpRequest) -> set[int] | None:
+    """The versions If-Match names (any of them may be current, RFC 9110), or None when it asks
+    for nothing (absent, or "*"). A header naming none (weak tags only, which never match, or
+    tags that are no version) is a 412 at once: no record is ever at it."""
+    tags = if_match_values(request)
+    if tags is None:
+        return None
+    # isdigit() alone takes "²", which int() refuses.
+    versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
+    if not versions:
+        raise PreconditionFailed()
+    return versions
+
+
+def change_versioned[T](request: HttpRequest, change: Callable[[set[int] | None], T]) -> T:
+    """Run `change`, a write on a versioned record that takes no version in its body (a state
+    change, a delete), with the versions If-Match names: None, an unconditional write, without
+    the header (v1 took these writes without a version, docs/api.md "Versioning"). The service
+    compares them under the record's row lock and refuses an old one (a StaleVersion), which
+    is the 412: of two clients holding the same ETag exactly one goes ahead."""
+    versions = if_match_versions(request)
+    try:
+        return change(versions)
+    except StaleVersion as stale:
+        if versions is None:
+            raise  # the service's own refusal, not the precondition's
+        raise PreconditionFailed() from stale
+
+
 def edit_versioned[T: Versioned](
     request: HttpRequest,
     response: HttpResponse,
@@ -82,14 +121,9 @@ def edit_versioned[T: Versioned](
     (the precondition, checked first), else a 409 conflict for the body's stale `version`, with
     the record as it is now (in `schema`) in `error.fields.current`. The answer carries the new
     ETag."""
-    tags = if_match_values(request)
+    versions = if_match_versions(request)
     expected: int | set[int] | None
-    versions: set[int] = set()
-    if tags is not None:
-        # isdigit() alone takes "²", which int() refuses.
-        versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
-        if not versions:
-            raise PreconditionFailed()
+    if versions is not None:
         # With the body's version too, the record must be at one that both name (none, when
         # they disagree: then one of them is stale, and which one says 412 or 409).
         expected = versions if version is None else versions & {version}
@@ -104,7 +138,7 @@ def edit_versioned[T: Versioned](
     try:
         record = located("body.payload", lambda: edit(expected))
     except StaleVersion as conflict:
-        if tags is not None and conflict.current.version not in versions:
+        if versions is not None and conflict.current.version not in versions:
             raise PreconditionFailed() from conflict
         current = schema.from_orm(conflict.current).model_dump(mode="json")
         # A message naming the version the edit was based on names the body's; where it was

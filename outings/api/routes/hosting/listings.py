@@ -10,7 +10,15 @@ from outings.api.caching import cacheable, not_modified
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
-from outings.api.routes.hosting.common import IfMatch, created, edit_versioned, etag_of, host
+from outings.api.routes.hosting.common import (
+    IfMatch,
+    IfMatchWrite,
+    change_versioned,
+    created,
+    edit_versioned,
+    etag_of,
+    host,
+)
 from outings.api.routes.hosting.schemas import HostListingOut, ListingIn, ListingUpdateIn
 from outings.catalog import services
 from outings.catalog.models import Listing
@@ -101,31 +109,44 @@ def replace_listing(
 def _state_route(name: str, summary: str) -> None:
     @router.post(
         f"/host/listings/{{listing_id}}/{name}",
-        response={200: HostListingOut, **ERRORS, **responses(422)},
+        response={200: HostListingOut, **ERRORS, **responses(412, 422)},
         operation_id=f"{name}_listing",
         summary=summary,
+        description="With If-Match (the listing's ETag), only if the listing is still at that "
+        "version (412 otherwise); the answer carries its new `version`.",
     )
     def change(
-        request: HttpRequest, listing_id: Id, idempotency_key: IdempotencyKey = None
+        request: HttpRequest,
+        listing_id: Id,
+        idempotency_key: IdempotencyKey = None,
+        if_match: IfMatchWrite = None,
     ) -> HttpResponse:
         owner, actor = host(request), caller(request)
 
-        def act() -> Listing:
+        def act(expected: set[int] | None) -> Listing:
             if name == "archive":
                 return services.archive_listing(
-                    host=owner, listing_id=listing_id, actor=actor, now=timezone.now()
+                    host=owner,
+                    listing_id=listing_id,
+                    actor=actor,
+                    now=timezone.now(),
+                    expected_version=expected,
                 )
             action = {
                 "submit": services.submit_listing,
                 "pause": services.pause_listing,
                 "resume": services.resume_listing,
             }[name]
-            return action(host=owner, listing_id=listing_id, actor=actor)
+            return action(host=owner, listing_id=listing_id, actor=actor, expected_version=expected)
 
         # Once per Idempotency-Key, as every host POST: a retry gets the first answer, not a
         # 409 for a state its own first try reached.
         return idempotency.respond(
-            request, key=idempotency_key, status=200, schema=HostListingOut, action=act
+            request,
+            key=idempotency_key,
+            status=200,
+            schema=HostListingOut,
+            action=lambda: change_versioned(request, act),
         )
 
 

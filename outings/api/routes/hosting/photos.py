@@ -10,7 +10,15 @@ from outings.api.auth import AUTHENTICATED
 from outings.api.errors import ValidationFailed, responses
 from outings.api.pagination import PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
-from outings.api.routes.hosting.common import IfMatch, created, edit_versioned, host, no_content
+from outings.api.routes.hosting.common import (
+    IfMatch,
+    IfMatchWrite,
+    change_versioned,
+    created,
+    edit_versioned,
+    host,
+    no_content,
+)
 from outings.api.routes.hosting.schemas import (
     PhotoOrderIn,
     PhotoOrderOut,
@@ -120,9 +128,22 @@ def update_photo(
     )
 
 
-@router.delete("/host/listings/{listing_id}/photos/{photo_id}", response={204: None, **ERRORS})
-def delete_photo(request: HttpRequest, listing_id: Id, photo_id: Id) -> HttpResponse:
-    services.delete_photo(host=host(request), listing_id=listing_id, photo_id=photo_id)
+@router.delete(
+    "/host/listings/{listing_id}/photos/{photo_id}",
+    response={204: None, **ERRORS, **responses(412)},
+)
+def delete_photo(
+    request: HttpRequest, listing_id: Id, photo_id: Id, if_match: IfMatchWrite = None
+) -> HttpResponse:
+    """Delete the photo; the others close the gap. With If-Match (the photo's `version`,
+    `"<version>"`), only if its description is still as you read it (412 otherwise)."""
+    owner = host(request)
+    change_versioned(
+        request,
+        lambda expected: services.delete_photo(
+            host=owner, listing_id=listing_id, photo_id=photo_id, expected_version=expected
+        ),
+    )
     return no_content()
 
 

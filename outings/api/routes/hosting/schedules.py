@@ -14,6 +14,8 @@ from outings.api.params import Id, IdempotencyKey
 from outings.api.routes.booking_schemas import ReasonIn, reason_of
 from outings.api.routes.hosting.common import (
     IfMatch,
+    IfMatchWrite,
+    change_versioned,
     created,
     edit_versioned,
     host,
@@ -123,11 +125,25 @@ def update_schedule(
 
 
 @router.delete(
-    "/host/listings/{listing_id}/schedules/{schedule_id}", response={204: None, **ERRORS}
+    "/host/listings/{listing_id}/schedules/{schedule_id}",
+    response={204: None, **ERRORS, **responses(412)},
 )
-def delete_schedule(request: HttpRequest, listing_id: Id, schedule_id: Id) -> HttpResponse:
-    services.delete_schedule(
-        host=host(request), listing_id=listing_id, schedule_id=schedule_id, now=timezone.now()
+def delete_schedule(
+    request: HttpRequest, listing_id: Id, schedule_id: Id, if_match: IfMatchWrite = None
+) -> HttpResponse:
+    """Delete the rule and its unbooked dates to come; refused (409) while one is booked. With
+    If-Match (the rule's ETag, `"<version>"`), only if the rule is still as you read it (412
+    otherwise)."""
+    owner = host(request)
+    change_versioned(
+        request,
+        lambda expected: services.delete_schedule(
+            host=owner,
+            listing_id=listing_id,
+            schedule_id=schedule_id,
+            now=timezone.now(),
+            expected_version=expected,
+        ),
     )
     return no_content()
 
@@ -253,7 +269,7 @@ def change_slot_capacity(
 
 @router.post(
     "/host/listings/{listing_id}/slots/{slot_id}/cancel",
-    response={200: HostSlotOut, **responses(400, 401, 403, 404, 409, 413, 422, 429)},
+    response={200: HostSlotOut, **responses(400, 401, 403, 404, 409, 412, 413, 422, 429)},
 )
 def cancel_slot(
     request: HttpRequest,
@@ -261,21 +277,28 @@ def cancel_slot(
     slot_id: Id,
     payload: ReasonIn | None = None,
     idempotency_key: IdempotencyKey = None,
+    if_match: IfMatchWrite = None,
 ) -> HttpResponse:
     """Cancel a date that has not started, booked or not: every booking on it is cancelled and
     refunded in full, each guest is told (with the optional `reason`), and each cancellation
-    counts against you. 409 `invalid_state` for a date already cancelled or started."""
+    counts against you. 409 `invalid_state` for a date already cancelled or started. With
+    If-Match (the date's `version`, `"<version>"`), only if its places are still as you read
+    them (412 otherwise)."""
     owner = host(request)
     return respond(
         request,
         key=idempotency_key,
         status=200,
         schema=HostSlotOut,
-        action=lambda: bookings_services.cancel_slot(
-            host=owner,
-            listing_id=listing_id,
-            slot_id=slot_id,
-            reason=reason_of(payload),
-            now=timezone.now(),
+        action=lambda: change_versioned(
+            request,
+            lambda expected: bookings_services.cancel_slot(
+                host=owner,
+                listing_id=listing_id,
+                slot_id=slot_id,
+                reason=reason_of(payload),
+                now=timezone.now(),
+                expected_version=expected,
+            ),
         ),
     )
