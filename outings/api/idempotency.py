@@ -1,7 +1,7 @@
 """Idempotent POSTs: a retried request with the same `Idempotency-Key` never acts twice.
 
-- same key, same request (method, path and body)  -> the first response, replayed byte for byte
-                                                     (and in its language, Content-Language);
+- same key, same request (method, path, body,      -> the first response, replayed byte for byte
+  and If-Match when sent)                             (and in its language, Content-Language);
 - same key, different request                      -> 422 `idempotency_key_reused`;
 - same key while the first is still running        -> 409 `idempotency_in_flight`, Retry-After;
 - keys are scoped to the caller (the user) and kept API_IDEMPOTENCY_TTL seconds.
@@ -152,7 +152,13 @@ def _fingerprint(request: HttpRequest) -> str:
                 for chunk in file.chunks():
                     digest.update(chunk)
                 file.seek(0)
-    return digest.hexdigest()
+    condition = request.headers.get("If-Match")
+    if condition is None:
+        return digest.hexdigest()  # what every fingerprint was before If-Match counted
+    # The version a write is based on is part of what it asks: a retry naming another is
+    # another request (422), not the first one's answer (a 412) replayed. Hashed over the
+    # digest above (hex digits), which no method-first text without the header can equal.
+    return hashlib.sha256(f"{digest.hexdigest()}\nIf-Match: {condition}".encode()).hexdigest()
 
 
 def _claim(*, scope: str, key: str, fingerprint: str, now: datetime) -> int | HttpResponse:

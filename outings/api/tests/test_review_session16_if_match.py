@@ -233,6 +233,24 @@ def test_a_retry_with_the_key_replays_the_412(api, published):
     assert Listing.objects.get(pk=published.pk).status == Status.PUBLISHED
 
 
+def test_the_key_with_another_if_match_is_another_request(api, published):
+    """A client that read the listing again and sends its new ETag is asking something else:
+    `422 idempotency_key_reused`, not the first answer's 412 replayed as if it were the same."""
+    seen = f'"{published.version}"'
+    Listing.objects.filter(pk=published.pk).update(version=published.version + 1)
+    url = f"/api/v1/host/listings/{published.pk}/pause"
+
+    first = api.post(url, headers={"If-Match": seen, "Idempotency-Key": "pause-2"})
+    again = api.post(
+        url, headers={"If-Match": f'"{published.version + 1}"', "Idempotency-Key": "pause-2"}
+    )
+
+    assert first.status_code == 412
+    assert again.status_code == 422
+    assert error_of(again)["code"] == "idempotency_key_reused"
+    assert Listing.objects.get(pk=published.pk).status == Status.PUBLISHED
+
+
 # --- Two clients holding the same ETag: exactly one wins ----------------------------------------
 
 
