@@ -4,6 +4,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from django.db import connection
+from django.db.models import F
+from django.test import Client
 from django.utils import timezone
 
 from outings.accounts.models import ApiToken
@@ -76,6 +79,62 @@ def test_a_key_left_in_flight_by_a_dead_request_is_taken_over(client, guest, gue
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("seconds_ago", "status"), [(5, 409), (55, 409), (65, 201)])
+def test_a_key_in_flight_is_waited_for_a_minute_then_taken_over(
+    client, guest, guest_token, seconds_ago, status
+):
+    """API_IDEMPOTENCY_LOCK_SECONDS as shipped (60): a request that started seconds ago may still
+    be running, and one that started over a minute ago is taken to be dead."""
+    create(client, guest_token, {"name": "ci"}, "key-1")
+    ApiToken.objects.filter(name="ci").delete()  # not committed yet: the first is still running
+    IdempotencyKey.objects.update(
+        state=IdempotencyKey.State.IN_FLIGHT,
+        created_at=timezone.now() - timedelta(seconds=seconds_ago),
+    )
+
+    response = create(client, guest_token, {"name": "ci"}, "key-1")
+
+    assert response.status_code == status
+    if status == 409:
+        assert response["Retry-After"] == "1"
+        assert error_of(response)["code"] == "idempotency_in_flight"
+        assert not ApiToken.objects.filter(name="ci").exists()
+    else:
+        assert ApiToken.objects.filter(user=guest, name="ci").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_request_that_crashes_releases_its_key_for_the_retry(guest, guest_token):
+    """The database refuses the action's write (a trigger raising, as a full disk would): the
+    answer is a 500, the key is not left in flight, and the retry with the same key runs at once
+    rather than answering 409 for a minute."""
+    api = Client(raise_request_exception=False)
+    table = connection.ops.quote_name(ApiToken._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql"
+            " AS $$ BEGIN RAISE EXCEPTION 'no space left on device'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER refuse_write BEFORE INSERT ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_write()"
+        )
+
+    crashed = create(api, guest_token, {"name": "ci"}, "key-1")
+    left = list(IdempotencyKey.objects.values_list("state", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER refuse_write ON {table}")
+    retried = create(api, guest_token, {"name": "ci"}, "key-1")
+
+    assert crashed.status_code == 500
+    assert error_of(crashed)["code"] == "server_error"
+    assert left == []
+    assert retried.status_code == 201
+    assert retried.get("Idempotent-Replayed") is None
+    assert ApiToken.objects.filter(user=guest, name="ci").count() == 1
+
+
+@pytest.mark.django_db
 def test_keys_are_scoped_to_the_caller(client, guest_token, token_for):
     other = UserFactory.create()
 
@@ -97,6 +156,52 @@ def test_an_expired_key_acts_again(client, guest, guest_token):
     assert response.status_code == 201
     assert response.get("Idempotent-Replayed") is None
     assert ApiToken.objects.filter(user=guest, name="ci").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_key_expires_24_hours_after_its_first_use(client, guest_token):
+    before = timezone.now()
+    create(client, guest_token, {"name": "ci"}, "key-1")
+    after = timezone.now()
+
+    record = IdempotencyKey.objects.get()
+
+    assert before <= record.created_at <= after
+    assert record.expires_at - record.created_at == timedelta(hours=24)
+
+
+def used_hours_ago(hours: int) -> None:
+    """Move every recorded key back in time, as if its request had been made `hours` ago."""
+    back = timedelta(hours=hours)
+    IdempotencyKey.objects.update(
+        created_at=F("created_at") - back, expires_at=F("expires_at") - back
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("hours_ago", "replayed"), [(23, True), (25, False)])
+def test_a_key_replays_for_24_hours_then_is_new_again(
+    client, guest, guest_token, hours_ago, replayed
+):
+    first = create(client, guest_token, {"name": "ci"}, "key-1")
+    used_hours_ago(hours_ago)
+
+    again = create(client, guest_token, {"name": "ci"}, "key-1")
+
+    assert again.status_code == 201
+    assert (again.content == first.content) is replayed
+    assert again.get("Idempotent-Replayed") == ("true" if replayed else None)
+    assert ApiToken.objects.filter(user=guest, name="ci").count() == (1 if replayed else 2)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("hours_ago", "swept"), [(23, 0), (25, 1)])
+def test_the_sweep_deletes_a_key_after_24_hours(client, guest_token, hours_ago, swept):
+    create(client, guest_token, {"name": "ci"}, "key-1")
+    used_hours_ago(hours_ago)
+
+    assert sweep_expired_keys(now=timezone.now()) == swept
+    assert IdempotencyKey.objects.count() == 1 - swept
 
 
 @pytest.mark.django_db
