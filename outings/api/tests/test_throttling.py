@@ -84,6 +84,22 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(client):
     assert (blocked.status_code, other.status_code) == (429, 200)
 
 
+@override_settings(API_THROTTLE_RATES=TIGHT)
+@pytest.mark.parametrize(("second", "retry_after"), [(10.25, "50"), (59.5, "1"), (59.999, "1")])
+def test_retry_after_is_the_wait_rounded_up_never_0(client, monkeypatch, second, retry_after):
+    """49.75 s left in the window is "50", not "49", which would send the client back before
+    it may; half a second is "1", never "0" (retry at once, refused again)."""
+    now = 1_800_000_000.0 + second  # a minute's start: 1_800_000_000 = 60 * 30_000_000
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: now))
+    for _ in range(2):
+        client.get("/api/v1/categories")
+
+    response = client.get("/api/v1/categories")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == retry_after
+
+
 def test_the_cache_counter_counts_within_a_window():
     key = f"test:{uuid.uuid4()}"
     counter = CacheCounter()
@@ -211,6 +227,18 @@ def test_the_redis_counter_expires_its_keys(redis_url):
     store.hit(key, 60)
 
     assert 0 < store.client.ttl(key) <= 61
+
+
+def test_the_redis_counter_outlives_the_window_it_counts(redis_url):
+    """A window's first hit may come at its very start: its count must live the whole period
+    (with the second of margin the counter adds), or the window's last seconds count from 0
+    again and let more than the limit through. Read in milliseconds from Redis itself."""
+    store = RedisCounter(redis_url)
+    key = f"test:{uuid.uuid4()}"
+
+    store.hit(key, 60)
+
+    assert 60_000 < store.client.pttl(key) <= 61_000
 
 
 def test_the_redis_counter_counts_every_hit_of_a_window_under_one_expiry(redis_url):
