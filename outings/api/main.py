@@ -17,6 +17,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from outings.api.errors import install_error_handlers, throttled_response
 from outings.api.openapi import describe_headers
+from outings.api.parser import JsonParser
 from outings.api.routes import bookings, catalog, me, search
 from outings.api.routes.hosting import router as hosting_router
 from outings.api.throttling import ApiRateLimit, request_wait
@@ -91,6 +92,7 @@ api = Api(
     openapi_url="/openapi.json",
     docs_decorator=documents_view,
     throttle=[ApiRateLimit()],
+    parser=JsonParser(),
 )
 install_error_handlers(api)
 api.add_router("", catalog.router)

@@ -3,13 +3,15 @@
 The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the edits
 that take If-Match answer the new ETag; a 429 says when to retry, as does a 409 of an operation
 that takes an Idempotency-Key (the first request is still running), whose success may be a
-replay; a 401 names the scheme. Added to the document ninja generates, from the responses and
-parameters each operation already declares, so that a new operation is described by declaring
-its statuses as usual (docs/api.md, "Adding an endpoint")."""
+replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a body not
+declared as JSON: outings.api.parser) in the error shape. Added to the document ninja generates,
+from the responses and parameters each operation already declares, so that a new operation is
+described by declaring its statuses as usual (docs/api.md, "Adding an endpoint")."""
 
 from typing import Any
 
 from outings.api import idempotency
+from outings.api.errors import ErrorOut
 
 STRING = {"type": "string"}
 ETAG = {
@@ -25,6 +27,12 @@ REPLAYED = {
     "description": "`true` when this is the recorded answer to an earlier request with the "
     "same Idempotency-Key.",
     "schema": {"type": "string", "enum": ["true"]},
+}
+UNSUPPORTED_MEDIA_TYPE = {
+    "description": "Unsupported Media Type: the body is not declared as application/json.",
+    "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{ErrorOut.__name__}"}}
+    },
 }
 WWW_AUTHENTICATE = {"description": "The scheme to authenticate with.", "schema": STRING}
 IF_NONE_MATCH = {
@@ -69,6 +77,8 @@ def _describe(operation: dict[str, Any]) -> None:
         _add(responses["429"], "Retry-After", RETRY_AFTER)
     if "401" in responses:
         _add(responses["401"], "WWW-Authenticate", WWW_AUTHENTICATE)
+    if "application/json" in operation.get("requestBody", {}).get("content", {}):
+        operation["responses"].setdefault(415, UNSUPPORTED_MEDIA_TYPE)
 
 
 def _add(response: dict[str, Any], name: str, header: dict[str, Any]) -> None:

@@ -87,7 +87,7 @@ def test_session_writes_that_fail_their_csrf_check_are_throttled(guest):
 def test_every_operation_declares_what_the_platform_answers_any_request(client):
     """Whatever the handler does: 429 over the budget and 401 for a refused token (on a public
     operation too), 403 for a session write without its CSRF token, 413 for a body over
-    API_MAX_BODY_BYTES."""
+    API_MAX_BODY_BYTES, 415 for a JSON body sent as anything else."""
     paths = client.get("/api/v1/openapi.json").json()["paths"]
 
     undeclared = set()
@@ -99,6 +99,8 @@ def test_every_operation_declares_what_the_platform_answers_any_request(client):
                 expected.add("403")
             if "requestBody" in operation:
                 expected.add("413")
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                expected.add("415")  # a body not declared as JSON (session 16)
             undeclared |= {(method.upper(), path, status) for status in expected - statuses}
 
     assert undeclared == set()
