@@ -213,7 +213,7 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
         raise HoldExpired(_("This date has started; the hold lapsed."))
     if booking.status == Status.EXPIRED:
         if take_seats(slot_id=booking.slot_id, seats=booking.seats, now=now) is None:
-            raise HoldExpired()
+            raise HoldExpired(_not_taken_again(slot_id=booking.slot_id, now=now))
     elif booking.status != Status.HELD:
         raise InvalidBookingState(_("This booking was cancelled."))
     elif booking.expires_at is not None and booking.expires_at <= now:
@@ -224,6 +224,19 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     if booking.waitlist_entry_id is not None and not booking.listing.instant_booking:
         return _request_offered(booking, guest=guest, now=now)
     return _confirm(booking, actor=guest, now=now)
+
+
+def _not_taken_again(*, slot_id: int, now: datetime) -> str | None:
+    """Why a lapsed hold's seats could not be taken again: its date was cancelled or has started
+    (the seat UPDATE's guard, which reads the date under its row lock, where the host or staff
+    may have just committed either), or else (None: HoldExpired's own message) they went to
+    someone else. Read again: the date loaded with the booking is from before that lock."""
+    slot = Slot.objects.only("status", "starts_at").get(pk=slot_id)
+    if slot.status != Slot.Status.OPEN:
+        return _("This date was cancelled; the hold lapsed.")
+    if slot.starts_at <= now:
+        return _("This date has started; the hold lapsed.")
+    return None
 
 
 def _lapses_at(slot: Slot, *, instant: bool, now: datetime) -> datetime:

@@ -26,6 +26,9 @@ from outings.scheduling.models import Slot
 
 _SLOT = Slot._meta.db_table
 
+# `status = 'open' AND starts_at > now` repeat the callers' checks, which read the slot without
+# its lock: the host cancelling it or staff moving its start hold that lock until they commit,
+# and this statement, having waited, checks the row as they left it (test_races_session16_seats).
 _TAKE = f"""
     UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s
     WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s

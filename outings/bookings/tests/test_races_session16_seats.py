@@ -1,0 +1,109 @@
+"""The seat guard's own check, in the window where it is the only one: a hold (or the confirm of a
+lapsed hold) read its date as open and to come, without a lock, and then waits for the date's
+row, which the host cancelling the date or staff moving its start hold until they commit. The
+conditional UPDATE then re-reads the row as committed (PostgreSQL re-checks an UPDATE's WHERE on
+the row it waited for) and its `status = 'open' AND starts_at > now` refuse; nothing else
+would. Each side in its own thread and connection (test_races_session13.race). Personas come
+from conftest.py."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from django.contrib.admin import site as admin_site
+from django.test import Client
+
+from outings.accounts.models import HostProfile, User
+from outings.bookings import services
+from outings.bookings.errors import HoldExpired, SlotFull
+from outings.bookings.models import Booking
+from outings.bookings.tests.conftest import NOW
+from outings.bookings.tests.test_races_session13 import race
+from outings.bookings.tests.test_review_session13_announcements import move_in_admin
+from outings.bookings.tests.test_waitlist_and_transfer import consistent
+from outings.catalog.tests.factories import UserFactory
+from outings.scheduling.models import Slot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _nudges(nudges: list[str]) -> list[str]:
+    return nudges
+
+
+@pytest.fixture
+def staff_client(client: Client) -> Client:
+    assert admin_site.is_registered(Slot)
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    return client
+
+
+def change_of(
+    change: str, *, slot: Slot, host: HostProfile, staff_client: Client, now: datetime
+) -> Callable[[], object]:
+    """The host cancels the date, or staff correct its start to half an hour before `now` (it
+    began earlier than it said), in the admin."""
+    if change == "cancelled":
+        return lambda: services.cancel_slot(host=host, slot_id=slot.pk, reason="Storm", now=now)
+    return lambda: move_in_admin(staff_client, slot, starts_at=now - timedelta(minutes=30))
+
+
+@pytest.mark.parametrize("change", ["cancelled", "started"])
+def test_a_hold_waiting_while_its_date_is_cancelled_or_started_takes_nothing(
+    guest: User, host: HostProfile, slot: Slot, staff_client: Client, change: str
+) -> None:
+    """A's hold read the date open and to come, then waits for its row while the host cancels
+    it, or staff move its start to before the hold's `now`. Without the guard's
+    `status = 'open'` (or `starts_at > now`) A held 2 seats on a cancelled date (whose
+    cancellation had ended every booking it found) or on one that had started, until the sweep.
+    The hold answers as for a full date: telling which it was would cost every full answer (the
+    hot path of a rush on the last seats) one more read, for a window this short; the guest's
+    next look at the date shows it cancelled or started."""
+    changing, holding = race(
+        change_of(change, slot=slot, host=host, staff_client=staff_client, now=NOW),
+        lambda: services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW),
+    )
+
+    assert changing.error is None
+    assert isinstance(holding.error, SlotFull)
+    assert not Booking.objects.exists()
+    assert consistent(slot) == 0
+    if change == "cancelled":
+        assert slot.status == Slot.Status.CANCELLED
+    else:
+        assert slot.starts_at == NOW - timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("cancelled", "This date was cancelled; the hold lapsed."),
+        ("started", "This date has started; the hold lapsed."),
+    ],
+)
+def test_a_lapsed_hold_confirmed_while_its_date_is_cancelled_or_started_stays_lapsed(
+    guest: User, host: HostProfile, slot: Slot, staff_client: Client, change: str, message: str
+) -> None:
+    """A's hold lapsed and was swept; A confirms at the moment the host cancels the date (its
+    cancellation locks the date's active bookings, A's is not one, and the date) or staff move
+    its start to before the confirm's `now`. The confirm checked the start as it read it and
+    waits for the date's row to take the seats again. Without the guard A's booking was
+    confirmed, 2 seats taken, on a cancelled date or one that had started; and with it A read
+    that the seats had been taken by someone else."""
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    assert held.expires_at is not None
+    assert services.expire_booking(booking_id=held.pk, now=held.expires_at)
+    later = held.expires_at + timedelta(minutes=1)
+
+    changing, confirming = race(
+        change_of(change, slot=slot, host=host, staff_client=staff_client, now=later),
+        lambda: services.confirm_booking(guest=guest, reference=held.reference, now=later),
+    )
+
+    assert changing.error is None
+    assert isinstance(confirming.error, HoldExpired)
+    assert confirming.error.message == message
+    held.refresh_from_db()
+    assert held.status == Booking.Status.EXPIRED
+    assert consistent(slot) == 0
