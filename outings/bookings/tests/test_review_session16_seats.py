@@ -5,18 +5,23 @@ conditional UPDATE's own check that its date is open. The races of the guard (a 
 moved while a hold waits for its row) are in test_races_session16_seats.py. Personas come from
 conftest.py."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
 
-from outings.accounts.models import User
+from outings.accounts.models import HostProfile, User
 from outings.bookings import services
-from outings.bookings.errors import HoldExpired
+from outings.bookings.errors import HoldExpired, SlotFull
 from outings.bookings.models import Booking, BookingEvent
+from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.bookings.tests.conftest import NOW
 from outings.bookings.tests.test_waitlist_and_transfer import consistent
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
 from outings.scheduling.models import Slot
+from outings.scheduling.selectors import bookable_slots, upcoming_slots
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_lapsed_hold_is_not_confirmed_on_a_date_cancelled_since(
-    guest: User, host, slot: Slot
+    guest: User, host: HostProfile, slot: Slot
 ) -> None:
     """A's hold lapsed and was swept; the host then cancelled the date (its active bookings only:
     A's expired hold is not one of them). A, back on the booking page, confirms. Nothing but
@@ -48,3 +53,78 @@ def test_a_lapsed_hold_is_not_confirmed_on_a_date_cancelled_since(
     assert held.status == Booking.Status.EXPIRED
     assert consistent(slot) == 0
     assert (BookingEvent.objects.count(), OutboxMessage.objects.count()) == (events, outbox)
+
+
+# --- The instant a hold or request lapses: expires_at == now ----------------------------------
+# Every reader binds the caller's `now` (Python's clock, never the database's now()), so a
+# booking lapses at exactly the instant its expires_at names: free from then on, held before.
+
+JUST_BEFORE = timedelta(microseconds=1)
+
+
+def full_date(guest: User, listing: Listing, *, instant: bool) -> tuple[Slot, Booking]:
+    """A date of 2 seats, both taken at NOW by A's hold (instant booking) or request."""
+    Listing.objects.filter(pk=listing.pk).update(instant_booking=instant)
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    first = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    assert first.status == (Booking.Status.HELD if instant else Booking.Status.REQUESTED)
+    return slot, first
+
+
+def seats_left_sql(slot: Slot, *, now: datetime) -> int:
+    """The date's seats left as search and the featured listings read them (SEATS_LEFT_SQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {SEATS_LEFT_SQL} FROM scheduling_slot s WHERE s.id = %(slot)s",  # noqa: S608
+            {"slot": slot.pk, "now": now},
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+@pytest.mark.parametrize("instant", [True, False], ids=["hold", "request"])
+def test_every_read_counts_seats_as_free_from_the_instant_they_lapse(
+    guest: User, listing: Listing, instant: bool
+) -> None:
+    """The listing page and the API's dates (with_seats_left), search (SEATS_LEFT_SQL) and the
+    bookable dates (bookable_slots) agree with the booking's own status (status_at): at
+    expires_at the seats are free, a microsecond before they are not. A request the host left
+    unanswered counts like a hold."""
+    slot, first = full_date(guest, listing, instant=instant)
+    lapses = first.expires_at
+    assert lapses is not None
+
+    def reads(now: datetime) -> tuple[int, int, bool, str]:
+        (shown,) = upcoming_slots(listing_id=listing.pk, now=now, limit=1)
+        return (
+            shown.seats_left,
+            seats_left_sql(slot, now=now),
+            bookable_slots(now=now).filter(pk=slot.pk).exists(),
+            first.status_at(now),
+        )
+
+    ended = Booking.Status.EXPIRED if instant else Booking.Status.DECLINED
+    assert reads(lapses - JUST_BEFORE) == (0, 0, False, first.status)
+    assert reads(lapses) == (2, 2, True, ended)
+    assert consistent(slot) == 2  # nothing swept: only the reads count the seats as free
+
+
+@pytest.mark.parametrize("instant", [True, False], ids=["hold", "request"])
+def test_a_newcomer_gets_the_seats_of_a_full_date_at_the_instant_they_lapse(
+    guest: User, other_guest: User, listing: Listing, instant: bool
+) -> None:
+    """B asks for the 2 seats A's hold or request took: refused a microsecond before it lapses,
+    given them at its expires_at (release_expired lapses it on the spot)."""
+    slot, first = full_date(guest, listing, instant=instant)
+    lapses = first.expires_at
+    assert lapses is not None
+
+    with pytest.raises(SlotFull):
+        services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=lapses - JUST_BEFORE)
+    second = services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=lapses)
+
+    first.refresh_from_db()
+    ended = Booking.Status.EXPIRED if instant else Booking.Status.DECLINED
+    assert (first.status, first.ended_at) == (ended, lapses)
+    assert second.status == (Booking.Status.HELD if instant else Booking.Status.REQUESTED)
+    assert consistent(slot) == 2
