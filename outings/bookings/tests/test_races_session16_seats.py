@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.admin import site as admin_site
+from django.db import connection, transaction
 from django.test import Client
 
 from outings.accounts.models import HostProfile, User
@@ -21,7 +22,9 @@ from outings.bookings.tests.conftest import NOW
 from outings.bookings.tests.test_races_session13 import race
 from outings.bookings.tests.test_review_session13_announcements import move_in_admin
 from outings.bookings.tests.test_waitlist_and_transfer import consistent
-from outings.catalog.tests.factories import UserFactory
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import SlotFactory, UserFactory
+from outings.common.tests.connections import other_connection
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,3 +110,39 @@ def test_a_lapsed_hold_confirmed_while_its_date_is_cancelled_or_started_stays_la
     held.refresh_from_db()
     assert held.status == Booking.Status.EXPIRED
     assert consistent(slot) == 0
+
+
+def test_a_newcomer_takes_lapsed_seats_without_waiting_for_a_hold_being_confirmed(
+    guest: User, other_guest: User, listing: Listing
+) -> None:
+    """A date of 4 seats: A's and B's holds of 2 both lapsed, not swept yet. A is confirming
+    at that moment: its confirm holds A's row while the payment provider answers (here another
+    session holds it, FOR UPDATE). C asks for 2 seats: the hold lapses B's hold on the spot and
+    takes its seats, skipping A's, and answers at once. Without SKIP LOCKED it waited for A's
+    confirm, however long the provider takes (lock_timeout ends that wait here after 2 s)."""
+    slot = SlotFactory.create(listing=listing, capacity=4)
+    a = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    b = services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=NOW)
+    assert a.expires_at == b.expires_at
+    lapsed = a.expires_at
+    assert lapsed is not None
+    newcomer = UserFactory.create()
+
+    confirming = other_connection()
+    try:
+        confirming.execute("SELECT id FROM bookings_booking WHERE id = %s FOR UPDATE", [a.pk])
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            c = services.hold_seats(guest=newcomer, slot_id=slot.pk, seats=2, now=lapsed)
+    finally:
+        confirming.rollback()
+        confirming.close()
+
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert statuses == {
+        a.pk: Booking.Status.HELD,  # skipped: its confirm decides it
+        b.pk: Booking.Status.EXPIRED,
+        c.pk: Booking.Status.HELD,
+    }
+    assert consistent(slot) == 4
