@@ -20,6 +20,7 @@ from outings.bookings.tests.test_waitlist_and_transfer import consistent
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
+from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
 from outings.scheduling.selectors import bookable_slots, upcoming_slots
 
@@ -128,3 +129,36 @@ def test_a_newcomer_gets_the_seats_of_a_full_date_at_the_instant_they_lapse(
     assert (first.status, first.ended_at) == (ended, lapses)
     assert second.status == (Booking.Status.HELD if instant else Booking.Status.REQUESTED)
     assert consistent(slot) == 2
+
+
+# --- A request made shortly before the start --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("instant", "before"),
+    [(False, timedelta(hours=3)), (True, timedelta(minutes=5))],
+    ids=["request", "hold"],
+)
+def test_what_is_asked_shortly_before_the_start_lapses_at_the_start(
+    guest: User, host: HostProfile, listing: Listing, instant: bool, before: timedelta
+) -> None:
+    """A request made 3 hours before the start (the host has 24 to answer) lapses at the start,
+    as a hold made 5 minutes before it (10 to confirm): its due row ends it then, the host is
+    asked to answer by then, and from then on the host can no longer accept it (past the
+    start, accepting confirmed a date already under way)."""
+    Listing.objects.filter(pk=listing.pk).update(instant_booking=instant)
+    slot = SlotFactory.create(listing=listing)
+    start = slot.starts_at
+
+    booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=start - before)
+
+    assert booking.expires_at == start
+    assert OutboxMessage.objects.get(kind="bookings.expire").due_at == start
+    if instant:
+        return
+    asked = Notification.objects.get(user=host.user, kind="booking.requested")
+    assert asked.data["expires_at"] == start.isoformat()
+    with pytest.raises(HoldExpired):
+        services.accept_request(host=host, reference=booking.reference, now=start)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED  # left to its due row
