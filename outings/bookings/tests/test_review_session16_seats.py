@@ -162,3 +162,58 @@ def test_what_is_asked_shortly_before_the_start_lapses_at_the_start(
         services.accept_request(host=host, reference=booking.reference, now=start)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.REQUESTED  # left to its due row
+
+
+# --- The host's answer to a request that lapsed -----------------------------------------------
+
+
+def request_on(listing: Listing, guest: User) -> Booking:
+    """A's request for 2 seats at NOW, on a date of 2."""
+    Listing.objects.filter(pk=listing.pk).update(instant_booking=False)
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    return services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+
+
+@pytest.mark.parametrize("late", [timedelta(0), timedelta(minutes=1)], ids=["at", "after"])
+def test_the_host_cannot_accept_a_request_that_lapsed(
+    guest: User, host: HostProfile, listing: Listing, late: timedelta
+) -> None:
+    """From its expires_at on, a request reads as declined to everyone (the guest's page, the
+    host's roster, seats left) though its due row may not have ended it yet: accepting it then
+    is refused with a reason and writes nothing (no confirmation, no event, no mail)."""
+    request = request_on(listing, guest)
+    assert request.expires_at is not None
+    written = (
+        BookingEvent.objects.count(),
+        OutboxMessage.objects.count(),
+        Notification.objects.count(),
+    )
+
+    with pytest.raises(HoldExpired) as refused:
+        services.accept_request(
+            host=host, reference=request.reference, now=request.expires_at + late
+        )
+
+    assert refused.value.message == "The request lapsed; the guest may ask again."
+    request.refresh_from_db()
+    assert (request.status, request.confirmed_at) == (Booking.Status.REQUESTED, None)
+    assert consistent(request.slot) == 2  # its seats are freed by its due row, as always
+    assert (
+        BookingEvent.objects.count(),
+        OutboxMessage.objects.count(),
+        Notification.objects.count(),
+    ) == written
+
+
+def test_the_host_accepts_a_request_up_to_the_instant_it_lapses(
+    guest: User, host: HostProfile, listing: Listing
+) -> None:
+    request = request_on(listing, guest)
+    assert request.expires_at is not None
+
+    accepted = services.accept_request(
+        host=host, reference=request.reference, now=request.expires_at - JUST_BEFORE
+    )
+
+    assert accepted.status == Booking.Status.CONFIRMED
+    assert consistent(request.slot) == 2
