@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import services
@@ -216,4 +218,41 @@ def test_the_host_accepts_a_request_up_to_the_instant_it_lapses(
     )
 
     assert accepted.status == Booking.Status.CONFIRMED
+    assert consistent(request.slot) == 2
+
+
+# --- The pages' answer to a confirm or an accept that came too late ---------------------------
+
+
+def test_the_booking_page_says_the_hold_lapsed_when_its_seats_went(
+    guest: User, other_guest: User, guest_client: Client, listing: Listing
+) -> None:
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    Booking.objects.filter(pk=held.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=timezone.now())
+
+    response = guest_client.post(f"/bookings/{held.reference}/confirm/")
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Your hold expired and the seats have been taken by someone else." in page
+    held.refresh_from_db()
+    assert held.status == Booking.Status.EXPIRED
+    assert consistent(slot) == 2
+
+
+def test_the_hosts_booking_page_says_the_request_lapsed(
+    guest: User, host: HostProfile, client: Client, listing: Listing
+) -> None:
+    request = request_on(listing, guest)
+    Booking.objects.filter(pk=request.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    client.force_login(host.user)
+
+    response = client.post(f"/host/bookings/{request.reference}/", {"action": "accept"})
+
+    assert response.status_code == 409
+    assert "The request lapsed; the guest may ask again." in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == Booking.Status.REQUESTED
     assert consistent(request.slot) == 2
