@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import services
-from outings.bookings.errors import HoldExpired, SlotFull
+from outings.bookings.errors import HoldExpired, InvalidBookingState, SlotFull
 from outings.bookings.models import Booking, BookingEvent
 from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.bookings.tests.conftest import NOW
@@ -256,3 +256,29 @@ def test_the_hosts_booking_page_says_the_request_lapsed(
     request.refresh_from_db()
     assert request.status == Booking.Status.REQUESTED
     assert consistent(request.slot) == 2
+
+
+# --- A guest cancelling at the instant their hold or request lapses ---------------------------
+
+
+@pytest.mark.parametrize("instant", [True, False], ids=["hold", "request"])
+def test_a_hold_or_request_cannot_be_cancelled_at_the_instant_it_lapses(
+    guest: User, listing: Listing, instant: bool
+) -> None:
+    """At expires_at the booking is expired (a hold) or declined (a request) for every reader
+    (Booking.status_at), though its due row has not run: cancelling it then would record a
+    lapse as the guest's cancellation. Refused, nothing written."""
+    slot, held = full_date(guest, listing, instant=instant)
+    assert held.expires_at is not None
+    events = BookingEvent.objects.count()
+
+    with pytest.raises(InvalidBookingState) as refused:
+        services.cancel_booking(guest=guest, reference=held.reference, now=held.expires_at)
+
+    ended = "expired" if instant else "declined"
+    assert refused.value.message == f"This booking is already {ended}."
+    held.refresh_from_db()
+    pending = Booking.Status.HELD if instant else Booking.Status.REQUESTED
+    assert (held.status, held.cancelled_by) == (pending, "")  # left to its due row
+    assert BookingEvent.objects.count() == events
+    assert consistent(slot) == 2
