@@ -3,8 +3,9 @@ lapsed hold) read its date as open and to come, without a lock, and then waits f
 row, which the host cancelling the date or staff moving its start hold until they commit. The
 conditional UPDATE then re-reads the row as committed (PostgreSQL re-checks an UPDATE's WHERE on
 the row it waited for) and its `status = 'open' AND starts_at > now` refuse; nothing else
-would. Each side in its own thread and connection (test_races_session13.race). Personas come
-from conftest.py."""
+would. Each side in its own thread and connection (test_races_session13.race). Last, the
+on-the-spot lapse of holds on a full date, which skips a hold another transaction holds locked
+instead of waiting for it. Personas come from conftest.py."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta

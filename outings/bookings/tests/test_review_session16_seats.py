@@ -1,7 +1,9 @@
 """Review (session 16): the seat guard and the lapse of holds and requests, pinned where a mutation
 audit found nothing that would notice a change: the instant a hold lapses (expires_at equal to
-the `now` every reader binds), a request's deadline before a date that starts soon, and the
-conditional UPDATE's own check that its date is open. The races of the guard (a date cancelled or
+the `now` every reader binds) for the reads, a newcomer, the host's accept and the guest's
+cancel; a request's deadline before a date that starts soon; what the pages answer a confirm
+or an accept that came too late; and the conditional UPDATE's own check that its date is open.
+The races of the guard (a date cancelled or
 moved while a hold waits for its row) are in test_races_session16_seats.py. Personas come from
 conftest.py."""
 
