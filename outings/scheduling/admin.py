@@ -2,16 +2,18 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.db.models import F
+from django.contrib import admin, messages
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from outings.bookings.services import capacity_changed
+from outings.accounts.models import User
+from outings.bookings.services import cancel_slot_as_staff, capacity_changed
 from outings.common import outbox
 from outings.common.bigtables import BigTableAdmin
+from outings.common.errors import DomainError
 from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import SlotConflict
@@ -37,27 +39,51 @@ class ScheduleAdmin(BigTableAdmin[Schedule]):
     readonly_fields = ("version",)  # moved by the services (update_schedule) only
 
 
+TIMES = ("starts_at", "ends_at")
+
+
+def times_of(slot: Slot) -> str:
+    """A date's times as its change form carries them from when it was opened: the instants,
+    exact (the form's own fields show seconds, in the admin's zone)."""
+    return "/".join(getattr(slot, name).isoformat() for name in TIMES)
+
+
+def _read_times(value: str | None) -> tuple[datetime, ...] | None:
+    try:
+        read = tuple(datetime.fromisoformat(part) for part in (value or "").split("/"))
+    except ValueError:
+        return None
+    return read if len(read) == len(TIMES) else None
+
+
 class SlotAdminForm(forms.ModelForm[Slot]):
-    """Refuses a save based on a version of the date older than the current one (invariant 5:
-    no silent overwrite), as the host's pages and the API refuse one (SlotConflict). The form
-    posts every field, so without the check the places shown when staff opened it were written
-    back over the host's new number, even by staff correcting only the time. Checked inside the
-    admin's transaction under the date's row lock, held until the save: an edit committed
-    meanwhile is either seen here or waits for the save."""
+    """Refuses a save over a change made since staff opened the form (invariant 5: no silent
+    overwrite), as the host's pages and the API refuse one (SlotConflict). The form posts every
+    field, so without the checks what was shown when it was opened was written back over what
+    changed meanwhile, even by staff correcting something else:
+    - the places by their version (Slot.version, which moves with places a host or staff set);
+    - the times by the times the form was opened at (`expected_times`): another staff member's
+      move, or a new duration of the listing (its dates' ends follow), moves no version, which
+      is about places (docs/adr/0008); a form that writes times (posts others than the date's)
+      while they are no longer those it showed is refused.
+    Checked inside the admin's transaction under the date's row lock, held until the save: an
+    edit committed meanwhile is either seen here or waits for the save."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_times = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Slot
-        fields = (
-            *("listing", "schedule", "starts_at", "ends_at", "capacity", "status"),
-            *("minimum_met_at", "minimum_checked_at"),
-        )
+        # Its status moves through the services only (the admin's "Cancel" action), and so do
+        # the minimum's dates, the bookings services' record of what guests were told.
+        fields = ("listing", "schedule", *TIMES, "capacity")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.current: Slot | None = None
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+            self.fields["expected_times"].initial = times_of(self.instance)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -68,35 +94,65 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         current = Slot.objects.select_for_update(of=("self",)).filter(pk=self.instance.pk).first()
         if current is None:
             return cleaned  # deleted meanwhile: the admin's save then finds nothing
-        if cleaned.get("expected_version") == current.version:
-            # Seats are counted under the same lock: a hold taken now waits for the save.
-            capacity = cleaned.get("capacity")
-            if capacity is not None and capacity < current.seats_taken:
-                # CHECK (seats_taken <= capacity) refused the save: a 500.
-                self.add_error("capacity", gettext("At least %(n)s.") % {"n": current.seats_taken})
-            return cleaned
-        # Staff's values stay in the fields; the form is now based on the date as it is, so
-        # saving it again replaces the host's places on purpose, having read them.
+        self.current = current
+        changed = []
+        if cleaned.get("expected_version") != current.version:
+            changed.append(SlotConflict(current=current).message)
+        if self._moves_times_changed_meanwhile(cleaned, current):
+            starts, ends = (timezone.localtime(getattr(current, name)) for name in TIMES)
+            changed.append(
+                gettext(
+                    "This date's times were changed since you opened it: it is now from "
+                    "%(starts)s to %(ends)s."
+                )
+                % {"starts": f"{starts:%Y-%m-%d %H:%M}", "ends": f"{ends:%Y-%m-%d %H:%M}"}
+            )
+        if changed:
+            self._based_on(current)
+            raise forms.ValidationError(
+                "%(changed)s %(again)s",
+                code=SlotConflict.code,
+                params={
+                    "changed": " ".join(changed),
+                    "again": gettext("Yours are in the form: save again to replace them."),
+                },
+            )
+        # Seats are counted under the same lock: a hold taken now waits for the save.
+        capacity = cleaned.get("capacity")
+        if capacity is not None and capacity < current.seats_taken:
+            # CHECK (seats_taken <= capacity) refused the save: a 500.
+            self.add_error("capacity", gettext("At least %(n)s.") % {"n": current.seats_taken})
+        return cleaned
+
+    def _moves_times_changed_meanwhile(self, cleaned: dict[str, Any], current: Slot) -> bool:
+        """Whether the save would write times (others than the date's) while the date's are no
+        longer those the form was opened at. A post that does not say them (not the admin's
+        form) writes no times."""
+        writes = any(
+            cleaned.get(name) is not None and cleaned[name] != getattr(current, name)
+            for name in TIMES
+        )
+        opened = _read_times(cleaned.get("expected_times"))
+        return writes and opened != tuple(getattr(current, name) for name in TIMES)
+
+    def _based_on(self, current: Slot) -> None:
+        """Staff's values stay in the fields; the form is now based on the date as it is, so
+        saving it again replaces what changed meanwhile on purpose, having read it."""
         data = QueryDict(mutable=True)
         data.update(self.data)
         data[self.add_prefix("expected_version")] = str(current.version)
+        data[self.add_prefix("expected_times")] = times_of(current)
         self.data = data
-        conflict = SlotConflict(current=current)
-        raise forms.ValidationError(
-            "%(conflict)s %(again)s",
-            code=conflict.code,
-            params={
-                "conflict": conflict.message,
-                "again": gettext("Yours are in the form: save again to replace them."),
-            },
-        )
 
 
 @admin.register(Slot)
 class SlotAdmin(BigTableAdmin[Slot]):
-    """Staff may correct a slot's times or cancel it. seats_taken is read-only here: only the
-    bookings services move it, so that it always equals the sum of active bookings. A save
-    based on an old version of the date is refused (SlotAdminForm)."""
+    """Staff may correct a date's times and places, and cancel dates (the "Cancel" action,
+    through the bookings service: its bookings end refunded in full, everyone is told).
+    seats_taken is read-only here: only the bookings services move it, so that it always equals
+    the sum of active bookings; so are its status and the minimum's dates, which only services
+    write, and, once it exists, its listing and rule (its bookings name the listing). A save
+    based on an old version or old times of the date is refused (SlotAdminForm)."""
 
     form = SlotAdminForm
     list_display = ("listing", "starts_at", "capacity", "seats_taken", "status")
@@ -109,8 +165,38 @@ class SlotAdmin(BigTableAdmin[Slot]):
     search_fields = ("listing",)
     search_help_text = _("A listing's number: its dates.")
     raw_id_fields = ("listing", "schedule")
-    readonly_fields = ("seats_taken", "version")
+    readonly_fields = ("seats_taken", "status", "minimum_met_at", "minimum_checked_at", "version")
     ordering = ("-starts_at",)
+    actions = ("cancel_dates",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Slot | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return tuple(self.readonly_fields)
+        return ("listing", "schedule", *self.readonly_fields)
+
+    @admin.action(description=_("Cancel, refunding every guest in full"), permissions=["change"])
+    def cancel_dates(self, request: HttpRequest, queryset: QuerySet[Slot]) -> None:
+        """Each date in its own transaction (cancel_slot_as_staff): one refused (begun, already
+        cancelled) is a message, and the others go ahead."""
+        staff = request.user
+        assert isinstance(staff, User)
+        done = 0
+        for slot in queryset.order_by("pk"):
+            try:
+                cancel_slot_as_staff(
+                    staff=staff,
+                    slot_id=slot.pk,
+                    reason=str(_("Cancelled by staff in the admin.")),
+                    now=timezone.now(),
+                )
+            except DomainError as error:
+                self.message_user(request, f"{slot}: {error.message}", messages.WARNING)
+                continue
+            self.log_change(request, slot, gettext("Cancelled, every guest refunded in full."))
+            done += 1
+        self.message_user(
+            request, ngettext("%d date cancelled.", "%d dates cancelled.", done) % done
+        )
 
     def save_model(self, request: HttpRequest, obj: Slot, form: Any, change: bool) -> None:
         """A booked date whose times staff correct is RETIMED, as one whose end a new duration
@@ -126,8 +212,9 @@ class SlotAdmin(BigTableAdmin[Slot]):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        # The start the guests were told, for the mail that says what moved.
-        was_starts_at = form.initial.get("starts_at")
+        # The start the guests were told, for the mail that says what moved: the date as the
+        # form found it under its lock.
+        was_starts_at = form.current.starts_at if form.current is not None else None
         columns = {field.name for field in Slot._meta.concrete_fields}
         fields = [name for name in form.changed_data if name in columns]
         if "capacity" in fields:
@@ -143,6 +230,6 @@ class SlotAdmin(BigTableAdmin[Slot]):
         moved = {"starts_at", "ends_at"} & set(form.changed_data)
         if moved and obj.seats_taken > 0:
             payload: dict[str, object] = {"slots": [obj.pk]}
-            if isinstance(was_starts_at, datetime) and was_starts_at != obj.starts_at:
+            if was_starts_at is not None and was_starts_at != obj.starts_at:
                 payload["was_starts_at"] = {str(obj.pk): was_starts_at.isoformat()}
             outbox.enqueue(kind=events.RETIMED, payload=payload)

@@ -1,6 +1,6 @@
 """Cancelling: by the guest (refund per the policy booked under), by the host (everything back,
-and recorded against the host), by staff (logged), and a whole date, by its host or because its
-minimum number of guests was not reached at the cut-off. Seats are released in the same
+and recorded against the host), by staff (logged), and a whole date, by its host, by staff or
+because its minimum number of guests was not reached at the cut-off. Seats are released in the same
 transaction and offered to the waiting list."""
 
 from collections.abc import Collection
@@ -226,19 +226,53 @@ def cancel_slot(
     expected_version: int | Collection[int] | None = None,
 ) -> Slot:
     """The host cancels a date of theirs, booked or not: every guest is told and due a full
-    refund, and each cancellation counts against the host. The date's state is checked under
-    its lock: of two cancellations at once (a double click, or the minimum's cut-off) the
-    second is refused as already cancelled. With `listing_id` (the listing the caller's path
-    names) a date of another of the host's listings is NotFound like a missing one; without
-    it (the roster page, whose path names only the date) any of the host's dates. With
-    `expected_version` (or several), only if the date is still at it (its places as the host
-    last set them: Slot.version), checked under its lock before its state (SlotConflict)."""
+    refund, and each cancellation counts against the host. With `listing_id` (the listing the
+    caller's path names) a date of another of the host's listings is NotFound like a missing
+    one; without it (the roster page, whose path names only the date) any of the host's dates.
+    With `expected_version` (or several), only if the date is still at it (its places as the
+    host last set them: Slot.version), checked under its lock before its state (SlotConflict).
+    The date's state is checked under its lock (`_close_open_slot`)."""
     ensure_active(host)
     own = Slot.objects.filter(pk=slot_id, listing__host=host)
     if listing_id is not None:
         own = own.filter(listing_id=listing_id)
     if not own.exists():
         raise NotFound(_("There is no such date."))
+    return _close_open_slot(
+        slot_id=slot_id,
+        by=Party.HOST,
+        actor=host.user,
+        reason=reason[:REASON_MAX],
+        now=now,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def cancel_slot_as_staff(*, staff: User, slot_id: int, reason: str, now: datetime) -> Slot:
+    """Staff cancel any date, booked or not (the admin's "Cancel dates" action): as a host's
+    cancellation, every guest is told and due a full refund, whoever waits for a seat is told,
+    and each booking's cancellation is recorded with the staff member's name (by staff, not
+    counted against the host, who is told of each, as of a guest's)."""
+    if not staff.is_staff or not Slot.objects.filter(pk=slot_id).exists():
+        raise NotFound(_("There is no such date."))
+    return _close_open_slot(
+        slot_id=slot_id, by=Party.STAFF, actor=staff, reason=reason[:REASON_MAX], now=now
+    )
+
+
+def _close_open_slot(
+    *,
+    slot_id: int,
+    by: str,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    expected_version: int | Collection[int] | None = None,
+) -> Slot:
+    """Cancel the date and its bookings if it is open and has not begun, checked under its lock
+    and its bookings': of two cancellations at once (a double click, the minimum's cut-off,
+    its host and staff) the second is refused as already cancelled."""
     slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
     if not version_is_current(slot.version, expected_version):
         raise SlotConflict(current=slot)
@@ -246,9 +280,7 @@ def cancel_slot(
         raise InvalidBookingState(_("This date is already cancelled."))
     if slot.starts_at <= now:
         raise InvalidBookingState(_("This date has already started."))
-    return _close_slot(
-        slot, bookings, by=Party.HOST, actor=host.user, reason=reason[:REASON_MAX], now=now
-    )
+    return _close_slot(slot, bookings, by=by, actor=actor, reason=reason, now=now)
 
 
 def slots_due_for_minimum(*, now: datetime) -> list[int]:

@@ -17,6 +17,7 @@ from outings.catalog.tests.factories import SlotFactory, UserFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
 from outings.notifications.models import Notification
+from outings.scheduling.admin import times_of
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,7 @@ def move_in_admin(client: Client, slot: Slot, *, starts_at: datetime) -> None:
             "capacity": slot.capacity,
             "status": slot.status,
             "expected_version": slot.version,
+            "expected_times": times_of(slot),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -34,7 +34,10 @@ def open_form(client: Client, slot: Slot) -> dict[str, object]:
     page = client.get(change_url(slot)).content.decode()
     version = re.search(r'name="expected_version" value="(\d+)"', page)
     assert version is not None, "the form carries the version it was opened at"
-    return {**slot_form(slot), "expected_version": version.group(1)}
+    # and the times (test_review_session16_admin.py)
+    opened = re.search(r'name="expected_times" value="([^"]+)"', page)
+    assert opened is not None
+    return {**slot_form(slot), "expected_version": version.group(1), "expected_times": opened[1]}
 
 
 def host_sets_places(slot: Slot, capacity: int) -> None:
