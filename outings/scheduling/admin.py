@@ -84,6 +84,11 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
             self.fields["expected_times"].initial = times_of(self.instance)
+            # An existing date stays on its listing (its bookings name it) and its rule.
+            # Disabled rather than read-only: the fields stay in the form, so that a new start
+            # is checked against the listing's other dates (slot_unique_start) as a form error.
+            for name in ("listing", "schedule"):
+                self.fields[name].disabled = True
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -151,7 +156,7 @@ class SlotAdmin(BigTableAdmin[Slot]):
     through the bookings service: its bookings end refunded in full, everyone is told).
     seats_taken is read-only here: only the bookings services move it, so that it always equals
     the sum of active bookings; so are its status and the minimum's dates, which only services
-    write, and, once it exists, its listing and rule (its bookings name the listing). A save
+    write; once it exists, its listing and rule are fixed (SlotAdminForm). A save
     based on an old version or old times of the date is refused (SlotAdminForm)."""
 
     form = SlotAdminForm
@@ -168,11 +173,6 @@ class SlotAdmin(BigTableAdmin[Slot]):
     readonly_fields = ("seats_taken", "status", "minimum_met_at", "minimum_checked_at", "version")
     ordering = ("-starts_at",)
     actions = ("cancel_dates",)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Slot | None = None) -> tuple[str, ...]:
-        if obj is None:
-            return tuple(self.readonly_fields)
-        return ("listing", "schedule", *self.readonly_fields)
 
     @admin.action(description=_("Cancel, refunding every guest in full"), permissions=["change"])
     def cancel_dates(self, request: HttpRequest, queryset: QuerySet[Slot]) -> None:

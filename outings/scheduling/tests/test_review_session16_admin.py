@@ -223,3 +223,21 @@ def test_staff_add_a_date_to_a_listing(staff_client: Client) -> None:
     assert response.status_code == 302, response.content.decode()[:2000]
     made = Slot.objects.get(listing=listing)
     assert (made.starts_at, made.capacity, made.status) == (start, 8, Slot.Status.OPEN)
+
+
+def test_a_date_moved_onto_another_start_of_its_listing_is_a_form_error(
+    staff_client: Client,
+) -> None:
+    """With its listing read-only, the form no longer checked slot_unique_start (Django skips a
+    constraint naming a field the form lacks): the save broke it and answered 500."""
+    slot = SlotFactory.create()
+    other = SlotFactory.create(listing=slot.listing)
+    hours = int((other.starts_at - slot.starts_at) / timedelta(hours=1))
+
+    response = staff_client.post(
+        change_url(slot), {**open_form(staff_client, slot), **times(slot, hours=hours)}
+    )
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Slot.objects.get(pk=slot.pk).starts_at == slot.starts_at
