@@ -26,6 +26,9 @@ EXPIRE = "bookings.expire"
 CONFIRMED = "bookings.confirmed"
 REMIND = "bookings.remind"
 REFUND = "bookings.refund"
+# The news of a booking's mail that is no notification's (the reminder), held to the booking as
+# it was written like a notice's (`send_booking_mail`, `_still_holds`).
+BOOKING_MAIL = "booking.mail"
 
 
 def booking_url(booking: Booking) -> str:
@@ -331,12 +334,13 @@ def _told_start(data: Mapping[str, Any]) -> datetime | None:
 
 @emails.holds(Kind.BOOKING_CONFIRMED)
 @emails.holds(Kind.BOOKING_RETIMED)
+@emails.holds(BOOKING_MAIL)
 def _still_holds(data: Mapping[str, Any]) -> bool:
-    """A move's notice, or a confirmation's, holds while the booking is at the version it names
-    (a later move, a transfer or a cancellation moves it, and says so in its own notice) and its
-    date at the times it gives (staff moving it again are told by a notice of their own, which
-    the bookings worker may not have written yet). It checks what the data names: a notice
-    naming no booking has nothing that could overtake it."""
+    """A move's notice, or a confirmation's, or a reminder, holds while the booking is at the
+    version it names (a later move, a transfer or a cancellation moves it, and says so in its
+    own notice) and its date at the times it gives (staff moving it again are told by a notice
+    of their own, which the bookings worker may not have written yet). It checks what the data
+    names: a notice naming no booking has nothing that could overtake it."""
     reference = data.get("reference")
     if not reference:
         return True
@@ -412,18 +416,21 @@ def _invite(booking: Booking, *, withdrawn: bool = False) -> list[tuple[str, dic
 def send_booking_mail(
     booking: Booking, *, template: str, to: User, notice: Notification | None = None
 ) -> None:
-    """A mail about one booking with its calendar invite attached (rendered when sent). With
-    `notice`, the mail tells that notification's news: it goes only while the booking is at its
-    version and its date at its times (`_still_holds`), else it is skipped, so that its text,
-    written now, and its invite, rendered when it goes, never give two times."""
-    holds = None
+    """A mail about one booking with its calendar invite attached (rendered when sent). It goes
+    only while the booking is at its version and its date at its times (`_still_holds`), else
+    it is skipped, so that its text, written now, and its invite, rendered when it goes, never
+    give two times, nor one that stopped being true, and no mail about the booking follows
+    the one that told of its cancellation or its handing on. With `notice`, the mail tells that
+    notification's news (and marks it sent once it went); without, the news is the mail's own
+    (the reminder: a date moved plans its own, effects.plan_reminder)."""
+    data = {
+        "reference": booking.reference,
+        "version": booking.version,
+        "starts_at": booking.slot.starts_at.isoformat(),
+        "ends_at": booking.slot.ends_at.isoformat(),
+    }
+    holds: dict[str, object] = {"kind": BOOKING_MAIL, "data": data}
     if notice is not None:
-        data = {
-            "reference": booking.reference,
-            "version": booking.version,
-            "starts_at": booking.slot.starts_at.isoformat(),
-            "ends_at": booking.slot.ends_at.isoformat(),
-        }
         holds = {"kind": notice.kind, "id": notice.pk, "data": data}
     emails.send_email(
         to=to.email,

@@ -69,7 +69,9 @@ def attachment(name: str) -> Callable[[AttachmentFunc], AttachmentFunc]:
 # notice's data says still holds. One that no longer holds, or whose notice was withdrawn
 # (services.withdraw_email), is not mailed: a later notice says what holds now. One that went is
 # marked sent, so that a later notice knows what the recipient's mailbox says. The notice is the
-# notification whose own mail it is, or the one a mail of its own names (send_email's `notice`).
+# notification whose own mail it is, or the one a mail of its own names (send_email's `notice`);
+# a mail that is no notification's (a reminder) names its news the same way, with no id: it
+# goes while its data holds, and nothing is marked.
 HoldsFunc = Callable[[Mapping[str, Any]], bool]
 _holds: dict[str, HoldsFunc] = {}
 
@@ -96,15 +98,17 @@ def _overtaken(notice: Mapping[str, Any]) -> bool:
     still = _holds.get(str(notice.get("kind", "")))
     if still is None:
         return False
-    withdrawn = Notification.objects.filter(
-        pk=int(notice["id"]), email_state=Notification.EmailState.WITHDRAWN
-    ).exists()
+    withdrawn = "id" in notice and (
+        Notification.objects.filter(
+            pk=int(notice["id"]), email_state=Notification.EmailState.WITHDRAWN
+        ).exists()
+    )
     return withdrawn or not still(notice.get("data", {}))
 
 
 def _record_sent(message: OutboxMessage) -> None:
     notice = _notice_of(message.payload)
-    if str(notice.get("kind", "")) in _holds:
+    if str(notice.get("kind", "")) in _holds and "id" in notice:
         Notification.objects.filter(pk=int(notice["id"]), email_state="").update(
             email_state=Notification.EmailState.SENT
         )
@@ -138,7 +142,8 @@ def send_email(
     `time_zone` are for a recipient who is no user (the best guess the caller has), ignored
     with `user_id`. `notice` ({"kind", "id", "data"}): the notification whose news this mail
     tells in a template of its own (the "Booked" mail, with its invite): it goes only while that
-    notice holds, and marks it sent, as the notification's own mail would (`holds`)."""
+    notice holds, and marks it sent, as the notification's own mail would (`holds`); without
+    "id", the mail's own news (a reminder), held the same way, with nothing to mark."""
     for name, _arguments in attachments:
         if name not in _attachments:
             raise LookupError(f"no attachment function is registered as {name!r}")

@@ -67,7 +67,9 @@ def remind_guest(*, booking_id: int, planned: datetime, now: datetime) -> bool:
     if it is still confirmed and its date still starts at `planned` (a moved date plans its own,
     effects.plan_reminder) and has not begun. Read under the booking's lock: a cancellation or a
     transfer under way is waited for, so the reminder never follows a cancellation's mail nor
-    goes to a guest who just handed the booking on. False when nothing was sent."""
+    goes to a guest who just handed the booking on. The mail is held to the booking as it is
+    now (effects.send_booking_mail): a move, a cancellation or a transfer before it went skips
+    it. False when nothing was written."""
     list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk", flat=True))
     booking = (
         Booking.objects.select_related("slot", "listing", "guest")
