@@ -20,6 +20,7 @@ from outings.bookings.tests import test_review_session14 as session14
 from outings.bookings.tests.test_review_session14 import _nudges, sink, staff_client
 from outings.bookings.tests.test_review_session15_booked import handle_moves, smtp_back, subjects
 from outings.bookings.tests.test_review_session15_retime import later, sequence_of, start_of
+from outings.catalog.tests.factories import UserFactory
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
 from outings.notifications import emails
@@ -139,3 +140,23 @@ def test_a_reminder_goes_when_nothing_changed(
     reminder = session14.received_by(sink, guest)[-1]
     assert "July 5, 2031, 10 a.m. EDT" in session14.text_of(reminder)
     assert start_of(reminder) == "20310705T100000"
+
+
+def test_a_reminder_that_had_not_gone_when_the_booking_was_handed_on_is_not_sent(
+    guest: User, sink: SmtpSink, booked: tuple[Slot, Booking]
+) -> None:
+    """The reminder written for the guest went after the transfer's mail told them the booking
+    is no longer theirs (its invite, rendered then, the event withdrawn from their calendar)."""
+    _slot, booking = booked
+    friend = UserFactory.create(email="friend@example.org", preferred_language="en")
+    _transfer, secret = services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email=friend.email, now=timezone.now()
+    )
+    session14.run_worker()
+    remind_while_smtp_is_down(sink)
+
+    services.accept_transfer(user=friend, secret=secret, now=timezone.now())
+    smtp_back(sink)
+    session14.run_worker()
+
+    assert subjects(sink, guest) == ["Booked", "Booking transferred"]
