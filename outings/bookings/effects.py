@@ -143,8 +143,9 @@ def _confirm_to(booking: Booking, *, guest: User) -> None:
     notice = notify(
         user=guest,
         kind=Kind.BOOKING_CONFIRMED,
-        # The version marks a notice whose mail tells its news (`_confirmation_unsent`).
-        data=_data(booking, version=booking.version),
+        # The version marks a notice whose mail tells its news (`_confirmation_unsent`); its
+        # times are what the guest's mailbox says once it went (`_last_told`).
+        data=_data(booking, version=booking.version, ends_at=booking.slot.ends_at.isoformat()),
         url=booking_url(booking),
         email=False,
     )
@@ -265,7 +266,10 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
     where the date was when the guest's mail last said (`told_starts_at`): one mail, from the
     time they knew to the time it is. A confirmed guest whose "Booked" mail has not gone gets
     that mail again at the new time instead (`_confirm_to`): their first mail gives the time as
-    it is. The inbox keeps each move as it came."""
+    it is. One whose confirmation the worker has not announced yet gets no mail either: the
+    announcement, still to come, writes "Booked" at the time then true (`_unannounced`); and
+    none whose mailbox already gives the new times ("Booked" written after the move went
+    first, `_last_told`). The inbox keeps each move as it came."""
     start = booking.slot.starts_at
     data = _data(
         booking,
@@ -284,6 +288,7 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
     )
     confirmed = booking.status == Booking.Status.CONFIRMED
     confirmation = _confirmation_unsent(booking) if confirmed else None
+    mailed = True
     if confirmation is not None:
         # The guest's "Booked" mail has not gone, and no longer holds (it would give the time
         # it was written with): it is written again at the new time, the first time the guest
@@ -292,8 +297,16 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
             booking, template="booking_confirmed", to=booking.guest, notice=confirmation
         )
         told: datetime | None = start
+        mailed = False
+    elif confirmed and _unannounced(booking):
+        told, mailed = start, False
+    elif overtaken is not None:
+        told = _told_start(overtaken.data) or was_starts_at
     else:
-        told = (_told_start(overtaken.data) if overtaken is not None else None) or was_starts_at
+        last = _last_told(booking)
+        told = (last[0] if last else None) or was_starts_at
+        # "Booked", written after the move, went first: it gave these times already.
+        mailed = last != (start, booking.slot.ends_at)
     data["told_starts_at"] = (told or start).isoformat()
     mail = {key: value for key, value in data.items() if key != "was_starts_at"}
     if told is not None and told != start:
@@ -305,7 +318,44 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
         email_data=mail,
         url=booking_url(booking),
         attachments=_invite(booking) if confirmed else (),
-        email=confirmation is None,
+        email=mailed,
+    )
+
+
+def _unannounced(booking: Booking) -> bool:
+    """Whether the worker has still to announce the booking's confirmation to its guest: not
+    counted yet (announce_confirmed counts it, under the booking's lock the caller holds) and
+    no "Booked" notice to this guest (a booking handed on has one from its transfer)."""
+    return (
+        booking.counted_on is None
+        and not Notification.objects.filter(
+            user_id=booking.guest_id,
+            kind=Kind.BOOKING_CONFIRMED,
+            data__reference=booking.reference,
+        ).exists()
+    )
+
+
+def _last_told(booking: Booking) -> tuple[datetime | None, datetime | None] | None:
+    """The start and end that the last mail known to have gone to the guest about the booking
+    gave (its "Booked" or a move's, Notification.email_state), None for either it did not give
+    (a "Booked" notice from before it recorded its end); None when none is known to have gone."""
+    notice = (
+        Notification.objects.filter(
+            user_id=booking.guest_id,
+            kind__in=[Kind.BOOKING_CONFIRMED, Kind.BOOKING_RETIMED],
+            data__reference=booking.reference,
+            email_state=Notification.EmailState.SENT,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if notice is None:
+        return None
+    start, end = (notice.data.get(key) for key in ("starts_at", "ends_at"))
+    return (
+        parse_datetime(str(start)) if start else None,
+        parse_datetime(str(end)) if end else None,
     )
 
 
