@@ -16,7 +16,7 @@ from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.common import outbox
 from outings.notifications import emails, live
 from outings.notifications.models import Notification
-from outings.notifications.services import notify, withdraw_email
+from outings.notifications.services import notify
 from outings.scheduling.models import Slot
 from outings.stats.services import add_bookings
 
@@ -39,7 +39,7 @@ def roster_url(booking: Booking) -> str:
     return reverse("hosting:roster", args=[booking.slot_id])
 
 
-def _data(booking: Booking, **extra: object) -> dict[str, object]:
+def booking_data(booking: Booking, **extra: object) -> dict[str, object]:
     return {
         "reference": booking.reference,
         "listing": booking.listing.title,
@@ -85,7 +85,7 @@ def requested(booking: Booking) -> None:
     notify(
         user=_host_user(booking),
         kind=Kind.BOOKING_REQUESTED,
-        data=_data(
+        data=booking_data(
             booking,
             guest=booking.guest.get_full_name() or booking.guest.email,
             expires_at=booking.expires_at.isoformat(),
@@ -122,7 +122,7 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
     notify(
         user=_host_user(booking),
         kind=Kind.BOOKING_RECEIVED,
-        data=_data(booking, guest=guest.get_full_name() or guest.email),
+        data=booking_data(booking, guest=guest.get_full_name() or guest.email),
         url=roster_url(booking),
     )
     host_dashboard_changed(booking, event="confirmed")
@@ -139,13 +139,15 @@ def _confirm_to(booking: Booking, *, guest: User) -> None:
     """The "Booked" notice in the guest's inbox, and its mail with the invite (the mail says it:
     the notice sends none of its own). The mail tells the notice's news (`send_booking_mail`):
     it goes only while the booking is at this version and its date at these times; a date moved
-    before it went has it written again at the new time (`retimed`)."""
+    before it went has it written again at the new time (bookings/retiming.py)."""
     notice = notify(
         user=guest,
         kind=Kind.BOOKING_CONFIRMED,
-        # The version marks a notice whose mail tells its news (`_confirmation_unsent`); its
-        # times are what the guest's mailbox says once it went (`_last_told`).
-        data=_data(booking, version=booking.version, ends_at=booking.slot.ends_at.isoformat()),
+        # The version marks a notice whose mail tells its news, and its times are what the
+        # guest's mailbox says once it went (retiming._confirmation_unsent, _last_told).
+        data=booking_data(
+            booking, version=booking.version, ends_at=booking.slot.ends_at.isoformat()
+        ),
         url=booking_url(booking),
         email=False,
     )
@@ -188,14 +190,14 @@ def ended(booking: Booking, *, was: str, by: str) -> None:
         notify(
             user=booking.guest,
             kind=Kind.BOOKING_DECLINED,
-            data=_data(booking, by=by, reason=booking.cancel_reason),
+            data=booking_data(booking, by=by, reason=booking.cancel_reason),
             url=booking_url(booking),
         )
         host_dashboard_changed(booking, event="declined")
         return
     # The refund due (None: nothing was paid, a hold or a request) and the reason, as the
     # booking page shows them (a system's reason is its msgid, translated when read).
-    data = _data(
+    data = booking_data(
         booking,
         by=by,
         refund=booking.refund_due,
@@ -210,13 +212,13 @@ def ended(booking: Booking, *, was: str, by: str) -> None:
             url=booking_url(booking),
             # The confirmation's invite put the date in the guest's calendar: the same event
             # (same UID, next SEQUENCE, STATUS:CANCELLED) takes it out.
-            attachments=_invite(booking) if was == Booking.Status.CONFIRMED else (),
+            attachments=invite(booking) if was == Booking.Status.CONFIRMED else (),
         )
     if by != Booking.Party.HOST and was != Booking.Status.HELD:
         notify(
             user=_host_user(booking),
             kind=Kind.BOOKING_CANCELLED_FOR_HOST,
-            data=_data(booking, guest=booking.guest.get_full_name() or booking.guest.email),
+            data=booking_data(booking, guest=booking.guest.get_full_name() or booking.guest.email),
             url=roster_url(booking),
         )
     host_dashboard_changed(booking, event="cancelled")
@@ -226,7 +228,7 @@ def waitlist_offered(booking: Booking) -> None:
     notify(
         user=booking.guest,
         kind=Kind.WAITLIST_OFFER,
-        data=_data(
+        data=booking_data(
             booking, expires_at=booking.expires_at.isoformat() if booking.expires_at else ""
         ),
         url=booking_url(booking),
@@ -250,136 +252,6 @@ def waitlist_closed(slot: Slot, entries: list[WaitlistEntry]) -> None:
             },
             url=listing.get_absolute_url(),
         )
-
-
-def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
-    """Its date's times moved (the listing's duration changed its end; staff corrected its
-    times): the guest is told what moved, the new end, or the new start and end with the start
-    it had (`was_starts_at`, when it differs), a confirmed guest with the calendar event at the
-    new time (a later SEQUENCE: call after moving the version, by one); a hold or a request,
-    which put nothing in a calendar, with its deadline (the text says that it stands at the new
-    time, notifications/texts.py).
-
-    The notice names the booking's version and the times it gives: its mail goes only while they
-    are still so (`_still_holds`), so a guest never reads a time that stopped being true.
-    A notice of an earlier move whose mail had not gone is withdrawn, and this one's mail says
-    where the date was when the guest's mail last said (`told_starts_at`): one mail, from the
-    time they knew to the time it is. A confirmed guest whose "Booked" mail has not gone gets
-    that mail again at the new time instead (`_confirm_to`): their first mail gives the time as
-    it is. One whose confirmation the worker has not announced yet gets no mail either: the
-    announcement, still to come, writes "Booked" at the time then true (`_unannounced`); and
-    none whose mailbox already gives the new times ("Booked" written after the move went
-    first, `_last_told`). The inbox keeps each move as it came."""
-    start = booking.slot.starts_at
-    data = _data(
-        booking,
-        ends_at=booking.slot.ends_at.isoformat(),
-        status=booking.status,
-        version=booking.version,
-    )
-    if was_starts_at is not None and was_starts_at != start:
-        data["was_starts_at"] = was_starts_at.isoformat()
-    if booking.expires_at is not None:  # a hold's or a request's deadline
-        data["expires_at"] = booking.expires_at.isoformat()
-    overtaken = withdraw_email(
-        user=booking.guest,
-        kind=Kind.BOOKING_RETIMED,
-        about={"reference": booking.reference, "version": booking.version - 1},
-    )
-    confirmed = booking.status == Booking.Status.CONFIRMED
-    confirmation = _confirmation_unsent(booking) if confirmed else None
-    mailed = True
-    if confirmation is not None:
-        # The guest's "Booked" mail has not gone, and no longer holds (it would give the time
-        # it was written with): it is written again at the new time, the first time the guest
-        # is told, so the move is in the inbox only.
-        send_booking_mail(
-            booking, template="booking_confirmed", to=booking.guest, notice=confirmation
-        )
-        told: datetime | None = start
-        mailed = False
-    elif confirmed and _unannounced(booking):
-        told, mailed = start, False
-    elif overtaken is not None:
-        told = _told_start(overtaken.data) or was_starts_at
-    else:
-        last = _last_told(booking)
-        told = (last[0] if last else None) or was_starts_at
-        # "Booked", written after the move, went first: it gave these times already.
-        mailed = last != (start, booking.slot.ends_at)
-    data["told_starts_at"] = (told or start).isoformat()
-    mail = {key: value for key, value in data.items() if key != "was_starts_at"}
-    if told is not None and told != start:
-        mail["was_starts_at"] = told.isoformat()
-    notify(
-        user=booking.guest,
-        kind=Kind.BOOKING_RETIMED,
-        data=data,
-        email_data=mail,
-        url=booking_url(booking),
-        attachments=_invite(booking) if confirmed else (),
-        email=mailed,
-    )
-
-
-def _unannounced(booking: Booking) -> bool:
-    """Whether the worker has still to announce the booking's confirmation to its guest: not
-    counted yet (announce_confirmed counts it, under the booking's lock the caller holds) and
-    no "Booked" notice to this guest (a booking handed on has one from its transfer)."""
-    return (
-        booking.counted_on is None
-        and not Notification.objects.filter(
-            user_id=booking.guest_id,
-            kind=Kind.BOOKING_CONFIRMED,
-            data__reference=booking.reference,
-        ).exists()
-    )
-
-
-def _last_told(booking: Booking) -> tuple[datetime | None, datetime | None] | None:
-    """The start and end that the last mail known to have gone to the guest about the booking
-    gave (its "Booked" or a move's, Notification.email_state), None for either it did not give
-    (a "Booked" notice from before it recorded its end); None when none is known to have gone."""
-    notice = (
-        Notification.objects.filter(
-            user_id=booking.guest_id,
-            kind__in=[Kind.BOOKING_CONFIRMED, Kind.BOOKING_RETIMED],
-            data__reference=booking.reference,
-            email_state=Notification.EmailState.SENT,
-        )
-        .order_by("-id")
-        .first()
-    )
-    if notice is None:
-        return None
-    start, end = (notice.data.get(key) for key in ("starts_at", "ends_at"))
-    return (
-        parse_datetime(str(start)) if start else None,
-        parse_datetime(str(end)) if end else None,
-    )
-
-
-def _confirmation_unsent(booking: Booking) -> Notification | None:
-    """The latest "Booked" notice of the booking to its guest whose mail has not gone (a notice
-    from before its mail told its news names no version: that mail went as it was)."""
-    return (
-        Notification.objects.filter(
-            user_id=booking.guest_id,
-            kind=Kind.BOOKING_CONFIRMED,
-            data__reference=booking.reference,
-            data__has_key="version",
-            email_state="",
-        )
-        .order_by("-id")
-        .first()
-    )
-
-
-def _told_start(data: Mapping[str, Any]) -> datetime | None:
-    """The start the guest's mail last gave before the move notice `data` (a notice written
-    before the start was recorded: the one it moved from, or its own)."""
-    told = data.get("told_starts_at") or data.get("was_starts_at") or data.get("starts_at")
-    return parse_datetime(str(told)) if told else None
 
 
 @emails.holds(Kind.BOOKING_CONFIRMED)
@@ -413,7 +285,7 @@ def minimum_met(slot: Slot, bookings: list[Booking]) -> None:
         notify(
             user=booking.guest,
             kind=Kind.SLOT_MINIMUM_MET,
-            data=_data(booking),
+            data=booking_data(booking),
             url=booking_url(booking),
             email=booking.counted_on is not None,
         )
@@ -425,7 +297,7 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
         to=transfer.to_email,
         template="booking_transfer",
         context={
-            **_data(booking),
+            **booking_data(booking),
             "from_name": transfer.from_user.get_full_name() or transfer.from_user.email,
             "accept_url": settings.SITE_URL + reverse("bookings:transfer", args=[secret]),
             "time_zone": booking.listing.time_zone,
@@ -441,13 +313,13 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
 def transferred(booking: Booking, *, previous: User) -> None:
     """The booking moved to a new guest (call after moving its version): the previous guest's
     mail carries the event marked cancelled, so that their calendar takes the date out."""
-    data = _data(booking, guest=booking.guest.get_full_name() or booking.guest.email)
+    data = booking_data(booking, guest=booking.guest.get_full_name() or booking.guest.email)
     notify(
         user=previous,
         kind=Kind.BOOKING_TRANSFERRED,
         data=data,
         url="",
-        attachments=_invite(booking, withdrawn=True),
+        attachments=invite(booking, withdrawn=True),
     )
     notify(
         user=_host_user(booking), kind=Kind.BOOKING_TRANSFERRED, data=data, url=roster_url(booking)
@@ -456,7 +328,7 @@ def transferred(booking: Booking, *, previous: User) -> None:
     host_dashboard_changed(booking, event="transferred")
 
 
-def _invite(booking: Booking, *, withdrawn: bool = False) -> list[tuple[str, dict[str, object]]]:
+def invite(booking: Booking, *, withdrawn: bool = False) -> list[tuple[str, dict[str, object]]]:
     """The booking's calendar event (bookings/calendar.py), rendered when the mail is sent: as
     the booking is then. `withdrawn`: marked cancelled for this recipient, whom the booking no
     longer concerns (calendar.ics)."""
@@ -486,13 +358,13 @@ def send_booking_mail(
         to=to.email,
         template=template,
         context={
-            **_data(booking),
+            **booking_data(booking),
             "url": settings.SITE_URL + booking_url(booking),
             "time_zone": booking.listing.time_zone,  # the mail shows the local time too
             # Its guest was told the date is on (told_on_at): the confirmation says so too.
             "minimum_met": booking.told_on_at is not None,
         },
         user_id=to.pk,
-        attachments=_invite(booking),
+        attachments=invite(booking),
         notice=holds,
     )

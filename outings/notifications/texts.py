@@ -227,7 +227,7 @@ class BookingFacts:
 
 
 def booking_facts(data: Mapping[str, Any]) -> BookingFacts | None:
-    """The booking `data` names (bookings/effects.py `_data`), or None if it names none."""
+    """The booking `data` names (bookings/effects.py `booking_data`), or None if it names none."""
     if not data.get("reference"):
         return None
     starts_at = parse_datetime(str(data.get("starts_at") or ""))

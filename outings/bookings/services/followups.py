@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 
 from outings.accounts.models import User
-from outings.bookings import effects
+from outings.bookings import effects, retiming
 from outings.bookings.models import Booking
 from outings.bookings.services.core import lapse, locked
 
@@ -41,7 +41,7 @@ def retime_bookings(
     for booking in bookings:
         booking.version += 1  # as the row is now
         # The mail's invite is rendered from the row, when it goes.
-        effects.retimed(booking, was_starts_at=(was_starts_at or {}).get(booking.slot_id))
+        retiming.retimed(booking, was_starts_at=(was_starts_at or {}).get(booking.slot_id))
         if booking.status == Status.CONFIRMED:
             # Reminded a day before the start as it is now (staff moved it), once.
             effects.plan_reminder(booking, now=now)
