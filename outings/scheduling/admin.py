@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import User
 from outings.bookings.services import cancel_slot_as_staff, capacity_changed
-from outings.common import outbox
+from outings.catalog.models import Listing
 from outings.common.bigtables import BigTableAdmin
 from outings.common.errors import DomainError
-from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import SlotConflict
+from outings.scheduling.services import times_corrected
 
 
 @admin.register(Schedule)
@@ -94,9 +94,7 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         cleaned = super().clean() or {}
         if not self.instance.pk or "expected_version" in self.errors:
             return cleaned
-        # FOR UPDATE, not NO KEY: a corrected start is a key column (slot_unique_start), and a
-        # lock upgraded at the save could deadlock with a booking keyed to the date meanwhile.
-        current = Slot.objects.select_for_update(of=("self",)).filter(pk=self.instance.pk).first()
+        current = self._lock(self.instance.pk)
         if current is None:
             return cleaned  # deleted meanwhile: the admin's save then finds nothing
         self.current = current
@@ -128,6 +126,27 @@ class SlotAdminForm(forms.ModelForm[Slot]):
             # CHECK (seats_taken <= capacity) refused the save: a 500.
             self.add_error("capacity", gettext("At least %(n)s.") % {"n": current.seats_taken})
         return cleaned
+
+    @staticmethod
+    def _lock(slot_id: int) -> Slot | None:
+        """The date, locked, after its listing and its rule: the order of a listing's edit
+        (listing, its rules, their dates) and of the hourly run (a rule, its dates), which a
+        save that takes the date from its rule (times_corrected) must keep not to deadlock.
+        The listing FOR NO KEY UPDATE, as every edit of it (a booking's key share passes); the
+        date FOR UPDATE, not NO KEY: a corrected start is a key column (slot_unique_start), and
+        a lock upgraded at the save could deadlock with a booking keyed to the date meanwhile."""
+        found = Slot.objects.filter(pk=slot_id).values_list("listing_id", "schedule_id").first()
+        if found is None:
+            return None
+        listing_id, schedule_id = found
+        list(
+            Listing.objects.select_for_update(of=("self",), no_key=True)
+            .filter(pk=listing_id)
+            .values_list("pk", flat=True)
+        )
+        if schedule_id is not None:
+            list(Schedule.objects.select_for_update().filter(pk=schedule_id).values_list("pk"))
+        return Slot.objects.select_for_update(of=("self",)).filter(pk=slot_id).first()
 
     def _moves_times_changed_meanwhile(self, cleaned: dict[str, Any], current: Slot) -> bool:
         """Whether the save would write times (others than the date's) while the date's are no
@@ -199,10 +218,10 @@ class SlotAdmin(BigTableAdmin[Slot]):
         )
 
     def save_model(self, request: HttpRequest, obj: Slot, form: Any, change: bool) -> None:
-        """A booked date whose times staff correct is RETIMED, as one whose end a new duration
-        moves: its guests are told what moved (a moved start with the start it had), with the
-        calendar event at the new time, and a confirmed guest's reminder follows the new start
-        (bookings.handlers.retimed).
+        """New times are carried by scheduling.services.times_corrected: a rule's date leaves
+        its rule (which would put them back) and a booked date's guests are told what moved
+        (a moved start with the start it had), with the calendar event at the new time, and a
+        confirmed guest's reminder follows the new start (bookings.handlers.retimed).
 
         A change writes only the fields staff changed. seats_taken moves with every booking:
         written back as it was read when the form was posted, a hold taken in between would be
@@ -212,9 +231,8 @@ class SlotAdmin(BigTableAdmin[Slot]):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        # The start the guests were told, for the mail that says what moved: the date as the
-        # form found it under its lock.
-        was_starts_at = form.current.starts_at if form.current is not None else None
+        # The date as the form found it under its lock (the start the guests were told).
+        was: Slot | None = form.current
         columns = {field.name for field in Slot._meta.concrete_fields}
         fields = [name for name in form.changed_data if name in columns]
         if "capacity" in fields:
@@ -227,9 +245,5 @@ class SlotAdmin(BigTableAdmin[Slot]):
             # Open pages hear the new seats left, and places added go to the waiting list
             # first, as a host's do (the form holds the date's row lock until the save).
             capacity_changed(slot=obj, now=timezone.now())
-        moved = {"starts_at", "ends_at"} & set(form.changed_data)
-        if moved and obj.seats_taken > 0:
-            payload: dict[str, object] = {"slots": [obj.pk]}
-            if was_starts_at is not None and was_starts_at != obj.starts_at:
-                payload["was_starts_at"] = {str(obj.pk): was_starts_at.isoformat()}
-            outbox.enqueue(kind=events.RETIMED, payload=payload)
+        if was is not None and any(getattr(was, name) != getattr(obj, name) for name in TIMES):
+            times_corrected(slot_id=obj.pk, was_starts_at=was.starts_at)

@@ -12,10 +12,12 @@ out with another rule's (`sync._clear_of_other_groups`).
 By topic: expanding rules into instants and slots (`expansion.py`); bringing a schedule's slots
 in line with it (`sync.py`); the host's rules, one-off dates and exceptions, and their checks
 (`schedules.py`); a listing's new duration or time zone carried over to its dates
-(`listing_change.py`); a date's capacity (`capacity.py`).
+(`listing_change.py`); a date's capacity (`capacity.py`); staff's correction of a date's times
+(`corrections.py`).
 """
 
 from outings.scheduling.services.capacity import change_slot_capacity, smallest_capacity
+from outings.scheduling.services.corrections import times_corrected
 from outings.scheduling.services.expansion import (
     desired_starts,
     local_instant,
@@ -51,5 +53,6 @@ __all__ = [
     "slots_for_schedule",
     "smallest_capacity",
     "sync_schedule_slots",
+    "times_corrected",
     "update_schedule",
 ]

@@ -9,6 +9,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -16,9 +17,14 @@ from django.utils import timezone
 
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory, SlotFactory
-from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import ScheduleData
-from outings.scheduling.services import create_schedule, follow_listing_change
+from outings.scheduling.services import (
+    add_schedule_exception,
+    create_schedule,
+    follow_listing_change,
+    materialize_schedules,
+)
 from outings.scheduling.tests.test_review_session15_admin import change_url, open_form, staff_client
 
 __all__ = ["staff_client"]  # a fixture
@@ -241,3 +247,87 @@ def test_a_date_moved_onto_another_start_of_its_listing_is_a_form_error(
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert Slot.objects.get(pk=slot.pk).starts_at == slot.starts_at
+
+
+def the_hourly_run() -> None:
+    materialize_schedules(now=timezone.now(), horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+
+
+def dates_of(listing_id: int) -> list[tuple[str, str]]:
+    """The listing's open dates, as (start, end) in UTC, hours and minutes."""
+    return [
+        (f"{start:%H:%M}", f"{end:%H:%M}")
+        for start, end in Slot.objects.filter(listing_id=listing_id, status=Slot.Status.OPEN)
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at")
+    ]
+
+
+@pytest.mark.parametrize("booked", [False, True], ids=["unbooked", "booked"])
+def test_a_rules_date_staff_move_stays_where_they_put_it(
+    staff_client: Client, booked: bool
+) -> None:
+    """Bug: the date stayed its rule's, and the hourly run brought the rule back to what it
+    says: staff's move from 10:00 to noon was taken away (the date retired, 10:00 made again)
+    or, booked, kept beside a new 10:00 date. Now the date leaves its rule, a date made by hand,
+    and the rule no longer makes 10:00 that day (a cancel exception)."""
+    slot = a_rules_date()
+    if booked:
+        Slot.objects.filter(pk=slot.pk).update(seats_taken=2)
+
+    response = staff_client.post(
+        change_url(slot), {**open_form(staff_client, slot), **times(slot, hours=2)}
+    )
+    the_hourly_run()
+
+    assert response.status_code == 302
+    assert dates_of(slot.listing_id) == [("12:00", "13:30")]
+    moved = Slot.objects.get(pk=slot.pk)
+    assert moved.schedule_id is None
+    assert list(
+        ScheduleException.objects.filter(schedule=slot.schedule_id).values_list(
+            "day", "start_time", "action"
+        )
+    ) == [(slot.starts_at.date(), time(10, 0), "cancel")]
+
+
+def test_a_rules_date_whose_end_staff_correct_keeps_it(staff_client: Client) -> None:
+    """The hourly run put a rule's date's end back to the listing's duration."""
+    slot = a_rules_date()
+
+    staff_client.post(
+        change_url(slot), {**open_form(staff_client, slot), **times(slot, minutes=30)}
+    )
+    the_hourly_run()
+
+    assert dates_of(slot.listing_id) == [("10:00", "12:00")]
+
+
+def test_a_date_the_host_moved_that_staff_move_again_stays_where_they_put_it(
+    staff_client: Client,
+) -> None:
+    """The host had moved the rule's 10:00 to 11:00 that day (a move exception); staff move the
+    date on to noon: the exception becomes the day's 10:00 cancelled, and noon stays."""
+    slot = a_rules_date()
+    day = slot.starts_at.date()
+    assert slot.schedule_id is not None
+    add_schedule_exception(
+        host=slot.listing.host,
+        schedule_id=slot.schedule_id,
+        day=day,
+        start_time=time(10, 0),
+        action=ScheduleException.Action.MOVE,
+        new_time=time(11, 0),
+        now=timezone.now(),
+    )
+    slot = Slot.objects.get(listing_id=slot.listing_id, status=Slot.Status.OPEN)
+
+    staff_client.post(change_url(slot), {**open_form(staff_client, slot), **times(slot, hours=1)})
+    the_hourly_run()
+
+    assert dates_of(slot.listing_id) == [("12:00", "13:30")]
+    assert list(
+        ScheduleException.objects.filter(schedule=slot.schedule_id).values_list(
+            "day", "start_time", "action", "new_time"
+        )
+    ) == [(day, time(10, 0), "cancel", None)]
