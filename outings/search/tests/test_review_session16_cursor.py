@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from outings.accounts.services import create_api_token
 from outings.search.services import refresh_lexicon
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +147,59 @@ def test_the_explore_page_offers_to_start_again_under_another_filter_or_sort(
     again = html.unescape(restart[1])
     assert "cursor" not in dict(parse_qsl(again))
     assert client.get("/explore/?" + again).status_code == 200
+
+
+# The fingerprint also keys the cache of anonymous searches (cache.cached_search): a parameter
+# missing from it would serve one search's cached page for the other. Here each other search
+# answers differently from the first (checked), so the cached first page cannot pass for it.
+CACHE_CHANGES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("q", {"q": "harbour"}, {"q": "swim"}),
+    ("guests", {"guests": "2"}, {"guests": "11"}),  # more than one booking takes
+    ("category", {"category": "tours"}, {"category": "food"}),
+    ("date_from", {"date_from": _day(1)}, {"date_from": _day(5)}),
+    ("date_to", {"date_to": _day(10)}, {"date_to": _day(2)}),
+    ("price_min", {"price_min": "0"}, {"price_min": "1000000"}),
+    ("price_max", {"price_max": "100000"}, {"price_max": "100"}),
+    # 20 CAD are about 13.51 EUR, or 2,189 yen.
+    (
+        "currency",
+        {"currency": "EUR", "price_max": "1500"},
+        {"currency": "JPY", "price_max": "1500"},
+    ),
+    ("duration_min", {"duration_min": "30"}, {"duration_min": "100"}),
+    ("duration_max", {"duration_max": "120"}, {"duration_max": "60"}),
+    ("language", {"language": "en"}, {"language": "de"}),
+    ("city", {"city": "Toronto"}, {"city": "Montreal"}),
+    ("country", {"country": "CA"}, {"country": "US"}),
+    ("near", {"near": "Toronto"}, {"near": "Montreal"}),
+    ("lat/lng", {"lat": "43.65", "lng": "-79.38"}, {"lat": "43.70", "lng": "-79.38"}),
+    (
+        "radius_km",  # Toronto is about 505 km from Montreal
+        {"lat": "45.50", "lng": "-73.57", "radius_km": "600"},
+        {"lat": "45.50", "lng": "-73.57", "radius_km": "100"},
+    ),
+    ("bbox", {"bbox": "40,-80,45,-75"}, {"bbox": "44,-80,45,-75"}),
+    ("sort", {"sort": "price_asc"}, {"sort": "price_desc"}),  # ties in id order, both ways
+    ("sort by date", {"sort": "soonest"}, {"sort": "newest"}),
+]
+
+
+@each_change(CACHE_CHANGES)
+def test_an_anonymous_search_is_not_served_the_cached_page_of_another(
+    make_listing, make_slot, host, first, other
+):
+    _listings(make_listing, make_slot, 3)
+    base = {"q": "harbour", "tz": "UTC"}
+    signed_in = {"Authorization": f"Bearer {create_api_token(user=host.user, name='t').secret}"}
+    # A signed-in caller's search is run for them, never read from the cache.
+    fresh = Client().get("/api/v1/search", {**base, **other}, headers=signed_in)
+    assert fresh.status_code == 200, fresh.content
+    client = Client()
+    cached = client.get("/api/v1/search", {**base, **first})
+    assert cached.status_code == 200, cached.content
+    assert cached.json() != fresh.json()
+
+    response = client.get("/api/v1/search", {**base, **other})
+
+    assert response.status_code == 200, response.content
+    assert response.json() == fresh.json()
