@@ -1,5 +1,5 @@
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +58,13 @@ def make_slot() -> Any:
     def make(
         listing: Listing,
         *,
-        in_days: float,
+        in_days: float = 0,
+        starts_at: datetime | None = None,  # instead of in_days: an instant to the minute
         capacity: int = 10,
         taken: int = 0,
         status: str = Slot.Status.OPEN,
     ) -> Slot:
-        start = timezone.now() + timedelta(days=in_days)
+        start = starts_at or timezone.now() + timedelta(days=in_days)
         return Slot.objects.create(
             listing=listing,
             starts_at=start,

@@ -16,7 +16,9 @@ from django.test import Client
 from django.utils import timezone
 
 from outings.accounts.services import create_api_token
+from outings.search.models import ExchangeRate
 from outings.search.services import refresh_lexicon
+from outings.search.tests.test_review_session14 import _ids_of_every_page
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +205,26 @@ def test_an_anonymous_search_is_not_served_the_cached_page_of_another(
 
     assert response.status_code == 200, response.content
     assert response.json() == fresh.json()
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [("price_desc", ["dear", "free", "yen"]), ("price_asc", ["free", "dear", "yen"])],
+)
+def test_a_listing_without_a_rate_comes_last_after_a_free_one_page_by_page(
+    make_listing, sort, order
+):
+    """A listing whose currency has no rate has no price to show the viewer: it comes last
+    in both price sorts, after a free listing too (its key is past every price, -1 going
+    down, where a free listing's is 0), and the pages walk every hit once."""
+    ExchangeRate.objects.filter(currency="JPY").delete()
+    ids = {
+        make_listing("free walk", currency="EUR", price_amount=0).pk: "free",
+        make_listing("dear walk", currency="EUR", price_amount=5000).pk: "dear",
+        make_listing("yen walk", currency="JPY", price_amount=2000).pk: "yen",
+    }
+    params = {"q": "walk", "sort": sort, "limit": 1}
+
+    seen = _ids_of_every_page(Client(), params, between=lambda: None)
+
+    assert [ids[pk] for pk in seen] == order
