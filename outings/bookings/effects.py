@@ -52,6 +52,19 @@ def booking_data(booking: Booking, **extra: object) -> dict[str, object]:
     }
 
 
+def date_data(slot: Slot, **extra: object) -> dict[str, object]:
+    """What a notice about a date, not a booking, gives (texts.py): its listing and start, read
+    at the listing's time."""
+    listing = slot.listing
+    return {
+        "listing": listing.title,
+        "listing_language": listing.content_language,
+        "starts_at": slot.starts_at.isoformat(),
+        "time_zone": listing.time_zone,
+        **extra,
+    }
+
+
 def _host_user(booking: Booking) -> User:
     return booking.listing.host.user
 
@@ -176,8 +189,11 @@ def plan_reminder(booking: Booking, *, now: datetime) -> None:
         )
 
 
-def ended(booking: Booking, *, was: str, by: str) -> None:
-    """A booking was cancelled, declined or expired (its seats are already released)."""
+def ended(booking: Booking, *, was: str, by: str, tell_host: bool = True) -> None:
+    """A booking was cancelled, declined or expired (its seats are already released). The host
+    hears of a booking they knew of (confirmed or requested) that its guest or staff cancelled,
+    as who did; not with `tell_host` false: its whole date was cancelled, and the host hears of
+    that once (`slot_cancelled`)."""
     if was == Booking.Status.CONFIRMED and booking.counted_on is not None:
         add_bookings(listing_id=booking.listing_id, day=booking.counted_on, count=-1)
     if booking.refund_due:
@@ -214,14 +230,48 @@ def ended(booking: Booking, *, was: str, by: str) -> None:
             # (same UID, next SEQUENCE, STATUS:CANCELLED) takes it out.
             attachments=invite(booking) if was == Booking.Status.CONFIRMED else (),
         )
-    if by != Booking.Party.HOST and was != Booking.Status.HELD:
-        notify(
-            user=_host_user(booking),
-            kind=Kind.BOOKING_CANCELLED_FOR_HOST,
-            data=booking_data(booking, guest=booking.guest.get_full_name() or booking.guest.email),
-            url=roster_url(booking),
-        )
+    if tell_host and was != Booking.Status.HELD:
+        guest = booking.guest.get_full_name() or booking.guest.email
+        if by == Booking.Party.GUEST:
+            notify(
+                user=_host_user(booking),
+                kind=Kind.BOOKING_CANCELLED_FOR_HOST,
+                data=booking_data(booking, guest=guest),
+                url=roster_url(booking),
+            )
+        elif by == Booking.Party.STAFF:
+            # Not "a guest cancelled": the guest did nothing. With the reason staff gave and
+            # the refund due (the host settles it with a venue payment), as the guest reads them.
+            notify(
+                user=_host_user(booking),
+                kind=Kind.BOOKING_CANCELLED_BY_STAFF,
+                data={**data, "guest": guest},
+                url=roster_url(booking),
+            )
     host_dashboard_changed(booking, event="cancelled")
+
+
+def slot_cancelled(slot: Slot, *, by: str, reason: str, known: int) -> None:
+    """Staff or the minimum's cut-off (`by`) cancelled the date, whose bookings the host had
+    been told of `known` (confirmed or requested): its host hears it once, who cancelled and
+    why, rather than "a guest cancelled" for each booking. Staff's cancellation of a date
+    nobody booked is told too (it leaves the host's schedule); the cut-off's is not (nothing
+    changed for the host, who would otherwise hear of every empty date)."""
+    if by == Booking.Party.SYSTEM and not known:
+        return
+    notify(
+        user=slot.listing.host.user,
+        kind=Kind.SLOT_CANCELLED,
+        data=date_data(
+            slot,
+            by=by,
+            # The system's reason is its text (texts.SLOT_CANCELLED_BODIES); staff's is theirs.
+            reason=reason if by == Booking.Party.STAFF else "",
+            booked=known > 0,
+            minimum=slot.listing.min_guests,
+        ),
+        url=reverse("hosting:roster", args=[slot.pk]),
+    )
 
 
 def waitlist_offered(booking: Booking) -> None:
@@ -238,19 +288,12 @@ def waitlist_offered(booking: Booking) -> None:
 def waitlist_closed(slot: Slot, entries: list[WaitlistEntry]) -> None:
     """The date was cancelled: whoever still waited for a seat on it is told (an open offer is
     a hold, cancelled and told like any booking)."""
-    listing = slot.listing
     for entry in entries:
         notify(
             user=entry.guest,
             kind=Kind.WAITLIST_CLOSED,
-            data={
-                "listing": listing.title,
-                "listing_language": listing.content_language,
-                "starts_at": slot.starts_at.isoformat(),
-                "time_zone": listing.time_zone,
-                "seats": entry.seats,
-            },
-            url=listing.get_absolute_url(),
+            data=date_data(slot, seats=entry.seats),
+            url=slot.listing.get_absolute_url(),
         )
 
 

@@ -25,6 +25,10 @@ class Notification(models.Model):
         WAITLIST_CLOSED = "waitlist.closed", _("Date cancelled")
         HOST_SUSPENDED = "host.suspended", _("Host account suspended")
         HOST_REINSTATED = "host.reinstated", _("Host account reinstated")
+        # To the host, when staff (not the guest) cancelled a booking of theirs, and when staff
+        # or the minimum's cut-off cancelled one of their dates: one notice for the date.
+        BOOKING_CANCELLED_BY_STAFF = "booking.staff_cancelled", _("Booking cancelled by our team")
+        SLOT_CANCELLED = "slot.cancelled", _("Your date was cancelled")
 
     user = models.ForeignKey(  # notification_user_id in Meta leads with it
         settings.AUTH_USER_MODEL,

@@ -41,6 +41,8 @@ TOPIC_OF_KIND: dict[str, str] = {
     Kind.SLOT_MINIMUM_MET: Topic.BOOKINGS,
     Kind.BOOKING_RETIMED: Topic.BOOKINGS,
     Kind.WAITLIST_CLOSED: Topic.WAITLIST,
+    Kind.BOOKING_CANCELLED_BY_STAFF: Topic.BOOKINGS,
+    Kind.SLOT_CANCELLED: Topic.BOOKINGS,
 }
 
 # About the account itself, not a topic one may opt out of: always mailed, with no unsubscribe
@@ -84,6 +86,16 @@ BODIES = {
     ),
     Kind.WAITLIST_CLOSED: _(
         "“%(listing)s” on %(starts_at)s was cancelled; you are no longer on its waiting list."
+    ),
+    # The reason staff gave is in the mail's facts (texts.booking_facts), as in the guest's.
+    Kind.BOOKING_CANCELLED_BY_STAFF: _(
+        "Our team cancelled the booking %(reference)s for “%(listing)s” on %(starts_at)s, in "
+        "the name of %(guest)s; the guest is told."
+    ),
+    # A date staff cancelled with guests on it; the others: SLOT_CANCELLED_BODIES.
+    Kind.SLOT_CANCELLED: _(
+        "Our team cancelled “%(listing)s” on %(starts_at)s; every guest booked on it is told "
+        "and due a full refund."
     ),
     # Staff's reason (data "reason") follows; without one, NO_REASON's.
     Kind.HOST_SUSPENDED: _(
@@ -129,6 +141,20 @@ MOVED_BODIES: dict[str, Any] = {
 }
 
 
+# What SLOT_CANCELLED says of a date nobody had booked that staff cancelled (data "booked"
+# false), and of one the minimum's cut-off cancelled (data "by": "system"); staff's reason, when
+# they gave one, follows in STAFF_NOTE.
+SLOT_CANCELLED_BODIES: dict[str, Any] = {
+    "unbooked": _("Our team cancelled “%(listing)s” on %(starts_at)s; nobody had booked it."),
+    "system": _(
+        "“%(listing)s” on %(starts_at)s is cancelled: fewer guests than its minimum of "
+        "%(minimum)s had booked it by the cut-off; every guest booked on it is told and due a "
+        "full refund."
+    ),
+}
+STAFF_NOTE = _("Our team's note: %(reason)s")
+
+
 # What a kind says without staff's reason (reject_listing requires one; data without it still
 # reads; a suspension or its end may come without one).
 NO_REASON: dict[str, Any] = {
@@ -153,12 +179,25 @@ LINKS: dict[str, Any] = {
 
 
 def _template(kind: str, data: Mapping[str, Any]) -> str:
+    if kind == Kind.SLOT_CANCELLED:
+        return _slot_cancelled(data)
     if kind in NO_REASON and not str(data.get("reason") or "").strip():
         return str(NO_REASON[kind])
     status = str(data.get("status"))
     if kind == Kind.BOOKING_RETIMED and data.get("was_starts_at"):
         return str(MOVED_BODIES.get(status, MOVED_BODIES["confirmed"]))
     return str(PENDING_BODIES.get((kind, status), BODIES[Kind(kind)]))
+
+
+def _slot_cancelled(data: Mapping[str, Any]) -> str:
+    if data.get("by") == "system":
+        return str(SLOT_CANCELLED_BODIES["system"])
+    body = str(
+        BODIES[Kind.SLOT_CANCELLED] if data.get("booked") else SLOT_CANCELLED_BODIES["unbooked"]
+    )
+    if str(data.get("reason") or "").strip():
+        body = f"{body} {STAFF_NOTE}"
+    return body
 
 
 @dataclass(frozen=True)

@@ -154,10 +154,10 @@ def _cancel_in_full(
     actor: User | None,
     reason: str,
     now: datetime,
-    offer_seats: bool = True,
+    whole_date: bool = False,
 ) -> None:
-    """Cancel with everything refunded. The freed seats go to the waiting list, unless the
-    whole date is being cancelled (`offer_seats=False`)."""
+    """Cancel with everything refunded. The freed seats go to the waiting list, and the host
+    hears of it, unless the whole date is being cancelled (`whole_date`: _close_slot tells)."""
     refund = booking.total_price if booking.status == Status.CONFIRMED else None
     end_booking(
         booking,
@@ -167,7 +167,8 @@ def _cancel_in_full(
         now=now,
         reason=reason[:REASON_MAX],
         refund_due=refund,
-        offer_seats=offer_seats,
+        offer_seats=not whole_date,
+        tell_host=not whole_date,
     )
 
 
@@ -193,10 +194,12 @@ def _close_slot(
     reason: str,
     now: datetime,
 ) -> Slot:
-    """Cancel the slot's active bookings in full, then the slot and its waiting list. Call
-    holding their locks (_slot_and_bookings_locked)."""
+    """Cancel the slot's active bookings in full, then the slot and its waiting list; the host
+    hears of it once, unless they cancelled it. Call holding their locks
+    (_slot_and_bookings_locked)."""
+    known = sum(1 for booking in bookings if booking.status != Status.HELD)
     for booking in bookings:
-        _cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now, offer_seats=False)
+        _cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now, whole_date=True)
     slot.seats_taken -= sum(booking.seats for booking in bookings)  # released in SQL just now
     slot.status = Slot.Status.CANCELLED
     slot.minimum_checked_at = now
@@ -212,6 +215,8 @@ def _close_slot(
     )
     open_entries.update(status=WaitlistEntry.Status.CLOSED, updated_at=now)
     effects.waitlist_closed(slot, waiting)
+    if by != Party.HOST:
+        effects.slot_cancelled(slot, by=by, reason=reason, known=known)
     return slot
 
 

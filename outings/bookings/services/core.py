@@ -98,10 +98,12 @@ def end_booking(
     reason: str = "",
     refund_due: int | None = None,
     offer_seats: bool = True,
+    tell_host: bool = True,
 ) -> int:
     """End an active booking the caller holds locked: release its seats, close what hangs on it
     (its waitlist offer, a pending transfer), tell whoever must hear, and offer the freed seats
-    to the waiting list. Returns the slot's seats left afterwards."""
+    to the waiting list. Returns the slot's seats left afterwards. `tell_host` false: the host
+    hears of the whole date instead (effects.slot_cancelled)."""
     was = booking.status
     booking.status = status
     booking.ended_at = now
@@ -128,7 +130,7 @@ def end_booking(
     Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING).update(
         status=Transfer.Status.WITHDRAWN, decided_at=now
     )
-    effects.ended(booking, was=was, by=by)
+    effects.ended(booking, was=was, by=by, tell_host=tell_host)
     if offer_seats:
         seats_left = offer_freed_seats(slot=booking.slot, seats_left=seats_left, now=now)
     return seats_left
