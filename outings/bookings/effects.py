@@ -314,7 +314,12 @@ def _still_holds(data: Mapping[str, Any]) -> bool:
         return False
     if "version" in data and booking.version != data["version"]:
         return False
-    times = {"starts_at": booking.slot.starts_at, "ends_at": booking.slot.ends_at}
+    return at_times(data, booking.slot)
+
+
+def at_times(data: Mapping[str, Any], slot: Slot) -> bool:
+    """Whether `slot` is at the start and end that a notice's `data` gives (those it gives)."""
+    times = {"starts_at": slot.starts_at, "ends_at": slot.ends_at}
     return all(parse_datetime(str(data[key])) == now for key, now in times.items() if key in data)
 
 

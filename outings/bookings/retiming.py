@@ -1,17 +1,19 @@
 """What the guests of a booked date whose times moved are told (`retimed`, called by the move's
 handler, services.retime_bookings): the notice in their inbox and, unless their mailbox
 already says it or is about to, a mail from the time it last gave to the time it is, with the
-calendar event at the new time. Every function here only writes rows, in the caller's
-transaction (bookings/effects.py)."""
+calendar event at the new time; and whoever waits for a seat on it (`waitlist_moved`). Every
+function here only writes rows, in the caller's transaction (bookings/effects.py)."""
 
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from outings.bookings import effects
-from outings.bookings.models import Booking
+from outings.bookings.models import Booking, WaitlistEntry
+from outings.notifications import emails
 from outings.notifications.models import Notification
 from outings.notifications.services import notify, withdraw_email
 
@@ -73,10 +75,7 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
         told = (last[0] if last else None) or was_starts_at
         # "Booked", written after the move, went first: it gave these times already.
         mailed = last != (start, booking.slot.ends_at)
-    data["told_starts_at"] = (told or start).isoformat()
-    mail = {key: value for key, value in data.items() if key != "was_starts_at"}
-    if told is not None and told != start:
-        mail["was_starts_at"] = told.isoformat()
+    mail = _mail_from(data, told=told, start=start)
     notify(
         user=booking.guest,
         kind=Kind.BOOKING_RETIMED,
@@ -86,6 +85,19 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
         attachments=effects.invite(booking) if confirmed else (),
         email=mailed,
     )
+
+
+def _mail_from(
+    data: dict[str, object], *, told: datetime | None, start: datetime
+) -> dict[str, object]:
+    """What a move's mail says, from the notice's `data` (which records `told`, the start the
+    guest's mail last gave, for a later move to read): moved from `told`, not from the start
+    the date had just before this move, whose mail may never have gone."""
+    data["told_starts_at"] = (told or start).isoformat()
+    mail = {key: value for key, value in data.items() if key != "was_starts_at"}
+    if told is not None and told != start:
+        mail["was_starts_at"] = told.isoformat()
+    return mail
 
 
 def _unannounced(booking: Booking) -> bool:
@@ -146,3 +158,46 @@ def _told_start(data: Mapping[str, Any]) -> datetime | None:
     before the start was recorded: the one it moved from, or its own)."""
     told = data.get("told_starts_at") or data.get("was_starts_at") or data.get("starts_at")
     return parse_datetime(str(told)) if told else None
+
+
+def waitlist_moved(entry: WaitlistEntry, *, was_starts_at: datetime | None = None) -> None:
+    """The date `entry` waits on moved (as for `retimed`: its end, or its start and end, with the
+    start it had): its guest, still waiting, is told from where to where, and that they keep
+    their place (they asked for seats at a time; they may leave the list from their bookings).
+    Call holding the entry's row lock, with it waiting.
+
+    As a booked guest's notice, its mail goes only while it holds (`_still_waiting`: the guest
+    still waits, the date still at the times it gives), and a notice of an earlier move whose
+    mail had not gone is withdrawn: one mail, from the start the guest's mail last gave."""
+    slot = entry.slot
+    start = slot.starts_at
+    data = effects.date_data(
+        slot, ends_at=slot.ends_at.isoformat(), status="waiting", entry=entry.pk
+    )
+    if was_starts_at is not None and was_starts_at != start:
+        data["was_starts_at"] = was_starts_at.isoformat()
+    overtaken = withdraw_email(
+        user=entry.guest, kind=Kind.WAITLIST_MOVED, about={"entry": entry.pk}
+    )
+    told = (_told_start(overtaken.data) if overtaken is not None else None) or was_starts_at
+    mail = _mail_from(data, told=told, start=start)
+    notify(
+        user=entry.guest,
+        kind=Kind.WAITLIST_MOVED,
+        data=data,
+        email_data=mail,
+        url=reverse("bookings:mine"),  # where the guest sees the list and may leave it
+    )
+
+
+@emails.holds(Kind.WAITLIST_MOVED)
+def _still_waiting(data: Mapping[str, Any]) -> bool:
+    """A move's notice to a waiting guest holds while they still wait (one who left, or was
+    offered seats, was told what holds by that) and the date is at the times it gives (staff
+    moving it again write a notice of their own)."""
+    entry = (
+        WaitlistEntry.objects.select_related("slot").filter(pk=int(data.get("entry") or 0)).first()
+    )
+    if entry is None or entry.status != WaitlistEntry.Status.WAITING:
+        return False
+    return effects.at_times(data, entry.slot)

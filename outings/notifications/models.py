@@ -29,6 +29,8 @@ class Notification(models.Model):
         # or the minimum's cut-off cancelled one of their dates: one notice for the date.
         BOOKING_CANCELLED_BY_STAFF = "booking.staff_cancelled", _("Booking cancelled by our team")
         SLOT_CANCELLED = "slot.cancelled", _("Your date was cancelled")
+        # To whoever waits for a seat on a date whose times moved: they keep their place.
+        WAITLIST_MOVED = "waitlist.moved", _("New time for a date you wait for")
 
     user = models.ForeignKey(  # notification_user_id in Meta leads with it
         settings.AUTH_USER_MODEL,

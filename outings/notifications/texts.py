@@ -43,6 +43,7 @@ TOPIC_OF_KIND: dict[str, str] = {
     Kind.WAITLIST_CLOSED: Topic.WAITLIST,
     Kind.BOOKING_CANCELLED_BY_STAFF: Topic.BOOKINGS,
     Kind.SLOT_CANCELLED: Topic.BOOKINGS,
+    Kind.WAITLIST_MOVED: Topic.WAITLIST,
 }
 
 # About the account itself, not a topic one may opt out of: always mailed, with no unsubscribe
@@ -97,6 +98,11 @@ BODIES = {
         "Our team cancelled “%(listing)s” on %(starts_at)s; every guest booked on it is told "
         "and due a full refund."
     ),
+    # Its start moved too (data "was_starts_at"): MOVED_BODIES["waiting"].
+    Kind.WAITLIST_MOVED: _(
+        "“%(listing)s” on %(starts_at)s now ends at %(ends_at)s; you keep your place on its "
+        "waiting list. If the new time does not suit you, leave the list from your bookings."
+    ),
     # Staff's reason (data "reason") follows; without one, NO_REASON's.
     Kind.HOST_SUSPENDED: _(
         "Your host account is suspended: your listings are off the site and you cannot change "
@@ -123,8 +129,9 @@ PENDING_BODIES: dict[tuple[str, str], Any] = {
 }
 
 
-# What BOOKING_RETIMED says when the date's start moved too (staff corrected its times; data
-# "was_starts_at", the start the guest knew): the new start and end, not only a new end.
+# What BOOKING_RETIMED (and WAITLIST_MOVED, status "waiting") says when the date's start moved
+# too (staff corrected its times; data "was_starts_at", the start the guest knew): the new start
+# and end, not only a new end.
 MOVED_BODIES: dict[str, Any] = {
     "confirmed": _(
         "“%(listing)s”, which was on %(was_starts_at)s, now starts at %(starts_at)s and ends at "
@@ -137,6 +144,11 @@ MOVED_BODIES: dict[str, Any] = {
     "requested": _(
         "“%(listing)s”, which was on %(was_starts_at)s, now starts at %(starts_at)s and ends at "
         "%(ends_at)s. Your request stands at the new time; the host answers by %(expires_at)s."
+    ),
+    "waiting": _(
+        "“%(listing)s”, which was on %(was_starts_at)s, now starts at %(starts_at)s and ends at "
+        "%(ends_at)s; you keep your place on its waiting list. If the new time does not suit "
+        "you, leave the list from your bookings."
     ),
 }
 
@@ -184,7 +196,7 @@ def _template(kind: str, data: Mapping[str, Any]) -> str:
     if kind in NO_REASON and not str(data.get("reason") or "").strip():
         return str(NO_REASON[kind])
     status = str(data.get("status"))
-    if kind == Kind.BOOKING_RETIMED and data.get("was_starts_at"):
+    if kind in (Kind.BOOKING_RETIMED, Kind.WAITLIST_MOVED) and data.get("was_starts_at"):
         return str(MOVED_BODIES.get(status, MOVED_BODIES["confirmed"]))
     return str(PENDING_BODIES.get((kind, status), BODIES[Kind(kind)]))
 

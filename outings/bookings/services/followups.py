@@ -12,7 +12,7 @@ from django.db.models import F
 
 from outings.accounts.models import User
 from outings.bookings import effects, retiming
-from outings.bookings.models import Booking
+from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.services.core import lapse, locked
 
 Status = Booking.Status
@@ -29,8 +29,10 @@ def retime_bookings(
     waiting for the host's answer that the hold or request stands at the new time, with its
     deadline (one whose time ran out, not swept yet, is not told). A confirmed booking's
     reminder follows a moved start (effects.plan_reminder: once, and not for a start less than
-    a day ahead). `was_starts_at`: the start each date whose start moved had, so that its
-    guests read the new start, not only a new end. How many were told."""
+    a day ahead). Whoever waits for a seat on them is told too, and keeps their place
+    (retiming.waitlist_moved): they asked for seats at a time that is no longer the date's.
+    `was_starts_at`: the start each date whose start moved had, so that its guests read the
+    new start, not only a new end. How many bookings were told."""
     active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE).exclude(
         status__in=Booking.PENDING, expires_at__lte=now
     )
@@ -45,6 +47,16 @@ def retime_bookings(
         if booking.status == Status.CONFIRMED:
             # Reminded a day before the start as it is now (staff moved it), once.
             effects.plan_reminder(booking, now=now)
+    # Locked after the bookings (the app's lock order): an entry offered seats or left at this
+    # moment is read as it then is, and told by the offer or not at all.
+    waiting = (
+        WaitlistEntry.objects.filter(slot_id__in=slot_ids, status=WaitlistEntry.Status.WAITING)
+        .select_for_update(of=("self",))
+        .select_related("guest", "slot__listing")
+        .order_by("id")
+    )
+    for entry in waiting:
+        retiming.waitlist_moved(entry, was_starts_at=(was_starts_at or {}).get(entry.slot_id))
     return len(bookings)
 
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from outings.common import outbox
 from outings.scheduling import events
 from outings.scheduling.models import ScheduleException, Slot
+from outings.scheduling.services.sync import with_guests
 
 
 def times_corrected(*, slot_id: int, was_starts_at: datetime) -> None:
@@ -23,13 +24,13 @@ def times_corrected(*, slot_id: int, was_starts_at: datetime) -> None:
     again, or, booked, kept beside a new date at the old start; a corrected end put back to the
     listing's duration).
 
-    A booked date's guests are told what moved, the start it had with the new one
-    (scheduling.slots.retimed, which the bookings app reads: each confirmed booking's calendar
-    event moves, and its reminder follows the new start)."""
+    A booked date's guests, and whoever waits for a seat on it, are told what moved, the start
+    it had with the new one (scheduling.slots.retimed, which the bookings app reads: each
+    confirmed booking's calendar event moves, and its reminder follows the new start)."""
     slot = Slot.objects.select_related("schedule", "listing").get(pk=slot_id)
     if slot.schedule is not None:
         _leave_rule(slot, was_starts_at=was_starts_at)
-    if slot.seats_taken > 0:
+    if with_guests(Slot.objects.filter(pk=slot.pk)).exists():
         payload: dict[str, object] = {"slots": [slot.pk]}
         if was_starts_at != slot.starts_at:
             payload["was_starts_at"] = {str(slot.pk): was_starts_at.isoformat()}

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from outings.bookings.models import WaitlistEntry
 from outings.catalog.models import Listing
 from outings.common import outbox
 from outings.scheduling import events
@@ -106,13 +107,22 @@ def sync_schedule_slots(
 
 
 def retime(slots: QuerySet[Slot], *, duration: timedelta) -> None:
-    """End each of `slots` `duration` after its start; the guests of those booked are told, with
-    the calendar event at its new end (the bookings app reads RETIMED). Call under their locks."""
+    """End each of `slots` `duration` after its start; the guests of those booked, and whoever
+    waits for a seat on them, are told, a booked guest with the calendar event at its new end
+    (the bookings app reads RETIMED). Call under their locks."""
     retimed = slots.exclude(ends_at=F("starts_at") + duration)
-    booked = list(retimed.filter(seats_taken__gt=0).values_list("pk", flat=True))
+    booked = list(with_guests(retimed).values_list("pk", flat=True))
     retimed.update(ends_at=F("starts_at") + duration)
     if booked:
         outbox.enqueue(kind=events.RETIMED, payload={"slots": booked})
+
+
+def with_guests(slots: QuerySet[Slot]) -> QuerySet[Slot]:
+    """Those of `slots` whose move someone must hear of: seats taken on them, or someone waiting
+    for a seat (a date whose seats were freed while its listing was paused keeps its waiting
+    list, and an offer comes at the date's time once it is bookable again)."""
+    waiting = WaitlistEntry.objects.filter(slot=OuterRef("pk"), status=WaitlistEntry.Status.WAITING)
+    return slots.filter(Q(seats_taken__gt=0) | Exists(waiting))
 
 
 def _clear_of_other_groups(
