@@ -53,6 +53,13 @@ def retimed(message: OutboxMessage) -> None:
     )
 
 
+@outbox.handler(scheduling_events.RETIRED, queue="default")
+def retired(message: OutboxMessage) -> None:
+    """Dates a rule no longer makes were cancelled with their waiting lists: whoever waited on
+    one is told, as of a date its host cancelled."""
+    services.tell_waitlists_closed(entry_ids=[int(pk) for pk in message.payload["entries"]])
+
+
 @outbox.handler(effects.REMIND, queue="default")
 def remind(message: OutboxMessage) -> None:
     """Due REMINDER_HOURS before the start it was planned for: mails the guest who holds the

@@ -6,3 +6,9 @@
 # bookings app tells their guests what moved, with the calendar event at its new time, and
 # plans the reminder for a new start.
 RETIMED = "scheduling.slots.retimed"
+
+# Waiting lists closed with their dates: a rule no longer makes a date nobody is booked on but
+# somebody waits for a seat on (its seats freed while the listing was paused), and the date is
+# cancelled with its waiting list (sync.retire). Payload {"entries": [id, ...]}, the entries
+# closed. The bookings app tells each one's guest that the date was cancelled.
+RETIRED = "scheduling.slots.retired"

@@ -36,6 +36,7 @@ from outings.bookings.services.waitlist import (
     join_waitlist,
     leave_waitlist,
     offer_to_waiting_lists,
+    tell_waitlists_closed,
     update_schedule,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "remind_guest",
     "retime_bookings",
     "slots_due_for_minimum",
+    "tell_waitlists_closed",
     "update_schedule",
     "withdraw_transfer",
 ]

@@ -3,14 +3,17 @@ by core.offer_freed_seats (first entry that fits, all its seats or nothing, as a
 deadline); an offer that lapses or is turned down passes to the next entry. Seats a host adds
 by raising a date's capacity, or a schedule rule's, are offered the same way."""
 
+import itertools
 from collections.abc import Collection
 from datetime import datetime
+from operator import attrgetter
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
+from outings.bookings import effects
 from outings.bookings.errors import (
     AlreadyWaiting,
     InvalidBooking,
@@ -166,6 +169,19 @@ def update_schedule(
 
 
 @transaction.atomic
+def tell_waitlists_closed(*, entry_ids: Collection[int]) -> None:
+    """Whoever waited on a date cancelled with its waiting list (scheduling.events.RETIRED) is
+    told, once per entry, as of a date its host cancelled (effects.waitlist_closed)."""
+    entries = (
+        WaitlistEntry.objects.filter(pk__in=entry_ids, status=WaitlistEntry.Status.CLOSED)
+        .select_related("guest", "slot__listing")
+        .order_by("slot_id", "id")
+    )
+    for _slot_id, group in itertools.groupby(entries, key=attrgetter("slot_id")):
+        closed = list(group)
+        effects.waitlist_closed(closed[0].slot, closed)
+
+
 def offer_to_waiting_lists(
     *, listing_id: int | None = None, host_id: int | None = None, now: datetime
 ) -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outings.bookings.models import WaitlistEntry
@@ -158,15 +159,26 @@ def _clear_of_other_groups(
 
 def retire(slot_ids: Iterable[int]) -> int:
     """Take unbooked future slots off sale (no seats taken: call under their locks); how many.
-    A slot no booking ever named is deleted. One that bookings name (cancelled, lapsed or
-    declined ones: a booking's slot is protected) stays as their record, cancelled and no
-    longer its schedule's; a schedule that wants its start again reopens it."""
+    A slot no booking ever named and nobody waits on is deleted. One that bookings name
+    (cancelled, lapsed or declined ones: a booking's slot is protected) stays as their record,
+    cancelled and no longer its schedule's; a schedule that wants its start again reopens it.
+    One somebody waits on (its seats freed while the listing was paused) is cancelled too, its
+    waiting list closed, and the bookings app tells whoever was on it (events.RETIRED):
+    deleted, the list went with it, unheard of."""
     ids = list(slot_ids)
     named = set(
         Slot.objects.filter(pk__in=ids, bookings__isnull=False).values_list("pk", flat=True)
     )
-    Slot.objects.filter(pk__in=named).update(status=Slot.Status.CANCELLED, schedule=None)
-    Slot.objects.filter(pk__in=set(ids) - named).delete()
+    waiting = WaitlistEntry.objects.filter(slot_id__in=ids, status=WaitlistEntry.Status.WAITING)
+    closed = dict(waiting.select_for_update().values_list("pk", "slot_id"))
+    kept = named | set(closed.values())
+    Slot.objects.filter(pk__in=kept).update(status=Slot.Status.CANCELLED, schedule=None)
+    Slot.objects.filter(pk__in=set(ids) - kept).delete()
+    if closed:
+        WaitlistEntry.objects.filter(pk__in=closed).update(
+            status=WaitlistEntry.Status.CLOSED, updated_at=timezone.now()
+        )
+        outbox.enqueue(kind=events.RETIRED, payload={"entries": sorted(closed)})
     return len(ids)
 
 
