@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -71,3 +72,31 @@ def test_relays_and_the_sweep_running_at_once_deliver_each_message_once() -> Non
     assert set(OutboxMessage.objects.values_list("status", "attempts")) == {
         (OutboxMessage.Status.DONE, 1)
     }
+
+
+def test_a_claim_passes_over_a_message_another_claimer_is_taking_and_takes_the_next() -> None:
+    """Two relays reach the oldest message at the same moment: the second must neither wait for
+    the first nor go on to take the same row once the first has let go of it (its advisory lock
+    released, the message delivered: it would be delivered twice). `FOR UPDATE SKIP LOCKED`
+    passes over the row the other claim holds and takes the next one. Here another session
+    holds the oldest row's lock, as a claim in progress does."""
+    first = outbox.enqueue(kind="test.counted", payload={"n": 1})
+    second = outbox.enqueue(kind="test.counted", payload={"n": 2})
+    params = connection.get_connection_params()
+    params = {k: v for k, v in params.items() if k in {"host", "port", "user", "dbname"}}
+    with psycopg.connect(**params) as other:  # its transaction stays open until the end
+        other.execute("SELECT id FROM common_outboxmessage WHERE id = %s FOR UPDATE", [first.pk])
+        with connection.cursor() as cursor:  # waiting would fail the test, not hang it
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            claimed = relay.claim(queue="slow", now=timezone.now())
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert claimed is not None
+        assert claimed.pk == second.pk
+        relay.process(claimed)
+
+    first.refresh_from_db()
+    assert first.status == OutboxMessage.Status.PENDING
+    assert OutboxMessage.objects.get(pk=second.pk).status == OutboxMessage.Status.DONE
