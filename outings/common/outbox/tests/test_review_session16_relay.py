@@ -5,6 +5,7 @@ test names the one-line change that used to pass the whole suite."""
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.admin.models import LogEntry
 from django.db import connection, transaction
 from django.test import override_settings
@@ -31,6 +32,8 @@ def plain(message: OutboxMessage) -> None:
         raise Down("downstream is down")
     if message.payload.get("bug"):
         raise KeyError("a malformed payload")
+    if message.payload.get("slow"):
+        raise SoftTimeLimitExceeded()  # what Celery raises in the task at its soft time limit
     delivered.append(message.pk)
 
 
@@ -191,3 +194,18 @@ def test_a_message_due_already_nudges_its_queue_after_commit(
         assert nudges == []
 
     assert nudges == ["slow"]
+
+
+def test_a_handler_stopped_by_the_soft_time_limit_is_retried_not_parked():
+    """docs/background-work.md: "The soft limit raises inside the task (an outbox message is
+    then retried)": a slow downstream (an SMTP server that answers in minutes) is a reason to
+    wait, not a bug for staff, whatever exceptions the handler declares. Not counting
+    SoftTimeLimitExceeded as retryable passed every test: the message was parked at once."""
+    message = outbox.enqueue(kind="test.s16.plain", payload={"slow": True})
+
+    relay.drain(queue="slow", budget=5)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.PENDING, 1)
+    assert message.due_at > timezone.now()
+    assert message.last_error.startswith("SoftTimeLimitExceeded")
