@@ -209,3 +209,19 @@ def test_a_handler_stopped_by_the_soft_time_limit_is_retried_not_parked():
     assert (message.status, message.attempts) == (Status.PENDING, 1)
     assert message.due_at > timezone.now()
     assert message.last_error.startswith("SoftTimeLimitExceeded")
+
+
+def test_the_sweep_lets_go_of_what_it_recovers():
+    """The sweep takes a running message's advisory lock to learn that its worker died; kept,
+    the recovered message could be claimed by no relay in another session (its claim's
+    pg_try_advisory_lock fails) for as long as the sweeping worker's connection lives, and a
+    pooled connection lives on. Not releasing it passed every test."""
+    message = OutboxMessage.objects.create(
+        kind="test.s16.plain", queue="slow", payload={}, status=Status.RUNNING, attempts=1
+    )
+
+    assert relay.recover_abandoned(now=timezone.now()) == 1
+
+    assert advisory_locks_held() == set()
+    message.refresh_from_db()
+    assert message.status == Status.PENDING
