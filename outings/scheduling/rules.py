@@ -90,6 +90,15 @@ class CapacityBelowSeatsTaken(DomainError):
     message = gettext_noop("Capacity cannot go below the seats already taken.")
 
 
+class SlotCancelled(DomainError):
+    """A change to the places of a cancelled date: its guests were told and refunded and its
+    waiting list closed, and nobody can book it again; the code a second cancellation gets."""
+
+    code = "invalid_state"
+    status_code = 409
+    message = gettext_noop("This date is cancelled: its places cannot change.")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScheduleData:
     """A weekly rule, or (kind "once") one date: valid_from with its start times."""

@@ -1,13 +1,14 @@
 """Review (session 16): the booking features around the seat guard, pinned where a mutation audit
 found nothing that would notice a change: a waiting-list offer's deadline before a date that
-starts soon; the instant a hold lapses for the guests a date's move tells. Personas come from
-conftest.py."""
+starts soon; the instant a hold lapses for the guests a date's move tells; and one found
+wanting: the places of a cancelled date (refused now, on the API and the pages too). Personas
+come from conftest.py."""
 
 from datetime import timedelta
 
 import pytest
 
-from outings.accounts.models import User
+from outings.accounts.models import HostProfile, User
 from outings.bookings import services
 from outings.bookings.errors import HoldExpired
 from outings.bookings.models import Booking, WaitlistEntry
@@ -15,6 +16,7 @@ from outings.bookings.tests.conftest import NOW
 from outings.bookings.tests.test_waitlist_and_transfer import book, consistent
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory, UserFactory
+from outings.common.errors import DomainError
 from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
 
@@ -90,3 +92,26 @@ def test_a_move_tells_a_hold_until_the_instant_it_lapses_and_not_at_it(
     assert (lapsing.version, standing.version) == (1, 2)
     retimed = Notification.objects.filter(kind="booking.retimed")
     assert list(retimed.values_list("user", flat=True)) == [other_guest.pk]
+
+
+# --- A cancelled date's places -----------------------------------------------------------------
+
+
+def test_a_cancelled_dates_places_cannot_change(host: HostProfile, guest: User, slot: Slot) -> None:
+    """A date its host cancelled stays as it was: its guests were told and refunded, its
+    waiting list closed. Its capacity was still set (the version moved, the page and the API
+    showed the new number on a date nobody can book); it is refused as the date's state, as a
+    second cancellation is, and nothing changes."""
+    book(guest, slot, 4)
+    services.cancel_slot(host=host, slot_id=slot.pk, reason="Storm", now=NOW)
+    slot.refresh_from_db()
+    before = (slot.status, slot.capacity, slot.seats_taken, slot.version)
+
+    with pytest.raises(DomainError) as refused:
+        services.change_slot_capacity(host=host, slot_id=slot.pk, capacity=12, now=NOW)
+
+    assert (refused.value.status_code, refused.value.code) == (409, "invalid_state")
+    assert refused.value.message == "This date is cancelled: its places cannot change."
+    slot.refresh_from_db()
+    assert (slot.status, slot.capacity, slot.seats_taken, slot.version) == before
+    assert consistent(slot) == 0

@@ -15,7 +15,7 @@ from outings.catalog.services.errors import ensure_active
 from outings.common.errors import NotFound, version_is_current
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.rules import CapacityBelowSeatsTaken, SlotConflict
+from outings.scheduling.rules import CapacityBelowSeatsTaken, SlotCancelled, SlotConflict
 
 
 def change_slot_capacity(
@@ -33,7 +33,8 @@ def change_slot_capacity(
     slot is still at it: of two editors holding the same version exactly one wins, the other
     gets SlotConflict with the slot as it is. The version moves with the capacity a host sets,
     never with seats taken, so a guest booking meanwhile refuses no edit (the seats are
-    checked on their own: CapacityBelowSeatsTaken)."""
+    checked on their own: CapacityBelowSeatsTaken). A cancelled date's places stay as they
+    were (SlotCancelled, after the version: a cancellation does not move it)."""
     ensure_active(host)
     refusal = rules.capacity_refusal(capacity)
     if refusal is not None:
@@ -54,6 +55,9 @@ def change_slot_capacity(
         raise NotFound()
     if not version_is_current(slot.version, expected_version):
         raise SlotConflict(current=slot)
+    if slot.status == Slot.Status.CANCELLED:
+        # Checked under the slot's lock, which cancel_slot holds until it commits.
+        raise SlotCancelled()
     # Fewer seats than the smallest group, or than the minimum of guests: nobody could book the
     # date, or it would always be cancelled for too few guests (a rule's capacity too).
     refusal = rules.capacity_refusal(capacity, min_group_size=smallest_group, min_guests=min_guests)
