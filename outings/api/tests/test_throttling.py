@@ -1,6 +1,8 @@
+import pickle
 import shutil
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 
 from outings.api import throttling
@@ -188,6 +191,22 @@ def folders_made() -> Iterator[list[str]]:
         yield made
     finally:
         _watching.remove(made)
+
+
+def test_the_embedded_counter_outlives_the_window_it_counts(tmp_path):
+    """As the Redis counter's (below): a window's first hit may come at its very start, so its
+    count lives the whole period, with the same second of margin. Read from the expiry Django's
+    file cache stores first in the key's file (its format), as the embedded profile has it."""
+    key = f"test:{uuid.uuid4()}"
+
+    with override_settings(CACHES=file_cache(tmp_path), REDIS_URL="", VAR_DIR=tmp_path):
+        before = time.time()
+        CacheCounter().hit(key, 60)
+        after = time.time()
+        with open(cache._key_to_file(key), "rb") as stored:  # type: ignore[attr-defined]
+            expires = pickle.load(stored)  # noqa: S301 (the file this test just wrote)
+
+    assert before + 61 <= expires <= after + 61
 
 
 def test_the_embedded_counter_makes_its_folder_once_not_on_every_request(tmp_path):
