@@ -1,8 +1,10 @@
 """Review (session 16): the booking features around the seat guard, pinned where a mutation audit
 found nothing that would notice a change: a waiting-list offer's deadline before a date that
-starts soon; the instant a hold lapses for the guests a date's move tells; and one found
-wanting: the places of a cancelled date (refused now, on the API and the pages too). Personas
-come from conftest.py."""
+starts soon; the instant a hold lapses for the guests a date's move tells; freed seats going on
+past an entry they no longer fit; holds not counted towards a minimum at the cut-off; the
+instant a date starts for transfers, the refund shown and the reminder; and one found wanting:
+the places of a cancelled date (refused now, on the API and the pages too). Personas come from
+conftest.py."""
 
 from datetime import timedelta
 
@@ -10,17 +12,19 @@ import pytest
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import services
-from outings.bookings.errors import HoldExpired
-from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.errors import HoldExpired, InvalidBookingState
+from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
 from outings.bookings.tests.test_waitlist_and_transfer import book, consistent
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory, UserFactory
 from outings.common.errors import DomainError
+from outings.common.models import OutboxMessage
 from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
+Entry = WaitlistEntry.Status
 
 
 # --- A waiting-list offer's deadline -----------------------------------------------------------
@@ -115,3 +119,147 @@ def test_a_cancelled_dates_places_cannot_change(host: HostProfile, guest: User, 
     slot.refresh_from_db()
     assert (slot.status, slot.capacity, slot.seats_taken, slot.version) == before
     assert consistent(slot) == 0
+
+
+# --- The waiting list: the first entries that fit, in the order they joined --------------------
+
+
+def test_freed_seats_skip_an_entry_they_no_longer_fit_and_go_on_to_the_next(
+    guest: User, slot: Slot
+) -> None:
+    """Three seats free for entries of 2, 3 and 1, in that order: the 2 is offered, the 3 no
+    longer fits in the one seat left and is skipped (never offered part), and the 1 behind it
+    gets that seat: a group too big stops nobody behind it."""
+    book(guest, slot, 4)
+    three = book(guest, slot, 3)
+    book(UserFactory.create(), slot, 3)
+    two, big, one = UserFactory.create(), UserFactory.create(), UserFactory.create()
+    entries = [
+        services.join_waitlist(guest=who, slot_id=slot.pk, seats=seats, now=NOW)
+        for who, seats in ((two, 2), (big, 3), (one, 1))
+    ]
+
+    services.cancel_booking(guest=guest, reference=three.reference, now=NOW)
+
+    for entry in entries:
+        entry.refresh_from_db()
+    assert [entry.status for entry in entries] == [Entry.OFFERED, Entry.WAITING, Entry.OFFERED]
+    offers = Booking.objects.filter(waitlist_entry__isnull=False).order_by("id")
+    assert [(offer.guest, offer.seats) for offer in offers] == [(two, 2), (one, 1)]
+    assert consistent(slot) == 10
+
+
+# --- The minimum of guests: confirmed seats only -----------------------------------------------
+
+
+def test_seats_held_at_the_cut_off_do_not_count_towards_the_minimum(
+    guest: User, other_guest: User, slot: Slot
+) -> None:
+    """A minimum of 4 with 2 confirmed and 2 held at the cut-off (a checkout under way): a hold
+    may never be confirmed, so the date is below its minimum and is cancelled, everyone told,
+    the confirmed guest due everything, the hold just ended."""
+    Listing.objects.filter(pk=slot.listing_id).update(min_guests=4, min_guests_cutoff_hours=48)
+    at_cutoff = slot.starts_at - timedelta(hours=48)
+    booked = book(guest, slot, 2)
+    held = services.hold_seats(
+        guest=other_guest, slot_id=slot.pk, seats=2, now=at_cutoff - timedelta(minutes=1)
+    )
+
+    assert services.decide_minimum(slot_id=slot.pk, now=at_cutoff)
+
+    slot.refresh_from_db()
+    booked.refresh_from_db()
+    held.refresh_from_db()
+    assert slot.status == Slot.Status.CANCELLED
+    assert (booked.status, booked.cancelled_by, booked.refund_due) == ("cancelled", "system", 5000)
+    assert (held.status, held.cancelled_by, held.refund_due) == ("cancelled", "system", None)
+    told = Notification.objects.filter(kind="booking.cancelled").values_list("user", flat=True)
+    assert sorted(told) == sorted([guest.pk, other_guest.pk])
+    assert not Notification.objects.filter(kind="slot.minimum_met").exists()
+    assert consistent(slot) == 0
+
+
+# --- Transfers: only of a date still to come ---------------------------------------------------
+
+
+def test_a_booking_can_no_longer_be_handed_on_from_the_instant_its_date_starts(
+    guest: User, other_guest: User, slot: Slot
+) -> None:
+    """The link's page of a date that has started says so, with no button: at the start itself
+    the date has started (as for cancelling), so neither the offer nor its acceptance goes."""
+    booking = book(guest, slot, 2)
+    transfer, secret = services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email=other_guest.email, now=NOW
+    )
+
+    with pytest.raises(InvalidBookingState):
+        services.accept_transfer(user=other_guest, secret=secret, now=slot.starts_at)
+    with pytest.raises(InvalidBookingState):
+        services.offer_transfer(
+            guest=guest, reference=booking.reference, to_email="f@example.org", now=slot.starts_at
+        )
+
+    booking.refresh_from_db()
+    assert booking.guest == guest
+    assert list(Transfer.objects.values_list("pk", "status")) == [
+        (transfer.pk, Transfer.Status.PENDING)
+    ]
+
+
+# --- Refunds: none offered once the date starts ------------------------------------------------
+
+
+def test_the_refund_shown_is_none_from_the_instant_the_date_starts(guest: User, slot: Slot) -> None:
+    """`refund_if_cancelled` (guest_refund) is None for a booking that can no longer be
+    cancelled: at the start itself cancelling is refused, so it is not "0 back" (what the policy
+    gives with no hours left) but nothing on offer, and a cancel with that 0 is still refused."""
+    Listing.objects.filter(pk=slot.listing_id).update(cancellation_policy="flexible")
+    booking = book(guest, slot, 2)
+    booking.refresh_from_db()
+
+    assert services.guest_refund(booking, now=slot.starts_at - timedelta(hours=24)) == 5000
+    assert services.guest_refund(booking, now=slot.starts_at - timedelta(microseconds=1)) == 0
+    assert services.guest_refund(booking, now=slot.starts_at) is None
+    with pytest.raises(InvalidBookingState):
+        services.cancel_booking(
+            guest=guest, reference=booking.reference, now=slot.starts_at, expected_refund=0
+        )
+
+
+# --- The reminder: due a day before the start, never after it ----------------------------------
+
+
+def test_a_booking_confirmed_a_day_or_less_before_its_start_plans_no_reminder(
+    guest: User, other_guest: User, slot: Slot
+) -> None:
+    """The reminder is due BOOKINGS_REMINDER_HOURS (24) before the start, planned when the
+    worker announces the confirmation; at that very instant its time has come (as a hold lapses
+    at expires_at) and the "Booked" mail going then says all it would, so none is planned."""
+    remind_at = slot.starts_at - timedelta(hours=24)
+    just_in_time, too_late = book(guest, slot, 2), book(other_guest, slot, 2)
+
+    services.announce_confirmation(
+        booking_id=just_in_time.pk, guest=guest, at=remind_at - timedelta(microseconds=1)
+    )
+    services.announce_confirmation(booking_id=too_late.pk, guest=other_guest, at=remind_at)
+
+    reminders = OutboxMessage.objects.filter(kind="bookings.remind")
+    assert [(r.payload["booking"], r.due_at) for r in reminders] == [(just_in_time.pk, remind_at)]
+
+
+def test_a_reminder_whose_worker_comes_once_the_date_started_sends_nothing(
+    guest: User, slot: Slot
+) -> None:
+    """A worker that was down for a day finds the reminder due: once the date has begun it is
+    no reminder any more, and nothing goes."""
+    booking = book(guest, slot, 2)
+    reminders = OutboxMessage.objects.filter(payload__template="booking_reminder")
+
+    assert not services.remind_guest(
+        booking_id=booking.pk, planned=slot.starts_at, now=slot.starts_at
+    )
+    assert not reminders.exists()
+    assert services.remind_guest(
+        booking_id=booking.pk, planned=slot.starts_at, now=slot.starts_at - timedelta(seconds=1)
+    )
+    assert list(reminders.values_list("payload__to", flat=True)) == [guest.email]
