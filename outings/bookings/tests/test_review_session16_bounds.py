@@ -1,18 +1,19 @@
 """Review (session 16): the booking features around the seat guard, pinned where a mutation audit
 found nothing that would notice a change: a waiting-list offer's deadline before a date that
 starts soon; the instant a hold lapses for the guests a date's move tells; freed seats going on
-past an entry they no longer fit; holds not counted towards a minimum at the cut-off; the
-instant a date starts for transfers, the refund shown and the reminder; and one found wanting:
-the places of a cancelled date (refused now, on the API and the pages too). Personas come from
-conftest.py."""
+past an entry they no longer fit, and lapsed holds going to the list before a newcomer joins;
+the dates a minimum decides, what counts towards it and when it was first met; the instant a
+date starts for transfers, the refund shown and the reminder; the name a host is told after a
+hand-over; no refund sent for nothing back. And one found wanting: the places of a cancelled
+date (refused now, on the API and the pages too). Personas come from conftest.py."""
 
 from datetime import timedelta
 
 import pytest
 
 from outings.accounts.models import HostProfile, User
-from outings.bookings import services
-from outings.bookings.errors import HoldExpired, InvalidBookingState
+from outings.bookings import selectors, services
+from outings.bookings.errors import HoldExpired, InvalidBookingState, SeatsAvailable
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
 from outings.bookings.tests.test_waitlist_and_transfer import book, consistent
@@ -149,6 +150,51 @@ def test_freed_seats_skip_an_entry_they_no_longer_fit_and_go_on_to_the_next(
     assert consistent(slot) == 10
 
 
+def test_joining_lapses_the_holds_whose_time_ran_out_for_whoever_already_waits(
+    guest: User, other_guest: User, slot: Slot
+) -> None:
+    """A full date, two of whose seats are a hold whose time ran out (not swept yet), and a
+    guest already waiting for two: a newcomer joining lapses that hold first, so its seats go
+    to the guest who waited, and the newcomer, who finds the date full, waits behind them."""
+    book(guest, slot, 4)
+    book(UserFactory.create(), slot, 4)
+    lapsed = services.hold_seats(guest=UserFactory.create(), slot_id=slot.pk, seats=2, now=NOW)
+    assert lapsed.expires_at is not None
+    first = services.join_waitlist(guest=other_guest, slot_id=slot.pk, seats=2, now=NOW)
+    newcomer = UserFactory.create()
+
+    second = services.join_waitlist(guest=newcomer, slot_id=slot.pk, seats=1, now=lapsed.expires_at)
+
+    lapsed.refresh_from_db()
+    first.refresh_from_db()
+    assert lapsed.status == Booking.Status.EXPIRED
+    assert (first.status, second.status) == (Entry.OFFERED, Entry.WAITING)
+    offer = Booking.objects.get(waitlist_entry=first)
+    assert (offer.guest, offer.seats, offer.status) == (other_guest, 2, Booking.Status.HELD)
+    assert consistent(slot) == 10
+
+
+def test_joining_for_seats_a_lapsed_hold_frees_is_told_to_book_them(
+    guest: User, slot: Slot
+) -> None:
+    """Nobody waits: the seats of a hold whose time ran out are free to book, and a guest asking
+    to wait for them is told so (seats_available), not put on a list that waits for nobody."""
+    book(guest, slot, 4)
+    book(UserFactory.create(), slot, 4)
+    lapsed = services.hold_seats(guest=UserFactory.create(), slot_id=slot.pk, seats=2, now=NOW)
+    assert lapsed.expires_at is not None
+
+    with pytest.raises(SeatsAvailable):
+        services.join_waitlist(
+            guest=UserFactory.create(), slot_id=slot.pk, seats=2, now=lapsed.expires_at
+        )
+
+    assert not WaitlistEntry.objects.exists()
+    # The refusal is undone with everything it did, the lapse too (the sweep records it): the
+    # seats read as free all the same (SEATS_LEFT_SQL counts a lapsed hold as free).
+    assert consistent(slot) == 10
+
+
 # --- The minimum of guests: confirmed seats only -----------------------------------------------
 
 
@@ -179,6 +225,44 @@ def test_seats_held_at_the_cut_off_do_not_count_towards_the_minimum(
     assert consistent(slot) == 0
 
 
+def test_only_dates_with_a_minimum_still_to_come_are_due_at_their_cut_off(
+    listing: Listing, slot: Slot
+) -> None:
+    """A date of a listing without a minimum is never decided (nor marked decided); one that has
+    started while still undecided (the scheduler was down at its cut-off) is over: cancelling it
+    "for too few guests" would cancel a date under way."""
+    at_cutoff = slot.starts_at - timedelta(hours=48)
+    assert services.slots_due_for_minimum(now=at_cutoff) == []
+
+    Listing.objects.filter(pk=listing.pk).update(min_guests=4, min_guests_cutoff_hours=48)
+
+    assert services.slots_due_for_minimum(now=at_cutoff) == [slot.pk]
+    assert services.slots_due_for_minimum(now=slot.starts_at - timedelta(microseconds=1)) == [
+        slot.pk
+    ]
+    assert services.slots_due_for_minimum(now=slot.starts_at) == []
+
+
+def test_the_date_records_when_it_first_reached_its_minimum(
+    guest: User, other_guest: User, slot: Slot
+) -> None:
+    """`minimum_met_at` (shown to staff on the date) is the first time confirmed seats reached
+    the minimum; a guest booking after that does not move it."""
+    Listing.objects.filter(pk=slot.listing_id).update(min_guests=2)
+    first = NOW + timedelta(minutes=1)
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
+    services.confirm_booking(guest=guest, reference=held.reference, now=first)
+    later = services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=1, now=first)
+    services.confirm_booking(
+        guest=other_guest, reference=later.reference, now=first + timedelta(minutes=1)
+    )
+
+    slot.refresh_from_db()
+    assert slot.minimum_met_at == first
+    told = Notification.objects.filter(kind="slot.minimum_met").values_list("user", flat=True)
+    assert sorted(told) == sorted([guest.pk, other_guest.pk])
+
+
 # --- Transfers: only of a date still to come ---------------------------------------------------
 
 
@@ -206,6 +290,25 @@ def test_a_booking_can_no_longer_be_handed_on_from_the_instant_its_date_starts(
     ]
 
 
+def test_the_host_is_told_the_new_name_of_a_booking_handed_on(guest: User, slot: Slot) -> None:
+    """The roster shows the booking's guest; the host's notice of the hand-over names who holds
+    it now (and the previous guest's, whom it went to), never the guest who gave it."""
+    booking = book(guest, slot, 2)
+    friend = UserFactory.create(email="fay@example.org", first_name="Fay", last_name="Friend")
+    _transfer, secret = services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email=friend.email, now=NOW
+    )
+
+    services.accept_transfer(user=friend, secret=secret, now=NOW)
+
+    told = Notification.objects.filter(kind="booking.transferred")
+    assert sorted((n.user_id, n.data["guest"]) for n in told) == sorted(
+        [(slot.listing.host.user_id, "Fay Friend"), (guest.pk, "Fay Friend")]
+    )
+    roster = selectors.roster(host=slot.listing.host, slot_id=slot.pk, size=10)
+    assert [b.guest for b in roster.bookings] == [friend]
+
+
 # --- Refunds: none offered once the date starts ------------------------------------------------
 
 
@@ -224,6 +327,22 @@ def test_the_refund_shown_is_none_from_the_instant_the_date_starts(guest: User, 
         services.cancel_booking(
             guest=guest, reference=booking.reference, now=slot.starts_at, expected_refund=0
         )
+
+
+def test_a_cancellation_that_gives_nothing_back_sends_no_refund(guest: User, slot: Slot) -> None:
+    """A refund is delivered through the outbox (`bookings.refund`, to the provider); one of
+    nothing (a strict booking cancelled less than 7 days ahead) is recorded as 0 due and sends
+    the provider nothing."""
+    Listing.objects.filter(pk=slot.listing_id).update(cancellation_policy="strict")
+    booking = book(guest, slot, 2)
+    late = slot.starts_at - timedelta(days=7) + timedelta(microseconds=1)
+
+    cancelled = services.cancel_booking(
+        guest=guest, reference=booking.reference, now=late, expected_refund=0
+    )
+
+    assert (cancelled.status, cancelled.refund_due) == ("cancelled", 0)
+    assert not OutboxMessage.objects.filter(kind="bookings.refund").exists()
 
 
 # --- The reminder: due a day before the start, never after it ----------------------------------
