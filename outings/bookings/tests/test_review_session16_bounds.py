@@ -263,6 +263,21 @@ def test_the_date_records_when_it_first_reached_its_minimum(
     assert sorted(told) == sorted([guest.pk, other_guest.pk])
 
 
+def test_a_date_can_no_longer_be_cancelled_from_the_instant_it_starts(
+    host: HostProfile, guest: User, slot: Slot
+) -> None:
+    """A date that has started cannot be cancelled (docs/bookings.md): at its start it has."""
+    booked = book(guest, slot, 2)
+
+    with pytest.raises(InvalidBookingState):
+        services.cancel_slot(host=host, slot_id=slot.pk, reason="Late", now=slot.starts_at)
+
+    slot.refresh_from_db()
+    booked.refresh_from_db()
+    assert (slot.status, booked.status) == (Slot.Status.OPEN, Booking.Status.CONFIRMED)
+    assert consistent(slot) == 2
+
+
 # --- Transfers: only of a date still to come ---------------------------------------------------
 
 
