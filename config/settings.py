@@ -282,7 +282,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 # them on every restart).
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
 # Attempts before a message is parked for staff (admin → Outbox messages → retry). With the
-# backoff below, 12 attempts span 3.4 to 4.1 hours of a downstream being down (the jitter).
+# backoff below, 12 attempts span 3.1 to 3.7 hours of a downstream being down (the jitter).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
@@ -398,8 +398,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outin
 # Absolute links in mail (unsubscribe, "open in Outings") need the public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A mail that cannot be sent after this many attempts is parked for staff: with the outbox's
-# backoff (10 s doubling, capped at an hour, plus up to 20 % jitter), 16 attempts span 7.4 to
-# 8.9 hours of an SMTP outage, about eight.
+# backoff (10 s doubling with up to 20 % jitter, capped at an hour, jitter included), 16
+# attempts span 6.4 to 7.7 hours of an SMTP outage, about seven.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=16)
 # Unsubscribe links in mail stop working after this many days.
 UNSUBSCRIBE_MAX_AGE_DAYS = 60

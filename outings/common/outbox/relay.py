@@ -36,6 +36,7 @@ Status = OutboxMessage.Status
 # share a lock, and then one merely waits for the next sweep.
 LOCK_CLASS = 0x6F62
 MAX_ERROR_LENGTH = 4000
+JITTER = 1.2  # a retry's delay is stretched by up to 20 %
 
 
 class Outcome(enum.Enum):
@@ -61,10 +62,13 @@ def _unlock(pk: int) -> None:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential, capped, with 20% jitter so that a burst of failures does not retry in step."""
+    """Exponential, with up to 20% jitter so that a burst of failures does not retry in step, and
+    never longer than OUTBOX_RETRY_MAX_SECONDS: the cap bounds the delay with its jitter, so
+    delays that reach it spread over its last sixth (50 to 60 minutes for an hour)."""
+    cap = float(settings.OUTBOX_RETRY_MAX_SECONDS)
     base = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    delay = min(float(settings.OUTBOX_RETRY_MAX_SECONDS), base)
-    return timedelta(seconds=delay * (1 + random.random() * 0.2))
+    delay = min(cap / JITTER, base) * (1 + random.random() * (JITTER - 1))
+    return timedelta(seconds=min(cap, delay))  # min: cap / JITTER * JITTER may round above cap
 
 
 def max_attempts(kind: str) -> int:

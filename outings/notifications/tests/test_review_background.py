@@ -50,7 +50,7 @@ def test_a_live_notification_reads_in_the_language_the_user_reads_the_site_in(
 
 
 def test_an_account_mail_survives_an_smtp_outage_as_long_as_any_other_mail():
-    """EMAIL_MAX_ATTEMPTS (16, "about eight hours of an SMTP outage") is what mail gets before it
+    """EMAIL_MAX_ATTEMPTS (16, "about seven hours of an SMTP outage") is what mail gets before it
     is parked. A sign-up verification or password-reset mail (kind accounts.mail) only gets
     OUTBOX_MAX_ATTEMPTS (12, about 3.4 hours): after a four-hour outage every booking mail is
     still waiting to go, but every account mail is parked and needs staff."""
