@@ -56,7 +56,7 @@ class OutboxMessageAdmin(BigTableAdmin[OutboxMessage]):
         return False  # messages come from enqueue, in the transaction of their cause
 
     def has_change_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
-        return False
+        return False  # read-only: a message changes only through its relay or the retry action
 
     @admin.action(description=_("Retry the selected parked messages"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
@@ -71,4 +71,6 @@ class OutboxMessageAdmin(BigTableAdmin[OutboxMessage]):
         )
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_staff and request.user.has_perm("common.view_outboxmessage")
+        """Retrying sends messages again (mail, refunds): it takes the permission to change
+        outbox messages, not only to view them."""
+        return request.user.is_staff and request.user.has_perm("common.change_outboxmessage")
