@@ -58,6 +58,7 @@ def deliver(message: OutboxMessage) -> None:
         mail.send()
     except smtplib.SMTPException as error:
         # "550 no such user" (a mistyped address) will not change: parked now, not retried
-        # for hours; a refusal of our session is retried like an outage.
-        emails.raise_if_permanent(error)
+        # for hours; "450 mailbox busy" delays this mail alone; a refusal of our session is
+        # retried like an outage.
+        emails.raise_if_refused(error)
         raise

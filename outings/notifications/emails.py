@@ -282,11 +282,16 @@ class _Connections:
 _connections = _Connections()
 
 
-def raise_if_permanent(error: smtplib.SMTPException) -> None:
-    """PermanentFailure (the outbox parks the message at once) when `error` refuses the mail for
-    good; otherwise nothing, and the caller re-raises it to be retried with backoff."""
+def raise_if_refused(error: smtplib.SMTPException) -> None:
+    """When `error` refuses this mail: PermanentFailure (the outbox parks the message at once)
+    if for good; outbox.Deferred if its recipients are refused for now (450 mailbox busy,
+    greylisting): retried with backoff while the server takes the drain's other mail.
+    Otherwise (the server gone, our session refused) nothing: the caller re-raises `error`,
+    retried with backoff, and the rest of the drain's mail waits with it."""
     if is_permanent(error):
         raise PermanentFailure(f"{type(error).__name__}: {error}") from error
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        raise outbox.Deferred(f"{type(error).__name__}: {error}") from error
 
 
 def is_permanent(error: smtplib.SMTPException) -> bool:
@@ -326,7 +331,7 @@ def deliver(message: OutboxMessage) -> None:
             backend.send_messages([mail])
     except smtplib.SMTPException as error:
         _connections.discard()
-        raise_if_permanent(error)
+        raise_if_refused(error)
         raise
     except BaseException:
         # Mid-DATA or unknown state: never reuse this connection.

@@ -8,11 +8,12 @@
 See docs/background-work.md for the delivery guarantees.
 """
 
-from outings.common.outbox.registry import UnknownKind, handler
+from outings.common.outbox.registry import Deferred, UnknownKind, handler
 from outings.common.outbox.relay import mark_done, seal, sealer
 from outings.common.outbox.services import enqueue, enqueue_many, retry_messages
 
 __all__ = [
+    "Deferred",
     "UnknownKind",
     "enqueue",
     "enqueue_many",

@@ -42,6 +42,13 @@ class UnknownKind(LookupError):
     pass
 
 
+class Deferred(Exception):
+    """Raised by a handler when this message must wait while its downstream works (a mail server
+    that takes other mail says "later" to this one's recipient): it is retried with backoff like
+    a retryable failure, whatever the handler's `retry_on`, but the rest of its kind goes on in
+    the same drain. `str(error)` is the reason recorded."""
+
+
 def handler(
     kind: str,
     *,
@@ -53,8 +60,10 @@ def handler(
 ) -> Callable[[HandlerFunc], HandlerFunc]:
     """Register `func` as the handler of `kind`. Handlers must be idempotent, keyed by the outbox
     message id: a message is delivered at least once, and again after a crash mid-handler.
-    Exceptions in `retry_on` are retried with backoff up to `max_attempts`; any other exception
-    parks the message at once (a bug or a malformed payload does not improve by waiting).
+    Exceptions in `retry_on` are retried with backoff up to `max_attempts`, and the rest of the
+    kind waits with the message (its downstream looks down); `Deferred` is retried the same way
+    while the rest of the kind goes on. Any other exception parks the message at once (a bug
+    or a malformed payload does not improve by waiting).
     `secret=True` hides the payloads of `kind` from staff other than superusers."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; use one of {QUEUES}")

@@ -41,7 +41,8 @@ JITTER = 1.2  # a retry's delay is stretched by up to 20 %
 
 class Outcome(enum.Enum):
     DONE = "done"
-    RETRY = "retry"
+    RETRY = "retry"  # its downstream looks down: the drain passes over the rest of its kind
+    DEFERRED = "deferred"  # retried on its own (registry.Deferred): the rest of its kind goes on
     PARKED = "parked"
 
 
@@ -214,7 +215,11 @@ def _run(message: OutboxMessage) -> Outcome:
     except registry.UnknownKind:
         _park(message, f"no handler is registered for kind {message.kind!r}")
         return Outcome.PARKED
-    retryable: tuple[type[BaseException], ...] = (*spec.retry_on, SoftTimeLimitExceeded)
+    retryable: tuple[type[BaseException], ...] = (
+        *spec.retry_on,
+        registry.Deferred,
+        SoftTimeLimitExceeded,
+    )
     try:
         if spec.atomic:
             with transaction.atomic():
@@ -225,7 +230,8 @@ def _run(message: OutboxMessage) -> Outcome:
             if message.status != Status.DONE:
                 mark_done(message)
     except retryable as error:
-        reason = f"{type(error).__name__}: {error}"
+        deferred = isinstance(error, registry.Deferred)
+        reason = str(error) if deferred else f"{type(error).__name__}: {error}"
         if message.attempts >= max_attempts(message.kind):
             logger.error(
                 "outbox: parked #%s %s after %s attempts: %s",
@@ -244,7 +250,7 @@ def _run(message: OutboxMessage) -> Outcome:
             reason,
         )
         _retry_later(message, reason)
-        return Outcome.RETRY
+        return Outcome.DEFERRED if deferred else Outcome.RETRY
     except Exception:
         logger.exception("outbox: parked #%s %s: its handler raised", message.pk, message.kind)
         _park(message, traceback.format_exc())
@@ -276,7 +282,8 @@ def drain(*, queue: str, budget: float) -> bool:
     After a retryable failure the rest of that message's kind is passed over for this drain
     (its downstream looks down: the sweep comes back after backoff instead of spending an
     attempt of every such message on it), while the other kinds of the queue go on: SMTP being
-    down must not hold back a confirmation or a lapsing hold queued behind mail.
+    down must not hold back a confirmation or a lapsing hold queued behind mail. A message
+    `Deferred` by its handler waits alone: its downstream took the others.
 
     Each claim starts where the previous one left off. Claimed messages leave dead entries at the
     front of the pending index until (auto)vacuum removes them, and PostgreSQL cannot even mark

@@ -1,0 +1,88 @@
+"""Session 17's review of mail delivery: what a refusal of one recipient and a database
+connection lost at the seal do to the queue (docs/background-work.md, "Email: once"). Mail goes
+through the real outbox relay to a real SMTP server (aiosmtpd, the `sink` fixture); the database
+connection is lost for real (its backend ended by another session)."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from outings.common.models import OutboxMessage
+from outings.common.outbox import relay
+from outings.notifications import emails
+from outings.notifications.tests.smtp_sink import SmtpSink
+
+Status = OutboxMessage.Status
+NOTICE = "test.s17.notice"  # a notice whose mail is marked sent once it went (emails.holds)
+emails.holds(NOTICE)(lambda data: True)
+
+
+def queue_mail(to: str, **extra: Any) -> OutboxMessage:
+    return emails.send_email(
+        to=to,
+        template="notification",
+        context={"kind": "listing.approved", "data": {"listing": "x"}, "url": ""},
+        **extra,
+    )
+
+
+def drain_to(sink: SmtpSink) -> None:
+    with sink.as_backend():
+        relay.drain(queue="urgent", budget=5)
+
+
+def backend_pid() -> int:
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    return int(pid)
+
+
+def end_session(other: psycopg.Connection, pid: int) -> None:
+    """End the worker's database session as a server restart or a dropped link would, and wait
+    until it is gone (PostgreSQL releases its locks then)."""
+    other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connections() -> Iterator[None]:
+    """No SMTP connection kept from another test; a database connection that a test lost is
+    replaced before the test database is cleaned."""
+    emails._connections.discard()
+    yield
+    emails._connections.discard()
+    if connection.connection is not None and connection.connection.closed:
+        connection.close()
+
+
+@pytest.mark.django_db
+def test_a_recipient_refused_for_now_does_not_hold_back_the_other_mails_of_the_drain(
+    sink: SmtpSink,
+) -> None:
+    """A 4xx to one recipient ("450 mailbox busy", greylisting) is about that mail: the server
+    takes the others meanwhile. It used to pass over every other mail of the drain as if SMTP
+    were down, so that they waited for the next sweep."""
+    accept = sink.recorder.handle_RCPT
+
+    async def busy(server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == "busy@example.org":
+            return "450 4.2.1 Mailbox busy, try again later"
+        return await accept(server, session, envelope, address, options)
+
+    sink.recorder.handle_RCPT = busy  # type: ignore[method-assign]
+    refused = queue_mail("busy@example.org")
+    others = [queue_mail("one@example.org"), queue_mail("two@example.org")]
+
+    drain_to(sink)
+
+    refused.refresh_from_db()
+    assert (refused.status, refused.attempts) == (Status.PENDING, 1)
+    assert refused.due_at > timezone.now()
+    assert refused.last_error.startswith("SMTPRecipientsRefused")
+    assert [OutboxMessage.objects.get(pk=m.pk).status for m in others] == [Status.DONE] * 2
+    assert sink.recorder.message_ids() == [emails.message_id(m) for m in others]
