@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -339,8 +340,14 @@ def deliver(message: OutboxMessage) -> None:
         raise
     if not isinstance(backend, SealingBackend):
         _connections.discard()
-    _record_sent(message)
-    _forget_secret(message)
+    for record in (_record_sent, _forget_secret):
+        try:
+            record(message)
+        except DatabaseError:
+            # The mail went: an exception from here on would tell the outbox that it did not,
+            # and the outbox would send it again (a lock timeout, a lost connection). What this
+            # costs: the notice's "sent" mark, or a secret left in a delivered row until purged.
+            logger.exception("email: #%s went, but %s failed", message.pk, record.__name__)
 
 
 def topic_label(topic: str) -> str:

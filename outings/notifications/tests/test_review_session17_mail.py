@@ -11,9 +11,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from outings.accounts.models import User
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
+from outings.common.tests.connections import other_connection
 from outings.notifications import emails
+from outings.notifications.models import Notification
 from outings.notifications.tests.smtp_sink import SmtpSink
 
 Status = OutboxMessage.Status
@@ -86,3 +89,34 @@ def test_a_recipient_refused_for_now_does_not_hold_back_the_other_mails_of_the_d
     assert refused.last_error.startswith("SMTPRecipientsRefused")
     assert [OutboxMessage.objects.get(pk=m.pk).status for m in others] == [Status.DONE] * 2
     assert sink.recorder.message_ids() == [emails.message_id(m) for m in others]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_that_went_is_not_sent_again_when_recording_it_afterwards_fails(
+    guest: User, sink: SmtpSink
+) -> None:
+    """After the seal, the mail of a notice marks the notice's mail sent (emails.holds). That
+    UPDATE can fail (here a lock timeout: another transaction holds the notice's row) with an
+    OperationalError, which the relay retries: the sealed row went back to pending and the
+    guest got the mail twice."""
+    notice = Notification.objects.create(
+        user=guest, kind=NOTICE, data={}, created_at=timezone.now()
+    )
+    mail = queue_mail(guest.email, notice={"kind": NOTICE, "id": notice.pk, "data": {}})
+    holder = other_connection()
+    holder.execute("SELECT 1 FROM notifications_notification WHERE id = %s FOR UPDATE", [notice.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+    try:
+        drain_to(sink)
+        holder.rollback()
+        OutboxMessage.objects.filter(pk=mail.pk).update(due_at=timezone.now())
+        drain_to(sink)
+    finally:
+        holder.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (Status.DONE, 1)
+    assert sink.recorder.message_ids() == [emails.message_id(mail)]
