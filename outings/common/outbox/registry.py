@@ -8,13 +8,20 @@ the caller's transaction, rather than parking a message no worker can deliver.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
 from django.db import InterfaceError, OperationalError
 
 from outings.common.models import OutboxMessage
 
 QUEUES = ("urgent", "default", "slow")
-# A lost database connection is worth another try whatever the handler does.
-ALWAYS_RETRY: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+# A lost database connection is worth another try whatever the handler does, whichever layer
+# raises it: Django's cursors raise Django's OperationalError, the seal's libpq calls
+# (relay.sealer) psycopg's own.
+ALWAYS_RETRY: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+)
 
 HandlerFunc = Callable[[OutboxMessage], None]
 

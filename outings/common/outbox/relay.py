@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from psycopg import pq
 
@@ -178,7 +179,15 @@ def sealer(message: OutboxMessage) -> Callable[[], Callable[[], None]]:
             answer = result
         if answer is None or answer.status != pq.ExecStatus.TUPLES_OK:
             error = answer.error_message.decode(errors="replace") if answer else "no answer"
-            raise DatabaseError(f"could not mark outbox message {message.pk} done: {error}")
+            # The session ended (the answer cut short, or PostgreSQL's FATAL: terminated,
+            # shutting down) is a lost connection, retried; an error that PostgreSQL answered
+            # on a live session is the handler's (the message is parked).
+            severity = (
+                answer.error_field(pq.DiagnosticField.SEVERITY_NONLOCALIZED) if answer else None
+            )
+            lost = pgconn.status == pq.ConnStatus.BAD or severity in (b"FATAL", b"PANIC")
+            failure = OperationalError if lost else DatabaseError
+            raise failure(f"could not mark outbox message {message.pk} done: {error}")
         message.status = Status.DONE
         message.locked = False  # type: ignore[attr-defined]
 
@@ -196,7 +205,6 @@ def _mark_done_in_transaction(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk).update(
         status=Status.DONE, finished_at=timezone.now()
     )
-    message.status = Status.DONE
 
 
 def process(message: OutboxMessage) -> Outcome:
@@ -225,11 +233,13 @@ def _run(message: OutboxMessage) -> Outcome:
             with transaction.atomic():
                 spec.func(message)
                 _mark_done_in_transaction(message)
+            message.status = Status.DONE  # committed
         else:
             spec.func(message)
             if message.status != Status.DONE:
                 mark_done(message)
     except retryable as error:
+        _reconnect_if_lost(message)
         deferred = isinstance(error, registry.Deferred)
         reason = str(error) if deferred else f"{type(error).__name__}: {error}"
         if message.attempts >= max_attempts(message.kind):
@@ -253,27 +263,61 @@ def _run(message: OutboxMessage) -> Outcome:
         return Outcome.DEFERRED if deferred else Outcome.RETRY
     except Exception:
         logger.exception("outbox: parked #%s %s: its handler raised", message.pk, message.kind)
+        _reconnect_if_lost(message)
         _park(message, traceback.format_exc())
         return Outcome.PARKED
     return Outcome.DONE
 
 
+def _reconnect_if_lost(message: OutboxMessage) -> None:
+    """After the handler lost the database connection (whichever layer noticed: Django's cursor
+    or the seal's libpq calls), drop it, so that the outcome is recorded on a new one now rather
+    than by the sweep once the task has died on it. The session's end released the message's
+    advisory lock; `_as_claimed` keeps the record from undoing what that session committed."""
+    if connection.in_atomic_block:
+        return  # a caller's transaction (tests) cannot go on without the old connection
+    if connection.connection is not None and connection.is_usable():
+        return
+    connection.close()
+    message.locked = False  # type: ignore[attr-defined]
+
+
+def _as_claimed(message: OutboxMessage) -> QuerySet[OutboxMessage]:
+    """The message's row if it is as this worker last knew it: same status, same attempt. A
+    row that differs is not ours to change: a seal or an atomic handler's commit that went
+    through though its answer was lost with the connection left it done (putting it back to
+    pending would do its effect again), or the sweep gave it to another worker meanwhile."""
+    return OutboxMessage.objects.filter(
+        pk=message.pk, status=message.status, attempts=message.attempts
+    )
+
+
+def _record(message: OutboxMessage, status: str, **values: object) -> None:
+    if _as_claimed(message).update(status=status, **values):
+        message.status = status
+    else:
+        logger.warning(
+            "outbox: #%s %s changed meanwhile (done, or claimed again); left as it is",
+            message.pk,
+            message.kind,
+        )
+
+
 def _retry_later(message: OutboxMessage, reason: str) -> None:
-    now = timezone.now()
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        status=Status.PENDING,
-        due_at=now + backoff(message.attempts),
+    due_at = timezone.now() + backoff(message.attempts)
+    _record(
+        message,
+        Status.PENDING,
+        due_at=due_at,
         last_error=reason[-MAX_ERROR_LENGTH:],
         finished_at=None,
     )
-    message.status = Status.PENDING
 
 
 def _park(message: OutboxMessage, reason: str) -> None:
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        status=Status.PARKED, finished_at=timezone.now(), last_error=reason[-MAX_ERROR_LENGTH:]
+    _record(
+        message, Status.PARKED, finished_at=timezone.now(), last_error=reason[-MAX_ERROR_LENGTH:]
     )
-    message.status = Status.PARKED
 
 
 def drain(*, queue: str, budget: float) -> bool:

@@ -3,6 +3,7 @@ connection lost at the seal do to the queue (docs/background-work.md, "Email: on
 through the real outbox relay to a real SMTP server (aiosmtpd, the `sink` fixture); the database
 connection is lost for real (its backend ended by another session)."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -89,6 +90,87 @@ def test_a_recipient_refused_for_now_does_not_hold_back_the_other_mails_of_the_d
     assert refused.last_error.startswith("SMTPRecipientsRefused")
     assert [OutboxMessage.objects.get(pk=m.pk).status for m in others] == [Status.DONE] * 2
     assert sink.recorder.message_ids() == [emails.message_id(m) for m in others]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seal_lost_with_its_database_connection_is_retried_not_parked(sink: SmtpSink) -> None:
+    """The seal's UPDATE reached PostgreSQL, but the session ended before it committed (it waited
+    on a row lock here) and its answer can never be read: psycopg, not Django, raises the
+    OperationalError. The mail is retried like any other lost connection: the row goes back to
+    pending (the mail goes again, as after a worker killed between the "." and the seal), the
+    relay records that on a new connection and goes on. It was handled as a bug of the handler:
+    logged as parked, and the drain died on the lost connection."""
+    mail = queue_mail("guest@example.org")
+    pid = backend_pid()
+    locker = other_connection()
+    killer = other_connection()
+    killer.autocommit = True
+    accept_rcpt = sink.recorder.handle_RCPT
+    accept_data = sink.recorder.handle_DATA
+
+    async def lock_row(server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        # Claimed and committed by now: the seal will wait for this lock.
+        locker.execute("SELECT 1 FROM common_outboxmessage WHERE id = %s FOR UPDATE", [mail.pk])
+        return await accept_rcpt(server, session, envelope, address, options)
+
+    async def lose_session(server: Any, session: Any, envelope: Any) -> str:
+        end_session(killer, pid)
+        locker.rollback()
+        return await accept_data(server, session, envelope)
+
+    sink.recorder.handle_RCPT = lock_row  # type: ignore[method-assign]
+    sink.recorder.handle_DATA = lose_session  # type: ignore[method-assign]
+    try:
+        drain_to(sink)
+    finally:
+        locker.close()
+        killer.close()
+
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (Status.PENDING, 1)
+    assert mail.last_error.startswith("OperationalError")
+    assert mail.due_at > timezone.now()
+    assert sink.recorder.message_ids() == [emails.message_id(mail)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seal_that_committed_before_its_answer_was_lost_is_not_undone(sink: SmtpSink) -> None:
+    """The seal committed and then the session ended, before the relay read the end of the
+    answer. The mail went and its row says so: retrying the lost connection must not put the row
+    back to pending, which would send the mail a second time, outside the one-SMTP-exchange
+    window that docs/background-work.md promises."""
+    mail = queue_mail("guest@example.org")
+    pid = backend_pid()
+    watcher = other_connection()
+    watcher.autocommit = True
+    accept_data = sink.recorder.handle_DATA
+
+    async def lose_session_after_seal(server: Any, session: Any, envelope: Any) -> str:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            sealed = watcher.execute(
+                "SELECT status FROM common_outboxmessage WHERE id = %s", [mail.pk]
+            ).fetchone()
+            idle = watcher.execute(
+                "SELECT state FROM pg_stat_activity WHERE pid = %s", [pid]
+            ).fetchone()
+            if sealed == ("done",) and idle == ("idle",):
+                break
+            time.sleep(0.01)
+        end_session(watcher, pid)
+        return await accept_data(server, session, envelope)
+
+    sink.recorder.handle_DATA = lose_session_after_seal  # type: ignore[method-assign]
+    try:
+        drain_to(sink)
+        OutboxMessage.objects.filter(pk=mail.pk).update(due_at=timezone.now())
+        drain_to(sink)
+    finally:
+        watcher.close()
+
+    mail.refresh_from_db()
+    assert (mail.status, mail.attempts) == (Status.DONE, 1)
+    assert sink.recorder.message_ids() == [emails.message_id(mail)]
 
 
 @pytest.mark.django_db(transaction=True)
