@@ -97,11 +97,11 @@ def _plain_static_storage() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _default_language_and_time_zone() -> Iterator[None]:
-    """A request through the test client leaves its language active in the thread (LocaleMiddleware
-    activates, nothing deactivates): a German request must not make the next test German. Nor
-    may a zone a test made current (`timezone.activate`; the app's own code makes one current
-    only for a request or a reader, outings/common/tests/test_review_session15_zone.py) make the
-    next test's local times another zone's."""
+    """A language or zone a test made current (`translation.activate`, `timezone.activate`)
+    must not make the next test German or its local times another zone's. The app's own code
+    makes one current only for a request or a reader and gives the thread's back afterwards
+    (outings/web/tests/test_review_session17_language.py,
+    outings/common/tests/test_review_session15_zone.py)."""
     yield
     translation.deactivate()
     timezone.deactivate()

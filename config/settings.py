@@ -114,7 +114,7 @@ MIDDLEWARE = [
     # Outside them too: whether a cached page may be public depends on the cookies they set.
     "outings.common.pagecache.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "outings.common.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -15,9 +15,10 @@ from outings.common.zones import known_zone
 class SiteLanguageMiddleware:
     """A signed-in user who chose a language (`User.preferred_language`) reads the site in it,
     whatever the browser asks for: LocaleMiddleware, which runs before the user is known, picked
-    the `django_language` cookie or Accept-Language, and this replaces its choice (its response
-    half then says so in `Content-Language`). Pages for signed-in users never come from or go
-    to the anonymous page cache, so its keys are untouched.
+    the `django_language` cookie or Accept-Language, and this replaces its choice while the view
+    answers, and no longer (`translation.override`: the thread's language afterwards is the one
+    it had before), and says so in `Content-Language`. Pages for signed-in users never come from
+    or go to the anonymous page cache, so its keys are untouched.
 
     For one who has not chosen, record the site's language and the browser's time zone (the
     `tz` cookie), so that their mail (rendered later, by a worker, with no browser to ask) is in
@@ -30,13 +31,18 @@ class SiteLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if isinstance(user, User) and user.is_authenticated:
-            chosen = user.preferred_language
-            if chosen and chosen in valid_languages():
-                translation.activate(chosen)
-                request.LANGUAGE_CODE = chosen
-            self._record(user, request)
-        return self.get_response(request)
+        if not (isinstance(user, User) and user.is_authenticated):
+            return self.get_response(request)
+        self._record(user, request)
+        chosen = user.preferred_language
+        if not (chosen and chosen in valid_languages()):
+            return self.get_response(request)
+        request.LANGUAGE_CODE = chosen
+        with translation.override(chosen):
+            response = self.get_response(request)
+        # LocaleMiddleware leaves a Content-Language it finds (an idempotent replay's own).
+        response.headers.setdefault("Content-Language", chosen)
+        return response
 
     def _record(self, user: User, request: HttpRequest) -> None:
         changes: dict[str, str] = {}

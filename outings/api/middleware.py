@@ -40,7 +40,10 @@ class ApiMiddleware:
         response = self.get_response(request)
         if response.status_code >= 400:
             if not _is_api_error(response):
-                response = _rewrite(response)
+                # After LocaleMiddleware has given the thread's language back: in the one it
+                # answered the request in.
+                with translation.override(_language_of(request)):
+                    response = _rewrite(response)
             if response.status_code == 405 and "Allow" in response:
                 # HEAD is answered wherever GET is (above), so the methods allowed say so.
                 allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
@@ -58,7 +61,7 @@ class ApiMiddleware:
 
     def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
         # Before LocaleMiddleware has run: in the language the request asks for itself.
-        with translation.override(translation.get_language_from_request(request)):
+        with translation.override(_language_of(request)):
             return self._body_refusal(request)
 
     def _body_refusal(self, request: HttpRequest) -> HttpResponse | None:
@@ -76,6 +79,13 @@ class ApiMiddleware:
             message = gettext("The request body is larger than %(limit)s bytes.")
             return error_response(413, message=message % {"limit": limit}, fields={})
         return None
+
+
+def _language_of(request: HttpRequest) -> str:
+    """The language the request is answered in: the one LocaleMiddleware (or, for a signed-in
+    user who chose one, SiteLanguageMiddleware) set on it, else the one it asks for."""
+    chosen: str | None = getattr(request, "LANGUAGE_CODE", None)
+    return chosen or translation.get_language_from_request(request)
 
 
 def _is_api_error(response: HttpResponseBase) -> bool:

@@ -2,7 +2,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.http.response import HttpResponseBase
+from django.middleware import locale
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 
 from outings.common.views import health, live, ready
@@ -70,6 +72,28 @@ class TimezoneMiddleware:
         # None: the default zone (UTC) for this request.
         with timezone.override(known_zone(name)):
             return self.get_response(request)
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's LocaleMiddleware (the language from the `django_language` cookie, else
+    Accept-Language; `Content-Language` and `Vary` on the way out), whose language is current
+    while the request is answered and no longer: the thread's language afterwards is the one it
+    had before, as TimezoneMiddleware does with the zone. Django's activates and leaves it, so
+    whatever the thread ran next until a request set its own (a receiver of request_finished,
+    the next request's middleware before this one, the next test) ran in the last visitor's
+    language. It also gives back the language SiteLanguageMiddleware, inside it, chose.
+    Middleware outside it that write text on the way out name the language themselves
+    (`request.LANGUAGE_CODE`, as ApiMiddleware does); a streamed body, written after this
+    returns, does as the roster's CSV does."""
+
+    # Sync only: the language is given back once the response is made, not a coroutine.
+    async_capable = False
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        with translation.override(translation.get_language()):
+            response = super().__call__(request)
+        assert isinstance(response, HttpResponseBase)  # sync only: no coroutine
+        return response
 
 
 class PrivateWhenSignedInMiddleware:
