@@ -288,7 +288,13 @@ def _set_suspension(
         raise StaffOnly()
     if "\x00" in reason:  # PostgreSQL refuses it in a text
         raise InvalidHostProfile(fields={"reason": [_("Must not contain NUL characters.")]})
-    host = HostProfile.objects.select_for_update().filter(pk=host_id).first()
+    # The user (whom the notice is for) read along; only the host's row is locked.
+    host = (
+        HostProfile.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=host_id)
+        .first()
+    )
     if host is None:
         raise NotFound()
     was = "suspended" if host.suspended_at else "active"
@@ -307,7 +313,7 @@ def _set_suspension(
         note=reason.strip(),
     )
     notify(  # in this transaction: a suspension rolled back tells nobody
-        user=User.objects.get(host_profile__pk=host.pk),
+        user=host.user,
         kind=Notification.Kind.HOST_SUSPENDED
         if suspended_at
         else Notification.Kind.HOST_REINSTATED,

@@ -1,0 +1,56 @@
+"""Review (accounts, session 17): what staff's suspension of a host costs and who may do it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from outings.accounts.models import HostProfile, User
+from outings.accounts.services import reinstate_host, suspend_host
+from outings.catalog.tests.factories import HostProfileFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("nudges", "in_memory_channel_layer"),
+]
+
+
+@pytest.fixture
+def staff() -> User:
+    return UserFactory.create(is_staff=True, first_name="Mo")
+
+
+@pytest.fixture
+def host() -> HostProfile:
+    return HostProfileFactory.create(user=UserFactory.create(preferred_language="en"))
+
+
+def user_reads(queries: list[dict[str, str]]) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('SELECT "accounts_user"')]
+
+
+def test_suspending_and_reinstating_read_the_host_with_their_user(staff, host):
+    """The host's user (whom the notice is for) is read with the host's locked row, not by a
+    query of its own after it."""
+    with CaptureQueriesContext(connection) as suspending:
+        suspend_host(staff=staff, host_id=host.pk, reason="Fake listings.", now=timezone.now())
+    with CaptureQueriesContext(connection) as reinstating:
+        reinstate_host(staff=staff, host_id=host.pk)
+
+    for captured in (suspending, reinstating):
+        [locking] = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
+        assert 'FROM "accounts_hostprofile" INNER JOIN "accounts_user"' in locking
+        assert locking.endswith('FOR UPDATE OF "accounts_hostprofile"')  # not the user's row
+        assert user_reads(captured.captured_queries) == []
+    assert HostProfile.objects.get(pk=host.pk).suspended_at is None
+
+
+def test_suspending_a_host_costs_one_query_fewer(staff, host, django_assert_num_queries):
+    with django_assert_num_queries(SUSPEND_QUERIES):
+        suspend_host(staff=staff, host_id=host.pk, reason="Fake listings.", now=timezone.now())
+    with django_assert_num_queries(REINSTATE_QUERIES):
+        reinstate_host(staff=staff, host_id=host.pk)
+
+
+SUSPEND_QUERIES = 10  # 11 when the user was read by a query of its own
+REINSTATE_QUERIES = 10  # 11 before
