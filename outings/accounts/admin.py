@@ -68,5 +68,7 @@ class HostProfileAdmin(admin.ModelAdmin[HostProfile]):
     raw_id_fields = ("user",)
     # The photo only through the host's own form, which checks it by content and re-encodes it
     # without metadata (outings/catalog/photos/images.py): a file field here stored any file
-    # as sent, an HTML page or a portrait with the GPS position of the host's home.
-    readonly_fields = ("created_at", "photo")
+    # as sent, an HTML page or a portrait with the GPS position of the host's home. The
+    # suspension only through Host moderation (accounts.services.suspend_host): audited, with
+    # staff's reason, the host told; a date set here did none of that.
+    readonly_fields = ("created_at", "photo", "suspended_at")

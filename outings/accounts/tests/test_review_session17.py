@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
 from outings.accounts.services import reinstate_host, suspend_host
+from outings.catalog.models import AuditEntry
 from outings.catalog.tests.factories import HostProfileFactory, UserFactory
+from outings.notifications.models import Notification
 
 pytestmark = [
     pytest.mark.django_db,
@@ -54,3 +56,32 @@ def test_suspending_a_host_costs_one_query_fewer(staff, host, django_assert_num_
 
 SUSPEND_QUERIES = 10  # 11 when the user was read by a query of its own
 REINSTATE_QUERIES = 10  # 11 before
+
+
+def test_the_host_admin_cannot_suspend_a_host_behind_the_audits_back(client, host):
+    """Suspending goes through Host moderation ("Suspend…", with a reason): audited, the host
+    told, their open pages closed (suspend_host). The host admin's own form offered
+    `suspended_at` as an editable date: saved there, a host was suspended (or reinstated) with
+    no audit entry, no reason and no word to them."""
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    url = f"/admin/accounts/hostprofile/{host.pk}/change/"
+    assert client.get(url).status_code == 200
+
+    response = client.post(
+        url,
+        {
+            "user": host.user.pk,
+            "display_name": host.display_name,
+            "bio": "",
+            "city": host.city,
+            "languages": "en",
+            "suspended_at_0": "2026-01-05",
+            "suspended_at_1": "12:00:00",
+        },
+    )
+
+    assert response.status_code == 302
+    host.refresh_from_db()
+    assert host.suspended_at is None
+    assert not AuditEntry.objects.filter(host=host).exists()
+    assert not Notification.objects.filter(user_id=host.user_id).exists()
