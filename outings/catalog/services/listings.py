@@ -151,12 +151,17 @@ def _move(
     note: str = "",
     rejection_reason: str | None = None,
     expected_version: int | Collection[int] | None = None,
+    with_host_user: bool = False,
 ) -> Listing:
     """Move a listing between states under its row lock (move_listings); with
     `expected_version` (or several: an If-Match naming more than one ETag), only if the listing
     is still at it (ListingConflict), checked before whether it may make the move: of two
-    changes based on the same version exactly one goes ahead."""
-    rows = Listing.objects.select_for_update(no_key=True).filter(pk=listing_id)
+    changes based on the same version exactly one goes ahead. With `with_host_user`, the
+    listing's host and their user are read along (for _tell_host); only the listing's row is
+    locked."""
+    rows = Listing.objects.select_for_update(no_key=True, of=("self",)).filter(pk=listing_id)
+    if with_host_user:
+        rows = rows.select_related("host__user")
     if host is not None:
         rows = rows.filter(host=host)
     listing = rows.first()
@@ -304,6 +309,7 @@ def approve_listing(
         action="approved",
         actor=staff,
         expected_version=reviewed_version,
+        with_host_user=True,
     )
     _tell_host(listing, kind=Notification.Kind.LISTING_APPROVED, url=listing.get_absolute_url())
     return listing
@@ -329,6 +335,7 @@ def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
         actor=staff,
         note=reason,
         rejection_reason=reason,
+        with_host_user=True,
     )
     _tell_host(
         listing,
@@ -342,9 +349,10 @@ def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
 def _tell_host(listing: Listing, *, kind: str, url: str, **data: str) -> None:
     """Staff's decision in the host's inbox, and by mail if they want mail about their listings
     (notifications.services.notify): written in the decision's transaction, so that a decision
-    rolled back tells nobody; the mail leaves through the outbox, in the host's language."""
+    rolled back tells nobody; the mail leaves through the outbox, in the host's language.
+    `listing` as _move read it `with_host_user`."""
     notify(
-        user=User.objects.get(host_profile__pk=listing.host_id),
+        user=listing.host.user,
         kind=kind,
         data={"listing": listing.title, "listing_language": listing.content_language, **data},
         url=url,
