@@ -54,6 +54,7 @@ MERGE_READS = (
     "version",
     "updated_at",
     "description_html",
+    "status",  # never written by an update; the schedules' step reads it
     *MERGED_FIELDS,
 )
 # What an update rewrites: never the status (staff may have paused a listing), nor the identity.
@@ -183,6 +184,7 @@ class Writer:
                 getattr(listing, name) != here[name] for name in ("time_zone", "duration_minutes")
             ):
                 retimed.add(listing.pk)
+            listing.status = here["status"]  # as it is: UPDATE_FIELDS leave it so
             listing.description_html = here["description_html"]
             description = field_digest(listing.description) != field_digest(here["description"])
             if description and here["description_html"]:
@@ -312,19 +314,15 @@ class Writer:
         updated: Sequence[tuple[ListingData, Listing]],
         retimed: set[int],
     ) -> None:
-        """One demo schedule per experience: new for created listings; for updated ones the
-        existing demo schedule is rewritten in place (slots already made stay as they are)."""
+        """One demo schedule per experience: new for created listings; for updated ones (with
+        their status as _merge read it) the existing demo schedule is rewritten in place (slots
+        already made stay as they are)."""
         current = {
             schedule.listing_id: schedule
             for schedule in Schedule.objects.filter(
                 listing_id__in=[listing.pk for _, listing in updated], is_demo=True
             ).order_by("-pk")
         }
-        archived = set(  # their dates are never brought in line: archiving is final
-            Listing.objects.filter(
-                pk__in=[listing.pk for _, listing in updated], status=Listing.Status.ARCHIVED
-            ).values_list("pk", flat=True)
-        )
         to_create: list[Schedule] = []
         to_update: list[Schedule] = []
         resync: list[Schedule] = []
@@ -351,7 +349,8 @@ class Writer:
             if (
                 before is not None
                 and (before != _rule(schedule) or listing.pk in retimed)
-                and listing.pk not in archived
+                # an archived listing's dates are never brought in line: archiving is final
+                and listing.status != Listing.Status.ARCHIVED
             ):
                 schedule.listing = listing
                 resync.append(schedule)

@@ -1,0 +1,88 @@
+"""Review (data import, session 17): what a re-import reads, in which order it locks, what the
+search document's trigger does for its rows, and what it leaves of archived listings."""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from outings.catalog.importers.run import SOURCES
+from outings.catalog.models import Listing
+from outings.catalog.tests.test_import import EVENT_HEADER, import_file, write_csv_gz
+from outings.catalog.tests.test_review_session15_import import rows
+
+pytestmark = pytest.mark.django_db
+
+Status = Listing.Status
+SENTINEL = "'sentinel'"  # a document no trigger writes: it stays only if nothing rebuilt it
+
+
+@pytest.fixture(autouse=True)
+def _short_horizon(settings):
+    settings.SLOT_HORIZON_DAYS = 28
+
+
+def events(n: int) -> list[dict[str, str]]:
+    """n Toronto events, two hours long, at 19:00 in Toronto: "Jazz 0", "Jazz 1" ..."""
+    return [event for event in rows(n, title="Jazz") if isinstance(event, dict)]
+
+
+def write(tmp_path: Path, rows: Sequence[dict[str, str]]) -> None:
+    write_csv_gz(tmp_path / SOURCES["toronto"].filename, EVENT_HEADER, list(rows))
+
+
+def at(hour: int, event: dict[str, str]) -> dict[str, str]:
+    """`event` starting at `hour` UTC on its day, two hours long."""
+    start = datetime(2025, 6, 4, hour, tzinfo=UTC)
+    stamp = "%Y-%m-%dT%H:%M:%S.000Z"
+    return {
+        **event,
+        "start": start.strftime(stamp),
+        "end": (start + timedelta(hours=2)).strftime(stamp),
+    }
+
+
+def document(listing_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector::text FROM catalog_listing WHERE id = %s", [listing_id]
+        )
+        return str(cursor.fetchone()[0])
+
+
+def set_sentinel(listing_id: int) -> None:
+    """Write the document alone: the trigger follows the columns it reads, not this one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE catalog_listing SET search_vector = {SENTINEL}::tsvector WHERE id = %s",  # noqa: S608
+            [listing_id],
+        )
+    assert document(listing_id) == SENTINEL
+
+
+# --- 2: the re-import reads each listing's status once ----------------------------------------
+
+
+REIMPORT_QUERIES = 17  # 18 when the schedules asked again which listings were archived
+
+
+def test_a_changed_row_costs_no_query_for_its_listings_status(tmp_path):
+    first, second = events(2)
+    write(tmp_path, [first, second])
+    import_file(tmp_path, "toronto")
+    write(tmp_path, [{**first, "title": "Jazz at dusk"}, second])
+
+    with CaptureQueriesContext(connection) as captured:
+        report = import_file(tmp_path, "toronto")
+
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    archived_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and "= 'archived'" in q["sql"] and "NOT (" not in q["sql"]
+    ]
+    assert archived_reads == []
+    assert len(captured.captured_queries) == REIMPORT_QUERIES
