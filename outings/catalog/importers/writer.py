@@ -120,12 +120,13 @@ class Writer:
                 listing.pk = found[0]
                 changed.append((row, listing))
         retimed: set[int] = set()  # listings whose zone or duration changed
-        updated = self._merge(changed, result, retimed)
+        updated = self._merge(changed, result, retimed, withdrawn=withdrawn)
         _insert_listings([listing for _, listing in created])
         copy_update([listing for _, listing in updated], UPDATE_FIELDS)  # locked by _merge
+        # Locked by _merge too, as their dates are only after: listing first, then its dates.
+        result.restored = restore_withdrawn(withdrawn)
         self._write_schedules(created, updated, retimed)
         result.created = len(created)
-        result.restored = restore_withdrawn(withdrawn)
         return result
 
     def _existing(self, batch: Sequence[ListingData]) -> dict[str, tuple[int, str, bool]]:
@@ -152,14 +153,21 @@ class Writer:
         changed: Sequence[tuple[ListingData, Listing]],
         result: BatchResult,
         retimed: set[int],
+        *,
+        withdrawn: Sequence[int],
     ) -> list[tuple[ListingData, Listing]]:
         """The rows of existing listings that need writing, merged with the listings as they
         are: a field edited here since the importer last wrote it keeps its value (counted in
         `result.kept`) unless the source now says the same. The listings are locked first, in
-        id order, as the admin locks the one it saves: an edit is seen, never overwritten."""
+        id order, as the admin locks the one it saves: an edit is seen, never overwritten.
+
+        The `withdrawn` listings the batch brings back are locked in the same statement: every
+        listing the batch may write is then locked before any of their dates (the house order,
+        docs/bookings.md), whatever the re-sync of a schedule or the return locks after."""
+        locked = {listing.pk for _, listing in changed} | set(withdrawn)
         current = {
             values["id"]: values
-            for values in Listing.objects.filter(pk__in=[listing.pk for _, listing in changed])
+            for values in Listing.objects.filter(pk__in=sorted(locked))
             .order_by("pk")
             .select_for_update(no_key=True)
             .values(*MERGE_READS)

@@ -1,8 +1,9 @@
 """Review (data import, session 17): what a re-import reads, in which order it locks, what the
 search document's trigger does for its rows, and what it leaves of archived listings."""
 
+import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from outings.catalog.importers.run import SOURCES
 from outings.catalog.models import Listing
 from outings.catalog.tests.test_import import EVENT_HEADER, import_file, write_csv_gz
 from outings.catalog.tests.test_review_session15_import import rows
+from outings.scheduling.models import Schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +88,44 @@ def test_a_changed_row_costs_no_query_for_its_listings_status(tmp_path):
     ]
     assert archived_reads == []
     assert len(captured.captured_queries) == REIMPORT_QUERIES
+
+
+# --- 3: every listing the batch writes is locked before any of their dates ---------------------
+
+
+def test_a_batch_locks_the_listings_it_brings_back_before_any_dates(tmp_path):
+    moved, back = events(2)
+    write(tmp_path, [moved, back])
+    import_file(tmp_path, "toronto")
+    write(tmp_path, [moved])
+    report = import_file(tmp_path, "toronto")
+    assert report.withdrawn == 1
+    withdrawn = Listing.objects.get(source_id="evt1")
+    assert (withdrawn.status, withdrawn.withdrawn_at is not None) == (Status.PAUSED, True)
+    ids = list(Listing.objects.values_list("pk", flat=True))
+
+    # The next file moves the first listing's times (its dates are re-synced under their locks)
+    # and brings the withdrawn one back (published again under its listing's lock).
+    write(tmp_path, [at(21, moved), back])
+    with CaptureQueriesContext(connection) as captured:
+        report = import_file(tmp_path, "toronto")
+
+    assert report.restored == 1
+    statements = [q["sql"] for q in captured.captured_queries]
+    listing_locks = [
+        i
+        for i, sql in enumerate(statements)
+        if 'FROM "catalog_listing"' in sql and "FOR NO KEY UPDATE" in sql
+    ]
+    slot_locks = [
+        i
+        for i, sql in enumerate(statements)
+        if 'FROM "scheduling_slot"' in sql and "FOR UPDATE" in sql
+    ]
+    assert listing_locks
+    assert slot_locks
+    assert max(listing_locks) < min(slot_locks)
+    first = statements[listing_locks[0]]  # both, in one statement, in id order
+    assert re.search(rf"IN \({min(ids)}, {max(ids)}\)", first), first
+    assert Listing.objects.get(source_id="evt1").status == Status.PUBLISHED
+    assert Schedule.objects.get(listing__source_id="evt0").start_times == [time(17)]
