@@ -7,11 +7,12 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from outings.catalog.importers.run import SOURCES
 from outings.catalog.models import Listing
+from outings.catalog.tests.factories import ListingFactory, category
 from outings.catalog.tests.test_import import EVENT_HEADER, import_file, write_csv_gz
 from outings.catalog.tests.test_review_session15_import import rows
 from outings.scheduling.models import Schedule
@@ -129,3 +130,70 @@ def test_a_batch_locks_the_listings_it_brings_back_before_any_dates(tmp_path):
     assert re.search(rf"IN \({min(ids)}, {max(ids)}\)", first), first
     assert Listing.objects.get(source_id="evt1").status == Status.PUBLISHED
     assert Schedule.objects.get(listing__source_id="evt0").start_times == [time(17)]
+
+
+# --- 4: the search document is rebuilt when its text changes, and only then -------------------
+
+
+def test_a_reimported_row_whose_text_is_unchanged_leaves_the_document_alone(tmp_path):
+    [event] = events(1)
+    write(tmp_path, [event])
+    import_file(tmp_path, "toronto")
+    listing = Listing.objects.get()
+    set_sentinel(listing.pk)
+
+    write(tmp_path, [{**event, "price_amount": "42.00"}])
+    report = import_file(tmp_path, "toronto")
+
+    assert report.updated == 1
+    listing.refresh_from_db()
+    assert (listing.price_amount, listing.version) == (4200, 2)
+    assert document(listing.pk) == SENTINEL  # the UPDATE set the title to itself: no rebuild
+
+
+def test_saving_a_listing_whose_text_is_unchanged_leaves_the_document_alone():
+    set_sentinel(ListingFactory.create().pk)
+    listing = Listing.objects.get()  # as the admin reads the one it saves
+
+    listing.price_amount = 3000
+    listing.save()  # every column, the text ones and the document as they were
+
+    assert document(listing.pk) == SENTINEL
+
+
+def test_a_save_never_writes_a_document_of_its_own():
+    """A full save writes every column, the document too: one held by an instance made before
+    the trigger wrote it (None) or read before an edit is rebuilt, never stored."""
+    listing = ListingFactory.create(title="Kayak trip")
+    assert listing.search_vector is None  # the instance never read what the trigger wrote
+
+    listing.price_amount = 3000
+    listing.save()
+
+    assert "'kayak'" in document(listing.pk)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "word"),
+    [
+        ("title", "Kayak trip", "kayak"),
+        ("summary", "Paddle to the islands.", "paddl"),
+        ("description", "We paddle to the islands.", "paddl"),
+        ("tags", ["zanzibar"], "zanzibar"),
+        ("city", "Oshawa", "oshawa"),
+        ("category", "food", "food"),
+        ("content_language", "de", None),
+    ],
+)
+def test_an_edit_of_its_text_rebuilds_the_document_in_the_same_transaction(column, value, word):
+    listing = ListingFactory.create(category=category("tours"))
+
+    with transaction.atomic():
+        set_sentinel(listing.pk)
+        new = category(value) if column == "category" else value
+        Listing.objects.filter(pk=listing.pk).update(**{column: new})
+        rebuilt = document(listing.pk)
+
+    assert rebuilt != SENTINEL
+    if word is not None:
+        assert f"'{word}'" in rebuilt
