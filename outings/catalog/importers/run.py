@@ -108,6 +108,8 @@ def import_source(
         report.unchanged += result.unchanged
         report.restored += result.restored
         report.notes.update({f"edited here, kept ({name})": n for name, n in result.kept.items()})
+        if result.archived:
+            report.notes["archived, not updated"] += result.archived
         batch.clear()
 
     total = path.stat().st_size if path.exists() else 0

@@ -7,7 +7,7 @@ hosts are found by their stable username before any is created, and slots are on
 No silent overwrite (DESIGN.md invariant 5): each listing records what the importer last wrote,
 field by field (`imported_digests`). A field whose value no longer matches was edited here (by
 staff in the admin) and an update keeps it, counted as "edited here, kept"; the other fields
-take the source's new values.
+take the source's new values. An archived listing is final: an import leaves it as it is.
 
 A listing whose item is no longer in the source is withdrawn, and published again when the item
 comes back: withdrawals.py.
@@ -54,7 +54,7 @@ MERGE_READS = (
     "version",
     "updated_at",
     "description_html",
-    "status",  # never written by an update; the schedules' step reads it
+    "status",  # never written by an update; an archived listing is not updated at all
     *MERGED_FIELDS,
 )
 # What an update rewrites: never the status (staff may have paused a listing), nor the identity.
@@ -72,6 +72,7 @@ class BatchResult:
     updated: int = 0
     unchanged: int = 0
     restored: int = 0  # withdrawn listings whose item is back: published again
+    archived: int = 0  # changed rows of archived listings: left as they are (also unchanged)
     kept: Counter[str] = field(default_factory=Counter)  # fields edited here, by name
 
 
@@ -158,8 +159,10 @@ class Writer:
     ) -> list[tuple[ListingData, Listing]]:
         """The rows of existing listings that need writing, merged with the listings as they
         are: a field edited here since the importer last wrote it keeps its value (counted in
-        `result.kept`) unless the source now says the same. The listings are locked first, in
-        id order, as the admin locks the one it saves: an edit is seen, never overwritten.
+        `result.kept`) unless the source now says the same. An archived listing is final, as
+        for its host and staff: it is left as it is (counted unchanged, and in
+        `result.archived`). The listings are locked first, in id order, as the admin locks the
+        one it saves: an edit is seen, never overwritten, nor an archiving missed.
 
         The `withdrawn` listings the batch brings back are locked in the same statement: every
         listing the batch may write is then locked before any of their dates (the house order,
@@ -176,6 +179,10 @@ class Writer:
         updated: list[tuple[ListingData, Listing]] = []
         for row, listing in changed:
             here = current[listing.pk]
+            if here["status"] == Listing.Status.ARCHIVED:
+                result.unchanged += 1
+                result.archived += 1
+                continue
             recorded: dict[str, str] = here["imported_digests"]  # empty: imported before records
             written = False
             for name in MERGED_FIELDS:
@@ -192,7 +199,6 @@ class Writer:
                 getattr(listing, name) != here[name] for name in ("time_zone", "duration_minutes")
             ):
                 retimed.add(listing.pk)
-            listing.status = here["status"]  # as it is: UPDATE_FIELDS leave it so
             listing.description_html = here["description_html"]
             description = field_digest(listing.description) != field_digest(here["description"])
             if description and here["description_html"]:
@@ -322,9 +328,9 @@ class Writer:
         updated: Sequence[tuple[ListingData, Listing]],
         retimed: set[int],
     ) -> None:
-        """One demo schedule per experience: new for created listings; for updated ones (with
-        their status as _merge read it) the existing demo schedule is rewritten in place (slots
-        already made stay as they are)."""
+        """One demo schedule per experience: new for created listings; for updated ones (never
+        archived: _merge leaves those alone) the existing demo schedule is rewritten in place
+        (slots already made stay as they are)."""
         current = {
             schedule.listing_id: schedule
             for schedule in Schedule.objects.filter(
@@ -354,12 +360,7 @@ class Writer:
                 to_create.append(schedule)
             elif before != _rule(schedule) or capacity != schedule.capacity:
                 to_update.append(schedule)  # a listing's other changes leave it as it is
-            if (
-                before is not None
-                and (before != _rule(schedule) or listing.pk in retimed)
-                # an archived listing's dates are never brought in line: archiving is final
-                and listing.status != Listing.Status.ARCHIVED
-            ):
+            if before is not None and (before != _rule(schedule) or listing.pk in retimed):
                 schedule.listing = listing
                 resync.append(schedule)
         Schedule.objects.bulk_create(to_create)

@@ -10,12 +10,12 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from outings.catalog.importers.run import SOURCES
+from outings.catalog.importers.run import SOURCES, SourceReport
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory, category
 from outings.catalog.tests.test_import import EVENT_HEADER, import_file, write_csv_gz
 from outings.catalog.tests.test_review_session15_import import rows
-from outings.scheduling.models import Schedule
+from outings.scheduling.models import Schedule, Slot
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +197,39 @@ def test_an_edit_of_its_text_rebuilds_the_document_in_the_same_transaction(colum
     assert rebuilt != SENTINEL
     if word is not None:
         assert f"'{word}'" in rebuilt
+
+
+# --- 5: an archived listing is final, for the importer too ------------------------------------
+
+
+def test_an_archived_listing_is_not_updated_from_the_source(tmp_path):
+    both = events(2)
+    write(tmp_path, both)
+    import_file(tmp_path, "toronto")
+    archived = Listing.objects.get(source_id="evt0")
+    Slot.objects.filter(listing=archived).delete()
+    Listing.objects.filter(pk=archived.pk).update(status=Status.ARCHIVED)
+    before = Listing.objects.values().get(pk=archived.pk)
+
+    write(tmp_path, [{**event, "title": f"{event['title']} (new)"} for event in both])
+    report: SourceReport = import_file(tmp_path, "toronto")
+
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    assert report.notes["archived, not updated"] == 1
+    assert Listing.objects.values().get(pk=archived.pk) == before  # title, version, all of it
+    assert Listing.objects.get(source_id="evt1").title == "Jazz 1 (new)"
+
+
+def test_a_withdrawn_listing_keeps_getting_dates_for_its_return(tmp_path):
+    """As docs/data-import.md says, and as the periodic run gives every paused listing."""
+    kept, gone = events(2)
+    write(tmp_path, [kept, gone])
+    import_file(tmp_path, "toronto")
+    write(tmp_path, [kept])
+    assert import_file(tmp_path, "toronto").withdrawn == 1
+    withdrawn = Listing.objects.get(source_id="evt1", status=Status.PAUSED)
+    Slot.objects.filter(listing=withdrawn).delete()
+
+    report = import_file(tmp_path, "toronto")
+
+    assert report.slots_created == Slot.objects.filter(listing=withdrawn).count() > 0
