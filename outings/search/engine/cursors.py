@@ -37,23 +37,42 @@ def jsonable(value: Any) -> Any:
 
 def cursor_fingerprint(query: SearchQuery) -> list[Any]:
     """What a cursor is bound to: the search as the client sent it (a place by its name, whose
-    point the hourly refresh may move, so that the pages of "near Toronto" keep turning)."""
+    point the hourly refresh may move, so that the pages of "near Toronto" keep turning), with
+    its filters put in one form where the search reads two forms alike: the categories,
+    languages and cities are sets (OR-ed, so neither their order nor a repeat matters) and the
+    country's and a place name's case do not matter (nor a place name's spaces), so that
+    `category=a&category=b` turns the pages of `category=b&category=a` (and shares its cached
+    pages). A city is compared as written ("toronto" matches no listing in "Toronto"), so its
+    case stays."""
+    return _fingerprint(query, normalised=True)
+
+
+def _fingerprint(query: SearchQuery, *, normalised: bool) -> list[Any]:
+    """The fingerprint, with its filters in one form (`normalised`) or as sent, as the cursors
+    handed out before session 17 were signed."""
+
+    def listed(values: tuple[str, ...]) -> list[str]:
+        return sorted(set(values)) if normalised else list(values)
+
+    place = query.place
+    if normalised:  # found whatever its case and spaces (related.resolve_place)
+        place = " ".join(place.split()).lower()
     return [
         query.text,
         query.sort,
-        list(query.categories),
+        listed(query.categories),
         query.price_min,
         query.price_max,
         query.currency,
         query.duration_min,
         query.duration_max,
-        list(query.languages),
-        list(query.cities),
-        query.country,
+        listed(query.languages),
+        listed(query.cities),
+        query.country.upper() if normalised else query.country,
         str(query.date_from),
         str(query.date_to),
         query.guests,
-        query.place or (query.near and [query.near.latitude, query.near.longitude]),
+        place or (query.near and [query.near.latitude, query.near.longitude]),
         query.radius_km,
         query.bbox and list(vars(query.bbox).values()),
     ]
@@ -107,7 +126,10 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
         data = signed.unsign(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
         raise InvalidSearch(fields={"cursor": [_("Malformed or tampered cursor.")]}) from error
-    if not isinstance(data, dict) or data.get("q") != cursor_fingerprint(query):
+    if not isinstance(data, dict) or data.get("q") not in (
+        cursor_fingerprint(query),
+        _fingerprint(query, normalised=False),  # signed before session 17
+    ):
         raise InvalidSearch(fields={"cursor": [_("This cursor belongs to another search.")]})
     # A cursor without a zone was signed before cursors carried one: its zone is unknown.
     if data.get("z") != query.time_zone:
