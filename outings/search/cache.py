@@ -106,7 +106,11 @@ def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPa
                     query.near,  # the fingerprint names a place, not the point it stands for
                     query.cursor,
                     query.limit,
-                    query.language,
+                    # Not the viewer's language: the page of hits and facets is the same in
+                    # every one (the text is read in all of the catalogue's, the facets are
+                    # slugs and codes, "did you mean" is a word of the lexicon); what is
+                    # translated is rendered from it (the explore page's HTML, keyed by its
+                    # language in the pages cache) or raised (errors, never cached).
                     query.time_zone,
                     query.facets,
                 )

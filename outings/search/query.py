@@ -85,7 +85,9 @@ class SearchQuery:
     radius_km: float | None = None
     bbox: BoundingBox | None = None
     sort: Sort = "relevance"
-    language: str = "en"  # the viewer's, for stemming the query
+    # The viewer's. This engine reads the text in every language of the catalogue
+    # (docs/search.md, "The query") and not this one, so no cached search is keyed by it.
+    language: str = "en"
     cursor: str | None = None
     limit: int = 20
     facets: bool = True

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from outings.accounts.services import create_api_token
+from outings.search.services import refresh_lexicon
 from outings.search.tests.test_review_session16_cursor import (
     ANOTHER_SEARCH,
     _listings,
@@ -128,3 +129,59 @@ def test_the_same_search_written_another_way_is_served_from_the_cache(
         )
 
     assert response.json() == cached.json()
+
+
+# --- the viewer's language and the cache ----------------------------------------------------
+
+
+@pytest.fixture
+def misspelt(make_listing: Any) -> str:
+    """A search that is corrected ("harbur" shown as "harbour"), with facets."""
+    make_listing("Harbour walk", languages=["en", "de"])
+    make_listing("Harbour cruise", category="food", city="Montreal")
+    refresh_lexicon()
+    return "harbur"
+
+
+def test_a_search_answers_the_same_json_in_every_language(misspelt, host):
+    """Nothing in the API's answer is translated: hits, facets (slugs and codes), the
+    correction (a word of the lexicon) and cursors; run for a signed-in caller each time."""
+    token = create_api_token(user=host.user, name="t").secret
+    answers = [
+        Client(headers={"Authorization": f"Bearer {token}", "Accept-Language": language})
+        .get("/api/v1/search", {"q": misspelt, "limit": 1})
+        .json()
+        for language in ("en", "de")
+    ]
+
+    assert answers[0]["corrected"] is True
+    assert answers[0]["suggestion"] == "harbour"
+    assert answers[0]["facets"]["language"]
+    assert answers[1] == answers[0]
+
+
+def test_an_anonymous_search_in_another_language_is_served_from_the_cache(
+    misspelt, django_assert_num_queries
+):
+    """The cache of anonymous searches was keyed by the viewer's language too, which the
+    search does not read: the German visitor's search ran again for the answer the English
+    visitor's had cached."""
+    english = Client(headers={"Accept-Language": "en"}).get("/api/v1/search", {"q": misspelt})
+    assert english.status_code == 200, english.content
+
+    with django_assert_num_queries(1):  # the catalogue version; no search
+        german = Client(headers={"Accept-Language": "de"}).get("/api/v1/search", {"q": misspelt})
+
+    assert german.json() == english.json()
+
+
+def test_the_explore_page_is_cached_in_each_language(misspelt):
+    """What the page says around the results is translated ("Showing results for"), so the
+    page itself stays keyed by its language (outings.common.pagecache): the German visitor
+    never gets the English visitor's cached page, though both share the search's results."""
+    english = Client(headers={"Accept-Language": "en"}).get("/explore/", {"q": misspelt})
+    german = Client(headers={"Accept-Language": "de"}).get("/explore/", {"q": misspelt})
+
+    assert "Showing results for “harbour”." in english.content.decode()
+    assert "Ergebnisse für „harbour“." in german.content.decode()
+    assert "Showing results for" not in german.content.decode()
