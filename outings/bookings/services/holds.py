@@ -5,7 +5,7 @@ from that moment."""
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -155,6 +155,13 @@ def hold_seats(
         existing = _booked_with(guest=guest, form_token=form_token)
         if existing is not None:
             return existing
+        closed = _closed_meanwhile(slot_id=slot.pk, now=now)
+        if closed is not None:
+            raise SlotUnavailable(
+                _("This date was cancelled; pick another.")
+                if closed == "cancelled"
+                else _("This date has started; pick another.")
+            )
         raise SlotFull(
             _("Not enough seats are left on this date for %(n)s.") % {"n": seats},
             fields={"seats": [_("Not enough seats left.")]},
@@ -228,14 +235,27 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
 
 def _not_taken_again(*, slot_id: int, now: datetime) -> str | None:
     """Why a lapsed hold's seats could not be taken again: its date was cancelled or has started
-    (the seat UPDATE's guard, which reads the date under its row lock, where the host or staff
-    may have just committed either), or else (None: HoldExpired's own message) they went to
-    someone else. Read again: the date loaded with the booking is from before that lock."""
+    (_closed_meanwhile), or else (None: HoldExpired's own message) they went to someone else."""
+    closed = _closed_meanwhile(slot_id=slot_id, now=now)
+    if closed == "cancelled":
+        return _("This date was cancelled; the hold lapsed.")
+    if closed is not None:
+        return _("This date has started; the hold lapsed.")
+    return None
+
+
+def _closed_meanwhile(*, slot_id: int, now: datetime) -> Literal["cancelled", "started"] | None:
+    """After the seat UPDATE refused: whether the date is cancelled or has started, or None
+    (its seats are taken). That UPDATE's guard is the only
+    check of the date made under its row lock, where the host cancelling it or staff moving its
+    start may have just committed; the date the caller loaded is from before that lock, so it
+    is read again (a new statement: it sees that commit). Read only on a refusal: a hold or a
+    confirm that takes its seats reads the date once."""
     slot = Slot.objects.only("status", "starts_at").get(pk=slot_id)
     if slot.status != Slot.Status.OPEN:
-        return _("This date was cancelled; the hold lapsed.")
+        return "cancelled"
     if slot.starts_at <= now:
-        return _("This date has started; the hold lapsed.")
+        return "started"
     return None
 
 

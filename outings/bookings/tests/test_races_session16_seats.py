@@ -17,7 +17,7 @@ from django.test import Client
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import services
-from outings.bookings.errors import HoldExpired, SlotFull
+from outings.bookings.errors import HoldExpired, SlotUnavailable
 from outings.bookings.models import Booking
 from outings.bookings.tests.conftest import NOW
 from outings.bookings.tests.test_races_session13 import race
@@ -53,24 +53,33 @@ def change_of(
     return lambda: move_in_admin(staff_client, slot, starts_at=now - timedelta(minutes=30))
 
 
-@pytest.mark.parametrize("change", ["cancelled", "started"])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("cancelled", "This date was cancelled; pick another."),
+        ("started", "This date has started; pick another."),
+    ],
+)
 def test_a_hold_waiting_while_its_date_is_cancelled_or_started_takes_nothing(
-    guest: User, host: HostProfile, slot: Slot, staff_client: Client, change: str
+    guest: User, host: HostProfile, slot: Slot, staff_client: Client, change: str, message: str
 ) -> None:
     """A's hold read the date open and to come, then waits for its row while the host cancels
     it, or staff move its start to before the hold's `now`. Without the guard's
     `status = 'open'` (or `starts_at > now`) A held 2 seats on a cancelled date (whose
     cancellation had ended every booking it found) or on one that had started, until the sweep.
-    The hold answers as for a full date: telling which it was would cost every full answer (the
-    hot path of a rush on the last seats) one more read, for a window this short; the guest's
-    next look at the date shows it cancelled or started."""
+    Session 17: it answered `409 slot_full`, as for a full date (and the booking page offered
+    the waiting list of a cancelled date); it now answers `slot_unavailable`, as the date gets
+    when the hold reads it so from the start, with which it is. The refusal reads the date
+    again; a hold that takes its seats reads it once, as before."""
     changing, holding = race(
         change_of(change, slot=slot, host=host, staff_client=staff_client, now=NOW),
         lambda: services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW),
     )
 
     assert changing.error is None
-    assert isinstance(holding.error, SlotFull)
+    assert isinstance(holding.error, SlotUnavailable)
+    assert (holding.error.code, holding.error.status_code) == ("slot_unavailable", 409)
+    assert holding.error.message == message
     assert not Booking.objects.exists()
     assert consistent(slot) == 0
     if change == "cancelled":
