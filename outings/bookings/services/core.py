@@ -8,6 +8,7 @@ waitlist entries (by id); ending a booking requires holding its row lock.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 
 from outings.accounts.models import User
@@ -21,6 +22,8 @@ from outings.scheduling.models import Slot
 Status = Booking.Status
 # Every hold and confirm writes these rows: their INSERTs are written once (outings/common/rows.py).
 _insert_booking, _insert_event = Insert(Booking), Insert(BookingEvent)
+# A key share, which the ORM cannot ask for (start_locked).
+_START_SQL = f"SELECT starts_at FROM {Slot._meta.db_table} WHERE id = %s FOR KEY SHARE"  # noqa: S608
 
 
 def record(
@@ -86,6 +89,20 @@ def locked(bookings: QuerySet[Booking], *, nowait: bool = False) -> QuerySet[Boo
         .select_related("slot", "listing__host__user")
         .order_by("id")
     )
+
+
+def start_locked(*, slot_id: int) -> datetime:
+    """The date's start as committed, holding a key share of its row until the caller commits.
+    Staff moving its start and its host cancelling it lock the row FOR UPDATE: this reads what
+    they committed, and they wait for the caller, so that a booking is never confirmed, nor
+    cancelled, at a start that stopped being true meanwhile (the booking's own read joins the
+    date as it was before they committed). A key share lets holds take seats meanwhile (the
+    seat UPDATE locks FOR NO KEY UPDATE). Call holding the booking's row lock (the app's lock
+    order: bookings, then the date)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_START_SQL, [slot_id])
+        (starts_at,) = cursor.fetchone()
+    return starts_at  # type: ignore[no-any-return]
 
 
 def end_booking(

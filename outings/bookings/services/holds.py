@@ -30,6 +30,7 @@ from outings.bookings.services.core import (
     new_booking,
     record,
     release_expired,
+    start_locked,
 )
 from outings.bookings.services.seats import release_seats, take_seats
 from outings.catalog.models import Listing
@@ -73,7 +74,7 @@ _GUESTS_BOOKING_SQL = f"""
     SELECT {_BOOKING.sql}, {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql}
     FROM {_BOOKING.table} b JOIN {_SLOT.table} s ON s.id = b.slot_id {_JOINS}
     WHERE b.guest_id = %s AND b.reference = %s
-    FOR UPDATE OF b
+    FOR UPDATE OF b FOR KEY SHARE OF s
 """  # noqa: S608 - tables and columns from the models, values as parameters
 
 
@@ -290,7 +291,11 @@ def _request_offered(booking: Booking, *, guest: User, now: datetime) -> Booking
 
 
 def _guests_booking_locked(*, guest: User, reference: str) -> Booking | None:
-    """The guest's booking with its slot and listing, its row locked (`locked`, written once)."""
+    """The guest's booking with its slot and listing, its row locked (`locked`, written once),
+    and a key share of its date's row, as core.start_locked takes one: the date is read as
+    the host cancelling it or staff moving its start committed it (a confirm read it before
+    them, and confirmed a hold on a date that had begun), and they wait for the confirm. In the
+    one statement the confirm sent anyway."""
     with connection.cursor() as cursor:
         cursor.execute(_GUESTS_BOOKING_SQL, [guest.pk, reference])
         row = cursor.fetchone()
@@ -347,7 +352,12 @@ def tell_if_on(*, slot_id: int, minimum: int, now: datetime) -> None:
     (decide_minimum)."""
     if minimum < 1:
         return
-    list(Slot.objects.select_for_update().filter(pk=slot_id).values_list("pk", flat=True))
+    # FOR NO KEY UPDATE: it passes the key share every confirm holds on its date (FOR UPDATE
+    # would wait for another confirm's, which would wait for this one's: a deadlock), and two
+    # of them still wait for each other.
+    list(
+        Slot.objects.select_for_update(no_key=True).filter(pk=slot_id).values_list("pk", flat=True)
+    )
     confirmed = Booking.objects.filter(slot_id=slot_id, status=Status.CONFIRMED)
     if (confirmed.aggregate(n=Sum("seats"))["n"] or 0) < minimum:
         return
@@ -380,6 +390,9 @@ def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booki
     booking = _hosts_request(host=host, reference=reference)
     if booking.expires_at is not None and booking.expires_at <= now:
         raise HoldExpired(_("The request lapsed; the guest may ask again."))
+    # Its deadline is the start the date had when the guest asked: staff may have moved it.
+    if start_locked(slot_id=booking.slot_id) <= now:
+        raise InvalidBookingState(_("This date has already started."))
     return _confirm(booking, actor=host.user, now=now)
 
 
