@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from outings.bookings import services
-from outings.bookings.models import Booking, BookingEvent, WaitlistEntry
+from outings.bookings.models import CANCELLED_IN_THE_ADMIN, Booking, BookingEvent, WaitlistEntry
 from outings.common.bigtables import BigTableAdmin
 from outings.common.errors import DomainError
 
@@ -60,7 +60,7 @@ class BookingAdmin(BigTableAdmin[Booking]):
                 services.cancel_booking_as_staff(
                     staff=request.user,  # type: ignore[arg-type]
                     reference=reference,
-                    reason=str(_("Cancelled by staff in the admin.")),
+                    reason=CANCELLED_IN_THE_ADMIN,  # in each reader's language, not staff's
                     now=timezone.now(),
                 )
                 done += 1

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from outings.accounts.models import User
-from outings.bookings.models import Booking, Transfer, WaitlistEntry
+from outings.bookings.models import OUR_REASONS, Booking, Transfer, WaitlistEntry
 from outings.common import outbox
 from outings.notifications import emails, live
 from outings.notifications.models import Notification
@@ -50,6 +50,14 @@ def booking_data(booking: Booking, **extra: object) -> dict[str, object]:
         "seats": booking.seats,
         **extra,
     }
+
+
+def reason_data(reason: str) -> dict[str, object]:
+    """A reason in a notice's data: a person's as they wrote it; ours (OUR_REASONS, stored as
+    its English msgid) marked, so that each reader reads it in their language (texts.py)."""
+    if reason in OUR_REASONS:
+        return {"reason": reason, "reason_is_ours": True}
+    return {"reason": reason}
 
 
 def date_data(slot: Slot, **extra: object) -> dict[str, object]:
@@ -206,19 +214,19 @@ def ended(booking: Booking, *, was: str, by: str, tell_host: bool = True) -> Non
         notify(
             user=booking.guest,
             kind=Kind.BOOKING_DECLINED,
-            data=booking_data(booking, by=by, reason=booking.cancel_reason),
+            data=booking_data(booking, by=by, **reason_data(booking.cancel_reason)),
             url=booking_url(booking),
         )
         host_dashboard_changed(booking, event="declined")
         return
     # The refund due (None: nothing was paid, a hold or a request) and the reason, as the
-    # booking page shows them (a system's reason is its msgid, translated when read).
+    # booking page shows them (ours is its msgid, translated when read: reason_data).
     data = booking_data(
         booking,
         by=by,
         refund=booking.refund_due,
         currency=booking.currency,
-        reason=booking.cancel_reason,
+        **reason_data(booking.cancel_reason),
     )
     if by != Booking.Party.GUEST or was == Booking.Status.CONFIRMED:
         notify(
@@ -265,8 +273,9 @@ def slot_cancelled(slot: Slot, *, by: str, reason: str, known: int) -> None:
         data=date_data(
             slot,
             by=by,
-            # The system's reason is its text (texts.SLOT_CANCELLED_BODIES); staff's is theirs.
-            reason=reason if by == Booking.Party.STAFF else "",
+            # The system's reason is its text (texts.SLOT_CANCELLED_BODIES); staff's is theirs
+            # (or the admin's, ours: reason_data).
+            **reason_data(reason if by == Booking.Party.STAFF else ""),
             booked=known > 0,
             minimum=slot.listing.min_guests,
         ),

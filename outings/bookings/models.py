@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.models import CancellationPolicy, Listing
@@ -19,6 +19,14 @@ from outings.scheduling.models import Slot
 # enough to read out on the phone, never sequential, never guessable.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 10
+
+# The reasons our own code gives for cancelling (a person's are their own words): stored as their
+# English msgid and shown in the reader's language (Booking.shown_reason; a notice's data marks
+# one with "reason_is_ours", notifications/texts.py). The worker that decides a minimum has no
+# reader, and staff's language is not the guest's.
+TOO_FEW_GUESTS = gettext_noop("Not enough guests booked for it to take place.")
+CANCELLED_IN_THE_ADMIN = gettext_noop("Cancelled by staff in the admin.")
+OUR_REASONS = frozenset({TOO_FEW_GUESTS, CANCELLED_IN_THE_ADMIN})
 
 
 def new_reference() -> str:
@@ -157,10 +165,12 @@ class Booking(models.Model):
 
     @property
     def shown_reason(self) -> str:
-        """`cancel_reason` for the page being shown: a person's reason as they wrote it; the
-        system's (stored as its English msgid, marked with gettext_noop) in the reader's
+        """`cancel_reason` for the page being shown: a person's reason as they wrote it; ours
+        (the system's, the admin's: OUR_REASONS, stored as their English msgid) in the reader's
         language."""
-        if self.cancelled_by == self.Party.SYSTEM and self.cancel_reason:
+        if self.cancel_reason and (
+            self.cancelled_by == self.Party.SYSTEM or self.cancel_reason in OUR_REASONS
+        ):
             return gettext(self.cancel_reason)
         return self.cancel_reason
 

@@ -285,10 +285,6 @@ def booking_facts(data: Mapping[str, Any]) -> BookingFacts | None:
     if starts_at is not None and timezone.is_naive(starts_at):
         starts_at = timezone.make_aware(starts_at, UTC)
     refund = data.get("refund")
-    reason = str(data.get("reason") or "")
-    if reason and data.get("by") == "system":
-        # The system's reason is stored as its English msgid (bookings: Booking.shown_reason).
-        reason = gettext(reason)
     return BookingFacts(
         listing=str(data.get("listing") or ""),
         starts_at=starts_at,
@@ -298,13 +294,25 @@ def booking_facts(data: Mapping[str, Any]) -> BookingFacts | None:
         refund=format_money(int(refund), str(data.get("currency") or ""))
         if isinstance(refund, int) and not isinstance(refund, bool) and data.get("currency")
         else "",
-        reason=reason,
+        reason=_reason(data),
     )
+
+
+def _reason(data: Mapping[str, Any]) -> str:
+    """The data's reason: a person's as they wrote it; ours (the system's, or one marked
+    "reason_is_ours": the admin's) is stored as its English msgid and read in the reader's
+    language (bookings: Booking.shown_reason, effects.reason_data)."""
+    reason = str(data.get("reason") or "")
+    if reason and (data.get("by") == "system" or data.get("reason_is_ours")):
+        return gettext(reason)
+    return reason
 
 
 def render(kind: str, data: Mapping[str, Any]) -> Text:
     zone = str(data.get("time_zone") or "")
     values = _Values({key: _display(key, value, zone=zone) for key, value in data.items()})
+    if "reason" in data:
+        values["reason"] = _reason(data)
     link = str(LINKS.get(kind, _("Open it in Outings")))
     try:
         title = str(Kind(kind).label)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import User
+from outings.bookings.models import CANCELLED_IN_THE_ADMIN
 from outings.bookings.services import cancel_slot_as_staff, capacity_changed
 from outings.catalog.models import Listing
 from outings.common.bigtables import BigTableAdmin
@@ -205,7 +206,7 @@ class SlotAdmin(BigTableAdmin[Slot]):
                 cancel_slot_as_staff(
                     staff=staff,
                     slot_id=slot.pk,
-                    reason=str(_("Cancelled by staff in the admin.")),
+                    reason=CANCELLED_IN_THE_ADMIN,  # in each reader's language, not staff's
                     now=timezone.now(),
                 )
             except DomainError as error:

@@ -11,12 +11,11 @@ from typing import Literal
 from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Value
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import effects
 from outings.bookings.errors import InvalidBookingState, RefundChanged
-from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.models import TOO_FEW_GUESTS, Booking, WaitlistEntry
 from outings.bookings.services.core import end_booking, locked
 from outings.bookings.services.holds import tell_if_on
 from outings.catalog.models import CancellationPolicy
@@ -28,9 +27,6 @@ from outings.scheduling.rules import SlotConflict
 Status = Booking.Status
 Party = Booking.Party
 REASON_MAX = 1000
-# The system's reason is stored untranslated and shown in the reader's language
-# (Booking.shown_reason): the worker that decides has no reader's language.
-TOO_FEW_GUESTS = gettext_noop("Not enough guests booked for it to take place.")
 
 # (hours before the start, percent refunded) from the most generous step down; docs/hosting.md.
 REFUND_STEPS: dict[str, list[tuple[int, int]]] = {

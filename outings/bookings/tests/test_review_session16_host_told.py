@@ -101,19 +101,25 @@ def test_staff_cancelling_a_booking_through_the_api_is_not_told_as_the_guests_do
     assert not Notification.objects.filter(user=host, kind="booking.guest_cancelled").exists()
 
 
+def cancel_booking_in_admin(client: Client, booking: Booking) -> None:
+    """Staff tick the booking on the list of bookings and run "Cancel, refunding in full"; the
+    workers run."""
+    response = client.post(
+        "/admin/bookings/booking/",
+        {"action": "cancel_with_full_refund", "_selected_action": [booking.pk]},
+    )
+    session14.run_worker()
+    assert response.status_code == 302
+
+
 def test_staff_cancelling_in_the_bookings_admin_is_told_as_staffs_doing(
     guest: User, other_guest: User, staff_client: Client, sink: SmtpSink
 ) -> None:
     slot, [booking, _other] = two_guests_booked(guest, other_guest)
     host = host_of(slot)
 
-    response = staff_client.post(
-        "/admin/bookings/booking/",
-        {"action": "cancel_with_full_refund", "_selected_action": [booking.pk]},
-    )
-    session14.run_worker()
+    cancel_booking_in_admin(staff_client, booking)
 
-    assert response.status_code == 302
     [mail] = host_mails(sink, host)
     assert str(mail["Subject"]).startswith("Booking cancelled by our team: ")
     assert "Ada Lovelace cancelled" not in session14.text_of(mail)
