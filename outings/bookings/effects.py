@@ -177,10 +177,11 @@ def _confirm_to(booking: Booking, *, guest: User) -> None:
 
 def plan_reminder(booking: Booking, *, now: datetime) -> None:
     """A due row REMINDER_HOURS before the date's start as it is now, unless that time has
-    passed (a booking made, or a date moved, within a day of its start) or one was planned for
+    passed (a booking made, or a date moved, within a day of its start) or one is planned for
     this start already (`reminder_for`): the confirmation's announcement and every move of the
-    date call this, in any order, and the guest is reminded once. A reminder planned for an
-    earlier start sends nothing (handlers.remind). Call holding the booking's row lock."""
+    date call this, in any order, and the guest is reminded once. A reminder planned for
+    another start sends nothing, nor one for a start whose reminder went (remind_guest). Call
+    holding the booking's row lock."""
     starts_at = booking.slot.starts_at
     remind_at = starts_at - timedelta(hours=settings.BOOKINGS_REMINDER_HOURS)
     if remind_at <= now:

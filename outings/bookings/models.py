@@ -104,8 +104,10 @@ class Booking(models.Model):
     # When its guest was told that the date reached its listing's minimum of guests (it is on);
     # None until then. Each confirmed booking is told once, however late it was made.
     told_on_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The start its reminder was planned for (effects.plan_reminder); None until one was. A date
-    # that moves plans one for its new start, once, however many times it is told of the move.
+    # The start its reminder is planned for (effects.plan_reminder); None until one is, and
+    # again once it was written (services.remind_guest). A date that moves plans one for its new
+    # start, once, however many times it is told of the move; moved away and back, the guest
+    # is reminded once.
     reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 

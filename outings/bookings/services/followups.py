@@ -77,21 +77,25 @@ def expire_booking(*, booking_id: int, now: datetime) -> bool:
 def remind_guest(*, booking_id: int, planned: datetime, now: datetime) -> bool:
     """The `bookings.remind` due row's work: mail the reminder to whoever holds the booking,
     if it is still confirmed and its date still starts at `planned` (a moved date plans its own,
-    effects.plan_reminder) and has not begun. Read under the booking's lock: a cancellation or a
-    transfer under way is waited for, so the reminder never follows a cancellation's mail nor
-    goes to a guest who just handed the booking on. The mail is held to the booking as it is
-    now (effects.send_booking_mail): a move, a cancellation or a transfer before it went skips
-    it. False when nothing was written."""
+    effects.plan_reminder) and has not begun, once for that start: the booking's `reminder_for`
+    names the start a reminder is due for and is cleared when it is written. A date moved away
+    and back has two rows for its start (the one planned first and the move back's); the second
+    finds it cleared. Read under the booking's lock: a cancellation or a transfer under way is
+    waited for, so the reminder never follows a cancellation's mail nor goes to a guest who
+    just handed the booking on. The mail is held to the booking as it is now
+    (effects.send_booking_mail): a move, a cancellation or a transfer before it went skips it.
+    False when nothing was written."""
     list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk", flat=True))
     booking = (
         Booking.objects.select_related("slot", "listing", "guest")
         .filter(pk=booking_id, status=Status.CONFIRMED, slot__starts_at=planned)
-        .filter(slot__starts_at__gt=now)
+        .filter(reminder_for=planned, slot__starts_at__gt=now)
         .first()
     )
     if booking is None:
         return False
     effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
+    Booking.objects.filter(pk=booking.pk).update(reminder_for=None)
     return True
 
 

@@ -1,6 +1,8 @@
-"""Review (session 17): what a guest reads about a cancellation staff made in the admin. The real
-outbox relay delivers the rows, to a real SMTP server (aiosmtpd)."""
+"""Review (session 17): what a guest reads about a cancellation staff made in the admin, and the
+reminder of a date staff move more than once. The real outbox relay delivers the rows, to a
+real SMTP server (aiosmtpd)."""
 
+from datetime import datetime, timedelta
 from importlib import import_module
 
 import pytest
@@ -12,16 +14,22 @@ from django.utils import timezone
 
 from outings.accounts.models import User
 from outings.bookings import services
+from outings.bookings.effects import REMIND
 from outings.bookings.models import Booking
 from outings.bookings.tests import test_review_session14 as session14
+from outings.bookings.tests.test_races_reminders import reminders_to
 from outings.bookings.tests.test_review_session14 import _nudges, sink
+from outings.bookings.tests.test_review_session15_retime import handle_moves
 from outings.bookings.tests.test_review_session16_host_told import (
     cancel_booking_in_admin,
     host_mails,
     host_of,
 )
+from outings.bookings.tests.test_review_session16_reminder import reminders_due
 from outings.bookings.tests.test_review_session16_slot_admin import cancel_in_admin
-from outings.catalog.tests.factories import UserFactory
+from outings.catalog.tests.factories import SlotFactory, UserFactory
+from outings.common.models import OutboxMessage
+from outings.common.outbox import relay
 from outings.notifications.tests.smtp_sink import SmtpSink
 from outings.scheduling.models import Slot
 
@@ -145,3 +153,69 @@ def test_reasons_the_admin_stored_in_german_are_stored_as_the_msgid(guest: User)
 
     reasons = dict(Booking.objects.values_list("pk", "cancel_reason"))
     assert reasons == {booking.pk: IN_THE_ADMIN, typed.pk: "Sturm."}
+
+
+# --- 4. The reminder of a date staff move, and move back --------------------------------------
+
+
+def move(staff: Client, slot: Slot, *, starts_at: datetime) -> None:
+    """Staff correct the date's start (it keeps its length); the worker telling guests runs."""
+    slot.refresh_from_db()
+    session14.move_in_admin(
+        staff, slot, starts_at=starts_at, ends_at=starts_at + (slot.ends_at - slot.starts_at)
+    )
+    handle_moves()
+
+
+def announced(guest: User) -> Slot:
+    """The guest's confirmed booking three days ahead, announced: its reminder is planned. Its
+    start in whole seconds, as the admin's form writes one (so that a move back is to it)."""
+    now = timezone.now()
+    start = (now + timedelta(days=3)).replace(microsecond=0)
+    slot: Slot = SlotFactory.create(starts_at=start, ends_at=start + timedelta(hours=2))
+    session14.book(guest, slot, now=now)
+    relay.drain(queue="urgent", budget=5)
+    assert OutboxMessage.objects.filter(kind=REMIND).count() == 1
+    return slot
+
+
+@pytest.fixture
+def staff() -> Client:
+    client = Client()
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize("back", ["where it was", "elsewhere"])
+def test_a_date_moved_within_a_day_and_back_is_reminded_of_once(
+    guest: User, staff: Client, back: str
+) -> None:
+    """Pinned (no defect found): a move to less than a day ahead plans no reminder (the move's
+    own mail is the last word; docs/bookings.md), and a move back to more than a day ahead has
+    one again: to where it was, the one planned then, still due; elsewhere, a new one."""
+    slot = announced(guest)
+    first = slot.starts_at
+    move(staff, slot, starts_at=timezone.now() + timedelta(hours=10))
+
+    target = first if back == "where it was" else first + timedelta(hours=5)
+    move(staff, slot, starts_at=target)
+    reminders_due()
+    relay.drain(queue="default", budget=50)
+
+    assert reminders_to(guest) == 1
+
+
+def test_a_date_moved_away_and_back_is_reminded_of_once(guest: User, staff: Client) -> None:
+    """Bug: staff move a date a day later and then back. The first move planned a reminder for
+    the new start, and the move back one for the start it had, whose reminder (planned when the
+    booking was announced) was still due: two reminders came, a day before the start, the same
+    mail twice. A reminder now goes once for the start it was planned for."""
+    slot = announced(guest)
+    first = slot.starts_at
+    move(staff, slot, starts_at=first + timedelta(days=1))
+    move(staff, slot, starts_at=first)
+
+    reminders_due()
+    relay.drain(queue="default", budget=50)
+
+    assert reminders_to(guest) == 1
