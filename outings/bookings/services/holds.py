@@ -42,6 +42,7 @@ from outings.scheduling.models import Slot
 Status = Booking.Status
 MAX_SEATS = 50  # per booking, whatever a listing allows
 FORM_TOKEN_MAX = 64
+Closed = Literal["cancelled", "started"]  # why a date can no longer be booked (closed_date)
 
 
 class PaymentFailed(DomainError):
@@ -158,11 +159,7 @@ def hold_seats(
             return existing
         closed = _closed_meanwhile(slot_id=slot.pk, now=now)
         if closed is not None:
-            raise SlotUnavailable(
-                _("This date was cancelled; pick another.")
-                if closed == "cancelled"
-                else _("This date has started; pick another.")
-            )
+            raise unavailable(closed)
         raise SlotFull(
             _("Not enough seats are left on this date for %(n)s.") % {"n": seats},
             fields={"seats": [_("Not enough seats left.")]},
@@ -245,19 +242,31 @@ def _not_taken_again(*, slot_id: int, now: datetime) -> str | None:
     return None
 
 
-def _closed_meanwhile(*, slot_id: int, now: datetime) -> Literal["cancelled", "started"] | None:
+def _closed_meanwhile(*, slot_id: int, now: datetime) -> Closed | None:
     """After the seat UPDATE refused: whether the date is cancelled or has started, or None
     (its seats are taken). That UPDATE's guard is the only
     check of the date made under its row lock, where the host cancelling it or staff moving its
     start may have just committed; the date the caller loaded is from before that lock, so it
     is read again (a new statement: it sees that commit). Read only on a refusal: a hold or a
     confirm that takes its seats reads the date once."""
-    slot = Slot.objects.only("status", "starts_at").get(pk=slot_id)
-    if slot.status != Slot.Status.OPEN:
+    status, starts_at = Slot.objects.filter(pk=slot_id).values_list("status", "starts_at").get()
+    return closed_date(status=status, starts_at=starts_at, now=now)
+
+
+def closed_date(*, status: str, starts_at: datetime, now: datetime) -> Closed | None:
+    """Whether a date with this status and start is cancelled or has started at `now`."""
+    if status != Slot.Status.OPEN:
         return "cancelled"
-    if slot.starts_at <= now:
+    if starts_at <= now:
         return "started"
     return None
+
+
+def unavailable(closed: Closed) -> SlotUnavailable:
+    """The refusal of a date found closed under its row lock, saying which."""
+    if closed == "cancelled":
+        return SlotUnavailable(_("This date was cancelled; pick another."))
+    return SlotUnavailable(_("This date has started; pick another."))
 
 
 def _lapses_at(slot: Slot, *, instant: bool, now: datetime) -> datetime:

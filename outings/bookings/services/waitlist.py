@@ -27,7 +27,7 @@ from outings.bookings.services.core import (
     offer_freed_seats,
     release_expired,
 )
-from outings.bookings.services.holds import bookable_slot, check_seats
+from outings.bookings.services.holds import bookable_slot, check_seats, closed_date, unavailable
 from outings.bookings.services.seats import seats_changed
 from outings.common.errors import Conflict, NotFound
 from outings.scheduling import services as scheduling
@@ -54,10 +54,18 @@ def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> Wa
     release_expired(slot_id=slot.pk, now=now)
     # Read under the slot's lock, which every change of its seats or capacity holds until it
     # commits (and offers what it freed to the entries it finds): seats freed at this moment
-    # are either seen here or offered to this entry, never left to nobody.
-    capacity, seats_taken = (
-        Slot.objects.select_for_update().filter(pk=slot.pk).values_list("capacity", "seats_taken")
+    # are either seen here or offered to this entry, never left to nobody. So do the host
+    # cancelling the date and staff moving its start: read with the seats, the date as they
+    # left it (read before, it joined a cancelled date's list, or was told to book the seats
+    # its cancellation freed).
+    status, starts_at, capacity, seats_taken = (
+        Slot.objects.select_for_update()
+        .filter(pk=slot.pk)
+        .values_list("status", "starts_at", "capacity", "seats_taken")
     ).get()
+    closed = closed_date(status=status, starts_at=starts_at, now=now)
+    if closed is not None:
+        raise unavailable(closed)
     if capacity - seats_taken >= seats:
         raise SeatsAvailable()
     try:

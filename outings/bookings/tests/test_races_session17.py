@@ -6,6 +6,7 @@ a move (or a cancellation) under way and reads the date as it left it; it takes 
 statement. Each side in its own thread and connection (test_races_session13.race); personas
 come from conftest.py."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -14,10 +15,10 @@ from django.test import Client
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import services
-from outings.bookings.errors import HoldExpired, InvalidBookingState
-from outings.bookings.models import Booking
+from outings.bookings.errors import HoldExpired, InvalidBookingState, SlotUnavailable
+from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
-from outings.bookings.tests.test_races_session13 import race
+from outings.bookings.tests.test_races_session13 import book, race
 from outings.bookings.tests.test_races_session16_seats import _nudges, change_of, staff_client
 from outings.bookings.tests.test_waitlist_and_transfer import consistent
 from outings.catalog.models import Listing
@@ -54,6 +55,20 @@ def test_a_hold_confirmed_while_staff_move_its_date_into_the_past_is_not_confirm
     assert slot.starts_at == NOW - timedelta(minutes=30)
 
 
+def refused_as_started(
+    act: Callable[[], object], *, slot: Slot, host: HostProfile, staff_client: Client
+) -> None:
+    """`act` runs while staff move the date's start to half an hour before NOW, and waits for
+    them: it is refused as on a date that has started (409 invalid_state)."""
+    changing, acting = race(
+        change_of("started", slot=slot, host=host, staff_client=staff_client, now=NOW), act
+    )
+
+    assert changing.error is None
+    assert isinstance(acting.error, InvalidBookingState)
+    assert acting.error.message == "This date has already started."
+
+
 def test_a_request_accepted_while_staff_move_its_date_into_the_past_is_not_confirmed(
     guest: User, host: HostProfile, listing: Listing, staff_client: Client
 ) -> None:
@@ -65,14 +80,13 @@ def test_a_request_accepted_while_staff_move_its_date_into_the_past_is_not_confi
     asked = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
     assert asked.status == Booking.Status.REQUESTED
 
-    changing, accepting = race(
-        change_of("started", slot=slot, host=host, staff_client=staff_client, now=NOW),
+    refused_as_started(
         lambda: services.accept_request(host=host, reference=asked.reference, now=NOW),
+        slot=slot,
+        host=host,
+        staff_client=staff_client,
     )
 
-    assert changing.error is None
-    assert isinstance(accepting.error, InvalidBookingState)
-    assert accepting.error.message == "This date has already started."
     asked.refresh_from_db()
     assert (asked.status, asked.confirmed_at) == (Booking.Status.REQUESTED, None)
     assert consistent(slot) == 2
@@ -105,3 +119,39 @@ def test_a_confirmation_counting_a_minimum_passes_another_confirms_lock_on_the_d
     confirmed.refresh_from_db()
     assert (confirmed.status, confirmed.told_on_at) == (Booking.Status.CONFIRMED, NOW)
     assert consistent(slot) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("cancelled", "This date was cancelled; pick another."),
+        ("started", "This date has started; pick another."),
+    ],
+)
+def test_joining_a_waiting_list_while_its_date_is_cancelled_or_started_is_refused_as_such(
+    guest: User,
+    other_guest: User,
+    host: HostProfile,
+    listing: Listing,
+    staff_client: Client,
+    change: str,
+    message: str,
+) -> None:
+    """Bug: A joins the waiting list of a full date at the moment its host cancels it, or staff
+    move its start to before A's `now`. join_waitlist read the date open and to come without a
+    lock, then counted its seats under the lock, after the change: the cancellation had freed
+    every seat, so A was told to book them (409 seats_available, on a cancelled date); on the
+    date that had begun A was put on its list, to wait for seats that would never be offered.
+    The date is now read with its seats, under that lock: 409 slot_unavailable, saying which."""
+    slot = SlotFactory.create(listing=listing, capacity=2)
+    book(other_guest, slot, 2)
+
+    changing, joining = race(
+        change_of(change, slot=slot, host=host, staff_client=staff_client, now=NOW),
+        lambda: services.join_waitlist(guest=guest, slot_id=slot.pk, seats=1, now=NOW),
+    )
+
+    assert changing.error is None
+    assert isinstance(joining.error, SlotUnavailable)
+    assert joining.error.message == message
+    assert not WaitlistEntry.objects.exists()
