@@ -16,7 +16,7 @@ from outings.accounts.models import HostProfile, User
 from outings.bookings import effects
 from outings.bookings.errors import InvalidBookingState, RefundChanged
 from outings.bookings.models import TOO_FEW_GUESTS, Booking, WaitlistEntry
-from outings.bookings.services.core import end_booking, locked
+from outings.bookings.services.core import end_booking, locked, start_locked
 from outings.bookings.services.holds import tell_if_on
 from outings.catalog.models import CancellationPolicy
 from outings.catalog.services import ensure_active
@@ -70,6 +70,11 @@ def _cancellable(booking: Booking | None, *, now: datetime) -> Booking:
             _("This booking is already %(status)s.")
             % {"status": Booking.Status(status).label.lower()}
         )
+    # The start as committed, under a key share of the date's row: staff moving it at this
+    # moment committed before (read here) or wait for the cancellation. The booking's read
+    # joined the date as it was before: a booking was cancelled, refunded by the policy for a
+    # start a day away, on a date that had begun.
+    booking.slot.starts_at = start_locked(slot_id=booking.slot_id)
     if booking.slot.starts_at <= now:
         raise InvalidBookingState(_("This date has already started."))
     return booking

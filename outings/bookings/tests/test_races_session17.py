@@ -155,3 +155,25 @@ def test_joining_a_waiting_list_while_its_date_is_cancelled_or_started_is_refuse
     assert isinstance(joining.error, SlotUnavailable)
     assert joining.error.message == message
     assert not WaitlistEntry.objects.exists()
+
+
+def test_a_booking_cancelled_while_staff_move_its_date_into_the_past_is_not_cancelled(
+    guest: User, host: HostProfile, slot: Slot, staff_client: Client
+) -> None:
+    """Bug: A cancels a confirmed booking at the moment staff correct the date's start to half
+    an hour before A's `now`. The cancellation read the start with the booking, locking only
+    the booking: it cancelled a booking whose date had begun ("A date that has started cannot
+    be cancelled") and recorded a refund by the policy for a start a day away. It now reads
+    the start under a key share of the date's row, after the move: 409 invalid_state."""
+    booking = book(guest, slot, 2)
+
+    refused_as_started(
+        lambda: services.cancel_booking(guest=guest, reference=booking.reference, now=NOW),
+        slot=slot,
+        host=host,
+        staff_client=staff_client,
+    )
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.refund_due) == (Booking.Status.CONFIRMED, None)
+    assert consistent(slot) == 2
