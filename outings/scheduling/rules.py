@@ -99,6 +99,16 @@ class SlotCancelled(DomainError):
     message = gettext_noop("This date is cancelled: its places cannot change.")
 
 
+class SlotStarted(DomainError):
+    """A change to the places of a date that has begun: nobody can book it any more (a hold
+    needs `starts_at > now`), so a new number only rewrites the record of a date under way or
+    gone by; the code a cancellation of a begun date gets."""
+
+    code = "invalid_state"
+    status_code = 409
+    message = gettext_noop("This date has started: its places cannot change.")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScheduleData:
     """A weekly rule, or (kind "once") one date: valid_from with its start times."""

@@ -131,6 +131,7 @@ def change_slot_capacity(
         listing_id=listing_id,
         slot_id=slot_id,
         capacity=capacity,
+        now=now,
         expected_version=expected_version,
     )
     capacity_changed(slot=slot, now=now)  # its UPDATE holds the slot's row lock

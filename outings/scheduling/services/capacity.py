@@ -15,7 +15,12 @@ from outings.catalog.services.errors import ensure_active
 from outings.common.errors import NotFound, version_is_current
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.rules import CapacityBelowSeatsTaken, SlotCancelled, SlotConflict
+from outings.scheduling.rules import (
+    CapacityBelowSeatsTaken,
+    SlotCancelled,
+    SlotConflict,
+    SlotStarted,
+)
 
 
 def change_slot_capacity(
@@ -24,6 +29,7 @@ def change_slot_capacity(
     listing_id: int | None = None,
     slot_id: int,
     capacity: int,
+    now: datetime,
     expected_version: int | Collection[int] | None = None,
 ) -> Slot:
     """Set one slot's capacity, under the listing's row lock and then the slot's (a booking
@@ -34,7 +40,8 @@ def change_slot_capacity(
     gets SlotConflict with the slot as it is. The version moves with the capacity a host sets,
     never with seats taken, so a guest booking meanwhile refuses no edit (the seats are
     checked on their own: CapacityBelowSeatsTaken). A cancelled date's places stay as they
-    were (SlotCancelled, after the version: a cancellation does not move it)."""
+    were (SlotCancelled, after the version: a cancellation does not move it), and so do those
+    of a date that has begun by `now` (SlotStarted)."""
     ensure_active(host)
     refusal = rules.capacity_refusal(capacity)
     if refusal is not None:
@@ -58,6 +65,8 @@ def change_slot_capacity(
     if slot.status == Slot.Status.CANCELLED:
         # Checked under the slot's lock, which cancel_slot holds until it commits.
         raise SlotCancelled()
+    if slot.starts_at <= now:
+        raise SlotStarted()
     # Fewer seats than the smallest group, or than the minimum of guests: nobody could book the
     # date, or it would always be cancelled for too few guests (a rule's capacity too).
     refusal = rules.capacity_refusal(capacity, min_group_size=smallest_group, min_guests=min_guests)

@@ -111,7 +111,7 @@ CALLS: dict[str, Call] = {
         now=NOW,
     ),
     "change_slot_capacity": lambda under, of: services.change_slot_capacity(
-        host=of.host, listing_id=under.pk, slot_id=first_date_of(of).pk, capacity=2
+        host=of.host, listing_id=under.pk, slot_id=first_date_of(of).pk, capacity=2, now=NOW
     ),
 }
 
@@ -151,8 +151,8 @@ def test_another_listings_thing_costs_the_queries_of_a_missing_one(
     """Refused by the lookup that scopes by host, with no query of its own: as many queries as
     a missing id without a listing named."""
     service = getattr(services, name)
-    arguments: dict[str, Any] = {"host": listing.host}
-    arguments.update({"capacity": 2} if name == "change_slot_capacity" else {"now": NOW})
+    arguments: dict[str, Any] = {"host": listing.host, "now": NOW}
+    arguments.update({"capacity": 2} if name == "change_slot_capacity" else {})
     with CaptureQueriesContext(connection) as for_missing, pytest.raises(NotFound):
         service(**arguments, **{id_name: 0})
     ids = {

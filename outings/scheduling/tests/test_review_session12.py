@@ -171,7 +171,7 @@ def test_a_date_cut_below_the_minimum_of_guests_is_refused(listing):
     slot = hand_made(listing, WEDNESDAY_10)
 
     with pytest.raises(InvalidSchedule) as refused:
-        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=6)
+        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=6, now=NOW)
 
     assert refused.value.fields == {"capacity": ["At least the minimum of guests per date (8)."]}
     slot.refresh_from_db()

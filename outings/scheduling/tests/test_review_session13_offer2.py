@@ -31,12 +31,12 @@ def test_two_editors_of_one_dates_capacity_do_not_overwrite_each_other(listing, 
     other: the 8 silently replaced the 12. Now the second is refused with the date as it is."""
     seen = date_.version
     services.change_slot_capacity(
-        host=listing.host, slot_id=date_.pk, capacity=12, expected_version=seen
+        host=listing.host, slot_id=date_.pk, capacity=12, expected_version=seen, now=NOW
     )
 
     with pytest.raises(SlotConflict) as refused:
         services.change_slot_capacity(
-            host=listing.host, slot_id=date_.pk, capacity=8, expected_version=seen
+            host=listing.host, slot_id=date_.pk, capacity=8, expected_version=seen, now=NOW
         )
 
     assert refused.value.current.capacity == 12
@@ -51,7 +51,7 @@ def test_a_guest_booking_meanwhile_does_not_refuse_a_capacity_edit(listing, date
     bookings.hold_seats(guest=UserFactory.create(), slot_id=date_.pk, seats=2, now=NOW)
 
     changed = services.change_slot_capacity(
-        host=listing.host, slot_id=date_.pk, capacity=14, expected_version=seen
+        host=listing.host, slot_id=date_.pk, capacity=14, expected_version=seen, now=NOW
     )
 
     assert (changed.capacity, changed.seats_taken, changed.version) == (14, 2, seen + 1)
@@ -75,15 +75,17 @@ def test_a_rules_new_capacity_moves_its_dates_versions(listing):
 
     with pytest.raises(SlotConflict):
         services.change_slot_capacity(
-            host=listing.host, slot_id=date_.pk, capacity=8, expected_version=seen
+            host=listing.host, slot_id=date_.pk, capacity=8, expected_version=seen, now=NOW
         )
     date_.refresh_from_db()
     assert (date_.capacity, date_.version) == (9, seen + 1)
 
 
 def test_a_capacity_edit_without_a_version_stays_unconditional(listing, date_):
-    services.change_slot_capacity(host=listing.host, slot_id=date_.pk, capacity=12)
+    services.change_slot_capacity(host=listing.host, slot_id=date_.pk, capacity=12, now=NOW)
 
-    changed = services.change_slot_capacity(host=listing.host, slot_id=date_.pk, capacity=8)
+    changed = services.change_slot_capacity(
+        host=listing.host, slot_id=date_.pk, capacity=8, now=NOW
+    )
 
     assert (changed.capacity, changed.version) == (8, date_.version + 2)

@@ -313,8 +313,8 @@ def test_a_single_slot_capacity_cannot_go_below_its_seats_taken(listing):
     slot = SlotFactory.create(listing=listing, capacity=10, seats_taken=7)
 
     with pytest.raises(CapacityBelowSeatsTaken):
-        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=6)
-    changed = services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=7)
+        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=6, now=NOW)
+    changed = services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=7, now=NOW)
 
     assert changed.capacity == 7
 
@@ -344,7 +344,7 @@ def test_another_hosts_listing_schedule_and_slot_are_not_found(listing):
     with pytest.raises(NotFound):
         services.delete_schedule(host=stranger, schedule_id=schedule.pk, now=NOW)
     with pytest.raises(NotFound):
-        services.change_slot_capacity(host=stranger, slot_id=slot.pk, capacity=1)
+        services.change_slot_capacity(host=stranger, slot_id=slot.pk, capacity=1, now=NOW)
     assert Schedule.objects.count() == 1
 
 
@@ -454,7 +454,7 @@ def test_a_single_slot_capacity_cannot_go_below_the_smallest_group(listing):
     slot = SlotFactory.create(listing=listing, capacity=10)
 
     with pytest.raises(InvalidSchedule) as caught:
-        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=2)
+        services.change_slot_capacity(host=listing.host, slot_id=slot.pk, capacity=2, now=NOW)
 
     assert caught.value.fields == {"capacity": ["At least the smallest group size (3)."]}
     slot.refresh_from_db()

@@ -244,7 +244,8 @@ def change_slot_capacity(
     if_match: IfMatch = None,
 ) -> Slot:
     """Set one slot's capacity; never below its seats taken (409), and not on a cancelled date
-    (409 `invalid_state`). Seats it adds are offered to the date's waiting list first. Say
+    or one that has started (409 `invalid_state`). Seats it adds are offered to the date's
+    waiting list first. Say
     which version it is based on, as for a listing: If-Match with the slot's `version`
     (`"<version>"`; a stale one is 412) or `version` (a stale one is 409 with the current slot
     in `error.fields.current`). The version moves with the capacity, not with seats taken: a

@@ -224,6 +224,28 @@ def test_it_refuses_to_change_the_places_of_a_cancelled_date(a, x, listing, slot
     assert (state(), Slot.objects.values_list("capacity", "version").get(pk=slot.pk)) == before
 
 
+@pytest.mark.parametrize("version", [None, "body", "if-match"])
+def test_it_refuses_to_change_the_places_of_a_date_that_started(a, x, listing, slot, version):
+    """Nobody can book a date once it has begun: a new number of places moved its version and
+    rewrote the record of a date under way (200), by its id, while cancelling it was refused."""
+    confirmed(a, slot)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=1))
+    before = state(), Slot.objects.values_list("capacity", "version").get(pk=slot.pk)
+    body = {"capacity": 12, **({"version": 1} if version == "body" else {})}
+    headers = {"If-Match": '"1"'} if version == "if-match" else {}
+
+    response = x.patch(
+        f"/api/v1/host/listings/{listing.pk}/slots/{slot.pk}",
+        body,
+        content_type=JSON,
+        headers=headers,
+    )
+
+    assert (response.status_code, error_of(response)["code"]) == (409, "invalid_state")
+    assert error_of(response)["message"] == "This date has started: its places cannot change."
+    assert (state(), Slot.objects.values_list("capacity", "version").get(pk=slot.pk)) == before
+
+
 def test_a_host_cannot_answer_a_booking_that_is_not_a_request(a, x, slot):
     reference = confirmed(a, slot)
     before = state()
