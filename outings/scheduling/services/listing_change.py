@@ -108,7 +108,7 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
         leaving=[slot.pk for slot in dates],
         now=now,
     )
-    retire(slot.pk for slot in dates if starts[slot.pk] is None)
+    retire((slot.pk for slot in dates if starts[slot.pk] is None), now=now)
     # One at a time, the furthest first in the direction they move, so that no start is taken
     # twice on the way (slot_unique_start is checked row by row).
     shift = sum(((starts[slot.pk] or slot.starts_at) - slot.starts_at for slot in moved), ZERO)

@@ -174,7 +174,7 @@ def delete_schedule(
     future = _future_slots_locked(schedule=schedule, now=now)
     if future.filter(seats_taken__gt=0).exists():
         raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
-    retire(future.values_list("pk", flat=True))
+    retire(future.values_list("pk", flat=True), now=now)
     schedule.delete()
 
 

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outings.bookings.models import WaitlistEntry
@@ -78,7 +77,7 @@ def sync_schedule_slots(
             % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)},
             slots=booked,
         )
-    removed = retire([slot.pk for slot in unwanted if slot.seats_taken == 0])
+    removed = retire([slot.pk for slot in unwanted if slot.seats_taken == 0], now=now)
     new_starts = _clear_of_other_groups(
         schedule=schedule, starts=wanted - existing.keys(), duration=duration
     )
@@ -157,8 +156,9 @@ def _clear_of_other_groups(
     return {start for start in starts if clear(start)}
 
 
-def retire(slot_ids: Iterable[int]) -> int:
-    """Take unbooked future slots off sale (no seats taken: call under their locks); how many.
+def retire(slot_ids: Iterable[int], *, now: datetime) -> int:
+    """Take unbooked future slots off sale (no seats taken: call under their locks), as of
+    `now` (the caller's: the instant its other writes carry); how many.
     A slot no booking ever named and nobody waits on is deleted. One that bookings name
     (cancelled, lapsed or declined ones: a booking's slot is protected) stays as their record,
     cancelled and no longer its schedule's; a schedule that wants its start again reopens it.
@@ -176,7 +176,7 @@ def retire(slot_ids: Iterable[int]) -> int:
     Slot.objects.filter(pk__in=set(ids) - kept).delete()
     if closed:
         WaitlistEntry.objects.filter(pk__in=closed).update(
-            status=WaitlistEntry.Status.CLOSED, updated_at=timezone.now()
+            status=WaitlistEntry.Status.CLOSED, updated_at=now
         )
         outbox.enqueue(kind=events.RETIRED, payload={"entries": sorted(closed)})
     return len(ids)
