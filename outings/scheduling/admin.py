@@ -15,8 +15,9 @@ from outings.bookings.services import cancel_slot_as_staff, capacity_changed
 from outings.catalog.models import Listing
 from outings.common.bigtables import BigTableAdmin
 from outings.common.errors import DomainError
+from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.rules import SlotConflict
+from outings.scheduling.rules import ScheduleOverlap, SlotCancelled, SlotConflict, SlotStarted
 from outings.scheduling.services import times_corrected
 
 
@@ -67,6 +68,8 @@ class SlotAdminForm(forms.ModelForm[Slot]):
       move, or a new duration of the listing (its dates' ends follow), moves no version, which
       is about places (docs/adr/0008); a form that writes times (posts others than the date's)
       while they are no longer those it showed is refused.
+    New times that overlap another open date of the listing are refused (a form error), as a
+    host's are, and so are new places a host would be refused (`_check_places`).
     Checked inside the admin's transaction under the date's row lock, held until the save: an
     edit committed meanwhile is either seen here or waits for the save."""
 
@@ -93,7 +96,13 @@ class SlotAdminForm(forms.ModelForm[Slot]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not self.instance.pk or "expected_version" in self.errors:
+        if not self.instance.pk:
+            self._check_clear_of_other_dates(cleaned, moving=None)
+            listing, capacity = cleaned.get("listing"), cleaned.get("capacity")
+            if listing is not None and capacity is not None:
+                self._check_places(capacity, listing=listing)
+            return cleaned
+        if "expected_version" in self.errors:
             return cleaned
         current = self._lock(self.instance.pk)
         if current is None:
@@ -121,9 +130,17 @@ class SlotAdminForm(forms.ModelForm[Slot]):
                     "again": gettext("Yours are in the form: save again to replace them."),
                 },
             )
+        if current.status == Slot.Status.OPEN and self._writes_times(cleaned, current):
+            self._check_clear_of_other_dates(cleaned, moving=current)
         # Seats are counted under the same lock: a hold taken now waits for the save.
         capacity = cleaned.get("capacity")
-        if capacity is not None and capacity < current.seats_taken:
+        if capacity not in (None, current.capacity):
+            self._check_places(capacity, listing=current.listing, date=current)
+        if (
+            "capacity" not in self.errors
+            and capacity is not None
+            and capacity < current.seats_taken
+        ):
             # CHECK (seats_taken <= capacity) refused the save: a 500.
             self.add_error("capacity", gettext("At least %(n)s.") % {"n": current.seats_taken})
         return cleaned
@@ -147,18 +164,89 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         )
         if schedule_id is not None:
             list(Schedule.objects.select_for_update().filter(pk=schedule_id).values_list("pk"))
-        return Slot.objects.select_for_update(of=("self",)).filter(pk=slot_id).first()
+        return (
+            Slot.objects.select_for_update(of=("self",))
+            .select_related("listing")
+            .filter(pk=slot_id)
+            .first()
+        )
 
-    def _moves_times_changed_meanwhile(self, cleaned: dict[str, Any], current: Slot) -> bool:
-        """Whether the save would write times (others than the date's) while the date's are no
-        longer those the form was opened at. A post that does not say them (not the admin's
-        form) writes no times."""
-        writes = any(
+    def _check_places(self, capacity: int, *, listing: Listing, date: Slot | None = None) -> None:
+        """A form error on new places a host would be refused for the date
+        (scheduling.services.change_slot_capacity): on a cancelled date (its guests were told
+        and refunded, its waiting list closed) or one that has begun (nobody can book it any
+        more), and out of range or below the listing's smallest group or minimum of guests
+        (nobody could book it, or it would always be cancelled at its cut-off)."""
+        if date is not None and date.status == Slot.Status.CANCELLED:
+            refusal: str | None = gettext(SlotCancelled.message)
+        elif date is not None and date.starts_at <= timezone.now():
+            refusal = gettext(SlotStarted.message)
+        else:
+            refusal = rules.capacity_refusal(
+                capacity, min_group_size=listing.min_group_size, min_guests=listing.min_guests
+            )
+        if refusal is not None:
+            self.add_error("capacity", refusal)
+
+    @staticmethod
+    def _writes_times(cleaned: dict[str, Any], current: Slot) -> bool:
+        """Whether the save would write times other than the date's. A post that does not say
+        them (not the admin's form) writes none."""
+        return any(
             cleaned.get(name) is not None and cleaned[name] != getattr(current, name)
             for name in TIMES
         )
+
+    def _moves_times_changed_meanwhile(self, cleaned: dict[str, Any], current: Slot) -> bool:
+        """Whether the save would write times while the date's are no longer those the form was
+        opened at."""
         opened = _read_times(cleaned.get("expected_times"))
-        return writes and opened != tuple(getattr(current, name) for name in TIMES)
+        return self._writes_times(cleaned, current) and opened != tuple(
+            getattr(current, name) for name in TIMES
+        )
+
+    def _check_clear_of_other_dates(self, cleaned: dict[str, Any], moving: Slot | None) -> None:
+        """A form error on the start if the date, new or `moving` to the times posted, would be
+        out at the same time as another open date of its listing: one listing runs one group at
+        a time, and a host's rules, moved starts and new durations are refused for it
+        (ScheduleOverlap); only an identical start was refused here (slot_unique_start, which
+        still reports that one). Measured on the dates' own times, as the hourly run measures
+        a rule's start against a date made by hand (sync._clear_of_other_groups). Checked under
+        the listing's row lock (taken by _lock for a change), so two saves at once cannot both
+        pass it."""
+        listing = cleaned.get("listing")
+        starts, ends = (cleaned.get(name) for name in TIMES)
+        if listing is None or starts is None or ends is None or ends <= starts:
+            return  # refused on its fields already, or by slot_ends_after_start
+        if moving is None:
+            list(
+                Listing.objects.select_for_update(of=("self",), no_key=True)
+                .filter(pk=listing.pk)
+                .values_list("pk", flat=True)
+            )
+        others = Slot.objects.filter(
+            listing=listing, status=Slot.Status.OPEN, starts_at__lt=ends, ends_at__gt=starts
+        ).exclude(starts_at=starts)  # slot_unique_start's own error names that one
+        if moving is not None:
+            others = others.exclude(pk=moving.pk)
+        other = others.order_by("starts_at").first()
+        if other is None:
+            return
+        other_starts, other_ends = (timezone.localtime(getattr(other, name)) for name in TIMES)
+        self.add_error(
+            "starts_at",
+            forms.ValidationError(
+                gettext(
+                    "This date would overlap the listing's date from %(starts)s to %(ends)s: "
+                    "the listing runs one group at a time."
+                )
+                % {
+                    "starts": f"{other_starts:%Y-%m-%d %H:%M}",
+                    "ends": f"{other_ends:%Y-%m-%d %H:%M}",
+                },
+                code=ScheduleOverlap.code,
+            ),
+        )
 
     def _based_on(self, current: Slot) -> None:
         """Staff's values stay in the fields; the form is now based on the date as it is, so
