@@ -10,6 +10,7 @@ from outings.bookings.services.cancellation import (
     guest_refund,
     refund_for,
     slots_due_for_minimum,
+    update_listing,
 )
 from outings.bookings.services.followups import (
     announce_confirmation,
@@ -68,6 +69,7 @@ __all__ = [
     "retime_bookings",
     "slots_due_for_minimum",
     "tell_waitlists_closed",
+    "update_listing",
     "update_schedule",
     "withdraw_transfer",
 ]

@@ -18,8 +18,9 @@ from outings.bookings.errors import InvalidBookingState, RefundChanged
 from outings.bookings.models import TOO_FEW_GUESTS, Booking, WaitlistEntry
 from outings.bookings.services.core import end_booking, locked, start_locked
 from outings.bookings.services.holds import tell_if_on
-from outings.catalog.models import CancellationPolicy
-from outings.catalog.services import ensure_active
+from outings.catalog import services as catalog
+from outings.catalog.models import CancellationPolicy, Listing
+from outings.catalog.services import ListingData, ensure_active
 from outings.common.errors import NotFound, version_is_current
 from outings.scheduling.models import Slot
 from outings.scheduling.rules import SlotConflict
@@ -310,12 +311,14 @@ def slots_due_for_minimum(*, now: datetime) -> list[int]:
 
 
 @transaction.atomic
-def decide_minimum(*, slot_id: int, now: datetime) -> bool:
-    """At a slot's cut-off: with fewer confirmed guests than the listing's minimum it is
-    cancelled, every guest told and refunded in full; otherwise it stays on. True if cancelled.
-    Idempotent: a decided slot is left alone. Decided holding the locks of the date and of its
-    active bookings (_slot_and_bookings_locked): a confirmation or a cancellation under way is
-    counted once it commits, never read before it and then overtaken by the decision."""
+def decide_minimum(*, slot_id: int, now: datetime, minimum: int | None = None) -> bool:
+    """At a slot's cut-off: with fewer confirmed guests than the listing's minimum (or than
+    `minimum`, the one a date past its cut-off had before its host raised it: update_listing)
+    it is cancelled, every guest told and refunded in full; otherwise it stays on. True if
+    cancelled. Idempotent: a decided slot is left alone. Decided holding the locks of the date
+    and of its active bookings (_slot_and_bookings_locked): a confirmation or a cancellation
+    under way is counted once it commits, never read before it and then overtaken by the
+    decision."""
     undecided = Slot.objects.filter(
         pk=slot_id, status=Slot.Status.OPEN, minimum_checked_at__isnull=True
     )
@@ -324,7 +327,7 @@ def decide_minimum(*, slot_id: int, now: datetime) -> bool:
     slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
     if slot.status != Slot.Status.OPEN or slot.minimum_checked_at is not None:
         return False  # decided, or cancelled by its host, while we waited for the locks
-    minimum = slot.listing.min_guests
+    minimum = slot.listing.min_guests if minimum is None else minimum
     guests = sum(booking.seats for booking in bookings if booking.status == Status.CONFIRMED)
     if guests >= minimum:
         Slot.objects.filter(pk=slot_id).update(minimum_checked_at=now)
@@ -334,3 +337,52 @@ def decide_minimum(*, slot_id: int, now: datetime) -> bool:
         return False
     _close_slot(slot, bookings, by=Party.SYSTEM, actor=None, reason=TOO_FEW_GUESTS, now=now)
     return True
+
+
+@transaction.atomic
+def update_listing(
+    *,
+    host: HostProfile,
+    listing_id: int,
+    expected_version: int | Collection[int],
+    data: ListingData,
+    actor: User,
+    now: datetime,
+) -> Listing:
+    """A host's edit of one of their listings (catalog's update_listing: its checks, version
+    and refusals). A minimum of guests raised applies to the dates whose cut-off is still ahead:
+    an open date whose cut-off has passed (by the cut-off as it was, or as the edit sets it) and
+    that is not decided yet is decided at once under the minimum it had (decide_minimum), in
+    the edit's transaction; with no minimum before, it stays on. Left to the next run, it was
+    decided under the new minimum: cancelled at once, its guests told and refunded hours before
+    it by a rule set after its cut-off. A lower minimum needs nothing: the dates not decided
+    yet are decided under it, which only keeps more of them on.
+    Locks the listing's row first, then each such date's bookings and the date (the app's lock
+    order: docs/bookings.md)."""
+    was = (
+        Listing.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk=listing_id, host=host)
+        .values_list("min_guests", "min_guests_cutoff_hours")
+        .first()
+    )
+    listing = catalog.update_listing(
+        host=host,
+        listing_id=listing_id,
+        expected_version=expected_version,
+        data=data,
+        actor=actor,
+        now=now,
+    )
+    if was is None or listing.min_guests <= was[0]:
+        return listing
+    minimum, hours = was[0], max(was[1], listing.min_guests_cutoff_hours)
+    past_cutoff = Slot.objects.filter(
+        listing_id=listing.pk,
+        status=Slot.Status.OPEN,
+        minimum_checked_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + timedelta(hours=hours),
+    )
+    for slot_id in past_cutoff.order_by("starts_at").values_list("pk", flat=True):
+        decide_minimum(slot_id=slot_id, now=now, minimum=minimum)
+    return listing

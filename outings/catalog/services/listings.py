@@ -91,7 +91,10 @@ def update_listing(
     listing's dates (its schedules' and those made by hand) from `now` (default: the clock) on,
     in the same transaction
     (scheduling.services.follow_listing_change): refused with ScheduleOverlap if the starts
-    would overlap, SlotHasBookings if a booked date would move."""
+    would overlap, SlotHasBookings if a booked date would move.
+
+    A host's edit comes through bookings.services.update_listing, which decides at once the
+    dates past their cut-off by the minimum of guests they had when this edit raises it."""
     ensure_active(host)
     before = (
         Listing.objects.select_for_update(of=("self",), no_key=True)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
 from outings.bookings import selectors as booking_selectors
+from outings.bookings import services as bookings
 from outings.bookings.forms import message_of
 from outings.catalog import services
 from outings.catalog.models import Listing
@@ -99,12 +100,13 @@ def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         expected = form.cleaned_data["version"] or 0
         try:
-            services.update_listing(
+            bookings.update_listing(
                 host=host,
                 listing_id=pk,
                 expected_version=expected,
                 data=form.to_data(),
                 actor=user_of(request),
+                now=timezone.now(),
             )
         except ListingConflict as conflict:
             return _conflict(request, form, conflict.current)

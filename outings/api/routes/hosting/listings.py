@@ -20,6 +20,7 @@ from outings.api.routes.hosting.common import (
     host,
 )
 from outings.api.routes.hosting.schemas import HostListingOut, ListingIn, ListingUpdateIn
+from outings.bookings import services as bookings
 from outings.catalog import services
 from outings.catalog.models import Listing
 
@@ -86,19 +87,22 @@ def replace_listing(
     if_match: IfMatch = None,
 ) -> Listing:
     """Replace every editable field (the booking settings `instant_booking`, `min_guests` and
-    `min_guests_cutoff_hours` stay as they are when left out). Say which version the edit is
+    `min_guests_cutoff_hours` stay as they are when left out). A higher `min_guests` applies to
+    the dates whose cut-off is still ahead: one past it is decided at once by the minimum it
+    had. Say which version the edit is
     based on, with If-Match (a stale one is 412) or `version` (a stale one is 409 with the
     current listing in `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
 
     def edit(expected: int | set[int] | None) -> Listing:
         assert expected is not None  # required: edit_versioned refused an edit saying neither
-        return services.update_listing(
+        return bookings.update_listing(
             host=owner,
             listing_id=listing_id,
             expected_version=expected,
             data=payload.to_data(),
             actor=caller(request),
+            now=timezone.now(),
         )
 
     return edit_versioned(

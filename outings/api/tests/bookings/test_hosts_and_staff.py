@@ -1,9 +1,11 @@
 """The bookings API for hosts (requests, cancellations, rosters, dates, booking settings) and
 staff."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from outings.api.tests.bookings.support import (
     JSON,
@@ -15,13 +17,16 @@ from outings.api.tests.bookings.support import (
     state,
 )
 from outings.api.tests.helpers import error_of
+from outings.bookings import services
 from outings.bookings.models import Booking, BookingEvent
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import (
     ListingFactory,
+    SlotFactory,
     UserFactory,
     category,
 )
+from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +211,32 @@ def test_a_host_sets_how_a_listing_is_booked(x):
     assert Listing.objects.get(pk=listing_id).min_guests == 4
     assert (default.json()["instant_booking"], default.json()["min_guests"]) == (True, 0)
     assert default.json()["min_guests_cutoff_hours"] == 48
+
+
+def test_a_minimum_raised_after_a_dates_cut_off_leaves_that_date_on(a, x, listing):
+    """The date is a day ahead, past the 48 hours' cut-off, with one guest and no minimum. The
+    host sets a minimum of 3: the next run of decide_minimums cancelled the date at once, its
+    guest refunded hours before it by a rule set after its cut-off. Now the new minimum holds
+    for the dates whose cut-off is ahead; this one was decided at the edit and stays on."""
+    category("tours")
+    soon = SlotFactory.create(listing=listing, starts_at=timezone.now() + timedelta(hours=24))
+    reference = confirmed(a, soon, seats=1)
+    here = {"city": "Toronto", "country_code": "CA", "latitude": 43.6426, "longitude": -79.3871}
+
+    response = x.put(
+        f"/api/v1/host/listings/{listing.pk}",
+        {**LISTING_BODY, **here, "min_guests": 3, "version": listing.version},
+        content_type=JSON,
+    )
+    now = timezone.now()
+    for slot_id in services.slots_due_for_minimum(now=now):
+        services.decide_minimum(slot_id=slot_id, now=now)
+
+    assert response.status_code == 200
+    assert response.json()["min_guests"] == 3
+    soon.refresh_from_db()
+    assert soon.status == Slot.Status.OPEN
+    assert a.get(f"/api/v1/bookings/{reference}").json()["status"] == "confirmed"
 
 
 @pytest.mark.parametrize(
