@@ -21,7 +21,7 @@ from outings.bookings.errors import (
     TransferNotForYou,
 )
 from outings.bookings.models import Booking, Transfer
-from outings.bookings.services.core import locked, record
+from outings.bookings.services.core import locked, record, start_locked
 from outings.common.errors import NotFound
 
 EMAIL_MAX = 254
@@ -41,6 +41,17 @@ def _transferable(booking: Booking | None, *, now: datetime) -> Booking:
     return booking
 
 
+def _transferable_locked(booking: Booking | None, *, now: datetime) -> Booking:
+    """_transferable, for a booking the caller holds locked: its date's start read as committed,
+    under a key share of the date's row (core.start_locked), so that staff moving it at this
+    moment committed before (read here) or wait for the offer or the accept. The booking's read
+    joined the date as it was before: a booking was offered, or handed on, on a date that had
+    begun. A host cancelling the date locks the booking first: read here as cancelled."""
+    if booking is not None and booking.status == Booking.Status.CONFIRMED:
+        booking.slot.starts_at = start_locked(slot_id=booking.slot_id)
+    return _transferable(booking, now=now)
+
+
 @transaction.atomic
 def offer_transfer(
     *, guest: User, reference: str, to_email: str, now: datetime
@@ -58,7 +69,7 @@ def offer_transfer(
         raise InvalidTransfer(fields={"to_email": [_("Enter a valid email address.")]}) from None
     if address.lower() == guest.email.lower():
         raise InvalidTransfer(fields={"to_email": [_("The booking is already yours.")]})
-    booking = _transferable(
+    booking = _transferable_locked(
         locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
     )
     pending = Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING)
@@ -115,7 +126,9 @@ def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
     """`user` accepts a transfer sent to their address: the booking moves to them, the previous
     guest and the host are told, and the new guest gets the confirmation with its invite."""
     transfer = pending_transfer(secret=secret, user=user, now=now)
-    booking = _transferable(locked(Booking.objects.filter(pk=transfer.booking_id)).first(), now=now)
+    booking = _transferable_locked(
+        locked(Booking.objects.filter(pk=transfer.booking_id)).first(), now=now
+    )
     # Read again under the booking's lock: the offer may have been withdrawn or replaced since
     # the link was looked up (offer_transfer locks the booking too; withdraw_transfer waits for
     # this lock on the transfer's row).
