@@ -11,7 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import User
 from outings.bookings.models import CANCELLED_IN_THE_ADMIN
-from outings.bookings.services import cancel_slot_as_staff, capacity_changed
+from outings.bookings.services import (
+    bring_deadlines_to_start,
+    cancel_slot_as_staff,
+    capacity_changed,
+)
 from outings.catalog.models import Listing
 from outings.common.bigtables import BigTableAdmin
 from outings.common.errors import DomainError
@@ -335,4 +339,7 @@ class SlotAdmin(BigTableAdmin[Slot]):
             # first, as a host's do (the form holds the date's row lock until the save).
             capacity_changed(slot=obj, now=timezone.now())
         if was is not None and any(getattr(was, name) != getattr(obj, name) for name in TIMES):
+            # A hold or request lapses at the start at the latest, also one made before the
+            # start moved earlier: every reader counts its seats free from the new start.
+            bring_deadlines_to_start(slot_id=obj.pk)
             times_corrected(slot_id=obj.pk, was_starts_at=was.starts_at)

@@ -14,6 +14,7 @@ from outings.bookings.services.cancellation import (
 )
 from outings.bookings.services.followups import (
     announce_confirmation,
+    bring_deadlines_to_start,
     expire_booking,
     remind_guest,
     retime_bookings,
@@ -46,6 +47,7 @@ __all__ = [
     "accept_transfer",
     "announce_confirmation",
     "bookable_slot",
+    "bring_deadlines_to_start",
     "cancel_booking",
     "cancel_booking_as_host",
     "cancel_booking_as_staff",

@@ -14,6 +14,7 @@ from outings.accounts.models import User
 from outings.bookings import effects, retiming
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.services.core import lapse, locked
+from outings.scheduling.models import Slot
 
 Status = Booking.Status
 
@@ -36,6 +37,9 @@ def retime_bookings(
     active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE).exclude(
         status__in=Booking.PENDING, expires_at__lte=now
     )
+    for slot_id in slot_ids:
+        # Any the move's transaction skipped, being changed at that moment.
+        bring_deadlines_to_start(slot_id=slot_id)
     bookings = list(locked(active))
     Booking.objects.filter(pk__in=[booking.pk for booking in bookings]).update(
         version=F("version") + 1
@@ -58,6 +62,31 @@ def retime_bookings(
     for entry in waiting:
         retiming.waitlist_moved(entry, was_starts_at=(was_starts_at or {}).get(entry.slot_id))
     return len(bookings)
+
+
+@transaction.atomic
+def bring_deadlines_to_start(*, slot_id: int) -> int:
+    """The date's start moved earlier than the deadline of a hold or request on it (staff
+    corrected it): it lapses at the new start, as one made now would (holds._lapses_at), so
+    that every reader counts its seats free from then (Booking.status_at, seats left), and a
+    new due row ends it then (the old one finds nothing to do). Call in the move's
+    transaction, holding the date's row lock. Bookings come before the date in the app's lock
+    order: one that another transaction holds at this moment (a confirm or a cancellation
+    waiting for the date's row) is skipped, not waited for (it waits for us: a deadlock), and
+    brought in line by the move's handler (retime_bookings). How many were brought."""
+    starts_at = Slot.objects.values_list("starts_at", flat=True).get(pk=slot_id)
+    late = list(
+        Booking.objects.filter(
+            slot_id=slot_id, status__in=Booking.PENDING, expires_at__gt=starts_at
+        )
+        .select_for_update(skip_locked=True)
+        .order_by("id")
+    )
+    Booking.objects.filter(pk__in=[booking.pk for booking in late]).update(expires_at=starts_at)
+    for booking in late:
+        booking.expires_at = starts_at
+        effects.pending(booking)
+    return len(late)
 
 
 @transaction.atomic

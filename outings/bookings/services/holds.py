@@ -397,11 +397,12 @@ def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booki
     """The host accepts a booking request on one of their listings, before it lapses."""
     ensure_active(host)
     booking = _hosts_request(host=host, reference=reference)
-    if booking.expires_at is not None and booking.expires_at <= now:
-        raise HoldExpired(_("The request lapsed; the guest may ask again."))
-    # Its deadline is the start the date had when the guest asked: staff may have moved it.
+    # The start first: staff moving it earlier bring the request's deadline to it
+    # (followups.bring_deadlines_to_start), and the host reads why it lapsed.
     if start_locked(slot_id=booking.slot_id) <= now:
         raise InvalidBookingState(_("This date has already started."))
+    if booking.expires_at is not None and booking.expires_at <= now:
+        raise HoldExpired(_("The request lapsed; the guest may ask again."))
     return _confirm(booking, actor=host.user, now=now)
 
 
