@@ -1,6 +1,7 @@
 """Account mail (sign-up verification, password reset) through the outbox. The mail is rendered
 when it is queued (allauth renders with the request's context) and sent by a worker on the
-`urgent` queue through Django's email backend, retried while the server is unreachable.
+`urgent` queue the way of every other mail (emails.deliver_sealed: marked done right after
+the final "."), retried while the server is unreachable.
 
 The payload holds the rendered mail, verification link included, until the outbox purges
 delivered messages (OUTBOX_KEEP_DAYS); the link itself expires sooner (allauth's
@@ -54,11 +55,7 @@ def deliver(message: OutboxMessage) -> None:
     )
     for content, mimetype in payload["alternatives"]:
         mail.attach_alternative(content, mimetype)
-    try:
-        mail.send()
-    except smtplib.SMTPException as error:
-        # "550 no such user" (a mistyped address) will not change: parked now, not retried
-        # for hours; "450 mailbox busy" delays this mail alone; a refusal of our session is
-        # retried like an outage.
-        emails.raise_if_refused(error)
-        raise
+    # As every other mail: "done" right after the final ".", before the server's reply
+    # (docs/background-work.md, "Email: once"). "550 no such user" (a mistyped address) is
+    # parked at once, "450 mailbox busy" delays this mail alone, our session refused retries.
+    emails.deliver_sealed(mail, message=message)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError
 from django.template.loader import render_to_string
@@ -322,6 +322,22 @@ def deliver(message: OutboxMessage) -> None:
     if mail is None:
         _forget_secret(message)
         return
+    deliver_sealed(mail, message=message)
+    for record in (_record_sent, _forget_secret):
+        try:
+            record(message)
+        except DatabaseError:
+            # The mail went: an exception from here on would tell the outbox that it did not,
+            # and the outbox would send it again (a lock timeout, a lost connection). What this
+            # costs: the notice's "sent" mark, or a secret left in a delivered row until purged.
+            logger.exception("email: #%s went, but %s failed", message.pk, record.__name__)
+
+
+def deliver_sealed(mail: EmailMessage, *, message: OutboxMessage) -> None:
+    """Send `mail`, the effect of the outbox `message` (a non-atomic handler's): with our SMTP
+    backend the row is marked done right after the final "." (see smtp.py); with any other
+    backend (files, tests) after sending. Raises as the outbox retries or parks: a refusal of
+    the mail for good parks it, one of its recipients for now defers it alone."""
     backend = _connections.get()
     try:
         if isinstance(backend, SealingBackend):
@@ -340,14 +356,6 @@ def deliver(message: OutboxMessage) -> None:
         raise
     if not isinstance(backend, SealingBackend):
         _connections.discard()
-    for record in (_record_sent, _forget_secret):
-        try:
-            record(message)
-        except DatabaseError:
-            # The mail went: an exception from here on would tell the outbox that it did not,
-            # and the outbox would send it again (a lock timeout, a lost connection). What this
-            # costs: the notice's "sent" mark, or a secret left in a delivered row until purged.
-            logger.exception("email: #%s went, but %s failed", message.pk, record.__name__)
 
 
 def topic_label(topic: str) -> str:
