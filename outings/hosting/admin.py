@@ -143,25 +143,47 @@ class HostModerationAdmin(admin.ModelAdmin[HostModeration]):
         page = _ask_reason(request, queryset, "suspend", str(_("Why is this host suspended?")))
         if page is not None:
             return page
-        for host in queryset:
-            try:
-                account_services.suspend_host(
-                    staff=_staff(request),
-                    host_id=host.pk,
-                    reason=request.POST["reason"],
-                    now=timezone.now(),
-                )
-            except DomainError as error:
-                self.message_user(request, f"{host}: {_said(error)}", messages.ERROR)
-                return None
-        self.message_user(request, _("Suspended."), messages.SUCCESS)
+        self._each(
+            request,
+            queryset,
+            account_services.suspend_host,
+            done=str(_("Suspended: %(hosts)s.")),
+            reason=request.POST["reason"],
+            now=timezone.now(),
+        )
         return None
 
     @admin.action(description=_("Reinstate"), permissions=["change"])
     def reinstate(self, request: HttpRequest, queryset: QuerySet[HostModeration]) -> None:
+        self._each(
+            request,
+            queryset,
+            account_services.reinstate_host,
+            done=str(_("Reinstated: %(hosts)s.")),
+        )
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[HostModeration],
+        service: Any,
+        *,
+        done: str,
+        **extra: Any,
+    ) -> None:
+        """Call `service` for each host on its own: a host it refuses (deleted since the list was
+        shown, a reason it cannot store) is named with why and stops none of the others; the
+        hosts it changed are named in one message after them."""
+        changed = []
         for host in queryset:
-            account_services.reinstate_host(staff=_staff(request), host_id=host.pk)
-        self.message_user(request, _("Reinstated."), messages.SUCCESS)
+            try:
+                service(staff=_staff(request), host_id=host.pk, **extra)
+            except DomainError as error:
+                self.message_user(request, f"{host}: {_said(error)}", messages.ERROR)
+            else:
+                changed.append(str(host))
+        if changed:
+            self.message_user(request, done % {"hosts": ", ".join(changed)}, messages.SUCCESS)
 
 
 class ActionFilter(KnownValuesFilter):
