@@ -2,6 +2,7 @@
 (issue 3: "in their account page and through the API")."""
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -138,3 +139,34 @@ def test_the_page_speaks_the_users_language(signed_in: Client, user: User) -> No
 
     assert "Deine Tokens" in page
     assert "Token erstellen" in page
+
+
+# 2030-07-01 10:30 UTC as a page shows it to a user whose profile names a zone (or "UTC": none
+# chosen) and whose browser sent one (the `tz` cookie, or none: JavaScript off).
+ZONED_TIMES = pytest.mark.parametrize(
+    ("profile_zone", "cookie", "shown"),
+    [
+        ("UTC", None, "July 1, 2030, 10:30 a.m. UTC"),
+        ("UTC", "America/Toronto", "July 1, 2030, 6:30 a.m. EDT"),
+        ("Europe/Berlin", None, "July 1, 2030, 12:30 p.m. CEST"),
+    ],
+)
+
+
+@ZONED_TIMES
+def test_the_times_of_a_token_name_the_zone_they_are_in(
+    signed_in: Client, user: User, profile_zone: str, cookie: str | None, shown: str
+) -> None:
+    """Created and last used, in the viewer's zone, named as the booking pages name theirs
+    (the `with_zone` filter): a bare "10:30 a.m." could be any zone's."""
+    user.time_zone = profile_zone
+    user.save(update_fields=["time_zone"])
+    token = services.create_api_token(user=user, name="script").token
+    instant = datetime(2030, 7, 1, 10, 30, tzinfo=UTC)
+    ApiToken.objects.filter(pk=token.pk).update(created_at=instant, last_used_at=instant)
+    if cookie:
+        signed_in.cookies["tz"] = cookie
+
+    page = text(signed_in.get(PAGE))
+
+    assert page.count(f"<td>{shown}</td>") == 2

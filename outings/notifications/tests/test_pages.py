@@ -1,8 +1,11 @@
+from datetime import UTC, datetime
+
 import pytest
 from django.core import mail
 from django.template import Context, Template
 
 from outings.accounts.models import User
+from outings.accounts.tests.test_token_pages import ZONED_TIMES
 from outings.common.outbox import relay
 from outings.notifications import emails, services
 from outings.notifications.models import EmailPreferences, Notification
@@ -170,3 +173,23 @@ def test_the_live_updates_tag_shows_the_bell_with_one_query(guest, rf, django_as
 
     assert "data-notification-count>1</span>" in html
     assert f'data-user="{guest.pk}"' in html
+
+
+@ZONED_TIMES
+def test_the_time_of_a_notification_names_the_zone_it_is_in(
+    client, guest, profile_zone, cookie, shown
+):
+    """In the viewer's zone, named as the booking pages name their times (the `with_zone`
+    filter): a bare "10:30 a.m." could be any zone's."""
+    guest.time_zone = profile_zone
+    guest.save(update_fields=["time_zone"])
+    notification = notify(guest)
+    instant = datetime(2030, 7, 1, 10, 30, tzinfo=UTC)
+    Notification.objects.filter(pk=notification.pk).update(created_at=instant)
+    client.force_login(guest)
+    if cookie:
+        client.cookies["tz"] = cookie
+
+    page = client.get("/notifications/").content.decode()
+
+    assert f'">{shown}</time>' in page
