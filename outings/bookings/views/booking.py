@@ -131,7 +131,7 @@ def confirm(request: HttpRequest, reference: str) -> HttpResponse:
             request,
             booking_or_404(request, reference),
             status=error.status_code,
-            confirm_error=message_of(error),
+            error=message_of(error),
         )
     if booking.status == Booking.Status.REQUESTED:
         # A waiting-list offer on a listing whose host answers every booking.

@@ -24,12 +24,18 @@ def detail_page(
     booking: Booking,
     *,
     status: int = 200,
-    confirm_error: str = "",
+    error: str = "",
     transfer_form: TransferForm | None = None,
 ) -> HttpResponse:
-    """The page of one booking, with what the guest may do with it."""
+    """The page of one booking, with what the guest may do with it; `error` (a refused
+    confirmation) heads it."""
     future = booking.slot.starts_at > timezone.now()
     confirmed = future and booking.status == Booking.Status.CONFIRMED
+    if transfer_form is not None and transfer_form.errors and not confirmed:
+        # "Hand it on" is on a confirmed booking's page only: an offer sent from a page opened
+        # before the booking was cancelled (or its date began) in another tab is refused at the
+        # top of the page as it is now, not on a form it no longer has.
+        error = " ".join(str(text) for texts in transfer_form.errors.values() for text in texts)
     context = {
         "booking": booking,
         # A hold or request whose time ran out reads as expired or declined, sweep or not.
@@ -37,7 +43,7 @@ def detail_page(
         "future": future,
         # A waiting-list offer on a listing that takes requests: saying yes asks the host.
         "asks_host": booking.waitlist_entry_id is not None and not booking.listing.instant_booking,
-        "confirm_error": confirm_error,
+        "error": error,
         "transfer": selectors.pending_transfer_of(booking=booking) if confirmed else None,
         "transfer_form": transfer_form or TransferForm(),
         "google_url": calendar.google_calendar_url(booking),
