@@ -79,8 +79,9 @@ def digest_of(secret: str) -> str:
 @transaction.atomic
 def create_api_token(*, user: User, name: str) -> IssuedToken:
     """Issue a personal token. The caller shows `secret` once; only its digest is stored.
-    The user row is locked so that concurrent creations cannot pass the cap together."""
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    The user row is locked so that concurrent creations cannot pass the cap together: FOR NO
+    KEY UPDATE (no key changes), which rows referring to the user (a booking) do not wait for."""
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
         raise TooManyTokens(
             _("You already have %(n)s active tokens; revoke one first.") % {"n": MAX_ACTIVE_TOKENS}
@@ -155,8 +156,10 @@ def update_profile(
 ) -> User:
     """Change the given fields (None leaves a field as it is). With `expected_versions`, the
     write happens only if the current `profile_version` is one of them, checked under the row
-    lock, so two editors holding the same version cannot both win (ProfileConflict)."""
-    user = User.objects.select_for_update().get(pk=user_id)
+    lock, so two editors holding the same version cannot both win (ProfileConflict). No field
+    here is a key: the row is locked FOR NO KEY UPDATE, which rows referring to the user (a
+    booking) do not wait for."""
+    user = User.objects.select_for_update(no_key=True).get(pk=user_id)
     if expected_versions is not None and profile_version(user=user) not in expected_versions:
         raise ProfileConflict(current=user)
     errors: dict[str, list[str]] = {}
@@ -227,8 +230,9 @@ def become_host(
 ) -> HostProfile:
     """Turn hosting on: the user gets a public host profile, with the photo checked and stored
     as update_host_profile does. Idempotent: a user who is already a host keeps the profile
-    they have (edit it with update_host_profile)."""
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    they have (edit it with update_host_profile). The user's row is locked FOR NO KEY UPDATE
+    against a second profile at once; rows referring to the user (a booking) do not wait."""
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     existing = HostProfile.objects.filter(user=user).first()
     if existing is not None:
         return existing
