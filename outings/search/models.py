@@ -29,10 +29,10 @@ class RankingVersion(models.Model):
     """The ranking version: moved by whatever changes the order of a search without changing
     its listings (services.refresh_ranking when it moves a quality, services.load_exchange_rates
     when the rates differ), which keeps what it replaced under the new version (below). A
-    search reads it with the viewer's rate in its first statement and its cursors carry it
-    (engine/asof.py). One row, written in the transaction of the change: a search reads the
-    version of the qualities and rates it reads, both committed or neither (a sequence moved
-    for every reader at nextval(), before the change committed)."""
+    search's page statement reads it with the viewer's rate and the listings, in one snapshot,
+    and its cursors carry it (engine/asof.py). One row, written in the transaction of the
+    change: a search reads the version of the qualities and rates it reads, both committed or
+    neither (a sequence moved for every reader at nextval(), before the change committed)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.BigIntegerField()

@@ -23,20 +23,24 @@ PRICE = """(CASE WHEN l.currency = %(currency)s THEN l.price_amount
 # at its currency's row instead of testing all of them, and the viewer's currency comes first,
 # where most listings find theirs: 341,496 comparisons for 14,229 listings near Madrid before
 # ("Session 12"); searches near a city 6-19 % faster, results identical.
-def _rates(source: str, group: str) -> str:
+# The viewer's own rate is read from the same set by the same statement (two uncorrelated
+# subqueries, computed once): read by an earlier statement, it could be the rate before a new
+# set that the statement's own snapshot reads the listings' rates from (engine/asof.py).
+def _rates(table: str, rows: str, group: str) -> str:
+    viewers = f"FROM {table} WHERE {rows} AND currency = %(currency)s"
     return f"""
     LEFT JOIN (SELECT currency,
-                      (%(currency_rate)s / per_euro
-                       * power(10, %(currency_exponent)s - exponent))::float8 AS factor
-               FROM {source} GROUP BY {group}
+                      ((SELECT per_euro {viewers}) / per_euro
+                       * power(10, (SELECT exponent {viewers}) - exponent))::float8 AS factor
+               FROM {table} WHERE {rows} GROUP BY {group}
                ORDER BY currency = %(currency)s DESC OFFSET 0) r ON r.currency = l.currency
 """  # noqa: S608 - a table of ours, values as parameters
 
 
-RATES = _rates("search_exchangerate", "currency")
+RATES = _rates("search_exchangerate", "TRUE", "currency")
 # The same from the rates a later page's first page read, where a new set replaced them since
 # (search_pastexchangerate, engine/asof.py): one row per currency again (its key in the set).
-PAST_RATES = _rates("search_pastexchangerate WHERE version = %(past_rates)s", "version, currency")
+PAST_RATES = _rates("search_pastexchangerate", "version = %(past_rates)s", "version, currency")
 
 # A later page's quality of each listing as its first page read it (engine/asof.py): where a
 # ranking refresh moved it since, the quality before the first of those refreshes.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from time import monotonic
 from typing import Any
 
@@ -22,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from outings.common.errors import DomainError
-from outings.search.engine.asof import AsOf, read_as_of
+from outings.search.engine.asof import AsOf, RankingMoved, read_as_of
 from outings.search.engine.cursors import cursor_fingerprint, read_cursor
 from outings.search.engine.page import run_page
 from outings.search.query import SearchPage, SearchQuery, no_exchange_rate
@@ -70,53 +69,74 @@ def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
     with transaction.atomic(), connection.cursor() as cursor:
         budget = _Budget()
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
-        rate, ranking = _rate(cursor, query.currency)
-        boundary = read_cursor(query.cursor, query, ranking=ranking) if query.cursor else None
-        as_of = AsOf(ranking=ranking)
-        if boundary and boundary.ranking is not None and boundary.ranking != ranking:
-            # A later page of a search whose first page was read before the hourly refresh
-            # or a new set of rates: read with the qualities and rates of then.
-            as_of, rate = read_as_of(
-                cursor, ranking=boundary.ranking, currency=query.currency, rate=rate
-            )
-        if boundary and boundary.point:
-            # A named place's later pages: measured from the point its first page was, which
-            # the hourly refresh may have moved since (the keys are distances from it).
-            query = replace(query, near=boundary.point)
-        if boundary and boundary.corrected:
-            # Another page of a corrected search: the text that was searched, again.
-            text = boundary.corrected
-            page = run_page(
-                cursor,
-                _with_text(query, text),
-                now,
-                rate,
-                boundary=boundary,
-                sent=query,
-                as_of=as_of,
-            )
-            page.suggestion, page.corrected = text, True
-            return page
-        page = run_page(cursor, query, now, rate, boundary=boundary, as_of=as_of)
-        if query.text and not page.hits and query.cursor is None:
-            budget.renew(cursor)
-            corrected = _correct(cursor, query.text)
-            if corrected and corrected.lower() != query.text.lower():
+        exponent, ranking = _set_up(cursor, query.currency)
+        while True:
+            try:
+                return _search(cursor, query, now, exponent, ranking=ranking, budget=budget)
+            except RankingMoved as moved:
+                # A later page whose statement found a ranking refresh or new rates committed
+                # since the version was read above: read again as the version now says.
                 budget.renew(cursor)
-                page = run_page(
-                    cursor, _with_text(query, corrected), now, rate, sent=query, as_of=as_of
-                )
-                page.suggestion, page.corrected = corrected, True
-        elif (
-            query.text
-            and len(page.hits) < TYPO_THRESHOLD
-            and page.next_cursor is None
-            and query.cursor is None
-        ):
+                ranking = moved.version
+
+
+def _search(
+    cursor: Any,
+    query: SearchQuery,
+    now: datetime,
+    exponent: int,
+    *,
+    ranking: int,
+    budget: _Budget,
+) -> SearchPage:
+    """The page of `query` when the current ranking version is `ranking` (RankingMoved if a
+    later page's statement finds it moved)."""
+    boundary = read_cursor(query.cursor, query, ranking=ranking) if query.cursor else None
+    as_of = AsOf(ranking=ranking, current=ranking)
+    if boundary and boundary.ranking is not None and boundary.ranking != ranking:
+        # A later page of a search whose first page was read before the hourly refresh or a
+        # new set of rates: read with the qualities and rates of then.
+        as_of = read_as_of(
+            cursor, ranking=boundary.ranking, current=ranking, currency=query.currency
+        )
+    if boundary and boundary.point:
+        # A named place's later pages: measured from the point its first page was, which
+        # the hourly refresh may have moved since (the keys are distances from it).
+        query = replace(query, near=boundary.point)
+    if boundary and boundary.corrected:
+        # Another page of a corrected search: the text that was searched, again.
+        text = boundary.corrected
+        page = run_page(
+            cursor,
+            _with_text(query, text),
+            now,
+            exponent,
+            boundary=boundary,
+            sent=query,
+            as_of=as_of,
+        )
+        page.suggestion, page.corrected = text, True
+        return page
+    page = run_page(cursor, query, now, exponent, boundary=boundary, as_of=as_of)
+    if query.text and not page.hits and query.cursor is None:
+        budget.renew(cursor)
+        corrected = _correct(cursor, query.text)
+        if corrected and corrected.lower() != query.text.lower():
             budget.renew(cursor)
-            corrected = _correct(cursor, query.text)
-            if corrected and corrected.lower() != query.text.lower():
-                page.suggestion = corrected
+            page = run_page(
+                cursor, _with_text(query, corrected), now, exponent, sent=query, as_of=as_of
+            )
+            page.suggestion, page.corrected = corrected, True
+    elif (
+        query.text
+        and len(page.hits) < TYPO_THRESHOLD
+        and page.next_cursor is None
+        and query.cursor is None
+    ):
+        budget.renew(cursor)
+        corrected = _correct(cursor, query.text)
+        if corrected and corrected.lower() != query.text.lower():
+            page.suggestion = corrected
     return page
 
 
@@ -124,16 +144,18 @@ def _with_text(query: SearchQuery, text: str) -> SearchQuery:
     return replace(query, text=text)
 
 
-def _rate(cursor: Any, currency: str) -> tuple[tuple[Decimal, int], int]:
-    """The viewer's exchange rate and the ranking version (search.0019: which qualities and rates
-    the search reads, carried by its cursors, engine/asof.py); also sets the rest of the search
-    up: JIT off (compiling a search's expressions, 50-60 ms on the bench catalogue where the
-    server has LLVM, costs more than it saves on statements that take 1-400 ms) and work_mem
-    for the matches that the page and its facets share (20,000 of them spilled to disk at the
-    server's default 4 MB)."""
+def _set_up(cursor: Any, currency: str) -> tuple[int, int]:
+    """The minor unit of the viewer's currency (InvalidSearch if the rates have none for it)
+    and the ranking version (search.0019: which qualities and rates the search reads, carried
+    by its cursors, engine/asof.py), which the page's statement reads again in its own
+    snapshot, as it reads the viewer's rate (a refresh or new rates may commit in between);
+    also sets the rest of the search up: JIT off (compiling a search's expressions, 50-60 ms
+    on the bench catalogue where the server has LLVM, costs more than it saves on statements
+    that take 1-400 ms) and work_mem for the matches that the page and its facets share
+    (20,000 of them spilled to disk at the server's default 4 MB)."""
     cursor.execute(
         f"""SELECT set_config('jit', 'off', true),
-                  set_config('work_mem', '{SEARCH_WORK_MEM}', true), r.per_euro, r.exponent,
+                  set_config('work_mem', '{SEARCH_WORK_MEM}', true), r.exponent,
                   coalesce((SELECT version FROM search_rankingversion), 0)
            FROM (SELECT 1) AS one LEFT JOIN search_exchangerate r ON r.currency = %s""",
         [currency],
@@ -141,7 +163,7 @@ def _rate(cursor: Any, currency: str) -> tuple[tuple[Decimal, int], int]:
     row = cursor.fetchone()
     if row is None or row[2] is None:
         raise no_exchange_rate(currency)
-    return (row[2], row[3]), row[4]
+    return row[2], row[3]
 
 
 def _correct(cursor: Any, text: str) -> str | None:

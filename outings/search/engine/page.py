@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from outings.bookings.selectors import SEATS_LEFT_SQL
 from outings.search import sql as S
 from outings.search.engine import where as W
-from outings.search.engine.asof import AsOf
+from outings.search.engine.asof import AsOf, RankingMoved
 from outings.search.engine.cursors import Boundary, encode_cursor, jsonable
 from outings.search.query import FacetValue, NextSlot, SearchHit, SearchPage, SearchQuery
 
@@ -27,12 +26,15 @@ ORDER = {
     "soonest": ("next_start", True),
 }
 
+# The ranking version (search_rankingversion: one row, absent before the first move).
+CURRENT_RANKING = "coalesce((SELECT version FROM search_rankingversion), 0)"
+
 
 def run_page(
     cursor: Any,
     query: SearchQuery,
     now: datetime,
-    rate: tuple[Decimal, int],
+    exponent: int,
     *,
     as_of: AsOf,
     boundary: Boundary | None = None,
@@ -48,9 +50,12 @@ def run_page(
     correction: the cursors are signed for what the client will send again. `as_of` is the
     ranking version the page is read under, which its cursors carry: the current one, or, on a
     later page of a search read before the ranking or the rates moved, its first page's, whose
-    qualities and rates it reads (engine/asof.py; `rate` is then the viewer's rate of then)."""
+    qualities and rates it reads (engine/asof.py). The statement reads the current version
+    itself, in its own snapshot: a first page's cursors carry it, and a later page raises
+    RankingMoved when it is not the one `as_of` was decided under. `exponent` is the minor unit
+    of the viewer's currency, which the price buckets are counted in."""
     sent = sent or query
-    where = W.common(query, now, rate)
+    where = W.common(query, now)
     own = W.facet_conditions(query)
     key, ascending = ORDER[query.sort]
     backward = boundary is not None and boundary.backward
@@ -138,10 +143,19 @@ def run_page(
             WHERE s.listing_id = p.id AND {S.BOOKABLE_SLOT}
             ORDER BY s.starts_at LIMIT 1
         ) slot ON TRUE
-        {_facet_rows(exponent=rate[1]) if query.facets else ""}
+        {_facet_rows(exponent=exponent) if query.facets else ""}
+        -- The ranking version in this statement's snapshot: what its rows were read under.
+        UNION ALL
+        SELECT 'ranking', {", ".join(["NULL"] * 24)}, {CURRENT_RANKING}
     """
     cursor.execute(statement, params)
     rows = cursor.fetchall()
+    seen = next(row[-1] for row in rows if row[0] == "ranking")
+    if boundary is not None and seen != as_of.current:
+        raise RankingMoved(seen)
+    # A first page reads the current values, whatever version a move committed since the
+    # search's first statement made current: it is signed with the one it read them under.
+    ranking = as_of.ranking if boundary is not None else seen
     # The page comes back in no order (UNION ALL); sorted here by its keys rather than numbered
     # by the statement: a row_number() over the matches made PostgreSQL sort all of them (20,520
     # near Madrid) where ORDER BY ... LIMIT keeps only the best 21 (a top-N heapsort).
@@ -179,7 +193,7 @@ def run_page(
             )
             for row in hits
         ],
-        facets=_facets(query, [row for row in rows if row[0] != "hit"]) if query.facets else {},
+        facets=_facets(query, [row for row in rows if row[0] == "facet"]) if query.facets else {},
     )
     if hits:
         corrected = query.text if sent is not query else None
@@ -191,7 +205,7 @@ def run_page(
         has_previous = more if backward else boundary is not None
         if has_next:
             page.next_cursor = encode_cursor(
-                _keys(hits[-1], key), sent, corrected=corrected, point=point, ranking=as_of.ranking
+                _keys(hits[-1], key), sent, corrected=corrected, point=point, ranking=ranking
             )
         if has_previous:
             page.previous_cursor = encode_cursor(
@@ -200,7 +214,7 @@ def run_page(
                 corrected=corrected,
                 backward=True,
                 point=point,
-                ranking=as_of.ranking,
+                ranking=ranking,
             )
     return page
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from outings.search import sql as S
@@ -67,15 +66,12 @@ def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
     return f"({tsquery})"
 
 
-def common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.Conditions:
-    """Conditions every row must meet, whatever the facets say."""
+def common(query: SearchQuery, now: datetime) -> S.Conditions:
+    """Conditions every row must meet, whatever the facets say. The availability window's
+    parameters (`available_from`, `available_to`, `guests`, `now`) are the page's to bind
+    (page.run_page): its next bookable slot of each hit reads them in every search."""
     where = S.Conditions()
-    where.add(
-        "l.status = 'published'",
-        currency=query.currency,
-        currency_rate=rate[0],
-        currency_exponent=rate[1],
-    )
+    where.add("l.status = 'published'", currency=query.currency)
     if query.text:
         where.add(f"l.search_vector @@ {text_query(query, where)}")
     if query.country:
@@ -112,17 +108,9 @@ def common(query: SearchQuery, now: datetime, rate: tuple[Decimal, int]) -> S.Co
             "l.min_group_size <= %(guests)s AND l.max_group_size >= %(guests)s",
             guests=query.guests,
         )
-    available = window(query, now)
-    if available is None and query.sort == "soonest":
-        # "Soonest available" lists only what can be booked: the facets count the same rows.
-        available = (now, now + AVAILABILITY_HORIZON)
-    if available is not None:
-        where.params.update(
-            available_from=available[0],
-            available_to=available[1],
-            guests=query.guests or 1,
-            now=now,
-        )
+    # "Soonest available" lists only what can be booked (without dates, in the year from now
+    # that the page binds): the facets count the same rows.
+    if window(query, now) is not None or query.sort == "soonest":
         # A probe of (listing_id, starts_at) for each listing the other conditions keep.
         # OFFSET 0 keeps the planner from turning the EXISTS into a join: it would then read
         # and hash every slot of the window (132,313 for a week on the bench catalogue, 26,206

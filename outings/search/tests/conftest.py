@@ -75,3 +75,14 @@ def make_slot() -> Any:
         )
 
     return make
+
+
+@pytest.fixture
+def walks(make_listing: Any) -> list[int]:
+    """Five walks that the text ranks alike (ties go to the higher id), the lower ids the newer:
+    the ranking refresh's freshness then reverses their order."""
+    now = timezone.now()
+    ids = [make_listing(f"harbour walk {n}").pk for n in range(5)]
+    for age, pk in enumerate(ids):
+        Listing.objects.filter(pk=pk).update(created_at=now - timedelta(days=5 * age))
+    return ids

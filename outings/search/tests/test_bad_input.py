@@ -89,7 +89,9 @@ def test_a_search_that_runs_out_of_time_is_a_clean_503(rates, monkeypatch):
 
     monkeypatch.setattr(engine, "STATEMENT_TIMEOUT_MS", 1)
     monkeypatch.setattr(
-        engine, "_rate", lambda cursor, currency: cursor.execute("SELECT pg_sleep(0.05)") or (1, 2)
+        engine,
+        "_set_up",
+        lambda cursor, currency: cursor.execute("SELECT pg_sleep(0.05)") or (2, 1),
     )
 
     with pytest.raises(engine.SearchTimeout) as error:

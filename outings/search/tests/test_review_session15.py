@@ -56,15 +56,7 @@ def rates_with(tmp_path: Path, **per_euro: str) -> Path:
 # --- relevance across the hourly ranking refresh -----------------------------------------------
 
 
-@pytest.fixture
-def walks(make_listing: Any) -> list[int]:
-    """Five walks that the text ranks alike (ties go to the higher id), the lower ids the newer:
-    the ranking refresh's freshness then reverses their order."""
-    now = timezone.now()
-    ids = [make_listing(f"harbour walk {n}").pk for n in range(5)]
-    for age, pk in enumerate(ids):
-        Listing.objects.filter(pk=pk).update(created_at=now - timedelta(days=5 * age))
-    return ids
+# `walks`: five walks that the ranking refresh reverses (conftest.py).
 
 
 def test_a_ranked_search_keeps_its_first_pages_order_across_the_hourly_refresh(walks):

@@ -2,13 +2,23 @@
 a page is read in. Each test of a defect failed on the code it was written against, and says
 what was seen and why it is wrong; the others pin what is right and say why."""
 
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from outings.accounts.services import create_api_token
-from outings.search.services import refresh_lexicon
+from outings.search.engine import search
+from outings.search.engine import where as W
+from outings.search.query import BoundingBox, Point, SearchQuery
+from outings.search.services import load_exchange_rates, refresh_lexicon, refresh_ranking
+from outings.search.tests.test_review_session15 import rates_with
 from outings.search.tests.test_review_session16_cursor import (
     ANOTHER_SEARCH,
     _listings,
@@ -185,3 +195,174 @@ def test_the_explore_page_is_cached_in_each_language(misspelt):
     assert "Showing results for “harbour”." in english.content.decode()
     assert "Ergebnisse für „harbour“." in german.content.decode()
     assert "Showing results for" not in german.content.decode()
+
+
+# --- the parameters of the conditions -----------------------------------------------------
+
+QUERIES: list[dict[str, Any]] = [
+    {},
+    {"text": "harbour walk", "guests": 2, "sort": "soonest"},
+    {
+        "text": "harbour",
+        "country": "ca",
+        "price_min": 1,
+        "price_max": 5000,
+        "duration_min": 10,
+        "duration_max": 200,
+        "near": Point(43.65, -79.38),
+        "radius_km": 20,
+        "bbox": BoundingBox(40, -80, 45, -75),
+        "date_from": timezone.now().date(),
+    },
+]
+
+
+@pytest.mark.parametrize("fields", QUERIES, ids=["nothing", "soonest", "every filter"])
+def test_every_parameter_of_the_conditions_is_read_by_the_statement_with_its_value(
+    make_listing, fields
+):
+    """Pinned (session 17, no defect): where.common bound the availability window's
+    parameters that the page bound again for its next slots, whatever common had given them,
+    and the viewer's rate, which the page's statement now reads itself (below). Each
+    parameter it binds now reaches the page's statement as it gave it."""
+    make_listing("harbour walk")
+    query, now = SearchQuery(**fields), timezone.now()
+    statements: list[tuple[str, Any]] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        search(query, now=now)
+
+    sql, params = next((sql, params) for sql, params in statements if "WITH base" in sql)
+    for name, value in W.common(query, now).params.items():
+        assert f"%({name})s" in sql, name
+        assert params[name] == value, name
+
+
+# --- a refresh or new rates committing between a search's two statements --------------------
+
+
+def _while_a_change_commits[T](read: Callable[[], T], change: Callable[[], object]) -> T:
+    """`read()`, with `change()` committed between the search's first statement (settings,
+    the ranking version) and its page's: another connection holds catalog_category, which the
+    first statement does not read and the page's does, until the page's statement waits for
+    it, then makes the change and commits. PostgreSQL takes a statement's snapshot once it
+    has its locks, so the page's statement reads what the change committed."""
+    locked = threading.Event()
+    failures: list[BaseException] = []
+
+    def hold_then_change() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE catalog_category IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                deadline = time.monotonic() + 10
+                waiting = False
+                while not waiting and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                    cursor.execute(
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted"
+                        " AND relation = 'catalog_category'::regclass)"
+                    )
+                    waiting = cursor.fetchone()[0]
+                assert waiting, "the page's statement never came"
+                change()
+        except BaseException as failure:  # noqa: BLE001 - reported by the test below
+            failures.append(failure)
+        finally:
+            locked.set()
+            connection.close()
+
+    changer = threading.Thread(target=hold_then_change)
+    changer.start()
+    try:
+        assert locked.wait(10)
+        result = read()
+    finally:
+        changer.join(10)
+    assert not failures, failures
+    return result
+
+
+def _every_page(query: SearchQuery, first_cursor: str | None, first: list[int]) -> list[int]:
+    seen, cursor = list(first), first_cursor
+    while cursor:
+        page = search(replace(query, cursor=cursor))
+        seen += [hit.listing_id for hit in page.hits]
+        cursor = page.next_cursor
+    return seen
+
+
+def _ids(query: SearchQuery) -> list[int]:
+    return [hit.listing_id for hit in search(replace(query, limit=10)).hits]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("categories")  # a transactional test before may have flushed them
+def test_a_first_page_read_after_a_refresh_committed_carries_the_version_it_read(walks):
+    """The search read the ranking version in its first statement and the page in its second:
+    a refresh committing in between made a first page read with the new qualities (the newest
+    walks first) that its cursor labelled with the version before, so that its next page read
+    the qualities before the refresh against keys computed after it, and showed the first
+    page's two walks again (all five walks were below its last key). The page's statement
+    now reads the version, and its cursors carry the one it read under."""
+    query = SearchQuery(text="harbour walk", limit=2)
+    assert _ids(query) == sorted(walks, reverse=True)  # alike: by id
+
+    first = _while_a_change_commits(
+        lambda: search(query), lambda: refresh_ranking(now=timezone.now())
+    )
+
+    seen = _every_page(query, first.next_cursor, [hit.listing_id for hit in first.hits])
+    assert seen == walks == _ids(query)  # the newest first, each once
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("categories")
+def test_a_later_page_read_after_a_refresh_committed_goes_on_in_its_first_pages_order(walks):
+    """The second page of a search read before the refresh, when the refresh committed between
+    its first statement (which found the version of the first page: nothing to read as of
+    then) and its page's, read the new qualities, all above the first page's last key, and
+    came back empty: the search ended after two walks. The page's statement finds the version
+    moved, and the page is read again as of its first page's version."""
+    query = SearchQuery(text="harbour walk", limit=2)
+    first = search(query)
+    order = [hit.listing_id for hit in first.hits]
+    assert order == sorted(walks, reverse=True)[:2]
+
+    second = _while_a_change_commits(
+        lambda: search(replace(query, cursor=first.next_cursor)),
+        lambda: refresh_ranking(now=timezone.now()),
+    )
+
+    order += [hit.listing_id for hit in second.hits]
+    assert _every_page(query, second.next_cursor, order) == sorted(walks, reverse=True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("categories")
+def test_a_first_page_read_after_new_rates_committed_converts_and_labels_at_them(
+    make_listing, tmp_path
+):
+    """New rates committing between the two statements: the first page converted the dollar
+    listing at the new rate (3,000 EUR, after every euro listing) but was labelled with the
+    version before, so the next pages converted it at the old rate (1,000 EUR, before the
+    first page's last key) and never showed it."""
+    ids = {
+        "eur 900": make_listing("harbour walk a", currency="EUR", price_amount=900).pk,
+        "usd 1080": make_listing("harbour walk b", currency="USD", price_amount=1080).pk,
+        "eur 1100": make_listing("harbour walk c", currency="EUR", price_amount=1100).pk,
+        "eur 1200": make_listing("harbour walk d", currency="EUR", price_amount=1200).pk,
+    }
+    query = SearchQuery(text="harbour walk", sort="price_asc", currency="EUR", limit=2)
+    new_rates = rates_with(tmp_path, USD="0.36")
+
+    first = _while_a_change_commits(
+        lambda: search(query), lambda: load_exchange_rates(path=new_rates)
+    )
+
+    seen = _every_page(query, first.next_cursor, [hit.listing_id for hit in first.hits])
+    assert seen == [ids["eur 900"], ids["eur 1100"], ids["eur 1200"], ids["usd 1080"]]
