@@ -397,10 +397,12 @@ def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booki
     """The host accepts a booking request on one of their listings, before it lapses."""
     ensure_active(host)
     booking = _hosts_request(host=host, reference=reference)
-    # The start first: staff moving it earlier bring the request's deadline to it
-    # (followups.bring_deadlines_to_start), and the host reads why it lapsed.
+    # A request lapses at its date's start at the latest, as a hold does; the start first,
+    # read under a key share of the date's row (staff may be moving it, and bring the deadline
+    # to it: followups.bring_deadlines_to_start), so that the host reads why it lapsed, as a
+    # guest confirming a hold on a date that has started does.
     if start_locked(slot_id=booking.slot_id) <= now:
-        raise InvalidBookingState(_("This date has already started."))
+        raise HoldExpired(_("This date has started; the request lapsed."))
     if booking.expires_at is not None and booking.expires_at <= now:
         raise HoldExpired(_("The request lapsed; the guest may ask again."))
     return _confirm(booking, actor=host.user, now=now)

@@ -80,12 +80,16 @@ def test_a_request_accepted_while_staff_move_its_date_into_the_past_is_not_confi
     asked = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=NOW)
     assert asked.status == Booking.Status.REQUESTED
 
-    refused_as_started(
+    # The request lapses at its date's start at the latest: refused as the guest's confirm of
+    # a hold is (409 hold_expired, saying the date started).
+    changing, accepting = race(
+        change_of("started", slot=slot, host=host, staff_client=staff_client, now=NOW),
         lambda: services.accept_request(host=host, reference=asked.reference, now=NOW),
-        slot=slot,
-        host=host,
-        staff_client=staff_client,
     )
+
+    assert changing.error is None
+    assert isinstance(accepting.error, HoldExpired)
+    assert accepting.error.message == "This date has started; the request lapsed."
 
     asked.refresh_from_db()
     assert (asked.status, asked.confirmed_at) == (Booking.Status.REQUESTED, None)
