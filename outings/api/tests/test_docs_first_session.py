@@ -16,8 +16,8 @@ import pytest
 from django.conf import settings
 
 from outings.accounts.services import create_api_token
-from outings.catalog.models import Category, Listing
-from outings.catalog.tests.factories import HostProfileFactory, UserFactory
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import HostProfileFactory, UserFactory, category
 from outings.scheduling.models import Slot
 from outings.search.services import load_exchange_rates
 
@@ -71,7 +71,7 @@ def test_the_first_session_in_the_api_docs_books_a_date(live_server):
     assert saturday.weekday() == 5  # the example's dates are a weekend
     walk = Listing.objects.create(
         host=HostProfileFactory.create(),
-        category=Category.objects.get(slug="tours"),
+        category=category("tours"),
         title="Harbour walk",
         status=Listing.Status.PUBLISHED,
         content_language="en",

@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
-from outings.catalog.models import Category, Listing
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import category
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.services import SyncResult, materialize_schedules
 
@@ -24,7 +25,7 @@ def listing() -> Listing:
     host = HostProfile.objects.create(user=user, display_name="Host")
     return Listing.objects.create(
         host=host,
-        category=Category.objects.get(slug="tours"),
+        category=category("tours"),
         title="Harbour walk",
         time_zone="America/Toronto",
         duration_minutes=90,

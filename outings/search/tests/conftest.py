@@ -8,7 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
-from outings.catalog.models import Category, Listing
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import category as category_by_slug
 from outings.hosting.tests.fixtures import categories  # noqa: F401 - a fixture
 from outings.scheduling.models import Slot
 from outings.search.services import load_exchange_rates
@@ -47,7 +48,7 @@ def make_listing(host: HostProfile, rates: None) -> Any:
         }
         defaults.update(fields)
         return Listing.objects.create(
-            host=host, category=Category.objects.get(slug=category), title=title, **defaults
+            host=host, category=category_by_slug(category), title=title, **defaults
         )
 
     return make
