@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from outings.accounts import services
@@ -17,23 +17,9 @@ from outings.accounts.models import User
 from outings.bookings import services as booking_services
 from outings.bookings.models import Booking
 from outings.catalog.tests.factories import SlotFactory, UserFactory
+from outings.common.tests.connections import in_thread
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("nudges")]
-
-
-def in_thread(work: Callable[[], Any], outcome: dict[str, Any], name: str) -> threading.Thread:
-    def run() -> None:
-        close_old_connections()
-        try:
-            outcome[name] = work()
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            outcome[name] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 LOCKING: dict[str, Callable[[User], Any]] = {
@@ -58,14 +44,14 @@ def test_a_booking_by_the_user_is_not_held_up_by_their_locked_row(service: str) 
             locked.set()
             release.wait(timeout=20)
 
-    holder = in_thread(hold_the_lock, outcome, "service")
+    holder = in_thread(outcome, "service", hold_the_lock)
     assert locked.wait(timeout=10), outcome.get("service")
     booker = in_thread(
+        outcome,
+        "booking",
         lambda: booking_services.hold_seats(
             guest=user, slot_id=slot.pk, seats=1, now=timezone.now()
         ),
-        outcome,
-        "booking",
     )
     booker.join(timeout=3)
     held_up = booker.is_alive()

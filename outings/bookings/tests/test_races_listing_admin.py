@@ -30,6 +30,7 @@ from outings.catalog import services as catalog_services
 from outings.catalog.admin import ListingAdmin
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import HostProfileFactory, SlotFactory, UserFactory
+from outings.common.tests.connections import in_thread
 from outings.hosting.tests.fixtures import categories, listing_data  # noqa: F401 - a fixture
 from outings.scheduling.models import Slot
 
@@ -107,26 +108,14 @@ def test_a_hosts_new_duration_and_a_hold_on_one_of_its_dates_never_deadlock(
     monkeypatch.setattr(holds, "new_booking", booking_after_the_edit_began)
     outcome: dict[str, Any] = {}
 
-    def in_thread(name: str, work: Any) -> threading.Thread:
-        def run() -> None:
-            close_old_connections()
-            try:
-                outcome[name] = work()
-            except Exception as error:  # noqa: BLE001 - reported by the test below
-                outcome[name] = error
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
     guest_thread = in_thread(
+        outcome,
         "hold",
         lambda: services.hold_seats(guest=guest, slot_id=slot.pk, seats=1, now=timezone.now()),
     )
     assert seats_taken.wait(timeout=10)
     host_thread = in_thread(
+        outcome,
         "edit",
         lambda: catalog_services.update_listing(
             host=host,

@@ -1,8 +1,13 @@
 """A second connection to the test database, for tests of what another session sees while a
 transaction is still open (transactional tests only: the other session commits for real)."""
 
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
 import psycopg
-from django.db import connection
+from django.db import close_old_connections, connection
 
 
 def other_connection() -> psycopg.Connection:
@@ -15,3 +20,42 @@ def other_connection() -> psycopg.Connection:
         host=settings["HOST"],
         port=settings["PORT"] or 5432,
     )
+
+
+def in_thread(outcome: dict[str, Any], name: str, work: Callable[[], Any]) -> threading.Thread:
+    """Run `work` in a new thread on its own Django connection (closed after), started at once;
+    `outcome[name]` gets what it returned or the exception it raised, for the test to check."""
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            outcome[name] = work()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            outcome[name] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def lock_waiters() -> int:
+    """How many sessions of this test database wait for a lock right now (the statistics are
+    read afresh: inside a transaction PostgreSQL keeps the first snapshot)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def until_waiting(count: int) -> None:
+    """Wait (10 s at most) until `count` sessions wait for a lock."""
+    deadline = time.monotonic() + 10
+    while lock_waiters() < count:
+        assert time.monotonic() < deadline, f"never {count} sessions waiting for a lock"
+        time.sleep(0.02)

@@ -14,62 +14,26 @@ path taking the date too early deadlocks only when the other one is first in the
 negative control puts a path that takes the date before its listing in staff's place and must
 see the deadlock, or the harness could not see one."""
 
-import threading
-import time
 from collections.abc import Callable
 from datetime import time as clock
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import OperationalError, transaction
 from django.test import Client
 from django.utils import timezone
 
 from outings.bookings import services as bookings
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
+from outings.common.tests.connections import in_thread, until_waiting
 from outings.scheduling import services
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import ScheduleData
 from outings.scheduling.tests.test_review_session15_admin import change_url, open_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def lock_waiters() -> int:
-    """How many sessions of this test database wait for a lock right now (the statistics are
-    read afresh: inside a transaction PostgreSQL keeps the first snapshot)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        row = cursor.fetchone()
-    return int(row[0])
-
-
-def until_waiting(count: int) -> None:
-    deadline = time.monotonic() + 10
-    while lock_waiters() < count:
-        assert time.monotonic() < deadline, f"never {count} sessions waiting for a lock"
-        time.sleep(0.02)
-
-
-def in_thread(outcome: dict[str, Any], name: str, work: Callable[[], Any]) -> threading.Thread:
-    def run() -> None:
-        close_old_connections()
-        try:
-            outcome[name] = work()
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            outcome[name] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def met_at_the_listing(
