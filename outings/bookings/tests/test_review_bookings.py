@@ -4,7 +4,6 @@ wrong today and why. Personas come from conftest.py: guest A (`guest`), guest B
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from outings.bookings.tests.conftest import NOW
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.errors import DomainError
+from outings.common.tests.connections import until_waiting
 from outings.scheduling.models import Slot
 
 
@@ -36,24 +36,6 @@ def seats_consistent(slot: Slot) -> bool:
     slot.refresh_from_db()
     active = Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE)
     return slot.seats_taken == (active.aggregate(n=Sum("seats"))["n"] or 0)
-
-
-def lock_waiters() -> int:
-    """How many sessions of this test database wait for a row lock right now."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        row = cursor.fetchone()
-    return int(row[0])
-
-
-def wait_for_lock_waiters(n: int) -> None:
-    deadline = time.monotonic() + 10
-    while lock_waiters() < n:
-        assert time.monotonic() < deadline, f"fewer than {n} sessions ever waited for a lock"
-        time.sleep(0.02)
 
 
 # --- Lock order: leaving the waiting list against the end of the offer -----------------------
@@ -109,10 +91,10 @@ def test_leaving_the_list_while_the_offer_lapses_does_not_deadlock(listing: List
     assert slot_locked.wait(10)
     expiry = threading.Thread(target=run, args=("expiry", expire))
     expiry.start()
-    wait_for_lock_waiters(1)  # the expiry holds the offer's lock and waits for the slot
+    until_waiting(1)  # the expiry holds the offer's lock and waits for the slot
     leaving = threading.Thread(target=run, args=("leave", leave))
     leaving.start()
-    wait_for_lock_waiters(2)  # leaving holds the entry's lock and waits for the offer
+    until_waiting(2)  # leaving holds the entry's lock and waits for the offer
     release_slot.set()
     for thread in (blocker, expiry, leaving):
         thread.join(20)

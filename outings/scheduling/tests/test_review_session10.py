@@ -19,6 +19,7 @@ from outings.accounts.models import User
 from outings.bookings import services as bookings
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
+from outings.common.tests.connections import lock_waiters
 from outings.scheduling import services
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import CapacityBelowSeatsTaken, ScheduleData, ScheduleOverlap
@@ -61,17 +62,6 @@ def error_code(response: Any) -> str:
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "fields"}
     return str(body["error"]["code"])
-
-
-def lock_waiters() -> int:
-    """How many sessions of this test database wait for a row lock right now."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        row = cursor.fetchone()
-    return int(row[0])
 
 
 # --- One group at a time --------------------------------------------------------------------
