@@ -18,10 +18,11 @@ from outings.bookings import services
 from outings.bookings.errors import InvalidBookingState, SeatsAvailable
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.tests.conftest import NOW
-from outings.bookings.tests.test_review_bookings import lock_waiters, seats_consistent
+from outings.bookings.tests.test_review_bookings import seats_consistent
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory, UserFactory
 from outings.common.errors import DomainError
+from outings.common.tests.connections import lock_waiters
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db(transaction=True)
