@@ -169,16 +169,20 @@ def offer_freed_seats(*, slot: Slot, seats_left: int, now: datetime) -> int:
         # An offer is a new booking: none while the listing is paused or its host suspended.
         # The seats go to the list when it is bookable again (offer_to_waiting_lists).
         return seats_left
-    deadline = min(
-        now + timedelta(minutes=settings.BOOKINGS_WAITLIST_OFFER_MINUTES), slot.starts_at
-    )
     for entry in waiting:
         if entry.seats > seats_left:
             continue
-        left = take_seats(slot_id=slot.pk, seats=entry.seats, now=now)
-        if left is None:
+        taken = take_seats(slot_id=slot.pk, seats=entry.seats, now=now)
+        if taken is None:
             break  # the slot filled meanwhile
-        seats_left = left
+        seats_left = taken.left
+        # The date as the seat UPDATE read it under its row lock: `slot` was read with the
+        # booking that freed the seats, maybe before staff moved its start. The offer lapses
+        # at that start at the latest, and its notice gives it.
+        slot.starts_at, slot.ends_at = taken.starts_at, taken.ends_at
+        deadline = min(
+            now + timedelta(minutes=settings.BOOKINGS_WAITLIST_OFFER_MINUTES), taken.starts_at
+        )
         entry.status = WaitlistEntry.Status.OFFERED
         entry.updated_at = now
         entry.save(update_fields=["status", "updated_at"])

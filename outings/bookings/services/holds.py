@@ -147,10 +147,10 @@ def hold_seats(
     existing = _booked_with(guest=guest, form_token=form_token)
     if existing is not None:
         return existing
-    seats_left = take_seats(slot_id=slot.pk, seats=seats, now=now)
-    if seats_left is None and release_expired(slot_id=slot.pk, now=now):
-        seats_left = take_seats(slot_id=slot.pk, seats=seats, now=now)
-    if seats_left is None:
+    taken = take_seats(slot_id=slot.pk, seats=seats, now=now)
+    if taken is None and release_expired(slot_id=slot.pk, now=now):
+        taken = take_seats(slot_id=slot.pk, seats=seats, now=now)
+    if taken is None:
         # A double click on the last seats: this submission waited for the slot's row lock
         # while the first one took them, and finds the slot full once it commits. Looking the
         # token up again now (a new snapshot) finds the first booking; answer with it.
@@ -165,6 +165,10 @@ def hold_seats(
             fields={"seats": [_("Not enough seats left.")]},
         )
     instant = listing.instant_booking
+    # The date as the seat UPDATE found it under its row lock: staff moving its start
+    # committed while this hold waited for it (the read above is from before), and its deadline
+    # must not be after the start as it now is.
+    slot.starts_at, slot.ends_at = taken.starts_at, taken.ends_at
 
     def create() -> Booking:
         return new_booking(

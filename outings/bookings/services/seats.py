@@ -15,6 +15,7 @@ highest number it has seen (notifications/live.js).
 
 import time
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -29,11 +30,14 @@ _SLOT = Slot._meta.db_table
 # `status = 'open' AND starts_at > now` repeat the callers' checks, which read the slot without
 # its lock: the host cancelling it or staff moving its start hold that lock until they commit,
 # and this statement, having waited, checks the row as they left it (test_races_session16_seats).
+# It returns the date's times as they left them too: a hold's deadline comes from them
+# (test_review_session18_deadlines).
 _TAKE = f"""
     UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s
     WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s
       AND seats_taken + %(seats)s <= capacity
-    RETURNING capacity - seats_taken, listing_id, nextval('bookings_seats_change')
+    RETURNING capacity - seats_taken, listing_id, nextval('bookings_seats_change'),
+      starts_at, ends_at
 """  # noqa: S608 - table name from the model, values as parameters
 
 _RELEASE = f"""
@@ -45,12 +49,23 @@ _RELEASE = f"""
 # The test-only negative control: check, then write, in two statements (the classic race).
 UNGUARDED_GAP_SECONDS = 0.1
 _READ = f"SELECT seats_taken, capacity FROM {_SLOT} WHERE id = %(slot)s AND status = 'open' AND starts_at > %(now)s"  # noqa: S608, E501
-_ADD = f"UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s WHERE id = %(slot)s RETURNING capacity - seats_taken, listing_id, nextval('bookings_seats_change')"  # noqa: S608, E501
+_ADD = f"UPDATE {_SLOT} SET seats_taken = seats_taken + %(seats)s WHERE id = %(slot)s RETURNING capacity - seats_taken, listing_id, nextval('bookings_seats_change'), starts_at, ends_at"  # noqa: S608, E501
 
 
-def take_seats(*, slot_id: int, seats: int, now: datetime) -> int | None:
-    """Take `seats` on an open slot that has not started; the seats left after, or None when
-    there are not enough (nothing changed). Call inside the booking's transaction."""
+class Taken(NamedTuple):
+    """Seats taken: the seats left after, and the date's times as the statement that took them
+    read them, under the date's row lock (a move of its start committed while it waited is in
+    them; the caller's earlier read of the date is not)."""
+
+    left: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def take_seats(*, slot_id: int, seats: int, now: datetime) -> Taken | None:
+    """Take `seats` on an open slot that has not started: the seats left after and the date's
+    times, or None when there are not enough (nothing changed). Call inside the booking's
+    transaction; a deadline of what the seats are taken for comes from the times returned."""
     params: dict[str, int | datetime] = {"slot": slot_id, "seats": seats, "now": now}
     with connection.cursor() as cursor:
         if seat_guard_disabled():
@@ -67,7 +82,9 @@ def take_seats(*, slot_id: int, seats: int, now: datetime) -> int | None:
         else:
             cursor.execute(_TAKE, params)
         row = cursor.fetchone()
-    return None if row is None else _announced(slot_id, row)
+    if row is None:
+        return None
+    return Taken(_announced(slot_id, row[:3]), starts_at=row[3], ends_at=row[4])
 
 
 def release_seats(*, slot_id: int, seats: int) -> int:
