@@ -29,20 +29,23 @@ from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LATEST = "0009_reminders_planned_before_0007"
+FILLED = "0009_reminders_planned_before_0007"
 
 
-def migrate(target: str) -> None:
-    """Move the bookings app's schema to `target` (back or forward), as `migrate` does."""
+def migrate(target: str | None = None) -> None:
+    """Move the bookings app's schema to `target` (back or forward), as `migrate` does; by
+    default to its last migration."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    if target is None:
+        [(_app, target)] = executor.loader.graph.leaf_nodes("bookings")
     executor.migrate([("bookings", target)])
 
 
 @pytest.fixture(autouse=True)
 def _back_to_latest() -> Iterator[None]:
     yield
-    migrate(LATEST)
+    migrate()
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def test_a_reminder_planned_before_0007_is_sent(guest: User, booked: Booking) ->
     """Pinned: a row the old code planned before 0007 ran is picked up by 0007's fill."""
     migrate("0006_booking_told_on_at")
     row = planned_the_old_way(booked)
-    migrate(LATEST)
+    migrate(FILLED)
 
     handlers.remind(row)
 
@@ -91,7 +94,7 @@ def test_a_reminder_the_old_code_planned_after_0007_ran_is_sent(
     row = planned_the_old_way(booked)
     assert Booking.objects.values_list("reminder_for", flat=True).get(pk=booked.pk) is None
     migrate("0008_admin_reason_as_msgid")
-    migrate(LATEST)
+    migrate(FILLED)
 
     handlers.remind(row)
     handlers.remind(row)  # delivered twice (acks_late): written once
@@ -111,7 +114,7 @@ def test_a_reminder_row_of_a_start_whose_reminder_went_stays_skipped(
     assert reminders_written(guest) == 1
     again = planned_the_old_way(booked, due_at=timezone.now() - timedelta(minutes=1))
     migrate("0008_admin_reason_as_msgid")
-    migrate(LATEST)
+    migrate(FILLED)
 
     handlers.remind(again)
 
