@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -293,8 +293,16 @@ def _request_offered(booking: Booking, *, guest: User, now: datetime) -> Booking
     booking.version += 1
     booking.save(update_fields=["status", "ended_at", "expires_at", "version"])
     # An offer that lapsed and is taken in time after all is the entry's open offer again, so
-    # that leaving the list withdraws it (the entry was marked lapsed when the offer lapsed).
-    WaitlistEntry.objects.filter(offer=booking).update(
+    # that leaving the list withdraws it (the entry was marked lapsed when the offer lapsed);
+    # unless the guest joined the list again meanwhile (one open entry per guest and date):
+    # that entry stays theirs, waiting, and the request stands on its own. In one statement;
+    # a join at this moment waits for the date's row, which the seats taken again hold.
+    open_again = WaitlistEntry.objects.filter(
+        slot_id=booking.slot_id,
+        guest_id=booking.guest_id,
+        status__in=(WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED),
+    ).exclude(pk=OuterRef("pk"))
+    WaitlistEntry.objects.filter(offer=booking).exclude(Exists(open_again)).update(
         status=WaitlistEntry.Status.OFFERED, updated_at=now
     )
     record(booking, actor=guest, action="requested", was=was, at=now)
