@@ -3,14 +3,18 @@ the audit log. Every action calls a service (which checks the state and writes t
 nothing here changes a row directly."""
 
 import re
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from outings.accounts import services as account_services
 from outings.accounts.models import User
@@ -36,10 +40,45 @@ def _said(error: DomainError) -> str:
     return " ".join([message_of(error), *details])
 
 
+def _chosen_ids(request: HttpRequest, queryset: QuerySet[Any]) -> list[int]:
+    """The ids staff chose, in the list's order: each ticked row's, also one that left the
+    action's queryset since the list was shown (a listing archived meanwhile is no longer to
+    review), so that the action names it with why instead of passing over it; every row of the
+    list with "select all"."""
+    if request.POST.get("select_across") == "1":
+        return list(queryset.values_list("pk", flat=True))
+    posted = request.POST.getlist(ACTION_CHECKBOX_NAME)
+    return list(dict.fromkeys(int(value) for value in posted if value.isdigit()))
+
+
+def _each(
+    model_admin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    chosen: Iterable[tuple[str, Callable[[], object]]],
+    *,
+    done: Callable[[str], str],
+) -> None:
+    """Make each (name, call) of `chosen` on its own: one the service refuses (deleted or moved
+    on since the list was shown, a reason it cannot store) is named with why and stops none of
+    the others; those it did are named in one message after them (`done` of their names), and
+    none is claimed when none was done."""
+    changed = []
+    for name, call in chosen:
+        try:
+            call()
+        except DomainError as error:
+            model_admin.message_user(request, f"{name}: {_said(error)}", messages.ERROR)
+        else:
+            changed.append(name)
+    if changed:
+        model_admin.message_user(request, done(", ".join(changed)), messages.SUCCESS)
+
+
 def _ask_reason(
     request: HttpRequest, queryset: QuerySet[Any], action: str, title: str
 ) -> HttpResponse | None:
-    """An intermediate page asking why; None once the reason was given."""
+    """An intermediate page asking why; None once the reason was given. It carries every id
+    staff chose on to the action (_chosen_ids)."""
     if request.POST.get("reason", "").strip():
         return None
     context = {
@@ -47,7 +86,7 @@ def _ask_reason(
         "objects": queryset,
         "action": action,
         "opts": queryset.model._meta,
-        "ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+        "ids": [str(pk) for pk in _chosen_ids(request, queryset)],
     }
     return TemplateResponse(request, "admin/hosting/reason.html", context)
 
@@ -85,21 +124,22 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
                 "opts": self.model._meta,
             }
             return TemplateResponse(request, "admin/hosting/approve.html", context)
-        approved = 0
-        for listing in queryset:
-            reviewed = request.POST.get(f"version_{listing.pk}", "")
+        staff = _staff(request)
+
+        def approve_one(listing_id: int) -> None:
+            reviewed = request.POST.get(f"version_{listing_id}", "")
             if not VERSION.fullmatch(reviewed):
-                problem = _("not shown for review.")
-                self.message_user(request, f"{listing}: {problem}", messages.ERROR)
-                continue
-            approved += self._run(
-                request,
-                listing,
-                catalog_services.approve_listing,
-                reviewed_version=int(reviewed),
+                raise DomainError(gettext_noop("not shown for review."))
+            catalog_services.approve_listing(
+                staff=staff, listing_id=listing_id, reviewed_version=int(reviewed)
             )
-        if approved:
-            self.message_user(request, _("Approved."), messages.SUCCESS)
+
+        _each(
+            self,
+            request,
+            [(name, partial(approve_one, pk)) for name, pk in _listings(request, queryset)],
+            done=lambda names: _("Approved: %(listings)s.") % {"listings": names},
+        )
         return None
 
     @admin.action(description=_("Send back to the host…"), permissions=["change"])
@@ -107,19 +147,24 @@ class ListingReviewAdmin(admin.ModelAdmin[ListingReview]):
         page = _ask_reason(request, queryset, "reject", str(_("Why does it go back?")))
         if page is not None:
             return page
-        reason = request.POST["reason"]
-        for listing in queryset:
-            self._run(request, listing, catalog_services.reject_listing, reason=reason)
-        self.message_user(request, _("Sent back."), messages.SUCCESS)
+        reject = partial(
+            catalog_services.reject_listing, staff=_staff(request), reason=request.POST["reason"]
+        )
+        _each(
+            self,
+            request,
+            [(name, partial(reject, listing_id=pk)) for name, pk in _listings(request, queryset)],
+            done=lambda names: _("Sent back: %(listings)s.") % {"listings": names},
+        )
         return None
 
-    def _run(self, request: HttpRequest, listing: Listing, service: Any, **extra: Any) -> bool:
-        try:
-            service(staff=_staff(request), listing_id=listing.pk, **extra)
-        except DomainError as error:
-            self.message_user(request, f"{listing}: {_said(error)}", messages.ERROR)
-            return False
-        return True
+
+def _listings(request: HttpRequest, queryset: QuerySet[ListingReview]) -> list[tuple[str, int]]:
+    """(title, id) of each listing staff chose (_chosen_ids), as it is now, whatever its state:
+    the service refuses one that left review, saying why; "#<id>" for one deleted since."""
+    ids = _chosen_ids(request, queryset)
+    titles = dict(Listing.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return [(titles.get(pk, f"#{pk}"), pk) for pk in ids]
 
 
 @admin.register(HostModeration)
@@ -143,7 +188,7 @@ class HostModerationAdmin(admin.ModelAdmin[HostModeration]):
         page = _ask_reason(request, queryset, "suspend", str(_("Why is this host suspended?")))
         if page is not None:
             return page
-        self._each(
+        self._each_host(
             request,
             queryset,
             account_services.suspend_host,
@@ -155,35 +200,27 @@ class HostModerationAdmin(admin.ModelAdmin[HostModeration]):
 
     @admin.action(description=_("Reinstate"), permissions=["change"])
     def reinstate(self, request: HttpRequest, queryset: QuerySet[HostModeration]) -> None:
-        self._each(
-            request,
-            queryset,
-            account_services.reinstate_host,
-            done=str(_("Reinstated: %(hosts)s.")),
-        )
+        done = str(_("Reinstated: %(hosts)s."))
+        self._each_host(request, queryset, account_services.reinstate_host, done=done)
 
-    def _each(
+    def _each_host(
         self,
         request: HttpRequest,
         queryset: QuerySet[HostModeration],
-        service: Any,
+        service: Callable[..., object],
         *,
         done: str,
         **extra: Any,
     ) -> None:
-        """Call `service` for each host on its own: a host it refuses (deleted since the list was
-        shown, a reason it cannot store) is named with why and stops none of the others; the
-        hosts it changed are named in one message after them."""
-        changed = []
-        for host in queryset:
-            try:
-                service(staff=_staff(request), host_id=host.pk, **extra)
-            except DomainError as error:
-                self.message_user(request, f"{host}: {_said(error)}", messages.ERROR)
-            else:
-                changed.append(str(host))
-        if changed:
-            self.message_user(request, done % {"hosts": ", ".join(changed)}, messages.SUCCESS)
+        """`service` for each host on its own (_each): one refused (deleted since the list was
+        shown, a reason it cannot store) is named with why; those it changed are named after."""
+        call = partial(service, staff=_staff(request), **extra)
+        _each(
+            self,
+            request,
+            [(str(host), partial(call, host_id=host.pk)) for host in queryset],
+            done=lambda names: done % {"hosts": names},
+        )
 
 
 class ActionFilter(KnownValuesFilter):

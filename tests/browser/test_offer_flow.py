@@ -153,7 +153,7 @@ def test_a_new_host_offers_a_thing_to_do_end_to_end(
     staff.wait_for_selector("text=This is what goes live.")
     staff.screenshot(path=str(artifacts / f"{next(step):02d}-admin-confirm.png"), full_page=True)
     staff.click("input[type=submit][value=Publish]")
-    staff.wait_for_selector("text=Approved.")
+    staff.wait_for_selector(f"text=Approved: {listing.title}.")
     listing.refresh_from_db()
     assert listing.status == Listing.Status.PUBLISHED
 
