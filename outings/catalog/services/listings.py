@@ -160,16 +160,21 @@ def _move(
     `expected_version` (or several: an If-Match naming more than one ETag), only if the listing
     is still at it (ListingConflict), checked before whether it may make the move: of two
     changes based on the same version exactly one goes ahead. With `with_host_user`, the
-    listing's host and their user are read along (for _tell_host); only the listing's row is
-    locked."""
-    rows = Listing.objects.select_for_update(no_key=True, of=("self",)).filter(pk=listing_id)
-    if with_host_user:
-        rows = rows.select_related("host__user")
+    listing's host and their user are read once it is locked (for _tell_host): the host it has
+    then, which nobody can change until this transaction ends.
+
+    The lock is taken by a statement that reads the listing alone. Read with a JOIN of its host
+    (session 17), a listing given to another host while the lock waited dropped out of the
+    result: PostgreSQL rechecks the changed row against the host row the statement had already
+    read, and the decision answered NotFound for a listing that exists."""
+    rows = Listing.objects.select_for_update(no_key=True).filter(pk=listing_id)
     if host is not None:
         rows = rows.filter(host=host)
     listing = rows.first()
     if listing is None:
         raise NotFound()
+    if with_host_user:
+        listing.host = HostProfile.objects.select_related("user").get(pk=listing.host_id)
     if expected_version is not None and not version_is_current(listing.version, expected_version):
         raise ListingConflict(current=listing, expected_version=highest_version(expected_version))
     if listing.status not in allowed_from:
