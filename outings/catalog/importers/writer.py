@@ -121,13 +121,18 @@ class Writer:
                 listing.pk = found[0]
                 changed.append((row, listing))
         retimed: set[int] = set()  # listings whose zone or duration changed
-        updated = self._merge(changed, result, retimed, withdrawn=withdrawn)
+        written: set[int] = set()  # listings with a field of their own changed
+        updated = self._merge(changed, result, retimed, written, withdrawn=withdrawn)
         _insert_listings([listing for _, listing in created])
         copy_update([listing for _, listing in updated], UPDATE_FIELDS)  # locked by _merge
         # Locked by _merge too, as their dates are only after: listing first, then its dates.
         result.restored = restore_withdrawn(withdrawn)
-        self._write_schedules(created, updated, retimed)
+        rescheduled = self._write_schedules(created, updated, retimed)
         result.created = len(created)
+        # A listing whose only change is when it meets (its schedule's times, days, window or
+        # capacity) was updated too: its rule was rewritten and its dates moved.
+        result.updated += len(written | rescheduled)
+        result.unchanged += len(updated) - len(written | rescheduled)
         return result
 
     def _existing(self, batch: Sequence[ListingData]) -> dict[str, tuple[int, str, bool]]:
@@ -154,15 +159,18 @@ class Writer:
         changed: Sequence[tuple[ListingData, Listing]],
         result: BatchResult,
         retimed: set[int],
+        written: set[int],
         *,
         withdrawn: Sequence[int],
     ) -> list[tuple[ListingData, Listing]]:
         """The rows of existing listings that need writing, merged with the listings as they
         are: a field edited here since the importer last wrote it keeps its value (counted in
-        `result.kept`) unless the source now says the same. An archived listing is final, as
-        for its host and staff: it is left as it is (counted unchanged, and in
-        `result.archived`). The listings are locked first, in id order, as the admin locks the
-        one it saves: an edit is seen, never overwritten, nor an archiving missed.
+        `result.kept`) unless the source now says the same; the ids of those with a field the
+        source changed are added to `written` (the others write only their records, and their
+        schedule if it changed). An archived listing is final, as for its host and staff: it is
+        left as it is (counted unchanged, and in `result.archived`). The listings are locked
+        first, in id order, as the admin locks the one it saves: an edit is seen, never
+        overwritten, nor an archiving missed.
 
         The `withdrawn` listings the batch brings back are locked in the same statement: every
         listing the batch may write is then locked before any of their dates (the house order,
@@ -184,7 +192,7 @@ class Writer:
                 result.archived += 1
                 continue
             recorded: dict[str, str] = here["imported_digests"]  # empty: imported before records
-            written = False
+            changes = False
             for name in MERGED_FIELDS:
                 ours, theirs = field_digest(here[name]), listing.imported_digests[name]
                 if ours == theirs:
@@ -193,8 +201,8 @@ class Writer:
                     setattr(listing, name, here[name])
                     result.kept[name.removesuffix("_id")] += 1
                 else:
-                    written = True
-            written = written or here["source_id"] != listing.source_id  # taken over
+                    changes = True
+            changes = changes or here["source_id"] != listing.source_id  # taken over
             if any(
                 getattr(listing, name) != here[name] for name in ("time_zone", "duration_minutes")
             ):
@@ -205,12 +213,11 @@ class Writer:
                 # The page shows description_html when set (an admin save renders it): keep the
                 # two in step, as the admin does.
                 listing.description_html = render_markdown(listing.description)
-            if written:
+            if changes:
                 listing.version, listing.updated_at = here["version"] + 1, now
-                result.updated += 1
-            else:  # every change was to a field edited here: only the records are written
+                written.add(listing.pk)
+            else:  # no field changed but edited here: the records (and the schedule) are written
                 listing.version, listing.updated_at = here["version"], here["updated_at"]
-                result.unchanged += 1
             updated.append((row, listing))
         return updated
 
@@ -327,10 +334,11 @@ class Writer:
         created: Sequence[tuple[ListingData, Listing]],
         updated: Sequence[tuple[ListingData, Listing]],
         retimed: set[int],
-    ) -> None:
+    ) -> set[int]:
         """One demo schedule per experience: new for created listings; for updated ones (never
         archived: _merge leaves those alone) the existing demo schedule is rewritten in place
-        (slots already made stay as they are)."""
+        (slots already made stay as they are). The ids of the updated listings whose schedule
+        was rewritten."""
         current = {
             schedule.listing_id: schedule
             for schedule in Schedule.objects.filter(
@@ -375,6 +383,7 @@ class Writer:
                 horizon_days=settings.SCHEDULE_HORIZON_DAYS,
                 strict=False,
             )
+        return {schedule.listing_id for schedule in to_update}
 
 
 def _rule(schedule: Schedule) -> tuple[object, ...]:
