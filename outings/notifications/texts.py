@@ -3,9 +3,9 @@
 Notifications store a kind and data, never text: the same row reads in English for one user and
 in German for another. A time reads at the wall-clock time of the place the data names
 (`time_zone`, the listing's), with its zone's abbreviation and, when the reader's clock reads
-otherwise, the reader's time after it; without a place, in the reader's zone. Callers render
-inside `translation.override(...)` and `timezone.override(...)` when the reader is not the
-requester.
+otherwise, the reader's time after it; without a place, in the reader's zone, named too.
+Callers render inside `translation.override(...)` and `timezone.override(...)` when the reader
+is not the requester.
 """
 
 from collections.abc import Mapping
@@ -245,10 +245,12 @@ def _display(key: str, value: Any, *, zone: str) -> str:
 
 def _moment(moment: datetime, *, zone: str) -> str:
     """ "March 30, 2031, 10 a.m. CEST (your time: Sun 8 a.m. UTC)", as the booking pages show a
-    date (bookings/_when.html): where it happens, then the reader's clock if it differs."""
+    date (bookings/_when.html): where it happens, then the reader's clock if it differs. Data
+    that names no place (a row stored before zones were, naming no booking) reads on the
+    reader's clock, its zone named too: "March 30, 2031, 10 a.m. CEST"."""
     mine = timezone.localtime(moment)
     if not zone:
-        return formats.date_format(mine, "DATETIME_FORMAT")
+        return f"{formats.date_format(mine, 'DATETIME_FORMAT')} {formats.date_format(mine, 'T')}"
     place = zone_or_utc(zone)
     local = timezone.localtime(moment, place)
     there = f"{formats.date_format(local, 'DATETIME_FORMAT')} {formats.date_format(local, 'T')}"
