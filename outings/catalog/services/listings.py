@@ -96,12 +96,9 @@ def update_listing(
     A host's edit comes through bookings.services.update_listing, which decides at once the
     dates past their cut-off by the minimum of guests they had when this edit raises it."""
     ensure_active(host)
-    before = (
-        Listing.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("category")
-        .filter(pk=listing_id, host=host)
-        .first()
-    )
+    # The listing alone (no JOIN of its category): a row changed while the lock waited (staff
+    # gave it another category) would drop out of a JOIN and read as NotFound (see _move).
+    before = Listing.objects.select_for_update(no_key=True).filter(pk=listing_id, host=host).first()
     if before is None:
         raise NotFound()
     values = validate_listing(data)

@@ -20,8 +20,14 @@ from outings.accounts.models import User
 from outings.catalog import services
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ListingConflict
-from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
+from outings.catalog.tests.factories import (
+    HostProfileFactory,
+    ListingFactory,
+    UserFactory,
+    category,
+)
 from outings.common.tests.connections import in_thread, until_waiting
+from outings.hosting.tests.fixtures import listing_data
 from outings.notifications.models import Notification
 
 pytestmark = [
@@ -88,3 +94,32 @@ def test_an_approval_of_the_reviewed_version_waiting_for_a_move_is_refused_as_ch
     assert isinstance(refused, ListingConflict), refused
     assert Listing.objects.get(pk=listing.pk).status == Status.SUBMITTED
     assert not Notification.objects.exists()
+
+
+def test_a_hosts_edit_waiting_for_staffs_new_category_is_refused_as_changed_not_gone() -> None:
+    """The same JOIN in a host's edit (update_listing read the listing with its category under
+    the lock): staff moving it to another category in the admin at that instant made the host's
+    own listing answer NotFound (a 404 on their edit page) instead of the conflict it is."""
+    listing = ListingFactory.create(category=category("tours"))
+    host = listing.host
+    outcome: dict[str, Any] = {}
+    with transaction.atomic():  # the listing admin's save: the row locked until it commits
+        Listing.objects.filter(pk=listing.pk).update(
+            category=category("food"), version=F("version") + 1
+        )
+        edit = in_thread(
+            outcome,
+            "edit",
+            lambda: services.update_listing(
+                host=host,
+                listing_id=listing.pk,
+                expected_version=listing.version,
+                data=listing_data(title="Harbour walk at dusk"),
+                actor=host.user,
+            ),
+        )
+        until_waiting(1)
+    edit.join(timeout=10)
+
+    assert isinstance(outcome["edit"], ListingConflict), outcome["edit"]
+    assert Listing.objects.get(pk=listing.pk).title == listing.title
