@@ -6,9 +6,12 @@ IsADirectoryError for a folder ("America"), OSError for a name too long to be a 
 list of exceptions is safe to catch, so names are checked against the known set first.
 """
 
+import hashlib
 import zoneinfo
 from datetime import datetime, tzinfo
 from functools import cache
+from importlib import resources
+from pathlib import Path
 
 UTC = zoneinfo.ZoneInfo("UTC")
 
@@ -22,6 +25,31 @@ def known_zones() -> frozenset[str]:
 def known_zone(name: str) -> zoneinfo.ZoneInfo | None:
     """The named zone, or None when the name is empty or no zone."""
     return zoneinfo.ZoneInfo(name) if name in known_zones() else None
+
+
+@cache
+def zone_rules(name: str) -> str:
+    """What a known zone's clock follows, the same for each of its names: a digest of the tz
+    database's file for it, which is one file for a zone and its links ("US/Eastern",
+    "America/New_York"; "America/Montreal", "America/Toronto"), so that a search in one name
+    is the search in the other. Found where `zoneinfo` looks (its TZPATH, then the `tzdata`
+    package); a name that is no known zone, or whose file is nowhere, is its own."""
+    if name not in known_zones():
+        return name
+    for folder in zoneinfo.TZPATH:
+        path = Path(folder, name)
+        if path.is_file():
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        data = resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).read_bytes()
+    except (ModuleNotFoundError, OSError):
+        return name
+    return hashlib.sha256(data).hexdigest()
+
+
+def same_zone(one: str, other: str) -> bool:
+    """Whether two zone names name the same clock (`zone_rules`)."""
+    return one == other or zone_rules(one) == zone_rules(other)
 
 
 def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:

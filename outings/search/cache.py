@@ -18,6 +18,7 @@ import zlib
 from django.db import connection
 
 from outings.common.cache import get_or_compute
+from outings.common.zones import zone_rules
 from outings.search import engine
 from outings.search.query import SearchPage, SearchQuery
 
@@ -111,7 +112,7 @@ def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPa
                     # slugs and codes, "did you mean" is a word of the lexicon); what is
                     # translated is rendered from it (the explore page's HTML, keyed by its
                     # language in the pages cache) or raised (errors, never cached).
-                    query.time_zone,
+                    zone_rules(query.time_zone),  # one entry for each name of a zone
                     query.facets,
                 )
             )

@@ -17,7 +17,7 @@ from outings.search.query import (
     Point,
     SearchQuery,
 )
-from outings.search.related import resolve_place
+from outings.search.related import find_place
 from outings.search.services import bundled_currencies, currency_exponent
 
 ISO_DATE = "%Y-%m-%d"
@@ -103,10 +103,10 @@ class ExploreForm(forms.Form):
         if lat is not None and lng is not None:
             near = Point(lat, lng)
         elif data.get("near"):
-            point = resolve_place(data["near"])
-            if point is None:
+            found = find_place(data["near"])
+            if found is None:
                 raise InvalidSearch(fields={"near": [str(_("We do not know that place."))]})
-            near, place = Point(*point), data["near"]
+            near, place = Point(found.latitude, found.longitude), found.name
         box = None
         if data.get("bbox"):
             south, west, north, east = (float(v) for v in data["bbox"].split(","))

@@ -4,6 +4,7 @@ another engine could serve the text part behind the same boundary (DESIGN.md sec
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -33,6 +34,18 @@ FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2999, 12, 31)
 MAX_LIMIT = 50
 # Control characters (NUL among them, which PostgreSQL refuses in text) read as spaces.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACES = re.compile(r" {2,}")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def normalised_text(text: str) -> str:
+    """The text as the search reads it, in one form for every spelling of the same search (so
+    that they share one cached page and one another's cursors): control characters as spaces,
+    runs of spaces as one, A-Z as a-z. The text search reads words without their case (so does
+    `or`) and spaces only between words. Letters beyond ASCII keep their case: PostgreSQL
+    lower-cases them by the database's locale, which a `C` database does not (docs/search.md,
+    "Locale"), so that there "Музей" and "музей" are two searches."""
+    return _SPACES.sub(" ", CONTROL.sub(" ", text).strip()).translate(_ASCII_LOWER)
 
 
 class InvalidSearch(DomainError):
@@ -64,7 +77,7 @@ class BoundingBox:
 
 @dataclass(frozen=True)
 class SearchQuery:
-    text: str = ""
+    text: str = ""  # read as `normalised_text` gives it
     categories: tuple[str, ...] = ()
     price_min: int | None = None  # minor units of `currency`
     price_max: int | None = None
@@ -79,8 +92,9 @@ class SearchQuery:
     guests: int | None = None
     time_zone: str = "UTC"  # the viewer's: date ranges are whole local days
     near: Point | None = None
-    # The place name `near` was resolved from, as the client sent it ("" for coordinates): the
-    # cursors are bound to it, since its point moves as the catalogue's listings there change.
+    # The place name `near` was resolved from, as the database compares it (related.find_place;
+    # "" for coordinates): the cursors are bound to it, since its point moves as the
+    # catalogue's listings there change.
     place: str = ""
     radius_km: float | None = None
     bbox: BoundingBox | None = None
@@ -94,7 +108,7 @@ class SearchQuery:
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
-        text = CONTROL.sub(" ", self.text).strip()
+        text = normalised_text(self.text)
         object.__setattr__(self, "text", text)
         if len(text) > MAX_TEXT:
             errors["q"] = _("At most %(n)s characters.") % {"n": MAX_TEXT}

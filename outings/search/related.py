@@ -205,14 +205,30 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def resolve_place(name: str) -> tuple[float, float] | None:
-    """A place name's coordinates from the catalogue's own places (offline, no geocoder)."""
+@dataclass(frozen=True)
+class Place:
+    """A place of the catalogue: its point, and its name as the database compares it (lower
+    case, without accents: "malaga" for "Málaga", "MALAGA" and "Malaga")."""
+
+    latitude: float
+    longitude: float
+    name: str
+
+
+def find_place(name: str) -> Place | None:
+    """A place name's point from the catalogue's own places (offline, no geocoder)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT latitude, longitude FROM search_suggestion
+            f"""SELECT latitude, longitude, normalized FROM search_suggestion
                WHERE kind = 'place' AND normalized = {NORMALIZED} AND latitude IS NOT NULL
                ORDER BY weight DESC LIMIT 1""",
             {"text": " ".join(CONTROL.sub(" ", name).split())[:MAX_PREFIX]},
         )
         row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    return Place(*row) if row else None
+
+
+def resolve_place(name: str) -> tuple[float, float] | None:
+    """A place name's coordinates (`find_place`)."""
+    place = find_place(name)
+    return (place.latitude, place.longitude) if place else None

@@ -163,10 +163,10 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
             raise InvalidSearch(fields={"lat": [_("lat and lng go together.")]})
         near = Point(params.lat, params.lng)
     elif params.near:
-        point = related.resolve_place(params.near)
-        if point is None:
+        found = related.find_place(params.near)
+        if found is None:
             raise InvalidSearch(fields={"near": [_("Unknown place.")]})
-        near, place = Point(*point), params.near
+        near, place = Point(found.latitude, found.longitude), found.name
     box = None
     if params.bbox:
         try:

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from outings.common import signed
+from outings.common.zones import same_zone
 from outings.search.models import RANKING_HISTORY
-from outings.search.query import InvalidSearch, Point, SearchQuery
+from outings.search.query import InvalidSearch, Point, SearchQuery, normalised_text
 
 CURSOR_SALT = "outings.search.cursor"
 # The message names the parameter the visitor did not choose: the page takes the zone from
@@ -37,45 +38,64 @@ def jsonable(value: Any) -> Any:
 
 def cursor_fingerprint(query: SearchQuery) -> list[Any]:
     """What a cursor is bound to: the search as the client sent it (a place by its name, whose
-    point the hourly refresh may move, so that the pages of "near Toronto" keep turning), with
-    its filters put in one form where the search reads two forms alike: the categories,
-    languages and cities are sets (OR-ed, so neither their order nor a repeat matters) and the
-    country's and a place name's case do not matter (nor a place name's spaces), so that
-    `category=a&category=b` turns the pages of `category=b&category=a` (and shares its cached
-    pages). A city is compared as written ("toronto" matches no listing in "Toronto"), so its
-    case stays."""
-    return _fingerprint(query, normalised=True)
+    point the hourly refresh may move, so that the pages of "near Toronto" keep turning), in one
+    form for every way of writing the same search (`_one_form`), so that
+    `category=a&category=b` turns the pages of `category=b&category=a` and "Kayak" those of
+    "kayak" (and shares their cached pages). The viewer's time zone is bound apart (`z`)."""
+    one = _one_form(_fingerprint(query))
+    assert one is not None  # a query's own fingerprint is one
+    return one
 
 
-def _fingerprint(query: SearchQuery, *, normalised: bool) -> list[Any]:
-    """The fingerprint, with its filters in one form (`normalised`) or as sent, as the cursors
-    handed out before session 17 were signed."""
-
-    def listed(values: tuple[str, ...]) -> list[str]:
-        return sorted(set(values)) if normalised else list(values)
-
-    place = query.place
-    if normalised:  # found whatever its case and spaces (related.resolve_place)
-        place = " ".join(place.split()).lower()
+def _fingerprint(query: SearchQuery) -> list[Any]:
+    """The search's parameters, as the query holds them."""
     return [
         query.text,
         query.sort,
-        listed(query.categories),
+        list(query.categories),
         query.price_min,
         query.price_max,
         query.currency,
         query.duration_min,
         query.duration_max,
-        listed(query.languages),
-        listed(query.cities),
-        query.country.upper() if normalised else query.country,
+        list(query.languages),
+        list(query.cities),
+        query.country,
         str(query.date_from),
         str(query.date_to),
         query.guests,
-        place or (query.near and [query.near.latitude, query.near.longitude]),
+        query.place or (query.near and [query.near.latitude, query.near.longitude]),
         query.radius_km,
         query.bbox and list(vars(query.bbox).values()),
     ]
+
+
+def _one_form(fingerprint: Any) -> list[Any] | None:
+    """A fingerprint with its filters in one form where the search reads two forms alike: the
+    text as `normalised_text` gives it; the categories, languages and cities as sets (OR-ed,
+    so neither their order nor a repeat matters); the country in capitals and a place name
+    lower-cased, its spaces collapsed (a place is found unaccented, whatever its case and
+    spaces, and the query holds the name as the database found it: related.find_place). A city
+    is compared as written ("toronto" matches no listing in "Toronto"), so its case stays.
+    Also for a cursor's signed fingerprint, which cursors handed out before sessions 17 and 18
+    carry in fewer of these forms or none; None for one that is no fingerprint."""
+    if not isinstance(fingerprint, list) or len(fingerprint) != 17:
+        return None
+    text, categories, languages, cities, country, place = (
+        fingerprint[i] for i in (0, 2, 8, 9, 10, 14)
+    )
+    if not all(isinstance(value, str) for value in (text, country)) or not all(
+        isinstance(values, list) and all(isinstance(v, str) for v in values)
+        for values in (categories, languages, cities)
+    ):
+        return None
+    one = list(fingerprint)
+    one[0] = normalised_text(text)
+    one[2], one[8], one[9] = (sorted(set(values)) for values in (categories, languages, cities))
+    one[10] = country.upper()
+    if isinstance(place, str):
+        one[14] = " ".join(place.split()).lower()
+    return one
 
 
 def encode_cursor(
@@ -126,13 +146,12 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
         data = signed.unsign(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
         raise InvalidSearch(fields={"cursor": [_("Malformed or tampered cursor.")]}) from error
-    if not isinstance(data, dict) or data.get("q") not in (
-        cursor_fingerprint(query),
-        _fingerprint(query, normalised=False),  # signed before session 17
-    ):
+    if not isinstance(data, dict) or _one_form(data.get("q")) != cursor_fingerprint(query):
         raise InvalidSearch(fields={"cursor": [_("This cursor belongs to another search.")]})
     # A cursor without a zone was signed before cursors carried one: its zone is unknown.
-    if data.get("z") != query.time_zone:
+    # Another name of the same zone ("US/Eastern" for "America/New_York") has its days.
+    zone = data.get("z")
+    if not isinstance(zone, str) or not same_zone(zone, query.time_zone):
         raise InvalidSearch(fields={"cursor": [_(OTHER_TIME_ZONE)]})
     return data
 
