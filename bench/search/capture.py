@@ -118,7 +118,7 @@ def _search_entry(entry: dict[str, Any]) -> dict[str, Any]:
             params.setdefault(name, []).append(value)
         else:
             params[name] = value
-    query = to_query(SearchParams.model_validate(params), language="en")
+    query = to_query(SearchParams.model_validate(params))
     timed_out = False
     try:
         elapsed, recorder, page = _timed(lambda: engine.search(query))

@@ -88,7 +88,7 @@ class ExploreForm(forms.Form):
         assert isinstance(currency, forms.ChoiceField)
         currency.choices = [(c, c) for c in bundled_currencies()]
 
-    def to_query(self, *, language: str, time_zone: str) -> SearchQuery:
+    def to_query(self, *, time_zone: str) -> SearchQuery:
         """The typed search; raises InvalidSearch with the fields that break a rule."""
         data = self.cleaned_data
         near, place = None, ""
@@ -137,7 +137,6 @@ class ExploreForm(forms.Form):
             duration_max=data.get("duration_max"),
             sort=(data.get("sort") or ("distance" if near and not data.get("q") else "relevance")),
             cursor=data.get("cursor") or None,
-            language=language,
             time_zone=data.get("tz") or time_zone,
             limit=20,
         )

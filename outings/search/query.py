@@ -99,9 +99,8 @@ class SearchQuery:
     radius_km: float | None = None
     bbox: BoundingBox | None = None
     sort: Sort = "relevance"
-    # The viewer's. This engine reads the text in every language of the catalogue
-    # (docs/search.md, "The query") and not this one, so no cached search is keyed by it.
-    language: str = "en"
+    # No viewer's language: the text is read in every language of the catalogue
+    # (docs/search.md, "The query"), so a search is the same on every page's language.
     cursor: str | None = None
     limit: int = 20
     facets: bool = True

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -50,10 +49,7 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
     applied_sort = request.GET.get("sort", "")
     if form.is_valid():
         try:
-            query = form.to_query(
-                language=(get_language() or "en")[:2],
-                time_zone=timezone.get_current_timezone_name(),
-            )
+            query = form.to_query(time_zone=timezone.get_current_timezone_name())
             applied_sort = query.sort  # "distance" near a place without words, if not chosen
             page = (
                 run_search(query)

@@ -155,7 +155,7 @@ class AutocompleteParams(Input):
     q: Text = Field(..., max_length=100, description="What has been typed so far.")
 
 
-def to_query(params: SearchParams, *, language: str) -> SearchQuery:
+def to_query(params: SearchParams) -> SearchQuery:
     """The typed search for these parameters; InvalidSearch (400) names a bad one."""
     near, place = None, ""
     if params.lat is not None or params.lng is not None:
@@ -196,7 +196,6 @@ def to_query(params: SearchParams, *, language: str) -> SearchQuery:
         radius_km=params.radius_km,
         bbox=box,
         sort=params.sort,
-        language=language,
         cursor=params.cursor,
         limit=params.limit,
     )
@@ -249,7 +248,7 @@ def search(
     """Things to do matching a text query, filters, a place and dates, with facet counts.
     Identical anonymous searches are answered from a cache keyed by the catalogue version."""
     # Every rule's mistake is named as the schema's checks name theirs: `query.cursor`.
-    query = located("query", lambda: to_query(params, language=request.LANGUAGE_CODE[:2]))
+    query = located("query", lambda: to_query(params))
     # One read of the version, before the search: it keys the cache and the ETag (with the
     # time window: what a page shows also moves with time alone), and a matching If-None-Match
     # is answered without searching at all.

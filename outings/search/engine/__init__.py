@@ -1,9 +1,10 @@
 """The explore query on PostgreSQL: one typed query in, one page of hits with facets out.
 
-Text: the listing's search document (a trigger keeps it current) against the viewer's language
-configuration, the unstemmed `simple` configuration (names shared across languages) and a prefix
-match on the last word; when that finds too little, the words are corrected against the lexicon
-(pg_trgm) and the corrected query is used, with a "did you mean". Place: earthdistance, whose
+Text: the listing's search document (a trigger keeps it current) against the text read in every
+language configuration of the catalogue, whatever the viewer's, and the unstemmed `simple` one
+(names shared across languages), and a prefix match on the last word; when that finds too
+little, the words are corrected against the lexicon (pg_trgm) and the corrected query is used,
+with a "did you mean". Place: earthdistance, whose
 `<->` on `ll_to_earth` is a chord length, monotonic in the great-circle distance, so the GiST
 index orders exactly. Availability: a listing is a hit only if it has a bookable slot.
 """

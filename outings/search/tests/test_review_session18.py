@@ -3,6 +3,7 @@ other name, a place name with or without its accents. Each test of a defect fail
 it was written against, and says what was seen and why it is wrong; the others pin what is
 right and say why."""
 
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client
 from outings.accounts.services import create_api_token
 from outings.common import signed
 from outings.search.engine.cursors import CURSOR_SALT
+from outings.search.query import SearchQuery
 from outings.search.services import refresh_lexicon
 from outings.search.tests.test_review_session14 import RESTART
 from outings.search.tests.test_review_session16_cursor import _listings
@@ -215,3 +217,14 @@ def test_a_cursor_signed_with_the_text_as_typed_still_turns_the_page(make_listin
     assert response.status_code == 200, response.content
     same = client.get("/api/v1/search", {"q": "harbour walk", "limit": "1", "cursor": page["next"]})
     assert _without_cursors(response.json()) == _without_cursors(same.json())
+
+
+# --- the viewer's language ------------------------------------------------------------------
+
+
+def test_the_query_holds_no_viewer_language():
+    """`SearchQuery.language` (the page's language, which the API and the page passed in) was
+    never read: the text is read in every language of the catalogue whatever the viewer's
+    (docs/search.md, "The query"), and the cache is not keyed by it. A field that looks as if
+    it chose the text's reading, and does nothing, is gone."""
+    assert "language" not in {field.name for field in fields(SearchQuery)}

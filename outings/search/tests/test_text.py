@@ -30,14 +30,14 @@ def test_a_query_in_one_language_finds_names_shared_with_another(make_listing):
     make_listing("Musée du Louvre", content_language="fr", city="Paris", country_code="FR")
     make_listing("Kölner Dom", content_language="de", city="Köln", country_code="DE")
 
-    assert titles(SearchQuery(text="louvre", language="en")) == ["Musée du Louvre"]
-    assert titles(SearchQuery(text="koln", language="en")) == ["Kölner Dom"]
+    assert titles(SearchQuery(text="louvre")) == ["Musée du Louvre"]
+    assert titles(SearchQuery(text="koln")) == ["Kölner Dom"]
 
 
 def test_german_words_are_stemmed_in_german(make_listing):
     make_listing("Führungen durch die Altstadt", content_language="de", city="Berlin")
 
-    assert titles(SearchQuery(text="Führung", language="de")) == ["Führungen durch die Altstadt"]
+    assert titles(SearchQuery(text="Führung")) == ["Führungen durch die Altstadt"]
 
 
 def test_the_last_word_matches_as_a_prefix(make_listing):
@@ -94,8 +94,8 @@ def test_a_correctly_spelt_word_gets_no_did_you_mean_whatever_its_letters(make_l
     make_listing("Музей Фаберже", content_language="ru", city="Санкт-Петербург")
     refresh_lexicon()
 
-    german = search(SearchQuery(text="Straßenfest", language="de"))
-    russian = search(SearchQuery(text="Музей", language="ru"))
+    german = search(SearchQuery(text="Straßenfest"))
+    russian = search(SearchQuery(text="Музей"))
 
     assert [hit.title for hit in german.hits] == ["Straßenfest in Kreuzberg"]
     assert german.suggestion is None
@@ -111,7 +111,7 @@ def test_a_word_found_in_the_listings_own_language_gets_no_did_you_mean(make_lis
     make_listing("Guided walk", city="Madrid")
     refresh_lexicon()
 
-    page = search(SearchQuery(text="guiada", language="en"))
+    page = search(SearchQuery(text="guiada"))
 
     assert [hit.title for hit in page.hits] == ["Visitas guiadas por el Museo del Prado"]
     assert page.suggestion is None
