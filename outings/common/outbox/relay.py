@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import psycopg
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
@@ -149,15 +150,17 @@ def mark_done(message: OutboxMessage) -> None:
 
 def sealer(message: OutboxMessage) -> Callable[[], Callable[[], None]]:
     """`mark_done` at a point of no return (the final "." of an SMTP message), prepared: the
-    database connection is checked and the UPDATE built now, before the side effect, and the
-    function returned sends it down the connection's libpq handle, without waiting for the
-    answer. Call that right after the side effect's last write: only the call and one system
-    call separate the effect from its record (a worker killed in between repeats the effect;
-    building the statement there too made that window several times longer). It returns the
-    function that reads the answer: call it next, whatever happens, before the connection is
-    used again."""
+    database connection is opened if it is not and checked (`_check_session`), and the UPDATE
+    built now, before the side effect, and the function returned sends it down the
+    connection's libpq handle, without waiting for the answer. Call that right after the side
+    effect's last write: only the call and one system call separate the effect from its record
+    (a worker killed in between repeats the effect; building the statement there too made that
+    window several times longer). It returns the function that reads the answer: call it next,
+    whatever happens, before the connection is used again. Raises OperationalError, before
+    any effect, for a session that has ended (retried as every lost connection is)."""
     connection.ensure_connection()
     pgconn = connection.connection.pgconn
+    _check_session(pgconn, message)
     query = (_MARK_DONE % message.pk).encode()
 
     def fire() -> Callable[[], None]:
@@ -192,6 +195,22 @@ def sealer(message: OutboxMessage) -> Callable[[], Callable[[], None]]:
         message.locked = False  # type: ignore[attr-defined]
 
     return fire
+
+
+def _check_session(pgconn: pq.abc.PGconn, message: OutboxMessage) -> None:
+    """OperationalError if the database session has ended: PostgreSQL, restarted or told to end
+    it, says so (FATAL) and closes it, and that is read here, without a round trip (only what
+    has arrived is read: on a live idle session, one system call). libpq takes the FATAL of an
+    idle session as a notice and notices the end at the next read, so this reads until
+    nothing more has come. A link that dropped without a word is found only when the seal's
+    answer is awaited, after the effect (docs/background-work.md)."""
+    try:
+        while select.select([pgconn.socket], [], [], 0)[0]:
+            pgconn.consume_input()
+    except psycopg.OperationalError as error:  # the socket gone, or the end read
+        raise OperationalError(f"outbox message {message.pk}: {error}") from error
+    if pgconn.status != pq.ConnStatus.OK:
+        raise OperationalError(f"outbox message {message.pk}: the database session has ended")
 
 
 def seal(message: OutboxMessage) -> Callable[[], None]:

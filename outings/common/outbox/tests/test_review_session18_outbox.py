@@ -1,0 +1,93 @@
+"""Session 18's review of the outbox: what `sealer` checks before a side effect, and what the
+admin's retry logs (docs/background-work.md, "The outbox" and "Email: once"). The database
+session is ended for real, by another session."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from outings.common import outbox
+from outings.common.models import OutboxMessage
+from outings.common.outbox import relay
+from outings.common.tests.connections import other_connection
+
+Status = OutboxMessage.Status
+effects: list[int] = []  # what the handler below did, by message id
+
+
+def end_this_session() -> None:
+    """End this connection's database session as a server restart would, and wait until it
+    is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    with other_connection() as other:
+        other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
+@outbox.handler("test.s18.effect", queue="slow", atomic=False)
+def effect(message: OutboxMessage) -> None:
+    """An effect sealed at its point of no return, as mail is after its final "." (the list
+    stands for the SMTP server). On its first attempt the database session ends while the
+    effect is being prepared, after the handler's last query."""
+    if message.attempts == 1:
+        end_this_session()
+    fire = outbox.sealer(message)
+    effects.append(message.pk)
+    fire()()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_connection() -> Iterator[None]:
+    effects.clear()
+    yield
+    if connection.connection is not None and not connection.is_usable():
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_that_ended_before_the_effect_is_found_before_it_not_after(nudges):
+    """`sealer` said it checked the connection before the side effect; it only opened one
+    that was not open. A session that PostgreSQL had ended (a restart) was found by the seal,
+    after the effect: retried, the effect happened twice. The check finds it before: nothing
+    happens on the lost session, and the retry does the effect once."""
+    message = outbox.enqueue(kind="test.s18.effect", payload={})
+
+    relay.drain(queue="slow", budget=5)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.PENDING, 1)
+    assert message.last_error.startswith("OperationalError")
+    assert effects == []
+
+    OutboxMessage.objects.filter(pk=message.pk).update(due_at=timezone.now())
+    relay.drain(queue="slow", budget=5)
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.DONE, 2)
+    assert effects == [message.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sealer_refuses_a_session_that_has_ended():
+    message = outbox.enqueue(kind="test.s18.effect", payload={})
+    end_this_session()
+
+    with pytest.raises(OperationalError):
+        outbox.sealer(message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sealer_opens_a_connection_that_is_not_open_and_seals_on_it(nudges):
+    message = outbox.enqueue(kind="test.s18.effect", payload={})
+    claimed = relay.claim(queue="slow", now=timezone.now())
+    assert claimed is not None
+    assert claimed.pk == message.pk
+    relay._unlock(claimed.pk)
+    connection.close()
+
+    relay.seal(claimed)()
+
+    assert OutboxMessage.objects.get(pk=message.pk).status == Status.DONE
