@@ -60,10 +60,13 @@ class OutboxMessageAdmin(BigTableAdmin[OutboxMessage]):
 
     @admin.action(description=_("Retry the selected parked messages"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
-        chosen = list(queryset.filter(status__in=["parked", "pending"]))
-        count = outbox.retry_messages(message_ids=[message.pk for message in chosen])
-        for message in chosen:
-            self.log_change(request, message, "Retried from the admin")
+        waiting = queryset.filter(status__in=["parked", "pending"])
+        chosen = {message.pk: message for message in waiting}
+        # Those it reset, under their lock: not one a worker took meanwhile.
+        retried = outbox.retry_messages(message_ids=list(chosen))
+        for pk in retried:
+            self.log_change(request, chosen[pk], "Retried from the admin")
+        count = len(retried)
         self.message_user(
             request,
             ngettext("%d message will be retried.", "%d messages will be retried.", count) % count,

@@ -115,14 +115,21 @@ def enqueue_many(*, kind: str, payloads: Iterable[Mapping[str, Any]]) -> list[Ou
 
 
 @transaction.atomic
-def retry_messages(*, message_ids: Iterable[int]) -> int:
+def retry_messages(*, message_ids: Iterable[int]) -> list[int]:
     """Staff action: give parked (or pending) messages a fresh set of attempts, due now. Delivered
-    and running messages are left alone. Returns how many were reset."""
-    rows = OutboxMessage.objects.select_for_update().filter(
-        pk__in=list(message_ids), status__in=[Status.PARKED, Status.PENDING]
+    and running messages are left alone, also one that a worker claimed or finished while this
+    waited for its lock. Returns the ids of those it reset, in order: what the caller may say
+    (and log) it retried."""
+    locked = list(
+        OutboxMessage.objects.select_for_update()
+        .filter(pk__in=list(message_ids), status__in=[Status.PARKED, Status.PENDING])
+        .order_by("pk")
+        .values_list("pk", "queue")
     )
-    queues = set(rows.values_list("queue", flat=True))
-    count = rows.update(status=Status.PENDING, attempts=0, due_at=timezone.now(), finished_at=None)
-    for queue in queues:
+    retried = [pk for pk, _ in locked]
+    OutboxMessage.objects.filter(pk__in=retried).update(
+        status=Status.PENDING, attempts=0, due_at=timezone.now(), finished_at=None
+    )
+    for queue in {queue for _, queue in locked}:
         _nudge_on_commit(queue)
-    return count
+    return retried

@@ -405,9 +405,9 @@ def test_retry_gives_parked_messages_fresh_attempts_and_leaves_delivered_ones(
     done = OutboxMessage.objects.create(kind="test.flaky", queue="urgent", status=Status.DONE)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = outbox.retry_messages(message_ids=[parked.pk, done.pk])
+        retried = outbox.retry_messages(message_ids=[parked.pk, done.pk])
 
-    assert count == 1
+    assert retried == [parked.pk]
     parked.refresh_from_db()
     done.refresh_from_db()
     assert (parked.status, parked.attempts) == (Status.PENDING, 0)

@@ -134,7 +134,7 @@ def test_staff_retry_of_a_message_waiting_out_its_backoff_makes_it_due_now(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox.retry_messages(message_ids=[waiting.pk]) == 1
+        assert outbox.retry_messages(message_ids=[waiting.pk]) == [waiting.pk]
 
     waiting.refresh_from_db()
     assert (waiting.status, waiting.attempts) == (Status.PENDING, 0)

@@ -3,15 +3,19 @@ admin's retry logs (docs/background-work.md, "The outbox" and "Email: once"). Th
 session is ended for real, by another session."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.db import OperationalError, connection
+from django.test import Client
 from django.utils import timezone
 
+from outings.accounts.models import User
 from outings.common import outbox
 from outings.common.models import OutboxMessage
 from outings.common.outbox import relay
-from outings.common.tests.connections import other_connection
+from outings.common.tests.connections import in_thread, other_connection, until_waiting
 
 Status = OutboxMessage.Status
 effects: list[int] = []  # what the handler below did, by message id
@@ -91,3 +95,55 @@ def test_sealer_opens_a_connection_that_is_not_open_and_seals_on_it(nudges):
     relay.seal(claimed)()
 
     assert OutboxMessage.objects.get(pk=message.pk).status == Status.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admins_retry_logs_the_messages_it_retried_not_those_it_read(nudges):
+    """The action read the parked and pending messages among those selected, then retried them
+    under a lock: a message that a worker claimed in between (a pending one whose backoff
+    ended) was left alone, rightly, but the log said it was retried from the admin (DESIGN.md
+    invariant 7: staff actions are logged, and truly). The worker's claim is made here by
+    another session, between the action's read and its lock."""
+    staff = User.objects.create_superuser(username="staff", email="s@example.com", password="x")
+    waiting = OutboxMessage.objects.create(
+        kind="test.s18.effect", queue="slow", status=Status.PENDING, attempts=2
+    )
+    parked = OutboxMessage.objects.create(
+        kind="test.s18.effect", queue="slow", status=Status.PARKED, attempts=3
+    )
+    client = Client()
+    client.force_login(staff)
+    worker = other_connection()
+    worker.execute("SELECT 1 FROM common_outboxmessage WHERE id = %s FOR UPDATE", [waiting.pk])
+    outcome: dict[str, Any] = {}
+    action = in_thread(
+        outcome,
+        "response",
+        lambda: client.post(
+            "/admin/common/outboxmessage/",
+            {"action": "retry", "_selected_action": [waiting.pk, parked.pk]},
+            follow=True,
+        ),
+    )
+    try:
+        until_waiting(1)  # the action has read both and waits for the claimed one's lock
+        worker.execute(
+            "UPDATE common_outboxmessage SET status = 'running', attempts = attempts + 1"
+            " WHERE id = %s",
+            [waiting.pk],
+        )
+        worker.commit()
+        action.join(10)
+    finally:
+        worker.close()
+
+    response = outcome["response"]
+    assert not isinstance(response, Exception), response
+    assert [str(m) for m in response.context["messages"]] == ["1 message will be retried."]
+    assert list(LogEntry.objects.values_list("object_id", "change_message")) == [
+        (str(parked.pk), "Retried from the admin")
+    ]
+    assert [(m.pk, m.status) for m in OutboxMessage.objects.order_by("pk")] == [
+        (waiting.pk, Status.RUNNING),
+        (parked.pk, Status.PENDING),
+    ]
