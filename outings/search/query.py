@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import string
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -107,6 +108,15 @@ class SearchQuery:
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
+        # Subnormal floats (nearer 0 than 2.2e-308): PostgreSQL's float8 arithmetic refuses to
+        # underflow (radians(5e-324) is an error, not 0), and no two places are so near
+        # without being one point, so a point's coordinates read as 0 and a radius as the
+        # smallest normal float: the same listings, and no 500.
+        if self.near is not None:
+            near = Point(_normal(self.near.latitude), _normal(self.near.longitude))
+            object.__setattr__(self, "near", near)
+        if self.radius_km is not None and 0 < self.radius_km < sys.float_info.min:
+            object.__setattr__(self, "radius_km", sys.float_info.min)
         text = normalised_text(self.text)
         object.__setattr__(self, "text", text)
         if len(text) > MAX_TEXT:
@@ -176,6 +186,11 @@ class SearchQuery:
             errors["limit"] = _("Between 1 and %(n)s.") % {"n": MAX_LIMIT}
         if errors:
             raise InvalidSearch(fields={name: [message] for name, message in errors.items()})
+
+
+def _normal(value: float) -> float:
+    """`value`, or 0 for a subnormal float."""
+    return value if abs(value) >= sys.float_info.min else 0.0
 
 
 def _point_errors(point: Point, name: str) -> dict[str, str]:

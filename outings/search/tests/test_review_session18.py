@@ -228,3 +228,44 @@ def test_the_query_holds_no_viewer_language():
     (docs/search.md, "The query"), and the cache is not keyed by it. A field that looks as if
     it chose the text's reading, and does nothing, is gone."""
     assert "language" not in {field.name for field in fields(SearchQuery)}
+
+
+# --- numbers nearer 0 than a float8 computes with -------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search", "/explore/"])
+def test_a_point_a_hair_from_zero_is_searched_as_zero(make_listing, path):
+    """lat=5e-324 (a subnormal float, as near 0 as a number gets) made PostgreSQL's radians()
+    underflow: "value out of range: underflow", a 500. It is the point 0,0: no place is nearer
+    to it than float8 can tell."""
+    make_listing("Null island walk", latitude=0.0, longitude=0.0)
+    zero = Client().get(path, {"lat": "0", "lng": "0", "radius_km": "1"})
+    assert zero.status_code == 200
+
+    response = Client().get(path, {"lat": "5e-324", "lng": "-1e-320", "radius_km": "1"})
+
+    assert response.status_code == 200, response.content
+    assert _titles(response) == _titles(zero) == ["Null island walk"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search", "/explore/"])
+def test_a_radius_a_hair_above_zero_finds_what_is_at_the_point(make_listing, path):
+    """radius_km=1e-320 is greater than 0, so taken, and made PostgreSQL's division of it by the
+    earth's radius underflow (a 500). No two places are so near without being at one point:
+    it finds the listings at the point, as any radius below a micrometre does."""
+    make_listing("Null island walk", latitude=0.0, longitude=0.0)
+    make_listing("Harbour walk", latitude=0.0, longitude=0.0001)
+
+    response = Client().get(path, {"lat": "0", "lng": "0", "radius_km": "1e-320"})
+
+    assert response.status_code == 200, response.content
+    assert _titles(response) == ["Null island walk"]
+    micrometre = Client().get(path, {"lat": "0", "lng": "0", "radius_km": "1e-9"})
+    assert _titles(micrometre) == ["Null island walk"]
+
+
+def _titles(response: Any) -> list[str]:
+    """The titles of the hits, from the API's answer or the explore page's."""
+    if response["Content-Type"].startswith("application/json"):
+        return [hit["title"] for hit in response.json()["results"]]
+    return [hit.title for hit in response.context["page"].hits]
