@@ -78,7 +78,7 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         "page": page,
         "problems": problems,
         "category_names": CATEGORY_NAMES,
-        "base_query": params.urlencode(),
+        "suggestion_url": _suggestion_url(params, page.suggestion if page else None),
         # A page of another search (or of this one in another time zone): its first page.
         "restart_url": "?" + params.urlencode() if "cursor" in wrong else None,
         "next_url": _page_url(params, page.next_cursor if page else None),
@@ -91,6 +91,15 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
     }
     template = "search/_swap.html" if request.headers.get("HX-Request") else "search/explore.html"
     return render(request, template, context, status=status)
+
+
+def _suggestion_url(params: QueryDict, suggestion: str | None) -> str | None:
+    """The same search with the suggestion as its text (its only `q`), from its first page."""
+    if suggestion is None:
+        return None
+    again = params.copy()
+    again["q"] = suggestion
+    return "?" + again.urlencode()
 
 
 def _page_url(params: QueryDict, cursor: str | None) -> str | None:

@@ -7,6 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 
 from outings.accounts.services import create_api_token
@@ -269,3 +270,22 @@ def _titles(response: Any) -> list[str]:
     if response["Content-Type"].startswith("application/json"):
         return [hit["title"] for hit in response.json()["results"]]
     return [hit.title for hit in response.context["page"].hits]
+
+
+def test_the_did_you_mean_link_carries_the_text_once(make_listing, make_slot):
+    """The explore page's "Did you mean" link appended `q=<suggestion>` to the page's own query,
+    which already held the text typed: `?q=harbur&sort=price&q=harbour`. It worked only
+    because the last `q` wins; a shared or bookmarked link held two texts. The link is the
+    same search with the suggestion as its only text, the other fields kept."""
+    _listings(make_listing, make_slot, 3)
+
+    # "swim" finds the swim, "harbur" nothing: a suggestion, not a correction.
+    response = Client().get("/explore/", {"q": "harbur or swim", "sort": "price_asc"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Did you mean" in html, html
+    link = html.split("Did you mean", 1)[1].split('href="', 1)[1].split('"', 1)[0]
+    query = QueryDict(link.lstrip("?").replace("&amp;", "&"))
+    assert query.getlist("q") == ["harbour or swim"], link
+    assert query.getlist("sort") == ["price_asc"], link
