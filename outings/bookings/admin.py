@@ -1,5 +1,6 @@
 """Bookings in the admin: read-only rows (seats move only through the services) and one staff
-action, cancelling with a full refund, which is logged with the staff member's name."""
+action, cancelling with a full refund (for staff who may change bookings), which is logged with
+the staff member's name."""
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -52,7 +53,9 @@ class BookingAdmin(BigTableAdmin[Booking]):
     def has_delete_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
         return False
 
-    @admin.action(description=_("Cancel, refunding in full"))
+    # Cancelling refunds in full: it takes the permission to change bookings, not only to
+    # view them (a support desk that may read bookings must not be able to cancel them).
+    @admin.action(description=_("Cancel, refunding in full"), permissions=["change"])
     def cancel_with_full_refund(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         done = 0
         for reference in queryset.values_list("reference", flat=True):
