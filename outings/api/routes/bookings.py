@@ -257,8 +257,8 @@ def cancel_booking_as_staff(
     payload: StaffReasonIn,
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
-    """Staff only (anyone else: 404): cancel any booking, refunded in full; the reason is
-    logged with your name."""
+    """Staff who may change bookings only (anyone else: 404): cancel any booking, refunded in
+    full; the reason is logged with your name."""
     return respond(
         request,
         key=idempotency_key,

@@ -481,7 +481,9 @@ def world(db: Any) -> World:
         "guest_b": UserFactory.create(username="guest_b"),
         "host_x": host_x.user,
         "host_y": host_y.user,
-        "staff": UserFactory.create(username="staff", is_staff=True),
+        "staff": UserFactory.create(
+            username="staff", is_staff=True, permissions=["bookings.change_booking"]
+        ),
     }
     public = ListingFactory.create(host=host_x)
     public_slot = SlotFactory.create(listing=public)

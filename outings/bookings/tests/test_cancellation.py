@@ -133,7 +133,7 @@ def test_a_suspended_host_cannot_cancel(guest: User, host: HostProfile, slot: Sl
 
 def test_staff_cancel_with_a_logged_reason(guest: User, slot: Slot) -> None:
     booking = confirmed(guest, slot)
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["bookings.change_booking"])
     with pytest.raises(NotFound):
         services.cancel_booking_as_staff(
             staff=guest, reference=booking.reference, reason="x", now=NOW

@@ -75,7 +75,7 @@ def test_staff_cancelling_a_booking_through_the_api_is_not_told_as_the_guests_do
     and not the reason staff gave (the API's description: "told to both")."""
     slot, [booking, _other] = two_guests_booked(guest, other_guest)
     host = host_of(slot)
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["bookings.change_booking"])
     token = account_services.create_api_token(user=staff, name="tests").secret
 
     response = Client().post(

@@ -143,7 +143,7 @@ def test_reasons_the_admin_stored_in_german_are_stored_as_the_msgid(guest: User)
     member's language) read in each reader's language too; a reason a person typed is left."""
     _slot, booking = session14.toronto_date(guest)
     _other, typed = session14.toronto_date(UserFactory.create())
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["bookings.change_booking"])
     for cancelled, reason in ((booking, IN_THE_ADMIN_DE), (typed, "Sturm.")):
         services.cancel_booking_as_staff(
             staff=staff, reference=cancelled.reference, reason=reason, now=timezone.now()

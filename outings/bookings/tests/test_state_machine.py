@@ -107,7 +107,9 @@ class BookingMachine(RuleBasedStateMachine):
             for i, (instant, capacity) in enumerate(SLOTS)
         ]
         self.guests: list[User] = [UserFactory.create() for _ in range(GUESTS)]
-        self.staff: User = UserFactory.create(is_staff=True)
+        self.staff: User = UserFactory.create(
+            is_staff=True, permissions=["bookings.change_booking"]
+        )
         # Seats each booking must have for ever: what its hold asked for, or its offer's entry.
         self.seats_of: dict[int, int] = {}
         # (the link's secret, the guest it was sent to)
@@ -438,7 +440,7 @@ def test_a_cancellation_by_the_host_or_staff_offers_the_seats_to_the_waiting_lis
     if by == "host":
         services.cancel_booking_as_host(host=host, reference=booked.reference, reason="", now=NOW)
     else:
-        staff = UserFactory.create(is_staff=True)
+        staff = UserFactory.create(is_staff=True, permissions=["bookings.change_booking"])
         services.cancel_booking_as_staff(
             staff=staff, reference=booked.reference, reason="", now=NOW
         )

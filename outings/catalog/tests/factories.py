@@ -8,6 +8,7 @@ schedules and slots. Small and general on purpose: every app's tests may use the
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.contrib.auth.models import Permission
 from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory
 from factory.django import DjangoModelFactory
 from factory.helpers import post_generation
@@ -36,6 +37,16 @@ def _set_password(user: User, create: bool, extracted: str | None, **kwargs: obj
         user.save(update_fields=["password"])
 
 
+def _grant(user: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+    """UserFactory(permissions=["bookings.change_booking"]): the user holds those permissions
+    ("app_label.codename"), as staff given them in the admin do."""
+    for name in extracted or []:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+
+
 class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
@@ -46,6 +57,7 @@ class UserFactory(DjangoModelFactory[User]):
     first_name = "Ada"
     last_name = "Lovelace"
     password = post_generation(_set_password)
+    permissions = post_generation(_grant)
 
 
 class HostProfileFactory(DjangoModelFactory[HostProfile]):

@@ -40,7 +40,9 @@ def rows(n: int) -> None:
     """Of everything the admin lists: listings of other hosts in other categories (one
     submitted, one sent back by staff), a rule and a date each, bookings by other guests (one
     cancelled by staff, one handed on), a waiting list, and the outbox's mail about them."""
-    staff = UserFactory.create(is_staff=True, username=f"staff{next(_serial)}")
+    staff = UserFactory.create(
+        is_staff=True, username=f"staff{next(_serial)}", permissions=["bookings.change_booking"]
+    )
     Group.objects.get_or_create(name="Moderators")
     now = timezone.now()
     for _ in range(n):
