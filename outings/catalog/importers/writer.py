@@ -367,12 +367,16 @@ class Writer:
             if before is None:
                 to_create.append(schedule)
             elif before != _rule(schedule) or capacity != schedule.capacity:
+                # A new version, as a host's edit makes: an edit based on the rule before the
+                # import is refused (ScheduleConflict, a 412 with If-Match), not written over
+                # it. Read under the listing's lock, which every edit of its rules takes first.
+                schedule.version += 1
                 to_update.append(schedule)  # a listing's other changes leave it as it is
             if before is not None and (before != _rule(schedule) or listing.pk in retimed):
                 schedule.listing = listing
                 resync.append(schedule)
         Schedule.objects.bulk_create(to_create)
-        copy_update(to_update, SCHEDULE_FIELDS)
+        copy_update(to_update, [*SCHEDULE_FIELDS, "version"])
         # Dates already made at the old times (or with the old length) would stay on sale next
         # to the new ones: bring them in line as a host's change does, keeping booked ones.
         now = timezone.now()
