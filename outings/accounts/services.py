@@ -292,15 +292,14 @@ def _set_suspension(
         raise StaffOnly()
     if "\x00" in reason:  # PostgreSQL refuses it in a text
         raise InvalidHostProfile(fields={"reason": [_("Must not contain NUL characters.")]})
-    # The user (whom the notice is for) read along; only the host's row is locked.
-    host = (
-        HostProfile.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(pk=host_id)
-        .first()
-    )
+    # The host's row locked by a statement that reads it alone, its user (whom the notice is
+    # for) read after: locked with a JOIN of the user, a profile given to another user account
+    # in the admin while the lock waited dropped out of the result (PostgreSQL rechecks the
+    # changed row against the user row it had read), and the suspension answered NotFound.
+    host = HostProfile.objects.select_for_update().filter(pk=host_id).first()
     if host is None:
         raise NotFound()
+    host.user = User.objects.get(pk=host.user_id)
     was = "suspended" if host.suspended_at else "active"
     if was == ("suspended" if suspended_at else "active"):
         # Already so (two staff acting at once, or a host selected twice): nothing changes,
