@@ -6,7 +6,7 @@ listing that is still its demo host's: one staff gave to a real host is theirs."
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from outings.catalog.models import Listing
@@ -15,11 +15,22 @@ from outings.catalog.services.listings import move_listings
 WITHDRAW_BATCH = 1_000
 
 
-def _locked(rows: QuerySet[Listing]) -> list[Listing]:
-    """`rows` locked as every change of a listing locks it (`FOR NO KEY UPDATE`, in id order),
-    with what move_listings reads."""
+def _locked(ids: Sequence[int], still: Q) -> list[Listing]:
+    """The listings of `ids` that are still as `still` says (a demo host's, in a state),
+    locked as every change of a listing locks it (`FOR NO KEY UPDATE`, in id order), with what
+    move_listings reads. The lock is taken by a statement that reads the listings alone and
+    `still` is read after it. Locked with a JOIN of their host (`host__is_demo`), a listing
+    staff gave to another demo host while the lock waited dropped out of the result (PostgreSQL
+    rechecks the changed row against the host row it had read: docs/architecture.md, "Row
+    locks taken with a JOIN"), and stayed on sale although it left the source."""
+    list(
+        Listing.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
     return list(
-        rows.select_for_update(no_key=True, of=("self",))
+        Listing.objects.filter(still, pk__in=ids)
         .order_by("pk")
         .only("id", "host_id", "status", "version")
     )
@@ -33,12 +44,8 @@ def restore_withdrawn(listing_ids: Sequence[int]) -> int:
     if not listing_ids:
         return 0
     restored = _locked(
-        Listing.objects.filter(
-            pk__in=listing_ids,
-            status=Listing.Status.PAUSED,
-            withdrawn_at__isnull=False,
-            host__is_demo=True,
-        )
+        listing_ids,
+        Q(status=Listing.Status.PAUSED, withdrawn_at__isnull=False, host__is_demo=True),
     )
     move_listings(
         listings=restored,
@@ -67,11 +74,8 @@ def withdraw_missing(*, source: str, present: set[str]) -> int:
     for start in range(0, len(gone), WITHDRAW_BATCH):
         # Checked again under the lock: a listing paused or given to a real host meanwhile.
         locked = _locked(
-            Listing.objects.filter(
-                pk__in=gone[start : start + WITHDRAW_BATCH],
-                status=Listing.Status.PUBLISHED,
-                host__is_demo=True,
-            )
+            gone[start : start + WITHDRAW_BATCH],
+            Q(status=Listing.Status.PUBLISHED, host__is_demo=True),
         )
         move_listings(
             listings=locked,
