@@ -189,19 +189,22 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     live = Schedule.objects.exclude(listing__status=Listing.Status.ARCHIVED).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=(now - timedelta(days=1)).date())
     )
+    locking = Schedule.objects.select_for_update(of=("self",)).select_related("listing")
     for schedule_id in live.values_list("pk", flat=True).order_by("pk"):
-        try:
-            with transaction.atomic():
-                schedule = (
-                    Schedule.objects.select_for_update(of=("self",))
-                    .select_related("listing")
-                    .get(pk=schedule_id)
-                )
-                result = sync_schedule_slots(
-                    schedule=schedule, now=now, horizon_days=horizon_days, strict=False
-                )
-        except Schedule.DoesNotExist:
-            continue  # deleted meanwhile
+        with transaction.atomic():
+            schedule = locking.filter(pk=schedule_id).first()
+            if schedule is None:
+                # Locked with a JOIN of its listing, a rule staff gave to another listing (the
+                # schedule admin) while the lock waited drops out of the result: PostgreSQL
+                # rechecks the changed row against the listing row it had read. Its lock is
+                # held by then: read again, it is found as it now is. Only on this rare path,
+                # not a statement more for every rule.
+                schedule = locking.filter(pk=schedule_id).first()
+            if schedule is None:
+                continue  # deleted meanwhile
+            result = sync_schedule_slots(
+                schedule=schedule, now=now, horizon_days=horizon_days, strict=False
+            )
         created, removed = created + result.created, removed + result.removed
         kept += result.kept_booked
     return SyncResult(created=created, removed=removed, kept_booked=kept)
