@@ -159,8 +159,11 @@ def offer_freed_seats(*, slot: Slot, seats_left: int, now: datetime) -> int:
     the listing is public. Returns the seats left after the offers."""
     if seats_left <= 0 or slot.status != Slot.Status.OPEN or slot.starts_at <= now:
         return seats_left
+    # The entries only (`of`): without it their guests' user rows were locked too, FOR UPDATE,
+    # so a guest's profile edit held up the cancellation that freed the seats, and two such
+    # offers could lock the same two guests in opposite orders.
     waiting = list(
-        WaitlistEntry.objects.select_for_update()
+        WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("guest")
         .filter(slot=slot, status=WaitlistEntry.Status.WAITING, seats__lte=seats_left)
         .order_by("id")
