@@ -22,7 +22,7 @@ from outings.common.errors import DomainError
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import ScheduleOverlap, SlotCancelled, SlotConflict, SlotStarted
-from outings.scheduling.services import times_corrected
+from outings.scheduling.services import follows_no_rule, times_corrected
 
 
 @admin.register(Schedule)
@@ -282,7 +282,14 @@ class SlotAdmin(BigTableAdmin[Slot]):
     search_fields = ("listing",)
     search_help_text = _("A listing's number: its dates.")
     raw_id_fields = ("listing", "schedule")
-    readonly_fields = ("seats_taken", "status", "minimum_met_at", "minimum_checked_at", "version")
+    readonly_fields = (
+        "seats_taken",
+        "status",
+        "minimum_met_at",
+        "minimum_checked_at",
+        "version",
+        "own_capacity",
+    )
     ordering = ("-starts_at",)
     actions = ("cancel_dates",)
 
@@ -320,8 +327,10 @@ class SlotAdmin(BigTableAdmin[Slot]):
         written back as it was read when the form was posted, a hold taken in between would be
         lost from the counter and the date could be oversold. New places move the version, as
         a host's edit does, so that a host's tab open on the old number is refused, not
-        overwritten (docs/adr/0008)."""
+        overwritten (docs/adr/0008), and they are the date's own (Slot.own_capacity), which its
+        rule's new capacity leaves alone."""
         if not change:
+            obj.own_capacity = follows_no_rule(obj)
             super().save_model(request, obj, form, change)
             return
         # The date as the form found it under its lock (the start the guests were told).
@@ -329,8 +338,10 @@ class SlotAdmin(BigTableAdmin[Slot]):
         columns = {field.name for field in Slot._meta.concrete_fields}
         fields = [name for name in form.changed_data if name in columns]
         if "capacity" in fields:
+            # The date's own places, as a host's are: its rule's new capacity leaves them.
+            obj.own_capacity = follows_no_rule(obj)
             obj.version = F("version") + 1
-            fields.append("version")
+            fields += ["own_capacity", "version"]
         if fields:
             obj.save(update_fields=fields)
             obj.refresh_from_db(fields=["version", "seats_taken"])

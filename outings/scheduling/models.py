@@ -109,6 +109,10 @@ class Slot(models.Model):
     # is based on, so two editors never overwrite each other, and a guest's booking meanwhile
     # refuses nobody (DESIGN.md, 3.5; docs/hosting.md, "No silent overwrite").
     version = models.PositiveIntegerField(default=1)
+    # The date's places were set on it (by its host, or staff in the admin) to another number
+    # than its rule's: a new capacity of the rule leaves them alone. False: they follow the
+    # rule (set back to the rule's number, a date follows it again). Meaningless without one.
+    own_capacity = models.BooleanField(_("own places"), default=False)
 
     class Meta:
         verbose_name = _("slot")

@@ -16,7 +16,11 @@ in line with it (`sync.py`); the host's rules, one-off dates and exceptions, and
 (`corrections.py`).
 """
 
-from outings.scheduling.services.capacity import change_slot_capacity, smallest_capacity
+from outings.scheduling.services.capacity import (
+    change_slot_capacity,
+    follows_no_rule,
+    smallest_capacity,
+)
 from outings.scheduling.services.corrections import times_corrected
 from outings.scheduling.services.expansion import (
     desired_starts,
@@ -46,6 +50,7 @@ __all__ = [
     "delete_schedule",
     "desired_starts",
     "follow_listing_change",
+    "follows_no_rule",
     "local_instant",
     "materialize_schedules",
     "one_group_at_a_time",

@@ -1,6 +1,7 @@
 """A date's capacity: one date's own (`change_slot_capacity`, versioned), the refusal of a
 capacity below its seats taken (a rule's too), and the fewest seats the listing's dates offer
-(`smallest_capacity`, which a new smallest group may not exceed)."""
+(`smallest_capacity`, which a new smallest group may not exceed). A date whose places were set
+on it keeps them when its rule's capacity changes (`Slot.own_capacity`, `follows_no_rule`)."""
 
 from collections.abc import Collection
 from datetime import datetime
@@ -75,9 +76,21 @@ def change_slot_capacity(
     if slot.seats_taken > capacity:
         raise below_seats_taken(slot, slot.listing)
     slot.capacity = capacity
+    slot.own_capacity = follows_no_rule(slot)
     slot.version += 1
-    slot.save(update_fields=["capacity", "version"])
+    slot.save(update_fields=["capacity", "own_capacity", "version"])
     return slot
+
+
+def follows_no_rule(slot: Slot) -> bool:
+    """Whether `slot`'s places (just set on it, by its host or staff) are its own, which a new
+    capacity of its rule leaves alone: another number than its rule's. Set back to the rule's,
+    it follows the rule again. Call holding the listing's row lock, which a rule's edit takes
+    first too (update_schedule), so that the rule's capacity read here is the one that stays."""
+    if slot.schedule_id is None:
+        return False
+    rule = Schedule.objects.filter(pk=slot.schedule_id).values_list("capacity", flat=True).first()
+    return rule is not None and rule != slot.capacity
 
 
 def below_seats_taken(slot: Slot, listing: Listing) -> CapacityBelowSeatsTaken:

@@ -127,9 +127,12 @@ def update_schedule(
     expected_version: int | Collection[int] | None = None,
 ) -> Schedule:
     """Change a rule. Future slots follow it: new ones appear, unbooked ones that no longer fit
-    go, and the capacity of every future slot changes, unless that would drop a booked slot
-    (SlotHasBookings) or put a capacity below its seats taken (CapacityBelowSeatsTaken): seats
-    a guest takes meanwhile are counted (_future_slots_locked), never written over.
+    go, and a new capacity moves every open future slot that follows the rule (not those whose
+    places were set on the date itself, `Slot.own_capacity`, which stay as they are), unless
+    that would drop a booked slot (SlotHasBookings) or put a capacity below its seats taken
+    (CapacityBelowSeatsTaken): seats a guest takes meanwhile are counted
+    (_future_slots_locked), never written over. An edit that keeps the capacity changes no
+    date's places.
 
     With `expected_version` (or several: an If-Match naming more than one ETag), only if the rule
     is still at it, checked under its row lock: of two editors holding the same version exactly
@@ -140,7 +143,13 @@ def update_schedule(
         raise ScheduleConflict(current=schedule, expected_version=highest_version(expected_version))
     data = _checked(listing=schedule.listing, data=data, exclude_id=schedule.pk, now=now)
     future = _future_slots_locked(schedule=schedule, now=now)
-    crowded = future.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
+    # Only a new capacity moves places, and only those of the dates that follow the rule.
+    following = (
+        future.filter(status=Slot.Status.OPEN, own_capacity=False)
+        if data.capacity != schedule.capacity
+        else future.none()
+    )
+    crowded = following.filter(seats_taken__gt=data.capacity).order_by("starts_at").first()
     if crowded is not None:
         raise below_seats_taken(crowded, schedule.listing)
     for name, value in data.values().items():
@@ -148,7 +157,7 @@ def update_schedule(
     schedule.version += 1
     schedule.save()
     # The rule's capacity is a host's edit of each date it changes (Slot.version).
-    future.filter(status=Slot.Status.OPEN).exclude(capacity=data.capacity).update(
+    following.exclude(capacity=data.capacity).update(
         capacity=data.capacity, version=F("version") + 1
     )
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)

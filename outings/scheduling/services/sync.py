@@ -93,6 +93,7 @@ def sync_schedule_slots(
         schedule=schedule,
         status=Slot.Status.OPEN,
         capacity=schedule.capacity,
+        own_capacity=False,
         version=F("version") + 1,
         minimum_checked_at=None,
         minimum_met_at=None,

@@ -102,7 +102,9 @@ def update_schedule(
     if_match: IfMatch = None,
 ) -> Schedule:
     """Replace a rule; refused if it would drop a booked slot or shrink one below its seats.
-    Seats a larger capacity adds go to the dates' waiting lists first. Say which version the
+    A new capacity moves the dates that follow the rule, not a date whose places were set on it
+    (`PATCH …/slots/{slot_id}`); seats a larger capacity adds go to the dates' waiting lists
+    first. Say which version the
     edit is based on, as for a listing: If-Match with the rule's ETag (`"<version>"`; a stale
     one is 412) or `version` (a stale one is 409 with the current rule in
     `error.fields.current`); without either, the edit is refused (400)."""
