@@ -73,7 +73,8 @@ class SlotAdminForm(forms.ModelForm[Slot]):
       is about places (docs/adr/0008); a form that writes times (posts others than the date's)
       while they are no longer those it showed is refused.
     New times that overlap another open date of the listing are refused (a form error), as a
-    host's are, and so are new places a host would be refused (`_check_places`).
+    host's are, and so are new times of a cancelled date and new places a host would be
+    refused (`_check_places`).
     Checked inside the admin's transaction under the date's row lock, held until the save: an
     edit committed meanwhile is either seen here or waits for the save."""
 
@@ -134,8 +135,14 @@ class SlotAdminForm(forms.ModelForm[Slot]):
                     "again": gettext("Yours are in the form: save again to replace them."),
                 },
             )
-        if current.status == Slot.Status.OPEN and self._writes_times(cleaned, current):
-            self._check_clear_of_other_dates(cleaned, moving=current)
+        if self._writes_times(cleaned, current):
+            if current.status == Slot.Status.CANCELLED:
+                # Its guests were told and refunded at the times it had, its waiting list
+                # closed; a host cannot move it either. Moved, it left its rule (times_corrected)
+                # and its record named times it never had.
+                self.add_error(None, gettext("This date is cancelled: its times cannot change."))
+            else:
+                self._check_clear_of_other_dates(cleaned, moving=current)
         # Seats are counted under the same lock: a hold taken now waits for the save.
         capacity = cleaned.get("capacity")
         if capacity not in (None, current.capacity):
