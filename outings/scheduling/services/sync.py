@@ -185,27 +185,50 @@ def retire(slot_ids: Iterable[int], *, now: datetime) -> int:
 
 def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     """The periodic run: bring every live schedule's slots up to the horizon, each in its own
-    transaction so that one failure does not hold back the rest. Never removes booked slots."""
+    transaction so that one failure does not hold back the rest. Never removes booked slots.
+
+    Each schedule under its listing's row lock and then its own (the order of a host's change
+    and of staff's save of a date, SlotAdminForm._lock): a date staff add or move in the
+    admin is checked against the listing's other dates under that lock, and the dates made here
+    against the listing's others too (_clear_of_other_groups); with only the rule locked, each
+    missed the other's date, not yet committed, and both were saved, two groups out at once."""
     created = removed = kept = 0
     live = Schedule.objects.exclude(listing__status=Listing.Status.ARCHIVED).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=(now - timedelta(days=1)).date())
     )
     locking = Schedule.objects.select_for_update(of=("self",)).select_related("listing")
-    for schedule_id in live.values_list("pk", flat=True).order_by("pk"):
-        with transaction.atomic():
-            schedule = locking.filter(pk=schedule_id).first()
-            if schedule is None:
-                # Locked with a JOIN of its listing, a rule staff gave to another listing (the
-                # schedule admin) while the lock waited drops out of the result: PostgreSQL
-                # rechecks the changed row against the listing row it had read. Its lock is
-                # held by then: read again, it is found as it now is. Only on this rare path,
-                # not a statement more for every rule.
+    for schedule_id, listing_id in live.values_list("pk", "listing_id").order_by("pk"):
+        for _attempt in range(3):
+            with transaction.atomic():
+                _lock_listing(listing_id)
                 schedule = locking.filter(pk=schedule_id).first()
-            if schedule is None:
-                continue  # deleted meanwhile
-            result = sync_schedule_slots(
-                schedule=schedule, now=now, horizon_days=horizon_days, strict=False
-            )
-        created, removed = created + result.created, removed + result.removed
-        kept += result.kept_booked
+                if schedule is None:
+                    # Locked with a JOIN of its listing, a rule given to another listing
+                    # while the lock waited drops out of the result: PostgreSQL rechecks the
+                    # changed row against the listing row it had read. Its lock is held by
+                    # then: read again, it is found as it now is. Only on this rare path, not
+                    # a statement more for every rule.
+                    schedule = locking.filter(pk=schedule_id).first()
+                if schedule is None:
+                    break  # deleted meanwhile
+                if schedule.listing_id != listing_id:
+                    # Given to another listing meanwhile: that listing's lock first, as above
+                    # (nothing written yet; the locks taken go with this transaction).
+                    listing_id = schedule.listing_id
+                    continue
+                result = sync_schedule_slots(
+                    schedule=schedule, now=now, horizon_days=horizon_days, strict=False
+                )
+            created, removed = created + result.created, removed + result.removed
+            kept += result.kept_booked
+            break
     return SyncResult(created=created, removed=removed, kept_booked=kept)
+
+
+def _lock_listing(listing_id: int) -> None:
+    """The listing's row lock (no key update: bookings' foreign keys to it do not wait)."""
+    list(
+        Listing.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk=listing_id)
+        .values_list("pk", flat=True)
+    )
