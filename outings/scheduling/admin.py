@@ -90,14 +90,17 @@ class SlotAdminForm(forms.ModelForm[Slot]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.current: Slot | None = None
+        # A date added here is made by hand (as a rule's date whose times staff correct becomes,
+        # times_corrected): named a rule, the rule's next sync retired it as a start it does not
+        # make, whichever listing the rule was of. Rules make their dates themselves.
+        self.fields["schedule"].disabled = True
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
             self.fields["expected_times"].initial = times_of(self.instance)
             # An existing date stays on its listing (its bookings name it) and its rule.
             # Disabled rather than read-only: the fields stay in the form, so that a new start
             # is checked against the listing's other dates (slot_unique_start) as a form error.
-            for name in ("listing", "schedule"):
-                self.fields[name].disabled = True
+            self.fields["listing"].disabled = True
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

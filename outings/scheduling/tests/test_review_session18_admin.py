@@ -3,17 +3,20 @@ cancelled date (its guests were told and refunded, its waiting list closed); the
 it: the date left its rule, the rule's start that day was cancelled as an exception, and the
 record of what was cancelled named a time it never had."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from outings.bookings import services as bookings
 from outings.bookings.models import Booking, WaitlistEntry
-from outings.catalog.tests.factories import UserFactory
+from outings.catalog.tests.factories import ListingFactory, UserFactory
 from outings.common.models import OutboxMessage
 from outings.scheduling.models import Schedule, ScheduleException, Slot
+from outings.scheduling.services import materialize_schedules
 from outings.scheduling.tests.support import stored
 from outings.scheduling.tests.test_review_session15_admin import change_url, open_form, staff_client
 from outings.scheduling.tests.test_review_session16_admin import a_rules_date, times
@@ -87,3 +90,44 @@ def test_staff_may_still_save_a_cancelled_date_with_its_times_as_they_are(
         slot.ends_at,
         slot.schedule_id,
     )
+
+
+# --- A new date's rule -------------------------------------------------------------------------
+
+
+def add_form(listing_id: int, schedule_id: int, starts: datetime) -> dict[str, object]:
+    """The add form for a 90-minute date of `listing_id` at `starts`, naming `schedule_id`."""
+    local, ends = timezone.localtime(starts), timezone.localtime(starts + timedelta(minutes=90))
+    return {
+        "listing": listing_id,
+        "schedule": schedule_id,
+        "starts_at_0": f"{local:%Y-%m-%d}",
+        "starts_at_1": f"{local:%H:%M:%S}",
+        "ends_at_0": f"{ends:%Y-%m-%d}",
+        "ends_at_1": f"{ends:%H:%M:%S}",
+        "capacity": 6,
+    }
+
+
+@pytest.mark.parametrize("rule_of", ["its listing", "another listing"])
+def test_a_date_staff_add_is_made_by_hand_and_stays(staff_client: Client, rule_of: str) -> None:
+    """Staff added a date naming a rule, at a time the rule does not make: the next hourly run
+    found it among the rule's dates, not wanted, and deleted it; named a rule of another
+    listing, it was that rule's (the other listing's changes retired it and read its seats as
+    theirs). A date added in the admin is made by hand, as one whose times staff correct is:
+    it has no rule, and it stays."""
+    rules_date = a_rules_date()
+    listing = rules_date.listing
+    if rule_of == "another listing":
+        listing = ListingFactory.create(duration_minutes=90)
+    starts = rules_date.starts_at + timedelta(days=1)
+
+    response = staff_client.post(
+        reverse("admin:scheduling_slot_add"),
+        add_form(listing.pk, rules_date.schedule_id or 0, starts),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    materialize_schedules(now=timezone.now(), horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+
+    added = Slot.objects.get(listing=listing, starts_at=starts)
+    assert (added.schedule_id, added.status, added.capacity) == (None, Slot.Status.OPEN, 6)
