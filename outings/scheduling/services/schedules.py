@@ -89,13 +89,7 @@ def _checked(
         skipped = [t for t in data.start_times if local_instant(data.valid_from, t, zone) is None]
         if skipped:
             raise rules.InvalidSchedule(
-                fields={
-                    "start_times": [
-                        _("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward.")
-                        % {"time": f"{at:%H:%M}", "day": data.valid_from, "zone": zone.key}
-                        for at in skipped
-                    ]
-                }
+                fields={"start_times": [skipped_time(at, data.valid_from, zone) for at in skipped]}
             )
     # check_schedule compares the rules' own start times; a start moved to another time of a
     # day is compared here, in real time, with the rule as it would be.
@@ -200,8 +194,10 @@ def add_schedule_exception(
     now: datetime,
 ) -> ScheduleException:
     """Cancel a day (or one start of it) or move one start to another time, and re-materialise.
-    Refused if it would remove a slot that has bookings."""
+    Refused if it would remove a slot that has bookings, and a move to a time that makes no
+    date (the clocks skip it, or it has gone by: the date went and none came)."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
+    zone = ZoneInfo(schedule.listing.time_zone)
     errors: dict[str, list[str]] = {}
     rules.check_exception(
         schedule=schedule,
@@ -209,11 +205,15 @@ def add_schedule_exception(
         start_time=start_time,
         action=action,
         new_time=new_time,
-        today=now.astimezone(ZoneInfo(schedule.listing.time_zone)).date(),
+        today=now.astimezone(zone).date(),
         fail=lambda name, message: errors.setdefault(name, []).append(message),
     )
     if ScheduleException.objects.filter(schedule=schedule, day=day, start_time=start_time).exists():
         errors.setdefault("day", []).append(_("This day already has an exception."))
+    if action == ScheduleException.Action.MOVE and "day" not in errors:
+        refusal = _check_new_time(day=day, new_time=new_time, zone=zone, now=now)
+        if refusal is not None:
+            errors.setdefault("new_time", []).append(refusal)
     if errors:
         raise rules.InvalidException(fields=errors)
     exception = ScheduleException(
@@ -253,6 +253,30 @@ def remove_schedule_exception(
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
 
 
+def skipped_time(at: time, day: date, zone: ZoneInfo) -> str:
+    """Why a start at `at` on `day` is refused where the clocks skip it."""
+    return _("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward.") % {
+        "time": f"{at:%H:%M}",
+        "day": day,
+        "zone": zone.key,
+    }
+
+
+def _check_new_time(
+    *, day: date, new_time: time | None, zone: ZoneInfo, now: datetime
+) -> str | None:
+    """Why a start moved to `new_time` on `day` would make no date, or None: the clocks skip
+    that time, or it has gone by. Either way the start moved went and none came in its place."""
+    if new_time is None or new_time.second or new_time.microsecond:
+        return None  # check_exception's refusals
+    moved = local_instant(day, new_time, zone)
+    if moved is None:
+        return skipped_time(new_time, day, zone)
+    if moved <= now:
+        return _("%(time)s on %(day)s has gone by.") % {"time": f"{new_time:%H:%M}", "day": day}
+    return None
+
+
 def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> None:
     """ScheduleOverlap if the start `exception` moves (not saved yet) would overlap, in real
     time, another start of the listing that day: of its own schedule or another one."""
@@ -261,7 +285,7 @@ def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> Non
         return  # not a move (check_exception refuses a move without one)
     moved = local_instant(exception.day, exception.new_time, zone)
     if moved is None:
-        return  # in a DST gap: no slot, nothing to overlap
+        return  # in a DST gap: refused before (_check_new_time)
     minutes = listing.slot_minutes
     starts = starts_on(listing=listing, day=exception.day, extra=exception)
     for first, second in rules.overlapping_instants(starts, minutes):

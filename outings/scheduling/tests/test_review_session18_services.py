@@ -1,0 +1,90 @@
+"""Review (session 18): rules and exceptions the services accepted that make no date at all.
+Moving a start into the hour clocks skip took the date away and put none in its place (a one-off
+date at such a time is refused, saying why); a one-off date whose starts have gone by, or a
+rule that ended before today, was saved and made nothing, with a 201."""
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
+from outings.scheduling import services
+from outings.scheduling.models import Schedule, ScheduleException, Slot
+from outings.scheduling.rules import InvalidException, ScheduleData
+from outings.scheduling.tests.support import stored
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # a Sunday, 10:00 in Berlin
+GAP_DAY = date(2026, 3, 29)  # a Sunday: in Berlin the clocks go from 02:00 to 03:00
+
+
+@pytest.fixture
+def listing() -> Listing:
+    return ListingFactory.create(
+        host=HostProfileFactory.create(), time_zone="Europe/Berlin", duration_minutes=60
+    )
+
+
+def sundays(listing: Listing, at: time = time(10)) -> Schedule:
+    """Sundays at `at` through March and April 2026."""
+    return services.create_schedule(
+        host=listing.host,
+        listing_id=listing.pk,
+        data=ScheduleData(
+            weekdays=[6],
+            start_times=[at],
+            valid_from=date(2026, 3, 1),
+            valid_until=date(2026, 4, 30),
+            capacity=8,
+        ),
+        now=NOW,
+    )
+
+
+def move(schedule: Schedule, day: date, start: time, to: time) -> ScheduleException:
+    """The host moves the start of `day` at `start` to `to`."""
+    return services.add_schedule_exception(
+        host=schedule.listing.host,
+        schedule_id=schedule.pk,
+        day=day,
+        start_time=start,
+        action=ScheduleException.Action.MOVE,
+        new_time=to,
+        now=NOW,
+    )
+
+
+# --- A start moved into the skipped hour, or into the past ---------------------------------
+
+
+def test_a_start_cannot_move_into_the_hour_the_clocks_skip(listing: Listing) -> None:
+    schedule = sundays(listing)
+    before = stored(Slot, ScheduleException)
+
+    with pytest.raises(InvalidException) as refused:
+        move(schedule, GAP_DAY, time(10), time(2, 30))
+
+    assert refused.value.fields == {
+        "new_time": ["02:30 does not exist on 2026-03-29 in Europe/Berlin: the clocks go forward."]
+    }
+    assert stored(Slot, ScheduleException) == before
+
+
+def test_a_start_still_moves_to_a_time_that_exists_that_day(listing: Listing) -> None:
+    move(sundays(listing), GAP_DAY, time(10), time(3, 30))
+
+    assert Slot.objects.filter(starts_at=datetime(2026, 3, 29, 1, 30, tzinfo=UTC)).exists()
+
+
+def test_a_start_cannot_move_to_a_time_of_today_that_has_gone_by(listing: Listing) -> None:
+    """At 10:00, today's 12:00 start moved to 09:00: it went, and none came in its place."""
+    schedule = sundays(listing, time(12))
+    before = stored(Slot, ScheduleException)
+
+    with pytest.raises(InvalidException) as refused:
+        move(schedule, date(2026, 3, 1), time(12), time(9))
+
+    assert refused.value.fields == {"new_time": ["09:00 on 2026-03-01 has gone by."]}
+    assert stored(Slot, ScheduleException) == before
