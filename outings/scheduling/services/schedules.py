@@ -91,6 +91,21 @@ def _checked(
             raise rules.InvalidSchedule(
                 fields={"start_times": [skipped_time(at, data.valid_from, zone) for at in skipped]}
             )
+        # Nor a date all of whose starts have gone by: saved, it made nothing, with no word why.
+        # One start still to come is enough (a date edited after its first group went out).
+        instants = [local_instant(data.valid_from, at, zone) for at in data.start_times]
+        if all(instant is not None and instant <= now for instant in instants):
+            raise rules.InvalidSchedule(
+                fields={"start_times": [gone_by(at, data.valid_from) for at in data.start_times]}
+            )
+    elif data.valid_until is not None and data.valid_until < now.astimezone(zone).date():
+        raise rules.InvalidSchedule(
+            fields={
+                "valid_until": [
+                    _("This end date has gone by: the schedule would make no more dates.")
+                ]
+            }
+        )
     # check_schedule compares the rules' own start times; a start moved to another time of a
     # day is compared here, in real time, with the rule as it would be.
     rule = Schedule(pk=exclude_id, listing=listing, **data.values())
@@ -273,8 +288,13 @@ def _check_new_time(
     if moved is None:
         return skipped_time(new_time, day, zone)
     if moved <= now:
-        return _("%(time)s on %(day)s has gone by.") % {"time": f"{new_time:%H:%M}", "day": day}
+        return gone_by(new_time, day)
     return None
+
+
+def gone_by(at: time, day: date) -> str:
+    """Why a start at `at` on `day`, in the past, is refused."""
+    return _("%(time)s on %(day)s has gone by.") % {"time": f"{at:%H:%M}", "day": day}
 
 
 def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> None:

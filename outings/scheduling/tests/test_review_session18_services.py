@@ -11,7 +11,7 @@ from outings.catalog.models import Listing
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
 from outings.scheduling import services
 from outings.scheduling.models import Schedule, ScheduleException, Slot
-from outings.scheduling.rules import InvalidException, ScheduleData
+from outings.scheduling.rules import InvalidException, InvalidSchedule, ScheduleData
 from outings.scheduling.tests.support import stored
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +88,79 @@ def test_a_start_cannot_move_to_a_time_of_today_that_has_gone_by(listing: Listin
 
     assert refused.value.fields == {"new_time": ["09:00 on 2026-03-01 has gone by."]}
     assert stored(Slot, ScheduleException) == before
+
+
+# --- Rules that make no date ----------------------------------------------------------------
+
+
+def test_a_one_off_date_whose_starts_have_gone_by_is_refused(listing: Listing) -> None:
+    """Today at 09:00 (it is 10:00) and yesterday: saved, nothing bookable, no word why."""
+    for day, times in ((date(2026, 3, 1), [time(9)]), (date(2026, 2, 28), [time(18)])):
+        with pytest.raises(InvalidSchedule) as refused:
+            services.create_schedule(
+                host=listing.host,
+                listing_id=listing.pk,
+                data=ScheduleData(kind="once", valid_from=day, start_times=times, capacity=8),
+                now=NOW,
+            )
+        assert list(refused.value.fields) == ["start_times"]
+        assert "has gone by" in refused.value.fields["start_times"][0]
+    assert not Schedule.objects.exists()
+    assert not Slot.objects.exists()
+
+
+def test_a_one_off_date_later_today_is_made(listing: Listing) -> None:
+    services.create_schedule(
+        host=listing.host,
+        listing_id=listing.pk,
+        data=ScheduleData(
+            kind="once", valid_from=date(2026, 3, 1), start_times=[time(14)], capacity=8
+        ),
+        now=NOW,
+    )
+
+    assert Slot.objects.filter(listing=listing).count() == 1
+
+
+def test_a_weekly_rule_that_ended_before_today_is_refused(listing: Listing) -> None:
+    with pytest.raises(InvalidSchedule) as refused:
+        services.create_schedule(
+            host=listing.host,
+            listing_id=listing.pk,
+            data=ScheduleData(
+                weekdays=[0, 2],
+                start_times=[time(10)],
+                valid_from=date(2026, 1, 1),
+                valid_until=date(2026, 2, 28),
+                capacity=8,
+            ),
+            now=NOW,
+        )
+
+    assert list(refused.value.fields) == ["valid_until"]
+    assert not Schedule.objects.exists()
+
+
+def test_a_one_off_date_with_a_start_still_to_come_today_is_made_for_it(listing: Listing) -> None:
+    """09:00 has gone by, 14:00 is to come: the date is made at 14:00 (and such a date, edited
+    after its first start, is not refused)."""
+    schedule = services.create_schedule(
+        host=listing.host,
+        listing_id=listing.pk,
+        data=ScheduleData(
+            kind="once", valid_from=date(2026, 3, 1), start_times=[time(9), time(14)], capacity=8
+        ),
+        now=NOW,
+    )
+    services.update_schedule(
+        host=listing.host,
+        schedule_id=schedule.pk,
+        data=ScheduleData(
+            kind="once", valid_from=date(2026, 3, 1), start_times=[time(9), time(14)], capacity=9
+        ),
+        now=NOW,
+    )
+
+    assert list(Slot.objects.values_list("starts_at", "capacity")) == [
+        (datetime(2026, 3, 1, 13, 0, tzinfo=UTC), 9)
+    ]
