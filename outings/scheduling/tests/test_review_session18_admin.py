@@ -131,3 +131,38 @@ def test_a_date_staff_add_is_made_by_hand_and_stays(staff_client: Client, rule_o
 
     added = Slot.objects.get(listing=listing, starts_at=starts)
     assert (added.schedule_id, added.status, added.capacity) == (None, Slot.Status.OPEN, 6)
+
+
+# --- A rule in the admin -------------------------------------------------------------------------
+
+
+def test_staff_cannot_change_a_rule_past_its_services(staff_client: Client) -> None:
+    """The rule admin saved a rule as posted: its dates did not follow (until the hourly run
+    retired them), no overlap or place was checked, and its version stayed, so the host's edit
+    from before silently overwrote it. Rules change through their host's services; staff see
+    them, and correct a date on the date."""
+    rules_date = a_rules_date()
+    rule = rules_date.schedule
+    assert rule is not None
+    url = reverse("admin:scheduling_schedule_change", args=[rule.pk])
+    before = stored(Schedule, Slot)
+
+    response = staff_client.post(
+        url,
+        {
+            "listing": rule.listing_id,
+            "kind": rule.kind,
+            "weekdays": ",".join(map(str, rule.weekdays)),
+            "start_times": "11:00:00",
+            "valid_from": f"{rule.valid_from:%Y-%m-%d}",
+            "valid_until": f"{rule.valid_until:%Y-%m-%d}" if rule.valid_until else "",
+            "capacity": 12,
+        },
+    )
+
+    assert response.status_code == 403
+    assert stored(Schedule, Slot) == before
+    assert staff_client.get(url).status_code == 200  # shown, read-only
+    add = staff_client.post(reverse("admin:scheduling_schedule_add"), {})
+    assert add.status_code == 403
+    assert stored(Schedule, Slot) == before
