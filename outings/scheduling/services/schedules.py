@@ -13,7 +13,7 @@ no listing (a date's roster page, /host/slots/<id>/roster/).
 """
 
 from collections.abc import Collection, Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -299,7 +299,8 @@ def gone_by(at: time, day: date) -> str:
 
 def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> None:
     """ScheduleOverlap if the start `exception` moves (not saved yet) would overlap, in real
-    time, another start of the listing that day: of its own schedule or another one."""
+    time, another start of the listing that day: of its own schedule or another one, or an
+    open date no rule makes."""
     zone = ZoneInfo(listing.time_zone)
     if exception.new_time is None:
         return  # not a move (check_exception refuses a move without one)
@@ -316,6 +317,25 @@ def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> Non
                 "m": minutes,
             }
             raise rules.ScheduleOverlap(message, fields={"new_time": [message]})
+    # A date no rule makes (staff add one, or correct a rule's date's times) is not among the
+    # rules' starts: the sync skipped the moved start beside it (_clear_of_other_groups), and
+    # the date moved went for none.
+    duration = timedelta(minutes=minutes)
+    by_hand = (
+        Slot.objects.filter(
+            listing=listing,
+            schedule__isnull=True,
+            status=Slot.Status.OPEN,
+            starts_at__lt=moved + duration,
+            ends_at__gt=moved,
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if by_hand is not None:
+        pair = (min(moved, by_hand), max(moved, by_hand))
+        raise overlap_refusal(pair, zone=zone, minutes=minutes, field="new_time")
 
 
 def starts_on(

@@ -8,10 +8,15 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from outings.catalog.models import Listing
-from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, SlotFactory
 from outings.scheduling import services
 from outings.scheduling.models import Schedule, ScheduleException, Slot
-from outings.scheduling.rules import InvalidException, InvalidSchedule, ScheduleData
+from outings.scheduling.rules import (
+    InvalidException,
+    InvalidSchedule,
+    ScheduleData,
+    ScheduleOverlap,
+)
 from outings.scheduling.tests.support import stored
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +169,43 @@ def test_a_one_off_date_with_a_start_still_to_come_today_is_made_for_it(listing:
     assert list(Slot.objects.values_list("starts_at", "capacity")) == [
         (datetime(2026, 3, 1, 13, 0, tzinfo=UTC), 9)
     ]
+
+
+# --- A start moved next to a date made by hand ---------------------------------------------
+
+
+def test_a_start_cannot_move_onto_a_date_made_by_hand(listing: Listing) -> None:
+    """Sundays at 10:00, and a date staff made by hand on 8 March at 14:00 (an hour long). The
+    host moves that Sunday's 10:00 to 14:30: accepted, the 10:00 date went, and the 14:30 one
+    never came (the sync skips a start whose group would be out with another date). Refused as
+    a move onto another rule's start is."""
+    schedule = sundays(listing)
+    by_hand = SlotFactory.create(
+        listing=listing,
+        starts_at=datetime(2026, 3, 8, 13, 0, tzinfo=UTC),  # 14:00 in Berlin
+        ends_at=datetime(2026, 3, 8, 14, 0, tzinfo=UTC),
+    )
+    before = stored(Slot, ScheduleException)
+
+    with pytest.raises(ScheduleOverlap) as refused:
+        move(schedule, date(2026, 3, 8), time(10), time(14, 30))
+
+    assert list(refused.value.fields) == ["new_time"]
+    assert "14:00" in refused.value.message
+    assert stored(Slot, ScheduleException) == before
+    assert by_hand.pk in Slot.objects.values_list("pk", flat=True)
+
+
+def test_a_start_still_moves_next_to_a_date_made_by_hand(listing: Listing) -> None:
+    schedule = sundays(listing)
+    SlotFactory.create(
+        listing=listing,
+        starts_at=datetime(2026, 3, 8, 13, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 8, 14, 0, tzinfo=UTC),
+    )
+
+    move(schedule, date(2026, 3, 8), time(10), time(15))
+
+    assert Slot.objects.filter(
+        schedule=schedule, starts_at=datetime(2026, 3, 8, 14, 0, tzinfo=UTC)
+    ).exists()
