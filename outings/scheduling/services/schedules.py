@@ -252,8 +252,9 @@ def remove_schedule_exception(
 ) -> None:
     """Undo an exception: the day runs as the rule says again. Refused (ScheduleOverlap) where a
     start it brings back would overlap, in real time, a start moved to that day, as a new rule's
-    start would be. With `schedule_id` (an API path names the rule too) only an exception of
-    that rule, as `listing_id` does for the listing."""
+    start would be, or an open date no rule makes (where the sync would bring back none).
+    With `schedule_id` (an API path names the rule too) only an exception of that rule, as
+    `listing_id` does for the listing."""
     own = ScheduleException.objects.filter(pk=exception_id, schedule__listing__host=host)
     if listing_id is not None:
         own = own.filter(schedule__listing_id=listing_id)
@@ -265,6 +266,24 @@ def remove_schedule_exception(
     schedule = _own_schedule_locked(host=host, schedule_id=exception.schedule_id)
     exception.delete()
     check_moved_days(listing=schedule.listing, now=now, field=None, day=exception.day)
+    # The starts it brings back (not made yet) beside a date no rule makes: the sync skipped
+    # them, the undo accepted and the date never back (a start staff corrected: _leave_rule).
+    that_day = desired_starts(
+        schedule=schedule,
+        exceptions=exceptions_of(schedule),
+        zone=ZoneInfo(schedule.listing.time_zone),
+        first_day=exception.day,
+        last_day=exception.day,
+    )
+    back = [start for start in that_day if start >= now]
+    made = set(
+        Slot.objects.filter(schedule=schedule, starts_at__in=back).values_list(
+            "starts_at", flat=True
+        )
+    )
+    check_clear_of_dates_by_hand(
+        listing=schedule.listing, starts=[start for start in back if start not in made], field=None
+    )
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
 
 
@@ -320,22 +339,34 @@ def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> Non
     # A date no rule makes (staff add one, or correct a rule's date's times) is not among the
     # rules' starts: the sync skipped the moved start beside it (_clear_of_other_groups), and
     # the date moved went for none.
+    check_clear_of_dates_by_hand(listing=listing, starts=[moved], field="new_time")
+
+
+def check_clear_of_dates_by_hand(
+    *, listing: Listing, starts: Iterable[datetime], field: str | None
+) -> None:
+    """ScheduleOverlap (on `field`; None: on no field) if a group starting at one of `starts`
+    would be out at the same time as an open date of the listing that no rule makes: the sync
+    would make no date there (sync._clear_of_other_groups), and the change asking for one
+    would be accepted for nothing."""
+    zone, minutes = ZoneInfo(listing.time_zone), listing.slot_minutes
     duration = timedelta(minutes=minutes)
-    by_hand = (
-        Slot.objects.filter(
-            listing=listing,
-            schedule__isnull=True,
-            status=Slot.Status.OPEN,
-            starts_at__lt=moved + duration,
-            ends_at__gt=moved,
+    for start in sorted(starts):
+        by_hand = (
+            Slot.objects.filter(
+                listing=listing,
+                schedule__isnull=True,
+                status=Slot.Status.OPEN,
+                starts_at__lt=start + duration,
+                ends_at__gt=start,
+            )
+            .order_by("starts_at")
+            .values_list("starts_at", flat=True)
+            .first()
         )
-        .order_by("starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-    if by_hand is not None:
-        pair = (min(moved, by_hand), max(moved, by_hand))
-        raise overlap_refusal(pair, zone=zone, minutes=minutes, field="new_time")
+        if by_hand is not None:
+            pair = (min(start, by_hand), max(start, by_hand))
+            raise overlap_refusal(pair, zone=zone, minutes=minutes, field=field)
 
 
 def starts_on(

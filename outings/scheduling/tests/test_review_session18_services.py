@@ -209,3 +209,33 @@ def test_a_start_still_moves_next_to_a_date_made_by_hand(listing: Listing) -> No
     assert Slot.objects.filter(
         schedule=schedule, starts_at=datetime(2026, 3, 8, 14, 0, tzinfo=UTC)
     ).exists()
+
+
+def test_undoing_a_cancelled_start_next_to_a_date_made_by_hand_is_refused(
+    listing: Listing,
+) -> None:
+    """Staff corrected the 10:00 date of 8 March to 10:30: it left its rule, and the rule's
+    10:00 that day is cancelled (an exception the host sees and may undo). Undone, it was
+    accepted and the 10:00 date never came back (the sync skipped it beside 10:30)."""
+    schedule = sundays(listing)
+    SlotFactory.create(
+        listing=listing,
+        starts_at=datetime(2026, 3, 8, 9, 30, tzinfo=UTC),  # 10:30 in Berlin
+        ends_at=datetime(2026, 3, 8, 10, 30, tzinfo=UTC),
+    )
+    cancelled = services.add_schedule_exception(
+        host=listing.host,
+        schedule_id=schedule.pk,
+        day=date(2026, 3, 8),
+        start_time=time(10),
+        action=ScheduleException.Action.CANCEL,
+        new_time=None,
+        now=NOW,
+    )
+    before = stored(Slot, ScheduleException)
+
+    with pytest.raises(ScheduleOverlap) as refused:
+        services.remove_schedule_exception(host=listing.host, exception_id=cancelled.pk, now=NOW)
+
+    assert "2026-03-08 10:00 and 10:30 overlap" in refused.value.message
+    assert stored(Slot, ScheduleException) == before
