@@ -166,7 +166,7 @@ def sealer(message: OutboxMessage) -> Callable[[], Callable[[], None]]:
     def fire() -> Callable[[], None]:
         pgconn.send_query(query)
         while pgconn.flush():  # a non-blocking connection may take more than one write
-            select.select([], [pgconn.socket], [])
+            _ready(pgconn.socket, select.POLLOUT, None)
         return finish
 
     def finish() -> None:
@@ -174,7 +174,7 @@ def sealer(message: OutboxMessage) -> Callable[[], Callable[[], None]]:
         while True:
             pgconn.consume_input()
             if pgconn.is_busy():
-                select.select([pgconn.socket], [], [])
+                _ready(pgconn.socket, select.POLLIN, None)
                 continue
             result = pgconn.get_result()
             if result is None:
@@ -197,6 +197,15 @@ def sealer(message: OutboxMessage) -> Callable[[], Callable[[], None]]:
     return fire
 
 
+def _ready(fd: int, events: int, timeout_ms: int | None) -> bool:
+    """Whether the socket is ready for `events` within the timeout (None: wait). poll(2), not
+    select(2): select takes no file descriptor over 1,023 (FD_SETSIZE), and a worker with that
+    many files open got ValueError at every seal, after the effect."""
+    poller = select.poll()
+    poller.register(fd, events)
+    return bool(poller.poll(timeout_ms))
+
+
 def _check_session(pgconn: pq.abc.PGconn, message: OutboxMessage) -> None:
     """OperationalError if the database session has ended: PostgreSQL, restarted or told to end
     it, says so (FATAL) and closes it, and that is read here, without a round trip (only what
@@ -205,7 +214,7 @@ def _check_session(pgconn: pq.abc.PGconn, message: OutboxMessage) -> None:
     nothing more has come. A link that dropped without a word is found only when the seal's
     answer is awaited, after the effect (docs/background-work.md)."""
     try:
-        while select.select([pgconn.socket], [], [], 0)[0]:
+        while pgconn.status == pq.ConnStatus.OK and _ready(pgconn.socket, select.POLLIN, 0):
             pgconn.consume_input()
     except psycopg.OperationalError as error:  # the socket gone, or the end read
         raise OperationalError(f"outbox message {message.pk}: {error}") from error

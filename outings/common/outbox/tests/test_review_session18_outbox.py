@@ -2,7 +2,9 @@
 admin's retry logs (docs/background-work.md, "The outbox" and "Email: once"). The database
 session is ended for real, by another session."""
 
-from collections.abc import Iterator
+import os
+import resource
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -91,6 +93,49 @@ def test_sealer_opens_a_connection_that_is_not_open_and_seals_on_it(nudges):
     assert claimed.pk == message.pk
     relay._unlock(claimed.pk)
     connection.close()
+
+    relay.seal(claimed)()
+
+    assert OutboxMessage.objects.get(pk=message.pk).status == Status.DONE
+
+
+@pytest.fixture
+def files_beyond_select() -> Iterator[Callable[[], None]]:
+    """Opens (when called) so many files that the next socket's number is over 1,023,
+    select(2)'s ceiling (FD_SETSIZE), as in a worker process that holds many connections and
+    files; a new socket takes the lowest free number. The process's limit is raised within
+    its hard limit if it needs to be."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    opened: list[int] = []
+
+    def fill() -> None:
+        if soft < 1200:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(2048, hard), hard))
+        while not opened or opened[-1] < 1030:
+            opened.append(os.open(os.devnull, os.O_RDONLY))
+
+    yield fill
+    for fd in opened:
+        os.close(fd)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seal_works_on_a_connection_whose_socket_number_is_over_1023(nudges, files_beyond_select):
+    """The seal checked the session, and waited for the answer, with select(2), which takes no
+    file descriptor over 1,023: in a process with that many files open (the whole test suite
+    got there) every seal raised ValueError ("filedescriptor out of range in select()") after
+    the mail had gone, and the message was parked as if its handler had failed."""
+    message = outbox.enqueue(kind="test.s18.effect", payload={})
+    claimed = relay.claim(queue="slow", now=timezone.now())
+    assert claimed is not None
+    relay._unlock(claimed.pk)
+    connection.close()
+    # A new connection, not the pooled one (the PostgreSQL backend's pool, when there is one).
+    getattr(connection, "close_pool", lambda: None)()
+    files_beyond_select()
+    connection.ensure_connection()
+    assert connection.connection.pgconn.socket > 1023
 
     relay.seal(claimed)()
 
