@@ -14,6 +14,8 @@ API_PREFIX = "/api/"
 API_URLCONF = "outings.api.urlconf"
 # Headers a rewritten error keeps from the response it replaces.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
+# Answers that have no content, hence no Content-Length (RFC 9110, 8.6).
+WITHOUT_CONTENT = (204, 304)
 
 
 class ApiMiddleware:
@@ -30,10 +32,26 @@ class ApiMiddleware:
         if not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
         request.urlconf = API_URLCONF  # same routes, JSON error views
-        refused = self._refuse_body(request)
-        if refused is not None:
-            return refused
         head = request.method == "HEAD"
+        response = self._refuse_body(request) or self._respond(request, head=head)
+        if response.status_code >= 400:
+            # An error is about this request (and in its language): no cache may keep it, as
+            # one would keep a 404 heuristically (RFC 9111, 4.2.2) when nothing says otherwise.
+            # Also over the `private` that PrivateWhenSignedInMiddleware gives every answer to a
+            # signed-in caller: a mobile app's own HTTP cache is a private cache. A body
+            # refused by its length too, before anything below ran.
+            response["Cache-Control"] = "no-store"
+        if response.status_code in WITHOUT_CONTENT:
+            # CommonMiddleware gives every answer the length of its content; a 204 must not
+            # send one, nor a 304 one other than its 200's (RFC 9110, 8.6), which a cache or a
+            # client could take for the length of the body it holds.
+            response.headers.pop("Content-Length", None)
+        elif head and isinstance(response, HttpResponse):
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+    def _respond(self, request: HttpRequest, *, head: bool) -> HttpResponseBase:
         if head:
             # HEAD is GET without the body (RFC 9110, 9.3.2); the routes name GET only.
             request.method = "GET"
@@ -49,14 +67,6 @@ class ApiMiddleware:
                 allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
                 if "GET" in allowed and "HEAD" not in allowed:
                     response["Allow"] = ", ".join([*allowed, "HEAD"])
-            # An error is about this request (and in its language): no cache may keep it, as
-            # one would keep a 404 heuristically (RFC 9111, 4.2.2) when nothing says otherwise.
-            # Also over the `private` that PrivateWhenSignedInMiddleware gives every answer to a
-            # signed-in caller: a mobile app's own HTTP cache is a private cache.
-            response["Cache-Control"] = "no-store"
-        if head and isinstance(response, HttpResponse):
-            response["Content-Length"] = str(len(response.content))
-            response.content = b""
         return response
 
     def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
