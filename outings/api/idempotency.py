@@ -2,6 +2,8 @@
 
 - same key, same request (method, path, body,      -> the first response, replayed byte for byte
   and If-Match when sent)                             (and in its language, Content-Language);
+  a JSON body is the same when it is the same JSON value: names in any order, any spaces or
+  escapes, 2.0 for 2 (a client may build its body again for a retry);
 - same key, different request                      -> 422 `idempotency_key_reused`;
 - same key while the first is still running        -> 409 `idempotency_in_flight`, Retry-After;
 - keys are scoped to the caller (the user) and kept API_IDEMPOTENCY_TTL seconds.
@@ -24,7 +26,7 @@ import base64
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -40,6 +42,7 @@ from outings.api.auth import caller
 from outings.api.caching import set_no_store
 from outings.api.errors import domain_error_response
 from outings.api.models import IdempotencyKey
+from outings.api.parser import is_json
 from outings.common.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -107,8 +110,7 @@ def _respond(
             return _render(status, schema, action())
     now = timezone.now()
     scope = f"user:{caller(request).pk}"
-    fingerprint = _fingerprint(request)
-    key_id = _claim(scope=scope, key=key, fingerprint=fingerprint, now=now)
+    key_id = _claim(scope=scope, key=key, fingerprints=_fingerprints(request), now=now)
     if isinstance(key_id, HttpResponse):
         return key_id  # a replay
     try:
@@ -136,22 +138,53 @@ def _render(status: int, schema: type[Schema], result: object) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="application/json")
 
 
-def _fingerprint(request: HttpRequest) -> str:
-    digest = hashlib.sha256()
-    digest.update(f"{request.method}\n{request.path}\n".encode())
+def _fingerprints(request: HttpRequest) -> tuple[str, str]:
+    """The fingerprint of this request, then the one a key recorded before the body was
+    compared as JSON holds (of the body's bytes as sent; the same as the first for any other
+    body), so that a retry across that deploy still gets its answer. The second can go once
+    every key recorded before it has expired (API_IDEMPOTENCY_TTL, 24 hours)."""
     try:
-        digest.update(request.body)
+        body = request.body
     except RawPostDataException:
         # A multipart upload, which Django parsed from the stream without keeping the body:
         # its fields and its files' names and contents instead.
-        for name, values in sorted(request.POST.lists()):
-            digest.update(json.dumps([name, values]).encode())
-        for name, files in sorted(request.FILES.lists()):
-            for file in files:
-                digest.update(json.dumps([name, file.name, file.size]).encode())
-                for chunk in file.chunks():
-                    digest.update(chunk)
-                file.seek(0)
+        return (_fingerprint(request, _multipart_parts(request)),) * 2
+    content_type = request.content_type
+    same_json = _canonical_json(body) if content_type and is_json(content_type) else body
+    return _fingerprint(request, [same_json]), _fingerprint(request, [body])
+
+
+def _canonical_json(body: bytes) -> bytes:
+    """One spelling of the JSON value `body` holds: a retry that writes the same value
+    otherwise (names in another order, other spaces or escapes, a byte order mark, 2.0 for 2,
+    which the API reads as 2) is the same request. The reader has checked the body already."""
+    try:
+        value = json.loads(body.decode("utf-8-sig"), parse_float=_number)
+        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, RecursionError):  # not JSON after all: its bytes are what it says
+        return body
+
+
+def _number(text: str) -> float | int:
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def _multipart_parts(request: HttpRequest) -> Iterator[bytes]:
+    for name, values in sorted(request.POST.lists()):
+        yield json.dumps([name, values]).encode()
+    for name, files in sorted(request.FILES.lists()):
+        for file in files:
+            yield json.dumps([name, file.name, file.size]).encode()
+            yield from file.chunks()
+            file.seek(0)
+
+
+def _fingerprint(request: HttpRequest, body: Iterable[bytes]) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method}\n{request.path}\n".encode())
+    for part in body:
+        digest.update(part)
     condition = request.headers.get("If-Match")
     if condition is None:
         return digest.hexdigest()  # what every fingerprint was before If-Match counted
@@ -161,11 +194,14 @@ def _fingerprint(request: HttpRequest) -> str:
     return hashlib.sha256(f"{digest.hexdigest()}\nIf-Match: {condition}".encode()).hexdigest()
 
 
-def _claim(*, scope: str, key: str, fingerprint: str, now: datetime) -> int | HttpResponse:
-    """The id of the row this request now owns, or the response to replay. Raises for a reused
-    key or one still in flight."""
+def _claim(
+    *, scope: str, key: str, fingerprints: tuple[str, ...], now: datetime
+) -> int | HttpResponse:
+    """The id of the row this request now owns (recorded with the first of `fingerprints`), or
+    the response to replay (to a request with any of them). Raises for a reused key or one
+    still in flight."""
     for _attempt in range(CLAIM_ATTEMPTS):
-        inserted = _insert(scope=scope, key=key, fingerprint=fingerprint, now=now)
+        inserted = _insert(scope=scope, key=key, fingerprint=fingerprints[0], now=now)
         if inserted is not None:
             return inserted
         existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
@@ -174,7 +210,7 @@ def _claim(*, scope: str, key: str, fingerprint: str, now: datetime) -> int | Ht
         if existing.expires_at <= now:
             IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
             continue
-        if existing.fingerprint != fingerprint:
+        if existing.fingerprint not in fingerprints:
             raise IdempotencyKeyReused()
         if existing.state == IdempotencyKey.State.DONE:
             return _replay(existing)

@@ -1,12 +1,15 @@
 """Session 18 review of the API platform: what a client developer and a fuzzer found."""
 
+import hashlib
 import json
 
 import pytest
 
 from outings.accounts.models import ApiToken
+from outings.api.models import IdempotencyKey
 from outings.api.tests.helpers import bearer, error_of
-from outings.catalog.tests.factories import ListingFactory
+from outings.bookings.models import Booking
+from outings.catalog.tests.factories import ListingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +67,83 @@ def test_a_body_refused_by_its_length_is_an_error_no_cache_keeps(
     error_of(response)
     assert response["Cache-Control"] == "no-store"
     assert ApiToken.objects.filter(user=guest).count() == 1
+
+
+FIRST = '{"slot_id": SLOT, "seats": 2}'
+
+
+def hold(client, token, body, key="retry-1"):
+    return client.post(
+        "/api/v1/bookings",
+        data=body,
+        content_type="application/json",
+        headers={"Idempotency-Key": key, "Authorization": f"Bearer {token}"},
+    )
+
+
+@pytest.mark.parametrize(
+    "retry",
+    [
+        '{"seats": 2, "slot_id": SLOT}',  # another order: a JSON object has none (RFC 8259, 4)
+        '{"slot_id":SLOT,"seats":2}',  # no spaces
+        '\n{ "slot_id" : SLOT ,\n  "seats" : 2 }\n',  # other spaces
+        '\ufeff{"slot_id": SLOT, "seats": 2}',  # a byte order mark, which the reader ignores
+        '{"slot_id": SLOT, "se\\u0061ts": 2}',  # an escape of the same name
+        '{"slot_id": SLOT, "seats": 2.0}',  # the same number (2.0 is read as 2)
+    ],
+)
+def test_a_retry_with_the_same_json_written_otherwise_replays_the_first_answer(
+    client, guest, guest_token, retry
+):
+    """A client that builds its body again for a retry (a dictionary whose order changes from
+    one launch of the app to the next, another JSON library) sends the same request: it gets
+    the first answer, not 422 `idempotency_key_reused` for a hold it has."""
+    slot = SlotFactory.create(capacity=10)
+    first = hold(client, guest_token, FIRST.replace("SLOT", str(slot.pk)))
+
+    again = hold(client, guest_token, retry.replace("SLOT", str(slot.pk)).encode())
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Booking.objects.filter(guest=guest).count() == 1
+    slot.refresh_from_db()
+    assert slot.seats_taken == 2
+
+
+@pytest.mark.parametrize(
+    "retry",
+    [
+        '{"slot_id": SLOT, "seats": 3}',
+        '{"slot_id": SLOT, "seats": "2"}',  # a string is not the number (and is refused anyway)
+        '{"slot_id": SLOT, "seats": 2.5}',
+    ],
+)
+def test_a_retry_with_other_json_values_is_still_another_request(client, guest, guest_token, retry):
+    slot = SlotFactory.create(capacity=10)
+    first = hold(client, guest_token, FIRST.replace("SLOT", str(slot.pk)))
+
+    again = hold(client, guest_token, retry.replace("SLOT", str(slot.pk)).encode())
+
+    assert first.status_code == 201
+    assert again.status_code in (400, 422)  # refused as a body, or as another request
+    assert again.status_code == 400 or error_of(again)["code"] == "idempotency_key_reused"
+    assert Booking.objects.filter(guest=guest).count() == 1
+    slot.refresh_from_db()
+    assert slot.seats_taken == 2
+
+
+def test_a_key_recorded_from_the_bytes_of_its_body_still_replays(client, guest, guest_token):
+    """Keys recorded before the body was compared as JSON hold the digest of its bytes as sent
+    (kept 24 hours): a retry of the same bytes across the deploy is still the first answer."""
+    slot = SlotFactory.create(capacity=10)
+    body = FIRST.replace("SLOT", str(slot.pk))
+    first = hold(client, guest_token, body)
+    raw = hashlib.sha256(f"POST\n/api/v1/bookings\n{body}".encode()).hexdigest()
+    IdempotencyKey.objects.update(fingerprint=raw)
+
+    again = hold(client, guest_token, body)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    assert Booking.objects.filter(guest=guest).count() == 1
