@@ -2,11 +2,11 @@
 
 The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the edits
 that take If-Match answer the new ETag; a 429 says when to retry, as does a 409 of an operation
-that takes an Idempotency-Key (the first request is still running), whose success may be a
-replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a body not
-declared as JSON: outings.api.parser) in the error shape. Added to the document ninja generates,
-from the responses and parameters each operation already declares, so that a new operation is
-described by declaring its statuses as usual (docs/api.md, "Adding an endpoint")."""
+that takes an Idempotency-Key (the first request is still running), whose success or refusal
+may be a replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a
+body not declared as JSON: outings.api.parser) in the error shape. Added to the document ninja
+generates, from the responses and parameters each operation already declares, so that a new
+operation is described by declaring its statuses as usual (docs/api.md, "Adding an endpoint")."""
 
 from typing import Any
 
@@ -28,6 +28,9 @@ REPLAYED = {
     "same Idempotency-Key.",
     "schema": {"type": "string", "enum": ["true"]},
 }
+# Answered before an Idempotency-Key is claimed (authentication, CSRF, the body's size and type,
+# the throttle), or the key's own refusal (422): never the replay of a recorded answer.
+NEVER_REPLAYED = {"401", "403", "413", "415", "422", "429"}
 UNSUPPORTED_MEDIA_TYPE = {
     "description": "Unsupported Media Type: the body is not declared as application/json.",
     "content": {
@@ -69,8 +72,11 @@ def _describe(operation: dict[str, Any]) -> None:
         for status in success:
             _add(responses[status], "ETag", ETAG)
     if idempotency.HEADER in headers:
-        for status in success:
-            _add(responses[status], idempotency.REPLAY_HEADER, REPLAYED)
+        # A rule's refusal is recorded and replayed as a success is; what is answered before
+        # the key is claimed (or is the key's own refusal) never is.
+        for status in responses:
+            if status not in NEVER_REPLAYED and status != "204":
+                _add(responses[status], idempotency.REPLAY_HEADER, REPLAYED)
         if "409" in responses:
             _add(responses["409"], "Retry-After", RETRY_AFTER)
     if "429" in responses:

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from outings.accounts.models import ApiToken
+from outings.accounts.services import create_api_token
 from outings.api.models import IdempotencyKey
 from outings.api.tests.helpers import bearer, error_of
 from outings.bookings.models import Booking
@@ -147,3 +148,36 @@ def test_a_key_recorded_from_the_bytes_of_its_body_still_replays(client, guest, 
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.content == first.content
     assert Booking.objects.filter(guest=guest).count() == 1
+
+
+# Answered before the key is claimed (authentication, CSRF, the body's size and type, the
+# throttle), or the key's own refusal: never a replay.
+NEVER_REPLAYED = {"401", "403", "413", "415", "422", "429"}
+
+
+def test_a_replayed_refusal_says_it_is_a_replay_and_the_document_says_it_may(client, guest):
+    """A rule's refusal is recorded and replayed with `Idempotent-Replayed: true` as a success
+    is (docs/api.md, "Idempotency"), but the document declared the header on successes only:
+    a client generated from it could not tell a 409 it caused from the replay of one."""
+    secret = create_api_token(user=guest, name="app").secret
+    slot = SlotFactory.create(capacity=2, seats_taken=1)  # one seat left, two asked for
+    body = FIRST.replace("SLOT", str(slot.pk))
+    first = hold(client, secret, body)
+    again = hold(client, secret, body)
+
+    assert (first.status_code, again.status_code) == (409, 409)
+    assert error_of(again)["code"] == "slot_full"
+    assert again["Idempotent-Replayed"] == "true"
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if "Idempotency-Key" not in headers:
+                continue
+            for status, answer in operation["responses"].items():
+                if status not in NEVER_REPLAYED and status != "204":
+                    assert "Idempotent-Replayed" in answer.get("headers", {}), (
+                        method,
+                        path,
+                        status,
+                    )
