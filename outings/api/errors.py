@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
@@ -210,9 +211,13 @@ def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(413)
 
 
-def _on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+def _on_unreadable(
+    request: HttpRequest, exc: SuspiciousOperation | MultiPartParserError
+) -> HttpResponse:
     # What Django refuses to parse (more query or form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS,
-    # more files than DATA_UPLOAD_MAX_NUMBER_FILES): bad input, as Django's own handler says.
+    # more files than DATA_UPLOAD_MAX_NUMBER_FILES), or cannot (a multipart body without a
+    # valid boundary: the photo upload reads its parts, and so does the CSRF check of a session
+    # write that sends its token in no header): bad input, as Django's own handler says.
     return error_response(
         400, code="validation_error", message=gettext_noop("The request could not be read.")
     )
@@ -237,7 +242,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (Throttled, _on_throttled),
         (HttpError, _on_http_error),
         (RequestDataTooBig, _on_too_big),
-        (SuspiciousOperation, _on_suspicious),
+        (SuspiciousOperation, _on_unreadable),
+        (MultiPartParserError, _on_unreadable),
         (Exception, _on_unexpected),
     ]
     for exception_class, handler in handlers:

@@ -4,12 +4,16 @@ import hashlib
 import json
 
 import pytest
+from django.conf import settings
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
 
 from outings.accounts.models import ApiToken
 from outings.accounts.services import create_api_token
 from outings.api.models import IdempotencyKey
 from outings.api.tests.helpers import bearer, error_of
 from outings.bookings.models import Booking
+from outings.catalog.models import ListingPhoto
 from outings.catalog.tests.factories import ListingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +185,48 @@ def test_a_replayed_refusal_says_it_is_a_replay_and_the_document_says_it_may(cli
                         path,
                         status,
                     )
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=a b"],
+)
+def test_a_multipart_body_without_a_valid_boundary_is_a_400_not_a_500(
+    client, host_user, token_for, content_type
+):
+    """Django cannot split such a body into its parts (MultiPartParserError), and the photo
+    upload, which reads its fields, answered 500."""
+    listing = ListingFactory.create(host=host_user.host_profile)
+
+    response = client.generic(
+        "POST",
+        f"/api/v1/host/listings/{listing.pk}/photos",
+        data=b'--a b\r\nContent-Disposition: form-data; name="alt_text"\r\n\r\nx\r\n--a b--\r\n',
+        content_type=content_type,
+        headers={"Authorization": f"Bearer {token_for(host_user)}", "Idempotency-Key": "up-1"},
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "validation_error"
+    assert not ListingPhoto.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_a_session_write_without_csrf_whose_multipart_body_cannot_be_read_is_a_4xx(guest):
+    """Without the X-CSRFToken header Django's CSRF check looks for the token among the form's
+    fields, reading the body as the multipart form its Content-Type says: a 500 when it could
+    not be split."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(guest)
+    client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()  # the site gave one
+
+    response = client.generic(
+        "POST",
+        "/api/v1/me/tokens",
+        data=b"name=x",
+        content_type="multipart/form-data; boundary=",
+    )
+
+    assert response.status_code in (400, 403)
+    error_of(response)
+    assert ApiToken.objects.filter(user=guest).count() == 0
