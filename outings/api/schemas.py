@@ -37,6 +37,8 @@ def _a_json_number(value: Any) -> Any:
 Int = Annotated[int, BeforeValidator(_a_json_number)]
 # Not `Int | None`: pydantic would then write a Field's bounds into the schema unconverted.
 OptionalInt = Annotated[int | None, BeforeValidator(_a_json_number)]
+# The same for a number with a fraction: lax `float` took `true` for 1.0 and "43.6" for 43.6.
+Float = Annotated[float, BeforeValidator(_a_json_number)]
 Bool = Annotated[bool, Strict()]
 
 

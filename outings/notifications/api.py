@@ -12,7 +12,7 @@ from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.schemas import Input
+from outings.api.schemas import Bool, Input
 from outings.notifications import selectors, services, texts
 from outings.notifications.models import EmailPreferences, Notification
 
@@ -64,10 +64,11 @@ class EmailPreferencesSchema(Schema):
 
 
 class EmailPreferencesPatch(Input):
-    bookings: bool | None = None
-    messages: bool | None = Field(default=None, description=NO_MESSAGES_YET)
-    listings: bool | None = None
-    waitlist: bool | None = None
+    # JSON booleans only (Bool): lax `bool` took "off", "no", 0 or "1" for one.
+    bookings: Bool | None = None
+    messages: Bool | None = Field(default=None, description=NO_MESSAGES_YET)
+    listings: Bool | None = None
+    waitlist: Bool | None = None
 
 
 @router.get("/notifications", response={200: Paged[NotificationOut], **responses(400, 401, 429)})

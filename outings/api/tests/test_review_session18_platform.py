@@ -13,8 +13,8 @@ from outings.accounts.services import create_api_token
 from outings.api.models import IdempotencyKey
 from outings.api.tests.helpers import bearer, error_of
 from outings.bookings.models import Booking
-from outings.catalog.models import ListingPhoto
-from outings.catalog.tests.factories import ListingFactory, SlotFactory
+from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.tests.factories import ListingFactory, SlotFactory, category
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +230,55 @@ def test_a_session_write_without_csrf_whose_multipart_body_cannot_be_read_is_a_4
     assert response.status_code in (400, 403)
     error_of(response)
     assert ApiToken.objects.filter(user=guest).count() == 0
+
+
+@pytest.mark.parametrize("value", ['"off"', '"false"', '"no"', "0", "1", '"1"', "1.0"])
+def test_an_email_preference_must_be_a_json_boolean(client, guest, guest_token, value):
+    """In a JSON body a boolean must be a boolean (docs/api.md, "Errors"): pydantic's lax mode
+    took "off", "no", 0 or "1" for one, so a client that sent the wrong type had a topic turned
+    off or on by a guess."""
+    before = client.get("/api/v1/notifications/email-preferences", **bearer(guest_token)).json()
+
+    response = client.patch(
+        "/api/v1/notifications/email-preferences",
+        data=f'{{"bookings": {value}}}',
+        content_type="application/json",
+        **bearer(guest_token),
+    )
+
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"body.payload.bookings"}
+    after = client.get("/api/v1/notifications/email-preferences", **bearer(guest_token)).json()
+    assert after == before
+
+
+@pytest.mark.parametrize("field", ["latitude", "longitude"])
+@pytest.mark.parametrize("value", ['"43.6"', "true", "false"])
+def test_a_listings_coordinates_must_be_json_numbers(client, host_user, token_for, field, value):
+    """`true` for a latitude was read as 1.0 and "43.6" as 43.6: a listing placed by a guess
+    (a wrong type in a JSON body is a 400, docs/api.md)."""
+    category()
+    body = {
+        "title": "A walk",
+        "category": "tours",
+        "duration_minutes": 60,
+        "price_amount": 1000,
+        "currency": "EUR",
+        "address": "Front St",
+        "city": "Toronto",
+        "country_code": "CA",
+        "latitude": 43.6,
+        "longitude": -79.4,
+    }
+    text = json.dumps(body).replace(f'"{field}": {body[field]}', f'"{field}": {value}')
+
+    response = client.post(
+        "/api/v1/host/listings",
+        data=text,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for(host_user)}"},
+    )
+
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {f"body.payload.{field}"}
+    assert not Listing.objects.exists()

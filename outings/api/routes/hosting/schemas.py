@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from ninja import Field, Schema
 
 from outings.api.pagination import Paged, cursor_after
-from outings.api.schemas import MAX_PRICE, Bool, Input, Int, LocalTime, OptionalInt, Text
+from outings.api.schemas import MAX_PRICE, Bool, Float, Input, Int, LocalTime, OptionalInt, Text
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
 from outings.catalog.services import CURRENCIES, LIMITS, MAX_CUTOFF_HOURS, ListingData
@@ -44,8 +44,8 @@ class ListingIn(Input):
     address: Text = Field(min_length=1, max_length=LIMITS["address"])
     city: Text = Field(min_length=1, max_length=LIMITS["city"])
     country_code: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2.")
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: Float = Field(ge=-90, le=90)
+    longitude: Float = Field(ge=-180, le=180)
     meeting_point: Text = Field("", max_length=LIMITS["meeting_point"])
     cancellation_policy: Policy = "flexible"
     included: Text = Field("", max_length=LIMITS["included"])
