@@ -1,7 +1,8 @@
 """What the API reads and writes. Input schemas forbid unknown fields."""
 
 import enum
-from datetime import datetime, time
+import re
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
@@ -40,6 +41,20 @@ OptionalInt = Annotated[int | None, BeforeValidator(_a_json_number)]
 # The same for a number with a fraction: lax `float` took `true` for 1.0 and "43.6" for 43.6.
 Float = Annotated[float, BeforeValidator(_a_json_number)]
 Bool = Annotated[bool, Strict()]
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _a_json_date(value: Any) -> Any:
+    if not isinstance(value, str) or not DAY.fullmatch(value):
+        raise ValueError("Input should be a date, YYYY-MM-DD")
+    return value
+
+
+# A day in a JSON body is written "YYYY-MM-DD" (JSON Schema's `date`): lax `date` also took a
+# Unix time or a date-time that falls on a UTC midnight, and refused every other one.
+Day = Annotated[date, BeforeValidator(_a_json_date)]
 
 
 class Input(Schema):

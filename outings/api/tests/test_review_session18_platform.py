@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import UTC, date, datetime
 
 import pytest
 from django.conf import settings
@@ -15,6 +16,7 @@ from outings.api.tests.helpers import bearer, error_of
 from outings.bookings.models import Booking
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, category
+from outings.scheduling.models import Schedule, ScheduleException
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +284,58 @@ def test_a_listings_coordinates_must_be_json_numbers(client, host_user, token_fo
     assert response.status_code == 400
     assert set(error_of(response)["fields"]) == {f"body.payload.{field}"}
     assert not Listing.objects.exists()
+
+
+MONDAY = date(2031, 1, 6)
+MIDNIGHT = int(datetime(2031, 1, 6, tzinfo=UTC).timestamp())  # a number pydantic took for it
+
+
+@pytest.mark.parametrize(
+    "value", [MIDNIGHT, float(MIDNIGHT), "2031-01-06T00:00:00", "2031-01-06T00:00:00Z"]
+)
+def test_a_schedules_first_day_must_be_a_date_written_as_one(client, host_user, token_for, value):
+    """A date in a JSON body is "YYYY-MM-DD" (JSON Schema's `date`): pydantic's lax mode also
+    took a Unix time that falls on a UTC midnight, and a date-time at midnight, for a day, and
+    refused every other one: a client sending the wrong type was answered by a guess."""
+    listing = ListingFactory.create(host=host_user.host_profile)
+    body = {"weekdays": [0], "start_times": ["10:00"], "valid_from": value, "capacity": 5}
+
+    response = client.post(
+        f"/api/v1/host/listings/{listing.pk}/schedules",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for(host_user)}"},
+    )
+
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"body.payload.valid_from"}
+    assert not Schedule.objects.exists()
+
+
+def test_an_exceptions_day_must_be_a_date_written_as_one(client, host_user, token_for):
+    listing = ListingFactory.create(host=host_user.host_profile)
+    auth = {"Authorization": f"Bearer {token_for(host_user)}"}
+    body = {
+        "weekdays": [0],
+        "start_times": ["10:00"],
+        "valid_from": MONDAY.isoformat(),
+        "capacity": 5,
+    }
+    made = client.post(
+        f"/api/v1/host/listings/{listing.pk}/schedules",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=auth,
+    )
+    assert made.status_code == 201, made.content
+
+    response = client.post(
+        f"/api/v1/host/listings/{listing.pk}/schedules/{made.json()['id']}/exceptions",
+        data=json.dumps({"day": MIDNIGHT, "action": "cancel"}),
+        content_type="application/json",
+        headers=auth,
+    )
+
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"body.payload.day"}
+    assert not ScheduleException.objects.exists()

@@ -9,7 +9,17 @@ from django.db.models import Prefetch, QuerySet
 from ninja import Field, Schema
 
 from outings.api.pagination import Paged, cursor_after
-from outings.api.schemas import MAX_PRICE, Bool, Float, Input, Int, LocalTime, OptionalInt, Text
+from outings.api.schemas import (
+    MAX_PRICE,
+    Bool,
+    Day,
+    Float,
+    Input,
+    Int,
+    LocalTime,
+    OptionalInt,
+    Text,
+)
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
 from outings.catalog.services import CURRENCIES, LIMITS, MAX_CUTOFF_HOURS, ListingData
@@ -182,8 +192,8 @@ class ScheduleIn(Input):
         default_factory=list, max_length=7, description="0 is Monday; ignored for 'once'."
     )
     start_times: list[LocalTime] = Field(min_length=1, max_length=MAX_START_TIMES)
-    valid_from: date = Field(description="The first day, or the date of a one-off.")
-    valid_until: date | None = None
+    valid_from: Day = Field(description="The first day, or the date of a one-off.")
+    valid_until: Day | None = None
     capacity: Int = Field(ge=1, le=MAX_CAPACITY)
 
     def to_data(self) -> ScheduleData:
@@ -202,7 +212,7 @@ class ScheduleUpdateIn(ScheduleIn):
 
 
 class ExceptionIn(Input):
-    day: date
+    day: Day
     start_time: LocalTime | None = Field(None, description="Empty: every start of the day.")
     action: Literal["cancel", "move"]
     new_time: LocalTime | None = None
