@@ -664,6 +664,10 @@ BOOKINGS_REQUEST_HOURS = env.int("BOOKINGS_REQUEST_HOURS", default=24)
 # A waiting-list offer is held this long (never past the start).
 BOOKINGS_WAITLIST_OFFER_MINUTES = env.int("BOOKINGS_WAITLIST_OFFER_MINUTES", default=120)
 BOOKINGS_REMINDER_HOURS = env.int("BOOKINGS_REMINDER_HOURS", default=24)
+# A transfer offer mails an address the guest names: each booking's guest makes this many offers
+# of it at most, and this many in any 24 hours across their bookings (docs/bookings.md).
+BOOKINGS_TRANSFERS_PER_BOOKING = env.int("BOOKINGS_TRANSFERS_PER_BOOKING", default=3)
+BOOKINGS_TRANSFERS_PER_DAY = env.int("BOOKINGS_TRANSFERS_PER_DAY", default=10)
 # One of outings.bookings.payments.PROVIDERS; "venue": pay at the venue, nothing charged online.
 BOOKINGS_PAYMENT_PROVIDER = env.str("BOOKINGS_PAYMENT_PROVIDER", default="venue")
 if BOOKINGS_PAYMENT_PROVIDER not in PROVIDERS:  # else every confirmation is a 500

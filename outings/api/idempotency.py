@@ -13,7 +13,9 @@ Claiming a key is one `INSERT ... ON CONFLICT DO NOTHING RETURNING id`: the uniq
 action and the recording of its response commit in one transaction, so a key is never "done"
 without its effect nor the effect without the key. A request that fails with a rule violation
 (a DomainError, 4xx) records that answer too; one that crashes releases the key for a retry, and
-a key left in flight by a dead process is taken over after API_IDEMPOTENCY_LOCK_SECONDS.
+a key left in flight by a dead process is taken over after API_IDEMPOTENCY_LOCK_SECONDS. A
+refusal that says when to retry (Retry-After: a 429) is not recorded either: the key is free for
+that retry.
 
 Request validation (body shape, authentication, throttling) happens before the key is claimed,
 so a rejected malformed request does not use the key up.
@@ -119,6 +121,10 @@ def _respond(
             _complete(key_id, response)
     except DomainError as exc:
         response = domain_error_response(exc)
+        if getattr(exc, "retry_after", None) is not None:
+            # "Retry later" (429 throttled): the retry must act then, not replay this answer.
+            IdempotencyKey.objects.filter(pk=key_id).delete()
+            return response
         _complete(key_id, response)
         return response
     except BaseException:

@@ -94,3 +94,30 @@ class TransferNotForYou(DomainError):
     message = gettext_noop(
         "This transfer was sent to another email address; log in with that address."
     )
+
+
+class TransferLimitReached(DomainError):
+    """The booking's guest has offered it BOOKINGS_TRANSFERS_PER_BOOKING times: every offer mails
+    an address of their choosing, so a booking is not a way to mail address after address. It
+    never lifts (409, not 429)."""
+
+    code = "transfer_limit"
+    status_code = 409
+    message = gettext_noop(
+        "This booking has been offered to someone else too many times; it cannot be offered again."
+    )
+
+
+class TransfersThrottled(DomainError):
+    """The guest made BOOKINGS_TRANSFERS_PER_DAY offers in the last 24 hours; `retry_after`: the
+    whole seconds until the next one may go (the API's Retry-After)."""
+
+    code = "throttled"
+    status_code = 429
+    message = gettext_noop(
+        "You have offered bookings to too many addresses in the last 24 hours. Try again later."
+    )
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after

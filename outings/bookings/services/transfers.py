@@ -4,12 +4,14 @@ The secret of the link is only in the mail; the database keeps its sha256 (the o
 carries the mail erases it once the mail has gone)."""
 
 import hashlib
+import math
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import User
@@ -18,13 +20,19 @@ from outings.bookings.errors import (
     InvalidBookingState,
     InvalidTransfer,
     InvalidTransferLink,
+    TransferLimitReached,
     TransferNotForYou,
+    TransfersThrottled,
 )
 from outings.bookings.models import Booking, Transfer
 from outings.bookings.services.core import locked, record, start_locked
 from outings.common.errors import NotFound
 
 EMAIL_MAX = 254
+# A guest's offers are counted under a transaction-level advisory lock (this class, the guest's
+# id): two offers of two of their bookings at once are counted one after the other.
+OFFERS_LOCK_CLASS = 0x7472
+OFFERS_WINDOW = timedelta(hours=24)
 
 
 def _digest(secret: str) -> str:
@@ -52,6 +60,34 @@ def _transferable_locked(booking: Booking | None, *, now: datetime) -> Booking:
     return _transferable(booking, now=now)
 
 
+def _check_offer_limits(*, booking: Booking, guest: User, now: datetime) -> None:
+    """Refuse a new offer over the limits: every offer mails an address the guest chose, with
+    their name in it, so it must not be a way to make the site mail anyone at will. At most
+    BOOKINGS_TRANSFERS_PER_BOOKING offers of one booking by its guest (TransferLimitReached: it
+    never lifts) and BOOKINGS_TRANSFERS_PER_DAY offers by the guest in any 24 hours
+    (TransfersThrottled, with the seconds until the oldest of them is a day old). Counted from
+    the transfer rows, each an offer that was mailed. Call holding the booking's lock (its
+    offers are counted under it); takes the guest's offers lock for the rest."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [OFFERS_LOCK_CLASS, guest.pk % 2**31]
+        )
+    offers = Transfer.objects.filter(from_user=guest)
+    per_booking = settings.BOOKINGS_TRANSFERS_PER_BOOKING
+    if offers.filter(booking=booking)[:per_booking].count() >= per_booking:
+        raise TransferLimitReached()
+    per_day = settings.BOOKINGS_TRANSFERS_PER_DAY
+    recent = list(
+        offers.filter(created_at__gt=now - OFFERS_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:per_day]
+    )
+    if len(recent) >= per_day:
+        # Once the per_day-th latest offer is a day old, fewer than per_day are left in the day.
+        wait = recent[per_day - 1] + OFFERS_WINDOW - now
+        raise TransfersThrottled(retry_after=max(1, math.ceil(wait.total_seconds())))
+
+
 @transaction.atomic
 def offer_transfer(
     *, guest: User, reference: str, to_email: str, now: datetime
@@ -59,7 +95,8 @@ def offer_transfer(
     """Offer the guest's confirmed booking to `to_email`; a pending offer to someone else is
     withdrawn. Returns the transfer and the link's secret (mailed, never stored). An offer to
     the address of the pending one (any case) is answered with that offer and mails nothing
-    (secret ""): a double click or a retry must not withdraw the link already mailed."""
+    (secret ""): a double click or a retry must not withdraw the link already mailed. A new
+    offer over the guest's limits is refused (_check_offer_limits) and changes nothing."""
     address = to_email.strip()
     try:
         if len(address) > EMAIL_MAX:
@@ -76,6 +113,7 @@ def offer_transfer(
     already = pending.filter(to_email__iexact=address).select_related("booking").first()
     if already is not None:
         return already, ""
+    _check_offer_limits(booking=booking, guest=guest, now=now)
     pending.update(status=Transfer.Status.WITHDRAWN, decided_at=now)
     secret = secrets.token_urlsafe(24)
     transfer = Transfer.objects.create(

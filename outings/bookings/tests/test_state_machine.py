@@ -18,6 +18,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, Phase, settings
@@ -38,7 +39,9 @@ from outings.bookings.errors import (
     InvalidTransfer,
     InvalidTransferLink,
     SlotFull,
+    TransferLimitReached,
     TransferNotForYou,
+    TransfersThrottled,
 )
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.services.seats import release_seats
@@ -358,6 +361,16 @@ class BookingMachine(RuleBasedStateMachine):
             )
         except (InvalidBookingState, InvalidTransfer):
             assert booking.status != Status.CONFIRMED or booking.guest == self.guests[to]
+            return
+        except (TransferLimitReached, TransfersThrottled):
+            # The guest's limits (docs/bookings.md "Transfers"): refused only when reached.
+            offers = Transfer.objects.filter(from_user=booking.guest)
+            per_booking = offers.filter(booking=booking).count()
+            today = offers.filter(created_at__gt=self.now - timedelta(hours=24)).count()
+            assert (
+                per_booking >= django_settings.BOOKINGS_TRANSFERS_PER_BOOKING
+                or today >= django_settings.BOOKINGS_TRANSFERS_PER_DAY
+            )
             return
         assert booking.status == Status.CONFIRMED
         self.transfers.append((secret, to))
