@@ -35,6 +35,10 @@ TOKEN_PREFIX = "out_"  # noqa: S105 - a public marker, not a secret
 TOKEN_PATTERN = re.compile(r"^out_[A-Za-z0-9_-]{43}$")
 DISPLAY_PREFIX_LENGTH = 12  # "out_" and 8 random characters: 48 of 256 bits, not a secret
 MAX_ACTIVE_TOKENS = 50
+# What staff need to suspend or reinstate a host: the "change" permission of the admin's "Host
+# moderation" (hosting.HostModeration, the admin action asks for it); being staff only lets them
+# into the admin.
+MODERATE_HOSTS = "hosting.change_hostmoderation"
 # Writing last_used_at on every request would turn each read into a write; once a minute is
 # precise enough to tell a user which token is still in use.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -288,7 +292,8 @@ def reinstate_host(*, staff: User, host_id: int, reason: str = "") -> HostProfil
 def _set_suspension(
     *, staff: User, host_id: int, reason: str, suspended_at: datetime | None
 ) -> HostProfile:
-    if not staff.is_staff:
+    """Staff without MODERATE_HOSTS (suspend_host, reinstate_host): StaffOnly."""
+    if not (staff.is_staff and staff.has_perm(MODERATE_HOSTS)):
         raise StaffOnly()
     if "\x00" in reason:  # PostgreSQL refuses it in a text
         raise InvalidHostProfile(fields={"reason": [_("Must not contain NUL characters.")]})

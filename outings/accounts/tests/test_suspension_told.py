@@ -34,7 +34,9 @@ REINSTATED = "Your host account is active again: your published listings are bac
 
 @pytest.fixture
 def staff() -> User:
-    return UserFactory.create(is_staff=True, first_name="Mo")
+    return UserFactory.create(
+        is_staff=True, first_name="Mo", permissions=["hosting.change_hostmoderation"]
+    )
 
 
 @pytest.fixture

@@ -30,6 +30,9 @@ Party = Booking.Party
 REASON_MAX = 1000
 # What staff need to cancel a booking (API or admin): being staff only lets them into the admin.
 CANCEL_AS_STAFF = "bookings.change_booking"
+# What staff need to cancel a date: the permission to change dates (the admin's action on
+# "Slots" asks for it).
+CANCEL_DATES_AS_STAFF = "scheduling.change_slot"
 
 # (hours before the start, percent refunded) from the most generous step down; docs/hosting.md.
 REFUND_STEPS: dict[str, list[tuple[int, int]]] = {
@@ -263,8 +266,10 @@ def cancel_slot_as_staff(*, staff: User, slot_id: int, reason: str, now: datetim
     """Staff cancel any date, booked or not (the admin's "Cancel dates" action): as a host's
     cancellation, every guest is told and due a full refund, whoever waits for a seat is told,
     and each booking's cancellation is recorded with the staff member's name (by staff, not
-    counted against the host, who is told of each, as of a guest's)."""
-    if not staff.is_staff or not Slot.objects.filter(pk=slot_id).exists():
+    counted against the host, who is told of each, as of a guest's). Staff without
+    CANCEL_DATES_AS_STAFF, or anyone else: NotFound, as for a date that does not exist."""
+    may = staff.is_staff and staff.has_perm(CANCEL_DATES_AS_STAFF)
+    if not may or not Slot.objects.filter(pk=slot_id).exists():
         raise NotFound(_("There is no such date."))
     return _close_open_slot(
         slot_id=slot_id, by=Party.STAFF, actor=staff, reason=reason[:REASON_MAX], now=now

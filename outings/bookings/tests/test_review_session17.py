@@ -125,7 +125,7 @@ def test_a_reason_staff_type_stays_as_they_typed_it(guest: User, sink: SmtpSink)
     """Pinned: a person's reason is theirs, shown as typed to every reader (it is not ours to
     translate), including one that happens to be in another language than the reader's."""
     slot, booking = session14.toronto_date(guest)
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["scheduling.change_slot"])
 
     services.cancel_slot_as_staff(
         staff=staff, slot_id=slot.pk, reason="Sturm über dem See.", now=timezone.now()

@@ -58,7 +58,7 @@ def cancelled_in_the_admin_in_german(guest: User) -> tuple[User, User]:
     the admin as it was before 0008: the reason in German. The host, and A."""
     slot, _booking = session14.toronto_date(guest)
     OutboxMessage.objects.filter(kind=emails.KIND).update(status=OutboxMessage.Status.DONE)
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["scheduling.change_slot"])
     services.cancel_slot_as_staff(staff=staff, slot_id=slot.pk, reason=IN_THE_ADMIN_DE, now=now())
     return slot.listing.host.user, guest
 
@@ -95,7 +95,7 @@ def test_the_english_text_staff_stored_unmarked_reads_in_german_too(guest: User)
     """Staff reading English stored the English text, unmarked: a host reading German read it
     in English. It is marked as ours."""
     slot, _booking = session14.toronto_date(guest)
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["scheduling.change_slot"])
     services.cancel_slot_as_staff(staff=staff, slot_id=slot.pk, reason=IN_THE_ADMIN, now=now())
     host = slot.listing.host.user
     notice = Notification.objects.get(user=host, kind=Kind.SLOT_CANCELLED)
@@ -111,7 +111,7 @@ def test_the_english_text_staff_stored_unmarked_reads_in_german_too(guest: User)
 def test_a_reason_a_person_typed_is_left_as_typed(guest: User) -> None:
     """Pinned: staff's own words are theirs, in every notice and mail."""
     slot, _booking = session14.toronto_date(guest)
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["scheduling.change_slot"])
     services.cancel_slot_as_staff(
         staff=staff, slot_id=slot.pk, reason="Sturm über dem See.", now=now()
     )

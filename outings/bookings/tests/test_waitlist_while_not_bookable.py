@@ -58,7 +58,7 @@ def test_seats_freed_while_the_host_is_suspended_wait_for_the_reinstatement(
     guest: User, host: HostProfile, listing: Listing
 ) -> None:
     _slot, booked, entry = full_with_a_waiter(guest, listing)
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["hosting.change_hostmoderation"])
     account_services.suspend_host(
         staff=staff, host_id=host.pk, reason="checking", now=timezone.now()
     )

@@ -34,6 +34,11 @@ from outings.notifications.services import notify
 from outings.scheduling import services as schedule_services
 from outings.scheduling.models import Slot
 
+# What staff need to approve or send back a listing: the "change" permission of the admin's
+# "Listings to review" (hosting.ListingReview, the admin action asks for it); being staff only
+# lets them into the admin.
+REVIEW_AS_STAFF = "hosting.change_listingreview"
+
 Status = Listing.Status
 
 
@@ -303,8 +308,8 @@ def approve_listing(
     """Staff: publish a submitted listing, and tell its host (inbox and mail, with a link to it
     on the site). With `reviewed_version`, the version staff read: if the host changed the
     listing since (an edit moves its version), nothing is published and ListingConflict says
-    so, so that what goes live is what was reviewed."""
-    if not staff.is_staff:
+    so, so that what goes live is what was reviewed. Staff without REVIEW_AS_STAFF: StaffOnly."""
+    if not (staff.is_staff and staff.has_perm(REVIEW_AS_STAFF)):
         raise StaffOnly()
     listing = _move(
         listing_id=listing_id,
@@ -323,8 +328,9 @@ def approve_listing(
 @transaction.atomic
 def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
     """Staff: send a submitted listing back to draft, telling the host why (inbox and mail,
-    with the reason and a link to edit the listing and submit it again)."""
-    if not staff.is_staff:
+    with the reason and a link to edit the listing and submit it again). Staff without
+    REVIEW_AS_STAFF: StaffOnly."""
+    if not (staff.is_staff and staff.has_perm(REVIEW_AS_STAFF)):
         raise StaffOnly()
     reason = reason.strip()
     if not reason:

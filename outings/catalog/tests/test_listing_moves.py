@@ -354,7 +354,7 @@ def test_a_refused_move_writes_nothing_and_tells_nobody(django_capture_on_commit
 def test_staff_approving_and_a_host_archiving_a_draft_or_a_published_listing(
     django_capture_on_commit_callbacks,
 ):
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["hosting.change_listingreview"])
     host: HostProfile = HostProfileFactory.create()
     submitted = ListingFactory.create(host=host, status=Status.SUBMITTED)
     draft = ListingFactory.create(host=host, status=Status.DRAFT)

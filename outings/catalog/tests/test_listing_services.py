@@ -38,7 +38,7 @@ def host():
 
 @pytest.fixture
 def staff():
-    return UserFactory.create(is_staff=True)
+    return UserFactory.create(is_staff=True, permissions=["hosting.change_listingreview"])
 
 
 def test_a_new_listing_is_a_draft_with_rendered_description_and_zone_from_its_point(host):

@@ -57,7 +57,7 @@ def decided_while_moved(decide: Callable[[User, Listing], Any]) -> tuple[Listing
     """`decide` on a submitted listing whose row another staff member's move to a new host holds
     locked; the move commits while the decision waits for it. The listing, the new host's user
     and what the decision returned (or raised)."""
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["hosting.change_listingreview"])
     listing = ListingFactory.create(status=Status.SUBMITTED, title="Harbour walk")
     new_host = HostProfileFactory.create()
     outcome: dict[str, Any] = {}

@@ -35,7 +35,9 @@ SENT_BACK = "“Harbour walk” needs changes before it can be published."
 
 @pytest.fixture
 def staff() -> User:
-    return UserFactory.create(is_staff=True, first_name="Mo")
+    return UserFactory.create(
+        is_staff=True, first_name="Mo", permissions=["hosting.change_listingreview"]
+    )
 
 
 class RolledBack(Exception):

@@ -214,7 +214,7 @@ def test_uploading_photos_keeps_the_good_ones_and_names_the_bad(host_client, hos
 def test_the_dashboard_shows_states_next_slots_and_what_needs_attention(
     host_client, host, django_assert_max_num_queries
 ):
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["hosting.change_listingreview"])
     rejected = ListingFactory.create(
         host=host, status=Listing.Status.SUBMITTED, title="Rejected walk"
     )
@@ -246,7 +246,10 @@ def test_a_suspended_hosts_listings_and_profile_vanish_at_once(client, host):
     assert client.get(f"/host/people/{host.pk}/").status_code == 200
 
     suspend_host(
-        staff=UserFactory.create(is_staff=True), host_id=host.pk, reason="Spam", now=timezone.now()
+        staff=UserFactory.create(is_staff=True, permissions=["hosting.change_hostmoderation"]),
+        host_id=host.pk,
+        reason="Spam",
+        now=timezone.now(),
     )
 
     assert client.get(f"/things-to-do/{listing.pk}/").status_code == 404
@@ -258,7 +261,7 @@ def test_a_suspended_hosts_listings_and_profile_vanish_at_once(client, host):
 def test_suspending_a_suspended_host_again_changes_nothing(host):
     """Two staff (or one host selected twice) suspend the same host: the suspension keeps its
     first date and reason, and the audit has one entry, not one from a state to itself."""
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["hosting.change_hostmoderation"])
     first = timezone.now()
     suspend_host(staff=staff, host_id=host.pk, reason="Spam", now=first)
 

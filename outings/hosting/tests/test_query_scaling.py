@@ -65,7 +65,7 @@ def photo(listing: Listing, status: str = ListingPhoto.Status.READY) -> ListingP
 def listings_of(host: HostProfile, n: int) -> None:
     """`n` listings of the host, each in its own category, with photos and dates; the odd ones
     take requests (an open one on the dashboard), every third was sent back with a reason."""
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=["hosting.change_listingreview"])
     for _ in range(n):
         i = next(_serial)
         listing = ListingFactory.create(

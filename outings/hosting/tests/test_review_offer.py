@@ -40,7 +40,10 @@ def test_a_suspended_host_cannot_change_their_public_profile(host_client, host):
     suspended for spam can still rewrite the name, bio and photo that guests see on their
     bookings and that go public again on reinstatement."""
     suspend_host(
-        staff=UserFactory.create(is_staff=True), host_id=host.pk, reason="Spam", now=timezone.now()
+        staff=UserFactory.create(is_staff=True, permissions=["hosting.change_hostmoderation"]),
+        host_id=host.pk,
+        reason="Spam",
+        now=timezone.now(),
     )
     before = (host.display_name, host.bio)
 

@@ -4,6 +4,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import Permission
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
@@ -164,6 +165,9 @@ def test_a_listing_socket_is_closed_with_4404_when_its_host_is_suspended(other):
     listing = ListingFactory.create()
     other.is_staff = True
     other.save(update_fields=["is_staff"])
+    other.user_permissions.add(
+        Permission.objects.get(content_type__app_label="hosting", codename="change_hostmoderation")
+    )
 
     def suspend() -> None:
         try:

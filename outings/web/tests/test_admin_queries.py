@@ -41,7 +41,9 @@ def rows(n: int) -> None:
     submitted, one sent back by staff), a rule and a date each, bookings by other guests (one
     cancelled by staff, one handed on), a waiting list, and the outbox's mail about them."""
     staff = UserFactory.create(
-        is_staff=True, username=f"staff{next(_serial)}", permissions=["bookings.change_booking"]
+        is_staff=True,
+        username=f"staff{next(_serial)}",
+        permissions=["bookings.change_booking", "hosting.change_listingreview"],
     )
     Group.objects.get_or_create(name="Moderators")
     now = timezone.now()
