@@ -668,6 +668,12 @@ BOOKINGS_REMINDER_HOURS = env.int("BOOKINGS_REMINDER_HOURS", default=24)
 # of it at most, and this many in any 24 hours across their bookings (docs/bookings.md).
 BOOKINGS_TRANSFERS_PER_BOOKING = env.int("BOOKINGS_TRANSFERS_PER_BOOKING", default=3)
 BOOKINGS_TRANSFERS_PER_DAY = env.int("BOOKINGS_TRANSFERS_PER_DAY", default=10)
+for _name, _limit in [
+    ("BOOKINGS_TRANSFERS_PER_BOOKING", BOOKINGS_TRANSFERS_PER_BOOKING),
+    ("BOOKINGS_TRANSFERS_PER_DAY", BOOKINGS_TRANSFERS_PER_DAY),
+]:
+    if _limit < 1:  # no offer could go: 0 failed every offer with a 500
+        raise ImproperlyConfigured(f"{_name} must be a whole number of at least 1, not {_limit}")
 # One of outings.bookings.payments.PROVIDERS; "venue": pay at the venue, nothing charged online.
 BOOKINGS_PAYMENT_PROVIDER = env.str("BOOKINGS_PAYMENT_PROVIDER", default="venue")
 if BOOKINGS_PAYMENT_PROVIDER not in PROVIDERS:  # else every confirmation is a 500

@@ -21,6 +21,7 @@ from outings.bookings.tests.test_races_session13 import book, race
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import SlotFactory
 from outings.common.models import OutboxMessage
+from outings.common.tests.test_review_session13_ops import SERVICES, _refusal, _start
 from outings.scheduling.models import Slot
 
 DAY = timedelta(hours=24)
@@ -229,3 +230,19 @@ def test_two_offers_at_once_do_not_pass_the_days_limit_together(
     assert isinstance(two.error, TransfersThrottled)
     assert Transfer.objects.count() == 2
     assert mails_to("f2@example.org") == 0
+
+
+# --- The settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variable", ["BOOKINGS_TRANSFERS_PER_BOOKING", "BOOKINGS_TRANSFERS_PER_DAY"]
+)
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_limit_below_one_stops_the_start_naming_it(variable: str, value: str) -> None:
+    """A limit of 0 answered every offer with a 500 (no offer to wait for: IndexError), and a
+    negative one with Django's refusal of a negative slice: there is no limit that makes sense
+    below one offer."""
+    refusal = _refusal(_start(**SERVICES, **{variable: value}))
+
+    assert refusal == f"{variable} must be a whole number of at least 1, not {value}"
