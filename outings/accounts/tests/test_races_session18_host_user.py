@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from outings.accounts.models import HostProfile, User
-from outings.accounts.services import reinstate_host, suspend_host
+from outings.accounts.services import MODERATE_HOSTS, reinstate_host, suspend_host
 from outings.catalog.tests.factories import HostProfileFactory, UserFactory
 from outings.common.tests.connections import in_thread, until_waiting
 from outings.notifications.models import Notification
@@ -47,7 +47,7 @@ def test_a_suspension_waiting_for_the_profile_given_to_another_user_is_made_and_
     name: str,
 ) -> None:
     act, suspended_before, kind = ACTIONS[name]
-    staff = UserFactory.create(is_staff=True)
+    staff = UserFactory.create(is_staff=True, permissions=[MODERATE_HOSTS])
     host = HostProfileFactory.create(suspended_at=timezone.now() if suspended_before else None)
     new_user = UserFactory.create()
     outcome: dict[str, Any] = {}
