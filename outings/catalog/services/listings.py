@@ -422,10 +422,23 @@ def archive_listing(
     expected_version: int | Collection[int] | None = None,
 ) -> Listing:
     """Retire a listing for good. Refused while a future slot has seats taken: its bookings
-    are cancelled first, through the bookings app."""
+    are cancelled first, through the bookings app.
+
+    The seats are read under the row locks of the listing and then of its dates to come, in
+    start order (the app's lock order, docs/architecture.md): a hold or a confirm taking seats
+    at that moment holds its date's row until it commits, and is waited for and counted. Read
+    without the dates' locks (until session 18), seats not yet committed were not seen, and the
+    listing was archived with a live booking."""
     ensure_active(host)
-    own_listing(host=host, listing_id=listing_id)
-    if Slot.objects.filter(listing_id=listing_id, starts_at__gte=now, seats_taken__gt=0).exists():
+    if not Listing.objects.select_for_update(no_key=True).filter(pk=listing_id, host=host).exists():
+        raise NotFound()
+    seats = (
+        Slot.objects.select_for_update()
+        .filter(listing_id=listing_id, starts_at__gte=now)
+        .order_by("starts_at")
+        .values_list("seats_taken", flat=True)
+    )
+    if any(seats):
         raise InvalidTransition(_("This listing has upcoming bookings; it cannot be archived yet."))
     return _move(
         listing_id=listing_id,
