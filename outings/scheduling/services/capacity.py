@@ -42,7 +42,8 @@ def change_slot_capacity(
     never with seats taken, so a guest booking meanwhile refuses no edit (the seats are
     checked on their own: CapacityBelowSeatsTaken). A cancelled date's places stay as they
     were (SlotCancelled, after the version: a cancellation does not move it), and so do those
-    of a date that has begun by `now` (SlotStarted)."""
+    of a date that has begun by `now` (SlotStarted). An archived listing's dates are NotFound,
+    as its rules are: archiving is final."""
     ensure_active(host)
     refusal = rules.capacity_refusal(capacity)
     if refusal is not None:
@@ -51,13 +52,19 @@ def change_slot_capacity(
     if listing_id is not None:
         own = own.filter(listing_id=listing_id)
     # The listing's row lock first (update_listing's order: listing, then its dates), so that a
-    # smallest group raised at the same moment is either seen here or sees this capacity.
-    smallest_group, min_guests = (
+    # smallest group raised at the same moment is either seen here or sees this capacity. An
+    # archived listing's dates are refused as its rules are (schedules._own_listing_locked):
+    # read under this lock, so an archive committing meanwhile is seen.
+    listing = (
         Listing.objects.select_for_update(of=("self",), no_key=True)
         .filter(slots__in=own)
+        .exclude(status=Listing.Status.ARCHIVED)
         .values_list("min_group_size", "min_guests")
         .first()
-    ) or (0, 0)
+    )
+    if listing is None:
+        raise NotFound()
+    smallest_group, min_guests = listing
     slot = own.select_for_update(of=("self",)).select_related("listing").first()
     if slot is None:
         raise NotFound()
