@@ -3,8 +3,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +24,32 @@ from outings.common.errors import DomainError
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import ScheduleOverlap, SlotCancelled, SlotConflict, SlotStarted
-from outings.scheduling.services import follows_no_rule, times_corrected
+from outings.scheduling.services import (
+    delete_schedule_as_staff,
+    follows_no_rule,
+    times_corrected,
+)
+
+
+class RuleRefused(Exception):
+    """Staff's delete of a rule refused by the service: the rule, why, and what to do."""
+
+
+def _delete(schedule_id: int, *, listing_id: int) -> None:
+    try:
+        delete_schedule_as_staff(schedule_id=schedule_id, now=timezone.now())
+    except DomainError as error:
+        why = gettext("Rule %(rule)s of listing %(listing)s: %(reason)s") % {
+            "rule": schedule_id,
+            "listing": listing_id,
+            "reason": gettext(error.message),
+        }
+        if isinstance(error, rules.SlotHasBookings):
+            why += " " + gettext(
+                "Cancel its booked dates first (Scheduling → Slots, “Cancel, refunding every "
+                "guest in full”): its guests are told and refunded."
+            )
+        raise RuleRefused(why) from error
 
 
 @admin.register(Schedule)
@@ -49,12 +76,47 @@ class ScheduleAdmin(BigTableAdmin[Schedule]):
     # move its version. Saved here as posted, its dates did not follow until the hourly run,
     # nothing was checked (an overlap, places below a booking), and a host's edit based on the
     # version before silently overwrote it. Staff correct a date on the date (SlotAdmin), which
-    # then leaves its rule. (Deleting stays: a listing's deletion here deletes its rules.)
+    # then leaves its rule. Deleting stays (a listing's deletion here deletes its rules, and
+    # Django checks the delete permission of what cascades), through the host's service too.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Schedule | None = None) -> bool:
         return False
+
+    # A rule deleted as a row left its dates to come open, no longer any rule's (Slot.schedule
+    # is SET NULL), as if made by hand. Deleted through delete_schedule_as_staff, its unbooked
+    # dates to come go with it, as when its host removes it, and a rule with bookings to come
+    # is refused. The refusal, raised inside the transaction of the delete (Django's for one
+    # rule, response_action's for several: all of them or none, the log entries included), is
+    # answered with the rule and why, nothing deleted.
+    def delete_model(self, request: HttpRequest, obj: Schedule) -> None:
+        _delete(obj.pk, listing_id=obj.listing_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Schedule]) -> None:
+        for schedule_id, listing_id in queryset.order_by("pk").values_list("pk", "listing_id"):
+            _delete(schedule_id, listing_id=listing_id)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except RuleRefused as refused:
+            return self._refused(request, refused)
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Schedule], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
+        try:
+            with transaction.atomic():
+                return super().response_action(request, queryset, *args, **kwargs)
+        except RuleRefused as refused:
+            return self._refused(request, refused)
+
+    def _refused(self, request: HttpRequest, refused: RuleRefused) -> HttpResponseRedirect:
+        self.message_user(request, str(refused), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:scheduling_schedule_changelist"))
 
 
 TIMES = ("starts_at", "ends_at")

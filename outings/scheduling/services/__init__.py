@@ -33,6 +33,7 @@ from outings.scheduling.services.schedules import (
     add_schedule_exception,
     create_schedule,
     delete_schedule,
+    delete_schedule_as_staff,
     remove_schedule_exception,
     update_schedule,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "change_slot_capacity",
     "create_schedule",
     "delete_schedule",
+    "delete_schedule_as_staff",
     "desired_starts",
     "follow_listing_change",
     "follows_no_rule",

@@ -189,6 +189,32 @@ def delete_schedule(
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
     if expected_version is not None and not version_is_current(schedule.version, expected_version):
         raise ScheduleConflict(current=schedule, expected_version=highest_version(expected_version))
+    _remove(schedule, now=now)
+
+
+@transaction.atomic
+def delete_schedule_as_staff(*, schedule_id: int, now: datetime) -> None:
+    """Staff's removal of a rule (the schedule admin's delete): as its host's (delete_schedule),
+    whatever the listing's state or its host's, under the same locks in the same order (the
+    listing, then the rule, then its dates to come). NotFound for a rule gone meanwhile."""
+    listing_id = (
+        Schedule.objects.filter(pk=schedule_id).values_list("listing_id", flat=True).first()
+    )
+    if listing_id is None:
+        raise NotFound()
+    list(Listing.objects.select_for_update(no_key=True).filter(pk=listing_id).values_list("pk"))
+    # A rule given to another listing while this waited reads as gone: its lock was not taken.
+    rule = Schedule.objects.select_for_update().filter(pk=schedule_id, listing_id=listing_id)
+    schedule = rule.first()
+    if schedule is None:
+        raise NotFound()
+    _remove(schedule, now=now)
+
+
+def _remove(schedule: Schedule, *, now: datetime) -> None:
+    """Delete `schedule` (its row locked, and its listing's) and retire its unbooked dates to
+    come; SlotHasBookings while one of them has seats taken. Past dates stay, without their
+    rule, as the record of what happened."""
     future = _future_slots_locked(schedule=schedule, now=now)
     if future.filter(seats_taken__gt=0).exists():
         raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
