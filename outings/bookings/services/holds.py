@@ -252,8 +252,14 @@ def _closed_meanwhile(*, slot_id: int, now: datetime) -> Closed | None:
     check of the date made under its row lock, where the host cancelling it or staff moving its
     start may have just committed; the date the caller loaded is from before that lock, so it
     is read again (a new statement: it sees that commit). Read only on a refusal: a hold or a
-    confirm that takes its seats reads the date once."""
-    status, starts_at = Slot.objects.filter(pk=slot_id).values_list("status", "starts_at").get()
+    confirm that takes its seats reads the date once. A date no longer there was removed with
+    its rule while the hold waited for its row (the removal deletes the unbooked dates to
+    come): "cancelled" too, as it is for the guest (it was Slot.DoesNotExist, a 500, until
+    session 18)."""
+    row = Slot.objects.filter(pk=slot_id).values_list("status", "starts_at").first()
+    if row is None:
+        return "cancelled"
+    status, starts_at = row
     return closed_date(status=status, starts_at=starts_at, now=now)
 
 

@@ -6,7 +6,6 @@ not seen, the listing was archived and the hold committed after it, an archived 
 live booking. It now locks the listing, then its dates to come (the app's lock order), and
 reads their seats under those locks: a hold in flight is waited for and counted."""
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from outings.catalog import services
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import InvalidTransition
 from outings.catalog.tests.factories import SlotFactory, UserFactory
-from outings.common.tests.connections import in_thread, lock_waiters
+from outings.common.tests.connections import in_thread, until_waiting_or_done
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -43,11 +42,7 @@ def test_an_archive_while_a_hold_takes_seats_waits_for_it_and_is_refused() -> No
                 host=listing.host, listing_id=listing.pk, actor=listing.host.user, now=NOW
             ),
         )
-        # The archive either waits for the date's row (locked) or goes ahead without it.
-        deadline = time.monotonic() + 10
-        while archive.is_alive() and lock_waiters() < 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        until_waiting_or_done(archive)  # or done: without the lock it goes ahead
     archive.join(timeout=10)
 
     assert isinstance(outcome["archive"], InvalidTransition), outcome["archive"]

@@ -59,3 +59,12 @@ def until_waiting(count: int) -> None:
     while lock_waiters() < count:
         assert time.monotonic() < deadline, f"never {count} sessions waiting for a lock"
         time.sleep(0.02)
+
+
+def until_waiting_or_done(thread: threading.Thread, count: int = 1) -> None:
+    """Wait (10 s at most) until `count` sessions wait for a lock or `thread` has ended: for a
+    race that the code under test may not see (it takes no lock, and runs to its end)."""
+    deadline = time.monotonic() + 10
+    while thread.is_alive() and lock_waiters() < count:
+        assert time.monotonic() < deadline, f"never {count} sessions waiting for a lock"
+        time.sleep(0.02)
