@@ -422,25 +422,29 @@ def archive_listing(
     expected_version: int | Collection[int] | None = None,
 ) -> Listing:
     """Retire a listing for good. Refused while a future slot has seats taken: its bookings
-    are cancelled first, through the bookings app.
+    are cancelled first, through the bookings app. Its open dates to come, all unbooked then,
+    go off sale as a removed rule's do (scheduling.services.retire: deleted, or cancelled
+    where a lapsed booking names one or guests wait on one, who are told).
 
     The seats are read under the row locks of the listing and then of its dates to come, in
     start order (the app's lock order, docs/architecture.md): a hold or a confirm taking seats
     at that moment holds its date's row until it commits, and is waited for and counted. Read
     without the dates' locks (until session 18), seats not yet committed were not seen, and the
-    listing was archived with a live booking."""
+    listing was archived with a live booking. A hold that read the listing as public before
+    and waits for a date's row finds the date gone (its seat UPDATE checks the date, not the
+    listing): left open, it took its seats on the archived listing."""
     ensure_active(host)
     if not Listing.objects.select_for_update(no_key=True).filter(pk=listing_id, host=host).exists():
         raise NotFound()
-    seats = (
+    dates = list(
         Slot.objects.select_for_update()
         .filter(listing_id=listing_id, starts_at__gte=now)
         .order_by("starts_at")
-        .values_list("seats_taken", flat=True)
+        .values_list("pk", "status", "seats_taken")
     )
-    if any(seats):
+    if any(seats_taken for _pk, _status, seats_taken in dates):
         raise InvalidTransition(_("This listing has upcoming bookings; it cannot be archived yet."))
-    return _move(
+    listing = _move(
         listing_id=listing_id,
         host=host,
         allowed_from=[Status.DRAFT, Status.SUBMITTED, Status.PUBLISHED, Status.PAUSED],
@@ -449,3 +453,7 @@ def archive_listing(
         actor=actor,
         expected_version=expected_version,
     )
+    schedule_services.retire(
+        [pk for pk, status, _seats in dates if status == Slot.Status.OPEN], now=now
+    )
+    return listing

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from outings.api.tests.helpers import error_of
-from outings.catalog import services
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ScheduleFactory
 from outings.scheduling.models import Slot
@@ -20,9 +18,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudg
 
 
 def archived(listing: Listing) -> None:
-    services.archive_listing(
-        host=listing.host, listing_id=listing.pk, actor=listing.host.user, now=timezone.now()
-    )
+    """Archived with its dates to come still open: archiving takes them off sale since session
+    18, so these are a listing archived before, or a date staff added to it in the admin."""
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.ARCHIVED)
 
 
 def test_an_archived_listings_dates_places_are_refused_on_the_page(

@@ -40,6 +40,7 @@ from outings.scheduling.services.schedules import (
 from outings.scheduling.services.sync import (
     SyncResult,
     materialize_schedules,
+    retire,
     sync_schedule_slots,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "materialize_schedules",
     "one_group_at_a_time",
     "remove_schedule_exception",
+    "retire",
     "slots_for_schedule",
     "smallest_capacity",
     "sync_schedule_slots",
