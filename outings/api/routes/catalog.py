@@ -47,8 +47,10 @@ def list_categories(
         limit=page.limit,
         namespace="categories",
     )
+    # The name too: it comes from the code and its translations, not the row, so a release
+    # that words it anew changes the list (the language is in every ETag already).
     etag = etag_of_rows(
-        ((c.pk, c.slug, c.position) for c in result.items), result.next, result.previous
+        ((c.pk, c.slug, c.position, c.name) for c in result.items), result.next, result.previous
     )
     return not_modified(request, etag) or cacheable(request, response, etag, result)
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from outings.catalog.models import Category, Listing
+from outings.catalog.models import CATEGORY_NAMES, Category, Listing
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,20 @@ def test_moving_a_category_in_the_list_leaves_its_listings_as_they_are(
     rename(category, "boat-tours")  # the same slug, saved again
 
     assert Listing.objects.get(pk=listing.pk).version == listing.version
+
+
+def test_a_new_name_for_a_category_changes_the_etag_of_the_categories(
+    client: Any, category: Category, monkeypatch: Any
+) -> None:
+    """Review (session 18). A category's name comes from the code and its translations
+    (catalog.models.CATEGORY_NAMES), not from its row: a release that words it anew kept the
+    list's ETag (built from ids, slugs and positions), so a client revalidating
+    `GET /categories` got a 304 and went on showing the old name until it fetched afresh."""
+    first = client.get("/api/v1/categories")
+    assert first.status_code == 200
+
+    monkeypatch.setitem(CATEGORY_NAMES, category.slug, "Boat trips")  # the next release's name
+    again = client.get("/api/v1/categories", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 200, "304: the client keeps showing the old name"
+    assert {"slug": "boat-tours", "name": "Boat trips"} in again.json()["items"]
