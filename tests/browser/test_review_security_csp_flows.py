@@ -23,7 +23,6 @@ from outings.catalog.models import ListingPhoto
 from outings.catalog.tests.factories import (
     HostProfileFactory,
     ListingFactory,
-    ScheduleFactory,
     SlotFactory,
     UserFactory,
     category,
@@ -356,22 +355,23 @@ def test_the_api_docs_try_it_out_and_the_staff_mail_page_work_under_the_policy(
 
 
 def test_the_admins_widgets_work_under_the_policy(live_server: Any, browser: Any) -> None:
-    """Staff pick a schedule's first day with the admin's calendar, look a listing up in the
-    raw-id pop-up and pick it, filter and search a list and choose rows for an action: the
-    admin's own scripts (jQuery included) do each under the policy, and it refuses nothing."""
+    """Staff pick a new date's day with the admin's calendar, look a listing up in the raw-id
+    pop-up and pick it, filter and search a list and choose rows for an action: the admin's own
+    scripts (jQuery included) do each under the policy, and it refuses nothing. (The form was a
+    schedule rule's until session 18 made rules read-only in the admin: a date's add form has
+    the same widgets.)"""
     url = live_server.url
     category("tours")
     listing = ListingFactory.create(title="Harbour walk at dawn")
-    schedule = ScheduleFactory.create(listing=listing)
     staff = UserFactory.create(is_staff=True, is_superuser=True)
     page = signed_in(browser, staff, url).new_page()
     page.set_default_timeout(15_000)
 
-    page.goto(f"{url}/admin/scheduling/schedule/{schedule.pk}/change/")
+    page.goto(f"{url}/admin/scheduling/slot/add/")
     page.click("#calendarlink0")
     page.wait_for_selector("#calendarbox0", state="visible")
     page.click("#calendarbox0 .calendar-shortcuts a:has-text('Today')")
-    expect(page.locator("#id_valid_from")).to_have_value(
+    expect(page.locator("#id_starts_at_0")).to_have_value(
         timezone.localdate().strftime(settings.DATE_INPUT_FORMATS[0])
     )
     with page.expect_popup() as lookup:
