@@ -179,6 +179,14 @@ class SlotAdminForm(forms.ModelForm[Slot]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not self.instance.pk:
+            if self._archived(cleaned.get("listing")):
+                # Every other change of an archived listing's dates is refused (its rules, a
+                # date's places, its host's cancel), and archiving takes its dates to come off
+                # sale: one added here was open for sale on a listing nobody can find.
+                self.add_error(
+                    "listing", gettext("This listing is archived: no date can be added to it.")
+                )
+                return cleaned
             self._check_clear_of_other_dates(cleaned, moving=None)
             listing, capacity = cleaned.get("listing"), cleaned.get("capacity")
             if listing is not None and capacity is not None:
@@ -258,6 +266,21 @@ class SlotAdminForm(forms.ModelForm[Slot]):
             .filter(pk=slot_id)
             .first()
         )
+
+    @staticmethod
+    def _archived(listing: Listing | None) -> bool:
+        """Whether the listing is archived, read under its row lock (held until the save, as
+        _check_clear_of_other_dates takes it): an archive committing meanwhile is seen, and
+        one that starts waits for the save and takes the new date off sale with the others."""
+        if listing is None:
+            return False
+        status = (
+            Listing.objects.select_for_update(of=("self",), no_key=True)
+            .filter(pk=listing.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        return status == Listing.Status.ARCHIVED
 
     def _check_places(self, capacity: int, *, listing: Listing, date: Slot | None = None) -> None:
         """A form error on new places a host would be refused for the date

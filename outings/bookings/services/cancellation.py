@@ -244,9 +244,13 @@ def cancel_slot(
     one; without it (the roster page, whose path names only the date) any of the host's dates.
     With `expected_version` (or several), only if the date is still at it (its places as the
     host last set them: Slot.version), checked under its lock before its state (SlotConflict).
-    The date's state is checked under its lock (`_close_open_slot`)."""
+    The date's state is checked under its lock (`_close_open_slot`). An archived listing's
+    dates are NotFound, as its rules and their places are (change_slot_capacity): archiving
+    is final, and takes its dates to come off sale itself."""
     ensure_active(host)
-    own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    own = Slot.objects.filter(pk=slot_id, listing__host=host).exclude(
+        listing__status=Listing.Status.ARCHIVED
+    )
     if listing_id is not None:
         own = own.filter(listing_id=listing_id)
     if not own.exists():

@@ -55,3 +55,21 @@ def test_an_archived_listings_dates_places_are_refused_in_the_api_as_its_rules_a
     refusals: list[Any] = [places, rule_removed]
     assert [(r.status_code, error_of(r)["code"]) for r in refusals] == [(404, "not_found")] * 2
     assert Slot.objects.values_list("capacity", "version").get(pk=slot.pk) == (10, slot.version)
+
+
+def test_an_archived_listings_date_cannot_be_cancelled_by_its_host(
+    host_client: Client, listing: Listing, slot: Slot
+) -> None:
+    """Its places and rules were refused, but `cancel_slot` cancelled the date (and counted it
+    against the host): refused the same way now, 404 not_found, nothing changed."""
+    archived(listing)
+    before = Slot.objects.values_list("status", "version").get(pk=slot.pk)
+
+    response = host_client.post(
+        f"/api/v1/host/listings/{listing.pk}/slots/{slot.pk}/cancel",
+        {"reason": "Gone"},
+        content_type="application/json",
+    )
+
+    assert (response.status_code, error_of(response)["code"]) == (404, "not_found")
+    assert Slot.objects.values_list("status", "version").get(pk=slot.pk) == before

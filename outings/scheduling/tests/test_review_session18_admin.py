@@ -166,3 +166,23 @@ def test_staff_cannot_change_a_rule_past_its_services(staff_client: Client) -> N
     add = staff_client.post(reverse("admin:scheduling_schedule_add"), {})
     assert add.status_code == 403
     assert stored(Schedule, Slot) == before
+
+
+def test_staff_cannot_add_a_date_to_an_archived_listing(staff_client: Client) -> None:
+    """Every other change of an archived listing's dates is refused (its rules, a date's places,
+    a host's cancel), and archiving takes its dates to come off sale; the add form still made
+    one, open for sale on a listing nobody can find. Now a form error, nothing made."""
+    rules_date = a_rules_date()
+    listing = rules_date.listing
+    listing.status = listing.Status.ARCHIVED
+    listing.save(update_fields=["status"])
+    before = stored(*EVERYTHING)
+
+    response = staff_client.post(
+        reverse("admin:scheduling_slot_add"),
+        add_form(listing.pk, 0, rules_date.starts_at + timedelta(days=1)),
+    )
+
+    assert response.status_code == 200
+    assert "This listing is archived: no date can be added to it." in response.content.decode()
+    assert stored(*EVERYTHING) == before
