@@ -14,21 +14,24 @@ from outings.scheduling.models import Slot
 
 
 def bookable_slots(*, now: datetime) -> QuerySet[Slot]:
-    """Open slots that have not started and still have a seat, counting lapsed holds as free."""
+    """Open slots that have not started and still have a seat, counting lapsed holds as free.
+    A slot starting at `now` has started, as the hold reads it (bookings.services.seats._TAKE:
+    `starts_at > now`): offered here, it was then refused."""
     lapsed = Booking.objects.filter(
         slot=OuterRef("pk"), status__in=Booking.PENDING, expires_at__lte=now
     )
-    return Slot.objects.filter(status=Slot.Status.OPEN, starts_at__gte=now).filter(
+    return Slot.objects.filter(status=Slot.Status.OPEN, starts_at__gt=now).filter(
         Q(seats_taken__lt=F("capacity")) | Exists(lapsed)
     )
 
 
 def upcoming_slots(*, listing_id: int, now: datetime, limit: int) -> list[Slot]:
     """The next open slots of a listing, soonest first, sold-out ones included (they show as
-    such), with exact seats left. Served by the (listing, starts_at) unique index."""
+    such), with exact seats left; not one starting at `now`, which the hold refuses as begun.
+    Served by the (listing, starts_at) unique index."""
     return list(
         with_seats_left(
-            Slot.objects.filter(listing_id=listing_id, status=Slot.Status.OPEN, starts_at__gte=now),
+            Slot.objects.filter(listing_id=listing_id, status=Slot.Status.OPEN, starts_at__gt=now),
             now=now,
         ).order_by("starts_at")[:limit]
     )
@@ -50,7 +53,7 @@ CROSS JOIN LATERAL (
           SELECT 1 FROM {slot} AS s
           WHERE s.listing_id = l.id
             AND s.status = %(open)s
-            AND s.starts_at >= %(now)s
+            AND s.starts_at > %(now)s
             AND (s.seats_taken < s.capacity OR {seats_left} > 0)
       )
     ORDER BY l.id DESC
