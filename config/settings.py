@@ -54,6 +54,18 @@ class Env(environ.Env):  # type: ignore[misc]  # django-environ has no type hint
         except ValueError as error:
             raise ImproperlyConfigured(f"{var} is malformed: {error}") from error
 
+    def whole(self, var: str, *, default: int, least: int = 1) -> int:
+        """A whole number of at least `least`, else ImproperlyConfigured naming the variable:
+        for a count or a duration below which nothing works (a hold that lapses as it is taken,
+        a limit no offer passes), refused at the start rather than answered with a 500 or
+        nonsense on every request."""
+        value = int(self.int(var, default=default))
+        if value < least:
+            raise ImproperlyConfigured(
+                f"{var} must be a whole number of at least {least}, not {value}"
+            )
+        return value
+
 
 env = Env()
 
@@ -658,22 +670,20 @@ if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
 # Holds, bookings, cancellations, waitlists and transfers (issue 7; docs/bookings.md). The
 # bookings app is the only code that moves seats.
 INSTALLED_APPS += ["outings.bookings"]
-BOOKINGS_HOLD_MINUTES = env.int("BOOKINGS_HOLD_MINUTES", default=10)
+# Each at least 1 (env.whole): at 0 a hold, a request or a waiting-list offer lapsed the moment
+# it was made (a hold kept no seats, a request was declined as it was sent, an offer could not
+# be taken), the reminder went at the start, and a transfer limit of 0 failed every offer with a
+# 500; below 0, worse.
+BOOKINGS_HOLD_MINUTES = env.whole("BOOKINGS_HOLD_MINUTES", default=10)
 # A request to book (listings without instant booking) waits this long for the host.
-BOOKINGS_REQUEST_HOURS = env.int("BOOKINGS_REQUEST_HOURS", default=24)
+BOOKINGS_REQUEST_HOURS = env.whole("BOOKINGS_REQUEST_HOURS", default=24)
 # A waiting-list offer is held this long (never past the start).
-BOOKINGS_WAITLIST_OFFER_MINUTES = env.int("BOOKINGS_WAITLIST_OFFER_MINUTES", default=120)
-BOOKINGS_REMINDER_HOURS = env.int("BOOKINGS_REMINDER_HOURS", default=24)
+BOOKINGS_WAITLIST_OFFER_MINUTES = env.whole("BOOKINGS_WAITLIST_OFFER_MINUTES", default=120)
+BOOKINGS_REMINDER_HOURS = env.whole("BOOKINGS_REMINDER_HOURS", default=24)
 # A transfer offer mails an address the guest names: each booking's guest makes this many offers
 # of it at most, and this many in any 24 hours across their bookings (docs/bookings.md).
-BOOKINGS_TRANSFERS_PER_BOOKING = env.int("BOOKINGS_TRANSFERS_PER_BOOKING", default=3)
-BOOKINGS_TRANSFERS_PER_DAY = env.int("BOOKINGS_TRANSFERS_PER_DAY", default=10)
-for _name, _limit in [
-    ("BOOKINGS_TRANSFERS_PER_BOOKING", BOOKINGS_TRANSFERS_PER_BOOKING),
-    ("BOOKINGS_TRANSFERS_PER_DAY", BOOKINGS_TRANSFERS_PER_DAY),
-]:
-    if _limit < 1:  # no offer could go: 0 failed every offer with a 500
-        raise ImproperlyConfigured(f"{_name} must be a whole number of at least 1, not {_limit}")
+BOOKINGS_TRANSFERS_PER_BOOKING = env.whole("BOOKINGS_TRANSFERS_PER_BOOKING", default=3)
+BOOKINGS_TRANSFERS_PER_DAY = env.whole("BOOKINGS_TRANSFERS_PER_DAY", default=10)
 # One of outings.bookings.payments.PROVIDERS; "venue": pay at the venue, nothing charged online.
 BOOKINGS_PAYMENT_PROVIDER = env.str("BOOKINGS_PAYMENT_PROVIDER", default="venue")
 if BOOKINGS_PAYMENT_PROVIDER not in PROVIDERS:  # else every confirmation is a 500

@@ -246,3 +246,43 @@ def test_a_limit_below_one_stops_the_start_naming_it(variable: str, value: str) 
     refusal = _refusal(_start(**SERVICES, **{variable: value}))
 
     assert refusal == f"{variable} must be a whole number of at least 1, not {value}"
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "BOOKINGS_HOLD_MINUTES",
+        "BOOKINGS_REQUEST_HOURS",
+        "BOOKINGS_WAITLIST_OFFER_MINUTES",
+        "BOOKINGS_REMINDER_HOURS",
+    ],
+)
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_a_bookings_duration_below_one_stops_the_start_naming_it(variable: str, value: str) -> None:
+    """Unchecked, 0 made a hold, a request or a waiting-list offer lapse the moment it was made
+    (`expires_at` = now, a negative value before it): a hold kept no seats through checkout
+    (shown as expired at once, its seats anyone's), a request to book was declined as it was
+    sent (no host could accept one), a waiting-list offer could not be taken; the reminder went
+    at the start (or after it). The same one line as the transfer limits."""
+    refusal = _refusal(_start(**SERVICES, **{variable: value}))
+
+    assert refusal == f"{variable} must be a whole number of at least 1, not {value}"
+
+
+def test_the_bookings_durations_at_one_start() -> None:
+    """The smallest value each may take starts."""
+    ones = dict.fromkeys(
+        [
+            "BOOKINGS_HOLD_MINUTES",
+            "BOOKINGS_REQUEST_HOURS",
+            "BOOKINGS_WAITLIST_OFFER_MINUTES",
+            "BOOKINGS_REMINDER_HOURS",
+            "BOOKINGS_TRANSFERS_PER_BOOKING",
+            "BOOKINGS_TRANSFERS_PER_DAY",
+        ],
+        "1",
+    )
+    started = _start(**SERVICES, **ones)
+
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "started"
