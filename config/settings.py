@@ -542,8 +542,10 @@ LOGGING = {
 INSTALLED_APPS += ["ninja", "outings.api"]
 # First, so that it sees every response under /api/ and turns any error into the JSON shape.
 MIDDLEWARE.insert(0, "outings.api.middleware.ApiMiddleware")
-API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
-API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+# At least 1 (env.whole): a page size of 0 served every list asked without a limit empty, a
+# negative one a 500; a largest page below it refused limits the default itself exceeds.
+API_PAGE_SIZE = env.whole("API_PAGE_SIZE", default=20)
+API_MAX_PAGE_SIZE = env.whole("API_MAX_PAGE_SIZE", default=100, least=API_PAGE_SIZE)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 # "<count>/<s|min|hour|day>"; "user" counts per user (tokens and session together), "anon" per IP.
 # Checked here: a malformed rate stops the start naming its variable (not a 500 on every call).
@@ -591,9 +593,11 @@ CORS_EXPOSE_HEADERS = [
 ]
 CORS_PREFLIGHT_MAX_AGE = env.int("API_CORS_MAX_AGE", default=86400)  # seconds
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)  # seconds, anonymous reads
-API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)  # seconds
+# Each at least 1: at 0 a key lapsed as it was recorded (a retry acted again) or a key still in
+# flight was taken over by its retry (both acted), against invariant 3.
+API_IDEMPOTENCY_TTL = env.whole("API_IDEMPOTENCY_TTL", default=24 * 3600)  # seconds
 # A key still in flight after this long belongs to a request that died; another may take it.
-API_IDEMPOTENCY_LOCK_SECONDS = env.int("API_IDEMPOTENCY_LOCK_SECONDS", default=60)
+API_IDEMPOTENCY_LOCK_SECONDS = env.whole("API_IDEMPOTENCY_LOCK_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE["sweep-idempotency-keys"] = {
     "task": "outings.api.tasks.sweep_idempotency_keys",
     "schedule": 3600.0,
