@@ -566,6 +566,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = API_TRUSTED_PROXIES
 # carries the headers, the API's own refusals (413) and errors included.
 INSTALLED_APPS += ["corsheaders"]
 MIDDLEWARE.insert(0, "corsheaders.middleware.CorsMiddleware")
+# Outside everything that makes or changes an answer (CommonMiddleware, the API's): a 204 or 304
+# carries no Content-Length (outings.common.middleware.ContentLengthMiddleware).
+MIDDLEWARE.insert(0, "outings.common.middleware.ContentLengthMiddleware")
 # Outermost of all: every answer carries X-Request-ID (outings.common.requestid).
 MIDDLEWARE.insert(0, "outings.common.requestid.RequestIdMiddleware")
 CORS_URLS_REGEX = r"^/api/"

@@ -14,8 +14,6 @@ API_PREFIX = "/api/"
 API_URLCONF = "outings.api.urlconf"
 # Headers a rewritten error keeps from the response it replaces.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
-# Answers that have no content, hence no Content-Length (RFC 9110, 8.6).
-WITHOUT_CONTENT = (204, 304)
 
 
 class ApiMiddleware:
@@ -41,12 +39,9 @@ class ApiMiddleware:
             # signed-in caller: a mobile app's own HTTP cache is a private cache. A body
             # refused by its length too, before anything below ran.
             response["Cache-Control"] = "no-store"
-        if response.status_code in WITHOUT_CONTENT:
-            # CommonMiddleware gives every answer the length of its content; a 204 must not
-            # send one, nor a 304 one other than its 200's (RFC 9110, 8.6), which a cache or a
-            # client could take for the length of the body it holds.
-            response.headers.pop("Content-Length", None)
-        elif head and isinstance(response, HttpResponse):
+        # A 204 or 304 loses the length CommonMiddleware gave it further out, for the whole
+        # site (outings.common.middleware.ContentLengthMiddleware).
+        if head and isinstance(response, HttpResponse):
             response["Content-Length"] = str(len(response.content))
             response.content = b""
         return response

@@ -12,7 +12,27 @@ from outings.common.zones import known_zone
 
 TIMEZONE_COOKIE = "tz"
 HEALTH_PATH = "/health"  # config/urls.py routes them too (reverse("health"), ...)
+# Answers that have no content, hence no Content-Length (RFC 9110, 8.6).
+WITHOUT_CONTENT = (204, 304)
 HEALTH_VIEWS = {HEALTH_PATH: health, f"{HEALTH_PATH}/ready": ready, f"{HEALTH_PATH}/live": live}
+
+
+class ContentLengthMiddleware:
+    """Send no Content-Length with an answer that has no content, a 204 or a 304 (RFC 9110, 8.6:
+    forbidden in a 204, and in a 304 unless it is the length of the 200 it stands for, which a
+    cache or a client could take for the length of the body it holds). Django's
+    CommonMiddleware gives every answer the length of its content, "0" for these: the pages'
+    (a file under /media/ revalidated by its date) as the API's. Install it outside every other
+    middleware but the request id's, so that it sees the final answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code in WITHOUT_CONTENT:
+            response.headers.pop("Content-Length", None)
+        return response
 
 
 class HealthMiddleware:
