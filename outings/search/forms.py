@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.models import CATEGORY_NAMES
@@ -32,6 +33,28 @@ SORT_LABELS = {
 }
 
 
+def _refuse_other_digits(field: forms.Field, value: Any) -> None:
+    """Python's int() and float() read the digits of every script (Arabic-Indic "١٢", the
+    fullwidth ones); the API reads ASCII ones only and answers 400 for the others. A shared URL
+    must mean the same on both: another script's digits are a malformed number here too, named
+    as any other."""
+    if isinstance(value, str) and not value.isascii():
+        raise ValidationError(field.error_messages["invalid"], code="invalid")
+
+
+class WholeNumberField(forms.IntegerField):
+    def to_python(self, value: Any) -> int | None:
+        _refuse_other_digits(self, value)
+        return super().to_python(value)
+
+
+class DecimalNumberField(forms.FloatField):
+    # FloatField is an IntegerField in Django, and django-stubs keep the parent's return type.
+    def to_python(self, value: Any) -> float | None:  # type: ignore[override]
+        _refuse_other_digits(self, value)
+        return super().to_python(value)
+
+
 class ExploreForm(forms.Form):
     q = forms.CharField(required=False, max_length=MAX_TEXT, label=_("What would you like to do?"))
     # Every field has a label: a mistake on the page is named by it, in the page's language.
@@ -43,11 +66,11 @@ class ExploreForm(forms.Form):
     city = forms.CharField(required=False, max_length=120, label=_("City"))
     language = forms.CharField(required=False, max_length=8, label=_("Language"))
     near = forms.CharField(required=False, max_length=100, label=_("Near"))
-    lat = forms.FloatField(required=False, min_value=-90, max_value=90, label=_("Latitude"))
-    lng = forms.FloatField(required=False, min_value=-180, max_value=180, label=_("Longitude"))
+    lat = DecimalNumberField(required=False, min_value=-90, max_value=90, label=_("Latitude"))
+    lng = DecimalNumberField(required=False, min_value=-180, max_value=180, label=_("Longitude"))
     # Its bounds are the query's rule (SearchQuery.validate), as in the API; the field offers
     # them to the browser (`radius_km_bounds`).
-    radius_km = forms.FloatField(required=False, label=_("Within (km)"))
+    radius_km = DecimalNumberField(required=False, label=_("Within (km)"))
     radius_km_bounds = (MIN_RADIUS_KM, MAX_RADIUS_KM)
     bbox = forms.RegexField(
         required=False,
@@ -59,19 +82,17 @@ class ExploreForm(forms.Form):
     # shared URL's "12/06/2026" as December 6th on the English page and refuse it on the German.
     date_from = forms.DateField(required=False, input_formats=[ISO_DATE], label=_("From"))
     date_to = forms.DateField(required=False, input_formats=[ISO_DATE], label=_("To"))
-    guests = forms.IntegerField(
-        required=False, min_value=1, max_value=MAX_GUESTS, label=_("Guests")
-    )
-    price_min = forms.IntegerField(
+    guests = WholeNumberField(required=False, min_value=1, max_value=MAX_GUESTS, label=_("Guests"))
+    price_min = WholeNumberField(
         required=False, min_value=0, max_value=1_000_000, label=_("From (per person)")
     )
-    price_max = forms.IntegerField(
+    price_max = WholeNumberField(
         required=False, min_value=0, max_value=1_000_000, label=_("Up to (per person)")
     )
-    duration_min = forms.IntegerField(
+    duration_min = WholeNumberField(
         required=False, min_value=0, max_value=100_000, label=_("At least (minutes)")
     )
-    duration_max = forms.IntegerField(
+    duration_max = WholeNumberField(
         required=False, min_value=0, max_value=100_000, label=_("At most (minutes)")
     )
     # The viewer's zone for the dates, as the API's `tz`; without it, the site's (the cookie's).
