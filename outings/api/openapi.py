@@ -4,10 +4,13 @@ The conditional reads (their 304 is declared) take If-None-Match and answer an E
 that take If-Match answer the new ETag; a 429 says when to retry, as does a 409 of an operation
 that takes an Idempotency-Key (the first request is still running), whose success or refusal
 may be a replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a
-body not declared as JSON: outings.api.parser) in the error shape. Added to the document ninja
-generates, from the responses and parameters each operation already declares, so that a new
-operation is described by declaring its statuses as usual (docs/api.md, "Adding an endpoint")."""
+body not declared as JSON: outings.api.parser) in the error shape; every operation may answer
+413 and 400 (a Content-Length above the limit, or not a number: outings.api.middleware). Added
+to the document ninja generates, from the responses and parameters each operation already
+declares, so that a new operation is described by declaring its statuses as usual (docs/api.md,
+"Adding an endpoint")."""
 
+import copy
 from typing import Any
 
 from outings.api import idempotency
@@ -31,10 +34,23 @@ REPLAYED = {
 # Answered before an Idempotency-Key is claimed (authentication, CSRF, the body's size and type,
 # the throttle), or the key's own refusal (422): never the replay of a recorded answer.
 NEVER_REPLAYED = {"401", "403", "413", "415", "422", "429"}
+ERROR_CONTENT = {
+    "application/json": {"schema": {"$ref": f"#/components/schemas/{ErrorOut.__name__}"}}
+}
 UNSUPPORTED_MEDIA_TYPE = {
     "description": "Unsupported Media Type: the body is not declared as application/json.",
-    "content": {
-        "application/json": {"schema": {"$ref": f"#/components/schemas/{ErrorOut.__name__}"}}
+    "content": ERROR_CONTENT,
+}
+# ApiMiddleware answers these from the Content-Length alone, before any route runs, to every
+# request under /api/ whatever its method (a GET that announces a body is refused as a POST is).
+BODY_REFUSALS = {
+    400: {
+        "description": "Bad Request (the Content-Length is not a number).",
+        "content": ERROR_CONTENT,
+    },
+    413: {
+        "description": "Payload Too Large: the Content-Length is above the limit.",
+        "content": ERROR_CONTENT,
     },
 }
 WWW_AUTHENTICATE = {"description": "The scheme to authenticate with.", "schema": STRING}
@@ -85,6 +101,11 @@ def _describe(operation: dict[str, Any]) -> None:
         _add(responses["401"], "WWW-Authenticate", WWW_AUTHENTICATE)
     if "application/json" in operation.get("requestBody", {}).get("content", {}):
         operation["responses"].setdefault(415, UNSUPPORTED_MEDIA_TYPE)
+    for refused, refusal in BODY_REFUSALS.items():
+        # After the headers above: one an operation declares itself keeps its own (a 400 that
+        # may be a replay says so); these are never replays.
+        if str(refused) not in responses:
+            operation["responses"][refused] = copy.deepcopy(refusal)
 
 
 def _add(response: dict[str, Any], name: str, header: dict[str, Any]) -> None:
