@@ -21,6 +21,12 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def may_as_staff(self, permission: str) -> bool:
+        """Whether this user acts as staff with `permission` ("app.codename"): the staff
+        services ask what their admin action asks, since being staff only lets one into the
+        admin (an active superuser has every permission)."""
+        return self.is_staff and self.has_perm(permission)
+
     @property
     def reading_language(self) -> str:
         """The language to write to this user in away from the site (mail, live notifications):

@@ -293,7 +293,7 @@ def _set_suspension(
     *, staff: User, host_id: int, reason: str, suspended_at: datetime | None
 ) -> HostProfile:
     """Staff without MODERATE_HOSTS (suspend_host, reinstate_host): StaffOnly."""
-    if not (staff.is_staff and staff.has_perm(MODERATE_HOSTS)):
+    if not staff.may_as_staff(MODERATE_HOSTS):
         raise StaffOnly()
     if "\x00" in reason:  # PostgreSQL refuses it in a text
         raise InvalidHostProfile(fields={"reason": [_("Must not contain NUL characters.")]})

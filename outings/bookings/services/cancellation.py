@@ -148,7 +148,7 @@ def cancel_booking_as_host(
 def cancel_booking_as_staff(*, staff: User, reference: str, reason: str, now: datetime) -> Booking:
     """Staff who may change bookings (CANCEL_AS_STAFF) cancel any booking, with a reason that
     is logged with their name; refunded in full. Anyone else: NotFound, as for a guest."""
-    if not (staff.is_staff and staff.has_perm(CANCEL_AS_STAFF)):
+    if not staff.may_as_staff(CANCEL_AS_STAFF):
         raise NotFound(_("There is no such booking."))
     booking = _cancellable(locked(Booking.objects.filter(reference=reference)).first(), now=now)
     _cancel_in_full(booking, by=Party.STAFF, actor=staff, reason=reason, now=now)
@@ -272,8 +272,7 @@ def cancel_slot_as_staff(*, staff: User, slot_id: int, reason: str, now: datetim
     and each booking's cancellation is recorded with the staff member's name (by staff, not
     counted against the host, who is told of each, as of a guest's). Staff without
     CANCEL_DATES_AS_STAFF, or anyone else: NotFound, as for a date that does not exist."""
-    may = staff.is_staff and staff.has_perm(CANCEL_DATES_AS_STAFF)
-    if not may or not Slot.objects.filter(pk=slot_id).exists():
+    if not (staff.may_as_staff(CANCEL_DATES_AS_STAFF) and Slot.objects.filter(pk=slot_id).exists()):
         raise NotFound(_("There is no such date."))
     return _close_open_slot(
         slot_id=slot_id, by=Party.STAFF, actor=staff, reason=reason[:REASON_MAX], now=now

@@ -309,7 +309,7 @@ def approve_listing(
     on the site). With `reviewed_version`, the version staff read: if the host changed the
     listing since (an edit moves its version), nothing is published and ListingConflict says
     so, so that what goes live is what was reviewed. Staff without REVIEW_AS_STAFF: StaffOnly."""
-    if not (staff.is_staff and staff.has_perm(REVIEW_AS_STAFF)):
+    if not staff.may_as_staff(REVIEW_AS_STAFF):
         raise StaffOnly()
     listing = _move(
         listing_id=listing_id,
@@ -330,7 +330,7 @@ def reject_listing(*, staff: User, listing_id: int, reason: str) -> Listing:
     """Staff: send a submitted listing back to draft, telling the host why (inbox and mail,
     with the reason and a link to edit the listing and submit it again). Staff without
     REVIEW_AS_STAFF: StaffOnly."""
-    if not (staff.is_staff and staff.has_perm(REVIEW_AS_STAFF)):
+    if not staff.may_as_staff(REVIEW_AS_STAFF):
         raise StaffOnly()
     reason = reason.strip()
     if not reason:
