@@ -27,6 +27,7 @@ from outings.scheduling.rules import ScheduleOverlap, SlotCancelled, SlotConflic
 from outings.scheduling.services import (
     delete_schedule_as_staff,
     follows_no_rule,
+    lock_listing,
     times_corrected,
 )
 
@@ -253,11 +254,7 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         if found is None:
             return None
         listing_id, schedule_id = found
-        list(
-            Listing.objects.select_for_update(of=("self",), no_key=True)
-            .filter(pk=listing_id)
-            .values_list("pk", flat=True)
-        )
+        lock_listing(listing_id)
         if schedule_id is not None:
             list(Schedule.objects.select_for_update().filter(pk=schedule_id).values_list("pk"))
         return (
@@ -272,15 +269,7 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         """Whether the listing is archived, read under its row lock (held until the save, as
         _check_clear_of_other_dates takes it): an archive committing meanwhile is seen, and
         one that starts waits for the save and takes the new date off sale with the others."""
-        if listing is None:
-            return False
-        status = (
-            Listing.objects.select_for_update(of=("self",), no_key=True)
-            .filter(pk=listing.pk)
-            .values_list("status", flat=True)
-            .first()
-        )
-        return status == Listing.Status.ARCHIVED
+        return listing is not None and lock_listing(listing.pk) == Listing.Status.ARCHIVED
 
     def _check_places(self, capacity: int, *, listing: Listing, date: Slot | None = None) -> None:
         """A form error on new places a host would be refused for the date
@@ -330,11 +319,7 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         if listing is None or starts is None or ends is None or ends <= starts:
             return  # refused on its fields already, or by slot_ends_after_start
         if moving is None:
-            list(
-                Listing.objects.select_for_update(of=("self",), no_key=True)
-                .filter(pk=listing.pk)
-                .values_list("pk", flat=True)
-            )
+            lock_listing(listing.pk)
         others = Slot.objects.filter(
             listing=listing, status=Slot.Status.OPEN, starts_at__lt=ends, ends_at__gt=starts
         ).exclude(starts_at=starts)  # slot_unique_start's own error names that one

@@ -39,6 +39,7 @@ from outings.scheduling.services.schedules import (
 )
 from outings.scheduling.services.sync import (
     SyncResult,
+    lock_listing,
     materialize_schedules,
     retire,
     sync_schedule_slots,
@@ -55,6 +56,7 @@ __all__ = [
     "follow_listing_change",
     "follows_no_rule",
     "local_instant",
+    "lock_listing",
     "materialize_schedules",
     "one_group_at_a_time",
     "remove_schedule_exception",

@@ -30,7 +30,7 @@ from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import ScheduleConflict, ScheduleData, SlotHasBookings
 from outings.scheduling.services.capacity import below_seats_taken
 from outings.scheduling.services.expansion import desired_starts, exceptions_of, local_instant
-from outings.scheduling.services.sync import retire, sync_schedule_slots
+from outings.scheduling.services.sync import lock_listing, retire, sync_schedule_slots
 
 
 def _own_listing_locked(*, host: HostProfile, listing_id: int) -> Listing:
@@ -202,7 +202,7 @@ def delete_schedule_as_staff(*, schedule_id: int, now: datetime) -> None:
     )
     if listing_id is None:
         raise NotFound()
-    list(Listing.objects.select_for_update(no_key=True).filter(pk=listing_id).values_list("pk"))
+    lock_listing(listing_id)
     # A rule given to another listing while this waited reads as gone: its lock was not taken.
     rule = Schedule.objects.select_for_update().filter(pk=schedule_id, listing_id=listing_id)
     schedule = rule.first()

@@ -200,7 +200,7 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     for schedule_id, listing_id in live.values_list("pk", "listing_id").order_by("pk"):
         for _attempt in range(3):
             with transaction.atomic():
-                _lock_listing(listing_id)
+                lock_listing(listing_id)
                 schedule = locking.filter(pk=schedule_id).first()
                 if schedule is None:
                     # Locked with a JOIN of its listing, a rule given to another listing
@@ -225,10 +225,13 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     return SyncResult(created=created, removed=removed, kept_booked=kept)
 
 
-def _lock_listing(listing_id: int) -> None:
-    """The listing's row lock (no key update: bookings' foreign keys to it do not wait)."""
-    list(
+def lock_listing(listing_id: int) -> str | None:
+    """Take the listing's row lock, the first of every change of its dates (no key update:
+    bookings' foreign keys to it do not wait), and read its status under it; None when there
+    is no such listing."""
+    return (
         Listing.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk=listing_id)
-        .values_list("pk", flat=True)
+        .values_list("status", flat=True)
+        .first()
     )
