@@ -226,9 +226,3 @@ def find_place(name: str) -> Place | None:
         )
         row = cursor.fetchone()
     return Place(*row) if row else None
-
-
-def resolve_place(name: str) -> tuple[float, float] | None:
-    """A place name's coordinates (`find_place`)."""
-    place = find_place(name)
-    return (place.latitude, place.longitude) if place else None

@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from outings.search.related import autocomplete, resolve_place, similar
+from outings.search.related import autocomplete, find_place, similar
 from outings.search.services import refresh_lexicon
 
 pytestmark = pytest.mark.django_db
@@ -126,8 +126,10 @@ def test_a_place_is_resolved_by_its_name_as_stored(make_listing):
     )
     refresh_lexicon()
 
-    assert resolve_place("Йошкар-Ола") == (56.63, 47.89)
-    assert resolve_place("Nowhere") is None
+    place = find_place("Йошкар-Ола")
+    assert place is not None
+    assert (place.latitude, place.longitude) == (56.63, 47.89)
+    assert find_place("Nowhere") is None
 
 
 @pytest.mark.parametrize("prefix", ["--", "!!", "%%", "__", "\\\\", "a%", "a_"])
