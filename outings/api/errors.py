@@ -146,9 +146,8 @@ def domain_error_response(exc: DomainError) -> HttpResponse:
     response = error_response(
         exc.status_code, code=exc.code, message=exc.message, fields=exc.fields
     )
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -121,7 +121,7 @@ def _respond(
             _complete(key_id, response)
     except DomainError as exc:
         response = domain_error_response(exc)
-        if getattr(exc, "retry_after", None) is not None:
+        if exc.retry_after is not None:
             # "Retry later" (429 throttled): the retry must act then, not replay this answer.
             IdempotencyKey.objects.filter(pk=key_id).delete()
             return response

@@ -10,6 +10,9 @@ class DomainError(Exception):
     code = "domain_error"
     status_code = 400
     message = gettext_noop("The request breaks a rule.")
+    # Seconds after which the same request may succeed (the API's Retry-After), for a refusal
+    # that lifts by itself; such an answer is not recorded under an Idempotency-Key.
+    retry_after: int | None = None
 
     def __init__(
         self, message: str | None = None, *, fields: dict[str, Any] | None = None, **context: Any
