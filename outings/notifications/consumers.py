@@ -34,6 +34,15 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
+    async def renew(self) -> None:
+        """Add this socket to its group again (a page pings every 25 s): memberships do not last
+        as long as a socket may stay open. channels_redis drops one `group_expiry` (a day) after
+        it was added and Redis forgets them all when it restarts without persistence; the
+        PostgreSQL layer's cleaner deletes them a day old (tasks.clean_live_messages). A
+        dashboard left open overnight, its pings answered, heard nothing more until reloaded."""
+        if self.group is not None:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -50,6 +59,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.refuse("not_json", size)
             return
         if isinstance(message, dict) and message.get("type") == "ping":
+            await self.renew()
             await self.send(text_data=json.dumps({"type": "pong"}))
             return
         await self.refuse("unknown_message", size)

@@ -20,8 +20,8 @@ def clean_live_messages() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM channels_postgres_message WHERE expire < %s", [now])
         # Memberships never expire by themselves (group_expiry 0); a socket that vanished without
-        # a disconnect (server killed) leaves one behind. A day is longer than any page stays open
-        # without reconnecting.
+        # a disconnect (server killed) leaves one behind. A live socket renews its own on every
+        # ping (consumers.renew, every 25 s), so a day without one means the socket is gone.
         cursor.execute(
             "DELETE FROM channels_postgres_groupchannel WHERE expire < %s",
             [now - timedelta(days=1)],
