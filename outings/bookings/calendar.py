@@ -2,9 +2,9 @@
 and "add to calendar" links. Times are written in the listing's own time zone (with its
 VTIMEZONE, so a date across a DST change shows at the right wall-clock time everywhere)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -117,13 +117,19 @@ def google_calendar_url(booking: Booking) -> str:
 
 
 def outlook_calendar_url(booking: Booking) -> str:
+    """Written as outlook.live.com reads it: its deeplink shows a "+" in a value as a plus sign
+    (not a space) and reads "%2B" as a space, so spaces go as "%20" and times in UTC with "Z"
+    (an offset's "+00:00" reached it as " 00:00")."""
+    utc = "%Y-%m-%dT%H:%M:%SZ"
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
         "subject": booking.listing.title,
-        "startdt": booking.slot.starts_at.isoformat(),
-        "enddt": booking.slot.ends_at.isoformat(),
+        "startdt": booking.slot.starts_at.astimezone(UTC).strftime(utc),
+        "enddt": booking.slot.ends_at.astimezone(UTC).strftime(utc),
         "body": _details(booking),
         "location": _where(booking),
     }
-    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
+        query, quote_via=quote
+    )
