@@ -246,7 +246,9 @@ class FanoutProbe(Probe):
         async def client(received: list[float]) -> None:
             for _attempt in range(60):  # the server may still be starting
                 try:
-                    socket = await connect(self.url, origin="http://127.0.0.1")  # type: ignore[arg-type]
+                    # The page's own origin: the host and port the socket connects to.
+                    origin = "http" + self.url.removeprefix("ws").split("/ws/")[0]
+                    socket = await connect(self.url, origin=origin)  # type: ignore[arg-type]
                     break
                 except OSError:
                     await asyncio.sleep(0.5)

@@ -1,5 +1,6 @@
-"""Websocket consumers. Routing (config/routing.py) puts them behind AllowedHostsOriginValidator
-(a page of another origin cannot open them) and AuthMiddlewareStack (the session's user).
+"""Websocket consumers. config/asgi.py puts them behind AllowedHostsOriginValidator and
+origin.SameOriginValidator (a page of another origin cannot open them) and AuthMiddlewareStack
+(the session's user).
 
 The server pushes; a client only ever sends {"type": "ping"}. Anything else (not JSON, too
 large, unknown) is answered with an error frame and logged; the socket stays open and no other

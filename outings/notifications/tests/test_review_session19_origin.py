@@ -1,0 +1,58 @@
+"""A websocket is opened only by a page of the site itself: its Origin must be the host the
+browser connects to (scheme aside), or one of CSRF_TRUSTED_ORIGINS, as a form's POST must.
+
+AllowedHostsOriginValidator compares the Origin's host name only: a page served on another
+port of the same host (another service, a development server), which the browser sends the
+session cookie from too (cookies are not kept apart by port, and the site is the same for
+SameSite), opened the user's notifications socket and read their notices."""
+
+import asyncio
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import Client, override_settings
+
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+def opens(origin: bytes, host: bytes, cookie: tuple[bytes, bytes]) -> bool:
+    async def scenario() -> bool:
+        socket = WebsocketCommunicator(
+            application, "/ws/notifications/", [(b"host", host), (b"origin", origin), cookie]
+        )
+        connected, _ = await socket.connect()
+        if connected:
+            await socket.disconnect()
+        return bool(connected)
+
+    return asyncio.run(scenario())
+
+
+def test_a_page_on_another_port_of_the_same_host_cannot_open_a_socket(guest):
+    cookie = session_cookie(guest)
+
+    assert opens(b"http://testserver:8001", b"testserver", cookie) is False
+    assert opens(b"http://testserver", b"testserver:8000", cookie) is False
+
+
+def test_a_page_of_the_site_itself_opens_its_socket(guest):
+    cookie = session_cookie(guest)
+
+    assert opens(b"http://testserver", b"testserver", cookie) is True
+    assert opens(b"https://TestServer:8443", b"testserver:8443", cookie) is True
+
+
+@override_settings(CSRF_TRUSTED_ORIGINS=["https://testserver:8443"])
+def test_a_trusted_origin_opens_a_socket_as_it_may_post_a_form(guest):
+    cookie = session_cookie(guest)
+
+    assert opens(b"https://testserver:8443", b"testserver", cookie) is True
+    assert opens(b"https://testserver:9443", b"testserver", cookie) is False
