@@ -17,7 +17,11 @@ from outings.common.zones import zone_or_utc
 from outings.notifications.emails import Attachment, attachment
 
 PRODID = "-//Outings//Bookings//EN"
+# An event to add (or update) is published; one to take out is cancelled (RFC 5546 §3.2.5):
+# mail programs remove an event for a CANCEL of its UID, and kept one that was published again
+# marked STATUS:CANCELLED (Outlook shows it as it was).
 METHOD = "PUBLISH"
+CANCEL = "CANCEL"
 ZONE_MARGIN = timedelta(days=366)  # the VTIMEZONE covers a year either side of the event
 
 
@@ -51,7 +55,13 @@ def _organizer(booking: Booking) -> vCalAddress:
     return organizer
 
 
-def ics(booking: Booking, *, withdrawn: bool = False) -> bytes:
+def method_of(booking: Booking, *, withdrawn: bool = False) -> str:
+    """The iTIP method of the booking's event for its reader: CANCEL once it no longer holds
+    for them (the booking ended, or they handed it on), else PUBLISH."""
+    return CANCEL if withdrawn or not booking.is_active else METHOD
+
+
+def ics(booking: Booking, *, withdrawn: bool = False, attendee: str = "") -> bytes:
     """The booking as an iCalendar file with one event. Its UID stays the same for the life of
     the booking and SEQUENCE follows its version, so a calendar updates the event it already has
     (a cancellation marks it cancelled). `withdrawn`: the booking goes on, but no longer for
@@ -59,11 +69,14 @@ def ics(booking: Booking, *, withdrawn: bool = False) -> bytes:
     SEQUENCE after the booking's: above that of any invite they were sent, also one rendered
     as late as this one (a confirmation the worker announced after the transfer). DTSTAMP is
     when the file is written: with SEQUENCE, it orders two versions of one event (RFC 5546
-    §2.1.5)."""
+    §2.1.5). A cancelled event is a METHOD:CANCEL object naming the guest it is taken from as
+    ATTENDEE (RFC 5546 §3.2.5): `attendee`, whoever reads it (the guest who handed it on), by
+    default the booking's guest."""
+    method = method_of(booking, withdrawn=withdrawn)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", METHOD)
+    calendar.add("method", method)
     event = Event()
     event.add("uid", f"booking-{booking.reference}@outings")
     event.add("dtstamp", timezone.now())
@@ -74,7 +87,9 @@ def ics(booking: Booking, *, withdrawn: bool = False) -> bytes:
     event.add("location", _where(booking))
     event.add("organizer", _organizer(booking))
     event.add("sequence", booking.version + 1 if withdrawn else booking.version)
-    event.add("status", "CONFIRMED" if booking.is_active and not withdrawn else "CANCELLED")
+    event.add("status", "CONFIRMED" if method == METHOD else "CANCELLED")
+    if method == CANCEL:
+        event.add("attendee", vCalAddress(f"mailto:{attendee or booking.guest.email}"))
     calendar.add_component(event)
     # The zone's rules around the event only: icalendar's default range stops in 2038 (a later
     # date would read in standard time all year), and 68 years of rules are 2.5 KB per invite.
@@ -86,18 +101,22 @@ def ics(booking: Booking, *, withdrawn: bool = False) -> bytes:
 
 
 @attachment("booking.ics")
-def ics_attachment(*, reference: str, withdrawn: bool = False) -> Attachment | None:
+def ics_attachment(
+    *, reference: str, withdrawn: bool = False, attendee: str = ""
+) -> Attachment | None:
     booking = (
-        Booking.objects.select_related("slot", "listing__host").filter(reference=reference).first()
+        Booking.objects.select_related("slot", "listing__host", "guest")
+        .filter(reference=reference)
+        .first()
     )
     if booking is None:
         return None
     return Attachment(
         filename=f"outings-{booking.reference}.ics",
-        content=ics(booking, withdrawn=withdrawn),
+        content=ics(booking, withdrawn=withdrawn, attendee=attendee),
         mimetype="text/calendar",
         # iMIP (RFC 6047 §2.4): the part names the object's METHOD; mail programs decide from it.
-        parameters=(("method", METHOD),),
+        parameters=(("method", method_of(booking, withdrawn=withdrawn)),),
     )
 
 

@@ -377,7 +377,7 @@ def transferred(booking: Booking, *, previous: User) -> None:
         kind=Kind.BOOKING_TRANSFERRED,
         data=data,
         url="",
-        attachments=invite(booking, withdrawn=True),
+        attachments=invite(booking, withdrawn=True, attendee=previous.email),
     )
     notify(
         user=_host_user(booking), kind=Kind.BOOKING_TRANSFERRED, data=data, url=roster_url(booking)
@@ -386,11 +386,16 @@ def transferred(booking: Booking, *, previous: User) -> None:
     host_dashboard_changed(booking, event="transferred")
 
 
-def invite(booking: Booking, *, withdrawn: bool = False) -> list[tuple[str, dict[str, object]]]:
+def invite(
+    booking: Booking, *, withdrawn: bool = False, attendee: str = ""
+) -> list[tuple[str, dict[str, object]]]:
     """The booking's calendar event (bookings/calendar.py), rendered when the mail is sent: as
-    the booking is then. `withdrawn`: marked cancelled for this recipient, whom the booking no
-    longer concerns (calendar.ics)."""
-    return [("booking.ics", {"reference": booking.reference, "withdrawn": withdrawn})]
+    the booking is then. `withdrawn`: cancelled for this recipient (`attendee`, their address),
+    whom the booking no longer concerns (calendar.ics)."""
+    arguments: dict[str, object] = {"reference": booking.reference, "withdrawn": withdrawn}
+    if attendee:
+        arguments["attendee"] = attendee
+    return [("booking.ics", arguments)]
 
 
 def send_booking_mail(

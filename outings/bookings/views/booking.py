@@ -145,11 +145,12 @@ def confirm(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def booking_ics(request: HttpRequest, reference: str) -> HttpResponse:
     booking = booking_or_404(request, reference)
-    # The file says METHOD:PUBLISH, so its type names the method too (RFC 5545 §3.7.2: one
-    # with the other, the same value), as the mailed invite's part does.
+    # The file names its METHOD (PUBLISH, or CANCEL for a booking that ended), so its type
+    # names the method too (RFC 5545 §3.7.2: one with the other, the same value), as the
+    # mailed invite's part does.
     response = HttpResponse(
         calendar.ics(booking),
-        content_type=f"text/calendar; charset=utf-8; method={calendar.METHOD}",
+        content_type=f"text/calendar; charset=utf-8; method={calendar.method_of(booking)}",
     )
     response["Content-Disposition"] = f'attachment; filename="outings-{booking.reference}.ics"'
     return response
