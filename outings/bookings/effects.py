@@ -351,7 +351,13 @@ def minimum_met(slot: Slot, bookings: list[Booking]) -> None:
 
 def transfer_offered(transfer: Transfer, *, secret: str) -> None:
     booking = transfer.booking
+    # Someone with an account at that address reads it in their own language and sees the
+    # date at their own time too (emails.build, as every mail to a user); it was in the giver's.
+    recipient = (
+        User.objects.filter(email__iexact=transfer.to_email, is_active=True).order_by("pk").first()
+    )
     emails.send_email(
+        user_id=recipient.pk if recipient is not None else None,
         to=transfer.to_email,
         template="booking_transfer",
         context={
@@ -361,7 +367,7 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
             "time_zone": booking.listing.time_zone,
         },
         secret=True,  # the link is the key to the booking: not kept in the outbox once sent
-        # Whoever it is for may have no account: written in the language of the guest who hands
+        # For an address that is nobody's yet: written in the language of the guest who hands
         # it on, times in the listing's zone, where they will go.
         language=transfer.from_user.reading_language,
         time_zone=booking.listing.time_zone,
