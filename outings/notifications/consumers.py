@@ -40,7 +40,9 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         as long as a socket may stay open. channels_redis drops one `group_expiry` (a day) after
         it was added and Redis forgets them all when it restarts without persistence; the
         PostgreSQL layer's cleaner deletes them a day old (tasks.clean_live_messages). A
-        dashboard left open overnight, its pings answered, heard nothing more until reloaded."""
+        dashboard left open overnight, its pings answered, heard nothing more until reloaded.
+        A layer that cannot be reached fails the ping and ends the socket: the page reconnects
+        with backoff and fetches from the inbox what it missed (live.js)."""
         if self.group is not None:
             await self.channel_layer.group_add(self.group, self.channel_name)
 
