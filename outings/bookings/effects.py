@@ -358,6 +358,7 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
     )
     emails.send_email(
         user_id=recipient.pk if recipient is not None else None,
+        fixed_address=True,  # the address the guest typed, whoever has it when it goes
         to=transfer.to_email,
         template="booking_transfer",
         context={

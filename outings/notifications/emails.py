@@ -131,11 +131,14 @@ def send_email(
     language: str = "",
     time_zone: str = "UTC",
     notice: Mapping[str, Any] | None = None,
+    fixed_address: bool = False,
 ) -> OutboxMessage:
     """Queue a mail in the caller's transaction. `template` names
     notifications/email/<template>{_subject.txt,.txt,.html}. `context` must be JSON-serialisable;
     values whose key ends in "_at" are datetimes (ISO strings) shown in the recipient's zone. With
-    `user_id`, the mail is rendered in that user's language and zone; with `topic` too, it
+    `user_id`, the mail is rendered in that user's language and zone and goes to the address
+    the user has when it is sent (`to` is the one they had when it was queued), unless
+    `fixed_address` (a booking offered to the address the giver typed); with `topic` too, it
     carries an unsubscribe link and is skipped if the user opted out of the topic before it went.
     `attachments` name registered attachment functions (see `attachment`) and their arguments.
     With `secret`, the context holds something only the recipient may know (a one-time link):
@@ -161,6 +164,7 @@ def send_email(
             "time_zone": time_zone,
             **({"secret": True} if secret else {}),
             **({"notice": dict(notice)} if notice is not None else {}),
+            **({"fixed_address": True} if fixed_address else {}),
         },
     )
 
@@ -245,7 +249,10 @@ def build(message: OutboxMessage) -> Mail | None:
         subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
         text = render_to_string(f"{name}.txt", context)
         html = render_to_string(f"{name}.html", context)
-    mail = Mail(subject=subject, body=text, to=[payload["to"]], headers=headers)
+    # The user's address now: one queued before they changed it (SMTP down for hours) went to
+    # the address they had left.
+    to = user.email if user is not None and user.email and not payload.get("fixed_address") else ""
+    mail = Mail(subject=subject, body=text, to=[to or payload["to"]], headers=headers)
     mail.attach_alternative(html, "text/html")
     for name, arguments in payload.get("attachments", []):
         with translation.override(language), timezone.override(zone):
