@@ -1,6 +1,7 @@
 """django-allauth wired to our rules: its mail (address verification, password reset) leaves
 through the outbox like every other side effect, rendered now and sent by a worker, with its
-links on the public address (settings.SITE_URL) like the rest of our mail."""
+links on the public address (settings.SITE_URL) and in its reader's language like the rest of
+our mail."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -9,8 +10,11 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 
 from outings.accounts.mail import enqueue_mail
+from outings.accounts.models import User
+from outings.accounts.services import valid_languages
 from outings.common.proxies import client_ip
 
 
@@ -31,12 +35,24 @@ def on_public_site(url: str) -> str:
     return f"{settings.SITE_URL}{urlunsplit(('', '', parts.path, parts.query, parts.fragment))}"
 
 
+def reader_language(email: str, user: object) -> str | None:
+    """The language to write account mail to `email` in: that of the account it goes to (the
+    mail's `user`, else the account with this address) as every other mail to them
+    (User.reading_language), since whoever asked for a reset or signed up with a taken address
+    may read another language than the account's owner; the request's when there is no such
+    account or it has none."""
+    if not isinstance(user, User):
+        user = User.objects.filter(email=email).first()
+    language = user.reading_language if user is not None else ""
+    return language if language and language in valid_languages() else translation.get_language()
+
+
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render allauth's mail in the request's language and queue it (outbox kind
-        "accounts.mail"); it is sent after commit, with retries while SMTP is down. Every link
-        in it (`activate_url`, `password_reset_url`, `signup_url` ...) is on SITE_URL, and the
-        greeting names the site, not the request's Host."""
+        """Render allauth's mail in its reader's language (`reader_language`) and queue it
+        (outbox kind "accounts.mail"); it is sent after commit, with retries while SMTP is down.
+        Every link in it (`activate_url`, `password_reset_url`, `signup_url` ...) is on
+        SITE_URL, and the greeting names the site, not the request's Host."""
         links = {
             key: on_public_site(value)
             for key, value in context.items()
@@ -44,7 +60,8 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         }
         site = PublicSite(name="Outings", domain=urlsplit(settings.SITE_URL).netloc)
         context = {"email": email, "current_site": site, **context, **links}
-        enqueue_mail(self.render_mail(template_prefix, email, context))
+        with translation.override(reader_language(email, context.get("user"))):
+            enqueue_mail(self.render_mail(template_prefix, email, context))
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The address allauth's per-IP limits count (failed log-ins, sign-ups): the client's,

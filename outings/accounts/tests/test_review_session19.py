@@ -1,0 +1,72 @@
+"""Review (session 19) of accounts: what a user, or someone typing their address, met that they
+should not have. Real PostgreSQL, the real outbox and allauth's own views."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.test import Client
+
+from outings.accounts.models import User
+from outings.catalog.tests.factories import UserFactory
+from outings.common.outbox.testing import deliver
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-pass-phrase-9"
+
+
+def _verified_user(email: str, **extra: object) -> User:
+    user = UserFactory.create(email=email, password=PASSWORD, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+# --- Account mail in the recipient's language ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chosen", "last_read"), [("de", ""), ("", "de")], ids=["chosen", "last-read"]
+)
+def test_a_password_reset_mail_is_in_the_language_its_recipient_reads(nudges, chosen, last_read):
+    """A German user asking for a reset from a browser that speaks English (a borrowed laptop,
+    a work machine) reads the mail in German, as every other mail to them; it was written in
+    the asking browser's language."""
+    _verified_user("jonas@example.org", preferred_language=chosen, site_language=last_read)
+
+    response = Client().post(
+        "/accounts/password/reset/",
+        {"email": "jonas@example.org"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    deliver("urgent")
+
+    assert response.status_code == 302
+    [sent] = mail.outbox
+    assert sent.subject == "[Outings] E-Mail zum Zurücksetzen des Passworts"
+    assert "Du erhältst diese E-Mail" in str(sent.body)
+
+
+def test_the_already_registered_mail_is_in_the_language_of_the_account(nudges):
+    """Someone signs up with a German user's address: the mail telling its owner (instead of
+    telling the form, which would reveal the account) is in German too."""
+    _verified_user("jonas@example.org", preferred_language="de")
+
+    Client().post(
+        "/accounts/signup/",
+        {"email": "jonas@example.org", "password1": PASSWORD, "password2": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    deliver("urgent")
+
+    [sent] = mail.outbox
+    assert sent.subject == "[Outings] Konto existiert bereits"
+
+
+def test_a_reset_for_an_unknown_address_is_in_the_asking_browsers_language(nudges):
+    Client().post(
+        "/accounts/password/reset/", {"email": "nobody@example.org"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    deliver("urgent")
+
+    [sent] = mail.outbox
+    assert sent.subject == "[Outings] Unbekanntes Konto"
