@@ -50,6 +50,12 @@ class TooManyTokens(DomainError):
     message = gettext_noop("You have too many active tokens; revoke one first.")
 
 
+class InvalidToken(DomainError):
+    code = "validation_error"
+    status_code = 400
+    message = gettext_noop("The token is not valid.")
+
+
 class InvalidProfile(DomainError):
     code = "validation_error"
     status_code = 400
@@ -84,7 +90,15 @@ def digest_of(secret: str) -> str:
 def create_api_token(*, user: User, name: str) -> IssuedToken:
     """Issue a personal token. The caller shows `secret` once; only its digest is stored.
     The user row is locked so that concurrent creations cannot pass the cap together: FOR NO
-    KEY UPDATE (no key changes), which rows referring to the user (a booking) do not wait for."""
+    KEY UPDATE (no key changes), which rows referring to the user (a booking) do not wait for.
+    The name is kept without surrounding spaces; one that is blank, too long or holds a NUL is
+    refused (InvalidToken), as the page's form refuses it."""
+    name = name.strip()
+    limit = ApiToken._meta.get_field("name").max_length or 0
+    if not name:
+        raise InvalidToken(fields={"name": [_("This field is required.")]})
+    if len(name) > limit or "\x00" in name:
+        raise InvalidToken(fields={"name": [_("At most %(n)s characters.") % {"n": limit}]})
     User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
         raise TooManyTokens(

@@ -6,7 +6,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 
-from outings.accounts.models import User
+from outings.accounts import services
+from outings.accounts.models import ApiToken, User
 from outings.catalog.tests.factories import UserFactory
 from outings.common.outbox.testing import deliver
 
@@ -70,3 +71,48 @@ def test_a_reset_for_an_unknown_address_is_in_the_asking_browsers_language(nudge
 
     [sent] = mail.outbox
     assert sent.subject == "[Outings] Unbekanntes Konto"
+
+
+# --- Token names ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t\n"])
+def test_the_api_refuses_a_token_without_a_name_and_creates_nothing(name):
+    """The page refused a blank name; the API stored "   " and listed a token nobody could tell
+    apart."""
+    user = UserFactory.create()
+    client = Client()
+    client.force_login(user)
+
+    response = client.post("/api/v1/me/tokens", {"name": name}, content_type="application/json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["fields"]) in (["name"], ["body.payload.name"])
+    assert not ApiToken.objects.exists()
+
+
+def test_a_token_name_is_stored_without_surrounding_spaces_through_the_api():
+    user = UserFactory.create()
+    client = Client()
+    client.force_login(user)
+
+    response = client.post(
+        "/api/v1/me/tokens", {"name": "  laptop \n"}, content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["token"]["name"] == "laptop"
+    assert ApiToken.objects.get().name == "laptop"
+
+
+@pytest.mark.parametrize("name", ["  ", "x" * 101, "a\x00b"])
+def test_the_service_refuses_a_blank_long_or_nul_token_name(name):
+    user = UserFactory.create()
+
+    with pytest.raises(services.InvalidToken) as refused:
+        services.create_api_token(user=user, name=name)
+
+    assert list(refused.value.fields) == ["name"]
+    assert not ApiToken.objects.exists()
