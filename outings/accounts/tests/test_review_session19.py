@@ -116,3 +116,41 @@ def test_the_service_refuses_a_blank_long_or_nul_token_name(name):
 
     assert list(refused.value.fields) == ["name"]
     assert not ApiToken.objects.exists()
+
+
+# --- Reaching the account's pages ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page", ["/accounts/api-tokens/", "/accounts/password/change/", "/accounts/email/"]
+)
+def test_each_account_page_links_to_the_others(page):
+    """A signed-in user could change their password or address only by knowing the URL: no page
+    linked to allauth's password change or address pages (the site's layout replaced allauth's,
+    with its menu)."""
+    client = Client()
+    client.force_login(_verified_user("kim@example.org"))
+
+    response = client.get(page, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    nav = html[
+        html.index('<nav class="account-nav"') : html.index(
+            "</nav>", html.index('<nav class="account-nav"')
+        )
+    ]
+    for link in ("/accounts/email/", "/accounts/password/change/", "/accounts/api-tokens/"):
+        assert f'href="{link}"' in nav
+    assert f'href="{page}" aria-current="page"' in nav
+
+
+def test_the_account_pages_links_read_in_german():
+    client = Client()
+    client.force_login(_verified_user("kim@example.org", preferred_language="de"))
+
+    html = client.get("/accounts/password/change/").content.decode()
+
+    assert 'aria-label="Dein Konto"' in html
+    assert ">E-Mail-Adressen</a>" in html
+    assert 'aria-current="page">Passwort</a>' in html
