@@ -154,3 +154,35 @@ def test_the_account_pages_links_read_in_german():
     assert 'aria-label="Dein Konto"' in html
     assert ">E-Mail-Adressen</a>" in html
     assert 'aria-current="page">Passwort</a>' in html
+
+
+# --- Changing the address takes the password -----------------------------------------------------
+
+
+def test_a_signed_in_session_cannot_change_the_accounts_address_without_the_password(nudges):
+    """Whoever holds a session (a laptop left open, a stolen cookie) could add their own address,
+    verify it from their mailbox, make it primary and remove the owner's, then reset the
+    password through it: the account taken without ever knowing the password, which changing
+    the password itself asks for. Adding, making primary and removing an address now ask for
+    the password first (allauth's reauthentication, valid for five minutes)."""
+    user = _verified_user("kim@example.org")
+    client = Client()
+    assert (
+        client.post(
+            "/accounts/login/", {"login": "kim@example.org", "password": PASSWORD}
+        ).status_code
+        == 302
+    )
+
+    refused = client.post("/accounts/email/", {"action_add": "", "email": "new@example.org"})
+
+    assert refused.status_code == 302
+    assert refused["Location"] == "/accounts/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    assert not EmailAddress.objects.filter(email="new@example.org").exists()
+
+    # With the password given, the change asked for goes through (allauth resumes it).
+    client.post(refused["Location"], {"password": PASSWORD})
+
+    assert list(
+        EmailAddress.objects.filter(user=user).order_by("email").values_list("email", "verified")
+    ) == [("kim@example.org", True), ("new@example.org", False)]
