@@ -186,3 +186,44 @@ def test_a_signed_in_session_cannot_change_the_accounts_address_without_the_pass
     assert list(
         EmailAddress.objects.filter(user=user).order_by("email").values_list("email", "verified")
     ) == [("kim@example.org", True), ("new@example.org", False)]
+
+
+# --- What an account page says after an action ----------------------------------------------------
+
+
+def test_changing_the_password_says_it_was_changed_on_the_page_it_returns_to():
+    """allauth's pages were dressed in the site's layout, which showed no messages: a changed
+    password came back to the same form with no word, and "Password successfully changed." was
+    shown pages later, wherever messages were shown next."""
+    client = Client()
+    client.post(
+        "/accounts/login/", {"login": _verified_user("kim@example.org").email, "password": PASSWORD}
+    )
+    new = "another-long-phrase-7"
+
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [("/accounts/password/change/", 302)]
+    assert "Password successfully changed." in response.content.decode()
+    later = client.get("/accounts/api-tokens/").content.decode()
+    assert "Password successfully changed." not in later
+
+
+def test_a_refused_removal_of_the_primary_address_says_why(django_user_model):
+    user = _verified_user("kim@example.org")
+    client = Client()
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+
+    response = client.post(
+        "/accounts/email/", {"action_remove": "", "email": "kim@example.org"}, follow=True
+    )
+
+    assert "You cannot remove your primary email address (kim@example.org)." in (
+        response.content.decode()
+    )
+    assert EmailAddress.objects.filter(user=user).count() == 1
