@@ -148,7 +148,7 @@ def _flush_days(client: redis.Redis, prefix: str) -> int:
             try:
                 client.rename(live_key, flushing_key)
             except redis.ResponseError:  # no views since the last flush
-                client.srem(f"{prefix}:days", day)
+                _forget_day(client, prefix, day)
                 continue
         counts = client.hgetall(flushing_key)
         rows = [(int(key), date.fromisoformat(day), int(value)) for key, value in counts.items()]
@@ -156,6 +156,16 @@ def _flush_days(client: redis.Redis, prefix: str) -> int:
         client.delete(flushing_key)
         moved += sum(row[2] for row in rows)
     return moved
+
+
+def _forget_day(client: redis.Redis, prefix: str, day: str) -> None:
+    """Take a day whose hash is gone off the list of days to flush. A view counted meanwhile
+    (its HINCRBY made the hash again, its SADD found the day still listed) puts the day back:
+    seen here if its hash exists after the SREM, else by the view's own SADD, which then comes
+    after the SREM."""
+    client.srem(f"{prefix}:days", day)
+    if client.exists(f"{prefix}:{day}"):
+        client.sadd(f"{prefix}:days", day)
 
 
 def add_bookings(*, listing_id: int, day: date, count: int = 1) -> None:
