@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 from outings.common.outbox.testing import record_nudges
 from outings.notifications.tests.smtp_sink import SmtpSink
 
+pytest_plugins = ["tests.leaks"]
+
 REQUIRE_SERVICES = os.environ.get("OUTINGS_REQUIRE_SERVICES") == "1"
 
 
