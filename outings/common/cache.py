@@ -74,6 +74,13 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = _OneClientPerPool
 
+    def close_connections(self) -> None:
+        """Close this cache's sockets to Redis (the next command opens one again). Django's
+        close() is called after every request and keeps them, as it should; a cache object that
+        is dropped instead (settings.CACHES overridden, in tests) would keep them open."""
+        for pool in self._cache._pools.values():  # type: ignore[attr-defined]
+            pool.disconnect()
+
 
 class _Tolerant:
     """A cache whose reads miss and whose writes are dropped while its server cannot be reached
