@@ -3,7 +3,8 @@ they talk to, pipes, files) and the sessions connected to the test database, bef
 first test and after its last (its module fixtures torn down).
 
 Off unless asked: `pytest --leaks` (or OUTINGS_LEAKS=1) prints one line per module that leaves
-something behind, and a total at the end. It costs one listing of /proc/self/fd and one
+something behind, and a total at the end; `--leaks-max=N` also fails the run when a module leaves
+more than N descriptors or database sessions open. It costs one listing of /proc/self/fd and one
 short-lived connection per module. Linux only (it reads /proc)."""
 
 import os
@@ -93,6 +94,14 @@ class Snapshot:
         return cls(open_fds(), database_sessions())
 
 
+def grown_by(before: Snapshot, after: Snapshot) -> int:
+    """The larger growth of the two: descriptors, or sessions on the test database."""
+    fds = sum(after.fds.values()) - sum(before.fds.values())
+    if before.sessions is None or after.sessions is None:
+        return fds
+    return max(fds, after.sessions - before.sessions)
+
+
 def difference(before: Snapshot, after: Snapshot) -> str:
     """'+3 fds (postgres +2, pipe +1), +2 db sessions', or '' when nothing grew or shrank."""
     kinds = sorted(set(before.fds) | set(after.fds))
@@ -111,7 +120,9 @@ def difference(before: Snapshot, after: Snapshot) -> str:
 
 
 class LeakReport:
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.over: list[str] = []
         self.lines: list[str] = []
         self.before: Snapshot | None = None
         self.first: Snapshot | None = None
@@ -132,7 +143,9 @@ class LeakReport:
             self.first.sessions = after.sessions  # the test database exists from here on
         grown = difference(self.before, after)
         if grown:
-            self.lines.append(f"{item.path.relative_to(item.config.rootpath)}: {grown}")
+            self.lines.append(f"{item.location[0]}: {grown}")
+            if self.limit is not None and grown_by(self.before, after) > self.limit:
+                self.over.append(self.lines[-1])
             item.config.get_terminal_writer().line(
                 f"\n[leaks] {self.lines[-1]}"
                 f" (now {sum(after.fds.values())} fds, {after.sessions} db sessions)"
@@ -151,6 +164,12 @@ class LeakReport:
             f"whole run: {whole}; {sum(self.last.fds.values())} fds open at the end,"
             f" {self.last.sessions} db sessions"
         )
+        for line in self.over:
+            terminalreporter.write_line(f"LEAK over --leaks-max={self.limit}: {line}", red=True)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.over and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -159,8 +178,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="report the files, sockets and database sessions each test module leaves open",
     )
+    parser.addoption(
+        "--leaks-max",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with the report, fail the run if a module leaves more than N of them open",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("--leaks") or os.environ.get("OUTINGS_LEAKS") == "1":
-        config.pluginmanager.register(LeakReport(), "outings-leaks")
+    limit = config.getoption("--leaks-max")
+    if config.getoption("--leaks") or limit is not None or os.environ.get("OUTINGS_LEAKS") == "1":
+        config.pluginmanager.register(LeakReport(limit), "outings-leaks")
