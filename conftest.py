@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches as django_caches
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from outings.common.cache import RedisCache
 from outings.common.outbox.testing import record_nudges
 from outings.notifications.tests.smtp_sink import SmtpSink
 
@@ -86,11 +84,6 @@ def _isolated_cache(_cache_dir: Path) -> Iterator[None]:
             config["LOCATION"] = str(_cache_dir / alias)
     with override_settings(CACHES=caches):
         yield
-        # Django drops the test's cache objects without closing them, and asgiref's Local
-        # keeps them: each test's Redis sockets stayed open to the end of the run.
-        for used in django_caches.all(initialized_only=True):
-            if isinstance(used, RedisCache):
-                used.close_connections()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,11 @@ Django's RedisCacheClient.get_client() builds a new `redis.Redis` for every cach
 redis-py fills a table of response callbacks in each one, which takes longer than a GET's own
 round trip on loopback (0.12 against 0.09 ms on this project's machine). A client holds nothing
 between commands but its pool, and is safe to share between threads, so one per pool is made
-once and kept. Everything else is Django's.
+once and kept. And one pool per server is made for the whole process, not one per cache
+object: Django makes a cache object per thread and per context, and under ASGI every websocket
+connection runs in a context of its own (its session is read from the cache), so each one
+opened a pool and a socket to Redis that stayed open until the garbage collector came by; a
+test's own CACHES did the same, to the end of the run. Everything else is Django's.
 
 The cache failing never fails a page, a search or a booking (DESIGN.md section 5): a cache that
 cannot be reached is a miss, and the value comes from the database. Code that reads the default
@@ -17,6 +21,7 @@ Django's `{% cache %}` tag included.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -53,14 +58,41 @@ def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     return value
 
 
+# One pool per server and options for the process; redis-py's pools are thread-safe and start
+# afresh in a forked child (gunicorn, Celery prefork).
+_POOLS: dict[str, redis.ConnectionPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _process_pool(server: str, pool_class: Any, options: dict[str, Any]) -> redis.ConnectionPool:
+    key = f"{server} {pool_class!r} {sorted(options.items())!r}"
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = pool_class.from_url(server, **options)
+        return _POOLS[key]
+
+
 class _OneClientPerPool(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
 
+    def _get_connection_pool(self, write: bool) -> redis.ConnectionPool:
+        # Django's own, except that a pool missing from this object's is the process's.
+        # _servers, _pools, _pool_class and _pool_options are Django's (not in django-stubs).
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
+        pools: dict[int, redis.ConnectionPool] = self._pools  # type: ignore[attr-defined]
+        if index not in pools:
+            pools[index] = _process_pool(
+                self._servers[index],  # type: ignore[attr-defined]
+                self._pool_class,  # type: ignore[attr-defined]
+                self._pool_options,  # type: ignore[attr-defined]
+            )
+        return pools[index]
+
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         # _get_connection_pool and _client are Django's own (django-stubs leaves them out).
-        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))
         if client is None:
             client = self._clients[id(pool)] = self._client(  # type: ignore[attr-defined]
@@ -73,13 +105,6 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _OneClientPerPool
-
-    def close_connections(self) -> None:
-        """Close this cache's sockets to Redis (the next command opens one again). Django's
-        close() is called after every request and keeps them, as it should; a cache object that
-        is dropped instead (settings.CACHES overridden, in tests) would keep them open."""
-        for pool in self._cache._pools.values():  # type: ignore[attr-defined]
-            pool.disconnect()
 
 
 class _Tolerant:
