@@ -3,7 +3,8 @@
 - same key, same request (method, path, body,      -> the first response, replayed byte for byte
   and If-Match when sent)                             (and in its language, Content-Language);
   a JSON body is the same when it is the same JSON value: names in any order, any spaces or
-  escapes, 2.0 for 2 (a client may build its body again for a retry);
+  escapes, 2.0 for 2 (a client may build its body again for a retry); an optional body left
+  out is the same as `{}`;
 - same key, different request                      -> 422 `idempotency_key_reused`;
 - same key while the first is still running        -> 409 `idempotency_in_flight`, Retry-After;
 - keys are scoped to the caller (the user) and kept API_IDEMPOTENCY_TTL seconds.
@@ -56,6 +57,7 @@ KEY_DESCRIPTION = (
     "replays the first response instead of acting again. Kept 24 hours."
 )
 REPLAY_HEADER = "Idempotent-Replayed"
+EMPTY_OBJECT = b"{}"  # what _canonical_json makes of `{}`, and of no body at all
 CLAIM_ATTEMPTS = 3
 
 
@@ -156,7 +158,16 @@ def _fingerprints(request: HttpRequest) -> tuple[str, str]:
         # its fields and its files' names and contents instead.
         return (_fingerprint(request, _multipart_parts(request)),) * 2
     content_type = request.content_type
-    same_json = _canonical_json(body) if content_type and is_json(content_type) else body
+    if not body:
+        # No body, where the body is optional, is read as none given (ninja parses no empty
+        # body), as `{}` is: every field left out. One request, so a retry sending the one
+        # where the first sent the other gets the first answer (a required body is refused
+        # before the key is claimed either way).
+        same_json = EMPTY_OBJECT
+    elif content_type and is_json(content_type):
+        same_json = _canonical_json(body)
+    else:
+        same_json = body
     return _fingerprint(request, [same_json]), _fingerprint(request, [body])
 
 
