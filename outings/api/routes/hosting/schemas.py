@@ -297,6 +297,11 @@ class HostSlotOut(Schema):
         description="Moves with each change of the capacity (never with seats taken): send it "
         "back (or If-Match) with the next one."
     )
+    own_capacity: bool = Field(
+        description="The date's places were set on it (`PATCH`) to another number than its "
+        "rule's: a new capacity of the rule leaves them as they are. false: they follow the "
+        "rule (set back to the rule's number, the date follows it again), or the date has none."
+    )
 
 
 class CapacityIn(Input):
