@@ -1,5 +1,6 @@
 """Review (session 19): the API against its own contract (docs/api.md) and its OpenAPI document.
-Each test failed on the code it was written against."""
+Each test failed on the code it was written against, but those of `Accept`, which pin down
+what v1 did undocumented (docs/api.md, "Formats")."""
 
 import json
 from typing import Any
@@ -7,9 +8,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from outings.api.tests.helpers import error_of
 from outings.api.tests.test_review_session13_offer import api, host, published
 from outings.catalog.models import Listing
-from outings.catalog.tests.factories import ScheduleFactory, SlotFactory
+from outings.catalog.tests.factories import ListingFactory, ScheduleFactory, SlotFactory
 
 __all__ = ["api", "host", "published"]  # fixtures
 
@@ -52,3 +54,62 @@ def test_the_document_declares_a_dates_own_places(client: Client):
 
     assert slot["properties"]["own_capacity"]["type"] == "boolean"
     assert "own_capacity" in slot["required"]
+
+
+# --- Accept: v1 answers JSON whatever it says (docs/api.md, "Formats") -------------------------
+
+ACCEPTS = [
+    None,
+    "*/*",
+    "application/json",
+    "application/json;q=0.5, text/html",
+    "application/*",
+    "text/html",
+    "application/xml",
+    "text/csv;q=1, application/json;q=0",
+]
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_a_read_answers_json_whatever_the_accept(client: Client, accept: str | None):
+    listing = ListingFactory.create(status=Listing.Status.PUBLISHED)
+    headers = {} if accept is None else {"Accept": accept}
+
+    found = client.get(f"/api/v1/listings/{listing.pk}", headers=headers)
+    missing = client.get("/api/v1/listings/999999999", headers=headers)
+    unknown = client.get("/api/v1/no-such-thing", headers=headers)
+
+    assert found.status_code == 200
+    assert found["Content-Type"] == "application/json; charset=utf-8"
+    assert found.json()["id"] == listing.pk
+    # The answer does not depend on it.
+    assert "accept" not in [name.strip().lower() for name in found["Vary"].split(",")]
+    for error in (missing, unknown):
+        assert error.status_code == 404
+        assert error["Content-Type"] == "application/json"
+        assert error_of(error)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "application/json;q=0"])
+def test_a_write_answers_json_whatever_the_accept(api: Client, host: Any, accept: str):
+    response = api.post(
+        "/api/v1/me/tokens",
+        json.dumps({"name": "laptop"}),
+        content_type="application/json",
+        headers={"Accept": accept},
+    )
+
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["token"]["name"] == "laptop"
+
+
+def test_the_document_declares_no_406(client: Client):
+    statuses = {
+        status
+        for item in document(client)["paths"].values()
+        for operation in item.values()
+        for status in operation["responses"]
+    }
+
+    assert "406" not in statuses
