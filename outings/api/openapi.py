@@ -5,10 +5,11 @@ that take If-Match answer the new ETag; a 429 says when to retry, as does a 409 
 that takes an Idempotency-Key (the first request is still running), whose success or refusal
 may be a replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a
 body not declared as JSON: outings.api.parser) in the error shape; every operation may answer
-413 and 400 (a Content-Length above the limit, or not a number: outings.api.middleware). Added
-to the document ninja generates, from the responses and parameters each operation already
-declares, so that a new operation is described by declaring its statuses as usual (docs/api.md,
-"Adding an endpoint")."""
+413 and 400 (a Content-Length above the limit, or not a number: outings.api.middleware), the
+routes never declaring 413 themselves; an upload's 413 and 415 may be replays (its files are
+checked once the key is claimed). Added to the document ninja generates, from the responses and
+parameters each operation already declares, so that a new operation is described by declaring
+its statuses as usual (docs/api.md, "Adding an endpoint")."""
 
 import copy
 from typing import Any
@@ -53,6 +54,10 @@ BODY_REFUSALS = {
         "content": ERROR_CONTENT,
     },
 }
+MULTIPART = "multipart/form-data"
+FILE_TOO_LARGE = (
+    "Payload Too Large: the Content-Length is above the limit, or a file is larger than its own."
+)
 WWW_AUTHENTICATE = {"description": "The scheme to authenticate with.", "schema": STRING}
 IF_NONE_MATCH = {
     "name": "If-None-Match",
@@ -106,6 +111,14 @@ def _describe(operation: dict[str, Any]) -> None:
         # may be a replay says so); these are never replays.
         if str(refused) not in responses:
             operation["responses"][refused] = copy.deepcopy(refusal)
+    if MULTIPART in operation.get("requestBody", {}).get("content", {}):
+        # An upload's files are checked by their content once its key is claimed (a photo's
+        # type and size: outings.catalog.photos.images), so those refusals are recorded and
+        # replayed as a rule's are.
+        operation["responses"][413]["description"] = FILE_TOO_LARGE
+        if idempotency.HEADER in headers:
+            for checked in (413, 415):
+                _add(operation["responses"][checked], idempotency.REPLAY_HEADER, REPLAYED)
 
 
 def _add(response: dict[str, Any], name: str, header: dict[str, Any]) -> None:

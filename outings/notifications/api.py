@@ -121,7 +121,7 @@ def get_email_preferences(request: HttpRequest, response: HttpResponse) -> Email
 
 @router.patch(
     "/notifications/email-preferences",
-    response={200: EmailPreferencesSchema, **responses(400, 401, 403, 413, 429)},
+    response={200: EmailPreferencesSchema, **responses(400, 401, 403, 429)},
 )
 def update_email_preferences(
     request: HttpRequest, payload: EmailPreferencesPatch

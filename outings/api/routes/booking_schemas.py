@@ -49,9 +49,9 @@ TransferSecret = PathEx[
         description="The secret of the transfer link, from the mail its recipient got.",
     ),
 ]
-ERRORS = responses(400, 401, 403, 404, 409, 413, 422, 429)
+ERRORS = responses(400, 401, 403, 404, 409, 422, 429)
 # A confirmation asks the payment provider, which may decline (402 payment_declined).
-CONFIRM_ERRORS = responses(400, 401, 402, 403, 404, 409, 413, 422, 429)
+CONFIRM_ERRORS = responses(400, 401, 402, 403, 404, 409, 422, 429)
 READ_ERRORS = responses(400, 401, 404, 429)
 DELETE_ERRORS = responses(400, 401, 403, 404, 409, 429)
 

@@ -42,7 +42,7 @@ def get_me(request: HttpRequest, response: HttpResponse) -> User | HttpResponse:
     return not_modified(request, etag) or cacheable(request, response, etag, user)
 
 
-@router.patch("/me", response={200: MeOut, **responses(400, 401, 403, 412, 413, 429)})
+@router.patch("/me", response={200: MeOut, **responses(400, 401, 403, 412, 429)})
 def update_me(
     request: HttpRequest,
     response: HttpResponse,
@@ -83,7 +83,7 @@ def list_tokens(
 
 @router.post(
     "/me/tokens",
-    response={201: TokenCreatedOut, **responses(400, 401, 403, 409, 413, 422, 429)},
+    response={201: TokenCreatedOut, **responses(400, 401, 403, 409, 422, 429)},
 )
 def create_token(
     request: HttpRequest,

@@ -51,6 +51,9 @@ def test_every_operation_declares_the_refusals_it_can_answer(client):
 
 def test_a_body_too_large_is_never_declared_a_replay(client):
     """It is answered before an Idempotency-Key is claimed. (A 400 may be one: a rule's
-    refusal of a request with a key is recorded and replayed.)"""
+    refusal of a request with a key is recorded and replayed. So may an upload's 413: its file
+    is checked by its size once the key is claimed, test_review_session19_conformance.py.)"""
     for _method, _path, operation in _operations(client):
+        if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+            continue
         assert "Idempotent-Replayed" not in operation["responses"]["413"].get("headers", {})

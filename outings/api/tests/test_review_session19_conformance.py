@@ -2,6 +2,7 @@
 Each test failed on the code it was written against, but those of `Accept`, which pin down
 what v1 did undocumented (docs/api.md, "Formats")."""
 
+import io
 import json
 from typing import Any
 
@@ -10,8 +11,9 @@ from django.test import Client
 
 from outings.api.tests.helpers import error_of
 from outings.api.tests.test_review_session13_offer import api, host, published
-from outings.catalog.models import Listing
+from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.tests.factories import ListingFactory, ScheduleFactory, SlotFactory
+from outings.hosting.tests.fixtures import PDF, noisy_png, use_media
 
 __all__ = ["api", "host", "published"]  # fixtures
 
@@ -113,3 +115,54 @@ def test_the_document_declares_no_406(client: Client):
     }
 
     assert "406" not in statuses
+
+
+# --- 413: declared once, for every operation (outings/api/openapi.py) ---------------------------
+
+
+def test_every_operation_declares_the_one_413_the_middleware_answers(client: Client):
+    """ApiMiddleware refuses a Content-Length above the limit before any route runs, and the
+    document declares that 413 on every operation; the routes declared it again (ninja's bare
+    "Request Entity Too Large"), so the description depended on which route one read."""
+    paths = document(client)["paths"]
+    upload = paths.pop("/api/v1/host/listings/{listing_id}/photos").pop("post")
+    refusals = {
+        operation["responses"]["413"]["description"]
+        for item in paths.values()
+        for operation in item.values()
+    }
+
+    assert refusals == {"Payload Too Large: the Content-Length is above the limit."}
+    assert upload["responses"]["413"]["description"] == (
+        "Payload Too Large: the Content-Length is above the limit, or a file is larger than "
+        "its own."
+    )
+
+
+def test_a_photo_refused_by_its_content_is_replayed_as_the_document_says(
+    api: Client, published: Listing, settings: Any, tmp_path: Any, client: Client
+):
+    """A photo's type and size are checked after its Idempotency-Key is claimed (by content, in
+    the service), so that refusal is recorded and replayed with Idempotent-Replayed: the
+    document said no 413 or 415 ever is one."""
+    use_media(settings, tmp_path / "media")
+    settings.PHOTO_MAX_BYTES = 1000
+    url = f"/api/v1/host/listings/{published.pk}/photos"
+
+    def upload(content: bytes, key: str) -> Any:
+        file = io.BytesIO(content)
+        file.name = "photo.png"
+        return api.post(url, {"file": file}, headers={"Idempotency-Key": key})
+
+    replayed = {}
+    for status, content in ((415, PDF), (413, noisy_png())):
+        first, again = upload(content, f"photo-{status}"), upload(content, f"photo-{status}")
+        assert (first.status_code, again.status_code) == (status, status)
+        assert again["Idempotent-Replayed"] == "true"
+        replayed[status] = again.content == first.content
+    declared = document(client)["paths"]["/api/v1/host/listings/{listing_id}/photos"]["post"]
+
+    assert replayed == {415: True, 413: True}
+    assert not ListingPhoto.objects.exists()
+    for code in ("413", "415"):
+        assert "Idempotent-Replayed" in declared["responses"][code]["headers"]

@@ -25,8 +25,8 @@ from outings.catalog import services
 from outings.catalog.models import Listing
 
 router = Router(tags=["hosting"], auth=AUTHENTICATED)
-ERRORS = responses(400, 401, 403, 404, 409, 413, 429)
-CREATE_ERRORS = responses(400, 401, 403, 409, 413, 422, 429)
+ERRORS = responses(400, 401, 403, 404, 409, 429)
+CREATE_ERRORS = responses(400, 401, 403, 409, 422, 429)
 
 
 @router.get(
@@ -77,7 +77,7 @@ def get_own_listing(
 
 @router.put(
     "/host/listings/{listing_id}",
-    response={200: HostListingOut, **responses(400, 401, 403, 404, 409, 412, 413, 429)},
+    response={200: HostListingOut, **responses(400, 401, 403, 404, 409, 412, 429)},
 )
 def replace_listing(
     request: HttpRequest,

@@ -31,7 +31,7 @@ from outings.catalog.photos import services
 from outings.catalog.services import own_listing
 
 router = Router(tags=["hosting"], auth=AUTHENTICATED)
-ERRORS = responses(400, 401, 403, 404, 409, 413, 429)
+ERRORS = responses(400, 401, 403, 404, 409, 429)
 
 
 @router.get(

@@ -40,8 +40,8 @@ from outings.scheduling import services
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 router = Router(tags=["hosting"], auth=AUTHENTICATED)
-ERRORS = responses(400, 401, 403, 404, 409, 413, 429)
-CREATE_ERRORS = responses(400, 401, 403, 404, 409, 413, 422, 429)
+ERRORS = responses(400, 401, 403, 404, 409, 429)
+CREATE_ERRORS = responses(400, 401, 403, 404, 409, 422, 429)
 
 
 def _schedule(owner: HostProfile, listing_id: int, schedule_id: int) -> Schedule:
@@ -91,7 +91,7 @@ def create_schedule(
 
 @router.put(
     "/host/listings/{listing_id}/schedules/{schedule_id}",
-    response={200: ScheduleOut, **responses(400, 401, 403, 404, 409, 412, 413, 429)},
+    response={200: ScheduleOut, **responses(400, 401, 403, 404, 409, 412, 429)},
 )
 def update_schedule(
     request: HttpRequest,
@@ -273,7 +273,7 @@ def change_slot_capacity(
 
 @router.post(
     "/host/listings/{listing_id}/slots/{slot_id}/cancel",
-    response={200: HostSlotOut, **responses(400, 401, 403, 404, 409, 412, 413, 422, 429)},
+    response={200: HostSlotOut, **responses(400, 401, 403, 404, 409, 412, 422, 429)},
 )
 def cancel_slot(
     request: HttpRequest,
