@@ -166,3 +166,37 @@ def test_a_photo_refused_by_its_content_is_replayed_as_the_document_says(
     assert not ListingPhoto.objects.exists()
     for code in ("413", "415"):
         assert "Idempotent-Replayed" in declared["responses"][code]["headers"]
+
+
+# --- Cache-Control and Vary on every read ------------------------------------------------------
+
+
+def vary_of(response: Any) -> set[str]:
+    return {name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()}
+
+
+def test_a_hosts_reads_are_never_reused_unchecked_nor_for_another_caller(
+    api: Client, published: Listing
+):
+    """docs/api.md: every read varies on Authorization, Cookie and Accept-Language; an answer
+    to a signed-in caller is kept by no shared cache and reused by none without asking
+    (`private, max-age=0, must-revalidate` with an ETag, or `no-store`). Five of the host's
+    reads said only `private` (the site's default for a signed-in caller), which lets a
+    browser's or an app's own cache reuse a slot list the host has just changed, heuristically,
+    and without Vary: Authorization hand one host's list to another token of the same client."""
+    rule = ScheduleFactory.create(listing=published)
+    SlotFactory.create(listing=published, schedule=rule)
+    base = f"/api/v1/host/listings/{published.pk}"
+    reads = [
+        "/api/v1/host/listings",
+        f"{base}/photos",
+        f"{base}/schedules",
+        f"{base}/schedules/{rule.pk}/exceptions",
+        f"{base}/slots",
+    ]
+
+    for path in reads:
+        response = api.get(path)
+        assert response.status_code == 200, path
+        assert response["Cache-Control"] == "no-store", path
+        assert {"authorization", "cookie", "accept-language"} <= vary_of(response), path

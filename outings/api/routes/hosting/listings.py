@@ -6,7 +6,7 @@ from ninja import Query, Router
 
 from outings.api import idempotency
 from outings.api.auth import AUTHENTICATED, caller
-from outings.api.caching import cacheable, not_modified
+from outings.api.caching import cacheable, not_modified, set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
@@ -37,7 +37,7 @@ def list_own_listings(
 ) -> Page[Listing]:
     """The caller's listings in every state, newest first."""
     owner = host(request)
-    response["Cache-Control"] = "private, no-cache"
+    set_no_store(response)
     return paginate(
         Listing.objects.filter(host=owner).select_related("category"),
         ordering=("-id",),

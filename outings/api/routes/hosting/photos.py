@@ -7,6 +7,7 @@ from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from outings.api.auth import AUTHENTICATED
+from outings.api.caching import set_no_store
 from outings.api.errors import ValidationFailed, responses
 from outings.api.pagination import PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
@@ -38,13 +39,16 @@ ERRORS = responses(400, 401, 403, 404, 409, 429)
     "/host/listings/{listing_id}/photos",
     response={200: PhotoPage, **responses(400, 401, 403, 404, 429)},
 )
-def list_photos(request: HttpRequest, listing_id: Id, page: Query[PageParams]) -> dict[str, object]:
+def list_photos(
+    request: HttpRequest, response: HttpResponse, listing_id: Id, page: Query[PageParams]
+) -> dict[str, object]:
     """The listing's photos in display order, and the version of that order (`order_version`).
     A page's cursors belong to the order they were read in: once photos change places (a
     reorder, a delete), a cursor read before is a 400 on `query.cursor` (start again from the
     first page) rather than a page that repeats or skips photos. An upload goes last and moves
     no other photo, so the pages read on."""
     listing = own_listing(host=host(request), listing_id=listing_id)
+    set_no_store(response)
     try:
         found = paginate(
             ListingPhoto.objects.filter(listing=listing),

@@ -7,6 +7,7 @@ from ninja import Query, Router
 
 from outings.accounts.models import HostProfile
 from outings.api.auth import AUTHENTICATED
+from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.idempotency import respond
 from outings.api.pagination import Page, Paged, PageParams, paginate
@@ -57,9 +58,12 @@ def _schedule(owner: HostProfile, listing_id: int, schedule_id: int) -> Schedule
     "/host/listings/{listing_id}/schedules",
     response={200: Paged[ScheduleOut], **responses(400, 401, 403, 404, 429)},
 )
-def list_schedules(request: HttpRequest, listing_id: Id, page: Query[PageParams]) -> Page[Schedule]:
+def list_schedules(
+    request: HttpRequest, response: HttpResponse, listing_id: Id, page: Query[PageParams]
+) -> Page[Schedule]:
     """The listing's rules, each with its first exceptions (`exceptions_next` pages on)."""
     listing = own_listing(host=host(request), listing_id=listing_id)
+    set_no_store(response)
     return paginate(
         with_first_exceptions(Schedule.objects.filter(listing=listing)),
         ordering=("id",),
@@ -186,11 +190,16 @@ def add_exception(
     response={200: Paged[ExceptionOut], **responses(400, 401, 403, 404, 429)},
 )
 def list_exceptions(
-    request: HttpRequest, listing_id: Id, schedule_id: Id, page: Query[PageParams]
+    request: HttpRequest,
+    response: HttpResponse,
+    listing_id: Id,
+    schedule_id: Id,
+    page: Query[PageParams],
 ) -> Page[ScheduleException]:
     """A rule's exceptions by day (then id), past ones included: where its `exceptions_next`
     continues, or from the start."""
     schedule = _schedule(host(request), listing_id, schedule_id)
+    set_no_store(response)
     return paginate(
         ScheduleException.objects.filter(schedule=schedule),
         ordering=EXCEPTION_ORDER,
@@ -221,9 +230,12 @@ def remove_exception(
     "/host/listings/{listing_id}/slots",
     response={200: Paged[HostSlotOut], **responses(400, 401, 403, 404, 429)},
 )
-def list_slots(request: HttpRequest, listing_id: Id, page: Query[PageParams]) -> Page[Slot]:
+def list_slots(
+    request: HttpRequest, response: HttpResponse, listing_id: Id, page: Query[PageParams]
+) -> Page[Slot]:
     """The listing's slots from now on, cancelled ones included, with seats taken."""
     listing = own_listing(host=host(request), listing_id=listing_id)
+    set_no_store(response)
     return paginate(
         Slot.objects.filter(listing=listing, starts_at__gte=timezone.now()),
         ordering=("starts_at", "id"),
