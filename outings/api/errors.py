@@ -197,10 +197,10 @@ def _on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
 
 
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja raises HttpError(400, "Cannot parse request body") for bodies that are not JSON or
-    # not UTF-8, and HttpError(403, ...) when a session's CSRF check fails. A body our reader
-    # refuses for a reason of its own (outings.api.parser: not declared as JSON, a name given
-    # twice) arrives as that HttpError raised from the reader's error, answered as it says.
+    # ninja raises HttpError(400, "Cannot parse request body") for a body its reader refuses,
+    # and HttpError(403, ...) when a session's CSRF check fails. Our reader refuses with a
+    # DomainError of its own (outings.api.parser: not declared as JSON, not JSON in UTF-8, a
+    # name given twice), which arrives as that HttpError raised from it, answered as it says.
     if isinstance(exc.__cause__, DomainError):
         return domain_error_response(exc.__cause__)
     return error_response(exc.status_code, message=str(exc) or None)

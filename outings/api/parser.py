@@ -8,8 +8,8 @@ all: a hold sent so was booked), let `json.loads` guess UTF-16 and UTF-32 (docs/
 another request than the one we act on: refused instead, naming the field.
 
 ninja turns anything the parser raises into `HttpError(400, "Cannot parse request body")` raised
-from it; `outings.api.errors` answers a DomainError so raised as that error (415 here, or a 400
-naming the field).
+from it; `outings.api.errors` answers a DomainError so raised as that error (415 here, a 400
+naming the field, or a 400 saying the body is no JSON in UTF-8, in the request's language).
 """
 
 import json
@@ -25,6 +25,7 @@ from outings.common.errors import DomainError
 # Every operation names its JSON body `payload` (a test checks), as ninja's schema errors show
 # its fields: `body.payload.seats`. The reader does not see the handler's argument.
 BODY = "body.payload"
+NOT_JSON = gettext_noop("The request body is not JSON in UTF-8.")
 
 
 class UnsupportedMediaType(DomainError):
@@ -41,11 +42,14 @@ class JsonParser(Parser):
             raise UnsupportedMediaType(
                 fields={"header.Content-Type": [gettext("Send the body as application/json.")]}
             )
-        # UTF-8 only (RFC 8259, 8.1), a byte order mark ignored as it allows; a UnicodeError is
-        # the 400 of any body that cannot be read.
-        text = request.body.decode("utf-8-sig")
+        # UTF-8 only (RFC 8259, 8.1), a byte order mark ignored as it allows.
         try:
+            text = request.body.decode("utf-8-sig")
             data: dict[str, Any] = json.loads(text, object_pairs_hook=_unique)
+        except (UnicodeError, ValueError, RecursionError):
+            # Refused in our words, which speak the request's language (ninja's own, "Cannot
+            # parse request body", are English only).
+            raise ValidationFailed(message=NOT_JSON) from None
         except _Duplicate:
             path = _duplicate_in(json.loads(text, object_pairs_hook=_Pairs), ())
             name = ".".join((BODY, *(str(part) for part in path or ())))

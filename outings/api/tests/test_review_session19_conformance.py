@@ -200,3 +200,34 @@ def test_a_hosts_reads_are_never_reused_unchecked_nor_for_another_caller(
         assert response.status_code == 200, path
         assert response["Cache-Control"] == "no-store", path
         assert {"authorization", "cookie", "accept-language"} <= vary_of(response), path
+
+
+# --- A body that cannot be read speaks the request's language ------------------------------------
+
+
+@pytest.mark.parametrize("body", [b"{", b"  ", b"\xff\xfe{}", b'{"name": "laptop"'])
+def test_a_body_that_is_not_json_is_refused_in_the_language_asked_for(
+    api: Client, host: Any, body: bytes
+):
+    """docs/api.md, "Errors": the message comes in the request's language; only a schema error
+    (pydantic's field messages) is English whole. A body that is no JSON at all was answered
+    with ninja's own words, "Cannot parse request body", in English whatever was asked."""
+    tokens = host.user.api_tokens.count()
+    answers = {
+        language: api.post(
+            "/api/v1/me/tokens",
+            body,
+            content_type="application/json",
+            headers={"Accept-Language": language},
+        )
+        for language in ("en", "de")
+    }
+
+    assert {language: error_of(r)["message"] for language, r in answers.items()} == {
+        "en": "The request body is not JSON in UTF-8.",
+        "de": "Der Inhalt der Anfrage ist kein JSON in UTF-8.",
+    }
+    for response in answers.values():
+        assert response.status_code == 400
+        assert error_of(response)["code"] == "validation_error"
+    assert host.user.api_tokens.count() == tokens
