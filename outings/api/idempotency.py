@@ -4,7 +4,7 @@
   and If-Match when sent)                             (and in its language, Content-Language);
   a JSON body is the same when it is the same JSON value: names in any order, any spaces or
   escapes, 2.0 for 2 (a client may build its body again for a retry); an optional body left
-  out is the same as `{}`;
+  out, or `null`, is the same as `{}`;
 - same key, different request                      -> 422 `idempotency_key_reused`;
 - same key while the first is still running        -> 409 `idempotency_in_flight`, Retry-After;
 - keys are scoped to the caller (the user) and kept API_IDEMPOTENCY_TTL seconds.
@@ -57,7 +57,7 @@ KEY_DESCRIPTION = (
     "replays the first response instead of acting again. Kept 24 hours."
 )
 REPLAY_HEADER = "Idempotent-Replayed"
-EMPTY_OBJECT = b"{}"  # what _canonical_json makes of `{}`, and of no body at all
+EMPTY_OBJECT = b"{}"  # what _canonical_json makes of `{}` and `null`, and of no body at all
 CLAIM_ATTEMPTS = 3
 
 
@@ -177,6 +177,8 @@ def _canonical_json(body: bytes) -> bytes:
     which the API reads as 2) is the same request. The reader has checked the body already."""
     try:
         value = json.loads(body.decode("utf-8-sig"), parse_float=_number)
+        if value is None:
+            return EMPTY_OBJECT  # an optional body of null is read as none given, as {} is
         return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
     except (ValueError, RecursionError):  # not JSON after all: its bytes are what it says
         return body

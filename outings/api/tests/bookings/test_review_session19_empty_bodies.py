@@ -70,3 +70,20 @@ def test_an_empty_body_is_still_another_request_than_a_body_that_says_something(
     assert error_of(response)["code"] == "idempotency_key_reused"
     assert state() == before
     assert Slot.objects.get(pk=slot.pk).seats_taken == 0
+
+
+@pytest.mark.parametrize(("first", "retry"), [("null", "{}"), ("null", None), ("{}", "null")])
+def test_a_null_body_is_the_same_request_as_none_and_as_an_empty_object(a, slot, first, retry):
+    """ninja reads an optional body of `null` as none given, as it reads `{}` and no body."""
+    reference = confirmed(a, slot)
+
+    def send(body: str | None) -> Any:
+        if body is None:
+            return cancel_without_body(a, reference, "cancel-1")
+        return cancel_with(a, reference, "cancel-1", body)
+
+    answered, again = send(first), send(retry)
+
+    assert (answered.status_code, again.status_code) == (200, 200), again.content
+    assert again.content == answered.content
+    assert again["Idempotent-Replayed"] == "true"
