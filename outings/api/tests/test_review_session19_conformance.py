@@ -231,3 +231,15 @@ def test_a_body_that_is_not_json_is_refused_in_the_language_asked_for(
         assert response.status_code == 400
         assert error_of(response)["code"] == "validation_error"
     assert host.user.api_tokens.count() == tokens
+
+
+def test_no_read_declares_a_refusal_only_a_write_can_get(client: Client):
+    """A read changes nothing, so nothing it does conflicts (409), has a stale precondition
+    (412) or reuses a key (422); GET /host/listings/{id} declared 409 (the writes' list)."""
+    reads = {
+        path: sorted({"409", "412", "422"} & set(item["get"]["responses"]))
+        for path, item in document(client)["paths"].items()
+        if "get" in item
+    }
+
+    assert {path: found for path, found in reads.items() if found} == {}

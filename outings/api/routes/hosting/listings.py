@@ -64,7 +64,10 @@ def create_listing(
     )
 
 
-@router.get("/host/listings/{listing_id}", response={200: HostListingOut, 304: None, **ERRORS})
+@router.get(
+    "/host/listings/{listing_id}",
+    response={200: HostListingOut, 304: None, **responses(400, 401, 403, 404, 429)},
+)
 def get_own_listing(
     request: HttpRequest, response: HttpResponse, listing_id: Id
 ) -> Listing | HttpResponse:
