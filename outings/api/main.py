@@ -5,6 +5,7 @@ Versioning: a change that could break a client (a removed or renamed field, a ne
 input, a changed meaning) goes into a v2 mounted beside this one, never into v1.
 """
 
+import hashlib
 from collections.abc import Callable
 from functools import cached_property, wraps
 from typing import Any
@@ -15,6 +16,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 
+from outings.api.caching import cacheable, make_etag, not_modified
 from outings.api.errors import install_error_handlers, throttled_response
 from outings.api.openapi import describe_headers
 from outings.api.parser import JsonParser
@@ -67,14 +69,23 @@ class Api(NinjaAPI):
 
 def documents_view[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
     """The views of the document and the browsable docs: GET only, and counted against their
-    caller's budget as every operation is (they are not operations, which ninja throttles)."""
+    caller's budget as every operation is (they are not operations, which ninja throttles).
+    The document is a public read with an ETag (If-None-Match: 304): the same for everyone
+    until the code changes. The docs page is not: it may carry the caller's CSRF token."""
 
     @wraps(view)
     def counted(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         request = args[0]
         assert isinstance(request, HttpRequest)
         wait = request_wait(request)
-        return view(*args, **kwargs) if wait is None else throttled_response(wait)
+        if wait is not None:
+            return throttled_response(wait)
+        response = view(*args, **kwargs)
+        if response.status_code != 200 or response["Content-Type"] != "application/json":
+            return response
+        # From the body, unlike the operations' ETags: it is the code's alone, and built once.
+        etag = make_etag(hashlib.sha256(response.content).hexdigest(), language=False)
+        return not_modified(request, etag) or cacheable(request, response, etag, response)
 
     return require_GET(counted)
 

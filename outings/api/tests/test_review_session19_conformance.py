@@ -243,3 +243,21 @@ def test_no_read_declares_a_refusal_only_a_write_can_get(client: Client):
     }
 
     assert {path: found for path, found in reads.items() if found} == {}
+
+
+def test_the_document_is_a_cacheable_read_with_an_etag(client: Client, api: Client):
+    """The OpenAPI document is the same for everyone until the code changes, and about 260 KB:
+    it carried no Cache-Control and no ETag, so every client (Swagger UI on each visit, code
+    generators) fetched it whole each time, and no cache could tell when to keep it."""
+    first = client.get("/api/v1/openapi.json")
+    signed_in = api.get("/api/v1/openapi.json")
+    unchanged = client.get("/api/v1/openapi.json", headers={"If-None-Match": first["ETag"]})
+
+    assert first.status_code == 200
+    assert first["Cache-Control"] == "public, max-age=60"
+    assert first["ETag"].startswith('"')
+    assert signed_in["ETag"] == first["ETag"]
+    assert {"authorization", "cookie", "accept-language"} <= vary_of(first)
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged["ETag"] == first["ETag"]
