@@ -1,12 +1,15 @@
 """Fixtures every app's tests share. Tests run against real PostgreSQL (embedded or server)."""
 
 import copy
+import importlib
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone, translation
@@ -107,3 +110,22 @@ def _default_language_and_time_zone() -> Iterator[None]:
     yield
     translation.deactivate()
     timezone.deactivate()
+
+
+# The rows data migrations put in that tests read without making them (the categories, the
+# bundled exchange rates): each migration's own function, which keeps what is there.
+SEEDS = [
+    ("outings.catalog.migrations.0002_categories", "create_categories"),
+    ("outings.search.migrations.0009_rates_for_every_currency", "add_missing"),
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database, with the data migrations' rows put back. A transactional test's
+    flush empties every table, which costs nothing within one run (pytest-django runs those
+    tests last) but left a database kept with --reuse-db without exchange rates: every search
+    after that answered 400 "No exchange rate for EUR"."""
+    with django_db_blocker.unblock():
+        for module, function in SEEDS:
+            getattr(importlib.import_module(module), function)(apps, None)
