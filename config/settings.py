@@ -54,17 +54,24 @@ class Env(environ.Env):  # type: ignore[misc]  # django-environ has no type hint
         except ValueError as error:
             raise ImproperlyConfigured(f"{var} is malformed: {error}") from error
 
-    def whole(self, var: str, *, default: int, least: int = 1) -> int:
-        """A whole number of at least `least`, else ImproperlyConfigured naming the variable:
-        for a count or a duration below which nothing works (a hold that lapses as it is taken,
-        a limit no offer passes), refused at the start rather than answered with a 500 or
-        nonsense on every request."""
-        value = int(self.int(var, default=default))
-        if value < least:
-            raise ImproperlyConfigured(
-                f"{var} must be a whole number of at least {least}, not {value}"
-            )
-        return value
+    def whole(self, var: str, *, default: int, least: int = 1, most: int | None = None) -> int:
+        """A whole number of at least `least` (and at most `most`), else ImproperlyConfigured
+        naming the variable: for a count or a duration below which nothing works (a hold that
+        lapses as it is taken, a limit no offer passes), refused at the start rather than
+        answered with a 500 or nonsense on every request."""
+        return in_range(var, int(self.int(var, default=default)), least=least, most=most)
+
+
+def in_range(name: str, value: int, *, least: int, most: int | None = None) -> int:
+    """`value`, read from `name`, when it is within the bounds; else ImproperlyConfigured naming
+    it (Env.whole, and a number read from inside a URL)."""
+    if value < least:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of at least {least}, not {value}"
+        )
+    if most is not None and value > most:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at most {most}, not {value}")
+    return value
 
 
 env = Env()
@@ -73,7 +80,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.str("OUTINGS_VAR_DIR", default=str(BASE_DIR / "var")))
 
 EMBEDDED = not env.str("DATABASE_URL", default="")
-EMBEDDED_PG_PORT = env.int("OUTINGS_PG_PORT", default=54329)
+EMBEDDED_PG_PORT = env.whole("OUTINGS_PG_PORT", default=54329, most=65535)
 
 DEBUG = env.bool("DEBUG", default=False)
 # The embedded profile is a single machine demo: a fixed, clearly-marked key is acceptable there
@@ -176,12 +183,17 @@ _URL_OPTIONS = dict(DATABASES["default"].get("OPTIONS") or {})
 # Django's native psycopg pool: measured ~4x the throughput of a new connection per request.
 # CONN_MAX_AGE must stay 0 with the pool (the pool owns connection lifetime).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# psycopg's pool refuses a negative least, a most below the least or below 1 only when it is
+# made, at the first query of every request (a 500 on every page): checked here. A least of 0 is
+# fine (no idle connections).
+DB_POOL_MIN = env.whole("DB_POOL_MIN", default=1, least=0)
+DB_POOL_MAX = env.whole("DB_POOL_MAX", default=8, least=max(1, DB_POOL_MIN))
 DATABASES["default"]["OPTIONS"] = {
     "connect_timeout": 5,
     **_URL_OPTIONS,
     "pool": {
-        "min_size": env.int("DB_POOL_MIN", default=1),
-        "max_size": env.int("DB_POOL_MAX", default=8),
+        "min_size": DB_POOL_MIN,
+        "max_size": DB_POOL_MAX,
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     },
 }
@@ -232,7 +244,8 @@ else:
     }
 # How long a shared cache in front of the app (the load balancer, a CDN) may keep an anonymous
 # page; the app's own page cache follows every write at once (outings.common.pagecache).
-PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)  # seconds
+# 0: no shared cache keeps them; below, a negative max-age (env.whole).
+PAGE_CACHE_MAX_AGE = env.whole("PAGE_CACHE_MAX_AGE", default=60, least=0)  # seconds
 # Sessions in the cache, backed by the database: a cache flush logs nobody out, and a cache that
 # is down is a miss, not an error (Django's cached_db engine, guarded).
 SESSION_ENGINE = "outings.common.sessions"
@@ -295,14 +308,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
 # Attempts before a message is parked for staff (admin → Outbox messages → retry). With the
 # backoff below, 12 attempts span 3.1 to 3.7 hours of a downstream being down (the jitter).
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+# At least 1, as EMAIL_MAX_ATTEMPTS and PHOTO_RENDITION_ATTEMPTS: fewer parked a message before
+# it was tried (or, 0 being falsy in relay.max_attempts, read a handler's 0 as this setting).
+OUTBOX_MAX_ATTEMPTS = env.whole("OUTBOX_MAX_ATTEMPTS", default=12)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 # One relay task drains for this long, then hands over to a fresh task (stays under its limits).
 OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=20.0)
 OUTBOX_RELAY_SOFT_TIME_LIMIT = 60
-# Delivered messages are kept this long for inspection, then purged.
-OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+# Delivered messages are kept this long for inspection, then purged; 0 keeps none past the next
+# hourly purge (rendered mail holds reset and verification links: a privacy choice).
+OUTBOX_KEEP_DAYS = env.whole("OUTBOX_KEEP_DAYS", default=7, least=0)
 CELERY_BEAT_SCHEDULE = {
     # One heartbeat per queue, each recorded by whichever worker consumes it (/health).
     "heartbeat": {"task": "outings.common.tasks.record_heartbeat", "schedule": 10.0},
@@ -397,6 +413,7 @@ if EMAIL_URL:
         _email_url_timeout = int(_email.pop("OPTIONS", {}).get("TIMEOUT", _email_url_timeout))
     except (ValueError, ImproperlyConfigured) as error:  # a port or timeout, a scheme
         raise ImproperlyConfigured(f"EMAIL_URL is malformed: {error}") from error
+    in_range("EMAIL_URL's timeout", _email_url_timeout, least=1)
     vars().update(_email)
     # Our SMTP backend records delivery before the final "." of each message: see
     # docs/background-work.md ("Email: once, and only once").
@@ -404,15 +421,16 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
-# A hung SMTP server must fail the attempt (and be retried), not hold a worker forever.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=_email_url_timeout)
+# A hung SMTP server must fail the attempt (and be retried), not hold a worker forever. At least
+# 1: a socket timeout of 0 never waits and a negative one is refused, so every mail failed.
+EMAIL_TIMEOUT = env.whole("EMAIL_TIMEOUT", default=_email_url_timeout)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outings.localhost>")
 # Absolute links in mail (unsubscribe, "open in Outings") need the public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A mail that cannot be sent after this many attempts is parked for staff: with the outbox's
 # backoff (10 s doubling with up to 20 % jitter, capped at an hour, jitter included), 16
 # attempts span 6.4 to 7.7 hours of an SMTP outage, about seven.
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=16)
+EMAIL_MAX_ATTEMPTS = env.whole("EMAIL_MAX_ATTEMPTS", default=16)
 # Unsubscribe links in mail stop working after this many days.
 UNSUBSCRIBE_MAX_AGE_DAYS = 60
 # Listing views are buffered (Redis, or each process's memory) and written to the database at
@@ -456,8 +474,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # bare name or an http link.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env.int(
-    "SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+# 0 sends none; below, a negative max-age browsers ignore (env.whole).
+SECURE_HSTS_SECONDS = env.whole(
+    "SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0, least=0
 )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
 # Monitors and load balancers ask each app server for /health, /health/ready and /health/live
@@ -494,7 +513,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 MEDIA_CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
 
 # --- Outings ---------------------------------------------------------------------------------
-SLOT_HORIZON_DAYS = env.int("SLOT_HORIZON_DAYS", default=60)
+# At least 1 (env.whole): below, the importer made no dates.
+SLOT_HORIZON_DAYS = env.whole("SLOT_HORIZON_DAYS", default=60)
 PAGE_SIZE = 24
 
 # A level logging knows (in any case): logging's own refusal named neither the variable nor
@@ -546,7 +566,8 @@ MIDDLEWARE.insert(0, "outings.api.middleware.ApiMiddleware")
 # negative one a 500; a largest page below it refused limits the default itself exceeds.
 API_PAGE_SIZE = env.whole("API_PAGE_SIZE", default=20)
 API_MAX_PAGE_SIZE = env.whole("API_MAX_PAGE_SIZE", default=100, least=API_PAGE_SIZE)
-API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# At least 1: 0 refused every call with a body (413), a negative one every call.
+API_MAX_BODY_BYTES = env.whole("API_MAX_BODY_BYTES", default=64 * 1024)
 # "<count>/<s|min|hour|day>"; "user" counts per user (tokens and session together), "anon" per IP.
 # Checked here: a malformed rate stops the start naming its variable (not a 500 on every call).
 API_THROTTLE_RATES = {
@@ -555,8 +576,9 @@ API_THROTTLE_RATES = {
 }
 # How many proxies in front of the app append to X-Forwarded-For (0: trust only REMOTE_ADDR).
 # The API's throttles and allauth's log-in and sign-up limits count the address it gives
-# (outings.common.proxies.client_ip); behind deploy/nginx.conf it is 1.
-API_TRUSTED_PROXIES = env.int("API_TRUSTED_PROXIES", default=0)
+# (outings.common.proxies.client_ip); behind deploy/nginx.conf it is 1. Not negative: -1 read
+# X-Forwarded-For from the client's end (an IndexError, a 500, on a single hop).
+API_TRUSTED_PROXIES = env.whole("API_TRUSTED_PROXIES", default=0, least=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = API_TRUSTED_PROXIES
 # Cross-origin calls (CORS, django-cors-headers): a single-page or partner client served from
 # another origin calls the API with a personal token. "*" (the default) lets any origin read the
@@ -594,8 +616,10 @@ CORS_EXPOSE_HEADERS = [
     "WWW-Authenticate",
     "X-Request-ID",
 ]
-CORS_PREFLIGHT_MAX_AGE = env.int("API_CORS_MAX_AGE", default=86400)  # seconds
-API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)  # seconds, anonymous reads
+# Both may be 0 (browsers ask before every call; no shared cache keeps an answer), never below:
+# a negative max-age in the header (django-cors-headers' own check, E004, runs in `check` only).
+CORS_PREFLIGHT_MAX_AGE = env.whole("API_CORS_MAX_AGE", default=86400, least=0)  # seconds
+API_CACHE_MAX_AGE = env.whole("API_CACHE_MAX_AGE", default=60, least=0)  # seconds, anonymous reads
 # Each at least 1: at 0 a key lapsed as it was recorded (a retry acted again) or a key still in
 # flight was taken over by its retry (both acted), against invariant 3.
 API_IDEMPOTENCY_TTL = env.whole("API_IDEMPOTENCY_TTL", default=24 * 3600)  # seconds
@@ -635,16 +659,23 @@ ACCOUNT_ADAPTER = "outings.accounts.adapter.AccountAdapter"
 LISTING_APPROVAL_REQUIRED = env.bool("LISTING_APPROVAL_REQUIRED", default=True)
 # Photos: checked by content (Pillow), re-encoded without metadata; renditions made in the
 # background (outbox kind "catalog.photo.renditions", queue "slow").
-PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
-PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)  # checked from the header
-PHOTO_MIN_SIDE = env.int("PHOTO_MIN_SIDE", default=200)
-PHOTO_MAX_PER_LISTING = env.int("PHOTO_MAX_PER_LISTING", default=12)
-PHOTO_RENDITION_ATTEMPTS = env.int("PHOTO_RENDITION_ATTEMPTS", default=4)
+# The limits are told to hosts in whole megabytes and megapixels ("at most 15 MB"), so each is at
+# least one of its unit (below, every photo was refused with "at most 0 MB"), and the pixel limit
+# at least the smallest photo PHOTO_MIN_SIDE lets through. A listing may have one photo at least;
+# a rendition is tried once at least (env.whole).
+PHOTO_MAX_BYTES = env.whole("PHOTO_MAX_BYTES", default=15 * 1024 * 1024, least=1024 * 1024)
+PHOTO_MIN_SIDE = env.whole("PHOTO_MIN_SIDE", default=200)
+PHOTO_MAX_PIXELS = env.whole(  # checked from the header
+    "PHOTO_MAX_PIXELS", default=40_000_000, least=max(1_000_000, PHOTO_MIN_SIDE**2)
+)
+PHOTO_MAX_PER_LISTING = env.whole("PHOTO_MAX_PER_LISTING", default=12)
+PHOTO_RENDITION_ATTEMPTS = env.whole("PHOTO_RENDITION_ATTEMPTS", default=4)
 # Photo uploads are multipart bodies far above API_MAX_BODY_BYTES; these paths get this limit.
 API_MAX_UPLOAD_BYTES = PHOTO_MAX_BYTES + 64 * 1024
 API_UPLOAD_PATHS = [r"^/api/v1/host/listings/[0-9]+/photos$"]
-# Slots are materialised this far ahead, on every schedule change and hourly by beat.
-SCHEDULE_HORIZON_DAYS = env.int("SCHEDULE_HORIZON_DAYS", default=120)
+# Slots are materialised this far ahead, on every schedule change and hourly by beat. At least 1:
+# at 0 the hourly run retired every unbooked date after today.
+SCHEDULE_HORIZON_DAYS = env.whole("SCHEDULE_HORIZON_DAYS", default=120)
 CELERY_BEAT_SCHEDULE["materialize-schedules"] = {
     "task": "outings.scheduling.tasks.materialize_schedules",
     "schedule": 3600.0,
