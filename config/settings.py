@@ -467,7 +467,16 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security (services profile behind a TLS-terminating load balancer) -----------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says whether the visitor came over https only when a proxy of ours sets it
+# (deploy/nginx.conf does, overwriting the client's): TRUST_X_FORWARDED_PROTO=true there. Unset,
+# an app server asked directly (by its address, or through `make run`'s front) believed a
+# client's own "https": a plain-http request was not redirected, got HSTS, and its CSRF origin
+# check was made for https.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+    else None
+)
 # SECURE_COOKIES=true: the site is served over https. Then cookies are Secure, browsers are told
 # to come back over https only (HSTS, a year unless SECURE_HSTS_SECONDS says otherwise), and a
 # plain-http request is redirected: nobody on a visitor's network can strip the TLS off the

@@ -25,6 +25,8 @@ def test_https_settings_follow_secure_cookies_and_can_be_tuned():
 def https_site(settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_SSL_REDIRECT = True
+    # Behind deploy/nginx.conf, whose X-Forwarded-Proto the app servers trust.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 
 def test_a_plain_http_page_request_is_redirected_to_https(client, https_site):
