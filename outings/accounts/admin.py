@@ -2,7 +2,9 @@ from allauth.account import admin as allauth_admin
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +21,26 @@ class LanguageFilter(KnownValuesFilter):
     known = staticmethod(lambda: [code for code, _name in settings.LANGUAGES])
 
 
+# What makes a user staff, a superuser or gives them permissions (directly or by a group).
+GRANTS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
+def grants(request: HttpRequest) -> bool:
+    """Only a superuser grants privileges in the admin. Django's admin let anyone who may change
+    users (or groups) tick is_superuser, or add any permission or group, themselves included:
+    "change user" was every permission. The simpler rule of the two ("only a superuser", rather
+    than "only what one holds"): it needs no comparison of permission sets, and a group's
+    permissions cannot be checked against its members' own."""
+    return request.user.is_active and request.user.is_superuser
+
+
 @admin.register(User)
 class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
     """Django's user admin plus the fields our user adds (language and time zone), for millions
-    of users (BigTableAdmin)."""
+    of users (BigTableAdmin). Staff who are not superusers (support, with "change user") change
+    the accounts of users who are not staff, and their own, but grant nothing (GRANTS are
+    read-only to them), and only view other staff's and superusers' accounts: a password or an
+    address they set there would let them sign in as someone with more permissions."""
 
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
@@ -37,6 +55,35 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
     # names and addresses were looked for inside every user's (icontains).
     search_fields = ("^email", "^username", "id")
     search_help_text = _("An email address or user name, or its start; a user's number.")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if grants(request) else (*readonly, *GRANTS)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """Also asked by the password form (user_change_password) of `obj`."""
+        # Someone else's account with more than a guest's rights.
+        privileged = (
+            obj is not None and obj.pk != request.user.pk and (obj.is_staff or obj.is_superuser)
+        )
+        if privileged and not grants(request):
+            return False
+        return super().has_change_permission(request, obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Django's, except that only a superuser sets a group's permissions (`grants`): staff who
+    may change groups added any permission to a group they are in."""
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Group | None = None
+    ) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if grants(request) else (*readonly, "permissions")
 
 
 # allauth's admin of addresses, registered by the import above, for a table the size of the
