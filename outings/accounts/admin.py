@@ -1,3 +1,5 @@
+from typing import Any
+
 from allauth.account import admin as allauth_admin
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -5,6 +7,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +36,15 @@ def grants(request: HttpRequest) -> bool:
     than "only what one holds"): it needs no comparison of permission sets, and a group's
     permissions cannot be checked against its members' own."""
     return request.user.is_active and request.user.is_superuser
+
+
+def outranks(request: HttpRequest, user: User | None) -> bool:
+    """Whether `user` is someone else with more than a guest's rights (staff or a superuser)
+    whom the one asking may not act as: their password, or an address of theirs that a password
+    reset is sent to, set by someone who does not grant, would let that one sign in as them."""
+    if user is None or user.pk == request.user.pk or grants(request):
+        return False
+    return user.is_staff or user.is_superuser
 
 
 @admin.register(User)
@@ -62,13 +75,7 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         """Also asked by the password form (user_change_password) of `obj`."""
-        # Someone else's account with more than a guest's rights.
-        privileged = (
-            obj is not None and obj.pk != request.user.pk and (obj.is_staff or obj.is_superuser)
-        )
-        if privileged and not grants(request):
-            return False
-        return super().has_change_permission(request, obj)
+        return not outranks(request, obj) and super().has_change_permission(request, obj)
 
 
 admin.site.unregister(Group)
@@ -98,6 +105,32 @@ class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressA
 
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
         return self.search_fields  # allauth's adds the user's names, looked for with icontains
+
+    # Staff's and superusers' addresses are changed by superusers only (`outranks`): an address
+    # of one's own on a superuser's account receives the reset of its password.
+    def has_change_permission(self, request: HttpRequest, obj: EmailAddress | None = None) -> bool:
+        owner = obj.user if obj is not None else None
+        return not outranks(request, owner) and super().has_change_permission(request, obj)
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: EmailAddress | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[ModelForm[EmailAddress]]:
+        form: type[ModelForm[EmailAddress]] = super().get_form(request, obj, change, **kwargs)
+
+        class OwnerChecked(form):  # type: ignore[valid-type,misc]  # a class made at run time
+            def clean_user(self) -> User:
+                user: User = self.cleaned_data["user"]
+                if outranks(request, user):
+                    raise ValidationError(
+                        _("Only a superuser may add or change the addresses of staff.")
+                    )
+                return user
+
+        return OwnerChecked
 
 
 @admin.register(HostProfile)

@@ -8,12 +8,14 @@ they are in.
 
 The rule now (outings/accounts/admin.py): only a superuser grants. For anyone else those four
 fields are read-only, the permissions of a group too, and the accounts of other staff and of
-superusers are theirs to view, not to change (nor their passwords). Personas: support (staff
+superusers are theirs to view, not to change (nor their passwords, nor their email addresses,
+to which a password reset is sent). Personas: support (staff
 with change_user), boss (superuser), a guest, another staff member."""
 
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
@@ -28,7 +30,14 @@ GUEST_PASSWORD = "the-guests-own-pass-phrase-1"
 @pytest.fixture
 def support() -> User:
     return UserFactory.create(
-        is_staff=True, permissions=["accounts.view_user", "accounts.change_user"]
+        is_staff=True,
+        permissions=[
+            "accounts.view_user",
+            "accounts.change_user",
+            "account.view_emailaddress",
+            "account.add_emailaddress",
+            "account.change_emailaddress",
+        ],
     )
 
 
@@ -224,3 +233,43 @@ def test_a_superuser_still_gives_a_group_permissions(boss: User, everything: Per
 
     assert response.status_code == 302
     assert list(group.permissions.values_list("codename", flat=True)) == ["change_group"]
+
+
+def test_support_cannot_give_a_superuser_an_address_of_their_own(support: User, boss: User):
+    """A verified address of theirs on a superuser's account, then "forgot your password" to
+    it: the superuser's account. Refused with a message, nothing added."""
+    response = signed_in(support).post(
+        "/admin/account/emailaddress/add/",
+        {"user": boss.pk, "email": "support-own@example.org", "verified": "on", "primary": ""},
+    )
+
+    assert response.status_code == 200
+    assert "Only a superuser may" in response.content.decode()
+    assert not EmailAddress.objects.filter(email="support-own@example.org").exists()
+
+
+def test_support_cannot_change_a_superusers_address(support: User, boss: User):
+    address = EmailAddress.objects.create(user=boss, email=boss.email, verified=True, primary=True)
+
+    response = signed_in(support).post(
+        f"/admin/account/emailaddress/{address.pk}/change/",
+        {"user": boss.pk, "email": "support-own@example.org", "verified": "on", "primary": "on"},
+    )
+
+    assert response.status_code == 403
+    address.refresh_from_db()
+    assert address.email == boss.email
+
+
+def test_support_still_corrects_a_guests_address(support: User, guest: User):
+    """Pinned: what the address admin is for."""
+    address = EmailAddress.objects.create(user=guest, email="typo@exmple.org", primary=True)
+
+    response = signed_in(support).post(
+        f"/admin/account/emailaddress/{address.pk}/change/",
+        {"user": guest.pk, "email": "typo@example.org", "verified": "", "primary": "on"},
+    )
+
+    assert response.status_code == 302
+    address.refresh_from_db()
+    assert address.email == "typo@example.org"
