@@ -8,6 +8,7 @@ the same; only the URLs differ.
 """
 
 import logging
+import math
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -60,6 +61,19 @@ class Env(environ.Env):  # type: ignore[misc]  # django-environ has no type hint
         lapses as it is taken, a limit no offer passes), refused at the start rather than
         answered with a 500 or nonsense on every request."""
         return in_range(var, int(self.int(var, default=default)), least=least, most=most)
+
+    def seconds(self, var: str, *, default: float, most: float | None = None) -> float:
+        """A duration above 0 seconds (and at most `most`), else ImproperlyConfigured naming
+        the variable: a beat interval, a backoff or a timeout of no time runs something in a
+        tight loop or fails it at once. "inf" is no duration."""
+        value = float(self.float(var, default=default))
+        if not (math.isfinite(value) and value > 0):
+            raise ImproperlyConfigured(f"{var} must be a number of seconds above 0, not {value:g}")
+        if most is not None and value > most:
+            raise ImproperlyConfigured(
+                f"{var} must be a number of seconds of at most {most:g}, not {value:g}"
+            )
+        return value
 
 
 def in_range(name: str, value: int, *, least: int, most: int | None = None) -> int:
@@ -194,7 +208,7 @@ DATABASES["default"]["OPTIONS"] = {
     "pool": {
         "min_size": DB_POOL_MIN,
         "max_size": DB_POOL_MAX,
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        "timeout": env.seconds("DB_POOL_TIMEOUT", default=10.0),
     },
 }
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_outings")}
@@ -305,17 +319,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 # The outbox (outings/common/outbox). Due work is a row with a due time that the sweep finds:
 # no task ever waits on a long ETA or countdown (a broker holds those in memory and redelivers
 # them on every restart).
-OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
+# Every duration in seconds is above 0 (env.seconds): a beat interval of 0 ran its task in a
+# tight loop, a backoff of 0 retried a failing message at once until it was parked.
+OUTBOX_SWEEP_SECONDS = env.seconds("OUTBOX_SWEEP_SECONDS", default=5.0)
 # Attempts before a message is parked for staff (admin → Outbox messages → retry). With the
 # backoff below, 12 attempts span 3.1 to 3.7 hours of a downstream being down (the jitter).
 # At least 1, as EMAIL_MAX_ATTEMPTS and PHOTO_RENDITION_ATTEMPTS: fewer parked a message before
 # it was tried (or, 0 being falsy in relay.max_attempts, read a handler's 0 as this setting).
 OUTBOX_MAX_ATTEMPTS = env.whole("OUTBOX_MAX_ATTEMPTS", default=12)
-OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
-OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
-# One relay task drains for this long, then hands over to a fresh task (stays under its limits).
-OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=20.0)
+OUTBOX_RETRY_BASE_SECONDS = env.seconds("OUTBOX_RETRY_BASE_SECONDS", default=10.0)
+OUTBOX_RETRY_MAX_SECONDS = env.seconds("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
 OUTBOX_RELAY_SOFT_TIME_LIMIT = 60
+# One relay task drains for this long, then hands over to a fresh task. It stays under the
+# relay's soft time limit with room for the last message it starts (an SMTP timeout, 15 s by
+# default): longer, the limit stopped it mid-message; 0 delivered nothing and handed over for ever.
+OUTBOX_DRAIN_SECONDS = env.seconds(
+    "OUTBOX_DRAIN_SECONDS", default=20.0, most=OUTBOX_RELAY_SOFT_TIME_LIMIT - 15
+)
 # Delivered messages are kept this long for inspection, then purged; 0 keeps none past the next
 # hourly purge (rendered mail holds reset and verification links: a privacy choice).
 OUTBOX_KEEP_DAYS = env.whole("OUTBOX_KEEP_DAYS", default=7, least=0)
@@ -349,7 +369,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "stats-flush": {
         "task": "outings.stats.tasks.flush_listing_views",
-        "schedule": env.float("STATS_FLUSH_SECONDS", default=60.0),  # STATS_FLUSH_SECONDS
+        "schedule": env.seconds("STATS_FLUSH_SECONDS", default=60.0),
         "options": {"expires": 120},
     },
     "live-cleanup": {"task": "outings.notifications.tasks.clean_live_messages", "schedule": 300.0},
@@ -435,7 +455,7 @@ EMAIL_MAX_ATTEMPTS = env.whole("EMAIL_MAX_ATTEMPTS", default=16)
 UNSUBSCRIBE_MAX_AGE_DAYS = 60
 # Listing views are buffered (Redis, or each process's memory) and written to the database at
 # most this often (outings/stats/services.py).
-STATS_FLUSH_SECONDS = env.float("STATS_FLUSH_SECONDS", default=60.0)
+STATS_FLUSH_SECONDS = env.seconds("STATS_FLUSH_SECONDS", default=60.0)
 
 # --- Languages and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -742,7 +762,7 @@ if BOOKINGS_PAYMENT_PROVIDER not in PROVIDERS:  # else every confirmation is a 5
         f"BOOKINGS_PAYMENT_PROVIDER must be one of {', '.join(sorted(PROVIDERS))}, "
         f"not {BOOKINGS_PAYMENT_PROVIDER!r}"
     )
-BOOKINGS_MINIMUM_CHECK_SECONDS = env.float("BOOKINGS_MINIMUM_CHECK_SECONDS", default=60.0)
+BOOKINGS_MINIMUM_CHECK_SECONDS = env.seconds("BOOKINGS_MINIMUM_CHECK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE["decide-minimums"] = {
     "task": "outings.bookings.tasks.decide_minimums",
     "schedule": BOOKINGS_MINIMUM_CHECK_SECONDS,

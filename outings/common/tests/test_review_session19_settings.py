@@ -105,3 +105,41 @@ def test_an_email_url_timeout_is_the_default_of_email_timeout() -> None:
     env = _env(**SERVICES, EMAIL_URL="smtp://mail.internal:25?timeout=30")
 
     assert _settings(env, "settings.EMAIL_TIMEOUT") == 30
+
+
+# Durations in seconds (env.float) that must be above 0: a beat interval of 0 or less runs its
+# task in a tight loop (OUTBOX_SWEEP_SECONDS also expired each sweep as it was sent); a retry
+# backoff of 0 or less retried a failing message at once, again and again, until parked; a relay
+# budget of 0 delivered nothing and handed over to a fresh relay, for ever; a pool timeout of 0
+# failed every request that had to wait for a connection.
+SECONDS = [
+    "OUTBOX_SWEEP_SECONDS",
+    "OUTBOX_RETRY_BASE_SECONDS",
+    "OUTBOX_RETRY_MAX_SECONDS",
+    "OUTBOX_DRAIN_SECONDS",
+    "DB_POOL_TIMEOUT",
+    "STATS_FLUSH_SECONDS",
+    "BOOKINGS_MINIMUM_CHECK_SECONDS",
+]
+
+
+@pytest.mark.parametrize("variable", SECONDS)
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_duration_of_no_time_stops_the_start_naming_it(variable: str, value: str) -> None:
+    refusal = _refusal(_start(**SERVICES, **{variable: value}))
+
+    assert refusal == f"{variable} must be a number of seconds above 0, not {value}"
+
+
+def test_a_relay_budget_past_the_relays_time_limit_stops_the_start() -> None:
+    """A relay draining for longer than its soft time limit (60 s) was stopped mid-message."""
+    refusal = _refusal(_start(**SERVICES, OUTBOX_DRAIN_SECONDS="90"))
+
+    assert refusal == "OUTBOX_DRAIN_SECONDS must be a number of seconds of at most 45, not 90"
+
+
+def test_short_durations_start() -> None:
+    started = _start(**SERVICES, **{variable: "0.5" for variable in SECONDS})
+
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "started"
