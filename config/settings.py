@@ -11,7 +11,7 @@ import logging
 import math
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import django_stubs_ext
 import environ
@@ -447,6 +447,12 @@ EMAIL_TIMEOUT = env.whole("EMAIL_TIMEOUT", default=_email_url_timeout)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outings.localhost>")
 # Absolute links in mail (unsubscribe, "open in Outings") need the public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Without a scheme or a host (SITE_URL=outings.example.org) every link in mail led nowhere.
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an http:// or https:// address, not {env.str('SITE_URL')!r}"
+    )
 # A mail that cannot be sent after this many attempts is parked for staff: with the outbox's
 # backoff (10 s doubling with up to 20 % jitter, capped at an hour, jitter included), 16
 # attempts span 6.4 to 7.7 hours of an SMTP outage, about seven.

@@ -143,3 +143,18 @@ def test_short_durations_start() -> None:
 
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == "started"
+
+
+@pytest.mark.parametrize("value", ["outings.example.org", "https://", "ftp://outings.example.org"])
+def test_a_site_url_that_is_no_web_address_stops_the_start(value: str) -> None:
+    """Every link in mail (password resets, verification, bookings, transfers) starts with
+    SITE_URL: without a scheme, `outings.example.org/accounts/...` led nowhere, silently."""
+    refusal = _refusal(_start(**SERVICES, SITE_URL=value))
+
+    assert refusal == f"SITE_URL must be an http:// or https:// address, not {value!r}"
+
+
+def test_a_site_url_with_a_port_and_a_trailing_slash_starts() -> None:
+    env = _env(**SERVICES, SITE_URL="https://outings.example.org:8443/")
+
+    assert _settings(env, "settings.SITE_URL") == "https://outings.example.org:8443"
