@@ -629,7 +629,26 @@ MIDDLEWARE.insert(0, "outings.common.middleware.ContentLengthMiddleware")
 # Outermost of all: every answer carries X-Request-ID (outings.common.requestid).
 MIDDLEWARE.insert(0, "outings.common.requestid.RequestIdMiddleware")
 CORS_URLS_REGEX = r"^/api/"
-_cors_origins = env.list("API_CORS_ALLOWED_ORIGINS", default=["*"])
+# Items stripped, as the hosts': " https://b.example" matched no browser's Origin. An origin is
+# a scheme and a host (and a port), nothing more: anything else never matched, silently.
+_cors_origins = [
+    origin.strip()
+    for origin in env.list("API_CORS_ALLOWED_ORIGINS", default=["*"])
+    if origin.strip()
+]
+for _origin in _cors_origins:
+    _parts = urlsplit(_origin)
+    if _origin != "*" and (
+        _parts.scheme not in ("http", "https")
+        or not _parts.hostname
+        or _parts.path
+        or _parts.query
+        or _parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            "API_CORS_ALLOWED_ORIGINS must list origins such as https://app.example.org "
+            f"(a scheme and a host, no path), not {_origin!r}"
+        )
 CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
 CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
 CORS_ALLOW_CREDENTIALS = False

@@ -158,3 +158,28 @@ def test_a_site_url_with_a_port_and_a_trailing_slash_starts() -> None:
     env = _env(**SERVICES, SITE_URL="https://outings.example.org:8443/")
 
     assert _settings(env, "settings.SITE_URL") == "https://outings.example.org:8443"
+
+
+def test_cors_origins_are_read_as_the_hosts_are_spaces_and_all() -> None:
+    """API_CORS_ALLOWED_ORIGINS="https://a.example, https://b.example" kept " https://b.example",
+    which no Origin header equals: b's calls were refused, silently (ALLOWED_HOSTS and
+    CSRF_TRUSTED_ORIGINS strip their items)."""
+    env = _env(**SERVICES, API_CORS_ALLOWED_ORIGINS="https://a.example, https://b.example,")
+
+    assert _settings(env, "settings.CORS_ALLOWED_ORIGINS") == [
+        "https://a.example",
+        "https://b.example",
+    ]
+
+
+@pytest.mark.parametrize("origin", ["app.example.org", "https://app.example.org/"])
+def test_a_cors_origin_that_no_browser_sends_stops_the_start(origin: str) -> None:
+    """A browser's Origin is a scheme and a host (and a port), nothing more: an origin without
+    a scheme or with a path never matched (django-cors-headers says so in `manage.py check`
+    only, naming its own setting)."""
+    refusal = _refusal(_start(**SERVICES, API_CORS_ALLOWED_ORIGINS=f"https://a.example,{origin}"))
+
+    assert refusal == (
+        "API_CORS_ALLOWED_ORIGINS must list origins such as https://app.example.org "
+        f"(a scheme and a host, no path), not {origin!r}"
+    )
