@@ -180,15 +180,25 @@ def _cancel_in_full(
     )
 
 
-def _slot_and_bookings_locked(*, slot_id: int) -> tuple[Slot, list[Booking]]:
+def _slot_and_bookings_locked(*, slot_id: int) -> tuple[Slot, list[Booking]] | None:
     """Lock every active booking of the slot (by id), then the slot (the app's lock order), then
     any booking that became active between the two (a lapsed hold confirmed in time after all:
     it took seats, so the slot's lock now keeps out any more). Until the caller commits, none of
     the date's bookings changes and no seats are taken on it: what the caller reads of them is
-    what it decides on."""
+    what it decides on. None when the date is gone: deleted, unbooked, while this waited for
+    its row (its listing archived, its rule removed: they delete the unbooked dates to come
+    under their locks). It was Slot.DoesNotExist, a 500, until session 19
+    (test_races_session19_date_gone.py)."""
     active = Booking.objects.filter(slot_id=slot_id, status__in=Booking.ACTIVE)
     bookings = list(locked(active))
-    slot = Slot.objects.select_related("listing").select_for_update(of=("self",)).get(pk=slot_id)
+    slot = (
+        Slot.objects.select_related("listing")
+        .select_for_update(of=("self",))
+        .filter(pk=slot_id)
+        .first()
+    )
+    if slot is None:
+        return None
     bookings += list(locked(active.exclude(pk__in=[b.pk for b in bookings])))
     return slot, bookings
 
@@ -248,12 +258,19 @@ def cancel_slot(
     dates are NotFound, as its rules and their places are (change_slot_capacity): archiving
     is final, and takes its dates to come off sale itself."""
     ensure_active(host)
-    own = Slot.objects.filter(pk=slot_id, listing__host=host).exclude(
-        listing__status=Listing.Status.ARCHIVED
-    )
+    own = Slot.objects.filter(pk=slot_id, listing__host=host)
     if listing_id is not None:
         own = own.filter(listing_id=listing_id)
-    if not own.exists():
+    # The listing's row lock first (the order of a listing's edit, of its archive and of
+    # update_listing: the listing, then its dates' bookings, then the dates), its status read
+    # under it: an archive committing meanwhile is seen, and the date is NotFound as it is
+    # after (read without the lock, it went on to the date's row and found it deleted: a 500).
+    listing = (
+        Listing.objects.select_for_update(of=("self",), no_key=True)
+        .filter(slots__in=own)
+        .exclude(status=Listing.Status.ARCHIVED)
+    )
+    if not listing.exists():
         raise NotFound(_("There is no such date."))
     return _close_open_slot(
         slot_id=slot_id,
@@ -291,7 +308,10 @@ def _close_open_slot(
     """Cancel the date and its bookings if it is open and has not begun, checked under its lock
     and its bookings': of two cancellations at once (a double click, the minimum's cut-off,
     its host and staff) the second is refused as already cancelled."""
-    slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
+    found = _slot_and_bookings_locked(slot_id=slot_id)
+    if found is None:
+        raise NotFound(_("There is no such date."))
+    slot, bookings = found
     if not version_is_current(slot.version, expected_version):
         raise SlotConflict(current=slot)
     if slot.status == Slot.Status.CANCELLED:
@@ -335,7 +355,10 @@ def decide_minimum(*, slot_id: int, now: datetime, minimum: int | None = None) -
     )
     if not undecided.exists():
         return False  # the usual answer of a repeated run: no locks taken
-    slot, bookings = _slot_and_bookings_locked(slot_id=slot_id)
+    found = _slot_and_bookings_locked(slot_id=slot_id)
+    if found is None:
+        return False  # deleted while we waited for its row: nothing to decide
+    slot, bookings = found
     if slot.status != Slot.Status.OPEN or slot.minimum_checked_at is not None:
         return False  # decided, or cancelled by its host, while we waited for the locks
     minimum = slot.listing.min_guests if minimum is None else minimum

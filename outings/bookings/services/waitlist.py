@@ -58,11 +58,18 @@ def join_waitlist(*, guest: User, slot_id: int, seats: int, now: datetime) -> Wa
     # cancelling the date and staff moving its start: read with the seats, the date as they
     # left it (read before, it joined a cancelled date's list, or was told to book the seats
     # its cancellation freed).
-    status, starts_at, capacity, seats_taken = (
+    # A date no longer there was deleted while this waited for its row (its listing archived,
+    # its rule removed): "cancelled", as for a hold (it was Slot.DoesNotExist, a 500, until
+    # session 19).
+    row = (
         Slot.objects.select_for_update()
         .filter(pk=slot.pk)
         .values_list("status", "starts_at", "capacity", "seats_taken")
-    ).get()
+        .first()
+    )
+    if row is None:
+        raise unavailable("cancelled")
+    status, starts_at, capacity, seats_taken = row
     closed = closed_date(status=status, starts_at=starts_at, now=now)
     if closed is not None:
         raise unavailable(closed)
