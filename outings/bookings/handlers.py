@@ -44,12 +44,16 @@ def retimed(message: OutboxMessage) -> None:
     """Booked dates whose times moved: each active booking moves its version (a confirmed one's
     calendar event SEQUENCE) and its guest is told what moved (a moved start with the start it
     had), a confirmed one with the event at the new time."""
-    was: dict[str, str] = message.payload.get("was_starts_at") or {}
+    payload = message.payload
+    was: dict[str, str] = payload.get("was_starts_at") or {}
     starts = {int(pk): parse_datetime(str(start)) for pk, start in was.items()}
+    last_booking, last_entry = payload.get("last_booking"), payload.get("last_entry")
     services.retime_bookings(
-        slot_ids=[int(pk) for pk in message.payload["slots"]],
+        slot_ids=[int(pk) for pk in payload["slots"]],
         was_starts_at={pk: start for pk, start in starts.items() if start is not None},
         now=timezone.now(),
+        last_booking=None if last_booking is None else int(last_booking),
+        last_entry=None if last_entry is None else int(last_entry),
     )
 
 

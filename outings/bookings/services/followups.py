@@ -21,7 +21,12 @@ Status = Booking.Status
 
 @transaction.atomic
 def retime_bookings(
-    *, slot_ids: list[int], now: datetime, was_starts_at: Mapping[int, datetime] | None = None
+    *,
+    slot_ids: list[int],
+    now: datetime,
+    was_starts_at: Mapping[int, datetime] | None = None,
+    last_booking: int | None = None,
+    last_entry: int | None = None,
 ) -> int:
     """The times of these dates moved (their listing's duration changed their end; staff
     corrected their times in the admin): each active booking on them moves its version (a
@@ -33,10 +38,15 @@ def retime_bookings(
     a day ahead). Whoever waits for a seat on them is told too, and keeps their place
     (retiming.waitlist_moved): they asked for seats at a time that is no longer the date's.
     `was_starts_at`: the start each date whose start moved had, so that its guests read the
-    new start, not only a new end. How many bookings were told."""
+    new start, not only a new end. `last_booking` and `last_entry`: the last booking and
+    waiting-list entry made on them before they moved (scheduling's announce_retimed; None: no
+    bound): one made after, at the new time (a hold that waited for the move), is not told of
+    it. How many bookings were told."""
     active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE).exclude(
         status__in=Booking.PENDING, expires_at__lte=now
     )
+    if last_booking is not None:
+        active = active.filter(pk__lte=last_booking)
     for slot_id in slot_ids:
         # Any the move's transaction skipped, being changed at that moment.
         bring_deadlines_to_start(slot_id=slot_id)
@@ -53,9 +63,13 @@ def retime_bookings(
             effects.plan_reminder(booking, now=now)
     # Locked after the bookings (the app's lock order): an entry offered seats or left at this
     # moment is read as it then is, and told by the offer or not at all.
+    waiting = WaitlistEntry.objects.filter(
+        slot_id__in=slot_ids, status=WaitlistEntry.Status.WAITING
+    )
+    if last_entry is not None:
+        waiting = waiting.filter(pk__lte=last_entry)
     waiting = (
-        WaitlistEntry.objects.filter(slot_id__in=slot_ids, status=WaitlistEntry.Status.WAITING)
-        .select_for_update(of=("self",))
+        waiting.select_for_update(of=("self",))
         .select_related("guest", "slot__listing")
         .order_by("id")
     )

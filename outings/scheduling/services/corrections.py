@@ -7,10 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from outings.common import outbox
-from outings.scheduling import events
 from outings.scheduling.models import ScheduleException, Slot
-from outings.scheduling.services.sync import with_guests
+from outings.scheduling.services.sync import announce_retimed, with_guests
 
 
 def times_corrected(*, slot_id: int, was_starts_at: datetime) -> None:
@@ -31,10 +29,10 @@ def times_corrected(*, slot_id: int, was_starts_at: datetime) -> None:
     if slot.schedule is not None:
         _leave_rule(slot, was_starts_at=was_starts_at)
     if with_guests(Slot.objects.filter(pk=slot.pk)).exists():
-        payload: dict[str, object] = {"slots": [slot.pk]}
-        if was_starts_at != slot.starts_at:
-            payload["was_starts_at"] = {str(slot.pk): was_starts_at.isoformat()}
-        outbox.enqueue(kind=events.RETIMED, payload=payload)
+        moved = was_starts_at != slot.starts_at
+        announce_retimed(
+            [slot.pk], was_starts_at={str(slot.pk): was_starts_at.isoformat()} if moved else None
+        )
 
 
 def _leave_rule(slot: Slot, *, was_starts_at: datetime) -> None:

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from outings.bookings.models import WaitlistEntry
+from outings.bookings.models import Booking, WaitlistEntry
 from outings.catalog.models import Listing
 from outings.common import outbox
 from outings.scheduling import events
@@ -115,7 +115,27 @@ def retime(slots: QuerySet[Slot], *, duration: timedelta) -> None:
     booked = list(with_guests(retimed).values_list("pk", flat=True))
     retimed.update(ends_at=F("starts_at") + duration)
     if booked:
-        outbox.enqueue(kind=events.RETIMED, payload={"slots": booked})
+        announce_retimed(booked)
+
+
+def announce_retimed(slot_ids: list[int], *, was_starts_at: dict[str, str] | None = None) -> None:
+    """Write the outbox row (events.RETIMED) that tells the guests of the dates `slot_ids`,
+    whose times moved, and whoever waits on them. Call in the move's transaction, holding the
+    dates' row locks. It names the last booking and the last waiting-list entry made on them
+    before the move (their ids come from sequences: one made later, by a hold or a join that
+    waited for a date's row, has a higher one), so that only guests who took their seats or
+    their place at the old time are told: a hold taken while the date moved, at its new time,
+    was told "New time" too, from a time it never had (until session 19)."""
+    payload: dict[str, object] = {
+        "slots": slot_ids,
+        "last_booking": Booking.objects.filter(slot_id__in=slot_ids).aggregate(n=Max("pk"))["n"]
+        or 0,
+        "last_entry": WaitlistEntry.objects.filter(slot_id__in=slot_ids).aggregate(n=Max("pk"))["n"]
+        or 0,
+    }
+    if was_starts_at:
+        payload["was_starts_at"] = was_starts_at
+    outbox.enqueue(kind=events.RETIMED, payload=payload)
 
 
 def with_guests(slots: QuerySet[Slot]) -> QuerySet[Slot]:
