@@ -109,6 +109,11 @@ class Booking(models.Model):
     # start, once, however many times it is told of the move; moved away and back, the guest
     # is reminded once.
     reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # The start whose reminder was written last (services.remind_guest); None until one is. With
+    # it, an empty `reminder_for` no longer has to mean "written": a due row for a start whose
+    # reminder was not written, planned by code that does not fill `reminder_for` (a worker of
+    # a release from before bookings.0007 still running after this release migrated), is sent.
+    reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from outings.accounts.models import User
 from outings.bookings import effects, retiming
@@ -121,24 +121,31 @@ def remind_guest(*, booking_id: int, planned: datetime, now: datetime) -> bool:
     """The `bookings.remind` due row's work: mail the reminder to whoever holds the booking,
     if it is still confirmed and its date still starts at `planned` (a moved date plans its own,
     effects.plan_reminder) and has not begun, once for that start: the booking's `reminder_for`
-    names the start a reminder is due for and is cleared when it is written. A date moved away
-    and back has two rows for its start (the one planned first and the move back's); the second
-    finds it cleared. Read under the booking's lock: a cancellation or a transfer under way is
-    waited for, so the reminder never follows a cancellation's mail nor goes to a guest who
-    just handed the booking on. The mail is held to the booking as it is now
-    (effects.send_booking_mail): a move, a cancellation or a transfer before it went skips it.
-    False when nothing was written."""
+    names the start a reminder is due for and is cleared when it is written, and `reminded_for`
+    then names the start whose reminder was written. A date moved away and back has two rows
+    for its start (the one planned first and the move back's); the second finds the first
+    written. A row for a start with nothing planned on the booking was planned by code from
+    before bookings.0007 (a worker of that release running on): it goes, once. Read under the
+    booking's lock: a cancellation or a transfer under way is waited for, so the reminder never
+    follows a cancellation's mail nor goes to a guest who just handed the booking on. The mail
+    is held to the booking as it is now (effects.send_booking_mail): a move, a cancellation or
+    a transfer before it went skips it. False when nothing was written."""
     list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk", flat=True))
+    # Planned for this start (`reminder_for`), or by code that does not fill `reminder_for` (a
+    # worker of a release from before bookings.0007, still running after this one migrated):
+    # then nothing is planned on the booking, and it goes unless this start's was written
+    # (`reminded_for`). It was skipped: the guest got no reminder (until session 19).
+    due = Q(reminder_for=planned) | (Q(reminder_for__isnull=True) & ~Q(reminded_for=planned))
     booking = (
         Booking.objects.select_related("slot", "listing", "guest")
         .filter(pk=booking_id, status=Status.CONFIRMED, slot__starts_at=planned)
-        .filter(reminder_for=planned, slot__starts_at__gt=now)
+        .filter(due, slot__starts_at__gt=now)
         .first()
     )
     if booking is None:
         return False
     effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
-    Booking.objects.filter(pk=booking.pk).update(reminder_for=None)
+    Booking.objects.filter(pk=booking.pk).update(reminder_for=None, reminded_for=planned)
     return True
 
 
