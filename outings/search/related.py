@@ -108,7 +108,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             "id": listing_id,
             "limit": limit,
             "now": now,
-            "available_from": now,
+            "available_after": now,
             "available_to": now + AVAILABILITY_HORIZON,
             "guests": 1,
         }

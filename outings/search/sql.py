@@ -76,9 +76,10 @@ FROM_LISTINGS = """
 # A slot the guests can book: open, in range, with the seats for the party, which is at least the
 # listing's smallest group (`l`, the listing, is in scope wherever this is used). Lapsed holds
 # count as free: the counter decides for almost every slot; only one that looks full probes its
-# lapsed holds.
+# lapsed holds. The range starts after `available_after` (engine.where.after: now, which a hold
+# needs a date to start after, or just before a chosen day's first instant).
 PARTY = "greatest(%(guests)s, l.min_group_size)"
-BOOKABLE_SLOT = f"""s.status = 'open' AND s.starts_at >= %(available_from)s
+BOOKABLE_SLOT = f"""s.status = 'open' AND s.starts_at > %(available_after)s
     AND s.starts_at < %(available_to)s
     AND (s.capacity - s.seats_taken >= {PARTY} OR {SEATS_LEFT_SQL} >= {PARTY})"""
 

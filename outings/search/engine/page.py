@@ -70,10 +70,10 @@ def run_page(
         languages=list(query.languages),
         cities=list(query.cities),
         now=now,
-        available_from=window[0],
+        available_after=W.after(window[0], now),
         available_to=window[1],
         guests=query.guests or 1,
-        weekend_from=weekend_from,
+        weekend_after=W.after(weekend_from, now),
         weekend_to=weekend_to,
         weekend_guests=query.guests or 1,
         limit=query.limit + 1,
@@ -288,7 +288,7 @@ def _facet_rows(*, exponent: int) -> str:
                 WHERE in_category AND in_language AND in_city
                   AND EXISTS (SELECT 1 FROM scheduling_slot s
                       WHERE s.listing_id = base.id AND s.status = 'open'
-                        AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
+                        AND s.starts_at > %(weekend_after)s AND s.starts_at < %(weekend_to)s
                         AND (s.capacity - s.seats_taken >= %(weekend_guests)s
                              OR {SEATS_LEFT_SQL} >= %(weekend_guests)s))
                   -- A listing whose smallest group is larger than the party needs that many
@@ -298,7 +298,7 @@ def _facet_rows(*, exponent: int) -> str:
                   AND (base.min_group <= %(weekend_guests)s
                        OR EXISTS (SELECT 1 FROM scheduling_slot s
                            WHERE s.listing_id = base.id AND s.status = 'open'
-                             AND s.starts_at >= %(weekend_from)s AND s.starts_at < %(weekend_to)s
+                             AND s.starts_at > %(weekend_after)s AND s.starts_at < %(weekend_to)s
                              AND (s.capacity - s.seats_taken >= base.min_group
                                   OR {SEATS_LEFT_SQL} >= base.min_group)))
         ) AS facet_counts"""

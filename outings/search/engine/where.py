@@ -31,6 +31,17 @@ def window(query: SearchQuery, now: datetime) -> tuple[datetime, datetime] | Non
     return start, end
 
 
+def after(start: datetime, now: datetime) -> datetime:
+    """The strict lower bound of a window of dates that starts at `start` (one of window's or
+    weekend's, never before `now`). A date starting at `now` has begun: a hold takes seats only
+    on a date that starts after now (bookings' seat UPDATE), so the search offers none that
+    starts at now, as the bookable dates do not (scheduling.selectors); `>= now` offered it,
+    and the hold refused it (until session 19). A window from a chosen day's first instant,
+    ahead of now, takes a date starting then: timestamps are whole microseconds, so `> start -
+    1 µs` is `>= start`. One comparison a row either way."""
+    return start if start <= now else start - timedelta(microseconds=1)
+
+
 def weekend(query: SearchQuery, now: datetime) -> tuple[datetime, datetime]:
     """The coming (or current) Saturday and Sunday in the viewer's zone."""
     zone = ZoneInfo(query.time_zone)
@@ -68,7 +79,7 @@ def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
 
 def common(query: SearchQuery, now: datetime) -> S.Conditions:
     """Conditions every row must meet, whatever the facets say. The availability window's
-    parameters (`available_from`, `available_to`, `guests`, `now`) are the page's to bind
+    parameters (`available_after`, `available_to`, `guests`, `now`) are the page's to bind
     (page.run_page): its next bookable slot of each hit reads them in every search."""
     where = S.Conditions()
     where.add("l.status = 'published'", currency=query.currency)
