@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings import selectors as booking_selectors
+from outings.catalog.models import Listing
 from outings.catalog.services import NotAHost, host_of, own_listing
 from outings.common.errors import NotFound
 
@@ -47,12 +49,19 @@ def posted_version(request: HttpRequest, name: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
+# Why an archived listing's rules and dates are refused (the services answer NotFound, as for
+# one that is gone): said on its schedules page, and for a form posted about them.
+ARCHIVED = gettext_lazy("This listing is archived: its schedules and dates stay as they are.")
+
+
 def report_gone(request: HttpRequest, *, host: HostProfile, listing_id: int, message: str) -> None:
     """A form posted about a photo, rule, exception or date of the host's listing that is gone
     (removed in another tab): say so, as a message for the page the caller sends them back to,
-    instead of a bare 404 page. Someone else's listing stays a 404 (NotFound)."""
-    own_listing(host=host, listing_id=listing_id)
-    messages.error(request, message)
+    instead of a bare 404 page; on an archived listing, that it is archived (its rules and
+    dates are there, and refused: "no longer there" until session 19). Someone else's listing
+    stays a 404 (NotFound)."""
+    listing = own_listing(host=host, listing_id=listing_id)
+    messages.error(request, ARCHIVED if listing.status == Listing.Status.ARCHIVED else message)
 
 
 def host_required[**P](

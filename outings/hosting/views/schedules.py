@@ -24,7 +24,7 @@ from outings.common.errors import DomainError, NotFound
 from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add_domain_errors
-from outings.hosting.views.common import host_required, posted_version, report_gone
+from outings.hosting.views.common import ARCHIVED, host_required, posted_version, report_gone
 from outings.scheduling import services
 from outings.scheduling.models import Schedule
 from outings.scheduling.rules import SlotConflict
@@ -52,7 +52,10 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
                 host=host, listing_id=pk, data=form.to_data(), now=timezone.now()
             )
         except NotFound:
-            raise
+            if listing.status != Listing.Status.ARCHIVED:
+                raise
+            messages.error(request, ARCHIVED)  # refused, as a rule of it is: say why
+            return _back(pk)
         except DomainError as error:
             refused = add_domain_errors(form, error)
         else:
@@ -101,6 +104,7 @@ def _page(
     next_after = rules.next_after
     context: dict[str, Any] = {
         "listing": listing,
+        "archived": listing.status == Listing.Status.ARCHIVED,  # no form: its rules stay
         "form": form,
         "past": past,
         "after": token if after is not None else "",
@@ -141,6 +145,7 @@ def schedule_exceptions(
     context = {
         "listing": listing,
         "schedule": schedule,
+        "archived": listing.status == Listing.Status.ARCHIVED,  # no Undo: its rules stay
         "exceptions": exceptions,
         "after": token if after is not None else "",
         "next_cursor": None if next_after is None else pagetokens.encode_day_id(*next_after),
