@@ -57,7 +57,11 @@ def _own_schedule_locked(
         raise NotFound()
     # Lock the listing first, then the schedule: the same order as create_schedule.
     listing = _own_listing_locked(host=host, listing_id=schedule.listing_id)
-    schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+    schedule = Schedule.objects.select_for_update().filter(pk=schedule.pk).first()
+    if schedule is None:
+        # Removed while we waited for the listing's lock, which its removal holds (a double
+        # click on "Remove", another tab, staff): Schedule.DoesNotExist, a 500, until session 19.
+        raise NotFound()
     schedule.listing = listing
     return schedule
 
