@@ -26,6 +26,26 @@
     }
   });
 
+  // "Show more" (htmx, on the list of things to do) appends the next cards and replaces the
+  // pager, the link just pressed with it: the focus would fall back to the top of the page. It
+  // goes to the first card added instead, where reading goes on.
+  var cardsBefore = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var results = document.getElementById("results");
+    if (results && event.target instanceof Element && event.target.closest("#pager")) {
+      cardsBefore = results.children.length;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (cardsBefore === null || !(event.target instanceof Element) || event.target.id !== "results") {
+      return;
+    }
+    var first = event.target.children[cardsBefore];
+    cardsBefore = null;
+    var link = first && first.querySelector("a[href]");
+    if (link) { link.focus(); }
+  });
+
   // The language menu submits itself on change; its button stays for keyboards and no-JS.
   document.addEventListener("change", function (event) {
     var select = event.target;
