@@ -15,8 +15,11 @@
   }
 
   // The language menu returns to the page as it is now: htmx may have put another address in
-  // the bar (a search on the explore page) since the server wrote `next`.
+  // the bar (a search on the explore page) since the server wrote `next`. Not on the answer to
+  // a form sent (`data-return-here` marks the page of a GET): its address may take no GET, and
+  // the server's `next` names the page the form was sent from.
   function returnHere(form) {
+    if (!form.hasAttribute("data-return-here")) { return; }
     var next = form.elements.namedItem("next");
     if (next instanceof HTMLInputElement) { next.value = location.pathname + location.search; }
   }

@@ -4,9 +4,11 @@ from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 from django import template
+from django.http import HttpRequest
 from django.templatetags.tz import do_timezone
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import get_language_info, gettext, ngettext
 
@@ -108,6 +110,24 @@ def attribution(listing: Listing, short: str = "") -> str:
     before, after = text.split(url, 1)
     label = Truncator(url).chars(32) if short else url
     return format_html('{}<a href="{}" rel="noopener">{}</a>{}', before, url, label, after)
+
+
+@register.simple_tag(takes_context=True)
+def return_path(context: template.Context) -> str:
+    """Where the language menu returns to (`next`): the page itself when a GET shows it. A page
+    that answers a form sent (a refused booking, at /bookings/new/) has an address that takes no
+    GET or shows something else: the menu returns to the page the form was sent from, by the
+    request's Referer when it is this site's, else to the home page."""
+    request: HttpRequest = context["request"]
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    parts = urlsplit(referer)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @register.filter

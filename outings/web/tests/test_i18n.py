@@ -52,7 +52,9 @@ def test_the_language_switcher_sets_the_language_and_returns_to_the_page(client)
     listing = ListingFactory.create()
     page = listing.get_absolute_url()
     form = client.get(page).content.decode()
-    assert '<form class="lang-switch" action="/i18n/setlang/" method="post">' in form
+    assert (
+        '<form class="lang-switch" action="/i18n/setlang/" method="post" data-return-here>' in form
+    )
     assert f'<input type="hidden" name="next" value="{page}">' in form
 
     response = client.post(reverse("set_language"), {"language": "de", "next": page})
