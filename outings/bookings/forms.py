@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from outings.bookings.services.holds import FORM_TOKEN_MAX, MAX_SEATS
+from outings.bookings.services.holds import FORM_TOKEN_MAX, MAX_SEATS, group_sizes
+from outings.catalog.models import Listing
 from outings.common.errors import DomainError
 
 REASON_MAX = 1000
@@ -33,6 +34,13 @@ def show_error(form: forms.Form, error: DomainError) -> None:
     for name, messages in error.fields.items():
         for message in messages if isinstance(messages, list) else [messages]:
             form.add_error(name if name in form.fields else None, str(message))
+
+
+def seats_bounds(listing: Listing) -> dict[str, int]:
+    """The `min` and `max` of a "Guests" box for `listing`: the group sizes a booking takes
+    (services.holds.group_sizes), `max` never below `min`."""
+    low, high = group_sizes(listing)
+    return {"min": low, "max": max(low, high)}
 
 
 class SlotSeatsForm(forms.Form):

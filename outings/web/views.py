@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from outings.accounts.services import update_profile, valid_languages
-from outings.bookings.forms import new_form_token
+from outings.bookings.forms import new_form_token, seats_bounds
 from outings.catalog import selectors as catalog
 from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import photos_for_listing
@@ -185,7 +185,8 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _listing_detail(request: HttpRequest, pk: int, *, versions: Hashable) -> HttpResponse:
     listing = catalog.get_public_listing(listing_id=pk)
     slots = scheduling.upcoming_slots(listing_id=pk, now=timezone.now(), limit=UPCOMING_SLOTS)
-    party = max(1, listing.min_group_size)  # the smallest booking a hold takes
+    bounds = seats_bounds(listing)
+    party = bounds["min"]  # the smallest booking a hold takes
     context = {
         "listing": listing,
         "slots": slots,
@@ -199,6 +200,7 @@ def _listing_detail(request: HttpRequest, pk: int, *, versions: Hashable) -> Htt
         "book_slots": [slot for slot in slots if slot.seats_left >= party],
         "full_slots": [slot for slot in slots if slot.seats_left < party],
         "hold_minutes": settings.BOOKINGS_HOLD_MINUTES,
+        "seats_bounds": bounds,
     }
     if request.user.is_authenticated:
         context["booking_form_token"] = new_form_token()

@@ -103,9 +103,15 @@ def bookable_slot(*, slot_id: int, now: datetime) -> Slot:
     return slot
 
 
+def group_sizes(listing: Listing) -> tuple[int, int]:
+    """The smallest and the largest group one booking of `listing` takes: the listing's own,
+    and never more than MAX_SEATS, whatever the listing allows."""
+    return max(1, listing.min_group_size), min(listing.max_group_size, MAX_SEATS)
+
+
 def check_seats(listing: Listing, seats: int, *, capacity: int) -> None:
     """InvalidBooking unless `seats` is a group size the listing takes."""
-    low, high = max(1, listing.min_group_size), min(listing.max_group_size, MAX_SEATS)
+    low, high = group_sizes(listing)
     if isinstance(seats, bool) or not low <= seats <= high:
         raise InvalidBooking(
             fields={"seats": [_("From %(low)s to %(high)s seats.") % {"low": low, "high": high}]}

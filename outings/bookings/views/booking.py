@@ -17,10 +17,10 @@ from outings.bookings.forms import (
     WaitlistForm,
     message_of,
     new_form_token,
+    seats_bounds,
     show_error,
 )
 from outings.bookings.models import Booking
-from outings.bookings.services.holds import MAX_SEATS
 from outings.bookings.views.common import booking_or_404, detail_page
 from outings.common.errors import DomainError, NotFound
 from outings.web.formatting import format_money
@@ -41,9 +41,7 @@ def _book_page(
         waitlist = WaitlistForm(initial={"slot": slot.pk, "seats": seats})
     if slot is not None:
         # The group sizes the listing takes, as on the listing page's own form.
-        low = max(1, slot.listing.min_group_size)
-        high = max(low, min(slot.listing.max_group_size, MAX_SEATS))
-        form.fields["seats"].widget.attrs.update(min=low, max=high)
+        form.fields["seats"].widget.attrs.update(seats_bounds(slot.listing))
     context = {
         "form": form,
         "slot": slot,
