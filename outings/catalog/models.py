@@ -78,6 +78,9 @@ class CancellationPolicy(models.TextChoices):
 # (slot_ends_after_start): an hour, what a listing created without a duration is given
 # (services.validation.ListingData) and the shortest length the importer makes up for an event.
 DEFAULT_SLOT_MINUTES = 60
+# The most seats one booking takes, whatever a listing allows (outings.bookings); a listing's
+# smallest group above it could never be booked.
+MAX_SEATS = 50
 
 
 class ListingQuerySet(models.QuerySet["Listing"]):

@@ -33,6 +33,7 @@ from outings.bookings.services.core import (
     start_locked,
 )
 from outings.bookings.services.seats import release_seats, take_seats
+from outings.catalog.models import MAX_SEATS as MAX_SEATS  # read here by the booking forms and API
 from outings.catalog.models import Listing
 from outings.catalog.services import ensure_active
 from outings.common.errors import DomainError, NotFound
@@ -40,7 +41,6 @@ from outings.common.rows import Columns, attach
 from outings.scheduling.models import Slot
 
 Status = Booking.Status
-MAX_SEATS = 50  # per booking, whatever a listing allows
 FORM_TOKEN_MAX = 64
 Closed = Literal["cancelled", "started"]  # why a date can no longer be booked (closed_date)
 

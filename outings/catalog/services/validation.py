@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from outings.catalog.countries import country_code
 from outings.catalog.markdown import render_markdown
-from outings.catalog.models import DEFAULT_SLOT_MINUTES, CancellationPolicy, Category, Listing
+from outings.catalog.models import (
+    DEFAULT_SLOT_MINUTES,
+    MAX_SEATS,
+    CancellationPolicy,
+    Category,
+    Listing,
+)
 from outings.catalog.services.errors import InvalidListing
 from outings.scheduling.rules import MAX_CAPACITY
 
@@ -124,7 +130,7 @@ def validate_listing(data: ListingData) -> dict[str, Any]:
         values["content_language"] = data.content_language
     _check_range(fail, "duration_minutes", data.duration_minutes, 10, 7 * 24 * 60)
     _check_range(fail, "price_amount", data.price_amount, 0, MAX_PRICE)
-    _check_range(fail, "min_group_size", data.min_group_size, 1, 100)
+    _check_range(fail, "min_group_size", data.min_group_size, 1, MAX_SEATS)
     _check_range(fail, "max_group_size", data.max_group_size, 1, 500)
     if not errors.get("max_group_size") and data.max_group_size < data.min_group_size:
         fail("max_group_size", _("Must be at least the smallest group size."))

@@ -20,7 +20,7 @@ from outings.api.schemas import (
     OptionalInt,
     Text,
 )
-from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.models import MAX_SEATS, Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
 from outings.catalog.services import CURRENCIES, LIMITS, MAX_CUTOFF_HOURS, ListingData
 from outings.scheduling.models import Schedule, ScheduleException
@@ -49,7 +49,9 @@ class ListingIn(Input):
     duration_minutes: Int = Field(ge=10, le=7 * 24 * 60)
     price_amount: Int = Field(ge=0, le=MAX_PRICE, description="Per person, in minor units.")
     currency: Currency
-    min_group_size: Int = Field(1, ge=1, le=100)
+    min_group_size: Int = Field(
+        1, ge=1, le=MAX_SEATS, description="At most the seats one booking takes."
+    )
     max_group_size: Int = Field(10, ge=1, le=500)
     address: Text = Field(min_length=1, max_length=LIMITS["address"])
     city: Text = Field(min_length=1, max_length=LIMITS["city"])
