@@ -17,6 +17,8 @@ from outings.accounts.models import User
 from outings.accounts.services import valid_languages
 from outings.common.proxies import client_ip
 
+LOGGED_OUT_MESSAGE = "account/messages/logged_out.txt"
+
 
 @dataclass(frozen=True)
 class PublicSite:
@@ -62,6 +64,25 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         context = {"email": email, "current_site": site, **context, **links}
         with translation.override(reader_language(email, context.get("user"))):
             enqueue_mail(self.render_mail(template_prefix, email, context))
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        """allauth's messages, but for "You have signed out.": logging out lands on the home
+        page, an anonymous page served whole from the page cache, which shows no messages, so
+        that one waited in the visitor's messages cookie and greeted their next sign-in ("You
+        have signed out." beside "Successfully signed in"). The header's "Log in" says it."""
+        if message_template == LOGGED_OUT_MESSAGE:
+            return
+        super().add_message(
+            request, level, message_template, message_context, extra_tags, message=message
+        )
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The address allauth's per-IP limits count (failed log-ins, sign-ups): the client's,
