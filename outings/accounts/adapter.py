@@ -3,6 +3,7 @@ through the outbox like every other side effect, rendered now and sent by a work
 links on the public address (settings.SITE_URL) and in its reader's language like the rest of
 our mail."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -74,15 +75,21 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         extra_tags: str = "",
         message: str | None = None,
     ) -> None:
-        """allauth's messages, but for "You have signed out.": logging out lands on the home
-        page, an anonymous page served whole from the page cache, which shows no messages, so
-        that one waited in the visitor's messages cookie and greeted their next sign-in ("You
-        have signed out." beside "Successfully signed in"). The header's "Log in" says it."""
+        """allauth's messages, written in the language the user chose (SiteLanguageMiddleware
+        applies it only to a request that arrives signed in: "Successfully signed in" was in the
+        browser's language, on a page in the chosen one). But not "You have signed out.":
+        logging out lands on the home page, an anonymous page served whole from the page cache,
+        which shows no messages, so that one waited in the visitor's messages cookie and greeted
+        their next sign-in. The header's "Log in" says it."""
         if message_template == LOGGED_OUT_MESSAGE:
             return
-        super().add_message(
-            request, level, message_template, message_context, extra_tags, message=message
-        )
+        user = getattr(request, "user", None)
+        chosen = user.preferred_language if isinstance(user, User) else ""
+        applies = chosen and chosen in valid_languages()  # "": follow the browser
+        with translation.override(chosen) if applies else nullcontext():
+            super().add_message(
+                request, level, message_template, message_context, extra_tags, message=message
+            )
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The address allauth's per-IP limits count (failed log-ins, sign-ups): the client's,

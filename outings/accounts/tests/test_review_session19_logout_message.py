@@ -28,3 +28,19 @@ def test_signing_out_and_in_again_shows_no_stale_signed_out_message(client: Clie
 
     assert "You have signed out" not in body
     assert "Successfully signed in" in body
+
+
+def test_the_signed_in_message_is_in_the_language_the_user_chose(client: Client) -> None:
+    """Signing in is answered before the user is known to the language middleware: the message
+    was written in the browser's language (English) and shown on the next page, which is in the
+    language the user chose (German)."""
+    user = UserFactory.create(email="ada@example.org", password=PASSWORD, preferred_language="de")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    english = {"Accept-Language": "en"}
+
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD}, headers=english)
+    body = client.get("/bookings/", headers=english).content.decode()
+
+    assert '<html lang="de">' in body
+    assert "Successfully signed in" not in body
+    assert "Erfolgreich als" in body
