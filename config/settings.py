@@ -339,7 +339,10 @@ OUTBOX_DRAIN_SECONDS = env.seconds(
 # Delivered messages are kept this long for inspection, then purged; 0 keeps none past the next
 # hourly purge (rendered mail holds reset and verification links: a privacy choice).
 OUTBOX_KEEP_DAYS = env.whole("OUTBOX_KEEP_DAYS", default=7, least=0)
-CELERY_BEAT_SCHEDULE = {
+# Listing views are buffered (Redis, or each process's memory) and written to the database at
+# most this often (outings/stats/services.py).
+STATS_FLUSH_SECONDS = env.seconds("STATS_FLUSH_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # One heartbeat per queue, each recorded by whichever worker consumes it (/health).
     "heartbeat": {"task": "outings.common.tasks.record_heartbeat", "schedule": 10.0},
     "heartbeat-urgent": {
@@ -369,7 +372,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "stats-flush": {
         "task": "outings.stats.tasks.flush_listing_views",
-        "schedule": env.seconds("STATS_FLUSH_SECONDS", default=60.0),
+        "schedule": STATS_FLUSH_SECONDS,
         "options": {"expires": 120},
     },
     "live-cleanup": {"task": "outings.notifications.tasks.clean_live_messages", "schedule": 300.0},
@@ -459,9 +462,6 @@ if _site.scheme not in ("http", "https") or not _site.hostname:
 EMAIL_MAX_ATTEMPTS = env.whole("EMAIL_MAX_ATTEMPTS", default=16)
 # Unsubscribe links in mail stop working after this many days.
 UNSUBSCRIBE_MAX_AGE_DAYS = 60
-# Listing views are buffered (Redis, or each process's memory) and written to the database at
-# most this often (outings/stats/services.py).
-STATS_FLUSH_SECONDS = env.seconds("STATS_FLUSH_SECONDS", default=60.0)
 
 # --- Languages and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
