@@ -29,9 +29,12 @@ def inbox_page(
 
 
 def newer_than(*, user: User, after_id: int, limit: int = 50) -> list[Notification]:
-    """What a reconnecting client missed: notifications after `after_id`, oldest first."""
-    rows = Notification.objects.filter(user=user, id__gt=after_id).order_by("id")
-    return list(rows[: max(1, min(limit, MAX_PAGE))])
+    """What a reconnecting client missed: the newest `limit` notifications after `after_id`,
+    oldest first. The newest, not the first after `after_id`: live.js toasts the last items and
+    takes the last id as seen, so after more than `limit` missed it shows the latest ones (the
+    rest wait in the inbox, and the unread count counts them all)."""
+    rows = Notification.objects.filter(user=user, id__gt=after_id).order_by("-id")
+    return list(rows[: max(1, min(limit, MAX_PAGE))])[::-1]
 
 
 def unread_count(*, user: User) -> int:
