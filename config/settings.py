@@ -466,7 +466,9 @@ UNSUBSCRIBE_MAX_AGE_DAYS = 60
 # --- Languages and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogue (makemessages writes it), then its German for allauth's strings
+# in the site's "du" (allauth's own catalogue says "Sie"; written by hand, see the file).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 # The language picked in the menu outlasts the browser session, as the `tz` cookie does (a year).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 USE_I18N = True
