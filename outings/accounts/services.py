@@ -56,6 +56,17 @@ class InvalidToken(DomainError):
     message = gettext_noop("The token is not valid.")
 
 
+class ReauthenticationRequired(DomainError):
+    """A token asked for with a session that has not given the password lately (ADR 0011)."""
+
+    code = "reauthentication_required"
+    status_code = 403
+    message = gettext_noop(
+        "Creating a token needs your password: enter it at /accounts/reauthenticate/, then "
+        "try again within five minutes."
+    )
+
+
 class InvalidProfile(DomainError):
     code = "validation_error"
     status_code = 400
@@ -122,6 +133,12 @@ def revoke_api_token(*, user: User, token_id: int, now: datetime) -> None:
     )
     if not revoked:
         raise NotFound()
+
+
+def revoke_all_api_tokens(*, user: User, now: datetime) -> int:
+    """Revoke every active token of the user (a lost laptop, a session that may have been
+    stolen); how many were revoked. Each stops working at once."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
 
 
 def authenticate_api_token(*, secret: str, now: datetime) -> ApiToken | None:

@@ -1,11 +1,15 @@
 """The account pages of the site that allauth does not provide: personal API tokens."""
 
+from collections.abc import Callable
+
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,14 +18,23 @@ from outings.accounts.forms import ApiTokenForm
 from outings.accounts.requests import signed_in_user
 from outings.common.errors import NotFound
 
+type View = Callable[..., HttpResponse]
+# allauth's decorator, typed: a POST (creating a token) asks for the password first unless it
+# was given in the last ACCOUNT_REAUTHENTICATION_TIMEOUT; a GET passes.
+password_first_on_post: Callable[[View], View] = reauthentication_required(allow_get=True)
+
 
 # never_cache: the answer to a creation shows the secret, which no cache (nor the browser's
 # Back button) may keep; the list is the user's own anyway.
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@password_first_on_post
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """List the user's active tokens; create one (its secret is shown in this answer only)."""
+    """List the user's active tokens; create one (its secret is shown in this answer only).
+    Creating asks for the password first unless it was given in the last five minutes
+    (allauth's reauthentication: the POST is suspended and replayed once it is given), so a
+    session alone (a laptop left open, a stolen cookie) cannot mint a token that outlives it."""
     user = signed_in_user(request)
     # Bound on every POST, an empty one too (`request.POST or None` left that one unbound: a
     # 400 that said nothing).
@@ -56,4 +69,22 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
     except NotFound as error:
         raise Http404 from error
     messages.success(request, _("The token is revoked; it no longer works."))
+    return redirect("accounts:api_tokens")
+
+
+@login_required
+@require_POST
+def revoke_all_api_tokens(request: HttpRequest) -> HttpResponse:
+    """Revoke every token of the user at once. No password asked: revoking only takes access
+    away."""
+    count = services.revoke_all_api_tokens(user=signed_in_user(request), now=timezone.now())
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s token is revoked; it no longer works.",
+            "%(count)s tokens are revoked; none of them works any more.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("accounts:api_tokens")

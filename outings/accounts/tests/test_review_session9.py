@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from outings.accounts.models import User
+from outings.accounts.tests.reauth import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,7 @@ def test_a_post_without_a_name_says_what_is_wrong(client: Client) -> None:
     (`ApiTokenForm(request.POST if request.method == "POST" else None)`)."""
     user = User.objects.create_user(username="ada", email="ada@example.org", password="pw-1234567")
     client.force_login(user)
+    reauthenticated(client)  # creating a token asks for the password first (session 19)
 
     response = client.post(PAGE, {})
 

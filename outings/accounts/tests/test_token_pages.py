@@ -10,6 +10,7 @@ from django.test import Client
 
 from outings.accounts import services
 from outings.accounts.models import ApiToken, User
+from outings.accounts.tests.reauth import reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,9 @@ def user() -> User:
 
 @pytest.fixture
 def signed_in(client: Client, user: User) -> Client:
+    """Signed in, having given the password lately: creating a token asks for it (ADR 0011)."""
     client.force_login(user)
-    return client
+    return reauthenticated(client)
 
 
 def text(response: Any) -> str:

@@ -8,8 +8,9 @@ from ninja.params import HeaderEx, P
 from outings.accounts import selectors as account_selectors
 from outings.accounts import services as account_services
 from outings.accounts.models import ApiToken, User
+from outings.accounts.requests import recently_reauthenticated
 from outings.api import idempotency
-from outings.api.auth import AUTHENTICATED, caller
+from outings.api.auth import AUTHENTICATED, api_token_of, caller
 from outings.api.caching import (
     PreconditionFailed,
     cacheable,
@@ -90,7 +91,11 @@ def create_token(
     payload: TokenIn,
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
-    """Create a personal API token. The secret is in this response only."""
+    """Create a personal API token. The secret is in this response only. With the session,
+    only after the password was given in the last five minutes (403 reauthentication_required;
+    ADR 0011); a token may create tokens as before."""
+    if api_token_of(request) is None and not recently_reauthenticated(request):
+        raise account_services.ReauthenticationRequired()
     return idempotency.respond(
         request,
         key=idempotency_key,
