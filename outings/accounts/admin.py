@@ -10,8 +10,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from outings.accounts import services
 from outings.accounts.models import HostProfile, User
 from outings.common.bigtables import BigTableAdmin, KnownValuesFilter
 
@@ -76,6 +78,17 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         """Also asked by the password form (user_change_password) of `obj`."""
         return not outranks(request, obj) and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """A user set inactive who hosts: their host profile is suspended in the same
+        transaction (the admin's), so their listings leave the site (services)."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            staff = request.user
+            assert isinstance(staff, User)
+            services.suspend_host_of_deactivated_user(
+                staff=staff, user_id=obj.pk, now=timezone.now()
+            )
 
 
 admin.site.unregister(Group)

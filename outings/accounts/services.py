@@ -341,16 +341,7 @@ def _set_suspension(
         # Already so (two staff acting at once, or a host selected twice): nothing changes,
         # the suspension keeps its first date and the audit no entry from a state to itself.
         return host
-    host.suspended_at = suspended_at
-    host.save(update_fields=["suspended_at"])
-    AuditEntry.objects.create(
-        host=host,
-        actor=staff,
-        action="host_suspended" if suspended_at else "host_reinstated",
-        from_status=was,
-        to_status="suspended" if suspended_at else "active",
-        note=reason.strip(),
-    )
+    _record_suspension(host=host, staff=staff, note=reason.strip(), suspended_at=suspended_at)
     notify(  # in this transaction: a suspension rolled back tells nobody
         user=host.user,
         kind=Notification.Kind.HOST_SUSPENDED
@@ -361,9 +352,46 @@ def _set_suspension(
     )
     if suspended_at is None:
         outbox.enqueue(kind=catalog_events.BOOKABLE, payload={"host": host.pk})
-    else:
+    return host
+
+
+def _record_suspension(
+    *, host: HostProfile, staff: User, note: str, suspended_at: datetime | None
+) -> None:
+    """Set or lift the suspension of a host whose row the caller locked, audited; a suspension
+    closes the open pages of the host's published listings (after commit)."""
+    was = "suspended" if host.suspended_at else "active"
+    host.suspended_at = suspended_at
+    host.save(update_fields=["suspended_at"])
+    AuditEntry.objects.create(
+        host=host,
+        actor=staff,
+        action="host_suspended" if suspended_at else "host_reinstated",
+        from_status=was,
+        to_status="suspended" if suspended_at else "active",
+        note=note,
+    )
+    if suspended_at is not None:
         for listing_id in host.listings.filter(status=Listing.Status.PUBLISHED).values_list(
             "pk", flat=True
         ):
             live.publish_listing_gone(listing_id)
-    return host
+
+
+@transaction.atomic
+def suspend_host_of_deactivated_user(*, staff: User, user_id: int, now: datetime) -> None:
+    """Staff set a user account inactive (the admin's user page): its host profile, if any, is
+    suspended as suspend_host does it (audited; its listings leave every public read and take no
+    new hold; bookings already made stay), so that deactivation hides a host through the one
+    column every public read and hold already checks. The host is not told (the account can no
+    longer sign in). One already suspended keeps its suspension and date. Setting the account
+    active again lifts nothing: staff reinstate the host in Host moderation."""
+    host = HostProfile.objects.select_for_update().filter(user_id=user_id).first()
+    if host is None or host.suspended_at is not None:
+        return
+    _record_suspension(
+        host=host,
+        staff=staff,
+        note=_("The user account was deactivated."),
+        suspended_at=now,
+    )
