@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from outings.accounts import services as account_services
 from outings.accounts.models import User
 from outings.bookings import services as bookings
 from outings.bookings.models import Booking
@@ -194,3 +195,22 @@ def test_similar_offers_no_listing_whose_dates_cannot_take_its_smallest_group(ma
 
     assert "Kayak at dawn" in titles
     assert "Kayak at dusk" not in titles  # 2 seats left, groups of 4 at least
+
+
+def test_search_and_autocomplete_leave_out_a_host_whose_account_was_deactivated(make_listing, host):
+    """Deactivating a host's user account suspends the host (accounts.services), so the search
+    statement's join of host profiles hides them with no join of users (session 19)."""
+    make_listing("Zeppelin harbour flight")
+    refresh_lexicon()
+    assert [h.title for h in search(SearchQuery(text="zeppelin")).hits] == [
+        "Zeppelin harbour flight"
+    ]
+    staff = User.objects.create(username="staff", email="staff@example.org", is_staff=True)
+
+    User.objects.filter(pk=host.user_id).update(is_active=False)
+    account_services.suspend_host_of_deactivated_user(
+        staff=staff, user_id=host.user_id, now=timezone.now()
+    )
+
+    assert search(SearchQuery(text="zeppelin")).hits == []
+    assert "Zeppelin harbour flight" not in [c.label for c in autocomplete(prefix="zeppel")]
