@@ -54,8 +54,9 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
     """Django's user admin plus the fields our user adds (language and time zone), for millions
     of users (BigTableAdmin). Staff who are not superusers (support, with "change user") change
     the accounts of users who are not staff, and their own, but grant nothing (GRANTS are
-    read-only to them), and only view other staff's and superusers' accounts: a password or an
-    address they set there would let them sign in as someone with more permissions."""
+    read-only to them), and only view other staff's and superusers' accounts (neither change nor
+    delete them): a password or an address they set there would let them sign in as someone with
+    more permissions."""
 
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
@@ -78,6 +79,12 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         """Also asked by the password form (user_change_password) of `obj`."""
         return not outranks(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        """Staff with "delete user" removed superusers and other staff as well: the same rule as
+        changing them. Django's bulk delete_selected asks this of every user it would delete
+        and refuses the whole action (403) when one is refused."""
+        return not outranks(request, obj) and super().has_delete_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """A user set inactive who hosts: their host profile is suspended in the same

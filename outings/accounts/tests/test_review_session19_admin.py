@@ -273,3 +273,72 @@ def test_support_still_corrects_a_guests_address(support: User, guest: User):
     assert response.status_code == 302
     address.refresh_from_db()
     assert address.email == "typo@example.org"
+
+
+@pytest.fixture
+def remover() -> User:
+    """Staff who may delete users (to remove spam accounts), and nothing that grants."""
+    return UserFactory.create(
+        is_staff=True, permissions=["accounts.view_user", "accounts.delete_user"]
+    )
+
+
+def test_staff_who_may_delete_users_cannot_delete_a_superuser(remover: User, boss: User):
+    client = signed_in(remover)
+
+    page = client.get(f"/admin/accounts/user/{boss.pk}/delete/")
+    response = client.post(f"/admin/accounts/user/{boss.pk}/delete/", {"post": "yes"})
+
+    assert page.status_code == 403
+    assert response.status_code == 403
+    assert User.objects.filter(pk=boss.pk).exists()
+
+
+def test_staff_who_may_delete_users_cannot_delete_another_staff_member(remover: User):
+    colleague = UserFactory.create(is_staff=True)
+
+    response = signed_in(remover).post(
+        f"/admin/accounts/user/{colleague.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk=colleague.pk).exists()
+
+
+def test_the_bulk_delete_does_not_delete_a_superuser_among_guests(
+    remover: User, boss: User, guest: User
+):
+    """Django's delete_selected asks has_delete_permission of every object it would delete:
+    one it may not delete refuses the whole action, and nothing is deleted."""
+    response = signed_in(remover).post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [boss.pk, guest.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk__in=[boss.pk, guest.pk]).count() == 2
+
+
+def test_staff_who_may_delete_users_still_delete_a_guest(remover: User, guest: User):
+    """Pinned: what "delete user" is for, one by one and in bulk."""
+    other = UserFactory.create()
+    client = signed_in(remover)
+
+    one = client.post(f"/admin/accounts/user/{guest.pk}/delete/", {"post": "yes"})
+    bulk = client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+
+    assert one.status_code == 302
+    assert bulk.status_code == 302
+    assert not User.objects.filter(pk__in=[guest.pk, other.pk]).exists()
+
+
+def test_a_superuser_still_deletes_a_staff_member(boss: User):
+    colleague = UserFactory.create(is_staff=True)
+
+    response = signed_in(boss).post(f"/admin/accounts/user/{colleague.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=colleague.pk).exists()
