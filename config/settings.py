@@ -638,6 +638,13 @@ _cors_origins = [
     for origin in env.list("API_CORS_ALLOWED_ORIGINS", default=["*"])
     if origin.strip()
 ]
+# "*" alone: in a list ("*,https://a.example") it matched no browser's Origin, and only the
+# others could call the API, where the operator may have meant any origin.
+if "*" in _cors_origins and _cors_origins != ["*"]:
+    raise ImproperlyConfigured(
+        "API_CORS_ALLOWED_ORIGINS must be * alone (any origin) or a list of origins, "
+        f"not both: {env.str('API_CORS_ALLOWED_ORIGINS')!r}"
+    )
 for _origin in _cors_origins:
     _parts = urlsplit(_origin)
     if _origin != "*" and (

@@ -183,3 +183,22 @@ def test_a_cors_origin_that_no_browser_sends_stops_the_start(origin: str) -> Non
         "API_CORS_ALLOWED_ORIGINS must list origins such as https://app.example.org "
         f"(a scheme and a host, no path), not {origin!r}"
     )
+
+
+@pytest.mark.parametrize("origins", ["*,https://a.example", "https://a.example, *", "*,*"])
+def test_any_origin_mixed_with_others_stops_the_start(origins: str) -> None:
+    """ "*,https://a.example" was taken as a list in which "*" matches no browser's Origin: only
+    a.example could call the API, where the operator meant any origin (or the other way round),
+    silently. "*" stands alone."""
+    refusal = _refusal(_start(**SERVICES, API_CORS_ALLOWED_ORIGINS=origins))
+
+    assert refusal == (
+        "API_CORS_ALLOWED_ORIGINS must be * alone (any origin) or a list of origins, "
+        f"not both: {origins!r}"
+    )
+
+
+def test_any_origin_alone_still_starts() -> None:
+    env = _env(**SERVICES, API_CORS_ALLOWED_ORIGINS=" * ")
+
+    assert _settings(env, "settings.CORS_ALLOW_ALL_ORIGINS") is True
