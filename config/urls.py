@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from outings.api.main import index as api_index
 from outings.common.views import health, live, media, ready
 from outings.web import views as web_views
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("health/live", live, name="health-live"),
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    # The API's address without its slash too: APPEND_SLASH answered it with an HTML redirect.
+    path("api/v1", api_index),
     path("api/v1/", include("outings.api.urls")),
     path("notifications/", include("outings.notifications.urls")),
     path("explore/", include("outings.search.urls")),

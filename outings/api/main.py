@@ -10,7 +10,8 @@ from collections.abc import Callable
 from functools import cached_property, wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError, ValidationErrorContext
@@ -88,6 +89,19 @@ def documents_view[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResp
         return not_modified(request, etag) or cacheable(request, response, etag, response)
 
     return require_GET(counted)
+
+
+@documents_view
+def index(request: HttpRequest) -> HttpResponse:
+    """`/api/v1` and `/api/v1/`: where the document and the docs are (a 301 to a 404 before)."""
+    return JsonResponse(
+        {
+            "name": "Outings API",
+            "version": "1",
+            "openapi": reverse("api-v1:openapi-json"),
+            "docs": reverse("api-v1:openapi-view"),
+        }
+    )
 
 
 api = Api(

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from outings.api.main import api
+from outings.api.main import api, index
 
-urlpatterns = [path("", api.urls)]
+urlpatterns = [path("", index, name="api-v1-index"), path("", api.urls)]

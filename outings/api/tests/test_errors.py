@@ -21,11 +21,14 @@ def test_an_unknown_path_is_a_json_404(client):
     assert error_of(response) == {"code": "not_found", "message": "Not found.", "fields": {}}
 
 
-def test_the_api_root_is_a_json_404(client):
+def test_the_api_root_is_json(client):
+    """Was a JSON 404 (and /api/v1, without the slash, an HTML redirect to it): now the index of
+    the document and the docs (test_review_session19_root.py)."""
     response = client.get("/api/v1/")
 
-    assert response.status_code == 404
-    assert error_of(response)["code"] == "not_found"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"name", "version", "openapi", "docs"}
 
 
 def test_an_unknown_version_is_a_json_404(client):
