@@ -294,7 +294,9 @@ def remove_schedule_exception(
     if exception is None:
         raise NotFound()
     schedule = _own_schedule_locked(host=host, schedule_id=exception.schedule_id)
-    exception.delete()
+    deleted, _by_model = exception.delete()
+    if not deleted:
+        raise NotFound()  # undone meanwhile (another tab), while this one waited for the lock
     check_moved_days(listing=schedule.listing, now=now, field=None, day=exception.day)
     # The starts it brings back (not made yet) beside a date no rule makes: the sync skipped
     # them, the undo accepted and the date never back (a start staff corrected: _leave_rule).
