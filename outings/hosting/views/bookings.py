@@ -24,7 +24,13 @@ from outings.bookings.models import Booking
 from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound
 from outings.common.pagetokens import BadCursor
-from outings.hosting.views.common import board_news, host_required
+from outings.hosting.views.common import (
+    DATE_GONE,
+    board_news,
+    host_required,
+    posted_number,
+    report_gone,
+)
 from outings.scheduling.models import Slot
 from outings.web.formatting import format_money, in_zone
 
@@ -67,7 +73,7 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
                     now=timezone.now(),
                 )
             except NotFound:
-                raise
+                return _date_gone(request, host=host, slot_id=slot_id)
             except DomainError as error:  # started, or already cancelled
                 show_error(form, error)
                 status = error.status_code
@@ -98,6 +104,22 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
         "next_cursor": None if next_after is None else pagetokens.encode_instant_id(*next_after),
     }
     return render(request, "hosting/roster.html", context, status=status)
+
+
+def _date_gone(request: HttpRequest, *, host: HostProfile, slot_id: int) -> HttpResponse:
+    """A date's cancel refused as not found, posted from a roster opened before: a date of a
+    listing archived meanwhile is still there (its roster, saying the listing is archived); a
+    date removed meanwhile is not (the schedules page of the listing the form carries, saying
+    the date is no longer there), as the schedules pages say. A listing that is not the host's
+    own (or none: a form from before the field) is a 404, as another host's date is."""
+    try:
+        slot = selectors.slot_of_host(host=host, slot_id=slot_id)
+    except NotFound:
+        listing_id = posted_number(request, "listing")
+        report_gone(request, host=host, listing_id=listing_id, message=str(DATE_GONE))
+        return redirect("hosting:schedules", pk=listing_id)
+    report_gone(request, host=host, listing_id=slot.listing_id, message=str(DATE_GONE))
+    return redirect("hosting:roster", slot_id=slot_id)
 
 
 def _roster_rows(

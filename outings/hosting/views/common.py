@@ -42,16 +42,24 @@ def user_of(request: HttpRequest) -> User:
     return user
 
 
+def posted_number(request: HttpRequest, name: str) -> int:
+    """A whole number a form carries in a hidden field (a version, an id); 0 when it is missing
+    or bad (no version is 0, no row's id either)."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
 def posted_version(request: HttpRequest, name: str) -> int:
     """The version a form was shown at (a hidden field, ADR 0008); 0 (never current) when it is
     missing or bad, so that a form without one cannot overwrite anything."""
-    value = request.POST.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+    return posted_number(request, name)
 
 
 # Why an archived listing's rules and dates are refused (the services answer NotFound, as for
 # one that is gone): said on its schedules page, and for a form posted about them.
 ARCHIVED = gettext_lazy("This listing is archived: its schedules and dates stay as they are.")
+# A form posted about a date that was removed meanwhile (its rule removed in another tab).
+DATE_GONE = gettext_lazy("This date is no longer there: it was removed, perhaps in another window.")
 
 
 def report_gone(request: HttpRequest, *, host: HostProfile, listing_id: int, message: str) -> None:

@@ -24,7 +24,13 @@ from outings.common.errors import DomainError, NotFound
 from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add_domain_errors
-from outings.hosting.views.common import ARCHIVED, host_required, posted_version, report_gone
+from outings.hosting.views.common import (
+    ARCHIVED,
+    DATE_GONE,
+    host_required,
+    posted_version,
+    report_gone,
+)
 from outings.scheduling import services
 from outings.scheduling.models import Schedule
 from outings.scheduling.rules import SlotConflict
@@ -250,8 +256,7 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
             )
             messages.success(request, _("Capacity changed."))
     except NotFound:
-        message = _("This date is no longer there: it was removed, perhaps in another window.")
-        report_gone(request, host=host, listing_id=pk, message=message)
+        report_gone(request, host=host, listing_id=pk, message=str(DATE_GONE))
     except SlotConflict as conflict:
         messages.error(
             request,
