@@ -221,6 +221,10 @@ class Listing(models.Model):
                 condition=Q(min_group_size__gte=1, max_group_size__gte=F("min_group_size")),
                 name="listing_group_size_range",
             ),
+            # A smallest group no booking can take (at most MAX_SEATS) is never booked.
+            models.CheckConstraint(
+                condition=Q(min_group_size__lte=MAX_SEATS), name="listing_min_group_bookable"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "id"], name="listing_status_id"),
