@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outings.hosting.views import bookings, listings, photos, profile, schedules
+from outings.hosting.views import bookings, listings, photos, profile, schedules, stats
 
 app_name = "hosting"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("listings/new/", listings.create_listing, name="create"),
     path("listings/<int:pk>/", listings.edit_listing, name="listing"),
     path("listings/<int:pk>/state/<str:action>/", listings.change_state, name="change_state"),
+    path("listings/<int:pk>/stats/", stats.listing_stats, name="listing_stats"),
     path("listings/<int:pk>/photos/", photos.upload_photos, name="upload_photos"),
     path("listings/<int:pk>/photos/<int:photo_id>/", photos.change_photo, name="change_photo"),
     path("listings/<int:pk>/schedules/", schedules.schedules, name="schedules"),

@@ -6,12 +6,50 @@ from django.db.models import Sum
 from outings.catalog.models import Listing
 from outings.stats.models import ListingDay
 
+# What a host is shown by default, and the longest span they may ask for (the API's from/to).
+RECENT_DAYS = 30
+MAX_SPAN_DAYS = 366
+
 
 @dataclass(frozen=True)
 class Day:
     day: date
     views: int
     bookings: int
+
+
+@dataclass(frozen=True)
+class Period:
+    """A listing's days from `first` to `last` inclusive (UTC), with their totals."""
+
+    first: date
+    last: date
+    days: list[Day]
+
+    @property
+    def views(self) -> int:
+        return sum(day.views for day in self.days)
+
+    @property
+    def bookings(self) -> int:
+        return sum(day.bookings for day in self.days)
+
+    @property
+    def most_views(self) -> int:
+        """The busiest day's views, at least 1: the full length of a bar on the host's page."""
+        return max([1, *(day.views for day in self.days)])
+
+
+def recent(*, today: date) -> tuple[date, date]:
+    """The first and last day of the RECENT_DAYS ending with `today` (a UTC day)."""
+    return today - timedelta(days=RECENT_DAYS - 1), today
+
+
+def listing_period(*, listing_id: int, first: date, last: date) -> Period:
+    """listing_days with their totals (one query). Callers check who may see the listing."""
+    return Period(
+        first=first, last=last, days=listing_days(listing_id=listing_id, first=first, last=last)
+    )
 
 
 def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:

@@ -1,0 +1,100 @@
+"""A host sees how each listing does: its views and bookings of the last 30 days (UTC days), day
+by day with totals, on a page of its own (`/host/listings/<id>/stats/`). Nothing showed them."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from outings.accounts.models import HostProfile
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
+from outings.common.tests.queries import assert_same_queries
+from outings.stats import services as stats
+from outings.stats.models import ListingDay
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges")]
+
+
+def stats_url(listing: Listing) -> str:
+    return f"/host/listings/{listing.pk}/stats/"
+
+
+def test_it_shows_each_day_of_the_last_30_with_totals_in_utc(
+    host_client: Client, listing: Listing
+) -> None:
+    today = timezone.now().date()
+    ListingDay.objects.create(listing=listing, day=today, views=7, bookings=2)
+    ListingDay.objects.create(listing=listing, day=today - timedelta(days=29), views=5)
+    # Outside the 30 days: not counted.
+    ListingDay.objects.create(listing=listing, day=today - timedelta(days=30), views=100)
+    stats.add_bookings(listing_id=listing.pk, day=today - timedelta(days=3), count=1)
+
+    response = host_client.get(stats_url(listing))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "UTC" in page
+    assert page.count('<tr class="stats-day">') == 30
+    assert 'data-total-views="12"' in page
+    assert 'data-total-bookings="3"' in page
+    assert (today - timedelta(days=30)).isoformat() not in page
+    assert (today - timedelta(days=29)).isoformat() in page
+    assert "<script" not in page.split("<main", 1)[-1].split("</main>", 1)[0]
+
+
+def test_the_listing_page_links_to_its_stats(host_client: Client, listing: Listing) -> None:
+    page = host_client.get(f"/host/listings/{listing.pk}/").content.decode()
+
+    assert f'href="{stats_url(listing)}"' in page
+
+
+def test_another_hosts_listing_is_not_found(host_client: Client) -> None:
+    theirs = ListingFactory.create(host=HostProfileFactory.create())
+    ListingDay.objects.create(listing=theirs, day=timezone.now().date(), views=9)
+
+    assert host_client.get(stats_url(theirs)).status_code == 404
+
+
+def test_someone_who_is_not_signed_in_is_sent_to_log_in(client: Client, listing: Listing) -> None:
+    response = client.get(stats_url(listing))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_a_guest_who_is_no_host_is_sent_to_become_one(client: Client, listing: Listing) -> None:
+    client.force_login(UserFactory.create())
+
+    response = client.get(stats_url(listing))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/host/become/"
+
+
+def test_it_is_read_only(host_client: Client, listing: Listing) -> None:
+    assert host_client.post(stats_url(listing)).status_code == 405
+    assert not ListingDay.objects.exists()
+
+
+def test_it_costs_the_same_queries_with_more_days_of_figures(
+    host_client: Client, host: HostProfile, listing: Listing
+) -> None:
+    today = timezone.now().date()
+
+    def grow(start: int, n: int) -> None:
+        for day in range(start, start + n):
+            ListingDay.objects.create(
+                listing=listing, day=today - timedelta(days=day), views=day + 1, bookings=day % 2
+            )
+        # Other listings' figures are not this page's.
+        other = ListingFactory.create(host=host)
+        ListingDay.objects.create(listing=other, day=today, views=3)
+
+    grow(0, 3)
+
+    few, many = assert_same_queries(lambda: host_client.get(stats_url(listing)), lambda: grow(3, 9))
+
+    assert 'data-total-views="6"' in few.content.decode()
+    assert 'data-total-views="78"' in many.content.decode()
