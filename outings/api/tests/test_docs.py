@@ -25,6 +25,7 @@ HOST_OPERATIONS = [
     ("GET", f"{H}/{{listing_id}}/slots"),
     ("PATCH", f"{H}/{{listing_id}}/slots/{{slot_id}}"),
     ("POST", f"{H}/{{listing_id}}/slots/{{slot_id}}/cancel"),
+    ("GET", f"{H}/{{listing_id}}/stats"),
 ]
 B = "/api/v1/bookings"
 HB = "/api/v1/host/bookings"

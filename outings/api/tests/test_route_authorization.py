@@ -260,6 +260,18 @@ HOSTING_TABLE: dict[str, list[Case]] = {
             body={**HOST_LISTING_BODY, "version": 1},
         ),
     ],
+    "api/v1/host/listings/<listing_id>/stats": [
+        Case("GET", lambda w: f"{HOST}/{w.public_listing.pk}/stats", only_host_x(200)),
+        Case(
+            "GET", lambda w: f"{HOST}/{w.draft_listing.pk}/stats?from=2026-01-01", only_host_x(200)
+        ),
+        # A day that is no date is refused (the schema) before anyone's listing is read.
+        Case(
+            "GET",
+            lambda w: f"{HOST}/{w.draft_listing.pk}/stats?from=2026-13-01",
+            {**everyone(400), "anonymous": 401},
+        ),
+    ],
     "api/v1/host/listings/<listing_id>/submit": [
         Case("POST", lambda w: f"{HOST}/{fresh_listing(w).pk}/submit", only_host_x(200)),
     ],

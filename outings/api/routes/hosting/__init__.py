@@ -5,10 +5,11 @@ host's listing (or its photos, schedules, slots) is 404. See docs/hosting.md."""
 
 from ninja import Router
 
-from outings.api.routes.hosting import bookings, listings, photos, schedules
+from outings.api.routes.hosting import bookings, listings, photos, schedules, stats
 
 router = Router()
 router.add_router("", listings.router)
 router.add_router("", photos.router)
 router.add_router("", schedules.router)
 router.add_router("", bookings.router)
+router.add_router("", stats.router)

@@ -1,0 +1,169 @@
+"""GET /api/v1/host/listings/{id}/stats: a listing's views and bookings per UTC day, for its
+host (nothing showed them before). The last 30 days unless `from`/`to` say otherwise, at most
+366 days; bad dates, `to` before `from` or a longer span are 400 validation_error."""
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from outings.api.tests.helpers import error_of
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
+from outings.common.tests.queries import statements_of
+from outings.stats.models import ListingDay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listing(host_user: Any) -> Listing:
+    return ListingFactory.create(host=host_user.host_profile)
+
+
+@pytest.fixture
+def api(host_user: Any, token_for: Any) -> Client:
+    return Client(headers={"Authorization": f"Bearer {token_for(host_user)}"})
+
+
+def url(listing: Listing, query: str = "") -> str:
+    return f"/api/v1/host/listings/{listing.pk}/stats{query}"
+
+
+def test_it_answers_the_last_30_utc_days_with_totals_by_default(
+    api: Client, listing: Listing
+) -> None:
+    today = timezone.now().date()
+    ListingDay.objects.create(listing=listing, day=today, views=7, bookings=2)
+    ListingDay.objects.create(listing=listing, day=today - timedelta(days=29), views=5, bookings=1)
+    ListingDay.objects.create(listing=listing, day=today - timedelta(days=30), views=100)
+
+    response = api.get(url(listing))
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    body = response.json()
+    assert body["listing_id"] == listing.pk
+    assert body["time_zone"] == "UTC"
+    assert body["from"] == (today - timedelta(days=29)).isoformat()
+    assert body["to"] == today.isoformat()
+    assert (body["views"], body["bookings"]) == (12, 3)
+    assert len(body["days"]) == 30
+    assert body["days"][0] == {
+        "day": (today - timedelta(days=29)).isoformat(),
+        "views": 5,
+        "bookings": 1,
+    }
+    assert body["days"][1] == {
+        "day": (today - timedelta(days=28)).isoformat(),
+        "views": 0,
+        "bookings": 0,
+    }
+    assert body["days"][-1] == {"day": today.isoformat(), "views": 7, "bookings": 2}
+
+
+def test_it_answers_the_days_asked_for(api: Client, listing: Listing) -> None:
+    ListingDay.objects.create(listing=listing, day=date(2026, 2, 28), views=3)
+    ListingDay.objects.create(listing=listing, day=date(2026, 3, 1), views=4, bookings=1)
+
+    body = api.get(url(listing, "?from=2026-02-27&to=2026-03-01")).json()
+
+    assert [(d["day"], d["views"], d["bookings"]) for d in body["days"]] == [
+        ("2026-02-27", 0, 0),
+        ("2026-02-28", 3, 0),
+        ("2026-03-01", 4, 1),
+    ]
+    assert (body["from"], body["to"], body["views"], body["bookings"]) == (
+        "2026-02-27",
+        "2026-03-01",
+        7,
+        1,
+    )
+
+
+def test_one_side_given_counts_30_days_from_or_to_it(api: Client, listing: Listing) -> None:
+    body = api.get(url(listing, "?from=2026-01-01")).json()
+    assert (body["from"], body["to"], len(body["days"])) == ("2026-01-01", "2026-01-30", 30)
+
+    body = api.get(url(listing, "?to=2026-01-30")).json()
+    assert (body["from"], body["to"], len(body["days"])) == ("2026-01-01", "2026-01-30", 30)
+
+
+def test_a_span_of_366_days_is_taken(api: Client, listing: Listing) -> None:
+    response = api.get(url(listing, "?from=2024-01-01&to=2024-12-31"))  # a leap year
+
+    assert response.status_code == 200
+    assert len(response.json()["days"]) == 366
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?from=2026-02-30", "query.from"),
+        ("?to=2026-13-01", "query.to"),
+        ("?from=tomorrow", "query.from"),
+        ("?from=20260101", "query.from"),
+        ("?from=1767225600", "query.from"),
+        ("?from=0000-01-01", "query.from"),
+        ("?from=2026-03-02&to=2026-03-01", "query.to"),
+        ("?from=2024-01-01&to=2025-01-01", "query.to"),  # 367 days
+        ("?from=0001-01-01&to=9999-12-31", "query.to"),
+        ("?to=0001-01-01", "query.to"),  # its 30 days would start before the first day
+        ("?from=9999-12-31", "query.from"),  # its 30 days would end after the last
+    ],
+)
+def test_bad_dates_are_400_validation_error(
+    api: Client, listing: Listing, query: str, field: str
+) -> None:
+    response = api.get(url(listing, query))
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "validation_error"
+    assert field in error["fields"], error
+
+
+def test_another_hosts_listing_is_404_and_a_guest_403(
+    api: Client, token_for: Any, listing: Listing
+) -> None:
+    theirs = ListingFactory.create(host=HostProfileFactory.create())
+
+    response = api.get(url(theirs))
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+    guest = Client(headers={"Authorization": f"Bearer {token_for(UserFactory.create())}"})
+    assert guest.get(url(listing)).status_code == 403
+    assert Client().get(url(listing)).status_code == 401
+
+
+def test_it_costs_the_same_queries_whatever_the_days_and_rows(
+    api: Client, listing: Listing
+) -> None:
+    def fetch(query: str) -> list[str]:
+        api.get(url(listing, query))  # the first warms what a request caches (the token's use)
+        response, statements = statements_of(lambda: api.get(url(listing, query)))
+        assert response.status_code == 200
+        return statements
+
+    few = fetch("?from=2026-01-01&to=2026-01-03")
+    for n in range(60):
+        ListingDay.objects.create(
+            listing=listing, day=date(2026, 1, 1) + timedelta(days=n * 6), views=n, bookings=1
+        )
+    many = fetch("?from=2026-01-01&to=2026-12-31")
+
+    assert len(many) == len(few)
+    assert api.get(url(listing, "?from=2026-01-01&to=2026-12-31")).json()["bookings"] == 60
+
+
+def test_the_route_is_in_the_openapi_document(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+
+    operation = document["paths"]["/api/v1/host/listings/{listing_id}/stats"]["get"]
+    names = {parameter["name"] for parameter in operation["parameters"]}
+    assert {"listing_id", "from", "to"} <= names
+    assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
