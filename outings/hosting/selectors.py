@@ -11,6 +11,7 @@ from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import failed_photos
 from outings.scheduling.models import Schedule, ScheduleException, Slot
+from outings.stats.selectors import recent, recent_totals
 
 NEXT_SLOTS = 3
 # The most exceptions to come the schedules page shows under each rule; the rest are a page of
@@ -51,10 +52,14 @@ def dashboard(
     *, host: HostProfile, now: datetime, size: int, after: DashboardKey | None = None
 ) -> Dashboard:
     """One page of the host's listings (archived last, then most recently changed first) with
-    their next slots and photo counts, continuing after `after`; and what needs the host's
+    their next slots, photo counts and views and bookings of the last RECENT_DAYS (UTC days:
+    `recent_views`, `recent_bookings`), continuing after `after`; and what needs the host's
     attention, on every page. Four queries, each bounded, whatever the number of listings."""
+    since, until = recent(today=now.date())
     listings = host_listings(host=host).annotate(
-        photo_count=Count("photos"), is_archived=Q(status=Listing.Status.ARCHIVED)
+        photo_count=Count("photos"),
+        is_archived=Q(status=Listing.Status.ARCHIVED),
+        **recent_totals(first=since, last=until),
     )
     if after is not None:
         archived, updated_at, pk = after

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from outings.catalog.models import Listing
 from outings.stats.models import ListingDay
@@ -69,6 +70,19 @@ def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
         )
         day += timedelta(days=1)
     return days
+
+
+def recent_totals(*, first: date, last: date) -> dict[str, Coalesce]:
+    """Annotations for a query of listings: each one's views and bookings from `first` to
+    `last` (UTC days) as `recent_views` and `recent_bookings`, subqueries of the same statement
+    (no query more)."""
+    days = ListingDay.objects.filter(listing=OuterRef("pk"), day__range=(first, last))
+
+    def total(name: str) -> Coalesce:
+        summed = days.values("listing").annotate(total=Sum(name)).values("total")
+        return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+    return {"recent_views": total("views"), "recent_bookings": total("bookings")}
 
 
 def most_viewed_listings(*, since: date, limit: int) -> list[int]:

@@ -98,3 +98,41 @@ def test_it_costs_the_same_queries_with_more_days_of_figures(
 
     assert 'data-total-views="6"' in few.content.decode()
     assert 'data-total-views="78"' in many.content.decode()
+
+
+def test_the_dashboard_shows_each_listings_last_30_days_and_links_to_them(
+    host_client: Client, host: HostProfile, listing: Listing
+) -> None:
+    today = timezone.now().date()
+    ListingDay.objects.create(listing=listing, day=today, views=7, bookings=2)
+    ListingDay.objects.create(listing=listing, day=today - timedelta(days=29), views=5)
+    ListingDay.objects.create(listing=listing, day=today - timedelta(days=30), views=100)
+    quiet = ListingFactory.create(host=host)
+
+    page = host_client.get("/host/").content.decode()
+
+    assert f'data-recent-views="{listing.pk}:12"' in page
+    assert f'data-recent-bookings="{listing.pk}:2"' in page
+    assert f'data-recent-views="{quiet.pk}:0"' in page
+    assert f'href="{stats_url(listing)}"' in page
+    assert "UTC" in page
+
+
+def test_the_dashboard_costs_the_same_with_three_times_the_listings_with_figures(
+    host_client: Client, host: HostProfile
+) -> None:
+    today = timezone.now().date()
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            listing = ListingFactory.create(host=host)
+            for day in range(i + 1):
+                ListingDay.objects.create(
+                    listing=listing, day=today - timedelta(days=day), views=1, bookings=1
+                )
+
+    grow(2)
+
+    _, many = assert_same_queries(lambda: host_client.get("/host/"), lambda: grow(4))
+
+    assert many.content.decode().count("data-recent-views=") == 6

@@ -25,6 +25,7 @@ from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import ListingForm, add_domain_errors
 from outings.hosting.views.common import board_news, host_required, user_of
+from outings.stats import selectors as stats
 
 UPCOMING = 10
 
@@ -65,6 +66,7 @@ def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
         "news": news,
         "after": token if after is not None else "",
         "next_cursor": None if board.next_after is None else encode_cursor(board.next_after),
+        "recent_days": stats.RECENT_DAYS,
     }
     return render(request, "hosting/dashboard.html", context)
 
