@@ -5,7 +5,7 @@ zero ignored-auth findings. Examples are bounded so the whole file stays well un
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,9 +18,11 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
+from outings.accounts.models import User
 from outings.api.main import api
-from outings.catalog.tests.factories import ListingFactory, SlotFactory
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, SlotFactory
 from outings.search.query import FIRST_DATE, LAST_DATE
+from outings.stats.selectors import MAX_SPAN_DAYS, RECENT_DAYS
 
 EXAMPLES = 12
 GENEROUS = {"anon": "100000/min", "user": "100000/min"}
@@ -103,6 +105,25 @@ def respect_cross_field_rules(case: schemathesis.Case[Any]) -> None:
         )
 
 
+def respect_the_stats_span(case: schemathesis.Case[Any]) -> None:
+    """A listing's figures (`/host/listings/{id}/stats`): `to` not before `from`, at most
+    MAX_SPAN_DAYS, and a side left out (RECENT_DAYS from the other) inside the calendar. Each
+    refusal has its own 400 test in test_listing_stats_api.py."""
+    query = case.query
+    if not query or not case.path.endswith("/stats"):
+        return
+    days = {name: date.fromisoformat(str(query[name])) for name in ("from", "to") if name in query}
+    first, last = days.get("from"), days.get("to")
+    if first is not None and last is not None:
+        first, last = sorted((first, last))
+        last = min(last, first + timedelta(days=MAX_SPAN_DAYS - 1))
+        query["from"], query["to"] = first.isoformat(), last.isoformat()
+    elif first is not None and first > date.max - timedelta(days=RECENT_DAYS):
+        query.pop("from")
+    elif last is not None and last < date.min + timedelta(days=RECENT_DAYS):
+        query.pop("to")
+
+
 @pytest.fixture(autouse=True)
 def _fuzz_world(db: Any) -> None:
     listing = ListingFactory.create()
@@ -135,6 +156,28 @@ def test_every_operation_conforms(
         if mode == GenerationMode.POSITIVE:
             leave_out_server_issued_values(case)
             respect_cross_field_rules(case)
+        case.call_and_validate()
+
+    check()
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_a_hosts_listing_stats_conform(
+    token_for: Callable[[User], str], mode: GenerationMode
+) -> None:
+    """The guest's token above meets 403 not_a_host on every host route: here a host asks for
+    the figures of their own listing, with any dates."""
+    host = HostProfileFactory.create()
+    listing = ListingFactory.create(host=host)
+    path = "/api/v1/host/listings/{listing_id}/stats"
+    schema = load_schema(token_for(host.user))
+
+    @given(case=schema[path]["GET"].as_strategy(generation_mode=mode))
+    @FUZZ_SETTINGS
+    def check(case: schemathesis.Case[Any]) -> None:
+        if mode == GenerationMode.POSITIVE:
+            case.path_parameters = {"listing_id": listing.pk}
+            respect_the_stats_span(case)
         case.call_and_validate()
 
     check()
