@@ -199,6 +199,7 @@ def _pages(site: Site) -> dict[str, list[Visit]]:
                 f"{host_listing}schedules/",
                 then=_submitted("#schedule-form", {"#id_start_times": "25:00"}),
             ),
+            Visit("the listing's views and bookings", f"{host_listing}stats/", german=True),
             Visit("a date's roster", f"/host/slots/{site.slot.pk}/roster/", german=True),
             Visit("a request to answer", f"/host/bookings/{site.request.reference}/"),
             Visit("host profile", "/host/profile/"),
