@@ -136,3 +136,37 @@ def test_the_dashboard_costs_the_same_with_three_times_the_listings_with_figures
     _, many = assert_same_queries(lambda: host_client.get("/host/"), lambda: grow(4))
 
     assert many.content.decode().count("data-recent-views=") == 6
+
+
+def test_staff_with_the_permission_see_any_listings_figures(
+    client: Client, listing: Listing
+) -> None:
+    ListingDay.objects.create(listing=listing, day=timezone.now().date(), views=4)
+    client.force_login(UserFactory.create(is_staff=True, permissions=["stats.view_listingday"]))
+
+    response = client.get(stats_url(listing))
+
+    assert response.status_code == 200
+    assert 'data-total-views="4"' in response.content.decode()
+    assert f'href="/admin/catalog/listing/{listing.pk}/change/"' in response.content.decode()
+    assert client.get(f"/host/listings/{listing.pk + 1000}/stats/").status_code == 404
+
+
+def test_staff_without_the_permission_are_not_let_in(client: Client, listing: Listing) -> None:
+    client.force_login(
+        UserFactory.create(is_staff=True, permissions=["hosting.change_listingreview"])
+    )
+
+    response = client.get(stats_url(listing))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/host/become/"
+
+
+def test_a_host_who_is_staff_without_the_permission_gets_404_for_another_listing(
+    client: Client, listing: Listing
+) -> None:
+    staff_host = HostProfileFactory.create(user__is_staff=True)
+    client.force_login(staff_host.user)
+
+    assert client.get(stats_url(listing)).status_code == 404

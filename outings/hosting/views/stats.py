@@ -1,23 +1,45 @@
-"""How a listing does: its views and bookings of the last days, for its host."""
+"""How a listing does: its views and bookings of the last days, for its host (and staff)."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from outings.accounts.models import HostProfile
+from outings.catalog.models import Listing
 from outings.catalog.services import own_listing
-from outings.hosting.views.common import host_required
+from outings.hosting.views.common import host_required, user_of
 from outings.stats import selectors as stats
+
+# Staff who may read any listing's figures: the "view" permission of the daily figures
+# (stats | listing day), given in the admin; being staff alone is not enough.
+VIEW_AS_STAFF = "stats.view_listingday"
+
+
+@login_required
+@require_safe
+def listing_stats(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Views and bookings of each of the last RECENT_DAYS days (UTC), with totals: for the
+    listing's host (another host's listing is a 404, own_listing), or staff with VIEW_AS_STAFF
+    (any listing, in any state)."""
+    if user_of(request).may_as_staff(VIEW_AS_STAFF):
+        listing = get_object_or_404(Listing, pk=pk)
+        return _page(request, listing, back=reverse("admin:catalog_listing_change", args=[pk]))
+    return _own_listing_stats(request, pk)
 
 
 @host_required
-@require_safe
-def listing_stats(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
-    """Views and bookings of each of the last RECENT_DAYS days (UTC), with totals; another
-    host's listing is a 404 (own_listing)."""
-    listing = own_listing(host=host, listing_id=pk)
+def _own_listing_stats(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
+    return _page(
+        request, own_listing(host=host, listing_id=pk), back=reverse("hosting:listing", args=[pk])
+    )
+
+
+def _page(request: HttpRequest, listing: Listing, *, back: str) -> HttpResponse:
+    """The page; `back`: the listing's page for whoever reads it (the host's, or the admin's)."""
     first, last = stats.recent(today=timezone.now().date())
     period = stats.listing_period(listing_id=listing.pk, first=first, last=last)
-    context = {"listing": listing, "period": period, "days": stats.RECENT_DAYS}
+    context = {"listing": listing, "period": period, "days": stats.RECENT_DAYS, "back": back}
     return render(request, "hosting/listing_stats.html", context)
