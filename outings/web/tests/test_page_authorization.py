@@ -456,6 +456,9 @@ TABLE: dict[str, list[Case]] = {
         Case("GET", lambda w: f"/host/listings/{w.draft.pk}/", only_host_y(200)),
         Case("POST", lambda w: f"{_hl(w)}/", only_host_y(302), LISTING_FORM),
     ],
+    # A listing's views and bookings: its host's (staff need stats.view_listingday, which the
+    # table's staff have not: sent to become a host, as on every host page).
+    "host/listings/<int:pk>/stats/": [Case("GET", lambda w: f"{_hl(w)}/stats/", only_host_y(200))],
     "host/listings/<int:pk>/state/<str:action>/": [
         Case("POST", lambda w: f"{_hl(w)}/state/submit/", only_host_y(302)),
         Case(
