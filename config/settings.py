@@ -11,7 +11,7 @@ import logging
 import math
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import django_stubs_ext
 import environ
@@ -74,6 +74,20 @@ class Env(environ.Env):  # type: ignore[misc]  # django-environ has no type hint
                 f"{var} must be a number of seconds of at most {most:g}, not {value:g}"
             )
         return value
+
+
+def web_address(url: str) -> SplitResult | None:
+    """`url`'s parts when it is an http:// or https:// address with a host and, if it names
+    one, a port urllib can read (1 to 65535); else None. urlsplit raises on some addresses (an
+    IPv6 host left open) and reads the port only when asked, so a bad one passed unseen."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        return None
+    return parts
 
 
 def in_range(name: str, value: int, *, least: int, most: int | None = None) -> int:
@@ -450,9 +464,9 @@ EMAIL_TIMEOUT = env.whole("EMAIL_TIMEOUT", default=_email_url_timeout)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outings.localhost>")
 # Absolute links in mail (unsubscribe, "open in Outings") need the public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-# Without a scheme or a host (SITE_URL=outings.example.org) every link in mail led nowhere.
-_site = urlsplit(SITE_URL)
-if _site.scheme not in ("http", "https") or not _site.hostname:
+# Without a scheme or a host (SITE_URL=outings.example.org), or with a port that is none, every
+# link in mail led nowhere.
+if web_address(SITE_URL) is None:
     raise ImproperlyConfigured(
         f"SITE_URL must be an http:// or https:// address, not {env.str('SITE_URL')!r}"
     )
@@ -646,14 +660,8 @@ if "*" in _cors_origins and _cors_origins != ["*"]:
         f"not both: {env.str('API_CORS_ALLOWED_ORIGINS')!r}"
     )
 for _origin in _cors_origins:
-    _parts = urlsplit(_origin)
-    if _origin != "*" and (
-        _parts.scheme not in ("http", "https")
-        or not _parts.hostname
-        or _parts.path
-        or _parts.query
-        or _parts.fragment
-    ):
+    _parts = web_address(_origin)
+    if _origin != "*" and (_parts is None or _parts.path or _parts.query or _parts.fragment):
         raise ImproperlyConfigured(
             "API_CORS_ALLOWED_ORIGINS must list origins such as https://app.example.org "
             f"(a scheme and a host, no path), not {_origin!r}"
