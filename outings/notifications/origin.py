@@ -7,14 +7,15 @@ it could open a user's notifications socket and read their notices.
 The check is Django's for a form's POST (CsrfViewMiddleware), but for the scheme, which a
 websocket behind a TLS-terminating proxy does not reliably know: the Origin's host and port
 must be those the browser connected to (its Host header), or the origin one of
-CSRF_TRUSTED_ORIGINS. A request without Origin or Host is no browser's; the outer validator
-decides it as before."""
+CSRF_TRUSTED_ORIGINS (a wildcard entry, `https://*.example.org`, read as Django reads it). A
+request without Origin or Host is no browser's; the outer validator decides it as before."""
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+from django.utils.http import is_same_domain
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
@@ -25,13 +26,26 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def same_origin(origin: str, host: str) -> bool:
-    if origin.lower() in (trusted.lower() for trusted in settings.CSRF_TRUSTED_ORIGINS):
-        return True
     try:
-        netloc = urlsplit(origin).netloc
+        parts = urlsplit(origin)
     except ValueError:
         return False
-    return bool(netloc) and netloc.lower() == host.lower()
+    return bool(parts.netloc) and (parts.netloc.lower() == host.lower() or _trusted(origin, parts))
+
+
+def _trusted(origin: str, parts: SplitResult) -> bool:
+    """One of CSRF_TRUSTED_ORIGINS, read as Django's CsrfViewMiddleware reads them: the origin
+    itself, or a subdomain of an entry with a wildcard (`https://*.example.org`), of its
+    scheme (its port too, when the entry names one)."""
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        if "*" not in trusted:
+            if origin.lower() == trusted.lower():
+                return True
+            continue
+        entry = urlsplit(trusted)
+        if entry.scheme == parts.scheme and is_same_domain(parts.netloc, entry.netloc.lstrip("*")):
+            return True
+    return False
 
 
 class SameOriginValidator:
