@@ -34,7 +34,7 @@ def test_the_handler_of_a_move_whose_date_is_gone_since_tells_nobody_and_is_done
     with transaction.atomic():  # the move: its dates locked, the row written with it
         list(Slot.objects.select_for_update().filter(pk=slot.pk))
         Slot.objects.filter(pk=slot.pk).update(ends_at=slot.ends_at + timedelta(minutes=30))
-        announce_retimed([slot.pk])
+        announce_retimed(slot_ids=[slot.pk])
     services.leave_waitlist(guest=guest, entry_id=entry.pk, now=NOW)
     Slot.objects.filter(pk=slot.pk).delete()  # the rule's removal: nothing holds the date
 

@@ -31,7 +31,8 @@ def times_corrected(*, slot_id: int, was_starts_at: datetime) -> None:
     if with_guests(Slot.objects.filter(pk=slot.pk)).exists():
         moved = was_starts_at != slot.starts_at
         announce_retimed(
-            [slot.pk], was_starts_at={str(slot.pk): was_starts_at.isoformat()} if moved else None
+            slot_ids=[slot.pk],
+            was_starts_at={str(slot.pk): was_starts_at.isoformat()} if moved else None,
         )
 
 

@@ -115,10 +115,10 @@ def retime(slots: QuerySet[Slot], *, duration: timedelta) -> None:
     booked = list(with_guests(retimed).values_list("pk", flat=True))
     retimed.update(ends_at=F("starts_at") + duration)
     if booked:
-        announce_retimed(booked)
+        announce_retimed(slot_ids=booked)
 
 
-def announce_retimed(slot_ids: list[int], *, was_starts_at: dict[str, str] | None = None) -> None:
+def announce_retimed(*, slot_ids: list[int], was_starts_at: dict[str, str] | None = None) -> None:
     """Write the outbox row (events.RETIMED) that tells the guests of the dates `slot_ids`,
     whose times moved, and whoever waits on them. Call in the move's transaction, holding the
     dates' row locks. It names the last booking and the last waiting-list entry made on them
