@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -67,7 +66,6 @@ def get_listing_stats(
     first, last = _days(params.first, params.last)
     period = stats.listing_period(listing_id=listing.pk, first=first, last=last)
     set_no_store(response)
-    patch_cache_control(response, private=True)
     return {
         "listing_id": listing.pk,
         "from": period.first,
