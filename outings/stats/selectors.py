@@ -4,12 +4,18 @@ from datetime import date, timedelta
 from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from outings.accounts.models import User
 from outings.catalog.models import Listing
+from outings.catalog.services import host_of, own_listing
+from outings.common.errors import NotFound
 from outings.stats.models import ListingDay
 
 # What a host is shown by default, and the longest span they may ask for (the API's from/to).
 RECENT_DAYS = 30
 MAX_SPAN_DAYS = 366
+# Staff who may read any listing's figures: the "view" permission of the daily figures
+# (stats | listing day), given in the admin; being staff alone is not enough.
+VIEW_AS_STAFF = "stats.view_listingday"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,18 @@ class Period:
     def most_views(self) -> int:
         """The busiest day's views, at least 1: the full length of a bar on the host's page."""
         return max([1, *(day.views for day in self.days)])
+
+
+def listing_for_figures(*, user: User, listing_id: int) -> Listing:
+    """The listing whose figures `user` asks for, by the one rule of the page and the API: any
+    listing, in any state, for staff with VIEW_AS_STAFF; else one of their own (NotAHost for a
+    user who is no host, NotFound for another host's listing)."""
+    if user.may_as_staff(VIEW_AS_STAFF):
+        listing = Listing.objects.filter(pk=listing_id).first()
+        if listing is None:
+            raise NotFound()
+        return listing
+    return own_listing(host=host_of(user), listing_id=listing_id)
 
 
 def recent(*, today: date) -> tuple[date, date]:

@@ -178,3 +178,34 @@ def test_the_route_is_in_the_openapi_document(client: Client) -> None:
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert {"listing_id", "from", "to"} <= names
     assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
+
+
+def test_staff_with_the_permission_read_any_listings_figures(token_for: Any) -> None:
+    """The page's rule (docs/hosting.md, "How a listing does"): staff given
+    stats.view_listingday read any listing's figures, in any state; the API answered them
+    403 not_a_host."""
+    draft = ListingFactory.create(host=HostProfileFactory.create(), status=Listing.Status.DRAFT)
+    ListingDay.objects.create(listing=draft, day=timezone.now().date(), views=4, bookings=1)
+    staff = UserFactory.create(is_staff=True, permissions=["stats.view_listingday"])
+    api = Client(headers={"Authorization": f"Bearer {token_for(staff)}"})
+
+    response = api.get(url(draft))
+
+    assert response.status_code == 200
+    assert (response.json()["listing_id"], response.json()["views"]) == (draft.pk, 4)
+    missing = api.get(f"/api/v1/host/listings/{draft.pk + 1000}/stats")
+    assert missing.status_code == 404
+    assert error_of(missing)["code"] == "not_found"
+
+
+def test_staff_without_the_permission_are_refused_as_before(
+    token_for: Any, listing: Listing
+) -> None:
+    staff = UserFactory.create(is_staff=True, permissions=["hosting.change_listingreview"])
+    refused = Client(headers={"Authorization": f"Bearer {token_for(staff)}"}).get(url(listing))
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "not_a_host"
+
+    staff_host = HostProfileFactory.create(user__is_staff=True).user
+    api = Client(headers={"Authorization": f"Bearer {token_for(staff_host)}"})
+    assert api.get(url(listing)).status_code == 404

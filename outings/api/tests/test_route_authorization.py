@@ -184,6 +184,12 @@ def only_host_x(status: int) -> dict[str, int]:
     return {**everyone(403), "anonymous": 401, "host_x": status, "host_y": 404}
 
 
+def host_x_and_staff(status: int) -> dict[str, int]:
+    """Staff whose permission lets them read any listing's (the table's staff have it only
+    for a listing's figures, stats.view_listingday) answered as host_x."""
+    return {**only_host_x(status), "staff": status}
+
+
 HOST_LISTING_BODY: dict[str, Any] = {
     "title": "Harbour walk",
     "category": "tours",
@@ -260,11 +266,16 @@ HOSTING_TABLE: dict[str, list[Case]] = {
             body={**HOST_LISTING_BODY, "version": 1},
         ),
     ],
+    # A listing's figures: its host's, and any listing's for staff given stats.view_listingday
+    # (the page's rule, docs/hosting.md); another staff member is no host (403).
     "api/v1/host/listings/<listing_id>/stats": [
-        Case("GET", lambda w: f"{HOST}/{w.public_listing.pk}/stats", only_host_x(200)),
+        Case("GET", lambda w: f"{HOST}/{w.public_listing.pk}/stats", host_x_and_staff(200)),
         Case(
-            "GET", lambda w: f"{HOST}/{w.draft_listing.pk}/stats?from=2026-01-01", only_host_x(200)
+            "GET",
+            lambda w: f"{HOST}/{w.draft_listing.pk}/stats?from=2026-01-01",
+            host_x_and_staff(200),
         ),
+        Case("GET", lambda w: f"{HOST}/{w.draft_listing.pk + 1000}/stats", host_x_and_staff(404)),
         # A day that is no date is refused (the schema) before anyone's listing is read.
         Case(
             "GET",
@@ -496,7 +507,9 @@ def world(db: Any) -> World:
         "host_x": host_x.user,
         "host_y": host_y.user,
         "staff": UserFactory.create(
-            username="staff", is_staff=True, permissions=["bookings.change_booking"]
+            username="staff",
+            is_staff=True,
+            permissions=["bookings.change_booking", "stats.view_listingday"],
         ),
     }
     public = ListingFactory.create(host=host_x)

@@ -13,18 +13,15 @@ from outings.catalog.services import own_listing
 from outings.hosting.views.common import host_required, user_of
 from outings.stats import selectors as stats
 
-# Staff who may read any listing's figures: the "view" permission of the daily figures
-# (stats | listing day), given in the admin; being staff alone is not enough.
-VIEW_AS_STAFF = "stats.view_listingday"
-
 
 @login_required
 @require_safe
 def listing_stats(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Views and bookings of each of the last RECENT_DAYS days (UTC), with totals: for the
     listing's host (another host's listing is a 404, own_listing), or staff with VIEW_AS_STAFF
-    (any listing, in any state)."""
-    if user_of(request).may_as_staff(VIEW_AS_STAFF):
+    (any listing, in any state): stats.selectors.listing_for_figures's rule, the API's too; here
+    a user who is no host is sent to become one."""
+    if user_of(request).may_as_staff(stats.VIEW_AS_STAFF):
         listing = get_object_or_404(Listing, pk=pk)
         return _page(request, listing, back=reverse("admin:catalog_listing_change", args=[pk]))
     return _own_listing_stats(request, pk)

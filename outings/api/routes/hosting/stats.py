@@ -7,13 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from outings.api.auth import AUTHENTICATED
+from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import set_no_store
 from outings.api.errors import ValidationFailed, responses
 from outings.api.params import Id
-from outings.api.routes.hosting.common import host
 from outings.api.schemas import Day
-from outings.catalog.services import own_listing
 from outings.stats import selectors as stats
 
 router = Router(tags=["hosting"], auth=AUTHENTICATED)
@@ -58,11 +56,12 @@ class ListingStatsOut(Schema):
 def get_listing_stats(
     request: HttpRequest, response: HttpResponse, listing_id: Id, params: Query[StatsParams]
 ) -> dict[str, object]:
-    """Views and bookings of one of the caller's listings on each UTC day from `from` to `to`
+    """Views and bookings of one of the caller's listings (any listing's, for staff with the
+    permission to view listing days) on each UTC day from `from` to `to`
     (the last 30 days unless asked; days without any as zeros), with their totals. A view is one
     request of the listing's page; views reach these figures in batches, every minute or so, so
     the last minute's may be missing. A booking counts on the day it was confirmed."""
-    listing = own_listing(host=host(request), listing_id=listing_id)
+    listing = stats.listing_for_figures(user=caller(request), listing_id=listing_id)
     first, last = _days(params.first, params.last)
     period = stats.listing_period(listing_id=listing.pk, first=first, last=last)
     set_no_store(response)
