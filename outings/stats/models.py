@@ -25,3 +25,16 @@ class ListingDay(models.Model):
 
     def __str__(self) -> str:
         return f"listing {self.listing_id} on {self.day}: {self.views} views"
+
+
+class FlushedBatch(models.Model):
+    """A batch of buffered views (one day's hash taken from Redis) already added to ListingDay,
+    written in the same transaction: a flush that finds its batch here (Redis failed after the
+    database's commit, so the batch stayed in Redis) deletes the batch without adding it again.
+    Kept for stats.services.FLUSHED_BATCHES_KEPT."""
+
+    token = models.UUIDField(primary_key=True)
+    flushed_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"views batch {self.token}, flushed at {self.flushed_at}"

@@ -13,9 +13,10 @@ import atexit
 import logging
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import redis
@@ -23,11 +24,16 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from outings.stats.models import ListingDay
+from outings.stats.models import FlushedBatch, ListingDay
 
 logger = logging.getLogger(__name__)
 # Longer than any flush takes; a flush still running after it may be overlapped by the next.
 FLUSH_LOCK_SECONDS = 300
+# How long a flushed batch's token is kept: a batch left in Redis (its deletion failed) is
+# flushed again at the next flush that reaches Redis, far sooner.
+FLUSHED_BATCHES_KEPT = timedelta(days=7)
+# The field of a batch's hash (next to the listings' ids) that holds its token.
+_BATCH_FIELD = "batch"
 
 _UPSERT = f"""
     INSERT INTO {ListingDay._meta.db_table} (listing_id, day, views, bookings)
@@ -47,14 +53,28 @@ _ADD_BOOKINGS = f"""
 """  # noqa: S608 - table name from the model, values as parameters
 
 
-def _add_views(counts: Iterable[tuple[int, date, int]]) -> None:
+_CLAIM_BATCH = f"""
+    INSERT INTO {FlushedBatch._meta.db_table} (token, flushed_at) VALUES (%s, %s)
+    ON CONFLICT (token) DO NOTHING
+"""  # noqa: S608 - table name from the model, values as parameters
+
+
+def _add_views(counts: Iterable[tuple[int, date, int]], *, batch: uuid.UUID | None = None) -> int:
+    """Add `counts` to ListingDay in one transaction, returning how many views it added; with a
+    `batch` token only once: a batch already in FlushedBatch (added before, its deletion from
+    Redis failed) adds nothing."""
     rows = [row for row in counts if row[2] > 0]
-    if not rows:
-        return
     # Deleted listings are skipped (WHERE EXISTS): a late view must not fail the whole flush.
-    ids, days, views = zip(*sorted(rows), strict=True)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_UPSERT, [list(ids), list(days), list(views)])
+        if batch is not None:
+            cursor.execute(_CLAIM_BATCH, [batch, timezone.now()])
+            if cursor.rowcount == 0:
+                logger.warning("stats: views batch %s was added already, not again", batch)
+                return 0
+        if rows:
+            ids, days, views = zip(*sorted(rows), strict=True)
+            cursor.execute(_UPSERT, [list(ids), list(days), list(views)])
+    return sum(row[2] for row in rows)
 
 
 @cache
@@ -116,9 +136,11 @@ def flush_listing_views() -> int:
     """Move the buffered view counts into ListingDay; returns how many views were moved.
 
     Redis: each day's hash is first RENAMEd to a private key (atomic: views counted meanwhile go
-    to a fresh hash), added to the database, then deleted. A crash between the database commit
-    and the delete counts that batch twice; a crash before the commit leaves the private key,
-    which the next flush picks up. One flush runs at a time (a Redis lock held for the whole
+    to a fresh hash) and given a token (HSETNX: a batch keeps its first), added to the database
+    with its token (FlushedBatch, same transaction), then deleted. A failure before the commit
+    leaves the private key, which the next flush adds; one between the commit and the delete
+    (Redis gone) leaves it too, and the next flush finds its token and only deletes it: a batch
+    is added once, whatever fails. One flush runs at a time (a Redis lock held for the whole
     flush): two at once would both read the same private key and count its views twice. A flush
     that finds the lock taken does nothing."""
     if not settings.REDIS_URL:
@@ -131,6 +153,7 @@ def flush_listing_views() -> int:
     if not lock.acquire():
         return 0
     try:
+        FlushedBatch.objects.filter(flushed_at__lt=timezone.now() - FLUSHED_BATCHES_KEPT).delete()
         return _flush_days(client, prefix)
     finally:
         try:
@@ -142,20 +165,31 @@ def flush_listing_views() -> int:
 def _flush_days(client: redis.Redis, prefix: str) -> int:
     moved = 0
     for raw in sorted(client.smembers(f"{prefix}:days")):
-        day = raw.decode() if isinstance(raw, bytes) else str(raw)
+        day = _text(raw)
         live_key, flushing_key = f"{prefix}:{day}", f"{prefix}:{day}:flushing"
-        if not client.exists(flushing_key):
-            try:
-                client.rename(live_key, flushing_key)
-            except redis.ResponseError:  # no views since the last flush
-                _forget_day(client, prefix, day)
-                continue
-        counts = client.hgetall(flushing_key)
-        rows = [(int(key), date.fromisoformat(day), int(value)) for key, value in counts.items()]
-        _add_views(rows)
-        client.delete(flushing_key)
-        moved += sum(row[2] for row in rows)
+        if client.exists(flushing_key):  # a batch an earlier flush did not finish
+            moved += _flush_batch(client, flushing_key, date.fromisoformat(day))
+        try:
+            client.rename(live_key, flushing_key)
+        except redis.ResponseError:  # no views since the last flush
+            _forget_day(client, prefix, day)
+            continue
+        moved += _flush_batch(client, flushing_key, date.fromisoformat(day))
     return moved
+
+
+def _flush_batch(client: redis.Redis, key: str, day: date) -> int:
+    """Add the batch at `key` (a day's renamed hash) to the database once, then delete it."""
+    client.hsetnx(key, _BATCH_FIELD, str(uuid.uuid4()))
+    counts = {_text(field): _text(value) for field, value in client.hgetall(key).items()}
+    batch = uuid.UUID(counts.pop(_BATCH_FIELD))
+    added = _add_views([(int(id_), day, int(n)) for id_, n in counts.items()], batch=batch)
+    client.delete(key)
+    return added
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
 
 
 def _forget_day(client: redis.Redis, prefix: str, day: str) -> None:

@@ -1,15 +1,18 @@
 """Two flushes of the view buffer that overlap count each view once (one flush at a time)."""
 
+import socket
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import redis
 from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 
 from outings.catalog.tests.factories import ListingFactory
 from outings.stats import services
-from outings.stats.models import ListingDay
+from outings.stats.models import FlushedBatch, ListingDay
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +36,14 @@ def test_two_overlapping_flushes_count_each_view_once(own_prefix, monkeypatch) -
     real_add_views = services._add_views
     started: list[bool] = []
 
-    def add_views(rows):
+    def add_views(rows, **kwargs):
         rows = list(rows)
         if not started:
             # The beat task fires again (or a second beat/worker runs it) while this one is
             # still writing: it finds the ":flushing" key and takes it as its own.
             started.append(True)
             services.flush_listing_views()
-        real_add_views(rows)
+        return real_add_views(rows, **kwargs)
 
     monkeypatch.setattr(services, "_add_views", add_views)
     services.flush_listing_views()
@@ -74,3 +77,70 @@ def test_a_view_counted_while_a_flush_finds_its_day_empty_is_flushed_later(
     services.flush_listing_views()
 
     assert ListingDay.objects.get(listing=listing).views == 2
+
+
+def closed_port() -> int:
+    """A port on this machine that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def connect_to(pool: redis.ConnectionPool, port: int) -> None:
+    """Point `pool` at `port`: its connections from now on are new ones, made there."""
+    pool.connection_kwargs["port"] = port
+    pool.disconnect()
+    pool.reset()
+
+
+@pytest.fixture
+def redis_port(own_prefix) -> Iterator[int]:
+    """The port of the flush's Redis (its client is cached); gives it back after the test."""
+    pool = services._redis(settings.REDIS_URL).connection_pool
+    port = int(pool.connection_kwargs["port"])
+    yield port
+    connect_to(pool, port)
+
+
+def test_a_batch_written_before_redis_failed_is_not_counted_again(
+    redis_port: int, monkeypatch
+) -> None:
+    """The flush adds a day's batch to the database, then deletes it from Redis: Redis failing
+    in between left the batch in Redis, and the next flush added it again (every view of the
+    last minute counted twice, by every Redis hiccup)."""
+    listing = ListingFactory.create()
+    for _ in range(3):
+        services.record_listing_view(listing_id=listing.pk)
+    client = services._redis(settings.REDIS_URL)
+    real_add_views = services._add_views
+
+    def add_views_then_lose_redis(*args, **kwargs):
+        real_add_views(*args, **kwargs)
+        connect_to(client.connection_pool, closed_port())  # Redis is gone: refused
+
+    monkeypatch.setattr(services, "_add_views", add_views_then_lose_redis)
+    with pytest.raises(redis.ConnectionError):
+        services.flush_listing_views()
+    monkeypatch.undo()
+    assert ListingDay.objects.get(listing=listing).views == 3
+
+    connect_to(client.connection_pool, redis_port)  # Redis is back
+    client.delete(f"{services._prefix()}:flush-lock")  # its timeout has run out meanwhile
+    services.record_listing_view(listing_id=listing.pk)
+    services.flush_listing_views()
+
+    assert ListingDay.objects.get(listing=listing).views == 4
+    assert not list(client.scan_iter(f"{services._prefix()}:*:flushing"))
+
+
+def test_batches_flushed_long_ago_are_forgotten(own_prefix) -> None:
+    old = FlushedBatch.objects.create(
+        token=uuid.uuid4(), flushed_at=timezone.now() - services.FLUSHED_BATCHES_KEPT * 2
+    )
+    listing = ListingFactory.create()
+    services.record_listing_view(listing_id=listing.pk)
+
+    services.flush_listing_views()
+
+    assert not FlushedBatch.objects.filter(pk=old.pk).exists()
+    assert FlushedBatch.objects.count() == 1
