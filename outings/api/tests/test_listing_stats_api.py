@@ -14,6 +14,9 @@ from outings.catalog.models import Listing
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
 from outings.common.tests.queries import statements_of
 from outings.stats.models import ListingDay
+from outings.stats.tests.fixtures import RecentFigures, recent_figures
+
+__all__ = ["recent_figures"]  # a fixture, used by name
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +36,9 @@ def url(listing: Listing, query: str = "") -> str:
 
 
 def test_it_answers_the_last_30_utc_days_with_totals_by_default(
-    api: Client, listing: Listing
+    api: Client, listing: Listing, recent_figures: RecentFigures
 ) -> None:
-    today = timezone.now().date()
-    ListingDay.objects.create(listing=listing, day=today, views=7, bookings=2)
-    ListingDay.objects.create(listing=listing, day=today - timedelta(days=29), views=5, bookings=1)
-    ListingDay.objects.create(listing=listing, day=today - timedelta(days=30), views=100)
+    today = recent_figures.today
 
     response = api.get(url(listing))
 

@@ -13,6 +13,9 @@ from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, 
 from outings.common.tests.queries import assert_same_queries
 from outings.stats import services as stats
 from outings.stats.models import ListingDay
+from outings.stats.tests.fixtures import RecentFigures, recent_figures
+
+__all__ = ["recent_figures"]  # a fixture, used by name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges")]
 
@@ -22,13 +25,9 @@ def stats_url(listing: Listing) -> str:
 
 
 def test_it_shows_each_day_of_the_last_30_with_totals_in_utc(
-    host_client: Client, listing: Listing
+    host_client: Client, listing: Listing, recent_figures: RecentFigures
 ) -> None:
-    today = timezone.now().date()
-    ListingDay.objects.create(listing=listing, day=today, views=7, bookings=2)
-    ListingDay.objects.create(listing=listing, day=today - timedelta(days=29), views=5)
-    # Outside the 30 days: not counted.
-    ListingDay.objects.create(listing=listing, day=today - timedelta(days=30), views=100)
+    today = recent_figures.today
     stats.add_bookings(listing_id=listing.pk, day=today - timedelta(days=3), count=1)
 
     response = host_client.get(stats_url(listing))
@@ -38,7 +37,7 @@ def test_it_shows_each_day_of_the_last_30_with_totals_in_utc(
     assert "UTC" in page
     assert page.count('<tr class="stats-day">') == 30
     assert 'data-total-views="12"' in page
-    assert 'data-total-bookings="3"' in page
+    assert 'data-total-bookings="4"' in page  # the figures' 3, and the one added
     assert (today - timedelta(days=30)).isoformat() not in page
     assert (today - timedelta(days=29)).isoformat() in page
     assert "<script" not in page.split("<main", 1)[-1].split("</main>", 1)[0]
@@ -101,18 +100,14 @@ def test_it_costs_the_same_queries_with_more_days_of_figures(
 
 
 def test_the_dashboard_shows_each_listings_last_30_days_and_links_to_them(
-    host_client: Client, host: HostProfile, listing: Listing
+    host_client: Client, host: HostProfile, listing: Listing, recent_figures: RecentFigures
 ) -> None:
-    today = timezone.now().date()
-    ListingDay.objects.create(listing=listing, day=today, views=7, bookings=2)
-    ListingDay.objects.create(listing=listing, day=today - timedelta(days=29), views=5)
-    ListingDay.objects.create(listing=listing, day=today - timedelta(days=30), views=100)
     quiet = ListingFactory.create(host=host)
 
     page = host_client.get("/host/").content.decode()
 
     assert f'data-recent-views="{listing.pk}:12"' in page
-    assert f'data-recent-bookings="{listing.pk}:2"' in page
+    assert f'data-recent-bookings="{listing.pk}:3"' in page
     assert f'data-recent-views="{quiet.pk}:0"' in page
     assert f'href="{stats_url(listing)}"' in page
     assert "UTC" in page

@@ -1,0 +1,34 @@
+"""The figures the tests of a listing's Views and bookings page, the dashboard and the API set up:
+one set of days, so that each of them reads the same figures (import the fixture into the test
+module, as `from outings.stats.tests.fixtures import recent_figures`)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from outings.catalog.models import Listing
+from outings.stats.models import ListingDay
+
+
+@dataclass(frozen=True)
+class RecentFigures:
+    """What was written: the listing's today; its last 30 days add up to 12 views and 3
+    bookings."""
+
+    today: date
+
+
+@pytest.fixture
+def recent_figures(listing: Listing) -> RecentFigures:
+    """Views and bookings on the first and the last of the `listing` fixture's last 30 days
+    (29 days ago and today), and a busy day just before them (30 days ago) that must not
+    count."""
+    today = timezone.now().date()
+    ListingDay.objects.create(listing=listing, day=today, views=7, bookings=2)
+    ListingDay.objects.create(listing=listing, day=today - timedelta(days=29), views=5, bookings=1)
+    ListingDay.objects.create(
+        listing=listing, day=today - timedelta(days=30), views=100, bookings=9
+    )
+    return RecentFigures(today=today)
