@@ -84,3 +84,10 @@ def test_the_daily_series_has_every_day_with_zeros_for_quiet_days(listing):
     days = selectors.listing_days(listing_id=listing.pk, first=first, last=first + timedelta(2))
 
     assert [(d.day.day, d.views, d.bookings) for d in days] == [(1, 0, 0), (2, 7, 1), (3, 0, 0)]
+
+
+def test_a_flush_with_nothing_buffered_costs_no_query(memory_buffer, django_assert_num_queries):
+    """At every process's exit the buffer flushes itself: with nothing in it, it must not open
+    a connection (at interpreter shutdown it cannot even start the pool's threads)."""
+    with django_assert_num_queries(0):
+        assert services.flush_listing_views() == 0
