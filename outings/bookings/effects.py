@@ -18,6 +18,7 @@ from outings.notifications import emails, live
 from outings.notifications.models import Notification
 from outings.notifications.services import notify
 from outings.scheduling.models import Slot
+from outings.stats.selectors import day_of
 from outings.stats.services import add_bookings
 
 Kind = Notification.Kind
@@ -149,10 +150,11 @@ def announce_confirmed(booking: Booking, *, guest: User, at: datetime) -> None:
     host_dashboard_changed(booking, event="confirmed")
     # Counted once (the caller holds the booking's lock and found it confirmed). A cancellation
     # takes it off the day it was counted on, and only if it was (`ended`).
+    day = day_of(booking.listing, at)  # the listing's own day, as its views
     if Booking.objects.filter(
         pk=booking.pk, status=Booking.Status.CONFIRMED, counted_on__isnull=True
-    ).update(counted_on=at.date()):
-        add_bookings(listing_id=booking.listing_id, day=at.date(), count=1)
+    ).update(counted_on=day):
+        add_bookings(listing_id=booking.listing_id, day=day, count=1)
     plan_reminder(booking, now=at)
 
 

@@ -11,7 +11,7 @@ from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import failed_photos
 from outings.scheduling.models import Schedule, ScheduleException, Slot
-from outings.stats.selectors import recent, recent_totals
+from outings.stats.selectors import recent_totals
 
 NEXT_SLOTS = 3
 # The most exceptions to come the schedules page shows under each rule; the rest are a page of
@@ -52,14 +52,14 @@ def dashboard(
     *, host: HostProfile, now: datetime, size: int, after: DashboardKey | None = None
 ) -> Dashboard:
     """One page of the host's listings (archived last, then most recently changed first) with
-    their next slots, photo counts and views and bookings of the last RECENT_DAYS (UTC days:
-    `recent_views`, `recent_bookings`), continuing after `after`; and what needs the host's
-    attention, on every page. Four queries, each bounded, whatever the number of listings."""
-    since, until = recent(today=now.date())
+    their next slots, photo counts and views and bookings of the last RECENT_DAYS (each
+    listing's own days: `recent_views`, `recent_bookings`), continuing after `after`; and what
+    needs the host's attention, on every page. Four queries, each bounded, whatever the number
+    of listings."""
     listings = host_listings(host=host).annotate(
         photo_count=Count("photos"),
         is_archived=Q(status=Listing.Status.ARCHIVED),
-        **recent_totals(first=since, last=until),
+        **recent_totals(now=now),
     )
     if after is not None:
         archived, updated_at, pk = after

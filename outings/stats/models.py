@@ -6,7 +6,8 @@ from outings.catalog.models import Listing
 
 
 class ListingDay(models.Model):
-    """Views and bookings of one listing on one day (UTC), for the host dashboard."""
+    """Views and bookings of one listing on one of its days (midnight to midnight in its time
+    zone; rows written before session 20 are UTC days), for the host dashboard."""
 
     listing = models.ForeignKey(  # listing_day_unique in Meta leads with it
         Listing, on_delete=models.CASCADE, related_name="daily_stats", db_index=False

@@ -1,8 +1,19 @@
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    Func,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from outings.accounts.models import User
 from outings.catalog.models import Listing
@@ -27,7 +38,7 @@ class Day:
 
 @dataclass(frozen=True)
 class Period:
-    """A listing's days from `first` to `last` inclusive (UTC), with their totals."""
+    """A listing's days from `first` to `last` inclusive (its own zone's), with their totals."""
 
     first: date
     last: date
@@ -59,8 +70,13 @@ def listing_for_figures(*, user: User, listing_id: int) -> Listing:
     return own_listing(host=host_of(user), listing_id=listing_id)
 
 
+def day_of(listing: Listing, at: datetime) -> date:
+    """The day `at` falls on in the listing's time zone: the day its figures count it on."""
+    return at.astimezone(ZoneInfo(listing.time_zone)).date()
+
+
 def recent(*, today: date) -> tuple[date, date]:
-    """The first and last day of the RECENT_DAYS ending with `today` (a UTC day)."""
+    """The first and last day of the RECENT_DAYS ending with `today` (a listing's day)."""
     return today - timedelta(days=RECENT_DAYS - 1), today
 
 
@@ -72,7 +88,7 @@ def listing_period(*, listing_id: int, first: date, last: date) -> Period:
 
 
 def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
-    """Views and bookings of a listing for every day from `first` to `last` inclusive (UTC days),
+    """Views and bookings of a listing for every day from `first` to `last` inclusive (its days),
     days without any as zeros. Views of the last minute or so are still in the buffer. Callers
     must check that the asker may see this listing (its host or staff)."""
     rows = {
@@ -90,11 +106,17 @@ def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
     return days
 
 
-def recent_totals(*, first: date, last: date) -> dict[str, Coalesce]:
-    """Annotations for a query of listings: each one's views and bookings from `first` to
-    `last` (UTC days) as `recent_views` and `recent_bookings`, subqueries of the same statement
-    (no query more)."""
-    days = ListingDay.objects.filter(listing=OuterRef("pk"), day__range=(first, last))
+def recent_totals(*, now: datetime) -> dict[str, Coalesce]:
+    """Annotations for a query of listings: each one's views and bookings of its RECENT_DAYS
+    up to its own today at `now` (in its time zone) as `recent_views` and `recent_bookings`,
+    subqueries of the same statement (no query more)."""
+    # PostgreSQL's timezone(zone, instant): the wall-clock time there, whose date is the day.
+    local = Func(
+        OuterRef("time_zone"), Value(now), function="timezone", output_field=DateTimeField()
+    )
+    today = Cast(local, DateField())
+    first = ExpressionWrapper(today - Value(RECENT_DAYS - 1), output_field=DateField())
+    days = ListingDay.objects.filter(listing=OuterRef("pk"), day__gte=first, day__lte=today)
 
     def total(name: str) -> Coalesce:
         summed = days.values("listing").annotate(total=Sum(name)).values("total")
@@ -104,7 +126,7 @@ def recent_totals(*, first: date, last: date) -> dict[str, Coalesce]:
 
 
 def most_viewed_listings(*, since: date, limit: int) -> list[int]:
-    """Ids of the public listings viewed most since `since` (UTC days), most first; listings
+    """Ids of the public listings viewed most since `since` (their own days), most first; listings
     with the same views by id."""
     return list(
         Listing.objects.public()

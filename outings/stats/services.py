@@ -1,8 +1,11 @@
 """Counting listing page views without a database write per view.
 
-A view is one increment in a buffer; a flush adds the buffered counts to ListingDay rows with
-one upsert. With Redis (REDIS_URL) the buffer is a hash per UTC day, incremented atomically by
-every process, and flushed by a beat task (`flush_listing_views`, every STATS_FLUSH_SECONDS).
+A view is one increment in a buffer, for its listing and the quarter of an hour (UTC) it came
+in; a flush adds the buffered counts to ListingDay rows with one upsert, each on the day that
+quarter falls on in its listing's time zone (every zone's offset is a whole number of quarters,
+so a quarter never straddles two days). With Redis (REDIS_URL) the buffer is a hash per UTC day
+(fields "<listing id>@<minute of the day>"), incremented atomically by every process, and
+flushed by a beat task (`flush_listing_views`, every STATS_FLUSH_SECONDS).
 Without Redis (embedded profile) each process keeps its own counts in memory and flushes them
 itself at most every STATS_FLUSH_SECONDS and when it exits: a process killed outright loses at
 most that many seconds of its views, which is acceptable for statistics and never touches
@@ -12,18 +15,19 @@ anything else.
 import atexit
 import logging
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from time import monotonic
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from outings.catalog.models import Listing
 from outings.stats.models import FlushedBatch, ListingDay
 
 logger = logging.getLogger(__name__)
@@ -35,14 +39,24 @@ FLUSHED_BATCHES_KEPT = timedelta(days=7)
 # The field of a batch's hash (next to the listings' ids) that holds its token.
 _BATCH_FIELD = "batch"
 
+# Each quarter's views on the listing's own day: several quarters make one row (GROUP BY, since
+# one statement may not update a row twice), in a fixed order (ORDER BY: two flushes that
+# overlap lock rows in the same order).
 _UPSERT = f"""
     INSERT INTO {ListingDay._meta.db_table} (listing_id, day, views, bookings)
-    SELECT listing_id, day, views, 0 FROM unnest(%s::bigint[], %s::date[], %s::int[])
-        AS t(listing_id, day, views)
-    WHERE EXISTS (SELECT 1 FROM catalog_listing WHERE id = t.listing_id)
+    SELECT listing.id, timezone(listing.time_zone, t.at)::date, sum(t.views), 0
+    FROM unnest(%s::bigint[], %s::timestamptz[], %s::int[]) AS t(listing_id, at, views)
+    JOIN {Listing._meta.db_table} AS listing ON listing.id = t.listing_id
+    GROUP BY 1, 2
+    ORDER BY 1, 2
     ON CONFLICT (listing_id, day) DO UPDATE SET views = {ListingDay._meta.db_table}.views
         + excluded.views
-"""  # noqa: S608 - table names from the model, values as parameters
+"""  # noqa: S608 - table names from the models, values as parameters
+# The minutes of a quarter of an hour: views are buffered by the quarter they came in.
+QUARTER = 15
+# A field of a day's hash without its minute (buffered before the quarters): its views count at
+# noon UTC, on the UTC day in every zone from UTC-12 to UTC+11:45, as they did before.
+_NOON = 12 * 60
 
 
 _ADD_BOOKINGS = f"""
@@ -59,14 +73,17 @@ _CLAIM_BATCH = f"""
 """  # noqa: S608 - table name from the model, values as parameters
 
 
-def _add_views(counts: Iterable[tuple[int, date, int]], *, batch: uuid.UUID | None = None) -> int:
-    """Add `counts` to ListingDay in one transaction, returning how many views it added; with a
+def _add_views(
+    counts: Iterable[tuple[int, datetime, int]], *, batch: uuid.UUID | None = None
+) -> int:
+    """Add `counts` (listing id, the start of a quarter, views) to ListingDay, each on the day
+    the quarter falls on in its listing's zone, in one transaction; returns how many views it
+    added (those of deleted listings are dropped: a late view must not fail the flush). With a
     `batch` token only once: a batch already in FlushedBatch (added before, its deletion from
     Redis failed) adds nothing."""
     rows = [row for row in counts if row[2] > 0]
     if not rows and batch is None:
         return 0  # no connection: the buffer's flush at exit may find nothing to add
-    # Deleted listings are skipped (WHERE EXISTS): a late view must not fail the whole flush.
     with transaction.atomic(), connection.cursor() as cursor:
         if batch is not None:
             cursor.execute(_CLAIM_BATCH, [batch, timezone.now()])
@@ -91,22 +108,22 @@ def _prefix() -> str:
 class _MemoryBuffer:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.counts: Counter[tuple[int, date]] = Counter()
-        self.flushed_at = time.monotonic()
+        self.counts: Counter[tuple[int, datetime]] = Counter()
+        self.flushed_at = monotonic()
 
-    def add(self, listing_id: int, day: date) -> None:
+    def add(self, listing_id: int, quarter: datetime) -> None:
         with self.lock:
-            self.counts[(listing_id, day)] += 1
-            due = time.monotonic() - self.flushed_at >= settings.STATS_FLUSH_SECONDS
+            self.counts[(listing_id, quarter)] += 1
+            due = monotonic() - self.flushed_at >= settings.STATS_FLUSH_SECONDS
         if due:
             self.flush()
 
     def flush(self) -> None:
         with self.lock:
             taken, self.counts = self.counts, Counter()
-            self.flushed_at = time.monotonic()
+            self.flushed_at = monotonic()
         try:
-            _add_views((listing_id, day, n) for (listing_id, day), n in taken.items())
+            _add_views((listing_id, at, n) for (listing_id, at), n in taken.items())
         except (DatabaseError, RuntimeError):  # RuntimeError: no new threads at shutdown
             logger.exception("stats: could not flush %s buffered views", sum(taken.values()))
             with self.lock:
@@ -117,17 +134,18 @@ _memory = _MemoryBuffer()
 atexit.register(_memory.flush)
 
 
-def record_listing_view(*, listing_id: int) -> None:
-    """Count one view of a listing page. Costs no database write; never raises (a statistics
-    hiccup must not fail a page)."""
-    day = timezone.now().date()
+def record_listing_view(*, listing_id: int, now: datetime | None = None) -> None:
+    """Count one view of a listing page, at `now` (default: now). Costs no database write; never
+    raises (a statistics hiccup must not fail a page)."""
+    at = (now or timezone.now()).astimezone(UTC)
+    day, minute = at.date(), at.hour * 60 + at.minute // QUARTER * QUARTER
     if not settings.REDIS_URL:
-        _memory.add(listing_id, day)
+        _memory.add(listing_id, _quarter(day, minute))
         return
     prefix = _prefix()
     try:
         pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
-        pipe.hincrby(f"{prefix}:{day.isoformat()}", str(listing_id), 1)
+        pipe.hincrby(f"{prefix}:{day.isoformat()}", f"{listing_id}@{minute}", 1)
         pipe.sadd(f"{prefix}:days", day.isoformat())
         pipe.execute()
     except redis.RedisError:
@@ -170,24 +188,35 @@ def _flush_days(client: redis.Redis, prefix: str) -> int:
         day = _text(raw)
         live_key, flushing_key = f"{prefix}:{day}", f"{prefix}:{day}:flushing"
         if client.exists(flushing_key):  # a batch an earlier flush did not finish
-            moved += _flush_batch(client, flushing_key, date.fromisoformat(day))
+            moved += _flush_batch(client, flushing_key, day)
         try:
             client.rename(live_key, flushing_key)
         except redis.ResponseError:  # no views since the last flush
             _forget_day(client, prefix, day)
             continue
-        moved += _flush_batch(client, flushing_key, date.fromisoformat(day))
+        moved += _flush_batch(client, flushing_key, day)
     return moved
 
 
-def _flush_batch(client: redis.Redis, key: str, day: date) -> int:
-    """Add the batch at `key` (a day's renamed hash) to the database once, then delete it."""
+def _flush_batch(client: redis.Redis, key: str, day: str) -> int:
+    """Add the batch at `key` (the renamed hash of `day`, a UTC day) to the database once, then
+    delete it."""
     client.hsetnx(key, _BATCH_FIELD, str(uuid.uuid4()))
     counts = {_text(field): _text(value) for field, value in client.hgetall(key).items()}
     batch = uuid.UUID(counts.pop(_BATCH_FIELD))
-    added = _add_views([(int(id_), day, int(n)) for id_, n in counts.items()], batch=batch)
+    rows = []
+    for field, views in counts.items():
+        listing_id, _, minute = field.partition("@")
+        quarter = _quarter(date.fromisoformat(day), int(minute) if minute else _NOON)
+        rows.append((int(listing_id), quarter, int(views)))
+    added = _add_views(rows, batch=batch)
     client.delete(key)
     return added
+
+
+def _quarter(day: date, minute: int) -> datetime:
+    """The instant `minute` minutes into `day` (UTC)."""
+    return datetime.combine(day, time(), tzinfo=UTC) + timedelta(minutes=minute)
 
 
 def _text(raw: bytes | str) -> str:

@@ -1,6 +1,7 @@
-"""GET /api/v1/host/listings/{id}/stats: a listing's views and bookings per UTC day, for its
-host (nothing showed them before). The last 30 days unless `from`/`to` say otherwise, at most
-366 days; bad dates, `to` before `from` or a longer span are 400 validation_error."""
+"""GET /api/v1/host/listings/{id}/stats: a listing's views and bookings per day (its own
+zone's), for its host (nothing showed them before). The last 30 days unless `from`/`to` say
+otherwise, at most 366 days; bad dates, `to` before `from` or a longer span are 400
+validation_error."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from outings.catalog.models import Listing
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
 from outings.common.tests.queries import statements_of
 from outings.stats.models import ListingDay
+from outings.stats.selectors import day_of
 from outings.stats.tests.fixtures import RecentFigures, recent_figures
 
 __all__ = ["recent_figures"]  # a fixture, used by name
@@ -35,7 +37,7 @@ def url(listing: Listing, query: str = "") -> str:
     return f"/api/v1/host/listings/{listing.pk}/stats{query}"
 
 
-def test_it_answers_the_last_30_utc_days_with_totals_by_default(
+def test_it_answers_the_listings_last_30_days_with_totals_by_default(
     api: Client, listing: Listing, recent_figures: RecentFigures
 ) -> None:
     today = recent_figures.today
@@ -45,7 +47,7 @@ def test_it_answers_the_last_30_utc_days_with_totals_by_default(
     assert response.status_code == 200
     body = response.json()
     assert body["listing_id"] == listing.pk
-    assert body["time_zone"] == "UTC"
+    assert body["time_zone"] == listing.time_zone == "America/Toronto"
     assert body["from"] == (today - timedelta(days=29)).isoformat()
     assert body["to"] == today.isoformat()
     assert (body["views"], body["bookings"]) == (12, 3)
@@ -185,7 +187,7 @@ def test_staff_with_the_permission_read_any_listings_figures(token_for: Any) -> 
     stats.view_listingday read any listing's figures, in any state; the API answered them
     403 not_a_host."""
     draft = ListingFactory.create(host=HostProfileFactory.create(), status=Listing.Status.DRAFT)
-    ListingDay.objects.create(listing=draft, day=timezone.now().date(), views=4, bookings=1)
+    ListingDay.objects.create(listing=draft, day=day_of(draft, timezone.now()), views=4, bookings=1)
     staff = UserFactory.create(is_staff=True, permissions=["stats.view_listingday"])
     api = Client(headers={"Authorization": f"Bearer {token_for(staff)}"})
 

@@ -17,6 +17,7 @@ from outings.common.outbox import relay
 from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
 from outings.stats.models import ListingDay
+from outings.stats.selectors import day_of
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,8 @@ def test_a_confirmation_is_announced_once_by_the_worker(guest: User, slot: Slot)
         ).count()
         == 1
     )
-    assert ListingDay.objects.get(listing_id=slot.listing_id, day=now.date()).bookings == 1
+    day = day_of(slot.listing, now)  # the listing's own day (America/Toronto), not UTC's
+    assert ListingDay.objects.get(listing_id=slot.listing_id, day=day).bookings == 1
 
 
 def book(guest: User, slot: Slot, *, now: datetime) -> Booking:

@@ -1,5 +1,6 @@
-"""A host sees how each listing does: its views and bookings of the last 30 days (UTC days), day
-by day with totals, on a page of its own (`/host/listings/<id>/stats/`). Nothing showed them."""
+"""A host sees how each listing does: its views and bookings of the last 30 days (its own
+zone's days), day by day with totals, on a page of its own (`/host/listings/<id>/stats/`).
+Nothing showed them."""
 
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, 
 from outings.common.tests.queries import assert_same_queries
 from outings.stats import services as stats
 from outings.stats.models import ListingDay
+from outings.stats.selectors import day_of
 from outings.stats.tests.fixtures import RecentFigures, recent_figures
 
 __all__ = ["recent_figures"]  # a fixture, used by name
@@ -24,7 +26,7 @@ def stats_url(listing: Listing) -> str:
     return f"/host/listings/{listing.pk}/stats/"
 
 
-def test_it_shows_each_day_of_the_last_30_with_totals_in_utc(
+def test_it_shows_each_day_of_the_last_30_with_totals_in_the_listings_zone(
     host_client: Client, listing: Listing, recent_figures: RecentFigures
 ) -> None:
     today = recent_figures.today
@@ -34,7 +36,7 @@ def test_it_shows_each_day_of_the_last_30_with_totals_in_utc(
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "UTC" in page
+    assert "in the listing's time zone, America/Toronto:" in page
     assert page.count('<tr class="stats-day">') == 30
     assert 'data-total-views="12"' in page
     assert 'data-total-bookings="4"' in page  # the figures' 3, and the one added
@@ -51,7 +53,7 @@ def test_the_listing_page_links_to_its_stats(host_client: Client, listing: Listi
 
 def test_another_hosts_listing_is_not_found(host_client: Client) -> None:
     theirs = ListingFactory.create(host=HostProfileFactory.create())
-    ListingDay.objects.create(listing=theirs, day=timezone.now().date(), views=9)
+    ListingDay.objects.create(listing=theirs, day=day_of(theirs, timezone.now()), views=9)
 
     assert host_client.get(stats_url(theirs)).status_code == 404
 
@@ -80,7 +82,7 @@ def test_it_is_read_only(host_client: Client, listing: Listing) -> None:
 def test_it_costs_the_same_queries_with_more_days_of_figures(
     host_client: Client, host: HostProfile, listing: Listing
 ) -> None:
-    today = timezone.now().date()
+    today = day_of(listing, timezone.now())
 
     def grow(start: int, n: int) -> None:
         for day in range(start, start + n):
@@ -110,7 +112,7 @@ def test_the_dashboard_shows_each_listings_last_30_days_and_links_to_them(
     assert f'data-recent-bookings="{listing.pk}:3"' in page
     assert f'data-recent-views="{quiet.pk}:0"' in page
     assert f'href="{stats_url(listing)}"' in page
-    assert "UTC" in page
+    assert "each listing's own days" in page
 
 
 def test_the_dashboard_costs_the_same_with_three_times_the_listings_with_figures(
@@ -136,7 +138,7 @@ def test_the_dashboard_costs_the_same_with_three_times_the_listings_with_figures
 def test_staff_with_the_permission_see_any_listings_figures(
     client: Client, listing: Listing
 ) -> None:
-    ListingDay.objects.create(listing=listing, day=timezone.now().date(), views=4)
+    ListingDay.objects.create(listing=listing, day=day_of(listing, timezone.now()), views=4)
     client.force_login(UserFactory.create(is_staff=True, permissions=["stats.view_listingday"]))
 
     response = client.get(stats_url(listing))

@@ -17,7 +17,8 @@ from outings.stats import selectors as stats
 @login_required
 @require_safe
 def listing_stats(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """Views and bookings of each of the last RECENT_DAYS days (UTC), with totals: for the
+    """Views and bookings of each of the listing's last RECENT_DAYS days (in its time zone),
+    with totals: for the
     listing's host (another host's listing is a 404, own_listing), or staff with VIEW_AS_STAFF
     (any listing, in any state): stats.selectors.listing_for_figures's rule, the API's too; here
     a user who is no host is sent to become one."""
@@ -36,7 +37,7 @@ def _own_listing_stats(request: HttpRequest, host: HostProfile, pk: int) -> Http
 
 def _page(request: HttpRequest, listing: Listing, *, back: str) -> HttpResponse:
     """The page; `back`: the listing's page for whoever reads it (the host's, or the admin's)."""
-    first, last = stats.recent(today=timezone.now().date())
+    first, last = stats.recent(today=stats.day_of(listing, timezone.now()))
     period = stats.listing_period(listing_id=listing.pk, first=first, last=last)
     context = {"listing": listing, "period": period, "days": stats.RECENT_DAYS, "back": back}
     return render(request, "hosting/listing_stats.html", context)

@@ -1,4 +1,4 @@
-"""How a host's listing does: its views and bookings per UTC day."""
+"""How a host's listing does: its views and bookings per day, in the listing's time zone."""
 
 from datetime import date, timedelta
 
@@ -21,14 +21,16 @@ class StatsParams(Schema):
     first: Day | None = Field(
         None,
         alias="from",
-        description=f"First day, YYYY-MM-DD (UTC). Default: {stats.RECENT_DAYS - 1} days before "
+        description="First day, YYYY-MM-DD (in the listing's time zone). Default: "
+        f"{stats.RECENT_DAYS - 1} days before "
         "`to`.",
     )
     last: Day | None = Field(
         None,
         alias="to",
-        description=f"Last day, inclusive (UTC). Default: today, or {stats.RECENT_DAYS - 1} days "
-        f"after `from`. At most {stats.MAX_SPAN_DAYS} days from `from`.",
+        description="Last day, inclusive. Default: the listing's today, or "
+        f"{stats.RECENT_DAYS - 1} days after `from`. "
+        f"At most {stats.MAX_SPAN_DAYS} days from `from`.",
     )
 
 
@@ -42,7 +44,9 @@ class ListingStatsOut(Schema):
     listing_id: int
     first: date = Field(alias="from")
     last: date = Field(alias="to")
-    time_zone: str = Field(description="The zone the days are counted in: always UTC.")
+    time_zone: str = Field(
+        description="The zone the days are counted in: the listing's (an IANA name)."
+    )
     views: int = Field(description="Views of the listing's page in these days.")
     bookings: int = Field(description="Bookings confirmed in these days, less those cancelled.")
     days: list[StatsDayOut]
@@ -57,32 +61,33 @@ def get_listing_stats(
     request: HttpRequest, response: HttpResponse, listing_id: Id, params: Query[StatsParams]
 ) -> dict[str, object]:
     """Views and bookings of one of the caller's listings (any listing's, for staff with the
-    permission to view listing days) on each UTC day from `from` to `to`
+    permission to view listing days) on each of its days (in its time zone) from `from` to `to`
     (the last 30 days unless asked; days without any as zeros), with their totals. A view is one
     request of the listing's page; views reach these figures in batches, every minute or so, so
     the last minute's may be missing. A booking counts on the day it was confirmed."""
     listing = stats.listing_for_figures(user=caller(request), listing_id=listing_id)
-    first, last = _days(params.first, params.last)
+    first, last = _days(params.first, params.last, today=stats.day_of(listing, timezone.now()))
     period = stats.listing_period(listing_id=listing.pk, first=first, last=last)
     set_no_store(response)
     return {
         "listing_id": listing.pk,
         "from": period.first,
         "to": period.last,
-        "time_zone": "UTC",
+        "time_zone": listing.time_zone,
         "views": period.views,
         "bookings": period.bookings,
         "days": period.days,
     }
 
 
-def _days(first: date | None, last: date | None) -> tuple[date, date]:
-    """The days asked for: RECENT_DAYS up to today, or from one side given; 400 for `to` before
-    `from`, more than MAX_SPAN_DAYS, or a default side beyond the calendar."""
+def _days(first: date | None, last: date | None, *, today: date) -> tuple[date, date]:
+    """The days asked for: RECENT_DAYS up to `today` (the listing's), or from one side given;
+    400 for `to` before `from`, more than MAX_SPAN_DAYS, or a default side beyond the
+    calendar."""
     span = timedelta(days=stats.RECENT_DAYS - 1)
     try:
         if first is None and last is None:
-            first, last = stats.recent(today=timezone.now().date())
+            first, last = stats.recent(today=today)
         elif first is None:
             assert last is not None
             first = last - span
