@@ -3,6 +3,7 @@
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 import redis
@@ -144,3 +145,18 @@ def test_batches_flushed_long_ago_are_forgotten(own_prefix) -> None:
 
     assert not FlushedBatch.objects.filter(pk=old.pk).exists()
     assert FlushedBatch.objects.count() == 1
+
+
+def test_views_buffered_before_the_quarters_count_on_their_utc_day(own_prefix) -> None:
+    """A field of a day's hash without its minute, as processes counted views before views were
+    buffered by the quarter (at a deploy, the buffer holds a minute of them): its views count at
+    noon UTC, so on that UTC day for a listing in Toronto, as they did."""
+    listing = ListingFactory.create(time_zone="America/Toronto")
+    client = services._redis(settings.REDIS_URL)
+    prefix = services._prefix()
+    client.hincrby(f"{prefix}:2026-03-10", str(listing.pk), 2)
+    client.sadd(f"{prefix}:days", "2026-03-10")
+
+    assert services.flush_listing_views() == 2
+
+    assert list(ListingDay.objects.values_list("day", "views")) == [(date(2026, 3, 10), 2)]
