@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from outings.bookings.models import Booking, WaitlistEntry
@@ -126,16 +126,26 @@ def announce_retimed(*, slot_ids: list[int], was_starts_at: dict[str, str] | Non
     waited for a date's row, has a higher one), so that only guests who took their seats or
     their place at the old time are told: a hold taken while the date moved, at its new time,
     was told "New time" too, from a time it never had (until session 19)."""
+    # One statement: each date's last booking and entry (its own index rows), the latest of them.
+    last = (
+        Slot.objects.filter(pk__in=slot_ids)
+        .annotate(its_booking=_last_of(Booking), its_entry=_last_of(WaitlistEntry))
+        .aggregate(booking=Max("its_booking"), entry=Max("its_entry"))
+    )
     payload: dict[str, object] = {
         "slots": slot_ids,
-        "last_booking": Booking.objects.filter(slot_id__in=slot_ids).aggregate(n=Max("pk"))["n"]
-        or 0,
-        "last_entry": WaitlistEntry.objects.filter(slot_id__in=slot_ids).aggregate(n=Max("pk"))["n"]
-        or 0,
+        "last_booking": last["booking"] or 0,
+        "last_entry": last["entry"] or 0,
     }
     if was_starts_at:
         payload["was_starts_at"] = was_starts_at
     outbox.enqueue(kind=events.RETIMED, payload=payload)
+
+
+def _last_of(model: type[Booking] | type[WaitlistEntry]) -> Subquery:
+    """The highest id among the date's rows of `model` (bookings or waiting-list entries)."""
+    rows = model.objects.filter(slot=OuterRef("pk")).order_by().values("slot")
+    return Subquery(rows.annotate(last=Max("pk")).values("last"))
 
 
 def with_guests(slots: QuerySet[Slot]) -> QuerySet[Slot]:
