@@ -16,6 +16,7 @@ from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db.models import BigIntegerField
 
 from outings.catalog.models import Listing
 from outings.notifications import live
@@ -134,6 +135,10 @@ class ListingConsumer(_LiveConsumer):
         off between the check and the join announced it before the socket joined, which was
         accepted and stayed open on a listing no longer public."""
         listing_id = int(self.scope["url_route"]["kwargs"]["listing_id"])
+        if listing_id > BigIntegerField.MAX_BIGINT:
+            # No listing has it, and its group's name would be longer than a layer takes.
+            await self.close(code=NOT_FOUND)
+            return
         self.group = live.listing_group(listing_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         if not await _is_public_listing(listing_id):

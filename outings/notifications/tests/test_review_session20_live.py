@@ -111,3 +111,17 @@ def test_a_refused_listing_socket_leaves_no_membership_behind():
         assert asyncio.run(scenario()) == (False, consumers.NOT_FOUND)
 
     assert client.zcard(f"{prefix}:asgi:group:{live.listing_group(draft.pk)}") == 0
+
+
+@pytest.mark.parametrize("number", ["9" * 12, "9" * 20, "9" * 120])
+def test_a_socket_for_a_number_no_listing_can_have_is_closed_with_4404(number: str):
+    """Past the integer column's range, and longer than a group name may be: refused as any
+    listing that is not public, never an error."""
+
+    async def scenario() -> tuple[bool, int | None]:
+        socket = WebsocketCommunicator(application, f"/ws/listings/{number}/", [ORIGIN])
+        connected, code = await socket.connect()
+        return bool(connected), code
+
+    with override_settings(CHANNEL_LAYERS=redis_layers(f"test-{uuid.uuid4().hex}")):
+        assert asyncio.run(scenario()) == (False, consumers.NOT_FOUND)
