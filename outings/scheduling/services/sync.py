@@ -221,7 +221,9 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     and of staff's save of a date, SlotAdminForm._lock): a date staff add or move in the
     admin is checked against the listing's other dates under that lock, and the dates made here
     against the listing's others too (_clear_of_other_groups); with only the rule locked, each
-    missed the other's date, not yet committed, and both were saved, two groups out at once."""
+    missed the other's date, not yet committed, and both were saved, two groups out at once.
+    The listing's status is read again under its lock: one archived while the lock waited
+    had its dates made anew (until session 20)."""
     created = removed = kept = 0
     live = Schedule.objects.exclude(listing__status=Listing.Status.ARCHIVED).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=(now - timedelta(days=1)).date())
@@ -230,7 +232,10 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     for schedule_id, listing_id in live.values_list("pk", "listing_id").order_by("pk"):
         for _attempt in range(3):
             with transaction.atomic():
-                lock_listing(listing_id)
+                if lock_listing(listing_id) in (None, Listing.Status.ARCHIVED):
+                    # Archived (or deleted) since the rules were read, while the lock waited
+                    # for it: its dates to come were retired, and must not be made again.
+                    break
                 schedule = locking.filter(pk=schedule_id).first()
                 if schedule is None:
                     # Locked with a JOIN of its listing, a rule given to another listing
