@@ -56,11 +56,13 @@ def desired_starts(
         day += timedelta(days=1)
 
 
-def one_group_at_a_time(starts: Iterable[datetime], duration: timedelta) -> Iterator[datetime]:
-    """The starts in order, without any that would begin before the group kept before it ends.
-    Rules are checked on the wall clock; this keeps them true in real time, where on the night
-    clocks go forward 01:30 and 03:00 are 30 minutes apart."""
-    free_from: datetime | None = None
+def one_group_at_a_time(
+    starts: Iterable[datetime], duration: timedelta, *, free_from: datetime | None = None
+) -> Iterator[datetime]:
+    """The starts in order, without any that would begin before the group kept before it ends
+    (or before `free_from`: a group of an earlier day, out still, ends). Rules are checked on
+    the wall clock; this keeps them true in real time, where on the night clocks go forward
+    01:30 and 03:00 are 30 minutes apart, and across days for a listing lasting more than one."""
     for start in sorted(starts):
         if free_from is None or start >= free_from:
             free_from = start + duration

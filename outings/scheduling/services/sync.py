@@ -64,7 +64,17 @@ def sync_schedule_slots(
         first_day=today,
         last_day=last_day,
     )
-    wanted = {start for start in one_group_at_a_time(starts, duration) if start >= now}
+    # The starts are expanded from the local today: a group of the rule that began on an
+    # earlier day and is out still (a listing may last up to a week) is not among them, and
+    # the starts while it is out got dates, two groups at once (until session 20).
+    out_until = Slot.objects.filter(
+        schedule=schedule, status=Slot.Status.OPEN, starts_at__lt=now, ends_at__gt=now
+    ).aggregate(end=Max("ends_at"))["end"]
+    wanted = {
+        start
+        for start in one_group_at_a_time(starts, duration, free_from=out_until)
+        if start >= now
+    }
     existing = {
         slot.starts_at: slot
         for slot in Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)

@@ -1,6 +1,7 @@
 """Review of scheduling (session 20)."""
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -8,7 +9,10 @@ from outings.bookings import services as bookings
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.models import OutboxMessage
 from outings.scheduling import events
+from outings.scheduling.models import Schedule, Slot
+from outings.scheduling.services import materialize_schedules
 from outings.scheduling.services.sync import announce_retimed
+from outings.scheduling.tests.test_slots import MONDAY
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +65,40 @@ def test_announce_retimed_names_zero_for_dates_nobody_booked_or_waits_on(
             "was_starts_at": {str(slot.pk): NOW.isoformat()},
         }
     ]
+
+
+def overlapping(listing_id: int) -> list[tuple[datetime, datetime]]:
+    """Pairs of the listing's open dates out at the same time (one group at a time: none)."""
+    dates = list(
+        Slot.objects.filter(listing_id=listing_id, status=Slot.Status.OPEN)
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at")
+    )
+    return [(a, b) for (a, end), (b, _end) in itertools.pairwise(dates) if b < end]
+
+
+def test_a_rule_longer_than_a_day_makes_no_date_while_its_group_of_a_day_before_is_out():
+    """A three-day outing every Monday and Wednesday at 09:00: the rules compare start times
+    on one day, and each run made dates one group at a time from the listing's today only. Run
+    on a Monday, Wednesday's group (out while Monday's is) got no date; run on the Tuesday,
+    Monday's start was before today and not counted, and Wednesday got one: two groups out at
+    once (the hourly run makes its dates from a day that moves)."""
+    listing = ListingFactory.create(time_zone="America/Toronto", duration_minutes=3 * 24 * 60)
+    Schedule.objects.create(
+        listing=listing,
+        weekdays=[0, 2],
+        start_times=[time(9)],
+        valid_from=date(2026, 11, 1),
+        capacity=12,
+    )
+    materialize_schedules(now=MONDAY, horizon_days=13)
+    assert overlapping(listing.pk) == []
+
+    materialize_schedules(now=MONDAY + timedelta(days=1, hours=8), horizon_days=13)
+
+    assert overlapping(listing.pk) == []
+    assert list(
+        Slot.objects.filter(listing=listing)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    ) == [MONDAY + timedelta(days=days, hours=9) for days in (0, 7, 14)]  # 09:00 in Toronto
