@@ -7,6 +7,7 @@ session cookie from too (cookies are not kept apart by port, and the site is the
 SameSite), opened the user's notifications socket and read their notices."""
 
 import asyncio
+from typing import Any
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -23,10 +24,10 @@ def session_cookie(user) -> tuple[bytes, bytes]:
     return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
 
 
-def opens(origin: bytes, host: bytes, cookie: tuple[bytes, bytes]) -> bool:
+def opens(origin: bytes, host: bytes, cookie: tuple[bytes, bytes], app: Any = application) -> bool:
     async def scenario() -> bool:
         socket = WebsocketCommunicator(
-            application, "/ws/notifications/", [(b"host", host), (b"origin", origin), cookie]
+            app, "/ws/notifications/", [(b"host", host), (b"origin", origin), cookie]
         )
         connected, _ = await socket.connect()
         if connected:
