@@ -88,6 +88,12 @@ def _checked(
         siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
     )
     if data.kind == Schedule.Kind.ONCE:
+        if data.valid_from < now.astimezone(zone).date():
+            # Gone by whatever its times; read as instants, a day early enough in the calendar
+            # is one no datetime holds in UTC (OverflowError, a 500, until session 20).
+            raise rules.InvalidSchedule(
+                fields={"start_times": [gone_by(at, data.valid_from) for at in data.start_times]}
+            )
         # A weekly rule skips the hour clocks go forward once a year; a one-off date there would
         # make no date at all, so it is refused with the reason.
         skipped = [t for t in data.start_times if local_instant(data.valid_from, t, zone) is None]
