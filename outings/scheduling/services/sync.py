@@ -5,6 +5,7 @@ never removed; unbooked ones no longer wanted are retired (`retire`)."""
 
 import bisect
 import itertools
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ from outings.scheduling.services.expansion import (
     new_slot,
     one_group_at_a_time,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -233,41 +236,60 @@ def materialize_schedules(*, now: datetime, horizon_days: int) -> SyncResult:
     against the listing's others too (_clear_of_other_groups); with only the rule locked, each
     missed the other's date, not yet committed, and both were saved, two groups out at once.
     The listing's status is read again under its lock: one archived while the lock waited
-    had its dates made anew (until session 20)."""
+    had its dates made anew (until session 20). A rule that fails is logged and passed over."""
     created = removed = kept = 0
     live = Schedule.objects.exclude(listing__status=Listing.Status.ARCHIVED).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=(now - timedelta(days=1)).date())
     )
-    locking = Schedule.objects.select_for_update(of=("self",)).select_related("listing")
     for schedule_id, listing_id in live.values_list("pk", "listing_id").order_by("pk"):
-        for _attempt in range(3):
-            with transaction.atomic():
-                if lock_listing(listing_id) in (None, Listing.Status.ARCHIVED):
-                    # Archived (or deleted) since the rules were read, while the lock waited
-                    # for it: its dates to come were retired, and must not be made again.
-                    break
-                schedule = locking.filter(pk=schedule_id).first()
-                if schedule is None:
-                    # Locked with a JOIN of its listing, a rule given to another listing
-                    # while the lock waited drops out of the result: PostgreSQL rechecks the
-                    # changed row against the listing row it had read. Its lock is held by
-                    # then: read again, it is found as it now is. Only on this rare path, not
-                    # a statement more for every rule.
-                    schedule = locking.filter(pk=schedule_id).first()
-                if schedule is None:
-                    break  # deleted meanwhile
-                if schedule.listing_id != listing_id:
-                    # Given to another listing meanwhile: that listing's lock first, as above
-                    # (nothing written yet; the locks taken go with this transaction).
-                    listing_id = schedule.listing_id
-                    continue
-                result = sync_schedule_slots(
-                    schedule=schedule, now=now, horizon_days=horizon_days, strict=False
-                )
+        try:
+            result = _materialize_one(
+                schedule_id=schedule_id, listing_id=listing_id, now=now, horizon_days=horizon_days
+            )
+        except Exception:  # any one rule's: logged, and tried again next hour
+            # It ended the run until session 20: every rule after it got no dates.
+            logger.exception(
+                "schedules: rule %s of listing %s failed; the others go on", schedule_id, listing_id
+            )
+            continue
+        if result is not None:
             created, removed = created + result.created, removed + result.removed
             kept += result.kept_booked
-            break
     return SyncResult(created=created, removed=removed, kept_booked=kept)
+
+
+def _materialize_one(
+    *, schedule_id: int, listing_id: int, now: datetime, horizon_days: int
+) -> SyncResult | None:
+    """One rule of the hourly run, in its own transaction, under its listing's lock and then
+    its own (materialize_schedules); None when it has nothing to do (the rule or its listing
+    gone or archived meanwhile)."""
+    locking = Schedule.objects.select_for_update(of=("self",)).select_related("listing")
+    for _attempt in range(3):
+        with transaction.atomic():
+            if lock_listing(listing_id) in (None, Listing.Status.ARCHIVED):
+                # Archived (or deleted) since the rules were read, while the lock waited
+                # for it: its dates to come were retired, and must not be made again.
+                return None
+            schedule = locking.filter(pk=schedule_id).first()
+            if schedule is None:
+                # Locked with a JOIN of its listing, a rule given to another listing
+                # while the lock waited drops out of the result: PostgreSQL rechecks the
+                # changed row against the listing row it had read. Its lock is held by
+                # then: read again, it is found as it now is. Only on this rare path, not
+                # a statement more for every rule.
+                schedule = locking.filter(pk=schedule_id).first()
+            if schedule is None:
+                return None  # deleted meanwhile
+            if schedule.listing_id != listing_id:
+                # Given to another listing meanwhile: that listing's lock first, as above
+                # (nothing written yet; the locks taken go with this transaction).
+                listing_id = schedule.listing_id
+                continue
+            return sync_schedule_slots(
+                schedule=schedule, now=now, horizon_days=horizon_days, strict=False
+            )
+    return None
 
 
 def lock_listing(listing_id: int) -> str | None:

@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from outings.bookings import services as bookings
+from outings.catalog.models import Listing
 from outings.catalog.tests.factories import ListingFactory, SlotFactory, UserFactory
 from outings.common.models import OutboxMessage
 from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.services import materialize_schedules
+from outings.scheduling.services import SyncResult, materialize_schedules
 from outings.scheduling.services.sync import announce_retimed
+from outings.scheduling.tests.test_races_session18_materialize import weekly_rule
 from outings.scheduling.tests.test_slots import MONDAY
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,21 @@ def test_a_rule_longer_than_a_day_makes_no_date_while_its_group_of_a_day_before_
         .order_by("starts_at")
         .values_list("starts_at", flat=True)
     ) == [MONDAY + timedelta(days=days, hours=9) for days in (0, 7, 14)]  # 09:00 in Toronto
+
+
+def test_one_rule_that_fails_holds_back_no_other_rule_in_the_hourly_run(caplog):
+    """Each rule in its own transaction so that one failure does not hold back the rest, the
+    run says; the first that raised (here a listing saved with a zone that is no IANA name,
+    before the admin checked it) ended the run, and every rule after it got no dates."""
+    broken, fine = weekly_rule().listing, weekly_rule().listing  # in Toronto
+    Listing.objects.filter(pk=broken.pk).update(time_zone="America/Toront")  # a typo
+
+    result = materialize_schedules(now=MONDAY, horizon_days=6)
+
+    assert result == SyncResult(created=1, removed=0, kept_booked=0)
+    assert list(Slot.objects.values_list("listing_id", flat=True)) == [fine.pk]
+    failed = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert [record.getMessage() for record in failed] == [
+        f"schedules: rule {broken.schedules.get().pk} of listing {broken.pk} failed; "
+        "the others go on"
+    ]
