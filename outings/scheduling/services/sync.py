@@ -114,7 +114,9 @@ def sync_schedule_slots(
     missing = [new_slot(schedule, start, duration) for start in sorted(new_starts - reopened)]
     # A start another schedule (or a hand-made slot) already holds is skipped, not an error.
     created = Slot.objects.bulk_create(missing, ignore_conflicts=True)
-    retime(Slot.objects.filter(schedule=schedule, starts_at__gte=now), duration=duration)
+    # Not a cancelled date: the record of its cancelled bookings, told at the times it had.
+    open_dates = Slot.objects.filter(schedule=schedule, status=Slot.Status.OPEN, starts_at__gte=now)
+    retime(open_dates, duration=duration)
     return SyncResult(
         created=len(created) + len(reopened), removed=removed, kept_booked=len(booked)
     )
