@@ -37,7 +37,7 @@ def test_announce_retimed_names_the_last_booking_and_entry_of_the_moved_dates_in
     last_booking_on_full = full.bookings.get().pk
 
     with django_assert_num_queries(2):
-        announce_retimed([moved.pk, full.pk])
+        announce_retimed(slot_ids=[moved.pk, full.pk])
 
     told = OutboxMessage.objects.filter(kind=events.RETIMED).values_list("payload", flat=True)
     assert list(told) == [
@@ -56,7 +56,7 @@ def test_announce_retimed_names_zero_for_dates_nobody_booked_or_waits_on(
     slot = SlotFactory.create()
 
     with django_assert_num_queries(2):
-        announce_retimed([slot.pk], was_starts_at={str(slot.pk): NOW.isoformat()})
+        announce_retimed(slot_ids=[slot.pk], was_starts_at={str(slot.pk): NOW.isoformat()})
 
     told = OutboxMessage.objects.filter(kind=events.RETIMED).values_list("payload", flat=True)
     assert list(told) == [
