@@ -48,13 +48,4 @@
     var link = first && first.querySelector("a[href]");
     if (link) { link.focus(); }
   });
-
-  // The language menu submits itself on change; its button stays for keyboards and no-JS.
-  document.addEventListener("change", function (event) {
-    var select = event.target;
-    if (select instanceof HTMLSelectElement && select.hasAttribute("data-autosubmit")) {
-      returnHere(select.form);
-      select.form.submit();
-    }
-  });
 })();

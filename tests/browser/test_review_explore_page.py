@@ -186,8 +186,9 @@ def test_changing_the_language_after_a_search_keeps_the_search(
     _search(page, "museum")
     page.wait_for_selector("#results >> text=Royal museum tour")
 
+    page.select_option("#language-select", "de")
     with page.expect_navigation():
-        page.select_option("#language-select", "de")
+        page.click(".lang-switch button[type=submit]")
 
     page.wait_for_selector("html[lang=de]")
     assert "q=museum" in page.url

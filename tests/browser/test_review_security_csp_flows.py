@@ -104,9 +104,11 @@ def test_a_guests_own_pages_work_under_the_policy(front: str, browser: Any) -> N
     expect(page.locator(".site-footer")).to_contain_text("your time zone is Asia/Tokyo")
 
     page.select_option("#language-select", "de")
+    page.click(".lang-switch button[type=submit]")
     page.wait_for_selector("html[lang=de]")
     expect(page.locator(".site-nav")).to_contain_text("Abmelden")
     page.select_option("#language-select", "en")
+    page.click(".lang-switch button[type=submit]")
     page.wait_for_selector("html[lang=en]")
 
     page.goto(f"{front}/accounts/api-tokens/")

@@ -74,8 +74,9 @@ def test_the_language_menu_on_a_refused_booking_returns_to_the_page_booked_from(
     assert page.url.endswith("/bookings/new/")
     assert Booking.objects.count() == 0
 
+    page.select_option("#language-select", "de")
     with page.expect_navigation():
-        page.select_option("#language-select", "de")
+        page.click(".lang-switch button[type=submit]")
 
     assert page.url == f"{live_server.url}/things-to-do/{listing.pk}/"
     expect(page.locator("html")).to_have_attribute("lang", "de")
