@@ -4,7 +4,7 @@
   and If-Match when sent)                             (and in its language, Content-Language);
   a JSON body is the same when it is the same JSON value: names in any order, any spaces or
   escapes, 2.0 for 2 (a client may build its body again for a retry); an optional body left
-  out, or `null`, is the same as `{}`;
+  out, or `null`, is the same as `{}` (a POST that takes no body reads one so: NoBody);
 - same key, different request                      -> 422 `idempotency_key_reused`;
 - same key while the first is still running        -> 409 `idempotency_in_flight`, Retry-After;
 - keys are scoped to the caller (the user) and kept API_IDEMPOTENCY_TTL seconds.

@@ -72,6 +72,16 @@ class Input(Schema):
         return data
 
 
+class EmptyIn(Input):
+    """Nothing: the body of a POST that takes none may be left out, `{}` or `null`; a field in
+    it is an unknown one (400 naming it) and a body that is not JSON a 415, as in every body."""
+
+
+# What a POST that acts on its path alone reads (`payload: NoBody = None`): it ignored any body,
+# so a client never learnt that a field it sent was not read.
+NoBody = EmptyIn | None
+
+
 def _storable(value: str) -> str:
     # PostgreSQL text cannot hold NUL, and a lone surrogate (legal in JSON's \u escapes) cannot
     # be encoded at all: refuse both here rather than fail in the database.

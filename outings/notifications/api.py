@@ -12,7 +12,7 @@ from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.schemas import Bool, Input
+from outings.api.schemas import Bool, Input, NoBody
 from outings.notifications import selectors, services, texts
 from outings.notifications.models import EmailPreferences, Notification
 
@@ -98,13 +98,15 @@ def unread_count(request: HttpRequest, response: HttpResponse) -> UnreadOut:
     "/notifications/{notification_id}/read",
     response={200: NotificationOut, **responses(400, 401, 403, 404, 429)},
 )
-def mark_read(request: HttpRequest, notification_id: NotificationId) -> Notification:
+def mark_read(
+    request: HttpRequest, notification_id: NotificationId, payload: NoBody = None
+) -> Notification:
     """Mark one notification read (idempotent). Another user's notification is a 404."""
     return services.mark_read(user=caller(request), notification_id=notification_id)
 
 
 @router.post("/notifications/read-all", response={200: MarkedOut, **responses(401, 403, 429)})
-def mark_all_read(request: HttpRequest) -> MarkedOut:
+def mark_all_read(request: HttpRequest, payload: NoBody = None) -> MarkedOut:
     """Mark every notification read; returns how many were unread."""
     return MarkedOut(marked=services.mark_all_read(user=caller(request)))
 

@@ -37,6 +37,7 @@ from outings.api.routes.booking_schemas import (
     in_body,
     no_content,
 )
+from outings.api.schemas import NoBody
 from outings.bookings import selectors, services
 from outings.bookings.errors import RefundChanged
 from outings.bookings.models import Booking, WaitlistEntry
@@ -102,7 +103,10 @@ def get_booking(request: HttpRequest, response: HttpResponse, reference: Referen
 
 @router.post("/bookings/{reference}/confirm", response={200: BookingOut, **CONFIRM_ERRORS})
 def confirm_booking(
-    request: HttpRequest, reference: Reference, idempotency_key: IdempotencyKey = None
+    request: HttpRequest,
+    reference: Reference,
+    payload: NoBody = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Confirm a held booking (again: the same answer). 409 `hold_expired` when the hold lapsed
     and its seats were taken meanwhile; 409 `invalid_state` for a request the host has not
@@ -184,7 +188,10 @@ def withdraw_transfer(request: HttpRequest, reference: Reference) -> HttpRespons
 
 @router.post("/transfers/{secret}/accept", response={200: BookingOut, **ERRORS})
 def accept_transfer(
-    request: HttpRequest, secret: TransferSecret, idempotency_key: IdempotencyKey = None
+    request: HttpRequest,
+    secret: TransferSecret,
+    payload: NoBody = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Take a booking handed to you: sign in with the address it was sent to. 404
     `invalid_link` for a link that is unknown, used or withdrawn; 404 `transfer_not_for_you`

@@ -33,8 +33,8 @@ def published(host):
 
 
 def change(api, listing, action, key):
-    return api.post(
-        f"/api/v1/host/listings/{listing.pk}/{action}", headers={"Idempotency-Key": key}
+    return api.generic(
+        "POST", f"/api/v1/host/listings/{listing.pk}/{action}", headers={"Idempotency-Key": key}
     )
 
 

@@ -59,7 +59,7 @@ def _listing_change(action: str, before: str, after: str) -> Callable[[Client, A
             return Listing.objects.get(pk=listing.pk).version
 
         return Write(
-            send=lambda headers: api.post(f"{url}/{action}", headers=headers),
+            send=lambda headers: api.generic("POST", f"{url}/{action}", headers=headers),
             edit=lambda: _send_json(api.put, url, {**BODY, "version": version()}),
             etag=lambda: f'"{version()}"',
             done=lambda: Listing.objects.get(pk=listing.pk).status == after,
@@ -212,7 +212,7 @@ def test_another_hosts_listing_stays_a_404_with_if_match(api):
     other = ListingFactory.create(host=HostProfileFactory.create())
     url = f"/api/v1/host/listings/{other.pk}/pause"
 
-    assert api.post(url, headers={"If-Match": f'"{other.version}"'}).status_code == 404
+    assert api.generic("POST", url, headers={"If-Match": f'"{other.version}"'}).status_code == 404
     assert Listing.objects.get(pk=other.pk).status == Status.PUBLISHED
 
 
@@ -225,8 +225,8 @@ def test_a_retry_with_the_key_replays_the_412(api, published):
     headers = {"If-Match": seen, "Idempotency-Key": "pause-1"}
     url = f"/api/v1/host/listings/{published.pk}/pause"
 
-    first = api.post(url, headers=headers)
-    again = api.post(url, headers=headers)
+    first = api.generic("POST", url, headers=headers)
+    again = api.generic("POST", url, headers=headers)
 
     assert first.status_code == again.status_code == 412
     assert again["Idempotent-Replayed"] == "true"
@@ -240,9 +240,11 @@ def test_the_key_with_another_if_match_is_another_request(api, published):
     Listing.objects.filter(pk=published.pk).update(version=published.version + 1)
     url = f"/api/v1/host/listings/{published.pk}/pause"
 
-    first = api.post(url, headers={"If-Match": seen, "Idempotency-Key": "pause-2"})
-    again = api.post(
-        url, headers={"If-Match": f'"{published.version + 1}"', "Idempotency-Key": "pause-2"}
+    first = api.generic("POST", url, headers={"If-Match": seen, "Idempotency-Key": "pause-2"})
+    again = api.generic(
+        "POST",
+        url,
+        headers={"If-Match": f'"{published.version + 1}"', "Idempotency-Key": "pause-2"},
     )
 
     assert first.status_code == 412

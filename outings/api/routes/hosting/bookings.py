@@ -24,7 +24,7 @@ from outings.api.routes.booking_schemas import (
     reason_of,
 )
 from outings.api.routes.hosting.common import host
-from outings.api.schemas import MAX_ID
+from outings.api.schemas import MAX_ID, NoBody
 from outings.bookings import selectors, services
 from outings.bookings.models import Booking
 from outings.scheduling.models import Slot
@@ -110,7 +110,10 @@ def get_host_booking(request: HttpRequest, response: HttpResponse, reference: Re
 
 @router.post("/host/bookings/{reference}/accept", response={200: HostBookingOut, **CONFIRM_ERRORS})
 def accept_booking_request(
-    request: HttpRequest, reference: Reference, idempotency_key: IdempotencyKey = None
+    request: HttpRequest,
+    reference: Reference,
+    payload: NoBody = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Accept a booking request: it is confirmed and the guest told. 409 `invalid_state` when it
     is not waiting for an answer, `hold_expired` when it lapsed."""

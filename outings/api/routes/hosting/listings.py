@@ -20,6 +20,7 @@ from outings.api.routes.hosting.common import (
     host,
 )
 from outings.api.routes.hosting.schemas import HostListingOut, ListingIn, ListingUpdateIn
+from outings.api.schemas import NoBody
 from outings.bookings import services as bookings
 from outings.catalog import services
 from outings.catalog.models import Listing
@@ -125,6 +126,7 @@ def _state_route(name: str, summary: str) -> None:
     def change(
         request: HttpRequest,
         listing_id: Id,
+        payload: NoBody = None,
         idempotency_key: IdempotencyKey = None,
         if_match: IfMatchWrite = None,
     ) -> HttpResponse:

@@ -41,7 +41,7 @@ def booked(client: Client, slot: Slot, seats: int = 2) -> str:
 
 def confirmed(client: Client, slot: Slot, seats: int = 2) -> str:
     reference = booked(client, slot, seats)
-    assert client.post(f"/api/v1/bookings/{reference}/confirm").status_code == 200
+    assert client.generic("POST", f"/api/v1/bookings/{reference}/confirm").status_code == 200
     return reference
 
 
