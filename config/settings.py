@@ -102,6 +102,19 @@ def in_range(name: str, value: int, *, least: int, most: int | None = None) -> i
     return value
 
 
+def is_origin(value: str, *, subdomains: bool = False) -> bool:
+    """Whether `value` is what a browser sends as Origin, a scheme and a host (and a port),
+    nothing more: anything else never matches one, silently. With `subdomains`, the host may be
+    `*.example.org` (CSRF_TRUSTED_ORIGINS: any subdomain of example.org)."""
+    parts = web_address(value)
+    if parts is None:
+        return False
+    host = parts.hostname or ""
+    if subdomains and host.startswith("*."):
+        host = host[2:]
+    return bool(host) and "*" not in host and not (parts.path or parts.query or parts.fragment)
+
+
 env = Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -128,6 +141,15 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     origin.strip() for origin in env.list("CSRF_TRUSTED_ORIGINS", default=[]) if origin.strip()
 ]
+# Django checks only for a scheme, and in `manage.py check` alone, which a start may not run:
+# an origin no browser sends (no scheme, a path) refused every form posted from it, silently.
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not is_origin(_origin, subdomains=True):
+        raise ImproperlyConfigured(
+            "CSRF_TRUSTED_ORIGINS must list origins such as https://outings.example.org (a "
+            "scheme and a host, a port if any, no path; https://*.example.org for its "
+            f"subdomains), not {_origin!r}"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -660,8 +682,7 @@ if "*" in _cors_origins and _cors_origins != ["*"]:
         f"not both: {env.str('API_CORS_ALLOWED_ORIGINS')!r}"
     )
 for _origin in _cors_origins:
-    _parts = web_address(_origin)
-    if _origin != "*" and (_parts is None or _parts.path or _parts.query or _parts.fragment):
+    if _origin != "*" and not is_origin(_origin):
         raise ImproperlyConfigured(
             "API_CORS_ALLOWED_ORIGINS must list origins such as https://app.example.org "
             f"(a scheme and a host, no path), not {_origin!r}"
