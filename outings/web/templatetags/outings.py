@@ -84,8 +84,13 @@ def title_in_its_language(listing: Listing) -> str:
 
 @register.filter
 def http_url(url: str) -> str:
-    """The URL if it is http(s), else "": imported URLs never become javascript: links."""
-    return url if urlsplit(url).scheme.lower() in {"http", "https"} else ""
+    """The URL if it is http(s), else "": imported URLs never become javascript: links, and one
+    that is no URL at all (`http://[`, kept by the importers' url_or_blank) no link either."""
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:  # a bracket it cannot close: urlsplit raised, and the page answered 500
+        return ""
+    return url if scheme.lower() in {"http", "https"} else ""
 
 
 @register.filter
