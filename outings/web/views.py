@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django.views import i18n
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -229,7 +230,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
             update_profile(user_id=request.user.pk, preferred_language=chosen.value)
         return response
     if _cross_site(request):
-        return HttpResponseForbidden("Cross-site request refused.", content_type="text/plain")
+        return HttpResponseForbidden(
+            gettext("Cross-site request refused."), content_type="text/plain; charset=utf-8"
+        )
     return i18n.set_language(request)
 
 

@@ -1,7 +1,9 @@
 """Review (session 20): the public pages with fresh eyes."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from outings.catalog.models import License
 from outings.catalog.tests.factories import ListingFactory
@@ -35,3 +37,16 @@ def test_a_listing_with_a_malformed_imported_address_is_shown_without_its_links(
         assert 'href="http://[broken"' not in body
         assert 'src="https://[broken' not in body
 
+
+def test_a_language_change_refused_as_cross_site_says_so_in_the_visitors_language() -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+
+    response = client.post(
+        reverse("set_language"),
+        {"language": "en", "next": "/"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+
+    assert response.status_code == 403
+    assert response.content.decode() == "Anfrage einer anderen Website abgelehnt."
