@@ -14,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client, override_settings
 
 from config.asgi import application
+from outings.notifications.origin import same_origin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,3 +58,16 @@ def test_a_trusted_origin_opens_a_socket_as_it_may_post_a_form(guest):
 
     assert opens(b"https://testserver:8443", b"testserver", cookie) is True
     assert opens(b"https://testserver:9443", b"testserver", cookie) is False
+
+
+@override_settings(CSRF_TRUSTED_ORIGINS=["https://*.example.org"])
+def test_a_trusted_origin_for_subdomains_opens_a_socket_as_it_may_post_a_form() -> None:
+    """Session 20: CSRF_TRUSTED_ORIGINS may name every subdomain (`https://*.example.org`), as
+    Django's CsrfViewMiddleware reads it; the socket's check compared whole origins only, so a
+    page of app.example.org could post its forms and not open its live updates."""
+    assert same_origin("https://app.example.org", "outings.example.net") is True
+    assert same_origin("https://example.org", "outings.example.net") is True
+    assert same_origin("http://app.example.org", "outings.example.net") is False
+    assert same_origin("https://app.example.org:8443", "outings.example.net") is False
+    assert same_origin("https://example.org.evil.example", "outings.example.net") is False
+    assert same_origin("https://evilexample.org", "outings.example.net") is False
