@@ -740,9 +740,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Outings] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
-# Adding, making primary or removing an address asks for the password again (for five minutes,
-# ACCOUNT_REAUTHENTICATION_TIMEOUT), as changing the password does: a session alone (a laptop
-# left open) could otherwise move the account to another address and reset its password there.
+# Adding, making primary or removing an address asks for the password again (then not again for
+# allauth's ACCOUNT_REAUTHENTICATION_TIMEOUT, 300 seconds unless set here), as changing the
+# password does: a session alone (a laptop left open) could otherwise move the account to
+# another address and reset its password there.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # Sign-up and log-in mail leaves through the outbox (outings/accounts/adapter.py).
 ACCOUNT_ADAPTER = "outings.accounts.adapter.AccountAdapter"

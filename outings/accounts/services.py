@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO
 
+from allauth.account import app_settings as allauth_settings
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from outings.accounts.models import ApiToken, HostProfile, User
 from outings.accounts.selectors import profile_version
@@ -57,14 +58,41 @@ class InvalidToken(DomainError):
 
 
 class ReauthenticationRequired(DomainError):
-    """A token asked for with a session that has not given the password lately (ADR 0011)."""
+    """A token asked for with a session that has not given the password lately (ADR 0011).
+    Its message names the window allauth allows (`reauthentication_window_message`)."""
 
     code = "reauthentication_required"
     status_code = 403
     message = gettext_noop(
         "Creating a token needs your password: enter it at /accounts/reauthenticate/, then "
-        "try again within five minutes."
+        "try again."
     )
+
+    def __init__(self) -> None:
+        super().__init__(reauthentication_window_message())
+
+
+def reauthentication_window_message() -> str:
+    """The refusal of ReauthenticationRequired in the active language, naming the window in
+    which the password counts: allauth's ACCOUNT_REAUTHENTICATION_TIMEOUT (seconds; 300 unless
+    set), in whole minutes when it is some, else in seconds."""
+    seconds = allauth_settings.REAUTHENTICATION_TIMEOUT
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return ngettext(
+            "Creating a token needs your password: enter it at /accounts/reauthenticate/, "
+            "then try again within %(n)s minute.",
+            "Creating a token needs your password: enter it at /accounts/reauthenticate/, "
+            "then try again within %(n)s minutes.",
+            minutes,
+        ) % {"n": minutes}
+    return ngettext(
+        "Creating a token needs your password: enter it at /accounts/reauthenticate/, "
+        "then try again within %(n)s second.",
+        "Creating a token needs your password: enter it at /accounts/reauthenticate/, "
+        "then try again within %(n)s seconds.",
+        seconds,
+    ) % {"n": seconds}
 
 
 class InvalidProfile(DomainError):

@@ -32,9 +32,10 @@ password_first_on_post: Callable[[View], View] = reauthentication_required(allow
 @password_first_on_post
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """List the user's active tokens; create one (its secret is shown in this answer only).
-    Creating asks for the password first unless it was given in the last five minutes
-    (allauth's reauthentication: the POST is suspended and replayed once it is given), so a
-    session alone (a laptop left open, a stolen cookie) cannot mint a token that outlives it."""
+    Creating asks for the password first unless it was given within
+    ACCOUNT_REAUTHENTICATION_TIMEOUT (five minutes unless set; allauth's reauthentication: the
+    POST is suspended and replayed once it is given), so a session alone (a laptop left open, a
+    stolen cookie) cannot mint a token that outlives it."""
     user = signed_in_user(request)
     # Bound on every POST, an empty one too (`request.POST or None` left that one unbound: a
     # 400 that said nothing).

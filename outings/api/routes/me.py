@@ -92,8 +92,9 @@ def create_token(
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Create a personal API token. The secret is in this response only. With the session,
-    only after the password was given in the last five minutes (403 reauthentication_required;
-    ADR 0011); a token may create tokens as before."""
+    only after the password was given within ACCOUNT_REAUTHENTICATION_TIMEOUT (allauth's, five
+    minutes unless set; 403 reauthentication_required, its message naming the window; ADR 0011);
+    a token may create tokens as before."""
     if api_token_of(request) is None and not recently_reauthenticated(request):
         raise account_services.ReauthenticationRequired()
     return idempotency.respond(
