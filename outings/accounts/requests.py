@@ -1,6 +1,9 @@
 """What the views of signed-in users read from their request."""
 
-from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
+import time
+
+from allauth.account import app_settings
+from allauth.account.internal.flows.login import get_authentication_records
 from django.http import HttpRequest
 
 from outings.accounts.models import User
@@ -15,7 +18,16 @@ def signed_in_user(request: HttpRequest) -> User:
 
 def recently_reauthenticated(request: HttpRequest) -> bool:
     """Whether the request's session gave the password on /accounts/reauthenticate/ within
-    ACCOUNT_REAUTHENTICATION_TIMEOUT: the check allauth's reauthentication_required makes, for
-    callers that answer a refusal themselves (the API's 403). allauth's own function, from its
-    internal module: a test (accounts/tests/test_review_session19_tokens.py) pins it."""
-    return bool(did_recently_reauthenticate(request))
+    ACCOUNT_REAUTHENTICATION_TIMEOUT, by the records allauth keeps in the session (read with its
+    internal function: tests in accounts/tests/test_review_session19_tokens.py and
+    test_review_session20_tokens.py pin it). allauth's own did_recently_reauthenticate says yes
+    to a user who has no way to reauthenticate (no usable password): that one is refused here,
+    since nothing but the session vouches for them."""
+    if not request.user.is_authenticated:
+        return False
+    records = [
+        record
+        for record in get_authentication_records(request, request.user)
+        if record.get("reauthenticated")
+    ]
+    return bool(records) and time.time() - records[-1]["at"] < app_settings.REAUTHENTICATION_TIMEOUT

@@ -59,7 +59,8 @@ class InvalidToken(DomainError):
 
 class ReauthenticationRequired(DomainError):
     """A token asked for with a session that has not given the password lately (ADR 0011).
-    Its message names the window allauth allows (`reauthentication_window_message`)."""
+    Its message names the window allauth allows (`reauthentication_window_message`), or, to a
+    user who has no usable password to give, where to set one (NO_PASSWORD_MESSAGE)."""
 
     code = "reauthentication_required"
     status_code = 403
@@ -68,8 +69,14 @@ class ReauthenticationRequired(DomainError):
         "try again."
     )
 
-    def __init__(self) -> None:
-        super().__init__(reauthentication_window_message())
+    def __init__(self, *, has_password: bool = True) -> None:
+        super().__init__(reauthentication_window_message() if has_password else _(NO_PASSWORD))
+
+
+NO_PASSWORD = gettext_noop(
+    "Creating a token needs a password, and your account has none: set one at "
+    "/accounts/password/set/, then enter it at /accounts/reauthenticate/ and try again."
+)
 
 
 def reauthentication_window_message() -> str:

@@ -1,6 +1,7 @@
 """The account pages of the site that allauth does not provide: personal API tokens."""
 
 from collections.abc import Callable
+from functools import wraps
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -15,13 +16,31 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts import selectors, services
 from outings.accounts.forms import ApiTokenForm
-from outings.accounts.requests import signed_in_user
+from outings.accounts.requests import recently_reauthenticated, signed_in_user
 from outings.common.errors import NotFound
 
 type View = Callable[..., HttpResponse]
 # allauth's decorator, typed: a POST (creating a token) asks for the password first unless it
 # was given in the last ACCOUNT_REAUTHENTICATION_TIMEOUT; a GET passes.
-password_first_on_post: Callable[[View], View] = reauthentication_required(allow_get=True)
+_asks_for_the_password: Callable[[View], View] = reauthentication_required(allow_get=True)
+
+
+def password_first_on_post(view: View) -> View:
+    """A GET passes; a POST passes once the password was given lately (recently_reauthenticated),
+    else allauth asks for it and replays the POST. A user without a usable password, whom
+    allauth would let through (it has nothing to ask them), is sent to set one instead."""
+    asks = _asks_for_the_password(view)
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.method == "GET" or recently_reauthenticated(request):
+            return view(request, *args, **kwargs)
+        if not signed_in_user(request).has_usable_password():
+            messages.error(request, _(services.NO_PASSWORD))
+            return redirect("account_set_password")
+        return asks(request, *args, **kwargs)
+
+    return guarded
 
 
 # never_cache: the answer to a creation shows the secret, which no cache (nor the browser's

@@ -8,6 +8,7 @@ from django.test import Client
 
 from outings.accounts import services
 from outings.accounts.models import ApiToken, User
+from outings.accounts.tests.reauth import reauthenticated
 from outings.catalog.tests.factories import UserFactory
 from outings.common.outbox.testing import deliver
 
@@ -83,6 +84,7 @@ def test_the_api_refuses_a_token_without_a_name_and_creates_nothing(name):
     user = UserFactory.create()
     client = Client()
     client.force_login(user)
+    reauthenticated(client)  # the password given, as a session must before creating a token
 
     response = client.post("/api/v1/me/tokens", {"name": name}, content_type="application/json")
 
@@ -97,6 +99,7 @@ def test_a_token_name_is_stored_without_surrounding_spaces_through_the_api():
     user = UserFactory.create()
     client = Client()
     client.force_login(user)
+    reauthenticated(client)  # the password given, as a session must before creating a token
 
     response = client.post(
         "/api/v1/me/tokens", {"name": "  laptop \n"}, content_type="application/json"

@@ -61,3 +61,56 @@ def test_the_refusal_is_in_german_with_the_settings_window(user):
 
     assert "innerhalb von 10 Minuten" in message
     assert "Sie " not in message
+
+
+# A user without a usable password (a factory's user; staff's "disable password-based
+# authentication"; the import's demo hosts; a social or emailed-code log-in, should the site
+# offer one) has no way to give it again, and allauth counted such a session as reauthenticated:
+# a session alone minted a token. It is refused now, with the way to set a password.
+
+
+@pytest.fixture
+def passwordless() -> User:
+    user = UserFactory.create()
+    assert not user.has_usable_password()
+    return user
+
+
+def test_the_api_refuses_a_session_of_a_user_without_a_password(passwordless):
+    message = str(_refusal(passwordless)["message"])
+
+    assert "/accounts/password/set/" in message
+
+
+def test_the_page_refuses_a_user_without_a_password_and_sends_them_to_set_one(passwordless):
+    client = Client()
+    client.force_login(passwordless)
+
+    response = client.post("/accounts/api-tokens/", {"name": "laptop"}, follow=True)
+
+    assert response.redirect_chain[0] == ("/accounts/password/set/", 302)
+    assert "Creating a token needs a password" in response.content.decode()
+    assert not ApiToken.objects.exists()
+    assert client.get("/accounts/api-tokens/").status_code == 200  # reading asks for nothing
+
+
+def test_once_a_password_is_set_and_given_the_page_creates_the_token(passwordless):
+    client = Client()
+    client.force_login(passwordless)
+    password = "a-new-long-pass-phrase-3"
+    client.post("/accounts/password/set/", {"password1": password, "password2": password})
+
+    asked = client.post("/accounts/api-tokens/", {"name": "laptop"})
+    given = client.post(asked["Location"], {"password": password})
+
+    assert asked.status_code == 302
+    assert asked["Location"].startswith("/accounts/reauthenticate/")
+    assert given.status_code == 201
+    assert ApiToken.objects.filter(user=passwordless).count() == 1
+
+
+def test_the_refusal_without_a_password_is_in_german(passwordless):
+    message = str(_refusal(passwordless, "de")["message"])
+
+    assert "dein Konto hat keines" in message
+    assert "/accounts/password/set/" in message

@@ -96,7 +96,8 @@ def create_token(
     minutes unless set; 403 reauthentication_required, its message naming the window; ADR 0011);
     a token may create tokens as before."""
     if api_token_of(request) is None and not recently_reauthenticated(request):
-        raise account_services.ReauthenticationRequired()
+        user = caller(request)
+        raise account_services.ReauthenticationRequired(has_password=user.has_usable_password())
     return idempotency.respond(
         request,
         key=idempotency_key,

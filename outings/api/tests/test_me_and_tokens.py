@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from outings.accounts.models import ApiToken
+from outings.accounts.tests.reauth import reauthenticated
 from outings.api.tests.helpers import bearer, error_of
 from outings.catalog.tests.factories import UserFactory
 
@@ -72,6 +73,7 @@ def test_patching_me_refuses_invalid_values_and_changes_nothing(
 def test_creating_a_token_shows_the_secret_once_and_stores_only_its_hash(client, guest):
     session = Client()
     session.force_login(guest)
+    reauthenticated(session)  # the password given, as a session must before creating a token
 
     response = session.post(
         "/api/v1/me/tokens", data={"name": "laptop"}, content_type="application/json"

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from outings.accounts import services as account_services
 from outings.accounts.models import ApiToken, User
+from outings.accounts.tests.reauth import reauthenticated
 from outings.bookings import services as booking_services
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.tests.factories import (
@@ -527,7 +528,7 @@ def client_for(role: str, world: World) -> Client:
     if role == "staff":  # one role through the site's session, the others through tokens
         client = Client()
         client.force_login(user)
-        return client
+        return reauthenticated(client)  # a session creates tokens after giving the password
     secret = account_services.create_api_token(user=user, name="role").secret
     return Client(headers={"Authorization": f"Bearer {secret}"})
 
