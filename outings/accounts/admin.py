@@ -7,7 +7,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
@@ -126,11 +127,32 @@ class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressA
     def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
         return self.search_fields  # allauth's adds the user's names, looked for with icontains
 
-    # Staff's and superusers' addresses are changed by superusers only (`outranks`): an address
-    # of one's own on a superuser's account receives the reset of its password.
+    # Staff's and superusers' addresses are changed, verified and deleted by superusers only
+    # (`outranks`): an address of one's own on a superuser's account receives the reset of its
+    # password; without their verified address, the log-in by email no longer lets them in.
     def has_change_permission(self, request: HttpRequest, obj: EmailAddress | None = None) -> bool:
         owner = obj.user if obj is not None else None
         return not outranks(request, owner) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: EmailAddress | None = None) -> bool:
+        """Also asked by the bulk delete_selected of every address it would delete: one refused
+        refuses the whole action (403)."""
+        owner = obj.user if obj is not None else None
+        return not outranks(request, owner) and super().has_delete_permission(request, obj)
+
+    @admin.action(
+        description=allauth_admin.EmailAddressAdmin.make_verified.short_description,
+        permissions=["change"],
+    )
+    def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+        """allauth's, refused as a whole (403) when one of the addresses is of someone the one
+        asking outranks, as the bulk delete is."""
+        owners = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True)).filter(
+            pk__in=queryset.values("user_id")
+        )
+        if any(outranks(request, owner) for owner in owners):
+            raise PermissionDenied
+        super().make_verified(request, queryset)
 
     def get_form(
         self,
