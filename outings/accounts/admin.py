@@ -89,14 +89,16 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """A user set inactive who hosts: their host profile is suspended in the same
-        transaction (the admin's), so their listings leave the site (services)."""
-        super().save_model(request, obj, form, change)
+        transaction (the admin's), so their listings leave the site (services), before the user
+        is saved: the database suspends the host of any account set inactive (accounts
+        migration 0008), and its audit entry names no one, where the service's names staff."""
         if change and "is_active" in form.changed_data and not obj.is_active:
             staff = request.user
             assert isinstance(staff, User)
             services.suspend_host_of_deactivated_user(
                 staff=staff, user_id=obj.pk, now=timezone.now()
             )
+        super().save_model(request, obj, form, change)
 
 
 admin.site.unregister(Group)

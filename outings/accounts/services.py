@@ -340,6 +340,18 @@ def update_host_profile(
     return host
 
 
+class InactiveAccount(DomainError):
+    """Reinstating the host of an inactive user account: an inactive account's host stays
+    suspended (the database keeps it so, accounts migration 0008); staff activate the account
+    first."""
+
+    code = "inactive_account"
+    status_code = 409
+    message = gettext_noop(
+        "This host's user account is inactive: activate the account first, then reinstate the host."
+    )
+
+
 @transaction.atomic
 def suspend_host(*, staff: User, host_id: int, reason: str, now: datetime) -> HostProfile:
     """Staff: suspend a host. Their listings leave every public view at once
@@ -351,7 +363,7 @@ def suspend_host(*, staff: User, host_id: int, reason: str, now: datetime) -> Ho
 @transaction.atomic
 def reinstate_host(*, staff: User, host_id: int, reason: str = "") -> HostProfile:
     """Staff: lift a suspension; the host's published listings are public again, and the host
-    is told (as of the suspension)."""
+    is told (as of the suspension). The host of an inactive user account: InactiveAccount."""
     return _set_suspension(staff=staff, host_id=host_id, reason=reason, suspended_at=None)
 
 
@@ -371,6 +383,8 @@ def _set_suspension(
     if host is None:
         raise NotFound()
     host.user = User.objects.get(pk=host.user_id)
+    if suspended_at is None and not host.user.is_active:
+        raise InactiveAccount()
     was = "suspended" if host.suspended_at else "active"
     if was == ("suspended" if suspended_at else "active"):
         # Already so (two staff acting at once, or a host selected twice): nothing changes,
@@ -415,12 +429,15 @@ def _record_suspension(
 
 @transaction.atomic
 def suspend_host_of_deactivated_user(*, staff: User, user_id: int, now: datetime) -> None:
-    """Staff set a user account inactive (the admin's user page): its host profile, if any, is
+    """Staff set a user account inactive (the admin's user page; call before the user's row is
+    written, so that this entry, naming staff, is the one recorded): its host profile, if any, is
     suspended as suspend_host does it (audited; its listings leave every public read and take no
     new hold; bookings already made stay), so that deactivation hides a host through the one
     column every public read and hold already checks. The host is not told (the account can no
     longer sign in). One already suspended keeps its suspension and date. Setting the account
-    active again lifts nothing: staff reinstate the host in Host moderation."""
+    active again lifts nothing: staff reinstate the host in Host moderation. Any other write that
+    sets an account inactive suspends its host in the database, audited without an actor
+    (accounts migration 0008)."""
     host = HostProfile.objects.select_for_update().filter(user_id=user_id).first()
     if host is None or host.suspended_at is not None:
         return
