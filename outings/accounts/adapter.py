@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from outings.accounts.mail import enqueue_mail
 from outings.accounts.models import User
@@ -65,6 +68,17 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         context = {"email": email, "current_site": site, **context, **links}
         with translation.override(reader_language(email, context.get("user"))):
             enqueue_mail(self.render_mail(template_prefix, email, context))
+
+    def clean_email(self, email: str) -> str:
+        """Every address a form of allauth's takes (sign-up, adding an address, a reset): at
+        most what the address columns hold (ACCOUNT_EMAIL_MAX_LENGTH, 254). Its forms set no
+        length: a longer one made an account with the address cut short (allauth's user_field
+        truncates), or a 500 when adding it."""
+        email = super().clean_email(email)
+        limit = allauth_settings.EMAIL_MAX_LENGTH
+        if len(email) > limit:
+            raise ValidationError(_("At most %(n)s characters.") % {"n": limit})
+        return email
 
     def add_message(
         self,
