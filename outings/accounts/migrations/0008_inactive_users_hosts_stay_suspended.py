@@ -60,7 +60,10 @@ CREATE TRIGGER host_of_inactive_user_suspended
 BEFORE INSERT OR UPDATE OF user_id, suspended_at ON accounts_hostprofile
 FOR EACH ROW WHEN (NEW.suspended_at IS NULL)
 EXECUTE FUNCTION outings_host_of_inactive_user_suspended();
+"""
 
+# The hosts of accounts made inactive since 0007 without the admin.
+BACKFILL = f"""
 WITH suspended AS (
     UPDATE accounts_hostprofile AS host SET suspended_at = now()
     FROM accounts_user AS account
@@ -84,4 +87,4 @@ class Migration(migrations.Migration):
         ("catalog", "0004_offer"),
     ]
 
-    operations = [migrations.RunSQL(FORWARD, BACKWARD)]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD), migrations.RunSQL(BACKFILL, migrations.RunSQL.noop)]

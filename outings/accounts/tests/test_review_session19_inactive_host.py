@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -108,7 +109,12 @@ def test_the_migration_suspends_hosts_whose_accounts_were_inactive_before():
     migration = importlib.import_module(
         "outings.accounts.migrations.0007_suspend_hosts_of_inactive_users"
     )
-    inactive = HostProfileFactory.create(user__is_active=False)
+    inactive = HostProfileFactory.create()
+    with connection.cursor() as cursor:  # as before 0008, whose trigger suspends it at once
+        cursor.execute("ALTER TABLE accounts_user DISABLE TRIGGER user_deactivated_suspends_host")
+        User.objects.filter(pk=inactive.user_id).update(is_active=False)
+        cursor.execute("ALTER TABLE accounts_user ENABLE TRIGGER user_deactivated_suspends_host")
+    assert HostProfile.objects.get(pk=inactive.pk).suspended_at is None
     active = HostProfileFactory.create()
 
     migration.suspend_hosts_of_inactive_users(apps, None)

@@ -7,9 +7,11 @@ setting is_active false suspends the account's host profile in the same statemen
 (accounts migration 0008); a host profile of an inactive account cannot be unsuspended; and
 reinstating one is refused with a message."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -148,3 +150,21 @@ def test_the_admins_reinstate_action_names_the_host_of_an_inactive_account_and_w
     assert response.status_code == 200
     assert f"{host}: This host&#x27;s user account is inactive" in response.content.decode()
     _assert_hidden(host)
+
+
+def test_the_migration_suspends_the_hosts_of_accounts_made_inactive_without_the_admin(host):
+    migration = importlib.import_module(
+        "outings.accounts.migrations.0008_inactive_users_hosts_stay_suspended"
+    )
+    active = HostProfileFactory.create()
+    with connection.cursor() as cursor:  # as before 0008: nothing suspends it
+        cursor.execute("ALTER TABLE accounts_user DISABLE TRIGGER user_deactivated_suspends_host")
+        User.objects.filter(pk=host.user_id).update(is_active=False)
+        cursor.execute("ALTER TABLE accounts_user ENABLE TRIGGER user_deactivated_suspends_host")
+        assert HostProfile.objects.get(pk=host.pk).suspended_at is None
+
+        cursor.execute(migration.BACKFILL)
+
+    _assert_hidden(host)
+    assert AuditEntry.objects.get(host=host).note == "The user account was deactivated."
+    assert HostProfile.objects.get(pk=active.pk).suspended_at is None
