@@ -121,6 +121,10 @@ class ExploreForm(forms.Form):
                 if lng is None
                 else {"lat": [str(_("Needed with a longitude."))]}
             )
+        if lat is not None and data.get("near"):
+            # A place typed beside the URL's point: neither is dropped without a word (the
+            # page shows the point's fields, to clear).
+            raise InvalidSearch(fields={"near": [str(_("A place or coordinates, not both."))]})
         if lat is not None and lng is not None:
             near = Point(lat, lng)
         elif data.get("near"):

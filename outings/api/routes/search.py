@@ -158,6 +158,9 @@ class AutocompleteParams(Input):
 def to_query(params: SearchParams) -> SearchQuery:
     """The typed search for these parameters; InvalidSearch (400) names a bad one."""
     near, place = None, ""
+    if params.near and (params.lat is not None or params.lng is not None):
+        # Two points asked for: neither is dropped without a word.
+        raise InvalidSearch(fields={"near": [_("A place or coordinates, not both.")]})
     if params.lat is not None or params.lng is not None:
         if params.lat is None or params.lng is None:
             raise InvalidSearch(fields={"lat": [_("lat and lng go together.")]})

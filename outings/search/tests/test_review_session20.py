@@ -1,0 +1,62 @@
+"""Review (session 20) of search and explore: each test of a defect failed on the code it was
+written against, and says what was seen and why it is wrong."""
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from outings.search.services import refresh_lexicon
+from outings.search.tests.test_review_explore import resubmitted
+
+pytestmark = pytest.mark.django_db
+
+BOTH = "A place or coordinates, not both."
+
+
+# --- a place and a point at once -----------------------------------------------------------
+
+
+def test_the_api_refuses_a_place_and_coordinates_together(make_listing: Any) -> None:
+    """`near=Madrid&lat=43.65&lng=-79.38` searched around the coordinates with a 200 and said
+    nothing of the place, which was dropped: the client asked for two points and got one it
+    cannot tell from the answer."""
+    make_listing("Harbour walk")
+    refresh_lexicon()
+
+    answer = Client().get("/api/v1/search", {"near": "Toronto", "lat": "40.4", "lng": "-3.7"})
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["fields"] == {"query.near": [BOTH]}
+    assert Client().get("/api/v1/search", {"near": "Toronto"}).status_code == 200
+    assert Client().get("/api/v1/search", {"lat": "40.4", "lng": "-3.7"}).status_code == 200
+
+
+def test_the_page_names_a_place_typed_beside_the_coordinates_of_its_url(
+    make_listing: Any,
+) -> None:
+    """A page opened from a URL with `lat` and `lng` (a shared or an API-made one) kept them in
+    hidden fields, which the visitor could neither see nor clear: a place typed in "Near" was
+    then dropped, and every search stayed around the URL's point while the box said "Madrid".
+    Now the point is shown as fields to change or clear, and both at once are a mistake named
+    by "Near", as in the API."""
+    make_listing("Harbour walk")
+    refresh_lexicon()
+    client = Client()
+
+    opened = client.get("/explore/", {"lat": "43.65", "lng": "-79.38"})
+    assert opened.status_code == 200
+    html = opened.content.decode()
+    for name in ("lat", "lng"):
+        [field] = re.findall(rf'<input[^>]*name="{name}"[^>]*>', html)
+        assert 'type="hidden"' not in field, field
+        assert 'value="' in field
+    typed = {**resubmitted(html), "near": ["Toronto"]}
+
+    page = client.get("/explore/", typed)
+
+    assert page.status_code == 400
+    assert page.context["problems"] == [f"Near: {BOTH}"]
+    cleared = {name: values for name, values in typed.items() if name not in ("lat", "lng")}
+    assert client.get("/explore/", cleared).status_code == 200
