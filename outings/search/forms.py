@@ -3,7 +3,9 @@
 from typing import Any
 
 from django import forms
+from django.contrib.postgres.validators import ArrayMaxLengthValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.models import CATEGORY_NAMES
@@ -55,6 +57,28 @@ class DecimalNumberField(forms.FloatField):
         return super().to_python(value)
 
 
+class RepeatedTextField(forms.Field):
+    """A parameter the URL may repeat (`city=Toronto&city=Montreal`), read as the API reads it:
+    every value (OR-ed by the search), not the last one alone; empty ones are left out."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, max_length: int, max_values: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.max_values = max_values
+
+    def to_python(self, value: Any) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        return [text.strip() for text in values if isinstance(text, str) and text.strip()]
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        ArrayMaxLengthValidator(self.max_values)(value)
+        for text in value:
+            MaxLengthValidator(self.max_length)(text)
+
+
 class ExploreForm(forms.Form):
     q = forms.CharField(required=False, max_length=MAX_TEXT, label=_("What would you like to do?"))
     # Every field has a label: a mistake on the page is named by it, in the page's language.
@@ -63,8 +87,9 @@ class ExploreForm(forms.Form):
         choices=[(slug, name) for slug, name in CATEGORY_NAMES.items()],
         label=_("Categories"),
     )
-    city = forms.CharField(required=False, max_length=120, label=_("City"))
-    language = forms.CharField(required=False, max_length=8, label=_("Language"))
+    # As many as the API takes (OR-ed); a facet's link replaces them with its one.
+    city = RepeatedTextField(required=False, max_length=120, max_values=20, label=_("City"))
+    language = RepeatedTextField(required=False, max_length=8, max_values=10, label=_("Language"))
     near = forms.CharField(required=False, max_length=100, label=_("Near"))
     lat = DecimalNumberField(required=False, min_value=-90, max_value=90, label=_("Latitude"))
     lng = DecimalNumberField(required=False, min_value=-180, max_value=180, label=_("Longitude"))
@@ -146,8 +171,8 @@ class ExploreForm(forms.Form):
         return SearchQuery(
             text=data.get("q") or "",
             categories=tuple(data.get("category") or ()),
-            cities=(data["city"],) if data.get("city") else (),
-            languages=(data["language"],) if data.get("language") else (),
+            cities=tuple(data.get("city") or ()),
+            languages=tuple(data.get("language") or ()),
             near=near,
             place=place,
             radius_km=data.get("radius_km"),  # without a place: a mistake to name

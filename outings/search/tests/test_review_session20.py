@@ -60,3 +60,34 @@ def test_the_page_names_a_place_typed_beside_the_coordinates_of_its_url(
     assert page.context["problems"] == [f"Near: {BOTH}"]
     cleared = {name: values for name, values in typed.items() if name not in ("lat", "lng")}
     assert client.get("/explore/", cleared).status_code == 200
+
+
+# --- several cities or languages in the URL --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "found"),
+    [
+        ({"city": ["Toronto", "Montreal"]}, {"Toronto walk", "Montreal walk"}),
+        ({"language": ["fr", "de"]}, {"Montreal walk", "Berlin walk"}),
+    ],
+)
+def test_the_page_searches_every_city_and_language_of_its_url(
+    make_listing: Any, params: dict[str, list[str]], found: set[str]
+) -> None:
+    """The API takes `city` and `language` several times (OR-ed), and the page read the same
+    URL with its last value only: `city=Toronto&city=Montreal` showed Montreal alone, and the
+    next search (the form as rendered) dropped Toronto from the URL for good."""
+    make_listing("Toronto walk", city="Toronto", languages=["en"])
+    make_listing("Montreal walk", city="Montreal", languages=["fr"])
+    make_listing("Berlin walk", city="Berlin", languages=["de"])
+    client = Client()
+
+    page = client.get("/explore/", params)
+    api = client.get("/api/v1/search", params)
+
+    assert page.status_code == 200
+    assert {hit.title for hit in page.context["page"].hits} == found
+    assert {hit["title"] for hit in api.json()["results"]} == found
+    [(name, values)] = params.items()
+    assert sorted(resubmitted(page.content.decode())[name]) == sorted(values)
