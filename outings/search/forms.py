@@ -90,6 +90,13 @@ class ExploreForm(forms.Form):
     # As many as the API takes (OR-ed); a facet's link replaces them with its one.
     city = RepeatedTextField(required=False, max_length=120, max_values=20, label=_("City"))
     language = RepeatedTextField(required=False, max_length=8, max_values=10, label=_("Language"))
+    # The API's filter too: shown as a field when the URL has it (an API-made or shared URL).
+    country = forms.RegexField(
+        required=False,
+        regex=r"^[A-Za-z]{2}$",
+        label=_("Country"),
+        error_messages={"invalid": _("Use an ISO 3166-1 country code, such as DE or GB.")},
+    )
     near = forms.CharField(required=False, max_length=100, label=_("Near"))
     lat = DecimalNumberField(required=False, min_value=-90, max_value=90, label=_("Latitude"))
     lng = DecimalNumberField(required=False, min_value=-180, max_value=180, label=_("Longitude"))
@@ -172,6 +179,7 @@ class ExploreForm(forms.Form):
             text=data.get("q") or "",
             categories=tuple(data.get("category") or ()),
             cities=tuple(data.get("city") or ()),
+            country=data.get("country") or "",
             languages=tuple(data.get("language") or ()),
             near=near,
             place=place,

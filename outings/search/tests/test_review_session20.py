@@ -91,3 +91,33 @@ def test_the_page_searches_every_city_and_language_of_its_url(
     assert {hit["title"] for hit in api.json()["results"]} == found
     [(name, values)] = params.items()
     assert sorted(resubmitted(page.content.decode())[name]) == sorted(values)
+
+
+# --- the country of an API-made URL ----------------------------------------------------------
+
+
+def test_the_page_searches_the_country_of_its_url(make_listing: Any) -> None:
+    """`country` is one of the API's filters, and the page, which reads the API's parameter
+    names, ignored it: `/explore/?country=DE` (a URL made from an API search) listed every
+    country's listings, and the next search dropped it from the URL."""
+    make_listing("Toronto walk", city="Toronto", country_code="CA")
+    make_listing("Berlin walk", city="Berlin", country_code="DE")
+    client = Client()
+
+    page = client.get("/explore/", {"country": "de"})
+
+    assert page.status_code == 200
+    assert [hit.title for hit in page.context["page"].hits] == ["Berlin walk"]
+    assert resubmitted(page.content.decode())["country"] == ["de"]
+    assert [hit["title"] for hit in client.get("/api/v1/search?country=de").json()["results"]] == [
+        "Berlin walk"
+    ]
+
+
+def test_the_page_names_a_country_that_is_no_country_code(rates: None) -> None:
+    page = Client().get("/explore/", {"country": "Germany"})
+
+    assert page.status_code == 400
+    assert page.context["problems"] == [
+        "Country: Use an ISO 3166-1 country code, such as DE or GB."
+    ]
