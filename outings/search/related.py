@@ -79,14 +79,14 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             SELECT n.id FROM me CROSS JOIN LATERAL (
                 SELECT l.id FROM catalog_listing l
                 WHERE l.category_id = me.category_id AND l.id <> me.id
-                  AND l.status = 'published' AND l.latitude IS NOT NULL
+                  AND l.status = 'published' AND l.place IS NOT NULL
                 ORDER BY {S.PLACE} <-> me.place
                 LIMIT 50
             ) n
-            WHERE me.latitude IS NOT NULL
+            WHERE me.place IS NOT NULL
         )
         SELECT l.id, l.title, c.slug, l.city, l.content_language,
-               CASE WHEN me.latitude IS NULL OR l.latitude IS NULL THEN NULL
+               CASE WHEN me.place IS NULL OR l.place IS NULL THEN NULL
                     ELSE {S.great_circle_m(S.PLACE, "me.place")}
                          / 1000.0 END AS km
         {S.FROM_LISTINGS}

@@ -97,7 +97,10 @@ def common(query: SearchQuery, now: datetime) -> S.Conditions:
         where.add("l.duration_minutes <= %(duration_max)s", duration_max=query.duration_max)
     if query.near is not None:
         where.params.update(lat=query.near.latitude, lng=query.near.longitude)
-        where.add("l.latitude IS NOT NULL")
+        # A listing with a point (both coordinates: nothing keeps them together, and without
+        # its longitude `place` is NULL, which least() in the distance read as half the earth
+        # away). One test a row either way, of a column the distance reads anyway.
+        where.add(f"{S.PLACE} IS NOT NULL")
         if query.radius_km is not None:
             where.add(
                 f"earth_box({S.POINT}, %(radius_m)s) @> {S.PLACE}"

@@ -121,3 +121,38 @@ def test_the_page_names_a_country_that_is_no_country_code(rates: None) -> None:
     assert page.context["problems"] == [
         "Country: Use an ISO 3166-1 country code, such as DE or GB."
     ]
+
+
+# --- a listing with half a point -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", ["relevance", "distance"])
+def test_a_listing_with_half_a_point_is_no_hit_near_a_place(make_listing: Any, sort: str) -> None:
+    """Nothing in the database keeps a listing's latitude and longitude together (the admin
+    can clear one), and a search near a point kept every listing with a latitude. One without
+    a longitude has no place (`catalog_listing.place` is NULL), and `least(1.0, NULL)` made
+    its distance half the earth's circumference: it was a hit "20037.6 km away", counted by the
+    facets, and by distance its NULL key came last on a page that reached it and was skipped
+    by the cursor of a page that did not (the count said 3, the pages showed 2). A listing
+    with no point is no hit near a place, as one without a latitude always was."""
+    make_listing("Harbour walk near", latitude=43.65, longitude=-79.38)
+    make_listing("Harbour walk nowhere", latitude=43.7, longitude=None)
+    make_listing("Harbour walk far", latitude=43.66, longitude=-79.39)
+    params = {"q": "harbour walk", "lat": "43.65", "lng": "-79.38", "sort": sort}
+    client = Client()
+
+    whole = client.get("/api/v1/search", params).json()
+    titles, cursor = [], None
+    for _ in range(4):
+        turn: dict[str, str] = {"cursor": cursor} if cursor else {}
+        answer = client.get("/api/v1/search", {**params, "limit": "1", **turn}).json()
+        titles += [hit["title"] for hit in answer["results"]]
+        cursor = answer["next"]
+        if cursor is None:
+            break
+
+    expected = ["Harbour walk near", "Harbour walk far"]
+    assert [hit["title"] for hit in whole["results"]] == expected
+    assert [hit["distance_km"] for hit in whole["results"]] == [0.0, 1.374]
+    assert sum(value["count"] for value in whole["facets"]["category"]) == 2
+    assert titles == expected
