@@ -58,6 +58,12 @@ LanguageCode = enum.StrEnum(  # type: ignore[misc]
 )
 
 
+# A place's or a city's name: its bound checked before Text's own validator, after which
+# pydantic no longer knows a string and names its length in "items".
+PlaceName = Annotated[str, Field(max_length=100), *Text.__metadata__]
+CityName = Annotated[str, Field(max_length=120), *Text.__metadata__]
+
+
 class SearchParams(Input):
     q: Text = Field("", max_length=MAX_TEXT, description='Web-search syntax: "phrase", -word, or.')
     category: list[CategorySlug] = Field(
@@ -71,7 +77,7 @@ class SearchParams(Input):
     language: list[LanguageCode] = Field(
         [], max_length=10, description="Languages the experience is offered in (ISO 639-1)."
     )
-    city: list[Annotated[Text, Field(max_length=120)]] = Field([], max_length=20)
+    city: list[CityName] = Field([], max_length=20)
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
     date_from: str | None = Field(
         None, pattern=ISO_DATE, description="First day, YYYY-MM-DD (viewer's time zone)."
@@ -81,7 +87,7 @@ class SearchParams(Input):
     tz: TimeZone = Field(TimeZone("UTC"), description="The viewer's IANA zone.")
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
-    near: Text | None = Field(None, max_length=100, description="A place name, instead of lat/lng.")
+    near: PlaceName | None = Field(None, description="A place name, instead of lat/lng.")
     radius_km: float | None = Field(None, gt=MIN_RADIUS_KM, le=MAX_RADIUS_KM)
     bbox: str | None = Field(
         None,

@@ -156,3 +156,29 @@ def test_a_listing_with_half_a_point_is_no_hit_near_a_place(make_listing: Any, s
     assert [hit["distance_km"] for hit in whole["results"]] == [0.0, 1.374]
     assert sum(value["count"] for value in whole["facets"]["category"]) == 2
     assert titles == expected
+
+
+# --- how a too long name is named ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"near": "x" * 101}, "query.near", "String should have at most 100 characters"),
+        ({"city": "x" * 121}, "query.city", "String should have at most 120 characters"),
+        ({"near": "Tor\x00onto"}, "query.near", "Value error, must not contain NUL characters"),
+    ],
+)
+def test_the_api_names_a_too_long_place_or_city_by_its_characters(
+    rates: None, params: dict[str, str], field: str, message: str
+) -> None:
+    """A place name or a city over its bound was refused with "Value should have at most 100
+    items after validation, not 101": pydantic checked the length after the text's own
+    validator, where it no longer knows a string, and counted "items" (`q`, whose bound comes
+    first, said "characters")."""
+    answer = Client().get("/api/v1/search", params)
+
+    assert answer.status_code == 400
+    [(name, [text])] = answer.json()["error"]["fields"].items()
+    assert name == field
+    assert text.startswith(message), text
