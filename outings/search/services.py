@@ -62,7 +62,11 @@ def refresh_lexicon() -> int:
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude)
             FROM catalog_listing l
             JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
-            WHERE l.status = 'published' AND l.city <> '' GROUP BY l.city
+            WHERE l.status = 'published' AND l.city <> ''
+              -- A place is a point to search near (near=): made from the listings with one,
+              -- and not offered without one (its link would answer "We do not know that place").
+              AND l.place IS NOT NULL
+            GROUP BY l.city
         """)
         for slug, name in CATEGORY_NAMES.items():
             with translation.override("de"):

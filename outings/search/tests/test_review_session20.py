@@ -182,3 +182,28 @@ def test_the_api_names_a_too_long_place_or_city_by_its_characters(
     [(name, [text])] = answer.json()["error"]["fields"].items()
     assert name == field
     assert text.startswith(message), text
+
+
+# --- a place that autocomplete offers and the search does not know ------------------------------
+
+
+def test_autocomplete_offers_only_places_a_search_can_be_near(make_listing: Any) -> None:
+    """A city whose listings have no point (imported places may come without coordinates)
+    was offered as a place as you type, and its link (`?near=Ruralton`) answered "We do not
+    know that place." (400): the place had no point to search near. A listing with half a point
+    also moved the median of its city's. Now a place is made from the listings with a point."""
+    make_listing("Barn dance", city="Ruralton", latitude=None, longitude=None)
+    make_listing("Harbour walk", city="Toronto", latitude=43.65, longitude=-79.38)
+    make_listing("Ferry ride", city="Toronto", latitude=10.0, longitude=None)
+    make_listing("Island picnic", city="Toronto", latitude=43.63, longitude=-79.36)
+    refresh_lexicon()
+    client = Client()
+
+    offered = client.get("/api/v1/autocomplete", {"q": "Ruralt"}).json()
+    toronto = client.get("/api/v1/search", {"near": "Toronto", "q": "harbour"}).json()
+
+    assert [c for c in offered if c["kind"] == "place"] == []
+    assert client.get("/explore/", {"near": "Ruralton"}).status_code == 400
+    # From the median of the two points (43.64, -79.37), not from a latitude of 43.63, the
+    # median of 43.65, 10.0 and 43.63 (2.365 km).
+    assert toronto["results"][0]["distance_km"] == 1.374
