@@ -149,6 +149,11 @@ def _pages(site: Site) -> dict[str, list[Visit]]:
             Visit("explore, a mistake", "/explore/?q=tour&guests=99&sort=distance", german=True),
             Visit("explore, facets chosen", "/explore/?q=tour&city=Toronto&language=de"),
             Visit("explore, did you mean", "/explore/?q=kayek"),
+            Visit(
+                "explore, a point, a country and two cities from the URL",
+                "/explore/?q=tour&lat=43.65&lng=-79.38&country=CA&city=Toronto&city=Montreal",
+                german=True,
+            ),
             Visit("all things to do", "/things-to-do/"),
             Visit("a listing", listing, german=True),
             Visit("log in", "/accounts/login/"),
