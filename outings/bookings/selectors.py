@@ -99,9 +99,30 @@ def slot_of_host(*, host: HostProfile, slot_id: int) -> Slot:
     return slot
 
 
-def active_bookings_on(*, slot: Slot) -> QuerySet[Booking]:
-    """The bookings that hold seats on a slot, with their guests (a roster, page by page)."""
-    return Booking.objects.filter(slot=slot, status__in=Booking.ACTIVE).select_related("guest")
+def holding_seats(now: datetime) -> Q:
+    """Bookings that hold seats at `now`: confirmed ones, and holds and requests whose time has
+    not run out (one that ran out is expired or declined from then on, swept or not:
+    Booking.status_at)."""
+    return Q(status=Booking.Status.CONFIRMED) | Q(status__in=Booking.PENDING, expires_at__gt=now)
+
+
+def shown_as(status: str, *, now: datetime) -> Q:
+    """Bookings whose status at `now` (Booking.status_at, what pages and the API show) is
+    `status`: a filter by status matches what the reader is then shown."""
+    lapsed = Q(expires_at__lte=now)
+    if status in Booking.PENDING:
+        return Q(status=status) & ~lapsed
+    if status == Booking.Status.EXPIRED:
+        return Q(status=status) | (Q(status=Booking.Status.HELD) & lapsed)
+    if status == Booking.Status.DECLINED:
+        return Q(status=status) | (Q(status=Booking.Status.REQUESTED) & lapsed)
+    return Q(status=status)
+
+
+def active_bookings_on(*, slot: Slot, now: datetime) -> QuerySet[Booking]:
+    """The bookings that hold seats on a slot at `now` (holding_seats), with their guests (a
+    roster, page by page)."""
+    return Booking.objects.filter(holding_seats(now), slot=slot).select_related("guest")
 
 
 # A cancelled date's booking as its roster orders them: (when it ended, id).
@@ -115,8 +136,11 @@ class Roster:
     next_after: RosterKey | None = None  # the key the next page continues after
 
 
-def roster(*, host: HostProfile, slot_id: int, size: int, after: RosterKey | None = None) -> Roster:
-    """A host's date and the bookings that hold seats on it, oldest first: all of them (no more
+def roster(
+    *, host: HostProfile, slot_id: int, size: int, now: datetime, after: RosterKey | None = None
+) -> Roster:
+    """A host's date and the bookings that hold seats on it at `now` (a hold or request whose
+    time ran out is over, swept or not), oldest first: all of them (no more
     than its capacity, at most MAX_CAPACITY). A cancelled date holds none: its roster is its
     cancelled bookings (whose guests were told, and what each is due), not an empty list that
     would say nobody booked it; those are as many as guests ever booked and cancelled, so they
@@ -124,7 +148,9 @@ def roster(*, host: HostProfile, slot_id: int, size: int, after: RosterKey | Non
     cancellation ended (booked first, first), then the ones cancelled before it."""
     slot = slot_of_host(host=host, slot_id=slot_id)
     if slot.status != Slot.Status.CANCELLED:
-        return Roster(slot=slot, bookings=list(active_bookings_on(slot=slot).order_by("id")))
+        return Roster(
+            slot=slot, bookings=list(active_bookings_on(slot=slot, now=now).order_by("id"))
+        )
     bookings = Booking.objects.filter(slot=slot, status=Booking.Status.CANCELLED).annotate(
         ended=Coalesce("ended_at", "created_at")  # ended_at: set by every cancellation since
     )
@@ -145,7 +171,7 @@ def latest_for_host(*, host: HostProfile, now: datetime, limit: int = 15) -> lis
     return list(
         bookings_of_host(host=host)
         .filter(
-            status__in=[Booking.Status.REQUESTED, Booking.Status.CONFIRMED],
+            shown_as(Booking.Status.REQUESTED, now=now) | Q(status=Booking.Status.CONFIRMED),
             slot__starts_at__gt=now,
         )
         .order_by("-id")[:limit]

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -88,7 +89,9 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
     except BadCursor:
         first_page = reverse("hosting:roster", kwargs={"slot_id": slot_id})
         return render(request, "hosting/bad_cursor.html", {"first_page": first_page}, status=400)
-    page = selectors.roster(host=host, slot_id=slot_id, size=int(settings.PAGE_SIZE), after=after)
+    page = selectors.roster(
+        host=host, slot_id=slot_id, size=int(settings.PAGE_SIZE), now=timezone.now(), after=after
+    )
     slot, bookings = page.slot, page.bookings
     next_after = page.next_after
     context: dict[str, Any] = {
@@ -155,12 +158,15 @@ def _roster_rows(
         yield row
 
 
-def _all_of_roster(host: HostProfile, roster: selectors.Roster) -> Iterator[Booking]:
-    """Every booking of the roster whose first page is `roster`, read CSV_CHUNK at a time."""
+def _all_of_roster(
+    host: HostProfile, roster: selectors.Roster, *, now: datetime
+) -> Iterator[Booking]:
+    """Every booking of the roster whose first page is `roster` (read at `now`), read CSV_CHUNK
+    at a time."""
     yield from roster.bookings
     while roster.next_after is not None:
         roster = selectors.roster(
-            host=host, slot_id=roster.slot.pk, size=CSV_CHUNK, after=roster.next_after
+            host=host, slot_id=roster.slot.pk, size=CSV_CHUNK, now=now, after=roster.next_after
         )
         yield from roster.bookings
 
@@ -172,7 +178,8 @@ def roster_csv(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRes
     every cell neutralised against formula injection. Every booking of the date, however many
     cancelled ones it gathered: streamed, CSV_CHUNK bookings read and written at a time, never
     all of them in memory."""
-    first = selectors.roster(host=host, slot_id=slot_id, size=CSV_CHUNK)  # a 404 answers now
+    now = timezone.now()
+    first = selectors.roster(host=host, slot_id=slot_id, size=CSV_CHUNK, now=now)  # a 404 now
     slot = first.slot
     zone = slot.listing.time_zone
     cancelled = slot.status == Slot.Status.CANCELLED
@@ -184,7 +191,7 @@ def roster_csv(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRes
             out = io.StringIO()
             writer = csv.writer(out)
             yield "\ufeff"
-            rows = _roster_rows(_all_of_roster(host, first), zone, cancelled=cancelled)
+            rows = _roster_rows(_all_of_roster(host, first, now=now), zone, cancelled=cancelled)
             for row in rows:
                 writer.writerow([spreadsheet_safe(cell) for cell in row])
                 yield out.getvalue()

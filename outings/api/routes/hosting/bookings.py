@@ -90,7 +90,8 @@ def list_host_bookings(
     if filters.slot_id is not None:
         bookings = bookings.filter(slot_id=filters.slot_id)
     if filters.status is not None:
-        bookings = bookings.filter(status=filters.status)
+        # As each booking's status reads (a request whose time ran out is declined, swept or not).
+        bookings = bookings.filter(selectors.shown_as(filters.status, now=timezone.now()))
     set_no_store(response)
     return paginate(
         bookings,
@@ -178,7 +179,7 @@ def get_roster(
     and email address."""
     slot = selectors.slot_of_host(host=host(request), slot_id=slot_id)
     result = paginate(
-        selectors.active_bookings_on(slot=slot),
+        selectors.active_bookings_on(slot=slot, now=timezone.now()),
         ordering=("id",),
         cursor=page.cursor,
         limit=page.limit,

@@ -1,0 +1,131 @@
+"""Session 20's review of bookings, with fresh eyes: each test names what should be true and what
+was true instead."""
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from outings.accounts import services as account_services
+from outings.accounts.models import HostProfile, User
+from outings.bookings import selectors, services
+from outings.bookings.models import Booking
+from outings.catalog.models import Listing
+from outings.catalog.tests.factories import UserFactory
+from outings.scheduling.models import Slot
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges")]
+
+
+def _api_of(user: User) -> Client:
+    secret = account_services.create_api_token(user=user, name="tests").secret
+    return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def _lapsed_request(slot: Slot) -> Booking:
+    """A request made two days ago on a listing by request, whose day to answer has passed and
+    that no sweep has recorded yet (the worker is behind)."""
+    Listing.objects.filter(pk=slot.listing_id).update(instant_booking=False)
+    asked = timezone.now() - timedelta(days=2)
+    booking = services.hold_seats(
+        guest=UserFactory.create(first_name="Late", last_name="Request"),
+        slot_id=slot.pk,
+        seats=3,
+        now=asked,
+    )
+    assert booking.status == Booking.Status.REQUESTED
+    assert booking.expires_at is not None
+    assert booking.expires_at <= timezone.now()
+    return booking
+
+
+def _confirmed(slot: Slot, seats: int = 2) -> Booking:
+    guest = UserFactory.create(first_name="Ada", last_name="Byron")
+    now = timezone.now()
+    Listing.objects.filter(pk=slot.listing_id).update(instant_booking=True)
+    booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=seats, now=now)
+    return services.confirm_booking(guest=guest, reference=booking.reference, now=now)
+
+
+# --- A lapsed request on the host's reads ---------------------------------------------------
+
+
+def test_the_roster_page_shows_no_lapsed_request_as_awaiting_the_host(
+    client: Client, host: HostProfile, slot: Slot
+) -> None:
+    """Every read counts a hold or request whose time ran out as free (DESIGN.md, invariant 2),
+    and the host's booking page already reads it as declined. The roster listed it as
+    "Awaiting the host", with "Accept or decline" (whose accept can only fail), and counted its
+    seats as held or requested."""
+    lapsed = _lapsed_request(slot)
+    _confirmed(slot)
+    client.force_login(host.user)
+
+    page = client.get(f"/host/slots/{slot.pk}/roster/").content.decode()
+
+    assert "2 confirmed, 0 held or requested, 10 places." in page
+    assert lapsed.reference not in page
+    assert "Accept or decline" not in page
+
+
+def test_the_roster_csv_lists_no_lapsed_request(
+    client: Client, host: HostProfile, slot: Slot
+) -> None:
+    """The CSV is the roster: who comes. It listed the lapsed request as awaiting the host."""
+    lapsed = _lapsed_request(slot)
+    kept = _confirmed(slot)
+    client.force_login(host.user)
+
+    response = client.get(f"/host/slots/{slot.pk}/roster.csv")
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+
+    assert [row[0] for row in rows[1:]] == [kept.reference]
+    assert lapsed.reference not in str(rows)
+
+
+def test_the_roster_api_lists_no_lapsed_request(host: HostProfile, slot: Slot) -> None:
+    """GET /host/slots/{id}/roster: "the bookings holding seats". It listed the lapsed request
+    as `requested`, with an expires_at in the past."""
+    _lapsed_request(slot)
+    kept = _confirmed(slot)
+
+    body: Any = _api_of(host.user).get(f"/api/v1/host/slots/{slot.pk}/roster").json()
+
+    assert [(item["reference"], item["status"]) for item in body["items"]] == [
+        (kept.reference, "confirmed")
+    ]
+
+
+def test_the_host_bookings_api_filters_by_the_status_it_shows(
+    host: HostProfile, slot: Slot
+) -> None:
+    """GET /host/bookings?status=requested ("waiting for your answer") returned the lapsed
+    request, which the same response showed as `declined`; ?status=declined missed it."""
+    lapsed = _lapsed_request(slot)
+    api = _api_of(host.user)
+
+    requested: Any = api.get("/api/v1/host/bookings?status=requested").json()
+    declined: Any = api.get("/api/v1/host/bookings?status=declined").json()
+
+    assert requested["items"] == []
+    assert [(item["reference"], item["status"]) for item in declined["items"]] == [
+        (lapsed.reference, "declined")
+    ]
+
+
+def test_the_dashboard_shows_no_lapsed_request(
+    client: Client, host: HostProfile, slot: Slot
+) -> None:
+    """The host's dashboard lists the latest confirmed bookings and open requests: a request
+    whose time ran out is not open."""
+    lapsed = _lapsed_request(slot)
+    kept = _confirmed(slot)
+
+    latest = selectors.latest_for_host(host=host, now=timezone.now())
+
+    assert [booking.reference for booking in latest] == [kept.reference]
+    assert lapsed.reference not in [booking.reference for booking in latest]
