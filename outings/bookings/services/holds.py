@@ -421,22 +421,31 @@ def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booki
     """The host accepts a booking request on one of their listings, before it lapses."""
     ensure_active(host)
     booking = _hosts_request(host=host, reference=reference)
-    # A request lapses at its date's start at the latest, as a hold does; the start first,
-    # read under a key share of the date's row (staff may be moving it, and bring the deadline
-    # to it: followups.bring_deadlines_to_start), so that the host reads why it lapsed, as a
-    # guest confirming a hold on a date that has started does.
+    _check_in_time(booking, now=now)
+    return _confirm(booking, actor=host.user, now=now)
+
+
+def _check_in_time(booking: Booking, *, now: datetime) -> None:
+    """HoldExpired unless the host answers the locked request in time. A request lapses at its
+    date's start at the latest, as a hold does; the start first, read under a key share of the
+    date's row (staff may be moving it, and bring the deadline to it:
+    followups.bring_deadlines_to_start), so that the host reads why it lapsed, as a guest
+    confirming a hold on a date that has started does."""
     if start_locked(slot_id=booking.slot_id) <= now:
         raise HoldExpired(_("This date has started; the request lapsed."))
     if booking.expires_at is not None and booking.expires_at <= now:
         raise HoldExpired(_("The request lapsed; the guest may ask again."))
-    return _confirm(booking, actor=host.user, now=now)
 
 
 @transaction.atomic
 def decline_request(*, host: HostProfile, reference: str, reason: str, now: datetime) -> Booking:
-    """The host declines a booking request; its seats are freed at once."""
+    """The host declines a booking request before it lapses; its seats are freed at once. One
+    that lapsed is refused as a late accept is (HoldExpired): Outings declines it (the sweep;
+    every read shows it declined from its deadline on), and the guest is not told that the host
+    declined it, with a reason, after the host let it lapse."""
     ensure_active(host)
     booking = _hosts_request(host=host, reference=reference)
+    _check_in_time(booking, now=now)
     end_booking(
         booking,
         status=Status.DECLINED,

@@ -13,9 +13,11 @@ from django.utils import timezone
 from outings.accounts import services as account_services
 from outings.accounts.models import HostProfile, User
 from outings.bookings import selectors, services
+from outings.bookings.errors import HoldExpired
 from outings.bookings.models import Booking
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import UserFactory
+from outings.notifications.models import Notification
 from outings.scheduling.models import Slot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("nudges")]
@@ -129,3 +131,33 @@ def test_the_dashboard_shows_no_lapsed_request(
 
     assert [booking.reference for booking in latest] == [kept.reference]
     assert lapsed.reference not in [booking.reference for booking in latest]
+
+
+# --- Declining a request that lapsed ----------------------------------------------------------
+
+
+def test_a_host_cannot_decline_a_request_that_lapsed(host: HostProfile, slot: Slot) -> None:
+    """A request the host left unanswered past its deadline is declined by Outings (the sweep,
+    and every read from that moment: the host's own booking page shows it declined). Accepting
+    it is refused as lapsed; declining it was done, as if the host had answered in time: the
+    guest was told the host declined it, with the host's reason, and the history named the host
+    as having done it."""
+    lapsed = _lapsed_request(slot)
+
+    response = _api_of(host.user).post(
+        f"/api/v1/host/bookings/{lapsed.reference}/decline",
+        {"reason": "Too late anyway."},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "hold_expired"
+    lapsed.refresh_from_db()
+    assert lapsed.status == Booking.Status.REQUESTED  # left for the sweep, which declines it
+    assert lapsed.cancel_reason == ""
+    assert not Notification.objects.filter(kind=Notification.Kind.BOOKING_DECLINED).exists()
+    assert list(lapsed.events.values_list("action", flat=True)) == ["requested"]
+    with pytest.raises(HoldExpired):
+        services.decline_request(
+            host=host, reference=lapsed.reference, reason="", now=timezone.now()
+        )

@@ -136,7 +136,7 @@ def decline_booking_request(
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Decline a booking request; its seats are freed at once. 409 `invalid_state` when it is
-    not waiting for an answer."""
+    not waiting for an answer, `hold_expired` when it lapsed (Outings declined it)."""
     owner = host(request)
     return respond(
         request,
