@@ -226,6 +226,11 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     if booking.status in (Status.HELD, Status.EXPIRED) and booking.slot.starts_at <= now:
         # A hold lapses when its date starts at the latest, swept or not.
         raise HoldExpired(_("This date has started; the hold lapsed."))
+    if booking.status_at(now) == Status.EXPIRED and not booking.listing.is_public:
+        # Confirming a lapsed hold books anew (its seats taken again), as a hold would: none
+        # while the listing is paused or its host suspended (bookable_slot). A hold still
+        # running is a booking already made, and stands.
+        raise HoldExpired(_("This listing is not taking bookings now; the hold lapsed."))
     if booking.status == Status.EXPIRED:
         if take_seats(slot_id=booking.slot_id, seats=booking.seats, now=now) is None:
             raise HoldExpired(_not_taken_again(slot_id=booking.slot_id, now=now))

@@ -161,3 +161,48 @@ def test_a_host_cannot_decline_a_request_that_lapsed(host: HostProfile, slot: Sl
         services.decline_request(
             host=host, reference=lapsed.reference, reason="", now=timezone.now()
         )
+
+
+# --- A lapsed hold confirmed once its listing is off sale --------------------------------------
+
+
+@pytest.mark.parametrize("swept", [True, False])
+@pytest.mark.parametrize("off_sale", ["paused", "host suspended"])
+def test_a_lapsed_hold_is_not_confirmed_once_its_listing_is_off_sale(
+    guest: User, slot: Slot, swept: bool, off_sale: str
+) -> None:
+    """A lapsed hold confirmed after all takes its seats again, as a new hold would: a new
+    booking, which a paused listing, or one whose host was suspended, takes none of (a hold is
+    refused, nothing is offered to its waiting list). The confirm re-took the seats and
+    confirmed the booking on a listing off sale."""
+    held_at = timezone.now() - timedelta(hours=1)
+    hold = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=held_at)
+    if swept:
+        assert services.expire_booking(booking_id=hold.pk, now=timezone.now())
+    if off_sale == "paused":
+        Listing.objects.filter(pk=slot.listing_id).update(status=Listing.Status.PAUSED)
+    else:
+        HostProfile.objects.filter(pk=slot.listing.host_id).update(suspended_at=timezone.now())
+    slot.refresh_from_db()
+    seats_taken = slot.seats_taken
+
+    with pytest.raises(HoldExpired):
+        services.confirm_booking(guest=guest, reference=hold.reference, now=timezone.now())
+
+    hold.refresh_from_db()
+    assert hold.status == (Booking.Status.EXPIRED if swept else Booking.Status.HELD)
+    assert hold.confirmed_at is None
+    slot.refresh_from_db()
+    assert slot.seats_taken == seats_taken
+
+
+def test_a_live_hold_is_still_confirmed_once_its_listing_is_paused(guest: User, slot: Slot) -> None:
+    """Bookings already made stand (docs/hosting.md): a hold still running when its listing is
+    paused is confirmed, as before."""
+    now = timezone.now()
+    hold = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=now)
+    Listing.objects.filter(pk=slot.listing_id).update(status=Listing.Status.PAUSED)
+
+    booking = services.confirm_booking(guest=guest, reference=hold.reference, now=now)
+
+    assert booking.status == Booking.Status.CONFIRMED
