@@ -60,7 +60,7 @@ def test_the_roster_page_shows_no_lapsed_request_as_awaiting_the_host(
     client: Client, host: HostProfile, slot: Slot
 ) -> None:
     """Every read counts a hold or request whose time ran out as free (DESIGN.md, invariant 2),
-    and the host's booking page already reads it as declined. The roster listed it as
+    and the host's API reads it as declined. The roster listed it as
     "Awaiting the host", with "Accept or decline" (whose accept can only fail), and counted its
     seats as held or requested."""
     lapsed = _lapsed_request(slot)
@@ -133,12 +133,29 @@ def test_the_dashboard_shows_no_lapsed_request(
     assert lapsed.reference not in [booking.reference for booking in latest]
 
 
+def test_the_hosts_booking_page_shows_a_lapsed_request_as_declined(
+    client: Client, host: HostProfile, slot: Slot
+) -> None:
+    """The host's page of one booking showed a lapsed request as "Awaiting the host", with
+    "Answer by" a time gone by, Accept, Decline and Cancel: each can only be refused."""
+    lapsed = _lapsed_request(slot)
+    client.force_login(host.user)
+
+    page = client.get(f"/host/bookings/{lapsed.reference}/").content.decode()
+
+    assert "status-badge--declined" in page
+    assert "Awaiting the host" not in page
+    assert 'id="accept-form"' not in page
+    assert 'id="decline-form"' not in page
+    assert 'id="cancel-form"' not in page
+
+
 # --- Declining a request that lapsed ----------------------------------------------------------
 
 
 def test_a_host_cannot_decline_a_request_that_lapsed(host: HostProfile, slot: Slot) -> None:
     """A request the host left unanswered past its deadline is declined by Outings (the sweep,
-    and every read from that moment: the host's own booking page shows it declined). Accepting
+    and every read from that moment: the host's API shows it declined). Accepting
     it is refused as lapsed; declining it was done, as if the host had answered in time: the
     guest was told the host declined it, with the host's reason, and the history named the host
     as having done it."""

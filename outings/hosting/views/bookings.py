@@ -256,8 +256,13 @@ def decide(request: HttpRequest, host: HostProfile, reference: str) -> HttpRespo
         if form is None:
             accept_error = _("Choose what to do with the booking.")
     booking = selectors.get_booking_for_host(host=host, reference=reference)
+    # A request or hold whose time ran out is over (declined, expired), swept or not: no
+    # answer or cancellation is offered that could only be refused.
+    shown = booking.shown_status
     context = {
         "booking": booking,
+        "status": shown,
+        "active": shown in Booking.ACTIVE,
         "accept_error": accept_error,
         "decline_form": decline_form,
         "cancel_form": cancel_form,
