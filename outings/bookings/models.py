@@ -229,6 +229,13 @@ class WaitlistEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.guest_id} × {self.seats} on {self.slot_id}"
 
+    def status_at(self, now: datetime) -> str:
+        """The status at `now`: nobody waits for a seat on a date that has begun, so a waiting
+        entry is closed from its start on (nothing records that; load it with its slot)."""
+        if self.status == self.Status.WAITING and self.slot.starts_at <= now:
+            return self.Status.CLOSED
+        return self.status
+
 
 class Transfer(models.Model):
     """A guest handing a confirmed booking to someone else, named by email address. The booking

@@ -229,7 +229,7 @@ class WaitlistEntryOut(Schema):
         # before the sweep records both.
         if obj.status == WaitlistEntry.Status.OFFERED and _offer_lapsed(obj):
             return WaitlistEntry.Status.LAPSED
-        return obj.status
+        return obj.status_at(timezone.now())  # closed once its date has begun
 
     @staticmethod
     def resolve_booking(obj: WaitlistEntry) -> str | None:

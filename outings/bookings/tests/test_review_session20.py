@@ -223,3 +223,27 @@ def test_a_live_hold_is_still_confirmed_once_its_listing_is_paused(guest: User, 
     booking = services.confirm_booking(guest=guest, reference=hold.reference, now=now)
 
     assert booking.status == Booking.Status.CONFIRMED
+
+
+# --- A waiting list whose date has begun --------------------------------------------------------
+
+
+def test_a_waiting_list_entry_reads_closed_once_its_date_has_started(
+    guest: User, other_guest: User, slot: Slot
+) -> None:
+    """GET /waitlist: an entry is `closed` once "the slot started or was cancelled"
+    (WaitlistEntry.Status.CLOSED). Nothing closes an entry when its date starts, so it read
+    `waiting` for ever, for a date long gone: nobody waits for a seat on it any more."""
+    now = timezone.now()
+    Slot.objects.filter(pk=slot.pk).update(capacity=2)
+    services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=now)
+    entry = services.join_waitlist(guest=guest, slot_id=slot.pk, seats=1, now=now)
+    api = _api_of(guest)
+    assert api.get("/api/v1/waitlist").json()["items"][0]["status"] == "waiting"
+    Slot.objects.filter(pk=slot.pk).update(
+        starts_at=now - timedelta(hours=2), ends_at=now - timedelta(hours=1)
+    )
+
+    items = api.get("/api/v1/waitlist").json()["items"]
+
+    assert [(item["id"], item["status"]) for item in items] == [(entry.pk, "closed")]
