@@ -216,6 +216,14 @@ def _close_slot(
     hears of it once, unless they cancelled it. Call holding their locks
     (_slot_and_bookings_locked)."""
     known = sum(1 for booking in bookings if booking.status != Status.HELD)
+    # The entries still open before the bookings end: an open offer's entry is closed with the
+    # rest, not marked lapsed by its offer's end (its guest neither let it lapse nor turned it
+    # down). No offer is made or taken meanwhile: the caller holds the date's and offers' locks.
+    open_ids = list(
+        WaitlistEntry.objects.filter(
+            slot=slot, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
+        ).values_list("pk", flat=True)
+    )
     for booking in bookings:
         _cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now, whole_date=True)
     slot.seats_taken -= sum(booking.seats for booking in bookings)  # released in SQL just now
@@ -223,7 +231,12 @@ def _close_slot(
     slot.minimum_checked_at = now
     slot.save(update_fields=["status", "minimum_checked_at"])
     open_entries = WaitlistEntry.objects.filter(
-        slot=slot, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
+        pk__in=open_ids,
+        status__in=[
+            WaitlistEntry.Status.WAITING,
+            WaitlistEntry.Status.OFFERED,
+            WaitlistEntry.Status.LAPSED,  # its offer ended just now, with the date
+        ],
     )
     waiting = list(
         open_entries.filter(status=WaitlistEntry.Status.WAITING)

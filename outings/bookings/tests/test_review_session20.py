@@ -14,7 +14,7 @@ from outings.accounts import services as account_services
 from outings.accounts.models import HostProfile, User
 from outings.bookings import selectors, services
 from outings.bookings.errors import HoldExpired
-from outings.bookings.models import Booking
+from outings.bookings.models import Booking, WaitlistEntry
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import UserFactory
 from outings.notifications.models import Notification
@@ -246,4 +246,28 @@ def test_a_waiting_list_entry_reads_closed_once_its_date_has_started(
 
     items = api.get("/api/v1/waitlist").json()["items"]
 
+    assert [(item["id"], item["status"]) for item in items] == [(entry.pk, "closed")]
+
+
+def test_an_open_offer_on_a_date_its_host_cancels_closes_its_entry(
+    guest: User, other_guest: User, host: HostProfile, slot: Slot
+) -> None:
+    """A date cancelled closes its waiting list (`closed`: "the slot started or was
+    cancelled"). An entry whose offer was open when its date was cancelled read `lapsed` ("the
+    offer expired or was turned down"), though its guest did neither, and GET /waitlist said so."""
+    now = timezone.now()
+    Slot.objects.filter(pk=slot.pk).update(capacity=2)
+    first = services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=now)
+    waiter = UserFactory.create()
+    entry = services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=now)
+    services.cancel_booking(guest=other_guest, reference=first.reference, now=now)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+
+    services.cancel_slot(host=host, slot_id=slot.pk, reason="Storm.", now=now)
+
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.CLOSED
+    assert entry.offer.status == Booking.Status.CANCELLED
+    items = _api_of(waiter).get("/api/v1/waitlist").json()["items"]
     assert [(item["id"], item["status"]) for item in items] == [(entry.pk, "closed")]
