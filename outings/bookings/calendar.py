@@ -57,8 +57,17 @@ def _organizer(booking: Booking) -> vCalAddress:
 
 def method_of(booking: Booking, *, withdrawn: bool = False) -> str:
     """The iTIP method of the booking's event for its reader: CANCEL once it no longer holds
-    for them (the booking ended, or they handed it on), else PUBLISH."""
-    return CANCEL if withdrawn or not booking.is_active else METHOD
+    for them (the booking ended, a hold or request whose time ran out, swept or not, or they
+    handed it on), else PUBLISH."""
+    return CANCEL if withdrawn or booking.shown_status not in Booking.ACTIVE else METHOD
+
+
+def _event_status(booking: Booking, method: str) -> str:
+    """The event's STATUS (RFC 5545 §3.8.1.11): CONFIRMED for a confirmed booking, TENTATIVE
+    for a hold or request still waiting for the guest or the host, CANCELLED once withdrawn."""
+    if method == CANCEL:
+        return "CANCELLED"
+    return "CONFIRMED" if booking.status == Booking.Status.CONFIRMED else "TENTATIVE"
 
 
 def ics(booking: Booking, *, withdrawn: bool = False, attendee: str = "") -> bytes:
@@ -87,7 +96,7 @@ def ics(booking: Booking, *, withdrawn: bool = False, attendee: str = "") -> byt
     event.add("location", _where(booking))
     event.add("organizer", _organizer(booking))
     event.add("sequence", booking.version + 1 if withdrawn else booking.version)
-    event.add("status", "CONFIRMED" if method == METHOD else "CANCELLED")
+    event.add("status", _event_status(booking, method))
     if method == CANCEL:
         event.add("attendee", vCalAddress(f"mailto:{attendee or booking.guest.email}"))
     calendar.add_component(event)

@@ -271,3 +271,29 @@ def test_an_open_offer_on_a_date_its_host_cancels_closes_its_entry(
     assert entry.offer.status == Booking.Status.CANCELLED
     items = _api_of(waiter).get("/api/v1/waitlist").json()["items"]
     assert [(item["id"], item["status"]) for item in items] == [(entry.pk, "closed")]
+
+
+# --- The .ics of a booking that is not confirmed ------------------------------------------------
+
+
+def test_the_ics_of_a_hold_is_tentative_and_of_a_lapsed_hold_cancelled(
+    client: Client, guest: User, slot: Slot
+) -> None:
+    """The booking's .ics (its page's URL; linked once confirmed) said STATUS:CONFIRMED for a
+    hold nobody confirmed, and PUBLISHed a lapsed one, not swept yet, as confirmed too: a
+    calendar it was added to showed a booking the guest does not have."""
+    now = timezone.now()
+    live = services.hold_seats(guest=guest, slot_id=slot.pk, seats=1, now=now)
+    lapsed = services.hold_seats(
+        guest=guest, slot_id=slot.pk, seats=1, now=now - timedelta(hours=1)
+    )
+    client.force_login(guest)
+
+    held = client.get(f"/bookings/{live.reference}/calendar.ics").content.decode()
+    gone = client.get(f"/bookings/{lapsed.reference}/calendar.ics").content.decode()
+
+    assert "STATUS:TENTATIVE" in held
+    assert "METHOD:PUBLISH" in held
+    assert "STATUS:CONFIRMED" not in held
+    assert "METHOD:CANCEL" in gone
+    assert "STATUS:CANCELLED" in gone
