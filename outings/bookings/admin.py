@@ -86,6 +86,11 @@ class WaitlistEntryAdmin(BigTableAdmin[WaitlistEntry]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    # Entries change only through the services, as bookings do: a deleted entry cut its open
+    # offer loose, which a listing by request then confirmed without the host's yes.
+    def has_delete_permission(self, request: HttpRequest, obj: WaitlistEntry | None = None) -> bool:
+        return False
+
     def get_readonly_fields(
         self, request: HttpRequest, obj: WaitlistEntry | None = None
     ) -> list[str]:

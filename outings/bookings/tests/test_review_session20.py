@@ -297,3 +297,32 @@ def test_the_ics_of_a_hold_is_tentative_and_of_a_lapsed_hold_cancelled(
     assert "STATUS:CONFIRMED" not in held
     assert "METHOD:CANCEL" in gone
     assert "STATUS:CANCELLED" in gone
+
+
+# --- A waiting-list entry deleted in the admin --------------------------------------------------
+
+
+def test_staff_cannot_delete_a_waiting_list_entry_in_the_admin(
+    client: Client, guest: User, other_guest: User, slot: Slot
+) -> None:
+    """Waiting-list entries change only through the services, as bookings do (whose admin
+    deletes nothing). Deleting one in the admin cut its open offer loose (waitlist_entry set to
+    null): on a listing that takes requests, the offer was then confirmed at once, without the
+    host's yes, and nobody waiting was told anything."""
+    now = timezone.now()
+    Slot.objects.filter(pk=slot.pk).update(capacity=2)
+    services.hold_seats(guest=other_guest, slot_id=slot.pk, seats=2, now=now)
+    entry = services.join_waitlist(guest=guest, slot_id=slot.pk, seats=1, now=now)
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+
+    page = client.get(f"/admin/bookings/waitlistentry/{entry.pk}/delete/")
+    posted = client.post(f"/admin/bookings/waitlistentry/{entry.pk}/delete/", {"post": "yes"})
+    bulk = client.post(
+        "/admin/bookings/waitlistentry/",
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
+
+    assert page.status_code == 403
+    assert posted.status_code == 403
+    assert bulk.status_code in (200, 302)  # no such action: the list again, nothing deleted
+    assert WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.WAITING).exists()
