@@ -259,6 +259,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 
+# The process counts of `make run` and deploy/Procfile, which Django does not use: read here so
+# that every start (`manage.py prepare` before each Procfile process) refuses one below 1. A
+# gunicorn with WEB_CONCURRENCY=0 accepted every connection and answered none; a negative
+# Celery concurrency failed the worker with a traceback.
+WEB_CONCURRENCY = env.whole("WEB_CONCURRENCY", default=3)
+WORKER_CONCURRENCY = env.whole("WORKER_CONCURRENCY", default=2)
+SLOW_CONCURRENCY = env.whole("SLOW_CONCURRENCY", default=1)
+
 # --- Cache and sessions ----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

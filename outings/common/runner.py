@@ -43,29 +43,52 @@ def _acquire_lock(path: Path) -> IO[str] | None:
     return handle
 
 
-def _whole_number(variable: str, default: int) -> int:
-    """The integer in the environment variable `variable` (`default` when unset); a value that
-    is not one raises PreflightError naming the variable."""
+def _whole_number(variable: str, default: int, *, least: int, most: int | None = None) -> int:
+    """The integer in the environment variable `variable` (`default` when unset) within the
+    bounds; a value that is not one, or is out of them, raises PreflightError naming it."""
     value = os.environ.get(variable)
     if value is None:
         return default
+    return _within(variable, value, least=least, most=most)
+
+
+def _within(name: str, value: str, *, least: int, most: int | None = None) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError as error:
+        raise preflight.PreflightError(f"{name} must be a whole number, not {value!r}") from error
+    if number < least:
         raise preflight.PreflightError(
-            f"{variable} must be a whole number, not {value!r}"
-        ) from error
+            f"{name} must be a whole number of at least {least}, not {number}"
+        )
+    if most is not None and number > most:
+        raise preflight.PreflightError(
+            f"{name} must be a whole number of at most {most}, not {number}"
+        )
+    return number
+
+
+# The front listens on the port and gunicorn on the next one, so both must be ports.
+HIGHEST_PORT = 65534
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line, its defaults from the environment. A port out of 1-65534 (gunicorn
+    serves the next one) or fewer than one web worker (a gunicorn with none accepts every
+    connection and answers none) raises PreflightError naming the variable or option."""
     parser = argparse.ArgumentParser(prog="outings-run", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("OUTINGS_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=_whole_number("OUTINGS_PORT", 8000))
-    parser.add_argument("--web-workers", type=int, default=_whole_number("WEB_CONCURRENCY", 3))
+    parser.add_argument(
+        "--port", default=_whole_number("OUTINGS_PORT", 8000, least=1, most=HIGHEST_PORT)
+    )
+    parser.add_argument("--web-workers", default=_whole_number("WEB_CONCURRENCY", 3, least=1))
     parser.add_argument(
         "--skip-import", action="store_true", help="do not import the bundled catalogue"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.port = _within("--port", str(args.port), least=1, most=HIGHEST_PORT)
+    args.web_workers = _within("--web-workers", str(args.web_workers), least=1)
+    return args
 
 
 # gunicorn's access line with a time, a level and the request's id (its X-Request-ID answer).

@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from outings.common.runner import _acquire_lock
+from outings.common.tests.test_review_session10 import _free_port_pair
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -39,7 +40,8 @@ def test_the_run_lock_is_exclusive_and_released_when_its_holder_dies(tmp_path):
 
 def test_a_malformed_database_url_stops_the_runner_with_one_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "outings.common.runner", "--port", "0"],
+        # A free pair (the front's and gunicorn's): port 0 is refused since session 20.
+        [sys.executable, "-m", "outings.common.runner", "--port", str(_free_port_pair())],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,0 +1,57 @@
+"""Review (background work and operations), session 20. Each test proves one defect."""
+
+import pytest
+
+from outings.common import preflight, runner
+from outings.common.tests.test_operations import _env, _settings
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "bound"),
+    [
+        ("OUTINGS_PORT", "0", "of at least 1"),
+        ("OUTINGS_PORT", "-5", "of at least 1"),
+        # make run serves gunicorn on the next port: 65535 left it 65536.
+        ("OUTINGS_PORT", "65535", "of at most 65534"),
+        ("OUTINGS_PORT", "70000", "of at most 65534"),
+        ("WEB_CONCURRENCY", "0", "of at least 1"),
+        ("WEB_CONCURRENCY", "-2", "of at least 1"),
+    ],
+)
+def test_it_refuses_a_port_or_worker_count_make_run_cannot_use(monkeypatch, variable, value, bound):
+    """README: `make run` "stops with one line naming the variable when one is malformed".
+    The runner read OUTINGS_PORT and WEB_CONCURRENCY with int() and no bounds: OUTINGS_PORT=70000
+    passed the port check (getaddrinfo wraps it) and uvicorn failed after the migrations,
+    65535 put gunicorn on 65536, -5 was blamed on OUTINGS_HOST, and WEB_CONCURRENCY=0 started a
+    gunicorn with no worker, which accepts every connection and answers none: every page hung."""
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(preflight.PreflightError) as raised:
+        runner._parse([])
+
+    assert str(raised.value) == f"{variable} must be a whole number {bound}, not {value}"
+
+
+def test_the_port_given_on_the_command_line_is_checked_too():
+    with pytest.raises(preflight.PreflightError, match=r"^--port must be a whole number"):
+        runner._parse(["--port", "65535"])
+
+
+def test_the_highest_usable_port_and_one_web_worker_are_accepted(monkeypatch):
+    monkeypatch.setenv("OUTINGS_PORT", "65534")
+    monkeypatch.setenv("WEB_CONCURRENCY", "1")
+
+    args = runner._parse([])
+
+    assert (args.port, args.web_workers) == (65534, 1)
+
+
+def test_deploy_procfiles_start_refuses_a_web_concurrency_of_zero(tmp_path):
+    """deploy/Procfile runs `manage.py prepare` before gunicorn --workers ${WEB_CONCURRENCY}:
+    with WEB_CONCURRENCY=0 (or -1) the app server came up with no worker and hung every request
+    the load balancer sent it. Settings read it like every other number, so that prepare (and
+    any Django start) stops naming it."""
+    env = _env(OUTINGS_VAR_DIR=str(tmp_path), WEB_CONCURRENCY="0")
+
+    with pytest.raises(AssertionError, match="WEB_CONCURRENCY must be a whole number of at least"):
+        _settings(env, "settings.DEBUG")
