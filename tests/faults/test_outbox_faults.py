@@ -2,10 +2,13 @@
 is killed, SMTP is down, the broker is unreachable or a web process dies right after commit."""
 
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
@@ -179,3 +182,59 @@ def test_a_web_process_killed_between_commit_and_its_nudge_loses_nothing(
 
     wait_until(lambda: done_count() == 20, timeout=60)  # the sweep delivers
     assert_each_delivered_once(sink, expected)
+
+
+@pytest.fixture
+def hung_broker() -> Iterator[str]:
+    """A broker address that accepts connections and never answers (a broker hung, or a
+    firewall that swallows the handshake): every publish waits for the connection timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(128)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:{server.getsockname()[1]}//"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        server.close()
+
+
+def test_with_the_broker_hung_only_one_commit_waits_for_it(sink, child_env, hung_broker):
+    """docs/background-work.md: "an unreachable broker costs that request two seconds at most".
+    A failed publish deleted the nudge flag ("the next commit tries again"), so while the broker
+    hung every commit that queued a mail waited two seconds for it (ten bookings in a row: 20 s):
+    a request blocked by background work, for as long as the outage lasted. Now a publish that
+    failed after making its request wait marks the queues nudged for NUDGE_FLAG_SECONDS, and the
+    commits meanwhile leave their rows to the sweep, as a lost nudge does."""
+    result = run_web_process(
+        {**child_env, "CELERY_BROKER_URL": hung_broker, "REDIS_URL": ""},
+        """
+        import time
+        started = time.monotonic()
+        for n in range(10):
+            with transaction.atomic():
+                emails.send_email(to=f"g{n}@example.com", template="notification",
+                                  context={"kind": "listing.approved", "data": {}})
+        print(f"{time.monotonic() - started:.1f}")
+        """,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.strip()) < 6, result.stderr
+    assert result.stderr.count("could not nudge queue urgent") == 1
+    assert OutboxMessage.objects.filter(status=Status.PENDING).count() == 10

@@ -2,6 +2,7 @@
 lost, duplicated or redelivered task costs a query, never an effect."""
 
 import logging
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -11,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from outings.common.outbox import registry
 from outings.common.outbox import relay as outbox_relay
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,9 @@ _DB_ERRORS = (OperationalError, InterfaceError)
 # How long a nudge's flag stands (see `nudge`): long enough for a busy worker to reach the task,
 # short enough that a lost task costs little.
 NUDGE_FLAG_SECONDS = 10
+# A publish that failed after this long made its request wait (a broker that accepts and never
+# answers costs the connection timeout, 2 s): see `nudge`.
+SLOW_FAILURE_SECONDS = 0.5
 
 
 @shared_task(
@@ -68,21 +73,42 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
     CPU (docs/background-work.md, "The outbox"). The relay clears the flag before it reads the
     queue, so a message committed before the clearing is read by that relay and one committed
     after it nudges again: none waits for the sweep. The flag expires by itself after
-    NUDGE_FLAG_SECONDS, should its task be lost; the sweep nudges without looking at it."""
+    NUDGE_FLAG_SECONDS, should its task be lost; the sweep nudges without looking at it.
+
+    A publish the broker refused at once clears the flag (the next commit tries again); one that
+    failed only after making its request wait (a hung broker) raises every queue's flag, so that
+    the commits of the next NUDGE_FLAG_SECONDS do not wait for it too (`_hold_nudges`)."""
     flag = _nudge_flag(queue)
     try:
         if coalesce and not cache.add(flag, 1, timeout=NUDGE_FLAG_SECONDS):
             return  # a relay task is already on its way
     except Exception:  # noqa: BLE001 - any cache failure: nudge as if there were no flag
         logger.warning("outbox: the cache is unreachable; nudging queue %s anyway", queue)
+    started = time.monotonic()
     try:
         # No publish retries: a request must not hang on a dead broker; the sweep is the retry.
         relay.apply_async(args=(queue,), queue=queue, retry=False)
     except (BrokerError, OSError) as error:
-        _forget_nudge(queue)  # the next commit tries again
+        if time.monotonic() - started < SLOW_FAILURE_SECONDS:
+            _forget_nudge(queue)  # refused at once: the next commit tries again
+        else:
+            _hold_nudges()
         logger.warning(
             "outbox: could not nudge queue %s (%s); the sweep will deliver", queue, error
         )
+
+
+def _hold_nudges() -> None:
+    """After a publish that failed slowly (a broker that hangs: each attempt waits for the
+    connection timeout), every queue's flag stands for NUDGE_FLAG_SECONDS: the commits meanwhile
+    leave their rows to the sweep instead of each waiting two seconds for the broker, so an
+    outage costs one request in ten seconds that wait, not every one."""
+    try:
+        cache.set_many(
+            {_nudge_flag(queue): 1 for queue in registry.QUEUES}, timeout=NUDGE_FLAG_SECONDS
+        )
+    except Exception:  # noqa: BLE001 - without the cache every nudge tries, as before
+        logger.warning("outbox: the cache is unreachable; every nudge will try the broker")
 
 
 def _nudge_flag(queue: str) -> str:
