@@ -1,7 +1,7 @@
 """Account mail (sign-up verification, password reset) through the outbox. The mail is rendered
 when it is queued (allauth renders with the request's context) and sent by a worker on the
 `urgent` queue the way of every other mail (emails.deliver_sealed: marked done right after
-the final "."), retried while the server is unreachable.
+the final "."), retried while the server is unreachable, with its row's Message-ID.
 
 The payload holds the rendered mail, verification link included, until the outbox purges
 delivered messages (OUTBOX_KEEP_DAYS); the link itself expires sooner (allauth's
@@ -46,12 +46,17 @@ def enqueue_mail(message: EmailMessage) -> OutboxMessage:
 )
 def deliver(message: OutboxMessage) -> None:
     payload = message.payload
+    headers = dict(payload["headers"])
+    # The row's Message-ID, as every other mail's: each attempt of this mail is the same mail
+    # (Django's own, made anew at each attempt, also named the worker's host).
+    if not any(name.lower() == "message-id" for name in headers):
+        headers["Message-ID"] = emails.message_id(message)
     mail = EmailMultiAlternatives(
         subject=payload["subject"],
         body=payload["body"],
         from_email=payload["from_email"],
         to=payload["to"],
-        headers=payload["headers"],
+        headers=headers,
     )
     for content, mimetype in payload["alternatives"]:
         mail.attach_alternative(content, mimetype)
