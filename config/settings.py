@@ -386,9 +386,16 @@ OUTBOX_KEEP_DAYS = env.whole("OUTBOX_KEEP_DAYS", default=7, least=0)
 # Listing views are buffered (Redis, or each process's memory) and written to the database at
 # most this often (outings/stats/services.py).
 STATS_FLUSH_SECONDS = env.seconds("STATS_FLUSH_SECONDS", default=60.0)
+# Every entry expires by its next-but-one run: a run that no worker took in time is superseded by
+# the next, never piled up in the broker for a worker that comes back to work through first
+# (a day of the default queue's workers down left 8,640 heartbeats ahead of its relay tasks).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # One heartbeat per queue, each recorded by whichever worker consumes it (/health).
-    "heartbeat": {"task": "outings.common.tasks.record_heartbeat", "schedule": 10.0},
+    "heartbeat": {
+        "task": "outings.common.tasks.record_heartbeat",
+        "schedule": 10.0,
+        "options": {"expires": 20},
+    },
     "heartbeat-urgent": {
         "task": "outings.common.tasks.record_heartbeat",
         "schedule": 10.0,
@@ -407,7 +414,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         # A sweep that could not run in time is superseded by the next one: never pile them up.
         "options": {"expires": OUTBOX_SWEEP_SECONDS * 2},
     },
-    "outbox-purge": {"task": "outings.common.outbox.tasks.purge", "schedule": 3600.0},
+    "outbox-purge": {
+        "task": "outings.common.outbox.tasks.purge",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
     # Before the home page's aggregates expire (outings.web.views.AGGREGATE_CACHE_SECONDS).
     "refresh-aggregates": {
         "task": "outings.web.tasks.refresh_aggregates",
@@ -419,7 +430,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": STATS_FLUSH_SECONDS,
         "options": {"expires": 120},
     },
-    "live-cleanup": {"task": "outings.notifications.tasks.clean_live_messages", "schedule": 300.0},
+    "live-cleanup": {
+        "task": "outings.notifications.tasks.clean_live_messages",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 WORKER_HEARTBEAT_MAX_AGE = 60  # seconds; /health reports the worker down beyond it
@@ -728,6 +743,7 @@ API_IDEMPOTENCY_LOCK_SECONDS = env.whole("API_IDEMPOTENCY_LOCK_SECONDS", default
 CELERY_BEAT_SCHEDULE["sweep-idempotency-keys"] = {
     "task": "outings.api.tasks.sweep_idempotency_keys",
     "schedule": 3600.0,
+    "options": {"expires": 3600},
 }
 
 # --- Offer -----------------------------------------------------------------------------------

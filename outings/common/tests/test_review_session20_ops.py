@@ -1,6 +1,7 @@
 """Review (background work and operations), session 20. Each test proves one defect."""
 
 import pytest
+from django.conf import settings
 
 from outings.common import preflight, runner
 from outings.common.tests.test_operations import _env, _settings
@@ -55,3 +56,23 @@ def test_deploy_procfiles_start_refuses_a_web_concurrency_of_zero(tmp_path):
 
     with pytest.raises(AssertionError, match="WEB_CONCURRENCY must be a whole number of at least"):
         _settings(env, "settings.DEBUG")
+
+
+def test_every_periodic_task_expires_before_it_could_pile_up() -> None:
+    """docs/background-work.md: a periodic run that could not run in time is superseded by the
+    next one. Four entries of beat's schedule had no expiry: the default queue's heartbeat
+    (every 10 s), the outbox purge, the idempotency sweep and the live-message cleanup. With
+    the default queue's workers down for a day, beat left 8,640 heartbeats in the broker (a
+    file each in the embedded profile's filesystem broker), and a worker that came back
+    worked through all of them before the relay tasks queued behind them: the default queue's
+    outbox kinds (reminders, retimed dates) waited for stale heartbeats. Each entry now expires by its next-but-one run."""
+    lasting = {
+        name: (entry["schedule"], entry.get("options", {}).get("expires"))
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+    }
+
+    assert {
+        name: (schedule, expires)
+        for name, (schedule, expires) in lasting.items()
+        if expires is None or not 0 < expires <= 2 * schedule
+    } == {}
