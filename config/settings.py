@@ -9,13 +9,15 @@ the same; only the URLs differ.
 
 import logging
 import math
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 import django_stubs_ext
 import environ
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from outings.api import rates
@@ -507,6 +509,15 @@ else:
 # 1: a socket timeout of 0 never waits and a negative one is refused, so every mail failed.
 EMAIL_TIMEOUT = env.whole("EMAIL_TIMEOUT", default=_email_url_timeout)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outings.localhost>")
+# An address, with or without a name: "Outings" alone went out as MAIL FROM:<Outings>, which
+# servers refuse (every mail retried for hours, then parked), and "hello@" failed every mail.
+try:
+    validate_email(parseaddr(DEFAULT_FROM_EMAIL)[1])
+except ValidationError as error:
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL must be an address such as Outings <hello@example.org>, "
+        f"not {DEFAULT_FROM_EMAIL!r}"
+    ) from error
 # Absolute links in mail (unsubscribe, "open in Outings") need the public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Without a scheme or a host (SITE_URL=outings.example.org), or with a port that is none, every

@@ -65,7 +65,8 @@ def test_every_periodic_task_expires_before_it_could_pile_up() -> None:
     the default queue's workers down for a day, beat left 8,640 heartbeats in the broker (a
     file each in the embedded profile's filesystem broker), and a worker that came back
     worked through all of them before the relay tasks queued behind them: the default queue's
-    outbox kinds (reminders, retimed dates) waited for stale heartbeats. Each entry now expires by its next-but-one run."""
+    outbox kinds (reminders, retimed dates) waited for stale heartbeats. Each entry now
+    expires by its next-but-one run."""
     lasting = {
         name: (entry["schedule"], entry.get("options", {}).get("expires"))
         for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
@@ -76,3 +77,24 @@ def test_every_periodic_task_expires_before_it_could_pile_up() -> None:
         for name, (schedule, expires) in lasting.items()
         if expires is None or not 0 < expires <= 2 * schedule
     } == {}
+
+
+@pytest.mark.parametrize("sender", ["Outings", "hello@", "Outings <hello@>", "a@b@example.org"])
+def test_a_sender_that_is_no_address_stops_the_start_naming_it(tmp_path, sender):
+    """README: DEFAULT_FROM_EMAIL is "the sender of every mail". One without an address
+    (`Outings`) was sent as `MAIL FROM:<Outings>`, which servers refuse as a session error: every
+    mail was retried for seven hours, then parked; one Django cannot parse (`hello@`) parked
+    every mail at its first attempt with a ValueError. Nothing said so at the start."""
+    env = _env(OUTINGS_VAR_DIR=str(tmp_path), DEFAULT_FROM_EMAIL=sender)
+
+    with pytest.raises(AssertionError, match="DEFAULT_FROM_EMAIL must be"):
+        _settings(env, "settings.DEFAULT_FROM_EMAIL")
+
+
+@pytest.mark.parametrize(
+    "sender", ["Outings <hello@outings.localhost>", "hello@example.org", "Öffnungszeit <a@b.de>"]
+)
+def test_a_sender_with_an_address_is_taken(tmp_path, sender):
+    env = _env(OUTINGS_VAR_DIR=str(tmp_path), DEFAULT_FROM_EMAIL=sender)
+
+    assert _settings(env, "settings.DEFAULT_FROM_EMAIL") == sender
