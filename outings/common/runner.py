@@ -259,7 +259,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except preflight.PreflightError as error:
         return _fail(error)
     os.chdir(ROOT)
-    lock = _acquire_lock(embedded.var_dir() / "run.lock")
+    try:
+        lock = _acquire_lock(embedded.var_dir() / "run.lock")
+    except OSError as error:  # a folder under a file, or one the user may not write to
+        return _fail(
+            preflight.PreflightError(
+                f"OUTINGS_VAR_DIR: cannot use {embedded.var_dir()}: {error.strerror}"
+            )
+        )
     if lock is None:
         pid = (embedded.var_dir() / "run.lock").read_text().strip() or "?"
         print(

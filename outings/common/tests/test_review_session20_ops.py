@@ -5,6 +5,7 @@ from django.conf import settings
 
 from outings.common import preflight, runner
 from outings.common.tests.test_operations import _env, _settings
+from outings.common.tests.test_review_session10 import _free_port_pair, _run
 
 
 @pytest.mark.parametrize(
@@ -98,3 +99,19 @@ def test_a_sender_with_an_address_is_taken(tmp_path, sender):
     env = _env(OUTINGS_VAR_DIR=str(tmp_path), DEFAULT_FROM_EMAIL=sender)
 
     assert _settings(env, "settings.DEFAULT_FROM_EMAIL") == sender
+
+
+def test_a_var_dir_that_cannot_be_made_stops_the_runner_with_one_line(tmp_path):
+    """README: `make run` stops "with one line naming the variable" it cannot use. An
+    OUTINGS_VAR_DIR that cannot be created (under a file, or a folder the user may not write
+    to: /srv/outings/var) failed the run lock's mkdir with a 20-line NotADirectoryError or
+    PermissionError traceback that named neither the variable nor what to do."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    result = _run(_env(OUTINGS_VAR_DIR=str(blocker / "var")), "--port", str(_free_port_pair()))
+
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: OUTINGS_VAR_DIR: cannot use {blocker / 'var'}: ")
