@@ -46,7 +46,15 @@ def data_dir() -> Path:
 
 
 def port() -> int:
-    return int(os.environ.get("OUTINGS_PG_PORT", "54329"))
+    """OUTINGS_PG_PORT's port (54329 unset); EmbeddedPostgresError naming the variable if it is
+    no port. Checked here too: `make test` starts the server without reading the settings."""
+    value = os.environ.get("OUTINGS_PG_PORT", "54329")
+    number = int(value) if value.strip().isdigit() else 0
+    if not 1 <= number <= 65535:
+        raise EmbeddedPostgresError(
+            f"OUTINGS_PG_PORT must be a whole number from 1 to 65535, not {value!r}"
+        )
+    return number
 
 
 def _as_root() -> bool:
@@ -117,6 +125,7 @@ def start() -> bool:
     PostgreSQL itself (it checks whether that pid is alive) and does not block the start.
     """
     pgdata = data_dir()
+    port()  # before anything is made
     _prepare_permissions(pgdata)
     if not (pgdata / "PG_VERSION").exists():
         _run(

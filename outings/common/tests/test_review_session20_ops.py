@@ -1,9 +1,12 @@
 """Review (background work and operations), session 20. Each test proves one defect."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
-from outings.common import preflight, runner
+from outings.common import embedded, preflight, runner
 from outings.common.tests.test_operations import _env, _settings
 from outings.common.tests.test_review_session10 import _free_port_pair, _run
 
@@ -115,3 +118,24 @@ def test_a_var_dir_that_cannot_be_made_stops_the_runner_with_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: OUTINGS_VAR_DIR: cannot use {blocker / 'var'}: ")
+
+
+@pytest.mark.parametrize("value", ["5432x", "0", "70000"])
+def test_the_embedded_servers_start_refuses_a_port_it_cannot_use(monkeypatch, capsys, value):
+    """`make test` and `make bench` start the embedded PostgreSQL through
+    `python -m outings.common.embedded start` (scripts/with-database.sh), which does not read
+    the settings that check OUTINGS_PG_PORT: a port that is not a number made a whole cluster
+    with initdb and then ended in a ValueError traceback; one out of range reached pg_ctl,
+    whose refusal came back as the tail of the server's log. It now says what is wrong with
+    the variable, in one line, before it makes anything."""
+    with tempfile.TemporaryDirectory(prefix="outings-embedded-test-") as folder:
+        monkeypatch.setenv("OUTINGS_VAR_DIR", folder)
+        monkeypatch.setenv("OUTINGS_PG_PORT", value)
+
+        status = embedded.main(["embedded", "start"])
+
+        assert status == 1
+        assert capsys.readouterr().err == (
+            f"error: OUTINGS_PG_PORT must be a whole number from 1 to 65535, not {value!r}\n"
+        )
+        assert not (Path(folder) / "postgres" / "PG_VERSION").exists()
