@@ -498,6 +498,13 @@ if EMAIL_URL:
     except (ValueError, ImproperlyConfigured) as error:  # a port or timeout, a scheme
         raise ImproperlyConfigured(f"EMAIL_URL is malformed: {error}") from error
     in_range("EMAIL_URL's timeout", _email_url_timeout, least=1)
+    # A server to connect to: with no host smtplib connected nowhere and every mail failed
+    # ("please run connect() first"), retried for hours and then parked; port 0 likewise.
+    if not _email.get("EMAIL_HOST") or _email.get("EMAIL_PORT") == 0:
+        raise ImproperlyConfigured(
+            "EMAIL_URL is malformed: expected smtp://user:pass@host:port, "
+            "a host and a port from 1 to 65535"
+        )
     vars().update(_email)
     # Our SMTP backend records delivery before the final "." of each message: see
     # docs/background-work.md ("Email: once, and only once").

@@ -139,3 +139,23 @@ def test_the_embedded_servers_start_refuses_a_port_it_cannot_use(monkeypatch, ca
             f"error: OUTINGS_PG_PORT must be a whole number from 1 to 65535, not {value!r}\n"
         )
         assert not (Path(folder) / "postgres" / "PG_VERSION").exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["smtp://", "smtp://:25", "smtp+tls://user:pass@:587", "smtp://mail:0"]
+)
+def test_an_email_url_naming_no_server_stops_the_start(tmp_path, url):
+    """README: a malformed EMAIL_URL stops the start naming the variable. One with no host
+    (`smtp://`, `smtp://:25`) was taken, and every mail then failed with "please run connect()
+    first" (smtplib was given no host to connect to), was retried for seven hours and parked;
+    port 0 failed every connection the same way. Nothing said so at the start."""
+    env = _env(OUTINGS_VAR_DIR=str(tmp_path), EMAIL_URL=url)
+
+    with pytest.raises(AssertionError, match="EMAIL_URL is malformed: "):
+        _settings(env, "settings.EMAIL_HOST")
+
+
+def test_an_email_url_with_a_server_is_taken(tmp_path):
+    env = _env(OUTINGS_VAR_DIR=str(tmp_path), EMAIL_URL="smtp+tls://u:p@mail.internal:587")
+
+    assert _settings(env, "[settings.EMAIL_HOST, settings.EMAIL_PORT]") == ["mail.internal", 587]
