@@ -1,5 +1,6 @@
 """Review (background work and operations), session 20. Each test proves one defect."""
 
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from outings.common import embedded, preflight, runner
-from outings.common.tests.test_operations import _env, _settings
+from outings.common.tests.test_operations import ROOT, _env, _settings
 from outings.common.tests.test_review_session10 import _free_port_pair, _run
 
 
@@ -159,3 +160,31 @@ def test_an_email_url_with_a_server_is_taken(tmp_path):
     env = _env(OUTINGS_VAR_DIR=str(tmp_path), EMAIL_URL="smtp+tls://u:p@mail.internal:587")
 
     assert _settings(env, "[settings.EMAIL_HOST, settings.EMAIL_PORT]") == ["mail.internal", 587]
+
+
+def _procfile_worker_names() -> dict[str, str]:
+    """The Celery node name each worker line of deploy/Procfile asks for (celery's default,
+    celery@%h, when it names none)."""
+    names = {}
+    for line in (ROOT / "deploy" / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if " celery " in f" {command} " and " worker " in f" {command} ":
+            words = shlex.split(command.split("exec", 1)[-1])
+            for flag in ("--hostname", "-n"):
+                if flag in words:
+                    names[name] = words[words.index(flag) + 1]
+                    break
+            else:
+                names[name] = "celery@%h"
+    return names
+
+
+def test_the_procfiles_two_workers_on_one_server_have_names_of_their_own():
+    """deploy/Procfile starts two Celery workers on each app server (urgent+default, and slow)
+    without --hostname, so both were celery@<host>: Celery warns of a duplicate node name at
+    every start, the two share one control queue (a `celery inspect` or a revoke reaches one of
+    them, whichever takes it) and monitoring shows one worker where two run. `make run` names
+    them main@%h and slow@%h; the Procfile now does the same."""
+    names = _procfile_worker_names()
+
+    assert names == {"worker": "main@%h", "slow": "slow@%h"}
