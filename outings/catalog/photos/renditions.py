@@ -68,6 +68,15 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
             default_storage.delete(name)
 
 
+def report_stopped(*, photo_id: int, attempts: int) -> None:
+    """Mark the photo failed because each of its `attempts` stopped the worker that made its
+    renditions (the dashboard reports it, as any failed photo); a ready photo is left alone."""
+    ListingPhoto.objects.filter(pk=photo_id).exclude(status=Status.READY).update(
+        status=Status.FAILED,
+        error=f"each of {attempts} attempts stopped its worker (out of memory or out of time)",
+    )
+
+
 def delete_files(names: list[str]) -> None:
     """Remove stored files; a file already gone is fine (idempotent)."""
     for name in names:
