@@ -515,6 +515,15 @@ else:
 # A hung SMTP server must fail the attempt (and be retried), not hold a worker forever. At least
 # 1: a socket timeout of 0 never waits and a negative one is refused, so every mail failed.
 EMAIL_TIMEOUT = env.whole("EMAIL_TIMEOUT", default=_email_url_timeout)
+# The last mail a relay starts must end within the relay's soft time limit, its timeout
+# included: the limit falling inside the wait for the reply to a mail's final "." undid the
+# mail's seal, and the mail, which the server may have taken, was sent again.
+if OUTBOX_DRAIN_SECONDS + EMAIL_TIMEOUT > OUTBOX_RELAY_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"EMAIL_TIMEOUT ({EMAIL_TIMEOUT} s, or EMAIL_URL's ?timeout=) and OUTBOX_DRAIN_SECONDS "
+        f"({OUTBOX_DRAIN_SECONDS:g} s) must add up to at most {OUTBOX_RELAY_SOFT_TIME_LIMIT} s, "
+        "the relay's time limit"
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outings <hello@outings.localhost>")
 # An address, with or without a name: "Outings" alone went out as MAIL FROM:<Outings>, which
 # servers refuse (every mail retried for hours, then parked), and "hello@" failed every mail.

@@ -188,3 +188,31 @@ def test_the_procfiles_two_workers_on_one_server_have_names_of_their_own():
     names = _procfile_worker_names()
 
     assert names == {"worker": "main@%h", "slow": "slow@%h"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "timeout", "drain"),
+    [
+        ({"EMAIL_TIMEOUT": "60"}, 60, 20),
+        ({"EMAIL_TIMEOUT": "30", "OUTBOX_DRAIN_SECONDS": "45"}, 30, 45),
+        ({"EMAIL_URL": "smtp://mail.internal:25?timeout=50"}, 50, 20),
+    ],
+)
+def test_an_smtp_timeout_the_relays_time_limit_cannot_hold_stops_the_start(
+    tmp_path, extra, timeout, drain
+):
+    """docs/background-work.md: OUTBOX_DRAIN_SECONDS is at most 45 because "a relay's soft
+    time limit is 60 s, and the last message it starts needs room (an SMTP timeout)", the
+    default 15 s. EMAIL_TIMEOUT itself had no such bound: at 60 (or 30 with a 45 s drain) the
+    soft time limit fell inside the last mail's wait for the server's reply to its final ".":
+    the seal was undone and the mail, which the server may well have taken, was sent again
+    (and a hung server's mail was stopped by the limit, never by its own timeout)."""
+    env = _env(OUTINGS_VAR_DIR=str(tmp_path), **extra)
+
+    with pytest.raises(AssertionError) as refused:
+        _settings(env, "settings.EMAIL_TIMEOUT")
+
+    assert (
+        f"EMAIL_TIMEOUT ({timeout} s, or EMAIL_URL's ?timeout=) and OUTBOX_DRAIN_SECONDS "
+        f"({drain:g} s) must add up to at most 60 s" in str(refused.value)
+    )
