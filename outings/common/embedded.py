@@ -171,10 +171,22 @@ def start() -> bool:
         check=False,
     )
     if result.returncode != 0:
-        tail = (pgdata / "server.log").read_text(errors="replace").splitlines()[-5:]
-        raise EmbeddedPostgresError("embedded PostgreSQL did not start: " + " | ".join(tail))
+        raise EmbeddedPostgresError(
+            "embedded PostgreSQL did not start: " + " | ".join(_why_not_started(pgdata, result))
+        )
     _ensure_database()
     return True
+
+
+def _why_not_started(pgdata: Path, result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The last lines of the server's log, or pg_ctl's own output when the server wrote none
+    (pg_ctl could not open the log: the reason is in its output, and reading the log raised)."""
+    try:
+        tail = (pgdata / "server.log").read_text(errors="replace").splitlines()[-5:]
+    except OSError:
+        tail = []
+    said = [line for line in (result.stderr + result.stdout).splitlines() if line.strip()]
+    return tail or said[-5:] or [f"pg_ctl exited with status {result.returncode}"]
 
 
 def _ensure_database() -> None:

@@ -8,6 +8,9 @@ import pytest
 from django.conf import settings
 
 from outings.common import embedded, preflight, runner
+
+# The embedded server of a test, in a folder of its own, stopped afterwards.
+from outings.common.tests.test_embedded import scratch_server  # noqa: F401
 from outings.common.tests.test_operations import ROOT, _env, _settings
 from outings.common.tests.test_review_session10 import _free_port_pair, _run
 
@@ -216,3 +219,25 @@ def test_an_smtp_timeout_the_relays_time_limit_cannot_hold_stops_the_start(
         f"EMAIL_TIMEOUT ({timeout} s, or EMAIL_URL's ?timeout=) and OUTBOX_DRAIN_SECONDS "
         f"({drain:g} s) must add up to at most 60 s" in str(refused.value)
     )
+
+
+@pytest.mark.usefixtures("scratch_server")
+def test_a_failed_start_without_a_server_log_is_told_in_one_line():
+    """When pg_ctl could not start the server, the start read the last lines of the server's
+    log to say why; when pg_ctl failed before the server wrote one (the log file could not be
+    opened: a folder of the data's path that the server's user could not reach for a moment,
+    which another pytest session on the machine does to /tmp/pytest-of-<user>), reading it
+    raised, and `make run` ended in a traceback (an OSError it does not catch) instead of
+    pg_ctl's reason."""
+    assert embedded.start() is True
+    embedded.stop()
+    log = embedded.data_dir() / "server.log"
+    log.unlink()
+    log.mkdir()  # pg_ctl cannot write its log there: the server never starts
+
+    with pytest.raises(embedded.EmbeddedPostgresError) as failed:
+        embedded.start()
+
+    [line] = str(failed.value).splitlines()
+    assert line.startswith("embedded PostgreSQL did not start: ")
+    assert "server.log" in line
