@@ -271,6 +271,14 @@ SLOW_CONCURRENCY = env.whole("SLOW_CONCURRENCY", default=1)
 
 # --- Cache and sessions ----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# How long a command to Redis from a request (the caches, the API's throttle counter, a view's
+# count) may wait to connect and for its answer: a Redis that hangs is then a miss after it, not
+# redis-py's default of 5 s per command (a page reading the cache three times waited 15 s).
+REDIS_TIMEOUT_SECONDS = env.seconds("REDIS_TIMEOUT_SECONDS", default=1.0, most=60)
+_REDIS_TIMEOUTS = {
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+}
 if REDIS_URL:
     preflight.check_redis_url_syntax(REDIS_URL)
     CACHES = {
@@ -278,6 +286,7 @@ if REDIS_URL:
             "BACKEND": "outings.common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings"),
+            "OPTIONS": _REDIS_TIMEOUTS,
         },
         # Whole anonymous pages and template fragments (outings.common.pagecache): a cache that
         # is down reads as a miss here, for every caller.
@@ -285,6 +294,7 @@ if REDIS_URL:
             "BACKEND": "outings.common.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings") + ":pages",
+            "OPTIONS": _REDIS_TIMEOUTS,
         },
     }
 else:

@@ -56,7 +56,11 @@ return count
 
 class RedisCounter:
     def __init__(self, url: str) -> None:
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=settings.REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=settings.REDIS_TIMEOUT_SECONDS,
+        )
         # Sent by its hash; redis-py loads it again if the server has lost it (a restart).
         self.script = self.client.register_script(HIT_SCRIPT)
 
