@@ -221,6 +221,9 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
         raise NotFound(_("There is no such booking."))
     if booking.status == Status.CONFIRMED:
         return booking
+    if booking.status_at(now) == Status.DECLINED and booking.status == Status.REQUESTED:
+        # Lapsed unanswered, though the sweep has not recorded it yet (Booking.status_at).
+        raise InvalidBookingState(_("The host did not answer your request in time; it lapsed."))
     if booking.status == Status.REQUESTED:
         raise InvalidBookingState(_("The host has not answered your request yet."))
     if booking.status in (Status.HELD, Status.EXPIRED) and booking.slot.starts_at <= now:
@@ -235,7 +238,7 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
         if take_seats(slot_id=booking.slot_id, seats=booking.seats, now=now) is None:
             raise HoldExpired(_not_taken_again(slot_id=booking.slot_id, now=now))
     elif booking.status != Status.HELD:
-        raise InvalidBookingState(_("This booking was cancelled."))
+        raise _ended(booking)
     elif booking.expires_at is not None and booking.expires_at <= now:
         # A lapsed hold nobody swept yet: every read has counted its seats as free since it
         # lapsed. Writing its slot moves the catalogue version, so that cached searches and
@@ -244,6 +247,20 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     if booking.waitlist_entry_id is not None and not booking.listing.instant_booking:
         return _request_offered(booking, guest=guest, now=now)
     return _confirm(booking, actor=guest, now=now)
+
+
+def _ended(booking: Booking) -> InvalidBookingState:
+    """The refusal to confirm a booking that is over, naming how it ended."""
+    if booking.status == Status.DECLINED:
+        # The host answers before the deadline (_check_in_time); the sweep declines at it or
+        # after. Neither records a party (cancelled_by is for cancellations).
+        deadline, ended = booking.expires_at, booking.ended_at
+        if deadline is not None and ended is not None and deadline <= ended:
+            return InvalidBookingState(
+                _("The host did not answer your request in time; it lapsed.")
+            )
+        return InvalidBookingState(_("The host declined this request."))
+    return InvalidBookingState(_("This booking was cancelled."))
 
 
 def _not_taken_again(*, slot_id: int, now: datetime) -> str | None:
