@@ -1,6 +1,5 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import (
     DateField,
@@ -19,6 +18,7 @@ from outings.accounts.models import User
 from outings.catalog.models import Listing
 from outings.catalog.services import host_of, own_listing
 from outings.common.errors import NotFound
+from outings.common.zones import zone_or_utc
 from outings.stats.models import ListingDay
 
 # What a host is shown by default, and the longest span they may ask for (the API's from/to).
@@ -72,7 +72,7 @@ def listing_for_figures(*, user: User, listing_id: int) -> Listing:
 
 def day_of(listing: Listing, at: datetime) -> date:
     """The day `at` falls on in the listing's time zone: the day its figures count it on."""
-    return at.astimezone(ZoneInfo(listing.time_zone)).date()
+    return at.astimezone(zone_or_utc(listing.time_zone)).date()
 
 
 def recent(*, today: date) -> tuple[date, date]:

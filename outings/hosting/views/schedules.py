@@ -3,7 +3,6 @@ capacity or cancellation of single slots."""
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +21,7 @@ from outings.catalog.services import own_listing
 from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound
 from outings.common.pagetokens import BadCursor
+from outings.common.zones import zone_or_utc
 from outings.hosting import selectors
 from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add_domain_errors
 from outings.hosting.views.common import (
@@ -71,7 +71,7 @@ def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
 
 
 def _today(listing: Listing) -> date:
-    return timezone.now().astimezone(ZoneInfo(listing.time_zone)).date()
+    return timezone.now().astimezone(zone_or_utc(listing.time_zone)).date()
 
 
 def _after(request: HttpRequest) -> tuple[str, selectors.DayKey | None]:

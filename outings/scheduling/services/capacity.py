@@ -5,7 +5,6 @@ on it keeps them when its rule's capacity changes (`Slot.own_capacity`, `follows
 
 from collections.abc import Collection
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
 from outings.common.errors import NotFound, version_is_current
+from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import (
@@ -102,7 +102,7 @@ def follows_no_rule(slot: Slot) -> bool:
 
 def below_seats_taken(slot: Slot, listing: Listing) -> CapacityBelowSeatsTaken:
     """The refusal of a capacity below the seats taken on `slot`, a date of `listing`."""
-    when = f"{slot.starts_at.astimezone(ZoneInfo(listing.time_zone)):%Y-%m-%d %H:%M}"
+    when = f"{slot.starts_at.astimezone(zone_or_utc(listing.time_zone)):%Y-%m-%d %H:%M}"
     return CapacityBelowSeatsTaken(
         _("%(n)s seats are already taken on %(when)s: capacity cannot go below %(n)s.")
         % {"n": slot.seats_taken, "when": when},
@@ -114,7 +114,7 @@ def smallest_capacity(*, listing: Listing, now: datetime) -> int | None:
     """The fewest seats any rule of the listing that still runs, or any of its open dates to
     come, offers (None without either): a smallest group above it could book none of those
     dates. A rule that ended (a one-off date gone by) makes no more dates."""
-    today = now.astimezone(ZoneInfo(listing.time_zone)).date()
+    today = now.astimezone(zone_or_utc(listing.time_zone)).date()
     running = Schedule.objects.filter(listing=listing).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=today)
     )

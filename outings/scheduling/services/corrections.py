@@ -3,10 +3,10 @@ carried to what reads them: the date's rule, which would otherwise put its times
 guests, who are told."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from outings.common.zones import zone_or_utc
 from outings.scheduling.models import ScheduleException, Slot
 from outings.scheduling.services.sync import announce_retimed, with_guests
 
@@ -43,7 +43,7 @@ def _leave_rule(slot: Slot, *, was_starts_at: datetime) -> None:
     not make (one left from an older rule, kept because it was booked) needs nothing."""
     schedule = slot.schedule
     assert schedule is not None
-    local = was_starts_at.astimezone(ZoneInfo(slot.listing.time_zone))
+    local = was_starts_at.astimezone(zone_or_utc(slot.listing.time_zone))
     day, at = local.date(), local.time()
     that_day = ScheduleException.objects.filter(schedule=schedule, day=day)
     moved_here = that_day.filter(action=ScheduleException.Action.MOVE, new_time=at)

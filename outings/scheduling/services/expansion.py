@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from outings.common.zones import zone_or_utc
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 
@@ -77,7 +78,7 @@ def slots_for_schedule(
     starts = desired_starts(
         schedule=schedule,
         exceptions=exceptions_of(schedule),
-        zone=ZoneInfo(schedule.listing.time_zone),
+        zone=zone_or_utc(schedule.listing.time_zone),
         first_day=today,
         last_day=today + timedelta(days=horizon_days),
     )

@@ -3,12 +3,12 @@
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from outings.catalog.models import Listing
+from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import SlotHasBookings
@@ -34,7 +34,7 @@ def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: dat
         .prefetch_related("exceptions")
     )
     minutes = listing.slot_minutes
-    zone = ZoneInfo(listing.time_zone)
+    zone = zone_or_utc(listing.time_zone)
     today = now.astimezone(zone).date()
     rules.check_duration(schedules=schedules, duration_minutes=minutes, today=today)
     check_moved_days(listing=listing, now=now, field="duration_minutes")
@@ -55,7 +55,7 @@ def _zone_move_refused(
     listing: Listing, previous_time_zone: str, slots: Sequence[Slot]
 ) -> SlotHasBookings:
     """The refusal of a new zone that would move the booked `slots`, named in the old zone."""
-    old = ZoneInfo(previous_time_zone)
+    old = zone_or_utc(previous_time_zone)
     when = ", ".join(f"{slot.starts_at.astimezone(old):%Y-%m-%d %H:%M}" for slot in slots)
     message = _(
         "Guests have booked %(when)s (%(zone)s time); in the time zone of the new meeting "
@@ -85,7 +85,7 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
     )
     if not dates:
         return
-    old, zone = ZoneInfo(previous_time_zone), ZoneInfo(listing.time_zone)
+    old, zone = zone_or_utc(previous_time_zone), zone_or_utc(listing.time_zone)
     duration = timedelta(minutes=listing.slot_minutes)
     starts: dict[int, datetime | None] = {}
     for slot in dates:
@@ -134,5 +134,5 @@ def _check_clear_of_other_dates(
     for pair in rules.overlapping_instants(starts, minutes):
         if pair[0] in mine or pair[1] in mine:
             raise overlap_refusal(
-                pair, zone=ZoneInfo(listing.time_zone), minutes=minutes, field="duration_minutes"
+                pair, zone=zone_or_utc(listing.time_zone), minutes=minutes, field="duration_minutes"
             )

@@ -25,6 +25,7 @@ from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
 from outings.common.errors import NotFound, highest_version, version_is_current
+from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import ScheduleConflict, ScheduleData, SlotHasBookings
@@ -78,7 +79,7 @@ def _checked(
     *, listing: Listing, data: ScheduleData, exclude_id: int | None, now: datetime
 ) -> ScheduleData:
     data = data.normalised()
-    zone = ZoneInfo(listing.time_zone)
+    zone = zone_or_utc(listing.time_zone)
     rules.check_schedule(
         data=data,
         today=now.astimezone(zone).date(),  # the listing's, as every date of its rules
@@ -248,7 +249,7 @@ def add_schedule_exception(
     Refused if it would remove a slot that has bookings, and a move to a time that makes no
     date (the clocks skip it, or it has gone by: the date went and none came)."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
-    zone = ZoneInfo(schedule.listing.time_zone)
+    zone = zone_or_utc(schedule.listing.time_zone)
     errors: dict[str, list[str]] = {}
     rules.check_exception(
         schedule=schedule,
@@ -309,7 +310,7 @@ def remove_schedule_exception(
     that_day = desired_starts(
         schedule=schedule,
         exceptions=exceptions_of(schedule),
-        zone=ZoneInfo(schedule.listing.time_zone),
+        zone=zone_or_utc(schedule.listing.time_zone),
         first_day=exception.day,
         last_day=exception.day,
     )
@@ -358,7 +359,7 @@ def _check_moved_start(*, listing: Listing, exception: ScheduleException) -> Non
     """ScheduleOverlap if the start `exception` moves (not saved yet) would overlap, in real
     time, another start of the listing that day: of its own schedule or another one, or an
     open date no rule makes."""
-    zone = ZoneInfo(listing.time_zone)
+    zone = zone_or_utc(listing.time_zone)
     if exception.new_time is None:
         return  # not a move (check_exception refuses a move without one)
     moved = local_instant(exception.day, exception.new_time, zone)
@@ -387,7 +388,7 @@ def check_clear_of_dates_by_hand(
     would be out at the same time as an open date of the listing that no rule makes: the sync
     would make no date there (sync._clear_of_other_groups), and the change asking for one
     would be accepted for nothing."""
-    zone, minutes = ZoneInfo(listing.time_zone), listing.slot_minutes
+    zone, minutes = zone_or_utc(listing.time_zone), listing.slot_minutes
     duration = timedelta(minutes=minutes)
     for start in sorted(starts):
         by_hand = (
@@ -420,7 +421,7 @@ def starts_on(
     saved: a new rule, or a schedule's new values with its saved exceptions) in its place.
     `schedules`: the listing's, with their exceptions, read once by a caller asking for many
     days."""
-    zone = ZoneInfo(listing.time_zone)
+    zone = zone_or_utc(listing.time_zone)
     starts: list[datetime] = []
     if schedules is None:
         schedules = Schedule.objects.filter(listing=listing).prefetch_related("exceptions")
@@ -456,7 +457,7 @@ def check_moved_days(
     changes); only on `day` when given. Two starts that were not moved are the rules' business
     (check_schedule, check_duration; on the night clocks go forward the later one simply gets no
     slot, one_group_at_a_time)."""
-    zone = ZoneInfo(listing.time_zone)
+    zone = zone_or_utc(listing.time_zone)
     minutes = listing.slot_minutes
     moves = ScheduleException.objects.filter(
         schedule__listing=listing,

@@ -9,7 +9,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.catalog.models import Listing
 from outings.common import outbox
+from outings.common.zones import zone_or_utc
 from outings.scheduling import events
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import SlotHasBookings
@@ -52,7 +52,7 @@ def sync_schedule_slots(
     retired that way comes back as that slot, reopened. Cancelled slots are left as they are.
     Call inside a transaction."""
     listing = schedule.listing
-    zone = ZoneInfo(listing.time_zone)
+    zone = zone_or_utc(listing.time_zone)
     today = now.astimezone(zone).date()
     duration = timedelta(minutes=listing.slot_minutes)
     last_day = today + timedelta(days=horizon_days)
