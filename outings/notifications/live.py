@@ -118,8 +118,9 @@ _publisher = _Publisher()
 
 
 def publish_on_commit(group: str, event: dict[str, Any]) -> None:
-    """Publish once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(partial(publish, group, event))
+    """Publish once the current transaction commits (at once outside a transaction). A failure
+    is logged and never reaches the caller (robust), whose change committed."""
+    transaction.on_commit(partial(publish, group, event), robust=True)
 
 
 def publish_seats_left(*, listing_id: int, slot_id: int, seats_left: int, change: int) -> None:

@@ -46,7 +46,10 @@ def notify(
     notification = Notification.objects.create(
         user=user, kind=Notification.Kind(kind), data=dict(data), url=url, created_at=timezone.now()
     )
-    transaction.on_commit(lambda: _push(notification))
+    # robust: the push is built after commit (rendered, the unread counted); a failure there is
+    # logged (django.db.backends) and neither reaches the caller, whose change committed, nor
+    # stops the callbacks after it (the outbox's nudge of this notice's mail).
+    transaction.on_commit(lambda: _push(notification), robust=True)
     topic = texts.TOPIC_OF_KIND.get(kind)
     wanted = kind in texts.ACCOUNT_KINDS or (
         topic is not None and selectors.wants_email_about(user=user, topic=topic)
@@ -132,7 +135,7 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-        transaction.on_commit(lambda: _push_unread(user))
+        transaction.on_commit(lambda: _push_unread(user), robust=True)
     return notification
 
 
@@ -141,7 +144,7 @@ def mark_all_read(*, user: User) -> int:
     """Mark every unread notification of `user` read; returns how many changed."""
     count = Notification.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
     if count:
-        transaction.on_commit(lambda: _push_unread(user))
+        transaction.on_commit(lambda: _push_unread(user), robust=True)
     return count
 
 
