@@ -4,11 +4,13 @@ from outings.bookings.services.cancellation import (
     cancel_booking,
     cancel_booking_as_host,
     cancel_booking_as_staff,
+    guest_refund,
+    refund_for,
+)
+from outings.bookings.services.dates import (
     cancel_slot,
     cancel_slot_as_staff,
     decide_minimum,
-    guest_refund,
-    refund_for,
     slots_due_for_minimum,
     update_listing,
 )

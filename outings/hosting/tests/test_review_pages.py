@@ -74,7 +74,7 @@ def test_cancelling_a_guests_hold_does_not_promise_a_refund(
     host_client: Client, slot: Slot
 ) -> None:
     """The host may cancel any active booking, a guest's unconfirmed hold included. For a hold
-    nothing was paid and nothing is due (_cancel_in_full records refund_due=None), yet the page
+    nothing was paid and nothing is due (cancel_in_full records refund_due=None), yet the page
     says "Cancelled: the guest has been told and is due a full refund." (views/bookings.py
     `_act`, one message whatever the booking was): the host is told something untrue about
     money. Say "is due a full refund" only when a refund was recorded."""
