@@ -4,7 +4,7 @@ import hashlib
 
 from django.db.models import QuerySet
 
-from outings.accounts.models import ApiToken, User
+from outings.accounts.models import ApiToken, HostProfile, User
 
 
 def active_api_tokens(*, user: User) -> QuerySet[ApiToken]:
@@ -26,5 +26,20 @@ def profile_version(*, user: User) -> str:
         user.time_zone,
         "host" if hasattr(user, "host_profile") else "",
         "staff" if user.is_staff else "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def host_profile_version(*, host: HostProfile) -> str:
+    """An opaque version of what a host edits about their public profile (name, bio, city,
+    languages, photo). It changes exactly when one of them changes, so the profile form carries
+    it without a version column (as `profile_version` for the user)."""
+    parts = (
+        str(host.pk),
+        host.display_name,
+        host.bio,
+        host.city,
+        ",".join(host.languages),
+        host.photo.name or "",
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

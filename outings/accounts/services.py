@@ -10,6 +10,7 @@ from typing import IO
 
 from allauth.account import app_settings as allauth_settings
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from outings.accounts.models import ApiToken, HostProfile, User
-from outings.accounts.selectors import profile_version
+from outings.accounts.selectors import host_profile_version, profile_version
 from outings.catalog import events as catalog_events
 from outings.catalog.models import AuditEntry, Listing
 from outings.catalog.photos.images import clean_upload
@@ -315,6 +316,17 @@ def become_host(
     return host
 
 
+class HostProfileConflict(StaleVersion):
+    """An edit of the host profile based on an old version of it (`host_profile_version`).
+    `current` is the profile as it is now."""
+
+    message = gettext_noop("Your host profile was changed since you opened it.")
+
+    def __init__(self, *, current: HostProfile) -> None:
+        super().__init__()
+        self.current = current
+
+
 @transaction.atomic
 def update_host_profile(
     *,
@@ -322,21 +334,39 @@ def update_host_profile(
     data: HostProfileData,
     photo: IO[bytes] | None = None,
     photo_size: int = 0,
+    expected_version: str | None = None,
 ) -> HostProfile:
     """Change the public profile; a new photo is checked, cropped to fit 800 px and re-encoded
     without metadata (a small portrait: done in the request). The old photo file is deleted
-    after commit. A suspended host changes nothing (HostSuspended)."""
-    ensure_active(host)
+    after commit. A suspended host changes nothing (HostSuspended).
+
+    With `expected_version` (`host_profile_version`), only if the profile is still at it,
+    checked under the profile's row lock: of two editors holding the same version exactly one
+    wins, the other gets HostProfileConflict with the profile as it is, and nothing is stored
+    (a photo it carried neither). Suspension and the old photo are read under the same lock."""
+    locked = HostProfile.objects.select_for_update(no_key=True).filter(pk=host.pk).first()
+    if locked is None:
+        raise NotFound()
+    ensure_active(locked)
+    if expected_version is not None and host_profile_version(host=locked) != expected_version:
+        raise HostProfileConflict(current=locked)
     values = _clean_host_profile(data)
-    old_photo = host.photo.name if host.photo else ""
+    old_photo = locked.photo.name if locked.photo else ""
     if photo is not None:
         clean = clean_upload(photo, size=photo_size, max_side=800)
         values["photo"] = store_clean_image(clean=clean, folder=f"hosts/{host.pk}")
+    try:
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(values))
+        if photo is not None and old_photo:
+            outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": [old_photo]})
+    except BaseException:
+        if photo is not None:
+            default_storage.delete(str(values["photo"]))
+        raise
     for name, value in values.items():
         setattr(host, name, value)
-    host.save(update_fields=list(values))
-    if photo is not None and old_photo:
-        outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": [old_photo]})
     return host
 
 

@@ -58,6 +58,9 @@ def add_domain_errors(
 
 
 class HostProfileForm(forms.Form):
+    # The profile's version when the page was shown (accounts.selectors.host_profile_version);
+    # the edit page's form only: becoming a host has nothing to be stale against.
+    version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     display_name = forms.CharField(label=_("Name shown to guests"), max_length=120)
     bio = forms.CharField(label=_("About you"), widget=forms.Textarea, required=False)
     city = forms.CharField(label=_("City"), max_length=120, required=False)

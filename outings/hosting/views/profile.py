@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from outings.accounts import services as account_services
 from outings.accounts.models import HostProfile
+from outings.accounts.selectors import host_profile_version
 from outings.common import pagetokens
 from outings.common.errors import DomainError
 from outings.common.pagetokens import BadCursor
@@ -52,14 +53,14 @@ def become_host(request: HttpRequest) -> HttpResponse:
 @host_required
 @require_http_methods(["GET", "POST"])
 def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
-    initial = {
-        "display_name": host.display_name,
-        "bio": host.bio,
-        "city": host.city,
-        "languages": ", ".join(host.languages),
-    }
+    """The host's public profile. The form carries the profile's version: a save from a page
+    shown before another tab saved answers 409 with what is saved now, the host's own values in
+    the form on the current version (saving again replaces the other on purpose). A post
+    without a version overwrites nothing either."""
     form = HostProfileForm(
-        request.POST if request.method == "POST" else None, request.FILES or None, initial=initial
+        request.POST if request.method == "POST" else None,
+        request.FILES or None,
+        initial=_profile_initial(host),
     )
     refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
@@ -70,7 +71,10 @@ def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
                 data=form.to_data(),
                 photo=photo,
                 photo_size=photo.size if photo else 0,
+                expected_version=form.cleaned_data["version"],
             )
+        except account_services.HostProfileConflict as conflict:
+            return _profile_conflict(request, form, conflict.current)
         except DomainError as error:
             refused = add_domain_errors(form, error)
         else:
@@ -78,6 +82,40 @@ def edit_profile(request: HttpRequest, host: HostProfile) -> HttpResponse:
             return redirect("hosting:dashboard")
     status = refused or (400 if form.errors else 200)
     return render(request, "hosting/profile_form.html", {"form": form, "host": host}, status=status)
+
+
+def _profile_initial(host: HostProfile) -> dict[str, str]:
+    return {
+        "version": host_profile_version(host=host),
+        "display_name": host.display_name,
+        "bio": host.bio,
+        "city": host.city,
+        "languages": ", ".join(host.languages),
+    }
+
+
+def _profile_conflict(
+    request: HttpRequest, form: HostProfileForm, current: HostProfile
+) -> HttpResponse:
+    """409: the profile as saved meanwhile, and a form holding the host's own values on the
+    current version (a photo must be chosen again: a browser never sends a file back)."""
+    theirs = _profile_initial(current)
+    mine = {name: form.data.get(name, "") for name in theirs}
+    retry = HostProfileForm(initial={**mine, "version": theirs["version"]})
+    changes = [
+        {"label": form.fields[name].label, "current": theirs[name], "yours": mine[name]}
+        for name in theirs
+        if name != "version" and str(theirs[name]).strip() != str(mine[name]).strip()
+    ]
+    messages.error(
+        request,
+        _(
+            "Your profile was changed in another window since this page was opened. Yours is "
+            "in the form: save it again to replace what is saved now."
+        ),
+    )
+    context = {"form": retry, "host": current, "changes": changes}
+    return render(request, "hosting/profile_form.html", context, status=409)
 
 
 def public_profile(request: HttpRequest, pk: int) -> HttpResponse:
