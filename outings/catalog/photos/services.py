@@ -111,19 +111,20 @@ def add_photo(
     if host.suspended_at is not None:
         raise HostSuspended()
     alt_text = _check_alt_text(alt_text)
-    if not Listing.objects.filter(pk=listing_id, host=host).exists():
-        raise NotFound()  # before the work of decoding: another host's listing costs nothing
+    # Before the work of decoding (the costliest step): another host's listing, an archived
+    # one or one already full costs nothing. Checked again under the lock below, which rules.
+    status = Listing.objects.filter(pk=listing_id, host=host).values_list("status", flat=True)
+    if not status:
+        raise NotFound()
+    if status[0] == Listing.Status.ARCHIVED:
+        raise InvalidTransition(_("An archived listing cannot be edited."))
+    _room_for_one_more(listing_id)
     clean = clean_upload(file, size=size)
     name = store_clean_image(clean=clean, folder=f"listings/{listing_id}")
     try:
         with transaction.atomic():
             listing = _locked_listing(host=host, listing_id=listing_id)
-            count = ListingPhoto.objects.filter(listing=listing).count()
-            if count >= settings.PHOTO_MAX_PER_LISTING:
-                raise TooManyPhotos(
-                    _("A listing may have at most %(n)s photos.")
-                    % {"n": settings.PHOTO_MAX_PER_LISTING}
-                )
+            count = _room_for_one_more(listing_id)
             photo = ListingPhoto.objects.create(
                 listing=listing,
                 image=name,
@@ -137,6 +138,16 @@ def add_photo(
         default_storage.delete(name)
         raise
     return photo
+
+
+def _room_for_one_more(listing_id: int) -> int:
+    """The listing's number of photos; TooManyPhotos when it has as many as it may."""
+    count = ListingPhoto.objects.filter(listing_id=listing_id).count()
+    if count >= settings.PHOTO_MAX_PER_LISTING:
+        raise TooManyPhotos(
+            _("A listing may have at most %(n)s photos.") % {"n": settings.PHOTO_MAX_PER_LISTING}
+        )
+    return count
 
 
 def _own_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> ListingPhoto:
