@@ -67,7 +67,10 @@ def photos_for_listing(listing: Listing) -> list[PhotoView]:
 
 
 def failed_photos(*, host: HostProfile) -> QuerySet[ListingPhoto]:
-    """The host's photos whose renditions could not be made: they need a new upload."""
-    return ListingPhoto.objects.filter(
-        listing__host=host, status=ListingPhoto.Status.FAILED
-    ).select_related("listing")
+    """The host's photos whose renditions could not be made: they need a new upload. Not those
+    of an archived listing, which takes no upload and no delete: nothing the host could do."""
+    return (
+        ListingPhoto.objects.filter(listing__host=host, status=ListingPhoto.Status.FAILED)
+        .exclude(listing__status=Listing.Status.ARCHIVED)
+        .select_related("listing")
+    )
