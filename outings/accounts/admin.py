@@ -2,6 +2,7 @@ from typing import Any
 
 from allauth.account import admin as allauth_admin
 from allauth.account.models import EmailAddress
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -10,12 +11,13 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts import services
 from outings.accounts.models import HostProfile, User
+from outings.accounts.selectors import host_profile_version
 from outings.common.bigtables import BigTableAdmin, KnownValuesFilter
 
 
@@ -177,8 +179,61 @@ class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressA
         return OwnerChecked
 
 
+def _opened_at(host: HostProfile) -> str:
+    """What the host admin's form was opened at: the profile's user account and version."""
+    return f"{host.user_id}:{host_profile_version(host=host)}"
+
+
+class HostProfileAdminForm(forms.ModelForm[HostProfile]):
+    """Refuses a save over a change made since staff opened the form (invariant 5: no silent
+    overwrite): the form posts every field, so without the check a profile the host saved
+    meanwhile (or another staff member, or one given to another user account) was written back
+    as the form showed it, even by staff correcting only the city. Checked inside the admin's
+    transaction under the profile's row lock, held until the save; the columns the form does
+    not edit (the suspension, the photo) are taken as they are under that lock, never written
+    back as they were read before it."""
+
+    expected_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = HostProfile
+        fields = ("user", "display_name", "bio", "city", "languages", "is_demo")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = _opened_at(self.instance)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.instance.pk:
+            return cleaned
+        current = HostProfile.objects.select_for_update(no_key=True).filter(pk=self.instance.pk)
+        locked = current.first()
+        if locked is None:
+            return cleaned  # deleted meanwhile: the admin's save then finds nothing
+        self.instance.suspended_at = locked.suspended_at
+        self.instance.photo = locked.photo
+        if cleaned.get("expected_version") != _opened_at(locked):
+            # Staff's values stay in the fields, now based on the profile as it is: saving
+            # again replaces what changed meanwhile on purpose, having read it.
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            data[self.add_prefix("expected_version")] = _opened_at(locked)
+            self.data = data
+            raise ValidationError(
+                _(
+                    "This host's profile was changed since you opened it (by the host or by "
+                    "someone else here). Yours is in the form: save again to replace it."
+                ),
+                code="conflict",
+            )
+        return cleaned
+
+
 @admin.register(HostProfile)
 class HostProfileAdmin(admin.ModelAdmin[HostProfile]):
+    form = HostProfileAdminForm
     list_display = ("display_name", "user", "city", "is_demo", "suspended_at", "created_at")
     # Fixed date ranges: a date_hierarchy asked for its years, months or days with SELECT
     # DISTINCT date_trunc(...) over every host.
