@@ -808,6 +808,12 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # Sign-up and log-in mail leaves through the outbox (outings/accounts/adapter.py).
 ACCOUNT_ADAPTER = "outings.accounts.adapter.AccountAdapter"
+# The account is told (by mail, through the outbox) when its password is changed or reset, or an
+# address is added, removed or made primary, so that a session in the wrong hands cannot take the
+# account over without a word to its owner. allauth tells all but an added address; our form
+# for adding one tells that (outings/accounts/forms.py).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_FORMS = {"add_email": "outings.accounts.forms.AddEmailForm"}
 
 # Staff approve submitted listings before they go public; False publishes on submit.
 LISTING_APPROVAL_REQUIRED = env.bool("LISTING_APPROVAL_REQUIRED", default=True)

@@ -11,15 +11,17 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from outings.accounts.mail import enqueue_mail
 from outings.accounts.models import User
 from outings.accounts.services import valid_languages
 from outings.common.proxies import client_ip
+from outings.common.zones import zone_or_utc
 
 LOGGED_OUT_MESSAGE = "account/messages/logged_out.txt"
 
@@ -41,15 +43,21 @@ def on_public_site(url: str) -> str:
     return f"{settings.SITE_URL}{urlunsplit(('', '', parts.path, parts.query, parts.fragment))}"
 
 
+def reader(email: str, user: object) -> User | None:
+    """The account that mail to `email` goes to: the mail's `user`, else the one with `email`."""
+    if isinstance(user, User):
+        return user
+    return User.objects.filter(email=email).first()
+
+
 def reader_language(email: str, user: object) -> str | None:
     """The language to write account mail to `email` in: that of the account it goes to (the
     mail's `user`, else the account with this address) as every other mail to them
     (User.reading_language), since whoever asked for a reset or signed up with a taken address
     may read another language than the account's owner; the request's when there is no such
     account or it has none."""
-    if not isinstance(user, User):
-        user = User.objects.filter(email=email).first()
-    language = user.reading_language if user is not None else ""
+    account = reader(email, user)
+    language = account.reading_language if account is not None else ""
     return language if language and language in valid_languages() else translation.get_language()
 
 
@@ -66,8 +74,24 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         }
         site = PublicSite(name="Outings", domain=urlsplit(settings.SITE_URL).netloc)
         context = {"email": email, "current_site": site, **context, **links}
-        with translation.override(reader_language(email, context.get("user"))):
+        account = reader(email, context.get("user"))
+        zone = zone_or_utc(account.reading_time_zone if account is not None else "UTC")
+        with translation.override(reader_language(email, account)), timezone.override(zone):
             enqueue_mail(self.render_mail(template_prefix, email, context))
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: AbstractBaseUser,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        """A security notice (ACCOUNT_EMAIL_NOTIFICATIONS: password changed or reset, an address
+        added, removed or made primary), by send_mail like all account mail. It carries its
+        account, so that it is written in the account's language and time zone also when it goes
+        to an address that is no longer User.email (the one just replaced as primary)."""
+        context = {"user": user, **(context or {})}
+        super().send_notification_mail(template_prefix, user, context, email)
 
     def clean_email(self, email: str) -> str:
         """Every address a form of allauth's takes (sign-up, adding an address, a reset): at
