@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from outings.accounts.mail import enqueue_mail
 from outings.accounts.models import User
+from outings.accounts.selectors import users_with_address
 from outings.accounts.services import valid_languages
 from outings.common.proxies import client_ip
 from outings.common.zones import zone_or_utc
@@ -47,7 +48,7 @@ def reader(email: str, user: object) -> User | None:
     """The account that mail to `email` goes to: the mail's `user`, else the one with `email`."""
     if isinstance(user, User):
         return user
-    return User.objects.filter(email=email).first()
+    return users_with_address(email=email).first()
 
 
 def reader_language(email: str, user: object) -> str | None:

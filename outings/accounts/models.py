@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,8 +21,29 @@ class User(AbstractUser):
     # profile's "not chosen" (outings.common.middleware.TimezoneMiddleware reads it so too).
     site_time_zone = models.CharField(_("time zone last used"), max_length=64, blank=True)
 
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # One account per address in any case: allauth keeps addresses in lower case, and so
+            # does save() below; this backs it against an UPDATE or a raw insert (migration 0009).
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_lower_unique",
+                violation_error_message=_("User with this Email address already exists."),
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.lower()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The address in lower case, as allauth keeps it (its EmailAddress and the User.email it
+        writes), whoever makes or changes the account: the admin, createsuperuser, a script."""
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
 
     def may_as_staff(self, permission: str) -> bool:
         """Whether this user acts as staff with `permission` ("app.codename"): the staff

@@ -3,6 +3,7 @@
 import hashlib
 
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 
 from outings.accounts.models import ApiToken, HostProfile, User
 
@@ -10,6 +11,13 @@ from outings.accounts.models import ApiToken, HostProfile, User
 def active_api_tokens(*, user: User) -> QuerySet[ApiToken]:
     """The caller's tokens that still work, newest first."""
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-id")
+
+
+def users_with_address(*, email: str) -> QuerySet[User]:
+    """The account with `email`, in any case (at most one: the unique index on lower(email),
+    which this lookup uses). Every lookup of an account by its address goes through here, so
+    that none matches an address that another finds in another case."""
+    return User.objects.annotate(address=Lower("email")).filter(address=email.lower())
 
 
 def profile_version(*, user: User) -> str:

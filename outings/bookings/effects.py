@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from outings.accounts.models import User
+from outings.accounts.selectors import users_with_address
 from outings.bookings.models import OUR_REASONS, Booking, Transfer, WaitlistEntry
 from outings.common import outbox
 from outings.notifications import emails, live
@@ -355,9 +356,7 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
     booking = transfer.booking
     # Someone with an account at that address reads it in their own language and sees the
     # date at their own time too (emails.build, as every mail to a user); it was in the giver's.
-    recipient = (
-        User.objects.filter(email__iexact=transfer.to_email, is_active=True).order_by("pk").first()
-    )
+    recipient = users_with_address(email=transfer.to_email).filter(is_active=True).first()
     emails.send_email(
         user_id=recipient.pk if recipient is not None else None,
         fixed_address=True,  # the address the guest typed, whoever has it when it goes
