@@ -79,8 +79,8 @@ def test_changing_the_password_is_told_to_the_accounts_address(sink, nudges):
     assert "- Browser: Firefox/140" in text
 
 
-def test_resetting_the_password_is_told_to_the_accounts_address(sink, nudges):
-    _account()
+def _reset_password(sink: SmtpSink) -> None:
+    """Ask for a reset of kim@example.org's password, follow the mailed link, set a new one."""
     client = Client()
     client.post("/accounts/password/reset/", {"email": "kim@example.org"})
     [reset_mail] = _received(sink)
@@ -94,6 +94,13 @@ def test_resetting_the_password_is_told_to_the_accounts_address(sink, nudges):
     )
 
     assert response.status_code == 302
+
+
+def test_resetting_the_password_is_told_to_the_accounts_address(sink, nudges):
+    _account()
+
+    _reset_password(sink)
+
     to, text = _told(sink, "[Outings] Password Reset")
     assert to == "kim@example.org"
     assert "Your password has been reset." in text
@@ -169,3 +176,14 @@ def test_the_added_address_notice_is_in_german_with_du(sink, nudges):
 
     _, text = _told(sink, "[Outings] E-Mail-Adresse hinzugefügt")
     assert "Die E-Mail-Adresse new@example.org wurde deinem Konto hinzugefügt." in text
+
+
+def test_the_german_reset_notice_says_the_password_was_reset_not_to_reset_it(sink, nudges):
+    """allauth's subject for it is its page title "Password Reset", in German "Passwort
+    zurücksetzen" ("reset the password"): a notice that reads like a request to act on."""
+    _account(preferred_language="de")
+
+    _reset_password(sink)
+
+    _, text = _told(sink, "[Outings] Passwort zurückgesetzt")
+    assert "Dein Passwort wurde zurückgesetzt." in text
