@@ -5,6 +5,7 @@ our mail."""
 
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,6 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from outings.accounts.mail import enqueue_mail
@@ -76,8 +78,20 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         site = PublicSite(name="Outings", domain=urlsplit(settings.SITE_URL).netloc)
         context = {"email": email, "current_site": site, **context, **links}
         account = reader(email, context.get("user"))
-        zone = zone_or_utc(account.reading_time_zone if account is not None else "UTC")
+        # The account's zone, as every other mail to them; the request's when there is none.
+        zone = (
+            zone_or_utc(account.reading_time_zone)
+            if account is not None
+            else timezone.get_current_timezone()
+        )
         with translation.override(reader_language(email, account)), timezone.override(zone):
+            moment = context.get("timestamp")  # a security notice's: when the change was made
+            if isinstance(moment, datetime):
+                # Named with its zone, as every time in mail and on pages ("04:31 CET").
+                local = timezone.localtime(moment)
+                context["timestamp"] = (
+                    f"{date_format(local, 'DATETIME_FORMAT')} {date_format(local, 'T')}"
+                )
             enqueue_mail(self.render_mail(template_prefix, email, context))
 
     def send_notification_mail(

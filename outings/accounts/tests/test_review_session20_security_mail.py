@@ -161,10 +161,10 @@ def test_the_notice_is_in_the_accounts_language_and_time_zone(sink, nudges):
     assert "Du erhältst diese E-Mail, weil" in text
     assert "an deinem Konto" in text
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
-    with translation.override("de"):
+    with translation.override("de"):  # and its zone named, as every time in mail and pages
         shown = {
-            date_format(timezone.localtime(moment, berlin), "DATETIME_FORMAT")
-            for moment in (before, after)
+            date_format(local, "DATETIME_FORMAT") + " " + date_format(local, "T")
+            for local in (timezone.localtime(moment, berlin) for moment in (before, after))
         }
     assert any(f"- Datum: {when}\r\n" in text for when in shown), (shown, text)
 
