@@ -187,3 +187,21 @@ def test_the_german_reset_notice_says_the_password_was_reset_not_to_reset_it(sin
 
     _, text = _told(sink, "[Outings] Passwort zurückgesetzt")
     assert "Dein Passwort wurde zurückgesetzt." in text
+
+
+def test_setting_a_password_on_an_account_without_one_is_told(sink, nudges):
+    """An account made in the admin without a usable password sets its first one."""
+    user, client = _account()
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    client.force_login(user)
+    reauthenticated(client)
+
+    response = client.post(
+        "/accounts/password/set/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    to, text = _told(sink, "[Outings] Password Set")
+    assert to == "kim@example.org"
+    assert "Your password has been set." in text
