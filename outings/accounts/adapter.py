@@ -1,7 +1,7 @@
-"""django-allauth wired to our rules: its mail (address verification, password reset) leaves
-through the outbox like every other side effect, rendered now and sent by a worker, with its
-links on the public address (settings.SITE_URL) and in its reader's language like the rest of
-our mail."""
+"""django-allauth wired to our rules: its mail (address verification, password reset, security
+notices) leaves through the outbox like every other side effect, rendered now and sent by a
+worker, with its links on the public address (settings.SITE_URL) and in its reader's language
+like the rest of our mail."""
 
 from contextlib import nullcontext
 from dataclasses import dataclass

@@ -1,7 +1,7 @@
-"""Account mail (sign-up verification, password reset) through the outbox. The mail is rendered
-when it is queued (allauth renders with the request's context) and sent by a worker on the
-`urgent` queue the way of every other mail (emails.deliver_sealed: marked done right after
-the final "."), retried while the server is unreachable, with its row's Message-ID.
+"""Account mail (sign-up verification, password reset, security notices) through the outbox. The
+mail is rendered when it is queued (allauth renders with the request's context) and sent by a
+worker on the `urgent` queue the way of every other mail (emails.deliver_sealed: marked done
+right after the final "."), retried while the server is unreachable, with its row's Message-ID.
 
 The payload holds the rendered mail, verification link included, until the outbox purges
 delivered messages (OUTBOX_KEEP_DAYS); the link itself expires sooner (allauth's
