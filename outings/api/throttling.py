@@ -14,6 +14,7 @@ outage must not take the API down.
 """
 
 import fcntl
+import ipaddress
 import logging
 import math
 import threading
@@ -130,7 +131,29 @@ def identity(request: HttpRequest) -> tuple[str, str]:
     request each, and had as many allowances."""
     if is_authenticated(request):
         return "user", f"user:{caller(request).pk}"
-    return "anon", f"ip:{client_ip(request)}"
+    return "anon", address_identity(request)
+
+
+# An IPv6 subscriber is given a /64 at least and picks any address in it for each connection
+# (privacy addresses, RFC 8981): one client, one count. allauth's own limits count so too
+# (ALLAUTH_RATE_LIMIT_IPV6_PREFIX, 64 by default).
+IPV6_PREFIX = 64
+
+
+def address_identity(request: HttpRequest) -> str:
+    """The counter identity of an anonymous caller: its IPv4 address (also when a dual-stack
+    server writes it as `::ffff:a.b.c.d`), or the /64 network of its IPv6 address. Counted per
+    IPv6 address, a client that took a new one for each request was never limited."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"ip:{address}"  # what a proxy we trust wrote: counted as written
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return f"ip:{ip.ipv4_mapped}"
+        return f"ip:{ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False)}"
+    return f"ip:{ip}"
 
 
 def request_wait(request: HttpRequest) -> float | None:
@@ -152,7 +175,7 @@ def refused_credentials_wait(request: HttpRequest) -> float | None:
     throttles only after authentication succeeded, so guesses would otherwise never be limited.
     The seconds to wait when over the rate, else None."""
     rate = Rate.parse(settings.API_THROTTLE_RATES["anon"])
-    return hit(ident=f"ip:{client_ip(request)}", rate=rate, now=time.time())
+    return hit(ident=address_identity(request), rate=rate, now=time.time())
 
 
 class ApiRateLimit(BaseThrottle):

@@ -1,0 +1,64 @@
+"""Session 20, the API platform with fresh eyes: ways round the throttle, answers outside the
+API's shape, bodies read otherwise than their sender wrote them."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import override_settings
+
+from outings.api import throttling
+from outings.api.tests.helpers import error_of
+
+pytestmark = pytest.mark.django_db
+
+TIGHT = {"anon": "2/min", "user": "3/min"}
+FROZEN_NOW = 1_800_000_010.0  # ten seconds into a minute: every request in one window
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
+
+
+# --- Throttling: an IPv6 client counts per /64, as it may use any address in it -------------
+
+
+@override_settings(API_THROTTLE_RATES=TIGHT)
+def test_an_ipv6_client_cannot_slip_past_the_anonymous_limit_by_changing_address(client):
+    """An IPv6 subscriber is given a /64 (at least) and picks any of its 2^64 addresses for each
+    connection (privacy addresses, RFC 8981): counted per address, a new one per request was no
+    limit at all."""
+    statuses = [
+        client.get("/api/v1/categories", REMOTE_ADDR=f"2001:db8:1:2::{n}").status_code
+        for n in range(1, 4)
+    ]
+    spelled_otherwise = client.get(
+        "/api/v1/categories", REMOTE_ADDR="2001:0db8:0001:0002:ffff:0:0:9"
+    )
+    neighbour = client.get("/api/v1/categories", REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert statuses == [200, 200, 429]
+    assert error_of(spelled_otherwise)["code"] == "throttled"
+    assert neighbour.status_code == 200
+
+
+@override_settings(API_THROTTLE_RATES=TIGHT, API_TRUSTED_PROXIES=1)
+def test_behind_a_proxy_a_forwarded_ipv6_address_counts_per_64_too(client):
+    for n in range(1, 3):
+        client.get("/api/v1/categories", HTTP_X_FORWARDED_FOR=f"2001:db8:5:6::{n}")
+
+    blocked = client.get("/api/v1/categories", HTTP_X_FORWARDED_FOR="2001:db8:5:6:abcd::1")
+
+    assert blocked.status_code == 429
+
+
+@override_settings(API_THROTTLE_RATES=TIGHT)
+def test_an_ipv4_address_mapped_into_ipv6_counts_as_the_ipv4_address(client):
+    """A dual-stack server sees an IPv4 client as ::ffff:a.b.c.d: one client, one count."""
+    for _ in range(2):
+        client.get("/api/v1/categories", REMOTE_ADDR="198.51.100.20")
+
+    mapped = client.get("/api/v1/categories", REMOTE_ADDR="::ffff:198.51.100.20")
+    ipv4_neighbour = client.get("/api/v1/categories", REMOTE_ADDR="198.51.100.21")
+
+    assert (mapped.status_code, ipv4_neighbour.status_code) == (429, 200)
