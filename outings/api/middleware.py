@@ -17,17 +17,17 @@ KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 
 
 class ApiMiddleware:
-    """Under /api/ only: refuse oversized bodies before anything reads them, answer HEAD as GET
-    without the body, route through a URLconf whose error views answer JSON, and turn any error
-    that is still not in the API's shape (ninja's bare 405 for a wrong method, an error page
-    from another middleware) into it. Install it first, so that it sees the final response of
-    everything below it."""
+    """Under /api/ (and /api) only: refuse oversized bodies before anything reads them, answer
+    HEAD as GET without the body, route through a URLconf whose error views answer JSON, and turn
+    any error that is still not in the API's shape (ninja's bare 405 for a wrong method, an error
+    page from another middleware) into it. Install it first, so that it sees the final response
+    of everything below it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not request.path_info.startswith(API_PREFIX):
+        if not is_api_path(request.path_info):
             return self.get_response(request)
         request.urlconf = API_URLCONF  # same routes, JSON error views
         head = request.method == "HEAD"
@@ -84,6 +84,11 @@ class ApiMiddleware:
             message = gettext("The request body is larger than %(limit)s bytes.")
             return error_response(413, message=message % {"limit": limit}, fields={})
         return None
+
+
+def is_api_path(path: str) -> bool:
+    """Under /api/, or /api itself (the site's HTML 404 page answered it until session 20)."""
+    return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
 
 
 def _language_of(request: HttpRequest) -> str:

@@ -62,3 +62,25 @@ def test_an_ipv4_address_mapped_into_ipv6_counts_as_the_ipv4_address(client):
     ipv4_neighbour = client.get("/api/v1/categories", REMOTE_ADDR="198.51.100.21")
 
     assert (mapped.status_code, ipv4_neighbour.status_code) == (429, 200)
+
+
+# --- No HTML on the API: /api without its slash -------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api", "/api?x=1"])
+def test_the_api_prefix_without_its_slash_is_a_json_404_not_the_sites_page(client, path):
+    """ApiMiddleware took only paths under /api/: /api itself got the site's HTML 'Page not
+    found' page."""
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_of(response)["code"] == "not_found"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_site_path_that_only_begins_with_api_is_still_the_sites(client):
+    response = client.get("/apiary")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
