@@ -39,7 +39,8 @@ ERROR_CONTENT = {
     "application/json": {"schema": {"$ref": f"#/components/schemas/{ErrorOut.__name__}"}}
 }
 UNSUPPORTED_MEDIA_TYPE = {
-    "description": "Unsupported Media Type: the body is not declared as application/json.",
+    "description": "Unsupported Media Type: the body is not declared as application/json (in "
+    "UTF-8: no other charset).",
     "content": ERROR_CONTENT,
 }
 # ApiMiddleware answers these from the Content-Length alone, before any route runs, to every

@@ -12,7 +12,9 @@ from it; `outings.api.errors` answers a DomainError so raised as that error (415
 naming the field, or a 400 saying the body is no JSON in UTF-8, in the request's language).
 """
 
+import codecs
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest
@@ -38,7 +40,9 @@ class JsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         # None only on the request ninja builds to read a JSON field of a multipart form (a body
         # beside files), which holds no Content-Type of its own.
-        if request.content_type is not None and not is_json(request.content_type):
+        if request.content_type is not None and not (
+            is_json(request.content_type) and in_utf8(request.content_params or {})
+        ):
             raise UnsupportedMediaType(
                 fields={"header.Content-Type": [gettext("Send the body as application/json.")]}
             )
@@ -62,6 +66,19 @@ def is_json(content_type: str) -> bool:
     the type lowercased, without its parameters (`; charset=utf-8`)."""
     kind, _, subtype = content_type.partition("/")
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def in_utf8(content_params: Mapping[str, str]) -> bool:
+    """No charset (JSON is UTF-8, RFC 8259, 8.1), or UTF-8 in any spelling. A body declared in
+    another (`charset=latin-1`) was read as UTF-8 all the same until session 20: "Ã©" sent in
+    Latin-1 is the bytes of "é" in UTF-8, and was stored so."""
+    charset = content_params.get("charset")
+    if charset is None:
+        return True
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 class _Duplicate(Exception):

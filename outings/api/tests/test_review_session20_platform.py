@@ -84,3 +84,40 @@ def test_a_site_path_that_only_begins_with_api_is_still_the_sites(client):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- A body in another charset than UTF-8 is refused, not read as UTF-8 -----------------------
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "iso-8859-1", "windows-1252", "utf-16"])
+def test_a_json_body_declared_in_another_charset_is_refused_not_read_as_utf8(
+    client, guest, token_for, charset
+):
+    """The parser read every body as UTF-8 whatever its charset said: `"Ã©"` sent in Latin-1 is
+    the bytes C3 A9, which it read as "é", naming a token (or a listing) otherwise than its
+    sender wrote it."""
+    response = client.post(
+        "/api/v1/me/tokens",
+        '{"name": "Ã©"}',  # the client encodes it in the charset named
+        content_type=f"application/json; charset={charset}",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(guest)}",
+    )
+
+    assert response.status_code == 415, response.content
+    error = error_of(response)
+    assert error["code"] == "unsupported_media_type"
+    assert list(error["fields"]) == ["header.Content-Type"]
+    assert guest.api_tokens.count() == 1  # the one that sent it
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", '"utf-8"'])
+def test_a_json_body_declared_as_utf8_is_read(client, guest, token_for, charset):
+    response = client.post(
+        "/api/v1/me/tokens",
+        '{"name": "Ã©"}'.encode(),
+        content_type=f"application/json; charset={charset}",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(guest)}",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["token"]["name"] == "Ã©"
