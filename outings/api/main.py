@@ -20,7 +20,7 @@ from ninja.openapi.schema import OpenAPISchema
 from outings.api.caching import cacheable, make_etag, not_modified
 from outings.api.errors import install_error_handlers, throttled_response
 from outings.api.openapi import describe_headers
-from outings.api.parser import JsonParser
+from outings.api.parser import JsonParser, Repeated
 from outings.api.routes import bookings, catalog, me, search
 from outings.api.routes.hosting import router as hosting_router
 from outings.api.throttling import ApiRateLimit, request_wait
@@ -33,8 +33,20 @@ class Api(NinjaAPI):
     ) -> ValidationError:
         """ninja's errors, a query parameter named `query.<name>` also for an item of a repeated
         one (`?category=tours&category=unicorns`), which ninja names by the handler's argument
-        and the item's index (`query.params.category.1`): one name for one parameter."""
+        and the item's index (`query.params.category.1`): one name for one parameter. A
+        parameter that takes one value, given more than once, is told so (outings.api.parser)."""
+        repeated = {
+            (
+                context.model.__ninja_param_source__,
+                *context.model.__ninja_flatten_map_reverse__.get(item["loc"], item["loc"]),
+            )
+            for context in error_contexts
+            for item in context.pydantic_validation_error.errors(include_url=False)
+            if isinstance(item.get("input"), Repeated)
+        }
         error = super().validation_error_from_error_contexts(error_contexts)
+        if repeated:
+            error.errors = _said_once(error.errors, repeated)
         flattened = {
             path: names
             for context in error_contexts
@@ -66,6 +78,24 @@ class Api(NinjaAPI):
     @cached_property
     def _documents(self) -> dict[tuple[object, ...], OpenAPISchema]:
         return {}
+
+
+def _said_once(
+    errors: list[dict[str, Any]], repeated: set[tuple[object, ...]]
+) -> list[dict[str, Any]]:
+    """`errors`, each about a parameter given more than once (outings.api.parser.Repeated)
+    told so, once (a type with alternatives fails on each of them), not that a list is no
+    number or text."""
+    told: set[tuple[object, ...]] = set()
+    said: list[dict[str, Any]] = []
+    for item in errors:
+        location = tuple(item["loc"])
+        if location not in repeated:
+            said.append(item)
+        elif location not in told:
+            told.add(location)
+            said.append({"type": "repeated", "loc": location, "msg": "Given more than once."})
+    return said
 
 
 def documents_view[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext, gettext_noop
 from ninja.parser import Parser
 
@@ -59,6 +60,23 @@ class JsonParser(Parser):
             name = ".".join((BODY, *(str(part) for part in path or ())))
             raise ValidationFailed(fields={name: [gettext("Given more than once.")]}) from None
         return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        """ninja's reading, but a name given twice that is not a list keeps all its values, as
+        `Repeated`: ninja read the last of them (Django's QueryDict gives it), where a cache or
+        a proxy in front may read the first. A parameter refuses it (`outings.api.main.Api`
+        names it, "Given more than once."); an unknown one is ignored, as when given once."""
+        result = super().parse_querydict(data, list_fields, request)
+        for key, values in data.lists():
+            if key not in list_fields and len(values) > 1:
+                result[key] = Repeated(values)
+        return result
+
+
+class Repeated(list[Any]):
+    """The values of a parameter that takes one, given more than once."""
 
 
 def is_json(content_type: str) -> bool:
