@@ -134,6 +134,12 @@ def test_a_json_body_declared_as_utf8_is_read(client, guest, token_for, charset)
         ("/api/v1/listings?city=Toronto&city=Madrid", "query.city"),
         ("/api/v1/search?q=walk&q=museum", "query.q"),
         ("/api/v1/search?sort=price&sort=relevance", "query.sort"),
+        ("/api/v1/search?tz=UTC&tz=Europe/Berlin", "query.tz"),
+        ("/api/v1/search?near=Toronto&near=Madrid", "query.near"),
+        ("/api/v1/search?currency=EUR&currency=CAD", "query.currency"),
+        ("/api/v1/search?date_from=2030-01-01&date_from=2030-01-02", "query.date_from"),
+        ("/api/v1/autocomplete?q=wa&q=mu", "query.q"),
+        ("/api/v1/search?lat=1&lat=2&lng=3", "query.lat"),
     ],
 )
 def test_a_parameter_given_twice_is_a_400_naming_it_not_its_last_value(client, path, field):
