@@ -1,14 +1,17 @@
 """Session 20, the API platform with fresh eyes: ways round the throttle, answers outside the
 API's shape, bodies read otherwise than their sender wrote them."""
 
+import io
 from types import SimpleNamespace
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from outings.api import throttling
 from outings.api.tests.helpers import error_of
-from outings.catalog.tests.factories import category
+from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, category
+from outings.hosting.tests.fixtures import png, use_media
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +164,28 @@ def test_a_repeatable_parameter_and_an_unknown_one_given_twice_are_still_read(cl
 
     assert repeated_list.status_code == 200, repeated_list.content
     assert unknown.status_code == 200, unknown.content
+
+
+@pytest.mark.parametrize("twice", ["alt_text", "file"])
+def test_a_photo_uploads_field_given_twice_is_a_400_and_stores_nothing(
+    settings, tmp_path, token_for, twice
+):
+    """A multipart form is read as a query is: two alt texts, or two files, took the last."""
+    use_media(settings, tmp_path / "media")
+    host = HostProfileFactory.create()
+    listing = ListingFactory.create(host=host, status=Listing.Status.DRAFT)
+    first, second = io.BytesIO(png()), io.BytesIO(png())
+    first.name = second.name = "photo.png"
+    form = {"file": first, "alt_text": "A boat"}
+    form[twice] = [form[twice], second if twice == "file" else "A harbour"]
+
+    response = Client(raise_request_exception=False).post(
+        f"/api/v1/host/listings/{listing.pk}/photos",
+        form,
+        HTTP_AUTHORIZATION=f"Bearer {token_for(host.user)}",
+    )
+
+    assert response.status_code == 400, response.content
+    where = "form" if twice == "alt_text" else "file"  # ninja's names for the two
+    assert error_of(response)["fields"] == {f"{where}.{twice}": ["Given more than once."]}
+    assert not ListingPhoto.objects.exists()
