@@ -4,6 +4,8 @@ final "." and that reply sent the link twice. It now goes the way of every other
 (emails.deliver_sealed): "done" is sent right after the final ".", before the reply is read
 (docs/background-work.md, "Email: once"). Real outbox relay, real SMTP server (aiosmtpd)."""
 
+import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,28 +27,43 @@ def _fresh_connections() -> Iterator[None]:
     emails._connections.discard()
 
 
+# How long the server holds its reply waiting for the row to be done. The relay sends "done"
+# right after the final ".", without waiting for the reply, so the row is done within
+# milliseconds; a relay that waited for the reply first would never get it while the server
+# waits, and the row would still be running when the server gives up.
+SEAL_WAIT_SECONDS = 5.0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_account_mail_is_recorded_done_before_the_servers_reply(sink: SmtpSink) -> None:
-    """The server reads the outbox row (another session) when the mail's data has arrived,
-    before it replies: the row is already done."""
+    """The server reads the outbox row (another session) once the mail's data has arrived and
+    holds its reply until the row is done: it is, without the reply. (Reading it once, at once,
+    raced the relay's UPDATE, sent at the same moment: on a busy machine the server could read
+    first and see the row still running.)"""
     queued = mail.enqueue_mail(
         EmailMessage(subject="Reset", body="link", from_email="a@example.org", to=["b@example.org"])
     )
     seen: list[str] = []
     accept = sink.recorder.handle_DATA
 
-    async def look_then_reply(server: Any, session: Any, envelope: Any) -> str:
+    async def wait_for_the_seal_then_reply(server: Any, session: Any, envelope: Any) -> str:
         other = other_connection()
         try:
-            row = other.execute(
-                "SELECT status FROM common_outboxmessage WHERE id = %s", [queued.pk]
-            ).fetchone()
+            deadline = time.monotonic() + SEAL_WAIT_SECONDS
+            while True:
+                row = other.execute(
+                    "SELECT status FROM common_outboxmessage WHERE id = %s", [queued.pk]
+                ).fetchone()
+                status = row[0] if row else ""
+                if status == OutboxMessage.Status.DONE or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.01)
         finally:
             other.close()
-        seen.append(row[0] if row else "")
+        seen.append(status)
         return await accept(server, session, envelope)
 
-    sink.recorder.handle_DATA = look_then_reply  # type: ignore[method-assign]
+    sink.recorder.handle_DATA = wait_for_the_seal_then_reply  # type: ignore[method-assign]
     with sink.as_backend():
         relay.drain(queue="urgent", budget=5)
 
