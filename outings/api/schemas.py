@@ -98,6 +98,12 @@ Text = Annotated[
     Field(json_schema_extra={"pattern": r"^[^\u0000]*$"}),
 ]
 
+# Text with a bound of its own, checked before Text's validator: after it pydantic no longer
+# knows a string and names an over-long value by its "items", not its characters.
+CategoryText = Annotated[str, Field(max_length=50), *Text.__metadata__]
+CityText = Annotated[str, Field(max_length=120), *Text.__metadata__]
+PersonName = Annotated[str, Field(max_length=150), *Text.__metadata__]
+
 
 def _local(value: time) -> time:
     # Times of day in schedules are wall-clock times in the listing's zone: an offset would be
@@ -207,8 +213,8 @@ LISTING_DETAIL_COLUMNS = (
 
 
 class ListingFilters(PageParams):
-    category: Text | None = Field(None, max_length=50, description="A category slug.")
-    city: Text | None = Field(None, max_length=120, description="Exact city, any case.")
+    category: CategoryText | None = Field(None, description="A category slug.")
+    city: CityText | None = Field(None, description="Exact city, any case.")
     country: str | None = Field(
         None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code."
     )
@@ -248,8 +254,8 @@ class MeOut(Schema):
 class MePatch(Input):
     """Absent or null fields stay as they are."""
 
-    first_name: Text | None = Field(None, max_length=150)
-    last_name: Text | None = Field(None, max_length=150)
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
     preferred_language: Language | None = None
     time_zone: TimeZone | None = None
 

@@ -16,7 +16,7 @@ from outings.api.auth import OPTIONAL, PUBLIC_SECURITY, is_authenticated
 from outings.api.caching import cacheable, etag_of_rows, make_etag, not_modified, set_cache_headers
 from outings.api.errors import located, responses
 from outings.api.params import Id
-from outings.api.schemas import MAX_PRICE, Input, Text, TimeZone
+from outings.api.schemas import MAX_PRICE, CityText, Input, Text, TimeZone
 from outings.catalog.models import CATEGORY_NAMES
 from outings.catalog.services import LANGUAGE_CODES
 from outings.search import cache, related
@@ -58,10 +58,9 @@ LanguageCode = enum.StrEnum(  # type: ignore[misc]
 )
 
 
-# A place's or a city's name: its bound checked before Text's own validator, after which
-# pydantic no longer knows a string and names its length in "items".
+# A place's name: its bound checked before Text's own validator, after which pydantic no
+# longer knows a string and names its length in "items" (as schemas' CityText).
 PlaceName = Annotated[str, Field(max_length=100), *Text.__metadata__]
-CityName = Annotated[str, Field(max_length=120), *Text.__metadata__]
 
 
 class SearchParams(Input):
@@ -77,7 +76,7 @@ class SearchParams(Input):
     language: list[LanguageCode] = Field(
         [], max_length=10, description="Languages the experience is offered in (ISO 639-1)."
     )
-    city: list[CityName] = Field([], max_length=20)
+    city: list[CityText] = Field([], max_length=20)
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
     date_from: str | None = Field(
         None, pattern=ISO_DATE, description="First day, YYYY-MM-DD (viewer's time zone)."
