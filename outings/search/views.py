@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -19,7 +20,7 @@ from outings.search.engine import SearchTimeout
 from outings.search.engine import search as run_search
 from outings.search.forms import ExploreForm
 from outings.search.query import FacetValue, InvalidSearch, SearchPage
-from outings.search.related import autocomplete
+from outings.search.related import Completion, autocomplete
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ def explore(request: HttpRequest) -> HttpResponse:
 
 
 def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
-    form = ExploreForm(request.GET)
+    params = _without_a_stale_area(request.GET)
+    form = ExploreForm(params)
     page: SearchPage | None = None
     problems: list[str] = []
     wrong: set[str] = set()  # the fields named in `problems`
@@ -68,7 +70,7 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
         problems = [_problem(form, name, errors) for name, errors in form.errors.items()]
         wrong = set(form.errors)
         status = 400
-    params = request.GET.copy()
+    params = params.copy()
     params.pop("cursor", None)
     # The categories as chosen, even when another field has a mistake (cleaned_data keeps
     # the fields that are right), so that the form still carries them.
@@ -91,6 +93,23 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
     }
     template = "search/_swap.html" if request.headers.get("HX-Request") else "search/explore.html"
     return render(request, template, context, status=status)
+
+
+def _without_a_stale_area(params: QueryDict) -> QueryDict:
+    """The search without its map area ("search this area", `bbox`) when the place it was
+    searched around (`area_near`, which the form carries beside it) is no longer the place in
+    "Near": the visitor typed another place, or cleared it, with the box still in the form (a
+    hidden field, which a page without JavaScript sends as it was). A box without its place
+    (a shared or an API-made URL) is searched as given."""
+    if not params.get("bbox") or "area_near" not in params:
+        return params
+    around, near = params.get("area_near", ""), params.get("near", "")
+    if around.strip().casefold() == near.strip().casefold():
+        return params
+    kept = params.copy()
+    del kept["bbox"]
+    del kept["area_near"]
+    return kept
 
 
 def _suggestion_url(params: QueryDict, suggestion: str | None) -> str | None:
@@ -138,10 +157,40 @@ def _result_count(page: SearchPage, selected: set[str]) -> int:
 
 @require_GET
 def suggest(request: HttpRequest) -> HttpResponse:
-    """Autocomplete for the explore box, as a list htmx drops under it."""
+    """Autocomplete for the explore box, as a list htmx drops under it. The box sends the
+    whole form, so that a place's or a category's link keeps every other filter."""
     prefix = request.GET.get("q", "")[:100]
     return render(
         request,
         "search/_suggestions.html",
-        {"completions": autocomplete(prefix=prefix), "category_names": CATEGORY_NAMES},
+        {
+            "completions": [
+                (completion, _chosen_url(request.GET, completion))
+                for completion in autocomplete(prefix=prefix)
+            ],
+            "category_names": CATEGORY_NAMES,
+        },
     )
+
+
+def _chosen_url(params: QueryDict, completion: Completion) -> str | None:
+    """The search of the form with a place or a category suggestion chosen, from its first
+    page and without the text typed (which was for the suggestion): a place is the new "Near",
+    without the map area or the point of the old one; a category is ticked beside those
+    already chosen. None for a title, which links to its listing."""
+    if completion.kind == "title" and completion.listing_id:
+        return None
+    chosen = [
+        (name, value)
+        for name, values in _without_a_stale_area(params).lists()
+        if name not in ("q", "cursor")
+        for value in values
+        if value
+    ]
+    if completion.kind != "category":
+        away = {"near", "bbox", "area_near", "lat", "lng"}
+        chosen = [(name, value) for name, value in chosen if name not in away]
+        chosen.append(("near", completion.label))
+    elif ("category", completion.label) not in chosen:
+        chosen.append(("category", completion.label))
+    return f"{reverse('search:explore')}?{urlencode(chosen)}"

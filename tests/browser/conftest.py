@@ -137,6 +137,19 @@ def signed_in(browser: Any, user: User, url: str, **options: Any) -> Any:
     return context
 
 
+def drag_the_map(page: Any, *, by: float) -> None:
+    """Drag the explore page's map left by `by` of its width (the view moves east), as a
+    visitor does with the mouse, and wait for "Search this area" to be offered."""
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - box["width"] * by, y, steps=10)
+    page.mouse.up()
+    page.wait_for_selector("#search-area:not([hidden])")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

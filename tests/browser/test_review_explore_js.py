@@ -8,6 +8,7 @@ from django.conf import settings
 
 from outings.catalog.tests.factories import ListingFactory, category
 from outings.search.services import load_exchange_rates
+from tests.browser.conftest import drag_the_map
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,14 +75,7 @@ def test_search_this_area_works_across_the_antimeridian(live_server: Any, browse
     page.wait_for_selector("text=Reef snorkelling")
     page.wait_for_selector("#map .leaflet-marker-icon")
 
-    box = page.locator("#map").bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - box["width"] / 4, y, steps=10)  # the view moves east, past 180°
-    page.mouse.up()
-    page.wait_for_selector("#search-area:not([hidden])")
+    drag_the_map(page, by=1 / 4)  # the view moves east, past 180°
 
     with page.expect_response(lambda r: "bbox=" in r.url) as answer:
         page.click("#search-area")
@@ -116,14 +110,7 @@ def test_search_this_area_is_not_cut_by_the_radius_searched_before(
     assert page.locator("#results >> text=Distillery walk").count() == 0
     page.wait_for_selector("#map .leaflet-marker-icon")
 
-    box = page.locator("#map").bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - box["width"] / 4, y, steps=10)  # the view moves east
-    page.mouse.up()
-    page.wait_for_selector("#search-area:not([hidden])")
+    drag_the_map(page, by=1 / 4)  # the view moves east
     with page.expect_response(lambda r: "bbox=" in r.url) as answer:
         page.click("#search-area")
 

@@ -76,6 +76,8 @@
     form.querySelector('input[name="bbox"]').value = [
       south.toFixed(4), west.toFixed(4), north.toFixed(4), east.toFixed(4)
     ].join(",");
+    // The place the area is searched around: another one typed in Near drops the area.
+    form.querySelector('input[name="area_near"]').value = form.querySelector('input[name="near"]').value;
     // The area is the box now: a radius around the place would cut it (the place stays, as the
     // point distances and "nearest" are measured from).
     form.querySelector('input[name="radius_km"]').value = "";
@@ -149,6 +151,16 @@
   document.addEventListener("DOMContentLoaded", function () {
     draw();
     suggestions();
+  });
+  // A place typed in Near (or Near cleared) is searched on its own, not inside the map area
+  // searched around the place before: the area goes as the place changes, before the form's
+  // `change` sends the search. (Without JavaScript the view drops it: area_near, views.py.)
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!(field instanceof HTMLInputElement) || field.name !== "near" || !field.form) { return; }
+    if (field.form.id !== "explore") { return; }
+    field.form.querySelector('input[name="bbox"]').value = "";
+    field.form.querySelector('input[name="area_near"]').value = "";
   });
   // The button, whichever is in the page (Back puts htmx's copy of the page in).
   document.addEventListener("click", function (event) {
