@@ -154,3 +154,28 @@ def test_without_javascript_the_page_shows_no_suggestions_and_keeps_its_filters(
         ["3"],
     )
     page.context.close()
+
+
+def test_a_suggestion_clicked_with_the_mouse_is_followed(
+    live_server: Any, browser: Any, walks: None
+) -> None:
+    """A click on a suggestion did nothing: pressing the mouse button took the focus from the
+    box, whose `change` started a search of the letters typed, and a search closes the
+    suggestions, so the link was gone before the button came up. An option now keeps the
+    focus in the box (as a combobox's options do), and the click follows it."""
+    page = _explore(browser, f"{live_server.url}/explore/?q=walk&guests=3")
+    page.wait_for_selector("#results")
+    page.fill("#id_q", "")
+    page.type("#id_q", "montr")
+    page.wait_for_selector("#suggestions >> text=Montreal")
+
+    page.click("#suggestions >> text=Montreal")
+
+    page.wait_for_url("**near=Montreal**")
+    assert _query(page.url) == {
+        "guests": ["3"],
+        "near": ["Montreal"],
+        "currency": ["EUR"],
+        "sort": ["relevance"],
+    }
+    page.context.close()

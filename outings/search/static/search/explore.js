@@ -113,6 +113,13 @@
     document.addEventListener("input", function (event) {
       if (event.target.id === "id_q") { closed = false; }
     });
+    // The focus stays in the box while an option is clicked, as in any combobox: the box losing
+    // it would fire its `change`, whose search closes the list before the click lands.
+    document.addEventListener("mousedown", function (event) {
+      if (event.target instanceof Element && event.target.closest('#suggestions [role="option"]')) {
+        event.preventDefault();
+      }
+    });
     document.addEventListener("keydown", function (event) {
       if (event.target.id !== "id_q" || !list()) { return; }
       var all = options();
