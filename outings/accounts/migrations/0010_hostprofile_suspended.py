@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_inactive_users_hosts_stay_suspended'),
+        ('accounts', '0009_user_email_case_insensitive'),
     ]
 
     operations = [
