@@ -24,6 +24,7 @@ from outings.catalog.services import ListingData, ensure_active
 from outings.common.errors import NotFound, version_is_current
 from outings.scheduling.models import Slot
 from outings.scheduling.rules import SlotConflict
+from outings.scheduling.services.capacity import host_slot, listing_locked
 
 Status = Booking.Status
 Party = Booking.Party
@@ -123,19 +124,12 @@ def cancel_slot(
     dates are NotFound, as its rules and their places are (change_slot_capacity): archiving
     is final, and takes its dates to come off sale itself."""
     ensure_active(host)
-    own = Slot.objects.filter(pk=slot_id, listing__host=host)
-    if listing_id is not None:
-        own = own.filter(listing_id=listing_id)
+    own = host_slot(host=host, slot_id=slot_id, listing_id=listing_id)
     # The listing's row lock first (the order of a listing's edit, of its archive and of
     # update_listing: the listing, then its dates' bookings, then the dates), its status read
     # under it: an archive committing meanwhile is seen, and the date is NotFound as it is
     # after (read without the lock, it went on to the date's row and found it deleted: a 500).
-    listing = (
-        Listing.objects.select_for_update(of=("self",), no_key=True)
-        .filter(slots__in=own)
-        .exclude(status=Listing.Status.ARCHIVED)
-    )
-    if not listing.exists():
+    if not listing_locked(own).exists():
         raise NotFound(_("There is no such date."))
     return _close_open_slot(
         slot_id=slot_id,

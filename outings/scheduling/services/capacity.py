@@ -6,7 +6,7 @@ on it keeps them when its rule's capacity changes (`Slot.own_capacity`, `follows
 from collections.abc import Collection
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile
@@ -48,20 +48,12 @@ def change_slot_capacity(
     refusal = rules.capacity_refusal(capacity)
     if refusal is not None:
         raise rules.InvalidCapacity(fields={"capacity": [refusal]})
-    own = Slot.objects.filter(pk=slot_id, listing__host=host)
-    if listing_id is not None:
-        own = own.filter(listing_id=listing_id)
+    own = host_slot(host=host, slot_id=slot_id, listing_id=listing_id)
     # The listing's row lock first (update_listing's order: listing, then its dates), so that a
     # smallest group raised at the same moment is either seen here or sees this capacity. An
     # archived listing's dates are refused as its rules are (schedules._own_listing_locked):
     # read under this lock, so an archive committing meanwhile is seen.
-    listing = (
-        Listing.objects.select_for_update(of=("self",), no_key=True)
-        .filter(slots__in=own)
-        .exclude(status=Listing.Status.ARCHIVED)
-        .values_list("min_group_size", "min_guests")
-        .first()
-    )
+    listing = listing_locked(own).values_list("min_group_size", "min_guests").first()
     if listing is None:
         raise NotFound()
     smallest_group, min_guests = listing
@@ -125,3 +117,20 @@ def smallest_capacity(*, listing: Listing, now: datetime) -> int | None:
         .order_by("capacity")[:1],
     ]
     return min(capacities, default=None)
+
+
+def host_slot(*, host: HostProfile, slot_id: int, listing_id: int | None = None) -> QuerySet[Slot]:
+    """The host's date `slot_id` (of the listing `listing_id`, when given), not yet read."""
+    own = Slot.objects.filter(pk=slot_id, listing__host=host)
+    return own if listing_id is None else own.filter(listing_id=listing_id)
+
+
+def listing_locked(dates: QuerySet[Slot]) -> QuerySet[Listing]:
+    """The listing of `dates`, unless archived, its row locked FOR NO KEY UPDATE when read: the
+    first lock of a change to one of a listing's dates (a listing's edit and its archive take it
+    first too), so that its status and limits, read under it, are as they commit."""
+    return (
+        Listing.objects.select_for_update(of=("self",), no_key=True)
+        .filter(slots__in=dates)
+        .exclude(status=Listing.Status.ARCHIVED)
+    )
