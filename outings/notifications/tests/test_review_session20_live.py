@@ -104,7 +104,7 @@ def test_a_refused_listing_socket_leaves_no_membership_behind():
 
     async def scenario() -> tuple[bool, int | None]:
         socket = WebsocketCommunicator(application, f"/ws/listings/{draft.pk}/", [ORIGIN])
-        connected, code = await socket.connect()
+        connected, code = await socket.connect(timeout=10)
         return bool(connected), code
 
     with override_settings(CHANNEL_LAYERS=redis_layers(prefix)):
@@ -120,7 +120,7 @@ def test_a_socket_for_a_number_no_listing_can_have_is_closed_with_4404(number: s
 
     async def scenario() -> tuple[bool, int | None]:
         socket = WebsocketCommunicator(application, f"/ws/listings/{number}/", [ORIGIN])
-        connected, code = await socket.connect()
+        connected, code = await socket.connect(timeout=10)
         return bool(connected), code
 
     with override_settings(CHANNEL_LAYERS=redis_layers(f"test-{uuid.uuid4().hex}")):
