@@ -13,6 +13,7 @@ anything else.
 """
 
 import atexit
+import contextlib
 import logging
 import threading
 import uuid
@@ -26,13 +27,20 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from redis.lock import Lock
 
 from outings.catalog.models import Listing
 from outings.stats.models import FlushedBatch, ListingDay
 
 logger = logging.getLogger(__name__)
-# Longer than any flush takes; a flush still running after it may be overlapped by the next.
-FLUSH_LOCK_SECONDS = 300
+# The flush task's hard time limit (tasks.flush_listing_views): no flush runs longer.
+FLUSH_TIME_LIMIT = 60
+# Longer than any flush may take; no longer, so that a flush killed at its time limit (its lock
+# never released) holds off the next one by seconds: the lock lasted 300 s until session 21,
+# five flushes skipped.
+FLUSH_LOCK_SECONDS = FLUSH_TIME_LIMIT + 5
+# While Redis is down, how often its outage is logged again (with the views counted meanwhile).
+OUTAGE_LOG_SECONDS = 60.0
 # How long a flushed batch's token is kept: a batch left in Redis (its deletion failed) is
 # flushed again at the next flush that reaches Redis, far sooner.
 FLUSHED_BATCHES_KEPT = timedelta(days=7)
@@ -138,9 +146,67 @@ _memory = _MemoryBuffer()
 atexit.register(_memory.flush)
 
 
+class _Outage:
+    """This process's view of Redis being down: while it is, views are counted in memory
+    (`_memory`) and the outage is logged when it starts, at most once per OUTAGE_LOG_SECONDS
+    while it lasts, and when it ends (until session 21: one warning per view, every view of
+    the outage dropped)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.since: float | None = None  # monotonic time of the first failure, None: Redis up
+        self.logged_at = 0.0
+        self.counted = 0  # views counted in memory since the outage began
+
+    def failed(self, error: redis.RedisError) -> None:
+        with self.lock:
+            now = monotonic()
+            self.counted += 1
+            if self.since is None:
+                self.since, self.logged_at, self.counted = now, now, 1
+                first = True
+            elif now - self.logged_at >= OUTAGE_LOG_SECONDS:
+                self.logged_at, first = now, False
+            else:
+                return
+            counted, lasted = self.counted, now - self.since
+        if first:
+            logger.warning(
+                "stats: Redis unavailable (%s); counting views in this process's memory until "
+                "it is back",
+                error,
+            )
+        else:
+            logger.warning(
+                "stats: Redis still unavailable after %.0f s; %s views counted in memory so far",
+                lasted,
+                counted,
+            )
+
+    def recovered(self) -> None:
+        if self.since is None:  # the common case: no lock, nothing to do
+            return
+        with self.lock:
+            if self.since is None:
+                return
+            lasted, counted = monotonic() - self.since, self.counted
+            self.since, self.counted = None, 0
+        logger.warning(
+            "stats: Redis is back after %.0f s; adding the %s views counted in memory meanwhile",
+            lasted,
+            counted,
+        )
+        _memory.flush()
+
+
+_outage = _Outage()
+
+
 def record_listing_view(*, listing_id: int, now: datetime | None = None) -> None:
-    """Count one view of a listing page, at `now` (default: now). Costs no database write; never
-    raises (a statistics hiccup must not fail a page)."""
+    """Count one view of a listing page, at `now` (default: now). Costs no database write
+    (but the flush of this process's memory buffer, at most once per STATS_FLUSH_SECONDS,
+    without Redis or while it is down, and once when it is back); never raises (a statistics
+    hiccup must not fail a page)."""
     at = (now or timezone.now()).astimezone(UTC)
     day, minute = at.date(), at.hour * 60 + at.minute // QUARTER * QUARTER
     if not settings.REDIS_URL:
@@ -152,8 +218,11 @@ def record_listing_view(*, listing_id: int, now: datetime | None = None) -> None
         pipe.hincrby(f"{prefix}:{day.isoformat()}", f"{listing_id}@{minute}", 1)
         pipe.sadd(f"{prefix}:days", day.isoformat())
         pipe.execute()
-    except redis.RedisError:
-        logger.warning("stats: Redis unavailable, a view of listing %s was not counted", listing_id)
+    except redis.RedisError as error:
+        _memory.add(listing_id, _quarter(day, minute))
+        _outage.failed(error)
+        return
+    _outage.recovered()
 
 
 def flush_listing_views() -> int:
@@ -173,6 +242,7 @@ def flush_listing_views() -> int:
         return moved
     client = _redis(settings.REDIS_URL)
     prefix = _prefix()
+    _release_unreleased()
     lock = client.lock(f"{prefix}:flush-lock", timeout=FLUSH_LOCK_SECONDS, blocking=False)
     if not lock.acquire():
         return 0
@@ -180,10 +250,35 @@ def flush_listing_views() -> int:
         FlushedBatch.objects.filter(flushed_at__lt=timezone.now() - FLUSHED_BATCHES_KEPT).delete()
         return _flush_days(client, prefix)
     finally:
-        try:
-            lock.release()
-        except redis.exceptions.LockError:  # held past its timeout: another flush may run now
-            logger.warning("stats: a flush outlasted its %s s lock", FLUSH_LOCK_SECONDS)
+        _release(lock)
+
+
+# A flush lock this process could not release (Redis was down when its flush failed) and its
+# token, released at this process's next flush: else the flushes of the lock's whole timeout
+# found it taken.
+_unreleased: list[tuple[Lock, str]] = []
+
+
+def _release(lock: Lock) -> None:
+    """Release our flush lock: only ours (redis-py compares the lock's token in Redis, so a
+    lock that ran out and was taken by another flush is left alone); if Redis cannot be reached
+    now, at this process's next flush."""
+    token = lock.local.token  # release() forgets it before it asks Redis
+    try:
+        lock.release()
+    except redis.exceptions.LockError:  # held past its timeout: another flush may run now
+        logger.warning("stats: a flush outlasted its %s s lock", FLUSH_LOCK_SECONDS)
+    except redis.RedisError:
+        logger.warning("stats: the flush lock could not be released; it will be at the next flush")
+        _unreleased.append((lock, token))
+
+
+def _release_unreleased() -> None:
+    while _unreleased:
+        lock, token = _unreleased.pop()
+        # LockError: it ran out meanwhile (and another flush may hold the lock now): not ours.
+        with contextlib.suppress(redis.exceptions.LockError):
+            lock.do_release(token)
 
 
 def _flush_days(client: redis.Redis, prefix: str) -> int:

@@ -13,8 +13,8 @@ logger = logging.getLogger(__name__)
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     max_retries=3,
-    soft_time_limit=50,
-    time_limit=60,
+    soft_time_limit=services.FLUSH_TIME_LIMIT - 10,
+    time_limit=services.FLUSH_TIME_LIMIT,
 )
 def flush_listing_views() -> None:
     """Beat (slow queue): move buffered listing views into the daily table."""
