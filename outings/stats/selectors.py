@@ -106,15 +106,20 @@ def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
     return days
 
 
+def _listing_today(now: datetime) -> Cast:
+    """For a query of listings: each one's day at `now` in its own zone (PostgreSQL's
+    timezone(zone, instant), the wall-clock time there, whose date is the day)."""
+    local = Func(
+        OuterRef("time_zone"), Value(now), function="timezone", output_field=DateTimeField()
+    )
+    return Cast(local, DateField())
+
+
 def recent_totals(*, now: datetime) -> dict[str, Coalesce]:
     """Annotations for a query of listings: each one's views and bookings of its RECENT_DAYS
     up to its own today at `now` (in its time zone) as `recent_views` and `recent_bookings`,
     subqueries of the same statement (no query more)."""
-    # PostgreSQL's timezone(zone, instant): the wall-clock time there, whose date is the day.
-    local = Func(
-        OuterRef("time_zone"), Value(now), function="timezone", output_field=DateTimeField()
-    )
-    today = Cast(local, DateField())
+    today = _listing_today(now)
     first = ExpressionWrapper(today - Value(RECENT_DAYS - 1), output_field=DateField())
     days = ListingDay.objects.filter(listing=OuterRef("pk"), day__gte=first, day__lte=today)
 
@@ -125,13 +130,16 @@ def recent_totals(*, now: datetime) -> dict[str, Coalesce]:
     return {"recent_views": total("views"), "recent_bookings": total("bookings")}
 
 
-def most_viewed_listings(*, since: date, limit: int) -> list[int]:
-    """Ids of the public listings viewed most since `since` (their own days), most first; listings
-    with the same views by id."""
+def most_viewed_listings(*, now: datetime, days: int, limit: int) -> list[int]:
+    """Ids of the public listings viewed most on their own days since `days` days before their
+    own today at `now` (each in its zone, as its figures: until session 21 the window was UTC's
+    calendar), most first; listings with the same views by id."""
+    since = ExpressionWrapper(_listing_today(now) - Value(days), output_field=DateField())
+    recent = ListingDay.objects.filter(listing=OuterRef("pk"), day__gte=since)
+    views = recent.values("listing").annotate(total=Sum("views")).values("total")
     return list(
         Listing.objects.public()
-        .filter(daily_stats__day__gte=since)
-        .annotate(recent_views=Sum("daily_stats__views"))
+        .annotate(recent_views=Subquery(views, output_field=IntegerField()))
         .filter(recent_views__gt=0)
         .order_by("-recent_views", "id")
         .values_list("id", flat=True)[:limit]

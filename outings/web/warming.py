@@ -4,7 +4,6 @@ on, rendered into the page cache after a deploy (`manage.py warm_cache`, and a t
 `make run` queues when it starts)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -50,7 +49,8 @@ def warm(*, popular: int = 50) -> Warmed:
 def warm_pages(*, popular: int = 50) -> Warmed:
     """Render, as an anonymous visitor in each of the site's languages (and UTC, the zone of a
     first visit), the home page, the explore page, the list of things to do in all and in each
-    category, and the `popular` most viewed listings of the last POPULAR_DAYS days, into the
+    category, and the `popular` most viewed listings of the last POPULAR_DAYS days (each
+    listing's own days, and today), into the
     page cache. Pages render through the whole stack in this process (Django's test client),
     so what is stored is exactly what a visitor would have been served."""
     paths = [reverse("web:home"), reverse("search:explore"), reverse("web:listings")]
@@ -58,10 +58,9 @@ def warm_pages(*, popular: int = 50) -> Warmed:
         f"{reverse('web:listings')}?category={category.slug}"
         for category in catalog.list_categories()
     ]
-    since = timezone.now().date() - timedelta(days=POPULAR_DAYS)
     paths += [
         reverse("web:listing", kwargs={"pk": pk})
-        for pk in most_viewed_listings(since=since, limit=popular)
+        for pk in most_viewed_listings(now=timezone.now(), days=POPULAR_DAYS, limit=popular)
     ]
     client = Client(SERVER_NAME=_served_host(), raise_request_exception=False)
     failed = []
