@@ -269,12 +269,15 @@ class _Connections:
 
     backend: BaseEmailBackend | None = None
     used_at = 0.0
+    # Whether the backend `get` returned holds a connection kept open from an earlier mail.
+    kept = False
 
     def get(self) -> BaseEmailBackend:
         if self.backend is not None and time.monotonic() - self.used_at > MAX_IDLE_SECONDS:
             self.discard()
         if self.backend is None:
             self.backend = get_connection(fail_silently=False)
+        self.kept = getattr(self.backend, "connection", None) is not None
         self.used_at = time.monotonic()
         return self.backend
 
@@ -340,21 +343,53 @@ def deliver(message: OutboxMessage) -> None:
             logger.exception("email: #%s went, but %s failed", message.pk, record.__name__)
 
 
+class _ClosedWhileKept(Exception):
+    """The server had closed the connection kept open since the previous mail, and nothing of
+    this mail reached it."""
+
+
 def deliver_sealed(mail: EmailMessage, *, message: OutboxMessage) -> None:
     """Send `mail`, the effect of the outbox `message` (a non-atomic handler's): with our SMTP
     backend the row is marked done right after the final "." (see smtp.py); with any other
     backend (files, tests) after sending. Raises as the outbox retries or parks: a refusal of
-    the mail for good parks it, one of its recipients for now defers it alone."""
+    the mail for good parks it, one of its recipients for now defers it alone.
+
+    A connection kept open from the previous mail that the server closed meanwhile (its idle
+    timeout, a restart) is replaced at once, once: the mail is sent on a new connection
+    instead of waiting for its retry delay with the rest of the drain's mail."""
+    try:
+        _deliver_once(mail, message=message)
+    except _ClosedWhileKept as closed:
+        logger.info(
+            "email: #%s: the SMTP server had closed the kept connection (%s); a new one",
+            message.pk,
+            closed.__cause__,
+        )
+        _deliver_once(mail, message=message)  # a new connection: never _ClosedWhileKept
+
+
+def _deliver_once(mail: EmailMessage, *, message: OutboxMessage) -> None:
     backend = _connections.get()
+    kept = _connections.kept
+    sealed = False
     try:
         if isinstance(backend, SealingBackend):
             # Prepared before the mail goes out: after its final ".", sending "done" is all
             # that is left to do (docs/background-work.md, "Email: once, and only once").
-            backend.send_sealed(mail, seal=outbox.sealer(message))
+            fire = outbox.sealer(message)
+
+            def seal() -> Callable[[], None] | None:
+                nonlocal sealed
+                sealed = True
+                return fire()
+
+            backend.send_sealed(mail, seal=seal)
         else:
             backend.send_messages([mail])
     except smtplib.SMTPException as error:
         _connections.discard()
+        if kept and not sealed and _closed_by_server(error):
+            raise _ClosedWhileKept from error
         raise_if_refused(error)
         raise
     except BaseException:
@@ -363,6 +398,16 @@ def deliver_sealed(mail: EmailMessage, *, message: OutboxMessage) -> None:
         raise
     if not isinstance(backend, SealingBackend):
         _connections.discard()
+
+
+def _closed_by_server(error: smtplib.SMTPException) -> bool:
+    """Whether `error` says that the server closed the connection, before it replied to
+    anything of this mail: the connection found closed (smtplib's SMTPServerDisconnected, also
+    for a reset or a broken pipe), or a 421 in answer to its first command (RFC 5321 4.5.3.2: a
+    server closing an idle connection may say so first, and the client reads it then)."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(error, smtplib.SMTPSenderRefused) and error.smtp_code == 421
 
 
 def topic_label(topic: str) -> str:

@@ -67,8 +67,12 @@ class SmtpSink:
         self.recorder = Recorder()
         self.controller: Controller | None = None
 
-    def start(self) -> None:
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+    def start(self, *, idle_timeout: float = 300) -> None:
+        """Serve; a connection idle for `idle_timeout` seconds is closed, as real servers do
+        (aiosmtpd's default, 300 s, is RFC 5321's)."""
+        self.controller = Controller(
+            self.recorder, hostname="127.0.0.1", port=self.port, timeout=idle_timeout
+        )
         self.controller.start()
 
     def stop(self) -> None:
