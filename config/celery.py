@@ -1,11 +1,19 @@
 import contextlib
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
+from billiard.process import active_children
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown, worker_shutting_down
+from celery.signals import (
+    worker_init,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+    worker_shutting_down,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -42,10 +50,39 @@ def _report_ready(sender: object = None, **_: object) -> None:
 _stop_requested = False
 
 
+# What the main process sends its pool processes when it is asked to stop: Celery tells them
+# nothing until their task is over, and an outbox relay would go on claiming messages for up to
+# its whole budget (OUTBOX_DRAIN_SECONDS). Celery uses SIGUSR2 for nothing else (but its remote
+# debugger, CELERY_RDBSIG, which then takes it in the main process).
+STOP_CLAIMING_SIGNAL = signal.SIGUSR2
+
+
+def _on_stop_claiming(signum: int, frame: object) -> None:
+    from outings.common.outbox import relay
+
+    relay.stop_claiming()
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _listen_for_stop(**_: object) -> None:
+    # In the main process (worker_init), before the pool forks: a forked pool process has the
+    # handler from its first instruction; a pool process started afresh (spawn) sets it itself.
+    signal.signal(STOP_CLAIMING_SIGNAL, _on_stop_claiming)
+
+
 @worker_shutting_down.connect
 def _note_stop_requested(**_: object) -> None:
+    """The main process was asked to stop (a warm shutdown): each pool process's relay finishes
+    the message it is on and claims no other; a relay in this process (solo or threads pool)
+    too. The messages left pending are the next worker's, and the relay leaves it a task."""
     global _stop_requested
     _stop_requested = True
+    _on_stop_claiming(STOP_CLAIMING_SIGNAL, None)
+    for child in active_children():
+        if child.pid is not None:
+            with contextlib.suppress(OSError):  # it exited meanwhile
+                os.kill(child.pid, STOP_CLAIMING_SIGNAL)
 
 
 @worker_shutdown.connect

@@ -348,9 +348,23 @@ def _park(message: OutboxMessage, reason: str) -> None:
     )
 
 
+# Set when this process's worker is stopping (config.celery: a warm shutdown), from a signal
+# handler: a drain then claims nothing more.
+_stopping = False
+
+
+def stop_claiming() -> None:
+    """Tell this process's drains to finish the message they are on and claim no other: its
+    worker is stopping, and the messages left are the next worker's. Safe in a signal
+    handler (it sets a flag)."""
+    global _stopping
+    _stopping = True
+
+
 def drain(*, queue: str, budget: float) -> bool:
     """Deliver the due messages of `queue` one by one, oldest first. Stops when none is due
-    (returns False) or when `budget` seconds are spent (True: more may be due, nudge again).
+    (returns False) or when `budget` seconds are spent or its worker is stopping (True: more
+    may be due, nudge again: the next worker finds a relay task waiting).
     After a retryable failure the rest of that message's kind is passed over for this drain
     (its downstream looks down: the sweep comes back after backoff instead of spending an
     attempt of every such message on it), while the other kinds of the queue go on: SMTP being
@@ -369,6 +383,8 @@ def drain(*, queue: str, budget: float) -> bool:
     down: list[str] = []  # kinds that failed retryably in this drain
     with _asynchronous_commit():
         while time.monotonic() < deadline:
+            if _stopping:
+                return True
             message = claim(queue=queue, now=timezone.now(), after=previous, passing_over=down)
             if message is None:
                 if previous is None:
