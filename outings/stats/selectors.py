@@ -3,7 +3,6 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import (
     DateField,
-    DateTimeField,
     ExpressionWrapper,
     Func,
     IntegerField,
@@ -12,7 +11,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from outings.accounts.models import User
 from outings.catalog.models import Listing
@@ -106,13 +105,13 @@ def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
     return days
 
 
-def _listing_today(now: datetime) -> Cast:
-    """For a query of listings: each one's day at `now` in its own zone (PostgreSQL's
-    timezone(zone, instant), the wall-clock time there, whose date is the day)."""
-    local = Func(
-        OuterRef("time_zone"), Value(now), function="timezone", output_field=DateTimeField()
+def _listing_today(now: datetime) -> Func:
+    """For a query of listings: each one's day at `now` in its own zone, UTC's for a zone
+    PostgreSQL does not know (stats_local_day, migration stats.0004: PostgreSQL's timezone()
+    raised, and the dashboard answered 500)."""
+    return Func(
+        OuterRef("time_zone"), Value(now), function="stats_local_day", output_field=DateField()
     )
-    return Cast(local, DateField())
 
 
 def recent_totals(*, now: datetime) -> dict[str, Coalesce]:

@@ -47,12 +47,13 @@ FLUSHED_BATCHES_KEPT = timedelta(days=7)
 # The field of a batch's hash (next to the listings' ids) that holds its token.
 _BATCH_FIELD = "batch"
 
-# Each quarter's views on the listing's own day: several quarters make one row (GROUP BY, since
+# Each quarter's views on the listing's own day (UTC's for a zone PostgreSQL does not know:
+# stats.0004's stats_local_day): several quarters make one row (GROUP BY, since
 # one statement may not update a row twice), in a fixed order (ORDER BY: two flushes that
 # overlap lock rows in the same order).
 _UPSERT = f"""
     INSERT INTO {ListingDay._meta.db_table} (listing_id, day, views, bookings)
-    SELECT listing.id, timezone(listing.time_zone, t.at)::date, sum(t.views), 0
+    SELECT listing.id, stats_local_day(listing.time_zone, t.at), sum(t.views), 0
     FROM unnest(%s::bigint[], %s::timestamptz[], %s::int[]) AS t(listing_id, at, views)
     JOIN {Listing._meta.db_table} AS listing ON listing.id = t.listing_id
     GROUP BY 1, 2
