@@ -275,11 +275,13 @@ def _release(lock: Lock) -> None:
 
 
 def _release_unreleased() -> None:
+    """Release what `_release` could not; kept for the next flush while Redis is still away."""
     while _unreleased:
-        lock, token = _unreleased.pop()
+        lock, token = _unreleased[-1]
         # LockError: it ran out meanwhile (and another flush may hold the lock now): not ours.
         with contextlib.suppress(redis.exceptions.LockError):
             lock.do_release(token)
+        _unreleased.pop()
 
 
 def _flush_days(client: redis.Redis, prefix: str) -> int:

@@ -134,6 +134,25 @@ def test_the_flush_after_one_that_failed_with_redis_runs_at_once(
     assert not client.exists(f"{services._prefix()}:flush-lock")
 
 
+def test_a_flush_while_redis_is_still_away_keeps_the_lock_to_release(
+    redis_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next flush came while Redis was still away: it failed too, and the lock it was to
+    release must still be released by the one after, once Redis is back."""
+    listing = ListingFactory.create()
+    services.record_listing_view(listing_id=listing.pk)
+    flush_while_redis_goes_away(monkeypatch)
+    with pytest.raises(redis.ConnectionError):
+        services.flush_listing_views()  # Redis still away
+    client = services._redis(settings.REDIS_URL)
+    connect_to(client.connection_pool, redis_port)
+    services.record_listing_view(listing_id=listing.pk)
+
+    assert services.flush_listing_views() == 1
+
+    assert ListingDay.objects.get(listing=listing).views == 2
+
+
 def test_a_failed_flush_never_releases_another_flushs_lock(
     redis_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
