@@ -440,7 +440,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "stats-flush": {
         "task": "outings.stats.tasks.flush_listing_views",
         "schedule": STATS_FLUSH_SECONDS,
-        "options": {"expires": 120},
+        "options": {"expires": STATS_FLUSH_SECONDS * 2},
     },
     "live-cleanup": {
         "task": "outings.notifications.tasks.clean_live_messages",
