@@ -62,25 +62,26 @@ def test_a_yes_or_no_setting_with_an_unknown_value_stops_the_start_naming_it(var
     ],
 )
 def test_a_yes_or_no_setting_reads_the_usual_spellings(value, meaning):
+    assert shown_setting("settings.SESSION_COOKIE_SECURE", SECURE_COOKIES=value) == str(meaning)
+
+
+def shown_setting(expression: str, **environment: str) -> str:
+    """`expression` (of `settings`) as a fresh process started with `environment` (and the
+    services profile's SERVICES) prints it."""
     result = subprocess.run(
         [
             PY,
             "-c",
-            "import django; django.setup(); from django.conf import settings;"
-            "print(settings.SESSION_COOKIE_SECURE)",
+            f"import django; django.setup(); from django.conf import settings;print({expression})",
         ],
         cwd=ROOT,
-        env={
-            **_env(**SERVICES, SECURE_COOKIES=value),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        },
+        env={**_env(**SERVICES, **environment), "DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
         text=True,
         timeout=60,
     )
-
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(meaning)
+    return result.stdout.strip()
 
 
 @pytest.mark.parametrize(
