@@ -1,6 +1,7 @@
 """A real SMTP server (aiosmtpd) for tests: records what it accepted, can refuse recipients,
 and can be stopped and started again on the same port."""
 
+import asyncio
 import logging
 import socket
 import threading
@@ -27,6 +28,8 @@ class Recorder:
         # Shutting down: new transactions and unfinished messages get 421, like a real server
         # that is being stopped (it never accepts a message without saying so).
         self.closing = False
+        # Seconds the server takes to answer a mail's data (after recording it): a slow server.
+        self.delay = 0.0
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -51,6 +54,8 @@ class Recorder:
         with self.lock:
             self.messages.append(bytes(envelope.content))
             self.events.append("received")
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:
