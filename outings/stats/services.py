@@ -119,17 +119,35 @@ def _prefix() -> str:
 
 
 class _MemoryBuffer:
+    """This process's views (no Redis, or Redis down), flushed at most every
+    STATS_FLUSH_SECONDS: by the view that finds the last flush that old, else by a timer set
+    by the first view after a flush (until session 21 views that no other view followed waited
+    for the process's exit, hours on a quiet site), and at exit."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.counts: Counter[tuple[int, datetime]] = Counter()
         self.flushed_at = monotonic()
+        self.timer: threading.Timer | None = None
 
     def add(self, listing_id: int, quarter: datetime) -> None:
         with self.lock:
             self.counts[(listing_id, quarter)] += 1
             due = monotonic() - self.flushed_at >= settings.STATS_FLUSH_SECONDS
+            if not due and self.timer is None:
+                self.timer = threading.Timer(settings.STATS_FLUSH_SECONDS, self._flush_on_timer)
+                self.timer.daemon = True  # the exit's flush takes what it leaves
+                self.timer.start()
         if due:
             self.flush()
+
+    def _flush_on_timer(self) -> None:
+        with self.lock:
+            self.timer = None
+        try:
+            self.flush()
+        finally:
+            connection.close()  # this thread's own, back to the pool
 
     def flush(self) -> None:
         with self.lock:
@@ -141,6 +159,15 @@ class _MemoryBuffer:
             logger.exception("stats: could not flush %s buffered views", sum(taken.values()))
             with self.lock:
                 self.counts.update(taken)  # keep them for the next flush
+
+    def reset(self) -> None:
+        """Forget every buffered view and the pending timer (tests)."""
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = None
+            self.counts.clear()
+            self.flushed_at = monotonic()
 
 
 _memory = _MemoryBuffer()

@@ -42,7 +42,7 @@ def recent_figures(listing: Listing) -> RecentFigures:
 @pytest.fixture
 def memory_buffer() -> Iterator[None]:
     """Views counted in this process's memory (no Redis), flushed only when the test says."""
-    services._memory.counts.clear()
+    services._memory.reset()
     with override_settings(REDIS_URL="", STATS_FLUSH_SECONDS=3600):
         yield
-    services._memory.counts.clear()
+    services._memory.reset()
