@@ -182,6 +182,10 @@ class _Outage:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Redis is up, as far as this process knows (tests)."""
         self.since: float | None = None  # monotonic time of the first failure, None: Redis up
         self.logged_at = 0.0
         self.counted = 0  # views counted in memory since the outage began

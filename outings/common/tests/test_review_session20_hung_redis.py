@@ -62,8 +62,14 @@ def test_a_hung_throttle_counter_lets_the_request_through_after_the_timeout(hung
     _within_the_timeout(began, operations=1)
 
 
-def test_a_hung_view_counter_drops_the_view_after_the_timeout(hung_redis):
-    with override_settings(REDIS_URL=hung_redis):
+def test_a_hung_view_counter_counts_the_view_in_memory_after_the_timeout(hung_redis):
+    """Session 21: the view is counted in the process's memory meanwhile, no longer dropped."""
+    stats._memory.reset()
+    stats._outage.reset()
+    with override_settings(REDIS_URL=hung_redis, STATS_FLUSH_SECONDS=3600):
         began = time.monotonic()
         stats.record_listing_view(listing_id=1)
         _within_the_timeout(began, operations=1)
+    assert sum(stats._memory.counts.values()) == 1
+    stats._memory.reset()
+    stats._outage.reset()

@@ -34,13 +34,13 @@ def own_prefix(redis_url: str) -> Iterator[str]:
     caches = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"review-{uuid.uuid4()}"}}
     with override_settings(REDIS_URL=redis_url, CACHES=caches):
         services._memory.reset()
-        services._outage.__init__()  # type: ignore[misc]
+        services._outage.reset()
         yield redis_url
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(f"{services._prefix()}*"):
             client.delete(key)
     services._memory.reset()
-    services._outage.__init__()  # type: ignore[misc]
+    services._outage.reset()
 
 
 def outage_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
