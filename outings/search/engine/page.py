@@ -64,7 +64,10 @@ def run_page(
     order = f"{key} {'ASC' if reads_up else 'DESC'}, id {'ASC' if reads_up else 'DESC'}"
     params = dict(where.params)
     window = W.window(query, now) or (now, now + W.AVAILABILITY_HORIZON)
-    weekend_from, weekend_to = W.weekend(query, now)
+    # This weekend as far as the dates searched take it in (None: they leave it out, and
+    # the count is 0 without a probe).
+    weekend = W.weekend_within(query, now)
+    weekend_from, weekend_to = weekend or (now, now)
     params.update(
         categories=list(query.categories),
         languages=list(query.languages),
@@ -143,7 +146,7 @@ def run_page(
             WHERE s.listing_id = p.id AND {S.BOOKABLE_SLOT}
             ORDER BY s.starts_at LIMIT 1
         ) slot ON TRUE
-        {_facet_rows(exponent=exponent) if query.facets else ""}
+        {_facet_rows(exponent=exponent, weekend=weekend is not None) if query.facets else ""}
         -- The ranking version in this statement's snapshot: what its rows were read under.
         UNION ALL
         SELECT 'ranking', {", ".join(["NULL"] * 24)}, {CURRENT_RANKING}
@@ -239,10 +242,32 @@ def _cents(exponent: int) -> str:
     )
 
 
-def _facet_rows(*, exponent: int) -> str:
+def _facet_rows(*, exponent: int, weekend: bool) -> str:
     """The facet counts as rows of the page's shape: 'facet', the facet in the page's category
     column (5), the value in its city column (6), the count in the last one. A facet's counts
-    ignore its own selection. Untyped NULLs take the page's column types."""
+    ignore its own selection. Untyped NULLs take the page's column types. Without `weekend`
+    (dates that leave this weekend out) "available this weekend" is 0, and nothing is probed."""
+    available = (
+        f"""SELECT 'weekend', 'available', count(*) FROM base
+                WHERE in_category AND in_language AND in_city
+                  AND EXISTS (SELECT 1 FROM scheduling_slot s
+                      WHERE s.listing_id = base.id AND s.status = 'open'
+                        AND s.starts_at > %(weekend_after)s AND s.starts_at < %(weekend_to)s
+                        AND (s.capacity - s.seats_taken >= %(weekend_guests)s
+                             OR {SEATS_LEFT_SQL} >= %(weekend_guests)s))
+                  -- A listing whose smallest group is larger than the party needs that many
+                  -- seats: probed apart, so that the test above keeps the plan the planner
+                  -- picks for it (a probe per listing or one hashed pass over the weekend;
+                  -- correlated with min_group it always hashed: musee 66 -> 128 ms).
+                  AND (base.min_group <= %(weekend_guests)s
+                       OR EXISTS (SELECT 1 FROM scheduling_slot s
+                           WHERE s.listing_id = base.id AND s.status = 'open'
+                             AND s.starts_at > %(weekend_after)s AND s.starts_at < %(weekend_to)s
+                             AND (s.capacity - s.seats_taken >= base.min_group
+                                  OR {SEATS_LEFT_SQL} >= base.min_group)))"""
+        if weekend
+        else "SELECT 'weekend', 'available', 0::bigint"
+    )
     return f"""
         UNION ALL
         SELECT 'facet', {", ".join(["NULL"] * 4)}, facet, value, {", ".join(["NULL"] * 18)}, count
@@ -286,23 +311,7 @@ def _facet_rows(*, exponent: int) -> str:
             -- Probed only for the rows the count needs (those in every selection), not for
             -- every match: a correlated EXISTS on (listing_id, starts_at) per listing, or a
             -- hashed pass over the weekend's slots when that is cheaper (docs/benchmarks.md).
-            UNION ALL SELECT 'weekend', 'available', count(*) FROM base
-                WHERE in_category AND in_language AND in_city
-                  AND EXISTS (SELECT 1 FROM scheduling_slot s
-                      WHERE s.listing_id = base.id AND s.status = 'open'
-                        AND s.starts_at > %(weekend_after)s AND s.starts_at < %(weekend_to)s
-                        AND (s.capacity - s.seats_taken >= %(weekend_guests)s
-                             OR {SEATS_LEFT_SQL} >= %(weekend_guests)s))
-                  -- A listing whose smallest group is larger than the party needs that many
-                  -- seats: probed apart, so that the test above keeps the plan the planner
-                  -- picks for it (a probe per listing or one hashed pass over the weekend;
-                  -- correlated with min_group it always hashed: musee 66 -> 128 ms).
-                  AND (base.min_group <= %(weekend_guests)s
-                       OR EXISTS (SELECT 1 FROM scheduling_slot s
-                           WHERE s.listing_id = base.id AND s.status = 'open'
-                             AND s.starts_at > %(weekend_after)s AND s.starts_at < %(weekend_to)s
-                             AND (s.capacity - s.seats_taken >= base.min_group
-                                  OR {SEATS_LEFT_SQL} >= base.min_group)))
+            UNION ALL {available}
         ) AS facet_counts"""
 
 

@@ -53,6 +53,18 @@ def weekend(query: SearchQuery, now: datetime) -> tuple[datetime, datetime]:
     )
 
 
+def weekend_within(query: SearchQuery, now: datetime) -> tuple[datetime, datetime] | None:
+    """The part of the coming weekend that the dates searched take in, which "available this
+    weekend" counts (docs/search.md, "Facets"), or None when they leave it out (dates of a
+    later week): a count of the results bookable this weekend, as far as the search asks.
+    Without dates the search looks a year ahead, which takes in the whole weekend."""
+    start, end = weekend(query, now)
+    dates = window(query, now)
+    if dates is not None:
+        start, end = max(start, dates[0]), min(end, dates[1])
+    return (start, end) if start < end else None
+
+
 def text_query(query: SearchQuery, conditions: S.Conditions) -> str:
     """The tsquery expression; its parameters are added to `conditions`. The text is read in
     every language of the catalogue, not only the page's (`outings_websearch_any`, search.0017):
