@@ -22,6 +22,20 @@ MAX_PREFIX = 100
 SPARE = 2 * len(CATEGORY_NAMES)
 
 
+# What "more like this" may offer: a place, or an experience with a bookable date (as search
+# means it: within the horizon, seats for its smallest group; sql.BOOKABLE_SLOT, a party of
+# one). A probe of the slots' covering index (listing_id, starts_at) a candidate; OFFSET 0
+# keeps it a probe, as in the search (engine.where.common), rather than a join that reads and
+# hashes every open slot of the year.
+OFFERED = f"""(l.kind = 'place' OR EXISTS (
+    SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT} OFFSET 0))"""
+# How many matches each candidate set reads at most to find its bound of listings it may
+# offer: a probe each, stopping at the bound, so as many probes as the bound when nearly
+# every match can be booked (the catalogue as imported), and never more than this many
+# (about 2.6 µs each on the bench, docs/benchmarks.md) when few can.
+SCANNED = 2_000
+
+
 @dataclass(frozen=True)
 class Similar:
     listing_id: int
@@ -65,16 +79,27 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             -- 1,000 matches of any word: bounded either way (the index answers both, ts_rank
             -- ranks at most 1,000), where 500 arbitrary matches of a common word could leave
             -- out the listing most like this one. Ranking every match instead costs
-            -- O(matches): 25 ms for 2,644 matches on the real catalogue.
-            (SELECT l.id FROM catalog_listing l, me
-             WHERE l.search_vector @@ me.every_word AND l.id <> me.id AND l.status = 'published'
-               AND l.host_id <> ALL (me.suspended)
+            -- O(matches): 25 ms for 2,644 matches on the real catalogue. Each set counts only
+            -- what may be offered (related.OFFERED), probed as the scan goes and stopping at
+            -- the set's bound, among at most related.SCANNED matches.
+            (SELECT l.id FROM (
+                SELECT l.id, l.kind, l.min_group_size FROM catalog_listing l, me
+                WHERE l.search_vector @@ me.every_word AND l.id <> me.id
+                  AND l.status = 'published' AND l.host_id <> ALL (me.suspended)
+                LIMIT %(scanned)s
+             ) l
+             WHERE {OFFERED}
              LIMIT 500)
             UNION
             (SELECT m.id FROM me, (
-                SELECT l.id, l.search_vector FROM catalog_listing l, me
-                WHERE l.search_vector @@ me.query AND l.id <> me.id AND l.status = 'published'
-                  AND l.host_id <> ALL (me.suspended)
+                SELECT l.id, l.search_vector FROM (
+                    SELECT l.id, l.kind, l.min_group_size, l.search_vector
+                    FROM catalog_listing l, me
+                    WHERE l.search_vector @@ me.query AND l.id <> me.id
+                      AND l.status = 'published' AND l.host_id <> ALL (me.suspended)
+                    LIMIT %(scanned)s
+                ) l
+                WHERE {OFFERED}
                 LIMIT 1000
              ) m
              ORDER BY ts_rank(m.search_vector, me.query) DESC, m.id
@@ -83,14 +108,19 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             -- LATERAL, so that the nearest-first order and the limit apply to the place index's
             -- own walk (GiST, nearest first, stopping after 50 of the category), not to a sort
             -- of the whole category after a join with `me` (17,000 rows in the real
-            -- catalogue's biggest: 35 -> 12 ms).
+            -- catalogue's biggest: 35 -> 12 ms). Those of the 50 that may be offered: the
+            -- walk goes no further, since each listing more of the category walks past those
+            -- of every other category nearer (2,000 cost 320 ms where most are not offered).
             SELECT n.id FROM me CROSS JOIN LATERAL (
-                SELECT l.id FROM catalog_listing l
-                WHERE l.category_id = me.category_id AND l.id <> me.id
-                  AND l.status = 'published' AND l.place IS NOT NULL
-                  AND l.host_id <> ALL (me.suspended)
-                ORDER BY {S.PLACE} <-> me.place
-                LIMIT 50
+                SELECT l.id FROM (
+                    SELECT l.id, l.kind, l.min_group_size FROM catalog_listing l
+                    WHERE l.category_id = me.category_id AND l.id <> me.id
+                      AND l.status = 'published' AND l.place IS NOT NULL
+                      AND l.host_id <> ALL (me.suspended)
+                    ORDER BY {S.PLACE} <-> me.place
+                    LIMIT 50
+                ) l
+                WHERE {OFFERED}
             ) n
             WHERE me.place IS NOT NULL
         )
@@ -102,8 +132,6 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
         CROSS JOIN me
         CROSS JOIN LATERAL (SELECT (l.category_id = me.category_id)::int AS same_category) x
         WHERE l.id IN (SELECT id FROM candidates UNION SELECT id FROM nearby)
-          AND (l.kind = 'place' OR EXISTS (
-              SELECT 1 FROM scheduling_slot s WHERE s.listing_id = l.id AND {S.BOOKABLE_SLOT}))
         ORDER BY (ts_rank(l.search_vector, me.query) * (1 + 0.5 * same_category)
                   + 0.01 * same_category)
                  / (1 + coalesce({S.great_circle_m(S.PLACE, "me.place")}, 1e7) / 50000.0) DESC,
@@ -120,6 +148,7 @@ def similar(*, listing_id: int, limit: int = 8, now: datetime | None = None) -> 
             "available_after": now,
             "available_to": now + AVAILABILITY_HORIZON,
             "guests": 1,
+            "scanned": SCANNED,
         }
         cursor.execute(statement, params)
         return [
