@@ -160,7 +160,7 @@ class ExploreForm(forms.Form):
         if lat is not None and lng is not None:
             near = Point(lat, lng)
         elif data.get("near"):
-            found = find_place(data["near"])
+            found = find_place(data["near"], country=data.get("country") or "")
             if found is None:
                 raise InvalidSearch(fields={"near": [str(_("We do not know that place."))]})
             near, place = Point(found.latitude, found.longitude), found.name

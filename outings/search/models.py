@@ -117,6 +117,9 @@ class Suggestion(models.Model):
     # geocoding service.
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # For places: the country it is in (one place per name and country: Paris, France and
+    # Paris, Texas are two), which a search's `country` chooses by (related.find_place).
+    country_code = models.CharField(max_length=2, blank=True, db_default="")
 
     class Meta:
         indexes = [

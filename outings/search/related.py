@@ -253,14 +253,21 @@ class Place:
     name: str
 
 
-def find_place(name: str) -> Place | None:
-    """A place name's point from the catalogue's own places (offline, no geocoder)."""
+def find_place(name: str, *, country: str = "") -> Place | None:
+    """A place name's point from the catalogue's own places (offline, no geocoder). A name
+    that several countries share is the same place every time: the one in the search's
+    `country` if it has one, else the one with the most listings (the place the catalogue,
+    and so its visitors, are about), else the one spelled as typed, else the first country by
+    its code."""
+    text = " ".join(CONTROL.sub(" ", name).split())[:MAX_PREFIX]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT latitude, longitude, normalized FROM search_suggestion
                WHERE kind = 'place' AND normalized = {NORMALIZED} AND latitude IS NOT NULL
-               ORDER BY weight DESC LIMIT 1""",
-            {"text": " ".join(CONTROL.sub(" ", name).split())[:MAX_PREFIX]},
+               ORDER BY country_code = %(country)s DESC, weight DESC, label = %(text)s DESC,
+                        country_code, label, id
+               LIMIT 1""",
+            {"text": text, "country": country.upper()},
         )
         row = cursor.fetchone()
     return Place(*row) if row else None

@@ -55,18 +55,31 @@ def refresh_lexicon() -> int:
             WHERE l.status = 'published'
             GROUP BY lower(outings_unaccent(left(l.title, 200)))
         """)
+        # One place per name (as find_place compares it: lower case, no accents) and country:
+        # "Köln" and "Koln" in Germany are one place, under the spelling most of its listings
+        # use (then the first in byte order); Paris, France and Paris, Texas are two, where
+        # they were one at the median of both (mid-Atlantic between one listing in each).
         cursor.execute("""
-            INSERT INTO search_suggestion (kind, label, normalized, weight, latitude, longitude)
-            SELECT 'place', l.city, lower(outings_unaccent(l.city)), count(*),
+            INSERT INTO search_suggestion
+                (kind, label, normalized, weight, latitude, longitude, country_code)
+            SELECT 'place', (array_agg(city ORDER BY spelled DESC, city))[1], normalized,
+                   count(*),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latitude),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude)
-            FROM catalog_listing l
-            JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
-            WHERE l.status = 'published' AND l.city <> ''
-              -- A place is a point to search near (near=): made from the listings with one,
-              -- and not offered without one (its link would answer "We do not know that place").
-              AND l.place IS NOT NULL
-            GROUP BY l.city
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY longitude),
+                   country_code
+            FROM (
+                SELECT l.city, l.country_code, l.latitude, l.longitude,
+                       lower(outings_unaccent(l.city)) AS normalized,
+                       count(*) OVER (PARTITION BY l.city, l.country_code) AS spelled
+                FROM catalog_listing l
+                JOIN accounts_hostprofile h ON h.id = l.host_id AND h.suspended_at IS NULL
+                WHERE l.status = 'published' AND l.city <> ''
+                  -- A place is a point to search near (near=): made from the listings with
+                  -- one, and not offered without one (its link would answer "We do not know
+                  -- that place").
+                  AND l.place IS NOT NULL
+            ) AS located
+            GROUP BY normalized, country_code
         """)
         for slug, name in CATEGORY_NAMES.items():
             with translation.override("de"):

@@ -171,7 +171,7 @@ def to_query(params: SearchParams) -> SearchQuery:
             raise InvalidSearch(fields={"lat": [_("lat and lng go together.")]})
         near = Point(params.lat, params.lng)
     elif params.near:
-        found = related.find_place(params.near)
+        found = related.find_place(params.near, country=params.country or "")
         if found is None:
             raise InvalidSearch(fields={"near": [_("Unknown place.")]})
         near, place = Point(found.latitude, found.longitude), found.name
