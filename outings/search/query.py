@@ -119,6 +119,11 @@ class SearchQuery:
             object.__setattr__(self, "radius_km", sys.float_info.min)
         text = normalised_text(self.text)
         object.__setattr__(self, "text", text)
+        # A city as the explore page reads it (forms.RepeatedTextField), on the API too: a
+        # facet's value has no spaces around it, and an empty one chooses none (the API
+        # searched for a city named "", and found nothing, until session 21).
+        cities = tuple(city.strip() for city in self.cities if city.strip())
+        object.__setattr__(self, "cities", cities)
         if len(text) > MAX_TEXT:
             errors["q"] = _("At most %(n)s characters.") % {"n": MAX_TEXT}
         for name, least in (
