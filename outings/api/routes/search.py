@@ -86,7 +86,11 @@ class SearchParams(Input):
     tz: TimeZone = Field(TimeZone("UTC"), description="The viewer's IANA zone.")
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
-    near: PlaceName | None = Field(None, description="A place name, instead of lat/lng.")
+    near: PlaceName | None = Field(
+        None,
+        description="A place name, instead of lat/lng. A name that several countries share is"
+        " the one in `country`, else the one with the most listings.",
+    )
     radius_km: float | None = Field(None, gt=MIN_RADIUS_KM, le=MAX_RADIUS_KM)
     bbox: str | None = Field(
         None,
