@@ -17,8 +17,10 @@ from outings.search.query import CONTROL
 
 MAX_SUGGESTIONS = 10
 MAX_PREFIX = 100
-# How many more rows than labels the suggestions can hold: titles and places are one row per
-# label, a category up to three (its slug, English and German names, services.refresh_lexicon).
+# How many more rows than labels the suggestions can hold: a title is one row per label, a
+# category up to three (its slug, English and German names, services.refresh_lexicon), and a
+# place one per country that has a place of that name (Paris, France and Paris, Texas: rarely
+# more than a few, which the categories' allowance covers; at most it costs a label fewer).
 SPARE = 2 * len(CATEGORY_NAMES)
 
 
