@@ -126,7 +126,11 @@ class _Source:
                    WHERE kind = 'place' AND latitude IS NOT NULL
                    ORDER BY weight DESC, label LIMIT 300"""
             ).fetchall()
-            self.places = {str(p[0]): _Place(*p) for p in places}
+            # A name that several countries share is one row each (search.0021): keep the
+            # largest, which near=<name> resolves to (related.find_place), read first here.
+            self.places: dict[str, _Place] = {}
+            for row in places:
+                self.places.setdefault(str(row[0]), _Place(*row))
         self.experiences = [item for item in self.listings if item.kind == "experience"]
         self.located = [
             item for item in self.listings if item.city in self.places and item.latitude is not None
