@@ -22,7 +22,7 @@ from outings.bookings.errors import (
     SlotFull,
     SlotUnavailable,
 )
-from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.models import TOO_FEW_GUESTS, Booking, BookingEvent, WaitlistEntry
 from outings.bookings.payments import PaymentDeclined, provider
 from outings.bookings.services.core import (
     end_booking,
@@ -429,20 +429,67 @@ def tell_if_on(*, slot_id: int, minimum: int, now: datetime) -> None:
     effects.minimum_met(untold[0].slot, untold)
 
 
-def _hosts_request(*, host: HostProfile, reference: str) -> Booking:
+def _hosts_request(*, host: HostProfile, reference: str, now: datetime) -> Booking:
     booking = locked(Booking.objects.filter(listing__host=host, reference=reference)).first()
     if booking is None:
         raise NotFound(_("There is no such booking."))
     if booking.status != Status.REQUESTED:
-        raise InvalidBookingState(_("This booking is not waiting for your answer."))
+        raise _not_waiting(booking, now=now)
     return booking
+
+
+def _not_waiting(booking: Booking, *, now: datetime) -> DomainError:
+    """The refusal of a host's answer to a locked booking that is not a request, saying what it
+    is instead (it said "not waiting for your answer", whatever had become of it). A request
+    the sweep declined at its deadline is refused as one not swept yet is (_check_in_time)."""
+    status = booking.status_at(now)
+    if status == Status.CONFIRMED:
+        return InvalidBookingState(_("This booking is already confirmed."))
+    if status == Status.HELD:
+        return InvalidBookingState(_("This is a hold the guest has not confirmed yet."))
+    if status == Status.EXPIRED:
+        return InvalidBookingState(_("The guest did not confirm this hold in time."))
+    if status == Status.DECLINED:
+        deadline, ended = booking.expires_at, booking.ended_at
+        if deadline is not None and ended is not None and deadline <= ended:
+            if booking.slot.starts_at <= now:
+                return HoldExpired(_("This date has started; the request lapsed."))
+            return HoldExpired(_("The request lapsed; the guest may ask again."))
+        return InvalidBookingState(_("You declined this request."))
+    return _cancelled(booking)
+
+
+def _cancelled(booking: Booking) -> InvalidBookingState:
+    """The refusal of a host's answer to a cancelled booking, naming who cancelled it."""
+    by = booking.cancelled_by
+    if by == Booking.Party.GUEST:
+        # What the guest ended, from the booking's history (one statement, on this refusal).
+        was = (
+            BookingEvent.objects.filter(booking=booking, to_status=Status.CANCELLED)
+            .values_list("from_status", flat=True)
+            .last()
+        )
+        if was == Status.REQUESTED:
+            return InvalidBookingState(_("The guest withdrew this request."))
+        if was == Status.HELD:
+            return InvalidBookingState(_("The guest cancelled this hold."))
+        return InvalidBookingState(_("The guest cancelled this booking."))
+    if by == Booking.Party.HOST:
+        return InvalidBookingState(_("You cancelled this booking."))
+    if by == Booking.Party.STAFF:
+        return InvalidBookingState(_("Our team cancelled this booking."))
+    if booking.cancel_reason == TOO_FEW_GUESTS:
+        return InvalidBookingState(
+            _("This date was cancelled: not enough guests booked for it to take place.")
+        )
+    return InvalidBookingState(_("This booking was cancelled."))
 
 
 @transaction.atomic
 def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booking:
     """The host accepts a booking request on one of their listings, before it lapses."""
     ensure_active(host)
-    booking = _hosts_request(host=host, reference=reference)
+    booking = _hosts_request(host=host, reference=reference, now=now)
     _check_in_time(booking, now=now)
     return _confirm(booking, actor=host.user, now=now)
 
@@ -466,7 +513,7 @@ def decline_request(*, host: HostProfile, reference: str, reason: str, now: date
     every read shows it declined from its deadline on), and the guest is not told that the host
     declined it, with a reason, after the host let it lapse."""
     ensure_active(host)
-    booking = _hosts_request(host=host, reference=reference)
+    booking = _hosts_request(host=host, reference=reference, now=now)
     _check_in_time(booking, now=now)
     end_booking(
         booking,

@@ -207,7 +207,7 @@ def test_the_host_accepts_a_request(host_client: Client, request_to_book: Bookin
     assert request_to_book.status == Booking.Status.CONFIRMED
     again = host_client.post(f"/host/bookings/{request_to_book.reference}/", {"action": "accept"})
     assert again.status_code == 409
-    assert "This booking is not waiting for your answer." in text(again)
+    assert "This booking is already confirmed." in text(again)
 
 
 def test_the_host_declines_a_request_with_a_reason(

@@ -117,7 +117,8 @@ def accept_booking_request(
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Accept a booking request: it is confirmed and the guest told. 409 `invalid_state` when it
-    is not waiting for an answer, `hold_expired` when it lapsed."""
+    is not waiting for an answer (its message says what it is: confirmed, withdrawn, declined,
+    cancelled and by whom), `hold_expired` when it lapsed."""
     owner = host(request)
     return respond(
         request,
