@@ -2,7 +2,8 @@
 (`follow_listing_change`), the rules' dates and those no rule makes alike."""
 
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from outings.scheduling.services.expansion import local_instant
 from outings.scheduling.services.schedules import check_moved_days, overlap_refusal
 from outings.scheduling.services.sync import retime, retire, sync_schedule_slots
 
-ZERO = timedelta()
+MICROSECOND = timedelta(microseconds=1)
 
 
 def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
@@ -89,13 +90,11 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
     duration = timedelta(minutes=listing.slot_minutes)
     starts: dict[int, datetime | None] = {}
     for slot in dates:
-        local = slot.starts_at.astimezone(old)
-        # In the same zone nothing moves: a start in the repeated hour keeps its occurrence,
-        # which local_instant (always the first) would not.
+        # In the same zone nothing moves: a start in the repeated hour keeps its occurrence.
         starts[slot.pk] = (
             slot.starts_at
             if listing.time_zone == previous_time_zone
-            else local_instant(local.date(), local.time().replace(tzinfo=None), zone)
+            else _start_in(slot.starts_at.astimezone(old), zone)
         )
     moved = [slot for slot in dates if starts[slot.pk] != slot.starts_at]
     booked = [slot for slot in moved if slot.seats_taken > 0]
@@ -104,20 +103,67 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
     staying = [slot for slot in dates if starts[slot.pk] is not None]
     _check_clear_of_other_dates(
         listing=listing,
-        mine={start for slot in staying if (start := starts[slot.pk]) is not None},
+        # A list: two dates that would start at one instant (the first and the second 01:30 of
+        # a night the old zone repeats, in a zone that does not) are a pair that overlaps.
+        mine=[start for slot in staying if (start := starts[slot.pk]) is not None],
         leaving=[slot.pk for slot in dates],
         now=now,
     )
     retire((slot.pk for slot in dates if starts[slot.pk] is None), now=now)
-    # One at a time, the furthest first in the direction they move, so that no start is taken
-    # twice on the way (slot_unique_start is checked row by row).
-    shift = sum(((starts[slot.pk] or slot.starts_at) - slot.starts_at for slot in moved), ZERO)
-    forward = shift > ZERO
-    for slot in sorted(moved, key=lambda s: s.starts_at, reverse=forward):
-        start = starts[slot.pk]
-        if start is not None:
-            Slot.objects.filter(pk=slot.pk).update(starts_at=start, ends_at=start + duration)
+    _move_starts(
+        {slot.pk: (slot.starts_at, start) for slot in moved if (start := starts[slot.pk])},
+        listing_id=listing.pk,
+        duration=duration,
+    )
     retime(Slot.objects.filter(pk__in=[slot.pk for slot in staying]), duration=duration)
+
+
+def _start_in(local: datetime, zone: ZoneInfo) -> datetime | None:
+    """The instant of the wall-clock time `local` (aware, in the old zone) in `zone`: None if
+    `zone` skips it; in an hour `zone` repeats, the occurrence `local` is in the old zone (its
+    fold), so that a zone with the same rules moves nothing; the first if the old zone has that
+    time once (local_instant: a rule's start there is the first too)."""
+    if local_instant(local.date(), local.time().replace(tzinfo=None), zone) is None:
+        return None
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _move_starts(
+    moves: dict[int, tuple[datetime, datetime]], *, listing_id: int, duration: timedelta
+) -> None:
+    """Give each date (id: its start, its new start, all distinct) its new start, one UPDATE at
+    a time, each once no date still to move holds its new start: slot_unique_start is checked
+    row by row. A new zone may move dates both ways in one change (Halifax to Santiago: an
+    hour earlier in January, later in July), so no single order serves; they were moved in
+    the direction of the shifts' sum, and a date moving the other way took the start of its
+    neighbour before that one had left (an IntegrityError, a 500). Dates that wait for each
+    other in a ring (no zone pair known makes one) are broken by parking one at a free instant."""
+    held = {start: pk for pk, (start, _) in moves.items()}
+    waiting = dict(moves)
+    while waiting:
+        ready = [pk for pk, (_, new) in waiting.items() if held.get(new, pk) == pk]
+        if not ready:
+            pk = min(waiting)
+            start, new = waiting[pk]
+            parked = _free_instant(listing_id=listing_id, near=start)
+            Slot.objects.filter(pk=pk).update(starts_at=parked, ends_at=parked + duration)
+            del held[start]
+            held[parked] = pk
+            waiting[pk] = (parked, new)
+            continue
+        for pk in ready:
+            start, new = waiting.pop(pk)
+            Slot.objects.filter(pk=pk).update(starts_at=new, ends_at=new + duration)
+            del held[start]
+            held[new] = pk
+
+
+def _free_instant(*, listing_id: int, near: datetime) -> datetime:
+    """An instant no date of the listing starts at, a few microseconds after `near`."""
+    candidate = near + MICROSECOND
+    while Slot.objects.filter(listing_id=listing_id, starts_at=candidate).exists():
+        candidate += MICROSECOND
+    return candidate
 
 
 def _check_clear_of_other_dates(
