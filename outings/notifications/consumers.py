@@ -36,16 +36,18 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
-    async def renew(self) -> None:
+    async def renew(self) -> bool:
         """Add this socket to its group again (a page pings every 25 s): memberships do not last
         as long as a socket may stay open. channels_redis drops one `group_expiry` (a day) after
         it was added and Redis forgets them all when it restarts without persistence; the
         PostgreSQL layer's cleaner deletes them a day old (tasks.clean_live_messages). A
         dashboard left open overnight, its pings answered, heard nothing more until reloaded.
         A layer that cannot be reached fails the ping and ends the socket: the page reconnects
-        with backoff and fetches from the inbox what it missed (live.js)."""
+        with backoff and fetches from the inbox what it missed (live.js). False when the socket
+        may no longer listen and was closed."""
         if self.group is not None:
             await self.channel_layer.group_add(self.group, self.channel_name)
+        return True
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
@@ -63,8 +65,8 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.refuse("not_json", size)
             return
         if isinstance(message, dict) and message.get("type") == "ping":
-            await self.renew()
-            await self.send(text_data=json.dumps({"type": "pong"}))
+            if await self.renew():
+                await self.send(text_data=json.dumps({"type": "pong"}))
             return
         await self.refuse("unknown_message", size)
 
@@ -120,7 +122,10 @@ async def _is_public_listing(listing_id: int) -> bool:
 class ListingConsumer(_LiveConsumer):
     """/ws/listings/<id>/: seats-left updates of a published listing, for anyone viewing it.
     When the listing leaves the site (paused, archived, its host suspended), the catalogue sends
-    a "gone" event and the socket is closed with 4404, as a new one would be refused."""
+    a "gone" event and the socket is closed with 4404, as a new one would be refused; a socket
+    that missed it (out of its group at that moment) is closed so at its next ping."""
+
+    listing_id: int = 0
 
     async def live_event(self, message: dict[str, Any]) -> None:
         if message["event"].get("type") == "gone":
@@ -139,11 +144,25 @@ class ListingConsumer(_LiveConsumer):
             # No listing has it, and its group's name would be longer than a layer takes.
             await self.close(code=NOT_FOUND)
             return
-        self.group = live.listing_group(listing_id)
+        self.listing_id = listing_id
+        if await self._still_public():
+            await self.accept()
+
+    async def renew(self) -> bool:
+        """Back in the group, then the listing checked again, as at connect: a socket out of
+        its group (expired, Redis restarted) when its listing left the site never heard "gone",
+        and its ping put it back in the group of a listing no longer public, to hear its seat
+        changes for as long as the page stayed open (until session 21). One indexed read a ping
+        (every 25 s a page)."""
+        return await self._still_public()
+
+    async def _still_public(self) -> bool:
+        """Join the group (again), then check the listing; not public: leave it and close 4404."""
+        self.group = live.listing_group(self.listing_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        if not await _is_public_listing(listing_id):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = None
-            await self.close(code=NOT_FOUND)
-            return
-        await self.accept()
+        if await _is_public_listing(self.listing_id):
+            return True
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.group = None
+        await self.close(code=NOT_FOUND)
+        return False
