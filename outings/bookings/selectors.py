@@ -93,7 +93,11 @@ def get_booking_for_host(*, host: HostProfile, reference: str) -> Booking:
 
 
 def slot_of_host(*, host: HostProfile, slot_id: int) -> Slot:
-    slot = Slot.objects.select_related("listing").filter(pk=slot_id, listing__host=host).first()
+    slot = (
+        Slot.objects.select_related("listing", "schedule")
+        .filter(pk=slot_id, listing__host=host)
+        .first()
+    )
     if slot is None:
         raise NotFound("There is no such date.")
     return slot

@@ -163,9 +163,12 @@ def upcoming_exceptions_of(
 
 
 def upcoming_slots(*, listing: Listing, now: datetime, limit: int) -> list[Slot]:
-    """The listing's next slots, cancelled ones included (the host sees them as such)."""
+    """The listing's next slots, cancelled ones included (the host sees them as such), with
+    their rules (whose places a date set on its own is shown beside)."""
     return list(
-        Slot.objects.filter(listing=listing, starts_at__gte=now).order_by("starts_at")[:limit]
+        Slot.objects.filter(listing=listing, starts_at__gte=now)
+        .select_related("schedule")
+        .order_by("starts_at")[:limit]
     )
 
 
