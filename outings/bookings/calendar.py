@@ -47,6 +47,20 @@ def _local(moment: datetime, booking: Booking) -> datetime:
     return moment.astimezone(zone_or_utc(booking.listing.time_zone))
 
 
+def _repeated(local: datetime) -> bool:
+    """Whether `local` is the second occurrence of a wall-clock time its zone has twice (the
+    night the clocks go back)."""
+    return bool(local.fold) and local.replace(fold=0).astimezone(UTC) != local.astimezone(UTC)
+
+
+def _written(moment: datetime, booking: Booking) -> datetime:
+    """`moment` as an invite writes it: at the listing's time with its zone, but in UTC when it
+    is the second occurrence of a repeated wall-clock time, which a calendar reads as the first
+    (RFC 5545 §3.3.5: an hour early; a tour ending at the second 02:30 lasted an hour less)."""
+    local = _local(moment, booking)
+    return moment.astimezone(UTC) if _repeated(local) else local
+
+
 def _organizer(booking: Booking) -> vCalAddress:
     """The host by name, at the site's sender address: a PUBLISH event must name exactly one
     organizer (RFC 5546 §3.2.1), and the host's own address is theirs to give, not ours."""
@@ -89,8 +103,8 @@ def ics(booking: Booking, *, withdrawn: bool = False, attendee: str = "") -> byt
     event = Event()
     event.add("uid", f"booking-{booking.reference}@outings")
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", _local(booking.slot.starts_at, booking))
-    event.add("dtend", _local(booking.slot.ends_at, booking))
+    event.add("dtstart", _written(booking.slot.starts_at, booking))
+    event.add("dtend", _written(booking.slot.ends_at, booking))
     event.add("summary", booking.listing.title)
     event.add("description", _details(booking))
     event.add("location", _where(booking))
@@ -130,13 +144,17 @@ def ics_attachment(
 
 
 def google_calendar_url(booking: Booking) -> str:
+    """Times at the listing's wall-clock time with its zone (`ctz`), or both in UTC ("Z") when
+    either is the second occurrence of a repeated one, which Google reads as the first."""
     zone = str(zone_or_utc(booking.listing.time_zone))
-    start = _local(booking.slot.starts_at, booking).strftime("%Y%m%dT%H%M%S")
-    end = _local(booking.slot.ends_at, booking).strftime("%Y%m%dT%H%M%S")
+    start, end = _local(booking.slot.starts_at, booking), _local(booking.slot.ends_at, booking)
+    form = "%Y%m%dT%H%M%S"
+    if _repeated(start) or _repeated(end):
+        start, end, form = start.astimezone(UTC), end.astimezone(UTC), "%Y%m%dT%H%M%SZ"
     query = {
         "action": "TEMPLATE",
         "text": booking.listing.title,
-        "dates": f"{start}/{end}",
+        "dates": f"{start:{form}}/{end:{form}}",
         "ctz": zone,
         "details": _details(booking),
         "location": _where(booking),
