@@ -12,7 +12,7 @@ from outings.catalog.models import Listing
 from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.rules import SlotHasBookings
+from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings
 from outings.scheduling.services.expansion import local_instant
 from outings.scheduling.services.schedules import check_moved_days, overlap_refusal
 from outings.scheduling.services.sync import retime, retire, sync_schedule_slots
@@ -109,6 +109,11 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
         leaving=[slot.pk for slot in dates],
         now=now,
     )
+    _check_not_taken(
+        listing=listing,
+        starts=[start for slot in moved if (start := starts[slot.pk]) is not None],
+        leaving=[slot.pk for slot in dates],
+    )
     retire((slot.pk for slot in dates if starts[slot.pk] is None), now=now)
     _move_starts(
         {slot.pk: (slot.starts_at, start) for slot in moved if (start := starts[slot.pk])},
@@ -164,6 +169,30 @@ def _free_instant(*, listing_id: int, near: datetime) -> datetime:
     while Slot.objects.filter(listing_id=listing_id, starts_at=candidate).exists():
         candidate += MICROSECOND
     return candidate
+
+
+def _check_not_taken(
+    *, listing: Listing, starts: Collection[datetime], leaving: Collection[int]
+) -> None:
+    """ScheduleOverlap (on `latitude`, the zone's source) if a date would move to the start of
+    another of the listing's dates that the overlap check does not see (it reads the open dates
+    to come): a cancelled one, or one under way. slot_unique_start refused the move, a 500."""
+    taken = (
+        Slot.objects.filter(listing_id=listing.pk, starts_at__in=starts)
+        .exclude(pk__in=leaving)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if taken is None:
+        return
+    zone = zone_or_utc(listing.time_zone)
+    message = _(
+        "A date of this listing that is cancelled or has begun starts at %(when)s (%(zone)s "
+        "time), where another date would move in the new time zone. Keep the meeting point in "
+        "the same time zone."
+    ) % {"when": f"{taken.astimezone(zone):%Y-%m-%d %H:%M}", "zone": listing.time_zone}
+    raise ScheduleOverlap(message, fields={"latitude": [message]})
 
 
 def _check_clear_of_other_dates(

@@ -167,3 +167,33 @@ def test_two_dates_that_swap_starts_both_move() -> None:
     b.refresh_from_db()
     assert (a.starts_at, a.ends_at) == (eleven, eleven + timedelta(minutes=90))
     assert (b.starts_at, b.ends_at) == (ten, ten + timedelta(minutes=90))
+
+
+def test_a_date_that_would_move_onto_a_cancelled_dates_start_is_refused_not_a_500() -> None:
+    """The host cancelled the 08:00 date and kept the 09:00 one (both made by hand), then moved
+    the meeting point to Santiago, where 09:00 is the instant 08:00 was in Halifax: the open date
+    would start where the cancelled one does, which slot_unique_start refuses (an IntegrityError,
+    a 500). Refused with 409, naming the date, and nothing changes."""
+    listing = _halifax_listing()
+    eight, nine = (datetime(2027, 1, 12, h, 0, tzinfo=HALIFAX).astimezone(UTC) for h in (8, 9))
+    SlotFactory.create(
+        listing=listing,
+        starts_at=eight,
+        ends_at=eight + timedelta(hours=1),
+        status=Slot.Status.CANCELLED,
+    )
+    SlotFactory.create(listing=listing, starts_at=nine, ends_at=nine + timedelta(hours=1))
+    before = list(Slot.objects.filter(listing=listing).order_by("pk").values())
+
+    with pytest.raises(ScheduleOverlap) as refused:
+        _moved(listing, latitude=-33.45, longitude=-70.66)
+
+    message = (
+        "A date of this listing that is cancelled or has begun starts at 2027-01-12 09:00 "
+        "(America/Santiago time), where another date would move in the new time zone. Keep "
+        "the meeting point in the same time zone."
+    )
+    assert refused.value.fields == {"latitude": [message]}
+    listing.refresh_from_db()
+    assert listing.time_zone == "America/Halifax"
+    assert list(Slot.objects.filter(listing=listing).order_by("pk").values()) == before
