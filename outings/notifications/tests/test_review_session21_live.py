@@ -14,6 +14,7 @@ import uuid
 import pytest
 import redis
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
@@ -50,14 +51,22 @@ def test_a_ping_on_a_listing_that_left_the_site_while_the_socket_was_out_of_its_
         assert client is not None
         # Redis restarted (or the membership expired): the socket is in no group.
         assert client.delete(f"{prefix}:asgi:group:{group}") == 1
+        # A channel of the test's own in the group, to know when "gone" has been through it
+        # (it is published after commit from another thread).
+        layer = get_channel_layer()
+        watcher = await layer.new_channel()
+        await layer.group_add(group, watcher)
 
         def change() -> None:
             try:
-                pause(listing)  # its "gone" goes to a group nobody is in
+                pause(listing)  # its "gone" goes to a group the socket is not in
             finally:
                 connections.close_all()
 
         await asyncio.to_thread(change)
+        gone = await asyncio.wait_for(layer.receive(watcher), timeout=5)
+        assert gone["event"] == {"type": "gone", "listing": listing.pk}
+        await layer.group_discard(group, watcher)
         await socket.send_json_to({"type": "ping"})
         answer = await socket.receive_output(timeout=5)
         await publish(group)  # a guest cancels on the paused listing: its seats change
