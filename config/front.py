@@ -4,14 +4,24 @@ In the services profile nginx does this split (deploy/nginx.conf); here asgiprox
 `make run` needs nothing installed. Production HTTP never passes through this module.
 """
 
+import asyncio
 import os
 from typing import Any
 
 from asgiproxy.config import BaseURLProxyConfigMixin, ProxyConfig
 from asgiproxy.context import ProxyContext
-from asgiproxy.proxies.http import proxy_http
+from asgiproxy.proxies.http import get_proxy_response, proxy_http
 
 from config.asgi import application as channels_application
+from outings.web.uploads import ORIGINAL_URI_HEADER, body_limit
+
+# Headers of a refused request that the page asked for in its place does not carry: it has no
+# body.
+BODY_HEADERS = {b"content-length", b"content-type", b"transfer-encoding", b"expect"}
+# How long the rest of a refused body is read (and dropped) after the answer, as nginx's
+# lingering_time: closing with it unread resets the connection, and the browser shows that
+# instead of the answer.
+LINGER_SECONDS = 30.0
 
 UPSTREAM = os.environ.get("OUTINGS_WSGI_UPSTREAM", "http://127.0.0.1:8001/")
 
@@ -28,7 +38,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "websocket":
         await channels_application(scope, receive, send)
     elif scope["type"] == "http":
-        await proxy_http(context=_context, scope=scope, receive=receive, send=send)
+        if _declared_length(scope) > body_limit(scope["path"]):
+            await _refuse(scope, receive, send)
+        else:
+            await proxy_http(context=_context, scope=scope, receive=receive, send=send)
     elif scope["type"] == "lifespan":
         message = await receive()
         while message["type"] != "lifespan.shutdown":
@@ -36,3 +49,56 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             message = await receive()
         await _context.close()
         await send({"type": "lifespan.shutdown.complete"})
+
+
+def _declared_length(scope: dict[str, Any]) -> int:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+async def _refuse(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A body over the path's limit (outings.web.uploads.body_limit), refused before any of it
+    is read (asgiproxy reads a body of 512 KiB or more whole into memory before it sends it
+    on): the answer is the app's GET /too-large/ for this path (the page, or the API's error),
+    as nginx's error_page asks for it. Then what the client still sends is read and dropped for
+    a while, so that it sees the answer rather than a reset connection."""
+    original = scope["raw_path"] or scope["path"].encode()
+    page = {
+        **scope,
+        "method": "GET",
+        "path": "/too-large/",
+        "raw_path": b"/too-large/",
+        "query_string": b"",
+        "headers": [
+            *((name, value) for name, value in scope["headers"] if name not in BODY_HEADERS),
+            (ORIGINAL_URI_HEADER.lower().encode(), original),
+        ],
+    }
+    response = await get_proxy_response(context=_context, scope=page, receive=receive)
+    body = await response.read()
+    headers = [
+        (name.lower().encode(), value.encode())
+        for name, value in response.headers.items()
+        if name.lower() not in ("content-length", "transfer-encoding", "connection")
+    ]
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [
+                *headers,
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    try:
+        async with asyncio.timeout(LINGER_SECONDS):
+            while (await receive()).get("more_body", False):
+                pass
+    except TimeoutError:
+        pass
+    await send({"type": "http.response.body", "body": b"", "more_body": False})

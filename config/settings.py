@@ -194,6 +194,10 @@ MIDDLEWARE = [
     "outings.common.middleware.TimezoneMiddleware",
     "outings.common.middleware.PrivateWhenSignedInMiddleware",
     "outings.accounts.middleware.SiteLanguageMiddleware",
+    # A page's body over its limit is refused here, from its Content-Length, before the CSRF
+    # check (a process_view, run after every middleware's call) reads it; in the visitor's
+    # language (after the two above), with the header of a signed-in visitor.
+    "outings.web.uploads.BodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -833,6 +837,22 @@ PHOTO_RENDITION_ATTEMPTS = env.whole("PHOTO_RENDITION_ATTEMPTS", default=4)
 # Photo uploads are multipart bodies far above API_MAX_BODY_BYTES; these paths get this limit.
 API_MAX_UPLOAD_BYTES = PHOTO_MAX_BYTES + 64 * 1024
 API_UPLOAD_PATHS = [r"^/api/v1/host/listings/[0-9]+/photos$"]
+# The site's pages that take files (several photos at once, a portrait) take a body of at most
+# PHOTO_UPLOAD_MAX_BYTES, every other page at most what Django reads of a form
+# (DATA_UPLOAD_MAX_MEMORY_SIZE) and the multipart's framing: refused from Content-Length before
+# a byte is read (outings.web.uploads; the embedded profile's front refuses it before
+# buffering it, deploy/nginx.conf's client_max_body_size matches the default). At least one
+# photo of PHOTO_MAX_BYTES and its form.
+PHOTO_UPLOAD_MAX_BYTES = env.whole(
+    "PHOTO_UPLOAD_MAX_BYTES",
+    default=max(64 * 1024 * 1024, API_MAX_UPLOAD_BYTES),
+    least=API_MAX_UPLOAD_BYTES,
+)
+SITE_UPLOAD_PATHS = [
+    r"^/host/listings/[0-9]+/photos/$",
+    r"^/host/become/$",
+    r"^/host/profile/$",
+]
 # Slots are materialised this far ahead, on every schedule change and hourly by beat. At least 1:
 # at 0 the hourly run retired every unbooked date after today.
 SCHEDULE_HORIZON_DAYS = env.whole("SCHEDULE_HORIZON_DAYS", default=120)

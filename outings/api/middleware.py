@@ -77,13 +77,24 @@ class ApiMiddleware:
             length = -1
         if length < 0:
             return error_response(400, message=gettext_noop("Content-Length is not a number."))
-        limit: int = settings.API_MAX_BODY_BYTES
-        if any(re.match(pattern, request.path_info) for pattern in settings.API_UPLOAD_PATHS):
-            limit = settings.API_MAX_UPLOAD_BYTES  # multipart photo uploads (outings.hosting)
+        limit = body_limit(request.path_info)
         if length > limit:
-            message = gettext("The request body is larger than %(limit)s bytes.")
-            return error_response(413, message=message % {"limit": limit}, fields={})
+            return too_large(limit)
         return None
+
+
+def body_limit(path: str) -> int:
+    """The most bytes a body sent to this API path may have."""
+    if any(re.match(pattern, path) for pattern in settings.API_UPLOAD_PATHS):
+        return int(settings.API_MAX_UPLOAD_BYTES)  # multipart photo uploads (outings.hosting)
+    return int(settings.API_MAX_BODY_BYTES)
+
+
+def too_large(limit: int) -> HttpResponse:
+    """413 for a body over `limit` bytes, in the active language: this middleware's answer,
+    and the one a proxy in front gets for the request it refused itself (outings.web.uploads)."""
+    message = gettext("The request body is larger than %(limit)s bytes.")
+    return error_response(413, message=message % {"limit": limit}, fields={})
 
 
 def is_api_path(path: str) -> bool:

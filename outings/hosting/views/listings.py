@@ -26,6 +26,7 @@ from outings.hosting import selectors
 from outings.hosting.forms import ListingForm, add_domain_errors
 from outings.hosting.views.common import board_news, host_required, user_of
 from outings.stats import selectors as stats
+from outings.web.uploads import MEGABYTE
 
 UPCOMING = 10
 
@@ -140,6 +141,9 @@ def listing_page(
         "photos": photos_for_listing(listing) if photos is None else photos,
         "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
         "max_photos": _max_photos(),
+        # The limits told beside the upload (outings.web.uploads refuses a larger post).
+        "photo_mb": max(1, int(settings.PHOTO_MAX_BYTES) // MEGABYTE),
+        "upload_mb": max(1, int(settings.PHOTO_UPLOAD_MAX_BYTES) // MEGABYTE),
     }
     return render(request, "hosting/listing_form.html", context, status=status)
 
