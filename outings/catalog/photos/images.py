@@ -8,8 +8,11 @@ An upload is checked in this order, each step refusing before the next costs any
    "decompression bomb" is refused without a byte of it decoded;
 4. decoding: a truncated or corrupt file fails here.
 Then the orientation is applied to the pixels and the image is written anew without EXIF, XMP or
-text chunks (only the colour profile is kept). Damaged metadata (EXIF that cannot be re-read to
-apply the orientation) refuses the file like damaged pixels: the host gets a 400, never a 500.
+text chunks (only the colour profile is kept, when it describes the colours written: a CMYK
+JPEG's is not kept with the RGB it becomes). Renditions carry the profile too: without it a
+wide-gamut photo (an iPhone's Display P3) is read as sRGB, its colours dull. Damaged metadata
+(EXIF that cannot be re-read to apply the orientation) refuses the file like damaged pixels: the
+host gets a 400, never a 500.
 16-bit greyscale (mode I;16, from scanners and photo editors) is scaled down to 8 bits, not
 clipped.
 """
@@ -49,6 +52,8 @@ DAMAGED = (
 )
 # Integer modes holding 16-bit samples (PNG's 16-bit greyscale): scaled to 8 bits, not clipped.
 WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
+# The colour space an ICC profile declares (its header's bytes 16-19) for the pixels of a mode.
+PROFILE_SPACE = {"RGB": b"RGB ", "RGBA": b"RGB ", "L": b"GRAY", "LA": b"GRAY", "CMYK": b"CMYK"}
 # name: (width, height, crop). Cropped renditions fill the box; the full one fits inside it.
 RENDITIONS = {
     "thumb": (320, 320, True),
@@ -145,11 +150,10 @@ def _eight_bit(image: Image.Image) -> Image.Image:
 
 
 def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None) -> bytes:
-    """Write pixels only: the `info` dict (EXIF, XMP, PNG text, comments) is left behind."""
-    image.info = {}
+    """Write pixels only: the `info` dict (EXIF, XMP, PNG text, comments) is left behind, once
+    the pixels are converted (a palette's transparency is in it: cleared before, until session
+    21, a palette PNG's transparent parts were written opaque, in the palette's colour)."""
     options: dict[str, object] = {}
-    if icc_profile:
-        options["icc_profile"] = icc_profile
     if image_format == "JPEG":
         image = _without_alpha(image)
         options.update(quality=90, optimize=True)
@@ -159,9 +163,18 @@ def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None) ->
     else:
         image = image.convert("RGBA" if _has_alpha(image) else "RGB")
         options.update(optimize=True)
+    image.info = {}
+    if _fits(icc_profile, image.mode):
+        options["icc_profile"] = icc_profile
     out = io.BytesIO()
     image.save(out, format=image_format, **options)
     return out.getvalue()
+
+
+def _fits(icc_profile: bytes | None, mode: str) -> bool:
+    """Whether the profile describes pixels of this mode: RGB numbers read through a CMYK or a
+    grey profile are other colours, or none a browser can show."""
+    return bool(icc_profile) and icc_profile[16:20] == PROFILE_SPACE.get(mode)  # type: ignore[index]
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -185,6 +198,9 @@ def make_renditions(file: IO[bytes]) -> dict[str, Rendition]:
     with Image.open(file, formats=list(FORMATS)) as source:
         source.load()
         image = source.convert("RGBA" if _has_alpha(source) else "RGB")
+        icc_profile = source.info.get("icc_profile")
+    # The photo's own profile, when it is one for RGB (a grey one does not fit the RGB written).
+    profile = {"icc_profile": icc_profile} if _fits(icc_profile, "RGB") else {}
     result: dict[str, Rendition] = {}
     for name, (box_width, box_height, crop) in RENDITIONS.items():
         if crop:
@@ -195,9 +211,9 @@ def make_renditions(file: IO[bytes]) -> dict[str, Rendition]:
             resized = image.copy()
             resized.thumbnail((box_width, box_height), Image.Resampling.LANCZOS)
         webp, jpeg = io.BytesIO(), io.BytesIO()
-        resized.save(webp, format="WEBP", quality=80, method=4)
+        resized.save(webp, format="WEBP", quality=80, method=4, **profile)
         _without_alpha(resized).save(
-            jpeg, format="JPEG", quality=82, optimize=True, progressive=True
+            jpeg, format="JPEG", quality=82, optimize=True, progressive=True, **profile
         )
         result[name] = Rendition(
             webp=webp.getvalue(), jpeg=jpeg.getvalue(), width=resized.width, height=resized.height
