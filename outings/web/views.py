@@ -191,7 +191,7 @@ def _listing_detail(request: HttpRequest, pk: int, *, versions: Hashable) -> Htt
     context = {
         "listing": listing,
         "slots": slots,
-        "photos": photos_for_listing(listing),
+        "photos": photos_for_listing(listing, ready_only=True),
         # Called by the template only when its fragment is not in the pages cache.
         "similar": lambda: similar(listing_id=listing.pk, limit=4),
         "versions": versions,

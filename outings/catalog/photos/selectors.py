@@ -60,10 +60,14 @@ def view_of(photo: ListingPhoto) -> PhotoView:
     )
 
 
-def photos_for_listing(listing: Listing) -> list[PhotoView]:
-    """The listing's photos in the host's order (one query). The caller decides whether the
-    viewer may see the listing at all."""
-    return [view_of(photo) for photo in ListingPhoto.objects.filter(listing=listing)]
+def photos_for_listing(listing: Listing, *, ready_only: bool = False) -> list[PhotoView]:
+    """The listing's photos in the host's order (one query); with `ready_only`, those whose
+    renditions are made (what guests see: a photo still being prepared, or that could not be,
+    is the host's business). The caller decides whether the viewer may see the listing."""
+    photos = ListingPhoto.objects.filter(listing=listing)
+    if ready_only:
+        photos = photos.filter(status=ListingPhoto.Status.READY)
+    return [view_of(photo) for photo in photos]
 
 
 def failed_photos(*, host: HostProfile) -> QuerySet[ListingPhoto]:
