@@ -89,7 +89,10 @@ def _locked_listing(*, host: HostProfile, listing_id: int) -> Listing:
 
 def _check_alt_text(alt_text: str) -> str:
     alt_text = alt_text.strip()
-    if len(alt_text) > MAX_ALT_TEXT or "\x00" in alt_text:
+    # Said as a listing's fields say it (until session 21: "At most 250 characters.").
+    if "\x00" in alt_text:
+        raise InvalidPhoto(fields={"alt_text": [_("Must not contain NUL characters.")]})
+    if len(alt_text) > MAX_ALT_TEXT:
         raise InvalidPhoto(
             fields={"alt_text": [_("At most %(n)s characters.") % {"n": MAX_ALT_TEXT}]}
         )
