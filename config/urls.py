@@ -12,6 +12,9 @@ from outings.web import views as web_views
 # `next`, and lets a signed-in staff member through (django-allauth's documented recipe).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
+# A form Django could not read (too many files, ...): a page that says so, not a bare 400.
+handler400 = "outings.web.uploads.bad_request"
+
 urlpatterns = [
     path("health", health, name="health"),
     path("health/ready", ready, name="health-ready"),

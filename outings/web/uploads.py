@@ -19,15 +19,21 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from outings.api import middleware as api
 
+# What Django raises when it cannot read a form: too many files or fields, too much form data, a
+# multipart body it cannot parse. The site's 400 page says so (`bad_request`).
+UNREADABLE = (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig, MultiPartParserError)
 # What a multipart body adds to the form data it carries (boundaries, part headers).
 FRAMING_BYTES = 64 * 1024
 ORIGINAL_URI_HEADER = "X-Original-URI"
@@ -94,6 +100,19 @@ def too_large(request: HttpRequest) -> HttpResponse:
         with translation.override(translation.get_language_from_request(request)):
             return api.too_large(body_limit(path))
     return too_large_page(request, path=path)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 400 (config.urls' handler400). A form Django could not read gets a page in
+    the visitor's language that says nothing was changed, and for too many files how many one
+    upload takes (a folder's worth of photos chosen at once), with a way back; until session
+    21 it was Django's bare "Bad Request (400)". Anything else (a host not allowed, ...) keeps
+    Django's answer, which needs nothing of the request."""
+    if not isinstance(exception, UNREADABLE):
+        return defaults.bad_request(request, exception)
+    files = settings.DATA_UPLOAD_MAX_NUMBER_FILES if isinstance(exception, TooManyFilesSent) else 0
+    context = {"files": files, "back": _back(request.path_info)}
+    return render(request, "web/unreadable_form.html", context, status=400)
 
 
 def _back(path: str) -> str:

@@ -166,3 +166,49 @@ def test_a_live_server_answers_a_huge_upload_at_once(live_server: Any, host: Any
 
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert b"Nothing was uploaded" in answer
+
+
+def test_more_files_than_django_reads_are_refused_with_a_page_and_nothing_is_stored(
+    host_client: Any, host: Any, media: Any, settings: Any
+) -> None:
+    """A folder's worth of photos chosen at once: over DATA_UPLOAD_MAX_NUMBER_FILES Django
+    refuses to read the form (TooManyFilesSent), which was its bare "Bad Request (400)"."""
+    listing = ListingFactory.create(host=host, status=Listing.Status.DRAFT)
+    many = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
+    photos = [SimpleUploadedFile(f"p{n}.png", b"x", "image/png") for n in range(many)]
+
+    response = host_client.post(
+        f"/host/listings/{listing.pk}/photos/", {"photos": photos}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f"höchstens {settings.DATA_UPLOAD_MAX_NUMBER_FILES} Dateien" in page
+    assert f'href="/host/listings/{listing.pk}/#photos"' in page
+    assert not ListingPhoto.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_a_form_django_cannot_parse_is_a_page_that_says_nothing_changed(
+    host_client: Any, host: Any, media: Any
+) -> None:
+    listing = ListingFactory.create(host=host, status=Listing.Status.DRAFT)
+
+    response = host_client.generic(
+        "POST",
+        f"/host/listings/{listing.pk}/photos/",
+        b"no parts here",
+        content_type="multipart/form-data; boundary=",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert response.status_code == 400
+    assert "Es wurde nichts geändert" in response.content.decode()
+    assert not ListingPhoto.objects.exists()
+
+
+def test_a_host_name_not_allowed_keeps_djangos_answer(client: Any) -> None:
+    response = client.get("/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert b"Bad Request (400)" in response.content
