@@ -6,5 +6,5 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        # Register the account mail outbox handler in every process.
-        from outings.accounts import mail  # noqa: F401
+        # Register the account outbox handlers (mail, a host off the site) in every process.
+        from outings.accounts import handlers, mail  # noqa: F401

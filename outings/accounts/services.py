@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from outings.accounts.handlers import HOST_OFF_SITE
 from outings.accounts.models import ApiToken, HostProfile, User
 from outings.accounts.selectors import host_profile_version, profile_version
 from outings.catalog import events as catalog_events
@@ -431,14 +432,24 @@ def _set_suspension(
     )
     if suspended_at is None:
         outbox.enqueue(kind=catalog_events.BOOKABLE, payload={"host": host.pk})
+    else:
+        _close_live_pages(host)
     return host
+
+
+def _close_live_pages(host: HostProfile) -> None:
+    """Close the open pages of the host's published listings after commit (live)."""
+    for listing_id in host.listings.filter(status=Listing.Status.PUBLISHED).values_list(
+        "pk", flat=True
+    ):
+        live.publish_listing_gone(listing_id)
 
 
 def _record_suspension(
     *, host: HostProfile, staff: User, note: str, suspended_at: datetime | None
 ) -> None:
-    """Set or lift the suspension of a host whose row the caller locked, audited; a suspension
-    closes the open pages of the host's published listings (after commit)."""
+    """Set or lift the suspension of a host whose row the caller locked, audited. The caller
+    closes the open pages of its listings (_close_live_pages, or the HOST_OFF_SITE message)."""
     was = "suspended" if host.suspended_at else "active"
     host.suspended_at = suspended_at
     host.save(update_fields=["suspended_at"])
@@ -450,11 +461,6 @@ def _record_suspension(
         to_status="suspended" if suspended_at else "active",
         note=note,
     )
-    if suspended_at is not None:
-        for listing_id in host.listings.filter(status=Listing.Status.PUBLISHED).values_list(
-            "pk", flat=True
-        ):
-            live.publish_listing_gone(listing_id)
 
 
 @transaction.atomic
@@ -467,7 +473,7 @@ def suspend_host_of_deactivated_user(*, staff: User, user_id: int, now: datetime
     longer sign in). One already suspended keeps its suspension and date. Setting the account
     active again lifts nothing: staff reinstate the host in Host moderation. Any other write that
     sets an account inactive suspends its host in the database, audited without an actor
-    (accounts migration 0008)."""
+    (accounts migration 0008), and queues the same HOST_OFF_SITE message (0011)."""
     host = HostProfile.objects.select_for_update().filter(user_id=user_id).first()
     if host is None or host.suspended_at is not None:
         return
@@ -477,3 +483,6 @@ def suspend_host_of_deactivated_user(*, staff: User, user_id: int, now: datetime
         note=_("The user account was deactivated."),
         suspended_at=now,
     )
+    # The follow-up every path that deactivates an account takes (the trigger of accounts 0011
+    # queues the same message): the open pages of the host's listings are closed.
+    outbox.enqueue(kind=HOST_OFF_SITE, payload={"host": host.pk})
