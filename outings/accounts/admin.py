@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.accounts import services
 from outings.accounts.models import HostProfile, User
-from outings.accounts.selectors import host_profile_version
+from outings.accounts.selectors import address_holder, host_profile_version
 from outings.common.bigtables import BigTableAdmin, KnownValuesFilter
 
 
@@ -52,6 +53,34 @@ def outranks(request: HttpRequest, user: User | None) -> bool:
     return user.is_staff or user.is_superuser
 
 
+def refuse_taken(email: str, *, other_than: int | None, user_email: bool = True) -> None:
+    """ValidationError naming the account other than `other_than` that has `email` as its
+    address or as one of its addresses (`address_holder`): one address, one account."""
+    holder = address_holder(email=email, other_than=other_than, user_email=user_email)
+    if holder is not None:
+        raise ValidationError(
+            _("Another account (%(account)s) has this address."),
+            code="taken",
+            params={"account": holder.username},
+        )
+
+
+# Another account's User.email (in any case) is refused by the model's constraint, with its own
+# message; these refuse an address of allauth's that another account has.
+class UserChangeAdminForm(UserChangeForm[User]):
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        refuse_taken(email, other_than=self.instance.pk, user_email=False)
+        return email
+
+
+class UserAddAdminForm(AdminUserCreationForm[User]):
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        refuse_taken(email, other_than=None, user_email=False)
+        return email
+
+
 @admin.register(User)
 class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
     """Django's user admin plus the fields our user adds (language and time zone), for millions
@@ -61,6 +90,9 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
     delete them): a password or an address they set there would let them sign in as someone with
     more permissions."""
 
+    # An address another account has, as its User.email or among its addresses, is refused.
+    form = UserChangeAdminForm
+    add_form = UserAddAdminForm
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Preferences"), {"fields": ("preferred_language", "time_zone")}),
@@ -175,6 +207,18 @@ class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressA
                         _("Only a superuser may add or change the addresses of staff.")
                     )
                 return user
+
+            def clean(self) -> dict[str, Any]:
+                """An address is one account's: not another's User.email nor one of its
+                addresses, verified or not (`refuse_taken`)."""
+                cleaned: dict[str, Any] = super().clean()
+                user, email = cleaned.get("user"), cleaned.get("email")
+                if user is not None and email:
+                    try:
+                        refuse_taken(email, other_than=user.pk)
+                    except ValidationError as error:
+                        self.add_error("email", error)
+                return cleaned
 
         return OwnerChecked
 

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
@@ -18,6 +19,24 @@ def users_with_address(*, email: str) -> QuerySet[User]:
     which this lookup uses). Every lookup of an account by its address goes through here, so
     that none matches an address that another finds in another case."""
     return User.objects.annotate(address=Lower("email")).filter(address=email.lower())
+
+
+def address_holder(
+    *, email: str, other_than: int | None = None, user_email: bool = True
+) -> User | None:
+    """The account other than `other_than` (a user's id) that has `email` in any case, as its
+    User.email (unless `user_email` is False: the caller's form checks that index already) or
+    as an address of allauth's (verified or not), or None. allauth finds an account by either
+    (the log-in, "forgot your password"), so an address on two accounts would offer one
+    account's reset to the address of the other's owner. allauth keeps its addresses in lower
+    case (EmailAddress.clean, its forms), as the index on their email column is read."""
+    others = User.objects.exclude(pk=other_than) if other_than is not None else User.objects
+    if user_email:
+        holder = others.filter(pk__in=users_with_address(email=email).values("pk")).first()
+        if holder is not None:
+            return holder
+    owners = EmailAddress.objects.filter(email=email.lower()).values("user_id")
+    return others.filter(pk__in=owners).order_by("pk").first()
 
 
 def profile_version(*, user: User) -> str:
