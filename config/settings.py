@@ -155,6 +155,9 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth, so that its createsuperuser (which refuses an address another
+    # account has) is the one manage.py runs: of two apps' commands of one name, the first wins.
+    "outings.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -163,7 +166,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "outings.common",
-    "outings.accounts",
     "outings.catalog",
     "outings.scheduling",
     "outings.web",

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts import services
+from outings.accounts.forms import refuse_taken
 from outings.accounts.models import HostProfile, User
-from outings.accounts.selectors import address_holder, host_profile_version
+from outings.accounts.selectors import host_profile_version
 from outings.common.bigtables import BigTableAdmin, KnownValuesFilter
 
 
@@ -51,18 +52,6 @@ def outranks(request: HttpRequest, user: User | None) -> bool:
     if user is None or user.pk == request.user.pk or grants(request):
         return False
     return user.is_staff or user.is_superuser
-
-
-def refuse_taken(email: str, *, other_than: int | None, user_email: bool = True) -> None:
-    """ValidationError naming the account other than `other_than` that has `email` as its
-    address or as one of its addresses (`address_holder`): one address, one account."""
-    holder = address_holder(email=email, other_than=other_than, user_email=user_email)
-    if holder is not None:
-        raise ValidationError(
-            _("Another account (%(account)s) has this address."),
-            code="taken",
-            params={"account": holder.username},
-        )
 
 
 # Another account's User.email (in any case) is refused by the model's constraint, with its own

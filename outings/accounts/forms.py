@@ -2,10 +2,24 @@ from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import ApiToken
+from outings.accounts.selectors import address_holder
+
+
+def refuse_taken(email: str, *, other_than: int | None, user_email: bool = True) -> None:
+    """ValidationError naming the account other than `other_than` that has `email` as its
+    address or as one of its addresses (`address_holder`): one address, one account."""
+    holder = address_holder(email=email, other_than=other_than, user_email=user_email)
+    if holder is not None:
+        raise ValidationError(
+            _("Another account (%(account)s) has this address."),
+            code="taken",
+            params={"account": holder.username},
+        )
 
 
 class ApiTokenForm(forms.Form):
