@@ -39,6 +39,16 @@ def address_holder(
     return others.filter(pk__in=owners).order_by("pk").first()
 
 
+def is_own_address(*, user: User, email: str) -> bool:
+    """Whether `email` (any case) is `user`'s own: their User.email or a verified address of
+    theirs (allauth's). An unverified one is not proven theirs: it may be someone else's."""
+    address = email.lower()
+    if user.email.lower() == address:
+        return True
+    verified: bool = EmailAddress.objects.filter(user=user, email=address, verified=True).exists()
+    return verified
+
+
 def profile_version(*, user: User) -> str:
     """An opaque version of what `GET /me` shows: the fields a user edits about themselves and
     whether they host or are staff. It changes exactly when one of them changes, so it serves as

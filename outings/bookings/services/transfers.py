@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import User
+from outings.accounts.selectors import is_own_address
 from outings.bookings import effects
 from outings.bookings.errors import (
     InvalidBookingState,
@@ -104,7 +105,7 @@ def offer_transfer(
         validate_email(address)
     except ValidationError:
         raise InvalidTransfer(fields={"to_email": [_("Enter a valid email address.")]}) from None
-    if address.lower() == guest.email.lower():
+    if is_own_address(user=guest, email=address):  # their main or another verified address
         raise InvalidTransfer(fields={"to_email": [_("The booking is already yours.")]})
     booking = _transferable_locked(
         locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
