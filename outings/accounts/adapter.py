@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account import app_settings as allauth_settings
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -62,6 +62,29 @@ def reader_language(email: str, user: object) -> str | None:
     account = reader(email, user)
     language = account.reading_language if account is not None else ""
     return language if language and language in valid_languages() else translation.get_language()
+
+
+STAFF_CHANGE = "account/email/staff_change"
+
+
+def tell_staff_change(
+    request: HttpRequest,
+    *,
+    user: User,
+    changes: list[str],
+    to: str | None = None,
+    **context: object,
+) -> None:
+    """Tell `user` of `changes` staff made to their account in the admin (`password_set`,
+    `password_unset`, `email_changed`, `address_added`, `address_changed`, `address_verified`,
+    `address_primary`, `address_removed`; the template's context in `context`), as allauth tells
+    the changes they make themselves (ACCOUNT_EMAIL_NOTIFICATIONS): through the outbox, in the
+    account's language and zone, to `to` or else the account's primary address. The mail says
+    our team made it, not from which IP address or browser (a staff member's). Call in the
+    transaction of the change."""
+    get_adapter(request).send_notification_mail(
+        STAFF_CHANGE, user, {"changes": changes, **context}, email=to
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]

@@ -5,18 +5,21 @@ from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts import services
+from outings.accounts.adapter import tell_staff_change
 from outings.accounts.forms import refuse_taken
 from outings.accounts.models import HostProfile, User
 from outings.accounts.selectors import host_profile_version
@@ -114,7 +117,9 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
         """A user set inactive who hosts: their host profile is suspended in the same
         transaction (the admin's), so their listings leave the site (services), before the user
         is saved: the database suspends the host of any account set inactive (accounts
-        migration 0008), and its audit entry names no one, where the service's names staff."""
+        migration 0008), and its audit entry names no one, where the service's names staff.
+        The account's address changed: the address it replaces is told (`tell_staff_change`),
+        as allauth tells the one a user replaces themselves."""
         if change and "is_active" in form.changed_data and not obj.is_active:
             staff = request.user
             assert isinstance(staff, User)
@@ -122,6 +127,31 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
                 staff=staff, user_id=obj.pk, now=timezone.now()
             )
         super().save_model(request, obj, form, change)
+        was = str(form.initial.get("email") or "")
+        if change and was and was.lower() != obj.email.lower():
+            tell_staff_change(
+                request,
+                user=obj,
+                changes=["email_changed"],
+                to=was,
+                from_email=was,
+                to_email=obj.email,
+            )
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's, telling the account (`tell_staff_change`) when staff set its password or
+        turned password log-in off, in the transaction of the change."""
+        with transaction.atomic():
+            # get_object: None for an id that is no user's or no number (Django's 404 then).
+            before = self.get_object(request, unquote(id))
+            response = super().user_change_password(request, id, form_url)
+            user = self.get_object(request, unquote(id))
+            if request.method == "POST" and before and user and user.password != before.password:
+                changed = "password_set" if user.has_usable_password() else "password_unset"
+                tell_staff_change(request, user=user, changes=[changed])
+        return response
 
 
 admin.site.unregister(Group)
@@ -171,13 +201,69 @@ class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressA
     )
     def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
         """allauth's, refused as a whole (403) when one of the addresses is of someone the one
-        asking outranks, as the bulk delete is."""
+        asking outranks, as the bulk delete is. Each account is told of each address verified
+        (`tell_staff_change`)."""
         owners = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True)).filter(
             pk__in=queryset.values("user_id")
         )
         if any(outranks(request, owner) for owner in owners):
             raise PermissionDenied
-        super().make_verified(request, queryset)
+        with transaction.atomic():
+            unverified = list(queryset.filter(verified=False).values_list("pk", flat=True))
+            super().make_verified(request, queryset)
+            for address in EmailAddress.objects.filter(pk__in=unverified, verified=True):
+                tell_staff_change(
+                    request,
+                    user=address.user,
+                    changes=["address_verified"],
+                    address=address.email,
+                )
+
+    def save_model(self, request: HttpRequest, obj: EmailAddress, form: Any, change: bool) -> None:
+        """The account is told what staff added or changed (`tell_staff_change`), as allauth
+        tells what a user changes themselves, in the admin's transaction: at the primary address
+        it had before the change (the one a change of the primary replaces, as allauth tells)."""
+        primary = EmailAddress.objects.get_primary_email(obj.user)
+        super().save_model(request, obj, form, change)
+        if not change:
+            tell_staff_change(
+                request,
+                user=obj.user,
+                to=primary,
+                changes=["address_added"],
+                address=obj.email,
+                verified=obj.verified,
+            )
+            return
+        was = form.initial
+        changes = []
+        if str(was.get("email", "")).lower() != obj.email.lower():
+            changes.append("address_changed")
+        if obj.verified and not was.get("verified"):
+            changes.append("address_verified")
+        if obj.primary and not was.get("primary"):
+            changes.append("address_primary")
+        if changes:
+            tell_staff_change(
+                request,
+                user=obj.user,
+                to=primary,
+                changes=changes,
+                address=obj.email,
+                from_email=was.get("email", ""),
+                to_email=obj.email,
+            )
+
+    def delete_model(self, request: HttpRequest, obj: EmailAddress) -> None:
+        user, address = obj.user, obj.email
+        super().delete_model(request, obj)
+        tell_staff_change(request, user=user, changes=["address_removed"], address=address)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+        removed = [(address.user, address.email) for address in queryset.select_related("user")]
+        super().delete_queryset(request, queryset)
+        for user, address in removed:
+            tell_staff_change(request, user=user, changes=["address_removed"], address=address)
 
     def get_form(
         self,
