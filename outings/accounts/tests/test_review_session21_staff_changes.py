@@ -219,3 +219,39 @@ def test_the_password_page_of_no_user_is_a_404_and_tells_nothing(support, user_i
 
     assert response.status_code == 404
     assert not OutboxMessage.objects.filter(kind=KIND).exists()
+
+
+def test_each_address_staff_mark_verified_in_bulk_is_told(support, kim, sink, nudges):
+    work = EmailAddress.objects.create(user=kim, email="kim.work@example.org")
+    other = UserFactory.create(username="lou", email="lou@example.org")
+    home = EmailAddress.objects.create(user=other, email="lou@example.org", primary=True)
+
+    response = support.post(
+        "/admin/account/emailaddress/",
+        {"action": "make_verified", "_selected_action": [work.pk, home.pk]},
+    )
+
+    assert response.status_code == 302
+    told = sorted((to, text.splitlines()[2]) for to, _subject, text in _told(sink))
+    assert told == [
+        ("kim@example.org", "Our team marked the address kim.work@example.org as verified."),
+        ("lou@example.org", "Our team marked the address lou@example.org as verified."),
+    ]
+
+
+def test_each_address_staff_delete_in_bulk_is_told(support, kim, sink, nudges):
+    work = EmailAddress.objects.create(user=kim, email="kim.work@example.org")
+    old = EmailAddress.objects.create(user=kim, email="kim.old@example.org")
+
+    response = support.post(
+        "/admin/account/emailaddress/",
+        {"action": "delete_selected", "_selected_action": [work.pk, old.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert list(EmailAddress.objects.values_list("email", flat=True)) == ["kim@example.org"]
+    told = sorted((to, text.splitlines()[2]) for to, _subject, text in _told(sink))
+    assert told == [
+        ("kim@example.org", "Our team removed the address kim.old@example.org from your account."),
+        ("kim@example.org", "Our team removed the address kim.work@example.org from your account."),
+    ]
