@@ -11,7 +11,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -130,6 +132,26 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         to an address that is no longer User.email (the one just replaced as primary)."""
         context = {"user": user, **(context or {})}
         super().send_notification_mail(template_prefix, user, context, email)
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        """allauth's, refusing (with a message, changing nothing) an address that another
+        account has as its User.email: allauth refuses one that another account has verified
+        among its addresses, but an account whose own is not verified there yet (a sign-up
+        waiting for its link, one made by the admin or createsuperuser) has it only as its
+        User.email, and a user who added that address to theirs (allauth lets anyone add any,
+        so as not to tell which have accounts) had it confirmed by its owner's click on the link
+        that owner expected: the owner's own link then failed, and with it their log-in."""
+        taken = users_with_address(email=email_address.email).exclude(pk=email_address.user_id)
+        if taken.exists():
+            self.add_message(
+                request,
+                messages.ERROR,
+                message=_("Unable to confirm %(email)s: another account has this address.")
+                % {"email": email_address.email},
+            )
+            return False
+        confirmed: bool = super().confirm_email(request, email_address)
+        return confirmed
 
     def clean_email(self, email: str) -> str:
         """Every address a form of allauth's takes (sign-up, adding an address, a reset): at
