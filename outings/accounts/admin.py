@@ -4,7 +4,7 @@ from allauth.account import admin as allauth_admin
 from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -22,7 +22,7 @@ from outings.accounts import services
 from outings.accounts.adapter import tell_staff_change
 from outings.accounts.forms import refuse_taken
 from outings.accounts.models import HostProfile, User
-from outings.accounts.selectors import host_profile_version
+from outings.accounts.selectors import host_profile_version, users_with_address
 from outings.common.bigtables import BigTableAdmin, KnownValuesFilter
 
 
@@ -201,17 +201,33 @@ class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressA
     )
     def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
         """allauth's, refused as a whole (403) when one of the addresses is of someone the one
-        asking outranks, as the bulk delete is. Each account is told of each address verified
-        (`tell_staff_change`)."""
+        asking outranks, as the bulk delete is. An address another account has as its
+        User.email is named and left unverified, as a confirmation of it is refused
+        (AccountAdapter.confirm_email: allauth's set_verified here does not ask the adapter).
+        Each account is told of each address verified (`tell_staff_change`)."""
         owners = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True)).filter(
             pk__in=queryset.values("user_id")
         )
         if any(outranks(request, owner) for owner in owners):
             raise PermissionDenied
         with transaction.atomic():
-            unverified = list(queryset.filter(verified=False).values_list("pk", flat=True))
-            super().make_verified(request, queryset)
-            for address in EmailAddress.objects.filter(pk__in=unverified, verified=True):
+            unverified = list(queryset.filter(verified=False))
+            taken = [
+                address.pk
+                for address in unverified
+                if users_with_address(email=address.email).exclude(pk=address.user_id).exists()
+            ]
+            for address in unverified:
+                if address.pk in taken:
+                    self.message_user(
+                        request,
+                        _("Unable to confirm %(email)s: another account has this address.")
+                        % {"email": address.email},
+                        level=messages.ERROR,
+                    )
+            super().make_verified(request, queryset.exclude(pk__in=taken))
+            verified = [address.pk for address in unverified if address.pk not in taken]
+            for address in EmailAddress.objects.filter(pk__in=verified, verified=True):
                 tell_staff_change(
                     request,
                     user=address.user,

@@ -90,3 +90,27 @@ def test_the_owner_still_confirms_her_own_address_after_the_refusal(ada, bee, nu
     assert response.status_code == 302
     assert EmailAddress.objects.get(user=ada, email="ada@example.org").verified
     assert not EmailAddress.objects.get(user=bee, email="ada@example.org").verified
+
+
+def test_staff_cannot_mark_it_verified_in_bulk_either(ada, bee, nudges):
+    """The admin's "Mark as verified" called allauth's set_verified, past the adapter: the
+    address another account has is named and left unverified; the others are verified."""
+    _bee_adds_adas_address(bee)
+    other = EmailAddress.objects.create(user=bee, email="bee.work@example.org")
+    boss = UserFactory.create(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(boss)
+    taken = EmailAddress.objects.get(user=bee, email="ada@example.org")
+
+    response = client.post(
+        "/admin/account/emailaddress/",
+        {"action": "make_verified", "_selected_action": [taken.pk, other.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Unable to confirm ada@example.org: another account has this address." in (
+        response.content.decode()
+    )
+    assert not EmailAddress.objects.get(pk=taken.pk).verified
+    assert EmailAddress.objects.get(pk=other.pk).verified
