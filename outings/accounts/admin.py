@@ -57,6 +57,26 @@ def outranks(request: HttpRequest, user: User | None) -> bool:
     return user.is_staff or user.is_superuser
 
 
+def _replace_address(*, user: User, old: str) -> None:
+    """The account's address changed from `old` in the user admin: among allauth's addresses,
+    the new one (user.email) takes the old one's place, so that the old no longer signs in nor
+    gets "forgot your password" mail (a mailbox lost or taken over is why support changes it).
+    An address the account has already keeps its verification; otherwise the new one is
+    unverified, and its first log-in mails the link. It is primary if the old one was."""
+    replaced = EmailAddress.objects.filter(user=user, email=old).first()
+    if replaced is None:
+        return
+    existing = EmailAddress.objects.filter(user=user, email=user.email).first()
+    if existing is None:
+        replaced.email, replaced.verified = user.email, False
+        replaced.save(update_fields=["email", "verified"])
+        return
+    replaced.delete()
+    if replaced.primary:
+        existing.primary = True
+        existing.save(update_fields=["primary"])
+
+
 # Another account's User.email (in any case) is refused by the model's constraint, with its own
 # message; these refuse an address of allauth's that another account has.
 class UserChangeAdminForm(UserChangeForm[User]):
@@ -129,6 +149,7 @@ class UserAdmin(BigTableAdmin[User], DjangoUserAdmin[User]):
         super().save_model(request, obj, form, change)
         was = str(form.initial.get("email") or "")
         if change and was and was.lower() != obj.email.lower():
+            _replace_address(user=obj, old=was.lower())
             tell_staff_change(
                 request,
                 user=obj,

@@ -255,3 +255,37 @@ def test_each_address_staff_delete_in_bulk_is_told(support, kim, sink, nudges):
         ("kim@example.org", "Our team removed the address kim.old@example.org from your account."),
         ("kim@example.org", "Our team removed the address kim.work@example.org from your account."),
     ]
+
+
+def _addresses(user: User) -> list[tuple[str, bool, bool]]:
+    return sorted(
+        EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary")
+    )
+
+
+def test_the_address_staff_replace_no_longer_signs_in_nor_gets_resets(support, kim, nudges):
+    """allauth's addresses kept the old one, verified and primary: it still signed in and got
+    "forgot your password" mail, however the account's address was changed (a mailbox lost or
+    taken over, the reason support changes it). The new one replaces it there, unverified:
+    its first log-in mails the link."""
+    response = support.post(
+        f"/admin/accounts/user/{kim.pk}/change/", _user_form(kim, email="kim.new@example.org")
+    )
+
+    assert response.status_code == 302
+    assert _addresses(kim) == [("kim.new@example.org", False, True)]
+    OutboxMessage.objects.all().delete()
+    Client().post("/accounts/password/reset/", {"email": "kim@example.org"})
+    [mail] = OutboxMessage.objects.filter(payload__to=["kim@example.org"])
+    assert "/accounts/password/reset/key/" not in mail.payload["body"]  # "no account has it"
+
+
+def test_an_address_the_account_has_already_becomes_its_primary_as_it_was(support, kim, nudges):
+    EmailAddress.objects.create(user=kim, email="kim.work@example.org", verified=True)
+
+    response = support.post(
+        f"/admin/accounts/user/{kim.pk}/change/", _user_form(kim, email="kim.work@example.org")
+    )
+
+    assert response.status_code == 302
+    assert _addresses(kim) == [("kim.work@example.org", True, True)]
