@@ -6,29 +6,42 @@ the active language), never by serialising the body, so a matching `If-None-Matc
 API_CACHE_MAX_AGE seconds; authenticated ones are private. Every cacheable answer varies on
 Authorization, Cookie and Accept-Language.
 
-Writes take `If-Match`: `if_match_values()` parses it for a service to compare under its row lock,
-and `check_if_match()` compares directly where no lock is needed. A stale one is a 412.
+Writes on a versioned record take `If-Match`: `if_match_values()` parses it for a service to
+compare under its row lock; a stale one is a 412. Every other write (what has no ETag: a
+booking, a token, an exception) evaluates it too (`no_etag_to_match`): no entity tag can name
+what has none, so any is a 412 and nothing changes; `*` goes ahead.
 """
 
 import hashlib
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable
+from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
+from ninja.params.models import Header
 
 from outings.api.auth import is_authenticated
 from outings.common.errors import DomainError
 
 VARY = "Authorization, Cookie, Accept-Language"
+IF_MATCH = "If-Match"
 
 
 class PreconditionFailed(DomainError):
     code = "precondition_failed"
     status_code = 412
     message = gettext_noop("The record changed since you read it; fetch it again and retry.")
+
+
+class NoETagToMatch(PreconditionFailed):
+    message = gettext_noop(
+        "What this request changes has no ETag, so If-Match cannot name it: send the request "
+        "without If-Match (or with If-Match: *)."
+    )
 
 
 def make_etag(*parts: object, language: bool = True) -> str:
@@ -101,8 +114,34 @@ def if_match_values(request: HttpRequest) -> set[str] | None:
     return {tag.strip('"') for tag in tags if not tag.startswith("W/")}
 
 
-def check_if_match(request: HttpRequest, current_etag: str) -> None:
-    """Raise PreconditionFailed unless If-Match is absent, "*", or names `current_etag`."""
-    values = if_match_values(request)
-    if values is not None and current_etag.strip('"') not in values:
-        raise PreconditionFailed()
+def takes_if_match(view: Callable[..., object]) -> bool:
+    """Whether an operation's handler declares the If-Match header (and so compares it)."""
+    return any(
+        isinstance(meta, Header) and meta.alias == IF_MATCH
+        for parameter in inspect.signature(view).parameters.values()
+        for meta in getattr(parameter.annotation, "__metadata__", ())
+    )
+
+
+def no_etag_to_match[**P, T](view: Callable[P, T]) -> Callable[P, T]:
+    """The API's operations (`api.add_decorator`, after ninja's checks and parsing): a write
+    whose handler takes no If-Match (what it changes has no ETag: a booking, a token, a
+    waiting-list entry, an exception, a new record) evaluates the header all the same, as RFC
+    9110 (13.1.1) asks of a server: no entity tag names what has none, so any list of them is
+    a 412 before the handler runs (nothing changes, no Idempotency-Key is claimed); `*` (the
+    target exists) is left to the handler, which answers 404 when it does not. Until session 21
+    such writes ignored the header: a DELETE "only if unchanged" deleted whatever was there."""
+    if takes_if_match(view):
+        return view
+
+    @wraps(view)
+    def evaluated(*args: P.args, **kwargs: P.kwargs) -> T:
+        request = args[0]
+        assert isinstance(request, HttpRequest)
+        if request.method not in ("GET", "HEAD") and if_match_values(request) is not None:
+            raise NoETagToMatch(
+                fields={f"header.{IF_MATCH}": [gettext("Nothing here has an ETag to match.")]}
+            )
+        return view(*args, **kwargs)
+
+    return evaluated

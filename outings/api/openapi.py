@@ -1,7 +1,8 @@
 """The headers of the OpenAPI document: what ninja cannot infer from a handler's signature.
 
 The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the edits
-that take If-Match answer the new ETag; a 429 says when to retry, as does a 409 of an operation
+that take If-Match answer the new ETag, and every other write declares the If-Match it refuses
+(412: what it changes has no ETag); a 429 says when to retry, as does a 409 of an operation
 that takes an Idempotency-Key (the first request is still running), whose success or refusal
 may be a replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a
 body not declared as JSON: outings.api.parser) in the error shape; every operation may answer
@@ -67,16 +68,31 @@ IF_NONE_MATCH = {
     "description": "ETags of answers you hold: 304 without a body while one of them is current.",
     "schema": STRING,
 }
+# A write whose handler takes no If-Match (what it changes has no ETag) evaluates it all the
+# same: outings.api.caching.no_etag_to_match.
+NO_ETAG_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "What this request changes has no ETag: an entity tag here is refused with "
+    "412 and nothing changes; * asks for nothing.",
+    "schema": STRING,
+}
+NO_ETAG_TO_MATCH = {
+    "description": "Precondition Failed: If-Match names an entity tag, and what this request "
+    "changes has none.",
+    "content": ERROR_CONTENT,
+}
 
 
 def describe_headers(document: dict[str, Any]) -> None:
     """Declare, in place, the headers the operations of `document` send and read."""
     for item in document["paths"].values():
-        for operation in item.values():
-            _describe(operation)
+        for method, operation in item.items():
+            _describe(method, operation)
 
 
-def _describe(operation: dict[str, Any]) -> None:
+def _describe(method: str, operation: dict[str, Any]) -> None:
     # ninja keys the responses by int until the document is serialised.
     responses: dict[str, Any] = {
         str(status): value for status, value in operation["responses"].items()
@@ -101,6 +117,10 @@ def _describe(operation: dict[str, Any]) -> None:
                 _add(responses[status], idempotency.REPLAY_HEADER, REPLAYED)
         if "409" in responses:
             _add(responses["409"], "Retry-After", RETRY_AFTER)
+    if method != "get" and "If-Match" not in headers:
+        # After the replay headers above: refused before any key is claimed, never a replay.
+        parameters.append(NO_ETAG_IF_MATCH)
+        operation["responses"].setdefault(412, copy.deepcopy(NO_ETAG_TO_MATCH))
     if "429" in responses:
         _add(responses["429"], "Retry-After", RETRY_AFTER)
     if "401" in responses:

@@ -1,0 +1,215 @@
+"""Session 21, the API platform's edges: preconditions a write did not evaluate, bodies a DELETE
+did not read. Every write of the route table is run as its owner, so a new write is covered
+once it has its row there (test_route_authorization.py)."""
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.db import models
+from django.test import Client, override_settings
+
+from outings.accounts.models import ApiToken, User
+from outings.api.models import IdempotencyKey
+from outings.api.tests.helpers import error_of
+from outings.api.tests.test_route_authorization import (
+    PLAIN_STATIC,
+    ROLES,
+    TABLE,
+    Case,
+    World,
+    client_for,
+    world,  # noqa: F401 - the fixture
+)
+from outings.bookings.models import Booking, BookingEvent, Transfer, WaitlistEntry
+from outings.catalog.models import Listing, ListingPhoto
+from outings.catalog.tests.factories import HostProfileFactory, ListingFactory
+from outings.common.models import OutboxMessage
+from outings.hosting.tests.fixtures import png, use_media
+from outings.notifications.models import EmailPreferences, Notification
+from outings.scheduling.models import Schedule, ScheduleException, Slot
+
+pytestmark = pytest.mark.django_db
+
+WATCHED: tuple[type[models.Model], ...] = (
+    User,
+    ApiToken,
+    Listing,
+    ListingPhoto,
+    Schedule,
+    ScheduleException,
+    Slot,
+    Booking,
+    BookingEvent,
+    Transfer,
+    WaitlistEntry,
+    Notification,
+    EmailPreferences,
+    IdempotencyKey,
+    OutboxMessage,
+)
+JSON = "application/json"
+
+
+def everything() -> dict[str, list[dict[str, Any]]]:
+    """Every row a write of the API could touch, to show that a refused one touched none (but
+    what any request of its caller writes: when a token was last used, the site language a
+    session's first request keeps, outings.accounts.middleware)."""
+    rows = {
+        model.__name__: list(model._default_manager.order_by("pk").values()) for model in WATCHED
+    }
+    for token in rows["ApiToken"]:
+        del token["last_used_at"]
+    for user in rows["User"]:
+        del user["site_language"]
+    return rows
+
+
+def owned(method: str) -> list[tuple[str, int]]:
+    """The cases of the route table with `method` that succeed for some role."""
+    return [
+        (route, index)
+        for route, cases in TABLE.items()
+        for index, case in enumerate(cases)
+        if case.method == method and any(200 <= status < 300 for status in case.expected.values())
+    ]
+
+
+WRITES = [case for method in ("POST", "PUT", "PATCH", "DELETE") for case in owned(method)]
+DELETES = owned("DELETE")
+
+
+def as_owner(w: World, route: str, index: int) -> tuple[Case, str, Client, str]:
+    case = TABLE[route][index]
+    role = next(role for role in ROLES if 200 <= case.expected[role] < 300)
+    return case, role, client_for(role, w), case.path(w)
+
+
+def send(
+    client: Client,
+    method: str,
+    path: str,
+    body: bytes | None,
+    *,
+    content_type: str = JSON,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    if body is None:
+        return client.generic(method, path, headers=headers or {})
+    return client.generic(method, path, body, content_type=content_type, headers=headers or {})
+
+
+def body_of(case: Case, w: World) -> bytes | None:
+    body = case.body(w) if callable(case.body) else case.body
+    if body is None and case.method in ("POST", "PUT", "PATCH"):
+        return b"{}"
+    return None if body is None else json.dumps(body).encode()
+
+
+# --- If-Match on every write: evaluated, never ignored ---------------------------------------
+
+
+@override_settings(STORAGES=PLAIN_STATIC)
+@pytest.mark.parametrize(("route", "index"), WRITES, ids=[f"{r} {i}" for r, i in WRITES])
+def test_every_write_refuses_an_if_match_that_names_no_current_etag_and_changes_nothing(
+    world: World,  # noqa: F811 - the fixture imported above
+    route: str,
+    index: int,
+) -> None:
+    """RFC 9110 (13.1.1): a server evaluates If-Match and does not perform the method when it is
+    false. A write on a versioned record compares it with the record's version; every other one
+    (a token revoked, a booking cancelled, a waiting list left) changes what has no ETag, which
+    no entity tag can name. They ignored it until session 21: `DELETE /me/tokens/{id}` with a
+    stale If-Match revoked the token (204)."""
+    case, role, client, path = as_owner(world, route, index)
+    body = body_of(case, world)
+    before = everything()
+
+    refused = send(
+        client, case.method, path, body, headers={**(case.headers or {}), "If-Match": '"stale"'}
+    )
+
+    assert refused.status_code == 412, refused.content
+    assert error_of(refused)["code"] == "precondition_failed"
+    assert refused["Cache-Control"] == "no-store"
+    assert everything() == before
+    # Nothing was done: the same request still does it, with `*`, which asks only that the
+    # target exists (RFC 9110, 13.1.1).
+    done = send(client, case.method, path, body, headers={**(case.headers or {}), "If-Match": "*"})
+    assert done.status_code == case.expected[role], done.content
+
+
+def test_a_token_revoked_with_a_stale_if_match_stays_active_and_is_told_why(
+    client, guest, token_for
+):
+    secret = token_for(guest)
+    token = ApiToken.objects.get(user=guest)
+
+    response = client.delete(
+        f"/api/v1/me/tokens/{token.pk}",
+        headers={"Authorization": f"Bearer {secret}", "If-Match": '"1", W/"2"'},
+    )
+
+    assert response.status_code == 412
+    error = error_of(response)
+    assert error["message"].startswith("What this request changes has no ETag")
+    assert error["fields"] == {"header.If-Match": ["Nothing here has an ETag to match."]}
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_the_refusal_of_an_if_match_speaks_the_callers_language(client, guest, token_for):
+    token = token_for(guest)
+    token_id = ApiToken.objects.get(user=guest).pk
+
+    response = client.delete(
+        f"/api/v1/me/tokens/{token_id}",
+        headers={"Authorization": f"Bearer {token}", "If-Match": '"1"', "Accept-Language": "de"},
+    )
+
+    assert response.status_code == 412
+    error = error_of(response)
+    assert error["message"].startswith("Was diese Anfrage ändert, hat kein ETag")
+    assert error["fields"] == {"header.If-Match": ["Hier gibt es kein ETag zum Vergleichen."]}
+
+
+def test_a_photo_uploaded_with_a_stale_if_match_is_412_and_stores_nothing(
+    settings, tmp_path, token_for
+):
+    """The upload's case in the route table is a 400 (a JSON body carries no file)."""
+    use_media(settings, tmp_path / "media")
+    host = HostProfileFactory.create()
+    listing = ListingFactory.create(host=host, status=Listing.Status.DRAFT)
+    photo = io.BytesIO(png())
+    photo.name = "photo.png"
+
+    response = Client().post(
+        f"/api/v1/host/listings/{listing.pk}/photos",
+        {"file": photo, "alt_text": "A boat"},
+        headers={"Authorization": f"Bearer {token_for(host.user)}", "If-Match": '"1"'},
+    )
+
+    assert response.status_code == 412, response.content
+    assert not ListingPhoto.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_every_write_declares_the_if_match_it_evaluates_and_its_412(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    writes = [
+        (method, path, operation)
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
+    assert len(writes) > 30
+
+    for method, path, operation in writes:
+        headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert headers.count("If-Match") == 1, (method, path)
+        assert operation["responses"]["412"]["content"]["application/json"]["schema"] == error
+    for _path, item in paths.items():
+        if "get" in item:
+            assert "If-Match" not in {p["name"] for p in item["get"].get("parameters", [])}
