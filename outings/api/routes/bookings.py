@@ -180,7 +180,9 @@ def offer_transfer(
 
 
 @router.delete("/bookings/{reference}/transfer", response={204: None, **DELETE_ERRORS})
-def withdraw_transfer(request: HttpRequest, reference: Reference) -> HttpResponse:
+def withdraw_transfer(
+    request: HttpRequest, reference: Reference, payload: NoBody = None
+) -> HttpResponse:
     """Take back a pending transfer; its link stops working. Nothing pending: nothing to do."""
     services.withdraw_transfer(guest=caller(request), reference=reference, now=timezone.now())
     return no_content()
@@ -247,7 +249,7 @@ def list_waitlist(
 
 
 @router.delete("/waitlist/{entry_id}", response={204: None, **DELETE_ERRORS})
-def leave_waitlist(request: HttpRequest, entry_id: Id) -> HttpResponse:
+def leave_waitlist(request: HttpRequest, entry_id: Id, payload: NoBody = None) -> HttpResponse:
     """Leave a waiting list; seats offered to you and not yet confirmed pass to the next guest.
     409 `invalid_state` when you are no longer on it."""
     services.leave_waitlist(guest=caller(request), entry_id=entry_id, now=timezone.now())

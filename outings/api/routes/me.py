@@ -21,7 +21,7 @@ from outings.api.caching import (
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
-from outings.api.schemas import MeOut, MePatch, TokenCreatedOut, TokenIn, TokenOut
+from outings.api.schemas import MeOut, MePatch, NoBody, TokenCreatedOut, TokenIn, TokenOut
 
 router = Router(tags=["me"], auth=AUTHENTICATED)
 
@@ -108,7 +108,7 @@ def create_token(
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **responses(400, 401, 403, 404, 429)})
-def revoke_token(request: HttpRequest, token_id: Id) -> HttpResponse:
+def revoke_token(request: HttpRequest, token_id: Id, payload: NoBody = None) -> HttpResponse:
     """Revoke one of the caller's tokens; it stops working at once."""
     account_services.revoke_api_token(user=caller(request), token_id=token_id, now=timezone.now())
     response = HttpResponse(status=204)

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 
 from outings.accounts.models import ApiToken, User
 from outings.api.models import IdempotencyKey
+from outings.api.openapi import NO_ETAG_IF_MATCH
 from outings.api.tests.helpers import error_of
 from outings.api.tests.test_route_authorization import (
     PLAIN_STATIC,
@@ -209,7 +210,76 @@ def test_every_write_declares_the_if_match_it_evaluates_and_its_412(client):
     for method, path, operation in writes:
         headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
         assert headers.count("If-Match") == 1, (method, path)
-        assert operation["responses"]["412"]["content"]["application/json"]["schema"] == error
+        refused = operation["responses"]["412"]
+        assert refused["content"]["application/json"]["schema"] == error
+        if NO_ETAG_IF_MATCH in operation["parameters"]:
+            assert "Idempotent-Replayed" not in refused.get("headers", {}), (method, path)
     for _path, item in paths.items():
         if "get" in item:
             assert "If-Match" not in {p["name"] for p in item["get"].get("parameters", [])}
+
+
+# --- A DELETE reads its body as a POST that takes none does --------------------------------
+
+
+@override_settings(STORAGES=PLAIN_STATIC)
+@pytest.mark.parametrize(("route", "index"), DELETES, ids=[f"{r} {i}" for r, i in DELETES])
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "field"),
+    [
+        (b'{"reason": "moved"}', JSON, 400, "body.payload.reason"),
+        (b"reason=moved", "application/x-www-form-urlencoded", 415, "header.Content-Type"),
+        (b"[]", JSON, 400, None),
+    ],
+    ids=["a field", "a form", "not an object"],
+)
+def test_every_delete_refuses_a_body_that_says_something_and_deletes_nothing(
+    world: World,  # noqa: F811 - the fixture imported above
+    route: str,
+    index: int,
+    body: bytes,
+    content_type: str,
+    status: int,
+    field: str | None,
+) -> None:
+    """A DELETE ignored whatever body came with it, where a POST that takes none refuses a field
+    (session 20, NoBody): `{"reason": ...}` on a withdrawal withdrew and the client never learnt
+    its reason was not read."""
+    case, role, client, path = as_owner(world, route, index)
+    before = everything()
+
+    refused = send(client, "DELETE", path, body, content_type=content_type)
+
+    assert refused.status_code == status, refused.content
+    if field is not None:
+        assert field in error_of(refused)["fields"]
+    assert everything() == before
+    done = send(client, "DELETE", path, None)
+    assert done.status_code == case.expected[role], done.content
+
+
+@override_settings(STORAGES=PLAIN_STATIC)
+@pytest.mark.parametrize(("route", "index"), DELETES, ids=[f"{r} {i}" for r, i in DELETES])
+@pytest.mark.parametrize("body", [b"", b"{}", b"null"], ids=["empty", "{}", "null"])
+def test_every_delete_takes_an_empty_body_as_none(
+    world: World,  # noqa: F811 - the fixture imported above
+    route: str,
+    index: int,
+    body: bytes,
+) -> None:
+    case, role, client, path = as_owner(world, route, index)
+
+    done = send(client, "DELETE", path, body)
+
+    assert done.status_code == case.expected[role], done.content
+
+
+def test_every_delete_declares_its_optional_empty_body(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    deletes = [(path, item["delete"]) for path, item in paths.items() if "delete" in item]
+    assert len(deletes) == len(DELETES)
+
+    for path, operation in deletes:
+        assert operation["requestBody"]["required"] is False, path
+        assert set(operation["requestBody"]["content"]) == {JSON}, path
+        assert "415" in operation["responses"], path

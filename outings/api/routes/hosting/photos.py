@@ -27,6 +27,7 @@ from outings.api.routes.hosting.schemas import (
     PhotoPage,
     PhotoPatch,
 )
+from outings.api.schemas import NoBody
 from outings.catalog.models import ListingPhoto
 from outings.catalog.photos import services
 from outings.catalog.services import own_listing
@@ -137,7 +138,11 @@ def update_photo(
     response={204: None, **ERRORS, **responses(412)},
 )
 def delete_photo(
-    request: HttpRequest, listing_id: Id, photo_id: Id, if_match: IfMatchWrite = None
+    request: HttpRequest,
+    listing_id: Id,
+    photo_id: Id,
+    if_match: IfMatchWrite = None,
+    payload: NoBody = None,
 ) -> HttpResponse:
     """Delete the photo; the others close the gap. With If-Match (the photo's `version`,
     `"<version>"`), only if its description is still as you read it (412 otherwise)."""

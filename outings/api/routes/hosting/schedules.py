@@ -34,6 +34,7 @@ from outings.api.routes.hosting.schemas import (
     exceptions_namespace,
     with_first_exceptions,
 )
+from outings.api.schemas import NoBody
 from outings.bookings import services as bookings_services
 from outings.catalog.services import own_listing
 from outings.common.errors import NotFound
@@ -135,7 +136,11 @@ def update_schedule(
     response={204: None, **ERRORS, **responses(412)},
 )
 def delete_schedule(
-    request: HttpRequest, listing_id: Id, schedule_id: Id, if_match: IfMatchWrite = None
+    request: HttpRequest,
+    listing_id: Id,
+    schedule_id: Id,
+    if_match: IfMatchWrite = None,
+    payload: NoBody = None,
 ) -> HttpResponse:
     """Delete the rule and its unbooked dates to come; refused (409) while one is booked. With
     If-Match (the rule's ETag, `"<version>"`), only if the rule is still as you read it (412
@@ -214,7 +219,11 @@ def list_exceptions(
     response={204: None, **ERRORS},
 )
 def remove_exception(
-    request: HttpRequest, listing_id: Id, schedule_id: Id, exception_id: Id
+    request: HttpRequest,
+    listing_id: Id,
+    schedule_id: Id,
+    exception_id: Id,
+    payload: NoBody = None,
 ) -> HttpResponse:
     services.remove_schedule_exception(
         host=host(request),
