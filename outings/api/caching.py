@@ -29,6 +29,7 @@ from outings.common.errors import DomainError
 
 VARY = "Authorization, Cookie, Accept-Language"
 IF_MATCH = "If-Match"
+SAME_FOR_EVERYONE = "outings_same_for_everyone"
 
 
 class PreconditionFailed(DomainError):
@@ -94,6 +95,24 @@ def cacheable[T](request: HttpRequest, response: HttpResponse, etag: str, body: 
     returns what ninja serialises: `return not_modified(request, etag) or cacheable(...)`)."""
     set_cache_headers(response, request, etag)
     return body
+
+
+def same_for_everyone[R: HttpResponseBase](response: R, etag: str) -> R:
+    """`response` (a 200 or the 304 of `not_modified`), answered with `etag` as what every
+    caller gets alike, whoever they are and whatever language they read (the OpenAPI document
+    and the API's address: built from the code alone, in English): public, and marked so that
+    ApiMiddleware drops the `Vary` that the session, the locale and `set_cache_headers` add on
+    (`Vary: Authorization, Cookie, Accept-Language` made a shared cache keep a copy per token,
+    per session cookie and per language list). Its language is said as it is, English."""
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={settings.API_CACHE_MAX_AGE}"
+    response["Content-Language"] = settings.LANGUAGE_CODE
+    setattr(response, SAME_FOR_EVERYONE, True)
+    return response
+
+
+def is_same_for_everyone(response: HttpResponseBase) -> bool:
+    return getattr(response, SAME_FOR_EVERYONE, False) is True
 
 
 def set_no_store(response: HttpResponseBase) -> None:

@@ -17,7 +17,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 
-from outings.api.caching import cacheable, make_etag, no_etag_to_match, not_modified
+from outings.api.caching import make_etag, no_etag_to_match, not_modified, same_for_everyone
 from outings.api.errors import install_error_handlers, throttled_response
 from outings.api.openapi import describe_headers
 from outings.api.parser import JsonParser, Repeated
@@ -102,7 +102,8 @@ def documents_view[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResp
     """The views of the document and the browsable docs: GET only, and counted against their
     caller's budget as every operation is (they are not operations, which ninja throttles).
     The document is a public read with an ETag (If-None-Match: 304): the same for everyone
-    until the code changes. The docs page is not: it may carry the caller's CSRF token."""
+    until the code changes, so it varies on nothing (outings.api.caching.same_for_everyone).
+    The docs page is not: it may carry the caller's CSRF token."""
 
     @wraps(view)
     def counted(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
@@ -116,7 +117,7 @@ def documents_view[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResp
             return response
         # From the body, unlike the operations' ETags: it is the code's alone, and built once.
         etag = make_etag(hashlib.sha256(response.content).hexdigest(), language=False)
-        return not_modified(request, etag) or cacheable(request, response, etag, response)
+        return same_for_everyone(not_modified(request, etag) or response, etag)
 
     return require_GET(counted)
 

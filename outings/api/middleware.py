@@ -8,6 +8,7 @@ from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from outings.api.caching import is_same_for_everyone
 from outings.api.errors import error_response
 
 API_PREFIX = "/api/"
@@ -39,6 +40,10 @@ class ApiMiddleware:
             # signed-in caller: a mobile app's own HTTP cache is a private cache. A body
             # refused by its length too, before anything below ran.
             response["Cache-Control"] = "no-store"
+        elif is_same_for_everyone(response):
+            # After the session, the locale and set_cache_headers have added theirs: nothing
+            # in this answer depends on them (CORS, outside, adds Origin where it answers by it).
+            del response["Vary"]
         # A 204 or 304 loses the length CommonMiddleware gave it further out, for the whole
         # site (outings.common.middleware.ContentLengthMiddleware).
         if head and isinstance(response, HttpResponse):

@@ -283,3 +283,60 @@ def test_every_delete_declares_its_optional_empty_body(client):
         assert operation["requestBody"]["required"] is False, path
         assert set(operation["requestBody"]["content"]) == {JSON}, path
         assert "415" in operation["responses"], path
+
+
+# --- The document and the API's address: the same for everyone, cached so -------------------
+
+
+def vary_of(response: Any) -> set[str]:
+    return {name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()}
+
+
+def callers(user: User, secret: str) -> dict[str, tuple[Client, dict[str, str]]]:
+    session = Client()
+    session.force_login(user)
+    return {
+        "anonymous": (Client(), {}),
+        "token": (Client(), {"Authorization": f"Bearer {secret}"}),
+        "session": (session, {}),
+        "german": (Client(), {"Accept-Language": "de"}),
+        "session in german": (session, {"Accept-Language": "de-DE"}),
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/api/v1/", "/api/v1"])
+def test_the_document_is_one_answer_for_every_caller_and_a_shared_cache_may_keep_it_once(
+    guest, token_for, path
+):
+    """The document (and the address that names it) is built from the code alone, the same bytes
+    and ETag for every caller in every language, and public; but it said `Vary: Authorization,
+    Cookie, Accept-Language`, so a shared cache kept one copy per token, per session cookie and
+    per language list (for a signed-in visitor, one per request as the cookie changes), and
+    `Content-Language: de` on the English document of a German reader."""
+    answers = {
+        name: client.get(path, headers=headers)
+        for name, (client, headers) in callers(guest, token_for(guest)).items()
+    }
+    first = answers["anonymous"]
+
+    for name, answer in answers.items():
+        assert answer.status_code == 200, name
+        assert answer.content == first.content, name
+        assert answer["ETag"] == first["ETag"], name
+        assert answer["Cache-Control"] == "public, max-age=60", name
+        # Origin alone, which django-cors-headers adds to every answer under /api/.
+        assert vary_of(answer) == {"origin"}, name
+        assert answer["Content-Language"] == "en", name
+
+
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/api/v1/"])
+def test_the_documents_304_carries_the_same_cache_headers(guest, token_for, path):
+    etag = Client().get(path)["ETag"]
+
+    for name, (client, headers) in callers(guest, token_for(guest)).items():
+        unchanged = client.get(path, headers={**headers, "If-None-Match": etag})
+
+        assert unchanged.status_code == 304, name
+        assert unchanged["ETag"] == etag, name
+        assert unchanged["Cache-Control"] == "public, max-age=60", name
+        assert vary_of(unchanged) == {"origin"}, name
