@@ -137,7 +137,10 @@ def _listing_list(request: HttpRequest) -> HttpResponse:
         try:
             after_id = decode_cursor(token)
         except BadCursor:
-            return render(request, "web/bad_cursor.html", status=400)
+            # To "Show more" (htmx), the pager saying so in place, which the page lets htmx
+            # swap in (its htmx-config): the page it answered before was not, and the button
+            # did nothing at all.
+            return render(request, _bad_cursor_template(request), status=400)
 
     page = catalog.list_public_listings(
         category_id=None if category is None else category.pk,
@@ -153,9 +156,16 @@ def _listing_list(request: HttpRequest) -> HttpResponse:
         "city": city,
         "is_first_page": after_id is None,
     }
-    htmx = request.headers.get("HX-Request") == "true"
-    template = "web/_listing_page.html" if htmx else "web/listing_list.html"
+    template = "web/_listing_page.html" if _from_htmx(request) else "web/listing_list.html"
     return render(request, template, context)
+
+
+def _from_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _bad_cursor_template(request: HttpRequest) -> str:
+    return "web/_bad_cursor_pager.html" if _from_htmx(request) else "web/bad_cursor.html"
 
 
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:

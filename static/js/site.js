@@ -31,7 +31,8 @@
 
   // "Show more" (htmx, on the list of things to do) appends the next cards and replaces the
   // pager, the link just pressed with it: the focus would fall back to the top of the page. It
-  // goes to the first card added instead, where reading goes on.
+  // goes to the first card added instead, where reading goes on; when none was (a broken page
+  // link: the pager says so), to the pager's way on, the first page.
   var cardsBefore = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var results = document.getElementById("results");
@@ -45,7 +46,7 @@
     }
     var first = event.target.children[cardsBefore];
     cardsBefore = null;
-    var link = first && first.querySelector("a[href]");
+    var link = first ? first.querySelector("a[href]") : document.querySelector("#pager a[href]");
     if (link) { link.focus(); }
   });
 })();
