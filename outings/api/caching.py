@@ -8,8 +8,9 @@ Authorization, Cookie and Accept-Language.
 
 Writes on a versioned record take `If-Match`: `if_match_values()` parses it for a service to
 compare under its row lock; a stale one is a 412. Every other write (what has no ETag: a
-booking, a token, an exception) evaluates it too (`no_etag_to_match`): no entity tag can name
-what has none, so any is a 412 and nothing changes; `*` goes ahead.
+booking, a token, an exception) evaluates it too (`evaluate_preconditions`): no entity tag can
+name what has none, so any is a 412 and nothing changes; `*` goes ahead. `If-None-Match: *`
+on a write is a 412 (every write acts on what exists).
 """
 
 import hashlib
@@ -29,6 +30,7 @@ from outings.common.errors import DomainError
 
 VARY = "Authorization, Cookie, Accept-Language"
 IF_MATCH = "If-Match"
+IF_NONE_MATCH = "If-None-Match"
 SAME_FOR_EVERYONE = "outings_same_for_everyone"
 
 
@@ -42,6 +44,12 @@ class NoETagToMatch(PreconditionFailed):
     message = gettext_noop(
         "What this request changes has no ETag, so If-Match cannot name it: send the request "
         "without If-Match (or with If-Match: *)."
+    )
+
+
+class Exists(PreconditionFailed):
+    message = gettext_noop(
+        "What this request changes exists, and If-None-Match: * asks that it does not."
     )
 
 
@@ -142,25 +150,35 @@ def takes_if_match(view: Callable[..., object]) -> bool:
     )
 
 
-def no_etag_to_match[**P, T](view: Callable[P, T]) -> Callable[P, T]:
-    """The API's operations (`api.add_decorator`, after ninja's checks and parsing): a write
-    whose handler takes no If-Match (what it changes has no ETag: a booking, a token, a
-    waiting-list entry, an exception, a new record) evaluates the header all the same, as RFC
-    9110 (13.1.1) asks of a server: no entity tag names what has none, so any list of them is
-    a 412 before the handler runs (nothing changes, no Idempotency-Key is claimed); `*` (the
-    target exists) is left to the handler, which answers 404 when it does not. Until session 21
-    such writes ignored the header: a DELETE "only if unchanged" deleted whatever was there."""
-    if takes_if_match(view):
-        return view
+def evaluate_preconditions[**P, T](view: Callable[P, T]) -> Callable[P, T]:
+    """The API's operations (`api.add_decorator`, after ninja's checks and parsing), whose
+    writes evaluate the preconditions their handler does not, as RFC 9110 (13.1) asks of a
+    server, before the handler runs (nothing changes, no Idempotency-Key is claimed):
+
+    - If-Match on a write whose handler takes none (what it changes has no ETag: a booking, a
+      token, a waiting-list entry, an exception, a new record): no entity tag names what has
+      none, so any list of them is a 412; `*` (the target exists) is left to the handler, which
+      answers 404 when it does not;
+    - `If-None-Match: *` on any write: every write acts on what exists (a record, or the list a
+      new one joins), so "only if there is none" is false, a 412. (An entity tag there is not
+      compared: what has none never matches one, and a versioned record's is compared by
+      nobody yet, docs/api.md.)
+
+    Until session 21 writes ignored both: a DELETE "only if unchanged" deleted whatever was
+    there, a PUT "only if new" overwrote."""
+    takes = takes_if_match(view)
 
     @wraps(view)
     def evaluated(*args: P.args, **kwargs: P.kwargs) -> T:
         request = args[0]
         assert isinstance(request, HttpRequest)
-        if request.method not in ("GET", "HEAD") and if_match_values(request) is not None:
-            raise NoETagToMatch(
-                fields={f"header.{IF_MATCH}": [gettext("Nothing here has an ETag to match.")]}
-            )
+        if request.method not in ("GET", "HEAD"):
+            if not takes and if_match_values(request) is not None:
+                raise NoETagToMatch(
+                    fields={f"header.{IF_MATCH}": [gettext("Nothing here has an ETag to match.")]}
+                )
+            if "*" in parse_etags(request.headers.get(IF_NONE_MATCH, "")):
+                raise Exists(fields={f"header.{IF_NONE_MATCH}": [gettext("It exists already.")]})
         return view(*args, **kwargs)
 
     return evaluated

@@ -17,7 +17,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError, ValidationErrorContext
 from ninja.openapi.schema import OpenAPISchema
 
-from outings.api.caching import make_etag, no_etag_to_match, not_modified, same_for_everyone
+from outings.api.caching import evaluate_preconditions, make_etag, not_modified, same_for_everyone
 from outings.api.errors import install_error_handlers, throttled_response
 from outings.api.openapi import describe_headers
 from outings.api.parser import JsonParser, Repeated
@@ -151,7 +151,7 @@ api = Api(
     parser=JsonParser(),
 )
 install_error_handlers(api)
-api.add_decorator(no_etag_to_match)  # before the routers: each operation's handler
+api.add_decorator(evaluate_preconditions)  # before the routers: each operation's handler
 api.add_router("", catalog.router)
 api.add_router("", me.router)
 api.add_router("", search.router)

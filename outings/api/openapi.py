@@ -1,16 +1,16 @@
 """The headers of the OpenAPI document: what ninja cannot infer from a handler's signature.
 
-The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the edits
-that take If-Match answer the new ETag, and every other write declares the If-Match it refuses
-(412: what it changes has no ETag); a 429 says when to retry, as does a 409 of an operation
-that takes an Idempotency-Key (the first request is still running), whose success or refusal
-may be a replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a
-body not declared as JSON: outings.api.parser) in the error shape; every operation may answer
-413 and 400 (a Content-Length above the limit, or not a number: outings.api.middleware), the
-routes never declaring 413 themselves; an upload's 413 and 415 may be replays (its files are
-checked once the key is claimed). Added to the document ninja generates, from the responses and
-parameters each operation already declares, so that a new operation is described by declaring
-its statuses as usual (docs/api.md, "Adding an endpoint")."""
+The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the edits that
+take If-Match answer the new ETag, and every other write declares the If-Match it refuses (412: what
+it changes has no ETag), every write the `If-None-Match: *` it refuses (412); a 429 says when to
+retry, as does a 409 of an operation that takes an Idempotency-Key (the first request is still
+running), whose success or refusal may be a replay; a 401 names the scheme; an operation that reads
+a JSON body may answer 415 (a body not declared as JSON: outings.api.parser) in the error shape;
+every operation may answer 413 and 400 (a Content-Length above the limit, or not a number:
+outings.api.middleware), the routes never declaring 413 themselves; an upload's 413 and 415 may be
+replays (its files are checked once the key is claimed). Added to the document ninja generates, from
+the responses and parameters each operation already declares, so that a new operation is described
+by declaring its statuses as usual (docs/api.md, "Adding an endpoint")."""
 
 import copy
 from typing import Any
@@ -69,7 +69,7 @@ IF_NONE_MATCH = {
     "schema": STRING,
 }
 # A write whose handler takes no If-Match (what it changes has no ETag) evaluates it all the
-# same: outings.api.caching.no_etag_to_match.
+# same: outings.api.caching.evaluate_preconditions.
 NO_ETAG_IF_MATCH = {
     "name": "If-Match",
     "in": "header",
@@ -78,9 +78,18 @@ NO_ETAG_IF_MATCH = {
     "412 and nothing changes; * asks for nothing.",
     "schema": STRING,
 }
-NO_ETAG_TO_MATCH = {
-    "description": "Precondition Failed: If-Match names an entity tag, and what this request "
-    "changes has none.",
+# Every write refuses `If-None-Match: *` (what it changes exists): the same function.
+IF_NONE_MATCH_WRITE = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "* (only if there is none yet) is refused with 412 and nothing changes: "
+    "what this request changes exists.",
+    "schema": STRING,
+}
+PRECONDITION_FAILED = {
+    "description": "Precondition Failed: If-Match names an entity tag and what this request "
+    "changes has none, or If-None-Match is * and it exists.",
     "content": ERROR_CONTENT,
 }
 
@@ -117,10 +126,13 @@ def _describe(method: str, operation: dict[str, Any]) -> None:
                 _add(responses[status], idempotency.REPLAY_HEADER, REPLAYED)
         if "409" in responses:
             _add(responses["409"], "Retry-After", RETRY_AFTER)
-    if method != "get" and "If-Match" not in headers:
-        # After the replay headers above: refused before any key is claimed, never a replay.
-        parameters.append(NO_ETAG_IF_MATCH)
-        operation["responses"].setdefault(412, copy.deepcopy(NO_ETAG_TO_MATCH))
+    if method != "get":
+        # After the replay headers above: refused before any key is claimed, never a replay
+        # (an If-Match a handler compares itself may be, and its 412 says so).
+        parameters.append(IF_NONE_MATCH_WRITE)
+        if "If-Match" not in headers:
+            parameters.append(NO_ETAG_IF_MATCH)
+        operation["responses"].setdefault(412, copy.deepcopy(PRECONDITION_FAILED))
     if "429" in responses:
         _add(responses["429"], "Retry-After", RETRY_AFTER)
     if "401" in responses:

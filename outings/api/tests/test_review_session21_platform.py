@@ -111,34 +111,60 @@ def body_of(case: Case, w: World) -> bytes | None:
 # --- If-Match on every write: evaluated, never ignored ---------------------------------------
 
 
+CONDITIONS = {
+    # RFC 9110 (13.1.1): a server evaluates If-Match and does not perform the method when it is
+    # false. A write on a versioned record compares it with the record's version; every other
+    # one (a token revoked, a booking cancelled, a waiting list left) changes what has no ETag,
+    # which no entity tag can name. They ignored it until session 21: `DELETE /me/tokens/{id}`
+    # with a stale If-Match revoked the token (204). `*` asks only that the target exists.
+    "If-Match": ('"stale"', "*"),
+    # 13.1.2: `*` asks that the target has no current representation ("only if it is not there
+    # yet", a PUT that must not overwrite): every write here acts on what exists (a record, or
+    # the list a new one joins), so it is false. It was ignored: the write overwrote. A tag
+    # that names nothing current asks for nothing.
+    "If-None-Match": ("*", '"x"'),
+}
+
+
 @override_settings(STORAGES=PLAIN_STATIC)
 @pytest.mark.parametrize(("route", "index"), WRITES, ids=[f"{r} {i}" for r, i in WRITES])
-def test_every_write_refuses_an_if_match_that_names_no_current_etag_and_changes_nothing(
+@pytest.mark.parametrize("header", CONDITIONS)
+def test_every_write_refuses_a_false_precondition_and_changes_nothing(
     world: World,  # noqa: F811 - the fixture imported above
     route: str,
     index: int,
+    header: str,
 ) -> None:
-    """RFC 9110 (13.1.1): a server evaluates If-Match and does not perform the method when it is
-    false. A write on a versioned record compares it with the record's version; every other one
-    (a token revoked, a booking cancelled, a waiting list left) changes what has no ETag, which
-    no entity tag can name. They ignored it until session 21: `DELETE /me/tokens/{id}` with a
-    stale If-Match revoked the token (204)."""
     case, role, client, path = as_owner(world, route, index)
     body = body_of(case, world)
+    false, true = CONDITIONS[header]
     before = everything()
 
-    refused = send(
-        client, case.method, path, body, headers={**(case.headers or {}), "If-Match": '"stale"'}
-    )
+    refused = send(client, case.method, path, body, headers={**(case.headers or {}), header: false})
 
     assert refused.status_code == 412, refused.content
-    assert error_of(refused)["code"] == "precondition_failed"
+    error = error_of(refused)
+    assert error["code"] == "precondition_failed"
+    assert set(error["fields"]) <= {f"header.{header}"}  # a versioned record's 412 names none
     assert refused["Cache-Control"] == "no-store"
     assert everything() == before
-    # Nothing was done: the same request still does it, with `*`, which asks only that the
-    # target exists (RFC 9110, 13.1.1).
-    done = send(client, case.method, path, body, headers={**(case.headers or {}), "If-Match": "*"})
+    # Nothing was done: the same request with a condition that holds still does it.
+    done = send(client, case.method, path, body, headers={**(case.headers or {}), header: true})
     assert done.status_code == case.expected[role], done.content
+
+
+def test_if_none_match_star_is_told_by_name(client, guest, token_for):
+    response = client.patch(
+        "/api/v1/me",
+        {"last_name": "Walker"},
+        content_type=JSON,
+        headers={"Authorization": f"Bearer {token_for(guest)}", "If-None-Match": "*"},
+    )
+
+    assert response.status_code == 412
+    assert error_of(response)["fields"] == {"header.If-None-Match": ["It exists already."]}
+    guest.refresh_from_db()
+    assert guest.last_name != "Walker"
 
 
 def test_a_token_revoked_with_a_stale_if_match_stays_active_and_is_told_why(
@@ -210,6 +236,7 @@ def test_every_write_declares_the_if_match_it_evaluates_and_its_412(client):
     for method, path, operation in writes:
         headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
         assert headers.count("If-Match") == 1, (method, path)
+        assert headers.count("If-None-Match") == 1, (method, path)
         refused = operation["responses"]["412"]
         assert refused["content"]["application/json"]["schema"] == error
         if NO_ETAG_IF_MATCH in operation["parameters"]:
