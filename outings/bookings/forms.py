@@ -3,6 +3,7 @@ seats left, states, addresses) live in outings.bookings.services, whose refusals
 puts back on the form with their message."""
 
 import secrets
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from outings.bookings.services.holds import FORM_TOKEN_MAX, MAX_SEATS, group_sizes
 from outings.catalog.models import Listing
 from outings.common.errors import DomainError
+from outings.scheduling.models import Slot
 
 REASON_MAX = 1000
 
@@ -43,6 +45,15 @@ def seats_bounds(listing: Listing) -> dict[str, int]:
     return {"min": low, "max": max(low, high)}
 
 
+def bound_seats(slot: Slot, *forms_of_slot: forms.Form | None) -> None:
+    """Give each form's "Guests" box the group sizes `slot`'s listing takes (seats_bounds), as
+    the listing page's own boxes have them."""
+    bounds = seats_bounds(slot.listing)
+    for form in forms_of_slot:
+        if form is not None:
+            form.fields["seats"].widget.attrs.update(bounds)
+
+
 class SlotSeatsForm(forms.Form):
     slot = forms.IntegerField(label=_("Date"), min_value=1, max_value=2**63 - 1)
     seats = forms.IntegerField(label=_("Guests"), min_value=1, max_value=MAX_SEATS, initial=1)
@@ -53,7 +64,12 @@ class BookForm(SlotSeatsForm):
 
 
 class WaitlistForm(SlotSeatsForm):
-    pass
+    """Shown beside a booking form (a date that sold out) or with one (seats free after all): its
+    fields have ids of their own, so that each "Guests" label names its own box."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_waitlist_%s")
+        super().__init__(*args, **kwargs)
 
 
 class CancelForm(forms.Form):

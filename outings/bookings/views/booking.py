@@ -15,9 +15,9 @@ from outings.bookings.forms import (
     BookForm,
     CancelForm,
     WaitlistForm,
+    bound_seats,
     message_of,
     new_form_token,
-    seats_bounds,
     show_error,
 )
 from outings.bookings.models import Booking
@@ -41,7 +41,7 @@ def _book_page(
         waitlist = WaitlistForm(initial={"slot": slot.pk, "seats": seats})
     if slot is not None:
         # The group sizes the listing takes, as on the listing page's own form.
-        form.fields["seats"].widget.attrs.update(seats_bounds(slot.listing))
+        bound_seats(slot, form, waitlist)
     context = {
         "form": form,
         "slot": slot,

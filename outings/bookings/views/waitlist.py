@@ -14,6 +14,7 @@ from outings.bookings.errors import SeatsAvailable
 from outings.bookings.forms import (
     BookForm,
     WaitlistForm,
+    bound_seats,
     message_of,
     new_form_token,
     show_error,
@@ -56,6 +57,8 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
         book_form = BookForm(
             initial={"slot": slot.pk, "seats": seats, "form_token": new_form_token()}
         )
+    if slot is not None:
+        bound_seats(slot, form, book_form)
     context = {"form": form, "slot": slot, "book_form": book_form}
     return render(request, "bookings/waitlist.html", context, status=status)
 
