@@ -38,6 +38,21 @@ def show_error(form: forms.Form, error: DomainError) -> None:
             form.add_error(name if name in form.fields else None, str(message))
 
 
+def focus_on_error(form: forms.Form) -> None:
+    """Have the browser put the focus on what went wrong in `form`, once it was refused: on its
+    first wrong box, whose message the box names (Django's aria-describedby). A refusal above
+    the form (a non-field error) is focused by the template instead (`autofocus` on it), and
+    a page has one `autofocus`. Without it the focus was at the top of the page: nothing told a
+    screen reader of the refusal."""
+    if form.non_field_errors():
+        return
+    for name in form.errors:
+        field = form.fields.get(name)
+        if field is not None and not field.widget.is_hidden:
+            field.widget.attrs["autofocus"] = True
+            return
+
+
 def seats_bounds(listing: Listing) -> dict[str, int]:
     """The `min` and `max` of a "Guests" box for `listing`: the group sizes a booking takes
     (services.holds.group_sizes), `max` never below `min`."""

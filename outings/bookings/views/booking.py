@@ -16,6 +16,7 @@ from outings.bookings.forms import (
     CancelForm,
     WaitlistForm,
     bound_seats,
+    focus_on_error,
     message_of,
     new_form_token,
     show_error,
@@ -42,6 +43,7 @@ def _book_page(
     if slot is not None:
         # The group sizes the listing takes, as on the listing page's own form.
         bound_seats(slot, form, waitlist)
+    focus_on_error(form)
     context = {
         "form": form,
         "slot": slot,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from outings.accounts.requests import signed_in_user
 from outings.bookings import calendar, selectors
-from outings.bookings.forms import TransferForm
+from outings.bookings.forms import TransferForm, focus_on_error
 from outings.bookings.models import Booking
 from outings.common.errors import NotFound
 
@@ -36,6 +36,8 @@ def detail_page(
         # before the booking was cancelled (or its date began) in another tab is refused at the
         # top of the page as it is now, not on a form it no longer has.
         error = " ".join(str(text) for texts in transfer_form.errors.values() for text in texts)
+    if transfer_form is not None:
+        focus_on_error(transfer_form)
     context = {
         "booking": booking,
         # A hold or request whose time ran out reads as expired or declined, sweep or not.

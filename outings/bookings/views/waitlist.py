@@ -15,6 +15,7 @@ from outings.bookings.forms import (
     BookForm,
     WaitlistForm,
     bound_seats,
+    focus_on_error,
     message_of,
     new_form_token,
     show_error,
@@ -59,6 +60,7 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
         )
     if slot is not None:
         bound_seats(slot, form, book_form)
+    focus_on_error(form)
     context = {"form": form, "slot": slot, "book_form": book_form}
     return render(request, "bookings/waitlist.html", context, status=status)
 
