@@ -30,6 +30,7 @@ from outings.bookings.services.holds import (
 )
 from outings.bookings.services.transfers import (
     accept_transfer,
+    accepted_by,
     offer_transfer,
     pending_transfer,
     withdraw_transfer,
@@ -47,6 +48,7 @@ from outings.bookings.services.waitlist import (
 __all__ = [
     "accept_request",
     "accept_transfer",
+    "accepted_by",
     "announce_confirmation",
     "bookable_slot",
     "bring_deadlines_to_start",

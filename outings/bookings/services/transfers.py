@@ -160,6 +160,18 @@ def pending_transfer(*, secret: str, user: User, now: datetime) -> Transfer:
     return transfer
 
 
+def accepted_by(*, secret: str, user: User) -> Booking | None:
+    """The booking the link `secret` handed to `user`, if they accepted it and hold it still: a
+    second press of "Accept" (a double click, Back), or the mail's link opened again. None for
+    anyone else (the giver, the taker once they handed it on again): for them the link is used."""
+    return Booking.objects.filter(
+        guest=user,
+        transfers__token_digest=_digest(secret),
+        transfers__status=Transfer.Status.ACCEPTED,
+        transfers__to_user=user,
+    ).first()
+
+
 @transaction.atomic
 def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
     """`user` accepts a transfer sent to their address: the booking moves to them, the previous

@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from outings.accounts.models import User
 from outings.accounts.requests import signed_in_user
 from outings.bookings import services
+from outings.bookings.errors import InvalidTransferLink
 from outings.bookings.forms import (
     TransferForm,
     message_of,
@@ -71,6 +73,8 @@ def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
     user = signed_in_user(request)
     try:
         transfer = services.pending_transfer(secret=secret, user=user, now=timezone.now())
+    except InvalidTransferLink as error:
+        return _accepted_already(request, user=user, secret=secret, error=error)
     except DomainError as error:
         failed = {"error": message_of(error), "transfer": None}
         return render(request, "bookings/transfer.html", failed, status=error.status_code)
@@ -79,6 +83,9 @@ def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
     if request.method == "POST":
         try:
             booking = services.accept_transfer(user=user, secret=secret, now=timezone.now())
+        except InvalidTransferLink as error:
+            # A second press that waited for the first one's lock.
+            return _accepted_already(request, user=user, secret=secret, error=error)
         except DomainError as error:
             error_message, status = message_of(error), error.status_code
         else:
@@ -86,3 +93,17 @@ def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
             return redirect("bookings:detail", reference=booking.reference)
     context = {"transfer": transfer, "booking": transfer.booking, "error": error_message}
     return render(request, "bookings/transfer.html", context, status=status)
+
+
+def _accepted_already(
+    request: HttpRequest, *, user: User, secret: str, error: InvalidTransferLink
+) -> HttpResponse:
+    """A link no longer pending: its booking's page for whoever took the booking through it and
+    holds it still (a double click shows the second press's answer, which was "not valid"),
+    the link's refusal for anyone else."""
+    booking = services.accepted_by(secret=secret, user=user)
+    if booking is None:
+        failed = {"error": message_of(error), "transfer": None}
+        return render(request, "bookings/transfer.html", failed, status=error.status_code)
+    messages.info(request, _("This booking is yours: you accepted it."))
+    return redirect("bookings:detail", reference=booking.reference)
