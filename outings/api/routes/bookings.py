@@ -108,9 +108,10 @@ def confirm_booking(
     payload: NoBody = None,
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
-    """Confirm a held booking (again: the same answer). 409 `hold_expired` when the hold lapsed
-    and its seats were taken meanwhile; 409 `invalid_state` for a request the host has not
-    answered yet, or a cancelled booking."""
+    """Confirm a held booking (again: the same answer; a waiting-list offer on a listing by
+    request, once said yes to, answers with its request). 409 `hold_expired` when the hold
+    lapsed and its seats were taken meanwhile; 409 `invalid_state` for a request the host has
+    not answered yet, or a cancelled booking."""
 
     def confirm() -> Booking:
         now = timezone.now()

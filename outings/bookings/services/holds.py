@@ -214,7 +214,8 @@ def _booked_with(*, guest: User, form_token: str | None) -> Booking | None:
 
 @transaction.atomic
 def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
-    """Confirm the guest's hold. Confirming twice returns the confirmed booking. A hold that
+    """Confirm the guest's hold. Confirming twice returns the confirmed booking, and a
+    waiting-list offer already sent to the host as a request returns that request. A hold that
     lapsed re-takes its seats if they are still free, else HoldExpired."""
     booking = _guests_booking_locked(guest=guest, reference=reference)
     if booking is None:
@@ -224,6 +225,11 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     if booking.status_at(now) == Status.DECLINED and booking.status == Status.REQUESTED:
         # Lapsed unanswered, though the sweep has not recorded it yet (Booking.status_at).
         raise InvalidBookingState(_("The host did not answer your request in time; it lapsed."))
+    if booking.status == Status.REQUESTED and booking.waitlist_entry_id is not None:
+        # The guest's yes to an offer on a listing by request was sent (_request_offered): a
+        # second press (a double click, Back) gets the first one's answer, as a confirmed
+        # booking's does. It answered "not answered yet", the page a double click shows.
+        return booking
     if booking.status == Status.REQUESTED:
         raise InvalidBookingState(_("The host has not answered your request yet."))
     if booking.status in (Status.HELD, Status.EXPIRED) and booking.slot.starts_at <= now:
