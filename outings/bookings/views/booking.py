@@ -176,6 +176,13 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
             raise Http404 from exc
         except DomainError as exc:
             error, status = message_of(exc), exc.status_code
+            booking = booking_or_404(request, reference)  # as the refusal found it
+            if booking.status_at(timezone.now()) not in Booking.ACTIVE:
+                # It had ended by the time the form came (a double click's second press, whose
+                # answer is the page shown; a host's cancellation meanwhile): the booking's page
+                # says how, by whom and the refund, which the cancel page has no place for.
+                messages.info(request, error)
+                return redirect("bookings:detail", reference=booking.reference)
         else:
             if booking.refund_due:
                 money = format_money(booking.refund_due, booking.currency)
