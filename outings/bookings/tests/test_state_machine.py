@@ -230,6 +230,12 @@ class BookingMachine(RuleBasedStateMachine):
         except InvalidBookingState:
             assert booking.status not in (Status.HELD, Status.CONFIRMED, Status.EXPIRED)
             return
+        if booking.status == Status.REQUESTED:
+            # A waiting-list offer on a listing by request the guest already said yes to: the
+            # same answer again, unchanged (a second press of "Send the request").
+            assert booking.waitlist_entry_id is not None
+            assert (confirmed.status, confirmed.version) == (Status.REQUESTED, booking.version)
+            return
         assert booking.status in (Status.HELD, Status.CONFIRMED, Status.EXPIRED)
         if booking.waitlist_entry_id is not None and not booking.listing.instant_booking:
             # A waiting-list offer on a listing by request: the guest's yes goes to the host.
