@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone, translation
 
+from outings.common import outage
 from outings.common.outbox.testing import record_nudges
 from outings.notifications.tests.smtp_sink import SmtpSink
 
@@ -87,6 +88,16 @@ def _isolated_cache(_cache_dir: Path) -> Iterator[None]:
             config["LOCATION"] = str(_cache_dir / alias)
     with override_settings(CACHES=caches):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_outage() -> Iterator[None]:
+    """Each test starts with every server up as far as the process knows, and leaves it so: an
+    outage a test began (Redis pointed at a closed port) would otherwise keep the next test's
+    first failure from being logged, and log its end in whichever test next reached Redis."""
+    outage.reset_all()
+    yield
+    outage.reset_all()
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,10 @@ writing a count under an exclusive lock on a file (`flock`), so that the threads
 the machine count exactly too: the cache's own `add` + `incr` is a read and a write with nothing
 between them, and let 400 of 400 calls from 16 threads through a limit of 50.
 
-If the counter store is unreachable the request is let through and a warning logged: a cache
-outage must not take the API down.
+If the counter store is unreachable the request is let through: a cache outage must not take the
+API down. The outage is logged when it begins, at most once a minute while it lasts and when it
+ends (`store_outage`, outings.common.outage); until session 21 each request of an outage logged a
+warning with its traceback.
 """
 
 import fcntl
@@ -33,9 +35,16 @@ from ninja.throttling import BaseThrottle
 
 from outings.api.auth import caller, is_authenticated
 from outings.api.rates import Rate
+from outings.common.outage import Outage
 from outings.common.proxies import client_ip
 
 logger = logging.getLogger(__name__)
+store_outage = Outage(
+    logger=logger,
+    name="the API's rate-limit store",
+    effect="API requests are let through without a rate limit",
+    failures="requests let through",
+)
 
 
 class Counter(Protocol):
@@ -117,9 +126,10 @@ def hit(*, ident: str, rate: Rate, now: float, store: Counter | None = None) -> 
     key = f"{prefix}:throttle:{ident}:{rate.period}:{window}"
     try:
         count = (store or counter()).hit(key, rate.period)
-    except (redis.RedisError, OSError):
-        logger.warning("Rate limit store unavailable; letting %s through", ident, exc_info=True)
+    except (redis.RedisError, OSError) as error:
+        store_outage.failed(error)
         return None
+    store_outage.recovered()
     if count <= rate.limit:
         return None
     return (window + 1) * rate.period - now

@@ -31,30 +31,49 @@ from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
+from outings.common.outage import Outage
+
 logger = logging.getLogger(__name__)
 
 # What an unreachable cache raises: redis-py's errors (Redis), OSError (the file cache).
 CACHE_ERRORS = (redis.RedisError, OSError)
 _MISSING = object()
 
+# Logged when an outage begins, at most once a minute while it lasts and when it ends
+# (outings.common.outage); until session 21 each failed read and write logged a warning with
+# its traceback.
+cache_outage = Outage(
+    logger=logger,
+    name="the cache",
+    effect="values are computed from the database and not stored",
+    failures="cache reads and writes failed",
+)
+pages_outage = Outage(
+    logger=logger,
+    name="the pages cache",
+    effect="pages and fragments are rendered and not stored",
+    failures="cache reads and writes failed",
+)
+
 
 def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     """The value cached under `key`, else `compute()`, stored for `timeout` seconds. When the
     cache cannot be read the value is computed (and not stored); when it cannot be written the
-    value is returned all the same. Either way a warning is logged and the caller never sees
-    the cache's error."""
+    value is returned all the same. Either way the caller never sees the cache's error, and the
+    outage is logged once (`cache_outage`), not once per call."""
     try:
         found = cache.get(key, _MISSING)
-    except CACHE_ERRORS:
-        logger.warning("cache unavailable: %s computed without it", key, exc_info=True)
+    except CACHE_ERRORS as error:
+        cache_outage.failed(error)
         return compute()
+    cache_outage.recovered()
     if found is not _MISSING:
         return cast(T, found)
     value = compute()
     try:
         cache.set(key, value, timeout)
-    except CACHE_ERRORS:
-        logger.warning("cache unavailable: %s not stored", key, exc_info=True)
+    except CACHE_ERRORS as error:
+        cache_outage.failed(error)
     return value
 
 
@@ -108,21 +127,26 @@ class RedisCache(DjangoRedisCache):
 
 
 class _Tolerant:
-    """A cache whose reads miss and whose writes are dropped while its server cannot be reached
-    (each logged as a warning), instead of raising into the page that used it."""
+    """A cache whose reads miss and whose writes are dropped while its server cannot be reached,
+    instead of raising into the page that used it; the outage is logged once (`pages_outage`:
+    this is the "pages" cache's class), not once per read and write."""
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         try:
-            return super().get(key, default, version)  # type: ignore[misc]
-        except CACHE_ERRORS:
-            logger.warning("cache unavailable: %s read as a miss", key, exc_info=True)
+            found = super().get(key, default, version)  # type: ignore[misc]
+        except CACHE_ERRORS as error:
+            pages_outage.failed(error)
             return default
+        pages_outage.recovered()
+        return found
 
     def set(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> None:
         try:
             super().set(key, value, timeout, version)  # type: ignore[misc]
-        except CACHE_ERRORS:
-            logger.warning("cache unavailable: %s not stored", key, exc_info=True)
+        except CACHE_ERRORS as error:
+            pages_outage.failed(error)
+            return
+        pages_outage.recovered()
 
 
 class TolerantRedisCache(_Tolerant, RedisCache):

@@ -2,8 +2,10 @@
 
 Django's `cached_db` engine reads the database when a cache read fails, but then refills the
 cache without any error handling (and deletes without any either), so with the cache down every
-request of a signed-in user was a 500. Here every cache error is a miss, logged as a warning: the
-database is the record and the session works without the cache (DESIGN.md section 5).
+request of a signed-in user was a 500. Here every cache error is a miss: the database is the
+record and the session works without the cache (DESIGN.md section 5). The outage is logged when
+it begins, at most once a minute while it lasts and when it ends (`session_outage`,
+outings.common.outage); until session 21 each failed cache operation logged a warning.
 
 While the cache is down, writes reach only the database. A cache that comes back with its data
 (a network partition, not a restart) may serve an entry that was changed or deleted meanwhile
@@ -21,12 +23,17 @@ from django.contrib.sessions.backends.db import SessionStore as DbStore
 from django.core.cache.backends.base import BaseCache
 
 from outings.common.cache import CACHE_ERRORS
+from outings.common.outage import Outage
 
 logger = logging.getLogger(__name__)
 
 
-def _cache_failed(action: str, error: Exception) -> None:
-    logger.warning("session cache unavailable (%s), the database serves alone: %r", action, error)
+session_outage = Outage(
+    logger=logger,
+    name="the session cache",
+    effect="the database serves sessions alone",
+    failures="session cache operations failed",
+)
 
 
 class SessionStore(CachedDbStore):
@@ -38,8 +45,9 @@ class SessionStore(CachedDbStore):
         try:
             data = self._cache.get(self.cache_key)
         except CACHE_ERRORS as error:
-            _cache_failed("read", error)
+            session_outage.failed(error)
             return DbStore.load(self)
+        session_outage.recovered()
         if data is not None:
             return cast(dict[str, Any], data)
         session = self._get_session_from_db()  # type: ignore[attr-defined]
@@ -49,22 +57,26 @@ class SessionStore(CachedDbStore):
         try:
             self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=session.expire_date))
         except CACHE_ERRORS as error:
-            _cache_failed("refill", error)
+            session_outage.failed(error)
         return data
 
     def exists(self, session_key: str) -> bool:
         try:
-            return super().exists(session_key)
+            found = super().exists(session_key)
         except CACHE_ERRORS as error:
-            _cache_failed("exists", error)
+            session_outage.failed(error)
             return DbStore.exists(self, session_key)
+        session_outage.recovered()
+        return found
 
     def save(self, must_create: bool = False) -> None:
         DbStore.save(self, must_create)
         try:
             self._cache.set(self.cache_key, self._session, self.get_expiry_age())
         except CACHE_ERRORS as error:
-            _cache_failed("write", error)
+            session_outage.failed(error)
+            return
+        session_outage.recovered()
 
     def delete(self, session_key: str | None = None) -> None:
         DbStore.delete(self, session_key)
@@ -75,4 +87,4 @@ class SessionStore(CachedDbStore):
         try:
             self._cache.delete(self.cache_key_prefix + session_key)
         except CACHE_ERRORS as error:
-            _cache_failed("delete", error)
+            session_outage.failed(error)

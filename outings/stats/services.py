@@ -30,6 +30,7 @@ from django.utils import timezone
 from redis.lock import Lock
 
 from outings.catalog.models import Listing
+from outings.common.outage import Outage
 from outings.stats.models import FlushedBatch, ListingDay
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ FLUSH_TIME_LIMIT = 60
 # never released) holds off the next one by seconds: the lock lasted 300 s until session 21,
 # five flushes skipped.
 FLUSH_LOCK_SECONDS = FLUSH_TIME_LIMIT + 5
-# While Redis is down, how often its outage is logged again (with the views counted meanwhile).
-OUTAGE_LOG_SECONDS = 60.0
 # How long a flushed batch's token is kept: a batch left in Redis (its deletion failed) is
 # flushed again at the next flush that reaches Redis, far sooner.
 FLUSHED_BATCHES_KEPT = timedelta(days=7)
@@ -174,64 +173,15 @@ _memory = _MemoryBuffer()
 atexit.register(_memory.flush)
 
 
-class _Outage:
-    """This process's view of Redis being down: while it is, views are counted in memory
-    (`_memory`) and the outage is logged when it starts, at most once per OUTAGE_LOG_SECONDS
-    while it lasts, and when it ends (until session 21: one warning per view, every view of
-    the outage dropped)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        """Redis is up, as far as this process knows (tests)."""
-        self.since: float | None = None  # monotonic time of the first failure, None: Redis up
-        self.logged_at = 0.0
-        self.counted = 0  # views counted in memory since the outage began
-
-    def failed(self, error: redis.RedisError) -> None:
-        with self.lock:
-            now = monotonic()
-            self.counted += 1
-            if self.since is None:
-                self.since, self.logged_at, self.counted = now, now, 1
-                first = True
-            elif now - self.logged_at >= OUTAGE_LOG_SECONDS:
-                self.logged_at, first = now, False
-            else:
-                return
-            counted, lasted = self.counted, now - self.since
-        if first:
-            logger.warning(
-                "stats: Redis unavailable (%s); counting views in this process's memory until "
-                "it is back",
-                error,
-            )
-        else:
-            logger.warning(
-                "stats: Redis still unavailable after %.0f s; %s views counted in memory so far",
-                lasted,
-                counted,
-            )
-
-    def recovered(self) -> None:
-        if self.since is None:  # the common case: no lock, nothing to do
-            return
-        with self.lock:
-            if self.since is None:
-                return
-            lasted, counted = monotonic() - self.since, self.counted
-            self.since, self.counted = None, 0
-        logger.warning(
-            "stats: Redis is back after %.0f s; adding the %s views counted in memory meanwhile",
-            lasted,
-            counted,
-        )
-        _memory.flush()
-
-
-_outage = _Outage()
+# While Redis is down views are counted in memory (`_memory`); the outage is logged when it
+# starts, at most once per OUTAGE_LOG_SECONDS while it lasts, and when it ends (until session
+# 21: one warning per view, every view of the outage dropped).
+_outage = Outage(
+    logger=logger,
+    name="stats: Redis",
+    effect="counting views in this process's memory",
+    failures="views counted in memory",
+)
 
 
 def record_listing_view(*, listing_id: int, now: datetime | None = None) -> None:
@@ -254,7 +204,8 @@ def record_listing_view(*, listing_id: int, now: datetime | None = None) -> None
         _memory.add(listing_id, _quarter(day, minute))
         _outage.failed(error)
         return
-    _outage.recovered()
+    if _outage.recovered():
+        _memory.flush()  # the views counted in memory meanwhile
 
 
 def flush_listing_views() -> int:
