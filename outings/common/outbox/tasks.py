@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from outings.common.outage import Outage
 from outings.common.outbox import registry
 from outings.common.outbox import relay as outbox_relay
 
@@ -25,6 +26,15 @@ NUDGE_FLAG_SECONDS = 10
 # A publish that failed after this long made its request wait (a broker that accepts and never
 # answers costs the connection timeout, 2 s): see `nudge`.
 SLOW_FAILURE_SECONDS = 0.5
+# The shared cache that holds the nudge flags: its outage is logged when it begins, at most once
+# a minute while it lasts and when it ends (until session 21 every nudge and every relay task
+# logged a warning: one per commit under load).
+flags_outage = Outage(
+    logger=logger,
+    name="outbox: the cache",
+    effect="every nudge publishes a relay task (none coalesced)",
+    failures="nudge flag reads and writes failed",
+)
 
 
 @shared_task(
@@ -78,12 +88,8 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
     A publish the broker refused at once clears the flag (the next commit tries again); one that
     failed only after making its request wait (a hung broker) raises every queue's flag, so that
     the commits of the next NUDGE_FLAG_SECONDS do not wait for it too (`_hold_nudges`)."""
-    flag = _nudge_flag(queue)
-    try:
-        if coalesce and not cache.add(flag, 1, timeout=NUDGE_FLAG_SECONDS):
-            return  # a relay task is already on its way
-    except Exception:  # noqa: BLE001 - any cache failure: nudge as if there were no flag
-        logger.warning("outbox: the cache is unreachable; nudging queue %s anyway", queue)
+    if coalesce and not _raise_flag(queue):
+        return  # a relay task is already on its way
     started = time.monotonic()
     try:
         # No publish retries: a request must not hang on a dead broker; the sweep is the retry.
@@ -98,6 +104,18 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
         )
 
 
+def _raise_flag(queue: str) -> bool:
+    """Add `queue`'s nudge flag; False if it was there already. True if the cache cannot be
+    reached: nudge as if there were no flag."""
+    try:
+        added = bool(cache.add(_nudge_flag(queue), 1, timeout=NUDGE_FLAG_SECONDS))
+    except Exception as error:  # noqa: BLE001 - any cache failure
+        flags_outage.failed(error)
+        return True
+    flags_outage.recovered()
+    return added
+
+
 def _hold_nudges() -> None:
     """After a publish that failed slowly (a broker that hangs: each attempt waits for the
     connection timeout), every queue's flag stands for NUDGE_FLAG_SECONDS: the commits meanwhile
@@ -107,8 +125,10 @@ def _hold_nudges() -> None:
         cache.set_many(
             {_nudge_flag(queue): 1 for queue in registry.QUEUES}, timeout=NUDGE_FLAG_SECONDS
         )
-    except Exception:  # noqa: BLE001 - without the cache every nudge tries, as before
-        logger.warning("outbox: the cache is unreachable; every nudge will try the broker")
+    except Exception as error:  # noqa: BLE001 - without the cache every nudge tries, as before
+        flags_outage.failed(error)
+    else:
+        flags_outage.recovered()
 
 
 def _nudge_flag(queue: str) -> str:
@@ -118,5 +138,7 @@ def _nudge_flag(queue: str) -> str:
 def _forget_nudge(queue: str) -> None:
     try:
         cache.delete(_nudge_flag(queue))
-    except Exception:  # noqa: BLE001 - the flag then expires by itself
-        logger.warning("outbox: the cache is unreachable; queue %s's nudge flag stays", queue)
+    except Exception as error:  # noqa: BLE001 - the flag then expires by itself
+        flags_outage.failed(error)
+    else:
+        flags_outage.recovered()
