@@ -45,6 +45,12 @@ def data_dir() -> Path:
     return var_dir() / "postgres"
 
 
+def run_marker() -> Path:
+    """Present while the server runs for `make run` (outings.common.runner), which may stop it;
+    absent when anything else started it. Whoever starts the server removes a stale one."""
+    return var_dir() / "postgres-run"
+
+
 def port() -> int:
     """OUTINGS_PG_PORT's port (54329 unset); EmbeddedPostgresError naming the variable if it is
     no port. Checked here too: `make test` starts the server without reading the settings."""
@@ -174,6 +180,7 @@ def start() -> bool:
         raise EmbeddedPostgresError(
             "embedded PostgreSQL did not start: " + " | ".join(_why_not_started(pgdata, result))
         )
+    run_marker().unlink(missing_ok=True)  # this server is its starter's
     _ensure_database()
     return True
 

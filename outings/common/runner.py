@@ -15,11 +15,12 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
 import django
+import honcho.manager
 from django.core.exceptions import ImproperlyConfigured
 
 from outings.common import embedded, preflight, tether
@@ -190,8 +191,54 @@ WARM_EXPIRES = 600  # seconds
 STOP_WAIT = 20  # seconds
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
+def _stop_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def _hung_up(manager: honcho.manager.Manager) -> Callable[[int, object], None]:
+    """SIGHUP while serving: the terminal `make run` ran in was closed (or the ssh session
+    dropped). Stop everything as Ctrl-C does; honcho handles SIGINT and SIGTERM only, and the
+    default action killed the runner on the spot, leaving the embedded PostgreSQL running.
+    The terminal is gone, so what is still said goes nowhere.
+    honcho's relays are forked with this handler and get the terminal's SIGHUP too: there it
+    does nothing, and they stop with their commands, as they do on Ctrl-C (they ignore SIGINT);
+    the commands, exec'd, have SIGHUP's default back."""
+    runner = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != runner:
+            return
+        # Whatever they were: a terminal hung up fails every write (EIO; isatty() is then
+        # false), a pipe to a `tee` that died with it too (EPIPE). Either would end honcho's
+        # loop with an exception before anything was stopped.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        manager.returncode = 128 + signum
+        manager.terminate()
+
+    return stop
+
+
+def _start_database() -> bool:
+    """Start the embedded PostgreSQL, or take over the one a run killed outright (SIGKILL, the
+    OOM killer) left running: a daemon, which the killed run could not stop. True when this run
+    is to stop it. embedded.run_marker() tells that one from a server `make test` started
+    (scripts/with-database.sh), which is left to it; we hold the run lock, so the run that left
+    the marker is gone."""
+    if embedded.start():
+        embedded.run_marker().touch()
+        return True
+    if embedded.run_marker().exists():
+        print("outings | taking over the embedded PostgreSQL a killed run left", flush=True)
+        return True
+    return False
+
+
+def _stop_database() -> None:
+    embedded.stop()
+    embedded.run_marker().unlink(missing_ok=True)
 
 
 def _setup_django() -> None:
@@ -277,7 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started_database = False
     # Until honcho's loop takes over, SIGTERM (a service manager stopping us during a long first
     # import) unwinds through the handler below, which stops the embedded PostgreSQL.
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # SIGHUP (the terminal closed) likewise.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
     try:
         preflight.check_port_free(args.host, args.port, "OUTINGS_PORT")
         preflight.check_port_free("127.0.0.1", args.port + 1, "OUTINGS_PORT")
@@ -286,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         preflight.check_environment(os.environ)
         _setup_django()
         if not os.environ.get("DATABASE_URL"):
-            started_database = embedded.start()
+            started_database = _start_database()
             print(
                 f"outings | embedded PostgreSQL on 127.0.0.1:{embedded.port()} "
                 f"(data in {embedded.data_dir()})",
@@ -299,14 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         embedded.EmbeddedPostgresError,
     ) as error:
         if started_database:
-            embedded.stop()
+            _stop_database()
         return _fail(error)
     except BaseException:
         if started_database:
-            embedded.stop()
+            _stop_database()
         raise
 
-    import honcho.manager
     from honcho.printer import Printer
 
     env = {
@@ -314,33 +362,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "PYTHONUNBUFFERED": "1",
         "OUTINGS_WSGI_UPSTREAM": f"http://127.0.0.1:{args.port + 1}/",
     }
-    _queue_cache_warming()
-    # honcho's children die with the runner, and each command with its honcho child.
-    tether.tether_forked_children()
-    honcho.manager.KILL_WAIT = STOP_WAIT  # read by Manager.loop; honcho offers no setting
     manager = honcho.manager.Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
-    for name, command in _processes(args).items():
-        manager.add_process(name, _tethered(command), env=env, cwd=str(ROOT))
-    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address
-    url = f"http://{host}:{args.port}/"
-    print(
-        "\n".join(
-            [
-                "",
-                f"  Outings is starting on {url}",
-                f"  Admin: {url}admin/   Health: {url}health",
-                *[f"  {line}" for line in accounts],
-                "  Press Ctrl-C to stop everything.",
-                "",
-            ]
-        ),
-        flush=True,
-    )
     try:
+        # Until honcho's loop takes SIGTERM and SIGINT over, they unwind through this finally.
+        _queue_cache_warming()
+        # honcho's children die with the runner, and each command with its honcho child.
+        tether.tether_forked_children()
+        honcho.manager.KILL_WAIT = STOP_WAIT  # read by Manager.loop; honcho offers no setting
+        for name, command in _processes(args).items():
+            manager.add_process(name, _tethered(command), env=env, cwd=str(ROOT))
+        host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address
+        url = f"http://{host}:{args.port}/"
+        print(
+            "\n".join(
+                [
+                    "",
+                    f"  Outings is starting on {url}",
+                    f"  Admin: {url}admin/   Health: {url}health",
+                    *[f"  {line}" for line in accounts],
+                    "  Press Ctrl-C to stop everything.",
+                    "",
+                ]
+            ),
+            flush=True,
+        )
+        signal.signal(signal.SIGHUP, _hung_up(manager))
         manager.loop()
     finally:
         if started_database:
-            embedded.stop()
+            _stop_database()
             print("outings | embedded PostgreSQL stopped", flush=True)
         lock.close()
     return manager.returncode or 0
