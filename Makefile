@@ -17,9 +17,14 @@ PY := $(VENV)/bin/python
 check-python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 not found; install it or set PYTHON=/path/to/python3.12"; exit 1; }
 
+# A failed bootstrap leaves no half-made var/tools behind, and says what to install: Debian and
+# Ubuntu ship Python's venv module (ensurepip) as a package of its own.
 var/tools/bin/uv: | check-python
 	@echo "Bootstrapping uv into var/tools ..."
-	@$(PYTHON) -m venv var/tools && var/tools/bin/pip install --quiet uv
+	@$(PYTHON) -m venv var/tools && var/tools/bin/pip install --quiet uv || { rm -rf var/tools; \
+	  echo "error: could not bootstrap uv with $(PYTHON) (see above): install uv" \
+	    "(https://docs.astral.sh/uv/), or on Debian/Ubuntu: sudo apt-get install python3.12-venv"; \
+	  exit 1; }
 
 $(VENV)/.synced: uv.lock pyproject.toml | check-python $(if $(filter var/tools/bin/uv,$(UV)),var/tools/bin/uv)
 	@$(UV) sync --frozen --quiet
