@@ -195,11 +195,47 @@ def _stop_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _silence_output() -> None:
+    """Point stdout and stderr at /dev/null: whoever read them is gone."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+
+
+class _Output:
+    """What honcho's printer writes to: sys.stdout, until its reader is gone (a `tee` that the
+    same Ctrl-C stopped, a `less` quit, a terminal closed), which fails every write (EPIPE,
+    EIO). The rest then goes to /dev/null: the exception ended honcho's loop before it stopped
+    anything, the embedded PostgreSQL was stopped under the running servers, and the runner
+    waited for ever in multiprocessing's join of honcho's relays."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            _silence_output()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            _silence_output()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
 def _hung_up(manager: honcho.manager.Manager) -> Callable[[int, object], None]:
     """SIGHUP while serving: the terminal `make run` ran in was closed (or the ssh session
     dropped). Stop everything as Ctrl-C does; honcho handles SIGINT and SIGTERM only, and the
     default action killed the runner on the spot, leaving the embedded PostgreSQL running.
-    The terminal is gone, so what is still said goes nowhere.
+    The terminal is gone, so what is still said goes nowhere (on a hung-up terminal isatty()
+    is false, and _Output would learn it only from a failed write).
     honcho's relays are forked with this handler and get the terminal's SIGHUP too: there it
     does nothing, and they stop with their commands, as they do on Ctrl-C (they ignore SIGINT);
     the commands, exec'd, have SIGHUP's default back."""
@@ -208,13 +244,7 @@ def _hung_up(manager: honcho.manager.Manager) -> Callable[[int, object], None]:
     def stop(signum: int, frame: object) -> None:
         if os.getpid() != runner:
             return
-        # Whatever they were: a terminal hung up fails every write (EIO; isatty() is then
-        # false), a pipe to a `tee` that died with it too (EPIPE). Either would end honcho's
-        # loop with an exception before anything was stopped.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        for stream in (sys.stdout, sys.stderr):
-            os.dup2(devnull, stream.fileno())
-        os.close(devnull)
+        _silence_output()
         manager.returncode = 128 + signum
         manager.terminate()
 
@@ -362,7 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "PYTHONUNBUFFERED": "1",
         "OUTINGS_WSGI_UPSTREAM": f"http://127.0.0.1:{args.port + 1}/",
     }
-    manager = honcho.manager.Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
+    output = _Output(sys.stdout)
+    manager = honcho.manager.Manager(Printer(output, colour=output.isatty()))
     try:
         # Until honcho's loop takes SIGTERM and SIGINT over, they unwind through this finally.
         _queue_cache_warming()
@@ -391,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if started_database:
             _stop_database()
-            print("outings | embedded PostgreSQL stopped", flush=True)
+            print("outings | embedded PostgreSQL stopped", file=output, flush=True)
         lock.close()
     return manager.returncode or 0
 

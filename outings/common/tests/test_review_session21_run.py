@@ -104,6 +104,40 @@ def _wait(condition: Callable[[], bool], seconds: float, what: str, output: list
         time.sleep(0.2)
 
 
+class Tee:
+    """What reads the runner's output (a terminal, `tee`): collected until `stop`, which closes
+    the reading end as a reader that exits does."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self.output: list[str] = []
+        self._stop = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.descriptor], [], [], 0.1)
+            if not ready:
+                continue
+            try:
+                data = os.read(self.descriptor, 4096)
+            except OSError:  # EIO: the runner's side of a terminal closed
+                return
+            if not data:
+                return
+            self.output.append(data.decode(errors="replace"))
+
+    def said(self, text: str) -> bool:
+        return text in "".join(self.output)
+
+    def stop(self) -> None:
+        if not self._stop.is_set():
+            self._stop.set()
+            self._reader.join()
+            os.close(self.descriptor)
+
+
 class Terminal:
     """A pseudo-terminal whose session `make run` leads, as in a terminal window: closing it
     (`hang_up`) is closing the window, the kernel's SIGHUP to the runner included."""
@@ -115,7 +149,7 @@ class Terminal:
     )
 
     def __init__(self, arguments: list[str], environment: dict[str, str]) -> None:
-        self.master, slave = pty.openpty()
+        master, slave = pty.openpty()
         self.process = subprocess.Popen(
             [PY, "-c", self.LEADER, *arguments],
             cwd=ROOT,
@@ -125,38 +159,20 @@ class Terminal:
             stderr=slave,
         )
         os.close(slave)
-        self.output: list[str] = []
-        self._stop = threading.Event()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                data = os.read(self.master, 4096)
-            except OSError:  # EIO: the runner's side closed
-                return
-            if not data:
-                return
-            self.output.append(data.decode(errors="replace"))
+        self.tee = Tee(master)
+        self.output = self.tee.output
 
     def said(self, text: str) -> bool:
-        return text in "".join(self.output)
+        return self.tee.said(text)
 
     def hang_up(self) -> None:
-        self._stop.set()
-        self._reader.join()
-        os.close(self.master)
+        self.tee.stop()
 
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        if not self._stop.is_set():
-            self.hang_up()
+        self.tee.stop()
 
 
 def _runner_environment(var: Path) -> tuple[dict[str, str], int]:
@@ -292,3 +308,48 @@ def test_make_run_leaves_running_the_postgresql_make_test_started(scratch_var):
         _stop(runner)
 
     assert _database_running(scratch_var), "".join(output)[-4000:]
+
+
+@linux_only
+def test_ctrl_c_on_make_run_piped_to_tee_leaves_nothing_running(scratch_var):
+    """`make run | tee run.log`, then Ctrl-C: the terminal's SIGINT stops `tee` as well as the
+    runner, whose first line after it ("SIGINT received") then fails (EPIPE). That exception
+    ended honcho's loop before it stopped anything: the finally stopped the embedded
+    PostgreSQL under the running servers, and the runner waited for ever in multiprocessing's
+    join of honcho's relays, which wait for their commands, which nobody had stopped."""
+    environment, port = _runner_environment(scratch_var)
+    reader, writer = os.pipe()
+    runner = subprocess.Popen(
+        [PY, "-m", "outings.common.runner", "--port", str(port), "--skip-import"],
+        cwd=ROOT,
+        env=environment,
+        stdout=writer,
+        stderr=writer,
+        start_new_session=True,
+    )
+    os.close(writer)
+    tee = Tee(reader)
+    try:
+        _wait(lambda: tee.said(READY), 300, "the runner did not start", tee.output)
+        _wait(lambda: _serving(port), 120, "the site did not answer", tee.output)
+        processes = _descendants(runner.pid)
+
+        tee.stop()  # by the same Ctrl-C
+        os.killpg(runner.pid, signal.SIGINT)
+
+        try:
+            runner.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the runner did not stop on Ctrl-C once its reader was gone")
+        _wait(
+            lambda: not any(_running(pid) for pid in processes),
+            40,
+            "processes outlived the runner",
+            tee.output,
+        )
+        assert not _database_running(scratch_var)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+            runner.wait()
+        tee.stop()
