@@ -14,8 +14,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,17 +149,9 @@ class Terminal:
         "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
     )
 
-    def __init__(self, arguments: list[str], environment: dict[str, str]) -> None:
+    def __init__(self, environment: dict[str, str], port: int) -> None:
         master, slave = pty.openpty()
-        self.process = subprocess.Popen(
-            [PY, "-c", self.LEADER, *arguments],
-            cwd=ROOT,
-            env=environment,
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-        )
-        os.close(slave)
+        self.process = _runner(environment, port, slave, before=["-c", self.LEADER], stdin=slave)
         self.tee = Tee(master)
         self.output = self.tee.output
 
@@ -175,6 +168,28 @@ class Terminal:
         self.tee.stop()
 
 
+def _runner(
+    environment: dict[str, str],
+    port: int,
+    output: int,
+    *,
+    before: Sequence[str] = (),
+    **options: Any,
+) -> subprocess.Popen[bytes]:
+    """`make run`'s runner (no catalogue import) writing to the descriptor `output`, which is
+    closed here as the runner's own: its reader sees the end when the runner's copy closes."""
+    process = subprocess.Popen(
+        [PY, *before, "-m", "outings.common.runner", "--port", str(port), "--skip-import"],
+        cwd=ROOT,
+        env=environment,
+        stdout=output,
+        stderr=output,
+        **options,
+    )
+    os.close(output)
+    return process
+
+
 def _runner_environment(var: Path) -> tuple[dict[str, str], int]:
     port = _free_port_pair()
     return _env(OUTINGS_VAR_DIR=str(var), OUTINGS_PG_PORT=str(_free_port())), port
@@ -188,9 +203,7 @@ def test_closing_the_terminal_of_make_run_leaves_nothing_running(scratch_var):
     PostgreSQL, a daemon, kept running, and every later run reused it and, not having started
     it, left it running at its own Ctrl-C too."""
     environment, port = _runner_environment(scratch_var)
-    terminal = Terminal(
-        ["-m", "outings.common.runner", "--port", str(port), "--skip-import"], environment
-    )
+    terminal = Terminal(environment, port)
     try:
         _wait(lambda: terminal.said(READY), 300, "the runner did not start", terminal.output)
         _wait(lambda: _serving(port), 120, "the site did not answer", terminal.output)
@@ -319,15 +332,7 @@ def test_ctrl_c_on_make_run_piped_to_tee_leaves_nothing_running(scratch_var):
     join of honcho's relays, which wait for their commands, which nobody had stopped."""
     environment, port = _runner_environment(scratch_var)
     reader, writer = os.pipe()
-    runner = subprocess.Popen(
-        [PY, "-m", "outings.common.runner", "--port", str(port), "--skip-import"],
-        cwd=ROOT,
-        env=environment,
-        stdout=writer,
-        stderr=writer,
-        start_new_session=True,
-    )
-    os.close(writer)
+    runner = _runner(environment, port, writer, start_new_session=True)
     tee = Tee(reader)
     try:
         _wait(lambda: tee.said(READY), 300, "the runner did not start", tee.output)
