@@ -873,7 +873,22 @@ CELERY_BEAT_SCHEDULE["refresh-lexicon"] = {
 # Media through Django's storage API: local files by default; S3-compatible storage (AWS, MinIO,
 # Ceph, R2 ...) when MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME is set.
 MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", default="")  # e.g. https://minio:9000
+# botocore refuses an endpoint without a scheme or a host only when a photo's address is first
+# asked: every page showing a photo answered 500.
+if MEDIA_STORAGE_URL and web_address(MEDIA_STORAGE_URL) is None:
+    raise ImproperlyConfigured(
+        "MEDIA_STORAGE_URL must be an http:// or https:// address such as "
+        f"https://minio.internal:9000, not {MEDIA_STORAGE_URL!r}"
+    )
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+# A host name: django-storages writes https:// before it (with one, every photo's address was
+# https://https://...).
+AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+if "://" in AWS_S3_CUSTOM_DOMAIN:
+    raise ImproperlyConfigured(
+        "AWS_S3_CUSTOM_DOMAIN must be a host name such as cdn.example.org, without https://, "
+        f"not {AWS_S3_CUSTOM_DOMAIN!r}"
+    )
 if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -882,7 +897,7 @@ if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
             "endpoint_url": MEDIA_STORAGE_URL or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             # Keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment (boto3).
-            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN or None,
             "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
             "file_overwrite": True,  # names are unique; renditions are rewritten in place
             "default_acl": None,
