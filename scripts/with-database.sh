@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
 # Run a command against PostgreSQL: the server in DATABASE_URL, or the embedded one, which this
-# script starts when it is not running and stops afterwards if it started it.
+# script starts when it is not running and stops afterwards unless a `make run` serves from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${DATABASE_URL:-}" ]; then
   exec "$@"
 fi
 py=.venv/bin/python
-if $py -m outings.common.embedded status >/dev/null 2>&1; then
-  exec "$@"
-fi
-$py -m outings.common.embedded start
-# Stopped however this script ends: the command's own exit, or a SIGINT/SIGTERM to the job (a CI
-# timeout, `timeout`, Ctrl-C).
-trap '$py -m outings.common.embedded stop >/dev/null' EXIT
+# Started if it is not running (a `make run` may be serving from it), and held: a `make run`
+# that ends meanwhile leaves it to us. Released however this script ends: the command's own
+# exit, or a SIGINT/SIGTERM to the job (a CI timeout, `timeout`, Ctrl-C); release stops it,
+# unless a `make run` still serves from it, which then stops it when it ends.
+$py -m outings.common.embedded hold
+trap '$py -m outings.common.embedded release >/dev/null' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 status=0

@@ -4,11 +4,13 @@ Its data lives in ./var/postgres and is kept between runs. PostgreSQL refuses to
 when we are root (CI, containers) the server runs as an unprivileged system user, the way the
 wheel's own helper does it. Only TCP on 127.0.0.1 is opened: no socket directory to go stale.
 
-Usage: python -m outings.common.embedded start|stop|status
+Usage: python -m outings.common.embedded start|stop|status|hold|release (hold and release:
+`make test`'s start and end, which share the server with a `make run`)
 """
 
 from __future__ import annotations
 
+import fcntl
 import locale
 import os
 import socket
@@ -46,9 +48,44 @@ def data_dir() -> Path:
 
 
 def run_marker() -> Path:
-    """Present while the server runs for `make run` (outings.common.runner), which may stop it;
-    absent when anything else started it. Whoever starts the server removes a stale one."""
+    """Present while `make run` (outings.common.runner) is to stop the server when it ends;
+    absent while `make test` holds it (`hold`), or when anything else started it. Whoever
+    starts the server removes a stale one."""
     return var_dir() / "postgres-run"
+
+
+def run_is_alive() -> bool:
+    """Whether a `make run` holds its run lock (var/run.lock) now."""
+    try:
+        handle = (var_dir() / "run.lock").open("rb")
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def hold() -> bool:
+    """`make test`'s start (scripts/with-database.sh): the server started if it is not running,
+    and no longer `make run`'s to stop, since the tests use it until `release`. True if this
+    call started it."""
+    started = start()
+    run_marker().unlink(missing_ok=True)
+    return started
+
+
+def release() -> bool:
+    """`make test`'s end: the server stopped, unless a `make run` still serves from it, which
+    then stops it when it ends (the last of the two to end stops it). True if stopped."""
+    if run_is_alive():
+        run_marker().touch()
+        return False
+    stop()
+    return True
 
 
 def port() -> int:
@@ -235,11 +272,23 @@ def main(argv: list[str]) -> int:
         elif command == "stop":
             stop()
             print("embedded PostgreSQL stopped")
+        elif command == "hold":
+            started = hold()
+            print(
+                f"embedded PostgreSQL {'started' if started else 'already running'} "
+                f"on 127.0.0.1:{port()} (data in {data_dir()})"
+            )
+        elif command == "release":
+            stopped = release()
+            print("embedded PostgreSQL " + ("stopped" if stopped else "left to make run"))
         elif command == "status":
             print("running" if is_running() else "stopped")
             return 0 if is_running() else 3
         else:
-            print(f"unknown command {command!r}: use start, stop or status", file=sys.stderr)
+            print(
+                f"unknown command {command!r}: use start, stop, status, hold or release",
+                file=sys.stderr,
+            )
             return 2
     except (EmbeddedPostgresError, subprocess.CalledProcessError, OSError) as error:
         detail = getattr(error, "stderr", "") or str(error)

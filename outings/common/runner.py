@@ -251,24 +251,26 @@ def _hung_up(manager: honcho.manager.Manager) -> Callable[[int, object], None]:
     return stop
 
 
-def _start_database() -> bool:
-    """Start the embedded PostgreSQL, or take over the one a run killed outright (SIGKILL, the
-    OOM killer) left running: a daemon, which the killed run could not stop. True when this run
-    is to stop it. embedded.run_marker() tells that one from a server `make test` started
-    (scripts/with-database.sh), which is left to it; we hold the run lock, so the run that left
-    the marker is gone."""
+def _start_database() -> None:
+    """Start the embedded PostgreSQL, or use the one running: a killed run's (SIGKILL, the OOM
+    killer: a daemon, which it could not stop), or one `make test` holds. embedded.run_marker()
+    says whether this run is to stop it at its end (_stop_database); we hold the run lock, so
+    the run that left a marker is gone, and `make test` gives the server to this run if the
+    suite ends first (embedded.release)."""
     if embedded.start():
         embedded.run_marker().touch()
-        return True
-    if embedded.run_marker().exists():
+    elif embedded.run_marker().exists():
         print("outings | taking over the embedded PostgreSQL a killed run left", flush=True)
-        return True
-    return False
 
 
-def _stop_database() -> None:
+def _stop_database() -> bool:
+    """Stop the embedded PostgreSQL if it is this run's to stop (not while `make test` holds
+    it); True if stopped."""
+    if not embedded.run_marker().exists():
+        return False
     embedded.stop()
     embedded.run_marker().unlink(missing_ok=True)
+    return True
 
 
 def _setup_django() -> None:
@@ -351,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    started_database = False
+    uses_embedded = False
     # Until honcho's loop takes over, SIGTERM (a service manager stopping us during a long first
     # import) unwinds through the handler below, which stops the embedded PostgreSQL.
     # SIGHUP (the terminal closed) likewise.
@@ -365,7 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         preflight.check_environment(os.environ)
         _setup_django()
         if not os.environ.get("DATABASE_URL"):
-            started_database = _start_database()
+            _start_database()
+            uses_embedded = True
             print(
                 f"outings | embedded PostgreSQL on 127.0.0.1:{embedded.port()} "
                 f"(data in {embedded.data_dir()})",
@@ -377,11 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ImproperlyConfigured,
         embedded.EmbeddedPostgresError,
     ) as error:
-        if started_database:
+        if uses_embedded:
             _stop_database()
         return _fail(error)
     except BaseException:
-        if started_database:
+        if uses_embedded:
             _stop_database()
         raise
 
@@ -420,8 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGHUP, _hung_up(manager))
         manager.loop()
     finally:
-        if started_database:
-            _stop_database()
+        if uses_embedded and _stop_database():
             print("outings | embedded PostgreSQL stopped", file=output, flush=True)
         lock.close()
     return manager.returncode or 0

@@ -90,9 +90,10 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _serving(port: int) -> bool:
+def _serving(port: int, path: str = "/health/live") -> bool:
+    """Whether the site answers `path` with 200 (/health/ready: with its database)."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=5) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
             return bool(answer.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -358,3 +359,72 @@ def test_ctrl_c_on_make_run_piped_to_tee_leaves_nothing_running(scratch_var):
             os.killpg(runner.pid, signal.SIGKILL)
             runner.wait()
         tee.stop()
+
+
+def _make_test(var: Path, pg_port: str, done: Path) -> subprocess.Popen[bytes]:
+    """`make test`'s wrapper (scripts/with-database.sh) around a "suite" that runs until `done`
+    exists."""
+    suite = (
+        "import pathlib, sys, time\nwhile not pathlib.Path(sys.argv[1]).exists(): time.sleep(0.2)\n"
+    )
+    return subprocess.Popen(
+        ["bash", "scripts/with-database.sh", PY, "-c", suite, str(done)],
+        cwd=ROOT,
+        env=_env(OUTINGS_VAR_DIR=str(var), OUTINGS_PG_PORT=pg_port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@linux_only
+def test_make_test_ending_leaves_the_database_to_a_make_run_still_serving(scratch_var):
+    """A newcomer runs the suite in one terminal and, meanwhile, `make run` in another. The
+    run found the PostgreSQL that `make test` had started and used it; when the suite ended,
+    scripts/with-database.sh stopped it under the running site (every page a 500, /health/ready
+    503), and the run's Ctrl-C then had nothing to stop. The last of the two to end stops it."""
+    environment, port = _runner_environment(scratch_var)
+    done = scratch_var / "suite-done"
+    suite = _make_test(scratch_var, environment["OUTINGS_PG_PORT"], done)
+    try:
+        _wait(lambda: _database_running(scratch_var), 120, "make test did not start it", [])
+        runner, output = _start(environment, port)
+        try:
+            done.touch()
+            assert suite.wait(timeout=120) == 0
+
+            assert _database_running(scratch_var), "make test stopped the site's database"
+            assert _serving(port, "/health/ready")
+            _ctrl_c(runner, output)
+        finally:
+            _stop(runner)
+    finally:
+        done.touch()
+        suite.wait(timeout=120)
+
+    assert not _database_running(scratch_var), "".join(output)[-4000:]
+
+
+@linux_only
+def test_make_run_ending_leaves_the_database_to_a_make_test_still_running(scratch_var):
+    """The other order: `make run` first, the suite started meanwhile; the run's Ctrl-C
+    stopped the PostgreSQL under the tests still running, which then failed one by one."""
+    environment, port = _runner_environment(scratch_var)
+    done = scratch_var / "suite-done"
+    runner, output = _start(environment, port)
+    try:
+        suite = _make_test(scratch_var, environment["OUTINGS_PG_PORT"], done)
+        try:
+            time.sleep(3)  # the suite is running
+            assert suite.poll() is None
+            _ctrl_c(runner, output)
+
+            assert _database_running(scratch_var), "make run stopped the tests' database"
+            done.touch()
+            assert suite.wait(timeout=120) == 0
+        finally:
+            done.touch()
+            suite.wait(timeout=120)
+    finally:
+        _stop(runner)
+
+    assert not _database_running(scratch_var)
