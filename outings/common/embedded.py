@@ -71,11 +71,13 @@ def run_is_alive() -> bool:
 
 def hold() -> bool:
     """`make test`'s start (scripts/with-database.sh): the server started if it is not running,
-    and no longer `make run`'s to stop, since the tests use it until `release`. True if this
-    call started it."""
+    and no longer `make run`'s to stop, since the tests use it until `release`. True if it is
+    the caller's to release: started here, or taken from a run; False for a server someone
+    else started (`embedded start` by hand, another `make test`), left to them as before."""
+    from_run = run_marker().exists()
     started = start()
     run_marker().unlink(missing_ok=True)
-    return started
+    return started or from_run
 
 
 def release() -> bool:
@@ -273,11 +275,9 @@ def main(argv: list[str]) -> int:
             stop()
             print("embedded PostgreSQL stopped")
         elif command == "hold":
-            started = hold()
-            print(
-                f"embedded PostgreSQL {'started' if started else 'already running'} "
-                f"on 127.0.0.1:{port()} (data in {data_dir()})"
-            )
+            held = hold()
+            print(f"embedded PostgreSQL on 127.0.0.1:{port()} (data in {data_dir()})")
+            return 0 if held else 3  # 3: someone else's, not to release
         elif command == "release":
             stopped = release()
             print("embedded PostgreSQL " + ("stopped" if stopped else "left to make run"))

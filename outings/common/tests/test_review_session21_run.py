@@ -192,8 +192,13 @@ def _runner(
 
 
 def _runner_environment(var: Path) -> tuple[dict[str, str], int]:
+    """A scratch var folder and free ports: the front's and gunicorn's pair, and PostgreSQL's
+    another (each probed free on its own, the same number came back for both once)."""
     port = _free_port_pair()
-    return _env(OUTINGS_VAR_DIR=str(var), OUTINGS_PG_PORT=str(_free_port())), port
+    pg_port = _free_port()
+    while pg_port in (port, port + 1):
+        pg_port = _free_port()
+    return _env(OUTINGS_VAR_DIR=str(var), OUTINGS_PG_PORT=str(pg_port)), port
 
 
 @linux_only
@@ -363,9 +368,12 @@ def test_ctrl_c_on_make_run_piped_to_tee_leaves_nothing_running(scratch_var):
 
 def _make_test(var: Path, pg_port: str, done: Path) -> subprocess.Popen[bytes]:
     """`make test`'s wrapper (scripts/with-database.sh) around a "suite" that runs until `done`
-    exists."""
+    exists, and makes `<done>.started` once it runs: the server held (`embedded status` says
+    running already while initdb runs PostgreSQL single-user)."""
     suite = (
-        "import pathlib, sys, time\nwhile not pathlib.Path(sys.argv[1]).exists(): time.sleep(0.2)\n"
+        "import pathlib, sys, time\n"
+        "pathlib.Path(sys.argv[1] + '.started').touch()\n"
+        "while not pathlib.Path(sys.argv[1]).exists(): time.sleep(0.2)\n"
     )
     return subprocess.Popen(
         ["bash", "scripts/with-database.sh", PY, "-c", suite, str(done)],
@@ -386,7 +394,8 @@ def test_make_test_ending_leaves_the_database_to_a_make_run_still_serving(scratc
     done = scratch_var / "suite-done"
     suite = _make_test(scratch_var, environment["OUTINGS_PG_PORT"], done)
     try:
-        _wait(lambda: _database_running(scratch_var), 120, "make test did not start it", [])
+        started = scratch_var / "suite-done.started"
+        _wait(started.exists, 120, "make test did not start", [])
         runner, output = _start(environment, port)
         try:
             done.touch()
@@ -414,8 +423,7 @@ def test_make_run_ending_leaves_the_database_to_a_make_test_still_running(scratc
     try:
         suite = _make_test(scratch_var, environment["OUTINGS_PG_PORT"], done)
         try:
-            time.sleep(3)  # the suite is running
-            assert suite.poll() is None
+            _wait((scratch_var / "suite-done.started").exists, 120, "make test did not start", [])
             _ctrl_c(runner, output)
 
             assert _database_running(scratch_var), "make run stopped the tests' database"
@@ -428,3 +436,18 @@ def test_make_run_ending_leaves_the_database_to_a_make_test_still_running(scratc
         _stop(runner)
 
     assert not _database_running(scratch_var)
+
+
+def test_make_test_leaves_running_a_server_someone_else_started(scratch_var):
+    """The fix above made `make test` release the server at its end; one started by hand
+    (`python -m outings.common.embedded start`, for psql) or by another `make test` of the
+    checkout still running is theirs, and stays up, as before."""
+    environment, _ = _runner_environment(scratch_var)
+    assert _embedded(scratch_var, "start", int(environment["OUTINGS_PG_PORT"])) == 0
+    done = scratch_var / "suite-done"
+    done.touch()
+
+    suite = _make_test(scratch_var, environment["OUTINGS_PG_PORT"], done)
+
+    assert suite.wait(timeout=120) == 0
+    assert _database_running(scratch_var)
