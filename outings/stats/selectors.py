@@ -108,7 +108,8 @@ def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
 def _listing_today(now: datetime) -> Func:
     """For a query of listings: each one's day at `now` in its own zone, UTC's for a zone
     PostgreSQL does not know (stats_local_day, migration stats.0004: PostgreSQL's timezone()
-    raised, and the dashboard answered 500)."""
+    raised, and the dashboard answered 500). Parallel unsafe (stats.0005): a statement calling
+    it is planned serially."""
     return Func(
         OuterRef("time_zone"), Value(now), function="stats_local_day", output_field=DateField()
     )
