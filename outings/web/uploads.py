@@ -95,11 +95,21 @@ def too_large(request: HttpRequest) -> HttpResponse:
     """What a proxy in front answers for a body it refused (413): the page, or under /api/ the
     API's error, for the path named in X-Original-URI (a path of this site, else the home
     page's)."""
-    path = urlsplit(request.headers.get(ORIGINAL_URI_HEADER, "")).path or "/"
+    path = _original_path(request.headers.get(ORIGINAL_URI_HEADER, ""))
     if api.is_api_path(path):
         with translation.override(translation.get_language_from_request(request)):
             return api.too_large(body_limit(path))
     return too_large_page(request, path=path)
+
+
+def _original_path(uri: str) -> str:
+    """The path of the request a proxy refused, as it names it: "/" for one urlsplit cannot
+    read (a path such as //[x reads as an IPv6 host left open: ValueError, a 500 until session
+    21), which the page then treats as any path not of this site."""
+    try:
+        return urlsplit(uri).path or "/"
+    except ValueError:
+        return "/"
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
