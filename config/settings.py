@@ -302,6 +302,15 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings") + ":pages",
             "OPTIONS": _REDIS_TIMEOUTS,
         },
+        # allauth's rate limits (outings.accounts.apps): a cache that is down lets every log-in,
+        # sign-up and reset attempt through unlimited, as the API's throttle does (ADR 0010).
+        # The default cache's keys, so that counts survive the move to this alias.
+        "ratelimits": {
+            "BACKEND": "outings.common.cache.RateLimitRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings"),
+            "OPTIONS": _REDIS_TIMEOUTS,
+        },
     }
 else:
     # A file cache is shared by every process of the embedded profile (web, worker, beat).
@@ -316,6 +325,11 @@ else:
             "LOCATION": str(VAR_DIR / "cache" / "pages"),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings") + ":pages",
             "OPTIONS": {"MAX_ENTRIES": 3000},
+        },
+        "ratelimits": {
+            "BACKEND": "outings.common.cache.RateLimitFileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "ratelimits"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="outings"),
         },
     }
 # How long a shared cache in front of the app (the load balancer, a CDN) may keep an anonymous

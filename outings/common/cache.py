@@ -15,7 +15,8 @@ The cache failing never fails a page, a search or a booking (DESIGN.md section 5
 cannot be reached is a miss, and the value comes from the database. Code that reads the default
 cache says so with `get_or_compute`; the "pages" cache (whole anonymous pages and template
 fragments, outings.common.pagecache) is a `TolerantCache`, which says it once for every caller,
-Django's `{% cache %}` tag included.
+Django's `{% cache %}` tag included. allauth's rate limits count in the "ratelimits" cache, a
+`RateLimitRedisCache`, tolerant in the same way (outings.accounts.apps).
 """
 
 from __future__ import annotations
@@ -128,25 +129,46 @@ class RedisCache(DjangoRedisCache):
 
 class _Tolerant:
     """A cache whose reads miss and whose writes are dropped while its server cannot be reached,
-    instead of raising into the page that used it; the outage is logged once (`pages_outage`:
-    this is the "pages" cache's class), not once per read and write."""
+    instead of raising into the page that used it; the outage is logged once (`outage`), not once
+    per operation. An `add` that fails answers True, as a `set` that fails is dropped: the caller
+    goes on as if it had stored the value (a lock taken, for allauth's rate limits)."""
+
+    outage = pages_outage
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         try:
             found = super().get(key, default, version)  # type: ignore[misc]
         except CACHE_ERRORS as error:
-            pages_outage.failed(error)
+            self.outage.failed(error)
             return default
-        pages_outage.recovered()
+        self.outage.recovered()
         return found
 
     def set(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> None:
         try:
             super().set(key, value, timeout, version)  # type: ignore[misc]
         except CACHE_ERRORS as error:
-            pages_outage.failed(error)
+            self.outage.failed(error)
             return
-        pages_outage.recovered()
+        self.outage.recovered()
+
+    def add(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> bool:
+        try:
+            added = bool(super().add(key, value, timeout, version))  # type: ignore[misc]
+        except CACHE_ERRORS as error:
+            self.outage.failed(error)
+            return True
+        self.outage.recovered()
+        return added
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        try:
+            deleted = bool(super().delete(key, version))  # type: ignore[misc]
+        except CACHE_ERRORS as error:
+            self.outage.failed(error)
+            return False
+        self.outage.recovered()
+        return deleted
 
 
 class TolerantRedisCache(_Tolerant, RedisCache):
@@ -155,3 +177,23 @@ class TolerantRedisCache(_Tolerant, RedisCache):
 
 class TolerantFileBasedCache(_Tolerant, FileBasedCache):
     pass
+
+
+# allauth's rate limits (ACCOUNT_RATE_LIMITS: log-in, failed log-ins, sign-up, password reset,
+# address confirmation mail, re-authentication) count in the "ratelimits" cache
+# (outings.accounts.apps): while it is down they let every attempt through, as the API's
+# throttle does (ADR 0010), instead of a 500 on every form.
+ratelimits_outage = Outage(
+    logger=logger,
+    name="the sign-in rate-limit store",
+    effect="log-in, sign-up and password-reset attempts are not limited",
+    failures="rate-limit reads and writes failed",
+)
+
+
+class RateLimitRedisCache(TolerantRedisCache):
+    outage = ratelimits_outage
+
+
+class RateLimitFileBasedCache(TolerantFileBasedCache):
+    outage = ratelimits_outage
