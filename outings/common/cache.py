@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from time import monotonic
 from typing import Any, cast
 
 import redis
@@ -134,8 +135,17 @@ class _Tolerant:
     goes on as if it had stored the value (a lock taken, for allauth's rate limits)."""
 
     outage = pages_outage
+    # After a failure, how long to answer without asking the server (0: ask every time).
+    retry_seconds = 0.0
+
+    def _resting(self) -> bool:
+        """True while the last failure is younger than `retry_seconds`: a hung server costs one
+        timeout then, not one per operation. Not counted as a failure, nor an end of the outage."""
+        return self.outage.down and monotonic() - self.outage.failed_at < self.retry_seconds
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        if self._resting():
+            return default
         try:
             found = super().get(key, default, version)  # type: ignore[misc]
         except CACHE_ERRORS as error:
@@ -145,6 +155,8 @@ class _Tolerant:
         return found
 
     def set(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> None:
+        if self._resting():
+            return
         try:
             super().set(key, value, timeout, version)  # type: ignore[misc]
         except CACHE_ERRORS as error:
@@ -153,6 +165,8 @@ class _Tolerant:
         self.outage.recovered()
 
     def add(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> bool:
+        if self._resting():
+            return True
         try:
             added = bool(super().add(key, value, timeout, version))  # type: ignore[misc]
         except CACHE_ERRORS as error:
@@ -162,6 +176,8 @@ class _Tolerant:
         return added
 
     def delete(self, key: Any, version: Any = None) -> bool:
+        if self._resting():
+            return False
         try:
             deleted = bool(super().delete(key, version))  # type: ignore[misc]
         except CACHE_ERRORS as error:
@@ -191,9 +207,16 @@ ratelimits_outage = Outage(
 )
 
 
+# A log-in's limits make twelve operations (three limits: a lock, a read, a write, the lock
+# released); against a hung Redis each waited REDIS_TIMEOUT_SECONDS, 12 s for one wrong password.
+RATE_LIMIT_RETRY_SECONDS = 1.0
+
+
 class RateLimitRedisCache(TolerantRedisCache):
     outage = ratelimits_outage
+    retry_seconds = RATE_LIMIT_RETRY_SECONDS
 
 
 class RateLimitFileBasedCache(TolerantFileBasedCache):
     outage = ratelimits_outage
+    retry_seconds = RATE_LIMIT_RETRY_SECONDS

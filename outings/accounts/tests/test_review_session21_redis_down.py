@@ -8,6 +8,8 @@ logged once. With Redis up the limits limit as before."""
 
 import logging
 import re
+import socket
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -16,6 +18,7 @@ from django.test import Client, override_settings
 
 from outings.accounts.models import User
 from outings.catalog.tests.factories import UserFactory
+from outings.common.cache import RATE_LIMIT_RETRY_SECONDS, ratelimits_outage
 from outings.common.tests.test_review_session21_outage_logs import refused_caches, warnings
 
 pytestmark = pytest.mark.django_db
@@ -103,20 +106,45 @@ def test_reauthenticating_with_redis_down_asks_the_password_and_takes_it(caplog)
 
 
 @needs_redis
+def test_a_log_in_with_redis_hung_waits_for_one_timeout_not_one_per_operation(caplog):
+    """A Redis that takes connections and never answers: each of the twelve operations of a
+    log-in's limits waited REDIS_TIMEOUT_SECONDS (1 s), 12.8 s for one wrong password. After a
+    failure the limits leave Redis alone for RATE_LIMIT_RETRY_SECONDS, so one operation waits."""
+    user = _verified_user("hung@example.org")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        hung = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+        caches = {name: {**config, "LOCATION": hung} for name, config in settings.CACHES.items()}
+        client = Client()
+        with caplog.at_level(logging.INFO), override_settings(CACHES=caches):
+            started = time.monotonic()
+            response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+            took = time.monotonic() - started
+
+    assert response.status_code == 302, response.content[:500]
+    assert ratelimits_outage.failed_count == 1  # one operation waited; the others did not ask
+    assert took < 8 * settings.REDIS_TIMEOUT_SECONDS, took  # 23.8 s before; the session's own
+    [line] = _outage_lines(caplog)
+    assert line.startswith(f"{OUTAGE} unavailable (TimeoutError: ")
+
+
+@needs_redis
 def test_the_end_of_the_outage_is_logged_once(caplog, monkeypatch):
     monkeypatch.setattr("outings.common.outage.QUIET_SECONDS", 0.0)
     user = _verified_user("edsger@example.org")
     with caplog.at_level(logging.INFO):
         with override_settings(CACHES=refused_caches()):
             Client().post("/accounts/login/", {"login": user.email, "password": "wrong"})
+        time.sleep(RATE_LIMIT_RETRY_SECONDS)  # until then the limits do not ask Redis again
         Client().post("/accounts/login/", {"login": user.email, "password": "wrong"})
 
     down, back = _outage_lines(caplog)
     assert down.startswith(f"{OUTAGE} unavailable (ConnectionError: ")
-    # 12: three limits (log-ins per address; failed ones per address and per account), each a
-    # lock taken, a read, a write and the lock released.
+    # 1: the first of the log-in's twelve operations (three limits, each a lock taken, a read, a
+    # write and the lock released) failed; the eleven after it did not ask Redis.
     assert re.fullmatch(
-        rf"{OUTAGE} is back after \d+ s; 12 rate-limit reads and writes failed meanwhile", back
+        rf"{OUTAGE} is back after \d+ s; 1 rate-limit reads and writes failed meanwhile", back
     )
 
 
