@@ -178,6 +178,7 @@ COMMANDS = [
     ["warm_cache"],
     ["load_exchange_rates"],
     ["import_listings", "--limit", "1", "--quiet"],
+    ["createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.org"],
 ]
 
 

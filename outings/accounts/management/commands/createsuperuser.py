@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError
 
 from outings.accounts.forms import refuse_taken
+from outings.common import commands
 
 
 def _refusal(email: str) -> str | None:
@@ -22,7 +23,10 @@ def _refusal(email: str) -> str | None:
     return None
 
 
-class Command(createsuperuser.Command):
+class Command(commands.Command, createsuperuser.Command):
+    """Django's, with the project's check that the database answers and is migrated first
+    (outings.common.commands.Command)."""
+
     def get_input_data(self, field: Any, message: str, default: Any = None) -> Any:
         """A typed address another account has is refused at once, and asked for again."""
         value = super().get_input_data(field, message, default)
