@@ -143,48 +143,33 @@ class _Tolerant:
         timeout then, not one per operation. Not counted as a failure, nor an end of the outage."""
         return self.outage.down and monotonic() - self.outage.failed_at < self.retry_seconds
 
-    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+    def _tolerate(self, fallback: Any, operation: Callable[[], Any]) -> Any:
+        """`operation()`, or `fallback` while the server rests or when the operation fails."""
         if self._resting():
-            return default
+            return fallback
         try:
-            found = super().get(key, default, version)  # type: ignore[misc]
+            result = operation()
         except CACHE_ERRORS as error:
             self.outage.failed(error)
-            return default
+            return fallback
         self.outage.recovered()
-        return found
+        return result
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        get = super().get  # type: ignore[misc]
+        return self._tolerate(default, lambda: get(key, default, version))
 
     def set(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> None:
-        if self._resting():
-            return
-        try:
-            super().set(key, value, timeout, version)  # type: ignore[misc]
-        except CACHE_ERRORS as error:
-            self.outage.failed(error)
-            return
-        self.outage.recovered()
+        set_ = super().set  # type: ignore[misc]
+        self._tolerate(None, lambda: set_(key, value, timeout, version))
 
     def add(self, key: Any, value: Any, timeout: Any = 300, version: Any = None) -> bool:
-        if self._resting():
-            return True
-        try:
-            added = bool(super().add(key, value, timeout, version))  # type: ignore[misc]
-        except CACHE_ERRORS as error:
-            self.outage.failed(error)
-            return True
-        self.outage.recovered()
-        return added
+        add = super().add  # type: ignore[misc]
+        return bool(self._tolerate(True, lambda: add(key, value, timeout, version)))
 
     def delete(self, key: Any, version: Any = None) -> bool:
-        if self._resting():
-            return False
-        try:
-            deleted = bool(super().delete(key, version))  # type: ignore[misc]
-        except CACHE_ERRORS as error:
-            self.outage.failed(error)
-            return False
-        self.outage.recovered()
-        return deleted
+        delete = super().delete  # type: ignore[misc]
+        return bool(self._tolerate(False, lambda: delete(key, version)))
 
 
 class TolerantRedisCache(_Tolerant, RedisCache):
