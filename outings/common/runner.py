@@ -327,6 +327,24 @@ def _queue_cache_warming() -> None:
         print(f"outings | cache warming not queued: {error}", flush=True)
 
 
+def _let_go() -> None:
+    """Close what the start opened and serving does not use: the database pool (its
+    connections and its four threads) and Celery's broker connections. The runner then only
+    relays output for hours; it held them all the while (an AMQP connection sends no heartbeat
+    unless asked, and RabbitMQ drops it after a minute with a warning), forked honcho's relays
+    from a process with threads (a fork copies the locks other threads hold), and stopped the
+    embedded PostgreSQL under its own connections."""
+    from django.db import connections
+
+    from config.celery import app
+
+    for database in connections.all(initialized_only=True):
+        database.close()
+        database.close_pool()  # type: ignore[attr-defined]  # PostgreSQL's (Django 5.1+); no stub
+    # app.pool is kombu's ConnectionPool; celery-types calls it a ProducerPool.
+    app.pool.force_close_all()  # type: ignore[attr-defined]
+
+
 def _fail(error: Exception) -> int:
     print(f"error: {error}", file=sys.stderr)
     return 1
@@ -400,6 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Until honcho's loop takes SIGTERM and SIGINT over, they unwind through this finally.
         _queue_cache_warming()
+        _let_go()
         # honcho's children die with the runner, and each command with its honcho child.
         tether.tether_forked_children()
         honcho.manager.KILL_WAIT = STOP_WAIT  # read by Manager.loop; honcho offers no setting
