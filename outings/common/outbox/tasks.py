@@ -35,6 +35,12 @@ flags_outage = Outage(
     effect="every nudge publishes a relay task (none coalesced)",
     failures="nudge flag reads and writes failed",
 )
+broker_outage = Outage(
+    logger=logger,
+    name="outbox: the broker",
+    effect="the sweep delivers the outbox's messages",
+    failures="nudges not published",
+)
 
 
 @shared_task(
@@ -87,7 +93,9 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
 
     A publish the broker refused at once clears the flag (the next commit tries again); one that
     failed only after making its request wait (a hung broker) raises every queue's flag, so that
-    the commits of the next NUDGE_FLAG_SECONDS do not wait for it too (`_hold_nudges`)."""
+    the commits of the next NUDGE_FLAG_SECONDS do not wait for it too (`_hold_nudges`). The
+    broker's outage is logged when it begins, once a minute while it lasts and when it ends
+    (`broker_outage`), not once per failed publish."""
     if coalesce and not _raise_flag(queue):
         return  # a relay task is already on its way
     started = time.monotonic()
@@ -99,9 +107,9 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
             _forget_nudge(queue)  # refused at once: the next commit tries again
         else:
             _hold_nudges()
-        logger.warning(
-            "outbox: could not nudge queue %s (%s); the sweep will deliver", queue, error
-        )
+        broker_outage.failed(error)
+    else:
+        broker_outage.recovered()
 
 
 def _raise_flag(queue: str) -> bool:

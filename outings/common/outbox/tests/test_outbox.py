@@ -195,7 +195,7 @@ def test_a_nudge_that_cannot_reach_the_broker_is_logged_not_raised(monkeypatch, 
 
     tasks.nudge("urgent")
 
-    assert "could not nudge queue urgent" in caplog.text
+    assert "outbox: the broker unavailable" in caplog.text
 
 
 def test_nudges_before_the_relay_starts_share_one_task(nudges):
@@ -231,7 +231,7 @@ def test_a_nudge_the_broker_refused_does_not_hold_back_the_next_one(monkeypatch,
     monkeypatch.setattr(tasks.relay, "apply_async", lambda **kw: sent.append(kw["queue"]))
     tasks.nudge("urgent")
 
-    assert "could not nudge queue urgent" in caplog.text
+    assert "outbox: the broker unavailable" in caplog.text
     assert sent == ["urgent"]
 
 
