@@ -10,6 +10,7 @@ beat under honcho with prefixed logs. Ctrl-C stops them all, then PostgreSQL if 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import fcntl
 import os
 import shlex
@@ -377,6 +378,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGHUP (the terminal closed) likewise.
     signal.signal(signal.SIGTERM, _stop_on_signal)
     signal.signal(signal.SIGHUP, _stop_on_signal)
+    # `kill -USR1 <pid>` prints every thread's stack to the output, the runner going on: where
+    # a runner that does not stop waits (the tests ask when a Ctrl-C is not obeyed in time).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         preflight.check_port_free(args.host, args.port, "OUTINGS_PORT")
         preflight.check_port_free("127.0.0.1", args.port + 1, "OUTINGS_PORT")

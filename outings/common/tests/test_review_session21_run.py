@@ -263,7 +263,9 @@ def _ctrl_c(runner: subprocess.Popen[str], output: list[str]) -> None:
     try:
         runner.wait(timeout=90)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"the runner did not stop on Ctrl-C:\n{''.join(output)[-4000:]}")
+        os.kill(runner.pid, signal.SIGUSR1)  # its threads' stacks, to the output (runner.py)
+        time.sleep(2)
+        pytest.fail(f"the runner did not stop on Ctrl-C:\n{''.join(output)[-6000:]}")
 
 
 def _stop(runner: subprocess.Popen[str]) -> None:

@@ -13,6 +13,7 @@ under its own connections.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,10 @@ from outings.common.runner import _let_go
 from outings.common.tests.test_review_session21_run import (
     _ctrl_c,
     _runner_environment,
+    _serving,
     _start,
     _stop,
+    _wait,
     linux_only,
     scratch_var,  # noqa: F401 - the fixture
 )
@@ -66,6 +69,28 @@ def test_the_runner_serves_holding_no_connection_and_no_thread(scratch_var):  # 
         pg_port = int(environment["OUTINGS_PG_PORT"])
         assert pg_port not in _peer_ports(runner.pid), "".join(output)[-2000:]
         assert _threads(runner.pid) == 1
+        _ctrl_c(runner, output)
+    finally:
+        _stop(runner)
+    assert runner.returncode == 130, "".join(output)[-4000:]
+
+
+@linux_only
+def test_sigusr1_prints_where_the_runner_waits_and_it_goes_on(scratch_var):  # noqa: F811
+    """A runner that does not stop (session 21's last CI: after "embedded PostgreSQL stopped")
+    could only be killed, saying nothing of where it waited."""
+    environment, port = _runner_environment(scratch_var)
+    runner, output = _start(environment, port)
+    try:
+        os.kill(runner.pid, signal.SIGUSR1)
+        _wait(
+            lambda: any("outings/common/runner.py" in line for line in output),
+            30,
+            "no stack printed",
+            output,
+        )
+        assert any(line.startswith("Current thread") for line in output), output[-20:]
+        assert _serving(port)
         _ctrl_c(runner, output)
     finally:
         _stop(runner)
