@@ -102,8 +102,15 @@ def _serving(port: int, path: str = "/health/live") -> bool:
 def _wait(condition: Callable[[], bool], seconds: float, what: str, output: list[str]) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, f"{what}; the runner said:\n{''.join(output)[-4000:]}"
+        assert time.monotonic() < deadline, f"{what}; the runner said:\n{_said(output)}"
         time.sleep(0.2)
+
+
+def _said(output: list[str]) -> str:
+    """What the runner said: honcho's own lines (which process started, stopped and how: the
+    first to stop is often what a failure is about, long before the tail) and the tail."""
+    system = [line for line in output if " system | " in line or line.startswith("outings |")]
+    return f"{''.join(system)[-3000:]}\n...\n{''.join(output)[-4000:]}"
 
 
 class Tee:
@@ -265,7 +272,7 @@ def _ctrl_c(runner: subprocess.Popen[str], output: list[str]) -> None:
     except subprocess.TimeoutExpired:
         os.kill(runner.pid, signal.SIGUSR1)  # its threads' stacks, to the output (runner.py)
         time.sleep(2)
-        pytest.fail(f"the runner did not stop on Ctrl-C:\n{''.join(output)[-6000:]}")
+        pytest.fail(f"the runner did not stop on Ctrl-C:\n{_said(output)[-7000:]}")
 
 
 def _stop(runner: subprocess.Popen[str]) -> None:
