@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from time import monotonic
 from typing import Any, cast
 
 import redis
@@ -141,7 +140,7 @@ class _Tolerant:
     def _resting(self) -> bool:
         """True while the last failure is younger than `retry_seconds`: a hung server costs one
         timeout then, not one per operation. Not counted as a failure, nor an end of the outage."""
-        return self.outage.down and monotonic() - self.outage.failed_at < self.retry_seconds
+        return self.outage.resting(self.retry_seconds)
 
     def _tolerate(self, fallback: Any, operation: Callable[[], Any]) -> Any:
         """`operation()`, or `fallback` while the server rests or when the operation fails."""

@@ -56,6 +56,13 @@ class Outage:
     def down(self) -> bool:
         return self.since is not None
 
+    def resting(self, seconds: float) -> bool:
+        """True while the outage lasts and its last failure is younger than `seconds`: a client
+        may answer without asking its server meanwhile, so that a hung server (which answers
+        nothing, each operation waiting for the timeout) costs one timeout in that time, not one
+        per operation. Neither a failure nor the outage's end."""
+        return self.since is not None and monotonic() - self.failed_at < seconds
+
     def failed(self, error: BaseException) -> None:
         """An operation failed with `error`: log it if it begins an outage, or if the last line
         about this one is OUTAGE_LOG_SECONDS old."""

@@ -36,12 +36,21 @@ session_outage = Outage(
 )
 
 
+# After a failed cache operation, how long sessions are read from the database alone (their
+# record): against a hung Redis every signed-in request's read waited REDIS_TIMEOUT_SECONDS,
+# and now one in this time does. Writes and deletes still go to the cache too, so that no entry
+# is left there that no longer holds (a signed-out session served from it once it is back).
+SESSION_RETRY_SECONDS = 5.0
+
+
 class SessionStore(CachedDbStore):
     # Django's own attributes, which django-stubs leaves out.
     _cache: BaseCache
     _session: dict[str, Any]
 
     def load(self) -> dict[str, Any]:
+        if session_outage.resting(SESSION_RETRY_SECONDS):
+            return DbStore.load(self)
         try:
             data = self._cache.get(self.cache_key)
         except CACHE_ERRORS as error:
@@ -61,6 +70,8 @@ class SessionStore(CachedDbStore):
         return data
 
     def exists(self, session_key: str) -> bool:
+        if session_outage.resting(SESSION_RETRY_SECONDS):
+            return DbStore.exists(self, session_key)
         try:
             found = super().exists(session_key)
         except CACHE_ERRORS as error:
