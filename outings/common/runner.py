@@ -342,7 +342,8 @@ def _let_go() -> None:
     for database in connections.all(initialized_only=True):
         database.close()
         database.close_pool()  # type: ignore[attr-defined]  # PostgreSQL's (Django 5.1+); no stub
-    # app.pool is kombu's ConnectionPool; celery-types calls it a ProducerPool.
+    # app.pool is kombu's ConnectionPool; celery-types calls it a ProducerPool. Closed for good:
+    # nothing in the runner publishes after this (a publish would fail, "Acquire on closed pool").
     app.pool.force_close_all()  # type: ignore[attr-defined]
 
 

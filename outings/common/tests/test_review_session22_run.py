@@ -12,18 +12,18 @@ under its own connections.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
-import threading
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
-from outings.common.runner import _let_go
+from outings.common.tests.test_operations import ROOT
 from outings.common.tests.test_review_session21_run import (
     _ctrl_c,
     _runner_environment,
@@ -34,7 +34,6 @@ from outings.common.tests.test_review_session21_run import (
     linux_only,
     scratch_var,  # noqa: F401 - the fixture
 )
-from outings.web.tasks import warm_cache
 
 
 def _peer_ports(pid: int | str) -> list[int]:
@@ -97,29 +96,48 @@ def test_sigusr1_prints_where_the_runner_waits_and_it_goes_on(scratch_var):  # n
     assert runner.returncode == 130, "".join(output)[-4000:]
 
 
+LET_GO = """
+import json, threading, django
+django.setup()
+from django.db import connection
+from outings.common.runner import _let_go
+from outings.common.tests.test_review_session22_run import _peer_ports
+from outings.web.tasks import warm_cache
+
+def state():
+    pool = [t.name for t in threading.enumerate() if t.name.startswith("pool-")]
+    return {"ports": _peer_ports("self"), "pool_threads": pool}
+
+connection.ensure_connection()
+with warm_cache.app.pool.acquire(block=True) as amqp:  # as apply_async takes one, given back open
+    amqp.ensure_connection(max_retries=1)
+before = state()
+_let_go()
+print(json.dumps({"before": before, "after": state()}))
+"""
+
+
 @linux_only
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.services
 def test_letting_go_closes_the_database_pool_and_the_broker_connection():
-    """What the runner calls once it has queued the warming, in this process against the
-    services profile's PostgreSQL and broker (a connection taken from Celery's pool as
-    apply_async takes one, and given back to it open)."""
+    """What the runner calls once it has queued the warming, against the services profile's
+    PostgreSQL and broker, in a process of its own: it closes Celery's pool for good (nothing
+    in the runner publishes after it), which would fail every later publish of this one."""
     database = int(settings.DATABASES["default"]["PORT"] or 5432)
     broker = urlsplit(settings.CELERY_BROKER_URL).port or 5672
-    connection.ensure_connection()
-    pool: Any = warm_cache.app.pool  # kombu's ConnectionPool (celery-types: a ProducerPool)
-    with pool.acquire(block=True) as amqp:
-        amqp.ensure_connection(max_retries=1)
-    assert {database, broker} <= set(_peer_ports("self"))
-    assert _pool_threads()
+    result = subprocess.run(
+        [sys.executable, "-c", LET_GO],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
 
-    _let_go()
-
-    assert database not in _peer_ports("self")
-    assert broker not in _peer_ports("self")
-    assert not _pool_threads()
-
-
-def _pool_threads() -> list[str]:
-    """psycopg_pool's scheduler and workers (named pool-N-scheduler, pool-N-worker-M)."""
-    return [thread.name for thread in threading.enumerate() if thread.name.startswith("pool-")]
+    assert {database, broker} <= set(seen["before"]["ports"])
+    assert seen["before"]["pool_threads"]
+    assert database not in seen["after"]["ports"]
+    assert broker not in seen["after"]["ports"]
+    assert not seen["after"]["pool_threads"]
