@@ -10,6 +10,7 @@ beat under honcho with prefixed logs. Ctrl-C stops them all, then PostgreSQL if 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import fcntl
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 import django
+import honcho.compat
 import honcho.manager
 from django.core.exceptions import ImproperlyConfigured
 
@@ -190,6 +192,21 @@ WARM_EXPIRES = 600  # seconds
 # each finish a 1 s sleep, 4-6 s on a busy machine, and it was killed, its task in flight
 # redelivered). A task still running after this is killed and redelivered (acks_late).
 STOP_WAIT = 20  # seconds
+
+
+class _Signals(honcho.compat.ProcessManager):  # type: ignore[misc]
+    """How honcho signals the commands. Each command leads a process group of its own, and
+    honcho sent SIGTERM to the whole group: a Celery worker's pool processes got it beside their
+    main process, took its default action (Celery resets it in them) and died at once, their
+    tasks in flight given back to the broker to run again at the next start, instead of the
+    warm shutdown finishing them. SIGTERM now goes to the command's own process only, which
+    stops its children itself (Celery's main process its pool, once their tasks are done;
+    gunicorn's arbiter its workers); the SIGKILL of whatever still runs STOP_WAIT seconds later
+    still goes to the whole group (honcho's own `kill`), so that nothing is left running."""
+
+    def terminate(self, pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # gone meanwhile
+            os.kill(pid, signal.SIGTERM)
 
 
 def _stop_on_signal(signum: int, frame: object) -> None:
@@ -420,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     output = _Output(sys.stdout)
     manager = honcho.manager.Manager(Printer(output, colour=output.isatty()))
+    manager._procmgr = _Signals()  # honcho offers no setting for how it signals
     try:
         # Until honcho's loop takes SIGTERM and SIGINT over, they unwind through this finally.
         _queue_cache_warming()
