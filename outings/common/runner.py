@@ -95,6 +95,19 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+def _check_database_port(port: int) -> None:
+    """The embedded PostgreSQL's port (OUTINGS_PG_PORT) must be neither of make run's own: the
+    site's `port` and gunicorn's after it. Checked before the server starts, whose port the
+    check of the free ports cannot see taken yet; else PreflightError naming the variable (an
+    EmbeddedPostgresError if OUTINGS_PG_PORT is no port at all)."""
+    database = embedded.port()
+    if database in (port, port + 1):
+        raise preflight.PreflightError(
+            f"OUTINGS_PG_PORT: {database} is one of make run's own ports ({port} for the site, "
+            f"{port + 1} for gunicorn behind it); set OUTINGS_PG_PORT to another port"
+        )
+
+
 # gunicorn's access line with a time, a level and the request's id (its X-Request-ID answer).
 ACCESS_LOG_FORMAT = (
     "%(t)s INFO [%({x-request-id}o)s] gunicorn.access: %(m)s %(U)s%(q)s %(s)s %(M)sms"
@@ -402,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         preflight.check_port_free(args.host, args.port, "OUTINGS_PORT")
         preflight.check_port_free("127.0.0.1", args.port + 1, "OUTINGS_PORT")
+        if not os.environ.get("DATABASE_URL"):
+            _check_database_port(args.port)
         # Every configured server, in either profile: REDIS_URL or CELERY_BROKER_URL may be set
         # with the embedded PostgreSQL.
         preflight.check_environment(os.environ)

@@ -1,10 +1,13 @@
-"""Review (operations), session 22: what `make run`'s Ctrl-C does to a task in flight. Each test
-proves one defect, or guards its fix."""
+"""Review (operations), session 22: what `make run`'s Ctrl-C does to a task in flight, and the
+ports it is given. Each test proves one defect, or guards its fix."""
 
 import subprocess
 from pathlib import Path
 
-from outings.common.tests.test_operations import PY, ROOT
+import pytest
+
+from outings.common.tests.test_operations import PY, ROOT, _env
+from outings.common.tests.test_review_session10 import _free_port_pair, _run
 from outings.common.tests.test_review_session21_run import (
     _ctrl_c,
     _runner_environment,
@@ -106,3 +109,46 @@ def test_ctrl_c_lets_the_worker_finish_the_task_in_flight(
     ]
     assert left == [], f"the task was given back to the broker to run again:\n{said}"
     assert runner.returncode == 130, said
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_it_refuses_an_embedded_database_port_that_make_run_serves_on(
+    scratch_var: Path,  # noqa: F811 - the fixture imported above
+    offset: int,
+) -> None:
+    """README: OUTINGS_PG_PORT is the embedded PostgreSQL's port, OUTINGS_PORT the site's, and
+    gunicorn takes the one after it. The preflight checked that the site's two ports were free
+    before PostgreSQL had started, so either one as OUTINGS_PG_PORT passed: PostgreSQL was made
+    and started there, the migrations ran, and then uvicorn or gunicorn could not listen, and
+    every process was stopped again with their tracebacks. It is refused up front, in one line,
+    before anything is made."""
+    port = _free_port_pair()
+    environment = _env(OUTINGS_VAR_DIR=str(scratch_var), OUTINGS_PG_PORT=str(port + offset))
+
+    result = _run(environment, "--port", str(port), "--skip-import")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: OUTINGS_PG_PORT: {port + offset} is one of make run's own ports ({port} for "
+        f"the site, {port + 1} for gunicorn behind it); set OUTINGS_PG_PORT to another port"
+    ]
+    assert not (scratch_var / "postgres").exists()
+
+
+def test_a_database_url_leaves_the_embedded_database_port_unread(tmp_path: Path) -> None:
+    """The check is the embedded profile's: with DATABASE_URL set, OUTINGS_PG_PORT names no
+    server, and whatever it says stops nothing (here the server the URL names is not there)."""
+    port = _free_port_pair()
+    environment = _env(
+        OUTINGS_VAR_DIR=str(tmp_path),
+        OUTINGS_PG_PORT=str(port),
+        DATABASE_URL=f"postgres://nobody@127.0.0.1:{port}/outings",
+        SECRET_KEY="a-secret-for-this-test",
+    )
+
+    result = _run(environment, "--port", str(port), "--skip-import")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        f"error: DATABASE_URL: cannot connect to 127.0.0.1:{port}: "
+    ), result.stderr
