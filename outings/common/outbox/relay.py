@@ -452,7 +452,27 @@ def due_queues(*, now: datetime) -> list[str]:
     ]
 
 
-def purge_done(*, before: datetime) -> int:
-    """Delete delivered messages finished before `before` (parked ones stay until staff act)."""
-    deleted, _ = OutboxMessage.objects.filter(status=Status.DONE, finished_at__lt=before).delete()
-    return deleted
+# The purge deletes this many delivered messages per statement, each statement a transaction of
+# its own, for at most PURGE_SECONDS (within the task's soft time limit, 240 s).
+PURGE_BATCH = 1000
+PURGE_SECONDS = 120.0
+
+
+def purge_done(*, before: datetime, batch: int = PURGE_BATCH, budget: float = PURGE_SECONDS) -> int:
+    """Delete delivered messages finished before `before` (parked ones stay until staff act)
+    and return how many. `batch` at a time, each batch committed on its own: one DELETE of a
+    large backlog was one long transaction holding a lock on every row until the last was gone
+    (and rolled back whole at the task's time limit). A message another session holds locked is
+    passed over (SKIP LOCKED: the purge never waits), and once `budget` seconds are spent the
+    rest is left: the next purge takes both. Inside a caller's transaction the batches are
+    savepoints, their locks held until it ends: call it from a task."""
+    deadline = time.monotonic() + budget
+    old = OutboxMessage.objects.filter(status=Status.DONE, finished_at__lt=before).order_by()
+    purged = 0
+    while True:
+        with transaction.atomic():
+            chosen = old.select_for_update(skip_locked=True).values("pk")[:batch]
+            deleted, _ = OutboxMessage.objects.filter(pk__in=chosen).delete()
+        purged += deleted
+        if deleted < batch or time.monotonic() >= deadline:
+            return purged
