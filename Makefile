@@ -5,7 +5,9 @@ SHELL := /bin/bash
 # Python 3.12, wherever it lives (PATH, pyenv, Homebrew). Override with PYTHON=/path/to/python3.12.
 PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /opt/homebrew/bin/python3.12 /usr/local/bin/python3.12; do \
 	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
-# uv from PATH, else bootstrapped into ./var/tools from PyPI with the Python above.
+# uv from PATH, else bootstrapped into ./var/tools from PyPI with the Python above: this release
+# (the one that wrote uv.lock), so that a checkout bootstraps the same uv whatever day it is.
+UV_VERSION := 0.13.9
 UV ?= $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
@@ -21,7 +23,7 @@ check-python:
 # Ubuntu ship Python's venv module (ensurepip) as a package of its own.
 var/tools/bin/uv: | check-python
 	@echo "Bootstrapping uv into var/tools ..."
-	@$(PYTHON) -m venv var/tools && var/tools/bin/pip install --quiet uv || { rm -rf var/tools; \
+	@$(PYTHON) -m venv var/tools && var/tools/bin/pip install --quiet "uv==$(UV_VERSION)" || { rm -rf var/tools; \
 	  echo "error: could not bootstrap uv with $(PYTHON) (see above): install uv" \
 	    "(https://docs.astral.sh/uv/), or on Debian/Ubuntu: sudo apt-get install python3.12-venv"; \
 	  exit 1; }

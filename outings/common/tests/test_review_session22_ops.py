@@ -1,0 +1,106 @@
+"""Review (operations), session 22: what `make run` bootstraps, and where the test run finds
+Chromium. Each test proves one defect, or guards its fix."""
+
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from outings.common.tests.test_operations import ROOT
+
+# What a package index serves for uv: the pinned release and a later one (the files
+# themselves are not there: which one pip asks for is the answer).
+LATER = "99.0.0"
+
+
+def _pinned_uv() -> str:
+    found = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert found, "the Makefile pins no uv (UV_VERSION := ...)"
+    return found.group(1)
+
+
+class _Index(http.server.BaseHTTPRequestHandler):
+    """A package index (PEP 503) whose uv page lists two releases; it records every path
+    asked for."""
+
+    asked: list[str]
+    releases: list[str]
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        if self.path.rstrip("/") != "/simple/uv":
+            self.send_error(404)
+            return
+        links = "".join(
+            f'<a href="/files/uv-{version}-py3-none-any.whl">uv-{version}-py3-none-any.whl</a>'
+            for version in self.releases
+        )
+        body = f"<html><body>{links}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def index() -> Iterator[tuple[str, list[str]]]:
+    """A local package index's URL, and the paths pip asked it for."""
+    asked: list[str] = []
+    handler = type("Index", (_Index,), {"asked": asked, "releases": [_pinned_uv(), LATER]})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_uv_bootstrap_installs_the_pinned_release(tmp_path, index):
+    """Without uv on the PATH, `make run` bootstraps it into ./var/tools with pip, which took
+    whatever release the index had that day: a checkout made today bootstrapped another uv
+    tomorrow, and one that no longer read the committed uv.lock (or read it otherwise) broke
+    `make run` with nothing changed in the checkout. The Makefile names the release
+    (UV_VERSION), and pip asks the index for it, not for a later one."""
+    url, asked = index
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+
+    result = subprocess.run(
+        ["make", "var/tools/bin/uv", "UV=var/tools/bin/uv", f"PYTHON={sys.executable}"],
+        cwd=tmp_path,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path),
+            "PIP_CONFIG_FILE": os.devnull,  # this machine's own indexes and wheel folders
+            "PIP_INDEX_URL": url,
+            "PIP_RETRIES": "0",
+            "PIP_TIMEOUT": "5",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    said = result.stdout + result.stderr
+    assert result.returncode != 0, said  # the index has no files to give
+    wheels = [path for path in asked if path.startswith("/files/")]
+    assert wheels == [f"/files/uv-{_pinned_uv()}-py3-none-any.whl"], said
+
+
+def test_the_readme_names_the_pinned_uv_and_where_it_is_set():
+    readme = (ROOT / "README.md").read_text()
+
+    assert f"[uv](https://docs.astral.sh/uv/) {_pinned_uv()} into" in readme
+    assert "`UV_VERSION` in the `Makefile`" in readme
