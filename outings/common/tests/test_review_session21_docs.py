@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from outings.common.tests.test_operations import ROOT
 from outings.common.tests.test_review_session13_ops import READS
@@ -64,31 +65,37 @@ def test_every_variable_the_test_run_reads_is_documented():
     assert sorted(name for name in read if not re.search(rf"`{name}[`=]", readme)) == []
 
 
-def test_a_failed_uv_bootstrap_says_what_to_install_and_leaves_nothing_half_made(tmp_path):
-    """Without uv on the PATH, `make run` makes ./var/tools with `python3.12 -m venv` and pip
-    installs uv there. On Debian and Ubuntu the venv module's ensurepip is a package of its own
-    (python3.12-venv), and pip needs PyPI: either failing ended make with the tool's own error
-    and a half-made var/tools. Here PyPI does not answer (a closed local port)."""
-    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-
-    result = subprocess.run(
+def bootstrap_uv(folder: Path, **pip: str) -> subprocess.CompletedProcess[str]:
+    """`make`'s uv bootstrap (no uv on the PATH) with a copy of the Makefile in `folder`, pip
+    told `pip` (PIP_INDEX_URL=...) besides failing fast."""
+    shutil.copy(ROOT / "Makefile", folder / "Makefile")
+    return subprocess.run(
         ["make", "var/tools/bin/uv", "UV=var/tools/bin/uv", f"PYTHON={sys.executable}"],
-        cwd=tmp_path,
+        cwd=folder,
         env={
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "PIP_INDEX_URL": f"http://127.0.0.1:{closed}/simple",
+            "HOME": str(folder),
             "PIP_RETRIES": "0",
             "PIP_TIMEOUT": "2",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            **pip,
         },
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_a_failed_uv_bootstrap_says_what_to_install_and_leaves_nothing_half_made(tmp_path):
+    """Without uv on the PATH, `make run` makes ./var/tools with `python3.12 -m venv` and pip
+    installs uv there. On Debian and Ubuntu the venv module's ensurepip is a package of its own
+    (python3.12-venv), and pip needs PyPI: either failing ended make with the tool's own error
+    and a half-made var/tools. Here PyPI does not answer (a closed local port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+
+    result = bootstrap_uv(tmp_path, PIP_INDEX_URL=f"http://127.0.0.1:{closed}/simple")
 
     assert result.returncode != 0
     assert (

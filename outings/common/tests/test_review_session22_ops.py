@@ -4,15 +4,13 @@ Chromium. Each test proves one defect, or guards its fix."""
 import http.server
 import os
 import re
-import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
 
 from outings.common.tests.test_operations import ROOT
+from outings.common.tests.test_review_session21_docs import bootstrap_uv
 
 # What a package index serves for uv: the pinned release and a later one (the files
 # themselves are not there: which one pip asks for is the answer).
@@ -74,24 +72,9 @@ def test_the_uv_bootstrap_installs_the_pinned_release(tmp_path, index):
     `make run` with nothing changed in the checkout. The Makefile names the release
     (UV_VERSION), and pip asks the index for it, not for a later one."""
     url, asked = index
-    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
 
-    result = subprocess.run(
-        ["make", "var/tools/bin/uv", "UV=var/tools/bin/uv", f"PYTHON={sys.executable}"],
-        cwd=tmp_path,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "PIP_CONFIG_FILE": os.devnull,  # this machine's own indexes and wheel folders
-            "PIP_INDEX_URL": url,
-            "PIP_RETRIES": "0",
-            "PIP_TIMEOUT": "5",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # Not this machine's own indexes and wheel folders (its pip configuration).
+    result = bootstrap_uv(tmp_path, PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=url)
 
     said = result.stdout + result.stderr
     assert result.returncode != 0, said  # the index has no files to give
