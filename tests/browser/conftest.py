@@ -1,5 +1,7 @@
 """Headless Chromium for browser tests: Debian's `chromium` package driven by Playwright (no
-browser download). Skipped when /usr/bin/chromium is missing, unless OUTINGS_REQUIRE_SERVICES=1.
+browser download): `OUTINGS_CHROMIUM`, else /usr/bin/chromium (tests/browser/chromium.py, which
+scripts/install-system-packages.sh reads too). Skipped when it is missing, unless
+OUTINGS_REQUIRE_SERVICES=1.
 `front` serves the site as the embedded profile does, websockets included.
 
 Every page a test opens reports what the site's Content-Security-Policy made the browser refuse
@@ -27,10 +29,11 @@ from django.test import Client
 from conftest import REQUIRE_SERVICES
 from outings.accounts.models import User
 from outings.hosting.tests.fixtures import use_media
+from tests.browser import chromium
 from tests.faults.conftest import ROOT
 from tests.live_gunicorn import private_channel_layers, served_database_url
 
-CHROMIUM = Path(os.environ.get("OUTINGS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = chromium.executable()
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

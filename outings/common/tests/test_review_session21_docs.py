@@ -53,7 +53,12 @@ def test_every_variable_the_test_run_reads_is_documented():
     """README's "Testing" section is where a newcomer looks to run the suite on their machine:
     OUTINGS_CHROMIUM (a Chromium not at /usr/bin/chromium, as on macOS) was said only in
     docs/hosting.md's account of one browser test."""
-    sources = ["conftest.py", "tests/browser/conftest.py", "tests/leaks.py"]
+    sources = [
+        "conftest.py",
+        "tests/browser/chromium.py",
+        "tests/browser/conftest.py",
+        "tests/leaks.py",
+    ]
     indexed = re.compile(r"""os\.environ\[\s*["']([A-Z][A-Z0-9_]+)["']\s*\]""")
     texts = [(ROOT / path).read_text() for path in sources]
     read = {name for text in texts for name in READS.findall(text) + indexed.findall(text)}
