@@ -52,11 +52,12 @@ _stop_requested = False
 
 # What the main process sends its pool processes when it is asked to stop: Celery tells them
 # nothing until their task is over, and an outbox relay would go on claiming messages for up to
-# its whole budget (OUTBOX_DRAIN_SECONDS). SIGURG, because billiard points every signal that
-# ends a process by default (SIGUSR2 among them, which this was until session 22) at an exit of
-# its own in each pool process, after worker_process_init: the stop ended every pool process at
-# once, its task in flight with it (given back to the broker, to run again at the next start).
-# SIGURG is not among them, and its default is to do nothing, should a process lack the handler.
+# its whole budget (OUTBOX_DRAIN_SECONDS). SIGURG, because on a transport without an event loop
+# (kombu's filesystem broker: `make run`'s) billiard points every signal that ends a process by
+# default (SIGUSR2 among them, which this was until session 22) at an exit of its own in each
+# pool process, after worker_process_init: the stop ended every pool process at once, its task in
+# flight with it (given back to the broker, to run again at the next start). SIGURG is not among
+# them, and its default is to do nothing, should a process lack the handler.
 STOP_CLAIMING_SIGNAL = signal.SIGURG
 
 
