@@ -120,6 +120,10 @@ class Suggestion(models.Model):
     # For places: the country it is in (one place per name and country: Paris, France and
     # Paris, Texas are two), which a search's `country` chooses by (related.find_place).
     country_code = models.CharField(max_length=2, blank=True, db_default="")
+    # 0: the row of a suggestion, `normalized` its whole label. n > 0: a title's row for its
+    # n-th word, `normalized` the title from that word on ("louvre" for "Musée du Louvre"), so
+    # that a word inside a title finds it by its prefix (services.refresh_lexicon).
+    word = models.PositiveSmallIntegerField(db_default=0)
 
     class Meta:
         indexes = [
@@ -129,10 +133,24 @@ class Suggestion(models.Model):
                 OpClass("normalized", name="text_pattern_ops"),
                 name="suggestion_prefix",
                 include=["weight", "kind", "label", "listing_id", "id"],
+                condition=models.Q(word=0),
+            ),
+            # The words inside titles, read only when the starts found fewer than ten: an
+            # index of their own, so that the starts' range never walks past them.
+            models.Index(
+                OpClass("normalized", name="text_pattern_ops"),
+                name="suggestion_word_prefix",
+                include=["weight", "kind", "label", "listing_id", "id"],
+                condition=models.Q(word__gt=0),
             ),
             # Close spellings: GiST, because it can also return the nearest first (`<->`), so
-            # the fill-up reads ten rows instead of ranking every similar one.
-            GistIndex(OpClass("normalized", name="gist_trgm_ops"), name="suggestion_trgm"),
+            # the fill-up reads ten rows instead of ranking every similar one. Whole labels
+            # only: a word's row is a part of one.
+            GistIndex(
+                OpClass("normalized", name="gist_trgm_ops"),
+                name="suggestion_trgm",
+                condition=models.Q(word=0),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -180,6 +180,8 @@ class Completion:
 # and its argument a literal, so PostgreSQL folds it to a constant when planning: the LIKE
 # pattern below is a constant prefix that the btree index can range-scan.
 NORMALIZED = "lower(outings_unaccent(%(text)s))"
+# The LIKE pattern of the normalised text as a prefix, its wildcards taken literally.
+PATTERN = f"replace(replace(replace({NORMALIZED}, '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'"
 
 
 def autocomplete(*, prefix: str) -> list[Completion]:
@@ -204,9 +206,21 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                     SELECT kind, label, listing_id, 0 AS part, -weight::float8 AS a,
                            length(normalized)::float8 AS b, id
                     FROM search_suggestion
-                    WHERE normalized LIKE replace(replace(replace({NORMALIZED},
-                              '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'
+                    WHERE word = 0 AND normalized LIKE {PATTERN}
                     ORDER BY weight DESC, length(normalized), id LIMIT %(limit)s + %(spare)s
+                ), words AS MATERIALIZED (
+                    -- Titles with a word that starts so, after those that start so, and only
+                    -- when those are too few: a prefix that many titles start with never
+                    -- reads the words (suggestion_word_prefix), which are several a title.
+                    SELECT kind, label, listing_id, 1 AS part, -weight::float8 AS a,
+                           length(normalized)::float8 AS b, id
+                    FROM search_suggestion
+                    WHERE (SELECT count(DISTINCT (kind, label)) FROM prefix) < %(limit)s
+                      AND word > 0 AND normalized LIKE {PATTERN}
+                    ORDER BY weight DESC, length(normalized), id
+                    LIMIT 2 * %(limit)s + %(spare)s
+                ), found AS (
+                    SELECT * FROM prefix UNION ALL SELECT * FROM words
                 )
                 SELECT kind, label, listing_id,
                        -- A title's language, for the ten rows shown only (after the LIMIT).
@@ -214,16 +228,16 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                            FROM catalog_listing l WHERE l.id = listing_id) END
                 FROM (
                     SELECT DISTINCT ON (kind, label) * FROM (
-                        SELECT * FROM prefix
+                        SELECT * FROM found
                         UNION ALL (
-                            SELECT kind, label, listing_id, 1, normalized <-> {NORMALIZED},
+                            SELECT kind, label, listing_id, 2, normalized <-> {NORMALIZED},
                                    -weight::float8, id
                             FROM search_suggestion
-                            WHERE (SELECT count(DISTINCT (kind, label)) FROM prefix) < %(limit)s
+                            WHERE (SELECT count(DISTINCT (kind, label)) FROM found) < %(limit)s
                               AND cardinality(show_trgm({NORMALIZED})) > 0
-                              AND normalized %% {NORMALIZED}
+                              AND word = 0 AND normalized %% {NORMALIZED}
                             ORDER BY normalized <-> {NORMALIZED}, weight DESC, id
-                            LIMIT 2 * %(limit)s + %(spare)s
+                            LIMIT 3 * %(limit)s + %(spare)s
                         )
                     ) AS found
                     ORDER BY kind, label, part, a, b, id

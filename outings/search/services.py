@@ -55,6 +55,25 @@ def refresh_lexicon() -> int:
             WHERE l.status = 'published'
             GROUP BY lower(outings_unaccent(left(l.title, 200)))
         """)
+        # Each title again from each of its words on ("louvre" for "musee du louvre", with
+        # the title's label, weight and listing), so that the prefix of a word inside a title
+        # finds it; a word starts after anything but a letter or digit ("(Royal) Ontario").
+        # The title's own start is its row above.
+        cursor.execute("""
+            INSERT INTO search_suggestion (kind, label, normalized, weight, listing_id, word)
+            SELECT 'title', s.label, w.rest, s.weight, s.listing_id, w.n
+            FROM search_suggestion s
+            CROSS JOIN LATERAL (
+                SELECT array_agg(m.token[1] ORDER BY m.n) AS tokens
+                FROM regexp_matches(s.normalized, '([[:alnum:]]+[^[:alnum:]]*)', 'g')
+                     WITH ORDINALITY AS m(token, n)
+            ) t
+            CROSS JOIN LATERAL (
+                SELECT n, array_to_string(t.tokens[n:], '') AS rest
+                FROM generate_series(1, cardinality(t.tokens)) AS n
+            ) w
+            WHERE s.kind = 'title' AND s.word = 0 AND w.rest <> s.normalized
+        """)
         # One place per name (as find_place compares it: lower case, no accents) and country:
         # "Köln" and "Koln" in Germany are one place, under the spelling most of its listings
         # use (then the first in byte order); Paris, France and Paris, Texas are two, where
