@@ -46,7 +46,13 @@ def normalised_text(text: str) -> str:
     `or`) and spaces only between words. Letters beyond ASCII keep their case: PostgreSQL
     lower-cases them by the database's locale, which a `C` database does not (docs/search.md,
     "Locale"), so that there "Музей" and "музей" are two searches."""
-    return _SPACES.sub(" ", CONTROL.sub(" ", text).strip()).translate(_ASCII_LOWER)
+    return ascii_lower(_SPACES.sub(" ", CONTROL.sub(" ", text).strip()))
+
+
+def ascii_lower(text: str) -> str:
+    """`text` with A-Z as a-z, and every other letter as it is: the letters whose lower case
+    Python and the database agree on whatever the database's locale."""
+    return text.translate(_ASCII_LOWER)
 
 
 class InvalidSearch(DomainError):

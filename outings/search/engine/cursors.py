@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 from outings.common import signed
 from outings.common.zones import same_zone
 from outings.search.models import RANKING_HISTORY
-from outings.search.query import InvalidSearch, Point, SearchQuery, normalised_text
+from outings.search.query import InvalidSearch, Point, SearchQuery, ascii_lower, normalised_text
 
 CURSOR_SALT = "outings.search.cursor"
 # The message names the parameter the visitor did not choose: the page takes the zone from
@@ -76,7 +76,8 @@ def _one_form(fingerprint: Any) -> list[Any] | None:
     so neither their order nor a repeat matters); the country in capitals and a place name
     lower-cased, its spaces collapsed (a place is found unaccented, whatever its case and
     spaces, and the query holds the name as the database found it: related.find_place). A city
-    is compared as written ("toronto" matches no listing in "Toronto"), so its case stays.
+    is chosen without case or accents (engine.where.CITY_SPELLINGS): its A-Z in lower case, as
+    the text's (the database lower-cases other letters by its locale, which Python cannot know).
     Also for a cursor's signed fingerprint, which cursors handed out before sessions 17 and 18
     carry in fewer of these forms or none; None for one that is no fingerprint."""
     if not isinstance(fingerprint, list) or len(fingerprint) != 17:
@@ -91,7 +92,8 @@ def _one_form(fingerprint: Any) -> list[Any] | None:
         return None
     one = list(fingerprint)
     one[0] = normalised_text(text)
-    one[2], one[8], one[9] = (sorted(set(values)) for values in (categories, languages, cities))
+    one[2], one[8] = (sorted(set(values)) for values in (categories, languages))
+    one[9] = sorted({ascii_lower(city) for city in cities})
     one[10] = country.upper()
     if isinstance(place, str):
         one[14] = " ".join(place.split()).lower()

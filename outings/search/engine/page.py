@@ -117,8 +117,17 @@ def run_page(
     # Without facets nothing else reads the matches: left to the planner, the page can stop
     # early (the distance sort walks the GiST index nearest first).
     materialized = "MATERIALIZED" if query.facets else "NOT MATERIALIZED"
+    facet_rows = ""
+    if query.facets:
+        facet_rows = _facet_rows(
+            exponent=exponent, weekend=weekend is not None, cities=bool(query.cities)
+        )
+        if query.cities:
+            facet_rows += _SPELLING_ROWS
+    # The chosen cities' spellings, read once (where.CITY_SPELLINGS).
+    chosen = f"chosen AS MATERIALIZED ({W.CITY_SPELLINGS}), " if query.cities else ""
     statement = f"""
-        WITH base AS {materialized} (
+        WITH {chosen}base AS {materialized} (
             SELECT l.id, c.slug AS category, l.city, l.languages, l.created_at,
                    {S.PRICE} AS price, {price_key} AS price_key,
                    {distance} AS distance, {knn} AS knn,
@@ -146,7 +155,7 @@ def run_page(
             WHERE s.listing_id = p.id AND {S.BOOKABLE_SLOT}
             ORDER BY s.starts_at LIMIT 1
         ) slot ON TRUE
-        {_facet_rows(exponent=exponent, weekend=weekend is not None) if query.facets else ""}
+        {facet_rows}
         -- The ranking version in this statement's snapshot: what its rows were read under.
         UNION ALL
         SELECT 'ranking', {", ".join(["NULL"] * 24)}, {CURRENT_RANKING}
@@ -196,7 +205,9 @@ def run_page(
             )
             for row in hits
         ],
-        facets=_facets(query, [row for row in rows if row[0] == "facet"]) if query.facets else {},
+        facets=_facets(query, [row for row in rows if row[0] in ("facet", "spelling")])
+        if query.facets
+        else {},
     )
     if hits:
         corrected = query.text if sent is not query else None
@@ -242,11 +253,12 @@ def _cents(exponent: int) -> str:
     )
 
 
-def _facet_rows(*, exponent: int, weekend: bool) -> str:
+def _facet_rows(*, exponent: int, weekend: bool, cities: bool) -> str:
     """The facet counts as rows of the page's shape: 'facet', the facet in the page's category
     column (5), the value in its city column (6), the count in the last one. A facet's counts
     ignore its own selection. Untyped NULLs take the page's column types. Without `weekend`
-    (dates that leave this weekend out) "available this weekend" is 0, and nothing is probed."""
+    (dates that leave this weekend out) "available this weekend" is 0, and nothing is probed.
+    With `cities` (some chosen) the city facet keeps those chosen beyond its fifteen largest."""
     available = (
         f"""SELECT 'weekend', 'available', count(*) FROM base
                 WHERE in_category AND in_language AND in_city
@@ -268,6 +280,7 @@ def _facet_rows(*, exponent: int, weekend: bool) -> str:
         if weekend
         else "SELECT 'weekend', 'available', 0::bigint"
     )
+    chosen_city = f"value = ANY({W.CHOSEN_CITIES})" if cities else "FALSE"
     return f"""
         UNION ALL
         SELECT 'facet', {", ".join(["NULL"] * 4)}, facet, value, {", ".join(["NULL"] * 18)}, count
@@ -302,7 +315,7 @@ def _facet_rows(*, exponent: int, weekend: bool) -> str:
             ) AS ranked
             -- The fifteen largest cities, and any selected beyond them (shown as chosen,
             -- with its count, as a selected category is): a test of the few rows left.
-            WHERE facet <> 'city' OR rank <= 15 OR value = ANY(%(cities)s)
+            WHERE facet <> 'city' OR rank <= 15 OR {chosen_city}
             -- unnest() in a select list (a ProjectSet over the matches) rather than as a lateral
             -- function scan rescanned for each match: 13 of 216 ms near Madrid.
             UNION ALL SELECT 'language', language, count(*) FROM (
@@ -315,12 +328,20 @@ def _facet_rows(*, exponent: int, weekend: bool) -> str:
         ) AS facet_counts"""
 
 
+# The chosen cities as the listings spell them (the statement's `chosen`), in the city column
+# (6): the city facet's values that are chosen, whatever case and accents the query wrote.
+_SPELLING_ROWS = f"""
+        UNION ALL
+        SELECT 'spelling', {", ".join(["NULL"] * 5)}, city, {", ".join(["NULL"] * 19)}
+        FROM chosen"""
+
+
 def _facets(query: SearchQuery, rows: list[tuple[Any, ...]]) -> dict[str, list[FacetValue]]:
     """The facet rows of the statement (facet in column 5, value in 6, count last), sorted."""
     chosen = {
         "category": set(query.categories),
         "language": set(query.languages),
-        "city": set(query.cities),
+        "city": {row[6] for row in rows if row[0] == "spelling"},
     }
     facets: dict[str, list[FacetValue]] = {
         "category": [],
@@ -331,6 +352,8 @@ def _facets(query: SearchQuery, rows: list[tuple[Any, ...]]) -> dict[str, list[F
         "weekend": [],
     }
     for row in rows:
+        if row[0] != "facet":
+            continue
         facet, value, count = row[5], row[6], row[-1]
         facets[facet].append(
             FacetValue(value=value, count=count, selected=value in chosen.get(facet, ()))

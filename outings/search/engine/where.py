@@ -149,12 +149,24 @@ def common(query: SearchQuery, now: datetime) -> S.Conditions:
     return where
 
 
+# The listings' spellings of the chosen cities (%(cities)s), compared as a place name is
+# (related.find_place): without case or accents, so that "madrid" chooses "Madrid" and "malaga"
+# "Málaga". Read once a statement, before the matches (page.run_page's `chosen`), through the
+# expression index `listing_city_folded` (search.0023): each match is then compared with them
+# as written, as before (an unaccent a match cost 2 µs, 56 ms over the real catalogue).
+CITY_SPELLINGS = """SELECT DISTINCT spelled.city FROM catalog_listing spelled
+    WHERE lower(outings_unaccent(spelled.city)) = ANY(ARRAY(
+        SELECT lower(outings_unaccent(chosen)) FROM unnest(%(cities)s::text[]) AS chosen))"""
+# The spellings as the page's statement holds them (its CTE `chosen`, when cities are chosen).
+CHOSEN_CITIES = "ARRAY(SELECT city FROM chosen)"
+
+
 def facet_conditions(query: SearchQuery) -> dict[str, str]:
     """Each multi-select facet's own condition (TRUE when nothing is selected in it)."""
     return {
         "category": "c.slug = ANY(%(categories)s)" if query.categories else "TRUE",
         "language": "l.languages && %(languages)s" if query.languages else "TRUE",
-        "city": "l.city = ANY(%(cities)s)" if query.cities else "TRUE",
+        "city": f"l.city = ANY({CHOSEN_CITIES})" if query.cities else "TRUE",
     }
 
 
