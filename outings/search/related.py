@@ -269,6 +269,13 @@ class Place:
     name: str
 
 
+# A whole label equal to the normalised text, through `suggestion_prefix`: its text_pattern_ops
+# range with both ends the text (equal, byte for byte). Written `normalized = ...` the planner
+# costed the trigram GiST index (which also answers `=`) a little cheaper and took it, and
+# read most of it: 16-33 ms a place name on the real catalogue, against 0.02 ms.
+SAME_LABEL = f"word = 0 AND normalized ~>=~ {NORMALIZED} AND normalized ~<=~ {NORMALIZED}"
+
+
 def find_place(name: str, *, country: str = "") -> Place | None:
     """A place name's point from the catalogue's own places (offline, no geocoder). A name
     that several countries share is the same place every time: the one in the search's
@@ -279,7 +286,7 @@ def find_place(name: str, *, country: str = "") -> Place | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT latitude, longitude, normalized FROM search_suggestion
-               WHERE kind = 'place' AND normalized = {NORMALIZED} AND latitude IS NOT NULL
+               WHERE kind = 'place' AND {SAME_LABEL} AND latitude IS NOT NULL
                ORDER BY country_code = %(country)s DESC, weight DESC, label = %(text)s DESC,
                         country_code, label, id
                LIMIT 1""",
