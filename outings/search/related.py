@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -222,12 +223,26 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                 ), found AS (
                     SELECT * FROM prefix UNION ALL SELECT * FROM words
                 )
-                SELECT kind, label, listing_id,
-                       -- A title's language, for the ten rows shown only (after the LIMIT).
+                SELECT kind,
+                       -- A place whose name another country's place has too names its
+                       -- country ("Paris, US"), as find_place reads it; for the ten rows
+                       -- shown only (after the LIMIT), as a title's language.
+                       CASE WHEN kind = 'place' THEN (
+                           SELECT p.label || CASE WHEN EXISTS (
+                               SELECT 1 FROM search_suggestion o
+                               WHERE o.kind = 'place' AND o.word = 0
+                                 AND o.normalized ~>=~ p.normalized
+                                 AND o.normalized ~<=~ p.normalized AND o.id <> p.id
+                           ) THEN ', ' || p.country_code ELSE '' END
+                           FROM search_suggestion p WHERE p.id = one_each.id)
+                       ELSE label END,
+                       listing_id,
                        CASE WHEN kind = 'title' THEN (SELECT l.content_language
                            FROM catalog_listing l WHERE l.id = listing_id) END
                 FROM (
-                    SELECT DISTINCT ON (kind, label) * FROM (
+                    -- A label once, but each country's place of one name.
+                    SELECT DISTINCT ON (kind, CASE WHEN kind = 'place' THEN id::text
+                                                   ELSE label END) * FROM (
                         SELECT * FROM found
                         UNION ALL (
                             SELECT kind, label, listing_id, 2, normalized <-> {NORMALIZED},
@@ -240,7 +255,8 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                             LIMIT 3 * %(limit)s + %(spare)s
                         )
                     ) AS found
-                    ORDER BY kind, label, part, a, b, id
+                    ORDER BY kind, CASE WHEN kind = 'place' THEN id::text ELSE label END,
+                             part, a, b, id
                 ) AS one_each
                 ORDER BY part, a, b, id LIMIT %(limit)s""",
             {"text": text, "limit": MAX_SUGGESTIONS, "spare": SPARE},
@@ -278,19 +294,38 @@ SAME_LABEL = f"word = 0 AND normalized ~>=~ {NORMALIZED} AND normalized ~<=~ {NO
 
 def find_place(name: str, *, country: str = "") -> Place | None:
     """A place name's point from the catalogue's own places (offline, no geocoder). A name
-    that several countries share is the same place every time: the one in the search's
-    `country` if it has one, else the one with the most listings (the place the catalogue,
-    and so its visitors, are about), else the one spelled as typed, else the first country by
-    its code."""
+    that several countries share is the same place every time: the one of the country that
+    the name itself ends with ("Paris, US", as autocomplete offers such places), else the one
+    in the search's `country` if it has one, else the one with the most listings (the place
+    the catalogue, and so its visitors, are about), else the one spelled as typed, else the
+    first country by its code. A place that its name's country chose is named with it
+    ("paris, us"), the name a search's cursors are bound to: another place than "paris"."""
     text = " ".join(CONTROL.sub(" ", name).split())[:MAX_PREFIX]
+    # "Paris, US": the place named "Paris" in the US, unless a place is named so as a whole.
+    named = _COUNTRY_NAMED.match(text)
+    head, code = (named[1], named[2].upper()) if named else ("", "")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT latitude, longitude, normalized FROM search_suggestion
-               WHERE kind = 'place' AND {SAME_LABEL} AND latitude IS NOT NULL
-               ORDER BY country_code = %(country)s DESC, weight DESC, label = %(text)s DESC,
-                        country_code, label, id
+            f"""SELECT latitude, longitude, name FROM (
+                   SELECT latitude, longitude, normalized AS name, 0 AS by_name, country_code,
+                          weight, label, id
+                   FROM search_suggestion
+                   WHERE kind = 'place' AND {SAME_LABEL} AND latitude IS NOT NULL
+                   UNION ALL
+                   SELECT latitude, longitude, normalized || ', ' || lower(country_code), 1,
+                          country_code, weight, label, id
+                   FROM search_suggestion
+                   WHERE kind = 'place' AND {SAME_LABEL.replace("%(text)s", "%(head)s")}
+                     AND country_code = %(code)s AND latitude IS NOT NULL
+               ) AS places
+               ORDER BY by_name, country_code = %(country)s DESC, weight DESC,
+                        label = %(text)s DESC, country_code, label, id
                LIMIT 1""",
-            {"text": text, "country": country.upper()},
+            {"text": text, "head": head, "code": code, "country": country.upper()},
         )
         row = cursor.fetchone()
     return Place(*row) if row else None
+
+
+# A place name that ends with its country's ISO 3166 code: "Paris, US".
+_COUNTRY_NAMED = re.compile(r"^(.*\S)\s*,\s*([A-Za-z]{2})$")

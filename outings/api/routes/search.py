@@ -89,7 +89,8 @@ class SearchParams(Input):
     near: PlaceName | None = Field(
         None,
         description="A place name, instead of lat/lng. A name that several countries share is"
-        " the one in `country`, else the one with the most listings.",
+        " the one of the country it ends with (`Paris, US`, as autocomplete offers it), else the"
+        " one in `country`, else the one with the most listings.",
     )
     radius_km: float | None = Field(None, gt=MIN_RADIUS_KM, le=MAX_RADIUS_KM)
     bbox: str | None = Field(
