@@ -19,6 +19,10 @@ class ListingDay(models.Model):
     class Meta:
         verbose_name = _("listing day")
         verbose_name_plural = _("listing days")
+        indexes = [
+            # The listings with a recent day (selectors.most_viewed_listings): a range of days.
+            models.Index(fields=["day", "listing"], name="listing_day_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["listing", "day"], name="listing_day_unique"),
             models.CheckConstraint(condition=Q(views__gte=0), name="listing_day_views_positive"),
