@@ -127,8 +127,11 @@ class SearchQuery:
         object.__setattr__(self, "text", text)
         # A city as the explore page reads it (forms.RepeatedTextField), on the API too: a
         # facet's value has no spaces around it, and an empty one chooses none (the API
-        # searched for a city named "", and found nothing, until session 21).
-        cities = tuple(city.strip() for city in self.cities if city.strip())
+        # searched for a city named "", and found nothing, until session 21). Control
+        # characters read as spaces, as in the text (a NUL reached PostgreSQL, which cannot
+        # hold it in text: the explore page answered 500 until session 22).
+        spaced = (CONTROL.sub(" ", city).strip() for city in self.cities)
+        cities = tuple(city for city in spaced if city)
         object.__setattr__(self, "cities", cities)
         if len(text) > MAX_TEXT:
             errors["q"] = _("At most %(n)s characters.") % {"n": MAX_TEXT}
