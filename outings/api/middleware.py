@@ -15,14 +15,16 @@ API_PREFIX = "/api/"
 API_URLCONF = "outings.api.urlconf"
 # Headers a rewritten error keeps from the response it replaces.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
+# The order Allow names methods in, fixed (ninja lists a route's from a set, in any order).
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class ApiMiddleware:
     """Under /api/ (and /api) only: refuse oversized bodies before anything reads them, answer
-    HEAD as GET without the body, route through a URLconf whose error views answer JSON, and turn
-    any error that is still not in the API's shape (ninja's bare 405 for a wrong method, an error
-    page from another middleware) into it. Install it first, so that it sees the final response
-    of everything below it."""
+    HEAD as GET without the body and OPTIONS with the methods the path takes (`Allow`), route
+    through a URLconf whose error views answer JSON, and turn any error that is still not in the
+    API's shape (ninja's bare 405 for a wrong method, an error page from another middleware)
+    into it. Install it first, so that it sees the final response of everything below it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -63,10 +65,9 @@ class ApiMiddleware:
                 with translation.override(_language_of(request)):
                     response = _rewrite(response)
             if response.status_code == 405 and "Allow" in response:
-                # HEAD is answered wherever GET is (above), so the methods allowed say so.
-                allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
-                if "GET" in allowed and "HEAD" not in allowed:
-                    response["Allow"] = ", ".join([*allowed, "HEAD"])
+                response["Allow"] = _allowed(response["Allow"])
+                if request.method == "OPTIONS":
+                    return _options(response["Allow"])
         return response
 
     def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
@@ -112,6 +113,27 @@ def _language_of(request: HttpRequest) -> str:
     user who chose one, SiteLanguageMiddleware) set on it, else the one it asks for."""
     chosen: str | None = getattr(request, "LANGUAGE_CODE", None)
     return chosen or translation.get_language_from_request(request)
+
+
+def _allowed(header: str) -> str:
+    """The methods a path takes, from those its view names: HEAD wherever GET is (answered as
+    GET, above) and OPTIONS everywhere (`_options`), in one order. Until session 22 OPTIONS was
+    missing, and a plain OPTIONS was a 405 (RFC 9110, 10.2.1: Allow lists what it supports)."""
+    named = {method.strip().upper() for method in header.split(",") if method.strip()}
+    if "GET" in named:
+        named.add("HEAD")
+    named.add("OPTIONS")
+    return ", ".join(sorted(named, key=lambda m: (*METHOD_ORDER, m).index(m)))
+
+
+def _options(allow: str) -> HttpResponse:
+    """The answer to OPTIONS on a path that exists (RFC 9110, 9.3.7): what it takes, in
+    `Allow`, and nothing else. The same for everyone, whatever their credentials, as a CORS
+    preflight is (django-cors-headers answers those, with an Access-Control-Request-Method,
+    further out)."""
+    response = HttpResponse(status=204, headers={"Allow": allow})
+    del response["Content-Type"]
+    return response
 
 
 def _is_api_error(response: HttpResponseBase) -> bool:

@@ -100,9 +100,9 @@ def test_pages_outside_the_api_get_no_cors_headers(client):
     assert "Access-Control-Allow-Origin" not in preflight
 
 
-def test_an_options_request_that_is_not_a_preflight_is_still_a_json_405(client):
+def test_an_options_request_that_is_not_a_preflight_names_the_allowed_methods(client):
     response = client.options("/api/v1/listings", HTTP_ORIGIN=APP)
 
-    assert response.status_code == 405
-    assert error_of(response)["code"] == "method_not_allowed"
+    assert response.status_code == 204
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
     assert response["Access-Control-Allow-Origin"] == "*"

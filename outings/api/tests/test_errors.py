@@ -42,7 +42,8 @@ def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(client):
     response = client.put("/api/v1/listings", data="{}", content_type="application/json")
 
     assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"  # HEAD is answered wherever GET is
+    # HEAD is answered wherever GET is, and OPTIONS everywhere
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
     assert error_of(response)["code"] == "method_not_allowed"
     assert client.head("/api/v1/listings").status_code == 200
 

@@ -1,0 +1,93 @@
+"""Session 22, the API platform: OPTIONS on every route, the cursors of an empty page, and the
+order in which a request's preconditions are evaluated (RFC 9110 13.2.2)."""
+
+import pytest
+from django.test import Client, override_settings
+
+from outings.api.tests.helpers import error_of
+from outings.api.tests.test_route_authorization import (
+    METHODS,
+    PLAIN_STATIC,
+    TABLE,
+    World,
+    api_routes,
+    world,  # noqa: F401 - the fixture
+)
+
+pytestmark = pytest.mark.django_db
+
+# The order Allow names methods in: fixed, so that it does not move from one answer to the next.
+ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_by_the_table(route: str) -> list[str]:
+    methods = {case.method for case in TABLE[route]}
+    if "GET" in methods:
+        methods.add("HEAD")  # HEAD is answered wherever GET is
+    return [method for method in ORDER if method in methods | {"OPTIONS"}]
+
+
+def every_route(w: World) -> list[tuple[str, str]]:
+    """Each route of the URLconf under /api/, with a path of it (the route table's first)."""
+    return [(route, TABLE[route][0].path(w)) for route in sorted(api_routes())]
+
+
+@override_settings(STORAGES=PLAIN_STATIC)
+def test_options_answers_every_route_with_the_methods_it_allows(
+    world: World,  # noqa: F811 - the fixture imported above
+) -> None:
+    client = Client()
+    answered = {}
+    for route, path in every_route(world):
+        response = client.options(path)
+        answered[route] = (response.status_code, response.get("Allow"), response.content)
+
+    assert answered == {
+        route: (204, ", ".join(allowed_by_the_table(route)), b"") for route, _ in every_route(world)
+    }
+
+
+@override_settings(STORAGES=PLAIN_STATIC)
+def test_every_405_names_options_among_the_allowed_methods(
+    world: World,  # noqa: F811 - the fixture imported above
+) -> None:
+    client = Client()
+    answered = {}
+    expected = {}
+    for route, path in every_route(world):
+        for method in sorted(set(METHODS) - {case.method for case in TABLE[route]}):
+            response = getattr(client, method.lower())(path)
+            answered[(route, method)] = (response.status_code, response.get("Allow"))
+            expected[(route, method)] = (405, ", ".join(allowed_by_the_table(route)))
+
+    assert answered == expected
+
+
+def test_options_is_answered_whoever_asks_and_caches_nothing(client: Client):
+    signed_out = client.options("/api/v1/me/tokens")
+    refused_token = client.options(
+        "/api/v1/me/tokens", headers={"Authorization": "Bearer out_nonsense"}
+    )
+
+    for response in (signed_out, refused_token):
+        assert response.status_code == 204
+        assert response["Allow"] == "GET, HEAD, POST, OPTIONS"
+        assert "Content-Type" not in response
+        assert "Content-Length" not in response  # a 204 has none (RFC 9110, 8.6)
+
+
+def test_options_on_an_unknown_path_is_a_json_404(client: Client):
+    response = client.options("/api/v1/nowhere")
+
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_a_cors_preflight_is_still_answered_by_the_cors_headers(client: Client):
+    response = client.options(
+        "/api/v1/listings",
+        headers={"Origin": "https://app.example.org", "Access-Control-Request-Method": "GET"},
+    )
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
