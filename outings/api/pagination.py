@@ -67,6 +67,14 @@ class Page[M: Model]:
     previous: str | None
 
 
+@dataclass(frozen=True)
+class _Cursor:
+    direction: str
+    values: list[Any]  # the boundary's ordering values, as the model's fields read them
+    raw: list[Any]  # the same as the cursor carries them (JSON)
+    inclusive: bool  # the boundary's own row is on the page (the way back from an empty page)
+
+
 def paginate[M: Model](
     queryset: QuerySet[M],
     *,
@@ -78,27 +86,41 @@ def paginate[M: Model](
     """One page of `queryset` in `ordering` (e.g. ("-id",) or ("starts_at", "id")), after or
     before `cursor`. Runs exactly one query."""
     salt = f"outings.api.cursor:{namespace}"
-    direction, boundary = FORWARD, None
-    if cursor:
-        direction, boundary = _decode(cursor, queryset.model, ordering, salt)
+    start = _decode(cursor, queryset.model, ordering, salt) if cursor else None
+    direction = start.direction if start else FORWARD
     order = list(ordering) if direction == FORWARD else [_reverse(f) for f in ordering]
     rows = queryset
-    if boundary is not None:
-        rows = rows.filter(_beyond(order, boundary))
+    if start is not None:
+        rows = rows.filter(_beyond(order, start.values, inclusive=start.inclusive))
     fetched = list(rows.order_by(*order)[: limit + 1])
     more = len(fetched) > limit
     items = fetched[:limit]
     if direction == BACKWARD:
         items.reverse()
     if not items:
-        return Page(items=[], next=None, previous=None)
+        return _empty(start, salt)
     has_next = more if direction == FORWARD else True
-    has_previous = boundary is not None if direction == FORWARD else more
+    has_previous = start is not None if direction == FORWARD else more
     return Page(
         items=items,
         next=_encode(items[-1], ordering, FORWARD, salt) if has_next else None,
         previous=_encode(items[0], ordering, BACKWARD, salt) if has_previous else None,
     )
+
+
+def _empty[M: Model](start: _Cursor | None, salt: str) -> Page[M]:
+    """A page with nothing beyond its cursor's boundary (rows deleted since, or a client paging
+    past the end): its way back, a cursor of the page that ends at the boundary, the boundary's
+    own row included (that row may be gone; its values stand). Nothing lies further on, so no
+    cursor leads there. Until session 22 such a page had neither, and a client that had paged
+    forward past the last item could not go back but by starting again."""
+    if start is None:
+        return Page(items=[], next=None, previous=None)  # the first page, and nothing on it
+    back = BACKWARD if start.direction == FORWARD else FORWARD
+    cursor = signed.sign({"d": back, "v": start.raw, "i": True}, salt=salt)
+    if start.direction == FORWARD:
+        return Page(items=[], next=None, previous=cursor)
+    return Page(items=[], next=cursor, previous=None)
 
 
 def cursor_after[M: Model](item: M, *, ordering: Sequence[str], namespace: str) -> str:
@@ -111,12 +133,16 @@ def _reverse(field: str) -> str:
     return field[1:] if field.startswith("-") else f"-{field}"
 
 
-def _beyond(order: Sequence[str], values: Sequence[Any]) -> Q:
-    """Rows strictly after `values` in `order`: (a > x) OR (a = x AND b > y) OR ..."""
+def _beyond(order: Sequence[str], values: Sequence[Any], *, inclusive: bool = False) -> Q:
+    """Rows strictly after `values` in `order`: (a > x) OR (a = x AND b > y) OR ..., or at
+    `values` and after them when `inclusive` (the last column compared with >=)."""
     condition = Q()
+    last = len(order) - 1
     for index, field in enumerate(order):
         name = field.lstrip("-")
         lookup = "lt" if field.startswith("-") else "gt"
+        if inclusive and index == last:
+            lookup += "e"
         clause = Q(**{f"{name}__{lookup}": values[index]})
         for previous, value in zip(order[:index], values[:index], strict=True):
             clause &= Q(**{previous.lstrip("-"): value})
@@ -132,15 +158,18 @@ def _encode(item: Model, ordering: Sequence[str], direction: str, salt: str) -> 
     return signed.sign({"d": direction, "v": values}, salt=salt)
 
 
-def _decode(
-    cursor: str, model: type[Model], ordering: Sequence[str], salt: str
-) -> tuple[str, list[Any]]:
+def _decode(cursor: str, model: type[Model], ordering: Sequence[str], salt: str) -> _Cursor:
     try:
         payload = signed.unsign(cursor, salt=salt)
+        if not isinstance(payload, dict):
+            raise TypeError(cursor)
         direction = payload["d"]
         raw = payload["v"]
+        inclusive = payload.get("i", False)  # a cursor older than session 22 has none
         if direction not in (FORWARD, BACKWARD) or len(raw) != len(ordering):
             raise ValueError(cursor)
+        if not isinstance(inclusive, bool):
+            raise TypeError(cursor)
         values = [
             _field(model, name).to_python(value) for name, value in zip(ordering, raw, strict=True)
         ]
@@ -148,7 +177,7 @@ def _decode(
         raise ValidationFailed(fields={"query.cursor": [_("The cursor is not valid.")]}) from exc
     if any(value is None for value in values):
         raise ValidationFailed(fields={"query.cursor": [_("The cursor is not valid.")]})
-    return direction, values
+    return _Cursor(direction=direction, values=values, raw=raw, inclusive=inclusive)
 
 
 def _field(model: type[Model], name: str) -> "ModelField[Any, Any]":

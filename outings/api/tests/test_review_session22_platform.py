@@ -1,9 +1,14 @@
 """Session 22, the API platform: OPTIONS on every route, the cursors of an empty page, and the
 order in which a request's preconditions are evaluated (RFC 9110 13.2.2)."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from django.test import Client, override_settings
 
+from outings.accounts import services as account_services
+from outings.accounts.models import User
 from outings.api.tests.helpers import error_of
 from outings.api.tests.test_route_authorization import (
     METHODS,
@@ -15,6 +20,8 @@ from outings.api.tests.test_route_authorization import (
 )
 
 pytestmark = pytest.mark.django_db
+
+Issue = Callable[[User], str]
 
 # The order Allow names methods in: fixed, so that it does not move from one answer to the next.
 ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -91,3 +98,55 @@ def test_a_cors_preflight_is_still_answered_by_the_cors_headers(client: Client):
 
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+# --- The cursors of a page that comes back empty ---------------------------------------------
+
+
+def tokens_page(client: Client, cursor: str | None = None) -> dict[str, Any]:
+    query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+    response = client.get(f"/api/v1/me/tokens{query}")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def names(page: dict[str, Any]) -> list[str]:
+    return [item["name"] for item in page["items"]]
+
+
+def test_a_forward_page_that_comes_back_empty_leads_back(guest: User, token_for: Issue):
+    last = account_services.create_api_token(user=guest, name="a").token
+    for name in ("b", "c", "d"):
+        account_services.create_api_token(user=guest, name=name)
+    client = Client(headers={"Authorization": f"Bearer {token_for(guest)}"})  # "tests", the newest
+    second = tokens_page(client, tokens_page(client)["next"])
+    client.delete(f"/api/v1/me/tokens/{last.pk}")  # the third page, "a" alone, empties
+
+    emptied = tokens_page(client, second["next"])
+    back = tokens_page(client, emptied["previous"])
+
+    assert names(second) == ["c", "b"]
+    assert (names(emptied), emptied["next"]) == ([], None)
+    assert emptied["previous"] is not None  # a client that paged past the end can go back
+    assert names(back) == ["c", "b"]
+    assert names(tokens_page(client, back["previous"])) == ["tests", "d"]
+
+
+def test_a_backward_page_that_comes_back_empty_leads_forward(guest: User, token_for: Issue):
+    client = Client(headers={"Authorization": f"Bearer {token_for(guest)}"})  # "tests", the oldest
+    for name in ("a", "b"):
+        account_services.create_api_token(user=guest, name=name)
+    newest = [account_services.create_api_token(user=guest, name=name).token for name in "cd"]
+    second = tokens_page(client, tokens_page(client)["next"])
+    for token in newest:  # the page before the second, "d" and "c", empties
+        client.delete(f"/api/v1/me/tokens/{token.pk}")
+
+    emptied = tokens_page(client, second["previous"])
+    forward = tokens_page(client, emptied["next"])
+
+    assert names(second) == ["b", "a"]
+    assert (names(emptied), emptied["previous"]) == ([], None)
+    assert emptied["next"] is not None  # a client that paged back past the start can go on
+    assert names(forward) == ["b", "a"]
+    assert names(tokens_page(client, forward["next"])) == ["tests"]
