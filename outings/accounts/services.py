@@ -26,7 +26,7 @@ from outings.catalog.photos.images import clean_upload
 from outings.catalog.photos.services import DELETE_FILES_KIND, store_clean_image
 from outings.catalog.services import LANGUAGE_CODES, StaffOnly, ensure_active
 from outings.common import outbox
-from outings.common.errors import DomainError, NotFound, StaleVersion
+from outings.common.errors import DomainError, NotFound, StaleVersion, VersionCondition
 from outings.common.rows import Columns, attach
 from outings.common.zones import known_zones
 from outings.notifications import live
@@ -224,16 +224,22 @@ def update_profile(
     last_name: str | None = None,
     preferred_language: str | None = None,
     time_zone: str | None = None,
-    expected_versions: Collection[str] | None = None,
+    expected_versions: Collection[str] | VersionCondition[str] | None = None,
 ) -> User:
     """Change the given fields (None leaves a field as it is). With `expected_versions`, the
-    write happens only if the current `profile_version` is one of them, checked under the row
-    lock, so two editors holding the same version cannot both win (ProfileConflict). No field
-    here is a key: the row is locked FOR NO KEY UPDATE, which rows referring to the user (a
-    booking) do not wait for."""
+    write happens only if the current `profile_version` is one of them (or, a condition, holds
+    for it: If-None-Match too), checked under the row lock, so two editors holding the same
+    version cannot both win (ProfileConflict). No field here is a key: the row is locked FOR NO
+    KEY UPDATE, which rows referring to the user (a booking) do not wait for."""
     user = User.objects.select_for_update(no_key=True).get(pk=user_id)
-    if expected_versions is not None and profile_version(user=user) not in expected_versions:
-        raise ProfileConflict(current=user)
+    if expected_versions is not None:
+        condition = (
+            expected_versions
+            if isinstance(expected_versions, VersionCondition)
+            else VersionCondition(any_of=frozenset(expected_versions), none_of=frozenset())
+        )
+        if not condition.holds(profile_version(user=user)):
+            raise ProfileConflict(current=user)
     errors: dict[str, list[str]] = {}
     if preferred_language is not None and preferred_language not in valid_languages():
         errors["preferred_language"] = [_("Not a supported language.")]

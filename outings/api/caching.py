@@ -6,16 +6,19 @@ the active language), never by serialising the body, so a matching `If-None-Matc
 API_CACHE_MAX_AGE seconds; authenticated ones are private. Every cacheable answer varies on
 Authorization, Cookie and Accept-Language.
 
-Writes on a versioned record take `If-Match`: `if_match_values()` parses it for a service to
-compare under its row lock; a stale one is a 412. Every other write (what has no ETag: a
-booking, a token, an exception) evaluates it too (`evaluate_preconditions`): no entity tag can
-name what has none, so any is a 412 and nothing changes; `*` goes ahead. `If-None-Match: *`
-on a write is a 412 (every write acts on what exists).
+Writes on a versioned record take `If-Match`: `if_match_values()` parses it, and
+`if_none_match_values()` the entity tags of If-None-Match, for a service to compare under its
+row lock (`with_none_match`); a stale If-Match, or an If-None-Match naming the current version,
+is a 412. Every other write (what has no ETag: a booking, a token, an exception) evaluates
+If-Match too (`evaluate_preconditions`): no entity tag can name what has none, so any is a 412
+and nothing changes; `*` goes ahead. `If-None-Match: *` on a write is a 412 (every write acts on
+what exists). A read evaluates If-Match once its answer is known (`read_precondition_failed`,
+from outings.api.middleware), before its If-None-Match's 304 stands (RFC 9110 13.2.2).
 """
 
 import hashlib
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import wraps
 
 from django.conf import settings
@@ -26,7 +29,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja.params.models import Header
 
 from outings.api.auth import is_authenticated
-from outings.common.errors import DomainError
+from outings.common.errors import DomainError, VersionCondition
 
 VARY = "Authorization, Cookie, Accept-Language"
 IF_MATCH = "If-Match"
@@ -44,6 +47,13 @@ class NoETagToMatch(PreconditionFailed):
     message = gettext_noop(
         "What this request changes has no ETag, so If-Match cannot name it: send the request "
         "without If-Match (or with If-Match: *)."
+    )
+
+
+class NotAtETag(PreconditionFailed):
+    message = gettext_noop(
+        "What this request reads is at none of the entity tags If-Match names (or has no "
+        "ETag): read it without If-Match to get it as it is."
     )
 
 
@@ -141,6 +151,42 @@ def if_match_values(request: HttpRequest) -> set[str] | None:
     return {tag.strip('"') for tag in tags if not tag.startswith("W/")}
 
 
+def read_precondition_failed(request: HttpRequest, etag: str | None) -> PreconditionFailed | None:
+    """The refusal of a read (GET or HEAD) whose answer would be a 2xx or 304 with `etag` (None:
+    it has none) when If-Match names no such entity tag, else None. RFC 9110 (13.1.1) evaluates
+    If-Match on any method, strongly (a weak tag never matches), before If-None-Match (13.2.2),
+    so a failing one is a 412 even where If-None-Match would have answered 304; `*` holds for
+    whatever a 2xx shows. Until session 22 a read ignored it."""
+    header = request.headers.get(IF_MATCH)
+    if header is None:
+        return None
+    tags = parse_etags(header)
+    if "*" in tags or (etag is not None and not etag.startswith("W/") and etag in tags):
+        return None
+    return NotAtETag(fields={f"header.{IF_MATCH}": [gettext("None of these is current.")]})
+
+
+def if_none_match_values(request: HttpRequest) -> set[str]:
+    """The opaque values of If-None-Match's entity tags (without quotes), weak ones as strong:
+    RFC 9110 compares If-None-Match weakly. Empty when the header is absent or `*` (which
+    `evaluate_preconditions` answers for every write)."""
+    tags = parse_etags(request.headers.get(IF_NONE_MATCH, ""))
+    return {_opaque(tag).strip('"') for tag in tags if tag != "*"}
+
+
+def with_none_match[V](
+    matching: Collection[V] | None, refused: Collection[V]
+) -> Collection[V] | VersionCondition[V] | None:
+    """The versions a write may go ahead at (`matching`: If-Match's or the body's; None, any),
+    and, when If-None-Match names some (`refused`), that it is at none of them: one condition
+    for the service to compare under the record's lock (until session 22 If-None-Match's
+    entity tags were compared by nobody)."""
+    if not refused:
+        return matching
+    allowed = None if matching is None else frozenset(matching)
+    return VersionCondition(any_of=allowed, none_of=frozenset(refused))
+
+
 def takes_if_match(view: Callable[..., object]) -> bool:
     """Whether an operation's handler declares the If-Match header (and so compares it)."""
     return any(
@@ -160,9 +206,9 @@ def evaluate_preconditions[**P, T](view: Callable[P, T]) -> Callable[P, T]:
       none, so any list of them is a 412; `*` (the target exists) is left to the handler, which
       answers 404 when it does not;
     - `If-None-Match: *` on any write: every write acts on what exists (a record, or the list a
-      new one joins), so "only if there is none" is false, a 412. (An entity tag there is not
-      compared: what has none never matches one, and a versioned record's is compared by
-      nobody yet, docs/api.md.)
+      new one joins), so "only if there is none" is false, a 412. (An entity tag there is left
+      to the handler: what has none never matches one, and a versioned record's handler
+      compares it under the record's lock, `with_none_match`.)
 
     Until session 21 writes ignored both: a DELETE "only if unchanged" deleted whatever was
     there, a PUT "only if new" overwrote."""

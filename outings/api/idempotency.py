@@ -1,7 +1,7 @@
 """Idempotent POSTs: a retried request with the same `Idempotency-Key` never acts twice.
 
 - same key, same request (method, path, body,      -> the first response, replayed byte for byte
-  and If-Match when sent)                             (and in its language, Content-Language);
+  If-Match and If-None-Match when sent)               (and in its language, Content-Language);
   a JSON body is the same when it is the same JSON value: names in any order, any spaces or
   escapes, 2.0 for 2 (a client may build its body again for a retry); an optional body left
   out, or `null`, is the same as `{}` (a POST that takes no body reads one so: NoBody);
@@ -204,13 +204,18 @@ def _fingerprint(request: HttpRequest, body: Iterable[bytes]) -> str:
     digest.update(f"{request.method}\n{request.path}\n".encode())
     for part in body:
         digest.update(part)
-    condition = request.headers.get("If-Match")
-    if condition is None:
-        return digest.hexdigest()  # what every fingerprint was before If-Match counted
-    # The version a write is based on is part of what it asks: a retry naming another is
-    # another request (422), not the first one's answer (a 412) replayed. Hashed over the
-    # digest above (hex digits), which no method-first text without the header can equal.
-    return hashlib.sha256(f"{digest.hexdigest()}\nIf-Match: {condition}".encode()).hexdigest()
+    conditions = [
+        f"\n{name}: {request.headers[name]}"
+        for name in ("If-Match", "If-None-Match")
+        if name in request.headers
+    ]
+    if not conditions:
+        return digest.hexdigest()  # what every fingerprint was before the conditions counted
+    # The versions a write is based on (or refuses: If-None-Match, since session 22) are part
+    # of what it asks: a retry naming others is another request (422), not the first one's
+    # answer (a 412) replayed. Hashed over the digest above (hex digits), which no
+    # method-first text without the headers can equal; with If-Match alone, as before.
+    return hashlib.sha256((digest.hexdigest() + "".join(conditions)).encode()).hexdigest()
 
 
 def _claim(

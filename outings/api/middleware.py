@@ -8,8 +8,8 @@ from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from outings.api.caching import is_same_for_everyone
-from outings.api.errors import error_response
+from outings.api.caching import is_same_for_everyone, read_precondition_failed
+from outings.api.errors import domain_error_response, error_response
 
 API_PREFIX = "/api/"
 API_URLCONF = "outings.api.urlconf"
@@ -58,6 +58,13 @@ class ApiMiddleware:
             # HEAD is GET without the body (RFC 9110, 9.3.2); the routes name GET only.
             request.method = "GET"
         response = self.get_response(request)
+        if request.method == "GET" and (response.status_code < 300 or response.status_code == 304):
+            # Here, for every read alike (the operations, the document, the API's address),
+            # once the answer and its ETag are known: a read changes nothing to hold back.
+            with translation.override(_language_of(request)):
+                refused = read_precondition_failed(request, response.get("ETag"))
+                if refused is not None:
+                    return domain_error_response(refused)
         if response.status_code >= 400:
             if not _is_api_error(response):
                 # After LocaleMiddleware has given the thread's language back: in the one it

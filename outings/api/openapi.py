@@ -1,16 +1,18 @@
 """The headers of the OpenAPI document: what ninja cannot infer from a handler's signature.
 
-The conditional reads (their 304 is declared) take If-None-Match and answer an ETag; the edits that
-take If-Match answer the new ETag, and every other write declares the If-Match it refuses (412: what
-it changes has no ETag), every write the `If-None-Match: *` it refuses (412); a 429 says when to
-retry, as does a 409 of an operation that takes an Idempotency-Key (the first request is still
-running), whose success or refusal may be a replay; a 401 names the scheme; an operation that reads
-a JSON body may answer 415 (a body not declared as JSON: outings.api.parser) in the error shape;
-every operation may answer 413 and 400 (a Content-Length above the limit, or not a number:
-outings.api.middleware), the routes never declaring 413 themselves; an upload's 413 and 415 may be
-replays (its files are checked once the key is claimed). Added to the document ninja generates, from
-the responses and parameters each operation already declares, so that a new operation is described
-by declaring its statuses as usual (docs/api.md, "Adding an endpoint")."""
+The conditional reads (their 304 is declared) take If-None-Match and answer an ETag, and every
+read takes If-Match (412 when the answer is at none of its tags); the edits that take If-Match
+answer the new ETag and compare If-None-Match's tags with the record's version, every other write
+declares the If-Match it refuses (412: what it changes has no ETag), every write the
+`If-None-Match: *` it refuses (412); a 429 says when to retry, as does a 409 of an operation that
+takes an Idempotency-Key (the first request is still running), whose success or refusal may be a
+replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a body not
+declared as JSON: outings.api.parser) in the error shape; every operation may answer 413 and 400
+(a Content-Length above the limit, or not a number: outings.api.middleware), the routes never
+declaring 413 themselves; an upload's 413 and 415 may be replays (its files are checked once the
+key is claimed). Added to the document ninja generates, from the responses and parameters each
+operation already declares, so that a new operation is described by declaring its statuses as
+usual (docs/api.md, "Adding an endpoint")."""
 
 import copy
 from typing import Any
@@ -78,7 +80,9 @@ NO_ETAG_IF_MATCH = {
     "412 and nothing changes; * asks for nothing.",
     "schema": STRING,
 }
-# Every write refuses `If-None-Match: *` (what it changes exists): the same function.
+# Every write refuses `If-None-Match: *` (what it changes exists): the same function. An entity
+# tag there is compared by a write on a versioned record (one that takes If-Match), and names
+# nothing that the others change.
 IF_NONE_MATCH_WRITE = {
     "name": "If-None-Match",
     "in": "header",
@@ -86,6 +90,25 @@ IF_NONE_MATCH_WRITE = {
     "description": "* (only if there is none yet) is refused with 412 and nothing changes: "
     "what this request changes exists.",
     "schema": STRING,
+}
+IF_NONE_MATCH_VERSIONED = {
+    **IF_NONE_MATCH_WRITE,
+    "description": "* (only if there is none yet) is refused with 412, as is an ETag of the "
+    "record as it is (compared weakly: only if it changed since), and nothing changes.",
+}
+# Every read evaluates If-Match too (RFC 9110 13.1.1), once its answer is known:
+# outings.api.middleware with outings.api.caching.read_precondition_failed.
+IF_MATCH_READ = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags: 412 unless the answer is at one of them (compared strongly; a read "
+    "without an ETag is at none); * asks for nothing.",
+    "schema": STRING,
+}
+READ_PRECONDITION_FAILED = {
+    "description": "Precondition Failed: If-Match names no entity tag the answer is at.",
+    "content": ERROR_CONTENT,
 }
 PRECONDITION_FAILED = {
     "description": "Precondition Failed: If-Match names an entity tag and what this request "
@@ -126,11 +149,17 @@ def _describe(method: str, operation: dict[str, Any]) -> None:
                 _add(responses[status], idempotency.REPLAY_HEADER, REPLAYED)
         if "409" in responses:
             _add(responses["409"], "Retry-After", RETRY_AFTER)
-    if method != "get":
+    if method == "get":
+        if "If-Match" not in headers:
+            parameters.append(IF_MATCH_READ)
+        operation["responses"].setdefault(412, copy.deepcopy(READ_PRECONDITION_FAILED))
+    else:
         # After the replay headers above: refused before any key is claimed, never a replay
         # (an If-Match a handler compares itself may be, and its 412 says so).
-        parameters.append(IF_NONE_MATCH_WRITE)
-        if "If-Match" not in headers:
+        if "If-Match" in headers:
+            parameters.append(IF_NONE_MATCH_VERSIONED)
+        else:
+            parameters.append(IF_NONE_MATCH_WRITE)
             parameters.append(NO_ETAG_IF_MATCH)
         operation["responses"].setdefault(412, copy.deepcopy(PRECONDITION_FAILED))
     if "429" in responses:

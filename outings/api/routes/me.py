@@ -15,8 +15,10 @@ from outings.api.caching import (
     PreconditionFailed,
     cacheable,
     if_match_values,
+    if_none_match_values,
     not_modified,
     set_no_store,
+    with_none_match,
 )
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
@@ -60,7 +62,9 @@ def update_me(
             last_name=payload.last_name,
             preferred_language=None if language is None else language.value,
             time_zone=None if zone is None else zone.value,
-            expected_versions=if_match_values(request),
+            expected_versions=with_none_match(
+                if_match_values(request), if_none_match_values(request)
+            ),
         )
     except account_services.ProfileConflict as conflict:
         raise PreconditionFailed() from conflict  # the version came in If-Match

@@ -21,7 +21,12 @@ from outings.bookings.services.holds import tell_if_on
 from outings.catalog import services as catalog
 from outings.catalog.models import Listing
 from outings.catalog.services import ListingData, ensure_active
-from outings.common.errors import NotFound, version_is_current
+from outings.common.errors import (
+    ExpectedVersion,
+    NotFound,
+    VersionCondition,
+    version_is_current,
+)
 from outings.scheduling.models import Slot
 from outings.scheduling.rules import SlotConflict
 from outings.scheduling.services.capacity import host_slot, listing_locked
@@ -112,7 +117,7 @@ def cancel_slot(
     slot_id: int,
     reason: str,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Slot:
     """The host cancels a date of theirs, booked or not: every guest is told and due a full
     refund, and each cancellation counts against the host. With `listing_id` (the listing the
@@ -162,7 +167,7 @@ def _close_open_slot(
     actor: User | None,
     reason: str,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Slot:
     """Cancel the date and its bookings if it is open and has not begun, checked under its lock
     and its bookings': of two cancellations at once (a double click, the minimum's cut-off,
@@ -237,7 +242,7 @@ def update_listing(
     *,
     host: HostProfile,
     listing_id: int,
-    expected_version: int | Collection[int],
+    expected_version: int | Collection[int] | VersionCondition[int],
     data: ListingData,
     actor: User,
     now: datetime,

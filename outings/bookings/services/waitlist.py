@@ -29,7 +29,7 @@ from outings.bookings.services.core import (
 )
 from outings.bookings.services.holds import bookable_slot, check_seats, closed_date, unavailable
 from outings.bookings.services.seats import seats_changed
-from outings.common.errors import Conflict, NotFound
+from outings.common.errors import Conflict, ExpectedVersion, NotFound
 from outings.scheduling import services as scheduling
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import ScheduleData
@@ -127,7 +127,7 @@ def change_slot_capacity(
     slot_id: int,
     capacity: int,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Slot:
     """Set one of the host's dates' capacity (never below its seats taken, and with
     `expected_version` only if the date is still at it; only a date of `listing_id` when given:
@@ -163,7 +163,7 @@ def update_schedule(
     schedule_id: int,
     data: ScheduleData,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Schedule:
     """Change one of the host's schedule rules (scheduling's update_schedule, its rules,
     versions, refusals and `listing_id`). Open listing pages hear the new seats left of the

@@ -4,7 +4,7 @@ never in the request. Files go through Django's storage API (local disk or S3)."
 
 import logging
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -20,7 +20,13 @@ from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.images import CleanImage, clean_upload
 from outings.catalog.services import HostSuspended, InvalidTransition
 from outings.common import outbox
-from outings.common.errors import DomainError, NotFound, StaleVersion, version_is_current
+from outings.common.errors import (
+    DomainError,
+    ExpectedVersion,
+    NotFound,
+    StaleVersion,
+    version_is_current,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +177,7 @@ def update_photo(
     listing_id: int,
     photo_id: int,
     alt_text: str,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> ListingPhoto:
     """Change a photo's description for screen readers. With `expected_version` (or several),
     only if the photo is still at it, checked under the listing's row lock: of two editors
@@ -193,7 +199,7 @@ def delete_photo(
     host: HostProfile,
     listing_id: int,
     photo_id: int,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> None:
     """Remove a photo; its files are deleted after commit (through the outbox), and the others
     close the gap in positions (which moves the order's version when one of them moves). With
@@ -225,7 +231,7 @@ def reorder_photos(
     host: HostProfile,
     listing_id: int,
     photo_ids: Sequence[int],
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> PhotoOrder:
     """Put the listing's photos in the order of `photo_ids`, which must name each exactly once.
     With `expected_version` (or several), only if the order is still at it (checked under the

@@ -23,7 +23,13 @@ from outings.catalog.services.errors import (
 )
 from outings.catalog.services.validation import ListingData, validate_listing
 from outings.common import outbox
-from outings.common.errors import NotFound, highest_version, version_is_current
+from outings.common.errors import (
+    ExpectedVersion,
+    NotFound,
+    VersionCondition,
+    highest_version,
+    version_is_current,
+)
 from outings.notifications import live
 from outings.notifications.models import Notification
 from outings.notifications.services import notify
@@ -81,7 +87,7 @@ def update_listing(
     *,
     host: HostProfile,
     listing_id: int,
-    expected_version: int | Collection[int],
+    expected_version: int | Collection[int] | VersionCondition[int],
     data: ListingData,
     actor: User,
     now: datetime | None = None,
@@ -155,7 +161,7 @@ def _move(
     actor: User,
     note: str = "",
     rejection_reason: str | None = None,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
     with_host_user: bool = False,
 ) -> Listing:
     """Move a listing between states under its row lock (move_listings); with
@@ -264,7 +270,7 @@ def submit_listing(
     host: HostProfile,
     listing_id: int,
     actor: User,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Listing:
     """Send a draft for review, or publish it at once when approval is switched off. A listing
     needs a summary and a description to be submitted. With `expected_version` (or several),
@@ -376,7 +382,7 @@ def pause_listing(
     host: HostProfile,
     listing_id: int,
     actor: User,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Listing:
     """Take a published listing off the site for a while; existing bookings stand."""
     ensure_active(host)
@@ -397,7 +403,7 @@ def resume_listing(
     host: HostProfile,
     listing_id: int,
     actor: User,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Listing:
     """Put a paused listing back on the site (it was approved before: no new review)."""
     ensure_active(host)
@@ -419,7 +425,7 @@ def archive_listing(
     listing_id: int,
     actor: User,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Listing:
     """Retire a listing for good. Refused while a future slot has seats taken: its bookings
     are cancelled first, through the bookings app. Its open dates to come, all unbooked then,

@@ -3,7 +3,6 @@ capacity below its seats taken (a rule's too), and the fewest seats the listing'
 (`smallest_capacity`, which a new smallest group may not exceed). A date whose places were set
 on it keeps them when its rule's capacity changes (`Slot.own_capacity`, `follows_no_rule`)."""
 
-from collections.abc import Collection
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
-from outings.common.errors import NotFound, version_is_current
+from outings.common.errors import ExpectedVersion, NotFound, version_is_current
 from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
@@ -31,7 +30,7 @@ def change_slot_capacity(
     slot_id: int,
     capacity: int,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Slot:
     """Set one slot's capacity, under the listing's row lock and then the slot's (a booking
     taking seats at the same moment is either counted here or sees the new capacity).

@@ -12,7 +12,7 @@ query. None (the default) finds it on any of the host's listings, for a caller w
 no listing (a date's roster page, /host/slots/<id>/roster/).
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
-from outings.common.errors import NotFound, highest_version, version_is_current
+from outings.common.errors import ExpectedVersion, NotFound, highest_version, version_is_current
 from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, ScheduleException, Slot
@@ -144,7 +144,7 @@ def update_schedule(
     schedule_id: int,
     data: ScheduleData,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Schedule:
     """Change a rule. Future slots follow it: new ones appear, unbooked ones that no longer fit
     go, and a new capacity moves every open future slot that follows the rule (not those whose
@@ -191,7 +191,7 @@ def delete_schedule(
     listing_id: int | None = None,
     schedule_id: int,
     now: datetime,
-    expected_version: int | Collection[int] | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> None:
     """Remove a rule and its unbooked future slots; refused while a future slot has bookings.
     Past slots stay (without their schedule) as the record of what happened. With

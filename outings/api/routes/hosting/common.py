@@ -13,10 +13,16 @@ from ninja.params import HeaderEx, P
 from outings.accounts.models import HostProfile
 from outings.api import idempotency
 from outings.api.auth import caller
-from outings.api.caching import PreconditionFailed, if_match_values, set_cache_headers
+from outings.api.caching import (
+    PreconditionFailed,
+    if_match_values,
+    if_none_match_values,
+    set_cache_headers,
+    with_none_match,
+)
 from outings.api.errors import ValidationFailed, located
 from outings.catalog.services import host_of
-from outings.common.errors import Conflict, StaleVersion
+from outings.common.errors import Conflict, ExpectedVersion, StaleVersion
 
 IfMatch = HeaderEx[
     str | None,
@@ -73,6 +79,11 @@ def etag_of(record: Versioned) -> str:
     return f'"{record.version}"'
 
 
+def _versions(tags: set[str]) -> set[int]:
+    # isdigit() alone takes "²", which int() refuses.
+    return {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
+
+
 def if_match_versions(request: HttpRequest) -> set[int] | None:
     """The versions If-Match names (any of them may be current, RFC 9110), or None when it asks
     for nothing (absent, or "*"). A header naming none (weak tags only, which never match, or
@@ -80,24 +91,44 @@ def if_match_versions(request: HttpRequest) -> set[int] | None:
     tags = if_match_values(request)
     if tags is None:
         return None
-    # isdigit() alone takes "²", which int() refuses.
-    versions = {int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) < 10}
+    versions = _versions(tags)
     if not versions:
         raise PreconditionFailed()
     return versions
 
 
-def change_versioned[T](request: HttpRequest, change: Callable[[set[int] | None], T]) -> T:
+def if_none_match_versions(request: HttpRequest) -> set[int]:
+    """The versions If-None-Match names ("only if it is at none of these", RFC 9110 13.1.2;
+    weak tags too, as it compares weakly). A tag that is no version never matches: it asks
+    for nothing."""
+    return _versions(if_none_match_values(request))
+
+
+def _with_none_match(expected: int | set[int] | None, refused: set[int]) -> ExpectedVersion:
+    if isinstance(expected, int):  # the body's version alone
+        return with_none_match({expected}, refused) if refused else expected
+    return with_none_match(expected, refused)
+
+
+def _failed_precondition(version: int, matching: set[int] | None, refused: set[int]) -> bool:
+    """Whether a record at `version` fails the request's preconditions, in RFC 9110's order
+    (13.2.2): If-Match naming none of its versions, then If-None-Match naming it."""
+    return (matching is not None and version not in matching) or version in refused
+
+
+def change_versioned[T](request: HttpRequest, change: Callable[[ExpectedVersion], T]) -> T:
     """Run `change`, a write on a versioned record that takes no version in its body (a state
-    change, a delete), with the versions If-Match names: None, an unconditional write, without
-    the header (v1 took these writes without a version, docs/api.md "Versioning"). The service
-    compares them under the record's row lock and refuses an old one (a StaleVersion), which
-    is the 412: of two clients holding the same ETag exactly one goes ahead."""
+    change, a delete), with the versions If-Match names and those If-None-Match refuses: None,
+    an unconditional write, without either (v1 took these writes without a version, docs/api.md
+    "Versioning"). The service compares them under the record's row lock and refuses an old one
+    (a StaleVersion), which is the 412: of two clients holding the same ETag exactly one goes
+    ahead."""
     versions = if_match_versions(request)
+    refused = if_none_match_versions(request)
     try:
-        return change(versions)
+        return change(with_none_match(versions, refused))
     except StaleVersion as stale:
-        if versions is None:
+        if not _failed_precondition(stale.current.version, versions, refused):
             raise  # the service's own refusal, not the precondition's
         raise PreconditionFailed() from stale
 
@@ -108,7 +139,7 @@ def edit_versioned[T: Versioned](
     *,
     version: int | None,
     schema: type[Schema],
-    edit: Callable[[int | set[int] | None], T],
+    edit: Callable[[ExpectedVersion], T],
     required: bool = True,
 ) -> T:
     """Run `edit` with the version(s) the caller based it on: those of If-Match (any of them
@@ -122,6 +153,7 @@ def edit_versioned[T: Versioned](
     the record as it is now (in `schema`) in `error.fields.current`. The answer carries the new
     ETag."""
     versions = if_match_versions(request)
+    refused = if_none_match_versions(request)
     expected: int | set[int] | None
     if versions is not None:
         # With the body's version too, the record must be at one that both name (none, when
@@ -136,9 +168,9 @@ def edit_versioned[T: Versioned](
             fields={"body.payload.version": [_("Send If-Match or the version you edited.")]}
         )
     try:
-        record = located("body.payload", lambda: edit(expected))
+        record = located("body.payload", lambda: edit(_with_none_match(expected, refused)))
     except StaleVersion as conflict:
-        if versions is not None and conflict.current.version not in versions:
+        if _failed_precondition(conflict.current.version, versions, refused):
             raise PreconditionFailed() from conflict
         current = schema.from_orm(conflict.current).model_dump(mode="json")
         # A message naming the version the edit was based on names the body's; where it was

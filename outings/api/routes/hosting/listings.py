@@ -24,6 +24,7 @@ from outings.api.schemas import NoBody
 from outings.bookings import services as bookings
 from outings.catalog import services
 from outings.catalog.models import Listing
+from outings.common.errors import ExpectedVersion
 
 router = Router(tags=["hosting"], auth=AUTHENTICATED)
 ERRORS = responses(400, 401, 403, 404, 409, 429)
@@ -98,7 +99,7 @@ def replace_listing(
     current listing in `error.fields.current`); without either, the edit is refused (400)."""
     owner = host(request)
 
-    def edit(expected: int | set[int] | None) -> Listing:
+    def edit(expected: ExpectedVersion) -> Listing:
         assert expected is not None  # required: edit_versioned refused an edit saying neither
         return bookings.update_listing(
             host=owner,
@@ -132,7 +133,7 @@ def _state_route(name: str, summary: str) -> None:
     ) -> HttpResponse:
         owner, actor = host(request), caller(request)
 
-        def act(expected: set[int] | None) -> Listing:
+        def act(expected: ExpectedVersion) -> Listing:
             if name == "archive":
                 return services.archive_listing(
                     host=owner,
