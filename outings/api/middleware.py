@@ -1,8 +1,10 @@
 import json
 import re
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import translation
@@ -20,11 +22,12 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class ApiMiddleware:
-    """Under /api/ (and /api) only: refuse oversized bodies before anything reads them, answer
-    HEAD as GET without the body and OPTIONS with the methods the path takes (`Allow`), route
-    through a URLconf whose error views answer JSON, and turn any error that is still not in the
-    API's shape (ninja's bare 405 for a wrong method, an error page from another middleware)
-    into it. Install it first, so that it sees the final response of everything below it."""
+    """Under /api/ (and /api) only: refuse oversized bodies (and query strings that are not
+    UTF-8) before anything reads them, answer HEAD as GET without the body and OPTIONS with the
+    methods the path takes (`Allow`), route through a URLconf whose error views answer JSON, and
+    turn any error that is still not in the API's shape (ninja's bare 405 for a wrong method,
+    an error page from another middleware) into it. Install it first, so that it sees the final
+    response of everything below it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -80,20 +83,36 @@ class ApiMiddleware:
     def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
         # Before LocaleMiddleware has run: in the language the request asks for itself.
         with translation.override(_language_of(request)):
-            return self._body_refusal(request)
+            return self._body_refusal(request) or query_refusal(request)
 
     def _body_refusal(self, request: HttpRequest) -> HttpResponse | None:
-        raw = request.META.get("CONTENT_LENGTH") or "0"
-        try:
-            length = int(raw)
-        except ValueError:
-            length = -1
-        if length < 0:
+        raw = str(request.META.get("CONTENT_LENGTH") or "0")
+        # Digits only (RFC 9110, 8.6: 1*DIGIT): int() also reads "+13", " 13 ", "1_3" and
+        # other scripts' digits, and Django read the body by them until session 22.
+        if not (raw.isascii() and raw.isdigit()):
             return error_response(400, message=gettext_noop("Content-Length is not a number."))
         limit = body_limit(request.path_info)
-        if length > limit:
+        if int(raw) > limit:
             return too_large(limit)
         return None
+
+
+def query_refusal(request: HttpRequest) -> HttpResponse | None:
+    """400 for a query string that is not UTF-8 once percent-decoded, naming the parameter (the
+    bytes of its name that are not as U+FFFD). Django reads each byte it cannot decode as
+    U+FFFD, silently: `?q=%FF` searched for "\ufffd" until session 22."""
+    raw = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")
+    if raw.isascii() and b"%" not in raw:
+        return None  # nothing to decode: the usual query string, at no cost
+    for pair in raw.split(b"&"):
+        name, _, value = pair.replace(b"+", b" ").partition(b"=")
+        try:
+            unquote_to_bytes(name).decode()
+            unquote_to_bytes(value).decode()
+        except UnicodeDecodeError:
+            readable = unquote_to_bytes(name).decode(errors="replace")
+            return error_response(400, fields={f"query.{readable}": [gettext("Not UTF-8.")]})
+    return None
 
 
 def body_limit(path: str) -> int:

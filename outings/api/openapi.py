@@ -50,7 +50,8 @@ UNSUPPORTED_MEDIA_TYPE = {
 # request under /api/ whatever its method (a GET that announces a body is refused as a POST is).
 BODY_REFUSALS = {
     400: {
-        "description": "Bad Request (the Content-Length is not a number).",
+        "description": "Bad Request (the Content-Length is not a number, or the query string "
+        "is not UTF-8).",
         "content": ERROR_CONTENT,
     },
     413: {

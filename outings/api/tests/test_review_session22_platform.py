@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, override_settings
 
 from outings.accounts import services as account_services
-from outings.accounts.models import User
+from outings.accounts.models import ApiToken, User
 from outings.api.tests.helpers import error_of
 from outings.api.tests.test_route_authorization import (
     METHODS,
@@ -150,3 +150,63 @@ def test_a_backward_page_that_comes_back_empty_leads_forward(guest: User, token_
     assert emptied["next"] is not None  # a client that paged back past the start can go on
     assert names(forward) == ["b", "a"]
     assert names(tokens_page(client, forward["next"])) == ["tests"]
+
+
+# --- What Django reads leniently: a Content-Length and a query string ------------------------
+
+
+BODY = b'{"name":"ab"}'  # 13 bytes
+
+
+@pytest.mark.parametrize("length", ["+13", "\u0661\u0663", " 13 ", "1_3", "13.0", "0xd"])
+def test_a_content_length_that_is_not_digits_is_refused_before_anything_runs(
+    guest: User, token_for: Issue, length: str
+):
+    """RFC 9110 (8.6): Content-Length = 1*DIGIT. Python's int() read "+13", Arabic-Indic
+    digits, " 13 " and "1_3" as 13, and the body was read so: the token was created."""
+    client = Client(headers={"Authorization": f"Bearer {token_for(guest)}"})
+    before = ApiToken.objects.count()
+
+    response = client.generic(
+        "POST", "/api/v1/me/tokens", BODY, content_type="application/json", CONTENT_LENGTH=length
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["message"] == "Content-Length is not a number."
+    assert ApiToken.objects.count() == before
+
+
+def test_a_content_length_in_digits_is_read(guest: User, token_for: Issue):
+    client = Client(headers={"Authorization": f"Bearer {token_for(guest)}"})
+
+    response = client.generic(
+        "POST", "/api/v1/me/tokens", BODY, content_type="application/json", CONTENT_LENGTH="13"
+    )
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("q=%FF%FE", "query.q"),  # a search for two U+FFFD, found nothing: a 200
+        ("cursor=%C3", "query.cursor"),
+        ("limit=1&caf%E9=1", "query.caf\N{REPLACEMENT CHARACTER}"),
+    ],
+)
+def test_a_query_string_that_is_not_utf8_is_a_400_naming_the_parameter(
+    client: Client, query: str, field: str
+):
+    """Django reads it with each undecodable byte replaced (U+FFFD), silently: the answer was
+    to a request the client did not make."""
+    response = client.get(f"/api/v1/search?{query}")
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "validation_error"
+    assert error["fields"] == {field: ["Not UTF-8."]}
+
+
+def test_a_query_string_in_utf8_is_read_as_before(client: Client):
+    assert client.get("/api/v1/search?q=caf%C3%A9&limit=1").status_code == 200
+    assert client.get("/api/v1/search?q=caf\N{LATIN SMALL LETTER E WITH ACUTE}").status_code == 200
