@@ -29,6 +29,9 @@ from outings.common.errors import DomainError
 # its fields: `body.payload.seats`. The reader does not see the handler's argument.
 BODY = "body.payload"
 NOT_JSON = gettext_noop("The request body is not JSON in UTF-8.")
+TOO_MUCH = gettext_noop(
+    "The request body is JSON, but nests deeper or holds a longer number than this API reads."
+)
 
 
 class UnsupportedMediaType(DomainError):
@@ -51,10 +54,15 @@ class JsonParser(Parser):
         try:
             text = request.body.decode("utf-8-sig")
             data: dict[str, Any] = json.loads(text, object_pairs_hook=_unique)
-        except (UnicodeError, ValueError, RecursionError):
+        except (UnicodeError, json.JSONDecodeError):
             # Refused in our words, which speak the request's language (ninja's own, "Cannot
             # parse request body", are English only).
             raise ValidationFailed(message=NOT_JSON) from None
+        except (RecursionError, ValueError):
+            # JSON, past what Python's reader takes (RFC 8259, 9, lets a reader limit depth and
+            # numbers): a number of more than 4,300 digits, or ~1,000 levels. Until session 22
+            # these were told they were no JSON in UTF-8.
+            raise ValidationFailed(message=TOO_MUCH) from None
         except _Duplicate:
             path = _duplicate_in(json.loads(text, object_pairs_hook=_Pairs), ())
             name = ".".join((BODY, *(str(part) for part in path or ())))

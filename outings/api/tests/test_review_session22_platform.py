@@ -210,3 +210,34 @@ def test_a_query_string_that_is_not_utf8_is_a_400_naming_the_parameter(
 def test_a_query_string_in_utf8_is_read_as_before(client: Client):
     assert client.get("/api/v1/search?q=caf%C3%A9&limit=1").status_code == 200
     assert client.get("/api/v1/search?q=caf\N{LATIN SMALL LETTER E WITH ACUTE}").status_code == 200
+
+
+# --- JSON that is JSON, but more than the reader takes ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": ' + "[" * 5000 + "]" * 5000 + "}",  # deeper than Python's reader recurses
+        '{"name": "ab", "n": 1' + "0" * 5000 + "}",  # longer than int() converts (4,300)
+    ],
+    ids=["deep", "long number"],
+)
+def test_json_nested_too_deep_or_with_too_long_a_number_is_not_called_no_json(
+    guest: User, token_for: Issue, body: str
+):
+    """Both are JSON (RFC 8259 lets a reader limit depth and numbers): the 400 said "The
+    request body is not JSON in UTF-8.", sending a client author to look for what is not."""
+    client = Client(headers={"Authorization": f"Bearer {token_for(guest)}"})
+    before = ApiToken.objects.count()
+
+    response = client.post("/api/v1/me/tokens", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "code": "validation_error",
+        "message": "The request body is JSON, but nests deeper or holds a longer number than "
+        "this API reads.",
+        "fields": {},
+    }
+    assert ApiToken.objects.count() == before
