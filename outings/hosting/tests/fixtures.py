@@ -4,6 +4,7 @@ test package that uses them imports them in its conftest.py."""
 
 import io
 import os
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -89,6 +90,15 @@ def png_bomb(side: int = 30_000) -> bytes:
         + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
         + _chunk(b"IEND", b"")
     )
+
+
+def photo_form(client: Any, listing: Any, photo: Any) -> dict[str, str]:
+    """The hidden fields of `photo`'s form as the host's listing page shows them (what a tab
+    holds)."""
+    page = client.get(f"/host/listings/{listing.pk}/").content.decode()
+    form = re.search(rf'<form[^>]*/photos/{photo.pk}/".*?</form>', page, re.S)
+    assert form is not None
+    return dict(re.findall(r'type="hidden" name="(\w*version)" value="(\d+)"', form.group(0)))
 
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -1,12 +1,11 @@
 """Review (session 13) of the host's photos on the listing page: two tabs that overwrite each
 other. Each test failed on the code it was written against."""
 
-import re
-
 import pytest
 
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.tests.factories import ListingFactory
+from outings.hosting.tests.fixtures import photo_form
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
 
@@ -24,14 +23,6 @@ def photos(draft):
         )
         for n in range(3)
     ]
-
-
-def photo_form(client, listing, photo):
-    """The hidden fields of `photo`'s form as the listing page shows them (what a tab holds)."""
-    page = client.get(f"/host/listings/{listing.pk}/").content.decode()
-    form = re.search(rf'<form[^>]*/photos/{photo.pk}/".*?</form>', page, re.S)
-    assert form is not None
-    return dict(re.findall(r'type="hidden" name="(\w*version)" value="(\d+)"', form.group(0)))
 
 
 def post_photo(client, listing, photo, held, **data):

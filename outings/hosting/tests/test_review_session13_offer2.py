@@ -108,7 +108,9 @@ def test_a_photo_deleted_in_another_tab_is_a_message_on_the_listing_page(
     in another tab opened before: a bare 404 page. Now the listing's page says the photo is
     gone."""
     held = {"version": str(photo.version), "order_version": str(listing.photo_order_version)}
-    host_client.post(f"/host/listings/{listing.pk}/photos/{photo.pk}/", {"action": "delete"})
+    host_client.post(
+        f"/host/listings/{listing.pk}/photos/{photo.pk}/", {**held, "action": "delete"}
+    )
 
     response = host_client.post(
         f"/host/listings/{listing.pk}/photos/{photo.pk}/",
@@ -136,7 +138,10 @@ def test_a_photo_of_someone_elses_listing_is_still_a_404(host_client, photo):
 
 
 def test_the_gone_photo_reads_in_german(host_client, listing, photo):
-    host_client.post(f"/host/listings/{listing.pk}/photos/{photo.pk}/", {"action": "delete"})
+    host_client.post(
+        f"/host/listings/{listing.pk}/photos/{photo.pk}/",
+        {"action": "delete", "version": str(photo.version)},
+    )
     host_client.cookies["django_language"] = "de"
 
     response = host_client.post(

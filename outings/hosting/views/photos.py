@@ -51,15 +51,21 @@ def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespo
 @require_POST
 def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int) -> HttpResponse:
     """One form per photo: save its description, move it up or down, or delete it. The form
-    carries the photo's version and the order's (`order_version`): a save or a move from a page
-    shown before another tab changed them answers 409 with the page as it is now, never
-    overwriting what the other tab saved. A photo deleted meanwhile is a message on the
-    listing's page."""
+    carries the photo's version and the order's (`order_version`): a save, a delete or a move
+    from a page shown before another tab changed them answers 409 with the page as it is now,
+    never overwriting or removing what the other tab saved (the API's DELETE with If-Match
+    refuses the same delete, 412). A photo deleted meanwhile is a message on the listing's
+    page."""
     action = request.POST.get("action", "save")
     alt_text = request.POST.get("alt_text", "")
     try:
         if action == "delete":
-            services.delete_photo(host=host, listing_id=pk, photo_id=photo_id)
+            services.delete_photo(
+                host=host,
+                listing_id=pk,
+                photo_id=photo_id,
+                expected_version=posted_version(request, "version"),
+            )
         elif action in ("up", "down"):
             ids = list(
                 ListingPhoto.objects.filter(listing_id=pk, listing__host=host).values_list(
@@ -90,6 +96,8 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
         message = _("This photo is no longer there: it was deleted, perhaps in another window.")
         report_gone(request, host=host, listing_id=pk, message=message)
     except services.PhotoConflict as conflict:
+        if action == "delete":
+            return _delete_conflict(request, host, pk, conflict.current)
         return _photo_conflict(request, host, pk, conflict.current, alt_text)
     except services.PhotoOrderConflict:
         messages.error(
@@ -103,6 +111,23 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
     except DomainError as error:
         messages.error(request, message_of(error))
     return _back(pk)
+
+
+def _delete_conflict(
+    request: HttpRequest, host: HostProfile, pk: int, current: ListingPhoto
+) -> HttpResponse:
+    """409: the photo was described anew since the page was shown; it stays, and the page shows
+    it as it is now, to be deleted again if that is still meant."""
+    messages.error(
+        request,
+        _(
+            "This photo's description was changed in another window since this page was "
+            "opened; it now reads “%(current)s”. It was not deleted: delete it again if you "
+            "still want to."
+        )
+        % {"current": current.alt_text},
+    )
+    return listing_page(request, own_listing(host=host, listing_id=pk), status=409)
 
 
 def _photo_conflict(

@@ -480,10 +480,10 @@ TABLE: dict[str, list[Case]] = {
         Case("POST", lambda w: f"{_hl(w)}/photos/", only_host_y(302)),
     ],
     "host/listings/<int:pk>/photos/<int:photo_id>/": [
-        Case("POST", _photo, only_host_y(302), {"action": "delete"}),
+        Case("POST", _photo, only_host_y(302), {"action": "delete", "version": "1"}),
         Case("POST", _photo, only_host_y(302), {"alt_text": "Pier", "version": "1"}),
         Case("POST", _photo, only_host_y(302), {"action": "up", "order_version": "1"}),
-        Case("POST", _photo_under_x, mixed(302), {"action": "delete"}),
+        Case("POST", _photo_under_x, mixed(302), {"action": "delete", "version": "1"}),
         Case("POST", _photo_under_x, mixed(302), {"alt_text": "Pier", "version": "1"}),
     ],
     "host/listings/<int:pk>/schedules/": [
