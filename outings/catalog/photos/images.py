@@ -8,16 +8,18 @@ An upload is checked in this order, each step refusing before the next costs any
    "decompression bomb" is refused without a byte of it decoded;
 4. decoding: a truncated or corrupt file fails here.
 Then the orientation is applied to the pixels and the image is written anew without EXIF, XMP or
-text chunks (only the colour profile is kept, when it describes the colours written: a CMYK
-JPEG's is not kept with the RGB it becomes). Renditions carry the profile too: without it a
-wide-gamut photo (an iPhone's Display P3) is read as sRGB, its colours dull. Damaged metadata
-(EXIF that cannot be re-read to apply the orientation) refuses the file like damaged pixels: the
-host gets a 400, never a 500.
+text chunks (only the colour profile is kept, when it describes the colours written). A CMYK
+JPEG becomes RGB through its own profile when it has one littleCMS can use (ImageCms, to sRGB,
+perceptual intent), else by Pillow's naive formula; its CMYK profile is not kept with the RGB.
+Renditions carry the profile too: without it a wide-gamut photo (an iPhone's Display P3) is read
+as sRGB, its colours dull. Damaged metadata (EXIF that cannot be re-read to apply the
+orientation) refuses the file like damaged pixels: the host gets a 400, never a 500.
 16-bit greyscale (mode I;16, from scanners and photo editors) is scaled down to 8 bits, not
 clipped.
 """
 
 import io
+import logging
 import struct
 from dataclasses import dataclass
 from typing import IO
@@ -25,9 +27,11 @@ from typing import IO
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from outings.common.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 # Pillow's own bomb guard, as a second line behind our header check: it refuses images over
 # twice this number at open, before any decoding.
@@ -54,6 +58,8 @@ DAMAGED = (
 WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 # The colour space an ICC profile declares (its header's bytes 16-19) for the pixels of a mode.
 PROFILE_SPACE = {"RGB": b"RGB ", "RGBA": b"RGB ", "L": b"GRAY", "LA": b"GRAY", "CMYK": b"CMYK"}
+# What a CMYK photo is converted to: what browsers assume of pixels that carry no profile.
+SRGB = ImageCms.createProfile("sRGB")
 # name: (width, height, crop). Cropped renditions fill the box; the full one fits inside it.
 RENDITIONS = {
     "thumb": (320, 320, True),
@@ -126,6 +132,7 @@ def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> 
         except DAMAGED as exc:  # truncated or corrupt pixels or metadata
             raise ImageRejected(_("The image is damaged or incomplete.")) from exc
     upright = _eight_bit(upright)
+    upright, icc_profile = _cmyk_as_rgb(upright, icc_profile)
     if max_side is not None:
         upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     content = _encode(upright, source_format, icc_profile)
@@ -147,6 +154,25 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     if image.mode not in WIDE_GREY_MODES:
         return image
     return image.convert("I").point(lambda value: value / 256, "L")
+
+
+def _cmyk_as_rgb(image: Image.Image, icc_profile: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """A CMYK image as sRGB pixels, and the profile that goes with them (none: sRGB is what a
+    browser assumes). Through the image's own CMYK profile when it has one: the same ink makes
+    other colours on other presses and papers, and Pillow's formula (255 minus the ink) knows
+    none of them. A profile littleCMS cannot use leaves the formula, as without one."""
+    if image.mode != "CMYK":
+        return image, icc_profile
+    if icc_profile is not None and _fits(icc_profile, "CMYK"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            converted = ImageCms.profileToProfile(image, source, SRGB, outputMode="RGB")
+        except ImageCms.PyCMSError as exc:
+            logger.info("a CMYK photo's profile cannot be used (%s): converted without it", exc)
+        else:
+            assert converted is not None  # profileToProfile returns None only with inPlace
+            return converted, None
+    return image.convert("RGB"), None
 
 
 def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None) -> bytes:
