@@ -26,6 +26,9 @@ from outings.api.routes.hosting import router as hosting_router
 from outings.api.throttling import ApiRateLimit, request_wait
 from outings.notifications import api as notifications_api
 
+# ninja's sources of a multipart body's parts: both are the request body, `body.<name>`.
+MULTIPART_SOURCES = ("form", "file")
+
 
 class Api(NinjaAPI):
     def validation_error_from_error_contexts(
@@ -34,7 +37,9 @@ class Api(NinjaAPI):
         """ninja's errors, a query parameter named `query.<name>` also for an item of a repeated
         one (`?category=tours&category=unicorns`), which ninja names by the handler's argument
         and the item's index (`query.params.category.1`): one name for one parameter. A
-        parameter that takes one value, given more than once, is told so (outings.api.parser)."""
+        parameter that takes one value, given more than once, is told so (outings.api.parser).
+        A multipart body's form fields and files are `body.<name>`, as the handler's own errors
+        name them (ninja's `form.alt_text` and `file.file` until session 22)."""
         repeated = {
             (
                 context.model.__ninja_param_source__,
@@ -58,6 +63,8 @@ class Api(NinjaAPI):
             for path, names in flattened.items():
                 if source == "query" and tuple(rest[: len(path)]) == path:
                     item["loc"] = (source, *names)
+            if source in MULTIPART_SOURCES:
+                item["loc"] = ("body", *rest)
         return error
 
     def get_openapi_schema(
