@@ -6,7 +6,10 @@ An upload is checked in this order, each step refusing before the next costs any
    .jpg is refused whatever its name or declared type;
 3. its pixel count, from the header: `Image.open` reads only the header, so a 30,000 by 30,000
    "decompression bomb" is refused without a byte of it decoded;
-4. decoding: a truncated or corrupt file fails here.
+4. complete, read but not decoded: a file cut short, or EXIF too damaged to apply, fails here.
+These are `check_upload`, what a request spends on a listing's photo (milliseconds);
+5. decoding, in `clean_upload`, the renditions' task's (seconds for a large photo): pixels that
+   cannot be decoded fail here.
 Then the orientation is applied to the pixels and the image is written anew without EXIF, XMP or
 text chunks (only the colour profile is kept, when it describes the colours written). A CMYK
 JPEG becomes RGB through its own profile when it has one littleCMS can use (ImageCms, to sRGB,
@@ -20,6 +23,7 @@ clipped.
 
 import io
 import logging
+import re
 import struct
 from dataclasses import dataclass
 from typing import IO
@@ -60,6 +64,12 @@ WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 PROFILE_SPACE = {"RGB": b"RGB ", "RGBA": b"RGB ", "L": b"GRAY", "LA": b"GRAY", "CMYK": b"CMYK"}
 # What a CMYK photo is converted to: what browsers assume of pixels that carry no profile.
 SRGB = ImageCms.createProfile("sRGB")
+ORIENTATION = 0x0112  # EXIF's tag
+TURNS = (2, 3, 4, 5, 6, 7, 8)  # orientations that exif_transpose applies
+SIDEWAYS = (5, 6, 7, 8)  # those that swap width and height
+# In a JPEG's entropy-coded data, 0xFF followed by 0x00 (a stuffed byte), a restart marker or
+# another 0xFF (fill) is data; followed by anything else, it starts the next marker.
+MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]", re.DOTALL)
 # name: (width, height, crop). Cropped renditions fill the box; the full one fits inside it.
 RENDITIONS = {
     "thumb": (320, 320, True),
@@ -93,6 +103,15 @@ class CleanImage:
 
 
 @dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check short of decoding it: what its photo will be."""
+
+    extension: str  # jpg, png or webp
+    width: int  # as shown: its EXIF orientation applied
+    height: int
+
+
+@dataclass(frozen=True)
 class Rendition:
     webp: bytes
     jpeg: bytes
@@ -100,31 +119,31 @@ class Rendition:
     height: int
 
 
+def check_upload(file: IO[bytes], *, size: int) -> CheckedUpload:
+    """Every check of an upload that needs no decoding (steps 1 to 4 above), in milliseconds
+    for the largest photo: what a request may spend on it. ImageRejected (a 4xx) for anything
+    unusable. The pixels are decoded later, in `clean_upload`, off the request."""
+    image, source_format = _open_checked(file, size=size)
+    with image:
+        width, height = image.size  # from the header
+        try:
+            sideways = _orientation(image) in SIDEWAYS
+            _check_complete(image, file, source_format)
+        except DAMAGED as exc:  # cut short, or metadata too damaged to apply
+            raise ImageRejected(_("The image is damaged or incomplete.")) from exc
+    if sideways:
+        width, height = height, width
+    return CheckedUpload(extension=FORMATS[source_format], width=width, height=height)
+
+
 def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> CleanImage:
     """Check an uploaded file and return it re-encoded without metadata, orientation applied,
-    optionally scaled down to fit `max_side`. ImageRejected (a 4xx) for anything unusable."""
-    if size > settings.PHOTO_MAX_BYTES:
-        limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
-        raise ImageTooLarge(_("A photo may be at most %(mb)s MB.") % {"mb": limit})
-    try:
-        file.seek(0)
-        image = Image.open(file, formats=list(FORMATS))
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        if isinstance(exc, Image.DecompressionBombError):
-            raise _too_many_pixels() from exc
-        raise UnsupportedImage(_("Upload a JPEG, PNG or WebP image.")) from exc
-    except DAMAGED as exc:
-        raise ImageRejected(_("The image could not be read.")) from exc
+    optionally scaled down to fit `max_side`. ImageRejected (a 4xx) for anything unusable.
+    Decodes and encodes the whole image: seconds for a large one, so a listing's photos are
+    cleaned by their renditions' task (renditions.py), never in a request."""
+    check_upload(file, size=size)
+    image, source_format = _open_checked(file, size=size)
     with image:
-        width, height = image.size  # from the header: nothing decoded yet
-        if width * height > settings.PHOTO_MAX_PIXELS:
-            raise _too_many_pixels()
-        if min(width, height) < settings.PHOTO_MIN_SIDE:
-            raise ImageRejected(
-                _("A photo must be at least %(px)s pixels on each side.")
-                % {"px": settings.PHOTO_MIN_SIDE}
-            )
-        source_format = SAME_FORMAT.get(str(image.format), str(image.format))
         icc_profile = image.info.get("icc_profile")
         try:
             image.load()
@@ -142,6 +161,91 @@ def clean_upload(file: IO[bytes], *, size: int, max_side: int | None = None) -> 
         width=upright.width,
         height=upright.height,
     )
+
+
+def _open_checked(file: IO[bytes], *, size: int) -> tuple[Image.Image, str]:
+    """Steps 1 to 3: the image opened (its header read, nothing decoded; the caller closes it)
+    and its format."""
+    if size > settings.PHOTO_MAX_BYTES:
+        limit = settings.PHOTO_MAX_BYTES // (1024 * 1024)
+        raise ImageTooLarge(_("A photo may be at most %(mb)s MB.") % {"mb": limit})
+    try:
+        file.seek(0)
+        image = Image.open(file, formats=list(FORMATS))
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        if isinstance(exc, Image.DecompressionBombError):
+            raise _too_many_pixels() from exc
+        raise UnsupportedImage(_("Upload a JPEG, PNG or WebP image.")) from exc
+    except DAMAGED as exc:
+        raise ImageRejected(_("The image could not be read.")) from exc
+    width, height = image.size
+    if width * height > settings.PHOTO_MAX_PIXELS:
+        image.close()
+        raise _too_many_pixels()
+    if min(width, height) < settings.PHOTO_MIN_SIDE:
+        image.close()
+        raise ImageRejected(
+            _("A photo must be at least %(px)s pixels on each side.")
+            % {"px": settings.PHOTO_MIN_SIDE}
+        )
+    return image, SAME_FORMAT.get(str(image.format), str(image.format))
+
+
+def _orientation(image: Image.Image) -> object:
+    """The EXIF orientation in the header's metadata (1 without one). Metadata that applying a
+    turn would write back (exif_transpose re-serialises it) is written back here too, so that
+    EXIF too damaged for that is refused in the request rather than by the task."""
+    raw = image.info.get("exif")  # a PNG's eXIf after its pixels is read with them, later
+    if not raw:
+        return 1
+    exif = Image.Exif()
+    exif.load(raw)
+    orientation = exif.get(ORIENTATION, 1)
+    if orientation in TURNS:
+        del exif[ORIENTATION]
+        exif.tobytes()
+    return orientation
+
+
+def _check_complete(image: Image.Image, file: IO[bytes], source_format: str) -> None:
+    """Raise OSError or SyntaxError (DAMAGED) for a file cut short, without decoding it: a
+    JPEG's first picture must run to its end marker, a PNG's chunks to IEND with their
+    checksums (Pillow's verify). A WebP's container was read whole by Image.open."""
+    if source_format == "PNG":
+        image.verify()
+    elif source_format == "JPEG":
+        file.seek(0)
+        if not _jpeg_complete(file.read()):
+            raise OSError("the JPEG ends before its end marker")
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    """Whether a JPEG's first picture runs to its end marker (EOI): its segments one after
+    another, each scan's entropy-coded data up to the next marker (MARKER_IN_SCAN: one search
+    in C, milliseconds for 15 MB). What follows EOI is not read: a camera's more pictures
+    (MPO), a phone's motion-photo video."""
+    position, end = 2, len(data)  # after SOI, which Image.open checked
+    while position + 2 <= end:
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:  # a fill byte before a marker
+            position += 1
+            continue
+        if marker == 0xD9:
+            return True
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length
+            position += 2
+            continue
+        if position + 4 > end:
+            return False
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xDA:  # a scan: its data runs to the next marker
+            found = MARKER_IN_SCAN.search(data, position)
+            if found is None:
+                return False
+            position = found.start()
+    return False
 
 
 def _too_many_pixels() -> ImageRejected:

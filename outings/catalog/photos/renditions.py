@@ -1,7 +1,8 @@
-"""Making a photo's renditions, in the background. Called by the outbox handler (handlers.py),
-at least once per photo: idempotent (a ready photo is left alone; files are written under fixed
-names, so a second run overwrites the first's) and safe against the photo being deleted
-meanwhile (files written for a photo that is gone are removed)."""
+"""Cleaning a photo's upload and making its renditions, in the background. Called by the outbox
+handler (handlers.py), at least once per photo: idempotent (an upload already cleaned is not
+cleaned again, a ready photo is left alone; renditions are written under fixed names, so a
+second run overwrites the first's) and safe against the photo being deleted meanwhile (files
+written for a photo that is gone are removed)."""
 
 import logging
 
@@ -10,7 +11,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from outings.catalog.models import ListingPhoto
-from outings.catalog.photos.images import make_renditions
+from outings.catalog.photos.images import ImageRejected, clean_upload, make_renditions
+from outings.catalog.photos.services import DELETE_FILES_KIND, is_upload, store_clean_image
+from outings.common import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +38,14 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
     if photo is None or photo.status == Status.READY:
         return
     original = str(photo.image.name)
-    stem = original.rsplit(".", 1)[0]
     written: list[str] = []
     try:
+        if is_upload(original):
+            cleaned = _clean(photo)
+            if cleaned is None:  # deleted meanwhile
+                return
+            original = cleaned
+        stem = original.rsplit(".", 1)[0]
         with default_storage.open(original, "rb") as source:
             renditions = make_renditions(source)
         stored: dict[str, dict[str, object]] = {}
@@ -51,6 +59,14 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
                 "width": rendition.width,
                 "height": rendition.height,
             }
+    except ImageRejected as refused:
+        # Its pixels cannot be decoded (the request checked all it could without decoding
+        # them): trying again would not change that. The host's dashboard names the photo.
+        logger.info("photo %s: its upload cannot be used: %s", photo_id, refused.message)
+        ListingPhoto.objects.filter(pk=photo_id).update(
+            status=Status.FAILED, error=f"{type(refused).__name__}: {refused.message}"[:1000]
+        )
+        return
     except Exception as exc:
         logger.warning("photo %s: renditions failed: %s", photo_id, exc, exc_info=True)
         if not last_attempt:
@@ -66,6 +82,27 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
     if not marked:  # deleted while we worked
         for name in written:
             default_storage.delete(name)
+
+
+def _clean(photo: ListingPhoto) -> str | None:
+    """Decode the photo's upload (stored as sent by add_photo), write it anew without its
+    metadata (images.clean_upload) as the photo's image, and remove the upload after commit
+    (through the outbox). The new image's name, or None when the photo was deleted meanwhile
+    (its delete removes the upload). ImageRejected when the pixels cannot be decoded."""
+    upload = str(photo.image.name)
+    with default_storage.open(upload, "rb") as file:
+        clean = clean_upload(file, size=default_storage.size(upload))
+    name = store_clean_image(clean=clean, folder=f"listings/{photo.listing_id}")
+    with transaction.atomic():
+        moved = ListingPhoto.objects.filter(pk=photo.pk, image=upload).update(
+            image=name, width=clean.width, height=clean.height
+        )
+        if moved:
+            outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": [upload]})
+    if not moved:
+        default_storage.delete(name)
+        return None
+    return name
 
 
 def report_stopped(*, photo_id: int, attempts: int) -> None:

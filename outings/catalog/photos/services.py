@@ -1,6 +1,8 @@
-"""Writes to listing photos. The upload is checked and re-encoded in the request (cheap and
-bounded: see images.py); renditions are made afterwards by the outbox handler in handlers.py,
-never in the request. Files go through Django's storage API (local disk or S3)."""
+"""Writes to listing photos. The upload is checked in the request without being decoded
+(images.check_upload: milliseconds) and stored as sent under UPLOADS; decoding it, re-encoding
+it clean and making its renditions is the background work of the outbox handler in
+handlers.py (renditions.py), never the request's: seconds a photo, and a post of the site's form
+carries up to 64 MB of them. Files go through Django's storage API (local disk or S3)."""
 
 import logging
 import uuid
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing, ListingPhoto
-from outings.catalog.photos.images import CleanImage, clean_upload
+from outings.catalog.photos.images import CleanImage, check_upload
 from outings.catalog.services import HostSuspended, InvalidTransition
 from outings.common import outbox
 from outings.common.errors import (
@@ -33,6 +35,9 @@ logger = logging.getLogger(__name__)
 RENDITIONS_KIND = "catalog.photo.renditions"
 DELETE_FILES_KIND = "catalog.photo.delete_files"
 MAX_ALT_TEXT = 250
+# Where an upload waits, as sent (its metadata too), until the renditions' task has re-encoded it
+# clean under listings/<id>/ and removed it; never shown to anyone, under an unguessable name.
+UPLOADS = "uploads"
 
 
 class TooManyPhotos(DomainError):
@@ -111,12 +116,18 @@ def store_clean_image(*, clean: CleanImage, folder: str) -> str:
     return default_storage.save(name, ContentFile(clean.content))
 
 
+def is_upload(name: str) -> bool:
+    """Whether a photo's stored image is its upload as sent, still to be re-encoded clean."""
+    return name.startswith(f"{UPLOADS}/")
+
+
 def add_photo(
     *, host: HostProfile, listing_id: int, file: IO[bytes], size: int, alt_text: str = ""
 ) -> ListingPhoto:
-    """Check, clean and store an upload as the listing's last photo, and ask for its renditions
-    (after commit, through the outbox). Bad input raises before anything is stored; if the
-    database refuses afterwards, the stored file is removed again."""
+    """Check an upload (without decoding it), store it as sent as the listing's last photo, and
+    ask for its cleaning and renditions (after commit, through the outbox). Bad input raises
+    before anything is stored; if the database refuses afterwards, the stored file is removed
+    again."""
     if host.suspended_at is not None:
         raise HostSuspended()
     alt_text = _check_alt_text(alt_text)
@@ -128,8 +139,11 @@ def add_photo(
     if status[0] == Listing.Status.ARCHIVED:
         raise InvalidTransition(_("An archived listing cannot be edited."))
     _room_for_one_more(listing_id)
-    clean = clean_upload(file, size=size)
-    name = store_clean_image(clean=clean, folder=f"listings/{listing_id}")
+    checked = check_upload(file, size=size)
+    file.seek(0)
+    name = default_storage.save(
+        f"{UPLOADS}/listings/{listing_id}/{uuid.uuid4().hex}.{checked.extension}", File(file)
+    )
     try:
         with transaction.atomic():
             listing = _locked_listing(host=host, listing_id=listing_id)
@@ -139,8 +153,8 @@ def add_photo(
                 image=name,
                 alt_text=alt_text,
                 position=count,
-                width=clean.width,
-                height=clean.height,
+                width=checked.width,
+                height=checked.height,
             )
             outbox.enqueue(kind=RENDITIONS_KIND, payload={"photo_id": photo.pk})
     except BaseException:

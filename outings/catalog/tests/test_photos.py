@@ -88,7 +88,11 @@ def test_running_the_task_twice_changes_nothing(listing, media):
 
 def test_exif_is_stripped_and_the_orientation_applied(listing, media):
     photo = upload(listing, jpeg_rotated(400, 300))
+    assert (photo.width, photo.height) == (300, 400)  # from the header, in the request
 
+    deliver("slow")  # which cleans the upload
+
+    photo.refresh_from_db()
     with default_storage.open(photo.image.name) as f:
         stored = Image.open(f)
         assert stored.size == (300, 400)  # turned upright
@@ -140,7 +144,8 @@ def test_a_listing_takes_at_most_the_configured_number_of_photos(listing, media,
         upload(listing, png())
 
     assert ListingPhoto.objects.count() == 2
-    assert len([name for name in stored_files(media) if name.count("/") == 2]) == 2
+    # Stored as sent until the renditions' task cleans them (uploads/listings/<id>/<name>).
+    assert len([name for name in stored_files(media) if name.count("/") == 3]) == 2
 
 
 def test_another_hosts_listing_is_not_found_and_nothing_is_stored(listing, media):
