@@ -178,7 +178,7 @@ def test_a_rule_removed_in_another_tab_is_a_message_on_the_schedules_page(
     """One tab removes a rule; another, opened before, removes it again or cancels its day:
     a bare 404 page. Now the schedules page says the rule is gone."""
     url = f"/host/listings/{listing.pk}/schedules/{rule.pk}/"
-    host_client.post(url, {"action": "delete"})
+    host_client.post(url, {"action": "delete", "version": str(rule.version)})
 
     response = follow_post(host_client, url, data)
 
@@ -210,7 +210,10 @@ def test_a_date_removed_meanwhile_is_a_message(host_client, listing, rule, data)
     """A tab shows a rule's date; another removes the rule (the date, unbooked, goes with it);
     changing that date's places or cancelling it from the first tab was a bare 404 page."""
     slot = Slot.objects.get(schedule=rule)
-    host_client.post(f"/host/listings/{listing.pk}/schedules/{rule.pk}/", {"action": "delete"})
+    host_client.post(
+        f"/host/listings/{listing.pk}/schedules/{rule.pk}/",
+        {"action": "delete", "version": str(rule.version)},
+    )
 
     response = follow_post(host_client, f"/host/listings/{listing.pk}/slots/{slot.pk}/", data)
 

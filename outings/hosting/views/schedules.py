@@ -33,7 +33,7 @@ from outings.hosting.views.common import (
 )
 from outings.scheduling import services
 from outings.scheduling.models import Schedule
-from outings.scheduling.rules import SlotConflict
+from outings.scheduling.rules import ScheduleConflict, SlotConflict
 
 UPCOMING = 30
 
@@ -164,14 +164,22 @@ def schedule_exceptions(
 def change_schedule(
     request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
 ) -> HttpResponse:
-    """Delete a rule, or add an exception to it. A rule of another of the host's listings than
-    the one in the path reads as no longer there, as a missing one does (the services look the
-    rule up on that listing only)."""
+    """Delete a rule, or add an exception to it. The delete form carries the rule's version: a
+    rule changed since the page was shown (through the API, which edits rules) is not removed,
+    and the page answers 409 showing it as it is, as the API's DELETE with If-Match refuses it
+    (412). A rule of another of the host's listings than the one in the path reads as no
+    longer there, as a missing one does (the services look the rule up on that listing only)."""
     own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     now = timezone.now()
     try:
         if request.POST.get("action") == "delete":
-            services.delete_schedule(host=host, listing_id=pk, schedule_id=schedule_id, now=now)
+            services.delete_schedule(
+                host=host,
+                listing_id=pk,
+                schedule_id=schedule_id,
+                now=now,
+                expected_version=posted_version(request, "version"),
+            )
             messages.success(request, _("Schedule removed."))
         else:
             form = ExceptionForm(request.POST)
@@ -194,6 +202,16 @@ def change_schedule(
     except NotFound:
         message = _("This schedule is no longer there: it was removed, perhaps in another window.")
         report_gone(request, host=host, listing_id=pk, message=message)
+    except ScheduleConflict:
+        messages.error(
+            request,
+            _(
+                "This schedule was changed since this page was opened (in another window, or "
+                "through the API); it is shown here as it is now. It was not removed: remove it "
+                "again if you still want to."
+            ),
+        )
+        return _page(request, own_listing(host=host, listing_id=pk), status=409)
     except DomainError as error:
         _report(request, error)
     return _back(pk)

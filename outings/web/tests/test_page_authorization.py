@@ -491,9 +491,9 @@ TABLE: dict[str, list[Case]] = {
         Case("POST", lambda w: f"{_hl(w)}/schedules/", only_host_y(302), RULE_FORM),
     ],
     "host/listings/<int:pk>/schedules/<int:schedule_id>/": [
-        Case("POST", _rule, only_host_y(302), {"action": "delete"}),
+        Case("POST", _rule, only_host_y(302), {"action": "delete", "version": "1"}),
         Case("POST", _rule, only_host_y(302), EXCEPTION_FORM),
-        Case("POST", _rule_under_x, mixed(302), {"action": "delete"}),
+        Case("POST", _rule_under_x, mixed(302), {"action": "delete", "version": "1"}),
         Case("POST", _rule_under_x, mixed(302), EXCEPTION_FORM),
     ],
     "host/listings/<int:pk>/schedules/<int:schedule_id>/exceptions/": [
