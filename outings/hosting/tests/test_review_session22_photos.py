@@ -79,3 +79,20 @@ def test_the_refused_delete_reads_in_german(host_client, listing, pier):
 
     assert stale.status_code == 409
     assert "nicht gelöscht" in stale.content.decode()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"action": "crop", "alt_text": "x"}, {"action": "save"}, {}],
+    ids=["unknown-action", "save-without-the-field", "nothing"],
+)
+def test_a_post_the_page_never_sends_changes_nothing(host_client, listing, pier, form):
+    """Any action but up, down or delete was a save, and a save without the field stored "":
+    the description was cleared by a form the page never shows."""
+    response = host_client.post(
+        f"/host/listings/{listing.pk}/photos/{pier.pk}/", {**form, "version": str(pier.version)}
+    )
+
+    assert response.status_code == 400
+    assert "Nothing was changed" in response.content.decode()
+    assert descriptions(listing) == ["Pier", "Boat"]

@@ -19,6 +19,9 @@ from outings.common.errors import DomainError, NotFound
 from outings.hosting.views.common import host_required, posted_version, report_gone
 from outings.hosting.views.listings import listing_page
 
+# What a photo's form on the listing page sends as its `action`, one per button.
+PHOTO_ACTIONS = ("save", "up", "down", "delete")
+
 
 def _back(pk: int) -> HttpResponse:
     return redirect(reverse("hosting:listing", kwargs={"pk": pk}) + "#photos")
@@ -56,8 +59,16 @@ def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int
     never overwriting or removing what the other tab saved (the API's DELETE with If-Match
     refuses the same delete, 412). A photo deleted meanwhile is a message on the listing's
     page."""
-    action = request.POST.get("action", "save")
+    action = request.POST.get("action", "save")  # pressing Enter in the field: a save
     alt_text = request.POST.get("alt_text", "")
+    if action not in PHOTO_ACTIONS or (action == "save" and "alt_text" not in request.POST):
+        # Not a form this page shows: it cleared the description (any other action was a
+        # save, of the missing field's ""), until session 22. Bad input changes nothing.
+        listing = own_listing(host=host, listing_id=pk)  # another host's: 404
+        messages.error(
+            request, _("Go back, reload the page and send it again. Nothing was changed.")
+        )
+        return listing_page(request, listing, status=400)
     try:
         if action == "delete":
             services.delete_photo(
