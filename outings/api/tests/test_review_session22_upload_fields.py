@@ -38,7 +38,8 @@ def upload(settings, tmp_path, token_for):
             HTTP_AUTHORIZATION=f"Bearer {token_for(host.user)}",
         )
         assert response.status_code == 400, response.content
-        return error_of(response)["fields"]
+        fields: dict[str, list[str]] = error_of(response)["fields"]
+        return fields
 
     return post
 
