@@ -84,7 +84,9 @@ def upload_photo(
     idempotency_key: IdempotencyKey = None,
 ) -> HttpResponse:
     """Upload one photo (multipart/form-data: `file`, optional `alt_text`). JPEG, PNG or WebP,
-    at most 15 MB and 40 megapixels; checked by content, re-encoded without metadata."""
+    at most 15 MB and 40 megapixels, complete to its end; checked by content here, then
+    re-encoded without metadata in the background with its renditions (`status` is `pending`
+    until then, `failed` if its pixels cannot be decoded)."""
     owner = host(request)
     own_listing(host=owner, listing_id=listing_id)
     if file is None:
