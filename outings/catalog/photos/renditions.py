@@ -62,10 +62,13 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
     except ImageRejected as refused:
         # Its pixels cannot be decoded (the request checked all it could without decoding
         # them): trying again would not change that. The host's dashboard names the photo.
+        # The upload, metadata and all, is not kept for it: nothing will read it again.
         logger.info("photo %s: its upload cannot be used: %s", photo_id, refused.message)
-        ListingPhoto.objects.filter(pk=photo_id).update(
-            status=Status.FAILED, error=f"{type(refused).__name__}: {refused.message}"[:1000]
-        )
+        with transaction.atomic():
+            if ListingPhoto.objects.filter(pk=photo_id).update(
+                status=Status.FAILED, error=f"{type(refused).__name__}: {refused.message}"[:1000]
+            ):
+                outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": [original]})
         return
     except Exception as exc:
         logger.warning("photo %s: renditions failed: %s", photo_id, exc, exc_info=True)

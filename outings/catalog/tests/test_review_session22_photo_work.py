@@ -104,6 +104,7 @@ def test_pixels_that_cannot_be_decoded_fail_the_photo_in_its_task(media, listing
     photo.refresh_from_db()
     assert (photo.status, photo.renditions) == ("failed", {})
     assert photo.error == "ImageRejected: The image is damaged or incomplete."
+    assert stored_files(media) == []  # nor is the upload kept, metadata and all
 
 
 @pytest.mark.parametrize("cut", [1, 1000], ids=["its-end-marker", "a-kilobyte"])
