@@ -21,7 +21,7 @@ from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
 from outings.common.bigtables import RELATED_MATCHES, BigTableAdmin, KnownValuesFilter
 from outings.scheduling.models import Slot
-from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings
+from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings, SlotWouldPass
 from outings.scheduling.services import follow_listing_change
 from outings.search.selectors import document_matches
 from outings.web.formatting import format_money
@@ -155,7 +155,7 @@ class ListingAdminForm(forms.ModelForm[Listing]):
                 raise _TryOnly
         except _TryOnly:
             pass
-        except (SlotHasBookings, ScheduleOverlap) as error:
+        except (SlotHasBookings, ScheduleOverlap, SlotWouldPass) as error:
             raise forms.ValidationError(gettext(str(error.message)), code=error.code) from error
 
 

@@ -58,6 +58,15 @@ class SlotHasBookings(DomainError):
     message = gettext_noop("A slot this change would remove already has bookings.")
 
 
+class SlotWouldPass(DomainError):
+    """A new time zone that would put a date to come at a start already past: keeping its
+    wall-clock start, it would have begun (or be retired) before anyone could book it."""
+
+    code = "slot_would_pass"
+    status_code = 409
+    message = gettext_noop("A date this change would move is already past in the new time zone.")
+
+
 class ScheduleConflict(StaleVersion):
     """An edit based on an old version. `current` is the schedule as it is now."""
 

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from outings.catalog.models import Listing
 from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings
+from outings.scheduling.rules import ScheduleOverlap, SlotHasBookings, SlotWouldPass
 from outings.scheduling.services.expansion import local_instant
 from outings.scheduling.services.schedules import check_moved_days, overlap_refusal
 from outings.scheduling.services.sync import retime, retire, sync_schedule_slots
@@ -26,8 +28,9 @@ def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: dat
     the schedules' slots and for dates no rule makes (`_follow_dates_made_by_hand`) alike.
     ScheduleOverlap if the starts would overlap at the new duration (rules, a moved start and its
     day, or a date made by hand and its neighbours); SlotHasBookings if a booked date would move
-    or go. Call in the transaction that edits the listing, holding its row lock (the order of
-    create_schedule)."""
+    or go; SlotWouldPass if the new zone would put a one-off date or one made by hand in the past
+    (`_check_none_would_pass`). Call in the transaction that edits the listing, holding its row
+    lock (the order of create_schedule)."""
     schedules = list(
         Schedule.objects.select_for_update(of=("self",))
         .filter(listing=listing)
@@ -39,6 +42,8 @@ def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: dat
     today = now.astimezone(zone).date()
     rules.check_duration(schedules=schedules, duration_minutes=minutes, today=today)
     check_moved_days(listing=listing, now=now, field="duration_minutes")
+    if listing.time_zone != previous_time_zone:
+        _check_none_would_pass(listing=listing, previous_time_zone=previous_time_zone, now=now)
     try:
         for schedule in schedules:
             schedule.listing = listing
@@ -64,6 +69,49 @@ def _zone_move_refused(
         "meeting point in the same time zone."
     ) % {"when": when, "zone": previous_time_zone, "new": listing.time_zone}
     return SlotHasBookings(message, fields={"latitude": [message]}, slots=list(slots))
+
+
+def _check_none_would_pass(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
+    """SlotWouldPass (on `latitude`, the zone's source) if a one-off date or one made by hand,
+    still to come and nobody booked on it, would keep its wall-clock start in the new zone at an
+    instant already past: the one-off date was retired (its rule wants no start in the past)
+    and the one made by hand kept a start nobody could book any more, both without a word to
+    the host, who made that date for its own sake. A weekly rule's date there goes, as the
+    rule's starts before now make no date, and the rule makes the next ones. A booked date
+    that would move is SlotHasBookings (its guests come first); one the new zone skips goes."""
+    old, zone = zone_or_utc(previous_time_zone), zone_or_utc(listing.time_zone)
+    dates = (
+        Slot.objects.filter(
+            Q(schedule__isnull=True) | Q(schedule__kind=Schedule.Kind.ONCE),
+            listing_id=listing.pk,
+            status=Slot.Status.OPEN,
+            starts_at__gt=now,
+            seats_taken=0,
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
+    passing = [
+        start
+        for start in dates
+        if (new := _start_in(start.astimezone(old), zone)) is not None and new <= now
+    ]
+    if not passing:
+        return
+    message = ngettext(
+        "%(when)s (%(zone)s time) would start at the same time of day in the time zone of the "
+        "new meeting point (%(new)s), which is past. Cancel this date first, or keep the "
+        "meeting point in the same time zone.",
+        "%(when)s (%(zone)s time) would start at the same time of day in the time zone of the "
+        "new meeting point (%(new)s), which is past. Cancel these dates first, or keep the "
+        "meeting point in the same time zone.",
+        len(passing),
+    ) % {
+        "when": ", ".join(f"{start.astimezone(old):%Y-%m-%d %H:%M}" for start in passing),
+        "zone": previous_time_zone,
+        "new": listing.time_zone,
+    }
+    raise SlotWouldPass(message, fields={"latitude": [message]})
 
 
 def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
