@@ -25,7 +25,7 @@ from outings.bookings.errors import (
     TransferNotForYou,
     TransfersThrottled,
 )
-from outings.bookings.models import Booking, Transfer
+from outings.bookings.models import Booking, Transfer, WaitlistEntry
 from outings.bookings.services.core import locked, record, start_locked
 from outings.common.errors import NotFound
 
@@ -175,7 +175,11 @@ def accepted_by(*, secret: str, user: User) -> Booking | None:
 @transaction.atomic
 def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
     """`user` accepts a transfer sent to their address: the booking moves to them, the previous
-    guest and the host are told, and the new guest gets the confirmation with its invite."""
+    guest and the host are told, and the new guest gets the confirmation with its invite. If
+    they were waiting for seats on that date, they hold seats there now: their entry is booked,
+    and freed seats go to whoever waits next (an offer already made to them stands: theirs to
+    take or let lapse). Entries are locked after the booking and the date's key share (the
+    app's lock order); an offer being made to the entry at this moment is waited for."""
     transfer = pending_transfer(secret=secret, user=user, now=now)
     booking = _transferable_locked(
         locked(Booking.objects.filter(pk=transfer.booking_id)).first(), now=now
@@ -200,6 +204,9 @@ def accept_transfer(*, user: User, secret: str, now: datetime) -> Booking:
     Transfer.objects.filter(pk=transfer.pk).update(
         status=Transfer.Status.ACCEPTED, to_user=user, decided_at=now
     )
+    WaitlistEntry.objects.filter(
+        slot_id=booking.slot_id, guest=user, status=WaitlistEntry.Status.WAITING
+    ).update(status=WaitlistEntry.Status.BOOKED, updated_at=now)
     record(
         booking, actor=user, action="transferred", was=booking.status, note=previous.email, at=now
     )
