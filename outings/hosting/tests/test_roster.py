@@ -114,7 +114,15 @@ def test_the_roster_csv_neutralises_formulas_in_every_cell(host_client: Client, 
     body = response.getvalue().decode("utf-8")  # streamed: read to its end
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
-    assert rows[0] == ["Reference", "Guest", "Email", "Guests", "Status", "Booked at", "Price"]
+    assert rows[0] == [
+        "Reference",
+        "Guest",
+        "Email",
+        "Guests",
+        "Status",
+        "Booked at (America/Toronto time)",
+        "Price",
+    ]
     names = [row[1] for row in rows[1:]]
     assert names == ["'=cmd|' /C calc'!A0", "'@SUM(1+1)", "Zoë Müller"]
     for row in rows[1:]:

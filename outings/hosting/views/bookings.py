@@ -25,6 +25,7 @@ from outings.bookings.models import Booking
 from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound
 from outings.common.pagetokens import BadCursor
+from outings.common.zones import zone_or_utc
 from outings.hosting.views.common import (
     DATE_GONE,
     board_news,
@@ -129,14 +130,15 @@ def _roster_rows(
     bookings: Iterable[Booking], zone: str, *, cancelled: bool
 ) -> Iterable[list[object]]:
     """The CSV's rows; a cancelled date's (its cancelled bookings) also say who cancelled each
-    and the refund due."""
+    and the refund due. Times are in the listing's zone, `zone`, which the column names (it
+    named none: a reader in another zone read them as their own)."""
     yield [
         _("Reference"),
         _("Guest"),
         _("Email"),
         _("Guests"),
         _("Status"),
-        _("Booked at"),
+        _("Booked at (%(zone)s time)") % {"zone": zone_or_utc(zone).key},
         _("Price"),
         *([_("Cancelled by"), _("Refund due")] if cancelled else []),
     ]
