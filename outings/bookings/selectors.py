@@ -43,6 +43,27 @@ def with_seats_left(slots: QuerySet[Slot], *, now: datetime) -> QuerySet[Slot]:
     )
 
 
+def why_not_taken_again(*, booking: Booking, now: datetime) -> str:
+    """For a hold whose time ran out: why confirming it now could not take its seats again, as
+    services.confirm_booking would refuse it: "paused" (its listing is not taking bookings),
+    "cancelled" (its date), "taken" (fewer seats free than it had, lapsed holds counted free,
+    its own among them); "" when it could. One statement."""
+    slot = (
+        with_seats_left(Slot.objects.filter(pk=booking.slot_id), now=now)
+        .select_related("listing__host")
+        .first()
+    )
+    if slot is None:
+        return "cancelled"  # removed with its rule (holds.unavailable reads it so too)
+    if not slot.listing.is_public:
+        return "paused"
+    if slot.status != Slot.Status.OPEN:
+        return "cancelled"
+    if slot.seats_left < booking.seats:
+        return "taken"
+    return ""
+
+
 def bookings_of_guest(*, guest: User) -> QuerySet[Booking]:
     return Booking.objects.filter(guest=guest).select_related("slot", "listing")
 

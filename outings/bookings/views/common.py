@@ -29,7 +29,9 @@ def detail_page(
 ) -> HttpResponse:
     """The page of one booking, with what the guest may do with it; `error` (a refused
     confirmation) heads it."""
-    future = booking.slot.starts_at > timezone.now()
+    now = timezone.now()
+    future = booking.slot.starts_at > now
+    shown = booking.status_at(now)
     confirmed = future and booking.status == Booking.Status.CONFIRMED
     if transfer_form is not None and transfer_form.errors and not confirmed:
         # "Hand it on" is on a confirmed booking's page only: an offer sent from a page opened
@@ -41,8 +43,15 @@ def detail_page(
     context = {
         "booking": booking,
         # A hold or request whose time ran out reads as expired or declined, sweep or not.
-        "status": booking.shown_status,
+        "status": shown,
         "future": future,
+        # A lapsed hold is offered Confirm only while that can take its seats again: it was
+        # offered after someone took them, and each press answered "taken" under the button.
+        "not_again": (
+            selectors.why_not_taken_again(booking=booking, now=now)
+            if future and shown == Booking.Status.EXPIRED
+            else ""
+        ),
         # A waiting-list offer on a listing that takes requests: saying yes asks the host.
         "asks_host": booking.waitlist_entry_id is not None and not booking.listing.instant_booking,
         "error": error,
