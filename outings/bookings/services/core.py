@@ -154,18 +154,25 @@ def end_booking(
 
 
 def offer_freed_seats(*, slot: Slot, seats_left: int, now: datetime) -> int:
-    """Give freed seats to the waiting list: each waiting entry, first come first served, that
-    fits in what is left gets all its seats as a hold with a deadline, never part of them, if
-    the listing is public. Returns the seats left after the offers."""
+    """Give freed seats to the waiting list: each waiting entry of a guest who can sign in, first
+    come first served, that fits in what is left gets all its seats as a hold with a deadline,
+    never part of them, if the listing is public. Returns the seats left after the offers."""
     if seats_left <= 0 or slot.status != Slot.Status.OPEN or slot.starts_at <= now:
         return seats_left
     # The entries only (`of`): without it their guests' user rows were locked too, FOR UPDATE,
     # so a guest's profile edit held up the cancellation that freed the seats, and two such
-    # offers could lock the same two guests in opposite orders.
+    # offers could lock the same two guests in opposite orders. Not a guest staff set inactive:
+    # nobody could confirm that offer, and whoever waited next was passed over until it lapsed
+    # (the entry keeps its place, should the account come back).
     waiting = list(
         WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("guest")
-        .filter(slot=slot, status=WaitlistEntry.Status.WAITING, seats__lte=seats_left)
+        .filter(
+            slot=slot,
+            status=WaitlistEntry.Status.WAITING,
+            seats__lte=seats_left,
+            guest__is_active=True,
+        )
         .order_by("id")
     )
     if not waiting or not Listing.objects.public().filter(pk=slot.listing_id).exists():
