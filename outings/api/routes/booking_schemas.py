@@ -198,7 +198,12 @@ class HostBookingOut(BookingFields):
 
     @staticmethod
     def resolve_guest_name(obj: Booking) -> str:
-        return obj.guest.get_full_name() or obj.guest.email
+        return guest_name(obj)
+
+
+def guest_name(booking: Booking) -> str:
+    """How a host reads the booking's guest: their name, or their address if they gave none."""
+    return booking.guest.get_full_name() or booking.guest.email
 
 
 class TransferOut(Schema):

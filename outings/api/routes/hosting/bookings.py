@@ -21,6 +21,7 @@ from outings.api.routes.booking_schemas import (
     HostBookingOut,
     ReasonIn,
     Reference,
+    guest_name,
     reason_of,
 )
 from outings.api.routes.hosting.common import host
@@ -65,7 +66,7 @@ class RosterEntryOut(Schema):
 
     @staticmethod
     def resolve_guest_name(obj: Booking) -> str:
-        return obj.guest.get_full_name()
+        return guest_name(obj)  # as the host's bookings give it (it was blank for no name)
 
 
 class RosterOut(Schema):
