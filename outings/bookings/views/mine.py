@@ -78,6 +78,13 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
                 status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED],
                 slot__starts_at__gt=now,
             )
+            # An offer whose time ran out has lapsed, as the sweep will record (and the API
+            # and the offer's page read it already): it was listed as "Offered" until then.
+            .exclude(
+                status=WaitlistEntry.Status.OFFERED,
+                offer__status__in=Booking.PENDING,
+                offer__expires_at__lte=now,
+            )
             .order_by("slot__starts_at", "pk")[:WAITLIST_SHOWN]
         )
     context = {
