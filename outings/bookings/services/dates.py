@@ -16,7 +16,7 @@ from outings.bookings import effects
 from outings.bookings.errors import InvalidBookingState
 from outings.bookings.models import TOO_FEW_GUESTS, Booking, WaitlistEntry
 from outings.bookings.services.cancellation import REASON_MAX, cancel_in_full
-from outings.bookings.services.core import locked
+from outings.bookings.services.core import end_booking, locked
 from outings.bookings.services.holds import tell_if_on
 from outings.catalog import services as catalog
 from outings.catalog.models import Listing
@@ -73,6 +73,12 @@ def _close_slot(
     """Cancel the slot's active bookings in full, then the slot and its waiting list; the host
     hears of it once, unless they cancelled it. Call holding their locks
     (_slot_and_bookings_locked)."""
+    # A hold or request whose time ran out is over, though the sweep has not recorded it yet:
+    # it lapses, as the sweep would, and the host knew of no booking in it. Cancelled with the
+    # rest, its guest (whose page read it expired) was mailed "cancelled by the host", and a
+    # request the host let lapse counted as their cancellation.
+    lapsed = [booking for booking in bookings if booking.status_at(now) != booking.status]
+    bookings = [booking for booking in bookings if booking not in lapsed]
     known = sum(1 for booking in bookings if booking.status != Status.HELD)
     # The entries still open before the bookings end: an open offer's entry is closed with the
     # rest, not marked lapsed by its offer's end (its guest neither let it lapse nor turned it
@@ -82,9 +88,20 @@ def _close_slot(
             slot=slot, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
         ).values_list("pk", flat=True)
     )
+    for booking in lapsed:
+        end_booking(
+            booking,
+            status=booking.status_at(now),
+            by=Party.SYSTEM,
+            actor=None,
+            now=now,
+            offer_seats=False,  # the date closes: nothing is offered on it
+            tell_host=False,
+        )
     for booking in bookings:
         cancel_in_full(booking, by=by, actor=actor, reason=reason, now=now, whole_date=True)
-    slot.seats_taken -= sum(booking.seats for booking in bookings)  # released in SQL just now
+    # Released in SQL just now.
+    slot.seats_taken -= sum(booking.seats for booking in [*lapsed, *bookings])
     slot.status = Slot.Status.CANCELLED
     slot.minimum_checked_at = now
     slot.save(update_fields=["status", "minimum_checked_at"])
