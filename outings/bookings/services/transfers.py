@@ -144,7 +144,8 @@ def withdraw_transfer(*, guest: User, reference: str, now: datetime) -> int:
 
 def pending_transfer(*, secret: str, user: User, now: datetime) -> Transfer:
     """The pending transfer a link's secret names, with its booking, for `user`, the one it was
-    sent to; InvalidTransferLink if there is none, TransferNotForYou for anyone else (the giver
+    sent to (its address is theirs: the account's main one or another verified one);
+    InvalidTransferLink if there is none, TransferNotForYou for anyone else (the giver
     too: nothing of the booking is theirs to read through the link), and InvalidBookingState
     once its date has started (nobody can take it any more)."""
     transfer = (
@@ -154,7 +155,9 @@ def pending_transfer(*, secret: str, user: User, now: datetime) -> Transfer:
     )
     if transfer is None:
         raise InvalidTransferLink()
-    if transfer.to_email.lower() != user.email.lower():
+    # Any verified address of the account, as an offer to oneself counts them: compared with
+    # the main one only, an offer to the taker's other address could not be taken at all.
+    if not is_own_address(user=user, email=transfer.to_email):
         raise TransferNotForYou()
     _transferable(transfer.booking, now=now)
     return transfer
