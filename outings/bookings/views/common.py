@@ -1,6 +1,8 @@
 """What the booking pages share: the signed-in guest, their booking or a 404, and the page of one
 booking."""
 
+from datetime import timedelta
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -40,7 +42,18 @@ def detail_page(
         error = " ".join(str(text) for texts in transfer_form.errors.values() for text in texts)
     if transfer_form is not None:
         focus_on_error(transfer_form)
+    listing, slot = booking.listing, booking.slot
     context = {
+        # A date that needs a minimum of guests and is not decided yet: when it will be (the
+        # guest learnt of the minimum only from the cancellation).
+        "cut_off": (
+            slot.starts_at - timedelta(hours=listing.min_guests_cutoff_hours)
+            if listing.min_guests
+            and slot.minimum_checked_at is None
+            and future
+            and shown in Booking.ACTIVE
+            else None
+        ),
         "booking": booking,
         # A hold or request whose time ran out reads as expired or declined, sweep or not.
         "status": shown,
