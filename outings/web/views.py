@@ -211,6 +211,7 @@ def _listing_detail(request: HttpRequest, pk: int, *, versions: Hashable) -> Htt
         "book_slots": [slot for slot in slots if slot.seats_left >= party],
         "full_slots": [slot for slot in slots if slot.seats_left < party],
         "hold_minutes": settings.BOOKINGS_HOLD_MINUTES,
+        "request_hours": settings.BOOKINGS_REQUEST_HOURS,
         "seats_bounds": bounds,
     }
     if request.user.is_authenticated:

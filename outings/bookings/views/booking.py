@@ -1,5 +1,6 @@
 """Booking a date (hold, then confirm), one booking with its calendar, and cancelling it."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -52,6 +53,7 @@ def _book_page(
         "refusal": message_of(error) if error is not None and not form.is_bound else "",
         # A date the service found cancelled or under way gets no "Book" button.
         "bookable": slot is not None and not isinstance(error, SlotUnavailable),
+        "request_hours": settings.BOOKINGS_REQUEST_HOURS,
     }
     return render(request, "bookings/book.html", context, status=status)
 
