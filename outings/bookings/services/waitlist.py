@@ -23,6 +23,7 @@ from outings.bookings.errors import (
 from outings.bookings.models import Booking, WaitlistEntry
 from outings.bookings.services.core import (
     end_booking,
+    lapse,
     locked,
     offer_freed_seats,
     release_expired,
@@ -111,7 +112,11 @@ def leave_waitlist(*, guest: User, entry_id: int, now: datetime) -> WaitlistEntr
     ).update(status=Entry.LEFT, updated_at=now)
     if not left:
         raise InvalidBookingState(_("You are no longer on this waiting list."))
-    if offer is not None:
+    if offer is not None and offer.status_at(now) != offer.status:
+        # Its time ran out before the sweep recorded it: it lapses, as the sweep would record
+        # it (it was recorded as cancelled by the guest, on a page that read it expired).
+        lapse(offer, now=now)
+    elif offer is not None:
         end_booking(
             offer, status=Booking.Status.CANCELLED, by=Booking.Party.GUEST, actor=guest, now=now
         )
