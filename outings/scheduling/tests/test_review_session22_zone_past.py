@@ -14,9 +14,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from outings.bookings.tests.test_review_session14 import save_listing_in_admin
 from outings.catalog import services as catalog_services
 from outings.catalog.models import Listing
-from outings.catalog.tests.factories import HostProfileFactory, SlotFactory
+from outings.catalog.tests.factories import (
+    HostProfileFactory,
+    ListingFactory,
+    SlotFactory,
+    UserFactory,
+)
 from outings.hosting.tests.fixtures import listing_data
 from outings.hosting.tests.test_roster import LISTING_FORM
 from outings.scheduling.models import Schedule, Slot
@@ -143,3 +149,21 @@ def test_the_host_page_shows_the_refusal_on_the_meeting_point_and_changes_nothin
     listing.refresh_from_db()
     assert listing.time_zone == "Asia/Kolkata"
     assert list(Slot.objects.filter(listing=listing).values()) == before
+
+
+def test_staff_changing_the_zone_in_the_admin_get_the_refusal_on_the_form(
+    client: Client,
+) -> None:
+    """The listing admin tries the change when the form is checked (catalog.admin): the refusal
+    is shown there, and nothing is saved."""
+    listing = ListingFactory.create(time_zone="Asia/Kolkata")
+    soon = (timezone.now() + timedelta(minutes=15)).replace(second=0, microsecond=0)
+    SlotFactory.create(listing=listing, starts_at=soon, ends_at=soon + timedelta(hours=1))
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+
+    page = save_listing_in_admin(client, listing, time_zone="Asia/Dhaka")
+
+    assert "(Asia/Kolkata time) would start at the same time of day" in page
+    listing.refresh_from_db()
+    assert listing.time_zone == "Asia/Kolkata"
+    assert Slot.objects.get(listing=listing).starts_at == soon
