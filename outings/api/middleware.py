@@ -61,7 +61,11 @@ class ApiMiddleware:
             # HEAD is GET without the body (RFC 9110, 9.3.2); the routes name GET only.
             request.method = "GET"
         response = self.get_response(request)
-        if request.method == "GET" and (response.status_code < 300 or response.status_code == 304):
+        if (
+            request.method == "GET"
+            and "HTTP_IF_MATCH" in request.META  # rare on a read: the hot path pays one lookup
+            and (response.status_code < 300 or response.status_code == 304)
+        ):
             # Here, for every read alike (the operations, the document, the API's address),
             # once the answer and its ETag are known: a read changes nothing to hold back.
             with translation.override(_language_of(request)):
