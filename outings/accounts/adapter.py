@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from outings.accounts.mail import enqueue_mail
-from outings.accounts.models import User
+from outings.accounts.models import User, canonical_email
 from outings.accounts.selectors import users_with_address
 from outings.accounts.services import valid_languages
 from outings.common.proxies import client_ip
@@ -154,11 +154,22 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         return confirmed
 
     def clean_email(self, email: str) -> str:
-        """Every address a form of allauth's takes (sign-up, adding an address, a reset): at
-        most what the address columns hold (ACCOUNT_EMAIL_MAX_LENGTH, 254). Its forms set no
+        """Every address a form of allauth's takes (sign-up, adding an address, a reset): as
+        mail reaches it (canonical_email: `kate@example.org` typed in full-width letters is
+        `kate@example.org`, found taken); with nothing but ASCII before the @ (Django's
+        validator takes a long s, U+017F, there, an "s" to its case-blind pattern, and Django's
+        SMTP backend sends such a local part as a MIME encoded word that no mailbox has); and
+        at most what the address columns hold (ACCOUNT_EMAIL_MAX_LENGTH, 254). Its forms set no
         length: a longer one made an account with the address cut short (allauth's user_field
         truncates), or a 500 when adding it."""
-        email = super().clean_email(email)
+        email = canonical_email(super().clean_email(email))
+        if not email.rpartition("@")[0].isascii():
+            raise ValidationError(
+                _(
+                    "Before the @, use only letters without accents, digits and punctuation: "
+                    "our mail cannot reach other characters there."
+                )
+            )
         limit = allauth_settings.EMAIL_MAX_LENGTH
         if len(email) > limit:
             raise ValidationError(_("At most %(n)s characters.") % {"n": limit})

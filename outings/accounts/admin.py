@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from outings.accounts import services
 from outings.accounts.adapter import tell_staff_change
 from outings.accounts.forms import refuse_taken
-from outings.accounts.models import HostProfile, User
+from outings.accounts.models import HostProfile, User, canonical_email
 from outings.accounts.selectors import host_profile_version, users_with_address
 from outings.common.bigtables import BigTableAdmin, KnownValuesFilter
 
@@ -322,9 +322,12 @@ class EmailAddressAdmin(BigTableAdmin[EmailAddress], allauth_admin.EmailAddressA
 
             def clean(self) -> dict[str, Any]:
                 """An address is one account's: not another's User.email nor one of its
-                addresses, verified or not (`refuse_taken`)."""
+                addresses, verified or not (`refuse_taken`), and kept as mail reaches it
+                (`canonical_email`), as every other address is."""
                 cleaned: dict[str, Any] = super().clean()
                 user, email = cleaned.get("user"), cleaned.get("email")
+                if email:
+                    email = cleaned["email"] = canonical_email(email)
                 if user is not None and email:
                     try:
                         refuse_taken(email, other_than=user.pk)

@@ -1,3 +1,4 @@
+import contextlib
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -5,6 +6,20 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+
+def canonical_email(address: str) -> str:
+    """`address` as one account holds it: in lower case, its domain as mail reaches it.
+    Django's SMTP backend sends to a domain's IDNA encoding, which folds width, case and
+    compatibility forms (NFKC): mail to `kate@example.org` typed in full-width letters reaches
+    `kate@example.org`, and mail to `ada@xn--exmple-cua.org` reaches `ada@exämple.org`, the
+    form kept. A domain the codec refuses (no valid address has one) is only put in lower
+    case."""
+    local, at, domain = address.rpartition("@")
+    if at:
+        with contextlib.suppress(UnicodeError):
+            domain = domain.encode("idna").decode("idna")
+    return f"{local}{at}{domain}".lower()
 
 
 class User(AbstractUser):
@@ -24,7 +39,8 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         constraints = [
             # One account per address in any case: allauth keeps addresses in lower case, and so
-            # does save() below; this backs it against an UPDATE or a raw insert (migration 0009).
+            # does save() below (canonical_email); this backs it against an UPDATE or a raw
+            # insert (migration 0009).
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_lower_unique",
@@ -37,12 +53,13 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.email.lower()
+        self.email = canonical_email(self.email)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """The address in lower case, as allauth keeps it (its EmailAddress and the User.email it
-        writes), whoever makes or changes the account: the admin, createsuperuser, a script."""
-        self.email = self.email.lower()
+        """The address as mail reaches it (canonical_email), as our adapter gives it to allauth
+        (its EmailAddress and the User.email it writes), whoever makes or changes the account:
+        the admin, createsuperuser, a script."""
+        self.email = canonical_email(self.email)
         super().save(*args, **kwargs)
 
     def may_as_staff(self, permission: str) -> bool:

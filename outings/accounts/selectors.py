@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from outings.accounts.models import ApiToken, HostProfile, User
+from outings.accounts.models import ApiToken, HostProfile, User, canonical_email
 
 
 def active_api_tokens(*, user: User) -> QuerySet[ApiToken]:
@@ -15,10 +15,11 @@ def active_api_tokens(*, user: User) -> QuerySet[ApiToken]:
 
 
 def users_with_address(*, email: str) -> QuerySet[User]:
-    """The account with `email`, in any case (at most one: the unique index on lower(email),
-    which this lookup uses). Every lookup of an account by its address goes through here, so
-    that none matches an address that another finds in another case."""
-    return User.objects.annotate(address=Lower("email")).filter(address=email.lower())
+    """The account with `email`, in any case and spelling of its domain (canonical_email; at
+    most one: the unique index on lower(email), which this lookup uses). Every lookup of an
+    account by its address goes through here, so that none matches an address that another
+    finds in another case."""
+    return User.objects.annotate(address=Lower("email")).filter(address=canonical_email(email))
 
 
 def address_holder(
@@ -35,7 +36,7 @@ def address_holder(
         holder = others.filter(pk__in=users_with_address(email=email).values("pk")).first()
         if holder is not None:
             return holder
-    owners = EmailAddress.objects.filter(email=email.lower()).values("user_id")
+    owners = EmailAddress.objects.filter(email=canonical_email(email)).values("user_id")
     return others.filter(pk__in=owners).order_by("pk").first()
 
 
