@@ -42,6 +42,14 @@ MAX_ACTIVE_TOKENS = 50
 # moderation" (hosting.HostModeration, the admin action asks for it); being staff only lets them
 # into the admin.
 MODERATE_HOSTS = "hosting.change_hostmoderation"
+# What a one-line name (a person's, a host's public one, a city) must not hold: control
+# characters (a new line, a tab), the line and paragraph separators, and the bidirectional
+# embeddings, overrides and isolates. Such a name is written into mail others read (a guest's in
+# the host's notice and in a transfer offer to any address): a line break put a paragraph of
+# its owner's choosing there, an override turned the rest of its line around. A zero-width
+# (non-)joiner stays allowed: Persian and Indic names need them.
+NOT_IN_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+ONE_LINE = gettext_noop("One line of text, without control characters.")
 # Writing last_used_at on every request would turn each read into a write; once a minute is
 # precise enough to tell a user which token is still in use.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -245,6 +253,9 @@ def update_profile(
         errors["preferred_language"] = [_("Not a supported language.")]
     if time_zone is not None and time_zone not in valid_time_zones():
         errors["time_zone"] = [_("Not an IANA time zone.")]
+    for field, name in (("first_name", first_name), ("last_name", last_name)):
+        if name is not None and NOT_IN_A_NAME.search(name):
+            errors[field] = [_(ONE_LINE)]
     if errors:
         raise InvalidProfile(fields=errors)
     changed: list[str] = []
@@ -292,6 +303,8 @@ def _clean_host_profile(data: HostProfileData) -> dict[str, object]:
             errors.setdefault(name, []).append(_("This field is required."))
         if len(text) > limit or "\x00" in text:
             errors.setdefault(name, []).append(_("At most %(n)s characters.") % {"n": limit})
+        elif name != "bio" and NOT_IN_A_NAME.search(text):
+            errors.setdefault(name, []).append(_(ONE_LINE))
         values[name] = text
     languages = list(dict.fromkeys(code.strip().lower() for code in data.languages if code.strip()))
     if len(languages) > 10 or not set(languages) <= LANGUAGE_CODES:
