@@ -37,6 +37,11 @@ def newer_than(*, user: User, after_id: int, limit: int = 50) -> list[Notificati
     return list(rows[: max(1, min(limit, MAX_PAGE))])[::-1]
 
 
+def newest_id(*, user: User) -> int | None:
+    """The id of the user's newest notification, or None if they have none."""
+    return inbox(user=user).values_list("id", flat=True).first()
+
+
 def unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at=None).count()
 

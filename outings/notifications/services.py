@@ -140,9 +140,14 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
 
 
 @transaction.atomic
-def mark_all_read(*, user: User) -> int:
-    """Mark every unread notification of `user` read; returns how many changed."""
-    count = Notification.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+def mark_all_read(*, user: User, up_to_id: int | None = None) -> int:
+    """Mark every unread notification of `user` read, or, with `up_to_id`, those up to that one
+    (the newest that the page asking knew: one that came after it was shown stays unread);
+    returns how many changed."""
+    unread = Notification.objects.filter(user=user, read_at=None)
+    if up_to_id is not None:
+        unread = unread.filter(pk__lte=up_to_id)
+    count = unread.update(read_at=timezone.now())
     if count:
         transaction.on_commit(lambda: _push_unread(user), robust=True)
     return count

@@ -27,8 +27,13 @@ MAX_ID = 2**63 - 1
 
 
 def _id_param(request: HttpRequest, name: str) -> int | None:
+    return _id_value(request.GET.get(name, ""))
+
+
+def _id_value(text: str) -> int | None:
+    """`text` as a notification id (0 to MAX_ID), or None if it is no such number."""
     try:
-        value = int(request.GET.get(name, ""))
+        value = int(text)
     except ValueError:
         return None
     return value if 0 <= value <= MAX_ID else None
@@ -38,12 +43,22 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    items, next_before = selectors.inbox_page(user=user, before_id=_id_param(request, "before"))
+    before = _id_param(request, "before")
+    items, next_before = selectors.inbox_page(user=user, before_id=before)
     rows = [(item, texts.render(item.kind, item.data)) for item in items]
+    unread = selectors.unread_count(user=user)
+    # "Mark all as read" marks what this page knew (services.mark_all_read): the newest
+    # notification, the first row of the first page.
+    if not unread:
+        up_to = None
+    elif before is None:
+        up_to = items[0].pk if items else None
+    else:
+        up_to = selectors.newest_id(user=user)
     return render(
         request,
         "notifications/inbox.html",
-        {"rows": rows, "next_before": next_before, "unread": selectors.unread_count(user=user)},
+        {"rows": rows, "next_before": next_before, "unread": unread, "up_to": up_to},
     )
 
 
@@ -65,7 +80,18 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
-    services.mark_all_read(user=signed_in_user(request))
+    """Mark read what the page knew when it was shown (its form's `up_to`, the newest
+    notification then): one that came after it, in another tab or while this one was left
+    open, stays unread. Without `up_to` (a page shown before it was sent) every one."""
+    up_to: int | None = None
+    if "up_to" in request.POST:
+        up_to = _id_value(request.POST["up_to"])
+        if up_to is None:
+            messages.error(
+                request, _("We could not tell which notifications to mark; nothing changed.")
+            )
+            return redirect("notifications:inbox")
+    services.mark_all_read(user=signed_in_user(request), up_to_id=up_to)
     return redirect("notifications:inbox")
 
 
