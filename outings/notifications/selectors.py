@@ -52,6 +52,12 @@ def email_preferences(*, user: User) -> EmailPreferences:
     return found if found is not None else EmailPreferences(user=user)
 
 
+def preferences_version(*, preferences: EmailPreferences) -> str:
+    """The preferences' version, for a page that edits them: what they are, one digit a topic
+    ("1101"), so that a save from a page that showed other values is told apart."""
+    return "".join("1" if getattr(preferences, topic) else "0" for topic in EmailPreferences.Topic)
+
+
 def wants_email_about(*, user: User, topic: str) -> bool:
     return bool(getattr(email_preferences(user=user), topic, False))
 

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from outings.accounts.models import User
-from outings.common.errors import DomainError, NotFound
+from outings.common.errors import DomainError, NotFound, StaleVersion
 from outings.common.zones import zone_or_utc
 from outings.notifications import emails, live, selectors, texts
 from outings.notifications.models import EmailPreferences, Notification
@@ -153,10 +153,33 @@ def mark_all_read(*, user: User, up_to_id: int | None = None) -> int:
     return count
 
 
+class EmailPreferencesConflict(StaleVersion):
+    """A save of the preferences from a page that showed them otherwise than they are now (an
+    unsubscribe link, another tab). `current` is what is saved now."""
+
+    message = gettext_noop(
+        "Your email preferences were changed since you opened this page (by an unsubscribe "
+        "link or in another window). Here they are now: choose again and save."
+    )
+
+    def __init__(self, *, current: EmailPreferences) -> None:
+        super().__init__()
+        self.current = current
+
+
 @transaction.atomic
-def update_email_preferences(*, user: User, topics: Mapping[str, bool]) -> EmailPreferences:
-    """Set which topics `user` gets mail about; topics not named keep their value."""
+def update_email_preferences(
+    *, user: User, topics: Mapping[str, bool], expected_version: str | None = None
+) -> EmailPreferences:
+    """Set which topics `user` gets mail about; topics not named keep their value. With
+    `expected_version` (selectors.preferences_version of what a page showed), only if they are
+    still so, checked under the row lock: else EmailPreferencesConflict and nothing changes, so
+    that a page opened before an unsubscribe does not subscribe again (DESIGN.md 3.5)."""
     preferences, _ = EmailPreferences.objects.select_for_update().get_or_create(user=user)
+    if expected_version is not None and (
+        selectors.preferences_version(preferences=preferences) != expected_version
+    ):
+        raise EmailPreferencesConflict(current=preferences)
     for topic, wanted in topics.items():
         if topic not in TOPICS:
             raise DomainError(fields={topic: [gettext("Unknown topic.")]})

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from outings.common.models import OutboxMessage
 from outings.notifications import emails, selectors, services, texts
 from outings.notifications.forms import EmailPreferencesForm
 from outings.notifications.mailbox import read_mail
+from outings.notifications.models import EmailPreferences
 
 MAX_ID = 2**63 - 1
 
@@ -113,20 +114,41 @@ def feed(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
+    """The form carries the preferences as it showed them: a save from a page shown before they
+    changed (an unsubscribe link, another tab) answers 409 with what is saved now, changing
+    nothing, instead of undoing that change."""
     user = signed_in_user(request)
     # Bound on every POST: an unchecked box is not sent, so a POST with no field is every box
     # unchecked (`request.POST or None` answered it as a GET and saved nothing).
-    form = EmailPreferencesForm(
+    form = _preferences_form(
+        selectors.email_preferences(user=user),
         request.POST if request.method == "POST" else None,
-        instance=selectors.email_preferences(user=user),
     )
     if request.method == "POST" and form.is_valid():
-        services.update_email_preferences(
-            user=user, topics={name: form.cleaned_data[name] for name in form.Meta.fields}
-        )
+        try:
+            services.update_email_preferences(
+                user=user,
+                topics={name: form.cleaned_data[name] for name in form.Meta.fields},
+                expected_version=form.cleaned_data["version"] or None,
+            )
+        except services.EmailPreferencesConflict as conflict:
+            messages.error(request, _(conflict.message))
+            return render(
+                request,
+                "notifications/preferences.html",
+                {"form": _preferences_form(conflict.current)},
+                status=409,
+            )
         messages.success(request, _("Your email preferences are saved."))
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})
+
+
+def _preferences_form(
+    preferences: EmailPreferences, data: QueryDict | None = None
+) -> EmailPreferencesForm:
+    version = selectors.preferences_version(preferences=preferences)
+    return EmailPreferencesForm(data, instance=preferences, initial={"version": version})
 
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers; the signed token is the proof
