@@ -170,14 +170,18 @@ def create_api_token(*, user: User, name: str) -> IssuedToken:
     return IssuedToken(token=token, secret=secret)
 
 
+class TokenAlreadyRevoked(NotFound):
+    """The user's own token, revoked already (a second tab, a double click): not found as
+    before for the API, which the page tells apart to say so."""
+
+
 def revoke_api_token(*, user: User, token_id: int, now: datetime) -> None:
     """Revoke one of the user's own tokens. Another user's token, or one already revoked, is
-    not found: the answer never tells whether someone else's token exists."""
-    revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
-    if not revoked:
-        raise NotFound()
+    not found: the answer never tells whether someone else's token exists (TokenAlreadyRevoked,
+    a NotFound, for the user's own revoked one)."""
+    mine = ApiToken.objects.filter(pk=token_id, user=user)
+    if not mine.filter(revoked_at__isnull=True).update(revoked_at=now):
+        raise TokenAlreadyRevoked() if mine.exists() else NotFound()
 
 
 def revoke_all_api_tokens(*, user: User, now: datetime) -> int:

@@ -86,6 +86,10 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
         services.revoke_api_token(
             user=signed_in_user(request), token_id=token_id, now=timezone.now()
         )
+    except services.TokenAlreadyRevoked:
+        # A second tab, a double click: the token is gone as asked; the list says so.
+        messages.info(request, _("This token was revoked already; it no longer works."))
+        return redirect("accounts:api_tokens")
     except NotFound as error:
         raise Http404 from error
     messages.success(request, _("The token is revoked; it no longer works."))
