@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from outings.accounts import selectors, services
 from outings.accounts.forms import ApiTokenForm
@@ -79,9 +79,15 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/api_tokens.html", context, status=status)
 
 
+# GET on the revoke buttons: the address a sign-in leads back to when one was pressed after
+# the session ended. It goes back to the tokens, revoking nothing: a 405 was an empty page.
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    if request.method == "GET":
+        return redirect("accounts:api_tokens")
     try:
         services.revoke_api_token(
             user=signed_in_user(request), token_id=token_id, now=timezone.now()
@@ -97,10 +103,12 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke_all_api_tokens(request: HttpRequest) -> HttpResponse:
     """Revoke every token of the user at once. No password asked: revoking only takes access
-    away."""
+    away. GET (back from signing in): the tokens, revoking nothing."""
+    if request.method == "GET":
+        return redirect("accounts:api_tokens")
     count = services.revoke_all_api_tokens(user=signed_in_user(request), now=timezone.now())
     messages.success(
         request,

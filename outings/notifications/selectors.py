@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from outings.accounts.models import User
+from outings.common.errors import NotFound
 from outings.notifications.models import EmailPreferences, Notification
 from outings.notifications.texts import TOPIC_OF_KIND
 
@@ -12,6 +13,14 @@ MAX_PAGE = 100
 def inbox(*, user: User) -> QuerySet[Notification]:
     """The user's notifications, newest first (order by -id for keyset pagination)."""
     return Notification.objects.filter(user=user).order_by("-id")
+
+
+def notification_of(*, user: User, notification_id: int) -> Notification:
+    """One of the user's notifications; NotFound for another user's or none."""
+    found = inbox(user=user).filter(pk=notification_id).first()
+    if found is None:
+        raise NotFound(notification_id=notification_id)
+    return found
 
 
 def inbox_page(

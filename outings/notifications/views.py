@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from outings.accounts.models import User
 from outings.accounts.requests import signed_in_user
@@ -63,13 +63,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+# GET on the inbox's buttons: the address a sign-in leads back to when one was pressed after the
+# session ended (login_required sends a POST to sign in with `next`, and sign-in goes on with a
+# GET). It goes where the button was, changing nothing: a 405 was an empty page.
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """POST: mark the user's notification read and go where it leads. GET (back from signing
+    in): go there, marking nothing."""
+    user = signed_in_user(request)
     try:
-        notification = services.mark_read(
-            user=signed_in_user(request), notification_id=notification_id
-        )
+        if request.method == "POST":
+            notification = services.mark_read(user=user, notification_id=notification_id)
+        else:
+            notification = selectors.notification_of(user=user, notification_id=notification_id)
     except NotFound:
         return render(request, "404.html", status=404)
     target = notification.url
@@ -79,11 +88,14 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def read_all(request: HttpRequest) -> HttpResponse:
     """Mark read what the page knew when it was shown (its form's `up_to`, the newest
     notification then): one that came after it, in another tab or while this one was left
-    open, stays unread. Without `up_to` (a page shown before it was sent) every one."""
+    open, stays unread. Without `up_to` (a page shown before it was sent) every one. GET (back
+    from signing in): the inbox, marking nothing."""
+    if request.method == "GET":
+        return redirect("notifications:inbox")
     up_to: int | None = None
     if "up_to" in request.POST:
         up_to = _id_value(request.POST["up_to"])

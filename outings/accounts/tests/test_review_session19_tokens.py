@@ -128,8 +128,12 @@ def test_revoke_all_is_offered_on_the_page_when_there_are_tokens(session, user):
     assert f'action="{PAGE}revoke-all/"' in session.get(PAGE).content.decode()
 
 
-def test_revoke_all_is_a_post(session):
-    assert session.get(f"{PAGE}revoke-all/").status_code == 405
+def test_revoke_all_is_a_post(session, user):
+    # A GET (where a sign-in leads back to) returns to the list, revoking nothing.
+    services.create_api_token(user=user, name="script")
+
+    assert session.get(f"{PAGE}revoke-all/")["Location"] == PAGE
+    assert ApiToken.objects.filter(user=user, revoked_at=None).count() == 1
 
 
 def test_a_password_change_keeps_tokens_working(user):

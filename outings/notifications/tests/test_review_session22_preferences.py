@@ -2,10 +2,10 @@
 page opened before a change elsewhere undid that change on its next save: a guest who used a
 mail's one-click unsubscribe link (RFC 8058), or turned a topic off in another tab, and then
 saved the older page for another box, was silently subscribed again, and mailed. The form now
-carries the preferences as it showed them (its version); a save from a page that no longer shows
-them as they are answers 409 with what is saved now and changes nothing (DESIGN.md 3.5). A form without a
-version (a page shown before this change) saves as before. Personas: a guest (Ada) with a mail
-and two tabs."""
+carries the preferences as it showed them (its version); a save from a page that no longer
+shows them as they are answers 409 with what is saved now and changes nothing (DESIGN.md 3.5).
+A form without a version (a page shown before this change) saves as before. Personas: a guest
+(Ada) with a mail and two tabs."""
 
 import re
 

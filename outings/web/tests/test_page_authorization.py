@@ -262,7 +262,14 @@ TABLE: dict[str, list[Case]] = {
     ],
     # --- notifications ------------------------------------------------------------------------
     "notifications/": [Case("GET", lambda w: "/notifications/", signed_in(200))],
+    # A GET of a button's address (where signing in leads back to) goes where the button was,
+    # changing nothing (accounts/tests/test_review_session22_signed_out_forms.py).
     "notifications/<int:notification_id>/read/": [
+        Case(
+            "GET",
+            lambda w: f"/notifications/{w.notification_of_guest_b()}/read/",
+            only_guest_b(302),
+        ),
         Case(
             "POST",
             lambda w: f"/notifications/{w.notification_of_guest_b()}/read/",
@@ -270,6 +277,7 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "notifications/read-all/": [
+        Case("GET", lambda w: "/notifications/read-all/", signed_in(302)),
         Case("POST", lambda w: "/notifications/read-all/", signed_in(302)),
     ],
     "notifications/feed/": [Case("GET", lambda w: "/notifications/feed/?after=0", signed_in(200))],
@@ -301,10 +309,14 @@ TABLE: dict[str, list[Case]] = {
         Case("POST", lambda w: "/accounts/api-tokens/", signed_in(REAUTH), {"name": "walk"}),
     ],
     "accounts/api-tokens/revoke-all/": [
-        Case("GET", lambda w: "/accounts/api-tokens/revoke-all/", signed_in(405)),
+        Case("GET", lambda w: "/accounts/api-tokens/revoke-all/", signed_in(302)),
         Case("POST", lambda w: "/accounts/api-tokens/revoke-all/", signed_in(302)),
     ],
     "accounts/api-tokens/<int:token_id>/revoke/": [
+        # Back to the user's own list, whosever the token: the GET reads no token.
+        Case(
+            "GET", lambda w: f"/accounts/api-tokens/{w.token_of_guest_b()}/revoke/", signed_in(302)
+        ),
         Case(
             "POST",
             lambda w: f"/accounts/api-tokens/{w.token_of_guest_b()}/revoke/",
