@@ -41,10 +41,11 @@ def address_holder(
 
 
 def is_own_address(*, user: User, email: str) -> bool:
-    """Whether `email` (any case) is `user`'s own: their User.email or a verified address of
-    theirs (allauth's). An unverified one is not proven theirs: it may be someone else's."""
-    address = email.lower()
-    if user.email.lower() == address:
+    """Whether `email` (any case, any spelling that reaches the same mailbox: canonical_email)
+    is `user`'s own: their User.email or a verified address of theirs (allauth's). An
+    unverified one is not proven theirs: it may be someone else's."""
+    address = canonical_email(email)
+    if canonical_email(user.email) == address:
         return True
     verified: bool = EmailAddress.objects.filter(user=user, email=address, verified=True).exists()
     return verified

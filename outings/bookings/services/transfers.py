@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from outings.accounts.models import User
+from outings.accounts.models import User, canonical_email
 from outings.accounts.selectors import is_own_address
 from outings.bookings import effects
 from outings.bookings.errors import (
@@ -105,6 +105,9 @@ def offer_transfer(
         validate_email(address)
     except ValidationError:
         raise InvalidTransfer(fields={"to_email": [_("Enter a valid email address.")]}) from None
+    # Kept as mail reaches it, as accounts keep theirs: another spelling of one mailbox (full-
+    # width letters, a Unicode or punycode domain) is one address to compare.
+    address = canonical_email(address)
     if is_own_address(user=guest, email=address):  # their main or another verified address
         raise InvalidTransfer(fields={"to_email": [_("The booking is already yours.")]})
     booking = _transferable_locked(
