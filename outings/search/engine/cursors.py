@@ -108,9 +108,12 @@ def encode_cursor(
     backward: bool = False,
     point: Point | None = None,
     ranking: int | None = None,
+    inclusive: bool = False,
 ) -> str:
     """The cursor of the page after the one whose last hit has the sort keys `values` (or, when
-    `backward`, of the page before the one whose first hit has them). It is signed for `query`
+    `backward`, of the page before the one whose first hit has them); when `inclusive`, of the
+    page that starts (backward: ends) at those keys, their hit included: the way back from a
+    page that came back empty (page.run_page). It is signed for `query`
     as the client sent it, in its time zone (whose days decide what matches); `corrected` is
     the text actually searched when the engine corrected a misspelt query, so that the next
     page searches that text again; `point` is the point a named place stood for when the keys
@@ -126,6 +129,8 @@ def encode_cursor(
         data["p"] = [point.latitude, point.longitude]
     if ranking is not None:
         data["r"] = ranking
+    if inclusive:
+        data["i"] = True  # absent on every other cursor, as on those handed out before
     return signed.sign(data, salt=CURSOR_SALT)
 
 
@@ -134,13 +139,16 @@ class Boundary(NamedTuple):
     ran (None unless the engine corrected the client's words), whether the page is the one
     before those keys rather than after, the point a named place's keys were measured from
     (None for coordinates, which the client sends again), and the ranking version the first
-    page was read under (None when read without the current one)."""
+    page was read under (None when read without the current one); `inclusive`: the page
+    starts (backward: ends) at the keys, their hit included (the way back from an empty page).
+    """
 
     keys: list[Any]
     corrected: str | None
     backward: bool
     point: Point | None = None
     ranking: int | None = None
+    inclusive: bool = False
 
 
 def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
@@ -173,7 +181,13 @@ def read_cursor(cursor: str, query: SearchQuery, *, ranking: int | None = None) 
         if not isinstance(version, int) or not ranking - RANKING_HISTORY <= version <= ranking:
             raise InvalidSearch(fields={"cursor": [_(TOO_OLD)]})
     values = data.get("k")
-    if not isinstance(values, list) or len(values) != 2 or data.get("d", "n") not in ("n", "p"):
+    inclusive = data.get("i", False)
+    if (
+        not isinstance(values, list)
+        or len(values) != 2
+        or data.get("d", "n") not in ("n", "p")
+        or not isinstance(inclusive, bool)
+    ):
         raise InvalidSearch(fields={"cursor": [_("Malformed cursor.")]})
     if query.sort in ("newest", "soonest") and isinstance(values[0], str):
         values[0] = datetime.fromisoformat(values[0])
@@ -190,6 +204,7 @@ def read_cursor(cursor: str, query: SearchQuery, *, ranking: int | None = None) 
         backward=data.get("d") == "p",
         point=_point(data.get("p")) if query.place else None,
         ranking=version if isinstance(version, int) else None,
+        inclusive=inclusive,
     )
 
 

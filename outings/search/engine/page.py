@@ -95,7 +95,9 @@ def run_page(
     score = W.score(query, quality=quality)
     keyset = "TRUE"
     if boundary is not None:
-        keyset = f"({key}, id) {'>' if reads_up else '<'} (%(k0)s, %(k1)s)"
+        beyond = ">" if reads_up else "<"
+        # The way back from an empty page starts (or ends) at its keys, their hit included.
+        keyset = f"({key}, id) {beyond}{'=' if boundary.inclusive else ''} (%(k0)s, %(k1)s)"
         params.update(k0=boundary.keys[0], k1=boundary.keys[1])
     distance = f"{S.DISTANCE_M} / 1000.0" if query.near is not None else "NULL::float"
     knn = f"({S.PLACE} <-> {S.POINT})" if query.near is not None else "NULL::float"
@@ -209,11 +211,29 @@ def run_page(
         if query.facets
         else {},
     )
+    corrected = query.text if sent is not query else None
+    # A named place's point, which later pages measure from again (the client sends the
+    # name, and the hourly refresh may move the point it stands for).
+    point = query.near if query.place else None
+    if not hits and boundary is not None:
+        # Nothing beyond the cursor (its hits gone since, or a client paging past the end): no
+        # cursor onwards, and one back, to the page that ends (backward: starts) at the
+        # cursor's keys, their hit included (that hit may be gone; its keys stand). Until
+        # session 22 such a page had neither, and the client could only start again.
+        back = encode_cursor(
+            [jsonable(value) for value in boundary.keys],
+            sent,
+            corrected=corrected,
+            backward=not backward,
+            point=point,
+            ranking=ranking,
+            inclusive=True,
+        )
+        if backward:
+            page.next_cursor = back
+        else:
+            page.previous_cursor = back
     if hits:
-        corrected = query.text if sent is not query else None
-        # A named place's point, which later pages measure from again (the client sends the
-        # name, and the hourly refresh may move the point it stands for).
-        point = query.near if query.place else None
         # Forward, a page before exists if a cursor led here; backward, the page after does.
         has_next = True if backward else more
         has_previous = more if backward else boundary is not None
