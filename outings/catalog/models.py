@@ -182,7 +182,12 @@ class Listing(models.Model):
     instant_booking = models.BooleanField(
         _("instant booking"),
         default=True,
-        help_text=_("Off: each booking is a request you accept or decline within 24 hours."),
+        # Not a number of hours: a help text is written into the migrations, and the hours
+        # are the deployment's (the host's form gives them).
+        help_text=_(
+            "Off: each booking is a request you accept or decline within BOOKINGS_REQUEST_HOURS "
+            "hours, and before its date starts at the latest."
+        ),
     )
     min_guests = models.PositiveSmallIntegerField(
         _("minimum guests per date"),

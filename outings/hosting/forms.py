@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from outings.accounts.services import HostProfileData
 from outings.bookings.forms import message_of
@@ -125,12 +127,10 @@ class ListingForm(forms.Form):
         label=_("What guests need"), widget=forms.Textarea, required=False
     )
     # Missing from a POST (an older page, a script) means "leave as it is", never "off".
+    # "By request" is labelled with BOOKINGS_REQUEST_HOURS when the form is made (__init__).
     instant_booking = forms.TypedChoiceField(
         label=_("How guests book"),
-        choices=[
-            ("True", _("Instantly: a booking is confirmed at once")),
-            ("False", _("By request: you accept or decline each booking within 24 hours")),
-        ],
+        choices=[("True", _("Instantly: a booking is confirmed at once")), ("False", "")],
         coerce=_is_true,
         empty_value=None,
         required=False,
@@ -151,6 +151,28 @@ class ListingForm(forms.Form):
 
     # The services' field names that the form shows under another name.
     RENAMES = {"price_amount": "price"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A request lapses BOOKINGS_REQUEST_HOURS after it is made, or at the start if sooner
+        # (bookings.services.holds._lapses_at); the form said 24 hours whatever the setting.
+        hours = settings.BOOKINGS_REQUEST_HOURS
+        field = self.fields["instant_booking"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [
+            ("True", _("Instantly: a booking is confirmed at once")),
+            (
+                "False",
+                ngettext(
+                    "By request: you accept or decline each booking within %(hours)s hour, "
+                    "and before its date starts at the latest",
+                    "By request: you accept or decline each booking within %(hours)s hours, "
+                    "and before its date starts at the latest",
+                    hours,
+                )
+                % {"hours": hours},
+            ),
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
