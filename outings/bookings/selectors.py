@@ -2,12 +2,13 @@
 another host's listing, is simply not found (404, never 403)."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 
 from outings.accounts.models import HostProfile, User
 from outings.bookings.converters import ReferenceConverter
@@ -26,9 +27,9 @@ SEATS_LEFT_SQL = (
 )
 
 
-def with_seats_left(slots: QuerySet[Slot], *, now: datetime) -> QuerySet[Slot]:
-    """Annotate `seats_free` (read by Slot.seats_left): seats left with lapsed holds counted
-    as free."""
+def _lapsed_seats(now: datetime) -> Coalesce:
+    """For a query of slots: the seats of the slot's holds and requests whose time ran out at
+    `now`, which its seats_taken counts until the sweep records them (0 when none)."""
     lapsed = (
         Booking.objects.filter(slot=OuterRef("pk"), status__in=Booking.PENDING, expires_at__lte=now)
         .order_by()
@@ -36,11 +37,13 @@ def with_seats_left(slots: QuerySet[Slot], *, now: datetime) -> QuerySet[Slot]:
         .annotate(n=Sum("seats"))
         .values("n")
     )
-    return slots.annotate(
-        seats_free=F("capacity")
-        - F("seats_taken")
-        + Coalesce(Subquery(lapsed, output_field=IntegerField()), Value(0))
-    )
+    return Coalesce(Subquery(lapsed, output_field=IntegerField()), Value(0))
+
+
+def with_seats_left(slots: QuerySet[Slot], *, now: datetime) -> QuerySet[Slot]:
+    """Annotate `seats_free` (read by Slot.seats_left): seats left with lapsed holds counted
+    as free."""
+    return slots.annotate(seats_free=F("capacity") - F("seats_taken") + _lapsed_seats(now))
 
 
 def why_not_taken_again(*, booking: Booking, now: datetime) -> str:
@@ -129,6 +132,22 @@ def holding_seats(now: datetime) -> Q:
     not run out (one that ran out is expired or declined from then on, swept or not:
     Booking.status_at)."""
     return Q(status=Booking.Status.CONFIRMED) | Q(status__in=Booking.PENDING, expires_at__gt=now)
+
+
+def held_by_bookings(slot_ids: Collection[int], *, now: datetime) -> set[int]:
+    """Those of the dates `slot_ids` on which seats are taken at `now`: more than the seats of
+    their holds and requests whose time ran out, which seats_taken counts until the sweep
+    records them and every read of seats left counts as free (with_seats_left,
+    SEATS_LEFT_SQL). A date whose only booking lapsed is no booked date. It was one where a
+    change of the host's dates asked (a rule changed or removed, a new time zone, the listing
+    archived), which was refused until the sweep ran (until session 22). Pass the dates with
+    seats taken: without any, no statement is run."""
+    if not slot_ids:
+        return set()
+    held = Slot.objects.filter(pk__in=slot_ids).filter(
+        GreaterThan(F("seats_taken"), _lapsed_seats(now))
+    )
+    return set(held.values_list("pk", flat=True))
 
 
 def shown_as(status: str, *, now: datetime) -> Q:

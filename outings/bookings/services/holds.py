@@ -245,11 +245,21 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
             raise HoldExpired(_not_taken_again(slot_id=booking.slot_id, now=now))
     elif booking.status != Status.HELD:
         raise _ended(booking)
-    elif booking.expires_at is not None and booking.expires_at <= now:
+    elif (
+        booking.expires_at is not None
+        and booking.expires_at <= now
         # A lapsed hold nobody swept yet: every read has counted its seats as free since it
         # lapsed. Writing its slot moves the catalogue version, so that cached searches and
-        # ETags stop showing them free.
-        Slot.objects.filter(pk=booking.slot_id).update(seats_taken=F("seats_taken"))
+        # ETags stop showing them free. Only an open date's: a change of the host's dates
+        # counts such a hold as nothing too, and may have taken its date off sale (retired,
+        # scheduling.services.sync.retire), whose seats then stay for the sweep to give back;
+        # confirmed, it was a booking of a cancelled date (session 22). The write waits for
+        # such a change's lock on the date, and reads the status it committed.
+        and not Slot.objects.filter(pk=booking.slot_id, status=Slot.Status.OPEN).update(
+            seats_taken=F("seats_taken")
+        )
+    ):
+        raise HoldExpired(_not_taken_again(slot_id=booking.slot_id, now=now))
     if booking.waitlist_entry_id is not None and not booking.listing.instant_booking:
         return _request_offered(booking, guest=guest, now=now)
     return _confirm(booking, actor=guest, now=now)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile, User
+from outings.bookings.selectors import held_by_bookings
 from outings.catalog import events
 from outings.catalog.models import AuditEntry, Listing
 from outings.catalog.services.errors import (
@@ -427,10 +428,11 @@ def archive_listing(
     now: datetime,
     expected_version: ExpectedVersion = None,
 ) -> Listing:
-    """Retire a listing for good. Refused while a future slot has seats taken: its bookings
-    are cancelled first, through the bookings app. Its open dates to come, all unbooked then,
-    go off sale as a removed rule's do (scheduling.services.retire: deleted, or cancelled
-    where a lapsed booking names one or guests wait on one, who are told).
+    """Retire a listing for good. Refused while bookings hold seats on a future slot: its
+    bookings are cancelled first, through the bookings app (a hold or a request whose time ran
+    out holds none, swept or not). Its open dates to come, all unbooked then, go off sale as a
+    removed rule's do (scheduling.services.retire: deleted, or cancelled where a lapsed
+    booking names one or guests wait on one, who are told).
 
     The seats are read under the row locks of the listing and then of its dates to come, in
     start order (the app's lock order, docs/architecture.md): a hold or a confirm taking seats
@@ -448,7 +450,9 @@ def archive_listing(
         .order_by("starts_at")
         .values_list("pk", "status", "seats_taken")
     )
-    if any(seats_taken for _pk, _status, seats_taken in dates):
+    # A hold or a request whose time ran out holds none (held_by_bookings; until session 22 it
+    # counted until the sweep recorded it).
+    if held_by_bookings([pk for pk, _status, seats_taken in dates if seats_taken], now=now):
         raise InvalidTransition(_("This listing has upcoming bookings; it cannot be archived yet."))
     listing = _move(
         listing_id=listing_id,

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from outings.bookings.selectors import held_by_bookings
 from outings.catalog.models import Listing
 from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
@@ -119,8 +120,8 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
     listing as the rules' dates do (sync_schedule_slots): each keeps its wall-clock start in the
     new zone (one the new zone skips goes, as a rule's start there makes no slot) and lasts the
     new duration. A booked one gets its new end and its guests are told (RETIMED); one that the
-    new zone would move is SlotHasBookings. ScheduleOverlap if one would overlap another open
-    date of the listing.
+    new zone would move is SlotHasBookings (not for a hold or request that lapsed).
+    ScheduleOverlap if one would overlap another open date of the listing.
     Call after the schedules' slots are synced, holding the listing's row lock."""
     dates = list(
         Slot.objects.select_for_update()
@@ -145,7 +146,9 @@ def _follow_dates_made_by_hand(*, listing: Listing, previous_time_zone: str, now
             else _start_in(slot.starts_at.astimezone(old), zone)
         )
     moved = [slot for slot in dates if starts[slot.pk] != slot.starts_at]
-    booked = [slot for slot in moved if slot.seats_taken > 0]
+    # A hold or a request whose time ran out holds none (held_by_bookings).
+    held = held_by_bookings([slot.pk for slot in moved if slot.seats_taken > 0], now=now)
+    booked = [slot for slot in moved if slot.pk in held]
     if booked:
         raise _zone_move_refused(listing, previous_time_zone, booked)
     staying = [slot for slot in dates if starts[slot.pk] is not None]

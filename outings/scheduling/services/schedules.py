@@ -22,6 +22,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
 from outings.accounts.models import HostProfile
+from outings.bookings.selectors import held_by_bookings
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
 from outings.common.errors import ExpectedVersion, NotFound, highest_version, version_is_current
@@ -224,10 +225,12 @@ def delete_schedule_as_staff(*, schedule_id: int, now: datetime) -> None:
 
 def _remove(schedule: Schedule, *, now: datetime) -> None:
     """Delete `schedule` (its row locked, and its listing's) and retire its unbooked dates to
-    come; SlotHasBookings while one of them has seats taken. Past dates stay, without their
-    rule, as the record of what happened."""
+    come; SlotHasBookings while bookings hold seats on one of them (a hold or a request whose
+    time ran out holds none, held_by_bookings). Past dates stay, without their rule, as the
+    record of what happened."""
     future = _future_slots_locked(schedule=schedule, now=now)
-    if future.filter(seats_taken__gt=0).exists():
+    taken = list(future.filter(seats_taken__gt=0).values_list("pk", flat=True))
+    if held_by_bookings(taken, now=now):
         raise SlotHasBookings(_("This schedule has upcoming bookings; it cannot be removed yet."))
     retire(future.values_list("pk", flat=True), now=now)
     schedule.delete()

@@ -15,6 +15,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from outings.bookings.models import Booking, WaitlistEntry
+from outings.bookings.selectors import held_by_bookings
 from outings.catalog.models import Listing
 from outings.common import outbox
 from outings.common.zones import zone_or_utc
@@ -46,11 +47,13 @@ def sync_schedule_slots(
     ones, delete the ones no longer wanted, keep end times in step with the listing's duration.
     Idempotent.
 
-    A slot no longer wanted that has seats taken is never deleted: with `strict` (a host's
-    change) the whole change is refused with SlotHasBookings; otherwise (the periodic run) it is
-    kept and counted. One with no seats taken goes (`retire`). A wanted start whose slot was
-    retired that way comes back as that slot, reopened. Cancelled slots are left as they are.
-    Call inside a transaction."""
+    A slot no longer wanted that bookings hold seats on is never deleted: with `strict` (a
+    host's change) the whole change is refused with SlotHasBookings; otherwise (the periodic
+    run) it is kept and counted. One with none goes (`retire`): a hold or a request whose time
+    ran out holds none (held_by_bookings), as every read of seats left counts it; it counted
+    until the sweep recorded it, and the host's change was refused (until session 22). A
+    wanted start whose slot was retired that way comes back as that slot, reopened. Cancelled
+    slots are left as they are. Call inside a transaction."""
     listing = schedule.listing
     zone = zone_or_utc(listing.time_zone)
     today = now.astimezone(zone).date()
@@ -83,14 +86,15 @@ def sync_schedule_slots(
         for slot in Slot.objects.select_for_update().filter(schedule=schedule, starts_at__gte=now)
     }
     unwanted = [slot for start, slot in existing.items() if start not in wanted]
-    booked = [slot for slot in unwanted if slot.seats_taken > 0]
+    held = held_by_bookings([slot.pk for slot in unwanted if slot.seats_taken > 0], now=now)
+    booked = [slot for slot in unwanted if slot.pk in held]
     if booked and strict:
         raise SlotHasBookings(
             _("Guests have booked %(when)s; cancel those bookings first.")
             % {"when": ", ".join(f"{s.starts_at.astimezone(zone):%Y-%m-%d %H:%M}" for s in booked)},
             slots=booked,
         )
-    removed = retire([slot.pk for slot in unwanted if slot.seats_taken == 0], now=now)
+    removed = retire([slot.pk for slot in unwanted if slot.pk not in held], now=now)
     new_starts = _clear_of_other_groups(
         schedule=schedule, starts=wanted - existing.keys(), duration=duration
     )
@@ -203,10 +207,11 @@ def _clear_of_other_groups(
 
 
 def retire(slot_ids: Iterable[int], *, now: datetime) -> int:
-    """Take unbooked future slots off sale (no seats taken: call under their locks), as of
-    `now` (the caller's: the instant its other writes carry); how many.
+    """Take unbooked future slots off sale (no seats held at `now`, held_by_bookings: call under
+    their locks), as of `now` (the caller's: the instant its other writes carry); how many.
     A slot no booking ever named and nobody waits on is deleted. One that bookings name
-    (cancelled, lapsed or declined ones: a booking's slot is protected) stays as their record,
+    (cancelled, lapsed or declined ones: a booking's slot is protected) stays as their record
+    (the seats of a hold or request that lapsed given back when the sweep records it),
     cancelled and no longer its schedule's; a schedule that wants its start again reopens it.
     One somebody waits on (its seats freed while the listing was paused) is cancelled too, its
     waiting list closed, and the bookings app tells whoever was on it (events.RETIRED):
