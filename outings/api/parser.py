@@ -64,7 +64,13 @@ class JsonParser(Parser):
             # these were told they were no JSON in UTF-8.
             raise ValidationFailed(message=TOO_MUCH) from None
         except _Duplicate:
-            path = _duplicate_in(json.loads(text, object_pairs_hook=_Pairs), ())
+            try:
+                path = _duplicate_in(json.loads(text, object_pairs_hook=_Pairs), ())
+            except RecursionError:
+                # Deeper than Python functions recurse (json.loads nests further): the name
+                # cannot be located, and the RecursionError reached ninja, whose English
+                # "Cannot parse request body" answered, until session 22.
+                raise ValidationFailed(message=TOO_MUCH) from None
             name = ".".join((BODY, *(str(part) for part in path or ())))
             raise ValidationFailed(fields={name: [gettext("Given more than once.")]}) from None
         return data
