@@ -83,10 +83,13 @@ def _close_slot(
     # The entries still open before the bookings end: an open offer's entry is closed with the
     # rest, not marked lapsed by its offer's end (its guest neither let it lapse nor turned it
     # down). No offer is made or taken meanwhile: the caller holds the date's and offers' locks.
+    # An offer that ran out leaves its entry lapsed, as the sweep does (closed until session 22).
     open_ids = list(
         WaitlistEntry.objects.filter(
             slot=slot, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
-        ).values_list("pk", flat=True)
+        )
+        .exclude(pk__in=[b.waitlist_entry_id for b in lapsed if b.waitlist_entry_id is not None])
+        .values_list("pk", flat=True)
     )
     for booking in lapsed:
         end_booking(
