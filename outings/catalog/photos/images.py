@@ -271,7 +271,10 @@ def _cmyk_as_rgb(image: Image.Image, icc_profile: bytes | None) -> tuple[Image.I
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
             converted = ImageCms.profileToProfile(image, source, SRGB, outputMode="RGB")
-        except ImageCms.PyCMSError as exc:
+        # PyCMSError: a profile littleCMS opens but cannot use; OSError: one it cannot open at
+        # all (cut short, garbage), which failed the photo's task, and a portrait's request with
+        # a 500, until session 22.
+        except (ImageCms.PyCMSError, OSError) as exc:
             logger.info("a CMYK photo's profile cannot be used (%s): converted without it", exc)
         else:
             assert converted is not None  # profileToProfile returns None only with inPlace
