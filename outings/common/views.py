@@ -79,9 +79,11 @@ def live(request: HttpRequest) -> JsonResponse:
 
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """A file under MEDIA_ROOT (media on this machine's disk; `serve` keeps the path inside
-    it), as a sandboxed document that loads nothing: uploads are images re-encoded by Pillow,
-    but a file that is something else (put there by hand, or by a bug) must not run a script
-    with the site's origin and the visitor's session."""
+    it), as a sandboxed document that loads nothing: uploads are images re-encoded by Pillow
+    (a listing's photo by its renditions' task: until then it waits as sent, checked by content
+    but with whatever follows its picture, under uploads/ and an unguessable name), but a file
+    that is something else (put there by hand, or by a bug) must not run a script with the
+    site's origin and the visitor's session."""
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Content-Security-Policy"] = settings.MEDIA_CONTENT_SECURITY_POLICY
     return response
