@@ -43,12 +43,15 @@ def address_holder(
 def is_own_address(*, user: User, email: str) -> bool:
     """Whether `email` (any case, any spelling that reaches the same mailbox: canonical_email)
     is `user`'s own: their User.email or a verified address of theirs (allauth's). An
-    unverified one is not proven theirs: it may be someone else's."""
+    unverified one is not proven theirs: it may be someone else's. Each of theirs is made
+    canonical here: addresses kept before session 22 were not rewritten, and one added as
+    `ada@xn--exmple-cua.org` did not match an offer kept as `ada@exämple.org` (for a while that
+    session, not even one to the spelling it was added with)."""
     address = canonical_email(email)
     if canonical_email(user.email) == address:
         return True
-    verified: bool = EmailAddress.objects.filter(user=user, email=address, verified=True).exists()
-    return verified
+    verified = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    return any(canonical_email(own) == address for own in verified)
 
 
 def profile_version(*, user: User) -> str:
