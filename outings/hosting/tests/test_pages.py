@@ -154,7 +154,9 @@ def test_an_edit_based_on_an_old_version_shows_what_changed(host_client, host):
 def test_submitting_from_the_page(host_client, host):
     listing = catalog_services.create_listing(host=host, data=listing_data(), actor=host.user)
 
-    response = host_client.post(f"/host/listings/{listing.pk}/state/submit/")
+    response = host_client.post(
+        f"/host/listings/{listing.pk}/state/submit/", {"version": listing.version}
+    )
 
     assert response.status_code == 302
     listing.refresh_from_db()

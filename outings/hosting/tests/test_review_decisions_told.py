@@ -39,7 +39,10 @@ def test_sent_back_edited_submitted_again_and_approved_the_host_hears_each_step(
 ):
     user = host.user
     listing = ListingFactory.create(host=host, status=Status.DRAFT, title="Harbour walk")
-    host_client.post(f"/host/listings/{listing.pk}/state/submit/")
+    host_client.post(
+        f"/host/listings/{listing.pk}/state/submit/",
+        {"version": Listing.objects.get(pk=listing.pk).version},
+    )
     selected = {"_selected_action": [str(listing.pk)]}
 
     asked = staff_client.post(REVIEW, {**selected, "action": "reject"})
@@ -58,7 +61,10 @@ def test_sent_back_edited_submitted_again_and_approved_the_host_hears_each_step(
     assert page.status_code == 200
     assert "Say where to meet." in page.content.decode()
 
-    host_client.post(f"/host/listings/{listing.pk}/state/submit/")
+    host_client.post(
+        f"/host/listings/{listing.pk}/state/submit/",
+        {"version": Listing.objects.get(pk=listing.pk).version},
+    )
     version = Listing.objects.get(pk=listing.pk).version
     staff_client.post(REVIEW, {**selected, "action": "approve"})
     staff_client.post(

@@ -42,7 +42,9 @@ def test_the_roster_of_a_date_cancelled_with_guests_does_not_say_nobody_booked(
     booked(slot)
 
     response = host_client.post(
-        f"/host/slots/{slot.pk}/roster/", {"reason": "The boat is broken."}, follow=True
+        f"/host/slots/{slot.pk}/roster/",
+        {"reason": "The boat is broken.", "version": "1"},
+        follow=True,
     )
 
     page = text(response)

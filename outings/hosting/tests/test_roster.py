@@ -139,7 +139,9 @@ def test_the_host_cancels_a_date_with_a_reason(host_client: Client, slot: Slot) 
     slot.refresh_from_db()
     assert slot.status == Slot.Status.OPEN
 
-    response = host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning"})
+    response = host_client.post(
+        f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning", "version": "1"}
+    )
 
     assert response.status_code == 302
     slot.refresh_from_db()
@@ -150,7 +152,7 @@ def test_the_host_cancels_a_date_with_a_reason(host_client: Client, slot: Slot) 
     page = text(host_client.get(response["Location"]))
     assert "The date is cancelled; every guest has been told." in page
 
-    again = host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "again"})
+    again = host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "again", "version": "1"})
     assert again.status_code == 409
     assert "This date is already cancelled." in text(again)
 
@@ -165,7 +167,7 @@ def test_a_cancelled_dates_roster_lists_the_cancelled_bookings_and_what_each_is_
         seats=1,
         now=timezone.now(),
     )
-    host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning"})
+    host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning", "version": "1"})
 
     page = text(host_client.get(f"/host/slots/{slot.pk}/roster/"))
     csv_file = host_client.get(f"/host/slots/{slot.pk}/roster.csv")
@@ -185,7 +187,7 @@ def test_a_cancelled_dates_roster_lists_the_cancelled_bookings_and_what_each_is_
 
 
 def test_a_cancelled_date_nobody_had_booked_says_so(host_client: Client, slot: Slot) -> None:
-    host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning"})
+    host_client.post(f"/host/slots/{slot.pk}/roster/", {"reason": "Storm warning", "version": "1"})
 
     page = text(host_client.get(f"/host/slots/{slot.pk}/roster/"))
 

@@ -29,11 +29,14 @@ from outings.common.zones import zone_or_utc
 from outings.hosting.views.common import (
     DATE_GONE,
     board_news,
+    cancel_refused,
     host_required,
     posted_number,
+    posted_version,
     report_gone,
 )
 from outings.scheduling.models import Slot
+from outings.scheduling.rules import SlotConflict
 from outings.web.formatting import format_money, in_zone
 
 # How many bookings the CSV export reads at a time (a cancelled date's, page by page).
@@ -62,7 +65,8 @@ def spreadsheet_safe(value: object) -> str:
 @require_http_methods(["GET", "POST"])
 def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpResponse:
     """Who comes on one of the host's dates; POST cancels the date (every guest is told and
-    refunded in full), with a reason the guests read."""
+    refunded in full), with a reason the guests read. The form carries the date's version: a
+    roster shown before the date's places changed answers 409 and cancels nothing."""
     form = ReasonForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -73,9 +77,13 @@ def roster(request: HttpRequest, host: HostProfile, slot_id: int) -> HttpRespons
                     slot_id=slot_id,
                     reason=form.cleaned_data["reason"],
                     now=timezone.now(),
+                    expected_version=posted_version(request, "version"),
                 )
             except NotFound:
                 return _date_gone(request, host=host, slot_id=slot_id)
+            except SlotConflict as conflict:  # its places changed since the roster was shown
+                form.add_error(None, cancel_refused(conflict))
+                status = conflict.status_code
             except DomainError as error:  # started, or already cancelled
                 show_error(form, error)
                 status = error.status_code

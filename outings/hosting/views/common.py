@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from outings.accounts.models import HostProfile, User
@@ -15,6 +16,7 @@ from outings.bookings import selectors as booking_selectors
 from outings.catalog.models import Listing
 from outings.catalog.services import NotAHost, host_of, own_listing
 from outings.common.errors import NotFound
+from outings.scheduling.rules import SlotConflict
 
 # What effects.host_dashboard_changed says happened to a booking; hosting/_board_news.html
 # has a sentence for each.
@@ -53,6 +55,15 @@ def posted_version(request: HttpRequest, name: str) -> int:
     """The version a form was shown at (a hidden field, ADR 0008); 0 (never current) when it is
     missing or bad, so that a form without one cannot overwrite anything."""
     return posted_number(request, name)
+
+
+def cancel_refused(conflict: SlotConflict) -> str:
+    """What a date's cancel posted from a page shown before its places changed says (the
+    schedules page and the roster): nothing was cancelled."""
+    return _(
+        "This date's places were changed since this page was opened; it now has %(current)s. "
+        "It was not cancelled: cancel it again if you still want to."
+    ) % {"current": conflict.current.capacity}
 
 
 # Why an archived listing's rules and dates are refused (the services answer NotFound, as for

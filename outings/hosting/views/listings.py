@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import HostProfile
@@ -24,7 +25,7 @@ from outings.common.errors import DomainError, NotFound
 from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import ListingForm, add_domain_errors
-from outings.hosting.views.common import board_news, host_required, user_of
+from outings.hosting.views.common import board_news, host_required, posted_version, user_of
 from outings.stats import selectors as stats
 from outings.web.uploads import MEGABYTE
 
@@ -177,18 +178,45 @@ TRANSITIONS = {
     "resume": services.resume_listing,
 }
 
+# A state change posted from a page shown before the listing changed: what it says, then
+# what it did not do.
+STALE_STATE = gettext_lazy(
+    "This listing was changed since this page was opened (in another window, through the API, "
+    "or by our team); it is shown here as it is now."
+)
+NOT_DONE = {
+    "submit": gettext_lazy("It was not submitted: submit it again if you still want to."),
+    "pause": gettext_lazy("It was not paused: pause it again if you still want to."),
+    "resume": gettext_lazy("It was not published again: publish it again if you still want to."),
+    "archive": gettext_lazy("It was not archived: archive it again if you still want to."),
+}
+
 
 @host_required
 @require_POST
 def change_state(request: HttpRequest, host: HostProfile, pk: int, action: str) -> HttpResponse:
+    """Submit, pause, resume or archive one of the host's listings. The form carries the
+    listing's version: a page shown before the listing changed (another tab, the API, staff)
+    answers 409 with the listing as it is, and nothing moves, as the API's If-Match refuses the
+    same change (412); a post without a version moves nothing either."""
+    if action not in NOT_DONE:
+        raise Http404
     actor = user_of(request)
+    expected = posted_version(request, "version")
     try:
         if action == "archive":
-            services.archive_listing(host=host, listing_id=pk, actor=actor, now=timezone.now())
-        elif action in TRANSITIONS:
-            TRANSITIONS[action](host=host, listing_id=pk, actor=actor)
+            services.archive_listing(
+                host=host,
+                listing_id=pk,
+                actor=actor,
+                now=timezone.now(),
+                expected_version=expected,
+            )
         else:
-            raise Http404
+            TRANSITIONS[action](host=host, listing_id=pk, actor=actor, expected_version=expected)
+    except ListingConflict:
+        messages.error(request, f"{STALE_STATE} {NOT_DONE[action]}")
+        return listing_page(request, services.own_listing(host=host, listing_id=pk), status=409)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise

@@ -27,6 +27,7 @@ from outings.hosting.forms import CapacityForm, ExceptionForm, ScheduleForm, add
 from outings.hosting.views.common import (
     ARCHIVED,
     DATE_GONE,
+    cancel_refused,
     host_required,
     posted_version,
     report_gone,
@@ -238,10 +239,11 @@ def remove_exception(
 @host_required
 @require_POST
 def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) -> HttpResponse:
-    """Change one slot's capacity, or cancel it (its guests are told and refunded in full). The
-    capacity form carries the date's version: a save from a page shown before another tab (or
-    a script) changed the capacity answers 409 with the page as it is, the host's own number in
-    the field, never overwriting the other change. A date of another of the host's listings
+    """Change one slot's capacity, or cancel it (its guests are told and refunded in full). Both
+    forms carry the date's version: a save from a page shown before another tab (or a script)
+    changed the capacity answers 409 with the page as it is, the host's own number in the
+    field, never overwriting the other change; a cancel from such a page answers 409 and
+    cancels nothing (the API's If-Match refuses it, 412). A date of another of the host's listings
     than the one in the path reads as no longer there, as a missing one does."""
     listing = own_listing(host=host, listing_id=pk)  # another host's listing in the path: 404
     try:
@@ -256,6 +258,7 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
                 slot_id=slot_id,
                 reason=reason.cleaned_data["reason"],
                 now=timezone.now(),
+                expected_version=posted_version(request, "version"),
             )
             messages.success(request, _("Slot cancelled."))
         else:
@@ -276,6 +279,9 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
     except NotFound:
         report_gone(request, host=host, listing_id=pk, message=str(DATE_GONE))
     except SlotConflict as conflict:
+        if request.POST.get("action") == "cancel":
+            messages.error(request, cancel_refused(conflict))
+            return _page(request, listing, status=409)
         messages.error(
             request,
             _(

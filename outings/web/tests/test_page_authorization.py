@@ -190,6 +190,9 @@ def mixed(status_for_x: int | str) -> dict[str, int | str]:
 
 
 LISTING_FORM = {**HOST_LISTING_FORM, "version": "1"}
+# The version a fresh listing's or date's form carries: state changes and a date's cancel
+# refuse a post without one (session 22).
+VERSION = {"version": "1"}
 RULE_FORM = {
     "kind": "weekly",
     "weekdays": ["0", "1"],
@@ -474,18 +477,20 @@ TABLE: dict[str, list[Case]] = {
     # table's staff have not: sent to become a host, as on every host page).
     "host/listings/<int:pk>/stats/": [Case("GET", lambda w: f"{_hl(w)}/stats/", only_host_y(200))],
     "host/listings/<int:pk>/state/<str:action>/": [
-        Case("POST", lambda w: f"{_hl(w)}/state/submit/", only_host_y(302)),
+        Case("POST", lambda w: f"{_hl(w)}/state/submit/", only_host_y(302), VERSION),
         Case(
             "POST",
             lambda w: f"/host/listings/{w.fresh_listing(Listing.Status.PUBLISHED).pk}/state/pause/",
             only_host_y(302),
+            VERSION,
         ),
         Case(
             "POST",
             lambda w: f"/host/listings/{w.fresh_listing(Listing.Status.PAUSED).pk}/state/resume/",
             only_host_y(302),
+            VERSION,
         ),
-        Case("POST", lambda w: f"{_hl(w)}/state/archive/", only_host_y(302)),
+        Case("POST", lambda w: f"{_hl(w)}/state/archive/", only_host_y(302), VERSION),
         Case("POST", lambda w: f"{_hl(w)}/state/publish/", only_host_y(404)),
     ],
     "host/listings/<int:pk>/photos/": [
@@ -518,9 +523,11 @@ TABLE: dict[str, list[Case]] = {
     ],
     "host/listings/<int:pk>/slots/<int:slot_id>/": [
         Case("POST", _date, only_host_y(302), {"capacity": "5", "version": "1"}),
-        Case("POST", _date, only_host_y(302), {"action": "cancel", "reason": "Storm."}),
+        Case("POST", _date, only_host_y(302), {"action": "cancel", "reason": "Storm.", **VERSION}),
         Case("POST", _date_under_x, mixed(302), {"capacity": "5", "version": "1"}),
-        Case("POST", _date_under_x, mixed(302), {"action": "cancel", "reason": "Storm."}),
+        Case(
+            "POST", _date_under_x, mixed(302), {"action": "cancel", "reason": "Storm.", **VERSION}
+        ),
     ],
     "host/slots/<int:slot_id>/roster/": [
         Case("GET", lambda w: f"/host/slots/{w.slot.pk}/roster/", only_host_y(200)),
@@ -528,7 +535,7 @@ TABLE: dict[str, list[Case]] = {
             "POST",
             lambda w: f"/host/slots/{w.date()[1]}/roster/",
             only_host_y(302),
-            {"reason": "Storm."},
+            {"reason": "Storm.", **VERSION},
         ),
     ],
     "host/slots/<int:slot_id>/roster.csv": [
