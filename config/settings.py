@@ -919,6 +919,44 @@ if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
         },
     }
 
+# Where a photo's upload waits, as sent (its EXIF, GPS included), until its renditions' task has
+# written it anew (docs/hosting.md, "Photos"): never where media are served. Until session 22 it
+# waited under uploads/ in the media storage, which /media/ (or a public-read bucket) served.
+# Local: a folder outside MEDIA_ROOT. With a bucket: signed access and a private ACL, in
+# AWS_UPLOADS_BUCKET_NAME (a bucket nobody reads anonymously) or else the media bucket, which
+# then must not be public by a policy over every key.
+UPLOADS_ROOT = env.str("UPLOADS_ROOT", default=str(VAR_DIR / "uploads"))
+if Path(UPLOADS_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+    raise ImproperlyConfigured(
+        f"UPLOADS_ROOT must be a folder outside MEDIA_ROOT (which /media/ serves), not "
+        f"{UPLOADS_ROOT!r}"
+    )
+UPLOADS_STORAGE: dict[str, Any] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": UPLOADS_ROOT, "base_url": "/uploads-are-never-served/"},
+}
+if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
+    UPLOADS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **STORAGES["default"]["OPTIONS"],  # type: ignore[dict-item]
+            "bucket_name": env.str("AWS_UPLOADS_BUCKET_NAME", default="")
+            or AWS_STORAGE_BUCKET_NAME
+            or "outings-media",
+            "custom_domain": None,
+            "querystring_auth": True,
+            "default_acl": "private",
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
+# Uploads that no pending photo waits on (a request that died before its photo committed):
+# removed after outings.catalog.photos.renditions.UPLOAD_GRACE.
+CELERY_BEAT_SCHEDULE["sweep-uploads"] = {
+    "task": "outings.catalog.tasks.sweep_uploads",
+    "schedule": 3600.0,
+    "options": {"expires": 3600, "queue": "slow"},
+}
+
 # --- Book ------------------------------------------------------------------------------------
 # Holds, bookings, cancellations, waitlists and transfers (issue 7; docs/bookings.md). The
 # bookings app is the only code that moves seats.

@@ -5,17 +5,29 @@ second run overwrites the first's) and safe against the photo being deleted mean
 written for a photo that is gone are removed)."""
 
 import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 
 from outings.catalog.models import ListingPhoto
 from outings.catalog.photos.images import ImageRejected, clean_upload, make_renditions
-from outings.catalog.photos.services import DELETE_FILES_KIND, is_upload, store_clean_image
+from outings.catalog.photos.services import (
+    DELETE_FILES_KIND,
+    UPLOADS,
+    is_upload,
+    store_clean_image,
+    uploads_storage,
+)
 from outings.common import outbox
 
 logger = logging.getLogger(__name__)
+
+# How long an upload no pending photo names is left alone by sweep_uploads: far longer than a
+# request takes from storing it to committing its photo.
+UPLOAD_GRACE = timedelta(hours=6)
 
 Status = ListingPhoto.Status
 
@@ -64,19 +76,13 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
         # them): trying again would not change that. The host's dashboard names the photo.
         # The upload, metadata and all, is not kept for it: nothing will read it again.
         logger.info("photo %s: its upload cannot be used: %s", photo_id, refused.message)
-        with transaction.atomic():
-            if ListingPhoto.objects.filter(pk=photo_id).update(
-                status=Status.FAILED, error=f"{type(refused).__name__}: {refused.message}"[:1000]
-            ):
-                outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": [original]})
+        _fail(photo_id, error=f"{type(refused).__name__}: {refused.message}")
         return
     except Exception as exc:
         logger.warning("photo %s: renditions failed: %s", photo_id, exc, exc_info=True)
         if not last_attempt:
             raise RenditionFailed(str(exc)) from exc
-        ListingPhoto.objects.filter(pk=photo_id).update(
-            status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:1000]
-        )
+        _fail(photo_id, error=f"{type(exc).__name__}: {exc}")
         return
     with transaction.atomic():
         marked = ListingPhoto.objects.filter(pk=photo_id).update(
@@ -87,14 +93,42 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
             default_storage.delete(name)
 
 
+def _fail(photo_id: int, *, error: str) -> None:
+    """Mark the photo failed (the host's dashboard names it), unless it is ready; its upload, if
+    it still has one, is removed through the outbox in the same transaction: nothing will read
+    it again, and it holds the photo as sent, metadata and all (until session 22 a photo failed
+    otherwise than by its pixels kept it for good)."""
+    with transaction.atomic():
+        photo = (
+            ListingPhoto.objects.select_for_update()
+            .filter(pk=photo_id)
+            .exclude(status=Status.READY)
+            .only("image")
+            .first()
+        )
+        if photo is None:
+            return
+        ListingPhoto.objects.filter(pk=photo_id).update(status=Status.FAILED, error=error[:1000])
+        if is_upload(str(photo.image.name)):
+            outbox.enqueue(kind=DELETE_FILES_KIND, payload={"names": [str(photo.image.name)]})
+
+
+def _source(name: str) -> Storage:
+    """The storage an upload waits in: the uploads' own, or the media's for one stored there
+    before session 22 (its photo pending since)."""
+    uploads = uploads_storage()
+    return uploads if uploads.exists(name) else default_storage
+
+
 def _clean(photo: ListingPhoto) -> str | None:
     """Decode the photo's upload (stored as sent by add_photo), write it anew without its
     metadata (images.clean_upload) as the photo's image, and remove the upload after commit
     (through the outbox). The new image's name, or None when the photo was deleted meanwhile
     (its delete removes the upload). ImageRejected when the pixels cannot be decoded."""
     upload = str(photo.image.name)
-    with default_storage.open(upload, "rb") as file:
-        clean = clean_upload(file, size=default_storage.size(upload))
+    source = _source(upload)
+    with source.open(upload, "rb") as file:
+        clean = clean_upload(file, size=source.size(upload))
     name = store_clean_image(clean=clean, folder=f"listings/{photo.listing_id}")
     with transaction.atomic():
         moved = ListingPhoto.objects.filter(pk=photo.pk, image=upload).update(
@@ -110,14 +144,48 @@ def _clean(photo: ListingPhoto) -> str | None:
 
 def report_stopped(*, photo_id: int, attempts: int) -> None:
     """Mark the photo failed because each of its `attempts` stopped the worker that made its
-    renditions (the dashboard reports it, as any failed photo); a ready photo is left alone."""
-    ListingPhoto.objects.filter(pk=photo_id).exclude(status=Status.READY).update(
-        status=Status.FAILED,
+    renditions (the dashboard reports it, as any failed photo), and remove its upload; a ready
+    photo is left alone."""
+    _fail(
+        photo_id,
         error=f"each of {attempts} attempts stopped its worker (out of memory or out of time)",
     )
 
 
+def sweep_uploads(*, now: datetime) -> int:
+    """Remove the uploads that no pending photo waits on and that were stored more than
+    UPLOAD_GRACE before `now`, from the uploads' storage and from the media's (where they
+    waited until session 22): one stored by a request that died before its photo committed,
+    and one a failed photo kept before session 22. A pending photo's upload stays, however old:
+    its task, or the failure it reports, removes it. How many were removed. Beat runs it hourly
+    (outings.catalog.tasks.sweep_uploads); safe to run twice at once."""
+    removed = 0
+    for storage in (uploads_storage(), default_storage):
+        for name in _stored_uploads(storage):
+            if storage.get_modified_time(name) > now - UPLOAD_GRACE:
+                continue
+            if ListingPhoto.objects.filter(image=name, status=Status.PENDING).exists():
+                continue
+            storage.delete(name)
+            removed += 1
+    return removed
+
+
+def _stored_uploads(storage: Storage) -> Iterator[str]:
+    root = f"{UPLOADS}/listings"
+    try:
+        folders, _files = storage.listdir(root)
+    except FileNotFoundError:  # nothing uploaded yet (a bucket lists an empty prefix)
+        return
+    for folder in folders:
+        for name in storage.listdir(f"{root}/{folder}")[1]:
+            yield f"{root}/{folder}/{name}"
+
+
 def delete_files(names: list[str]) -> None:
-    """Remove stored files; a file already gone is fine (idempotent)."""
+    """Remove stored files; a file already gone is fine (idempotent). An upload's name is
+    removed from the uploads' storage, and from the media's, where it waited until session 22."""
     for name in names:
+        if is_upload(name):
+            uploads_storage().delete(name)
         default_storage.delete(name)

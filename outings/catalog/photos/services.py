@@ -12,8 +12,9 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -36,8 +37,23 @@ RENDITIONS_KIND = "catalog.photo.renditions"
 DELETE_FILES_KIND = "catalog.photo.delete_files"
 MAX_ALT_TEXT = 250
 # Where an upload waits, as sent (its metadata too), until the renditions' task has re-encoded it
-# clean under listings/<id>/ and removed it; never shown to anyone, under an unguessable name.
+# clean under listings/<id>/ and removed it; never shown to anyone, under an unguessable name,
+# in the uploads' storage (uploads_storage), never the media's.
 UPLOADS = "uploads"
+
+_storages: dict[str, Storage] = {}
+
+
+def uploads_storage() -> Storage:
+    """The storage uploads wait in (settings.UPLOADS_STORAGE): a folder /media/ does not serve,
+    or a bucket read with signed requests only. Until session 22 they waited in the media
+    storage, served to anyone who had the name (and, in a public-read bucket, listed)."""
+    config = settings.UPLOADS_STORAGE
+    key = repr(config)
+    if key not in _storages:
+        backend = import_string(config["BACKEND"])
+        _storages[key] = backend(**config.get("OPTIONS", {}))
+    return _storages[key]
 
 
 class TooManyPhotos(DomainError):
@@ -141,7 +157,8 @@ def add_photo(
     _room_for_one_more(listing_id)
     checked = check_upload(file, size=size)
     file.seek(0)
-    name = default_storage.save(
+    uploads = uploads_storage()
+    name = uploads.save(
         f"{UPLOADS}/listings/{listing_id}/{uuid.uuid4().hex}.{checked.extension}", File(file)
     )
     try:
@@ -158,7 +175,7 @@ def add_photo(
             )
             outbox.enqueue(kind=RENDITIONS_KIND, payload={"photo_id": photo.pk})
     except BaseException:
-        default_storage.delete(name)
+        uploads.delete(name)
         raise
     return photo
 

@@ -68,7 +68,7 @@ def test_an_upload_is_kept_as_sent_until_its_task_cleans_it(media, listing):
 
     assert (photo.width, photo.height) == (300, 400)  # as shown: from the header's EXIF
     assert str(photo.image.name).startswith(f"uploads/listings/{listing.pk}/")
-    with default_storage.open(str(photo.image.name)) as file:
+    with services.uploads_storage().open(str(photo.image.name)) as file:
         assert file.read() == content
 
     deliver("slow")

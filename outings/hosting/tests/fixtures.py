@@ -24,10 +24,20 @@ PLAIN_STORAGES = {
 
 
 def use_media(settings: Any, folder: Path) -> Path:
-    """Media in a fresh folder through FileSystemStorage; static files without a manifest."""
+    """Media in a fresh folder through FileSystemStorage; static files without a manifest; the
+    uploads waiting for their task in a fresh folder beside it (uploads_of)."""
     settings.STORAGES = PLAIN_STORAGES
     settings.MEDIA_ROOT = str(folder)
+    settings.UPLOADS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(uploads_of(folder))},
+    }
     return folder
+
+
+def uploads_of(media: Path) -> Path:
+    """Where use_media keeps the uploads waiting for their task: outside the media folder."""
+    return media.parent / "uploads"
 
 
 @pytest.fixture
@@ -44,7 +54,15 @@ def media(settings: Any, tmp_path: Path) -> Path:
 
 
 def stored_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    """The storage names of the files under the media folder `root` and of the uploads waiting
+    for their task beside it (uploads_of(root), where use_media keeps them since session 22;
+    named uploads/… as they were under the media folder before)."""
+    return sorted(files_in(root) + files_in(uploads_of(root)))
+
+
+def files_in(folder: Path) -> list[str]:
+    """The files under `folder`, by their paths inside it."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
 def png(width: int = 800, height: int = 600, color: str = "teal") -> bytes:
