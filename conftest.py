@@ -71,6 +71,18 @@ def sink() -> Iterator[SmtpSink]:
     server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Passwords the tests set are hashed with MD5: the default (PBKDF2, a million rounds) costs
+    ~0.4 s a hash by design, and the suite signs in, fails to sign in and changes passwords
+    hundreds of times (a failed sign-in hashes too). The configured hashers still follow it, so
+    a hash of theirs is still checked; no test is about the hash itself. The servers some tests
+    start in processes of their own (gunicorn, Celery workers) keep the configured hashers."""
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
+
+
 @pytest.fixture(scope="session")
 def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
