@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import override_settings
 from django.utils import timezone, translation
 
@@ -80,6 +81,45 @@ def _fast_password_hashing() -> Iterator[None]:
     start in processes of their own (gunicorn, Celery workers) keep the configured hashers."""
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     with override_settings(PASSWORD_HASHERS=hashers):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete() -> Iterator[None]:
+    """The end of a transactional test (`transactional_db`, `live_server`) empties every table
+    with DELETE rather than Django's one TRUNCATE of them all: a TRUNCATE makes new files for
+    each of the ~40 tables and their indexes, ~0.7 s a test here, where deleting the few rows a
+    test made costs milliseconds. The tables end the same: empty, their sequences where they
+    were (no RESTART IDENTITY either way), no trigger run (TRUNCATE runs none; the DELETEs run
+    with session_replication_role = replica, which also skips the foreign keys' checks, moot
+    once every table is empty). That setting needs a superuser (the test database's owner
+    here and in CI); as another role, and with reset_sequences, the TRUNCATE stays."""
+    truncate = DatabaseOperations.sql_flush
+    superuser: dict[str, bool] = {}
+
+    def sql_flush(
+        self: DatabaseOperations,
+        style: Any,
+        tables: list[str],
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        alias = self.connection.alias
+        if alias not in superuser:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+                superuser[alias] = cursor.fetchone()[0]
+        if reset_sequences or not tables or not superuser[alias]:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        # The names are the models' tables (Django's introspection), quoted.
+        deletes = [f"DELETE FROM {self.quote_name(table)}" for table in tables]  # noqa: S608
+        return ["SET LOCAL session_replication_role = replica", *deletes]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
         yield
 
 
