@@ -63,9 +63,11 @@ class WatchedBrowser:
     def __init__(self, browser: Any) -> None:
         self._browser = browser
         self.refused: list[str] = []
+        self.opened: list[Any] = []  # its contexts, closed at the end of the test
 
     def new_context(self, **options: Any) -> Any:
         context = self._browser.new_context(**options)
+        self.opened.append(context)
 
         def refused(source: dict[str, Any], text: str) -> None:
             self.refused.append(f"{source['page'].url}: {text}")
@@ -81,25 +83,38 @@ class WatchedBrowser:
         return getattr(self._browser, name)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def _chromium() -> Iterator[Any]:
+    """One Chromium for a module's tests: starting Playwright and the browser, and closing them,
+    cost ~0.7 s a test. Each test still gets contexts (cookies, storage, pages) of its own, closed
+    at its end (`browser`)."""
     if not CHROMIUM.exists():
         if REQUIRE_SERVICES:
             pytest.fail(f"{CHROMIUM} is missing but OUTINGS_REQUIRE_SERVICES=1")
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test still talks to the
+    # Playwright's sync API runs an event loop in this thread; the tests still talk to the
     # database directly between steps, which Django would otherwise refuse.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        watched = WatchedBrowser(chromium)
-        yield watched
-        chromium.close()
-        # Connections the test opened while Playwright's loop ran belong to that context: give
-        # them back now, or the test database cannot be dropped at the end of the session.
-        connections.close_all()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    try:
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+            # Connections opened while Playwright's loop ran belong to that context: give them
+            # back now, or the test database cannot be dropped at the end of the session.
+            connections.close_all()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def browser(_chromium: Any) -> Iterator[Any]:
+    watched = WatchedBrowser(_chromium)
+    yield watched
+    for context in watched.opened:  # what closing the browser after each test did
+        context.close()
+    connections.close_all()
     refused = "\n".join(watched.refused)
     assert not watched.refused, f"the Content-Security-Policy refused:\n{refused}"
 

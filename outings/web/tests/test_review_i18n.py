@@ -34,6 +34,7 @@ from outings.search.query import SearchQuery
 from outings.search.services import load_exchange_rates
 from outings.web.formatting import format_distance
 from tests.browser.conftest import (
+    _chromium,  # noqa: F401 - the fixture browser uses
     browser,  # noqa: F401 - the fixture
     front,  # noqa: F401 - the fixture
 )
