@@ -105,16 +105,24 @@ def offer_transfer(
         validate_email(address)
     except ValidationError:
         raise InvalidTransfer(fields={"to_email": [_("Enter a valid email address.")]}) from None
-    # Kept as mail reaches it, as accounts keep theirs: another spelling of one mailbox (full-
-    # width letters, a Unicode or punycode domain) is one address to compare.
-    address = canonical_email(address)
+    # Shown and mailed as typed; compared as mail reaches it (canonical_email, as accounts keep
+    # theirs): another spelling of one mailbox (full-width letters, a Unicode or punycode
+    # domain) is one address.
     if is_own_address(user=guest, email=address):  # their main or another verified address
         raise InvalidTransfer(fields={"to_email": [_("The booking is already yours.")]})
     booking = _transferable_locked(
         locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
     )
     pending = Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING)
-    already = pending.filter(to_email__iexact=address).select_related("booking").first()
+    # At most one pending offer (a new one withdraws it): compared here, in canonical form.
+    already = next(
+        (
+            offer
+            for offer in pending.select_related("booking")
+            if canonical_email(offer.to_email) == canonical_email(address)
+        ),
+        None,
+    )
     if already is not None:
         return already, ""
     _check_offer_limits(booking=booking, guest=guest, now=now)

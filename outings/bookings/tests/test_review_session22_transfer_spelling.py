@@ -41,7 +41,7 @@ def test_a_transfer_to_another_spelling_of_the_takers_address_can_be_taken(
 
     booking.refresh_from_db()
     assert booking.guest_id == kate.pk
-    assert Transfer.objects.get(pk=transfer.pk).to_email == "kate@example.org"
+    assert Transfer.objects.get(pk=transfer.pk).to_email == f"Kate@{FULL_WIDTH_EXAMPLE}.org"
 
 
 def test_a_punycode_domain_is_the_same_address_as_its_unicode_form(guest: User, slot: Slot) -> None:
