@@ -102,7 +102,17 @@ Text = Annotated[
 # knows a string and names an over-long value by its "items", not its characters.
 CategoryText = Annotated[str, Field(max_length=50), *Text.__metadata__]
 CityText = Annotated[str, Field(max_length=120), *Text.__metadata__]
-PersonName = Annotated[str, Field(max_length=150), *Text.__metadata__]
+# A person's name is one line: no control character, line or paragraph separator, or
+# bidirectional override (accounts.services.NOT_IN_A_NAME, which the service enforces with its
+# own message). The pattern documents it, as Text's documents its NUL half, so that a client
+# (and schemathesis' positive cases) knows such a name is refused.
+NAME_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+PersonName = Annotated[
+    str,
+    Field(max_length=150),
+    AfterValidator(_storable),
+    Field(json_schema_extra={"pattern": NAME_PATTERN}),
+]
 
 
 def _local(value: time) -> time:
