@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -71,8 +71,13 @@ _BOOKABLE_SQL = f"""
     SELECT {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql} FROM {_SLOT.table} s {_JOINS}
     WHERE s.id = %s
 """  # noqa: S608 - tables and columns from the models, values as parameters
+# Its last column: whether the guest waits on the booking's date (_confirm ends that waiting),
+# probed through waitlist_one_open_entry in the statement the confirm sends anyway.
 _GUESTS_BOOKING_SQL = f"""
-    SELECT {_BOOKING.sql}, {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql}
+    SELECT {_BOOKING.sql}, {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql}, EXISTS (
+        SELECT 1 FROM {WaitlistEntry._meta.db_table} w
+        WHERE w.slot_id = b.slot_id AND w.guest_id = b.guest_id AND w.status = 'waiting'
+    )
     FROM {_BOOKING.table} b JOIN {_SLOT.table} s ON s.id = b.slot_id {_JOINS}
     WHERE b.guest_id = %s AND b.reference = %s
     FOR UPDATE OF b FOR KEY SHARE OF s
@@ -217,9 +222,10 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
     """Confirm the guest's hold. Confirming twice returns the confirmed booking, and a
     waiting-list offer already sent to the host as a request returns that request. A hold that
     lapsed re-takes its seats if they are still free, else HoldExpired."""
-    booking = _guests_booking_locked(guest=guest, reference=reference)
-    if booking is None:
+    found = _guests_booking_locked(guest=guest, reference=reference)
+    if found is None:
         raise NotFound(_("There is no such booking."))
+    booking, waits = found
     if booking.status == Status.CONFIRMED:
         return booking
     if booking.status_at(now) == Status.DECLINED and booking.status == Status.REQUESTED:
@@ -262,7 +268,7 @@ def confirm_booking(*, guest: User, reference: str, now: datetime) -> Booking:
         raise HoldExpired(_not_taken_again(slot_id=booking.slot_id, now=now))
     if booking.waitlist_entry_id is not None and not booking.listing.instant_booking:
         return _request_offered(booking, guest=guest, now=now)
-    return _confirm(booking, actor=guest, now=now)
+    return _confirm(booking, actor=guest, now=now, guest_waits=waits)
 
 
 def _ended(booking: Booking) -> InvalidBookingState:
@@ -361,12 +367,13 @@ def _request_offered(booking: Booking, *, guest: User, now: datetime) -> Booking
     return booking
 
 
-def _guests_booking_locked(*, guest: User, reference: str) -> Booking | None:
+def _guests_booking_locked(*, guest: User, reference: str) -> tuple[Booking, bool] | None:
     """The guest's booking with its slot and listing, its row locked (`locked`, written once),
     and a key share of its date's row, as core.start_locked takes one: the date is read as
     the host cancelling it or staff moving its start committed it (a confirm read it before
     them, and confirmed a hold on a date that had begun), and they wait for the confirm. In the
-    one statement the confirm sent anyway."""
+    one statement the confirm sent anyway, with whether the guest waits on that date (a
+    waiting-list entry: _confirm ends it)."""
     with connection.cursor() as cursor:
         cursor.execute(_GUESTS_BOOKING_SQL, [guest.pk, reference])
         row = cursor.fetchone()
@@ -376,10 +383,17 @@ def _guests_booking_locked(*, guest: User, reference: str) -> Booking | None:
     attach(booking, "slot", slot)
     attach(booking, "listing", slot.listing)
     attach(booking, "guest", guest)
-    return booking
+    return booking, bool(row[-1])
 
 
-def _confirm(booking: Booking, *, actor: User, now: datetime) -> Booking:
+def _confirm(booking: Booking, *, actor: User, now: datetime, guest_waits: bool) -> Booking:
+    """Confirm the locked booking. Its guest's waiting on its date ends with it (`guest_waits`:
+    whether they have a waiting entry there, read with the booking's lock): the entry of a
+    waiting-list offer, and an entry of theirs still waiting, are booked. A guest waiting for
+    more seats than they booked is no exception: an entry is one group, offered all its seats
+    or none, so kept it would offer them a second group's worth beside the one booked; they
+    may join again for the seats they still want. An offer already made to the entry stands
+    (it is a booking of its own, theirs to take or let lapse), as after a transfer."""
     try:
         payment = provider(booking.payment_provider).confirm(booking=booking)
     except PaymentDeclined as exc:
@@ -404,8 +418,16 @@ def _confirm(booking: Booking, *, actor: User, now: datetime) -> Booking:
     record(booking, actor=actor, action="confirmed", was=was, at=now)
     # The slot (tell_if_on's lock) before the waiting-list entry: the app's lock order.
     tell_if_on(slot_id=booking.slot_id, minimum=booking.listing.min_guests, now=now)
-    if booking.waitlist_entry_id is not None:
-        WaitlistEntry.objects.filter(pk=booking.waitlist_entry_id).update(
+    if booking.waitlist_entry_id is not None or guest_waits:
+        # One statement, and none for a guest who waits for nothing there (the hot path).
+        entries = Q(pk=booking.waitlist_entry_id)
+        if guest_waits:
+            entries |= Q(
+                slot_id=booking.slot_id,
+                guest_id=booking.guest_id,
+                status=WaitlistEntry.Status.WAITING,
+            )
+        WaitlistEntry.objects.filter(entries).update(
             status=WaitlistEntry.Status.BOOKED, updated_at=now
         )
     effects.confirmed(booking, now=now)
@@ -446,7 +468,18 @@ def tell_if_on(*, slot_id: int, minimum: int, now: datetime) -> None:
 
 
 def _hosts_request(*, host: HostProfile, reference: str, now: datetime) -> Booking:
-    booking = locked(Booking.objects.filter(listing__host=host, reference=reference)).first()
+    """The host's request, locked, annotated `guest_waits` (whether its guest has a waiting
+    entry on its date: _confirm ends it)."""
+    waiting = WaitlistEntry.objects.filter(
+        slot_id=OuterRef("slot_id"),
+        guest_id=OuterRef("guest_id"),
+        status=WaitlistEntry.Status.WAITING,
+    )
+    booking = (
+        locked(Booking.objects.filter(listing__host=host, reference=reference))
+        .annotate(guest_waits=Exists(waiting))
+        .first()
+    )
     if booking is None:
         raise NotFound(_("There is no such booking."))
     if booking.status != Status.REQUESTED:
@@ -507,7 +540,8 @@ def accept_request(*, host: HostProfile, reference: str, now: datetime) -> Booki
     ensure_active(host)
     booking = _hosts_request(host=host, reference=reference, now=now)
     _check_in_time(booking, now=now)
-    return _confirm(booking, actor=host.user, now=now)
+    waits = bool(booking.guest_waits)  # type: ignore[attr-defined] # _hosts_request's annotation
+    return _confirm(booking, actor=host.user, now=now, guest_waits=waits)
 
 
 def _check_in_time(booking: Booking, *, now: datetime) -> None:
