@@ -95,6 +95,7 @@ def offer_transfer(
 ) -> tuple[Transfer, str]:
     """Offer the guest's confirmed booking to `to_email`; a pending offer to someone else is
     withdrawn. Returns the transfer and the link's secret (mailed, never stored). An offer to
+    the listing's host (any address of theirs) is refused, as one to oneself is. An offer to
     the address of the pending one (any case) is answered with that offer and mails nothing
     (secret ""): a double click or a retry must not withdraw the link already mailed. A new
     offer over the guest's limits is refused (_check_offer_limits) and changes nothing."""
@@ -113,6 +114,13 @@ def offer_transfer(
     booking = _transferable_locked(
         locked(Booking.objects.filter(guest=guest, reference=reference)).first(), now=now
     )
+    if is_own_address(user=booking.listing.host.user, email=address):
+        # A host cannot book their own listing (a hold, a waiting list), nor take a booking of
+        # it (accept_transfer): the offer would use up one of the guest's and mail a link that
+        # nobody can accept.
+        raise InvalidTransfer(
+            fields={"to_email": [_("The host of this listing cannot take a booking of it.")]}
+        )
     pending = Transfer.objects.filter(booking=booking, status=Transfer.Status.PENDING)
     # At most one pending offer (a new one withdraws it): compared here, in canonical form.
     already = next(
