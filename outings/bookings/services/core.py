@@ -213,10 +213,12 @@ def offer_freed_seats(*, slot: Slot, seats_left: int, now: datetime) -> int:
     return seats_left
 
 
-def release_expired(*, slot_id: int, now: datetime) -> int:
+def release_expired(*, slot_id: int, now: datetime, offer_seats: bool = True) -> int:
     """Lapse the holds and requests on the slot whose time ran out (the sweep's work, done now
     because someone needs the seats). Holds being confirmed at this moment are skipped, not
-    waited for. Returns the seats freed."""
+    waited for, so a caller already holding the slot's lock may call it too. Returns the seats
+    freed. `offer_seats` false: the caller offers what stays free to the waiting list itself
+    (a capacity change, once it has set the new capacity)."""
     lapsed = Booking.objects.filter(
         slot_id=slot_id, status__in=Booking.PENDING, expires_at__lte=now
     )
@@ -225,13 +227,20 @@ def release_expired(*, slot_id: int, now: datetime) -> int:
     expired = locked(lapsed).select_for_update(of=("self",), skip_locked=True)
     freed = 0
     for booking in expired:
-        lapse(booking, now=now)
+        lapse(booking, now=now, offer_seats=offer_seats)
         freed += booking.seats
     return freed
 
 
-def lapse(booking: Booking, *, now: datetime) -> None:
+def lapse(booking: Booking, *, now: datetime, offer_seats: bool = True) -> None:
     """End a locked, pending booking whose time ran out: a hold expires, a request the host left
     unanswered is declined."""
     status = Status.EXPIRED if booking.status == Status.HELD else Status.DECLINED
-    end_booking(booking, status=status, by=Booking.Party.SYSTEM, actor=None, now=now)
+    end_booking(
+        booking,
+        status=status,
+        by=Booking.Party.SYSTEM,
+        actor=None,
+        now=now,
+        offer_seats=offer_seats,
+    )

@@ -4,7 +4,7 @@ deadline); an offer that lapses or is turned down passes to the next entry. Seat
 by raising a date's capacity, or a schedule rule's, are offered the same way."""
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from operator import attrgetter
 
@@ -33,7 +33,7 @@ from outings.bookings.services.seats import seats_changed
 from outings.common.errors import Conflict, ExpectedVersion, NotFound
 from outings.scheduling import services as scheduling
 from outings.scheduling.models import Schedule, Slot
-from outings.scheduling.rules import ScheduleData
+from outings.scheduling.rules import CapacityBelowSeatsTaken, ScheduleData
 
 Entry = WaitlistEntry.Status
 
@@ -137,17 +137,45 @@ def change_slot_capacity(
     """Set one of the host's dates' capacity (never below its seats taken, and with
     `expected_version` only if the date is still at it; only a date of `listing_id` when given:
     scheduling's rules). Seats it adds go to the waiting list first, as any freed seats do; open
-    listing pages then show the new number."""
-    slot = scheduling.change_slot_capacity(
-        host=host,
-        listing_id=listing_id,
-        slot_id=slot_id,
-        capacity=capacity,
-        now=now,
-        expected_version=expected_version,
-    )
+    listing pages then show the new number. Seats of holds and requests whose time ran out are
+    free (_with_lapsed_released)."""
+
+    def change() -> Slot:
+        return scheduling.change_slot_capacity(
+            host=host,
+            listing_id=listing_id,
+            slot_id=slot_id,
+            capacity=capacity,
+            now=now,
+            expected_version=expected_version,
+        )
+
+    slot = _with_lapsed_released(change, slot_ids=lambda: [slot_id], now=now)
     capacity_changed(slot=slot, now=now)  # its UPDATE holds the slot's row lock
     return slot
+
+
+def _with_lapsed_released[T](
+    change: Callable[[], T], *, slot_ids: Callable[[], Iterable[int]], now: datetime
+) -> T:
+    """Run a capacity `change`; if it is refused as below the seats taken, lapse the holds and
+    requests whose time ran out on the dates `slot_ids` (every read already counts their seats
+    free: issue 7), as the sweep would, and run it once more. Their seats are not offered to
+    the waiting list here: the caller offers what the new capacity leaves free, after it. The
+    refusal comes after the change's checks of the host and the date, under the listing's and
+    the date's locks; the lapsing skips a booking another transaction holds (a confirm at this
+    moment: release_expired), so it waits for no booking after the date (the lock order), and
+    a hold confirmed meanwhile still counts. Only on a refusal: a change that fits sends
+    nothing more."""
+    try:
+        return change()
+    except CapacityBelowSeatsTaken:
+        released = sum(
+            release_expired(slot_id=slot_id, now=now, offer_seats=False) for slot_id in slot_ids()
+        )
+        if not released:
+            raise
+    return change()
 
 
 def capacity_changed(*, slot: Slot, now: datetime) -> None:
@@ -173,15 +201,34 @@ def update_schedule(
     """Change one of the host's schedule rules (scheduling's update_schedule, its rules,
     versions, refusals and `listing_id`). Open listing pages hear the new seats left of the
     rule's dates to come; when its new capacity adds seats to dates with a waiting list, those
-    seats go to the list first, date by date, as with one date's capacity."""
-    schedule = scheduling.update_schedule(
-        host=host,
-        listing_id=listing_id,
-        schedule_id=schedule_id,
-        data=data,
-        now=now,
-        expected_version=expected_version,
-    )
+    seats go to the list first, date by date, as with one date's capacity. Seats of holds and
+    requests whose time ran out are free (_with_lapsed_released)."""
+
+    def change() -> Schedule:
+        return scheduling.update_schedule(
+            host=host,
+            listing_id=listing_id,
+            schedule_id=schedule_id,
+            data=data,
+            now=now,
+            expected_version=expected_version,
+        )
+
+    def lapsed_on() -> list[int]:
+        # The rule's dates to come with a hold or request whose time ran out.
+        return list(
+            Booking.objects.filter(
+                slot__schedule_id=schedule_id,
+                slot__starts_at__gt=now,
+                status__in=Booking.PENDING,
+                expires_at__lte=now,
+            )
+            .order_by("slot__starts_at", "slot_id")
+            .values_list("slot_id", flat=True)
+            .distinct()
+        )
+
+    schedule = _with_lapsed_released(change, slot_ids=lapsed_on, now=now)
     # The dates to come are locked by the change (scheduling's _future_slots_locked).
     dates = Slot.objects.filter(schedule=schedule, status=Slot.Status.OPEN, starts_at__gt=now)
     seats_changed(dates)

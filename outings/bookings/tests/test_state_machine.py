@@ -44,6 +44,7 @@ from outings.bookings.errors import (
     TransfersThrottled,
 )
 from outings.bookings.models import Booking, Transfer, WaitlistEntry
+from outings.bookings.selectors import holding_seats
 from outings.bookings.services.seats import release_seats
 from outings.bookings.tests.conftest import NOW
 from outings.catalog.tests.factories import (
@@ -54,7 +55,6 @@ from outings.catalog.tests.factories import (
     UserFactory,
 )
 from outings.common.errors import DomainError
-from outings.scheduling import services as scheduling
 from outings.scheduling.models import Slot
 from outings.scheduling.rules import CapacityBelowSeatsTaken
 
@@ -319,15 +319,25 @@ class BookingMachine(RuleBasedStateMachine):
 
     @rule(slot=slot_index, capacity=st.integers(2, 6))
     def change_capacity(self, slot: int, capacity: int) -> None:
+        """The host's change (bookings' service, as the host pages and the API call it): seats
+        of holds and requests whose time ran out are free (lapsed by the change when it needs
+        them, session 23), and what the new capacity leaves free goes to the waiting list."""
         before = self.slot(slot)
+        running = (
+            Booking.objects.filter(slot=before)
+            .filter(holding_seats(self.now))
+            .aggregate(n=Sum("seats"))["n"]
+            or 0
+        )
         try:
-            scheduling.change_slot_capacity(
+            services.change_slot_capacity(
                 host=self.host, slot_id=before.pk, capacity=capacity, now=self.now
             )
         except CapacityBelowSeatsTaken:
-            assert capacity < before.seats_taken
+            assert capacity < running
             return
-        assert capacity >= before.seats_taken
+        assert capacity >= running
+        self.assert_freed_seats_went_to_the_waiting_list(before.pk)
 
     @precondition(has_bookings)
     @rule(index=pick, accept=st.booleans())
