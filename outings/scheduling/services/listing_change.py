@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,7 +28,7 @@ def follow_listing_change(*, listing: Listing, previous_time_zone: str, now: dat
     the schedules' slots and for dates no rule makes (`_follow_dates_made_by_hand`) alike.
     ScheduleOverlap if the starts would overlap at the new duration (rules, a moved start and its
     day, or a date made by hand and its neighbours); SlotHasBookings if a booked date would move
-    or go; SlotWouldPass if the new zone would put a one-off date or one made by hand in the past
+    or go; SlotWouldPass if the new zone would put an unbooked date to come in the past
     (`_check_none_would_pass`). Call in the transaction that edits the listing, holding its row
     lock (the order of create_schedule)."""
     schedules = list(
@@ -73,17 +72,18 @@ def _zone_move_refused(
 
 
 def _check_none_would_pass(*, listing: Listing, previous_time_zone: str, now: datetime) -> None:
-    """SlotWouldPass (on `latitude`, the zone's source) if a one-off date or one made by hand,
-    still to come and nobody booked on it, would keep its wall-clock start in the new zone at an
-    instant already past: the one-off date was retired (its rule wants no start in the past)
-    and the one made by hand kept a start nobody could book any more, both without a word to
-    the host, who made that date for its own sake. A weekly rule's date there goes, as the
-    rule's starts before now make no date, and the rule makes the next ones. A booked date
-    that would move is SlotHasBookings (its guests come first); one the new zone skips goes."""
+    """SlotWouldPass (on `latitude`, the zone's source) if a date still to come and nobody
+    booked on it would keep its wall-clock start in the new zone at an instant already past: a
+    rule's date was retired (its rule makes no start in the past) and one made by hand kept a
+    start nobody could book any more, without a word to the host, whose pages had just offered
+    it. The host cancels it first (or keeps the zone until it has passed): nothing goes
+    unsaid, and the edit's answer stays the listing (no list of dates gone to carry through
+    the pages, the API and the admin). A weekly rule's date went so until session 23, a one-off
+    date and one made by hand until session 22. A booked date that would move is
+    SlotHasBookings (its guests come first); one the new zone skips goes."""
     old, zone = zone_or_utc(previous_time_zone), zone_or_utc(listing.time_zone)
     dates = (
         Slot.objects.filter(
-            Q(schedule__isnull=True) | Q(schedule__kind=Schedule.Kind.ONCE),
             listing_id=listing.pk,
             status=Slot.Status.OPEN,
             starts_at__gt=now,
