@@ -71,12 +71,14 @@ _BOOKABLE_SQL = f"""
     SELECT {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql} FROM {_SLOT.table} s {_JOINS}
     WHERE s.id = %s
 """  # noqa: S608 - tables and columns from the models, values as parameters
-# Its last column: whether the guest waits on the booking's date (_confirm ends that waiting),
+# Its last column: whether the guest waits on the booking's date since before the booking was
+# made (_confirm ends that waiting; an entry joined after it asks for more seats),
 # probed through waitlist_one_open_entry in the statement the confirm sends anyway.
 _GUESTS_BOOKING_SQL = f"""
     SELECT {_BOOKING.sql}, {_SLOT.sql}, {_LISTING.sql}, {_HOST.sql}, EXISTS (
         SELECT 1 FROM {WaitlistEntry._meta.db_table} w
         WHERE w.slot_id = b.slot_id AND w.guest_id = b.guest_id AND w.status = 'waiting'
+          AND w.created_at < b.created_at
     )
     FROM {_BOOKING.table} b JOIN {_SLOT.table} s ON s.id = b.slot_id {_JOINS}
     WHERE b.guest_id = %s AND b.reference = %s
@@ -389,11 +391,13 @@ def _guests_booking_locked(*, guest: User, reference: str) -> tuple[Booking, boo
 def _confirm(booking: Booking, *, actor: User, now: datetime, guest_waits: bool) -> Booking:
     """Confirm the locked booking. Its guest's waiting on its date ends with it (`guest_waits`:
     whether they have a waiting entry there, read with the booking's lock): the entry of a
-    waiting-list offer, and an entry of theirs still waiting, are booked. A guest waiting for
-    more seats than they booked is no exception: an entry is one group, offered all its seats
-    or none, so kept it would offer them a second group's worth beside the one booked; they
-    may join again for the seats they still want. An offer already made to the entry stands
-    (it is a booking of its own, theirs to take or let lapse), as after a transfer."""
+    waiting-list offer, and an entry of theirs still waiting from before the booking was made,
+    are booked (one they joined after it, holding seats already, asks for more). A guest
+    waiting for more seats than they booked is no exception: an entry is one group, offered all
+    its seats or none, so kept it would offer them a second group's worth beside the one
+    booked; they may join again for the seats they still want. An offer already made to the
+    entry stands (it is a booking of its own, theirs to take or let lapse), as after a
+    transfer."""
     try:
         payment = provider(booking.payment_provider).confirm(booking=booking)
     except PaymentDeclined as exc:
@@ -426,6 +430,7 @@ def _confirm(booking: Booking, *, actor: User, now: datetime, guest_waits: bool)
                 slot_id=booking.slot_id,
                 guest_id=booking.guest_id,
                 status=WaitlistEntry.Status.WAITING,
+                created_at__lt=booking.created_at,
             )
         WaitlistEntry.objects.filter(entries).update(
             status=WaitlistEntry.Status.BOOKED, updated_at=now
@@ -474,6 +479,7 @@ def _hosts_request(*, host: HostProfile, reference: str, now: datetime) -> Booki
         slot_id=OuterRef("slot_id"),
         guest_id=OuterRef("guest_id"),
         status=WaitlistEntry.Status.WAITING,
+        created_at__lt=OuterRef("created_at"),
     )
     booking = (
         locked(Booking.objects.filter(listing__host=host, reference=reference))

@@ -80,6 +80,20 @@ def test_a_hold_not_confirmed_keeps_the_place(guest: User, slot: Slot) -> None:
     assert entry.status == WaitlistEntry.Status.WAITING
 
 
+def test_an_entry_joined_after_the_hold_asks_for_more_and_stays(guest: User, slot: Slot) -> None:
+    """The guest holds the last two seats, then joins the list for two more: confirming the
+    hold leaves that wish standing."""
+    (one, first), _two, _three = _full_with_three(slot)
+    services.cancel_booking(guest=one, reference=first.reference, now=timezone.now())
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    entry = services.join_waitlist(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+
+    services.confirm_booking(guest=guest, reference=held.reference, now=timezone.now())
+
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WAITING
+
+
 def test_the_hosts_yes_to_a_request_ends_the_guests_waiting(
     guest: User, slot: Slot, listing: Listing
 ) -> None:
