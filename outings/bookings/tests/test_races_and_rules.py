@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.db.models import Sum
 
 from outings.accounts.models import HostProfile, User
@@ -72,11 +73,17 @@ def test_the_listing_host_cannot_take_a_booking_of_their_own_listing_by_transfer
     guest: User, host: HostProfile, slot: Slot
 ) -> None:
     """A host cannot book their own listing (hold_seats, join_waitlist refuse it); a transfer
-    must not be a way round that rule."""
+    must not be a way round that rule. An offer to the host's address is refused (session 23);
+    one to an address the host verified only after the offer is refused on accepting."""
     booking = book(guest, slot, 2)
+    with pytest.raises(InvalidTransfer):
+        services.offer_transfer(
+            guest=guest, reference=booking.reference, to_email=host.user.email, now=NOW
+        )
     _transfer, secret = services.offer_transfer(
-        guest=guest, reference=booking.reference, to_email=host.user.email, now=NOW
+        guest=guest, reference=booking.reference, to_email="later@example.org", now=NOW
     )
+    EmailAddress.objects.create(user=host.user, email="later@example.org", verified=True)
     with pytest.raises(InvalidTransfer):
         services.accept_transfer(user=host.user, secret=secret, now=NOW)
     booking.refresh_from_db()
