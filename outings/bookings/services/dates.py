@@ -229,11 +229,11 @@ def slots_due_for_minimum(*, now: datetime) -> list[int]:
 def decide_minimum(*, slot_id: int, now: datetime, minimum: int | None = None) -> bool:
     """At a slot's cut-off: with fewer confirmed guests than the listing's minimum (or than
     `minimum`, the one a date past its cut-off had before its host raised it: update_listing)
-    it is cancelled, every guest told and refunded in full; otherwise it stays on. True if
-    cancelled. Idempotent: a decided slot is left alone. Decided holding the locks of the date
-    and of its active bookings (_slot_and_bookings_locked): a confirmation or a cancellation
-    under way is counted once it commits, never read before it and then overtaken by the
-    decision."""
+    it is cancelled, every guest told and refunded in full; otherwise it stays on. A date that
+    has begun by `now` (its start read under its lock) is left as it is. True if cancelled.
+    Idempotent: a decided slot is left alone. Decided holding the locks of the date and of its
+    active bookings (_slot_and_bookings_locked): a confirmation or a cancellation under way is
+    counted once it commits, never read before it and then overtaken by the decision."""
     undecided = Slot.objects.filter(
         pk=slot_id, status=Slot.Status.OPEN, minimum_checked_at__isnull=True
     )
@@ -245,6 +245,11 @@ def decide_minimum(*, slot_id: int, now: datetime, minimum: int | None = None) -
     slot, bookings = found
     if slot.status != Slot.Status.OPEN or slot.minimum_checked_at is not None:
         return False  # decided, or cancelled by its host, while we waited for the locks
+    if slot.starts_at <= now:
+        # Under way (staff moved its start into the past while this waited, or the run reached
+        # it late): it takes place with whoever comes, as a cancellation of it is refused. No
+        # run lists it again (slots_due_for_minimum: starts_at > now).
+        return False
     minimum = slot.listing.min_guests if minimum is None else minimum
     guests = sum(booking.seats for booking in bookings if booking.status == Status.CONFIRMED)
     if guests >= minimum:
