@@ -34,6 +34,7 @@ from outings.common.errors import Conflict, ExpectedVersion, NotFound
 from outings.scheduling import services as scheduling
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import CapacityBelowSeatsTaken, ScheduleData
+from outings.scheduling.services.capacity import listing_locked
 
 Entry = WaitlistEntry.Status
 
@@ -162,16 +163,21 @@ def _with_lapsed_released[T](
     requests whose time ran out on the dates `slot_ids` (every read already counts their seats
     free: issue 7), as the sweep would, and run it once more. Their seats are not offered to
     the waiting list here: the caller offers what the new capacity leaves free, after it. The
-    refusal comes after the change's checks of the host and the date, under the listing's and
-    the date's locks; the lapsing skips a booking another transaction holds (a confirm at this
-    moment: release_expired), so it waits for no booking after the date (the lock order), and
-    a hold confirmed meanwhile still counts. Only on a refusal: a change that fits sends
-    nothing more."""
+    refusal comes after the change's checks of the host and the date. The lapsing first takes
+    the listing's lock, as every edit of its dates does before their locks (docs/bookings.md):
+    a refused rule edit gave its locks back with its savepoint (scheduling's update_schedule is
+    atomic of its own), and lapsing locks the dates, so the retry must not take the listing's
+    lock after them, which an edit of the listing holding it and waiting for a date would
+    deadlock. The lapsing skips a booking another transaction holds (a confirm at this moment:
+    release_expired), so it waits for no booking, and a hold confirmed meanwhile still counts.
+    Only on a refusal: a change that fits sends nothing more."""
     try:
         return change()
     except CapacityBelowSeatsTaken:
+        dates = list(slot_ids())
+        list(listing_locked(Slot.objects.filter(pk__in=dates)).values_list("pk", flat=True))
         released = sum(
-            release_expired(slot_id=slot_id, now=now, offer_seats=False) for slot_id in slot_ids()
+            release_expired(slot_id=slot_id, now=now, offer_seats=False) for slot_id in dates
         )
         if not released:
             raise
