@@ -833,7 +833,11 @@ ACCOUNT_ADAPTER = "outings.accounts.adapter.AccountAdapter"
 # account over without a word to its owner. allauth tells all but an added address; our form
 # for adding one tells that (outings/accounts/forms.py).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-ACCOUNT_FORMS = {"add_email": "outings.accounts.forms.AddEmailForm"}
+ACCOUNT_FORMS = {
+    "add_email": "outings.accounts.forms.AddEmailForm",
+    # Finds the account by any spelling of its address, as sign-up and the reset do.
+    "login": "outings.accounts.forms.LoginForm",
+}
 
 # Staff approve submitted listings before they go public; False publishes on submit.
 LISTING_APPROVAL_REQUIRED = env.bool("LISTING_APPROVAL_REQUIRED", default=True)

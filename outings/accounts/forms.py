@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from outings.accounts.models import ApiToken
+from outings.accounts.models import ApiToken, canonical_email
 from outings.accounts.selectors import address_holder
 
 
@@ -43,3 +43,14 @@ class AddEmailForm(allauth_forms.AddEmailForm):  # type: ignore[misc]
                 "account/email/email_added", self.user, {"added_email": address.email}
             )
         return address
+
+
+class LoginForm(allauth_forms.LoginForm):  # type: ignore[misc]
+    """allauth's log-in form, finding the account by the address as mail reaches it
+    (canonical_email), as sign-up, adding an address and "forgot your password" find it
+    (AccountAdapter.clean_email): it compared the typed address in lower case only, so the
+    full-width or punycode spelling of an account's address signed nobody in. The failed-log-in
+    limit per account counts the same address, however it is typed."""
+
+    def clean_login(self) -> str:
+        return canonical_email(str(super().clean_login()))
