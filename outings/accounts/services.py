@@ -147,14 +147,18 @@ def create_api_token(*, user: User, name: str) -> IssuedToken:
     """Issue a personal token. The caller shows `secret` once; only its digest is stored.
     The user row is locked so that concurrent creations cannot pass the cap together: FOR NO
     KEY UPDATE (no key changes), which rows referring to the user (a booking) do not wait for.
-    The name is kept without surrounding spaces; one that is blank, too long or holds a NUL is
-    refused (InvalidToken), as the page's form refuses it."""
+    The name is kept without surrounding spaces; one that is blank or too long is refused
+    (InvalidToken), as the page's form refuses it, and so is one of more than one line or with
+    a control character or a bidirectional override (NOT_IN_A_NAME): a label its owner tells
+    tokens apart by, in lists a name like "\u202eevil" turned around ("live")."""
     name = name.strip()
     limit = ApiToken._meta.get_field("name").max_length or 0
     if not name:
         raise InvalidToken(fields={"name": [_("This field is required.")]})
-    if len(name) > limit or "\x00" in name:
+    if len(name) > limit:
         raise InvalidToken(fields={"name": [_("At most %(n)s characters.") % {"n": limit}]})
+    if NOT_IN_A_NAME.search(name):
+        raise InvalidToken(fields={"name": [_(ONE_LINE)]})
     User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
         raise TooManyTokens(

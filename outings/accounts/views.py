@@ -67,6 +67,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             except services.TooManyTokens:
                 form.add_error(None, _("You have too many active tokens; revoke one first."))
                 status = 409
+            except services.InvalidToken as refused:  # the service's rules for a name
+                form.add_error("name", refused.fields.get("name") or _(refused.message))
+                status = 400
             else:
                 form, status = ApiTokenForm(), 201
         else:

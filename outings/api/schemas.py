@@ -271,7 +271,13 @@ class MePatch(Input):
 
 
 class TokenIn(Input):
-    name: Text = Field(min_length=1, max_length=100, description="What the token is for.")
+    # One line, as a person's name (create_api_token enforces it with its message).
+    name: Text = Field(
+        min_length=1,
+        max_length=100,
+        description="What the token is for: one line, without control characters.",
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
 
 
 class TokenOut(Schema):
