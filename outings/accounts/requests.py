@@ -1,9 +1,7 @@
 """What the views of signed-in users read from their request."""
 
-import time
-
-from allauth.account import app_settings
-from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.decorators import reauthentication_required
+from allauth.core.exceptions import ReauthenticationRequired
 from django.http import HttpRequest
 
 from outings.accounts.models import User
@@ -16,18 +14,28 @@ def signed_in_user(request: HttpRequest) -> User:
     return user
 
 
+def _passes(request: HttpRequest) -> bool:
+    return True
+
+
+# allauth's public decorator, asked for its verdict alone: it raises ReauthenticationRequired
+# unless the session gave the password (or another way allauth offers) within
+# ACCOUNT_REAUTHENTICATION_TIMEOUT, whatever the request's method, and whatever
+# ACCOUNT_REAUTHENTICATION_REQUIRED says (that setting is about allauth's own pages).
+_allauth_verdict = reauthentication_required(_passes)
+
+
 def recently_reauthenticated(request: HttpRequest) -> bool:
     """Whether the request's session gave the password on /accounts/reauthenticate/ within
-    ACCOUNT_REAUTHENTICATION_TIMEOUT, by the records allauth keeps in the session (read with its
-    internal function: tests in accounts/tests/test_review_session19_tokens.py and
-    test_review_session20_tokens.py pin it). allauth's own did_recently_reauthenticate says yes
-    to a user who has no way to reauthenticate (no usable password): that one is refused here,
-    since nothing but the session vouches for them."""
-    if not request.user.is_authenticated:
+    ACCOUNT_REAUTHENTICATION_TIMEOUT, by allauth's public `reauthentication_required` (until
+    session 23 by the records it keeps in the session, read with an internal function). allauth
+    says yes to a user who has no way to reauthenticate (no usable password): that one is
+    refused here, since nothing but the session vouches for them."""
+    user = request.user
+    if not (user.is_authenticated and user.has_usable_password()):
         return False
-    records = [
-        record
-        for record in get_authentication_records(request, request.user)
-        if record.get("reauthenticated")
-    ]
-    return bool(records) and time.time() - records[-1]["at"] < app_settings.REAUTHENTICATION_TIMEOUT
+    try:
+        _allauth_verdict(request)
+    except ReauthenticationRequired:
+        return False
+    return True

@@ -9,7 +9,9 @@ from django.test import Client
 
 
 def reauthenticated(client: Client) -> Client:
-    """`client` (signed in, e.g. with force_login) counts as having just given its password."""
+    """`client` (signed in, e.g. with force_login) counts as having just given its password.
+    To create a token its user needs a usable password (UserFactory(password=...)): one without
+    has none to give, and is refused whatever the session holds (outings.accounts.requests)."""
     session = client.session
     session[login.AUTHENTICATION_METHODS_SESSION_KEY] = [
         {"method": "password", "at": time.time(), "reauthenticated": True}

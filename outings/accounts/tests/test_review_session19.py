@@ -81,7 +81,7 @@ def test_a_reset_for_an_unknown_address_is_in_the_asking_browsers_language(nudge
 def test_the_api_refuses_a_token_without_a_name_and_creates_nothing(name):
     """The page refused a blank name; the API stored "   " and listed a token nobody could tell
     apart."""
-    user = UserFactory.create()
+    user = UserFactory.create(password=PASSWORD)  # a password to give
     client = Client()
     client.force_login(user)
     reauthenticated(client)  # the password given, as a session must before creating a token
@@ -96,7 +96,7 @@ def test_the_api_refuses_a_token_without_a_name_and_creates_nothing(name):
 
 
 def test_a_token_name_is_stored_without_surrounding_spaces_through_the_api():
-    user = UserFactory.create()
+    user = UserFactory.create(password=PASSWORD)  # a password to give
     client = Client()
     client.force_login(user)
     reauthenticated(client)  # the password given, as a session must before creating a token

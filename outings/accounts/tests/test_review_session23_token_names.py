@@ -28,7 +28,7 @@ REFUSED = [*INJECTED, "calendar\x01script", "laptop\x7f"]
 @pytest.fixture
 def ada() -> Client:
     client = Client()
-    client.force_login(UserFactory.create(email="ada@example.org"))
+    client.force_login(UserFactory.create(email="ada@example.org", password="a-pass-phrase-9"))
     return reauthenticated(client)
 
 

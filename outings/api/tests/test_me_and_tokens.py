@@ -71,6 +71,8 @@ def test_patching_me_refuses_invalid_values_and_changes_nothing(
 
 
 def test_creating_a_token_shows_the_secret_once_and_stores_only_its_hash(client, guest):
+    guest.set_password("a-long-pass-phrase-9")  # a password to give
+    guest.save(update_fields=["password"])
     session = Client()
     session.force_login(guest)
     reauthenticated(session)  # the password given, as a session must before creating a token

@@ -510,6 +510,7 @@ def world(db: Any) -> World:
         "staff": UserFactory.create(
             username="staff",
             is_staff=True,
+            password="a-long-pass-phrase-9",  # the session gives it to create a token
             permissions=["bookings.change_booking", "stats.view_listingday"],
         ),
     }
