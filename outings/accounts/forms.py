@@ -50,7 +50,13 @@ class LoginForm(allauth_forms.LoginForm):  # type: ignore[misc]
     (canonical_email), as sign-up, adding an address and "forgot your password" find it
     (AccountAdapter.clean_email): it compared the typed address in lower case only, so the
     full-width or punycode spelling of an account's address signed nobody in. The failed-log-in
-    limit per account counts the same address, however it is typed."""
+    limit per account counts the same address, however it is typed. An address kept before
+    session 22 in another spelling (not rewritten) still signs in as it is kept: the typed
+    spelling is used when no account has the canonical one (one query, for odd spellings only)."""
 
     def clean_login(self) -> str:
-        return canonical_email(str(super().clean_login()))
+        typed = str(super().clean_login())
+        canonical = canonical_email(typed)
+        if canonical == typed.lower() or address_holder(email=canonical) is not None:
+            return canonical
+        return typed

@@ -90,3 +90,16 @@ def test_another_accounts_password_does_not_sign_in_by_a_spelling_of_kates_addre
 
     assert b"not correct" in response.content
     assert "_auth_user_id" not in client.session
+
+
+def test_an_address_kept_before_session_22_in_another_spelling_still_signs_in_as_kept():
+    """Addresses kept before session 22 were not rewritten (docs/hosting.md): an account whose
+    address is still in punycode signs in with it, as it did."""
+    ada = _verified_user("ada@exämple.org")
+    User.objects.filter(pk=ada.pk).update(email="ada@xn--exmple-cua.org")
+    EmailAddress.objects.filter(user=ada).update(email="ada@xn--exmple-cua.org")
+    client = Client()
+
+    assert _log_in(client, "ada@xn--exmple-cua.org") == 302
+
+    assert client.session["_auth_user_id"] == str(ada.pk)
