@@ -7,7 +7,14 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 
 from outings.accounts.services import valid_languages, valid_time_zones
 from outings.api.pagination import PageParams
@@ -270,12 +277,18 @@ class MePatch(Input):
     time_zone: TimeZone | None = None
 
 
+# A token's name without its surrounding spaces, as create_api_token keeps it, before its bounds:
+# a name of 100 characters with a space around it was refused here and taken by the page.
+TokenName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), *Text.__metadata__
+]
+
+
 class TokenIn(Input):
     # One line, as a person's name (create_api_token enforces it with its message).
-    name: Text = Field(
-        min_length=1,
-        max_length=100,
-        description="What the token is for: one line, without control characters.",
+    name: TokenName = Field(
+        description="What the token is for: one line, without control characters; surrounding "
+        "spaces are not kept, nor counted.",
         json_schema_extra={"pattern": NAME_PATTERN},
     )
 

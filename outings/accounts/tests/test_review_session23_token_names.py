@@ -80,3 +80,22 @@ def test_the_document_gives_the_token_name_the_pattern(client):
     name = document["components"]["schemas"]["TokenIn"]["properties"]["name"]
 
     assert name["pattern"] == NAME_PATTERN
+
+
+def test_the_api_takes_the_longest_name_with_surrounding_spaces_as_the_page_does(ada):
+    """The name is kept without surrounding spaces (docs/api.md); the API counted them against
+    the 100 characters, and refused a name the page took."""
+    padded = "  " + "x" * 100 + " \n"
+
+    assert _create(ada, padded).status_code == 201
+    assert ada.post("/accounts/api-tokens/", {"name": padded}).status_code == 201
+
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["x" * 100] * 2
+
+
+def test_the_api_still_refuses_a_name_of_101_characters(ada):
+    response = _create(ada, "x" * 101)
+
+    assert response.status_code == 400
+    assert list(error_of(response)["fields"]) == ["body.payload.name"]
+    assert not ApiToken.objects.exists()
