@@ -837,6 +837,8 @@ ACCOUNT_FORMS = {
     "add_email": "outings.accounts.forms.AddEmailForm",
     # Finds the account by any spelling of its address, as sign-up and the reset do.
     "login": "outings.accounts.forms.LoginForm",
+    # Makes the account for an address another account only added unverified.
+    "signup": "outings.accounts.forms.SignupForm",
 }
 
 # Staff approve submitted listings before they go public; False publishes on submit.

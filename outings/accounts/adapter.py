@@ -140,7 +140,8 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         waiting for its link, one made by the admin or createsuperuser) has it only as its
         User.email, and a user who added that address to theirs (allauth lets anyone add any,
         so as not to tell which have accounts) had it confirmed by its owner's click on the link
-        that owner expected: the owner's own link then failed, and with it their log-in."""
+        that owner expected: the owner's own link then failed, and with it their log-in. Once
+        confirmed, the address leaves the other accounts that have it unverified."""
         taken = users_with_address(email=email_address.email).exclude(pk=email_address.user_id)
         if taken.exists():
             self.add_message(
@@ -151,6 +152,13 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
             )
             return False
         confirmed: bool = super().confirm_email(request, email_address)
+        if confirmed:
+            # Its owner proved it theirs: unverified copies another account added (anyone may
+            # add any address) go, so that its resets and the admin's "one address, one
+            # account" find this account alone (outings.accounts.forms.SignupForm).
+            EmailAddress.objects.filter(
+                email=canonical_email(email_address.email), verified=False
+            ).exclude(user_id=email_address.user_id).delete()
         return confirmed
 
     def clean_email(self, email: str) -> str:

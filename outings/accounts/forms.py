@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import ApiToken, canonical_email
-from outings.accounts.selectors import address_holder
+from outings.accounts.selectors import address_holder, users_with_address
 
 
 def refuse_taken(email: str, *, other_than: int | None, user_email: bool = True) -> None:
@@ -60,3 +60,29 @@ class LoginForm(allauth_forms.LoginForm):  # type: ignore[misc]
         if canonical == typed.lower() or address_holder(email=canonical) is not None:
             return canonical
         return typed
+
+
+class SignupForm(allauth_forms.SignupForm):  # type: ignore[misc]
+    """allauth's sign-up form, making the account for an address that another account has only
+    as an unverified address it added (not as its own User.email, nor verified): allauth counts
+    any address of any account as taken, and anyone signed in may add any address unverified,
+    so typing someone's address into one's own account kept its owner from ever signing up
+    (they were mailed "you already have an account", and a reset of the other's account). The
+    other account keeps its unverified copy, which can no longer be confirmed there
+    (AccountAdapter.confirm_email refuses another account's own address)."""
+
+    account_already_exists: bool  # allauth's, set by validate_unique_email
+
+    def validate_unique_email(self, value: str) -> str:
+        email = str(super().validate_unique_email(value))
+        if self.account_already_exists and not _held_by_an_account(email):
+            self.account_already_exists = False
+        return email
+
+
+def _held_by_an_account(email: str) -> bool:
+    """Whether an account has `email` as its own (User.email) or verified among its addresses."""
+    return (
+        users_with_address(email=email).exists()
+        or EmailAddress.objects.filter(email=canonical_email(email), verified=True).exists()
+    )
