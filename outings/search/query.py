@@ -103,6 +103,11 @@ class SearchQuery:
     # "" for coordinates): the cursors are bound to it, since its point moves as the
     # catalogue's listings there change.
     place: str = ""
+    # The chosen cities as the database compares them (`lower(outings_unaccent(city))`, as
+    # where.CITY_SPELLINGS chooses them), which the engine reads in its first statement and
+    # sets here (None before): the cursors are bound to them, so that "malaga" turns the pages
+    # of "Málaga". Python cannot fold them alike (its lower() and NFKD are not unaccent's).
+    folded_cities: tuple[str, ...] | None = None
     radius_km: float | None = None
     bbox: BoundingBox | None = None
     sort: Sort = "relevance"

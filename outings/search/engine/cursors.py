@@ -5,6 +5,7 @@ point its first page was measured from."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -41,7 +42,9 @@ def cursor_fingerprint(query: SearchQuery) -> list[Any]:
     point the hourly refresh may move, so that the pages of "near Toronto" keep turning), in one
     form for every way of writing the same search (`_one_form`), so that
     `category=a&category=b` turns the pages of `category=b&category=a` and "Kayak" those of
-    "kayak" (and shares their cached pages). The viewer's time zone is bound apart (`z`)."""
+    "kayak" (and shares their cached pages). The chosen cities are those the database
+    compares (`query.folded_cities`, once the engine has read them; their A-Z lower-cased
+    before). The viewer's time zone is bound apart (`z`)."""
     one = _one_form(_fingerprint(query))
     assert one is not None  # a query's own fingerprint is one
     return one
@@ -59,7 +62,7 @@ def _fingerprint(query: SearchQuery) -> list[Any]:
         query.duration_min,
         query.duration_max,
         list(query.languages),
-        list(query.cities),
+        list(query.cities if query.folded_cities is None else query.folded_cities),
         query.country,
         str(query.date_from),
         str(query.date_to),
@@ -76,10 +79,12 @@ def _one_form(fingerprint: Any) -> list[Any] | None:
     so neither their order nor a repeat matters); the country in capitals and a place name
     lower-cased, its spaces collapsed (a place is found unaccented, whatever its case and
     spaces, and the query holds the name as the database found it: related.find_place). A city
-    is chosen without case or accents (engine.where.CITY_SPELLINGS): its A-Z in lower case, as
-    the text's (the database lower-cases other letters by its locale, which Python cannot know).
-    Also for a cursor's signed fingerprint, which cursors handed out before sessions 17 and 18
-    carry in fewer of these forms or none; None for one that is no fingerprint."""
+    is chosen without case or accents (engine.where.CITY_SPELLINGS), which the database alone
+    can fold as it compares (its locale, its unaccent): the search binds its cursors to the
+    cities as the database folded them (`SearchQuery.folded_cities`), else to their A-Z in
+    lower case, as cursors signed before session 23 were. Also for a cursor's signed
+    fingerprint, which cursors handed out before sessions 17 and 18 carry in fewer of these
+    forms or none; None for one that is no fingerprint."""
     if not isinstance(fingerprint, list) or len(fingerprint) != 17:
         return None
     text, categories, languages, cities, country, place = (
@@ -121,6 +126,10 @@ def encode_cursor(
     `ranking` is the ranking version the search's first page was read under, whose qualities
     and exchange rates the next page reads again (engine/asof.py)."""
     data: dict[str, Any] = {"k": values, "q": cursor_fingerprint(query), "z": query.time_zone}
+    if query.folded_cities:
+        # Bound to the cities as the database folds them; absent on a cursor handed out before
+        # (session 23), whose cities are compared as they were then (`_signed_data`).
+        data["f"] = True
     if corrected is not None:
         data["c"] = corrected
     if backward:
@@ -156,7 +165,12 @@ def _signed_data(cursor: str, query: SearchQuery) -> dict[str, Any]:
         data = signed.unsign(cursor, salt=CURSOR_SALT)
     except signing.BadSignature as error:
         raise InvalidSearch(fields={"cursor": [_("Malformed or tampered cursor.")]}) from error
-    if not isinstance(data, dict) or _one_form(data.get("q")) != cursor_fingerprint(query):
+    if not isinstance(data, dict):
+        raise InvalidSearch(fields={"cursor": [_("This cursor belongs to another search.")]})
+    # A cursor of chosen cities signed before they were bound as the database folds them
+    # (session 23): compared with the cities as they were then, their A-Z lower-cased.
+    bound = query if data.get("f") is True else replace(query, folded_cities=None)
+    if _one_form(data.get("q")) != cursor_fingerprint(bound):
         raise InvalidSearch(fields={"cursor": [_("This cursor belongs to another search.")]})
     # A cursor without a zone was signed before cursors carried one: its zone is unknown.
     # Another name of the same zone ("US/Eastern" for "America/New_York") has its days.

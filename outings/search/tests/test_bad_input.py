@@ -91,7 +91,7 @@ def test_a_search_that_runs_out_of_time_is_a_clean_503(rates, monkeypatch):
     monkeypatch.setattr(
         engine,
         "_set_up",
-        lambda cursor, currency: cursor.execute("SELECT pg_sleep(0.05)") or (2, 1),
+        lambda cursor, currency, cities: cursor.execute("SELECT pg_sleep(0.05)") or (2, 1, ()),
     )
 
     with pytest.raises(engine.SearchTimeout) as error:
