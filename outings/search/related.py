@@ -18,11 +18,16 @@ from outings.search.query import CONTROL
 
 MAX_SUGGESTIONS = 10
 MAX_PREFIX = 100
-# How many more rows than labels the suggestions can hold: a title is one row per label, a
-# category up to three (its slug, English and German names, services.refresh_lexicon), and a
-# place one per country that has a place of that name (Paris, France and Paris, Texas: rarely
-# more than a few, which the categories' allowance covers; at most it costs a label fewer).
+# How many more rows than suggestions the whole labels can hold: a category up to three (its
+# slug, English and German names, services.refresh_lexicon), shown once; a title is one row,
+# and so is a place, shown apart from another country's place of its name ("Paris, FR",
+# "Paris, US"). The words inside titles are taken once a title before they are counted.
 SPARE = 2 * len(CATEGORY_NAMES)
+# What makes a suggestion one (the statement's DISTINCT ON), and what "fewer than ten" counts:
+# a label of its kind, but a place by its row, since each country's place of a name is shown.
+# Counted by label, two places of one name were one, and ten starts with Paris, FR and Paris,
+# US among them also read the words and the trigram fill-up (until session 23).
+SHOWN = "kind, CASE WHEN kind = 'place' THEN id::text ELSE label END"
 
 
 # What "more like this" may offer: a place, or an experience with a bookable date (as search
@@ -199,9 +204,11 @@ def autocomplete(*, prefix: str) -> list[Completion]:
         # planner tests that first (a one-time filter) and skips the trigram index otherwise.
         # Without a single trigram (punctuation only, or letters that a C-locale database does
         # not classify) `%` could use no index and would test every row: skipped as well.
-        # A label is offered once (DISTINCT ON), and each part reads enough rows for ten
-        # different ones after that: the prefix part as many more as a label can have copies
-        # (SPARE), the fill-up also as many as it may find again of what the prefix found.
+        # A suggestion is offered once (DISTINCT ON SHOWN), and each part reads enough rows
+        # for ten different ones after that: the prefix part as many more as a label can have
+        # copies (SPARE), the words one row a title (its last word that starts so, as its
+        # rows came in their order), the fill-up also as many as it may find again of what
+        # the others found.
         cursor.execute(
             f"""WITH prefix AS MATERIALIZED (
                     SELECT kind, label, listing_id, 0 AS part, -weight::float8 AS a,
@@ -212,14 +219,18 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                 ), words AS MATERIALIZED (
                     -- Titles with a word that starts so, after those that start so, and only
                     -- when those are too few: a prefix that many titles start with never
-                    -- reads the words (suggestion_word_prefix), which are several a title.
-                    SELECT kind, label, listing_id, 1 AS part, -weight::float8 AS a,
-                           length(normalized)::float8 AS b, id
-                    FROM search_suggestion
-                    WHERE (SELECT count(DISTINCT (kind, label)) FROM prefix) < %(limit)s
-                      AND word > 0 AND normalized LIKE {PATTERN}
-                    ORDER BY weight DESC, length(normalized), id
-                    LIMIT 2 * %(limit)s + %(spare)s
+                    -- reads the words (suggestion_word_prefix), which are several a title:
+                    -- each title once before the LIMIT, or a few titles with many such words
+                    -- filled it and fewer than ten came back (until session 23).
+                    SELECT * FROM (
+                        SELECT DISTINCT ON (label) kind, label, listing_id, 1 AS part,
+                               -weight::float8 AS a, length(normalized)::float8 AS b, id
+                        FROM search_suggestion
+                        WHERE (SELECT count(DISTINCT ({SHOWN})) FROM prefix) < %(limit)s
+                          AND word > 0 AND normalized LIKE {PATTERN}
+                        ORDER BY label, length(normalized), id
+                    ) AS each_title
+                    ORDER BY a, b, id LIMIT 2 * %(limit)s
                 ), found AS (
                     SELECT * FROM prefix UNION ALL SELECT * FROM words
                 )
@@ -241,22 +252,20 @@ def autocomplete(*, prefix: str) -> list[Completion]:
                            FROM catalog_listing l WHERE l.id = listing_id) END
                 FROM (
                     -- A label once, but each country's place of one name.
-                    SELECT DISTINCT ON (kind, CASE WHEN kind = 'place' THEN id::text
-                                                   ELSE label END) * FROM (
+                    SELECT DISTINCT ON ({SHOWN}) * FROM (
                         SELECT * FROM found
                         UNION ALL (
                             SELECT kind, label, listing_id, 2, normalized <-> {NORMALIZED},
                                    -weight::float8, id
                             FROM search_suggestion
-                            WHERE (SELECT count(DISTINCT (kind, label)) FROM found) < %(limit)s
+                            WHERE (SELECT count(DISTINCT ({SHOWN})) FROM found) < %(limit)s
                               AND cardinality(show_trgm({NORMALIZED})) > 0
                               AND word = 0 AND normalized %% {NORMALIZED}
                             ORDER BY normalized <-> {NORMALIZED}, weight DESC, id
                             LIMIT 3 * %(limit)s + %(spare)s
                         )
                     ) AS found
-                    ORDER BY kind, CASE WHEN kind = 'place' THEN id::text ELSE label END,
-                             part, a, b, id
+                    ORDER BY {SHOWN}, part, a, b, id
                 ) AS one_each
                 ORDER BY part, a, b, id LIMIT %(limit)s""",
             {"text": text, "limit": MAX_SUGGESTIONS, "spare": SPARE},
