@@ -155,7 +155,12 @@ def most_viewed_listings(*, now: datetime, days: int, limit: int) -> list[int]:
     )
     # Without JIT: the probes a viewed listing make the statement's estimate large enough for
     # a server built with LLVM to compile it, 373 ms for a statement of 160 ms (the search
-    # turns it off too, engine.search).
+    # turns it off too, engine.search). For this statement alone: its block, a savepoint
+    # inside a surrounding transaction, is rolled back (it wrote nothing), which undoes the
+    # SET LOCAL; released, it kept JIT off until the surrounding transaction ended (until
+    # session 23). Outside one, the block is the transaction, and its end is the setting's.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('jit', 'off', true)")
-        return [pk for pk, viewed in rows if viewed]
+        popular = [pk for pk, viewed in rows if viewed]
+        transaction.set_rollback(True)
+    return popular
