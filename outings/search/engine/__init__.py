@@ -68,21 +68,28 @@ class _Budget:
 
 
 def _timed_search(query: SearchQuery, now: datetime) -> SearchPage:
-    # SET LOCAL needs a transaction: the settings then cover this search and nothing else.
+    # SET LOCAL needs a transaction. The block is rolled back at its end (the search writes
+    # nothing), so that the settings cover this search and nothing else: inside a surrounding
+    # transaction the block is a savepoint, and a released savepoint keeps what SET LOCAL set
+    # until that transaction ends (its later statements ran under what was left of the time
+    # budget, until session 23). Outside one, the block is the transaction.
     with transaction.atomic(), connection.cursor() as cursor:
         budget = _Budget()
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         exponent, ranking, cities = _set_up(cursor, query.currency, query.cities)
         # The cursors are bound to the chosen cities as the database compares them.
         query = replace(query, folded_cities=cities)
-        while True:
+        page = None
+        while page is None:
             try:
-                return _search(cursor, query, now, exponent, ranking=ranking, budget=budget)
+                page = _search(cursor, query, now, exponent, ranking=ranking, budget=budget)
             except RankingMoved as moved:
                 # A later page whose statement found a ranking refresh or new rates committed
                 # since the version was read above: read again as the version now says.
                 budget.renew(cursor)
                 ranking = moved.version
+        transaction.set_rollback(True)
+    return page
 
 
 def _search(
