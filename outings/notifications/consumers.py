@@ -2,9 +2,9 @@
 origin.SameOriginValidator (a page of another origin cannot open them) and AuthMiddlewareStack
 (the session's user).
 
-The server pushes; a client only ever sends {"type": "ping"}. Anything else (not JSON, too
-large, unknown) is answered with an error frame and logged; the socket stays open and no other
-socket is touched.
+The server pushes; a client only ever sends {"type": "ping"}. Anything else (not JSON or nested
+too deep to parse, too large, unknown) is answered with an error frame and logged; the socket
+stays open and no other socket is touched.
 """
 
 import json
@@ -61,7 +61,10 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: arrays nested a thousand deep (`[[[[…`, within the size limit)
+            # exhaust the parser's stack. Uncaught, it crashed the consumer (closed 1011, a
+            # traceback logged) until session 23.
             await self.refuse("not_json", size)
             return
         if isinstance(message, dict) and message.get("type") == "ping":
