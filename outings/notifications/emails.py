@@ -137,8 +137,9 @@ def send_email(
     notifications/email/<template>{_subject.txt,.txt,.html}. `context` must be JSON-serialisable;
     values whose key ends in "_at" are datetimes (ISO strings) shown in the recipient's zone. With
     `user_id`, the mail is rendered in that user's language and zone and goes to the address
-    the user has when it is sent (`to` is the one they had when it was queued), unless
-    `fixed_address` (a booking offered to the address the giver typed); with `topic` too, it
+    the user has when it is sent (`to` is the one they had when it was queued; none if the
+    account was deleted meanwhile), unless `fixed_address` (a booking offered to the address
+    the giver typed: it goes there, the account or not); with `topic` too, it
     carries an unsubscribe link and is skipped if the user opted out of the topic before it went.
     `attachments` name registered attachment functions (see `attachment`) and their arguments.
     With `secret`, the context holds something only the recipient may know (a one-time link):
@@ -213,12 +214,18 @@ class Mail(EmailMultiAlternatives):
 
 
 def build(message: OutboxMessage) -> Mail | None:
-    """The mail an email.send outbox message stands for, or None if its recipient opted out or
-    a later notice overtook it (`holds`)."""
+    """The mail an email.send outbox message stands for, or None if its recipient opted out,
+    their account was deleted since, or a later notice overtook it (`holds`)."""
     payload = message.payload
     user = (
         User.objects.filter(pk=payload.get("user_id")).first() if payload.get("user_id") else None
     )
+    if payload.get("user_id") and user is None and not payload.get("fixed_address"):
+        # The account was deleted after the mail was queued: it is nobody's mail any more (it
+        # went to the address the row kept, until session 23). A booking offered to an
+        # address (fixed_address) is the address's, and goes.
+        logger.info("email: #%s skipped, user %s no longer exists", message.pk, payload["user_id"])
+        return None
     topic = payload.get("topic")
     if user is not None and topic and not selectors.wants_email_about(user=user, topic=topic):
         logger.info("email: #%s skipped, user %s opted out of %s", message.pk, user.pk, topic)
