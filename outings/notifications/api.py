@@ -12,7 +12,7 @@ from outings.api.auth import AUTHENTICATED, caller
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.pagination import Page, Paged, PageParams, paginate
-from outings.api.schemas import Bool, Input, NoBody
+from outings.api.schemas import MAX_ID, Bool, Input, NoBody, OptionalInt
 from outings.notifications import selectors, services, texts
 from outings.notifications.models import EmailPreferences, Notification
 
@@ -49,6 +49,18 @@ class UnreadOut(Schema):
 
 class MarkedOut(Schema):
     marked: int
+
+
+class ReadAllIn(Input):
+    up_to: OptionalInt = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description=(
+            "The newest notification the client showed: that one and older ones are marked, "
+            "one that arrived since stays unread. Without it, every one."
+        ),
+    )
 
 
 # Outings has no messages between guests and hosts yet: nothing is mailed under this topic. v1
@@ -105,10 +117,12 @@ def mark_read(
     return services.mark_read(user=caller(request), notification_id=notification_id)
 
 
-@router.post("/notifications/read-all", response={200: MarkedOut, **responses(401, 403, 429)})
-def mark_all_read(request: HttpRequest, payload: NoBody = None) -> MarkedOut:
-    """Mark every notification read; returns how many were unread."""
-    return MarkedOut(marked=services.mark_all_read(user=caller(request)))
+@router.post("/notifications/read-all", response={200: MarkedOut, **responses(400, 401, 403, 429)})
+def mark_all_read(request: HttpRequest, payload: ReadAllIn | None = None) -> MarkedOut:
+    """Mark the caller's notifications read, up to `up_to` (the newest the client showed) or
+    every one; returns how many were unread."""
+    up_to = payload.up_to if payload is not None else None
+    return MarkedOut(marked=services.mark_all_read(user=caller(request), up_to_id=up_to))
 
 
 @router.get(
