@@ -20,7 +20,8 @@
  *   (a host dashboard can refresh itself with hx-trigger="outings:notification from:document");
  * - {"type": "booking"} events (bookings.effects.host_dashboard_changed, on the host's own socket)
  *   are dispatched as "outings:booking": the host dashboard refreshes on it.
- * After a disconnect it reconnects with backoff and fetches from the inbox what it missed.
+ * After a disconnect it reconnects with backoff and fetches from the inbox what it missed; closed
+ * because its session ended (4401), only if the browser is still signed in (a new session).
  */
 (function () {
   "use strict";
@@ -37,8 +38,10 @@
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
   }
 
-  /* A socket that reconnects with capped, jittered backoff and pings to stay open. */
-  function connect(path, onEvent, onOpen) {
+  /* A socket that reconnects with capped, jittered backoff and pings to stay open. Closed with
+   * 4401 (the session it was opened with no longer signs anyone in), it connects again only if
+   * `stillSignedIn` (a promise) says the browser's session now does. */
+  function connect(path, onEvent, onOpen, stillSignedIn) {
     var delay = 1000;
     var socket;
     var pinger;
@@ -58,11 +61,21 @@
       };
       socket.onclose = function (closed) {
         clearInterval(pinger);
-        // 4401: not signed in, 4404: no such listing. Retrying cannot help.
-        if (closed.code === 4401 || closed.code === 4404) return;
-        setTimeout(open, delay + Math.random() * delay / 2);
-        delay = Math.min(delay * 2, 30000);
+        // 4404: no such listing. Retrying cannot help.
+        if (closed.code === 4404) return;
+        if (closed.code === 4401) {
+          // The session the socket was opened with ended. Signed out (a logout in another
+          // tab): stay closed. Or a new session of the same user (a password changed in
+          // another tab gives one): connect again with it, catching up on what was missed.
+          if (stillSignedIn) stillSignedIn().then(function (yes) { if (yes) retry(); });
+          return;
+        }
+        retry();
       };
+    }
+    function retry() {
+      setTimeout(open, delay + Math.random() * delay / 2);
+      delay = Math.min(delay * 2, 30000);
     }
     open();
   }
@@ -170,6 +183,14 @@
     }
   }
 
+  /* Whether the browser's session (its cookie as it is now) signs a user in: the feed answers
+   * them, and sends anyone else to sign in (a redirect, not followed). */
+  function stillSignedIn() {
+    return fetch(feedUrl + "?after=" + lastId, {
+      credentials: "same-origin", headers: { Accept: "application/json" }, redirect: "manual"
+    }).then(function (response) { return response.ok; }, function () { return false; });
+  }
+
   /* After (re)connecting: the unread count, and what arrived while we were away. */
   function catchUp() {
     fetch(feedUrl + "?after=" + lastId, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -247,7 +268,7 @@
 
   function start() {
     setUpDesktopButton();
-    if (signedIn) connect("/ws/notifications/", onNotificationEvent, catchUp);
+    if (signedIn) connect("/ws/notifications/", onNotificationEvent, catchUp, stillSignedIn);
     document.querySelectorAll("[data-live-listing]").forEach(function (el) {
       var id = Number(el.dataset.liveListing);
       if (id > 0) connect("/ws/listings/" + id + "/", onSeatsEvent);
