@@ -87,10 +87,11 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
 class NotificationConsumer(_LiveConsumer):
     """/ws/notifications/: the signed-in user's own events (their group is named by their id,
-    which comes from the session, never from the client). Each event is sent only while the
-    session that opened the socket still signs that user in (one session read per event; a
-    user's events are few): after a logout, "log out everywhere" or a deactivation the socket is
-    closed instead."""
+    which comes from the session, never from the client). Each event is sent, and each ping
+    answered, only while the session that opened the socket still signs that user in (one
+    session read per event or ping; a user's events are few, a page pings every 25 s): after a
+    logout, a new password (the browser's session is a new one) or a deactivation the socket is
+    closed with 4401 instead."""
 
     user_id: int | None = None
 
@@ -103,15 +104,33 @@ class NotificationConsumer(_LiveConsumer):
         await self.join(live.user_group(user.pk))
 
     async def live_event(self, message: dict[str, Any]) -> None:
-        # The session afresh from its store (the scope's copy was loaded at connect): anonymous
-        # once it was logged out, flushed or its password hash changed.
+        if await self._session_ended():
+            return
+        await super().live_event(message)
+
+    async def renew(self) -> bool:
+        """A ping: answered, and the socket back in its group, only while its session signs
+        its user in. Until session 23 a socket whose session had ended was answered and kept in
+        the group by its pings, for as long as its page stayed open, until an event came."""
+        if await self._session_ended():
+            return False
+        return await super().renew()
+
+    async def _session_ended(self) -> bool:
+        """Whether the session that opened the socket no longer signs its user in, read afresh
+        from its store (the scope's copy was loaded at connect): anonymous once it was logged
+        out, flushed or its password hash changed. Then the socket leaves its group and is
+        closed with 4401."""
         key = getattr(self.scope.get("session"), "session_key", None)
         store = import_module(settings.SESSION_ENGINE).SessionStore(key)
         user = await get_user({"session": store})
-        if not key or user.pk != self.user_id:
-            await self.close(code=NOT_AUTHENTICATED)
-            return
-        await super().live_event(message)
+        if key and user.pk == self.user_id:
+            return False
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+        await self.close(code=NOT_AUTHENTICATED)
+        return True
 
 
 def _listing_is_public(listing_id: int) -> bool:
