@@ -1,7 +1,7 @@
 """A notifications socket stops hearing the user's private events once the session that opened
-it is gone (logout, "log out everywhere" after a password change, a deactivation): a stolen
-session cookie must not keep a live feed of the victim's events after the victim logged the
-thief out."""
+it is gone (a logout; a password change, which ends the user's other sessions; a deactivation):
+a stolen session cookie must not keep a live feed of the victim's events after the victim
+logged the thief out."""
 
 import asyncio
 
