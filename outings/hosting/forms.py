@@ -16,10 +16,11 @@ from django.utils.translation import ngettext
 from outings.accounts.services import HostProfileData
 from outings.bookings.forms import message_of
 from outings.catalog.models import CATEGORY_NAMES, CancellationPolicy
-from outings.catalog.services import CURRENCIES, ListingData
+from outings.catalog.services import CURRENCIES, MAX_PRICE, ListingData
 from outings.common.errors import DomainError
 from outings.scheduling.models import Schedule, ScheduleException
 from outings.scheduling.rules import ScheduleData
+from outings.web.formatting import format_money
 
 # Currencies without minor units (ISO 4217 exponent 0); all others on our list have two.
 ZERO_DECIMAL = {"JPY", "KRW"}
@@ -33,6 +34,11 @@ WEEKDAYS = [
     (6, _("Sunday")),
 ]
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def _exponent(currency: str) -> int:
+    """The currency's minor units: a price of 1 is 10**exponent of them."""
+    return 0 if currency in ZERO_DECIMAL else 2
 
 
 def _is_true(value: str) -> bool:
@@ -183,6 +189,15 @@ class ListingForm(forms.Form):
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency in ZERO_DECIMAL and price != price.to_integral_value():
             self.add_error("price", _("This currency has no cents."))
+        elif (
+            price is not None
+            and currency in CURRENCIES
+            and price.scaleb(_exponent(currency)) > MAX_PRICE
+        ):
+            # The services' limit is in minor units ("A whole number from 0 to 100000000."),
+            # which a host who typed 2000000 euros read as saying their number was fine.
+            limit = format_money(MAX_PRICE, currency)
+            self.add_error("price", _("At most %(price)s per person.") % {"price": limit})
         return cleaned
 
     @staticmethod
@@ -190,7 +205,7 @@ class ListingForm(forms.Form):
         values: dict[str, Any] = {
             name: getattr(data, name) for name in ListingForm.base_fields if hasattr(data, name)
         }
-        exponent = 0 if data.currency in ZERO_DECIMAL else 2
+        exponent = _exponent(data.currency)
         values.update(
             version=version,
             tags=", ".join(data.tags),
@@ -201,7 +216,7 @@ class ListingForm(forms.Form):
 
     def to_data(self) -> ListingData:
         data = self.cleaned_data
-        exponent = 0 if data["currency"] in ZERO_DECIMAL else 2
+        exponent = _exponent(data["currency"])
         return ListingData(
             title=data["title"],
             category=data["category"],
