@@ -185,8 +185,7 @@ def change_schedule(
         else:
             form = ExceptionForm(request.POST)
             if not form.is_valid():
-                for errors in form.errors.values():
-                    messages.error(request, " ".join(str(error) for error in errors))
+                _report_form(request, form)
                 return _back(pk)
             data = form.cleaned_data
             services.add_schedule_exception(
@@ -294,6 +293,18 @@ def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) 
     except DomainError as error:
         _report(request, error)
     return _back(pk)
+
+
+def _report_form(request: HttpRequest, form: ExceptionForm) -> None:
+    """A message for each field of the form that could not be read, naming the field: the
+    form is not shown again (the page lists every rule, each with its own), and "Enter a valid
+    time." alone did not say which of its two times."""
+    for name, errors in form.errors.items():
+        text = " ".join(str(error) for error in errors)
+        field = form.fields.get(name)
+        if field is not None and field.label:
+            text = _("%(field)s: %(problem)s") % {"field": field.label, "problem": text}
+        messages.error(request, text)
 
 
 def _report(request: HttpRequest, error: DomainError) -> None:
