@@ -178,9 +178,11 @@ def check_schedule(
     min_group_size: int,
     siblings: Iterable[Schedule],
     min_guests: int = 0,
+    exceptions: Iterable[ScheduleException] = (),
 ) -> None:
     """InvalidSchedule naming each field at fault, or ScheduleOverlap with another rule of the
-    listing (`siblings`: its other schedules). `data` must be normalised. A capacity below the
+    listing (`siblings`: its other schedules, with their exceptions). `data` must be
+    normalised; `exceptions`: those of the rule it changes, if any. A capacity below the
     listing's smallest group or its minimum of guests per date (`min_guests`, 0: none) makes
     dates nobody can book, or that are always cancelled for too few guests."""
     errors: dict[str, list[str]] = {}
@@ -214,8 +216,9 @@ def check_schedule(
         fail("capacity", refusal)
     if errors:
         raise InvalidSchedule(fields=errors)
+    exceptions = list(exceptions)
     for other in siblings:
-        if _rules_overlap(data, other, duration_minutes):
+        if _rules_overlap(data, other, duration_minutes, exceptions=exceptions):
             raise ScheduleOverlap(
                 _("This schedule overlaps another one of the listing (#%(id)s).")
                 % {"id": other.pk},
@@ -272,7 +275,7 @@ def check_duration(*, schedules: Sequence[Schedule], duration_minutes: int, toda
             capacity=schedule.capacity,
         )
         for other in running[:index]:
-            if _rules_overlap(data, other, duration_minutes):
+            if _rules_overlap(data, other, duration_minutes, exceptions=schedule.exceptions.all()):
                 message = _(
                     "Schedules #%(a)s and #%(b)s would overlap: the listing would last %(m)s "
                     "minutes."
@@ -280,7 +283,18 @@ def check_duration(*, schedules: Sequence[Schedule], duration_minutes: int, toda
                 raise ScheduleOverlap(message, fields={"duration_minutes": [message]})
 
 
-def _rules_overlap(data: ScheduleData, other: Schedule, minutes: int) -> bool:
+def _rules_overlap(
+    data: ScheduleData,
+    other: Schedule,
+    minutes: int,
+    *,
+    exceptions: Iterable[ScheduleException] = (),
+) -> bool:
+    """Whether two rules of a listing overlap (`exceptions`: those of the rule `data` is, if
+    saved). Where they share a single day (a one-off date and another rule), each as it runs
+    that day: a start cancelled or moved away leaves its place free (the time a start moved to
+    is compared in real time by services.check_moved_days); over a longer range, by their own
+    start times."""
     if other.valid_until is not None and other.valid_until < data.valid_from:
         return False
     if data.valid_until is not None and data.valid_until < other.valid_from:
@@ -294,7 +308,24 @@ def _rules_overlap(data: ScheduleData, other: Schedule, minutes: int) -> bool:
         days = {(first + timedelta(days=n)).weekday() for n in range((last - first).days + 1)}
         if not shared_days & days:
             return False
+    if first == last:
+        # One day in common: a one-off date beside a rule's day off, or a start moved away,
+        # was refused for a start the rule does not make that day (until session 23).
+        mine = starts_kept(data.start_times, exceptions, first)
+        theirs = starts_kept(other.start_times, other.exceptions.all(), first)
+        return overlapping_times(mine, theirs, minutes)
     return overlapping_times(data.start_times, other.start_times, minutes)
+
+
+def starts_kept(
+    start_times: Iterable[time], exceptions: Iterable[ScheduleException], day: date
+) -> list[time]:
+    """The start times of a rule that stay in their place on `day` with its `exceptions`:
+    not cancelled (the whole day, or that start), nor moved to another time."""
+    changed = {e.start_time for e in exceptions if e.day == day}
+    if None in changed:
+        return []  # the whole day cancelled (a move always names its start)
+    return [at for at in start_times if at not in changed]
 
 
 def runs_on(schedule: Schedule, day: date) -> bool:

@@ -87,7 +87,10 @@ def _checked(
         duration_minutes=listing.slot_minutes,
         min_group_size=listing.min_group_size,
         min_guests=listing.min_guests,
-        siblings=Schedule.objects.filter(listing=listing).exclude(pk=exclude_id or 0),
+        siblings=Schedule.objects.filter(listing=listing)
+        .exclude(pk=exclude_id or 0)
+        .prefetch_related("exceptions"),
+        exceptions=ScheduleException.objects.filter(schedule_id=exclude_id) if exclude_id else (),
     )
     if data.kind == Schedule.Kind.ONCE:
         if data.valid_from < now.astimezone(zone).date():
@@ -323,10 +326,28 @@ def remove_schedule_exception(
             "starts_at", flat=True
         )
     )
-    check_clear_of_dates_by_hand(
-        listing=schedule.listing, starts=[start for start in back if start not in made], field=None
-    )
+    restored = [start for start in back if start not in made]
+    check_clear_of_dates_by_hand(listing=schedule.listing, starts=restored, field=None)
+    # Nor beside a start of another rule there: a one-off date may take the place of a day off
+    # (rules._rules_overlap), and undone, the day's old start got no date beside it.
+    _check_clear_of_other_starts(listing=schedule.listing, day=exception.day, starts=restored)
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
+
+
+def _check_clear_of_other_starts(
+    *, listing: Listing, day: date, starts: Iterable[datetime]
+) -> None:
+    """ScheduleOverlap (on no field) if a group starting at one of `starts` (a rule's, brought
+    back on `day`) would be out with another start of the listing that day, in real time: the
+    sync would make it no date (one_group_at_a_time), and the change asking for it would be
+    accepted for nothing."""
+    brought_back = set(starts)
+    if not brought_back:
+        return
+    zone, minutes = zone_or_utc(listing.time_zone), listing.slot_minutes
+    for pair in rules.overlapping_instants(starts_on(listing=listing, day=day), minutes):
+        if brought_back & set(pair):
+            raise overlap_refusal(pair, zone=zone, minutes=minutes, field=None)
 
 
 def skipped_time(at: time, day: date, zone: ZoneInfo) -> str:
