@@ -131,6 +131,12 @@ def _submitted(form: str, fields: dict[str, str]) -> Callable[[Any], None]:
     return submit
 
 
+def _asked_before_archiving(page: Any) -> None:
+    """The listing page's Archive button, which asks first (it archives nothing)."""
+    with page.expect_navigation():
+        page.click("form[action$='/state/archive/'] button[type=submit]")
+
+
 def _open_details(page: Any) -> None:
     page.locator("details summary").first.click()
 
@@ -193,6 +199,12 @@ def _pages(site: Site) -> dict[str, list[Visit]]:
                 german=True,
             ),
             Visit("the listing's form", host_listing),
+            Visit(
+                "archiving the listing, asked first",
+                host_listing,
+                then=_asked_before_archiving,
+                german=True,
+            ),
             Visit("the listing's schedules", f"{host_listing}schedules/", german=True),
             Visit(
                 "the listing's schedules, an exception",

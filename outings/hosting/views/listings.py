@@ -21,7 +21,7 @@ from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import PhotoView, photos_for_listing
 from outings.catalog.services import ListingConflict, ListingData
 from outings.common import pagetokens
-from outings.common.errors import DomainError, NotFound
+from outings.common.errors import DomainError, NotFound, version_is_current
 from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import ListingForm, add_domain_errors
@@ -203,6 +203,10 @@ def change_state(request: HttpRequest, host: HostProfile, pk: int, action: str) 
         raise Http404
     actor = user_of(request)
     expected = posted_version(request, "version")
+    if action == "archive" and request.POST.get("confirm") != "1":
+        asked = _ask_before_archiving(request, host=host, pk=pk, expected=expected)
+        if asked is not None:
+            return asked
     try:
         if action == "archive":
             services.archive_listing(
@@ -225,3 +229,21 @@ def change_state(request: HttpRequest, host: HostProfile, pk: int, action: str) 
         return redirect("hosting:listing", pk=pk)
     messages.success(request, _("Done."))
     return redirect("hosting:listing", pk=pk)
+
+
+def _ask_before_archiving(
+    request: HttpRequest, *, host: HostProfile, pk: int, expected: int
+) -> HttpResponse | None:
+    """The listing page's Archive button: what archiving does (for good: no edit, no
+    publishing again; its dates to come off sale) and Pause instead, before anything moves;
+    its own form (`confirm`) archives. One click beside Pause retired the listing until
+    session 23. A page shown before the listing changed is told so at once (409), as every
+    state change; None for an archived listing, which the service refuses as before."""
+    listing = services.own_listing(host=host, listing_id=pk)  # another host's: 404
+    if listing.status == Listing.Status.ARCHIVED:
+        return None
+    if not version_is_current(listing.version, expected):
+        messages.error(request, f"{STALE_STATE} {NOT_DONE['archive']}")
+        return listing_page(request, listing, status=409)
+    context = {"listing": listing, "version": expected}
+    return render(request, "hosting/archive_confirm.html", context)

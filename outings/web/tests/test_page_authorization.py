@@ -193,6 +193,8 @@ LISTING_FORM = {**HOST_LISTING_FORM, "version": "1"}
 # The version a fresh listing's or date's form carries: state changes and a date's cancel
 # refuse a post without one (session 22).
 VERSION = {"version": "1"}
+# The form of the page that asks before archiving (the listing page's Archive asks first).
+CONFIRMED = {**VERSION, "confirm": "1"}
 RULE_FORM = {
     "kind": "weekly",
     "weekdays": ["0", "1"],
@@ -490,7 +492,8 @@ TABLE: dict[str, list[Case]] = {
             only_host_y(302),
             VERSION,
         ),
-        Case("POST", lambda w: f"{_hl(w)}/state/archive/", only_host_y(302), VERSION),
+        Case("POST", lambda w: f"{_hl(w)}/state/archive/", only_host_y(200), VERSION),
+        Case("POST", lambda w: f"{_hl(w)}/state/archive/", only_host_y(302), CONFIRMED),
         Case("POST", lambda w: f"{_hl(w)}/state/publish/", only_host_y(404)),
     ],
     "host/listings/<int:pk>/photos/": [
