@@ -279,6 +279,15 @@ class ScheduleForm(forms.Form):
     )
     capacity = forms.IntegerField(label=_("Places per slot"), min_value=1)
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The services' refusal speaks the API's language, "(0 is Monday)", beside boxes
+        # named Monday to Sunday.
+        unticked = not cleaned.get("weekdays") and "weekdays" not in self.errors
+        if cleaned.get("kind") == Schedule.Kind.WEEKLY and unticked:
+            self.add_error("weekdays", _("Tick at least one day of the week."))
+        return cleaned
+
     def to_data(self) -> ScheduleData:
         data = self.cleaned_data
         return ScheduleData(
