@@ -24,7 +24,7 @@ from outings.scheduling.models import Schedule, ScheduleException, Slot
 
 MAX_START_TIMES = 12
 MAX_CAPACITY = 1000
-MAX_RULE_DAYS = 3 * 366  # a rule spans at most three years
+MAX_RULE_DAYS = 3 * 366  # a rule spans at most three years from its first day or today
 MAX_DAYS_AHEAD = 10 * 366  # and starts at most ten years ahead
 
 
@@ -209,7 +209,12 @@ def check_schedule(
         fail("valid_from", _("A schedule may start at most ten years ahead."))
     elif data.valid_until is not None and data.valid_until < data.valid_from:
         fail("valid_until", _("The end date is before the start date."))
-    elif data.valid_until is not None and (data.valid_until - data.valid_from).days > MAX_RULE_DAYS:
+    elif (
+        data.valid_until is not None
+        # What the rule makes from now on: a rule that has run for years may still be given an
+        # end (measured from its first day, it never could once it had run three).
+        and (data.valid_until - max(data.valid_from, today)).days > MAX_RULE_DAYS
+    ):
         fail("valid_until", _("A schedule may span at most three years."))
     refusal = capacity_refusal(data.capacity, min_group_size=min_group_size, min_guests=min_guests)
     if refusal is not None:
