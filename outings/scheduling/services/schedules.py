@@ -81,6 +81,8 @@ def _checked(
 ) -> ScheduleData:
     data = data.normalised()
     zone = zone_or_utc(listing.time_zone)
+    # The exceptions of the rule this changes, which stay with it.
+    saved = list(ScheduleException.objects.filter(schedule_id=exclude_id)) if exclude_id else []
     rules.check_schedule(
         data=data,
         today=now.astimezone(zone).date(),  # the listing's, as every date of its rules
@@ -90,7 +92,7 @@ def _checked(
         siblings=Schedule.objects.filter(listing=listing)
         .exclude(pk=exclude_id or 0)
         .prefetch_related("exceptions"),
-        exceptions=ScheduleException.objects.filter(schedule_id=exclude_id) if exclude_id else (),
+        exceptions=saved,
     )
     if data.kind == Schedule.Kind.ONCE:
         if data.valid_from < now.astimezone(zone).date():
@@ -113,6 +115,13 @@ def _checked(
             raise rules.InvalidSchedule(
                 fields={"start_times": [gone_by(at, data.valid_from) for at in data.start_times]}
             )
+        # Nor a start beside a date no rule makes (staff's): the sync makes it no date
+        # (_clear_of_other_groups), and the date was accepted for nothing (until session 23).
+        # Not a start its exceptions cancel or move (staff correcting its date's times do).
+        kept = rules.starts_kept(data.start_times, saved, data.valid_from)
+        starts = [local_instant(data.valid_from, at, zone) for at in kept]
+        to_come = [start for start in starts if start is not None and start > now]
+        check_clear_of_dates_by_hand(listing=listing, starts=to_come, field="start_times")
     elif data.valid_until is not None and data.valid_until < now.astimezone(zone).date():
         raise rules.InvalidSchedule(
             fields={
