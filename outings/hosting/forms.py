@@ -180,6 +180,12 @@ class ListingForm(forms.Form):
             ),
         ]
 
+    def clean_min_guests(self) -> int | None:
+        """Empty is no minimum, as 0 is: a host emptied the field to drop the minimum and
+        kept it (until session 23). Only a post without the field leaves it as it is."""
+        value: int | None = self.cleaned_data.get("min_guests")
+        return 0 if value is None and "min_guests" in self.data else value
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for name in ("latitude", "longitude"):
