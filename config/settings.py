@@ -599,7 +599,9 @@ STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-STORAGES = {
+# Each storage Django builds once per process (django.core.files.storage.storages); "uploads" is
+# added with the media's below.
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Fingerprinted, compressed files that a load balancer or CDN can cache forever.
@@ -912,7 +914,7 @@ if "://" in AWS_S3_CUSTOM_DOMAIN:
 if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {  # type: ignore[dict-item]  # STORAGES was inferred as str values only
+        "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME or "outings-media",
             "endpoint_url": MEDIA_STORAGE_URL or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
@@ -930,22 +932,24 @@ if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
 # waited under uploads/ in the media storage, which /media/ (or a public-read bucket) served.
 # Local: a folder outside MEDIA_ROOT. With a bucket: signed access and a private ACL, in
 # AWS_UPLOADS_BUCKET_NAME (a bucket nobody reads anonymously) or else the media bucket, which
-# then must not be public by a policy over every key.
+# then must not be public by a policy over every key. Django builds it as any other storage
+# (storages["uploads"], outings.catalog.photos.services.uploads_storage); until session 23 it
+# was a setting of its own, UPLOADS_STORAGE, built and cached by that function.
 UPLOADS_ROOT = env.str("UPLOADS_ROOT", default=str(VAR_DIR / "uploads"))
 if Path(UPLOADS_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
     raise ImproperlyConfigured(
         f"UPLOADS_ROOT must be a folder outside MEDIA_ROOT (which /media/ serves), not "
         f"{UPLOADS_ROOT!r}"
     )
-UPLOADS_STORAGE: dict[str, Any] = {
+STORAGES["uploads"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": UPLOADS_ROOT, "base_url": "/uploads-are-never-served/"},
 }
 if MEDIA_STORAGE_URL or AWS_STORAGE_BUCKET_NAME:
-    UPLOADS_STORAGE = {
+    STORAGES["uploads"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            **STORAGES["default"]["OPTIONS"],  # type: ignore[dict-item]
+            **STORAGES["default"]["OPTIONS"],
             "bucket_name": env.str("AWS_UPLOADS_BUCKET_NAME", default="")
             or AWS_STORAGE_BUCKET_NAME
             or "outings-media",

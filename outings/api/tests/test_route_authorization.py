@@ -11,6 +11,7 @@ from datetime import date, time
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -34,6 +35,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PLAIN_STATIC = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "uploads": settings.STORAGES["uploads"],  # where a photo's upload waits for its task
 }
 
 

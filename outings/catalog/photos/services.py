@@ -12,9 +12,8 @@ from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -41,19 +40,13 @@ MAX_ALT_TEXT = 250
 # in the uploads' storage (uploads_storage), never the media's.
 UPLOADS = "uploads"
 
-_storages: dict[str, Storage] = {}
-
 
 def uploads_storage() -> Storage:
-    """The storage uploads wait in (settings.UPLOADS_STORAGE): a folder /media/ does not serve,
-    or a bucket read with signed requests only. Until session 22 they waited in the media
-    storage, served to anyone who had the name (and, in a public-read bucket, listed)."""
-    config = settings.UPLOADS_STORAGE
-    key = repr(config)
-    if key not in _storages:
-        backend = import_string(config["BACKEND"])
-        _storages[key] = backend(**config.get("OPTIONS", {}))
-    return _storages[key]
+    """The storage uploads wait in, settings.STORAGES["uploads"] (Django builds it once per
+    process, and again when a test changes STORAGES): a folder /media/ does not serve, or a
+    bucket read with signed requests only. Until session 22 they waited in the media storage,
+    served to anyone who had the name (and, in a public-read bucket, listed)."""
+    return storages["uploads"]
 
 
 class TooManyPhotos(DomainError):

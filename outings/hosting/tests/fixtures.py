@@ -26,12 +26,14 @@ PLAIN_STORAGES = {
 def use_media(settings: Any, folder: Path) -> Path:
     """Media in a fresh folder through FileSystemStorage; static files without a manifest; the
     uploads waiting for their task in a fresh folder beside it (uploads_of)."""
-    settings.STORAGES = PLAIN_STORAGES
-    settings.MEDIA_ROOT = str(folder)
-    settings.UPLOADS_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(uploads_of(folder))},
+    settings.STORAGES = {
+        **PLAIN_STORAGES,
+        "uploads": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(uploads_of(folder))},
+        },
     }
+    settings.MEDIA_ROOT = str(folder)
     return folder
 
 

@@ -177,6 +177,7 @@ def test_a_camera_jpeg_with_a_second_picture_is_accepted_not_a_500(settings, tmp
     (type by content: JPEG). The same happens on the site's upload form and for a host's
     profile photo."""
     settings.STORAGES = {
+        **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
