@@ -4,6 +4,7 @@ cleaned again, a ready photo is left alone; renditions are written under fixed n
 second run overwrites the first's) and safe against the photo being deleted meanwhile (files
 written for a photo that is gone are removed)."""
 
+import itertools
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 # How long an upload no pending photo names is left alone by sweep_uploads: far longer than a
 # request takes from storing it to committing its photo.
 UPLOAD_GRACE = timedelta(hours=6)
+# How many stored uploads sweep_uploads asks the database about at once.
+SWEEP_BATCH = 500
 
 Status = ListingPhoto.Status
 
@@ -158,16 +161,24 @@ def sweep_uploads(*, now: datetime) -> int:
     waited until session 22): one stored by a request that died before its photo committed,
     and one a failed photo kept before session 22. A pending photo's upload stays, however old:
     its task, or the failure it reports, removes it. How many were removed. Beat runs it hourly
-    (outings.catalog.tasks.sweep_uploads); safe to run twice at once."""
+    (outings.catalog.tasks.sweep_uploads); safe to run twice at once.
+
+    One query for each SWEEP_BATCH names (until session 23, one for each name); the storage is
+    asked the time of those no pending photo names only. A photo committed after its batch's
+    query is safe all the same: its upload was stored moments before, well within the grace."""
     removed = 0
     for storage in (uploads_storage(), default_storage):
-        for name in _stored_uploads(storage):
-            if storage.get_modified_time(name) > now - UPLOAD_GRACE:
-                continue
-            if ListingPhoto.objects.filter(image=name, status=Status.PENDING).exists():
-                continue
-            storage.delete(name)
-            removed += 1
+        for batch in itertools.batched(_stored_uploads(storage), SWEEP_BATCH):
+            waited_on = set(
+                ListingPhoto.objects.filter(image__in=batch, status=Status.PENDING).values_list(
+                    "image", flat=True
+                )
+            )
+            for name in batch:
+                if name in waited_on or storage.get_modified_time(name) > now - UPLOAD_GRACE:
+                    continue
+                storage.delete(name)
+                removed += 1
     return removed
 
 
