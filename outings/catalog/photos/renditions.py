@@ -14,7 +14,12 @@ from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 
 from outings.catalog.models import ListingPhoto
-from outings.catalog.photos.images import ImageRejected, clean_upload, make_renditions
+from outings.catalog.photos.images import (
+    ImageRejected,
+    Rendition,
+    clean_and_render,
+    make_renditions,
+)
 from outings.catalog.photos.services import (
     DELETE_FILES_KIND,
     UPLOADS,
@@ -59,10 +64,11 @@ def render_photo(*, photo_id: int, last_attempt: bool) -> None:
             cleaned = _clean(photo)
             if cleaned is None:  # deleted meanwhile
                 return
-            original = cleaned
+            original, renditions = cleaned
+        else:  # cleaned by an earlier attempt, which failed afterwards
+            with default_storage.open(original, "rb") as source:
+                renditions = make_renditions(source)
         stem = original.rsplit(".", 1)[0]
-        with default_storage.open(original, "rb") as source:
-            renditions = make_renditions(source)
         stored: dict[str, dict[str, object]] = {}
         for name, rendition in renditions.items():
             webp = _save(f"{stem}/{name}.webp", rendition.webp)
@@ -123,15 +129,16 @@ def _source(name: str) -> Storage:
     return uploads if uploads.exists(name) else default_storage
 
 
-def _clean(photo: ListingPhoto) -> str | None:
+def _clean(photo: ListingPhoto) -> tuple[str, dict[str, Rendition]] | None:
     """Decode the photo's upload (stored as sent by add_photo), write it anew without its
-    metadata (images.clean_upload) as the photo's image, and remove the upload after commit
-    (through the outbox). The new image's name, or None when the photo was deleted meanwhile
-    (its delete removes the upload). ImageRejected when the pixels cannot be decoded."""
+    metadata as the photo's image, and remove the upload after commit (through the outbox).
+    The new image's name and its renditions, made from the same decode
+    (images.clean_and_render), or None when the photo was deleted meanwhile (its delete
+    removes the upload). ImageRejected when the pixels cannot be decoded."""
     upload = str(photo.image.name)
     source = _source(upload)
     with source.open(upload, "rb") as file:
-        clean = clean_upload(file, size=source.size(upload))
+        clean, renditions = clean_and_render(file, size=source.size(upload))
     name = store_clean_image(clean=clean, folder=f"listings/{photo.listing_id}")
     with transaction.atomic():
         moved = ListingPhoto.objects.filter(pk=photo.pk, image=upload).update(
@@ -142,7 +149,7 @@ def _clean(photo: ListingPhoto) -> str | None:
     if not moved:
         default_storage.delete(name)
         return None
-    return name
+    return name, renditions
 
 
 def report_stopped(*, photo_id: int, attempts: int) -> None:

@@ -191,9 +191,12 @@ def test_a_failing_rendition_is_retried_then_reported(listing, media, monkeypatc
     settings.OUTBOX_RETRY_BASE_SECONDS = 0
     settings.OUTBOX_RETRY_MAX_SECONDS = 0
 
-    def broken(file):
+    def broken(file, **options):
         raise OSError("disk full")
 
+    # Renditions are made with the upload's cleaning (clean_and_render, since session 23), or
+    # from the clean image when an earlier attempt cleaned it (make_renditions).
+    monkeypatch.setattr(renditions_module, "clean_and_render", broken)
     monkeypatch.setattr(renditions_module, "make_renditions", broken)
     photo = upload(listing, png())
 
