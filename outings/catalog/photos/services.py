@@ -184,11 +184,18 @@ def _room_for_one_more(listing_id: int) -> int:
 
 
 def _own_photo(*, host: HostProfile, listing_id: int, photo_id: int) -> ListingPhoto:
+    """One of the listing's photos, row-locked (call under the listing's lock: the app's
+    order). The lock waits for the renditions' task moving the photo from its upload to the
+    clean image (renditions._clean, which takes no listing lock), so a delete removes what the
+    photo names once that committed: read without it, a delete that had read the upload's name
+    removed only that, and the clean image stayed for good (until session 23)."""
     if host.suspended_at is not None:  # a suspended host changes nothing (docs/hosting.md)
         raise HostSuspended()
-    photo = ListingPhoto.objects.filter(
-        pk=photo_id, listing_id=listing_id, listing__host=host
-    ).first()
+    photo = (
+        ListingPhoto.objects.select_for_update(of=("self",))
+        .filter(pk=photo_id, listing_id=listing_id, listing__host=host)
+        .first()
+    )
     if photo is None:
         raise NotFound()
     return photo
