@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
+from django.contrib.contenttypes.management import create_contenttypes
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.commands import flush
+from django.core.management.sql import (
+    emit_post_migrate_signal as emit_post_migrate_signal_of_django,
+)
+from django.db import connections
 from django.db.backends.postgresql.operations import DatabaseOperations
+from django.db.models.signals import post_migrate
 from django.test import override_settings
 from django.utils import timezone, translation
 
@@ -84,6 +93,36 @@ def _fast_password_hashing() -> Iterator[None]:
         yield
 
 
+# The rows post_migrate makes after Django's flush, through these receivers alone
+# (django.contrib.contenttypes' and auth's): a content type and four permissions for each model.
+POST_MIGRATE_TABLES = frozenset({"django_content_type", "auth_permission"})
+POST_MIGRATE_RECEIVERS = frozenset({create_contenttypes, create_permissions})
+# For each database: those tables as post_migrate last left them, and the models they were for.
+_post_migrate_rows: dict[str, tuple[object, ...]] = {}
+
+
+def _rows_of_post_migrate(alias: str) -> tuple[object, ...]:
+    """The models, and a digest of every row, every column, of the content types and
+    permissions: equal only if none was added, removed or changed."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT"
+            " (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM django_content_type t),"
+            " (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM auth_permission t)"
+        )
+        digests = cursor.fetchone()
+    return (tuple(model._meta.label for model in apps.get_models()), *digests)
+
+
+def _post_migrate_receivers_known() -> bool:
+    """Whether post_migrate reaches no receiver but those two, for every app."""
+    for app_config in apps.get_app_configs():
+        sync, asynchronous = post_migrate._live_receivers(app_config)
+        if asynchronous or not set(sync) <= POST_MIGRATE_RECEIVERS:
+            return False
+    return True
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_by_delete() -> Iterator[None]:
     """The end of a transactional test (`transactional_db`, `live_server`) empties every table
@@ -93,9 +132,19 @@ def _flush_by_delete() -> Iterator[None]:
     were (no RESTART IDENTITY either way), no trigger run (TRUNCATE runs none; the DELETEs run
     with session_replication_role = replica, which also skips the foreign keys' checks, moot
     once every table is empty). That setting needs a superuser (the test database's owner
-    here and in CI); as another role, and with reset_sequences, the TRUNCATE stays."""
+    here and in CI); as another role, and with reset_sequences, the TRUNCATE stays.
+
+    The content types and permissions are kept, and post_migrate is not sent, when they are
+    as post_migrate last left them (every row and column, for the same models) and it reaches
+    no other receiver: its receivers only make the rows that are missing, and none is; making
+    them all again cost ~0.6 s a test here. A test that added, removed or changed one (or a
+    model) has them emptied and made again after it, as Django does; so has a flush without
+    post_migrate (inhibit_post_migrate), which keeps nothing."""
     truncate = DatabaseOperations.sql_flush
+    flush_handle = flush.Command.handle
     superuser: dict[str, bool] = {}
+    may_keep = False  # within a flush that sends post_migrate
+    kept: set[str] = set()  # the databases whose flush kept post_migrate's rows
 
     def sql_flush(
         self: DatabaseOperations,
@@ -106,6 +155,7 @@ def _flush_by_delete() -> Iterator[None]:
         allow_cascade: bool = False,
     ) -> list[str]:
         alias = self.connection.alias
+        kept.discard(alias)
         if alias not in superuser:
             with self.connection.cursor() as cursor:
                 cursor.execute("SELECT current_setting('is_superuser') = 'on'")
@@ -114,12 +164,39 @@ def _flush_by_delete() -> Iterator[None]:
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
+        if (
+            may_keep
+            and alias in _post_migrate_rows
+            and _post_migrate_receivers_known()
+            and _rows_of_post_migrate(alias) == _post_migrate_rows[alias]
+        ):
+            kept.add(alias)
+            tables = [table for table in tables if table not in POST_MIGRATE_TABLES]
         # The names are the models' tables (Django's introspection), quoted.
         deletes = [f"DELETE FROM {self.quote_name(table)}" for table in tables]  # noqa: S608
         return ["SET LOCAL session_replication_role = replica", *deletes]
 
+    def handle(self: flush.Command, **options: Any) -> None:
+        nonlocal may_keep
+        may_keep = not options.get("inhibit_post_migrate", False)
+        try:
+            flush_handle(self, **options)
+        finally:
+            may_keep = False
+
+    def emit_post_migrate_signal(verbosity: int, interactive: bool, db: str, **kwargs: Any) -> None:
+        if db in kept:
+            # Its receivers would make nothing (their rows are there, as they left them) but
+            # empty the content types' cache, which may hold one a rolled-back test made.
+            ContentType.objects.clear_cache()
+            return
+        emit_post_migrate_signal_of_django(verbosity, interactive, db, **kwargs)
+        _post_migrate_rows[db] = _rows_of_post_migrate(db)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        patch.setattr(flush.Command, "handle", handle)
+        patch.setattr(flush, "emit_post_migrate_signal", emit_post_migrate_signal)
         yield
 
 
@@ -188,7 +265,10 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """The test database, with the data migrations' rows put back. A transactional test's
     flush empties every table, which costs nothing within one run (pytest-django runs those
     tests last) but left a database kept with --reuse-db without exchange rates: every search
-    after that answered 400 "No exchange rate for EUR"."""
+    after that answered 400 "No exchange rate for EUR". Notes the content types and
+    permissions as migrate's post_migrate left them, for _flush_by_delete."""
     with django_db_blocker.unblock():
         for module, function in SEEDS:
             getattr(importlib.import_module(module), function)(apps, None)
+        for alias in connections:
+            _post_migrate_rows[alias] = _rows_of_post_migrate(alias)
