@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -209,23 +210,44 @@ def _manage(*arguments: str, **environment: str) -> subprocess.CompletedProcess[
     )
 
 
-@pytest.fixture
-def empty_database(db) -> Iterator[str]:
-    """A DATABASE_URL naming a database that exists on the test server, with no tables."""
-    name = f"{connection.settings_dict['NAME']}_empty"
+@contextmanager
+def _new_database(suffix: str) -> Iterator[str]:
+    """A DATABASE_URL naming a new database on the test server, with no tables; dropped after.
+    Dropping a database makes PostgreSQL write a checkpoint of the whole server and wait for
+    it: 1.5-3 s here on a server other databases keep busy."""
+    name = f"{connection.settings_dict['NAME']}_{suffix}"
     with other_connection() as admin:
         admin.autocommit = True
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield served_database_url().rsplit("/", 1)[0] + f"/{name}"
-    with other_connection() as admin:
-        admin.autocommit = True
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield served_database_url().rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with other_connection() as admin:
+            admin.autocommit = True
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database(db) -> Iterator[str]:
+    """A DATABASE_URL naming a database that exists on the test server, with no tables."""
+    with _new_database("empty") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def database_without_tables(django_db_setup) -> Iterator[str]:
+    """empty_database, one for the module's commands that stop before they write anything:
+    each test's own assertion, the command's "no tables yet", shows that it still had none."""
+    with _new_database("without_tables") as url:
+        yield url
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda command: command[0])
-def test_a_command_on_a_database_without_tables_says_to_migrate(command, empty_database, tmp_path):
-    result = _manage(*command, DATABASE_URL=empty_database, OUTINGS_VAR_DIR=str(tmp_path))
+def test_a_command_on_a_database_without_tables_says_to_migrate(
+    command, database_without_tables, tmp_path
+):
+    result = _manage(*command, DATABASE_URL=database_without_tables, OUTINGS_VAR_DIR=str(tmp_path))
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
