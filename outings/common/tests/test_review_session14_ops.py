@@ -192,6 +192,56 @@ def _request(tmp_path: Path, **headers: str) -> tuple[dict[str, object], list[st
     return answer, result.stderr.strip().splitlines()
 
 
+SANE = [
+    "0f8fad5bd9cb469fa16570867728950e",  # nginx's $request_id
+    "0f8fad5b-d9cb-469f-a165-70867728950e",  # a UUID (Heroku's router)
+    "Root=1-67891233-abcdef012345678912345678",  # AWS's load balancer (X-Amzn-Trace-Id)
+]
+GARBAGE = ["", "short", "x" * 201, "id with spaces", "evil]\x1b[31m", "<script>", "a\u00e9" * 8]
+
+_REQUESTS = """
+import django, json
+django.setup()
+import logging
+from django.test import Client
+for number, value in enumerate({values}):
+    logging.getLogger("outings.probe").warning("request %d", number)
+    response = Client().get("/no-such-page/", HTTP_X_REQUEST_ID=value)
+    answer = {{"status": response.status_code, "id": response.headers.get("X-Request-ID")}}
+    print(json.dumps(answer))
+"""
+
+
+@pytest.fixture(scope="module")
+def requests_with_ids(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[dict[str, object], list[str]]]:
+    """For each X-Request-ID of SANE and GARBAGE, what an app server process answers to
+    GET /no-such-page/ sent with it, and the lines it logged for it (on stderr, as under
+    gunicorn): one process for them all, one request after another, where a fresh process for
+    each cost 5-8 s here (Django's start)."""
+    values = [*SANE, *GARBAGE]
+    result = _django(
+        _env(
+            SECRET_KEY="k",
+            DATABASE_URL=served_database_url(),
+            DEBUG="true",  # the plain static storage: no manifest needed
+            OUTINGS_VAR_DIR=str(tmp_path_factory.mktemp("var")),
+        ),
+        _REQUESTS.format(values=repr(values)),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    answers = [json.loads(line) for line in result.stdout.strip().splitlines()[-len(values) :]]
+    lines: list[list[str]] = []
+    for line in result.stderr.strip().splitlines():
+        if re.fullmatch(rf"{STAMP} WARNING \[-\] outings.probe: request {len(lines)}", line):
+            lines.append([])  # the lines of the next request begin
+        elif lines:
+            lines[-1].append(line)
+    assert len(lines) == len(values), result.stderr[-2000:]
+    return dict(zip(values, zip(answers, lines, strict=True), strict=True))
+
+
 @pytest.mark.django_db
 def test_every_log_line_has_a_time_and_a_level_and_a_request_its_id(tmp_path):
     answer, lines = _request(tmp_path)
@@ -208,28 +258,18 @@ def test_every_log_line_has_a_time_and_a_level_and_a_request_its_id(tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "sane",
-    [
-        "0f8fad5bd9cb469fa16570867728950e",  # nginx's $request_id
-        "0f8fad5b-d9cb-469f-a165-70867728950e",  # a UUID (Heroku's router)
-        "Root=1-67891233-abcdef012345678912345678",  # AWS's load balancer (X-Amzn-Trace-Id)
-    ],
-)
-def test_a_sane_request_id_from_the_load_balancer_is_kept(tmp_path, sane):
-    answer, lines = _request(tmp_path, HTTP_X_REQUEST_ID=sane)
+@pytest.mark.parametrize("sane", SANE)
+def test_a_sane_request_id_from_the_load_balancer_is_kept(requests_with_ids, sane):
+    answer, lines = requests_with_ids[sane]
 
     assert answer["id"] == sane
     assert f"WARNING [{sane}] django.request: Not Found: /no-such-page/" in lines[-1]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "garbage",
-    ["", "short", "x" * 201, "id with spaces", "evil]\x1b[31m", "<script>", "a\u00e9" * 8],
-)
-def test_a_request_id_that_is_garbage_is_replaced(tmp_path, garbage):
-    answer, lines = _request(tmp_path, HTTP_X_REQUEST_ID=garbage)
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_a_request_id_that_is_garbage_is_replaced(requests_with_ids, garbage):
+    answer, lines = requests_with_ids[garbage]
 
     request_id = str(answer["id"])
     assert re.fullmatch(FRESH_ID, request_id), request_id
