@@ -60,6 +60,18 @@ def _prepare(database_url: str, tmp_path: Path) -> subprocess.Popen[str]:
     )
 
 
+def _waits_for_the_start_up_lock(holder: psycopg.Connection) -> bool:
+    """Whether a session of the holder's database waits for the advisory lock PREPARE_LOCK
+    (a bigint key below 2**32: classid 0, objid the key)."""
+    row = holder.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND classid = 0 AND objid = %s AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        [startup.PREPARE_LOCK],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def _has_migrations_table(database_url: str) -> bool:
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT to_regclass('django_migrations') IS NOT NULL").fetchone()
@@ -77,7 +89,13 @@ def test_prepare_waits_for_the_server_that_holds_the_start_up_lock(
         holder.execute("SELECT pg_advisory_lock(%s)", [startup.PREPARE_LOCK])
         process = _prepare(empty_database, tmp_path)
         try:
-            time.sleep(6)  # Django's start (about 2 s here), then the wait for the lock
+            # Django's start (2-5 s here), then the wait for the lock: until pg_locks shows it
+            # (a fixed 6 s sleep before, for what it now sees).
+            deadline = time.monotonic() + 60
+            while not _waits_for_the_start_up_lock(holder):
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "prepare never asked for the lock"
+                time.sleep(0.1)
             assert process.poll() is None, process.communicate()
             assert not _has_migrations_table(empty_database)
         finally:
