@@ -317,7 +317,10 @@ def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None) ->
         options.update(quality=90)
     else:
         image = image.convert("RGBA" if _has_alpha(image) else "RGB")
-        options.update(optimize=True)
+        # zlib's default level, not `optimize` (level 9): the clean PNG is kept, never shown
+        # (the renditions are), and level 9 cost a 12-megapixel photo of 14 MiB 10.6 s of CPU
+        # against 7.3 s, for 4 % less (session 23), inside the relay's 60 s.
+        options.update(compress_level=6)
     image.info = {}
     if _fits(icc_profile, image.mode):
         options["icc_profile"] = icc_profile
