@@ -717,6 +717,9 @@ LOGGING = {
 INSTALLED_APPS += ["ninja", "outings.api"]
 # First, so that it sees every response under /api/ and turns any error into the JSON shape.
 MIDDLEWARE.insert(0, "outings.api.middleware.ApiMiddleware")
+# Last (innermost): it refuses a body by its length before the CSRF check or a view reads it, and
+# its answers leave through every other middleware, with their headers (docs/api.md).
+MIDDLEWARE.append("outings.api.middleware.ApiRequestMiddleware")
 # At least 1 (env.whole): a page size of 0 served every list asked without a limit empty, a
 # negative one a 500; a largest page below it refused limits the default itself exceeds.
 API_PAGE_SIZE = env.whole("API_PAGE_SIZE", default=20)

@@ -22,12 +22,12 @@ METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class ApiMiddleware:
-    """Under /api/ (and /api) only: refuse oversized bodies (and query strings that are not
-    UTF-8) before anything reads them, answer HEAD as GET without the body and OPTIONS with the
+    """Under /api/ (and /api) only: answer HEAD as GET without the body and OPTIONS with the
     methods the path takes (`Allow`), route through a URLconf whose error views answer JSON, and
     turn any error that is still not in the API's shape (ninja's bare 405 for a wrong method,
     an error page from another middleware) into it. Install it first, so that it sees the final
-    response of everything below it."""
+    response of everything below it. What refuses a request before its view runs, and a read's
+    preconditions, are ApiRequestMiddleware's, innermost."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -37,13 +37,12 @@ class ApiMiddleware:
             return self.get_response(request)
         request.urlconf = API_URLCONF  # same routes, JSON error views
         head = request.method == "HEAD"
-        response = self._refuse_body(request) or self._respond(request, head=head)
+        response = self._respond(request, head=head)
         if response.status_code >= 400:
             # An error is about this request (and in its language): no cache may keep it, as
             # one would keep a 404 heuristically (RFC 9111, 4.2.2) when nothing says otherwise.
             # Also over the `private` that PrivateWhenSignedInMiddleware gives every answer to a
-            # signed-in caller: a mobile app's own HTTP cache is a private cache. A body
-            # refused by its length too, before anything below ran.
+            # signed-in caller: a mobile app's own HTTP cache is a private cache.
             response["Cache-Control"] = "no-store"
         elif is_same_for_everyone(response):
             # After the session, the locale and set_cache_headers have added theirs: nothing
@@ -61,17 +60,6 @@ class ApiMiddleware:
             # HEAD is GET without the body (RFC 9110, 9.3.2); the routes name GET only.
             request.method = "GET"
         response = self.get_response(request)
-        if (
-            request.method == "GET"
-            and "HTTP_IF_MATCH" in request.META  # rare on a read: the hot path pays one lookup
-            and (response.status_code < 300 or response.status_code == 304)
-        ):
-            # Here, for every read alike (the operations, the document, the API's address),
-            # once the answer and its ETag are known: a read changes nothing to hold back.
-            with translation.override(_language_of(request)):
-                refused = read_precondition_failed(request, response.get("ETag"))
-                if refused is not None:
-                    return domain_error_response(refused)
         if response.status_code >= 400:
             if not _is_api_error(response):
                 # After LocaleMiddleware has given the thread's language back: in the one it
@@ -84,21 +72,52 @@ class ApiMiddleware:
                     return _options(response["Allow"])
         return response
 
-    def _refuse_body(self, request: HttpRequest) -> HttpResponse | None:
-        # Before LocaleMiddleware has run: in the language the request asks for itself.
-        with translation.override(_language_of(request)):
-            return self._body_refusal(request) or query_refusal(request)
 
-    def _body_refusal(self, request: HttpRequest) -> HttpResponse | None:
-        raw = str(request.META.get("CONTENT_LENGTH") or "0")
-        # Digits only (RFC 9110, 8.6: 1*DIGIT): int() also reads "+13", " 13 ", "1_3" and
-        # other scripts' digits, and Django read the body by them until session 22.
-        if not (raw.isascii() and raw.isdigit()):
-            return error_response(400, message=gettext_noop("Content-Length is not a number."))
-        limit = body_limit(request.path_info)
-        if int(raw) > limit:
-            return too_large(limit)
-        return None
+class ApiRequestMiddleware:
+    """Under /api/ (and /api) only: refuse a body by its Content-Length (and a query string that
+    is not UTF-8) before anything reads it, and evaluate a read's If-Match once its answer and
+    ETag are known. Install it after the others (allauth's, appended later, adds nothing to an
+    answer): every other middleware's call has run before it (none reads the body; the CSRF
+    check and the view, which do, run after every call), so its answers leave through all of
+    them, in the language LocaleMiddleware (or SiteLanguageMiddleware) chose and with the
+    headers every other answer carries (Content-Language, `Vary`, the security headers, a
+    Content-Length). Until session 23 ApiMiddleware, outermost, gave these answers itself, and
+    they had none of them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not is_api_path(request.path_info):
+            return self.get_response(request)
+        refused = body_refusal(request) or query_refusal(request)
+        if refused is not None:
+            return refused
+        response = self.get_response(request)
+        if (
+            request.method == "GET"  # HEAD too: ApiMiddleware, outside, answers it as GET
+            and "HTTP_IF_MATCH" in request.META  # rare on a read: the hot path pays one lookup
+            and (response.status_code < 300 or response.status_code == 304)
+        ):
+            # Here, for every read alike (the operations, the document, the API's address),
+            # once the answer and its ETag are known: a read changes nothing to hold back.
+            failed = read_precondition_failed(request, response.get("ETag"))
+            if failed is not None:
+                return domain_error_response(failed)
+        return response
+
+
+def body_refusal(request: HttpRequest) -> HttpResponse | None:
+    """400 for a Content-Length that is not a number, 413 for one above the path's limit."""
+    raw = str(request.META.get("CONTENT_LENGTH") or "0")
+    # Digits only (RFC 9110, 8.6: 1*DIGIT): int() also reads "+13", " 13 ", "1_3" and
+    # other scripts' digits, and Django read the body by them until session 22.
+    if not (raw.isascii() and raw.isdigit()):
+        return error_response(400, message=gettext_noop("Content-Length is not a number."))
+    limit = body_limit(request.path_info)
+    if int(raw) > limit:
+        return too_large(limit)
+    return None
 
 
 def query_refusal(request: HttpRequest) -> HttpResponse | None:

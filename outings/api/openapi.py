@@ -46,7 +46,7 @@ UNSUPPORTED_MEDIA_TYPE = {
     "UTF-8: no other charset).",
     "content": ERROR_CONTENT,
 }
-# ApiMiddleware answers these from the Content-Length alone, before any route runs, to every
+# ApiRequestMiddleware answers these from the Content-Length alone, before any route runs, to every
 # request under /api/ whatever its method (a GET that announces a body is refused as a POST is).
 BODY_REFUSALS = {
     400: {

@@ -4,7 +4,7 @@ Django bounds what it reads of a form (DATA_UPLOAD_MAX_MEMORY_SIZE) but not the 
 multipart body: whatever view a post goes to, the CSRF check's read of request.POST spools every
 file part to disk, so without a limit of our own a host's thirty photos, or anyone's ten
 gigabytes, were read whole (into the embedded front's memory first). Each path has a limit
-(`body_limit`): the API's own (ApiMiddleware), PHOTO_UPLOAD_MAX_BYTES for the pages that take
+(`body_limit`): the API's own (ApiRequestMiddleware), PHOTO_UPLOAD_MAX_BYTES for the pages that take
 files (SITE_UPLOAD_PATHS), and a form's for every other page. A body whose Content-Length is
 over it is answered 413 from its headers alone: on a page with a page that says so, in the
 visitor's language, and how to send the photos instead; under /api/ in the API's shape.
@@ -63,7 +63,7 @@ def _takes_files(path: str) -> bool:
 class BodyLimitMiddleware:
     """Answer a page's request whose body is over `body_limit` with the 413 page, before the
     CSRF check or a view reads it (their reads run after every middleware's call). The API's
-    paths are ApiMiddleware's."""
+    paths are ApiRequestMiddleware's."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
