@@ -99,6 +99,24 @@ def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     return response
 
 
+def exists_for_none_match(request: HttpRequest, response: HttpResponseBase) -> HttpResponse | None:
+    """The 304 of a read (GET or HEAD) answered `response`, a 2xx, when If-None-Match is `*`,
+    else None: RFC 9110 (13.1.2) makes the condition false for a target that has any current
+    representation, as every such answer shows. A read with an ETag answers it with
+    `not_modified`; this is for those without one (a guest's bookings, their tokens...), which
+    answered 200 until session 23. The 304 carries the headers the 200 has (RFC 9110 15.4.5:
+    Cache-Control, Vary ...), not its content's type or length."""
+    if "*" not in parse_etags(request.headers.get(IF_NONE_MATCH, "")):
+        return None
+    unchanged = HttpResponse(status=304)
+    for name, value in response.items():
+        if name not in ("Content-Type", "Content-Length"):
+            unchanged[name] = value
+    del unchanged["Content-Type"]
+    unchanged.cookies = response.cookies
+    return unchanged
+
+
 def set_cache_headers(response: HttpResponseBase, request: HttpRequest, etag: str) -> None:
     response["ETag"] = etag
     if is_authenticated(request):

@@ -10,7 +10,11 @@ from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from outings.api.caching import is_same_for_everyone, read_precondition_failed
+from outings.api.caching import (
+    exists_for_none_match,
+    is_same_for_everyone,
+    read_precondition_failed,
+)
 from outings.api.errors import domain_error_response, error_response
 
 API_PREFIX = "/api/"
@@ -75,14 +79,14 @@ class ApiMiddleware:
 
 class ApiRequestMiddleware:
     """Under /api/ (and /api) only: refuse a body by its Content-Length (and a query string that
-    is not UTF-8) before anything reads it, and evaluate a read's If-Match once its answer and
-    ETag are known. Install it after the others (allauth's, appended later, adds nothing to an
-    answer): every other middleware's call has run before it (none reads the body; the CSRF
-    check and the view, which do, run after every call), so its answers leave through all of
-    them, in the language LocaleMiddleware (or SiteLanguageMiddleware) chose and with the
-    headers every other answer carries (Content-Language, `Vary`, the security headers, a
-    Content-Length). Until session 23 ApiMiddleware, outermost, gave these answers itself, and
-    they had none of them."""
+    is not UTF-8) before anything reads it, and evaluate a read's preconditions once its answer
+    and ETag are known (If-Match; and `If-None-Match: *` where the answer has no ETag). Install
+    it after the others (allauth's, appended later, adds nothing to an answer): every other
+    middleware's call has run before it (none reads the body; the CSRF check and the view,
+    which do, run after every call), so its answers leave through all of them, in the language
+    LocaleMiddleware (or SiteLanguageMiddleware) chose and with the headers every other answer
+    carries (Content-Language, `Vary`, the security headers, a Content-Length). Until session
+    23 ApiMiddleware, outermost, gave these answers itself, and they had none of them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -94,16 +98,18 @@ class ApiRequestMiddleware:
         if refused is not None:
             return refused
         response = self.get_response(request)
-        if (
-            request.method == "GET"  # HEAD too: ApiMiddleware, outside, answers it as GET
-            and "HTTP_IF_MATCH" in request.META  # rare on a read: the hot path pays one lookup
-            and (response.status_code < 300 or response.status_code == 304)
-        ):
+        if request.method == "GET":  # HEAD too: ApiMiddleware, outside, answers it as GET
             # Here, for every read alike (the operations, the document, the API's address),
-            # once the answer and its ETag are known: a read changes nothing to hold back.
-            failed = read_precondition_failed(request, response.get("ETag"))
-            if failed is not None:
-                return domain_error_response(failed)
+            # once the answer and its ETag are known: a read changes nothing to hold back. Both
+            # headers are rare on a read: the hot path pays one lookup for each.
+            if "HTTP_IF_MATCH" in request.META and (
+                response.status_code < 300 or response.status_code == 304
+            ):
+                failed = read_precondition_failed(request, response.get("ETag"))
+                if failed is not None:
+                    return domain_error_response(failed)
+            if "HTTP_IF_NONE_MATCH" in request.META and response.status_code < 300:
+                return exists_for_none_match(request, response) or response
         return response
 
 
