@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from outings.api.errors import ValidationFailed
+from outings.api.numbers import ParamInt
 from outings.common import signed
 
 FORWARD = "n"
@@ -38,7 +39,7 @@ class PageParams(Schema):
         max_length=MAX_CURSOR_LENGTH,
         description="An opaque cursor from a previous page's `next` or `previous`.",
     )
-    limit: int = Field(
+    limit: ParamInt = Field(
         settings.API_PAGE_SIZE,
         ge=1,
         le=settings.API_MAX_PAGE_SIZE,

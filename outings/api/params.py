@@ -3,9 +3,10 @@
 from ninja.params import HeaderEx, P, PathEx
 
 from outings.api import idempotency
+from outings.api.numbers import ParamInt
 from outings.api.schemas import MAX_ID
 
-Id = PathEx[int, P(ge=1, le=MAX_ID)]
+Id = PathEx[ParamInt, P(ge=1, le=MAX_ID)]
 IdempotencyKey = HeaderEx[
     str | None,
     P(

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from outings.accounts.services import valid_languages, valid_time_zones
+from outings.api.numbers import OptionalParamInt
 from outings.api.pagination import PageParams
 from outings.catalog.models import Category, Listing
 
@@ -41,7 +42,7 @@ def _a_json_number(value: Any) -> Any:
 
 # Numbers and booleans in a JSON body must be JSON numbers and booleans: pydantic's lax mode
 # takes `true` as 1 and "2" as 2, where a wrong type is a 400 (docs/api.md, "Errors"). 2.0 stays
-# an integer, as JSON Schema says. Query parameters arrive as text and keep the lax `int`.
+# an integer, as JSON Schema says. Query parameters and paths arrive as text: outings.api.numbers.
 Int = Annotated[int, BeforeValidator(_a_json_number)]
 # Not `Int | None`: pydantic would then write a Field's bounds into the schema unconverted.
 OptionalInt = Annotated[int | None, BeforeValidator(_a_json_number)]
@@ -235,8 +236,8 @@ class ListingFilters(PageParams):
     country: str | None = Field(
         None, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code."
     )
-    price_min: int | None = Field(None, ge=0, le=MAX_PRICE, description="Minor units.")
-    price_max: int | None = Field(
+    price_min: OptionalParamInt = Field(None, ge=0, le=MAX_PRICE, description="Minor units.")
+    price_max: OptionalParamInt = Field(
         None, ge=0, le=MAX_PRICE, description="Minor units. Below price_min, nothing matches."
     )
 

@@ -15,6 +15,7 @@ from outings.api import selectors
 from outings.api.auth import OPTIONAL, PUBLIC_SECURITY, is_authenticated
 from outings.api.caching import cacheable, etag_of_rows, make_etag, not_modified, set_cache_headers
 from outings.api.errors import located, responses
+from outings.api.numbers import OptionalParamFloat, OptionalParamInt, ParamInt
 from outings.api.params import Id
 from outings.api.schemas import MAX_PRICE, CityText, Input, Text, TimeZone
 from outings.catalog.models import CATEGORY_NAMES
@@ -68,11 +69,15 @@ class SearchParams(Input):
     category: list[CategorySlug] = Field(
         [], max_length=20, description="Category slugs; several are OR-ed."
     )
-    price_min: int | None = Field(None, ge=0, le=MAX_PRICE, description="Minor units of currency.")
-    price_max: int | None = Field(None, ge=0, le=MAX_PRICE, description="Minor units of currency.")
+    price_min: OptionalParamInt = Field(
+        None, ge=0, le=MAX_PRICE, description="Minor units of currency."
+    )
+    price_max: OptionalParamInt = Field(
+        None, ge=0, le=MAX_PRICE, description="Minor units of currency."
+    )
     currency: Currency = Field(Currency("EUR"), description="The viewer's currency.")
-    duration_min: int | None = Field(None, ge=0, le=100_000, description="Minutes.")
-    duration_max: int | None = Field(None, ge=0, le=100_000, description="Minutes.")
+    duration_min: OptionalParamInt = Field(None, ge=0, le=100_000, description="Minutes.")
+    duration_max: OptionalParamInt = Field(None, ge=0, le=100_000, description="Minutes.")
     language: list[LanguageCode] = Field(
         [], max_length=10, description="Languages the experience is offered in (ISO 639-1)."
     )
@@ -82,17 +87,17 @@ class SearchParams(Input):
         None, pattern=ISO_DATE, description="First day, YYYY-MM-DD (viewer's time zone)."
     )
     date_to: str | None = Field(None, pattern=ISO_DATE, description="Last day, inclusive.")
-    guests: int | None = Field(None, ge=1, le=MAX_GUESTS, description="Seats wanted.")
+    guests: OptionalParamInt = Field(None, ge=1, le=MAX_GUESTS, description="Seats wanted.")
     tz: TimeZone = Field(TimeZone("UTC"), description="The viewer's IANA zone.")
-    lat: float | None = Field(None, ge=-90, le=90)
-    lng: float | None = Field(None, ge=-180, le=180)
+    lat: OptionalParamFloat = Field(None, ge=-90, le=90)
+    lng: OptionalParamFloat = Field(None, ge=-180, le=180)
     near: PlaceName | None = Field(
         None,
         description="A place name, instead of lat/lng. A name that several countries share is"
         " the one of the country it ends with (`Paris, US`, as autocomplete offers it), else the"
         " one in `country`, else the one with the most listings.",
     )
-    radius_km: float | None = Field(None, gt=MIN_RADIUS_KM, le=MAX_RADIUS_KM)
+    radius_km: OptionalParamFloat = Field(None, gt=MIN_RADIUS_KM, le=MAX_RADIUS_KM)
     bbox: str | None = Field(
         None,
         max_length=100,
@@ -101,7 +106,7 @@ class SearchParams(Input):
     )
     sort: Sort = "relevance"
     cursor: str | None = Field(None, max_length=2000)
-    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+    limit: ParamInt = Field(20, ge=1, le=MAX_LIMIT)
 
 
 class NextSlotOut(Schema):

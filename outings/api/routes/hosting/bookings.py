@@ -13,6 +13,7 @@ from outings.api.auth import AUTHENTICATED
 from outings.api.caching import set_no_store
 from outings.api.errors import responses
 from outings.api.idempotency import respond
+from outings.api.numbers import OptionalParamInt
 from outings.api.pagination import Page, Paged, PageParams, paginate
 from outings.api.params import Id, IdempotencyKey
 from outings.api.routes.booking_schemas import (
@@ -35,8 +36,8 @@ READ_ERRORS = responses(400, 401, 403, 404, 429)
 
 
 class HostBookingFilters(PageParams):
-    listing_id: int | None = Field(None, ge=1, le=MAX_ID, description="One of your listings.")
-    slot_id: int | None = Field(None, ge=1, le=MAX_ID, description="One of your dates.")
+    listing_id: OptionalParamInt = Field(None, ge=1, le=MAX_ID, description="One of your listings.")
+    slot_id: OptionalParamInt = Field(None, ge=1, le=MAX_ID, description="One of your dates.")
     status: Literal["held", "requested", "confirmed", "cancelled", "expired", "declined"] | None = (
         Field(None, description="requested: waiting for your answer.")
     )
