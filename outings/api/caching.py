@@ -81,6 +81,14 @@ def parse_etags(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
 
 
+def is_any(tags: list[str]) -> bool:
+    """Whether If-Match's entity tags (`parse_etags`) are `*`, "whatever is there": alone, as
+    RFC 9110 (13.1.1) writes it (`"*" / #entity-tag`). A `*` among entity tags is one of them,
+    which no record is at, so the condition fails; until session 23 it counted as `*` alone,
+    and a write conditioned on `"stale", *` went ahead whatever it changed."""
+    return tags == ["*"]
+
+
 def _opaque(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
 
@@ -164,7 +172,7 @@ def if_match_values(request: HttpRequest) -> set[str] | None:
     if header is None:
         return None
     tags = parse_etags(header)
-    if "*" in tags:
+    if is_any(tags):
         return None
     return {tag.strip('"') for tag in tags if not tag.startswith("W/")}
 
@@ -179,7 +187,7 @@ def read_precondition_failed(request: HttpRequest, etag: str | None) -> Precondi
     if header is None:
         return None
     tags = parse_etags(header)
-    if "*" in tags or (etag is not None and not etag.startswith("W/") and etag in tags):
+    if is_any(tags) or (etag is not None and not etag.startswith("W/") and etag in tags):
         return None
     return NotAtETag(fields={f"header.{IF_MATCH}": [gettext("None of these is current.")]})
 
