@@ -1,18 +1,18 @@
 """The headers of the OpenAPI document: what ninja cannot infer from a handler's signature.
 
-The conditional reads (their 304 is declared) take If-None-Match and answer an ETag, and every
-read takes If-Match (412 when the answer is at none of its tags); the edits that take If-Match
-answer the new ETag and compare If-None-Match's tags with the record's version, every other write
-declares the If-Match it refuses (412: what it changes has no ETag), every write the
-`If-None-Match: *` it refuses (412); a 429 says when to retry, as does a 409 of an operation that
-takes an Idempotency-Key (the first request is still running), whose success or refusal may be a
-replay; a 401 names the scheme; an operation that reads a JSON body may answer 415 (a body not
-declared as JSON: outings.api.parser) in the error shape; every operation may answer 413 and 400
-(a Content-Length above the limit, or not a number: outings.api.middleware), the routes never
-declaring 413 themselves; an upload's 413 and 415 may be replays (its files are checked once the
-key is claimed). Added to the document ninja generates, from the responses and parameters each
-operation already declares, so that a new operation is described by declaring its statuses as
-usual (docs/api.md, "Adding an endpoint")."""
+The conditional reads (their 304 is declared) take If-None-Match and answer an ETag, the others its
+`*` (a 304 without an ETag), and every read takes If-Match (412 when the answer is at none of its
+tags); the edits that take If-Match answer the new ETag and compare If-None-Match's tags with the
+record's version, every other write declares the If-Match it refuses (412: what it changes has no
+ETag), every write the `If-None-Match: *` it refuses (412); a 429 says when to retry, as does a 409
+of an operation that takes an Idempotency-Key (the first request is still running), whose success
+or refusal may be a replay; a 401 names the scheme; an operation that reads a JSON body may answer
+415 (a body not declared as JSON: outings.api.parser) in the error shape; every operation may
+answer 413 and 400 (a Content-Length above the limit, or not a number: outings.api.middleware), the
+routes never declaring 413 themselves; an upload's 413 and 415 may be replays (its files are
+checked once the key is claimed). Added to the document ninja generates, from the responses and
+parameters each operation already declares, so that a new operation is described by declaring its
+statuses as usual (docs/api.md, "Adding an endpoint")."""
 
 import copy
 from typing import Any
@@ -71,6 +71,17 @@ IF_NONE_MATCH = {
     "description": "ETags of answers you hold: 304 without a body while one of them is current.",
     "schema": STRING,
 }
+# A read without an ETag (none declares its 304) answers `If-None-Match: *` all the same
+# (RFC 9110 13.1.2): outings.api.middleware with outings.api.caching.exists_for_none_match.
+IF_NONE_MATCH_STAR = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "* (only if there is none): 304 without a body, since there always is one. "
+    "This answer has no ETag: an entity tag here names nothing, and it is answered in full.",
+    "schema": STRING,
+}
+NOT_MODIFIED_STAR = {"description": "Not Modified: If-None-Match is *."}
 # A write whose handler takes no If-Match (what it changes has no ETag) evaluates it all the
 # same: outings.api.caching.evaluate_preconditions.
 NO_ETAG_IF_MATCH = {
@@ -137,6 +148,9 @@ def _describe(method: str, operation: dict[str, Any]) -> None:
         parameters.append(IF_NONE_MATCH)
         for status in ("304", *success):
             _add(responses[status], "ETag", ETAG)
+    elif method == "get":
+        parameters.append(IF_NONE_MATCH_STAR)
+        operation["responses"][304] = copy.deepcopy(NOT_MODIFIED_STAR)
     if "If-Match" in headers and idempotency.HEADER not in headers:
         # An edit answers the new ETag. A state change (a POST with an Idempotency-Key, whose
         # replay is the first answer's body alone) gives the new version in its body only.

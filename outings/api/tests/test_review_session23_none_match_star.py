@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from outings.api.main import api as ninja_api
+from outings.api.tests.test_review_session22_preconditions import reads_without
 from outings.catalog.tests.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,10 @@ def test_if_match_is_evaluated_before_if_none_match_star(client: Client, guest_t
     )
 
     assert response.status_code == 412
+
+
+def test_every_read_declares_if_none_match_and_its_304():
+    without_etag = ninja_api.get_openapi_schema()["paths"]["/api/v1/bookings"]["get"]["responses"]
+
+    assert reads_without("If-None-Match", 304) == []
+    assert "headers" not in without_etag[304]  # no ETag to answer
