@@ -9,8 +9,10 @@ Every page a test opens reports what the site's Content-Security-Policy made the
 walk through (booking, offering, the explore page's map...) is also checked to work under the
 policy."""
 
+import copy
 import functools
 import http.server
+import importlib
 import os
 import socket
 import subprocess
@@ -186,12 +188,32 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
     raise AssertionError(f"the front process did not listen within 30 s:\n{log.read_text()}")
 
 
+def deployment_caches(prefix: str, var_dir: Path) -> dict[str, Any]:
+    """The caches config/settings.py gives every process of a deployment whose CACHE_KEY_PREFIX
+    is `prefix` and OUTINGS_VAR_DIR `var_dir`: each alias's key prefix (`prefix`, and
+    `prefix:pages` for whole pages) and, for the file cache, its folder."""
+    configured = importlib.import_module("config.settings")
+    base = configured.CACHES["default"]["KEY_PREFIX"]  # the configured CACHE_KEY_PREFIX
+    caches: dict[str, Any] = copy.deepcopy(configured.CACHES)
+    for config in caches.values():
+        config["KEY_PREFIX"] = prefix + config["KEY_PREFIX"].removeprefix(base)
+        if "filebased" in config["BACKEND"].lower():
+            config["LOCATION"] = str(
+                var_dir / Path(config["LOCATION"]).relative_to(configured.VAR_DIR)
+            )
+    return caches
+
+
 @pytest.fixture
 def front(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[str]:
     """The site's one address: uvicorn running config.front, websockets to Channels in that
-    process, HTTP to the live server. Both processes share a channel layer prefix of their own."""
+    process, HTTP to the live server. Both processes share a prefix of their own, as one
+    deployment's processes share CACHE_KEY_PREFIX: the channel layer's, and the caches', sessions
+    included (with a cache of its own, the front kept a session the live server had ended, a
+    logout or a new password, and its sockets went on as that session's user)."""
     prefix, settings.CHANNEL_LAYERS = private_channel_layers(settings.CHANNEL_LAYERS)
-    # The live server (this process) publishes there.
+    # The live server (this process) publishes there, and reads and writes the front's cache.
+    settings.CACHES = deployment_caches(prefix, tmp_path)
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},

@@ -12,7 +12,6 @@ another tab), it stays closed and opens no new socket.
 Real components: Chromium (Playwright), uvicorn with Channels and the Redis channel layer
 (`front`), the live server, PostgreSQL."""
 
-import copy
 from typing import Any
 
 import pytest
@@ -26,22 +25,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "an-Old-passw0rd"
 
 
-def _share_the_fronts_cache(settings: Any) -> None:
-    """This process (the live server) reads and writes the cache, sessions included, under the
-    key prefix the front's process uses (settings.py with its CACHE_KEY_PREFIX), as one
-    deployment's processes do: else a session that a logout or a new password ended here stays
-    cached in the front's copy, and its socket is never told."""
-    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"].removesuffix(":asgi")
-    caches = copy.deepcopy(settings.CACHES)
-    for alias, config in caches.items():
-        config["KEY_PREFIX"] = f"{prefix}:pages" if alias == "pages" else prefix
-    settings.CACHES = caches
-
-
-def _open_home(front: str, browser: Any, settings: Any) -> tuple[Any, Any, list[Any]]:
+def _open_home(front: str, browser: Any) -> tuple[Any, Any, list[Any]]:
     """A signed-in user's home page whose bell socket is open and caught up; the sockets it
     opens, recorded."""
-    _share_the_fronts_cache(settings)
     user = UserFactory.create(password=PASSWORD, preferred_language="en", time_zone="UTC")
     context = signed_in(browser, user, front, locale="en-GB")
     page = context.new_page()
@@ -54,10 +40,8 @@ def _open_home(front: str, browser: Any, settings: Any) -> tuple[Any, Any, list[
     return user, page, sockets
 
 
-def test_a_password_changed_in_another_tab_keeps_the_bell_live(
-    front: str, browser: Any, settings: Any
-) -> None:
-    user, page, sockets = _open_home(front, browser, settings)
+def test_a_password_changed_in_another_tab_keeps_the_bell_live(front: str, browser: Any) -> None:
+    user, page, sockets = _open_home(front, browser)
     other = page.context.new_page()  # another tab of the same browser
     other.set_default_timeout(15_000)
     other.goto(f"{front}/accounts/password/change/")
@@ -78,10 +62,8 @@ def test_a_password_changed_in_another_tab_keeps_the_bell_live(
     assert len(sockets) == 2  # connected again, once
 
 
-def test_after_a_logout_in_another_tab_the_bell_stays_closed(
-    front: str, browser: Any, settings: Any
-) -> None:
-    user, page, sockets = _open_home(front, browser, settings)
+def test_after_a_logout_in_another_tab_the_bell_stays_closed(front: str, browser: Any) -> None:
+    user, page, sockets = _open_home(front, browser)
     other = page.context.new_page()
     other.set_default_timeout(15_000)
     other.goto(f"{front}/")
