@@ -161,8 +161,14 @@ def test_procfile_beat_starts_on_a_fresh_checkout(tmp_path, broker_url):
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
+    # Until beat has opened its schedule (what failed) or died: a fixed 8 s could end before a
+    # busy machine's beat got that far.
+    schedule = tmp_path / "var" / "celery"
     try:
-        time.sleep(8)
+        deadline = time.monotonic() + 120
+        while beat.poll() is None and not list(schedule.glob("beat-schedule*")):
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.1)
         alive = beat.poll() is None
     finally:
         beat.terminate()
