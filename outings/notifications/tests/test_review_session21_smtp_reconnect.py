@@ -4,6 +4,8 @@ SMTPServerDisconnected before the server took anything of it: the mail waited fo
 delay, and the rest of the drain's mail with it (a retryable failure passes over its kind).
 It is now sent again at once on a new connection; only once, and never after its final "."."""
 
+import select
+import socket
 import time
 
 import pytest
@@ -27,6 +29,16 @@ def mail_to(address: str) -> None:
     )
 
 
+def _closed_by_the_server(connections: emails._Connections) -> bool:
+    """Whether the server has closed the SMTP connection kept open for the next mail: its socket
+    reads the end of the stream (aiosmtpd's idle timeout closes it without a word)."""
+    kept = getattr(connections.backend, "connection", None)
+    assert kept is not None, "no connection was kept open"
+    sock: socket.socket = kept.sock
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+
+
 def test_a_kept_connection_the_server_closed_is_replaced_at_once(sink: SmtpSink) -> None:
     sink.stop()
     sink.start(idle_timeout=0.3)
@@ -34,7 +46,12 @@ def test_a_kept_connection_the_server_closed_is_replaced_at_once(sink: SmtpSink)
     with sink.as_backend():
         mail_to("first@example.org")
         relay.drain(queue="urgent", budget=5)  # its connection is kept for the next mail
-        time.sleep(0.8)  # the server closes it meanwhile
+        # The server closes it meanwhile: waited for, where a fixed 0.8 s on a busy machine
+        # could end before it did, and the mails below then went out on the open connection.
+        deadline = time.monotonic() + 30
+        while not _closed_by_the_server(emails._connections):
+            assert time.monotonic() < deadline, "the server kept the connection open"
+            time.sleep(0.05)
         for n in range(3):
             mail_to(f"guest{n}@example.org")
         relay.drain(queue="urgent", budget=5)
