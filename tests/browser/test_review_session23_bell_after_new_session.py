@@ -70,8 +70,15 @@ def test_after_a_logout_in_another_tab_the_bell_stays_closed(front: str, browser
     with other.expect_navigation():
         other.locator('form[action="/accounts/logout/"] [type="submit"]').click()
 
-    notify(user=user, kind="listing.approved", data={"listing": "Harbour walk"}, email=False)
-    page.wait_for_timeout(3_000)  # the socket closed, and a reconnect would be under way
+    # The server closes the socket at the next notice, then live.js asks the feed whether the
+    # browser is still signed in: both waited for, where a fixed 3 s from the notice could end
+    # before them on a busy machine (or before the reconnect that would follow).
+    with (
+        page.expect_response(lambda response: "/notifications/feed/" in response.url),
+        sockets[0].expect_event("close"),
+    ):
+        notify(user=user, kind="listing.approved", data={"listing": "Harbour walk"}, email=False)
+    page.wait_for_timeout(2_000)  # a reconnect opens 1 to 1.5 s after that answer (live.js)
 
     assert sockets[0].is_closed()  # by the server: the session ended
     assert page.locator(".live-toasts .live-toast").count() == 0
