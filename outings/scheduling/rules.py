@@ -3,7 +3,8 @@ call them under their locks.
 
 Overlap: one listing runs one group at a time, so no two of its slots may overlap in time. Two
 starts on the same local day overlap when they are closer than the listing's duration; two rules
-overlap when their date ranges share a day on a common weekday and any of their starts overlap.
+overlap when on a day both run any of the starts each keeps that day overlap (an exception's
+cancelled or moved-away start is not kept; the time it moved to is checked in real time).
 (A slot running past midnight is not compared with the next day's starts.) These checks measure
 the wall clock; on the night clocks go forward two starts can be closer in real time, and the
 slots are made one group at a time all the same, within a rule and across the listing's rules
@@ -296,30 +297,51 @@ def _rules_overlap(
     exceptions: Iterable[ScheduleException] = (),
 ) -> bool:
     """Whether two rules of a listing overlap (`exceptions`: those of the rule `data` is, if
-    saved). Where they share a single day (a one-off date and another rule), each as it runs
-    that day: a start cancelled or moved away leaves its place free (the time a start moved to
-    is compared in real time by services.check_moved_days); over a longer range, by their own
-    start times."""
-    if other.valid_until is not None and other.valid_until < data.valid_from:
-        return False
-    if data.valid_until is not None and data.valid_until < other.valid_from:
-        return False
-    shared_days = set(data.weekdays) & set(other.weekdays)
-    if not shared_days:
-        return False
+    saved): on a day both run, as each runs that day. A start cancelled or moved away leaves its
+    place free (the time a start moved to is compared in real time by
+    services.check_moved_days), so only a day where either rule has an exception can differ
+    from their own start times: those days are compared one by one, and any other day the two
+    share means their own start times meet. The work grows with the exceptions, not the range
+    (a rule of three years is checked as fast as a week)."""
+    if not overlapping_times(data.start_times, other.start_times, minutes):
+        return False  # an exception only takes starts away
     first = max(data.valid_from, other.valid_from)
-    last = min(d for d in (data.valid_until, other.valid_until, first + timedelta(days=6)) if d)
-    if (last - first).days < 6:  # a short common range: do the days actually meet?
-        days = {(first + timedelta(days=n)).weekday() for n in range((last - first).days + 1)}
-        if not shared_days & days:
-            return False
-    if first == last:
-        # One day in common: a one-off date beside a rule's day off, or a start moved away,
-        # was refused for a start the rule does not make that day (until session 23).
-        mine = starts_kept(data.start_times, exceptions, first)
-        theirs = starts_kept(other.start_times, other.exceptions.all(), first)
-        return overlapping_times(mine, theirs, minutes)
-    return overlapping_times(data.start_times, other.start_times, minutes)
+    ends = [d for d in (data.valid_until, other.valid_until) if d is not None]
+    last = min(ends) if ends else None
+    if last is not None and last < first:
+        return False
+    weekdays = set(data.weekdays) & set(other.weekdays)
+    mine = _by_day(exceptions, weekdays=weekdays, first=first, last=last)
+    theirs = _by_day(other.exceptions.all(), weekdays=weekdays, first=first, last=last)
+    changed_days = mine.keys() | theirs.keys()
+    if last is None or _days_on(weekdays, first, last) > len(changed_days):
+        return True  # a shared day neither rule changes: their own start times meet there
+    return any(
+        overlapping_times(
+            starts_kept(data.start_times, mine.get(day, ()), day),
+            starts_kept(other.start_times, theirs.get(day, ()), day),
+            minutes,
+        )
+        for day in sorted(changed_days)
+    )
+
+
+def _by_day(
+    exceptions: Iterable[ScheduleException], *, weekdays: set[int], first: date, last: date | None
+) -> dict[date, list[ScheduleException]]:
+    """`exceptions` by their day, those on one of `weekdays` from `first` to `last` (None: on)."""
+    by_day: dict[date, list[ScheduleException]] = {}
+    for exception in exceptions:
+        day = exception.day
+        if first <= day and (last is None or day <= last) and day.weekday() in weekdays:
+            by_day.setdefault(day, []).append(exception)
+    return by_day
+
+
+def _days_on(weekdays: set[int], first: date, last: date) -> int:
+    """How many days from `first` to `last` (both included) fall on one of `weekdays`."""
+    weeks, rest = divmod((last - first).days + 1, 7)
+    return sum(weeks + ((day - first.weekday()) % 7 < rest) for day in weekdays)
 
 
 def starts_kept(
