@@ -4,7 +4,7 @@ when its host raises the minimum: update_listing). Each active booking is cancel
 (cancellation.cancel_in_full), whoever waits for a seat is told, and the date is closed, in one
 transaction holding the locks of the date and its bookings."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -226,11 +226,19 @@ def slots_due_for_minimum(*, now: datetime) -> list[int]:
 
 
 @transaction.atomic
-def decide_minimum(*, slot_id: int, now: datetime, minimum: int | None = None) -> bool:
+def decide_minimum(
+    *,
+    slot_id: int,
+    now: datetime,
+    minimum: int | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> bool:
     """At a slot's cut-off: with fewer confirmed guests than the listing's minimum (or than
     `minimum`, the one a date past its cut-off had before its host raised it: update_listing)
     it is cancelled, every guest told and refunded in full; otherwise it stays on. A date that
     has begun by `now` (its start read under its lock) is left as it is. True if cancelled.
+    `clock` (the periodic run's timezone.now): when given, `now` is read from it once the locks
+    are held, since the wait for them can outlast the date's start.
     Idempotent: a decided slot is left alone. Decided holding the locks of the date and of its
     active bookings (_slot_and_bookings_locked): a confirmation or a cancellation under way is
     counted once it commits, never read before it and then overtaken by the decision."""
@@ -245,6 +253,8 @@ def decide_minimum(*, slot_id: int, now: datetime, minimum: int | None = None) -
     slot, bookings = found
     if slot.status != Slot.Status.OPEN or slot.minimum_checked_at is not None:
         return False  # decided, or cancelled by its host, while we waited for the locks
+    if clock is not None:
+        now = clock()  # the time it is decided at: a date may have begun while we waited
     if slot.starts_at <= now:
         # Under way (staff moved its start into the past while this waited, or the run reached
         # it late): it takes place with whoever comes, as a cancellation of it is refused. No
