@@ -136,11 +136,13 @@ def listing_page(
     if form is None:
         initial = ListingForm.initial_for(ListingData.of(listing), listing.version)
         form = ListingForm(initial=initial)
+    now = timezone.now()
     context = {
         "form": form,
         "listing": listing,
         "photos": photos_for_listing(listing) if photos is None else photos,
-        "slots": selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
+        "slots": selectors.upcoming_slots(listing=listing, now=now, limit=UPCOMING),
+        "now": now,  # a date begun by then is under way
         "max_photos": _max_photos(),
         # The limits told beside the upload (outings.web.uploads refuses a larger post).
         "photo_mb": max(1, int(settings.PHOTO_MAX_BYTES) // MEGABYTE),

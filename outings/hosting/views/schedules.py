@@ -104,7 +104,8 @@ def _page(
         token, after = _after(request)
     except BadCursor:
         return _bad_link(request, listing)
-    today = _today(listing)
+    now = timezone.now()
+    today = now.astimezone(zone_or_utc(listing.time_zone)).date()
     rules = selectors.schedules_of(
         listing=listing, today=today, past=past, size=int(settings.PAGE_SIZE), after=after
     )
@@ -124,9 +125,8 @@ def _page(
         ],
         "exceptions_shown": selectors.EXCEPTIONS_SHOWN,
         "has_past": not past and selectors.has_past_schedules(listing=listing, today=today),
-        "slots": []
-        if past
-        else selectors.upcoming_slots(listing=listing, now=timezone.now(), limit=UPCOMING),
+        "slots": [] if past else selectors.upcoming_slots(listing=listing, now=now, limit=UPCOMING),
+        "now": now,  # a date begun by then is under way: no places field, no Cancel
         "entered_slot": entered[0] if entered else None,
         "entered_capacity": entered[1] if entered else None,
     }
