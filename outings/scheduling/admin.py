@@ -17,6 +17,8 @@ from outings.bookings.services import (
     bring_deadlines_to_start,
     cancel_slot_as_staff,
     capacity_changed,
+    lapsed_seats,
+    release_lapsed,
 )
 from outings.catalog.models import Listing
 from outings.common.bigtables import BigTableAdmin
@@ -165,6 +167,9 @@ class SlotAdminForm(forms.ModelForm[Slot]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.current: Slot | None = None
+        self.now = timezone.now()
+        # Whether the new places fit only once the lapsed holds are lapsed (clean, save_model).
+        self.lapsing = False
         # A date added here is made by hand (as a rule's date whose times staff correct becomes,
         # times_corrected): named a rule, the rule's next sync retired it as a start it does not
         # make, whichever listing the rule was of. Rules make their dates themselves.
@@ -238,8 +243,15 @@ class SlotAdminForm(forms.ModelForm[Slot]):
             and capacity is not None
             and capacity < current.seats_taken
         ):
-            # CHECK (seats_taken <= capacity) refused the save: a 500.
-            self.add_error("capacity", gettext("At least %(n)s.") % {"n": current.seats_taken})
+            # Seats of holds and requests whose time ran out are free, as every reader and a
+            # host's change of the places count them (bookings' _with_lapsed_released): they
+            # are locked here and lapsed at the save (save_model), as the sweep would. The
+            # rest, CHECK (seats_taken <= capacity) refused at the save: a 500.
+            held = current.seats_taken - lapsed_seats(slot_id=current.pk, now=self.now)
+            if capacity < held:
+                self.add_error("capacity", gettext("At least %(n)s.") % {"n": held})
+            else:
+                self.lapsing = True
         return cleaned
 
     @staticmethod
@@ -429,6 +441,9 @@ class SlotAdmin(BigTableAdmin[Slot]):
         was: Slot | None = form.current
         columns = {field.name for field in Slot._meta.concrete_fields}
         fields = [name for name in form.changed_data if name in columns]
+        if "capacity" in fields and form.lapsing:
+            # The holds whose time ran out that clean locked and counted free.
+            release_lapsed(slot_id=obj.pk, now=form.now)
         if "capacity" in fields:
             # The date's own places, as a host's are: its rule's new capacity leaves them.
             obj.own_capacity = follows_no_rule(obj)

@@ -184,6 +184,31 @@ def _with_lapsed_released[T](
     return change()
 
 
+def lapsed_seats(*, slot_id: int, now: datetime) -> int:
+    """The seats of the date's holds and requests whose time ran out at `now` (every reader
+    counts them free: issue 7), each locked until the caller's transaction ends, so that
+    release_lapsed with the same `now` then frees at least them. Skips, and does not count, a
+    booking another transaction holds (a confirm at this moment), as release_expired does, so
+    it waits for no booking. For staff's capacity change (the slot admin), which checks the new
+    places before it writes them; call holding the date's row lock. Lapses nothing."""
+    lapsed = Booking.objects.filter(
+        slot_id=slot_id, status__in=Booking.PENDING, expires_at__lte=now
+    )
+    if not lapsed.exists():
+        return 0  # the usual answer: a cheap probe instead of the locking read
+    return sum(
+        lapsed.select_for_update(skip_locked=True).order_by("id").values_list("seats", flat=True)
+    )
+
+
+def release_lapsed(*, slot_id: int, now: datetime) -> int:
+    """Lapse the date's holds and requests whose time ran out at `now`, as the sweep would,
+    before staff's new capacity is written (after lapsed_seats counted them, in the same
+    transaction); returns the seats freed. Their seats are not offered to the waiting list
+    here: capacity_changed offers what the new capacity leaves free, after it."""
+    return release_expired(slot_id=slot_id, now=now, offer_seats=False)
+
+
 def capacity_changed(*, slot: Slot, now: datetime) -> None:
     """After a date's capacity changed, by its host or by staff (the slot admin): open listing
     pages hear its new seats left, and seats it adds go to the waiting list first, as any freed
