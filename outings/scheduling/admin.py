@@ -28,6 +28,7 @@ from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import ScheduleOverlap, SlotCancelled, SlotConflict, SlotStarted
 from outings.scheduling.services import (
     delete_schedule_as_staff,
+    delete_slot_as_staff,
     follows_no_rule,
     lock_listing,
     times_corrected,
@@ -420,6 +421,16 @@ class SlotAdmin(BigTableAdmin[Slot]):
         self.message_user(
             request, ngettext("%d date cancelled.", "%d dates cancelled.", done) % done
         )
+
+    # A rule's date deleted as a row only was made again by the rule's next hourly run, open
+    # for sale: deleted through delete_slot_as_staff, it leaves its rule first. A booked date
+    # is protected (its bookings name it): Django's page says so and deletes nothing.
+    def delete_model(self, request: HttpRequest, obj: Slot) -> None:
+        delete_slot_as_staff(slot_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Slot]) -> None:
+        for slot_id in queryset.order_by("pk").values_list("pk", flat=True):
+            delete_slot_as_staff(slot_id=slot_id)
 
     def save_model(self, request: HttpRequest, obj: Slot, form: Any, change: bool) -> None:
         """New times are carried by scheduling.services.times_corrected: a rule's date leaves

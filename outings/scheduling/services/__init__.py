@@ -13,7 +13,7 @@ By topic: expanding rules into instants and slots (`expansion.py`); bringing a s
 in line with it (`sync.py`); the host's rules, one-off dates and exceptions, and their checks
 (`schedules.py`); a listing's new duration or time zone carried over to its dates
 (`listing_change.py`); a date's capacity (`capacity.py`); staff's correction of a date's times
-(`corrections.py`).
+and deletion of a date (`corrections.py`).
 """
 
 from outings.scheduling.services.capacity import (
@@ -21,7 +21,7 @@ from outings.scheduling.services.capacity import (
     follows_no_rule,
     smallest_capacity,
 )
-from outings.scheduling.services.corrections import times_corrected
+from outings.scheduling.services.corrections import delete_slot_as_staff, times_corrected
 from outings.scheduling.services.expansion import (
     desired_starts,
     local_instant,
@@ -52,6 +52,7 @@ __all__ = [
     "create_schedule",
     "delete_schedule",
     "delete_schedule_as_staff",
+    "delete_slot_as_staff",
     "desired_starts",
     "follow_listing_change",
     "follows_no_rule",

@@ -1,14 +1,16 @@
 """Staff's correction of a date's times (the admin's change form, scheduling.admin.SlotAdmin)
 carried to what reads them: the date's rule, which would otherwise put its times back, and its
-guests, who are told."""
+guests, who are told; and staff's deletion of a date, which its rule would otherwise make
+again."""
 
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
 
 from outings.common.zones import zone_or_utc
-from outings.scheduling.models import ScheduleException, Slot
-from outings.scheduling.services.sync import announce_retimed, with_guests
+from outings.scheduling.models import Schedule, ScheduleException, Slot
+from outings.scheduling.services.sync import announce_retimed, lock_listing, with_guests
 
 
 def times_corrected(*, slot_id: int, was_starts_at: datetime) -> None:
@@ -34,6 +36,34 @@ def times_corrected(*, slot_id: int, was_starts_at: datetime) -> None:
             slot_ids=[slot.pk],
             was_starts_at={str(slot.pk): was_starts_at.isoformat()} if moved else None,
         )
+
+
+@transaction.atomic
+def delete_slot_as_staff(*, slot_id: int) -> None:
+    """Staff delete the date `slot_id` (the slot admin's delete, of one date or several chosen).
+    A date of a rule leaves it first (`_leave_rule`, as one whose times staff correct): deleted
+    as a row only, the rule still made its start, and the hourly run made the date again, open
+    for sale. Under the locks of its listing, its rule and the date, in that order (a listing's
+    edit's and the hourly run's). A date bookings name is protected (Booking.slot): Django's
+    delete page refuses it before this is called. Nothing for a date gone meanwhile."""
+    found = Slot.objects.filter(pk=slot_id).values_list("listing_id", "schedule_id").first()
+    if found is None:
+        return
+    listing_id, schedule_id = found
+    lock_listing(listing_id)
+    if schedule_id is not None:
+        list(Schedule.objects.select_for_update().filter(pk=schedule_id).values_list("pk"))
+    slot = (
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("schedule", "listing")
+        .filter(pk=slot_id)
+        .first()
+    )
+    if slot is None:
+        return
+    if slot.schedule is not None:
+        _leave_rule(slot, was_starts_at=slot.starts_at)
+    Slot.objects.filter(pk=slot.pk).delete()
 
 
 def _leave_rule(slot: Slot, *, was_starts_at: datetime) -> None:
