@@ -28,6 +28,11 @@ from outings.web.formatting import format_money
 
 # What the listing's dates follow: a new duration moves their ends, a new zone their starts.
 DATES_FOLLOW = ("duration_minutes", "time_zone")
+# The fields whose values staff type are checked as a host's are (services.field_refusals).
+CHECKED = (
+    *("currency", "price_amount", "duration_minutes"),
+    *("languages", "content_language", "country_code"),
+)
 
 
 class _TryOnly(Exception):
@@ -104,6 +109,16 @@ class ListingAdminForm(forms.ModelForm[Listing]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # A value staff typed that a host would be refused (validate_listing's rules): saved,
+        # the host's own edits then refused it (a PUT of the listing as it reads). Only what staff
+        # changed: an imported listing's odd value does not stop another correction.
+        typed = {name: cleaned[name] for name in self.changed_data if name in CHECKED}
+        refusals = services.field_refusals(typed)
+        for name, messages in refusals.items():
+            for message in messages:
+                self.add_error(name, message)
+        if refusals:
+            return cleaned
         if self.instance.pk:
             current = (
                 Listing.objects.select_for_update(no_key=True)

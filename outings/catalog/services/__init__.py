@@ -41,6 +41,7 @@ from outings.catalog.services.validation import (
     MAX_PRICE,
     MAX_TAGS,
     ListingData,
+    field_refusals,
     time_zone_at,
     validate_listing,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "archive_listing",
     "create_listing",
     "ensure_active",
+    "field_refusals",
     "host_of",
     "move_listings",
     "own_listing",

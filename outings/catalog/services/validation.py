@@ -2,7 +2,7 @@
 `validate_listing`, which checks them all and names every field at fault."""
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -30,6 +30,7 @@ CURRENCIES = (
 # ISO 639-1 codes Django knows a name for.
 LANGUAGE_CODES = frozenset(code for code in LANG_INFO if len(code) == 2)
 MAX_PRICE = 100_000_000  # minor units
+MAX_DURATION = 7 * 24 * 60  # minutes: a week
 MAX_TAGS = 10
 MAX_LANGUAGES = 10
 MAX_CUTOFF_HOURS = 720  # the minimum number of guests is decided at most 30 days ahead
@@ -128,7 +129,7 @@ def validate_listing(data: ListingData) -> dict[str, Any]:
         if data.content_language not in LANGUAGE_CODES:
             fail("content_language", _("Use a two-letter ISO 639-1 code."))
         values["content_language"] = data.content_language
-    _check_range(fail, "duration_minutes", data.duration_minutes, 10, 7 * 24 * 60)
+    _check_range(fail, "duration_minutes", data.duration_minutes, 10, MAX_DURATION)
     _check_range(fail, "price_amount", data.price_amount, 0, MAX_PRICE)
     _check_range(fail, "min_group_size", data.min_group_size, 1, MAX_SEATS)
     _check_range(fail, "max_group_size", data.max_group_size, 1, 500)
@@ -157,6 +158,32 @@ def validate_listing(data: ListingData) -> dict[str, Any]:
     values["description_html"] = render_markdown(values["description"])
     values["time_zone"] = time_zone_at(latitude=data.latitude, longitude=data.longitude)
     return values
+
+
+def field_refusals(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Why a host would be refused each of `values` (by field name: any of currency,
+    price_amount, duration_minutes, languages, content_language, country_code; a duration of
+    None is none stated), in validate_listing's words; empty if none. For a writer that takes
+    those fields one by one, as typed (the listing admin's change form): saved there, a value no
+    host may write was one the host's own edits then refused."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if "currency" in values and values["currency"] not in CURRENCIES:
+        fail("currency", _("Choose one of the listed currencies."))
+    if "price_amount" in values:
+        _check_range(fail, "price_amount", values["price_amount"], 0, MAX_PRICE)
+    if values.get("duration_minutes") is not None:
+        _check_range(fail, "duration_minutes", values["duration_minutes"], 10, MAX_DURATION)
+    if "languages" in values and not set(values["languages"]) <= LANGUAGE_CODES:
+        fail("languages", _("Use two-letter ISO 639-1 codes, such as en or de."))
+    if "content_language" in values and values["content_language"] not in LANGUAGE_CODES:
+        fail("content_language", _("Use a two-letter ISO 639-1 code."))
+    if "country_code" in values and not country_code(values["country_code"]):
+        fail("country_code", _("Use an ISO 3166-1 country code, such as DE or GB."))
+    return errors
 
 
 def _validate_booking_settings(
