@@ -10,7 +10,7 @@ field (icontains), which no index serves.
 `BigTableAdmin` does none of these; docs/architecture.md, "The admin at scale"."""
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.contrib import admin
@@ -116,6 +116,19 @@ class BigTableAdmin(admin.ModelAdmin[M]):
     paginator = EstimatedCountPaginator
     show_full_result_count = False  # a second COUNT(*), of the whole table, for "N total"
     show_facets = admin.ShowFacets.NEVER  # a count per choice of every filter
+
+    def get_deleted_objects(
+        self, objs: Sequence[M] | QuerySet[M], request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        """What a delete would take, and what stops it. Rows that others protect (a guest's,
+        listing's or date's bookings: on_delete PROTECT) stop it whoever asks, so they are
+        what the page names: Django also counts a protected row whose admin refuses its
+        deletion (bookings are never deleted here) as a permission staff lack, and its page
+        names that first, "your account doesn't have permission to delete ... booking", to a
+        superuser too, when no permission would help. Without protected rows, the permissions
+        lacking are named as before."""
+        to_delete, counts, lacking, protected = super().get_deleted_objects(objs, request)
+        return to_delete, counts, (set() if protected else lacking), protected
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[M], search_term: str
