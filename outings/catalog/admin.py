@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outings.accounts.models import HostProfile
 from outings.catalog import services
-from outings.catalog.countries import COUNTRY_CODES
+from outings.catalog.countries import COUNTRY_CODES, country_code
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import Category, Listing
 from outings.common.bigtables import RELATED_MATCHES, BigTableAdmin, KnownValuesFilter
@@ -100,6 +100,13 @@ class ListingAdminForm(forms.ModelForm[Listing]):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+
+    def clean_country_code(self) -> str:
+        """A country in capitals ("fr" → "FR"), as a host's is (validate_listing) and as the
+        list's country filter looks for it; one that is no country is refused in clean
+        (services.field_refusals)."""
+        typed = str(self.cleaned_data.get("country_code") or "")
+        return country_code(typed) or typed
 
     def clean_time_zone(self) -> str:
         zone = str(self.cleaned_data.get("time_zone") or "")

@@ -61,3 +61,14 @@ def test_a_value_the_listing_already_has_does_not_stop_another_correction(
     assert page == ""
     listing.refresh_from_db()
     assert (listing.title, listing.duration_minutes) == ("Harbour walk at dawn", 5)
+
+
+def test_a_country_typed_in_small_letters_is_saved_in_capitals(staff: Client) -> None:
+    """Bug: saved as "fr", which the listing list's country filter (FR) did not find."""
+    listing = ListingFactory.create(country_code="CA")
+
+    page = save_listing_in_admin(staff, listing, country_code="fr")
+
+    assert page == ""
+    listing.refresh_from_db()
+    assert listing.country_code == "FR"
