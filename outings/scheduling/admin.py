@@ -233,6 +233,16 @@ class SlotAdminForm(forms.ModelForm[Slot]):
                 # closed; a host cannot move it either. Moved, it left its rule (times_corrected)
                 # and its record named times it never had.
                 self.add_error(None, gettext("This date is cancelled: its times cannot change."))
+            elif current.starts_at <= self.now:
+                # Moved ahead, a date under way or gone by was open for sale again, with the
+                # bookings of a date its guests had attended or missed.
+                self.add_error(None, gettext("This date has started: its times cannot change."))
+            elif cleaned.get("starts_at") is not None and cleaned["starts_at"] <= self.now:
+                # Its guests were told their date had moved to a time already past, which
+                # they could never attend; a host's moved start to such a time is refused too.
+                self.add_error(
+                    "starts_at", gettext("A date cannot be moved to a time that has gone by.")
+                )
             else:
                 self._check_clear_of_other_dates(cleaned, moving=current)
         # Seats are counted under the same lock: a hold taken now waits for the save.
