@@ -1,8 +1,15 @@
 """What the views of signed-in users read from their request."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from outings.accounts.models import User
 
@@ -12,6 +19,38 @@ def signed_in_user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def same_site_referer(request: HttpRequest) -> str | None:
+    """The path (and query) of the page the request came from, when its Referer is this site's;
+    else None (none sent, another site's, http on an https site)."""
+    referer = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(referer)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def login_required_back_to_the_form(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """login_required for a view that takes a form: a form sent without a session (a page left
+    open until the session ended, a sign-out in another tab) sends the visitor to sign in with
+    `next` set to the page the form was on (its Referer, when this site's), where they send it
+    again. With `next` set to the form's own address, signing in went on there with a GET,
+    which a POST-only view answered 405, an empty page, and did nothing. A GET, or a form
+    without a usable Referer, is sent on to its own address as login_required does."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        page = same_site_referer(request) if request.method == "POST" else None
+        return redirect_to_login(page or request.get_full_path())
+
+    return checked
 
 
 def _passes(request: HttpRequest) -> bool:

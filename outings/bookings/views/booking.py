@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from outings.accounts.requests import signed_in_user
+from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
 from outings.bookings import calendar, selectors, services
 from outings.bookings.errors import SlotFull, SlotUnavailable
 from outings.bookings.forms import (
@@ -58,7 +58,7 @@ def _book_page(
     return render(request, "bookings/book.html", context, status=status)
 
 
-@login_required
+@login_required_back_to_the_form
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     """GET ?slot=<id>: the booking form for one date (the listing page posts its own).
@@ -119,7 +119,7 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return detail_page(request, booking_or_404(request, reference))
 
 
-@login_required
+@login_required_back_to_the_form
 @require_POST
 def confirm(request: HttpRequest, reference: str) -> HttpResponse:
     try:
@@ -158,7 +158,7 @@ def booking_ics(request: HttpRequest, reference: str) -> HttpResponse:
     return response
 
 
-@login_required
+@login_required_back_to_the_form
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, reference: str) -> HttpResponse:
     """GET: what the guest gets back if they cancel now (the policy booked under). POST: cancel,

@@ -1,7 +1,6 @@
 """Handing a booking on to someone else by email, and taking one."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import User
-from outings.accounts.requests import signed_in_user
+from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
 from outings.bookings import services
 from outings.bookings.errors import InvalidTransferLink
 from outings.bookings.forms import (
@@ -21,7 +20,7 @@ from outings.bookings.views.common import booking_or_404, detail_page
 from outings.common.errors import DomainError, NotFound
 
 
-@login_required
+@login_required_back_to_the_form
 @require_POST
 def offer_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     form = TransferForm(request.POST)
@@ -49,7 +48,7 @@ def offer_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     return detail_page(request, booking, status=400, transfer_form=form)
 
 
-@login_required
+@login_required_back_to_the_form
 @require_POST
 def withdraw_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     try:
@@ -63,7 +62,7 @@ def withdraw_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("bookings:detail", reference=reference)
 
 
-@login_required
+@login_required_back_to_the_form
 @require_http_methods(["GET", "POST"])
 def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
     """The link in a transfer mail. Only the person logged in with the address it was sent to

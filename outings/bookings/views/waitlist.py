@@ -1,14 +1,13 @@
 """The waiting list of a full date: joining it and leaving it."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from outings.accounts.requests import signed_in_user
+from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
 from outings.bookings import selectors, services
 from outings.bookings.errors import SeatsAvailable
 from outings.bookings.forms import (
@@ -23,7 +22,7 @@ from outings.bookings.forms import (
 from outings.common.errors import DomainError, NotFound
 
 
-@login_required
+@login_required_back_to_the_form
 @require_POST
 def join_waitlist(request: HttpRequest) -> HttpResponse:
     """Wait for N seats on a full date; offered all of them at once when they free up."""
@@ -65,7 +64,7 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/waitlist.html", context, status=status)
 
 
-@login_required
+@login_required_back_to_the_form
 @require_POST
 def leave_waitlist(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:

@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from django.templatetags.tz import do_timezone
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import get_language_info, gettext, ngettext
 
+from outings.accounts.requests import same_site_referer
 from outings.catalog.models import Listing
 from outings.common.zones import same_clock, zone_or_utc
 from outings.web import formatting
@@ -126,13 +126,7 @@ def return_path(context: template.Context) -> str:
     request: HttpRequest = context["request"]
     if request.method in ("GET", "HEAD"):
         return request.get_full_path()
-    referer = request.headers.get("Referer", "")
-    if not url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return "/"
-    parts = urlsplit(referer)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return same_site_referer(request) or "/"
 
 
 @register.filter
