@@ -222,14 +222,14 @@ def latest_for_host(*, host: HostProfile, now: datetime, limit: int = 15) -> lis
     )
 
 
-def public_slot(*, slot_id: int) -> Slot | None:
+def public_slot(*, slot_id: int, now: datetime) -> Slot | None:
     """A slot of a public listing, with the listing, whatever its state (the booking page shows
-    why it cannot be booked); None for anything else."""
-    return (
-        Slot.objects.select_related("listing")
-        .filter(pk=slot_id, listing__in=Listing.objects.public())
-        .first()
+    why it cannot be booked), its seats left counting lapsed holds free (with_seats_left);
+    None for anything else."""
+    slots = Slot.objects.select_related("listing").filter(
+        pk=slot_id, listing__in=Listing.objects.public()
     )
+    return with_seats_left(slots, now=now).first()
 
 
 def pending_transfer_of(*, booking: Booking) -> Transfer | None:

@@ -23,7 +23,7 @@ from outings.bookings.forms import (
     show_error,
 )
 from outings.bookings.models import Booking
-from outings.bookings.views.common import booking_or_404, detail_page
+from outings.bookings.views.common import booking_or_404, detail_page, seats_left_of
 from outings.common.errors import DomainError, NotFound
 from outings.web.formatting import format_money
 
@@ -37,7 +37,8 @@ def _book_page(
     status: int = 200,
     error: DomainError | None = None,
 ) -> HttpResponse:
-    slot = selectors.public_slot(slot_id=slot_id) if isinstance(slot_id, int) else None
+    now = timezone.now()
+    slot = selectors.public_slot(slot_id=slot_id, now=now) if isinstance(slot_id, int) else None
     waitlist = None
     if isinstance(error, SlotFull) and slot is not None:
         waitlist = WaitlistForm(initial={"slot": slot.pk, "seats": seats})
@@ -53,6 +54,7 @@ def _book_page(
         "refusal": message_of(error) if error is not None and not form.is_bound else "",
         # A date the service found cancelled or under way gets no "Book" button.
         "bookable": slot is not None and not isinstance(error, SlotUnavailable),
+        "seats_left": seats_left_of(slot, now=now),
         "request_hours": settings.BOOKINGS_REQUEST_HOURS,
     }
     return render(request, "bookings/book.html", context, status=status)
@@ -70,7 +72,7 @@ def book(request: HttpRequest) -> HttpResponse:
             slot_id = int(request.GET.get("slot", ""))
         except ValueError:
             raise Http404 from None
-        slot = selectors.public_slot(slot_id=slot_id)
+        slot = selectors.public_slot(slot_id=slot_id, now=timezone.now())
         if slot is None:
             raise Http404
         smallest = max(1, slot.listing.min_group_size)

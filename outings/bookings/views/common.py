@@ -1,7 +1,7 @@
 """What the booking pages share: the signed-in guest, their booking or a 404, and the page of one
 booking."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +12,7 @@ from outings.bookings import calendar, selectors
 from outings.bookings.forms import TransferForm, focus_on_error
 from outings.bookings.models import Booking
 from outings.common.errors import NotFound
+from outings.scheduling.models import Slot
 
 
 def booking_or_404(request: HttpRequest, reference: str) -> Booking:
@@ -19,6 +20,15 @@ def booking_or_404(request: HttpRequest, reference: str) -> Booking:
         return selectors.get_booking_for_guest(guest=signed_in_user(request), reference=reference)
     except NotFound as error:
         raise Http404 from error
+
+
+def seats_left_of(slot: Slot | None, *, now: datetime) -> int | None:
+    """The seats left that the booking and waiting-list pages say for `slot` (from
+    selectors.public_slot), so that a guest refused too many seats knows how many to ask for;
+    None for a date that can no longer be booked (cancelled, started), which has no seats."""
+    if slot is None or slot.status != Slot.Status.OPEN or slot.starts_at <= now:
+        return None
+    return max(0, slot.seats_left)
 
 
 def detail_page(

@@ -19,6 +19,7 @@ from outings.bookings.forms import (
     new_form_token,
     show_error,
 )
+from outings.bookings.views.common import seats_left_of
 from outings.common.errors import DomainError, NotFound
 
 
@@ -50,7 +51,8 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
                 _("You are on the waiting list. When seats free up, we hold them for you."),
             )
             return redirect("bookings:mine")
-    slot = selectors.public_slot(slot_id=slot_id) if isinstance(slot_id, int) else None
+    now = timezone.now()
+    slot = selectors.public_slot(slot_id=slot_id, now=now) if isinstance(slot_id, int) else None
     book_form = None
     if seats_free and slot is not None:
         # Enough seats are free after all: offer to book them instead.
@@ -60,7 +62,12 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
     if slot is not None:
         bound_seats(slot, form, book_form)
     focus_on_error(form)
-    context = {"form": form, "slot": slot, "book_form": book_form}
+    context = {
+        "form": form,
+        "slot": slot,
+        "book_form": book_form,
+        "seats_left": seats_left_of(slot, now=now),
+    }
     return render(request, "bookings/waitlist.html", context, status=status)
 
 
