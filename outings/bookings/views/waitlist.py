@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
 from outings.bookings import selectors, services
-from outings.bookings.errors import SeatsAvailable
+from outings.bookings.errors import AlreadyWaiting, SeatsAvailable
 from outings.bookings.forms import (
     BookForm,
     WaitlistForm,
@@ -42,6 +42,11 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
             )
         except NotFound as error:
             raise Http404 from error
+        except AlreadyWaiting as error:
+            # A second press (a double click, Back and again, another tab): "My bookings" lists
+            # the entry, its guests and "Leave"; the form here could only be refused again.
+            messages.info(request, message_of(error))
+            return redirect("bookings:mine")
         except DomainError as error:
             show_error(form, error)
             status, seats_free = error.status_code, isinstance(error, SeatsAvailable)
