@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from outings.accounts.models import User
 from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
 from outings.bookings import services
-from outings.bookings.errors import InvalidTransferLink
+from outings.bookings.errors import InvalidTransferLink, TransferNotForYou
 from outings.bookings.forms import (
     TransferForm,
     message_of,
@@ -75,7 +75,12 @@ def accept_transfer(request: HttpRequest, secret: str) -> HttpResponse:
     except InvalidTransferLink as error:
         return _accepted_already(request, user=user, secret=secret, error=error)
     except DomainError as error:
-        failed = {"error": message_of(error), "transfer": None}
+        failed = {
+            "error": message_of(error),
+            "transfer": None,
+            # Sent to another address: a way to log in with it that leads back to the link.
+            "log_in_again": isinstance(error, TransferNotForYou),
+        }
         return render(request, "bookings/transfer.html", failed, status=error.status_code)
     error_message = ""
     status = 200
