@@ -60,6 +60,23 @@ def _book_page(
     return render(request, "bookings/book.html", context, status=status)
 
 
+def _unreadable(request: HttpRequest) -> BookForm:
+    """The booking form sent with hidden fields the guest can neither see nor mend (no one-time
+    token: a page kept from before tokens, an edited post; a date that is no number), said
+    above the form, which gets a new token: shown as it came, with the errors on hidden
+    fields that the page does not show, every press of "Book" came back the same, unsaid."""
+    data = request.POST.copy()
+    data["form_token"] = new_form_token()
+    form = BookForm(data)
+    form.is_valid()
+    form.add_error(
+        None,
+        _("We could not read this form, so nothing was booked. Choose the date and guests "
+          "again."),
+    )  # fmt: skip
+    return form
+
+
 @login_required_back_to_the_form
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
@@ -87,6 +104,8 @@ def book(request: HttpRequest) -> HttpResponse:
         return _book_page(request, form, slot_id=slot_id)
     form = BookForm(request.POST)
     if not form.is_valid():
+        if "slot" in form.errors or "form_token" in form.errors:
+            form = _unreadable(request)
         return _book_page(request, form, slot_id=form.cleaned_data.get("slot"), status=400)
     slot_id, seats = form.cleaned_data["slot"], form.cleaned_data["seats"]
     try:
