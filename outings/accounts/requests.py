@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from outings.accounts.models import User
@@ -34,8 +34,8 @@ def same_site_referer(request: HttpRequest) -> str | None:
 
 
 def login_required_back_to_the_form(
-    view: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """login_required for a view that takes a form: a form sent without a session (a page left
     open until the session ended, a sign-out in another tab) sends the visitor to sign in with
     `next` set to the page the form was on (its Referer, when this site's), where they send it
@@ -44,7 +44,7 @@ def login_required_back_to_the_form(
     without a usable Referer, is sent on to its own address as login_required does."""
 
     @wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         page = same_site_referer(request) if request.method == "POST" else None

@@ -5,13 +5,13 @@ from functools import wraps
 from typing import Concatenate
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from outings.accounts.models import HostProfile, User
+from outings.accounts.requests import login_required_back_to_the_form
 from outings.bookings import selectors as booking_selectors
 from outings.catalog.models import Listing
 from outings.catalog.services import NotAHost, host_of, own_listing
@@ -87,9 +87,12 @@ def host_required[**P](
     view: Callable[Concatenate[HttpRequest, HostProfile, P], HttpResponseBase],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
     """Signed in and a host: the view gets the caller's HostProfile. Anyone else is sent to log
-    in or to become a host. A NotFound from a service (someone else's object) is a 404 page."""
+    in or to become a host; a form sent without a session returns, once signed in, to the page
+    it was on (login_required_back_to_the_form: a POST-only action answered the GET after the
+    sign-in 405, an empty page, until session 23). A NotFound from a service (someone else's
+    object) is a 404 page."""
 
-    @login_required
+    @login_required_back_to_the_form
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         try:
@@ -101,4 +104,4 @@ def host_required[**P](
         except NotFound as error:  # another host's listing, photo, schedule or slot
             raise Http404 from error
 
-    return wrapper  # type: ignore[return-value]  # login_required's stub loses the signature
+    return wrapper
