@@ -239,23 +239,49 @@ class _Output:
     same Ctrl-C stopped, a `less` quit, a terminal closed), which fails every write (EPIPE,
     EIO). The rest then goes to /dev/null: the exception ended honcho's loop before it stopped
     anything, the embedded PostgreSQL was stopped under the running servers, and the runner
-    waited for ever in multiprocessing's join of honcho's relays."""
+    waited for ever in multiprocessing's join of honcho's relays.
+
+    honcho's SIGINT and SIGTERM handler prints too ("SIGINT received", "sending SIGTERM to
+    ..."), and a handler runs in the main thread between two bytecodes, so a Ctrl-C arriving
+    while the loop was printing a line wrote into sys.stdout's buffer inside its own write:
+    RuntimeError "reentrant call", which ended the loop with nothing stopped (the same hang).
+    What a handler says while a write is under way is kept and written right after it."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
+        self._busy = False
+        self._waiting: list[str] = []
 
     def write(self, text: str) -> int:
+        if self._busy:  # a signal handler's, inside a write of ours
+            self._waiting.append(text)
+            return len(text)
+        self._busy = True
         try:
-            return self._stream.write(text)
+            self._stream.write(text)
+            while self._waiting:
+                self._stream.write(self._waiting.pop(0))
         except OSError:
             _silence_output()
-            return len(text)
+        finally:
+            self._busy = False
+        return len(text)
 
     def flush(self) -> None:
+        if self._busy:  # the write under way is flushed by its own caller
+            return
+        self._busy = True
         try:
-            self._stream.flush()
+            while True:
+                while self._waiting:
+                    self._stream.write(self._waiting.pop(0))
+                self._stream.flush()
+                if not self._waiting:  # nothing said by a handler during the flush
+                    break
         except OSError:
             _silence_output()
+        finally:
+            self._busy = False
 
     def isatty(self) -> bool:
         return self._stream.isatty()
