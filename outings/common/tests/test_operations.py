@@ -4,8 +4,10 @@ anonymous callers, beat starts on a fresh checkout, app servers starting at once
 a time, SIGTERM during start-up stops the embedded PostgreSQL, no demo superuser in a real
 database, ALLOWED_HOSTS tolerates spaces. Several start real processes."""
 
+import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -46,23 +48,31 @@ def _settings(env: dict[str, str], expression: str) -> Any:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# Ports for the servers the tests start, chosen below the ranges the kernel hands out to
+# outgoing connections (Linux 32768-60999, macOS 49152-65535): a free port taken from those (bind
+# to port 0) could be given to a client socket's end before the server bound it, and the runner's
+# gunicorn then failed on "Address already in use" (seen while other test runs ran beside).
+_SERVER_PORTS = range(20000, 32000)
+_random = random.SystemRandom()
+
+
+def _free_port(count: int = 1) -> int:
+    """A port free now, and the `count - 1` after it too."""
+    while True:
+        port = _random.randrange(_SERVER_PORTS.start, _SERVER_PORTS.stop - count)
+        with contextlib.ExitStack() as stack:
+            try:
+                for offset in range(count):
+                    stack.enter_context(socket.socket()).bind(("127.0.0.1", port + offset))
+            except OSError:
+                continue
+        return port
 
 
 def _free_port_pair() -> int:
     """A free port whose next one is free too: the runner serves on --port and puts gunicorn on
     the port after it (a lone free port failed the runner's preflight now and then)."""
-    while True:
-        port = _free_port()
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
+    return _free_port(2)
 
 
 # --- 1. DATABASE_URL query options are thrown away ---------------------------------------------
