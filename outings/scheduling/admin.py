@@ -30,6 +30,7 @@ from outings.scheduling.services import (
     delete_schedule_as_staff,
     delete_slot_as_staff,
     follows_no_rule,
+    gone_by,
     lock_listing,
     times_corrected,
 )
@@ -194,6 +195,13 @@ class SlotAdminForm(forms.ModelForm[Slot]):
                     "listing", gettext("This listing is archived: no date can be added to it.")
                 )
                 return cleaned
+            starts = cleaned.get("starts_at")
+            if starts is not None and starts <= self.now:
+                # A host's one-off date whose start has gone by is refused with these words
+                # (scheduling's schedules._checked), and so is staff's move to such a time:
+                # added, it was an open date that had begun, at the time staff typed.
+                local = timezone.localtime(starts)
+                self.add_error("starts_at", gone_by(local.time(), local.date()))
             self._check_clear_of_other_dates(cleaned, moving=None)
             listing, capacity = cleaned.get("listing"), cleaned.get("capacity")
             if listing is not None and capacity is not None:

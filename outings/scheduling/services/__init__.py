@@ -34,6 +34,7 @@ from outings.scheduling.services.schedules import (
     create_schedule,
     delete_schedule,
     delete_schedule_as_staff,
+    gone_by,
     remove_schedule_exception,
     update_schedule,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "desired_starts",
     "follow_listing_change",
     "follows_no_rule",
+    "gone_by",
     "local_instant",
     "lock_listing",
     "materialize_schedules",
