@@ -17,7 +17,6 @@ from outings.bookings.services import (
     bring_deadlines_to_start,
     cancel_slot_as_staff,
     capacity_changed,
-    lapsed_seats,
     release_lapsed,
 )
 from outings.catalog.models import Listing
@@ -170,8 +169,6 @@ class SlotAdminForm(forms.ModelForm[Slot]):
         super().__init__(*args, **kwargs)
         self.current: Slot | None = None
         self.now = timezone.now()
-        # Whether the new places fit only once the lapsed holds are lapsed (clean, save_model).
-        self.lapsing = False
         # A date added here is made by hand (as a rule's date whose times staff correct becomes,
         # times_corrected): named a rule, the rule's next sync retired it as a start it does not
         # make, whichever listing the rule was of. Rules make their dates themselves.
@@ -262,16 +259,26 @@ class SlotAdminForm(forms.ModelForm[Slot]):
             and capacity is not None
             and capacity < current.seats_taken
         ):
-            # Seats of holds and requests whose time ran out are free, as every reader and a
-            # host's change of the places count them (bookings' _with_lapsed_released): they
-            # are locked here and lapsed at the save (save_model), as the sweep would. The
-            # rest, CHECK (seats_taken <= capacity) refused at the save: a 500.
-            held = current.seats_taken - lapsed_seats(slot_id=current.pk, now=self.now)
+            # Seats of holds and requests whose time ran out are free, as every reader counts
+            # them: lapsed here, as the sweep would, by the service a host's lower capacity
+            # lapses them with (bookings' release_lapsed, under the locks taken above), and
+            # given back if the form is refused (full_clean). The rest bound the places, which
+            # CHECK (seats_taken <= capacity) refused at the save: a 500.
+            held = current.seats_taken - release_lapsed(slot_ids=[current.pk], now=self.now)
             if capacity < held:
                 self.add_error("capacity", gettext("At least %(n)s.") % {"n": held})
-            else:
-                self.lapsing = True
         return cleaned
+
+    def full_clean(self) -> None:
+        """A refused form changes nothing: its checks run in a savepoint, rolled back when the
+        form has errors (Django's admin commits its transaction to show them). clean may have
+        lapsed holds whose time ran out to make room for new places; refused then, on the
+        places or on anything else, the form leaves them to the sweep, as a host's refused
+        change does. The locks taken go with the savepoint: nothing is saved."""
+        with transaction.atomic():
+            super().full_clean()
+            if self.errors:
+                transaction.set_rollback(True)
 
     @staticmethod
     def _lock(slot_id: int) -> Slot | None:
@@ -470,9 +477,6 @@ class SlotAdmin(BigTableAdmin[Slot]):
         was: Slot | None = form.current
         columns = {field.name for field in Slot._meta.concrete_fields}
         fields = [name for name in form.changed_data if name in columns]
-        if "capacity" in fields and form.lapsing:
-            # The holds whose time ran out that clean locked and counted free.
-            release_lapsed(slot_id=obj.pk, now=form.now)
         if "capacity" in fields:
             # The date's own places, as a host's are: its rule's new capacity leaves them.
             obj.own_capacity = follows_no_rule(obj)

@@ -4,8 +4,9 @@ deadline); an offer that lapses or is turned down passes to the next entry. Seat
 by raising a date's capacity, or a schedule rule's, are offered the same way."""
 
 import itertools
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from datetime import datetime
+from functools import partial
 from operator import attrgetter
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -140,73 +141,56 @@ def change_slot_capacity(
     scheduling's rules). Seats it adds go to the waiting list first, as any freed seats do; open
     listing pages then show the new number. Seats of holds and requests whose time ran out are
     free (_with_lapsed_released)."""
-
-    def change() -> Slot:
-        return scheduling.change_slot_capacity(
-            host=host,
-            listing_id=listing_id,
-            slot_id=slot_id,
-            capacity=capacity,
-            now=now,
-            expected_version=expected_version,
-        )
-
+    change = partial(
+        scheduling.change_slot_capacity,
+        host=host,
+        listing_id=listing_id,
+        slot_id=slot_id,
+        capacity=capacity,
+        now=now,
+        expected_version=expected_version,
+    )
     slot = _with_lapsed_released(change, slot_ids=lambda: [slot_id], now=now)
     capacity_changed(slot=slot, now=now)  # its UPDATE holds the slot's row lock
     return slot
 
 
 def _with_lapsed_released[T](
-    change: Callable[[], T], *, slot_ids: Callable[[], Iterable[int]], now: datetime
+    change: Callable[[], T], *, slot_ids: Callable[[], Collection[int]], now: datetime
 ) -> T:
-    """Run a capacity `change`; if it is refused as below the seats taken, lapse the holds and
-    requests whose time ran out on the dates `slot_ids` (every read already counts their seats
-    free: issue 7), as the sweep would, and run it once more. Their seats are not offered to
-    the waiting list here: the caller offers what the new capacity leaves free, after it. The
-    refusal comes after the change's checks of the host and the date. The lapsing first takes
-    the listing's lock, as every edit of its dates does before their locks (docs/bookings.md):
-    a refused rule edit gave its locks back with its savepoint (scheduling's update_schedule is
-    atomic of its own), and lapsing locks the dates, so the retry must not take the listing's
-    lock after them, which an edit of the listing holding it and waiting for a date would
-    deadlock. The lapsing skips a booking another transaction holds (a confirm at this moment:
-    release_expired), so it waits for no booking, and a hold confirmed meanwhile still counts.
-    Only on a refusal: a change that fits sends nothing more."""
+    """Run a host's capacity `change`; if it is refused as below the seats taken, lapse the
+    holds and requests whose time ran out on the dates `slot_ids` (release_lapsed) and run it
+    once more. The refusal comes after the change's checks of the host and the date; a refusal
+    the second time undoes the lapsing with the caller's transaction. Only on a refusal: a
+    change that fits sends nothing more. A rule's refused edit gave its locks back with its
+    savepoint (scheduling's update_schedule is atomic of its own): release_lapsed takes the
+    listing's lock again before the dates'."""
     try:
         return change()
     except CapacityBelowSeatsTaken:
-        dates = list(slot_ids())
-        list(listing_locked(Slot.objects.filter(pk__in=dates)).values_list("pk", flat=True))
-        released = sum(
-            release_expired(slot_id=slot_id, now=now, offer_seats=False) for slot_id in dates
-        )
-        if not released:
+        if not release_lapsed(slot_ids=slot_ids(), now=now):
             raise
     return change()
 
 
-def lapsed_seats(*, slot_id: int, now: datetime) -> int:
-    """The seats of the date's holds and requests whose time ran out at `now` (every reader
-    counts them free: issue 7), each locked until the caller's transaction ends, so that
-    release_lapsed with the same `now` then frees at least them. Skips, and does not count, a
-    booking another transaction holds (a confirm at this moment), as release_expired does, so
-    it waits for no booking. For staff's capacity change (the slot admin), which checks the new
-    places before it writes them; call holding the date's row lock. Lapses nothing."""
-    lapsed = Booking.objects.filter(
-        slot_id=slot_id, status__in=Booking.PENDING, expires_at__lte=now
-    )
-    if not lapsed.exists():
-        return 0  # the usual answer: a cheap probe instead of the locking read
-    return sum(
-        lapsed.select_for_update(skip_locked=True).order_by("id").values_list("seats", flat=True)
-    )
+def release_lapsed(*, slot_ids: Collection[int], now: datetime) -> int:
+    """Lapse the holds and requests whose time ran out at `now` on the dates `slot_ids`, as the
+    sweep would, for a capacity lowered below seats taken that every read already counts free
+    (issue 7): a host's (change_slot_capacity, update_schedule: _with_lapsed_released) and
+    staff's (the slot admin's form). Returns the seats freed. Their seats are not offered to
+    the waiting list here: the caller offers what the new capacity leaves free, after it
+    (capacity_changed). A capacity still refused afterwards must undo this (the caller's
+    transaction or savepoint): a refused change changes nothing.
 
-
-def release_lapsed(*, slot_id: int, now: datetime) -> int:
-    """Lapse the date's holds and requests whose time ran out at `now`, as the sweep would,
-    before staff's new capacity is written (after lapsed_seats counted them, in the same
-    transaction); returns the seats freed. Their seats are not offered to the waiting list
-    here: capacity_changed offers what the new capacity leaves free, after it."""
-    return release_expired(slot_id=slot_id, now=now, offer_seats=False)
+    Locks, in the app's order (docs/bookings.md): the dates' listing first, as every edit of a
+    listing's dates takes it before their locks (a caller holding it keeps it: a refused rule
+    edit gave it back, and a date's lock taken before it could deadlock with an edit of the
+    listing that holds it and waits for the date); then each date's lapsed bookings by id and
+    the date (release_expired). A booking another transaction holds (a confirm at this moment)
+    is skipped, not waited for, and its seats still count."""
+    dates = list(slot_ids)
+    list(listing_locked(Slot.objects.filter(pk__in=dates)).values_list("pk", flat=True))
+    return sum(release_expired(slot_id=slot_id, now=now, offer_seats=False) for slot_id in dates)
 
 
 def capacity_changed(*, slot: Slot, now: datetime) -> None:
@@ -234,37 +218,37 @@ def update_schedule(
     rule's dates to come; when its new capacity adds seats to dates with a waiting list, those
     seats go to the list first, date by date, as with one date's capacity. Seats of holds and
     requests whose time ran out are free (_with_lapsed_released)."""
-
-    def change() -> Schedule:
-        return scheduling.update_schedule(
-            host=host,
-            listing_id=listing_id,
-            schedule_id=schedule_id,
-            data=data,
-            now=now,
-            expected_version=expected_version,
-        )
-
-    def lapsed_on() -> list[int]:
-        # The rule's dates to come with a hold or request whose time ran out.
-        return list(
-            Booking.objects.filter(
-                slot__schedule_id=schedule_id,
-                slot__starts_at__gt=now,
-                status__in=Booking.PENDING,
-                expires_at__lte=now,
-            )
-            .order_by("slot__starts_at", "slot_id")
-            .values_list("slot_id", flat=True)
-            .distinct()
-        )
-
+    change = partial(
+        scheduling.update_schedule,
+        host=host,
+        listing_id=listing_id,
+        schedule_id=schedule_id,
+        data=data,
+        now=now,
+        expected_version=expected_version,
+    )
+    lapsed_on = partial(_lapsed_on_rule, schedule_id=schedule_id, now=now)
     schedule = _with_lapsed_released(change, slot_ids=lapsed_on, now=now)
     # The dates to come are locked by the change (scheduling's _future_slots_locked).
     dates = Slot.objects.filter(schedule=schedule, status=Slot.Status.OPEN, starts_at__gt=now)
     seats_changed(dates)
     _offer_free_seats(dates, now=now)
     return schedule
+
+
+def _lapsed_on_rule(*, schedule_id: int, now: datetime) -> list[int]:
+    """The rule's dates to come with a hold or request whose time ran out, in start order."""
+    return list(
+        Booking.objects.filter(
+            slot__schedule_id=schedule_id,
+            slot__starts_at__gt=now,
+            status__in=Booking.PENDING,
+            expires_at__lte=now,
+        )
+        .order_by("slot__starts_at", "slot_id")
+        .values_list("slot_id", flat=True)
+        .distinct()
+    )
 
 
 @transaction.atomic
