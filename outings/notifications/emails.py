@@ -312,16 +312,25 @@ def raise_if_refused(error: smtplib.SMTPException) -> None:
         raise outbox.Deferred(f"{type(error).__name__}: {error}") from error
 
 
+# The answer to MAIL FROM, whose SIZE (RFC 1870, sent by smtplib when the server limits sizes)
+# gives the mail's size, that refuses a mail larger than the server ever takes.
+TOO_LARGE = 552
+
+
 def is_permanent(error: smtplib.SMTPException) -> bool:
-    """A 5xx refusal of this mail (every recipient, or its content) is final. A refusal of our
-    session (the greeting, HELO, authentication, our sender address: 530, 535, 554 ...) says
-    nothing about the mail: it is retried with backoff, so that once the server or our settings
-    are fixed the queue goes on, instead of every mail being parked by one drain."""
+    """A 5xx refusal of this mail (every recipient, its content, or its size: 552 to MAIL FROM)
+    is final. A refusal of our session (the greeting, HELO, authentication, our sender address:
+    530, 535, 554 ...) says nothing about the mail: it is retried with backoff, so that once the
+    server or our settings are fixed the queue goes on, instead of every mail being parked by
+    one drain. Until session 24 a mail too large was read as one: retried for hours, the
+    drain's other mail held back each time it came due."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)
     if isinstance(error, smtplib.SMTPDataError):
         return error.smtp_code >= 500
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return error.smtp_code == TOO_LARGE
     return False
 
 

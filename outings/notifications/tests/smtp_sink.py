@@ -96,11 +96,16 @@ class SmtpSink:
         self.recorder = Recorder()
         self.controller: Controller | None = None
 
-    def start(self, *, idle_timeout: float = 300) -> None:
+    def start(self, *, idle_timeout: float = 300, size_limit: int = 33554432) -> None:
         """Serve; a connection idle for `idle_timeout` seconds is closed, as real servers do
-        (aiosmtpd's default, 300 s, is RFC 5321's)."""
+        (aiosmtpd's default, 300 s, is RFC 5321's). A mail larger than `size_limit` bytes is
+        refused, as real servers do (SIZE, RFC 1870; aiosmtpd's default is 32 MiB)."""
         self.controller = Controller(
-            self.recorder, hostname="127.0.0.1", port=self.port, timeout=idle_timeout
+            self.recorder,
+            hostname="127.0.0.1",
+            port=self.port,
+            timeout=idle_timeout,
+            data_size_limit=size_limit,
         )
         self.controller.start()
 
