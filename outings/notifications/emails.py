@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.encoding import punycode
 
 from outings.accounts.models import User
 from outings.common import outbox
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 KIND = "email.send"
 UNSUBSCRIBE_SALT = "outings.notifications.unsubscribe"
+# The Message-ID's domain when the sender's gives none.
+DEFAULT_DOMAIN = "outings.localhost"
 # An SMTP connection idle for longer may have been dropped by the server: open a fresh one.
 MAX_IDLE_SECONDS = 10.0
 
@@ -183,7 +186,15 @@ def unsubscribe_token(*, user_id: int, topic: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _domain_of(sender: str) -> str:
-    return parseaddr(sender)[1].rpartition("@")[2] or "outings.localhost"
+    """The sender's domain as a Message-ID writes it: in ASCII (RFC 5322 3.6.4), a domain's
+    IDNA form (`ausflüge.de` is `xn--ausflge-r2a.de`), as Django writes it in From. Written as
+    it was (until session 24), a header not in ASCII was sent as a MIME encoded word, which is
+    no Message-ID at all."""
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    try:
+        return punycode(domain) if domain else DEFAULT_DOMAIN
+    except UnicodeError:  # a label the codec refuses: Django could not write the From either
+        return DEFAULT_DOMAIN
 
 
 def message_id(message: OutboxMessage) -> str:
