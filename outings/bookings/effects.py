@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from outings.accounts.models import User
@@ -318,7 +319,12 @@ def _still_holds(data: Mapping[str, Any]) -> bool:
     version it names (a later move, a transfer or a cancellation moves it, and says so in its
     own notice) and its date at the times it gives (staff moving it again are told by a notice
     of their own, which the bookings worker may not have written yet). It checks what the data
-    names: a notice naming no booking has nothing that could overtake it."""
+    names: a notice naming no booking has nothing that could overtake it. News that holds only
+    until a moment (`until`: a reminder's "coming up soon", until the date begins) no longer
+    holds from then on."""
+    until = parse_datetime(str(data.get("until") or ""))
+    if until is not None and timezone.now() >= until:
+        return False
     reference = data.get("reference")
     if not reference:
         return True
@@ -407,7 +413,12 @@ def invite(
 
 
 def send_booking_mail(
-    booking: Booking, *, template: str, to: User, notice: Notification | None = None
+    booking: Booking,
+    *,
+    template: str,
+    to: User,
+    notice: Notification | None = None,
+    until: datetime | None = None,
 ) -> None:
     """A mail about one booking with its calendar invite attached (rendered when sent). It goes
     only while the booking is at its version and its date at its times (`_still_holds`), else
@@ -415,13 +426,18 @@ def send_booking_mail(
     give two times, nor one that stopped being true, and no mail about the booking follows
     the one that told of its cancellation or its handing on. With `notice`, the mail tells that
     notification's news (and marks it sent once it went); without, the news is the mail's own
-    (the reminder: a date moved plans its own, effects.plan_reminder)."""
+    (the reminder: a date moved plans its own, effects.plan_reminder). With `until`, it goes
+    only before that moment (a reminder, before its date begins: one held up past it by the
+    urgent queue's workers or the mail server said "coming up soon" of a date begun or over,
+    until session 24)."""
     data = {
         "reference": booking.reference,
         "version": booking.version,
         "starts_at": booking.slot.starts_at.isoformat(),
         "ends_at": booking.slot.ends_at.isoformat(),
     }
+    if until is not None:
+        data["until"] = until.isoformat()
     holds: dict[str, object] = {"kind": BOOKING_MAIL, "data": data}
     if notice is not None:
         holds = {"kind": notice.kind, "id": notice.pk, "data": data}

@@ -226,7 +226,8 @@ class Mail(EmailMultiAlternatives):
 
 def build(message: OutboxMessage) -> Mail | None:
     """The mail an email.send outbox message stands for, or None if its recipient opted out,
-    their account was deleted since, or a later notice overtook it (`holds`)."""
+    their account was deleted since, or what it tells no longer holds: a later notice overtook
+    it, or its time passed (`holds`)."""
     payload = message.payload
     user = (
         User.objects.filter(pk=payload.get("user_id")).first() if payload.get("user_id") else None
@@ -242,7 +243,7 @@ def build(message: OutboxMessage) -> Mail | None:
         logger.info("email: #%s skipped, user %s opted out of %s", message.pk, user.pk, topic)
         return None
     if _overtaken(_notice_of(payload)):
-        logger.info("email: #%s skipped, a later notice overtook it", message.pk)
+        logger.info("email: #%s skipped, what it tells no longer holds", message.pk)
         return None
     context: dict[str, Any] = {
         key: (parse_datetime(value) or value) if key.endswith("_at") else value

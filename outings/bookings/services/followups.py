@@ -133,7 +133,8 @@ def remind_guest(*, booking_id: int, planned: datetime, now: datetime) -> bool:
     booking's lock: a cancellation or a transfer under way is waited for, so the reminder never
     follows a cancellation's mail nor goes to a guest who just handed the booking on. The mail
     is held to the booking as it is now (effects.send_booking_mail): a move, a cancellation or
-    a transfer before it went skips it. False when nothing was written."""
+    a transfer before it went skips it, and so does the date's start. False when nothing was
+    written."""
     list(Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk", flat=True))
     # Planned for this start (`reminder_for`), or by code that does not fill `reminder_for` (a
     # worker of a release from before bookings.0007, still running after this one migrated):
@@ -148,7 +149,10 @@ def remind_guest(*, booking_id: int, planned: datetime, now: datetime) -> bool:
     )
     if booking is None:
         return False
-    effects.send_booking_mail(booking, template="booking_reminder", to=booking.guest)
+    # "Coming up soon" holds until the date begins: a mail held up past that is not sent.
+    effects.send_booking_mail(
+        booking, template="booking_reminder", to=booking.guest, until=booking.slot.starts_at
+    )
     Booking.objects.filter(pk=booking.pk).update(reminder_for=None, reminded_for=planned)
     return True
 
