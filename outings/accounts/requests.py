@@ -33,24 +33,47 @@ def same_site_referer(request: HttpRequest) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def login_required_back_to_the_form(
-    view: Callable[..., HttpResponseBase],
-) -> Callable[..., HttpResponseBase]:
+# A view that takes a form, as the decorators below wrap it.
+View = Callable[..., HttpResponseBase]
+# The page that shows a view's form, from the form's request and the view's arguments (its
+# path's); None when the request does not say (then the form's own address).
+FormPage = Callable[..., str | None]
+
+
+def login_required_back_to_the_form(view: View) -> View:
     """login_required for a view that takes a form: a form sent without a session (a page left
     open until the session ended, a sign-out in another tab) sends the visitor to sign in with
     `next` set to the page the form was on (its Referer, when this site's), where they send it
     again. With `next` set to the form's own address, signing in went on there with a GET,
     which a POST-only view answered 405, an empty page, and did nothing. A GET, or a form
-    without a usable Referer, is sent on to its own address as login_required does."""
+    without a usable Referer, is sent on to its own address as login_required does: for a
+    view that answers a GET. A POST-only view names its form's page
+    (login_required_back_to)."""
+    return login_required_back_to(None)(view)
 
-    @wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        page = same_site_referer(request) if request.method == "POST" else None
-        return redirect_to_login(page or request.get_full_path())
 
-    return checked
+def login_required_back_to(form_page: FormPage | None) -> Callable[[View], View]:
+    """login_required_back_to_the_form for a view whose form is on a page `form_page` names
+    (called with the request and the view's arguments): a form sent without a session and
+    without a usable Referer (a browser or an extension that sends none) leads there once
+    signed in. It led to the form's own address: for a POST-only view a 405, an empty page,
+    and for "Book" a 404, until session 24."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            page = None
+            if request.method == "POST":
+                page = same_site_referer(request)
+                if page is None and form_page is not None:
+                    page = form_page(request, *args, **kwargs)
+            return redirect_to_login(page or request.get_full_path())
+
+        return checked
+
+    return decorator
 
 
 def _passes(request: HttpRequest) -> bool:

@@ -129,7 +129,9 @@ def test_joining_and_leaving_a_waiting_list_lead_back_and_change_nothing(ada, sl
 
 
 def test_another_site_as_referer_is_not_where_signing_in_leads(ada, slot):
-    """Only this site's pages are returned to: another site's address is no `next`."""
+    """Only this site's pages are returned to: another site's address is no `next`. It is
+    ignored as no Referer is: the booking's page, where "Confirm" is (the button's own address
+    until session 24, test_review_session24_signed_out_no_referer.py)."""
     held = _held(ada, slot)
     client = Client()
 
@@ -139,7 +141,7 @@ def test_another_site_as_referer_is_not_where_signing_in_leads(ada, slot):
 
     assert asked.status_code == 302
     assert "elsewhere" not in asked["Location"]
-    assert asked["Location"] == f"/accounts/login/?next=/bookings/{held.reference}/confirm/"
+    assert asked["Location"] == f"/accounts/login/?next=/bookings/{held.reference}/"
 
 
 def test_another_guests_booking_page_is_still_not_found_after_signing_in(ada, slot):

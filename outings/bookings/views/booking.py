@@ -9,7 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
+from outings.accounts.requests import (
+    login_required_back_to,
+    login_required_back_to_the_form,
+    signed_in_user,
+)
 from outings.bookings import calendar, selectors, services
 from outings.bookings.errors import SlotFull, SlotUnavailable
 from outings.bookings.forms import (
@@ -23,7 +27,13 @@ from outings.bookings.forms import (
     show_error,
 )
 from outings.bookings.models import Booking
-from outings.bookings.views.common import booking_or_404, detail_page, seats_left_of
+from outings.bookings.views.common import (
+    booking_or_404,
+    booking_page,
+    dates_booking_page,
+    detail_page,
+    seats_left_of,
+)
 from outings.common.errors import DomainError, NotFound
 from outings.web.formatting import format_money
 
@@ -77,7 +87,7 @@ def _unreadable(request: HttpRequest) -> BookForm:
     return form
 
 
-@login_required_back_to_the_form
+@login_required_back_to(dates_booking_page)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
     """GET ?slot=<id>: the booking form for one date (the listing page posts its own).
@@ -140,7 +150,7 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return detail_page(request, booking_or_404(request, reference))
 
 
-@login_required_back_to_the_form
+@login_required_back_to(booking_page)
 @require_POST
 def confirm(request: HttpRequest, reference: str) -> HttpResponse:
     try:

@@ -3,13 +3,15 @@ booking."""
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from outings.accounts.requests import signed_in_user
 from outings.bookings import calendar, selectors
-from outings.bookings.forms import TransferForm, focus_on_error
+from outings.bookings.forms import SlotSeatsForm, TransferForm, focus_on_error
 from outings.bookings.models import Booking
 from outings.common.errors import NotFound
 from outings.scheduling.models import Slot
@@ -20,6 +22,32 @@ def booking_or_404(request: HttpRequest, reference: str) -> Booking:
         return selectors.get_booking_for_guest(guest=signed_in_user(request), reference=reference)
     except NotFound as error:
         raise Http404 from error
+
+
+def booking_page(request: HttpRequest, reference: str) -> str:
+    """Where a booking's buttons are (Confirm, Hand it on, Withdraw the offer): its page. For a
+    form sent without a session and without a Referer (login_required_back_to)."""
+    return reverse("bookings:detail", args=[reference])
+
+
+def my_bookings_page(request: HttpRequest, entry_id: int) -> str:
+    """Where a waiting list's "Leave" is: "My bookings". For a form sent without a session and
+    without a Referer (login_required_back_to)."""
+    return reverse("bookings:mine")
+
+
+def dates_booking_page(request: HttpRequest) -> str:
+    """Where "Book" and "Join the waiting list" of the date a form names (its `slot`) can be
+    pressed again: the date's booking form, which says whether seats are left (and offers the
+    waiting list when they are not); the things to do when the form names no date. For a form
+    sent without a session and without a Referer (login_required_back_to). Nothing is looked
+    up: the booking form is a 404 for a date nobody may book."""
+    field = SlotSeatsForm.base_fields["slot"]
+    try:
+        slot_id = field.clean(request.POST.get("slot", ""))
+    except ValidationError:
+        return reverse("web:listings")
+    return f"{reverse('bookings:book')}?slot={slot_id}"
 
 
 def seats_left_of(slot: Slot | None, *, now: datetime) -> int | None:

@@ -8,7 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from outings.accounts.models import User
-from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
+from outings.accounts.requests import (
+    login_required_back_to,
+    login_required_back_to_the_form,
+    signed_in_user,
+)
 from outings.bookings import services
 from outings.bookings.errors import InvalidTransferLink, TransferNotForYou
 from outings.bookings.forms import (
@@ -16,11 +20,11 @@ from outings.bookings.forms import (
     message_of,
     show_error,
 )
-from outings.bookings.views.common import booking_or_404, detail_page
+from outings.bookings.views.common import booking_or_404, booking_page, detail_page
 from outings.common.errors import DomainError, NotFound
 
 
-@login_required_back_to_the_form
+@login_required_back_to(booking_page)
 @require_POST
 def offer_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     form = TransferForm(request.POST)
@@ -48,7 +52,7 @@ def offer_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     return detail_page(request, booking, status=400, transfer_form=form)
 
 
-@login_required_back_to_the_form
+@login_required_back_to(booking_page)
 @require_POST
 def withdraw_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     try:

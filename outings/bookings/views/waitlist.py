@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from outings.accounts.requests import login_required_back_to_the_form, signed_in_user
+from outings.accounts.requests import login_required_back_to, signed_in_user
 from outings.bookings import selectors, services
 from outings.bookings.errors import AlreadyWaiting, SeatsAvailable
 from outings.bookings.forms import (
@@ -19,11 +19,11 @@ from outings.bookings.forms import (
     new_form_token,
     show_error,
 )
-from outings.bookings.views.common import seats_left_of
+from outings.bookings.views.common import dates_booking_page, my_bookings_page, seats_left_of
 from outings.common.errors import DomainError, NotFound
 
 
-@login_required_back_to_the_form
+@login_required_back_to(dates_booking_page)
 @require_POST
 def join_waitlist(request: HttpRequest) -> HttpResponse:
     """Wait for N seats on a full date; offered all of them at once when they free up."""
@@ -76,7 +76,7 @@ def join_waitlist(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/waitlist.html", context, status=status)
 
 
-@login_required_back_to_the_form
+@login_required_back_to(my_bookings_page)
 @require_POST
 def leave_waitlist(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
