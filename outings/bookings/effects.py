@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from outings.accounts.models import User
 from outings.accounts.selectors import users_with_address
 from outings.bookings.models import OUR_REASONS, Booking, Transfer, WaitlistEntry
+from outings.catalog.models import Listing
 from outings.common import outbox
 from outings.notifications import emails, live
 from outings.notifications.models import Notification
@@ -342,17 +343,31 @@ def at_times(data: Mapping[str, Any], slot: Slot) -> bool:
     return all(parse_datetime(str(data[key])) == now for key, now in times.items() if key in data)
 
 
-def minimum_met(slot: Slot, bookings: list[Booking]) -> None:
+def minimum_decided_at(slot: Slot, listing: Listing) -> datetime | None:
+    """When the cut-off decides whether the date (of `listing`) has its minimum of guests;
+    None once it did, or for a listing without a minimum: then nothing can cancel it for too
+    few guests."""
+    if not listing.min_guests or slot.minimum_checked_at is not None:
+        return None
+    return slot.starts_at - timedelta(hours=listing.min_guests_cutoff_hours)
+
+
+def minimum_met(slot: Slot, bookings: list[Booking], *, minimum: int) -> None:
     """The date reached its minimum: each booking's guest is told it is on. A booking the worker
     has not announced yet (`counted_on` unset: its "Booked" mail is still to be written, the
     confirmation that reached the minimum among them) gets the inbox entry only; its "Booked"
     mail says that it will take place (send_booking_mail), so that no guest reads "it is on"
-    before "Booked"."""
+    before "Booked". Until the cut-off decided the date (`slot` read under its lock), the
+    notice names the cut-off and `minimum` (texts.py): cancellations may still take the date
+    below it by then, and the cut-off then cancels it. It read "it will take place" until
+    session 24."""
+    cut_off = minimum_decided_at(slot, bookings[0].listing)
+    undecided = {} if cut_off is None else {"decided_at": cut_off.isoformat(), "minimum": minimum}
     for booking in bookings:
         notify(
             user=booking.guest,
             kind=Kind.SLOT_MINIMUM_MET,
-            data=booking_data(booking),
+            data=booking_data(booking, **undecided),
             url=booking_url(booking),
             email=booking.counted_on is not None,
         )
@@ -412,6 +427,11 @@ def invite(
     return [("booking.ics", arguments)]
 
 
+def _iso(moment: datetime | None) -> str:
+    """A moment in a mail's context (JSON): "" for none."""
+    return "" if moment is None else moment.isoformat()
+
+
 def send_booking_mail(
     booking: Booking,
     *,
@@ -448,8 +468,10 @@ def send_booking_mail(
             **booking_data(booking),
             "url": settings.SITE_URL + booking_url(booking),
             "time_zone": booking.listing.time_zone,  # the mail shows the local time too
-            # Its guest was told the date is on (told_on_at): the confirmation says so too.
+            # Its guest was told the date is on (told_on_at): the confirmation says so too, and
+            # until the cut-off decided it, that cancellations may still take it below.
             "minimum_met": booking.told_on_at is not None,
+            "minimum_decided_at": _iso(minimum_decided_at(booking.slot, booking.listing)),
         },
         user_id=to.pk,
         attachments=invite(booking),

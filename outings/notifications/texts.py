@@ -167,6 +167,16 @@ SLOT_CANCELLED_BODIES: dict[str, Any] = {
 STAFF_NOTE = _("Our team's note: %(reason)s")
 
 
+# What SLOT_MINIMUM_MET says before the cut-off decided the date (data "decided_at", the
+# cut-off, and "minimum"): cancellations may still take it below its minimum by then, and the
+# cut-off then cancels it. Told so as "it will take place" until session 24.
+MINIMUM_MET_UNDECIDED = _(
+    "“%(listing)s” on %(starts_at)s has enough guests so far: %(minimum)s or more have booked. "
+    "It takes place unless cancellations take it below %(minimum)s by %(decided_at)s; then it "
+    "is cancelled and you get everything back."
+)
+
+
 # What a kind says without staff's reason (reject_listing requires one; data without it still
 # reads; a suspension or its end may come without one).
 NO_REASON: dict[str, Any] = {
@@ -193,6 +203,8 @@ LINKS: dict[str, Any] = {
 def _template(kind: str, data: Mapping[str, Any]) -> str:
     if kind == Kind.SLOT_CANCELLED:
         return _slot_cancelled(data)
+    if kind == Kind.SLOT_MINIMUM_MET and data.get("decided_at"):
+        return str(MINIMUM_MET_UNDECIDED)
     if kind in NO_REASON and not str(data.get("reason") or "").strip():
         return str(NO_REASON[kind])
     status = str(data.get("status"))

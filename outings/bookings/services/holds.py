@@ -447,7 +447,9 @@ def tell_if_on(*, slot_id: int, minimum: int, now: datetime) -> None:
     each other: the second counts once the first committed. A booking that another transaction
     holds locked at this moment is skipped rather than waited for (waiting, with the slot held,
     could deadlock with a cancellation); it is told at the next confirmation or at the cut-off
-    (decide_minimum)."""
+    (decide_minimum). Before the cut-off decided the date, they are told that it has enough
+    guests so far, and that cancellations taking it below `minimum` by the cut-off still
+    cancel it (effects.minimum_met): "it will take place" was a promise the cut-off broke."""
     if minimum < 1:
         return
     # FOR NO KEY UPDATE: it passes the key share every confirm holds on its date (FOR UPDATE
@@ -469,7 +471,7 @@ def tell_if_on(*, slot_id: int, minimum: int, now: datetime) -> None:
         return
     Booking.objects.filter(pk__in=[booking.pk for booking in untold]).update(told_on_at=now)
     Slot.objects.filter(pk=slot_id, minimum_met_at__isnull=True).update(minimum_met_at=now)
-    effects.minimum_met(untold[0].slot, untold)
+    effects.minimum_met(untold[0].slot, untold, minimum=minimum)
 
 
 def _hosts_request(*, host: HostProfile, reference: str, now: datetime) -> Booking:
