@@ -312,6 +312,19 @@ def waitlist_closed(slot: Slot, entries: list[WaitlistEntry]) -> None:
         )
 
 
+def waitlist_too_big(slot: Slot, entries: list[WaitlistEntry]) -> None:
+    """The date's places went below the groups of `entries` (closed): each guest is told that
+    their group no longer fits, with the date's places (texts.py: data "capacity"), and led to
+    the listing's other dates."""
+    for entry in entries:
+        notify(
+            user=entry.guest,
+            kind=Kind.WAITLIST_CLOSED,
+            data=date_data(slot, seats=entry.seats, capacity=slot.capacity),
+            url=slot.listing.get_absolute_url(),
+        )
+
+
 @emails.holds(Kind.BOOKING_CONFIRMED)
 @emails.holds(Kind.BOOKING_RETIMED)
 @emails.holds(BOOKING_MAIL)

@@ -167,6 +167,15 @@ SLOT_CANCELLED_BODIES: dict[str, Any] = {
 STAFF_NOTE = _("Our team's note: %(reason)s")
 
 
+# What WAITLIST_CLOSED says, and is called, when the date's places went below the guest's group
+# (data "capacity"): nothing could ever be offered to it (bookings: close_entries_too_big).
+TOO_BIG_TITLE = _("No longer on the waiting list")
+TOO_BIG = _(
+    "“%(listing)s” on %(starts_at)s now has %(capacity)s places in all, fewer than your group "
+    "of %(seats)s: you are no longer on its waiting list. Its other dates may have room for you."
+)
+
+
 # What SLOT_MINIMUM_MET says before the cut-off decided the date (data "decided_at", the
 # cut-off, and "minimum"): cancellations may still take it below its minimum by then, and the
 # cut-off then cancels it. Told so as "it will take place" until session 24.
@@ -205,6 +214,8 @@ def _template(kind: str, data: Mapping[str, Any]) -> str:
         return _slot_cancelled(data)
     if kind == Kind.SLOT_MINIMUM_MET and data.get("decided_at"):
         return str(MINIMUM_MET_UNDECIDED)
+    if kind == Kind.WAITLIST_CLOSED and data.get("capacity"):
+        return str(TOO_BIG)
     if kind in NO_REASON and not str(data.get("reason") or "").strip():
         return str(NO_REASON[kind])
     status = str(data.get("status"))
@@ -332,6 +343,8 @@ def render(kind: str, data: Mapping[str, Any]) -> Text:
         title = str(Kind(kind).label)
     except ValueError:
         return Text(title=kind, body="", link=link)
+    if kind == Kind.WAITLIST_CLOSED and data.get("capacity"):
+        title = str(TOO_BIG_TITLE)  # the date was not cancelled
     template = _template(kind, data)
     # A value's own lines (staff's reason for sending a listing back) stay lines on a page.
     marked = _Values(

@@ -201,6 +201,29 @@ def capacity_changed(*, slot: Slot, now: datetime) -> None:
     seats_changed(Slot.objects.filter(pk=slot.pk))
     offer_freed_seats(slot=slot, seats_left=slot.capacity - slot.seats_taken, now=now)
     slot.refresh_from_db(fields=["seats_taken"])
+    close_entries_too_big(Slot.objects.filter(pk=slot.pk), now=now)
+
+
+def close_entries_too_big(slots: QuerySet[Slot], *, now: datetime) -> None:
+    """Close the waiting entries of `slots` bigger than their date's places, and tell their
+    guests why: an entry is offered all its seats or none, so a group bigger than the date
+    can never be offered a seat. They waited on, told nothing, until the date began (until
+    session 24). Call holding the dates' row locks, after a change of their places (the app's
+    lock order: dates, then entries). One statement when none is too big."""
+    too_big = list(
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .select_related("guest", "slot__listing")
+        .filter(slot__in=slots, status=Entry.WAITING, seats__gt=F("slot__capacity"))
+        .order_by("slot_id", "id")
+    )
+    if not too_big:
+        return
+    WaitlistEntry.objects.filter(pk__in=[entry.pk for entry in too_big]).update(
+        status=Entry.CLOSED, updated_at=now
+    )
+    for _slot_id, group in itertools.groupby(too_big, key=attrgetter("slot_id")):
+        entries = list(group)
+        effects.waitlist_too_big(entries[0].slot, entries)
 
 
 @transaction.atomic
@@ -233,6 +256,7 @@ def update_schedule(
     dates = Slot.objects.filter(schedule=schedule, status=Slot.Status.OPEN, starts_at__gt=now)
     seats_changed(dates)
     _offer_free_seats(dates, now=now)
+    close_entries_too_big(dates, now=now)
     return schedule
 
 
