@@ -1,6 +1,6 @@
 """Reads for the host pages. Everything is scoped to the host who asks."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -8,6 +8,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from outings.accounts.models import HostProfile
+from outings.bookings.selectors import with_seats_left
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.selectors import failed_photos
 from outings.scheduling.models import Schedule, ScheduleException, Slot
@@ -70,17 +71,10 @@ def dashboard(
         listings = listings.filter(same if archived else same | Q(is_archived=True))
     fetched = list(listings.order_by("is_archived", "-updated_at", "-id")[: size + 1])
     page = fetched[:size]
-    rows = {listing.pk: ListingRow(listing=listing) for listing in page}
-    upcoming = (
-        Slot.objects.filter(listing_id__in=rows, starts_at__gte=now, status=Slot.Status.OPEN)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("listing_id")], order_by=F("starts_at").asc())
-        )
-        .filter(rank__lte=NEXT_SLOTS)
-        .order_by("listing_id", "starts_at")
-    )
-    for slot in upcoming:
-        rows[slot.listing_id].next_slots.append(slot)
+    dates = next_dates(listing_ids=[listing.pk for listing in page], now=now, limit=NEXT_SLOTS)
+    rows = {
+        listing.pk: ListingRow(listing=listing, next_slots=dates[listing.pk]) for listing in page
+    }
     rejected = (
         Listing.objects.filter(host=host, status=Listing.Status.DRAFT)
         .exclude(rejection_reason="")
@@ -163,17 +157,44 @@ def upcoming_exceptions_of(
 
 
 def upcoming_slots(*, listing: Listing, now: datetime, limit: int) -> list[Slot]:
-    """The listing's next `limit` dates that take place, soonest first, from the one under way
+    """The listing's next dates, as next_dates reads them (its schedules page and its page)."""
+    return next_dates(listing_ids=[listing.pk], now=now, limit=limit)[listing.pk]
+
+
+def next_dates(*, listing_ids: Collection[int], now: datetime, limit: int) -> dict[int, list[Slot]]:
+    """Each listing's next `limit` dates that take place, soonest first, from the one under way
     at `now` (its roster is who is out with the host), and the cancelled dates to come among
     them (the host sees them as such), which do not count: at most `limit` of those, before the
-    last date that takes place when there are `limit` of them. With their rules (whose places
-    a date set on its own is shown beside). Two queries, on the (listing, starts_at) index."""
-    dates = Slot.objects.filter(listing=listing).select_related("schedule").order_by("starts_at")
-    taking_place = list(dates.filter(status=Slot.Status.OPEN, ends_at__gt=now)[:limit])
-    cancelled = dates.filter(status=Slot.Status.CANCELLED, starts_at__gte=now)
-    if len(taking_place) == limit:
-        cancelled = cancelled.filter(starts_at__lt=taking_place[-1].starts_at)
-    return sorted([*taking_place, *cancelled[:limit]], key=lambda slot: slot.starts_at)
+    last date that takes place when there are `limit` of them. Every host page that lists a
+    listing's next dates reads them here (the dashboard's three, the schedules page's and the
+    listing page's), so that they agree. With their rules (whose places a date set on its own
+    is shown beside) and seats left counting lapsed holds and requests as free (Slot.seats_held
+    is then the seats of bookings still running, as the roster lists them). One query, however
+    many listings."""
+    in_view = Q(status=Slot.Status.OPEN, ends_at__gt=now) | Q(
+        status=Slot.Status.CANCELLED, starts_at__gte=now
+    )
+    ranked = (
+        with_seats_left(Slot.objects.filter(in_view, listing_id__in=listing_ids), now=now)
+        .select_related("schedule")
+        .annotate(
+            # Dates that take place and cancelled ones are counted apart.
+            rank=Window(
+                RowNumber(), partition_by=[F("listing_id"), F("status")], order_by="starts_at"
+            )
+        )
+        .filter(rank__lte=limit)
+        .order_by("listing_id", "starts_at")
+    )
+    found: dict[int, list[Slot]] = {pk: [] for pk in listing_ids}
+    for slot in ranked:
+        found[slot.listing_id].append(slot)
+    for pk, slots in found.items():
+        taking_place = [slot for slot in slots if slot.status == Slot.Status.OPEN]
+        if len(taking_place) == limit:
+            last = taking_place[-1].starts_at
+            found[pk] = [s for s in slots if s.status == Slot.Status.OPEN or s.starts_at < last]
+    return found
 
 
 def public_host(*, host_id: int) -> HostProfile | None:

@@ -146,3 +146,11 @@ class Slot(models.Model):
         the counter, which counts them until the sweep ends them."""
         annotated = self.__dict__.get("seats_free")
         return int(annotated) if annotated is not None else self.capacity - self.seats_taken
+
+    @property
+    def seats_held(self) -> int:
+        """Seats taken by bookings still running: what a host's pages show as a date's seats
+        taken, as its roster lists them. Exact when read from a queryset annotated by
+        bookings.selectors.with_seats_left (lapsed holds and requests count as free);
+        otherwise the counter, which counts them until the sweep ends them."""
+        return self.capacity - self.seats_left

@@ -69,6 +69,7 @@ def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
         "after": token if after is not None else "",
         "next_cursor": None if board.next_after is None else encode_cursor(board.next_after),
         "recent_days": stats.RECENT_DAYS,
+        "now": now,  # a date begun by then is under way
     }
     return render(request, "hosting/dashboard.html", context)
 
