@@ -281,9 +281,14 @@ def update_listing(
     data: ListingData,
     actor: User,
     now: datetime,
+    clock: Callable[[], datetime] | None = None,
 ) -> Listing:
     """A host's edit of one of their listings (catalog's update_listing: its checks, version
-    and refusals). A minimum of guests raised applies to the dates whose cut-off is still ahead:
+    and refusals). `clock` (the pages' and the API's timezone.now): when given, `now` is read
+    from it once the listing's lock is held, since the wait for it can outlast a date's
+    cut-off (a date whose cut-off passed meanwhile was left to the next run, which decided it
+    by the new minimum, until session 24). A minimum of guests raised applies to the dates
+    whose cut-off is still ahead:
     an open date whose cut-off has passed (by the cut-off as it was, or as the edit sets it) and
     that is not decided yet is decided at once under the minimum it had (decide_minimum), in
     the edit's transaction; with no minimum before, it stays on. Left to the next run, it was
@@ -298,6 +303,8 @@ def update_listing(
         .values_list("min_guests", "min_guests_cutoff_hours")
         .first()
     )
+    if clock is not None:
+        now = clock()  # the time the edit is made at: a cut-off may have passed while we waited
     listing = catalog.update_listing(
         host=host,
         listing_id=listing_id,

@@ -112,6 +112,7 @@ def edit_listing(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespon
                 data=form.to_data(),
                 actor=user_of(request),
                 now=timezone.now(),
+                clock=timezone.now,
             )
         except ListingConflict as conflict:
             return _conflict(request, form, conflict.current)

@@ -108,6 +108,7 @@ def replace_listing(
             data=payload.to_data(),
             actor=caller(request),
             now=timezone.now(),
+            clock=timezone.now,
         )
 
     return edit_versioned(
