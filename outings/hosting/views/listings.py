@@ -19,7 +19,7 @@ from outings.bookings.forms import message_of
 from outings.catalog import services
 from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import PhotoView, photos_for_listing
-from outings.catalog.services import ListingConflict, ListingData
+from outings.catalog.services import ListingConflict, ListingData, validate_listing
 from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound, version_is_current
 from outings.common.pagetokens import BadCursor
@@ -157,23 +157,29 @@ def _max_photos() -> int:
     return int(settings.PHOTO_MAX_PER_LISTING)
 
 
+# The form's fields the listing stores under another name (validate_listing's values).
+_STORED_AS = {"price": "price_amount", "category": "category_id"}
+
+
 def _conflict(request: HttpRequest, form: ListingForm, current: Listing) -> HttpResponse:
     """409: the fields where the current listing differs from what this editor sent, and a form
-    with the editor's values on the current version (saving it again overwrites on purpose)."""
+    with the editor's values on the current version (saving it again overwrites on purpose).
+    Compared as each would be stored (validate_listing, which the edit passed before its version
+    was refused), not as typed: "de" is the country DE, "25" the price 25.00, and a field the
+    post left out (the booking settings of an older page) keeps the saved value. Compared as
+    typed (until session 24), such fields were listed as changed by someone else."""
     theirs = ListingForm.initial_for(ListingData.of(current), current.version)
     mine: dict[str, Any] = {name: form.cleaned_data.get(name) for name in theirs}
+    stored = validate_listing(form.to_data())
     changes = [
         {"label": form.fields[name].label, "current": theirs[name], "yours": mine[name]}
-        for name in theirs
-        if name != "version" and _shown(theirs[name]) != _shown(mine[name])
+        for name, field in ((name, _STORED_AS.get(name, name)) for name in theirs)
+        if field in stored and stored[field] != getattr(current, field)
     ]
-    retry = ListingForm(initial={**mine, "version": current.version})
+    kept = {name: value for name, value in mine.items() if value is not None}
+    retry = ListingForm(initial={**theirs, **kept, "version": current.version})
     context = {"listing": current, "changes": changes, "form": retry}
     return render(request, "hosting/listing_conflict.html", context, status=409)
-
-
-def _shown(value: Any) -> str:
-    return str(value).strip()
 
 
 TRANSITIONS = {
