@@ -2,26 +2,22 @@
 
 They arrive as text, which pydantic's lax mode reads generously: `?limit=5.0`, `+5`, ` 5`
 and `1_000` were read as 5 and 1000 until session 23, and `lat=1_0` as 10.0. A number there is
-what a JSON number looks like (RFC 8259, 6), as the OpenAPI document's `integer` and `number`
-say: ASCII digits, a minus before them if any, and for a `number` a fraction and an exponent;
-leading zeros are read (`007` is 7, as Django's own `int` path converter reads it). Anything
+what a JSON number looks like (outings.common.numbers, the explore page's rule too). Anything
 else is refused with pydantic's own message for a value that is no number, so a client sees the
 same error for `5.0` as for `five`. A JSON body's numbers are `outings.api.schemas.Int` and
 `Float`.
 """
 
-import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-WHOLE = re.compile(r"-?[0-9]+")
-NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+from outings.common.numbers import is_number, is_whole
 
 
 def _whole(value: Any) -> Any:
-    if isinstance(value, str) and not WHOLE.fullmatch(value):
+    if isinstance(value, str) and not is_whole(value):
         raise PydanticCustomError(
             "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
         )
@@ -29,7 +25,7 @@ def _whole(value: Any) -> Any:
 
 
 def _number(value: Any) -> Any:
-    if isinstance(value, str) and not NUMBER.fullmatch(value):
+    if isinstance(value, str) and not is_number(value):
         raise PydanticCustomError(
             "float_parsing", "Input should be a valid number, unable to parse string as a number"
         )

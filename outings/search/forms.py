@@ -1,5 +1,6 @@
 """The explore page's parameters: the same names as the API's, read from the query string."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -9,7 +10,9 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from outings.catalog.models import CATEGORY_NAMES
+from outings.common.numbers import is_number, is_whole
 from outings.search.query import (
+    BBOX,
     MAX_GUESTS,
     MAX_RADIUS_KM,
     MAX_TEXT,
@@ -35,25 +38,27 @@ SORT_LABELS = {
 }
 
 
-def _refuse_other_digits(field: forms.Field, value: Any) -> None:
-    """Python's int() and float() read the digits of every script (Arabic-Indic "١٢", the
-    fullwidth ones); the API reads ASCII ones only and answers 400 for the others. A shared URL
-    must mean the same on both: another script's digits are a malformed number here too, named
-    as any other."""
-    if isinstance(value, str) and not value.isascii():
+def _as_a_url_writes_it(field: forms.Field, value: Any, *, written: Callable[[str], bool]) -> None:
+    """Python's int() and float(), and Django's fields over them, read more than a number as a
+    URL writes it (outings.common.numbers): `2.0`, `+2`, ` 2`, `1_0`, `.5` and other scripts'
+    digits ("١٢"), which the API refuses with a 400. A shared URL must mean the same on both
+    (the page searched for two guests where the API said `guests=2.0` was no whole number, until
+    session 24): such a number is malformed here too, named as `two` is. Empty is no number
+    (the field is left out), as the form sends its empty fields."""
+    if isinstance(value, str) and value and not written(value):
         raise ValidationError(field.error_messages["invalid"], code="invalid")
 
 
 class WholeNumberField(forms.IntegerField):
     def to_python(self, value: Any) -> int | None:
-        _refuse_other_digits(self, value)
+        _as_a_url_writes_it(self, value, written=is_whole)
         return super().to_python(value)
 
 
 class DecimalNumberField(forms.FloatField):
     # FloatField is an IntegerField in Django, and django-stubs keep the parent's return type.
     def to_python(self, value: Any) -> float | None:  # type: ignore[override]
-        _refuse_other_digits(self, value)
+        _as_a_url_writes_it(self, value, written=is_number)
         return super().to_python(value)
 
 
@@ -106,7 +111,7 @@ class ExploreForm(forms.Form):
     radius_km_bounds = (MIN_RADIUS_KM, MAX_RADIUS_KM)
     bbox = forms.RegexField(
         required=False,
-        regex=r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$",
+        regex=rf"\A{BBOX}\Z",
         max_length=100,
         label=_("Map area"),
     )

@@ -33,6 +33,11 @@ MAX_DATE_SPAN_DAYS = 366
 # the calendar is not an instant Python can hold (date.max + 1 day, date.min east of UTC).
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2999, 12, 31)
 MAX_LIMIT = 50
+# A map area, `south,west,north,east`: four numbers as the map writes them (toFixed), for the
+# API and the explore page alike, the whole text (no newline after it, which Python's `$`
+# allows). The API's `[0-9.]+` took `1.` and `.5`, and the page "1,2,3,4\n", which the other
+# refused, until session 24.
+BBOX = r"-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}"
 # Control characters (NUL among them, which PostgreSQL refuses in text) read as spaces.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r" {2,}")

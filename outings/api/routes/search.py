@@ -23,6 +23,7 @@ from outings.catalog.services import LANGUAGE_CODES
 from outings.search import cache, related
 from outings.search.engine import search as run_search
 from outings.search.query import (
+    BBOX,
     MAX_GUESTS,
     MAX_LIMIT,
     MAX_RADIUS_KM,
@@ -101,7 +102,7 @@ class SearchParams(Input):
     bbox: str | None = Field(
         None,
         max_length=100,
-        pattern=r"^-?[0-9.]+(,-?[0-9.]+){3}$",
+        pattern=rf"^{BBOX}$",
         description="south,west,north,east",
     )
     sort: Sort = "relevance"
@@ -187,12 +188,8 @@ def to_query(params: SearchParams) -> SearchQuery:
         near, place = Point(found.latitude, found.longitude), found.name
     box = None
     if params.bbox:
-        try:
-            south, west, north, east = (float(part) for part in params.bbox.split(","))
-        except ValueError as error:
-            raise InvalidSearch(
-                fields={"bbox": [_("Four numbers: south,west,north,east.")]}
-            ) from error
+        # Four numbers, as BBOX has it.
+        south, west, north, east = (float(part) for part in params.bbox.split(","))
         box = BoundingBox(south, west, north, east)
     return SearchQuery(
         text=params.q,
