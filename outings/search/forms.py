@@ -13,6 +13,7 @@ from outings.catalog.models import CATEGORY_NAMES
 from outings.common.numbers import is_number, is_whole
 from outings.search.query import (
     BBOX,
+    COUNTRY,
     MAX_GUESTS,
     MAX_RADIUS_KM,
     MAX_TEXT,
@@ -98,7 +99,7 @@ class ExploreForm(forms.Form):
     # The API's filter too: shown as a field when the URL has it (an API-made or shared URL).
     country = forms.RegexField(
         required=False,
-        regex=r"^[A-Za-z]{2}$",
+        regex=rf"\A{COUNTRY}\Z",
         label=_("Country"),
         error_messages={"invalid": _("Use an ISO 3166-1 country code, such as DE or GB.")},
     )

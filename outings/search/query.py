@@ -38,6 +38,9 @@ MAX_LIMIT = 50
 # allows). The API's `[0-9.]+` took `1.` and `.5`, and the page "1,2,3,4\n", which the other
 # refused, until session 24.
 BBOX = r"-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}"
+# An ISO 3166-1 country code, the whole text: the page's `^…$` took "DE\n" (and searched a
+# country no listing has) until session 24.
+COUNTRY = r"[A-Za-z]{2}"
 # Control characters (NUL among them, which PostgreSQL refuses in text) read as spaces.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r" {2,}")

@@ -24,6 +24,7 @@ from outings.search import cache, related
 from outings.search.engine import search as run_search
 from outings.search.query import (
     BBOX,
+    COUNTRY,
     MAX_GUESTS,
     MAX_LIMIT,
     MAX_RADIUS_KM,
@@ -83,7 +84,7 @@ class SearchParams(Input):
         [], max_length=10, description="Languages the experience is offered in (ISO 639-1)."
     )
     city: list[CityText] = Field([], max_length=20)
-    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    country: str | None = Field(None, pattern=rf"^{COUNTRY}$")
     date_from: str | None = Field(
         None, pattern=ISO_DATE, description="First day, YYYY-MM-DD (viewer's time zone)."
     )
