@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -64,7 +65,10 @@ def _explore(request: HttpRequest, *, version: int | None) -> HttpResponse:
             wrong = set(error.fields)
             status = 400
         except SearchTimeout as error:
-            problems = [error.message]
+            # Its message is the code's English (gettext_noop), looked up in the page's
+            # language here, as the API's error body does (English on the German page until
+            # session 24).
+            problems = [gettext(error.message)]
             status = error.status_code
     else:
         problems = [_problem(form, name, errors) for name, errors in form.errors.items()]
