@@ -1,6 +1,8 @@
 """The explore page's parameters: the same names as the API's, read from the query string."""
 
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -14,6 +16,7 @@ from outings.common.numbers import is_number, is_whole
 from outings.search.query import (
     BBOX,
     COUNTRY,
+    ISO_DAY,
     MAX_GUESTS,
     MAX_RADIUS_KM,
     MAX_TEXT,
@@ -63,20 +66,39 @@ class DecimalNumberField(forms.FloatField):
         return super().to_python(value)
 
 
+class DayField(forms.DateField):
+    """A day written YYYY-MM-DD and nothing else, as the API reads it (query.ISO_DAY): the
+    format alone (strptime) takes `2027-1-5`, and the field stripped ` 2027-01-05`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(input_formats=[ISO_DATE], **kwargs)
+
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, str) and value and not re.fullmatch(ISO_DAY, value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class RepeatedTextField(forms.Field):
     """A parameter the URL may repeat (`city=Toronto&city=Montreal`), read as the API reads it:
     every value (OR-ed by the search), not the last one alone; empty ones are left out."""
 
     widget = forms.MultipleHiddenInput
 
-    def __init__(self, *, max_length: int, max_values: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *, max_length: int, max_values: int, strip: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.max_length = max_length
         self.max_values = max_values
+        self.strip = strip
 
     def to_python(self, value: Any) -> list[str]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        return [text.strip() for text in values if isinstance(text, str) and text.strip()]
+        texts = [text for text in values if isinstance(text, str)]
+        if not self.strip:
+            return [text for text in texts if text]
+        return [text.strip() for text in texts if text.strip()]
 
     def validate(self, value: list[str]) -> None:
         super().validate(value)
@@ -95,7 +117,10 @@ class ExploreForm(forms.Form):
     )
     # As many as the API takes (OR-ed); a facet's link replaces them with its one.
     city = RepeatedTextField(required=False, max_length=120, max_values=20, label=_("City"))
-    language = RepeatedTextField(required=False, max_length=8, max_values=10, label=_("Language"))
+    # A code as the API reads it: " de" is no code (the page read it as "de" until session 24).
+    language = RepeatedTextField(
+        required=False, max_length=8, max_values=10, strip=False, label=_("Language")
+    )
     # The API's filter too: shown as a field when the URL has it (an API-made or shared URL).
     country = forms.RegexField(
         required=False,
@@ -118,8 +143,8 @@ class ExploreForm(forms.Form):
     )
     # YYYY-MM-DD only, as the API and the date inputs: the language's own formats would read a
     # shared URL's "12/06/2026" as December 6th on the English page and refuse it on the German.
-    date_from = forms.DateField(required=False, input_formats=[ISO_DATE], label=_("From"))
-    date_to = forms.DateField(required=False, input_formats=[ISO_DATE], label=_("To"))
+    date_from = DayField(required=False, label=_("From"))
+    date_to = DayField(required=False, label=_("To"))
     guests = WholeNumberField(required=False, min_value=1, max_value=MAX_GUESTS, label=_("Guests"))
     price_min = WholeNumberField(
         required=False, min_value=0, max_value=1_000_000, label=_("From (per person)")
@@ -134,7 +159,8 @@ class ExploreForm(forms.Form):
         required=False, min_value=0, max_value=100_000, label=_("At most (minutes)")
     )
     # The viewer's zone for the dates, as the API's `tz`; without it, the site's (the cookie's).
-    tz = forms.CharField(required=False, max_length=100, label=_("Time zone"))
+    # As given: " Europe/Berlin" is no zone's name (the page read it as one until session 24).
+    tz = forms.CharField(required=False, max_length=100, strip=False, label=_("Time zone"))
     currency = forms.ChoiceField(required=False, choices=[], label=_("Currency"))
     sort = forms.ChoiceField(
         required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS], label=_("Sort")

@@ -38,6 +38,10 @@ MAX_LIMIT = 50
 # allows). The API's `[0-9.]+` took `1.` and `.5`, and the page "1,2,3,4\n", which the other
 # refused, until session 24.
 BBOX = r"-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}"
+# A calendar day as YYYY-MM-DD, the whole text, for the API and the explore page alike:
+# strptime's `%m` and `%d` take one digit, or a space and one, which the page read
+# (`2027-1-5`) and the API refused, until session 24.
+ISO_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # An ISO 3166-1 country code, the whole text: the page's `^…$` took "DE\n" (and searched a
 # country no listing has) until session 24.
 COUNTRY = r"[A-Za-z]{2}"

@@ -25,6 +25,7 @@ from outings.search.engine import search as run_search
 from outings.search.query import (
     BBOX,
     COUNTRY,
+    ISO_DAY,
     MAX_GUESTS,
     MAX_LIMIT,
     MAX_RADIUS_KM,
@@ -41,7 +42,7 @@ from outings.search.services import bundled_currencies
 
 router = Router(tags=["explore"], auth=OPTIONAL)
 # A plain calendar date: pydantic alone would also take numbers as Unix timestamps.
-ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+ISO_DATE = rf"^{ISO_DAY}$"
 Sort = Literal["relevance", "distance", "price_asc", "price_desc", "soonest", "newest"]
 assert set(Sort.__args__) == set(SORTS)  # type: ignore[attr-defined]
 
