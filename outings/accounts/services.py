@@ -142,11 +142,24 @@ def digest_of(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class MintingTokenRevoked(DomainError):
+    """The token a new token is created with was revoked since it authenticated the request
+    (its owner pressed "Revoke all tokens" meanwhile): it may create nothing any more."""
+
+    code = "unauthorized"
+    status_code = 401
+    message = gettext_noop("The token is not valid or has been revoked.")
+
+
 @transaction.atomic
-def create_api_token(*, user: User, name: str) -> IssuedToken:
+def create_api_token(*, user: User, name: str, minted_with: ApiToken | None = None) -> IssuedToken:
     """Issue a personal token. The caller shows `secret` once; only its digest is stored.
     The user row is locked so that concurrent creations cannot pass the cap together: FOR NO
     KEY UPDATE (no key changes), which rows referring to the user (a booking) do not wait for.
+    `minted_with`, the token the request authenticated with (None for the session), must still
+    be active under that lock (MintingTokenRevoked), which revoke_all_api_tokens takes too:
+    until session 24 a token revoked while it minted one left that one active, a credential
+    outliving the revocation its owner had asked for.
     The name is kept without surrounding spaces; one that is blank or too long is refused
     (InvalidToken), as the page's form refuses it, and so is one of more than one line or with
     a control character or a bidirectional override (NOT_IN_A_NAME): a label its owner tells
@@ -159,8 +172,11 @@ def create_api_token(*, user: User, name: str) -> IssuedToken:
         raise InvalidToken(fields={"name": [_("At most %(n)s characters.") % {"n": limit}]})
     if NOT_IN_A_NAME.search(name):
         raise InvalidToken(fields={"name": [_(ONE_LINE)]})
-    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
-    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+    _lock_tokens_of(user)
+    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if minted_with is not None and not active.filter(pk=minted_with.pk).exists():
+        raise MintingTokenRevoked()
+    if active.count() >= MAX_ACTIVE_TOKENS:
         raise TooManyTokens(
             _("You already have %(n)s active tokens; revoke one first.") % {"n": MAX_ACTIVE_TOKENS}
         )
@@ -188,10 +204,21 @@ def revoke_api_token(*, user: User, token_id: int, now: datetime) -> None:
         raise TokenAlreadyRevoked() if mine.exists() else NotFound()
 
 
+@transaction.atomic
 def revoke_all_api_tokens(*, user: User, now: datetime) -> int:
     """Revoke every active token of the user (a lost laptop, a session that may have been
-    stolen); how many were revoked. Each stops working at once."""
+    stolen); how many were revoked. Each stops working at once. Takes the lock a creation
+    holds (create_api_token), so that a token being created meanwhile is revoked too: the
+    UPDATE, run once it is committed, sees it."""
+    _lock_tokens_of(user)
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def _lock_tokens_of(user: User) -> None:
+    """Serialise the writes on a user's set of tokens (creating one, revoking them all) by the
+    user's row: FOR NO KEY UPDATE, which rows referring to the user do not wait for. Call inside
+    a transaction."""
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
 
 
 def authenticate_api_token(*, secret: str, now: datetime) -> ApiToken | None:

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
+from ninja.errors import AuthenticationError
 from ninja.params import HeaderEx, P
 
 from outings.accounts import selectors as account_selectors
@@ -98,16 +99,24 @@ def create_token(
     """Create a personal API token. The secret is in this response only. With the session,
     only after the password was given within ACCOUNT_REAUTHENTICATION_TIMEOUT (allauth's, five
     minutes unless set; 403 reauthentication_required, its message naming the window; ADR 0011);
-    a token may create tokens as before."""
+    a token may create tokens as before, while it is active: one revoked meanwhile (Revoke all
+    tokens) creates nothing, a 401."""
     if api_token_of(request) is None and not recently_reauthenticated(request):
         user = caller(request)
         raise account_services.ReauthenticationRequired(has_password=user.has_usable_password())
+
+    def mint() -> account_services.IssuedToken:
+        try:
+            return account_services.create_api_token(
+                user=caller(request), name=payload.name, minted_with=api_token_of(request)
+            )
+        except account_services.MintingTokenRevoked as revoked:
+            # The 401 of a revoked token (WWW-Authenticate, counted as a guess), not a rule
+            # violation recorded for the key: the request was not authorised after all.
+            raise AuthenticationError(message=revoked.message) from revoked
+
     return idempotency.respond(
-        request,
-        key=idempotency_key,
-        status=201,
-        schema=TokenCreatedOut,
-        action=lambda: account_services.create_api_token(user=caller(request), name=payload.name),
+        request, key=idempotency_key, status=201, schema=TokenCreatedOut, action=mint
     )
 
 
