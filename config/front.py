@@ -6,11 +6,14 @@ In the services profile nginx does this split (deploy/nginx.conf); here asgiprox
 
 import asyncio
 import os
+from collections.abc import Sequence
 from typing import Any
 
-from asgiproxy.config import BaseURLProxyConfigMixin, ProxyConfig
+from asgiproxy.config import BaseURLProxyConfigMixin, Headerlike, ProxyConfig
 from asgiproxy.context import ProxyContext
 from asgiproxy.proxies.http import get_proxy_response, proxy_http
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import Scope
 
 from config.asgi import application as channels_application
 from outings.web.uploads import ORIGINAL_URI_HEADER, body_limit
@@ -29,6 +32,27 @@ UPSTREAM = os.environ.get("OUTINGS_WSGI_UPSTREAM", "http://127.0.0.1:8001/")
 class _Upstream(BaseURLProxyConfigMixin, ProxyConfig):
     upstream_base_url = UPSTREAM
     rewrite_host_header = None
+
+    def process_client_headers(self, *, scope: Scope, headers: Headerlike) -> Headerlike:
+        """The request's headers, with the address it came from appended to X-Forwarded-For,
+        as deploy/nginx.conf's `$proxy_add_x_forwarded_for` does: gunicorn sees this process's
+        address only, and the runner has it trust one more proxy than API_TRUSTED_PROXIES
+        (outings.common.runner), so that each visitor is counted by their own address
+        (outings.common.proxies.client_ip). Until session 24 every visitor was 127.0.0.1: one
+        anonymous API budget, and one log-in limit, for everyone."""
+        given = headers if isinstance(headers, Headers) else Headers(headers=headers)
+        forwarded = forwarded_for(given, scope.get("client"))
+        return super().process_client_headers(scope=scope, headers=forwarded)
+
+
+def forwarded_for(headers: Headers, client: Sequence[Any] | None) -> MutableHeaders:
+    """`headers` with `client`'s address (the ASGI scope's, None on a Unix socket) appended to
+    the X-Forwarded-For they carry, its values given in several headers joined in one."""
+    hops = [*headers.getlist("x-forwarded-for"), str(client[0]) if client else "unknown"]
+    forwarded = headers.mutablecopy()
+    del forwarded["x-forwarded-for"]
+    forwarded.append("x-forwarded-for", ", ".join(hops))
+    return forwarded
 
 
 _context = ProxyContext(_Upstream())

@@ -369,6 +369,18 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     return accounts
 
 
+def _behind_the_front(env: dict[str, str]) -> dict[str, str]:
+    """gunicorn's environment: the front (config.front) is one more proxy that appends to
+    X-Forwarded-For, in front of gunicorn, than API_TRUSTED_PROXIES counts in front of the
+    site, so that each visitor is counted by their own address (the API's throttles, the
+    log-in limits: outings.common.proxies.client_ip), not by the front's 127.0.0.1, which was
+    every visitor's until session 24. The settings were read already: a malformed value
+    stopped the start."""
+    from django.conf import settings
+
+    return {**env, "API_TRUSTED_PROXIES": str(settings.API_TRUSTED_PROXIES + 1)}
+
+
 def _queue_cache_warming() -> None:
     """The slow worker renders the most visited pages into the page cache once it is up
     (docs/caching.md); a broker that cannot take the message only costs those first visitors
@@ -486,8 +498,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # honcho's children die with the runner, and each command with its honcho child.
         tether.tether_forked_children()
         honcho.manager.KILL_WAIT = STOP_WAIT  # read by Manager.loop; honcho offers no setting
+        environments = {"web": _behind_the_front(env)}
         for name, command in _processes(args).items():
-            manager.add_process(name, _tethered(command), env=env, cwd=str(ROOT))
+            manager.add_process(
+                name, _tethered(command), env=environments.get(name, env), cwd=str(ROOT)
+            )
         host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address
         url = f"http://{host}:{args.port}/"
         print(
