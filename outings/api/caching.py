@@ -82,10 +82,13 @@ def parse_etags(header: str) -> list[str]:
 
 
 def is_any(tags: list[str]) -> bool:
-    """Whether If-Match's entity tags (`parse_etags`) are `*`, "whatever is there": alone, as
-    RFC 9110 (13.1.1) writes it (`"*" / #entity-tag`). A `*` among entity tags is one of them,
-    which no record is at, so the condition fails; until session 23 it counted as `*` alone,
-    and a write conditioned on `"stale", *` went ahead whatever it changed."""
+    """Whether If-Match's or If-None-Match's entity tags (`parse_etags`) are `*`, "whatever is
+    there": alone, as RFC 9110 (13.1.1, 13.1.2) writes both (`"*" / #entity-tag`). A `*` among
+    entity tags is one of them, which nothing is at: If-Match's condition fails, and
+    If-None-Match's holds unless another of its tags is current. Until session 23 (If-Match)
+    and session 24 (If-None-Match) it counted as `*` alone: a write conditioned on `"stale", *`
+    went ahead whatever it changed, and a read revalidating `"stale", *` was a 304, its client
+    told that its old copy was current."""
     return tags == ["*"]
 
 
@@ -99,7 +102,7 @@ def not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     if header is None or request.method not in ("GET", "HEAD"):
         return None
     tags = parse_etags(header)
-    if "*" not in tags and _opaque(etag) not in {_opaque(tag) for tag in tags}:
+    if not is_any(tags) and _opaque(etag) not in {_opaque(tag) for tag in tags}:
         return None
     response = HttpResponse(status=304)
     set_cache_headers(response, request, etag)
@@ -114,7 +117,7 @@ def exists_for_none_match(request: HttpRequest, response: HttpResponseBase) -> H
     `not_modified`; this is for those without one (a guest's bookings, their tokens...), which
     answered 200 until session 23. The 304 carries the headers the 200 has (RFC 9110 15.4.5:
     Cache-Control, Vary ...), not its content's type or length."""
-    if "*" not in parse_etags(request.headers.get(IF_NONE_MATCH, "")):
+    if not is_any(parse_etags(request.headers.get(IF_NONE_MATCH, ""))):
         return None
     unchanged = HttpResponse(status=304)
     for name, value in response.items():
@@ -195,7 +198,7 @@ def read_precondition_failed(request: HttpRequest, etag: str | None) -> Precondi
 def if_none_match_values(request: HttpRequest) -> set[str]:
     """The opaque values of If-None-Match's entity tags (without quotes), weak ones as strong:
     RFC 9110 compares If-None-Match weakly. Empty when the header is absent or `*` (which
-    `evaluate_preconditions` answers for every write)."""
+    `evaluate_preconditions` answers for every write); a `*` among tags names no version."""
     tags = parse_etags(request.headers.get(IF_NONE_MATCH, ""))
     return {_opaque(tag).strip('"') for tag in tags if tag != "*"}
 
@@ -249,7 +252,7 @@ def evaluate_preconditions[**P, T](view: Callable[P, T]) -> Callable[P, T]:
                 raise NoETagToMatch(
                     fields={f"header.{IF_MATCH}": [gettext("Nothing here has an ETag to match.")]}
                 )
-            if "*" in parse_etags(request.headers.get(IF_NONE_MATCH, "")):
+            if is_any(parse_etags(request.headers.get(IF_NONE_MATCH, ""))):
                 raise Exists(fields={f"header.{IF_NONE_MATCH}": [gettext("It exists already.")]})
         return view(*args, **kwargs)
 
