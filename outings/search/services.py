@@ -4,12 +4,14 @@ import csv
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
 from outings.catalog.models import CATEGORY_NAMES
+from outings.catalog.services import CURRENCIES
 from outings.common.errors import DomainError
 from outings.search.models import (
     RANKING_HISTORY,
@@ -173,24 +175,73 @@ def refresh_ranking(*, now: datetime) -> int:
     return changed
 
 
+# What search_exchangerate holds: per_euro numeric(18, 6), exponent a smallint. ISO 4217's minor
+# units are 0 to 4 digits.
+RATE_PLACES = Decimal("0.000001")
+RATE_LIMIT = Decimal(10) ** 12
+MAX_EXPONENT = 4
+
+
 @transaction.atomic
 def load_exchange_rates(*, path: Path) -> int:
-    """Replace the rates with a CSV of `currency,per_euro,exponent`. A bad row rejects the file.
-    A set that differs from the current one moves the ranking version, under which the rates it
-    replaces are kept (`PastExchangeRate`, search.0019): the later pages of a search read before
-    convert prices as its first page did."""
-    rates = []
+    """Replace the rates with a CSV of `currency,per_euro,exponent`. A bad row rejects the file,
+    and so does a file without a rate for every currency a host may price in (catalog's
+    CURRENCIES: a truncated or empty file would leave their listings without a price to compare)
+    or with EUR at anything but 1: nothing is written then. A set that differs from the current
+    one moves the ranking version, under which the rates it replaces are kept
+    (`PastExchangeRate`, search.0019): the later pages of a search read before convert prices as
+    its first page did."""
+    rates: dict[str, ExchangeRate] = {}
     with path.open(newline="", encoding="utf-8") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                currency = row["currency"].strip().upper()
-                per_euro = Decimal(row["per_euro"])
-                exponent = int(row.get("exponent") or 2)
-            except (KeyError, InvalidOperation, ValueError, AttributeError) as error:
-                raise InvalidRatesFile(f"{path}:{number}: {error!r}") from error
-            if len(currency) != 3 or not currency.isalpha() or per_euro <= 0:
-                raise InvalidRatesFile(f"{path}:{number}: bad currency or rate")
-            rates.append(ExchangeRate(currency=currency, per_euro=per_euro, exponent=exponent))
+        try:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                rate = _read_rate(path=path, number=number, row=row)
+                if rate.currency in rates:
+                    raise InvalidRatesFile(f"{path}:{number}: {rate.currency} is there twice")
+                rates[rate.currency] = rate
+        except UnicodeDecodeError as error:
+            raise InvalidRatesFile(f"{path}: not UTF-8 text ({error.reason})") from error
+        except csv.Error as error:
+            raise InvalidRatesFile(f"{path}: not a CSV file ({error})") from error
+    missing = [currency for currency in CURRENCIES if currency not in rates]
+    if missing:
+        raise InvalidRatesFile(f"{path}: no rate for {', '.join(missing)}")
+    if rates["EUR"].per_euro != 1:
+        raise InvalidRatesFile(f"{path}: EUR must be 1, not {rates['EUR'].per_euro}")
+    return _replace_rates(rates=list(rates.values()))
+
+
+def _read_rate(*, path: Path, number: int, row: dict[str | Any, str | Any]) -> ExchangeRate:
+    """One row of a rates file, or InvalidRatesFile naming its line and what is wrong."""
+    if not isinstance(row.get("currency"), str) or not isinstance(row.get("per_euro"), str):
+        raise InvalidRatesFile(f"{path}:{number}: no currency or per_euro (the header names them)")
+    currency = row["currency"].strip().upper()
+    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+        raise InvalidRatesFile(f"{path}:{number}: bad currency {currency!r}")
+    try:
+        per_euro = Decimal(row["per_euro"].strip())
+    except InvalidOperation:
+        per_euro = Decimal("NaN")
+    if not (per_euro.is_finite() and per_euro < RATE_LIMIT) or per_euro.quantize(RATE_PLACES) <= 0:
+        raise InvalidRatesFile(
+            f"{path}:{number}: bad rate for {currency}: {row['per_euro']!r} "
+            f"(a number above 0 and below {RATE_LIMIT:,}, to 6 places)"
+        )
+    try:
+        exponent = int(row.get("exponent") or 2)
+    except ValueError:
+        exponent = -1
+    if not 0 <= exponent <= MAX_EXPONENT:
+        raise InvalidRatesFile(
+            f"{path}:{number}: bad exponent for {currency}: {row.get('exponent')!r} "
+            f"(a whole number from 0 to {MAX_EXPONENT})"
+        )
+    return ExchangeRate(
+        currency=currency, per_euro=per_euro.quantize(RATE_PLACES), exponent=exponent
+    )
+
+
+def _replace_rates(*, rates: list[ExchangeRate]) -> int:
     current = list(ExchangeRate.objects.all())
     if _rate_set(current) != _rate_set(rates):
         with connection.cursor() as cursor:

@@ -24,4 +24,6 @@ class Command(commands.Command):
             count = load_exchange_rates(path=path)
         except InvalidRatesFile as error:
             raise CommandError(error.message) from error
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from error
         self.stdout.write(f"loaded {count} exchange rates from {path}")
