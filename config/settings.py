@@ -9,6 +9,7 @@ the same; only the URLs differ.
 
 import logging
 import math
+import re
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,24 @@ ALLOWED_HOSTS = [
     for host in env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
     if host.strip()
 ]
+# Django compares a request's host, its port left off, with each entry as a whole (a leading
+# dot: the domain and its subdomains): an entry with a scheme (written as SITE_URL is), a port
+# or a path matches no request, nor does an empty list without DEBUG. The start went on, and
+# /health/ready, answered before the host is read, kept the server in the load balancer while
+# every page and API call answered 400.
+_HOST = re.compile(r"\*|\.?([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])", re.IGNORECASE)
+for _host in ALLOWED_HOSTS:
+    if not _HOST.fullmatch(_host):
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must list host names such as outings.example.org (.example.org for "
+            "it and its subdomains, an IP address, [::1], or *), without a scheme, a port or a "
+            f"path, not {_host!r}"
+        )
+if not ALLOWED_HOSTS and not DEBUG:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must name at least one host the site is served by, such as "
+        "outings.example.org"
+    )
 CSRF_TRUSTED_ORIGINS = [
     origin.strip() for origin in env.list("CSRF_TRUSTED_ORIGINS", default=[]) if origin.strip()
 ]
