@@ -149,11 +149,15 @@ def import_source(
         if batch:
             flush()
         # An item no longer in the file takes its listing off the site; only a whole, readable
-        # file says which items are gone.
+        # file says which items are gone. One that imports no row at all (an export that came
+        # out empty, a format every row now fails) says nothing about them: it took the whole
+        # source off the site.
         if stopped_early:
             report.no_withdrawal = "--limit: the file was not read whole"
         elif unreadable:
             report.no_withdrawal = f"{unreadable} rows could not be read"
+        elif not seen_ids:
+            report.no_withdrawal = "no row of the file was imported"
         else:
             try:
                 report.withdrawn = withdraw_missing(source=source.name, present=set(seen_ids))
