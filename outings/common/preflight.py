@@ -91,8 +91,25 @@ def _connection_arguments(url: str) -> dict[str, Any]:
 
 
 def check_redis_url_syntax(url: str) -> None:
-    """REDIS_URL is a URL redis-py reads (connects to nothing)."""
+    """REDIS_URL is a URL redis-py reads (connects to nothing): its scheme, and what redis-py
+    makes of the rest when a connection is first made, here, where it is only built. A query
+    option redis-py refuses (`?socket_timeout=abc`, one it does not know, a TLS option on a
+    plain connection) passed the scheme's check and failed each cache read with a ValueError
+    or TypeError, which no caller takes for an outage: every page answered 500. A database that
+    is no number (`/x`) redis-py ignores, and the deployment shared database 0."""
     check_url_syntax("REDIS_URL", url, REDIS_SCHEMES, "redis://host:6379/0")
+    import redis
+
+    database = urlsplit(url).path.strip("/")
+    if not url.startswith("unix:") and database and not (database.isascii() and database.isdigit()):
+        raise PreflightError(
+            f"REDIS_URL is malformed: the database after the host must be a number, such as "
+            f"redis://host:6379/0, not {database!r}"
+        )
+    try:
+        redis.ConnectionPool.from_url(url).make_connection()
+    except (ValueError, TypeError, redis.RedisError) as error:
+        raise PreflightError(f"REDIS_URL is malformed: {error}") from error
 
 
 def check_redis_url(url: str) -> None:

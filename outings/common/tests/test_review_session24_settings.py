@@ -54,3 +54,48 @@ def test_every_form_of_host_django_matches_starts():
         "localhost.",
         "*",
     ]
+
+
+# --- REDIS_URL: what redis-py makes of it ----------------------------------------------------
+# preflight.check_redis_url_syntax checked the scheme and the port. redis-py reads the rest when
+# the cache makes its first connection, in a request: a value it refuses raised ValueError or
+# TypeError there, which the cache's callers do not take for an outage (only redis-py's own
+# errors and OSError are), so every page reading the cache answered 500.
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "redis://127.0.0.1:6379/0?socket_timeout=abc",
+            "Invalid value for 'socket_timeout' in connection URL.",
+        ),
+        (
+            "redis://127.0.0.1:6379/0?sockettimeout=2",
+            "AbstractConnection.__init__() got an unexpected keyword argument 'sockettimeout'",
+        ),
+        (
+            "rediss://127.0.0.1:6379/0?ssl_cert_reqs=CERT_REQUIRED",
+            "Invalid SSL Certificate Requirements Flag: CERT_REQUIRED",
+        ),
+        (
+            "redis://127.0.0.1:6379/l",
+            "the database after the host must be a number, such as redis://host:6379/0, not 'l'",
+        ),
+    ],
+)
+def test_a_redis_url_redis_py_cannot_use_stops_the_start_naming_it(url, said):
+    assert _refusal(_start(**SERVICES, REDIS_URL=url)) == f"REDIS_URL is malformed: {said}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/3?socket_timeout=2",
+        "rediss://cache.internal:6380/0?ssl_cert_reqs=required",
+        "unix:///run/redis/redis.sock?db=2",
+        "redis://127.0.0.1:6379",
+    ],
+)
+def test_redis_urls_redis_py_reads_start(url):
+    assert _settings(_env(**SERVICES, REDIS_URL=url), "settings.REDIS_URL") == url
