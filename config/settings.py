@@ -13,7 +13,7 @@ import re
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import django_stubs_ext
 import environ
@@ -539,6 +539,19 @@ WEBSOCKET_MAX_MESSAGE_BYTES = 4096
 EMAIL_URL = env.str("EMAIL_URL", default="")
 _email_url_timeout = 15
 if EMAIL_URL:
+    # django-environ keeps an option it does not know (?tls=true) where Django never reads it,
+    # and copies ?email_use_tls= as text ("false" is true): the schemes say how mail is
+    # encrypted, and ?timeout= is the one option read.
+    try:
+        _email_query = urlsplit(EMAIL_URL).query
+    except ValueError:  # a host left open ([::1): email_url_config below says so
+        _email_query = ""
+    for _option in parse_qs(_email_query, keep_blank_values=True):
+        if _option.lower() != "timeout":
+            raise ImproperlyConfigured(
+                f"EMAIL_URL is malformed: it takes no option {_option!r} (smtp+tls:// for "
+                "STARTTLS, smtp+ssl:// for TLS from the start; ?timeout= is its only option)"
+            )
     try:
         _email = env.email_url_config(EMAIL_URL)
         # django-environ puts query options it does not know (?timeout=) in an OPTIONS dict that

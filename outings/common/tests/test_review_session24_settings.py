@@ -99,3 +99,45 @@ def test_a_redis_url_redis_py_cannot_use_stops_the_start_naming_it(url, said):
 )
 def test_redis_urls_redis_py_reads_start(url):
     assert _settings(_env(**SERVICES, REDIS_URL=url), "settings.REDIS_URL") == url
+
+
+# --- EMAIL_URL's options ------------------------------------------------------------------------
+# django-environ keeps a query option it does not know (?tls=true, dj-email-url's spelling) in
+# an OPTIONS dict that Django never reads: the mail went out without the TLS asked for (a server
+# that wants STARTTLS before AUTH refused each one: retried for hours, then parked). And it
+# copies ?email_use_tls= as the text it is, so ?email_use_tls=false, a non-empty string, turned
+# STARTTLS on.
+
+EMAIL_OPTIONS_REFUSED = (
+    "EMAIL_URL is malformed: it takes no option {!r} (smtp+tls:// for STARTTLS, smtp+ssl:// "
+    "for TLS from the start; ?timeout= is its only option)"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "option"),
+    [
+        ("tls=true", "tls"),
+        ("ssl=True", "ssl"),
+        ("email_use_tls=false", "email_use_tls"),
+        ("timeout=10&use_tls=1", "use_tls"),
+    ],
+)
+def test_an_email_option_no_one_reads_stops_the_start_naming_it(query, option):
+    url = f"smtp://outings:secret@mail.internal:587?{query}"
+
+    assert _refusal(_start(**SERVICES, EMAIL_URL=url)) == EMAIL_OPTIONS_REFUSED.format(option)
+
+
+@pytest.mark.parametrize(
+    ("url", "read"),
+    [
+        ("smtp+tls://u:p@mail.internal:587?timeout=10", [True, False, 10]),
+        ("smtp+ssl://u:p@mail.internal:465", [False, True, 15]),
+        ("smtp://mail.internal:25", [False, False, 15]),
+    ],
+)
+def test_the_schemes_say_how_mail_is_encrypted(url, read):
+    expression = "[settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL, settings.EMAIL_TIMEOUT]"
+
+    assert _settings(_env(**SERVICES, EMAIL_URL=url), expression) == read
