@@ -54,10 +54,21 @@ def check_database_url_syntax(url: str) -> None:
 def check_broker_url_syntax(url: str) -> None:
     """CELERY_BROKER_URL is one transport URL, or several separated by ";" (Celery fails over
     from one to the next); connects to nothing."""
+    from kombu import Connection
+
     for part in url.split(";"):
         check_url_syntax(
             "CELERY_BROKER_URL", part.strip(), BROKER_SCHEMES, "amqp://user:pass@host:5672//"
         )
+        # kombu reads the URL's options when it builds a connection (which connects to nothing
+        # yet): a Celery worker's start, and the outbox's nudge after a request's commit, which
+        # takes the broker's errors for an outage but let kombu's ValueError or TypeError
+        # through (?heartbeat=abc, an option it does not know): every write that nudges
+        # answered 500 once committed.
+        try:
+            Connection(part.strip())
+        except (ValueError, TypeError) as error:
+            raise PreflightError(f"CELERY_BROKER_URL is malformed: {error}") from error
 
 
 def check_database_url(url: str) -> None:

@@ -141,3 +141,40 @@ def test_the_schemes_say_how_mail_is_encrypted(url, read):
     expression = "[settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL, settings.EMAIL_TIMEOUT]"
 
     assert _settings(_env(**SERVICES, EMAIL_URL=url), expression) == read
+
+
+# --- CELERY_BROKER_URL's options ----------------------------------------------------------------
+# preflight.check_broker_url_syntax checked each URL's scheme and port. kombu reads the options
+# when Celery builds a connection: a Celery worker's start, and the outbox's nudge in a request's
+# on-commit hook, whose publish catches the broker's errors (an outage) but not kombu's
+# ValueError or TypeError: every write that nudges (a booking) answered 500 once committed.
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("amqp://guest:guest@rabbit.internal:5672//?heartbeat=abc", "could not convert string"),
+        ("amqp://guest:guest@rabbit.internal:5672//?hearbeat=30", "'hearbeat'"),
+        (
+            "amqp://guest:guest@rabbit.internal:5672//;redis://cache.internal:6379/0?x=1",
+            "'x'",
+        ),
+    ],
+)
+def test_a_broker_url_kombu_cannot_use_stops_the_start_naming_it(url, said):
+    refusal = _refusal(_start(**SERVICES, CELERY_BROKER_URL=url))
+
+    assert refusal.startswith("CELERY_BROKER_URL is malformed: ")
+    assert said in refusal
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "amqp://guest:guest@rabbit.internal:5672//?heartbeat=30",
+        "redis://cache.internal:6379/1",
+        "amqp://guest:guest@a.internal:5672//;amqp://guest:guest@b.internal:5672//",
+    ],
+)
+def test_broker_urls_kombu_reads_start(url):
+    assert _settings(_env(**SERVICES, CELERY_BROKER_URL=url), "settings.CELERY_BROKER_URL") == url
