@@ -19,6 +19,7 @@ from outings.search.models import (
     PastExchangeRate,
     RankingChange,
 )
+from outings.web.formatting import minor_units
 
 
 class InvalidRatesFile(DomainError):
@@ -235,6 +236,13 @@ def _read_rate(*, path: Path, number: int, row: dict[str | Any, str | Any]) -> E
         raise InvalidRatesFile(
             f"{path}:{number}: bad exponent for {currency}: {row.get('exponent')!r} "
             f"(a whole number from 0 to {MAX_EXPONENT})"
+        )
+    # Prices are stored in minor units and shown with the currency's ISO 4217 digits: another
+    # exponent here made the search compare and sort them 10 or 100 times off what they show.
+    if exponent != minor_units(currency):
+        raise InvalidRatesFile(
+            f"{path}:{number}: bad exponent for {currency}: {exponent} ({currency} has "
+            f"{minor_units(currency)} digits after the point, as prices show it)"
         )
     return ExchangeRate(
         currency=currency, per_euro=per_euro.quantize(RATE_PLACES), exponent=exponent

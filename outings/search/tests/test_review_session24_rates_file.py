@@ -64,12 +64,24 @@ def _refused(tmp_path: Path, body: bytes | str) -> str:
         ("XAU,1.5,99999", "bad exponent for XAU: '99999'"),  # past a smallint
         ("XAU,1.5,7", "bad exponent for XAU: '7'"),
         ("XAU", "no currency or per_euro"),
+        ("KWD,0.33,2", "bad exponent for KWD: 2 (KWD has 3 digits after the point"),
     ],
 )
 def test_it_refuses_a_row_the_table_cannot_hold_and_changes_nothing(loaded, tmp_path, row, said):
     message = _refused(tmp_path, _bundled_with(row))
 
     assert f":{APPENDED}: {said}" in message
+    assert _state() == loaded
+
+
+def test_it_refuses_an_exponent_other_than_the_currencys_own(loaded, tmp_path):
+    """Prices are shown with ISO 4217's digits (web.formatting): yen are whole, and at 2 the
+    search compared and sorted a yen price as a hundredth of what its page shows."""
+    message = _refused(tmp_path, _bundled_with(drop="JPY") + "JPY,162,2\n")
+
+    assert message.endswith(
+        ": bad exponent for JPY: 2 (JPY has 0 digits after the point, as prices show it)"
+    )
     assert _state() == loaded
 
 
