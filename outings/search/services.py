@@ -250,6 +250,11 @@ def _read_rate(*, path: Path, number: int, row: dict[str | Any, str | Any]) -> E
 
 
 def _replace_rates(*, rates: list[ExchangeRate]) -> int:
+    """Call inside the load's transaction. The table's write lock first (readers go on): a
+    second load at once then waits, and reads, versions and replaces the first one's set; its
+    DELETE skipped the rows the first had inserted meanwhile, which its INSERT then met."""
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE search_exchangerate IN SHARE ROW EXCLUSIVE MODE")
     current = list(ExchangeRate.objects.all())
     if _rate_set(current) != _rate_set(rates):
         with connection.cursor() as cursor:

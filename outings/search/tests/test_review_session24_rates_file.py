@@ -3,7 +3,10 @@ bad row, a repeated currency, a file that is no UTF-8 text, or one that lacks a 
 price in is refused with one line naming the file (and the line), and nothing changes: the rates,
 the ranking version and the catalogue version stay as they were."""
 
+import time
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from outings.catalog.services import CURRENCIES
+from outings.common.tests.connections import in_thread, other_connection
 from outings.search.models import ExchangeRate, PastExchangeRate
 
 BUNDLED = Path(__file__).resolve().parents[3] / "data" / "exchange_rates.csv"
@@ -131,3 +135,49 @@ def test_a_good_file_with_a_currency_more_and_a_new_rate_is_loaded(loaded, tmp_p
     assert rates == {**loaded[0], "XAU": ("0.000400", 2), "USD": ("1.100000", 2)}
     assert kept == loaded[1] + len(loaded[0])
     assert (catalogue, ranking) > (loaded[2], loaded[3])
+
+
+# --- two loads at once -------------------------------------------------------------------------
+# Two loads at once (a cron on each app server, an operator's run over the periodic one): each
+# deletes the rates its statement sees and inserts its own. The second one's DELETE waited for
+# the first's rows, found them gone once it committed, and skipped the rows the first had
+# inserted, which its own INSERT then met: IntegrityError, a traceback, the second file not
+# loaded. The load now takes the table's write lock first, so the second reads, replaces and
+# versions the first one's set.
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        (waiting,) = cursor.fetchone()
+    return bool(waiting)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_while_another_is_writing_waits_and_replaces_its_set(tmp_path):
+    call_command("load_exchange_rates", str(BUNDLED))
+    other_file = tmp_path / "rates.csv"
+    other_file.write_text(_bundled_with("USD,1.10,2", drop="USD"))
+    outcome: dict[str, Any] = {}
+    with other_connection() as first:
+        # The first load, between its writes and its commit.
+        first.execute("DELETE FROM search_exchangerate")
+        for rate in ExchangeRate.objects.all():
+            first.execute(
+                "INSERT INTO search_exchangerate (currency, per_euro, exponent, updated_at) "
+                "VALUES (%s, %s, %s, now())",
+                [rate.currency, rate.per_euro, rate.exponent],
+            )
+        second = in_thread(
+            outcome, "second", lambda: call_command("load_exchange_rates", str(other_file))
+        )
+        deadline = time.monotonic() + 10
+        while not _waiting_for_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _waiting_for_a_lock()
+        first.commit()
+    second.join(timeout=30)
+
+    assert outcome == {"second": None}
+    assert ExchangeRate.objects.get(currency="USD").per_euro == Decimal("1.10")
+    assert ExchangeRate.objects.count() == len(BUNDLED.read_text().splitlines()) - 1
