@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.core.management.base import CommandError
+
 from outings.common import commands, startup
 
 
@@ -16,5 +18,8 @@ class Command(commands.Command):
     def handle(self, *args: Any, **options: Any) -> None:
         commands.check_database_reachable()
         with startup.start_up_lock():
-            startup.collect_static_and_migrate()
+            try:
+                startup.collect_static_and_migrate()
+            except startup.StaticRootUnusable as error:
+                raise CommandError(str(error)) from error
         self.stdout.write("outings | database migrated, static files collected")
