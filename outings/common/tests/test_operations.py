@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -238,16 +239,20 @@ def _pg_ctl_status(var: Path) -> int:
     ).returncode
 
 
-def test_sigterm_during_start_up_stops_the_embedded_postgres(tmp_path):
+def test_sigterm_during_start_up_stops_the_embedded_postgres():
     """docs/architecture.md: "Ctrl-C (SIGINT) or SIGTERM stops them, then PostgreSQL if this run
     started it". SIGTERM arrives before honcho installs its handler (during migrate/collectstatic/
     the first import, minutes long) and kills the runner without its `except BaseException`
     clean-up, so the embedded PostgreSQL keeps running; the next run finds it running, so it does
-    not own it and never stops it either."""
-    var = tmp_path / "var"
-    var.mkdir()
-    os.chmod(tmp_path, 0o755)  # noqa: S103 - the embedded server runs as another user
-    os.chmod(var, 0o777)  # noqa: S103
+    not own it and never stops it either.
+    Its var folder is not under pytest's tmp_path (test_embedded's fixture says why: another
+    pytest session on the machine takes access off /tmp/pytest-of-<user> again, and initdb, run
+    as the server's own user, then failed now and then)."""
+    with tempfile.TemporaryDirectory(prefix="outings-sigterm-test-") as folder:
+        _sigterm_during_start_up(Path(folder))
+
+
+def _sigterm_during_start_up(var: Path) -> None:
     env = _env(
         OUTINGS_VAR_DIR=str(var),
         OUTINGS_PG_PORT=str(_free_port()),

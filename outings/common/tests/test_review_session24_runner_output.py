@@ -11,7 +11,7 @@ honcho's own handler does."""
 import datetime
 import io
 import signal
-from collections.abc import Iterator
+from collections.abc import Buffer, Iterator
 
 import pytest
 from honcho.printer import Message, Printer
@@ -30,12 +30,12 @@ class _Pipe(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: bytes) -> int:  # type: ignore[override]
+    def write(self, data: Buffer, /) -> int:
         if self.interrupt:
             self.interrupt = False
             signal.raise_signal(signal.SIGUSR1)  # its handler runs here, inside this write
         self.received += data
-        return len(data)
+        return memoryview(data).nbytes
 
 
 def _line(text: str) -> Message:
