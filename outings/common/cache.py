@@ -57,11 +57,24 @@ pages_outage = Outage(
 )
 
 
+# After an operation that waited for its timeout, how long the caches (and the view counter)
+# answer without asking their server: a miss, a write dropped. Against a hung Redis (or one on a
+# machine gone from a network that drops its packets) each operation waited REDIS_TIMEOUT_SECONDS,
+# so an anonymous page waited one for each until session 24 (a listing 5 s: its page, "more like
+# this" read and written, its view count); now one operation in this time does, in each process.
+# A Redis that refuses at once costs nothing to ask, and is asked every time. Sessions rest as
+# long after any failure (sessions.py).
+CACHE_RETRY_SECONDS = 5.0
+
+
 def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     """The value cached under `key`, else `compute()`, stored for `timeout` seconds. When the
     cache cannot be read the value is computed (and not stored); when it cannot be written the
     value is returned all the same. Either way the caller never sees the cache's error, and the
-    outage is logged once (`cache_outage`), not once per call."""
+    outage is logged once (`cache_outage`), not once per call. For CACHE_RETRY_SECONDS after an
+    operation that timed out the cache is not asked: the value is computed (and not stored)."""
+    if cache_outage.resting_after_timeout(CACHE_RETRY_SECONDS):
+        return compute()
     try:
         found = cache.get(key, _MISSING)
     except CACHE_ERRORS as error:
@@ -136,11 +149,16 @@ class _Tolerant:
     outage = pages_outage
     # After a failure, how long to answer without asking the server (0: ask every time).
     retry_seconds = 0.0
+    # After a failure that waited for its timeout, the same (a hung server).
+    timeout_retry_seconds = CACHE_RETRY_SECONDS
 
     def _resting(self) -> bool:
-        """True while the last failure is younger than `retry_seconds`: a hung server costs one
-        timeout then, not one per operation. Not counted as a failure, nor an end of the outage."""
-        return self.outage.resting(self.retry_seconds)
+        """True while the last failure is younger than `retry_seconds`, or the last that timed
+        out younger than `timeout_retry_seconds`: a hung server costs one timeout then, not one
+        per operation. Neither a failure nor the end of the outage."""
+        return self.outage.resting(self.retry_seconds) or self.outage.resting_after_timeout(
+            self.timeout_retry_seconds
+        )
 
     def _tolerate(self, fallback: Any, operation: Callable[[], Any]) -> Any:
         """`operation()`, or `fallback` while the server rests or when the operation fails."""

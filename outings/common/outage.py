@@ -18,9 +18,12 @@ outage (gunicorn's workers, Celery's): an outage is logged once by each process 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import weakref
 from time import monotonic
+
+import redis
 
 # While a server is down, how often its outage is logged again.
 OUTAGE_LOG_SECONDS = 60.0
@@ -31,6 +34,8 @@ OUTAGE_LOG_SECONDS = 60.0
 QUIET_SECONDS = 5.0
 
 _ALL: weakref.WeakSet[Outage] = weakref.WeakSet()
+# What a failure that waited for its timeout raises (redis-py's, for a connection or an answer).
+TIMEOUTS = (redis.TimeoutError, TimeoutError)
 
 
 class Outage:
@@ -51,6 +56,7 @@ class Outage:
             self.logged_at = 0.0
             self.failed_count = 0  # operations that failed since the outage began
             self.failed_at = 0.0  # monotonic time of the last failure
+            self.timed_out_at = -math.inf  # ... and of the last one that waited for its timeout
 
     @property
     def down(self) -> bool:
@@ -63,11 +69,26 @@ class Outage:
         per operation. Neither a failure nor the outage's end."""
         return self.since is not None and monotonic() - self.failed_at < seconds
 
+    def resting_after_timeout(self, seconds: float) -> bool:
+        """As `resting`, from the last failure that waited for its timeout (a hung server, or
+        one whose machine is gone from a network that drops its packets): a server that refuses
+        at once costs nothing to ask, and is asked every time."""
+        return self.since is not None and monotonic() - self.timed_out_at < seconds
+
+    def skipped(self) -> None:
+        """An operation done without asking the server, which rests, that the lines about the
+        outage count with the failures (a view counted in memory: "M views counted in memory")."""
+        with self.lock:
+            if self.since is not None:
+                self.failed_count += 1
+
     def failed(self, error: BaseException) -> None:
         """An operation failed with `error`: log it if it begins an outage, or if the last line
         about this one is OUTAGE_LOG_SECONDS old."""
         with self.lock:
             now = self.failed_at = monotonic()
+            if isinstance(error, TIMEOUTS):
+                self.timed_out_at = now
             if self.since is None:
                 self.since, self.logged_at, self.failed_count = now, now, 1
                 first = True

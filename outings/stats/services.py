@@ -30,6 +30,7 @@ from django.utils import timezone
 from redis.lock import Lock
 
 from outings.catalog.models import Listing
+from outings.common.cache import CACHE_RETRY_SECONDS
 from outings.common.outage import Outage
 from outings.stats.models import FlushedBatch, ListingDay
 
@@ -193,6 +194,12 @@ def record_listing_view(*, listing_id: int, now: datetime | None = None) -> None
     day, minute = at.date(), at.hour * 60 + at.minute // QUARTER * QUARTER
     if not settings.REDIS_URL:
         _memory.add(listing_id, _quarter(day, minute))
+        return
+    # For CACHE_RETRY_SECONDS after Redis timed out, in memory without asking it: against a hung
+    # one every view waited REDIS_TIMEOUT_SECONDS until session 24.
+    if _outage.resting_after_timeout(CACHE_RETRY_SECONDS):
+        _memory.add(listing_id, _quarter(day, minute))
+        _outage.skipped()
         return
     prefix = _prefix()
     try:

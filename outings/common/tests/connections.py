@@ -1,9 +1,12 @@
 """A second connection to the test database, for tests of what another session sees while a
-transaction is still open (transactional tests only: the other session commits for real)."""
+transaction is still open (transactional tests only: the other session commits for real); a
+Redis that never answers."""
 
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -68,3 +71,13 @@ def until_waiting_or_done(thread: threading.Thread, count: int = 1) -> None:
     while thread.is_alive() and lock_waiters() < count:
         assert time.monotonic() < deadline, f"never {count} sessions waiting for a lock"
         time.sleep(0.02)
+
+
+@contextmanager
+def hung_redis_server() -> Iterator[str]:
+    """The address (redis://) of a server that completes the TCP handshake (the kernel does,
+    from the listen backlog) and never sends a byte: a hung Redis."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"

@@ -4,7 +4,6 @@ redis-py's default socket timeout, 5 s each: a page that reads the cache three t
 before it fell back on the database. Each waits REDIS_TIMEOUT_SECONDS (1 s) at most now, and the
 caller still gets its answer (DESIGN.md section 5: a cache that is down is a miss)."""
 
-import socket
 import time
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ from django.test import override_settings
 from outings.api import throttling
 from outings.api.rates import Rate
 from outings.common.cache import get_or_compute
+from outings.common.tests.connections import hung_redis_server
 from outings.stats import services as stats
 
 pytestmark = pytest.mark.skipif(
@@ -24,15 +24,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def hung_redis() -> Iterator[str]:
-    """The address of a server that completes the TCP handshake (the kernel does, from the
-    listen backlog) and never sends a byte."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    try:
-        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-    finally:
-        listener.close()
+    with hung_redis_server() as address:
+        yield address
 
 
 def _within_the_timeout(began: float, operations: int) -> None:
