@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -65,6 +66,14 @@ pages_outage = Outage(
 # A Redis that refuses at once costs nothing to ask, and is asked every time. Sessions rest as
 # long after any failure (sessions.py).
 CACHE_RETRY_SECONDS = 5.0
+# A value missing from the cache is computed by one caller, which marks it (for
+# COMPUTE_LOCK_SECONDS at most); the others who miss it meanwhile wait for it, reading the cache
+# every COMPUTE_POLL_SECONDS, and compute it themselves after COMPUTE_WAIT_SECONDS or once the
+# first failed. A hot search's key changes with every booking anywhere (the catalogue version),
+# and until session 24 each caller of that moment ran the search (5 of 8 at once in a test).
+COMPUTE_WAIT_SECONDS = 2.0
+COMPUTE_POLL_SECONDS = 0.01
+COMPUTE_LOCK_SECONDS = 10
 
 
 def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
@@ -75,20 +84,56 @@ def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     operation that timed out the cache is not asked: the value is computed (and not stored)."""
     if cache_outage.resting_after_timeout(CACHE_RETRY_SECONDS):
         return compute()
+    mine = False
     try:
         found = cache.get(key, _MISSING)
+        if found is _MISSING:
+            computing = key + ":computing"
+            mine = cache.add(computing, 1, COMPUTE_LOCK_SECONDS)
+            if not mine:  # another caller computes it: wait for it
+                found = _computed_meanwhile(key, computing)
     except CACHE_ERRORS as error:
         cache_outage.failed(error)
         return compute()
     cache_outage.recovered()
     if found is not _MISSING:
         return cast(T, found)
-    value = compute()
+    try:
+        value = compute()
+        _store(key, value, timeout)
+    finally:
+        if mine:
+            _forget(computing)  # after the value is stored: a caller then finds one or other
+    return value
+
+
+def _computed_meanwhile(key: str, computing: str) -> Any:
+    """The value another caller is computing under `key`, once it is stored; _MISSING when
+    that computation is over and stored nothing (it failed) or is still not done after
+    COMPUTE_WAIT_SECONDS: then the caller computes it. Raises what the cache raises."""
+    deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(COMPUTE_POLL_SECONDS)
+        found = cache.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        if cache.get(computing) is None:
+            return cache.get(key, _MISSING)  # stored between the two reads, or not at all
+    return _MISSING
+
+
+def _store(key: str, value: Any, timeout: int) -> None:
     try:
         cache.set(key, value, timeout)
     except CACHE_ERRORS as error:
         cache_outage.failed(error)
-    return value
+
+
+def _forget(key: str) -> None:
+    try:
+        cache.delete(key)
+    except CACHE_ERRORS as error:
+        cache_outage.failed(error)
 
 
 # One pool per server and options for the process; redis-py's pools are thread-safe and start
