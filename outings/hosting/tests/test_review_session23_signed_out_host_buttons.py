@@ -52,7 +52,9 @@ def test_pause_pressed_signed_out_leads_back_to_the_listing_page_and_pauses_noth
 
 
 def test_another_sites_referer_is_not_followed(signed_out_host, listing):
-    # Control: the Referer of another site is ignored (the button's own address, as before).
+    # Control: the Referer of another site is ignored, as no Referer is: the listing's page,
+    # where "Pause" is (the button's own address until session 24,
+    # test_review_session24_signed_out_host_no_referer.py).
     page = f"/host/listings/{listing.pk}/"
 
     client = Client()
@@ -62,4 +64,4 @@ def test_another_sites_referer_is_not_followed(signed_out_host, listing):
 
     assert asked.status_code == 302
     assert "evil.example" not in asked["Location"]
-    assert asked["Location"].endswith(f"{page}state/pause/")
+    assert asked["Location"] == f"/accounts/login/?next={page}"

@@ -2,16 +2,22 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate
+from typing import Concatenate, Protocol
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from outings.accounts.models import HostProfile, User
-from outings.accounts.requests import login_required_back_to_the_form
+from outings.accounts.requests import (
+    FormPage,
+    View,
+    login_required_back_to,
+    login_required_back_to_the_form,
+)
 from outings.bookings import selectors as booking_selectors
 from outings.catalog.models import Listing
 from outings.catalog.services import NotAHost, host_of, own_listing
@@ -83,16 +89,43 @@ def report_gone(request: HttpRequest, *, host: HostProfile, listing_id: int, mes
     messages.error(request, ARCHIVED if listing.status == Listing.Status.ARCHIVED else message)
 
 
-def host_required[**P](
-    view: Callable[Concatenate[HttpRequest, HostProfile, P], HttpResponseBase],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
+# A host page's view as written (it gets the caller's HostProfile), and as the URLs call it.
+type HostView[**P] = Callable[Concatenate[HttpRequest, HostProfile, P], HttpResponseBase]
+type PageView[**P] = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
+
+
+class HostDecorator(Protocol):
+    """What host_required_back_to gives: host_required for one kind of POST-only action."""
+
+    def __call__[**P](self, view: HostView[P], /) -> PageView[P]: ...
+
+
+def host_required[**P](view: HostView[P]) -> PageView[P]:
     """Signed in and a host: the view gets the caller's HostProfile. Anyone else is sent to log
     in or to become a host; a form sent without a session returns, once signed in, to the page
     it was on (login_required_back_to_the_form: a POST-only action answered the GET after the
     sign-in 405, an empty page, until session 23). A NotFound from a service (someone else's
-    object) is a 404 page."""
+    object) is a 404 page. For a view that answers a GET: a POST-only one names its form's
+    page (host_required_back_to)."""
+    return _for_hosts(view, login_required_back_to_the_form)
 
-    @login_required_back_to_the_form
+
+def host_required_back_to(form_page: FormPage) -> HostDecorator:
+    """host_required for a POST-only action whose form is on the page `form_page` names (called
+    with the request and the action's path arguments; nothing looked up): a form sent without
+    a session and without a usable Referer (none, or another site's) leads there once signed
+    in, nothing done. It led to the action's own address, a 405 (an empty page) after signing
+    in, until session 24."""
+    login_required = login_required_back_to(form_page)
+
+    def decorator[**P](view: HostView[P], /) -> PageView[P]:
+        return _for_hosts(view, login_required)
+
+    return decorator
+
+
+def _for_hosts[**P](view: HostView[P], login_required: Callable[[View], View]) -> PageView[P]:
+    @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         try:
@@ -105,3 +138,22 @@ def host_required[**P](
             raise Http404 from error
 
     return wrapper
+
+
+# The pages the POST-only host actions' forms are on (host_required_back_to), from the path's
+# listing: `pk`; the action's other path arguments (the photo's, the date's id) do not change it.
+def listing_page_url(request: HttpRequest, pk: int, **path: object) -> str:
+    """The listing's host page: "Submit for review", "Pause", "Publish again", "Archive" (and
+    the archive's confirmation, shown in the answer to "Archive")."""
+    return reverse("hosting:listing", kwargs={"pk": pk})
+
+
+def photos_url(request: HttpRequest, pk: int, **path: object) -> str:
+    """The photos on the listing's host page: a photo's "Save" and "Delete", "Add photos"."""
+    return f"{listing_page_url(request, pk)}#photos"
+
+
+def schedules_url(request: HttpRequest, pk: int, **path: object) -> str:
+    """The listing's schedules page: a rule's "Remove" and "Save exception", an exception's
+    "Undo" (also on a rule's page of exceptions), a date's places and "Cancel"."""
+    return reverse("hosting:schedules", kwargs={"pk": pk})

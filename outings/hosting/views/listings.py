@@ -25,7 +25,14 @@ from outings.common.errors import DomainError, NotFound, version_is_current
 from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
 from outings.hosting.forms import ListingForm, add_domain_errors
-from outings.hosting.views.common import board_news, host_required, posted_version, user_of
+from outings.hosting.views.common import (
+    board_news,
+    host_required,
+    host_required_back_to,
+    listing_page_url,
+    posted_version,
+    user_of,
+)
 from outings.stats import selectors as stats
 from outings.web.uploads import MEGABYTE
 
@@ -202,7 +209,7 @@ NOT_DONE = {
 }
 
 
-@host_required
+@host_required_back_to(listing_page_url)
 @require_POST
 def change_state(request: HttpRequest, host: HostProfile, pk: int, action: str) -> HttpResponse:
     """Submit, pause, resume or archive one of the host's listings. The form carries the

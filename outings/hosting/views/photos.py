@@ -16,7 +16,12 @@ from outings.catalog.photos import services
 from outings.catalog.photos.selectors import photos_for_listing
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
-from outings.hosting.views.common import host_required, posted_version, report_gone
+from outings.hosting.views.common import (
+    host_required_back_to,
+    photos_url,
+    posted_version,
+    report_gone,
+)
 from outings.hosting.views.listings import listing_page
 
 # What a photo's form on the listing page sends as its `action`, one per button.
@@ -27,7 +32,7 @@ def _back(pk: int) -> HttpResponse:
     return redirect(reverse("hosting:listing", kwargs={"pk": pk}) + "#photos")
 
 
-@host_required
+@host_required_back_to(photos_url)
 @require_POST
 def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
     """Each file is checked on its own; the good ones are kept, the bad ones named."""
@@ -50,7 +55,7 @@ def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpRespo
     return _back(pk)
 
 
-@host_required
+@host_required_back_to(photos_url)
 @require_POST
 def change_photo(request: HttpRequest, host: HostProfile, pk: int, photo_id: int) -> HttpResponse:
     """One form per photo: save its description, move it up or down, or delete it. The form

@@ -29,8 +29,10 @@ from outings.hosting.views.common import (
     DATE_GONE,
     cancel_refused,
     host_required,
+    host_required_back_to,
     posted_version,
     report_gone,
+    schedules_url,
 )
 from outings.scheduling import services
 from outings.scheduling.models import Schedule
@@ -160,7 +162,7 @@ def schedule_exceptions(
     return render(request, "hosting/schedule_exceptions.html", context)
 
 
-@host_required
+@host_required_back_to(schedules_url)
 @require_POST
 def change_schedule(
     request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
@@ -217,7 +219,7 @@ def change_schedule(
     return _back(pk)
 
 
-@host_required
+@host_required_back_to(schedules_url)
 @require_POST
 def remove_exception(
     request: HttpRequest, host: HostProfile, pk: int, exception_id: int
@@ -235,7 +237,7 @@ def remove_exception(
     return _back(pk)
 
 
-@host_required
+@host_required_back_to(schedules_url)
 @require_POST
 def change_slot(request: HttpRequest, host: HostProfile, pk: int, slot_id: int) -> HttpResponse:
     """Change one slot's capacity, or cancel it (its guests are told and refunded in full). Both
