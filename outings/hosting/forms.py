@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from outings.accounts.services import HostProfileData
 from outings.bookings.forms import message_of
+from outings.catalog.currencies import minor_units
 from outings.catalog.models import CATEGORY_NAMES, CancellationPolicy
 from outings.catalog.services import CURRENCIES, MAX_PRICE, ListingData
 from outings.common.errors import DomainError
@@ -22,8 +23,6 @@ from outings.scheduling.models import Schedule, ScheduleException
 from outings.scheduling.rules import ScheduleData
 from outings.web.formatting import format_money
 
-# Currencies without minor units (ISO 4217 exponent 0); all others on our list have two.
-ZERO_DECIMAL = {"JPY", "KRW"}
 WEEKDAYS = [
     (0, _("Monday")),
     (1, _("Tuesday")),
@@ -34,11 +33,6 @@ WEEKDAYS = [
     (6, _("Sunday")),
 ]
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
-
-
-def _exponent(currency: str) -> int:
-    """The currency's minor units: a price of 1 is 10**exponent of them."""
-    return 0 if currency in ZERO_DECIMAL else 2
 
 
 def _is_true(value: str) -> bool:
@@ -193,12 +187,17 @@ class ListingForm(forms.Form):
             if value is not None and not math.isfinite(value):
                 self.add_error(name, _("Enter a number."))
         price, currency = cleaned.get("price"), cleaned.get("currency")
-        if price is not None and currency in ZERO_DECIMAL and price != price.to_integral_value():
+        if (
+            price is not None
+            and currency in CURRENCIES
+            and minor_units(currency) == 0
+            and price != price.to_integral_value()
+        ):
             self.add_error("price", _("This currency has no cents."))
         elif (
             price is not None
             and currency in CURRENCIES
-            and price.scaleb(_exponent(currency)) > MAX_PRICE
+            and price.scaleb(minor_units(currency)) > MAX_PRICE
         ):
             # The services' limit is in minor units ("A whole number from 0 to 100000000."),
             # which a host who typed 2000000 euros read as saying their number was fine.
@@ -211,7 +210,7 @@ class ListingForm(forms.Form):
         values: dict[str, Any] = {
             name: getattr(data, name) for name in ListingForm.base_fields if hasattr(data, name)
         }
-        exponent = _exponent(data.currency)
+        exponent = minor_units(data.currency)
         values.update(
             version=version,
             tags=", ".join(data.tags),
@@ -222,7 +221,7 @@ class ListingForm(forms.Form):
 
     def to_data(self) -> ListingData:
         data = self.cleaned_data
-        exponent = _exponent(data["currency"])
+        exponent = minor_units(data["currency"])
         return ListingData(
             title=data["title"],
             category=data["category"],

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
+from outings.catalog.currencies import minor_units
 from outings.catalog.models import CATEGORY_NAMES
 from outings.catalog.services import CURRENCIES
 from outings.common.errors import DomainError
@@ -19,7 +20,6 @@ from outings.search.models import (
     PastExchangeRate,
     RankingChange,
 )
-from outings.web.formatting import minor_units
 
 
 class InvalidRatesFile(DomainError):

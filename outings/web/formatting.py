@@ -12,24 +12,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from outings.catalog.currencies import minor_units
 from outings.common.zones import zone_or_utc
 
-# ISO 4217 minor units where they are not 2.
-_MINOR_UNITS = {
-    "BHD": 3,
-    "CLP": 0,
-    "IQD": 3,
-    "ISK": 0,
-    "JOD": 3,
-    "JPY": 0,
-    "KRW": 0,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "TND": 3,
-    "UGX": 0,
-    "VND": 0,
-}
 # Symbols that English and German (CLDR) agree on; other currencies show their ISO code.
 _SYMBOLS = {
     "AUD": "A$",
@@ -40,10 +25,6 @@ _SYMBOLS = {
     "USD": "$",
 }
 _NBSP = "\u00a0"
-
-
-def minor_units(currency: str) -> int:
-    return _MINOR_UNITS.get(currency.upper(), 2)
 
 
 def format_money(amount: int, currency: str, *, language: str | None = None) -> str:

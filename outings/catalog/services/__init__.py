@@ -9,6 +9,7 @@ writes an AuditEntry, the `bookable` outbox message and the "gone" live event; e
 an AuditEntry too (with the names of the fields it changed). Every write moves `version` forward.
 """
 
+from outings.catalog.currencies import CURRENCIES
 from outings.catalog.services.categories import save_category
 from outings.catalog.services.errors import (
     HostSuspended,
@@ -33,7 +34,6 @@ from outings.catalog.services.listings import (
     update_listing,
 )
 from outings.catalog.services.validation import (
-    CURRENCIES,
     LANGUAGE_CODES,
     LIMITS,
     MAX_CUTOFF_HOURS,

@@ -11,6 +11,7 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext as _
 
 from outings.catalog.countries import country_code
+from outings.catalog.currencies import CURRENCIES
 from outings.catalog.markdown import render_markdown
 from outings.catalog.models import (
     DEFAULT_SLOT_MINUTES,
@@ -22,11 +23,6 @@ from outings.catalog.models import (
 from outings.catalog.services.errors import InvalidListing
 from outings.scheduling.rules import MAX_CAPACITY
 
-# ISO 4217 codes a host may price in.
-CURRENCIES = (
-    *("EUR", "USD", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN"),
-    *("CZK", "HUF", "MXN", "BRL", "ZAR", "INR", "SGD", "HKD", "KRW", "TRY", "ILS", "THB"),
-)
 # ISO 639-1 codes Django knows a name for.
 LANGUAGE_CODES = frozenset(code for code in LANG_INFO if len(code) == 2)
 MAX_PRICE = 100_000_000  # minor units
