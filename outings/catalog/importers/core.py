@@ -18,6 +18,8 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
+from outings.catalog.currencies import minor_units
+
 Row = Mapping[str, str]
 
 # The columns the Toronto and Madrid files share.
@@ -253,14 +255,20 @@ def parse_currency(text: str, *, default: str) -> str:
 
 
 def parse_money(text: str, *, currency: str) -> int:
-    """An amount in major units ("15", "9.85") as integer minor units."""
+    """An amount in major units ("15", "9.85"; "1500" yen) as integer minor units of `currency`
+    (catalog.currencies: yen are whole, a dinar has 1,000 fils), as the pages show them."""
     try:
         amount = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
         raise SkipRow("malformed price", f"{text!r} {currency}") from None
-    if not amount.is_finite() or amount < 0 or amount * 100 > MAX_PRICE_MINOR:
+    # A major unit is at least one minor unit: past the limit before scaling is past it after,
+    # and scaling 9e999999 would overflow Decimal's exponent.
+    if not amount.is_finite() or amount < 0 or amount > MAX_PRICE_MINOR:
         raise SkipRow("malformed price", f"{text!r} {currency}")
-    return int((amount * 100).to_integral_value())
+    minor = amount.scaleb(minor_units(currency))
+    if minor > MAX_PRICE_MINOR:
+        raise SkipRow("malformed price", f"{text!r} {currency}")
+    return int(minor.to_integral_value())
 
 
 def parse_minutes(text: str) -> int | None:

@@ -9,6 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from outings.catalog.currencies import CURRENCIES, minor_units
+from outings.catalog.importers.run import SOURCES
+from outings.catalog.models import Listing
+from outings.catalog.tests.test_import import EVENT_HEADER, import_file, toronto_row, write_csv_gz
 from outings.search.models import ExchangeRate
 from outings.web.formatting import format_money
 
@@ -39,6 +42,70 @@ def test_a_rates_file_may_give_a_currency_its_iso_digits(tmp_path):
     call_command("load_exchange_rates", str(path))
 
     assert ExchangeRate.objects.get(currency="XOF").exponent == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("price", "currency", "stored", "shown"),
+    [
+        ("1500", "JPY", 1500, "¥1,500"),  # was 150000: ¥150,000
+        ("25000", "KRW", 25000, "KRW\u00a025,000"),  # was 2500000
+        ("15.5", "KWD", 15500, "KWD\u00a015.500"),  # was 1550: KWD 1.550
+        ("18.50", "CAD", 1850, "CA$18.50"),  # the control
+    ],
+)
+def test_an_imported_price_is_read_in_its_currencys_units(tmp_path, price, currency, stored, shown):
+    write_csv_gz(
+        tmp_path / SOURCES["toronto"].filename,
+        EVENT_HEADER,
+        [toronto_row(price_amount=price, currency=currency)],
+    )
+
+    import_file(tmp_path, "toronto")
+
+    listing = Listing.objects.get()
+    assert (listing.price_amount, listing.currency) == (stored, currency)
+    assert format_money(listing.price_amount, listing.currency, language="en") == shown
+
+
+@pytest.mark.django_db
+def test_an_imported_price_above_the_limit_in_its_own_units_is_skipped(tmp_path):
+    """The importer's limit is 10,000,000 minor units: ¥10,000,000 is the most, not ¥100,000."""
+    write_csv_gz(
+        tmp_path / SOURCES["toronto"].filename,
+        EVENT_HEADER,
+        [
+            toronto_row(price_amount="10000000", currency="JPY"),
+            toronto_row(
+                id="tor-t2", source_event_id="evt2", price_amount="10000001", currency="JPY"
+            ),
+        ],
+    )
+    reasons: list[str] = []
+
+    import_file(tmp_path, "toronto", reasons)
+
+    assert list(Listing.objects.values_list("price_amount", flat=True)) == [10_000_000]
+    assert reasons == ["tor-t2 (line 3): malformed price"]
+
+
+@pytest.mark.django_db
+def test_an_imported_price_past_what_decimal_holds_is_skipped(tmp_path):
+    """9e999999 dollars: multiplied into cents, Decimal overflowed and ended the import."""
+    write_csv_gz(
+        tmp_path / SOURCES["toronto"].filename,
+        EVENT_HEADER,
+        [
+            toronto_row(price_amount="9e999999"),
+            toronto_row(id="tor-t2", source_event_id="evt2", title="Still imported"),
+        ],
+    )
+    reasons: list[str] = []
+
+    import_file(tmp_path, "toronto", reasons)
+
+    assert list(Listing.objects.values_list("title", flat=True)) == ["Still imported"]
+    assert reasons == ["tor-t1 (line 2): malformed price"]
 
 
 def test_every_bundled_rate_has_its_currencys_digits():
