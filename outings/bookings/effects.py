@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from outings.accounts.models import User
@@ -105,7 +104,8 @@ def pending(booking: Booking) -> None:
 
 def requested(booking: Booking) -> None:
     """The host is asked to answer by the time the request lapses (holds._lapses_at: a day at
-    most, sooner when the date starts sooner)."""
+    most, sooner when the date starts sooner); a mail not gone by then is not sent (`until`:
+    "accept or decline by" a time past)."""
     assert booking.expires_at is not None
     notify(
         user=_host_user(booking),
@@ -116,6 +116,7 @@ def requested(booking: Booking) -> None:
             expires_at=booking.expires_at.isoformat(),
         ),
         url=roster_url(booking),
+        until=booking.expires_at,
     )
     host_dashboard_changed(booking, event="requested")
 
@@ -290,6 +291,8 @@ def slot_cancelled(slot: Slot, *, by: str, reason: str, known: int) -> None:
 
 
 def waitlist_offered(booking: Booking) -> None:
+    """The guest is offered the seats, held for them until the offer lapses; a mail not gone
+    by then is not sent (`until`: "held for you until" a time past)."""
     notify(
         user=booking.guest,
         kind=Kind.WAITLIST_OFFER,
@@ -297,6 +300,7 @@ def waitlist_offered(booking: Booking) -> None:
             booking, expires_at=booking.expires_at.isoformat() if booking.expires_at else ""
         ),
         url=booking_url(booking),
+        until=booking.expires_at,
     )
 
 
@@ -335,10 +339,7 @@ def _still_holds(data: Mapping[str, Any]) -> bool:
     of their own, which the bookings worker may not have written yet). It checks what the data
     names: a notice naming no booking has nothing that could overtake it. News that holds only
     until a moment (`until`: a reminder's "coming up soon", until the date begins) no longer
-    holds from then on."""
-    until = parse_datetime(str(data.get("until") or ""))
-    if until is not None and timezone.now() >= until:
-        return False
+    holds from then on, whatever its kind (emails._overtaken)."""
     reference = data.get("reference")
     if not reference:
         return True

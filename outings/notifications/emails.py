@@ -75,7 +75,10 @@ def attachment(name: str) -> Callable[[AttachmentFunc], AttachmentFunc]:
 # marked sent, so that a later notice knows what the recipient's mailbox says. The notice is the
 # notification whose own mail it is, or the one a mail of its own names (send_email's `notice`);
 # a mail that is no notification's (a reminder) names its news the same way, with no id: it
-# goes while its data holds, and nothing is marked.
+# goes while its data holds, and nothing is marked. News with a deadline (data "until": a
+# reminder's "coming up soon", an offer's "held for you until", a request's "accept or decline
+# by") holds until that moment whatever its kind (`_overtaken`): a mail held up past it by the
+# urgent queue's workers or the mail server is not sent.
 HoldsFunc = Callable[[Mapping[str, Any]], bool]
 _holds: dict[str, HoldsFunc] = {}
 
@@ -98,7 +101,11 @@ def _notice_of(payload: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _overtaken(notice: Mapping[str, Any]) -> bool:
-    """Whether a mail telling this notice's news is about news a later notice overtook."""
+    """Whether a mail telling this notice's news is about news a later notice overtook, or news
+    whose time is over (its data's `until`)."""
+    until = parse_datetime(str(notice.get("data", {}).get("until") or ""))
+    if until is not None and timezone.now() >= until:
+        return True
     still = _holds.get(str(notice.get("kind", "")))
     if still is None:
         return False

@@ -1,6 +1,7 @@
 """Writes of the inbox and of email preferences."""
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,7 @@ def notify(
     email: bool = True,
     attachments: Sequence[tuple[str, Mapping[str, Any]]] = (),
     email_data: Mapping[str, Any] | None = None,
+    until: datetime | None = None,
 ) -> Notification:
     """Put a notification in `user`'s inbox. Call it in the transaction of the change it reports:
     after that commits, the user's open pages receive it live, and an email follows through the
@@ -42,7 +44,9 @@ def notify(
     sends a mail of its own about the same thing). `data` holds the values its text needs
     (texts.BODIES), JSON-serialisable; `url` is where it leads; `attachments` go with the email
     (emails.send_email); `email_data`, what the mail says where it differs from the inbox
-    entry (a notice that overtook one whose mail never went says what that one would have)."""
+    entry (a notice that overtook one whose mail never went says what that one would have);
+    `until`, the deadline the notice gives (an offer's, a request's): its mail, not gone by
+    then, is not sent (emails._overtaken), and the inbox keeps it."""
     notification = Notification.objects.create(
         user=user, kind=Notification.Kind(kind), data=dict(data), url=url, created_at=timezone.now()
     )
@@ -55,12 +59,15 @@ def notify(
         topic is not None and selectors.wants_email_about(user=user, topic=topic)
     )
     if email and wanted:
+        told = dict(data if email_data is None else email_data)
+        if until is not None:
+            told["until"] = until.isoformat()
         emails.send_email(
             to=user.email,
             template="notification",
             context={
                 "kind": kind,
-                "data": dict(data if email_data is None else email_data),
+                "data": told,
                 "url": url,
                 "id": notification.pk,
             },

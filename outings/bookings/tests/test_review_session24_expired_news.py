@@ -1,0 +1,141 @@
+"""Review of mails whose news has a deadline, held up in the queue past it (session 24). A
+waiting-list offer's mail says the seats are "held for you until <time>", a host's mail about
+a request "accept or decline by <time>". Each waits for the urgent queue's workers and the mail
+server like any other mail; when they were down past the deadline it went once they were back,
+telling the reader to act on something already over, as the reminder did
+(test_review_session24_late_reminder.py). Each is now held to its deadline (`until`,
+emails._overtaken): not gone by then, it is skipped (its row done, nothing sent). Each has its
+control: delivered in time, it is sent.
+
+Real PostgreSQL, the outbox relay run as the workers would (urgent and default apart), a real
+SMTP server (aiosmtpd). Deadlines are a few seconds away: an offer or a request made on a date
+that starts that soon lapses at its start."""
+
+import time
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+
+import pytest
+from django.utils import timezone
+
+from outings.accounts.models import User
+from outings.bookings import services
+from outings.bookings.models import Booking
+from outings.catalog.tests.factories import ListingFactory, SlotFactory
+from outings.common.models import OutboxMessage
+from outings.common.outbox import relay
+from outings.notifications import emails
+from outings.notifications.tests.smtp_sink import SmtpSink
+from outings.scheduling.models import Slot
+
+pytestmark = pytest.mark.django_db
+SOON = timedelta(seconds=6)
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(nudges: list[str]) -> list[str]:
+    """The relay's nudges recorded, not published: the test runs the relay itself."""
+    return nudges
+
+
+def _run(sink: SmtpSink, queue: str = "urgent") -> None:
+    emails._connections.discard()
+    with sink.as_backend():
+        relay.drain(queue=queue, budget=5)
+    emails._connections.discard()
+
+
+def _subjects(sink: SmtpSink, *, to: User | str) -> list[str]:
+    address = to if isinstance(to, str) else to.email
+    parser = BytesParser(policy=default_policy)
+    mails: list[EmailMessage] = [parser.parsebytes(raw) for raw in sink.recorder.messages]
+    return [str(mail["Subject"]) for mail in mails if mail["To"] == address]
+
+
+def _sleep_until(moment: datetime) -> None:
+    time.sleep(max(0.0, (moment - timezone.now()).total_seconds()) + 0.2)
+
+
+def _date(*, instant: bool = True, capacity: int = 2) -> Slot:
+    """A date of "Harbour walk" that starts SOON from now."""
+    start = timezone.now() + SOON
+    listing = ListingFactory.create(title="Harbour walk", instant_booking=instant)
+    return SlotFactory.create(
+        listing=listing, starts_at=start, ends_at=start + timedelta(hours=2), capacity=capacity
+    )
+
+
+def _book(guest: User, slot: Slot, seats: int = 2) -> Booking:
+    now = timezone.now()
+    held = services.hold_seats(guest=guest, slot_id=slot.pk, seats=seats, now=now)
+    return services.confirm_booking(guest=guest, reference=held.reference, now=now)
+
+
+def _offered(guest: User, waiter: User) -> Booking:
+    """`waiter` offered two seats from the waiting list (the guest who had them cancelled); the
+    offer lapses at the date's start, SOON from now."""
+    slot = _date()
+    booking = _book(guest, slot)
+    services.join_waitlist(guest=waiter, slot_id=slot.pk, seats=2, now=timezone.now())
+    services.cancel_booking(guest=guest, reference=booking.reference, now=timezone.now())
+    offer = Booking.objects.get(guest=waiter)
+    assert offer.expires_at == slot.starts_at
+    return offer
+
+
+def test_a_waitlist_offer_whose_mail_had_not_gone_by_its_deadline_is_not_sent(
+    guest: User, other_guest: User, sink: SmtpSink
+) -> None:
+    offer = _offered(guest, other_guest)
+    _sleep_until(offer.slot.starts_at)  # the urgent workers back after the offer lapsed
+
+    _run(sink)
+
+    assert _subjects(sink, to=other_guest) == []
+    mail = OutboxMessage.objects.get(kind=emails.KIND, payload__context__kind="waitlist.offer")
+    assert mail.status == OutboxMessage.Status.DONE
+
+
+def test_a_waitlist_offer_whose_mail_goes_in_time_is_sent(
+    guest: User, other_guest: User, sink: SmtpSink
+) -> None:
+    offer = _offered(guest, other_guest)
+
+    _run(sink)
+
+    assert _subjects(sink, to=other_guest) == [f"A seat is free: Harbour walk ({offer.reference})"]
+
+
+def _requested(guest: User) -> Booking:
+    """A request on a listing that takes requests; it lapses at the date's start, SOON."""
+    slot = _date(instant=False)
+    request = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    assert request.status == Booking.Status.REQUESTED
+    assert request.expires_at == slot.starts_at
+    return request
+
+
+def test_a_request_whose_mail_to_the_host_had_not_gone_by_its_deadline_is_not_sent(
+    guest: User, sink: SmtpSink
+) -> None:
+    request = _requested(guest)
+    host = request.listing.host.user
+    _sleep_until(request.slot.starts_at)  # its deadline
+
+    _run(sink)
+
+    assert _subjects(sink, to=host) == []
+    mail = OutboxMessage.objects.get(kind=emails.KIND, payload__context__kind="booking.requested")
+    assert mail.status == OutboxMessage.Status.DONE
+
+
+def test_a_request_whose_mail_to_the_host_goes_in_time_is_sent(guest: User, sink: SmtpSink) -> None:
+    request = _requested(guest)
+
+    _run(sink)
+
+    assert _subjects(sink, to=request.listing.host.user) == [
+        f"Booking request: Harbour walk ({request.reference})"
+    ]
