@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from outings.accounts.models import User
@@ -32,6 +33,8 @@ REFUND = "bookings.refund"
 # The news of a booking's mail that is no notification's (the reminder), held to the booking as
 # it was written like a notice's (`send_booking_mail`, `_still_holds`).
 BOOKING_MAIL = "booking.mail"
+# The news of the mail that offers a booking to an address: the offer stands (`_offer_stands`).
+TRANSFER_MAIL = "booking.transfer"
 
 
 def booking_url(booking: Booking) -> str:
@@ -388,6 +391,10 @@ def minimum_met(slot: Slot, bookings: list[Booking], *, minimum: int) -> None:
 
 
 def transfer_offered(transfer: Transfer, *, secret: str) -> None:
+    """The mail with the link that takes the booking, to the address the guest typed. It goes
+    only while the offer stands (`_offer_stands`): one withdrawn, replaced or closed with its
+    booking, or whose date began, before its mail went is not sent (its link would no longer
+    work)."""
     booking = transfer.booking
     # Someone with an account at that address reads it in their own language and sees the
     # date at their own time too (emails.build, as every mail to a user); it was in the giver's.
@@ -408,7 +415,20 @@ def transfer_offered(transfer: Transfer, *, secret: str) -> None:
         # it on, times in the listing's zone, where they will go.
         language=transfer.from_user.reading_language,
         time_zone=booking.listing.time_zone,
+        notice={"kind": TRANSFER_MAIL, "data": {"transfer": transfer.pk}},
     )
+
+
+@emails.holds(TRANSFER_MAIL)
+def _offer_stands(data: Mapping[str, Any]) -> bool:
+    """An offer to take a booking holds while it is pending and its date has not begun (what
+    transfers.pending_transfer checks when its link is opened), read when its mail is built:
+    a date staff moved is read at its new start."""
+    return Transfer.objects.filter(
+        pk=int(data.get("transfer") or 0),
+        status=Transfer.Status.PENDING,
+        booking__slot__starts_at__gt=timezone.now(),
+    ).exists()
 
 
 def transferred(booking: Booking, *, previous: User) -> None:

@@ -1,11 +1,13 @@
 """Review of mails whose news has a deadline, held up in the queue past it (session 24). A
 waiting-list offer's mail says the seats are "held for you until <time>", a host's mail about
-a request "accept or decline by <time>". Each waits for the urgent queue's workers and the mail
-server like any other mail; when they were down past the deadline it went once they were back,
-telling the reader to act on something already over, as the reminder did
-(test_review_session24_late_reminder.py). Each is now held to its deadline (`until`,
-emails._overtaken): not gone by then, it is skipped (its row done, nothing sent). Each has its
-control: delivered in time, it is sent.
+a request "accept or decline by <time>", and an offer of a booking to an address "accept it"
+(possible while the offer stands and its date has not begun). Each waits for the urgent
+queue's workers and the mail server like any other mail; when they were down past the deadline
+it went once they were back, telling the reader to act on something already over, as the
+reminder did (test_review_session24_late_reminder.py). Each is now held to its deadline
+(`until`, emails._overtaken; the offer of a booking to the offer, effects._offer_stands): not
+gone by then, it is skipped (its row done, nothing sent). Each has its control: delivered in
+time, it is sent.
 
 Real PostgreSQL, the outbox relay run as the workers would (urgent and default apart), a real
 SMTP server (aiosmtpd). Deadlines are a few seconds away: an offer or a request made on a date
@@ -139,3 +141,50 @@ def test_a_request_whose_mail_to_the_host_goes_in_time_is_sent(guest: User, sink
     assert _subjects(sink, to=request.listing.host.user) == [
         f"Booking request: Harbour walk ({request.reference})"
     ]
+
+
+TAKER = "kate@example.org"
+
+
+def _handed_on(guest: User, sink: SmtpSink) -> Booking:
+    """The guest's booking on a date that starts SOON, offered to TAKER; the mails before the
+    offer's delivered."""
+    booking = _book(guest, _date())
+    _run(sink)  # "Booked", the host told
+    services.offer_transfer(
+        guest=guest, reference=booking.reference, to_email=TAKER, now=timezone.now()
+    )
+    return booking
+
+
+def test_a_transfer_offer_whose_mail_had_not_gone_when_the_date_began_is_not_sent(
+    guest: User, sink: SmtpSink
+) -> None:
+    booking = _handed_on(guest, sink)
+    _sleep_until(booking.slot.starts_at)  # nobody can take it any more
+
+    _run(sink)
+
+    assert _subjects(sink, to=TAKER) == []
+    mail = OutboxMessage.objects.get(kind=emails.KIND, payload__template="booking_transfer")
+    assert mail.status == OutboxMessage.Status.DONE
+    assert mail.payload["context"] == {}  # the link's secret erased, as once sent
+
+
+def test_a_transfer_offer_withdrawn_before_its_mail_went_is_not_sent(
+    guest: User, sink: SmtpSink
+) -> None:
+    booking = _handed_on(guest, sink)
+    services.withdraw_transfer(guest=guest, reference=booking.reference, now=timezone.now())
+
+    _run(sink)
+
+    assert _subjects(sink, to=TAKER) == []
+
+
+def test_a_transfer_offer_whose_mail_goes_in_time_is_sent(guest: User, sink: SmtpSink) -> None:
+    _handed_on(guest, sink)
+
+    _run(sink)
+
+    assert _subjects(sink, to=TAKER) == ["Ada Lovelace offers you a booking: Harbour walk"]
