@@ -26,7 +26,7 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
     it had (`was_starts_at`, when it differs), a confirmed guest with the calendar event at the
     new time (a later SEQUENCE: call after moving the version, by one); a hold or a request,
     which put nothing in a calendar, with its deadline (the text says that it stands at the new
-    time, notifications/texts.py).
+    time, notifications/texts.py), whose mail goes only before it (`until`).
 
     The notice names the booking's version and the times it gives: its mail goes only while they
     are still so (effects._still_holds), so a guest never reads a time that stopped being true.
@@ -84,6 +84,8 @@ def retimed(booking: Booking, *, was_starts_at: datetime | None = None) -> None:
         url=effects.booking_url(booking),
         attachments=effects.invite(booking) if confirmed else (),
         email=mailed,
+        # "Stays held until", "the host answers by": a mail not gone by then is not sent.
+        until=booking.expires_at,
     )
 
 

@@ -1,13 +1,14 @@
 """Review of mails whose news has a deadline, held up in the queue past it (session 24). A
 waiting-list offer's mail says the seats are "held for you until <time>", a host's mail about
-a request "accept or decline by <time>", and an offer of a booking to an address "accept it"
-(possible while the offer stands and its date has not begun). Each waits for the urgent
-queue's workers and the mail server like any other mail; when they were down past the deadline
-it went once they were back, telling the reader to act on something already over, as the
-reminder did (test_review_session24_late_reminder.py). Each is now held to its deadline
-(`until`, emails._overtaken; the offer of a booking to the offer, effects._offer_stands): not
-gone by then, it is skipped (its row done, nothing sent). Each has its control: delivered in
-time, it is sent.
+a request "accept or decline by <time>", a move's mail to a guest holding seats or asking for
+them "stay held until <time>" / "the host answers by <time>", and an offer of a booking to an
+address "accept it" (possible while the offer stands and its date has not begun). Each waits
+for the urgent queue's workers and the mail server like any other mail; when they were down
+past the deadline it went once they were back, telling the reader to act on something already
+over, as the reminder did (test_review_session24_late_reminder.py). Each is now held to its
+deadline (`until`, emails._overtaken; the offer of a booking to the offer,
+effects._offer_stands): not gone by then, it is skipped (its row done, nothing sent). Each has
+its control: delivered in time, it is sent.
 
 Real PostgreSQL, the outbox relay run as the workers would (urgent and default apart), a real
 SMTP server (aiosmtpd). Deadlines are a few seconds away: an offer or a request made on a date
@@ -23,7 +24,7 @@ import pytest
 from django.utils import timezone
 
 from outings.accounts.models import User
-from outings.bookings import services
+from outings.bookings import effects, services
 from outings.bookings.models import Booking
 from outings.catalog.tests.factories import ListingFactory, SlotFactory
 from outings.common.models import OutboxMessage
@@ -188,3 +189,45 @@ def test_a_transfer_offer_whose_mail_goes_in_time_is_sent(guest: User, sink: Smt
     _run(sink)
 
     assert _subjects(sink, to=TAKER) == ["Ada Lovelace offers you a booking: Harbour walk"]
+
+
+def _pending_moved(guest: User, *, instant: bool) -> Booking:
+    """The guest's hold (or, `instant` false, request) on a date that starts SOON, which it
+    lapses at; the date's end then moved (the listing's duration changed), and the guest told
+    that it stands at the new time, until its deadline."""
+    slot = _date(instant=instant)
+    booking = services.hold_seats(guest=guest, slot_id=slot.pk, seats=2, now=timezone.now())
+    assert booking.expires_at == slot.starts_at
+    Slot.objects.filter(pk=slot.pk).update(ends_at=slot.ends_at + timedelta(hours=1))
+    services.retime_bookings(slot_ids=[slot.pk], now=timezone.now())
+    return booking
+
+
+@pytest.mark.parametrize("instant", [True, False], ids=["held", "requested"])
+def test_a_pending_bookings_move_whose_mail_had_not_gone_by_its_deadline_is_not_sent(
+    guest: User, sink: SmtpSink, instant: bool
+) -> None:
+    booking = _pending_moved(guest, instant=instant)
+    # Its lapse not recorded yet when the mail is built (the relay takes it after the mail, or
+    # the sweep's): recorded first, it moves the version, and the mail is skipped for that.
+    OutboxMessage.objects.filter(kind=effects.EXPIRE).update(
+        due_at=timezone.now() + timedelta(hours=1)
+    )
+    _sleep_until(booking.slot.starts_at)
+
+    _run(sink)
+
+    assert _subjects(sink, to=guest) == []
+    mail = OutboxMessage.objects.get(kind=emails.KIND, payload__context__kind="booking.retimed")
+    assert mail.status == OutboxMessage.Status.DONE
+
+
+@pytest.mark.parametrize("instant", [True, False], ids=["held", "requested"])
+def test_a_pending_bookings_move_whose_mail_goes_in_time_is_sent(
+    guest: User, sink: SmtpSink, instant: bool
+) -> None:
+    booking = _pending_moved(guest, instant=instant)
+
+    _run(sink)
+
+    assert _subjects(sink, to=guest) == [f"New time: Harbour walk ({booking.reference})"]
