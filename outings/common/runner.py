@@ -114,6 +114,14 @@ ACCESS_LOG_FORMAT = (
 )
 
 
+# The largest websocket message uvicorn reads (its --ws-max-size; deploy/Procfile's `ws` gives the
+# same). The consumers refuse a text frame over WEBSOCKET_MAX_MESSAGE_BYTES (4 KiB) with an error
+# frame, but only once uvicorn has read all of it: its default, 16 MiB a message and 32 messages
+# queued a socket, let any visitor of a listing page make the server hold half a GiB per socket
+# (until session 24). A larger message is not read; the socket is closed with 1009.
+WS_MAX_SIZE = 64 * 1024
+
+
 def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
     py = sys.executable
     upstream_port = args.port + 1
@@ -148,6 +156,8 @@ def _processes(args: argparse.Namespace) -> dict[str, list[str]]:
             "--no-access-log",
             "--lifespan",
             "on",
+            "--ws-max-size",
+            str(WS_MAX_SIZE),
         ],
         # Urgent work (mail, notifications) and everything else on one worker; slow work
         # (images, statistics) on its own, so that it can never delay a booking's email.
