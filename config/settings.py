@@ -531,6 +531,9 @@ else:
     }
 # Largest text frame a client may send (it only ever sends pings); larger ones are refused.
 WEBSOCKET_MAX_MESSAGE_BYTES = 4096
+# How many messages a socket may send in any minute (live.js pings every 25 s); the next one
+# closes it with 1008 unread (notifications/consumers.py).
+WEBSOCKET_MAX_MESSAGES_PER_MINUTE = 20
 
 # --- Email -----------------------------------------------------------------------------------
 # All mail leaves through the outbox (outings/notifications/emails.py): templated, localised,

@@ -4,12 +4,16 @@ origin.SameOriginValidator (a page of another origin cannot open them) and AuthM
 
 The server pushes; a client only ever sends {"type": "ping"}. Anything else (not JSON or nested
 too deep to parse, too large, unknown) is answered with an error frame and logged; the socket
-stays open and no other socket is touched.
+stays open and no other socket is touched. A socket sends at most
+WEBSOCKET_MAX_MESSAGES_PER_MINUTE messages in any minute; the next one is not read, and the
+socket is closed with 1008.
 """
 
 import json
 import logging
+from collections import deque
 from importlib import import_module
+from time import monotonic
 from typing import Any
 
 from channels.auth import get_user
@@ -26,10 +30,18 @@ logger = logging.getLogger(__name__)
 # Close codes in the 4000-4999 range are ours: 4401 not signed in, 4404 no such listing.
 NOT_AUTHENTICATED = 4401
 NOT_FOUND = 4404
+# RFC 6455's "policy violation": more messages than a page of ours sends.
+FLOODED = 1008
 
 
 class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     group: str | None = None
+    flooded = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # When the socket's latest messages came, as many as a minute allows.
+        self.received: deque[float] = deque(maxlen=settings.WEBSOCKET_MAX_MESSAGES_PER_MINUTE)
 
     async def join(self, group: str) -> None:
         self.group = group
@@ -54,6 +66,8 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.flooded or await self._flooding():
+            return
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
         if text_data is None or size > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
             await self.refuse("too_large" if size > settings.WEBSOCKET_MAX_MESSAGE_BYTES
@@ -72,6 +86,29 @@ class _LiveConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 await self.send(text_data=json.dumps({"type": "pong"}))
             return
         await self.refuse("unknown_message", size)
+
+    async def _flooding(self) -> bool:
+        """Whether this message is one more than a minute allows: then the socket leaves its
+        group and is closed with 1008, logged once, and what else it sent is not read. Until
+        session 24 every message was answered as it came: each ping a database read (the
+        listing, the session) on asgiref's one thread that every socket of the server waits on,
+        each malformed frame a warning in the log, as fast as a script could send them."""
+        now = monotonic()
+        full = len(self.received) == self.received.maxlen
+        if not (full and now - self.received[0] < 60):
+            self.received.append(now)
+            return False
+        self.flooded = True
+        user = self.scope.get("user")
+        logger.warning(
+            "websocket %s: closed, more than %s client messages in a minute, from user %s",
+            self.scope.get("path"), self.received.maxlen, getattr(user, "pk", None),
+        )  # fmt: skip
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+        await self.close(code=FLOODED)
+        return True
 
     async def refuse(self, code: str, size: int) -> None:
         user = self.scope.get("user")
