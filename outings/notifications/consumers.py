@@ -225,3 +225,13 @@ class ListingConsumer(_LiveConsumer):
         self.group = None
         await self.close(code=NOT_FOUND)
         return False
+
+
+class NoSuchSocket(AsyncWebsocketConsumer):  # type: ignore[misc]
+    """Any address no other consumer serves (config/routing.py's last route): refused before it
+    is accepted, with 4404 as a listing that does not exist. Until session 24 Channels' router
+    raised ValueError for it, which the ASGI server logged with a traceback and answered 500:
+    `/ws/listings/abc/`, a mistyped address, whatever a scanner tried."""
+
+    async def connect(self) -> None:
+        await self.close(code=NOT_FOUND)
