@@ -161,6 +161,18 @@ def upcoming_slots(*, listing: Listing, now: datetime, limit: int) -> list[Slot]
     return next_dates(listing_ids=[listing.pk], now=now, limit=limit)[listing.pk]
 
 
+def dates_in_view(*, listing_ids: Collection[int], now: datetime) -> QuerySet[Slot]:
+    """The listings' dates a host sees from `now` on, unordered: those that take place from the
+    one under way (begun, not ended), and the cancelled ones to come. Annotated by
+    with_seats_left, so that Slot.seats_held is the seats of bookings still running (a lapsed
+    hold or request counts as free before the sweep, as on the roster). next_dates reads its
+    first ones, the host API's `GET …/slots` pages through them all."""
+    in_view = Q(status=Slot.Status.OPEN, ends_at__gt=now) | Q(
+        status=Slot.Status.CANCELLED, starts_at__gte=now
+    )
+    return with_seats_left(Slot.objects.filter(in_view, listing_id__in=listing_ids), now=now)
+
+
 def next_dates(*, listing_ids: Collection[int], now: datetime, limit: int) -> dict[int, list[Slot]]:
     """Each listing's next `limit` dates that take place, soonest first, from the one under way
     at `now` (its roster is who is out with the host), and the cancelled dates to come among
@@ -171,11 +183,8 @@ def next_dates(*, listing_ids: Collection[int], now: datetime, limit: int) -> di
     is shown beside) and seats left counting lapsed holds and requests as free (Slot.seats_held
     is then the seats of bookings still running, as the roster lists them). One query, however
     many listings."""
-    in_view = Q(status=Slot.Status.OPEN, ends_at__gt=now) | Q(
-        status=Slot.Status.CANCELLED, starts_at__gte=now
-    )
     ranked = (
-        with_seats_left(Slot.objects.filter(in_view, listing_id__in=listing_ids), now=now)
+        dates_in_view(listing_ids=listing_ids, now=now)
         .select_related("schedule")
         .annotate(
             # Dates that take place and cancelled ones are counted apart.

@@ -73,12 +73,8 @@ def test_a_cancelled_date_among_the_next_three_is_shown_as_such_and_not_counted(
     assert "cancelled" not in _row_of(page, second)
 
 
-def test_a_lapsed_hold_counts_as_free_on_the_dashboard_and_the_schedules_page(
-    host_client: Client, listing: Listing
-) -> None:
-    """Two seats held by a hold whose time ran out (not swept yet), one confirmed: one taken,
-    as the roster says."""
-    [date] = _dates(listing, [1])
+def one_confirmed_two_lapsed(date: Slot) -> None:
+    """One seat of `date` confirmed, two held by a hold whose time ran out (not swept yet)."""
     now = timezone.now()
     kept = UserFactory.create()
     booking = bookings.hold_seats(guest=kept, slot_id=date.pk, seats=1, now=now)
@@ -88,6 +84,15 @@ def test_a_lapsed_hold_counts_as_free_on_the_dashboard_and_the_schedules_page(
     )
     date.refresh_from_db()
     assert date.seats_taken == 3  # the counter, until the sweep
+
+
+def test_a_lapsed_hold_counts_as_free_on_the_dashboard_and_the_schedules_page(
+    host_client: Client, listing: Listing
+) -> None:
+    """Two seats held by a hold whose time ran out (not swept yet), one confirmed: one taken,
+    as the roster says."""
+    [date] = _dates(listing, [1])
+    one_confirmed_two_lapsed(date)
 
     page = host_client.get("/host/").content.decode()
     assert "1/10" in _row_of(page, date)

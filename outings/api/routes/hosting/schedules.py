@@ -36,8 +36,10 @@ from outings.api.routes.hosting.schemas import (
 )
 from outings.api.schemas import NoBody
 from outings.bookings import services as bookings_services
+from outings.bookings.selectors import with_seats_left
 from outings.catalog.services import own_listing
 from outings.common.errors import NotFound
+from outings.hosting.selectors import dates_in_view
 from outings.scheduling import services
 from outings.scheduling.models import Schedule, ScheduleException, Slot
 
@@ -242,11 +244,14 @@ def remove_exception(
 def list_slots(
     request: HttpRequest, response: HttpResponse, listing_id: Id, page: Query[PageParams]
 ) -> Page[Slot]:
-    """The listing's slots from now on, cancelled ones included, with seats taken."""
+    """The listing's dates as its host's pages list them (hosting.selectors.dates_in_view):
+    from the one under way (begun, not ended), with the cancelled ones to come, soonest first.
+    `seats_taken` is the seats of bookings still running, as the roster lists them: a hold or
+    request whose time ran out counts as free before the sweep ends it."""
     listing = own_listing(host=host(request), listing_id=listing_id)
     set_no_store(response)
     return paginate(
-        Slot.objects.filter(listing=listing, starts_at__gte=timezone.now()),
+        dates_in_view(listing_ids=[listing.pk], now=timezone.now()),
         ordering=("starts_at", "id"),
         cursor=page.cursor,
         limit=page.limit,
@@ -275,7 +280,8 @@ def change_slot_capacity(
     booking meanwhile makes it stale for nobody. v1 took this edit without a version, so one
     without either stays unconditional."""
     owner = host(request)
-    return edit_versioned(
+    now = timezone.now()
+    changed = edit_versioned(
         request,
         response,
         version=payload.version,
@@ -286,10 +292,13 @@ def change_slot_capacity(
             listing_id=listing_id,
             slot_id=slot_id,
             capacity=payload.capacity,
-            now=timezone.now(),
+            now=now,
             expected_version=expected,
         ),
     )
+    # As the list gives it: its seats taken those of bookings still running (the counter's,
+    # lapsed holds included, until session 24).
+    return with_seats_left(Slot.objects.filter(pk=changed.pk), now=now).get()
 
 
 @router.post(

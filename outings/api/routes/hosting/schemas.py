@@ -23,7 +23,7 @@ from outings.api.schemas import (
 from outings.catalog.models import MAX_SEATS, Listing, ListingPhoto
 from outings.catalog.photos.selectors import view_of
 from outings.catalog.services import CURRENCIES, LIMITS, MAX_CUTOFF_HOURS, ListingData
-from outings.scheduling.models import Schedule, ScheduleException
+from outings.scheduling.models import Schedule, ScheduleException, Slot
 from outings.scheduling.rules import MAX_CAPACITY, MAX_START_TIMES, ScheduleData
 
 Currency = enum.StrEnum("Currency", [(code, code) for code in CURRENCIES])  # type: ignore[misc]
@@ -293,7 +293,11 @@ class HostSlotOut(Schema):
     starts_at: datetime
     ends_at: datetime
     capacity: int
-    seats_taken: int
+    seats_taken: int = Field(
+        description="Seats of bookings still running, as the date's roster and the host's "
+        "pages count them: a hold or request whose time ran out counts as free at once, before "
+        "the sweep ends it (until session 24 it counted until the sweep)."
+    )
     status: str
     version: int = Field(
         description="Moves with each change of the capacity (never with seats taken): send it "
@@ -304,6 +308,10 @@ class HostSlotOut(Schema):
         "rule's: a new capacity of the rule leaves them as they are. false: they follow the "
         "rule (set back to the rule's number, the date follows it again), or the date has none."
     )
+
+    @staticmethod
+    def resolve_seats_taken(obj: Slot) -> int:
+        return obj.seats_held
 
 
 class CapacityIn(Input):
