@@ -74,8 +74,10 @@ class BookingAdmin(BigTableAdmin[Booking]):
                     now=timezone.now(),
                 )
             except DomainError as error:
+                # Looked up in the page's language, as the API's error body does: a class's
+                # default message is the code's English (gettext_noop).
                 self.message_user(
-                    request, f"{booking.reference}: {error.message}", messages.WARNING
+                    request, f"{booking.reference}: {gettext(error.message)}", messages.WARNING
                 )
                 continue
             self.log_change(request, booking, gettext("Cancelled, refunded in full."))

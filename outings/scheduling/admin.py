@@ -439,7 +439,9 @@ class SlotAdmin(BigTableAdmin[Slot]):
                     now=timezone.now(),
                 )
             except DomainError as error:
-                self.message_user(request, f"{slot}: {error.message}", messages.WARNING)
+                # In the page's language, as BookingAdmin's action says it (gettext_noop
+                # defaults are the code's English).
+                self.message_user(request, f"{slot}: {gettext(error.message)}", messages.WARNING)
                 continue
             self.log_change(request, slot, gettext("Cancelled, every guest refunded in full."))
             done += 1
