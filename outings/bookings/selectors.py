@@ -116,10 +116,12 @@ def get_booking_for_host(*, host: HostProfile, reference: str) -> Booking:
     return booking
 
 
-def slot_of_host(*, host: HostProfile, slot_id: int) -> Slot:
+def slot_of_host(*, host: HostProfile, slot_id: int, now: datetime) -> Slot:
+    """One of the host's dates, annotated by with_seats_left at `now`: its Slot.seats_held are
+    the seats of the bookings its roster lists (lapsed holds and requests count as free)."""
     slot = (
-        Slot.objects.select_related("listing", "schedule")
-        .filter(pk=slot_id, listing__host=host)
+        with_seats_left(Slot.objects.filter(pk=slot_id, listing__host=host), now=now)
+        .select_related("listing", "schedule")
         .first()
     )
     if slot is None:
@@ -190,7 +192,7 @@ def roster(
     would say nobody booked it; those are as many as guests ever booked and cancelled, so they
     come `size` at a time after `after`, latest cancellation first: the bookings the date's
     cancellation ended (booked first, first), then the ones cancelled before it."""
-    slot = slot_of_host(host=host, slot_id=slot_id)
+    slot = slot_of_host(host=host, slot_id=slot_id, now=now)
     if slot.status != Slot.Status.CANCELLED:
         return Roster(
             slot=slot, bookings=list(active_bookings_on(slot=slot, now=now).order_by("id"))

@@ -134,3 +134,19 @@ def test_the_api_lists_the_dates_the_pages_list(api: Client, listing: Listing) -
     pages = upcoming_slots(listing=listing, now=timezone.now(), limit=30)
     assert [slot.pk for slot in pages] == list(listed)
     assert [slot.seats_held for slot in pages] == [item["seats_taken"] for item in listed.values()]
+
+
+def test_the_rosters_date_counts_a_lapsed_hold_as_free_as_its_bookings_do(
+    api: Client, listing: Listing
+) -> None:
+    """`GET /host/slots/{id}/roster`: its date's seats taken are those of the bookings it lists
+    (one confirmed seat), not the counter's three."""
+    date = _date(listing, timedelta(days=1), capacity=10)
+    one_confirmed_two_lapsed(date)
+
+    response = api.get(f"/api/v1/host/slots/{date.pk}/roster")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert sum(item["seats"] for item in body["items"]) == 1
+    assert body["slot"]["seats_taken"] == 1

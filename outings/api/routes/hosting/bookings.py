@@ -51,8 +51,16 @@ class RosterSlotOut(Schema):
     ends_at: datetime
     time_zone: str = Field(alias="listing.time_zone")
     capacity: int
-    seats_taken: int
+    seats_taken: int = Field(
+        description="Seats of the bookings listed (still running): a hold or request whose "
+        "time ran out counts as free at once, before the sweep ends it (until session 24 it "
+        "counted until the sweep)."
+    )
     status: str
+
+    @staticmethod
+    def resolve_seats_taken(obj: Slot) -> int:
+        return obj.seats_held
 
 
 class RosterEntryOut(Schema):
@@ -180,9 +188,10 @@ def get_roster(
 ) -> dict[str, Slot | list[Booking] | str | None]:
     """One of the caller's dates and the bookings that hold seats on it, with each guest's name
     and email address."""
-    slot = selectors.slot_of_host(host=host(request), slot_id=slot_id)
+    now = timezone.now()
+    slot = selectors.slot_of_host(host=host(request), slot_id=slot_id, now=now)
     result = paginate(
-        selectors.active_bookings_on(slot=slot, now=timezone.now()),
+        selectors.active_bookings_on(slot=slot, now=now),
         ordering=("id",),
         cursor=page.cursor,
         limit=page.limit,
