@@ -116,14 +116,14 @@ def get_booking_for_host(*, host: HostProfile, reference: str) -> Booking:
     return booking
 
 
-def slot_of_host(*, host: HostProfile, slot_id: int, now: datetime) -> Slot:
-    """One of the host's dates, annotated by with_seats_left at `now`: its Slot.seats_held are
-    the seats of the bookings its roster lists (lapsed holds and requests count as free)."""
-    slot = (
-        with_seats_left(Slot.objects.filter(pk=slot_id, listing__host=host), now=now)
-        .select_related("listing", "schedule")
-        .first()
-    )
+def slot_of_host(*, host: HostProfile, slot_id: int, now: datetime | None = None) -> Slot:
+    """One of the host's dates. With `now`, annotated by with_seats_left: its Slot.seats_held
+    are then the seats of the bookings its roster lists (lapsed holds and requests count as
+    free), in the same statement; the pages, which count the bookings they list, leave it."""
+    slots = Slot.objects.filter(pk=slot_id, listing__host=host)
+    if now is not None:
+        slots = with_seats_left(slots, now=now)
+    slot = slots.select_related("listing", "schedule").first()
     if slot is None:
         raise NotFound("There is no such date.")
     return slot
@@ -192,7 +192,7 @@ def roster(
     would say nobody booked it; those are as many as guests ever booked and cancelled, so they
     come `size` at a time after `after`, latest cancellation first: the bookings the date's
     cancellation ended (booked first, first), then the ones cancelled before it."""
-    slot = slot_of_host(host=host, slot_id=slot_id, now=now)
+    slot = slot_of_host(host=host, slot_id=slot_id)
     if slot.status != Slot.Status.CANCELLED:
         return Roster(
             slot=slot, bookings=list(active_bookings_on(slot=slot, now=now).order_by("id"))

@@ -125,7 +125,7 @@ def _date_gone(request: HttpRequest, *, host: HostProfile, slot_id: int) -> Http
     the date is no longer there), as the schedules pages say. A listing that is not the host's
     own (or none: a form from before the field) is a 404, as another host's date is."""
     try:
-        slot = selectors.slot_of_host(host=host, slot_id=slot_id, now=timezone.now())
+        slot = selectors.slot_of_host(host=host, slot_id=slot_id)
     except NotFound:
         listing_id = posted_number(request, "listing")
         report_gone(request, host=host, listing_id=listing_id, message=str(DATE_GONE))
