@@ -2,7 +2,6 @@
 seats left, states, addresses) live in outings.bookings.services, whose refusals `show_error`
 puts back on the form with their message."""
 
-import secrets
 from typing import Any
 
 from django import forms
@@ -12,14 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from outings.bookings.services.holds import FORM_TOKEN_MAX, MAX_SEATS, group_sizes
 from outings.catalog.models import Listing
 from outings.common.errors import DomainError
+
+# The one-time token a booking form carries: the same form submitted twice books once. Shared
+# with the host's forms that make something (outings.common.formtokens).
+from outings.common.formtokens import new_form_token as new_form_token
 from outings.scheduling.models import Slot
 
 REASON_MAX = 1000
-
-
-def new_form_token() -> str:
-    """The one-time token a booking form carries: the same form submitted twice books once."""
-    return secrets.token_urlsafe(16)
 
 
 def message_of(error: DomainError) -> str:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
@@ -70,3 +71,27 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} ({self.status})"
+
+
+class UsedFormToken(models.Model):
+    """A page form's one-time token (outings.common.formtokens), spent by the submission that
+    made something with it: the same form sent again (a double click, a resend, the page Back
+    restored) is answered with what the first made (`made_id`) instead of making it twice."""
+
+    user = models.ForeignKey(  # used_form_token_once in Meta leads with it
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    token = models.CharField(max_length=64)
+    kind = models.CharField(max_length=40)
+    made_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("used form token")
+        verbose_name_plural = _("used form tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="used_form_token_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.made_id}"

@@ -19,6 +19,7 @@ from outings.catalog.currencies import minor_units
 from outings.catalog.models import CATEGORY_NAMES, CancellationPolicy
 from outings.catalog.services import CURRENCIES, MAX_PRICE, ListingData
 from outings.common.errors import DomainError
+from outings.common.formtokens import token_field
 from outings.scheduling.models import Schedule, ScheduleException
 from outings.scheduling.rules import ScheduleData
 from outings.web.formatting import format_money
@@ -248,6 +249,13 @@ class ListingForm(forms.Form):
             min_guests=data["min_guests"],
             min_guests_cutoff_hours=data["min_guests_cutoff_hours"],
         )
+
+
+class NewListingForm(ListingForm):
+    """The "New listing" page's form: its one-time token makes it a draft once, however often
+    it is sent (outings.common.formtokens)."""
+
+    form_token = token_field()
 
 
 class TimesField(forms.CharField):

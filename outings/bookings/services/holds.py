@@ -37,11 +37,11 @@ from outings.catalog.models import MAX_SEATS as MAX_SEATS  # read here by the bo
 from outings.catalog.models import Listing
 from outings.catalog.services import ensure_active
 from outings.common.errors import DomainError, NotFound
+from outings.common.formtokens import FORM_TOKEN_MAX as FORM_TOKEN_MAX  # read by the forms
 from outings.common.rows import Columns, attach
 from outings.scheduling.models import Slot
 
 Status = Booking.Status
-FORM_TOKEN_MAX = 64
 Closed = Literal["cancelled", "started"]  # why a date can no longer be booked (closed_date)
 
 

@@ -23,7 +23,7 @@ from outings.catalog.services.errors import (
     ensure_active,
 )
 from outings.catalog.services.validation import ListingData, validate_listing
-from outings.common import outbox
+from outings.common import formtokens, outbox
 from outings.common.errors import (
     ExpectedVersion,
     NotFound,
@@ -72,13 +72,19 @@ def _audit(
 
 
 @transaction.atomic
-def create_listing(*, host: HostProfile, data: ListingData, actor: User) -> Listing:
-    """A new draft of `host`'s."""
+def create_listing(
+    *, host: HostProfile, data: ListingData, actor: User, form_token: str | None = None
+) -> Listing:
+    """A new draft of `host`'s. `form_token` (the "New listing" page's one-time token) makes
+    the same form sent again make no second draft: formtokens.AlreadySent names the first
+    one's id (a refused form leaves its token unspent)."""
     ensure_active(host)
+    used = formtokens.spend(user_id=actor.pk, token=form_token, kind="listing")
     values = validate_listing(data)
     listing = Listing.objects.create(
         host=host, status=Status.DRAFT, kind=Listing.Kind.EXPERIENCE, **values
     )
+    formtokens.made(used, made_id=listing.pk)
     _audit(listing=listing, actor=actor, action="created", from_status="")
     return listing
 

@@ -22,9 +22,10 @@ from outings.catalog.photos.selectors import PhotoView, photos_for_listing
 from outings.catalog.services import ListingConflict, ListingData, validate_listing
 from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound, version_is_current
+from outings.common.formtokens import AlreadySent, InvalidFormToken, new_form_token, renew_token
 from outings.common.pagetokens import BadCursor
 from outings.hosting import selectors
-from outings.hosting.forms import ListingForm, add_domain_errors
+from outings.hosting.forms import ListingForm, NewListingForm, add_domain_errors
 from outings.hosting.views.common import (
     board_news,
     host_required,
@@ -84,14 +85,27 @@ def dashboard(request: HttpRequest, host: HostProfile) -> HttpResponse:
 @host_required
 @require_http_methods(["GET", "POST"])
 def create_listing(request: HttpRequest, host: HostProfile) -> HttpResponse:
-    form = ListingForm(request.POST if request.method == "POST" else None)
+    """The "New listing" form. Its one-time token makes a second submission of the same form (a
+    double click, a resend, the page Back restored) go to the draft the first one made."""
+    form = NewListingForm(
+        request.POST if request.method == "POST" else None,
+        initial={"form_token": new_form_token()},
+    )
     refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         try:
             listing = services.create_listing(
-                host=host, data=form.to_data(), actor=user_of(request)
+                host=host,
+                data=form.to_data(),
+                actor=user_of(request),
+                form_token=form.cleaned_data["form_token"],
             )
+        except AlreadySent as sent:
+            messages.info(request, _("This form was already sent: here is the draft it made."))
+            return redirect("hosting:listing", pk=sent.made_id)
         except DomainError as error:
+            if isinstance(error, InvalidFormToken):
+                renew_token(form)
             refused = add_domain_errors(form, error, ListingForm.RENAMES)
         else:
             messages.success(request, _("Draft saved. Add photos and dates, then submit it."))
