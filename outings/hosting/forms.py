@@ -291,6 +291,8 @@ class ScheduleForm(forms.Form):
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     capacity = forms.IntegerField(label=_("Places per slot"), min_value=1)
+    # One-time: the same form sent twice adds one rule (outings.common.formtokens).
+    form_token = token_field()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -21,7 +21,7 @@ from outings.accounts.models import HostProfile
 from outings.catalog.models import Listing, ListingPhoto
 from outings.catalog.photos.images import CleanImage, check_upload
 from outings.catalog.services import HostSuspended, InvalidTransition
-from outings.common import outbox
+from outings.common import formtokens, outbox
 from outings.common.errors import (
     DomainError,
     ExpectedVersion,
@@ -128,6 +128,18 @@ def store_clean_image(*, clean: CleanImage, folder: str) -> str:
 def is_upload(name: str) -> bool:
     """Whether a photo's stored image is its upload as sent, still to be re-encoded clean."""
     return name.startswith(f"{UPLOADS}/")
+
+
+def spend_upload_token(*, host: HostProfile, listing_id: int, form_token: str | None) -> None:
+    """Spend the listing page's photo form's one-time token before its first file is added:
+    formtokens.AlreadySent if that form was sent before (a double click, a resend), and its
+    photos are not added again. In a transaction of its own, committed at once: each photo is
+    added in its own (add_photo), the good ones kept whatever the others do, so the token cannot
+    wait for the last of them; a second submission running beside the first waits for the
+    token only. Another host's listing is NotFound, and spends nothing."""
+    if not Listing.objects.filter(pk=listing_id, host=host).exists():
+        raise NotFound()
+    formtokens.spend(user_id=host.user_id, token=form_token, kind="photos", made_id=listing_id)
 
 
 def add_photo(

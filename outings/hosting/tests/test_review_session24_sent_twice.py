@@ -7,12 +7,15 @@ but the controls."""
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from outings.catalog.models import AuditEntry, Listing
+from outings.catalog.models import AuditEntry, Listing, ListingPhoto
 from outings.catalog.tests.factories import HostProfileFactory
 from outings.common.models import UsedFormToken
+from outings.hosting.tests.fixtures import png
 from outings.hosting.tests.test_pages import LISTING_FORM
+from outings.scheduling.models import Schedule
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("categories", "nudges")]
 
@@ -114,3 +117,89 @@ def test_an_overlong_token_is_refused_and_makes_nothing(host_client, host):
         == 302
     )
     assert Listing.objects.count() == 1
+
+
+WEEKLY = {
+    "kind": "weekly",
+    "weekdays": ["0", "3"],
+    "start_times": "10:00",
+    "valid_from": "2031-02-03",
+    "capacity": "5",
+}
+ONCE = {"kind": "once", "start_times": "10:00, 15:00", "valid_from": "2031-02-04", "capacity": "5"}
+
+
+@pytest.mark.parametrize("sent", [WEEKLY, ONCE], ids=["weekly", "once"])
+def test_the_add_a_schedule_form_sent_twice_adds_it_once(host_client, listing, sent):
+    url = f"/host/listings/{listing.pk}/schedules/"
+    token = form_token(host_client.get(url).content.decode(), "schedule-form")
+    sent = {**sent, "form_token": token}
+
+    first = host_client.post(url, sent)
+    second = host_client.post(url, sent, follow=True)
+
+    assert first.status_code == 302
+    # It answered 409, "This schedule overlaps another one of the listing", with the form
+    # filled in again: the host's double click read as a refusal of a rule that was saved.
+    assert second.redirect_chain == [(url, 302)]
+    assert second.status_code == 200
+    assert "This form was already sent: its schedule is below." in second.content.decode()
+    assert Schedule.objects.filter(listing=listing).count() == 1
+
+
+def test_a_refused_schedule_keeps_its_token_unspent(host_client, listing):
+    url = f"/host/listings/{listing.pk}/schedules/"
+    token = form_token(host_client.get(url).content.decode(), "schedule-form")
+
+    refused = host_client.post(url, {**WEEKLY, "capacity": "0", "form_token": token})
+    mended = host_client.post(url, {**WEEKLY, "form_token": token})
+
+    assert refused.status_code == 400
+    assert form_token(refused.content.decode(), "schedule-form") == token
+    assert mended.status_code == 302
+    assert Schedule.objects.filter(listing=listing).count() == 1
+
+
+def _photos(count: int) -> list[SimpleUploadedFile]:
+    return [
+        SimpleUploadedFile(f"p{n}.png", png(color=color), content_type="image/png")
+        for n, color in zip(range(count), ["teal", "orange", "navy"], strict=False)
+    ]
+
+
+@pytest.mark.usefixtures("media")
+def test_the_photo_upload_sent_twice_uploads_once(host_client, listing):
+    url = f"/host/listings/{listing.pk}/"
+    token = form_token(host_client.get(url).content.decode(), "photos-form")
+
+    first = host_client.post(f"{url}photos/", {"photos": _photos(2), "form_token": token})
+    second = host_client.post(
+        f"{url}photos/", {"photos": _photos(2), "form_token": token}, follow=True
+    )
+
+    assert first.status_code == 302
+    assert second.redirect_chain == [(f"{url}#photos", 302)]
+    assert "This form was already sent: its photos are below." in second.content.decode()
+    assert ListingPhoto.objects.filter(listing=listing).count() == 2
+
+
+@pytest.mark.usefixtures("media")
+def test_each_rendering_of_the_photo_form_uploads(host_client, listing):
+    # The control: two pages, two uploads.
+    url = f"/host/listings/{listing.pk}/"
+    for _ in range(2):
+        token = form_token(host_client.get(url).content.decode(), "photos-form")
+        host_client.post(f"{url}photos/", {"photos": _photos(1), "form_token": token})
+
+    assert ListingPhoto.objects.filter(listing=listing).count() == 2
+
+
+@pytest.mark.usefixtures("media")
+def test_a_photo_form_sent_without_photos_keeps_its_token_unspent(host_client, listing):
+    url = f"/host/listings/{listing.pk}/"
+    token = form_token(host_client.get(url).content.decode(), "photos-form")
+
+    host_client.post(f"{url}photos/", {"form_token": token})
+    host_client.post(f"{url}photos/", {"photos": _photos(1), "form_token": token})
+
+    assert ListingPhoto.objects.filter(listing=listing).count() == 1

@@ -167,6 +167,8 @@ def listing_page(
         "slots": selectors.upcoming_slots(listing=listing, now=now, limit=UPCOMING),
         "now": now,  # a date begun by then is under way
         "max_photos": _max_photos(),
+        # The photo form's one-time token: sent twice, it uploads once (views.photos).
+        "photos_form_token": new_form_token(),
         # The limits told beside the upload (outings.web.uploads refuses a larger post).
         "photo_mb": max(1, int(settings.PHOTO_MAX_BYTES) // MEGABYTE),
         "upload_mb": max(1, int(settings.PHOTO_UPLOAD_MAX_BYTES) // MEGABYTE),

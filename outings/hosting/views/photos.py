@@ -16,6 +16,7 @@ from outings.catalog.photos import services
 from outings.catalog.photos.selectors import photos_for_listing
 from outings.catalog.services import own_listing
 from outings.common.errors import DomainError, NotFound
+from outings.common.formtokens import AlreadySent, InvalidFormToken
 from outings.hosting.views.common import (
     host_required_back_to,
     photos_url,
@@ -35,11 +36,24 @@ def _back(pk: int) -> HttpResponse:
 @host_required_back_to(photos_url)
 @require_POST
 def upload_photos(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
-    """Each file is checked on its own; the good ones are kept, the bad ones named."""
+    """Each file is checked on its own; the good ones are kept, the bad ones named. The form's
+    one-time token makes a second submission of the same form (a double click, a resend) add
+    nothing: it comes back to the listing's photos, where the first one's are."""
     own_listing(host=host, listing_id=pk)
     files = request.FILES.getlist("photos")
     if not files:
         messages.error(request, _("Choose one or more photos to upload."))
+    else:
+        try:
+            services.spend_upload_token(
+                host=host, listing_id=pk, form_token=request.POST.get("form_token") or None
+            )
+        except AlreadySent:
+            messages.info(request, _("This form was already sent: its photos are below."))
+            return _back(pk)
+        except InvalidFormToken as error:
+            messages.error(request, message_of(error))
+            return _back(pk)
     added = 0
     for upload in files:
         try:

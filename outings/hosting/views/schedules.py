@@ -20,6 +20,7 @@ from outings.catalog.models import Listing
 from outings.catalog.services import own_listing
 from outings.common import pagetokens
 from outings.common.errors import DomainError, NotFound
+from outings.common.formtokens import AlreadySent, InvalidFormToken, new_form_token, renew_token
 from outings.common.pagetokens import BadCursor
 from outings.common.zones import zone_or_utc
 from outings.hosting import selectors
@@ -41,6 +42,11 @@ from outings.scheduling.rules import ScheduleConflict, SlotConflict
 UPCOMING = 30
 
 
+def _new_schedule() -> dict[str, Any]:
+    """The "Add a schedule" form's initial values, with a fresh one-time token."""
+    return {"kind": Schedule.Kind.WEEKLY, "capacity": 10, "form_token": new_form_token()}
+
+
 def _back(pk: int) -> HttpResponse:
     return redirect(reverse("hosting:schedules", kwargs={"pk": pk}))
 
@@ -48,24 +54,32 @@ def _back(pk: int) -> HttpResponse:
 @host_required
 @require_http_methods(["GET", "POST"])
 def schedules(request: HttpRequest, host: HostProfile, pk: int) -> HttpResponse:
-    """The listing's rules with their exceptions and next slots; POST adds a rule."""
+    """The listing's rules with their exceptions and next slots; POST adds a rule. The form's
+    one-time token makes a second submission of the same form (a double click, a resend) come
+    back to the page, where the rule the first one added is."""
     listing = own_listing(host=host, listing_id=pk)
-    form = ScheduleForm(
-        request.POST if request.method == "POST" else None,
-        initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10},
-    )
+    form = ScheduleForm(request.POST if request.method == "POST" else None, initial=_new_schedule())
     refused = 0  # the status of a service's refusal, if any
     if request.method == "POST" and form.is_valid():
         try:
             services.create_schedule(
-                host=host, listing_id=pk, data=form.to_data(), now=timezone.now()
+                host=host,
+                listing_id=pk,
+                data=form.to_data(),
+                now=timezone.now(),
+                form_token=form.cleaned_data["form_token"],
             )
+        except AlreadySent:
+            messages.info(request, _("This form was already sent: its schedule is below."))
+            return _back(pk)
         except NotFound:
             if listing.status != Listing.Status.ARCHIVED:
                 raise
             messages.error(request, ARCHIVED)  # refused, as a rule of it is: say why
             return _back(pk)
         except DomainError as error:
+            if isinstance(error, InvalidFormToken):
+                renew_token(form)
             refused = add_domain_errors(form, error)
         else:
             messages.success(request, _("Schedule added; its dates are on the listing."))
@@ -100,7 +114,7 @@ def _page(
     ?show=past, of those that ended), keyset-paginated (?after=<token>). `entered` = (slot id,
     capacity) puts the host's own unsaved number in that date's field (a capacity conflict)."""
     if form is None:
-        form = ScheduleForm(initial={"kind": Schedule.Kind.WEEKLY, "capacity": 10})
+        form = ScheduleForm(initial=_new_schedule())
     past = request.method == "GET" and request.GET.get("show") == "past"
     try:
         token, after = _after(request)

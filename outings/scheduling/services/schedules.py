@@ -25,6 +25,7 @@ from outings.accounts.models import HostProfile
 from outings.bookings.selectors import held_by_bookings
 from outings.catalog.models import Listing
 from outings.catalog.services.errors import ensure_active
+from outings.common import formtokens
 from outings.common.errors import ExpectedVersion, NotFound, highest_version, version_is_current
 from outings.common.zones import zone_or_utc
 from outings.scheduling import rules
@@ -139,12 +140,23 @@ def _checked(
 
 @transaction.atomic
 def create_schedule(
-    *, host: HostProfile, listing_id: int, data: ScheduleData, now: datetime
+    *,
+    host: HostProfile,
+    listing_id: int,
+    data: ScheduleData,
+    now: datetime,
+    form_token: str | None = None,
 ) -> Schedule:
-    """Add a weekly rule or a one-off date to one of `host`'s listings and materialise it."""
+    """Add a weekly rule or a one-off date to one of `host`'s listings and materialise it.
+    `form_token` (the schedules page's one-time token) makes the same form sent again add
+    nothing: formtokens.AlreadySent, spent under the listing's lock (a second submission waits
+    for the first to commit), before the checks (the rule the first one added would refuse it as
+    an overlap)."""
     listing = _own_listing_locked(host=host, listing_id=listing_id)
+    used = formtokens.spend(user_id=host.user_id, token=form_token, kind="schedule")
     data = _checked(listing=listing, data=data, exclude_id=None, now=now)
     schedule = Schedule.objects.create(listing=listing, **data.values())
+    formtokens.made(used, made_id=schedule.pk)
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
     return schedule
 
