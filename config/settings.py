@@ -626,6 +626,11 @@ USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 
+# The release this process runs, part of the cache keys of rendered pages, fragments and
+# searches (outings.common.release, docs/caching.md): the deploy's commit or tag. Unset, a digest
+# of the checkout's Python, templates, translations and uv.lock, computed once at start.
+RELEASE = env.str("RELEASE", default="").strip()
+
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
 # Where collectstatic writes at each start (outings.common.startup); WhiteNoise serves it, and

@@ -7,7 +7,8 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self) -> None:
-        from outings.common import requestid
+        from outings.common import release, requestid
 
         request_started.connect(requestid.begin, dispatch_uid="outings.requestid.begin")
         request_finished.connect(requestid.end, dispatch_uid="outings.requestid.end")
+        release.start()  # once per process: every cached page reads it

@@ -1,7 +1,8 @@
 """Whole pages for visitors who are not signed in, kept in the "pages" cache (DESIGN.md section 5).
 
 What such a page shows depends on its URL, the language and time zone it is shown in, whether
-htmx asked for a part of it, the release's static files, and the data on it. The key names exactly
+htmx asked for a part of it, the release that renders it (outings.common.release) and its static
+files, and the data on it. The key names exactly
 those; the data by the `versions` its view passes (for public pages, the catalogue version that a
 database trigger moves on every write to anything they show, and the current time window for
 what time alone changes: outings.search.cache.public_versions). An edit therefore makes new keys;
@@ -43,6 +44,8 @@ from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from outings.common import release
 
 PAGES = "pages"
 # When a key is new (a write moved a version, a window turned), the first anonymous visitor to
@@ -128,6 +131,7 @@ def page_key(request: HttpRequest, versions: Hashable) -> str:
         translation.get_language(),
         timezone.get_current_timezone_name(),
         request.headers.get("HX-Request", ""),
+        release.identity(),  # its code, templates and translations: a deploy makes new keys
         getattr(staticfiles_storage, "manifest_hash", ""),
         versions,
     )

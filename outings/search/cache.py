@@ -17,6 +17,7 @@ import zlib
 
 from django.db import connection
 
+from outings.common import release
 from outings.common.cache import get_or_compute
 from outings.common.zones import zone_rules
 from outings.search import engine
@@ -101,6 +102,7 @@ def cached_search(query: SearchQuery, *, version: int | None = None) -> SearchPa
         + hashlib.sha256(
             pickle.dumps(
                 (
+                    release.identity(),  # the page of hits is the code's (a pickled SearchPage)
                     version,
                     time_window(),
                     engine.cursor_fingerprint(query),

@@ -21,7 +21,7 @@ from outings.bookings.forms import new_form_token, seats_bounds
 from outings.catalog import selectors as catalog
 from outings.catalog.models import Listing
 from outings.catalog.photos.selectors import photos_for_listing
-from outings.common import pagetokens
+from outings.common import pagetokens, release
 from outings.common.cache import get_or_compute
 from outings.common.pagecache import cached_page
 from outings.common.pagetokens import BadCursor
@@ -205,6 +205,7 @@ def _listing_detail(request: HttpRequest, pk: int, *, versions: Hashable) -> Htt
         # Called by the template only when its fragment is not in the pages cache.
         "similar": lambda: similar(listing_id=listing.pk, limit=4),
         "versions": versions,
+        "release": release.identity(),  # the fragment's HTML is this release's
         "fragment_seconds": SAFETY_TIMEOUT,
         # The booking panel (bookings/_book_panel.html): dates with seats for the smallest group,
         # the others (for the waiting list), and for a signed-in viewer the form's one-time token.
