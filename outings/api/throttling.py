@@ -12,7 +12,9 @@ between them, and let 400 of 400 calls from 16 threads through a limit of 50.
 If the counter store is unreachable the request is let through: a cache outage must not take the
 API down. The outage is logged when it begins, at most once a minute while it lasts and when it
 ends (`store_outage`, outings.common.outage); until session 21 each request of an outage logged a
-warning with its traceback.
+warning with its traceback. After a count that waited for its timeout (a hung Redis) the store
+is not asked for CACHE_RETRY_SECONDS (outings.common.cache), the requests let through meanwhile:
+until session 24 every API request against a hung Redis waited REDIS_TIMEOUT_SECONDS for it.
 """
 
 import fcntl
@@ -35,6 +37,7 @@ from ninja.throttling import BaseThrottle
 
 from outings.api.auth import caller, is_authenticated
 from outings.api.rates import Rate
+from outings.common.cache import CACHE_RETRY_SECONDS
 from outings.common.outage import Outage
 from outings.common.proxies import client_ip
 
@@ -124,6 +127,12 @@ def hit(*, ident: str, rate: Rate, now: float, store: Counter | None = None) -> 
     window = int(now // rate.period)
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
     key = f"{prefix}:throttle:{ident}:{rate.period}:{window}"
+    # For CACHE_RETRY_SECONDS after a count that waited for its timeout, let through without
+    # asking the store: against a hung Redis every API request waited REDIS_TIMEOUT_SECONDS
+    # until session 24. A store that refuses at once is asked every time.
+    if store_outage.resting_after_timeout(CACHE_RETRY_SECONDS):
+        store_outage.skipped()
+        return None
     try:
         count = (store or counter()).hit(key, rate.period)
     except (redis.RedisError, OSError) as error:
