@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from outings.common.cache import CACHE_RETRY_SECONDS
 from outings.common.outage import Outage
 from outings.common.outbox import registry
 from outings.common.outbox import relay as outbox_relay
@@ -114,7 +115,10 @@ def nudge(queue: str, *, coalesce: bool = True) -> None:
 
 def _raise_flag(queue: str) -> bool:
     """Add `queue`'s nudge flag; False if it was there already. True if the cache cannot be
-    reached: nudge as if there were no flag."""
+    reached, or rests after an operation that timed out: nudge as if there were no flag."""
+    if _flags_resting():
+        flags_outage.skipped()
+        return True
     try:
         added = bool(cache.add(_nudge_flag(queue), 1, timeout=NUDGE_FLAG_SECONDS))
     except Exception as error:  # noqa: BLE001 - any cache failure
@@ -129,6 +133,8 @@ def _hold_nudges() -> None:
     connection timeout), every queue's flag stands for NUDGE_FLAG_SECONDS: the commits meanwhile
     leave their rows to the sweep instead of each waiting two seconds for the broker, so an
     outage costs one request in ten seconds that wait, not every one."""
+    if _flags_resting():
+        return
     try:
         cache.set_many(
             {_nudge_flag(queue): 1 for queue in registry.QUEUES}, timeout=NUDGE_FLAG_SECONDS
@@ -139,11 +145,21 @@ def _hold_nudges() -> None:
         flags_outage.recovered()
 
 
+def _flags_resting() -> bool:
+    """True for CACHE_RETRY_SECONDS after a flag operation that waited for its timeout (a hung
+    Redis): the flags are not asked meanwhile, every nudge publishes. Until session 24 every
+    commit that queued a message waited REDIS_TIMEOUT_SECONDS for its flag against a hung Redis.
+    A cache that refuses at once is asked every time."""
+    return flags_outage.resting_after_timeout(CACHE_RETRY_SECONDS)
+
+
 def _nudge_flag(queue: str) -> str:
     return f"outbox:nudged:{queue}"
 
 
 def _forget_nudge(queue: str) -> None:
+    if _flags_resting():
+        return  # the flag expires by itself
     try:
         cache.delete(_nudge_flag(queue))
     except Exception as error:  # noqa: BLE001 - the flag then expires by itself
