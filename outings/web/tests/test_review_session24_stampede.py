@@ -68,7 +68,13 @@ def _at_once(path: str) -> tuple[list[Any], list[str]]:
 @pytest.mark.parametrize(
     ("name", "template"), [("home", "web/home.html"), ("listing", "web/listing_detail.html")]
 )
-def test_visitors_of_a_new_key_at_the_same_moment_are_served_one_render(listing, name, template):
+def test_visitors_of_a_new_key_at_the_same_moment_are_served_one_render(
+    listing, name, template, monkeypatch
+):
+    # What is checked is that the others wait for the one render, not how long they would wait:
+    # a first render slower than RENDER_WAIT_SECONDS on a loaded machine (a cold process, eight
+    # threads) let a waiter render for itself (2 renders, seen once in a run of this session).
+    monkeypatch.setattr(pagecache, "RENDER_WAIT_SECONDS", 30.0)
     path = reverse("web:listing", kwargs={"pk": listing.pk}) if name == "listing" else "/"
 
     responses, rendered = _at_once(path)
