@@ -29,6 +29,7 @@ from typing import Any, cast
 
 import redis
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
@@ -39,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # What an unreachable cache raises: redis-py's errors (Redis), OSError (the file cache).
 CACHE_ERRORS = (redis.RedisError, OSError)
-_MISSING = object()
+MISSING = object()
 
 # Logged when an outage begins, at most once a minute while it lasts and when it ends
 # (outings.common.outage); until session 21 each failed read and write logged a warning with
@@ -86,17 +87,17 @@ def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
         return compute()
     mine = False
     try:
-        found = cache.get(key, _MISSING)
-        if found is _MISSING:
+        found = cache.get(key, MISSING)
+        if found is MISSING:
             computing = key + ":computing"
             mine = cache.add(computing, 1, COMPUTE_LOCK_SECONDS)
             if not mine:  # another caller computes it: wait for it
-                found = _computed_meanwhile(key, computing)
+                found = stored_meanwhile(cache, key, computing, wait=COMPUTE_WAIT_SECONDS)
     except CACHE_ERRORS as error:
         cache_outage.failed(error)
         return compute()
     cache_outage.recovered()
-    if found is not _MISSING:
+    if found is not MISSING:
         return cast(T, found)
     try:
         value = compute()
@@ -107,19 +108,21 @@ def get_or_compute[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     return value
 
 
-def _computed_meanwhile(key: str, computing: str) -> Any:
-    """The value another caller is computing under `key`, once it is stored; _MISSING when
-    that computation is over and stored nothing (it failed) or is still not done after
-    COMPUTE_WAIT_SECONDS: then the caller computes it. Raises what the cache raises."""
-    deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+def stored_meanwhile(store: BaseCache, key: str, mark: str, *, wait: float) -> Any:
+    """The value another caller is computing under `key` in `store` (it holds `mark`), once it
+    is stored; MISSING when that computation is over and stored nothing (it failed, or its
+    value was not to be kept) or is still not done after `wait` seconds: then the caller
+    computes it itself. Raises what the store raises. For get_or_compute and the page cache
+    (pagecache.cached_page)."""
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         time.sleep(COMPUTE_POLL_SECONDS)
-        found = cache.get(key, _MISSING)
-        if found is not _MISSING:
+        found = store.get(key, MISSING)
+        if found is not MISSING:
             return found
-        if cache.get(computing) is None:
-            return cache.get(key, _MISSING)  # stored between the two reads, or not at all
-    return _MISSING
+        if store.get(mark) is None:
+            return store.get(key, MISSING)  # stored between the two reads, or not at all
+    return MISSING
 
 
 def _store(key: str, value: Any, timeout: int) -> None:

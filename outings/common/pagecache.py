@@ -33,9 +33,8 @@ from __future__ import annotations
 import hashlib
 import pickle
 import re
-import time
 from collections.abc import Callable, Hashable
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -46,16 +45,17 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from outings.common import release
+from outings.common.cache import MISSING, stored_meanwhile
 
 PAGES = "pages"
 # When a key is new (a write moved a version, a window turned), the first anonymous visitor to
-# miss renders the page and the others who miss meanwhile wait for it, reading the cache every
-# RENDER_POLL_SECONDS, rather than each render the same page: a hot page's key turning made
-# every concurrent visitor run its queries and template (7 of 8 at once, until session 24). A
+# miss renders the page and the others who miss meanwhile wait for it (cache.stored_meanwhile,
+# as get_or_compute's callers do), rather than each render the same page: a hot page's key
+# turning made every concurrent visitor run its queries and template (7 of 8 at once, until
+# session 24). A
 # render not stored by RENDER_WAIT_SECONDS (a slow search, a process that died: its mark lasts
 # RENDER_LOCK_SECONDS) is made by each waiting visitor for themselves, as before.
 RENDER_WAIT_SECONDS = 2.0
-RENDER_POLL_SECONDS = 0.01
 RENDER_LOCK_SECONDS = 10
 _COMMAS = re.compile(r"\s*,\s*")  # between Cache-Control's directives
 # Headers a view sets on a public page that a replay must carry; the middleware around the view
@@ -84,8 +84,8 @@ def cached_page(
         return _replay(stored)
     rendering = key + ":rendering"
     if not pages.add(rendering, 1, RENDER_LOCK_SECONDS):  # a down cache grants it: render
-        stored = _rendered_meanwhile(pages, key, rendering)
-        if stored is not None:
+        stored = stored_meanwhile(pages, key, rendering, wait=RENDER_WAIT_SECONDS)
+        if stored is not MISSING and stored is not None:
             return _replay(stored)
         return _render(request, render, pages, key, timeout)
     try:
@@ -106,22 +106,6 @@ def _render(
         pages.set(key, _recording(response), timeout)
         _mark_public(response)
     return response
-
-
-def _rendered_meanwhile(pages: BaseCache, key: str, rendering: str) -> dict[str, Any] | None:
-    """The page another visitor's request is rendering under `key`, once it is stored; None
-    when that render is over and stored nothing (a 404, a cookie set, an error) or is still
-    not done after RENDER_WAIT_SECONDS: then this request renders the page itself."""
-    deadline = time.monotonic() + RENDER_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(RENDER_POLL_SECONDS)
-        stored = pages.get(key)
-        if stored is not None:
-            return cast(dict[str, Any], stored)
-        if pages.get(rendering) is None:
-            # Stored between the two reads, or not at all.
-            return cast(dict[str, Any] | None, pages.get(key))
-    return None
 
 
 def page_key(request: HttpRequest, versions: Hashable) -> str:
