@@ -11,10 +11,11 @@ effects._offer_stands): not gone by then, it is skipped (its row done, nothing s
 its control: delivered in time, it is sent.
 
 Real PostgreSQL, the outbox relay run as the workers would (urgent and default apart), a real
-SMTP server (aiosmtpd). Deadlines are a few seconds away: an offer or a request made on a date
-that starts that soon lapses at its start."""
+SMTP server (aiosmtpd). Deadlines are ten minutes away (an offer or a request made on a date
+that starts that soon lapses at its start), and the tests whose workers come back after them move
+the clock on past them (`clock`)."""
 
-import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -34,7 +35,8 @@ from outings.notifications.tests.smtp_sink import SmtpSink
 from outings.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
-SOON = timedelta(seconds=6)
+SOON = timedelta(minutes=10)
+Clock = Callable[[datetime], None]
 
 
 @pytest.fixture(autouse=True)
@@ -55,10 +57,6 @@ def _subjects(sink: SmtpSink, *, to: User | str) -> list[str]:
     parser = BytesParser(policy=default_policy)
     mails: list[EmailMessage] = [parser.parsebytes(raw) for raw in sink.recorder.messages]
     return [str(mail["Subject"]) for mail in mails if mail["To"] == address]
-
-
-def _sleep_until(moment: datetime) -> None:
-    time.sleep(max(0.0, (moment - timezone.now()).total_seconds()) + 0.2)
 
 
 def _date(*, instant: bool = True, capacity: int = 2) -> Slot:
@@ -89,10 +87,10 @@ def _offered(guest: User, waiter: User) -> Booking:
 
 
 def test_a_waitlist_offer_whose_mail_had_not_gone_by_its_deadline_is_not_sent(
-    guest: User, other_guest: User, sink: SmtpSink
+    guest: User, other_guest: User, sink: SmtpSink, clock: Clock
 ) -> None:
     offer = _offered(guest, other_guest)
-    _sleep_until(offer.slot.starts_at)  # the urgent workers back after the offer lapsed
+    clock(offer.slot.starts_at)  # the urgent workers back after the offer lapsed
 
     _run(sink)
 
@@ -121,11 +119,11 @@ def _requested(guest: User) -> Booking:
 
 
 def test_a_request_whose_mail_to_the_host_had_not_gone_by_its_deadline_is_not_sent(
-    guest: User, sink: SmtpSink
+    guest: User, sink: SmtpSink, clock: Clock
 ) -> None:
     request = _requested(guest)
     host = request.listing.host.user
-    _sleep_until(request.slot.starts_at)  # its deadline
+    clock(request.slot.starts_at)  # its deadline
 
     _run(sink)
 
@@ -159,10 +157,10 @@ def _handed_on(guest: User, sink: SmtpSink) -> Booking:
 
 
 def test_a_transfer_offer_whose_mail_had_not_gone_when_the_date_began_is_not_sent(
-    guest: User, sink: SmtpSink
+    guest: User, sink: SmtpSink, clock: Clock
 ) -> None:
     booking = _handed_on(guest, sink)
-    _sleep_until(booking.slot.starts_at)  # nobody can take it any more
+    clock(booking.slot.starts_at)  # nobody can take it any more
 
     _run(sink)
 
@@ -205,7 +203,7 @@ def _pending_moved(guest: User, *, instant: bool) -> Booking:
 
 @pytest.mark.parametrize("instant", [True, False], ids=["held", "requested"])
 def test_a_pending_bookings_move_whose_mail_had_not_gone_by_its_deadline_is_not_sent(
-    guest: User, sink: SmtpSink, instant: bool
+    guest: User, sink: SmtpSink, clock: Clock, instant: bool
 ) -> None:
     booking = _pending_moved(guest, instant=instant)
     # Its lapse not recorded yet when the mail is built (the relay takes it after the mail, or
@@ -213,7 +211,7 @@ def test_a_pending_bookings_move_whose_mail_had_not_gone_by_its_deadline_is_not_
     OutboxMessage.objects.filter(kind=effects.EXPIRE).update(
         due_at=timezone.now() + timedelta(hours=1)
     )
-    _sleep_until(booking.slot.starts_at)
+    clock(booking.slot.starts_at)
 
     _run(sink)
 

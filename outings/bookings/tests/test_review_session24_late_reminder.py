@@ -10,17 +10,17 @@ a date that had begun or was over. The reminder's mail is now held to its news a
 date has not begun, else it is skipped (its row done, nothing sent).
 
 Real PostgreSQL, the outbox relay run as the workers would (urgent and default apart), a real
-SMTP server (aiosmtpd). BOOKINGS_REMINDER_HOURS is set to seconds, so that a date can begin
-within the test."""
+SMTP server (aiosmtpd); the reminder a day ahead, as configured, and the clock moved on to when
+it is due and past the start (`clock`)."""
 
-import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 
 import pytest
-from django.test import override_settings
+from django.conf import settings
 from django.utils import timezone
 
 from outings.accounts.models import User
@@ -33,9 +33,8 @@ from outings.notifications import emails
 from outings.notifications.tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.django_db
-REMIND_BEFORE = timedelta(seconds=6)
-# BOOKINGS_REMINDER_HOURS read in hours: six seconds.
-REMINDER_HOURS = REMIND_BEFORE / timedelta(hours=1)
+STARTS_IN = timedelta(days=2)
+Clock = Callable[[datetime], None]
 
 
 @pytest.fixture(autouse=True)
@@ -54,10 +53,6 @@ def _run(sink: SmtpSink, queue: str) -> None:
 def _received(sink: SmtpSink) -> list[EmailMessage]:
     parser = BytesParser(policy=default_policy)
     return [parser.parsebytes(raw) for raw in sink.recorder.messages]
-
-
-def _sleep_until(moment: datetime) -> None:
-    time.sleep(max(0.0, (moment - timezone.now()).total_seconds()) + 0.2)
 
 
 def _booked(guest: User, *, starts_in: timedelta) -> Booking:
@@ -79,20 +74,22 @@ def _subjects(sink: SmtpSink, *, to: User) -> list[str]:
     return [str(mail["Subject"]) for mail in _received(sink) if mail["To"] == to.email]
 
 
-@override_settings(BOOKINGS_REMINDER_HOURS=REMINDER_HOURS)
 def test_a_reminder_whose_mail_had_not_gone_when_the_date_began_is_not_sent(
-    guest: User, sink: SmtpSink
+    guest: User, sink: SmtpSink, clock: Clock
 ) -> None:
-    booking = _booked(guest, starts_in=REMIND_BEFORE * 2)
+    booking = _booked(guest, starts_in=STARTS_IN)
     _run(sink, "urgent")  # the confirmation announced: "Booked", the reminder planned
     (reminder,) = OutboxMessage.objects.filter(kind=effects.REMIND)
-    _sleep_until(reminder.due_at)
+    assert reminder.due_at == booking.slot.starts_at - timedelta(
+        hours=settings.BOOKINGS_REMINDER_HOURS
+    )
+    clock(reminder.due_at)
     _run(sink, "default")  # the reminder due: its mail written, the urgent workers down
     assert OutboxMessage.objects.filter(
         kind=emails.KIND, payload__template="booking_reminder", status="pending"
     ).exists()
     booking.refresh_from_db()
-    _sleep_until(booking.slot.starts_at)  # the urgent workers back after the date began
+    clock(booking.slot.starts_at)  # the urgent workers back after the date began
 
     _run(sink, "urgent")
 
@@ -101,14 +98,13 @@ def test_a_reminder_whose_mail_had_not_gone_when_the_date_began_is_not_sent(
     assert mail.status == OutboxMessage.Status.DONE
 
 
-@override_settings(BOOKINGS_REMINDER_HOURS=REMINDER_HOURS)
 def test_a_reminder_whose_mail_goes_before_the_date_begins_is_sent(
-    guest: User, sink: SmtpSink
+    guest: User, sink: SmtpSink, clock: Clock
 ) -> None:
-    booking = _booked(guest, starts_in=REMIND_BEFORE * 2)
+    booking = _booked(guest, starts_in=STARTS_IN)
     _run(sink, "urgent")
     (reminder,) = OutboxMessage.objects.filter(kind=effects.REMIND)
-    _sleep_until(reminder.due_at)
+    clock(reminder.due_at)
     _run(sink, "default")
 
     _run(sink, "urgent")
