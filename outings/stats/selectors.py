@@ -97,13 +97,14 @@ def listing_days(*, listing_id: int, first: date, last: date) -> list[Day]:
         for row in ListingDay.objects.filter(listing_id=listing_id, day__range=(first, last))
     }
     days = []
-    day = first
-    while day <= last:
+    # Counted, not stepped past `last`: after 31 December 9999 there is no day (until session
+    # 25 a series ending there raised OverflowError, the API's answer a 500).
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
         row = rows.get(day)
         days.append(
             Day(day=day, views=row.views if row else 0, bookings=row.bookings if row else 0)
         )
-        day += timedelta(days=1)
     return days
 
 
