@@ -122,7 +122,7 @@ class _MemoryBuffer:
     """This process's views (no Redis, or Redis down), flushed at most every
     STATS_FLUSH_SECONDS: by the view that finds the last flush that old, else by a timer set
     by the first view after a flush (until session 21 views that no other view followed waited
-    for the process's exit, hours on a quiet site), and at exit."""
+    for the process's exit, hours on a quiet site) or by a flush that failed, and at exit."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -134,12 +134,22 @@ class _MemoryBuffer:
         with self.lock:
             self.counts[(listing_id, quarter)] += 1
             due = monotonic() - self.flushed_at >= settings.STATS_FLUSH_SECONDS
-            if not due and self.timer is None:
-                self.timer = threading.Timer(settings.STATS_FLUSH_SECONDS, self._flush_on_timer)
-                self.timer.daemon = True  # the exit's flush takes what it leaves
-                self.timer.start()
+            if not due:
+                self._arm()
         if due:
             self.flush()
+
+    def _arm(self) -> None:
+        """A flush STATS_FLUSH_SECONDS from now, unless one is pending. Call holding the lock."""
+        if self.timer is not None:
+            return
+        timer = threading.Timer(settings.STATS_FLUSH_SECONDS, self._flush_on_timer)
+        timer.daemon = True  # the exit's flush takes what it leaves
+        try:
+            timer.start()
+        except RuntimeError:  # no new threads at shutdown: the exit's flush was the last
+            return
+        self.timer = timer
 
     def _flush_on_timer(self) -> None:
         with self.lock:
@@ -159,6 +169,11 @@ class _MemoryBuffer:
             logger.exception("stats: could not flush %s buffered views", sum(taken.values()))
             with self.lock:
                 self.counts.update(taken)  # keep them for the next flush
+                # ... which comes, whether a view follows or not: until session 25 only a next
+                # view set a timer again, so a quiet process kept views whose flush failed (the
+                # database away a moment) until its exit, and lost them if the database was
+                # away then too.
+                self._arm()
 
     def reset(self) -> None:
         """Forget every buffered view and the pending timer (tests)."""

@@ -46,3 +46,14 @@ def memory_buffer() -> Iterator[None]:
     with override_settings(REDIS_URL="", STATS_FLUSH_SECONDS=3600):
         yield
     services._memory.reset()
+
+
+@pytest.fixture
+def quick_memory_buffer() -> Iterator[None]:
+    """Views counted in this process's memory (no Redis), flushed by the buffer's own timer
+    half a second after the first (on a thread of its own: the test's database must be
+    transactional)."""
+    services._memory.reset()
+    with override_settings(REDIS_URL="", STATS_FLUSH_SECONDS=0.5):
+        yield
+    services._memory.reset()

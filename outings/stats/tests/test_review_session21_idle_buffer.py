@@ -5,24 +5,16 @@ and its host never saw those views. The buffer now flushes itself STATS_FLUSH_SE
 first view, whether more come or not."""
 
 import time
-from collections.abc import Iterator
 
 import pytest
-from django.test import override_settings
 
 from outings.catalog.tests.factories import ListingFactory
 from outings.stats import services
 from outings.stats.models import ListingDay
+from outings.stats.tests.fixtures import quick_memory_buffer
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the flush runs on a thread of its own
-
-
-@pytest.fixture
-def quick_memory_buffer() -> Iterator[None]:
-    services._memory.reset()
-    with override_settings(REDIS_URL="", STATS_FLUSH_SECONDS=0.5):
-        yield
-    services._memory.reset()
+__all__ = ["quick_memory_buffer"]  # a fixture, used by name
 
 
 def test_views_are_flushed_though_no_view_follows(quick_memory_buffer: None) -> None:
