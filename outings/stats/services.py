@@ -252,8 +252,12 @@ def flush_listing_views() -> int:
     if not lock.acquire():
         return 0
     try:
+        moved = _flush_days(client, prefix)
+        # Only now: a batch left in Redis that long (Redis away a week, its data kept) is
+        # recognised by its token and deleted first, where until session 25 its token was
+        # pruned before and the batch added again.
         FlushedBatch.objects.filter(flushed_at__lt=timezone.now() - FLUSHED_BATCHES_KEPT).delete()
-        return _flush_days(client, prefix)
+        return moved
     finally:
         _release(lock)
 
