@@ -6,8 +6,9 @@ one.
 
 The guest's booking form keeps its token on the booking it made (`Booking.form_token`, unique
 per guest: bookings.services.hold_seats). The host's forms (a new listing, a schedule or a
-one-off date, a photo upload) spend theirs here (`UsedFormToken`, unique per user), in the
-transaction of the service that makes the thing, so a refusal leaves it unspent.
+one-off date, a day cancelled or moved, a photo upload) spend theirs here (`UsedFormToken`,
+unique per user), in the transaction of the service that makes the thing, so a refusal leaves
+it unspent.
 """
 
 import secrets

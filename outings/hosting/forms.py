@@ -327,6 +327,9 @@ class ExceptionForm(forms.Form):
     new_time = forms.TimeField(
         label=_("New start"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
+    # One-time: the same form sent twice saves the exception once, and says so both times
+    # (outings.common.formtokens); the second was refused, "This day already has an exception."
+    form_token = token_field()
 
 
 class CapacityForm(forms.Form):

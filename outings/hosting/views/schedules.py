@@ -136,7 +136,13 @@ def _page(
         # Each rule's exception form has ids of its own: one set for all made every label
         # after the first rule's point at the first rule's fields.
         "schedules": [
-            (schedule, ExceptionForm(auto_id=f"id_schedule{schedule.pk}_%s"))
+            (
+                schedule,
+                ExceptionForm(
+                    auto_id=f"id_schedule{schedule.pk}_%s",
+                    initial={"form_token": new_form_token()},
+                ),
+            )
             for schedule in rules.schedules
         ],
         "exceptions_shown": selectors.EXCEPTIONS_SHOWN,
@@ -181,7 +187,10 @@ def schedule_exceptions(
 def change_schedule(
     request: HttpRequest, host: HostProfile, pk: int, schedule_id: int
 ) -> HttpResponse:
-    """Delete a rule, or add an exception to it. The delete form carries the rule's version: a
+    """Delete a rule, or add an exception to it. The exception form's one-time token makes a
+    second submission of the same form answer that it is saved, as the first did, and save
+    nothing more (it was refused: "This day already has an exception."); another form for that
+    day is still refused so. The delete form carries the rule's version: a
     rule changed since the page was shown (through the API, which edits rules) is not removed,
     and the page answers 409 showing it as it is, as the API's DELETE with If-Match refuses it
     (412). A rule of another of the host's listings than the one in the path reads as no
@@ -213,8 +222,13 @@ def change_schedule(
                 action=data["action"],
                 new_time=data["new_time"],
                 now=now,
+                form_token=data["form_token"],
             )
             messages.success(request, _("Exception saved."))
+    except AlreadySent:
+        # The same form sent again (a double click, a resend, the page Back restored): what it
+        # asked for is done, and nothing is done twice.
+        messages.success(request, _("This form was already sent: its exception is saved."))
     except NotFound:
         message = _("This schedule is no longer there: it was removed, perhaps in another window.")
         report_gone(request, host=host, listing_id=pk, message=message)

@@ -271,11 +271,17 @@ def add_schedule_exception(
     action: str,
     new_time: time | None,
     now: datetime,
+    form_token: str | None = None,
 ) -> ScheduleException:
     """Cancel a day (or one start of it) or move one start to another time, and re-materialise.
     Refused if it would remove a slot that has bookings, and a move to a time that makes no
-    date (the clocks skip it, or it has gone by: the date went and none came)."""
+    date (the clocks skip it, or it has gone by: the date went and none came).
+    `form_token` (the schedules page's "Cancel or move a day" one-time token) makes the same
+    form sent again change nothing: formtokens.AlreadySent, spent under the listing's and the
+    rule's locks (a second submission waits for the first to commit), before the checks (the
+    exception the first one saved would refuse it: "This day already has an exception.")."""
     schedule = _own_schedule_locked(host=host, schedule_id=schedule_id, listing_id=listing_id)
+    used = formtokens.spend(user_id=host.user_id, token=form_token, kind="exception")
     zone = zone_or_utc(schedule.listing.time_zone)
     errors: dict[str, list[str]] = {}
     rules.check_exception(
@@ -301,6 +307,7 @@ def add_schedule_exception(
     if action == ScheduleException.Action.MOVE:
         _check_moved_start(listing=schedule.listing, exception=exception)
     exception.save()
+    formtokens.made(used, made_id=exception.pk)
     sync_schedule_slots(schedule=schedule, now=now, horizon_days=settings.SCHEDULE_HORIZON_DAYS)
     return exception
 
