@@ -9,7 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core import management
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+
+from outings.common.locks import session_lock
 
 
 class StaticRootUnusable(ImproperlyConfigured):
@@ -27,13 +28,8 @@ def start_up_lock() -> Iterator[None]:
     for the block: the processes of several app servers started at once against one database
     migrate one at a time; the others wait here, then find nothing left to do. The server
     releases it if this process dies."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [PREPARE_LOCK])
-    try:
+    with session_lock(PREPARE_LOCK):
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [PREPARE_LOCK])
 
 
 def collect_static_and_migrate() -> None:

@@ -26,7 +26,13 @@ from outings.catalog.importers.run import (
 )
 from outings.catalog.models import Listing
 from outings.common import commands
+from outings.common.locks import session_lock
 from outings.scheduling.models import Schedule, Slot
+
+# The advisory lock that runs imports one at a time (outings.common.locks; the start-up's is
+# 7_411_001). Session-level: each batch commits on its own.
+IMPORT_LOCK = 7_411_002
+WAITING = "another import is running: waiting for it to finish"
 
 
 def _day(text: str) -> date:
@@ -67,6 +73,16 @@ class Command(commands.Command):
         parser.add_argument("--quiet", action="store_true", help="No progress bars.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """One import at a time: a second one (another terminal, a cron overlapping a slow run)
+        waits for the first under IMPORT_LOCK, saying so, then runs, and finds the rows the first
+        wrote unchanged. Run together, the second wrote the same new rows and stopped, "could not
+        write rows ... duplicate key", its status 1, until session 25. It waits rather than
+        stopping because an import may run at any time and the second's own sources, files or
+        --today may differ from the first's: stopped, they would never be imported."""
+        with session_lock(IMPORT_LOCK, on_wait=lambda: self.stderr.write(WAITING)):
+            self._import(options)
+
+    def _import(self, options: dict[str, Any]) -> None:
         names: list[str] = options["sources"] or list(SOURCES)
         today: date = options["today"] or timezone.localdate()
         progress = not options["quiet"] and self.stdout.isatty()
