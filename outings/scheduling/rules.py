@@ -311,6 +311,10 @@ def _rules_overlap(
     if last is not None and last < first:
         return False
     weekdays = set(data.weekdays) & set(other.weekdays)
+    if not weekdays:
+        # They never run on the same day. Without an end to either, two rules on different
+        # days were taken to share one, and refused (until session 25).
+        return False
     mine = _by_day(exceptions, weekdays=weekdays, first=first, last=last)
     theirs = _by_day(other.exceptions.all(), weekdays=weekdays, first=first, last=last)
     changed_days = mine.keys() | theirs.keys()

@@ -53,7 +53,8 @@ def mondays(listing: Listing) -> Schedule:
     return _rule(listing, time(10), date(2026, 6, 1), date(2026, 6, 29))
 
 
-def _new_duration(listing: Listing, minutes: int) -> None:
+def new_duration(listing: Listing, minutes: int) -> None:
+    """Its host gives `listing` a duration of `minutes`, at NOW."""
     listing.refresh_from_db()
     data = ListingData.of(listing)
     update_listing_as_catalog(
@@ -106,7 +107,7 @@ def test_the_listing_takes_a_new_duration_where_the_first_rule_has_the_days_off(
     _day_off(listing, mondays, JUNE_8)
     _day_off(listing, mondays, JUNE_15)
 
-    _new_duration(listing, 100)
+    new_duration(listing, 100)
 
     listing.refresh_from_db()
     assert listing.duration_minutes == 100
@@ -122,7 +123,7 @@ def test_the_listing_takes_a_new_duration_where_the_second_rule_has_the_days_off
     _day_off(listing, later, date(2026, 6, 1))
     _day_off(listing, later, JUNE_8)
 
-    _new_duration(listing, 100)
+    new_duration(listing, 100)
 
     listing.refresh_from_db()
     assert listing.duration_minutes == 100
@@ -136,7 +137,7 @@ def test_a_new_duration_is_still_refused_on_a_day_both_run(listing, mondays):
     _day_off(listing, mondays, JUNE_8)
 
     with pytest.raises(ScheduleOverlap):
-        _new_duration(listing, 100)
+        new_duration(listing, 100)
 
     listing.refresh_from_db()
     assert listing.duration_minutes == 90
