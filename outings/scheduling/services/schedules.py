@@ -274,8 +274,10 @@ def add_schedule_exception(
     form_token: str | None = None,
 ) -> ScheduleException:
     """Cancel a day (or one start of it) or move one start to another time, and re-materialise.
-    Refused if it would remove a slot that has bookings, and a move to a time that makes no
-    date (the clocks skip it, or it has gone by: the date went and none came).
+    Refused if it would remove a slot that has bookings, a move to a time that makes no date
+    (the clocks skip it, or it has gone by: the date went and none came), and a start that has
+    begun by `now` (its date runs on whatever the exception says). A whole day is still
+    cancelled while one of its starts is under way: its starts to come go.
     `form_token` (the schedules page's "Cancel or move a day" one-time token) makes the same
     form sent again change nothing: formtokens.AlreadySent, spent under the listing's and the
     rule's locks (a second submission waits for the first to commit), before the checks (the
@@ -295,6 +297,13 @@ def add_schedule_exception(
     )
     if ScheduleException.objects.filter(schedule=schedule, day=day, start_time=start_time).exists():
         errors.setdefault("day", []).append(_("This day already has an exception."))
+    if start_time is not None and not errors.keys() & {"day", "start_time"}:
+        # A date under way (or over) is not among the sync's dates to come: cancelled it ran
+        # on, and moved it ran on beside a new date at the new time, for sale (until session
+        # 25), while the exception said otherwise.
+        began = local_instant(day, start_time, zone)
+        if began is not None and began <= now:
+            errors.setdefault("start_time", []).append(has_begun(start_time, day))
     if action == ScheduleException.Action.MOVE and "day" not in errors:
         refusal = _check_new_time(day=day, new_time=new_time, zone=zone, now=now)
         if refusal is not None:
@@ -400,6 +409,14 @@ def _check_new_time(
     if moved <= now:
         return gone_by(new_time, day)
     return None
+
+
+def has_begun(at: time, day: date) -> str:
+    """Why the start at `at` on `day`, begun, cannot be cancelled or moved."""
+    return _("%(time)s on %(day)s has begun: its date can no longer be cancelled or moved.") % {
+        "time": f"{at:%H:%M}",
+        "day": day,
+    }
 
 
 def gone_by(at: time, day: date) -> str:
