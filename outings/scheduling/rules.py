@@ -5,7 +5,9 @@ Overlap: one listing runs one group at a time, so no two of its slots may overla
 starts on the same local day overlap when they are closer than the listing's duration; two rules
 overlap when on a day both run any of the starts each keeps that day overlap (an exception's
 cancelled or moved-away start is not kept; the time it moved to is checked in real time).
-(A slot running past midnight is not compared with the next day's starts.) These checks measure
+A start is compared with the starts of the days after too, its own rule's (overlapping_days)
+and another rule's (_rules_overlap): a listing lasts up to a week, or runs past midnight.
+These checks measure
 the wall clock; on the night clocks go forward two starts can be closer in real time, and the
 slots are made one group at a time all the same, within a rule and across the listing's rules
 (services.one_group_at_a_time, services.sync._clear_of_other_groups).
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -206,6 +209,10 @@ def check_schedule(
             _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.")
             % {"a": f"{first:%H:%M}", "b": f"{second:%H:%M}", "m": duration_minutes},
         )
+    elif data.weekdays and set(data.weekdays) <= set(range(7)):
+        refusal = _days_overlap_refusal(data, minutes=duration_minutes, today=today)
+        if refusal is not None:
+            fail("start_times", refusal)
     if (data.valid_from - today).days > MAX_DAYS_AHEAD:
         fail("valid_from", _("A schedule may start at most ten years ahead."))
     elif data.valid_until is not None and data.valid_until < data.valid_from:
@@ -258,6 +265,43 @@ def overlapping_instants(
     return [(a, b) for a, b in itertools.pairwise(ordered) if b - a < timedelta(minutes=minutes)]
 
 
+def overlapping_days(
+    data: ScheduleData, *, minutes: int, today: date
+) -> tuple[tuple[int, time], tuple[int, time]] | None:
+    """The first pair of a rule's starts on different days, as (weekday, time), whose groups
+    would be out together: the first's still out, on the wall clock, when the second begins on
+    a day after (a listing may last up to a week, or run past midnight); None if there is none.
+    The closest pair of two days is the later day's first start after the earlier day's last;
+    a pair counts only if both its days fall in the rule's range from `today` on (the rule makes
+    no dates before). Two starts of one day are overlapping_pairs'."""
+    times = sorted(data.start_times)
+    first_day = max(data.valid_from, today)
+    for offset in range(1, 7):
+        if offset * 24 * 60 + _minutes(times[0]) - _minutes(times[-1]) >= minutes:
+            break  # the days further apart are further apart still
+        for weekday in sorted(set(data.weekdays)):
+            later = (weekday + offset) % 7
+            if later not in data.weekdays:
+                continue
+            day = first_day + timedelta(days=(weekday - first_day.weekday()) % 7)
+            if data.valid_until is None or day + timedelta(days=offset) <= data.valid_until:
+                return (weekday, times[-1]), (later, times[0])
+    return None
+
+
+def _days_overlap_refusal(data: ScheduleData, *, minutes: int, today: date) -> str | None:
+    """Why the rule's starts of different days overlap (overlapping_days), or None."""
+    pair = overlapping_days(data, minutes=minutes, today=today)
+    if pair is None:
+        return None
+    (day_a, at_a), (day_b, at_b) = pair
+    return _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
+        "a": f"{WEEKDAYS[day_a]} {at_a:%H:%M}",
+        "b": f"{WEEKDAYS[day_b]} {at_b:%H:%M}",
+        "m": minutes,
+    }
+
+
 def check_duration(*, schedules: Sequence[Schedule], duration_minutes: int, today: date) -> None:
     """ScheduleOverlap if the rules of a listing (`schedules`, those still running from `today`)
     would overlap at a new duration: two starts of one rule, or two rules on a shared day,
@@ -280,6 +324,9 @@ def check_duration(*, schedules: Sequence[Schedule], duration_minutes: int, toda
             valid_until=schedule.valid_until,
             capacity=schedule.capacity,
         )
+        refusal = _days_overlap_refusal(data, minutes=duration_minutes, today=today)
+        if refusal is not None:
+            raise ScheduleOverlap(refusal, fields={"duration_minutes": [refusal]})
         for other in running[:index]:
             if _rules_overlap(data, other, duration_minutes, exceptions=schedule.exceptions.all()):
                 message = _(
@@ -297,33 +344,76 @@ def _rules_overlap(
     exceptions: Iterable[ScheduleException] = (),
 ) -> bool:
     """Whether two rules of a listing overlap (`exceptions`: those of the rule `data` is, if
-    saved): on a day both run, as each runs that day. A start cancelled or moved away leaves its
-    place free (the time a start moved to is compared in real time by
-    services.check_moved_days), so only a day where either rule has an exception can differ
-    from their own start times: those days are compared one by one, and any other day the two
-    share means their own start times meet. The work grows with the exceptions, not the range
-    (a rule of three years is checked as fast as a week)."""
-    if not overlapping_times(data.start_times, other.start_times, minutes):
-        return False  # an exception only takes starts away
-    first = max(data.valid_from, other.valid_from)
-    ends = [d for d in (data.valid_until, other.valid_until) if d is not None]
-    last = min(ends) if ends else None
-    if last is not None and last < first:
-        return False
-    weekdays = set(data.weekdays) & set(other.weekdays)
-    if not weekdays:
-        # They never run on the same day. Without an end to either, two rules on different
-        # days were taken to share one, and refused (until session 25).
-        return False
-    mine = _by_day(exceptions, weekdays=weekdays, first=first, last=last)
-    theirs = _by_day(other.exceptions.all(), weekdays=weekdays, first=first, last=last)
-    changed_days = mine.keys() | theirs.keys()
-    if last is None or _days_on(weekdays, first, last) > len(changed_days):
-        return True  # a shared day neither rule changes: their own start times meet there
+    saved): on a day both run, as each runs that day, or a group of one still out on a later
+    day when the other starts (a listing lasts up to a week, or runs past midnight; until
+    session 25 only the same day counted, and the later start silently got no date).
+    A start cancelled or moved away leaves its place free (the time a start moved to is
+    compared in real time by services.check_moved_days), so only a day where either rule has an
+    exception can differ from their own start times: those days are compared one by one, and
+    any other day the two share means their own start times meet. The work grows with the
+    exceptions, not the range (a rule of three years is checked as fast as a week)."""
+    mine, theirs = list(exceptions), list(other.exceptions.all())
+    return _rules_meet(data, mine, other, theirs, offset=0, minutes=minutes) or any(
+        _rules_meet(data, mine, other, theirs, offset=offset, minutes=minutes)
+        or _rules_meet(other, theirs, data, mine, offset=offset, minutes=minutes)
+        for offset in range(1, 8)
+    )
+
+
+def _starts_meet(earlier: Iterable[time], later: Iterable[time], offset: int, minutes: int) -> bool:
+    """Whether a group starting at one of `earlier` is still out, on the wall clock, when one
+    starts at one of `later` `offset` days after (0: the same day, either first)."""
+    if offset == 0:
+        return overlapping_times(earlier, later, minutes)
     return any(
-        overlapping_times(
-            starts_kept(data.start_times, mine.get(day, ()), day),
-            starts_kept(other.start_times, theirs.get(day, ()), day),
+        offset * 24 * 60 + _minutes(b) - _minutes(a) < minutes for a in earlier for b in later
+    )
+
+
+def _rules_meet(
+    one: ScheduleData | Schedule,
+    one_exceptions: Sequence[ScheduleException],
+    two: ScheduleData | Schedule,
+    two_exceptions: Sequence[ScheduleException],
+    *,
+    offset: int,
+    minutes: int,
+) -> bool:
+    """Whether, on a day `one` runs with `two` running `offset` days later, their starts meet
+    (_starts_meet), as each runs on its day with its exceptions."""
+    if not _starts_meet(one.start_times, two.start_times, offset, minutes):
+        return False  # an exception only takes starts away
+    # The days of `one` (as ordinals: a rule may begin on the calendar's first day).
+    first = max(one.valid_from.toordinal(), two.valid_from.toordinal() - offset)
+    ends = [one.valid_until.toordinal()] if one.valid_until is not None else []
+    if two.valid_until is not None:
+        ends.append(two.valid_until.toordinal() - offset)
+    last = min(ends) if ends else None
+    if (last is not None and last < first) or first + offset > date.max.toordinal():
+        return False
+    weekdays = {day for day in one.weekdays if (day + offset) % 7 in two.weekdays}
+    if not weekdays:
+        return False  # they never run `offset` days apart
+    shift = timedelta(days=offset)
+    begin, end = date.fromordinal(first), None if last is None else date.fromordinal(last)
+    mine = _by_day(one_exceptions, weekdays=weekdays, first=begin, last=end)
+    theirs = {
+        day - shift: changes
+        for day, changes in _by_day(
+            two_exceptions,
+            weekdays={(day + offset) % 7 for day in weekdays},
+            first=begin + shift,
+            last=None if end is None else end + shift,
+        ).items()
+    }
+    changed_days = mine.keys() | theirs.keys()
+    if end is None or _days_on(weekdays, begin, end) > len(changed_days):
+        return True  # a day neither rule changes: their own start times meet there
+    return any(
+        _starts_meet(
+            starts_kept(one.start_times, mine.get(day, ()), day),
+            starts_kept(two.start_times, theirs.get(day, ()), day + shift),
+            offset,
             minutes,
         )
         for day in sorted(changed_days)

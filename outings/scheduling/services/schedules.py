@@ -375,14 +375,25 @@ def _check_clear_of_other_starts(
     *, listing: Listing, day: date, starts: Iterable[datetime]
 ) -> None:
     """ScheduleOverlap (on no field) if a group starting at one of `starts` (a rule's, brought
-    back on `day`) would be out with another start of the listing that day, in real time: the
-    sync would make it no date (one_group_at_a_time), and the change asking for it would be
+    back on `day`) would be out with another start of the listing, in real time: that day's,
+    or one of the days around it that a group lasting the listing's duration reaches (a start
+    after midnight beside a night brought back was not looked at until session 25). The sync
+    would make it no date (one_group_at_a_time), and the change asking for it would be
     accepted for nothing."""
     brought_back = set(starts)
     if not brought_back:
         return
     zone, minutes = zone_or_utc(listing.time_zone), listing.slot_minutes
-    for pair in rules.overlapping_instants(starts_on(listing=listing, day=day), minutes):
+    reach = -(-minutes // (24 * 60))  # whole days a group can run into
+    schedules = list(Schedule.objects.filter(listing=listing).prefetch_related("exceptions"))
+    around = [
+        start
+        for offset in range(-reach, reach + 1)
+        for start in starts_on(
+            listing=listing, day=day + timedelta(days=offset), schedules=schedules
+        )
+    ]
+    for pair in rules.overlapping_instants(around, minutes):
         if brought_back & set(pair):
             raise overlap_refusal(pair, zone=zone, minutes=minutes, field=None)
 
@@ -559,9 +570,11 @@ def overlap_refusal(
 ) -> rules.ScheduleOverlap:
     """The refusal of two starts of a listing closer than its duration, named on `field` (None:
     on no field, for a change that sends none)."""
+    first, second = (start.astimezone(zone) for start in pair)
     message = _("%(a)s and %(b)s overlap: the listing lasts %(m)s minutes.") % {
-        "a": f"{pair[0].astimezone(zone):%Y-%m-%d %H:%M}",
-        "b": f"{pair[1].astimezone(zone):%H:%M}",
+        "a": f"{first:%Y-%m-%d %H:%M}",
+        # Its day too when it is another: a group out past midnight, or for days.
+        "b": f"{second:%H:%M}" if second.date() == first.date() else f"{second:%Y-%m-%d %H:%M}",
         "m": minutes,
     }
     return rules.ScheduleOverlap(message, fields={field: [message]} if field else None)
