@@ -1,5 +1,8 @@
 """Reads of the inbox and of email preferences; every one is scoped to the user who asks."""
 
+from typing import NamedTuple
+
+from django.db import connection
 from django.db.models import QuerySet
 
 from outings.accounts.models import User
@@ -53,6 +56,48 @@ def newest_id(*, user: User) -> int | None:
 
 def unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at=None).count()
+
+
+class UnreadCount(NamedTuple):
+    """An unread count as the bell shows it, and the number it was counted at: of two counts of
+    one user, the one with the higher `change` saw every change the other saw."""
+
+    unread: int
+    change: int
+
+
+# notifications.0013: the number from the sequence notifications_unread_change, then the count in
+# a statement (and a snapshot) of its own after it.
+_UNREAD = "SELECT change, unread FROM notifications_unread(%(user)s)"
+_BELL = f"""
+    SELECT counted.change, counted.unread,
+      (SELECT max(id) FROM {Notification._meta.db_table} WHERE user_id = %(user)s)
+    FROM notifications_unread(%(user)s) AS counted
+"""  # noqa: S608 - table name from the model, values as parameters
+
+
+def unread_counted(*, user: User) -> UnreadCount:
+    """`user`'s unread count, numbered for the bell (live.js keeps the highest-numbered count it
+    received). Counts of one user reach a page from different processes (each change's count is
+    taken by the process that made it, after it committed) and can arrive in another order than
+    they were taken: the number puts them back in order. One statement, as the count alone was:
+    the database function takes the number first and counts after it, so the count sees every
+    change committed before its number was taken. A change's own count is taken after it
+    committed (an on-commit callback): taken inside its transaction, the count would be numbered
+    before the change commits, and a count taken elsewhere in between higher, without it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD, {"user": user.pk})
+        change, count = cursor.fetchone()
+    return UnreadCount(unread=int(count), change=int(change))
+
+
+def bell(*, user: User) -> tuple[UnreadCount, int]:
+    """What a page's bell starts with: `user`'s unread count, numbered (unread_counted), and the
+    id of their newest notification (0 if none), which live.js counts as shown. One statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BELL, {"user": user.pk})
+        change, count, latest = cursor.fetchone()
+    return UnreadCount(unread=int(count), change=int(change)), int(latest or 0)
 
 
 def email_preferences(*, user: User) -> EmailPreferences:

@@ -123,14 +123,20 @@ def event_of(notification: Notification, *, user: User) -> dict[str, Any]:
 def _push(notification: Notification) -> None:
     user = notification.user
     event = event_of(notification, user=user)
-    event["unread"] = selectors.unread_count(user=user)
+    event.update(_unread(user))
     live.publish(live.user_group(user.pk), event)
 
 
 def _push_unread(user: User) -> None:
-    live.publish(
-        live.user_group(user.pk), {"type": "unread", "unread": selectors.unread_count(user=user)}
-    )
+    live.publish(live.user_group(user.pk), {"type": "unread", **_unread(user)})
+
+
+def _unread(user: User) -> dict[str, int]:
+    """The unread count an event carries, with the number it was counted at: the events of two
+    processes can arrive in the other order than they counted, and the page keeps the count
+    with the highest number (selectors.unread_counted). Call after the change committed."""
+    counted = selectors.unread_counted(user=user)
+    return {"unread": counted.unread, "unread_change": counted.change}
 
 
 @transaction.atomic

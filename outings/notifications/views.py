@@ -111,13 +111,17 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def feed(request: HttpRequest) -> JsonResponse:
-    """For live.js after a reconnect: the unread count and what came after `after`."""
+    """For live.js after a reconnect: the unread count, numbered as the events' counts are
+    (selectors.unread_counted: an event counted before it and arriving after it is older), and
+    what came after `after`."""
     user = signed_in_user(request)
     after = _id_param(request, "after")
+    counted = selectors.unread_counted(user=user)
     items = selectors.newer_than(user=user, after_id=after) if after is not None else []
     return JsonResponse(
         {
-            "unread": selectors.unread_count(user=user),
+            "unread": counted.unread,
+            "unread_change": counted.change,
             "items": [services.event_of(item, user=user) for item in items],
         }
     )

@@ -5,9 +5,8 @@ visitor)."""
 from typing import Any
 
 from django import template
-from django.db.models import Count, Max, Q
 
-from outings.notifications.models import Notification
+from outings.notifications import selectors
 
 register = template.Library()
 
@@ -18,12 +17,13 @@ def live_updates(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"signed_in": False}
-    totals = Notification.objects.filter(user=user).aggregate(
-        unread=Count("id", filter=Q(read_at=None)), latest=Max("id")
-    )
+    counted, latest = selectors.bell(user=user)
     return {
         "signed_in": True,
         "user_id": user.pk,
-        "unread": totals["unread"],
-        "latest": totals["latest"] or 0,
+        "unread": counted.unread,
+        # The number the count was taken at: an event counted before the page was, arriving
+        # after it, is older and leaves the bell as the page shows it (live.js).
+        "unread_change": counted.change,
+        "latest": latest,
     }

@@ -3,9 +3,11 @@
  *
  * <script src="{% static 'notifications/live.js' %}" defer
  *         data-feed-url="{% url 'notifications:feed' %}" data-user="{{ user.pk }}"
- *         data-last-id="{{ latest_notification_id|default:0 }}"></script>
+ *         data-last-id="{{ latest_notification_id|default:0 }}"
+ *         data-unread-change="{{ unread_change }}"></script>
  *
- * - elements with [data-notification-count] show the unread count (hidden at 0);
+ * - elements with [data-notification-count] show the unread count (hidden at 0): the one with
+ *   the highest number (`unread_change`) of those the page rendered, fetched or received;
  * - each notification shows as a toast in .live-toasts (a polite live region) until dismissed,
  *   by its button (named data-dismiss-label + its title) or Escape; the newest three stay;
  *   a toast carries the language it is written in (`lang`), and the listing's title in it the
@@ -85,6 +87,21 @@
       badge.textContent = count > 99 ? "99+" : String(count);
       badge.hidden = count === 0;
     });
+  }
+
+  // The number the shown unread count was taken at: counts come from different processes (each
+  // change's from the one that made it) and from the feed, and can arrive in another order than
+  // they were taken; an older one must not undo a newer one (notifications/selectors.py).
+  var unreadChange = Number(script.dataset.unreadChange || 0);
+
+  /* Show `count` unread, unless the bell shows a count taken after it already. A count without
+   * a number (sent by a release from before them) is shown, as it always was. */
+  function showUnread(count, change) {
+    if (typeof change === "number") {
+      if (change <= unreadChange) return;
+      unreadChange = change;
+    }
+    setCount(count);
   }
 
   function toasts() {
@@ -171,12 +188,12 @@
     if (event.type === "notification") {
       if (event.id <= lastId) return; // already shown (a reconnect fetched it)
       seen(event.id);
-      if (typeof event.unread === "number") setCount(event.unread);
+      if (typeof event.unread === "number") showUnread(event.unread, event.unread_change);
       toast(event);
       desktop(event);
       document.dispatchEvent(new CustomEvent("outings:notification", { detail: event }));
     } else if (event.type === "unread") {
-      setCount(event.unread);
+      showUnread(event.unread, event.unread_change);
     } else if (event.type === "booking") {
       // A booking on one of this host's listings changed: dashboards and rosters refresh.
       document.dispatchEvent(new CustomEvent("outings:booking", { detail: event }));
@@ -197,7 +214,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (!body) return;
-        setCount(body.unread);
+        showUnread(body.unread, body.unread_change);
         body.items.slice(-3).forEach(function (item) { onNotificationEvent(item); });
         body.items.forEach(function (item) { seen(item.id); });
       })
