@@ -343,6 +343,32 @@ def _forget_day(client: redis.Redis, prefix: str, day: str) -> None:
         client.sadd(f"{prefix}:days", day)
 
 
+# The rows of `lock_days`, taken in the upsert's order (ORDER BY listing, day).
+_LOCK_DAYS = f"""
+    SELECT 1 FROM {ListingDay._meta.db_table}
+    WHERE (listing_id, day) IN (SELECT * FROM unnest(%s::bigint[], %s::date[]))
+    ORDER BY listing_id, day
+    FOR NO KEY UPDATE
+"""  # noqa: S608 - table name from the model, values as parameters
+
+
+def lock_days(*, days: Iterable[tuple[int, date]]) -> None:
+    """Lock the ListingDay rows of `days` (listing id, day) until the caller commits, in the
+    order every writer of several rows takes them: by listing, then day, as the views flush's
+    upsert does. A transaction that changes several rows one by one (a date's cancellation,
+    each booking off the day it was counted on) calls this first: taken in its own order (the
+    bookings' ids), the rows met a flush taking them the other way and PostgreSQL failed one
+    of the two ("deadlock detected", until session 25). Rows that do not exist are not made.
+    Call after every other lock the transaction takes: a booking's confirmation announced
+    holds the booking's lock, then its day's row."""
+    keys = sorted(set(days))
+    if not keys:
+        return
+    listing_ids, dates = zip(*keys, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_DAYS, [list(listing_ids), list(dates)])
+
+
 def add_bookings(*, listing_id: int, day: date, count: int = 1) -> None:
     """For the bookings services, in the booking's transaction: count `count` bookings (negative
     for a cancellation) on `day`. Bookings are rare and must be exact, so this writes at once."""

@@ -30,6 +30,7 @@ from outings.common.errors import (
 from outings.scheduling.models import Slot
 from outings.scheduling.rules import SlotConflict
 from outings.scheduling.services.capacity import host_slot, listing_locked
+from outings.stats import services as stats
 
 Status = Booking.Status
 Party = Booking.Party
@@ -90,6 +91,15 @@ def _close_slot(
         )
         .exclude(pk__in=[b.waitlist_entry_id for b in lapsed if b.waitlist_entry_id is not None])
         .values_list("pk", flat=True)
+    )
+    # Each confirmed booking comes off the day it was counted on: those rows first, in the
+    # order the views flush takes them, rather than in the bookings' (effects.ended).
+    stats.lock_days(
+        days=[
+            (booking.listing_id, booking.counted_on)
+            for booking in bookings
+            if booking.status == Status.CONFIRMED and booking.counted_on is not None
+        ]
     )
     for booking in lapsed:
         end_booking(

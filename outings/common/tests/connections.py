@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 
 def other_connection() -> psycopg.Connection:
@@ -71,6 +71,29 @@ def until_waiting_or_done(thread: threading.Thread, count: int = 1) -> None:
     while thread.is_alive() and lock_waiters() < count:
         assert time.monotonic() < deadline, f"never {count} sessions waiting for a lock"
         time.sleep(0.02)
+
+
+def met_behind(
+    take: Callable[[], Any],
+    first: tuple[str, Callable[[], Any]],
+    second: tuple[str, Callable[[], Any]],
+) -> dict[str, Any]:
+    """Lock rows with `take` in a transaction of this session's, run `first` (name, work) until
+    it waits for them, then `second` until it waits too, then let them go: each path has by
+    then taken whatever it locks before those rows, and `first` is first in their queue (for a
+    lock order test: two paths that take rows in opposite orders deadlock). What each path
+    returned or raised, by name."""
+    outcome: dict[str, Any] = {}
+    with transaction.atomic():
+        take()
+        threads = [in_thread(outcome, *first)]
+        until_waiting(1)
+        threads.append(in_thread(outcome, *second))
+        until_waiting(2)
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+    return outcome
 
 
 @contextmanager

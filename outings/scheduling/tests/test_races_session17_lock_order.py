@@ -27,7 +27,7 @@ from django.utils import timezone
 from outings.bookings import services as bookings
 from outings.catalog.models import Listing
 from outings.catalog.tests.factories import HostProfileFactory, ListingFactory, UserFactory
-from outings.common.tests.connections import in_thread, until_waiting
+from outings.common.tests.connections import met_behind
 from outings.scheduling import services
 from outings.scheduling.models import Schedule, Slot
 from outings.scheduling.rules import ScheduleData
@@ -41,21 +41,15 @@ def met_at_the_listing(
 ) -> dict[str, Any]:
     """Run `first` until it waits for the listing's row (held here), then `second` until it
     waits too, then let the row go; what each returned or raised."""
-    outcome: dict[str, Any] = {}
-    with transaction.atomic():
-        list(
+    return met_behind(
+        lambda: list(
             Listing.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk=listing.pk)
             .values_list("pk", flat=True)
-        )
-        threads = [in_thread(outcome, *first)]
-        until_waiting(1)
-        threads.append(in_thread(outcome, *second))
-        until_waiting(2)
-    for thread in threads:
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-    return outcome
+        ),
+        first,
+        second,
+    )
 
 
 @pytest.fixture
