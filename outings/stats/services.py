@@ -361,8 +361,8 @@ def lock_days(*, days: Iterable[tuple[int, date]]) -> None:
     each booking off the day it was counted on) calls this first: taken in its own order (the
     bookings' ids), the rows met a flush taking them the other way and PostgreSQL failed one
     of the two ("deadlock detected", until session 25). Rows that do not exist are not made.
-    Call after every other lock the transaction takes: a booking's confirmation announced
-    holds the booking's lock, then its day's row."""
+    Call holding the bookings' and their date's locks, never before: a booking's confirmation
+    announced holds the booking's lock, then takes its day's row."""
     keys = sorted(set(days))
     if not keys:
         return
