@@ -62,6 +62,35 @@ def _slot_and_bookings_locked(*, slot_id: int) -> tuple[Slot, list[Booking]] | N
     return slot, bookings
 
 
+def _lock_their_days(bookings: list[Booking]) -> None:
+    """Lock the statistics' rows of the days the confirmed `bookings` were counted on, which
+    their cancellation takes them off (effects.ended): all first, in the order the views flush
+    takes them, rather than one by one in the bookings' order. Call holding the bookings' and
+    their dates' locks."""
+    stats.lock_days(
+        days=[
+            (booking.listing_id, booking.counted_on)
+            for booking in bookings
+            if booking.status == Status.CONFIRMED and booking.counted_on is not None
+        ]
+    )
+
+
+def _dates_and_bookings_locked(*, slot_ids: list[int]) -> None:
+    """Lock the active bookings of several dates (by id), then the dates (by start), then any
+    booking that became active between the two, then the days they were counted on: what
+    `_slot_and_bookings_locked` and `_close_slot` take for one date, taken for all before any
+    is decided. Decided one by one, each date took its days after the dates before it had
+    taken theirs, in no common order, and met the views flush (or the run deciding one of
+    them) in a deadlock (until session 25)."""
+    active = Booking.objects.filter(slot_id__in=slot_ids, status__in=Booking.ACTIVE)
+    bookings = list(locked(active))
+    dates = Slot.objects.select_for_update(of=("self",)).filter(pk__in=slot_ids)
+    list(dates.order_by("starts_at", "id").values_list("pk", flat=True))
+    bookings += list(locked(active.exclude(pk__in=[b.pk for b in bookings])))
+    _lock_their_days(bookings)
+
+
 def _close_slot(
     slot: Slot,
     bookings: list[Booking],
@@ -92,15 +121,7 @@ def _close_slot(
         .exclude(pk__in=[b.waitlist_entry_id for b in lapsed if b.waitlist_entry_id is not None])
         .values_list("pk", flat=True)
     )
-    # Each confirmed booking comes off the day it was counted on: those rows first, in the
-    # order the views flush takes them, rather than in the bookings' (effects.ended).
-    stats.lock_days(
-        days=[
-            (booking.listing_id, booking.counted_on)
-            for booking in bookings
-            if booking.status == Status.CONFIRMED and booking.counted_on is not None
-        ]
-    )
+    _lock_their_days(bookings)
     for booking in lapsed:
         end_booking(
             booking,
@@ -333,6 +354,8 @@ def update_listing(
         starts_at__gt=now,
         starts_at__lte=now + timedelta(hours=hours),
     )
-    for slot_id in past_cutoff.order_by("starts_at").values_list("pk", flat=True):
+    due = list(past_cutoff.order_by("starts_at").values_list("pk", flat=True))
+    _dates_and_bookings_locked(slot_ids=due)
+    for slot_id in due:
         decide_minimum(slot_id=slot_id, now=now, minimum=minimum)
     return listing

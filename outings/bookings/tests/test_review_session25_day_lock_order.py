@@ -6,7 +6,10 @@ made the evening before) took the later day's row first, then waited for the ear
 while a flush of views on both days held the earlier row and waited for the later: PostgreSQL
 failed one of them ("deadlock detected": the host's cancellation answered 500, or the flush
 task failed). The date's cancellation now takes the rows it changes in the flush's order
-before it changes them (stats.services.lock_days).
+before it changes them (stats.services.lock_days). So did a host's higher minimum deciding
+several dates past their cut-off in one transaction (bookings.services.update_listing), date
+after date, each taking its days after the dates before it: it now locks every such date's
+bookings, the dates and all their days before it decides any.
 
 The test makes the two meet: it holds the earlier day's row from a third session, lets the one
 path run until it waits for that row, then the other, and lets go; each has by then taken what
@@ -16,6 +19,7 @@ and must see the deadlock, or the harness could not see one."""
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -26,6 +30,8 @@ from django.utils import timezone
 from outings.accounts.models import HostProfile
 from outings.bookings import services
 from outings.bookings.models import Booking
+from outings.catalog.models import Listing
+from outings.catalog.services import ListingData
 from outings.catalog.tests.factories import (
     HostProfileFactory,
     ListingFactory,
@@ -58,11 +64,10 @@ def confirmed_on(slot: Slot, day: date) -> Booking:
 
 @pytest.fixture
 def a_booked_date() -> Slot:
-    """A date (of a listing in UTC) whose first booking was counted on the later day and its
-    second on the earlier one, and a view on each day, buffered."""
-    listing = ListingFactory.create(
-        host=HostProfileFactory.create(), time_zone="UTC", max_group_size=6
-    )
+    """A date (of a listing in Toronto, where noon UTC is on the same day) whose first booking
+    was counted on the later day and its second on the earlier one, and a view (at noon UTC)
+    on each day, buffered."""
+    listing = ListingFactory.create(host=HostProfileFactory.create(), max_group_size=6)
     slot = SlotFactory.create(listing=listing, capacity=10)
     confirmed_on(slot, LATER)
     confirmed_on(slot, EARLIER)
@@ -115,6 +120,60 @@ def test_a_dates_cancellation_and_the_views_flush_never_deadlock(
     slot.refresh_from_db()
     assert slot.status == Slot.Status.CANCELLED
     assert days(slot) == {EARLIER: (1, 0), LATER: (1, 0)}
+
+
+@pytest.fixture
+def two_dates_past_their_cut_off() -> tuple[Slot, Slot]:
+    """Two dates of a listing with a minimum of 2 (a 48 hours' cut-off) past their cut-off and
+    not decided yet (the run has not come round), one guest each: the first (by start) counted
+    on the later day, the second on the earlier; a view on each day, buffered."""
+    listing = ListingFactory.create(
+        host=HostProfileFactory.create(), max_group_size=6, min_guests=2
+    )
+    first, second = (
+        SlotFactory.create(listing=listing, capacity=10, starts_at=timezone.now() + hours)
+        for hours in (timedelta(hours=24), timedelta(hours=30))
+    )
+    confirmed_on(first, LATER)
+    confirmed_on(second, EARLIER)
+    for day in (EARLIER, LATER):
+        at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+        stats.record_listing_view(listing_id=listing.pk, now=at)
+    return first, second
+
+
+def hosts_higher_minimum(listing: Listing) -> Callable[[], Listing]:
+    """The host raises the minimum to 3: both dates are decided at the edit by the 2 they had,
+    and cancelled (1 guest each), in one transaction, in start order."""
+    host: HostProfile = listing.host
+    listing.refresh_from_db()
+    data = replace(ListingData.of(listing), address="1 Harbour Street", min_guests=3)
+    return lambda: services.update_listing(
+        host=host,
+        listing_id=listing.pk,
+        expected_version=listing.version,
+        data=data,
+        actor=host.user,
+        now=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("flush_first", [True, False])
+def test_a_higher_minimum_cancelling_several_dates_and_the_views_flush_never_deadlock(
+    two_dates_past_their_cut_off: tuple[Slot, Slot], flush_first: bool
+) -> None:
+    first, second = two_dates_past_their_cut_off
+    flush = ("flush", stats.flush_listing_views)
+    edit = ("edit", hosts_higher_minimum(first.listing))
+
+    outcome = met_at_the_earlier_day(first, *((flush, edit) if flush_first else (edit, flush)))
+
+    assert outcome["flush"] == 2
+    assert isinstance(outcome["edit"], Listing), outcome["edit"]
+    for slot in (first, second):
+        slot.refresh_from_db()
+        assert slot.status == Slot.Status.CANCELLED
+    assert days(first) == {EARLIER: (1, 0), LATER: (1, 0)}
 
 
 def test_negative_control_the_rows_taken_later_day_first_deadlock_with_the_flush(
