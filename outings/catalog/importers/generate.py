@@ -4,9 +4,11 @@ Every function takes the row's (source, source_id) and draws from a generator se
 the purpose, so a value never changes between runs and one choice never shifts another.
 """
 
-from datetime import time
+from collections.abc import Sequence
+from datetime import date, time
 
 from outings.catalog.importers.core import HostSpec, seeded, short_hash
+from outings.scheduling import rules
 
 # Ticket prices people pay for a tour, a show or a class, in major units per currency.
 PRICES = {
@@ -49,6 +51,30 @@ def start_times(source: str, source_id: str, count: int = 0) -> tuple[time, ...]
     """One or two daily start times (or exactly `count`)."""
     rng = seeded(source, source_id, "start_times")
     return tuple(sorted(rng.sample(START_TIMES, count or rng.randint(1, 2))))
+
+
+def one_group_at_a_time(
+    weekdays: Sequence[int], start_times: Sequence[time], *, minutes: int
+) -> tuple[tuple[int, ...], tuple[time, ...]]:
+    """Generated days and start times thinned for a listing that lasts `minutes`, so that its
+    rule runs one group at a time, as a host's must (scheduling.rules.check_schedule): the
+    first start only when a day's starts are closer than that, and each day left out whose
+    start comes before the group of a day kept before it is back. Drawn for a short activity,
+    they come back as they were; for a park's activity of one to three days, two starts a day or
+    consecutive days made rules the host could then not edit (until session 25: 50 of the parks'
+    generated rules), whose dates the sync made one group at a time all the same."""
+    times = tuple(sorted(start_times))
+    if rules.overlapping_pairs(times, minutes):
+        times = times[:1]
+    days = sorted(set(weekdays))
+    anchor = date(2001, 1, 1)  # a Monday: the range never ends, so any start serves
+    while len(days) > 1:
+        rule = rules.ScheduleData(weekdays=days, start_times=times, valid_from=anchor, capacity=1)
+        pair = rules.overlapping_days(rule, minutes=minutes, today=anchor)
+        if pair is None:
+            break
+        days.remove(pair[1][0])  # the later day of the first pair that meets
+    return tuple(days), times
 
 
 def shift_weeks(source: str, source_id: str) -> int:

@@ -93,6 +93,12 @@ class NpsParser:
             duration = generate.duration(SOURCE, source_id)
             generated.append("duration_minutes")
 
+        weekdays, start_times = generate.one_group_at_a_time(
+            generate.weekdays(SOURCE, source_id),
+            generate.start_times(SOURCE, source_id),
+            minutes=duration,
+        )
+
         fee = row["park_entrance_fee_per_person_usd"].strip()
         if fee.lower() in NO_VALUE:
             price = generate.price(SOURCE, source_id, CURRENCY)
@@ -134,8 +140,8 @@ class NpsParser:
             image_url=url_or_blank(row["image_url"]),
             source_url=f"https://www.nps.gov/{park_code}/index.htm" if park_code else "",
             schedule=ScheduleSpec(
-                weekdays=generate.weekdays(SOURCE, source_id),
-                start_times=generate.start_times(SOURCE, source_id),
+                weekdays=weekdays,
+                start_times=start_times,
                 capacity=generate.capacity(SOURCE, source_id),
             ),
             generated_fields=tuple(generated),
